@@ -1,0 +1,1 @@
+"""Command-line tools: graphlet-opt and graphlet-run."""

@@ -1,0 +1,115 @@
+"""Located diagnostics for IR files: every error names file:line:column, never a traceback.
+
+The parser attaches a `FileLineColLoc` to each op it reads, so a verifier error found
+later (after parsing or after any pass) can point at the op's source line. Ops a pass
+creates have no location of their own: the nearest located ancestor is named.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+
+from xdsl.dialects.builtin import FileLineColLoc, IntAttr, ModuleOp, StringAttr
+from xdsl.ir import Operation
+from xdsl.parser import Parser
+from xdsl.utils.exceptions import (
+    DiagnosticException,
+    ParseError,
+    PassFailedException,
+    VerifyException,
+)
+
+
+class LocatingParser(Parser):
+    """xDSL's parser, recording where each op starts and turning verifier errors raised
+    while an op is built into parse errors at that op."""
+
+    line_offset: int = 0
+    _counted_to: int = 0
+    _line: int = 1
+
+    def _line_col(self, pos: int, content: str) -> tuple[int, int]:
+        """Line and column of `pos`, counting newlines incrementally (ops come in order)."""
+        if pos < self._counted_to:
+            self._counted_to, self._line = 0, 1
+        self._line += content.count("\n", self._counted_to, pos)
+        self._counted_to = pos
+        return self._line, pos - (content.rfind("\n", 0, pos) + 1) + 1
+
+    def parse_operation(self) -> Operation:
+        start = self._current_token.span
+        try:
+            op = super().parse_operation()
+        except VerifyException as e:
+            self.raise_error(str(e), start)
+        if isinstance(op.location, FileLineColLoc):
+            return op
+        line, col = self._line_col(start.start, start.input.content)
+        op.location = FileLineColLoc(
+            StringAttr(start.input.name), IntAttr(line + self.line_offset), IntAttr(col)
+        )
+        return op
+
+
+def location_of(op: Operation | None) -> str | None:
+    while op is not None:
+        loc = op.location
+        if isinstance(loc, FileLineColLoc):
+            return f"{loc.filename.data}:{loc.line.data}:{loc.column.data}"
+        op = op.parent_op()
+    return None
+
+
+def locate_verify_error(module: ModuleOp, error: VerifyException) -> VerifyException:
+    """The same error, prefixed with the location of the innermost op that fails."""
+    failing: Operation | None = None
+    for op in module.walk(reverse=True):
+        try:
+            op.verify(verify_nested_ops=False)
+        except (VerifyException, DiagnosticException) as e:
+            failing, error = op, VerifyException(str(e))
+            break
+    where = location_of(failing)
+    if where is None:
+        return error
+    return VerifyException(f"{where}: error: {error}")
+
+
+@contextlib.contextmanager
+def report_errors(input_name: str) -> Iterator[None]:
+    """Print a one-line located diagnostic on stderr and exit 1 for errors in the
+    user's input; exit 2 with a bug-report hint for errors inside graphlet."""
+    try:
+        yield
+    except ParseError as e:
+        _fail(str(e).rstrip())
+    except PassFailedException as e:
+        _fail(f"{input_name}: error: pass failed: {e}")
+    except DiagnosticException as e:
+        message = str(e)
+        if ": error: " not in message:
+            message = f"{input_name}: error: {message}"
+        _fail(message)
+    except FileNotFoundError as e:
+        _fail(f"error: cannot open {e.filename}: {e.strerror}")
+    except (NotImplementedError, ValueError) as e:
+        _fail(f"{input_name}: error: {e}")
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as e:  # noqa: BLE001 - the last line of defence against tracebacks
+        print(
+            f"{input_name}: internal error: {type(e).__name__}: {e}\n"
+            "This is a bug in graphlet; rerun with GRAPHLET_DEBUG=1 for the traceback.",
+            file=sys.stderr,
+        )
+        import logging
+
+        logging.getLogger("graphlet").debug("internal error", exc_info=True)
+        sys.exit(2)
+
+
+def _fail(message: str) -> None:
+    print(message, file=sys.stderr)
+    sys.exit(1)
