@@ -1,0 +1,197 @@
+"""The reference executor: xDSL's interpreter with graphlet's ops registered.
+
+Every graphlet op runs its own `py_operation` on Python values, so interpreting a
+graphlet function gives exactly CPython's answer: ints never wrap, and errors are
+CPython's own exceptions with CPython's messages. Native code is tested against this.
+The stock func/cf/scf/arith/math implementations come from xDSL; the arith and math
+ops xDSL 0.74 leaves out are added here with LLVM's meaning.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from collections.abc import Sequence
+from typing import Any
+
+from xdsl.dialects import arith
+from xdsl.dialects import math as xmath
+from xdsl.dialects.builtin import IntegerType, ModuleOp
+from xdsl.interpreter import (
+    Interpreter,
+    InterpreterFunctions,
+    PythonValues,
+    impl,
+    register_impls,
+)
+from xdsl.interpreters import register_implementations
+from xdsl.interpreters.math import MathFunctions
+
+from graphlet.dialects import graphlet as g
+from graphlet.registry import make_context
+
+
+def _run_graphlet_op(
+    self: InterpreterFunctions, interpreter: Interpreter, op: g.GraphletOp, args: PythonValues
+) -> PythonValues:
+    return (op.evaluate(*args),)
+
+
+def _run_constant(
+    self: InterpreterFunctions, interpreter: Interpreter, op: g.ConstantOp, args: PythonValues
+) -> PythonValues:
+    return (g.from_attr(op.value),)
+
+
+@register_impls
+class GraphletFunctions(InterpreterFunctions):
+    """One implementation per graphlet op, each reading the op's Python meaning."""
+
+    for _op in g.OPS:
+        vars()[f"run_{_op.name.replace('.', '_')}"] = impl(_op)(
+            _run_constant if _op is g.ConstantOp else _run_graphlet_op
+        )
+    del _op
+
+
+def _width(t: Any) -> int:
+    return t.width.data if isinstance(t, IntegerType) else 64
+
+
+def _signed(value: int, width: int) -> int:
+    value &= (1 << width) - 1
+    return value - (1 << width) if value >> (width - 1) else value
+
+
+def _unsigned(value: int, width: int) -> int:
+    return value & ((1 << width) - 1)
+
+
+def _f32(x: float) -> float:
+    return struct.unpack("f", struct.pack("f", x))[0]
+
+
+@register_impls
+class ArithCompletionFunctions(InterpreterFunctions):
+    """arith ops xDSL 0.74's interpreter lacks, with MLIR/LLVM meaning."""
+
+    @impl(arith.DivfOp)
+    def run_divf(self, interpreter: Interpreter, op: arith.DivfOp, args: PythonValues):
+        a, b = args
+        if b == 0.0:
+            if a != a or a == 0.0:
+                return (math.nan,)
+            return (math.copysign(math.inf, a) * math.copysign(1.0, b),)
+        return (a / b,)
+
+    @impl(arith.NegfOp)
+    def run_negf(self, interpreter: Interpreter, op: arith.NegfOp, args: PythonValues):
+        return (-args[0],)
+
+    @impl(arith.SIToFPOp)
+    def run_sitofp(self, interpreter: Interpreter, op: arith.SIToFPOp, args: PythonValues):
+        return (float(args[0]),)
+
+    @impl(arith.FPToSIOp)
+    def run_fptosi(self, interpreter: Interpreter, op: arith.FPToSIOp, args: PythonValues):
+        return (int(args[0]),)
+
+    @impl(arith.ExtFOp)
+    def run_extf(self, interpreter: Interpreter, op: arith.ExtFOp, args: PythonValues):
+        return (float(args[0]),)
+
+    @impl(arith.TruncFOp)
+    def run_truncf(self, interpreter: Interpreter, op: arith.TruncFOp, args: PythonValues):
+        return (_f32(args[0]),)
+
+    @impl(arith.ExtSIOp)
+    def run_extsi(self, interpreter: Interpreter, op: arith.ExtSIOp, args: PythonValues):
+        return (_signed(int(args[0]), _width(op.input.type)),)
+
+    @impl(arith.ExtUIOp)
+    def run_extui(self, interpreter: Interpreter, op: arith.ExtUIOp, args: PythonValues):
+        return (_unsigned(int(args[0]), _width(op.input.type)),)
+
+    @impl(arith.TruncIOp)
+    def run_trunci(self, interpreter: Interpreter, op: arith.TruncIOp, args: PythonValues):
+        return (_signed(int(args[0]), _width(op.result.type)),)
+
+    @impl(arith.DivUIOp)
+    def run_divui(self, interpreter: Interpreter, op: arith.DivUIOp, args: PythonValues):
+        w = _width(op.result.type)
+        return (_signed(_unsigned(args[0], w) // _unsigned(args[1], w), w),)
+
+    @impl(arith.RemUIOp)
+    def run_remui(self, interpreter: Interpreter, op: arith.RemUIOp, args: PythonValues):
+        w = _width(op.result.type)
+        return (_signed(_unsigned(args[0], w) % _unsigned(args[1], w), w),)
+
+    @impl(arith.ShRUIOp)
+    def run_shrui(self, interpreter: Interpreter, op: arith.ShRUIOp, args: PythonValues):
+        w = _width(op.result.type)
+        return (_signed(_unsigned(args[0], w) >> args[1], w),)
+
+    @impl(arith.MaxSIOp)
+    def run_maxsi(self, interpreter: Interpreter, op: arith.MaxSIOp, args: PythonValues):
+        return (max(args),)
+
+    @impl(arith.MinSIOp)
+    def run_minsi(self, interpreter: Interpreter, op: arith.MinSIOp, args: PythonValues):
+        return (min(args),)
+
+    @impl(arith.MaxnumfOp)
+    def run_maxnumf(self, interpreter: Interpreter, op: arith.MaxnumfOp, args: PythonValues):
+        a, b = args
+        return (b if a != a else a if b != b else max(a, b),)
+
+    @impl(arith.MinnumfOp)
+    def run_minnumf(self, interpreter: Interpreter, op: arith.MinnumfOp, args: PythonValues):
+        a, b = args
+        return (b if a != a else a if b != b else min(a, b),)
+
+
+@register_impls
+class MathCompletionFunctions(InterpreterFunctions):
+    """math ops xDSL 0.74's interpreter lacks, with libm's meaning (no exceptions)."""
+
+    @impl(xmath.SinOp)
+    def run_sin(self, interpreter: Interpreter, op: xmath.SinOp, args: PythonValues):
+        return (math.nan if math.isinf(args[0]) else math.sin(args[0]),)
+
+    @impl(xmath.CosOp)
+    def run_cos(self, interpreter: Interpreter, op: xmath.CosOp, args: PythonValues):
+        return (math.nan if math.isinf(args[0]) else math.cos(args[0]),)
+
+    @impl(xmath.TanhOp)
+    def run_tanh(self, interpreter: Interpreter, op: xmath.TanhOp, args: PythonValues):
+        return (math.tanh(args[0]),)
+
+    @impl(xmath.AbsFOp)
+    def run_absf(self, interpreter: Interpreter, op: xmath.AbsFOp, args: PythonValues):
+        return (abs(args[0]),)
+
+    @impl(xmath.FloorOp)
+    def run_floor(self, interpreter: Interpreter, op: xmath.FloorOp, args: PythonValues):
+        return (g.FloorOp.py_operation(args[0]),)
+
+    @impl(xmath.CeilOp)
+    def run_ceil(self, interpreter: Interpreter, op: xmath.CeilOp, args: PythonValues):
+        return (g.CeilOp.py_operation(args[0]),)
+
+
+def make_interpreter(module: ModuleOp) -> Interpreter:
+    interpreter = Interpreter(module)
+    register_implementations(interpreter, make_context())
+    for functions in (
+        MathFunctions(),
+        MathCompletionFunctions(),
+        ArithCompletionFunctions(),
+        GraphletFunctions(),
+    ):
+        interpreter.register_implementations(functions)
+    return interpreter
+
+
+def interpret(module: ModuleOp, name: str, args: Sequence[Any]) -> tuple[Any, ...]:
+    """Call function `name` of `module` on Python values; results as a tuple."""
+    return tuple(make_interpreter(module).call_op(name, tuple(args)))
