@@ -1,0 +1,77 @@
+"""Helpers shared by the `convert-*-to-llvm` passes: flags, intrinsic names,
+external declarations and located errors."""
+
+from __future__ import annotations
+
+from xdsl.dialects import arith, llvm
+from xdsl.dialects.builtin import (
+    AnyFloat,
+    IntegerType,
+    ModuleOp,
+    StringAttr,
+    VectorType,
+)
+from xdsl.ir import Attribute, Operation
+from xdsl.pattern_rewriter import PatternRewriter
+from xdsl.rewriter import InsertPoint
+from xdsl.utils.exceptions import DiagnosticException
+
+from graphlet.tools.diagnostics import location_of
+
+
+def lowering_error(op: Operation, message: str) -> DiagnosticException:
+    """An error naming the source line of `op` (or of its nearest located parent)."""
+    where = location_of(op)
+    prefix = f"{where}: error: " if where else ""
+    return DiagnosticException(f"{prefix}'{op.name}': {message}")
+
+
+def llvm_fastmath(flags: arith.FastMathFlagsAttr) -> llvm.FastMathAttr:
+    return llvm.FastMathAttr(flags.flags)
+
+
+def type_suffix(type_: Attribute) -> str:
+    """LLVM's overload suffix of an intrinsic: i64, f32, v4f64, ..."""
+    if isinstance(type_, VectorType):
+        return f"v{type_.get_shape()[0]}{type_suffix(type_.element_type)}"
+    if isinstance(type_, IntegerType):
+        return f"i{type_.width.data}"
+    if isinstance(type_, AnyFloat):
+        return f"f{type_.bitwidth}"
+    raise ValueError(f"no LLVM intrinsic suffix for type {type_}")
+
+
+def intrinsic_call(
+    name: str, operands: list, result_type: Attribute, *suffix_types: Attribute
+) -> llvm.CallIntrinsicOp:
+    """`llvm.call_intrinsic` of `name` mangled with the given types (the result
+    type when none are given), e.g. `llvm.smax.i64`."""
+    types = suffix_types or (result_type,)
+    mangled = ".".join((name, *(type_suffix(t) for t in types)))
+    return llvm.CallIntrinsicOp(mangled, operands, [result_type])
+
+
+def enclosing_module(op: Operation) -> ModuleOp:
+    parent = op.parent_op()
+    while parent is not None and not isinstance(parent, ModuleOp):
+        parent = parent.parent_op()
+    if parent is None:
+        raise lowering_error(op, "is not nested in a builtin.module")
+    return parent
+
+
+def declare_external_function(
+    op: Operation,
+    rewriter: PatternRewriter,
+    name: str,
+    function_type: llvm.LLVMFunctionType,
+) -> None:
+    """Adds `llvm.func @name` (a declaration, resolved by the linker or the JIT
+    from the process, e.g. libm) to the module of `op` unless a symbol of that
+    name exists already."""
+    module = enclosing_module(op)
+    for existing in module.body.block.ops:
+        if existing.properties.get("sym_name") == StringAttr(name):
+            return
+    declaration = llvm.FuncOp(name, function_type, linkage=llvm.LinkageAttr("external"))
+    rewriter.insert(declaration, InsertPoint.at_end(module.body.block))

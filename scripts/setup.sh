@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Create (or reuse) a virtual environment and install graphlet into it from this checkout.
+#   scripts/setup.sh              -> .venv with Python 3.11, extras dev + torch (CPU wheel torch==2.13.0)
+#   PY=python3.13 VENV=.venv-3.13 EXTRAS=dev scripts/setup.sh   -> a newer Python, without torch
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PYENV_VERSION="${PYENV_VERSION:-3.11.7:3.12.1:3.13.0}"
+PY="${PY:-python3.11}"
+VENV="${VENV:-.venv}"
+EXTRAS="${EXTRAS:-dev,torch}"
+if [[ ! -x "$VENV/bin/python" ]]; then
+  "$PY" -m venv "$VENV"
+fi
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
+if [[ ",$EXTRAS," == *",torch,"* ]]; then
+  # Only this exact spelling takes the local CPU wheel; anything else pulls CUDA builds.
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check "torch==2.13.0"
+fi
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".[$EXTRAS]"
