@@ -21,8 +21,15 @@ def _graphlet_dialect() -> Dialect:
     return Graphlet
 
 
+def _pyrt_dialect() -> Dialect:
+    from graphlet.dialects.pyrt import Pyrt
+
+    return Pyrt
+
+
 GRAPHLET_DIALECTS: dict[str, Callable[[], Dialect]] = {
     "graphlet": _graphlet_dialect,
+    "pyrt": _pyrt_dialect,
 }
 
 

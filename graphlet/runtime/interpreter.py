@@ -14,7 +14,7 @@ import struct
 from collections.abc import Sequence
 from typing import Any
 
-from xdsl.dialects import arith
+from xdsl.dialects import arith, llvm
 from xdsl.dialects import math as xmath
 from xdsl.dialects.builtin import IntegerType, ModuleOp
 from xdsl.interpreter import (
@@ -28,6 +28,7 @@ from xdsl.interpreters import register_implementations
 from xdsl.interpreters.math import MathFunctions
 
 from graphlet.dialects import graphlet as g
+from graphlet.dialects import pyrt
 from graphlet.registry import make_context
 
 
@@ -179,6 +180,99 @@ class MathCompletionFunctions(InterpreterFunctions):
         return (g.CeilOp.py_operation(args[0]),)
 
 
+def _c_pow(x: float, y: float) -> float:
+    """C's `pow` (what `math.powf` lowers to): no exceptions, IEEE special values."""
+    try:
+        return math.pow(x, y)
+    except OverflowError:
+        odd = math.isfinite(y) and y == int(y) and int(y) % 2 == 1
+        return -math.inf if x < 0 and odd else math.inf
+    except ValueError:
+        if x == 0.0:  # 0 ** negative: a pole
+            odd = y == int(y) and int(y) % 2 == 1
+            return math.copysign(math.inf, x) if odd else math.inf
+        return math.nan  # negative base, non-integer exponent
+
+
+def _c_log(x: float) -> float:
+    if x == 0.0:
+        return -math.inf
+    return math.nan if x < 0 else math.log(x)
+
+
+def _c_exp(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
+
+
+@register_impls
+class LibmFunctions(InterpreterFunctions):
+    """math ops with libm's meaning where xDSL's use Python's (which raises):
+    `log(0)` is -inf, `exp(1000)` inf, `sqrt(-1)` nan. Also `llvm.frem` (C's fmod),
+    which lowerings use because arith has no float remainder."""
+
+    @impl(xmath.ExpOp)
+    def run_exp(self, interpreter: Interpreter, op: xmath.ExpOp, args: PythonValues):
+        return (_c_exp(args[0]),)
+
+    @impl(xmath.LogOp)
+    def run_log(self, interpreter: Interpreter, op: xmath.LogOp, args: PythonValues):
+        return (_c_log(args[0]),)
+
+    @impl(xmath.SqrtOp)
+    def run_sqrt(self, interpreter: Interpreter, op: xmath.SqrtOp, args: PythonValues):
+        return (math.nan if args[0] < 0 else math.sqrt(args[0]),)
+
+    @impl(xmath.PowFOp)
+    def run_powf(self, interpreter: Interpreter, op: xmath.PowFOp, args: PythonValues):
+        return (_c_pow(*args),)
+
+    @impl(xmath.CopySignOp)
+    def run_copysign(
+        self, interpreter: Interpreter, op: xmath.CopySignOp, args: PythonValues
+    ):
+        return (math.copysign(*args),)
+
+    @impl(llvm.FRemOp)
+    def run_frem(self, interpreter: Interpreter, op: llvm.FRemOp, args: PythonValues):
+        x, y = args
+        if math.isinf(x) or y == 0.0 or x != x or y != y:
+            return (math.nan,)
+        return (math.fmod(x, y),)
+
+
+@register_impls
+class PyrtFunctions(InterpreterFunctions):
+    """`pyrt` ops: a failed guard raises `pyrt.GuardFailure`; checked arithmetic
+    wraps and reports whether the exact result left the type."""
+
+    @impl(pyrt.GuardOp)
+    def run_guard(self, interpreter: Interpreter, op: pyrt.GuardOp, args: PythonValues):
+        if not args[0]:
+            raise pyrt.GuardFailure(op.kind.data)
+        return ()
+
+    def _checked(self, op: pyrt.CheckedIntegerOp, args: PythonValues) -> PythonValues:
+        width = _width(op.value.type)
+        exact = op.exact(_signed(args[0], width), _signed(args[1], width))
+        wrapped = _signed(exact, width)
+        return (wrapped, wrapped != exact)
+
+    @impl(pyrt.CheckedAddiOp)
+    def run_addi(self, interpreter: Interpreter, op: pyrt.CheckedAddiOp, args: PythonValues):
+        return self._checked(op, args)
+
+    @impl(pyrt.CheckedSubiOp)
+    def run_subi(self, interpreter: Interpreter, op: pyrt.CheckedSubiOp, args: PythonValues):
+        return self._checked(op, args)
+
+    @impl(pyrt.CheckedMuliOp)
+    def run_muli(self, interpreter: Interpreter, op: pyrt.CheckedMuliOp, args: PythonValues):
+        return self._checked(op, args)
+
+
 def make_interpreter(module: ModuleOp) -> Interpreter:
     interpreter = Interpreter(module)
     register_implementations(interpreter, make_context())
@@ -187,8 +281,10 @@ def make_interpreter(module: ModuleOp) -> Interpreter:
         MathCompletionFunctions(),
         ArithCompletionFunctions(),
         GraphletFunctions(),
+        PyrtFunctions(),
     ):
         interpreter.register_implementations(functions)
+    interpreter.register_implementations(LibmFunctions(), override=True)
     return interpreter
 
 

@@ -1,0 +1,331 @@
+"""`convert-arith-to-llvm`: arith ops to llvm dialect ops on the same types.
+
+Types are not converted (builtin integers, floats and 1-D vectors are LLVM types
+already), so no casts appear; `index` must be gone (run `convert-index-to-i64`).
+Overflow flags (nsw/nuw) and fast-math flags are kept where the llvm op has
+them. Choices where arith and LLVM differ:
+
+* `minimumf`/`maximumf` (NaN-propagating, -0.0 < +0.0) become `llvm.minimum`/
+  `llvm.maximum`; `minnumf`/`maxnumf` (a NaN operand is ignored) become
+  `llvm.intr.minnum`/`maxnum`.
+* `cmpf false`/`true` become constants (LLVM's `fcmp false` is not translated).
+* `floordivsi`, `ceildivsi`, `ceildivui` expand to div/rem and a correction.
+* `fptosi`, `fptoui`, `uitofp` use `llvm_ext` ops (xDSL's llvm has none).
+
+Any other arith op (e.g. `addui_extended`) is refused with a located error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects import arith, llvm
+from xdsl.dialects.builtin import (
+    DenseIntOrFPElementsAttr,
+    FloatAttr,
+    IndexType,
+    IntegerAttr,
+    IntegerType,
+    ModuleOp,
+    VectorType,
+    i1,
+)
+from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.passes import ModulePass
+from xdsl.pattern_rewriter import (
+    GreedyRewritePatternApplier,
+    PatternRewriter,
+    PatternRewriteWalker,
+    RewritePattern,
+    op_type_rewrite_pattern,
+)
+
+from graphlet.dialects import llvm_ext
+from graphlet.lowering.llvm_lowering_utils import (
+    intrinsic_call,
+    llvm_fastmath,
+    lowering_error,
+)
+
+_OVERFLOW_BITS = {arith.IntegerOverflowFlag.NSW: 1, arith.IntegerOverflowFlag.NUW: 2}
+
+
+def _check_llvm_type(op: Operation, type_: Attribute) -> None:
+    element = type_.element_type if isinstance(type_, VectorType) else type_
+    if isinstance(element, IndexType):
+        raise lowering_error(op, "has index type: run convert-index-to-i64 first")
+    if isinstance(type_, VectorType) and type_.get_num_dims() != 1:
+        raise lowering_error(op, f"only 1-D vectors lower to llvm, got {type_}")
+
+
+class ConstantLowering(RewritePattern):
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: arith.ConstantOp, rewriter: PatternRewriter, /):
+        type_ = op.result.type
+        _check_llvm_type(op, type_)
+        if not isinstance(op.value, IntegerAttr | FloatAttr | DenseIntOrFPElementsAttr):
+            raise lowering_error(op, f"cannot lower constant {op.value}")
+        rewriter.replace(op, llvm.ConstantOp(op.value, type_))
+
+
+_INTEGER_OVERFLOW_OPS: dict[type[Operation], type[llvm.ArithmeticBinOpOverflow]] = {
+    arith.AddiOp: llvm.AddOp,
+    arith.SubiOp: llvm.SubOp,
+    arith.MuliOp: llvm.MulOp,
+    arith.ShLIOp: llvm.ShlOp,
+}
+
+_INTEGER_PLAIN_OPS: dict[type[Operation], type[Operation]] = {
+    arith.DivSIOp: llvm.SDivOp,
+    arith.DivUIOp: llvm.UDivOp,
+    arith.RemSIOp: llvm.SRemOp,
+    arith.RemUIOp: llvm.URemOp,
+    arith.AndIOp: llvm.AndOp,
+    arith.OrIOp: llvm.OrOp,
+    arith.XOrIOp: llvm.XOrOp,
+    arith.ShRSIOp: llvm.AShrOp,
+    arith.ShRUIOp: llvm.LShrOp,
+}
+
+
+class IntegerBinaryLowering(RewritePattern):
+    """The integer ops that are one LLVM instruction each."""
+
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter, /):
+        if (overflow_op := _INTEGER_OVERFLOW_OPS.get(type(op))) is not None:
+            assert isinstance(op, arith.SignlessIntegerBinaryOperationWithOverflow)
+            _check_llvm_type(op, op.result.type)
+            bits = sum(_OVERFLOW_BITS[f] for f in op.overflow_flags.flags)
+            rewriter.replace(
+                op, overflow_op(op.lhs, op.rhs, overflow=IntegerAttr(bits, 32))
+            )
+        elif (plain_op := _INTEGER_PLAIN_OPS.get(type(op))) is not None:
+            assert isinstance(op, arith.SignlessIntegerBinaryOperation)
+            _check_llvm_type(op, op.result.type)
+            rewriter.replace(op, plain_op(op.lhs, op.rhs))
+
+
+_FLOAT_OPS: dict[type[Operation], type[llvm.AbstractFloatArithOp]] = {
+    arith.AddfOp: llvm.FAddOp,
+    arith.SubfOp: llvm.FSubOp,
+    arith.MulfOp: llvm.FMulOp,
+    arith.DivfOp: llvm.FDivOp,
+}
+
+
+class FloatBinaryLowering(RewritePattern):
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter, /):
+        if (float_op := _FLOAT_OPS.get(type(op))) is not None:
+            assert isinstance(op, arith.FloatingPointLikeBinaryOperation)
+            rewriter.replace(op, float_op(op.lhs, op.rhs, llvm_fastmath(op.fastmath)))
+
+
+class NegfLowering(RewritePattern):
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: arith.NegfOp, rewriter: PatternRewriter, /):
+        rewriter.replace(op, llvm.FNegOp(op.operand, llvm_fastmath(op.fastmath)))
+
+
+class CmpiLowering(RewritePattern):
+    """arith and llvm number the integer predicates identically."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: arith.CmpiOp, rewriter: PatternRewriter, /):
+        _check_llvm_type(op, op.lhs.type)
+        predicate = IntegerAttr(op.predicate.value.data, 64)
+        rewriter.replace(op, llvm.ICmpOp(op.lhs, op.rhs, predicate))
+
+
+_CMPF_FALSE, _CMPF_TRUE = 0, 15
+
+
+class CmpfLowering(RewritePattern):
+    """arith and llvm number the float predicates identically."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: arith.CmpfOp, rewriter: PatternRewriter, /):
+        predicate = op.predicate.value.data
+        if predicate in (_CMPF_FALSE, _CMPF_TRUE):
+            if isinstance(op.lhs.type, VectorType):
+                raise lowering_error(op, "constant predicates on vectors are not supported")
+            value = IntegerAttr(int(predicate == _CMPF_TRUE), i1)
+            rewriter.replace(op, llvm.ConstantOp(value, i1))
+            return
+        new_op = llvm.FCmpOp(op.lhs, op.rhs, IntegerAttr(predicate, 64))
+        new_op.fastmathFlags = llvm_fastmath(op.fastmath)
+        rewriter.replace(op, new_op)
+
+
+class SelectLowering(RewritePattern):
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: arith.SelectOp, rewriter: PatternRewriter, /):
+        rewriter.replace(op, llvm.SelectOp(op.cond, op.lhs, op.rhs))
+
+
+_CAST_OPS: dict[type[Operation], type[Operation]] = {
+    arith.ExtSIOp: llvm.SExtOp,
+    arith.ExtUIOp: llvm.ZExtOp,
+    arith.TruncIOp: llvm.TruncOp,
+    arith.SIToFPOp: llvm.SIToFPOp,
+    arith.UIToFPOp: llvm_ext.UIToFPOp,
+    arith.FPToSIOp: llvm_ext.FPToSIOp,
+    arith.FPToUIOp: llvm_ext.FPToUIOp,
+    arith.ExtFOp: llvm.FPExtOp,
+    arith.TruncFOp: llvm.FPTruncOp,
+    arith.BitcastOp: llvm.BitcastOp,
+}
+
+
+class CastLowering(RewritePattern):
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter, /):
+        if (cast_op := _CAST_OPS.get(type(op))) is not None:
+            _check_llvm_type(op, op.operands[0].type)
+            _check_llvm_type(op, op.results[0].type)
+            rewriter.replace(op, cast_op(op.operands[0], op.results[0].type))
+
+
+class IndexCastLowering(RewritePattern):
+    """Sign-extends, truncates or forwards, by the integer widths."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: arith.IndexCastOp, rewriter: PatternRewriter, /):
+        _check_llvm_type(op, op.input.type)
+        _check_llvm_type(op, op.result.type)
+        source, target = op.input.type, op.result.type
+        assert isinstance(source, IntegerType) and isinstance(target, IntegerType)
+        if source.width == target.width:
+            rewriter.replace(op, [], [op.input])
+        elif source.width.data < target.width.data:
+            rewriter.replace(op, llvm.SExtOp(op.input, target))
+        else:
+            rewriter.replace(op, llvm.TruncOp(op.input, target))
+
+
+_MIN_MAX_INTRINSICS: dict[type[Operation], str] = {
+    arith.MinSIOp: "llvm.smin",
+    arith.MaxSIOp: "llvm.smax",
+    arith.MinUIOp: "llvm.umin",
+    arith.MaxUIOp: "llvm.umax",
+    arith.MinimumfOp: "llvm.minimum",
+    arith.MaximumfOp: "llvm.maximum",
+}
+
+
+class MinMaxLowering(RewritePattern):
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter, /):
+        if isinstance(op, arith.MinnumfOp):
+            rewriter.replace(
+                op, llvm.VectorFMinOp(op.lhs, op.rhs, llvm_fastmath(op.fastmath))
+            )
+        elif isinstance(op, arith.MaxnumfOp):
+            rewriter.replace(
+                op, llvm.VectorFMaxOp(op.lhs, op.rhs, llvm_fastmath(op.fastmath))
+            )
+        elif (intrinsic := _MIN_MAX_INTRINSICS.get(type(op))) is not None:
+            _check_llvm_type(op, op.results[0].type)
+            result_type = op.results[0].type
+            rewriter.replace(
+                op, intrinsic_call(intrinsic, list(op.operands), result_type)
+            )
+
+
+def _zero_like(value: SSAValue) -> llvm.ConstantOp:
+    return llvm.ConstantOp(IntegerAttr(0, value.type), value.type)
+
+
+class FloorDivSILowering(RewritePattern):
+    """q = a / b; q - 1 when the remainder is non-zero and has b's opposite sign."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: arith.FloorDivSIOp, rewriter: PatternRewriter, /):
+        _check_llvm_type(op, op.result.type)
+        rewriter.replace(op, _signed_rounding_division(op.lhs, op.rhs, "slt"))
+
+
+class CeilDivSILowering(RewritePattern):
+    """q = a / b; q + 1 when the remainder is non-zero and has b's sign."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: arith.CeilDivSIOp, rewriter: PatternRewriter, /):
+        _check_llvm_type(op, op.result.type)
+        rewriter.replace(op, _signed_rounding_division(op.lhs, op.rhs, "sge"))
+
+
+def _signed_rounding_division(
+    lhs: SSAValue, rhs: SSAValue, sign_test: str
+) -> list[Operation]:
+    """Adjusts a truncating division by one toward -inf ("slt") or +inf ("sge")."""
+    one = -1 if sign_test == "slt" else 1
+    ops: list[Operation] = [
+        quotient := llvm.SDivOp(lhs, rhs),
+        remainder := llvm.SRemOp(lhs, rhs),
+        zero := _zero_like(lhs),
+        step := llvm.ConstantOp(IntegerAttr(one, lhs.type), lhs.type),
+        inexact := llvm.ICmpOp(remainder, zero, IntegerAttr(1, 64)),
+        signs := llvm.XOrOp(remainder, rhs),
+        sign_matches := llvm.ICmpOp(
+            signs, zero, IntegerAttr(llvm.ICmpPredicateFlag(sign_test).to_int(), 64)
+        ),
+        adjust := llvm.AndOp(inexact, sign_matches),
+        adjusted := llvm.AddOp(quotient, step),
+        llvm.SelectOp(adjust, adjusted, quotient),
+    ]
+    return ops
+
+
+class CeilDivUILowering(RewritePattern):
+    """q = a / b, plus one when the remainder is non-zero."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: arith.CeilDivUIOp, rewriter: PatternRewriter, /):
+        _check_llvm_type(op, op.result.type)
+        type_ = op.result.type
+        rewriter.replace(
+            op,
+            [
+                quotient := llvm.UDivOp(op.lhs, op.rhs),
+                remainder := llvm.URemOp(op.lhs, op.rhs),
+                zero := _zero_like(op.lhs),
+                inexact := llvm.ICmpOp(remainder, zero, IntegerAttr(1, 64)),
+                increment := llvm.ZExtOp(inexact, type_),
+                llvm.AddOp(quotient, increment),
+            ],
+        )
+
+
+class RefuseOtherArithOps(RewritePattern):
+    """Last in the list: an arith op no pattern above lowered is an error."""
+
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter, /):
+        if op.name.startswith("arith."):
+            raise lowering_error(op, "convert-arith-to-llvm cannot lower this op")
+
+
+ARITH_TO_LLVM_PATTERNS: tuple[RewritePattern, ...] = (
+    ConstantLowering(),
+    IntegerBinaryLowering(),
+    FloatBinaryLowering(),
+    CmpiLowering(),
+    CmpfLowering(),
+    SelectLowering(),
+    CastLowering(),
+    IndexCastLowering(),
+    MinMaxLowering(),
+    NegfLowering(),
+    FloorDivSILowering(),
+    CeilDivSILowering(),
+    CeilDivUILowering(),
+    RefuseOtherArithOps(),
+)
+
+
+@dataclass(frozen=True)
+class ConvertArithToLLVMPass(ModulePass):
+    name = "convert-arith-to-llvm"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        PatternRewriteWalker(
+            GreedyRewritePatternApplier(list(ARITH_TO_LLVM_PATTERNS), dce_enabled=False),
+            apply_recursively=False,
+        ).rewrite_module(op)
