@@ -1,6 +1,10 @@
 """graphlet: an MLIR-style compiler on xDSL that turns Python functions and graphs into native code."""
 
-from graphlet.compiler import Compiler
-from graphlet.frontend.builder import Graph, Node
+from graphlet.debug import configure_from_environment
+
+configure_from_environment()
+
+from graphlet.compiler import Compiler  # noqa: E402
+from graphlet.frontend.builder import Graph, Node  # noqa: E402
 
 __all__ = ["Compiler", "Graph", "Node"]
