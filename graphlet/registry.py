@@ -27,8 +27,15 @@ def _pyrt_dialect() -> Dialect:
     return Pyrt
 
 
+def _llvm_ext_dialect() -> Dialect:
+    from graphlet.dialects.llvm_ext import LLVMExt
+
+    return LLVMExt
+
+
 GRAPHLET_DIALECTS: dict[str, Callable[[], Dialect]] = {
     "graphlet": _graphlet_dialect,
+    "llvm_ext": _llvm_ext_dialect,
     "pyrt": _pyrt_dialect,
 }
 
@@ -39,12 +46,111 @@ def _graphlet_optimize() -> type[ModulePass]:
     return GraphletOptimizePass
 
 
+def _convert_graphlet_to_arith() -> type[ModulePass]:
+    from graphlet.lowering.convert_graphlet_to_arith import ConvertGraphletToArithPass
+
+    return ConvertGraphletToArithPass
+
+
+def _convert_index_to_i64() -> type[ModulePass]:
+    from graphlet.lowering.convert_index_to_i64 import ConvertIndexToI64Pass
+
+    return ConvertIndexToI64Pass
+
+
+def _convert_scf_while_to_cf() -> type[ModulePass]:
+    from graphlet.lowering.convert_scf_while_to_cf import ConvertScfWhileToCfPass
+
+    return ConvertScfWhileToCfPass
+
+
+def _convert_arith_to_llvm() -> type[ModulePass]:
+    from graphlet.lowering.convert_arith_to_llvm import ConvertArithToLLVMPass
+
+    return ConvertArithToLLVMPass
+
+
+def _convert_math_to_llvm() -> type[ModulePass]:
+    from graphlet.lowering.convert_math_to_llvm import ConvertMathToLLVMPass
+
+    return ConvertMathToLLVMPass
+
+
+def _convert_cf_to_llvm() -> type[ModulePass]:
+    from graphlet.lowering.convert_cf_to_llvm import ConvertCfToLLVMPass
+
+    return ConvertCfToLLVMPass
+
+
+def _convert_func_to_llvm() -> type[ModulePass]:
+    from graphlet.lowering.convert_func_to_llvm import ConvertFuncToLLVMPass
+
+    return ConvertFuncToLLVMPass
+
+
+def _lower_to_llvm() -> type[ModulePass]:
+    from graphlet.lowering.lower_to_llvm import LowerToLLVMPass
+
+    return LowerToLLVMPass
+
+
+def _convert_guards_to_status() -> type[ModulePass]:
+    from graphlet.lowering.convert_guards_to_status import ConvertGuardsToStatusPass
+
+    return ConvertGuardsToStatusPass
+
+
+def _convert_pyrt_to_llvm() -> type[ModulePass]:
+    from graphlet.lowering.convert_pyrt_to_llvm import ConvertPyrtToLlvmPass
+
+    return ConvertPyrtToLlvmPass
+
+
+def _convert_graphlet_to_linalg() -> type[ModulePass]:
+    from graphlet.lowering.convert_graphlet_to_linalg import ConvertGraphletToLinalgPass
+
+    return ConvertGraphletToLinalgPass
+
+
+def _fuse_elementwise() -> type[ModulePass]:
+    from graphlet.transforms.fuse_elementwise import FuseElementwisePass
+
+    return FuseElementwisePass
+
+
 GRAPHLET_PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "graphlet-optimize": _graphlet_optimize,
+    "convert-index-to-i64": _convert_index_to_i64,
+    "convert-scf-while-to-cf": _convert_scf_while_to_cf,
+    "convert-arith-to-llvm": _convert_arith_to_llvm,
+    "convert-math-to-llvm": _convert_math_to_llvm,
+    "convert-cf-to-llvm": _convert_cf_to_llvm,
+    "convert-func-to-llvm": _convert_func_to_llvm,
+    "lower-to-llvm": _lower_to_llvm,
+    "convert-graphlet-to-arith": _convert_graphlet_to_arith,
+    "convert-guards-to-status": _convert_guards_to_status,
+    "convert-pyrt-to-llvm": _convert_pyrt_to_llvm,
+    "convert-graphlet-to-linalg": _convert_graphlet_to_linalg,
+    "fuse-elementwise": _fuse_elementwise,
 }
 
 
-GRAPHLET_TARGETS: dict[str, Callable[[], type]] = {}
+def _llvm_target() -> type:
+    from graphlet.backend.llvm_ir import GraphletLLVMTarget
+
+    return GraphletLLVMTarget
+
+
+def _jit_call_target() -> type:
+    from graphlet.backend.jit import JitCallTarget
+
+    return JitCallTarget
+
+
+GRAPHLET_TARGETS: dict[str, Callable[[], type]] = {
+    "llvm": _llvm_target,
+    "jit-call": _jit_call_target,
+}
 """Extra `-t` output targets of graphlet-opt, by name."""
 
 

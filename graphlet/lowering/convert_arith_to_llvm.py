@@ -11,6 +11,7 @@ them. Choices where arith and LLVM differ:
 * `cmpf false`/`true` become constants (LLVM's `fcmp false` is not translated).
 * `floordivsi`, `ceildivsi`, `ceildivui` expand to div/rem and a correction.
 * `fptosi`, `fptoui`, `uitofp` use `llvm_ext` ops (xDSL's llvm has none).
+* `index_cast` is not handled here: `convert-index-to-i64` resolves it.
 
 Any other arith op (e.g. `addui_extended`) is refused with a located error.
 """
@@ -96,7 +97,7 @@ class IntegerBinaryLowering(RewritePattern):
         if (overflow_op := _INTEGER_OVERFLOW_OPS.get(type(op))) is not None:
             assert isinstance(op, arith.SignlessIntegerBinaryOperationWithOverflow)
             _check_llvm_type(op, op.result.type)
-            bits = sum(_OVERFLOW_BITS[f] for f in op.overflow_flags.flags)
+            bits = sum(_OVERFLOW_BITS[f] for f in op.overflow_flags.data)
             rewriter.replace(
                 op, overflow_op(op.lhs, op.rhs, overflow=IntegerAttr(bits, 32))
             )
@@ -185,23 +186,6 @@ class CastLowering(RewritePattern):
             rewriter.replace(op, cast_op(op.operands[0], op.results[0].type))
 
 
-class IndexCastLowering(RewritePattern):
-    """Sign-extends, truncates or forwards, by the integer widths."""
-
-    @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: arith.IndexCastOp, rewriter: PatternRewriter, /):
-        _check_llvm_type(op, op.input.type)
-        _check_llvm_type(op, op.result.type)
-        source, target = op.input.type, op.result.type
-        assert isinstance(source, IntegerType) and isinstance(target, IntegerType)
-        if source.width == target.width:
-            rewriter.replace(op, [], [op.input])
-        elif source.width.data < target.width.data:
-            rewriter.replace(op, llvm.SExtOp(op.input, target))
-        else:
-            rewriter.replace(op, llvm.TruncOp(op.input, target))
-
-
 _MIN_MAX_INTRINSICS: dict[type[Operation], str] = {
     arith.MinSIOp: "llvm.smin",
     arith.MaxSIOp: "llvm.smax",
@@ -230,8 +214,14 @@ class MinMaxLowering(RewritePattern):
             )
 
 
-def _zero_like(value: SSAValue) -> llvm.ConstantOp:
-    return llvm.ConstantOp(IntegerAttr(0, value.type), value.type)
+def _icmp(predicate: str) -> IntegerAttr:
+    return IntegerAttr(llvm.ICmpPredicateFlag(predicate).to_int(), 64)
+
+
+def _check_scalar_integer(op: Operation, type_: Attribute) -> None:
+    _check_llvm_type(op, type_)
+    if not isinstance(type_, IntegerType):
+        raise lowering_error(op, f"is expanded for scalar integers only, got {type_}")
 
 
 class FloorDivSILowering(RewritePattern):
@@ -239,7 +229,7 @@ class FloorDivSILowering(RewritePattern):
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: arith.FloorDivSIOp, rewriter: PatternRewriter, /):
-        _check_llvm_type(op, op.result.type)
+        _check_scalar_integer(op, op.result.type)
         rewriter.replace(op, _signed_rounding_division(op.lhs, op.rhs, "slt"))
 
 
@@ -248,7 +238,7 @@ class CeilDivSILowering(RewritePattern):
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: arith.CeilDivSIOp, rewriter: PatternRewriter, /):
-        _check_llvm_type(op, op.result.type)
+        _check_scalar_integer(op, op.result.type)
         rewriter.replace(op, _signed_rounding_division(op.lhs, op.rhs, "sge"))
 
 
@@ -256,22 +246,18 @@ def _signed_rounding_division(
     lhs: SSAValue, rhs: SSAValue, sign_test: str
 ) -> list[Operation]:
     """Adjusts a truncating division by one toward -inf ("slt") or +inf ("sge")."""
-    one = -1 if sign_test == "slt" else 1
-    ops: list[Operation] = [
-        quotient := llvm.SDivOp(lhs, rhs),
-        remainder := llvm.SRemOp(lhs, rhs),
-        zero := _zero_like(lhs),
-        step := llvm.ConstantOp(IntegerAttr(one, lhs.type), lhs.type),
-        inexact := llvm.ICmpOp(remainder, zero, IntegerAttr(1, 64)),
-        signs := llvm.XOrOp(remainder, rhs),
-        sign_matches := llvm.ICmpOp(
-            signs, zero, IntegerAttr(llvm.ICmpPredicateFlag(sign_test).to_int(), 64)
-        ),
-        adjust := llvm.AndOp(inexact, sign_matches),
-        adjusted := llvm.AddOp(quotient, step),
-        llvm.SelectOp(adjust, adjusted, quotient),
-    ]
-    return ops
+    type_ = lhs.type
+    quotient = llvm.SDivOp(lhs, rhs)
+    remainder = llvm.SRemOp(lhs, rhs)
+    zero = llvm.ConstantOp(IntegerAttr(0, type_), type_)
+    step = llvm.ConstantOp(IntegerAttr(-1 if sign_test == "slt" else 1, type_), type_)
+    inexact = llvm.ICmpOp(remainder.res, zero.result, _icmp("ne"))
+    signs = llvm.XOrOp(remainder.res, rhs)
+    sign_matches = llvm.ICmpOp(signs.res, zero.result, _icmp(sign_test))
+    adjust = llvm.AndOp(inexact.res, sign_matches.res)
+    adjusted = llvm.AddOp(quotient.res, step.result)
+    select = llvm.SelectOp(adjust.res, adjusted.res, quotient.res)
+    return [quotient, remainder, zero, step, inexact, signs, sign_matches, adjust, adjusted, select]
 
 
 class CeilDivUILowering(RewritePattern):
@@ -279,18 +265,16 @@ class CeilDivUILowering(RewritePattern):
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: arith.CeilDivUIOp, rewriter: PatternRewriter, /):
-        _check_llvm_type(op, op.result.type)
+        _check_scalar_integer(op, op.result.type)
         type_ = op.result.type
+        quotient = llvm.UDivOp(op.lhs, op.rhs)
+        remainder = llvm.URemOp(op.lhs, op.rhs)
+        zero = llvm.ConstantOp(IntegerAttr(0, type_), type_)
+        inexact = llvm.ICmpOp(remainder.res, zero.result, _icmp("ne"))
+        increment = llvm.ZExtOp(inexact.res, type_)
         rewriter.replace(
             op,
-            [
-                quotient := llvm.UDivOp(op.lhs, op.rhs),
-                remainder := llvm.URemOp(op.lhs, op.rhs),
-                zero := _zero_like(op.lhs),
-                inexact := llvm.ICmpOp(remainder, zero, IntegerAttr(1, 64)),
-                increment := llvm.ZExtOp(inexact, type_),
-                llvm.AddOp(quotient, increment),
-            ],
+            [quotient, remainder, zero, inexact, increment, llvm.AddOp(quotient.res, increment.res)],
         )
 
 
@@ -298,8 +282,11 @@ class RefuseOtherArithOps(RewritePattern):
     """Last in the list: an arith op no pattern above lowered is an error."""
 
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter, /):
-        if op.name.startswith("arith."):
-            raise lowering_error(op, "convert-arith-to-llvm cannot lower this op")
+        if not op.name.startswith("arith."):
+            return
+        for value in (*op.operands, *op.results):
+            _check_llvm_type(op, value.type)
+        raise lowering_error(op, "convert-arith-to-llvm cannot lower this op")
 
 
 ARITH_TO_LLVM_PATTERNS: tuple[RewritePattern, ...] = (
@@ -310,7 +297,6 @@ ARITH_TO_LLVM_PATTERNS: tuple[RewritePattern, ...] = (
     CmpfLowering(),
     SelectLowering(),
     CastLowering(),
-    IndexCastLowering(),
     MinMaxLowering(),
     NegfLowering(),
     FloorDivSILowering(),

@@ -27,7 +27,7 @@ def lowering_error(op: Operation, message: str) -> DiagnosticException:
 
 
 def llvm_fastmath(flags: arith.FastMathFlagsAttr) -> llvm.FastMathAttr:
-    return llvm.FastMathAttr(flags.flags)
+    return llvm.FastMathAttr(flags.data)
 
 
 def type_suffix(type_: Attribute) -> str:

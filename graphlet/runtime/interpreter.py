@@ -48,7 +48,7 @@ def _run_constant(
 class GraphletFunctions(InterpreterFunctions):
     """One implementation per graphlet op, each reading the op's Python meaning."""
 
-    for _op in g.OPS:
+    for _op in [*g.OPS, *g.TENSOR_OPS]:
         vars()[f"run_{_op.name.replace('.', '_')}"] = impl(_op)(
             _run_constant if _op is g.ConstantOp else _run_graphlet_op
         )

@@ -1,0 +1,221 @@
+"""CPython vs Numba vs `@graphlet.jit` on scalar loop kernels, side by side in one run.
+
+    python benchmarks/bench_jit.py            # a few minutes; writes benchmarks/results/jit.md
+
+For each kernel: steady-state time (best of several calls), first-call time minus
+steady state (compile time), and the answers (all three must agree, or the row says
+so). A last row measures call overhead on `def identity(x): return x`. Numba wraps
+ints at 64 bits where graphlet and CPython do not; these kernels stay in range.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import graphlet
+
+try:
+    import numba
+except ImportError:  # the table then has no Numba column values
+    numba = None
+
+
+def sum_squares(n):
+    s = 0
+    for i in range(n):
+        s += i * i
+    return s
+
+
+def fib_mod(n):
+    a, b = 0, 1
+    for _ in range(n):
+        a, b = b, (a + b) % 1000000007
+    return a
+
+
+def horner_sum(n):
+    s = 0.0
+    for i in range(n):
+        x = i / n
+        s += (((3.0 * x - 2.0) * x + 0.5) * x - 1.0) * x + 7.0
+    return s
+
+
+def mandelbrot(width, height, max_iter):
+    total = 0
+    for py in range(height):
+        for px in range(width):
+            x0 = px / width * 3.5 - 2.5
+            y0 = py / height * 2.0 - 1.0
+            x = 0.0
+            y = 0.0
+            it = 0
+            while x * x + y * y <= 4.0 and it < max_iter:
+                xt = x * x - y * y + x0
+                y = 2.0 * x * y + y0
+                x = xt
+                it += 1
+            total += it
+    return total
+
+
+def gcd_sum(n):
+    total = 0
+    for a in range(1, n):
+        for b in range(1, 50):
+            x, y = a, b
+            while y:
+                x, y = y, x % y
+            total += x
+    return total
+
+
+def newton_sum(n):
+    total = 0.0
+    for i in range(1, n):
+        x = float(i)
+        y = x
+        while abs(y * y - x) > 1e-9 * x:
+            y = 0.5 * (y + x / y)
+        total += y
+    return total
+
+
+def collatz_total(n):
+    total = 0
+    for i in range(1, n):
+        m = i
+        while m != 1:
+            if m % 2 == 0:
+                m = m // 2
+            else:
+                m = 3 * m + 1
+            total += 1
+    return total
+
+
+def identity(x):
+    return x
+
+
+KERNELS: list[tuple[str, Callable[..., Any], tuple[Any, ...]]] = [
+    ("sum of squares (n=10^6)", sum_squares, (1_000_000,)),
+    ("Fibonacci mod 1e9+7 (n=10^6)", fib_mod, (1_000_000,)),
+    ("Horner polynomial (10^6 points)", horner_sum, (1_000_000,)),
+    ("Mandelbrot 400x400 (max 50 iterations)", mandelbrot, (400, 400, 50)),
+    ("gcd sums (2000 x 49 pairs)", gcd_sum, (2000,)),
+    ("Newton square roots (10^5, tol 1e-9)", newton_sum, (100_000,)),
+    ("Collatz step totals (n=3*10^4)", collatz_total, (30_000,)),
+]
+
+
+def best_of(fn: Callable[..., Any], args: tuple[Any, ...], repeats: int, budget: float) -> tuple[float, Any]:
+    """The fastest of up to `repeats` calls, stopping early once `budget` seconds are spent."""
+    best, spent, result = math.inf, 0.0, None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = fn(*args)
+        elapsed = time.perf_counter() - start
+        best, spent = min(best, elapsed), spent + elapsed
+        if spent > budget:
+            break
+    return best, result
+
+
+def first_call(make: Callable[[], Callable[..., Any]], args: tuple[Any, ...]) -> tuple[Callable[..., Any], float, Any]:
+    fn = make()
+    start = time.perf_counter()
+    result = fn(*args)
+    return fn, time.perf_counter() - start, result
+
+
+def per_call_ns(fn: Callable[..., Any], calls: int = 200_000) -> float:
+    fn(1)
+    start = time.perf_counter()
+    for _ in range(calls):
+        fn(1)
+    return (time.perf_counter() - start) / calls * 1e9
+
+
+def fmt_seconds(seconds: float | None) -> str:
+    if seconds is None:
+        return "n/a"
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.1f} µs"
+    if seconds < 1:
+        return f"{seconds * 1e3:.1f} ms"
+    return f"{seconds:.2f} s"
+
+
+def main() -> None:
+    backend = graphlet.jit(identity).backend.name
+    rows = []
+    for title, kernel, args in KERNELS:
+        print(f"running {title} ...", file=sys.stderr, flush=True)
+        cpython_time, expected = best_of(kernel, args, 3, 5.0)
+        numba_time = numba_compile = None
+        numba_ok = "n/a"
+        if numba is not None:
+            numba_fn, first, got = first_call(lambda: numba.njit(kernel), args)
+            numba_time, got = best_of(numba_fn, args, 5, 2.0)
+            numba_compile = max(first - numba_time, 0.0)
+            numba_ok = "yes" if got == expected else f"no ({got!r})"
+        jit_fn, first, got = first_call(lambda: graphlet.jit(kernel), args)
+        graphlet_time, got = best_of(jit_fn, args, 5, 2.0)
+        graphlet_compile = max(first - graphlet_time, 0.0)
+        version = jit_fn.version_for(*args)
+        native = version is not None and version.native is not None and not jit_fn.last_call_handed_back
+        graphlet_ok = "yes" if got == expected and type(got) is type(expected) else f"no ({got!r})"
+        rows.append(
+            [
+                title,
+                fmt_seconds(cpython_time),
+                fmt_seconds(numba_time),
+                fmt_seconds(graphlet_time) + ("" if native else " (Python fallback)"),
+                f"{cpython_time / graphlet_time:.1f}x",
+                f"{numba_time / graphlet_time:.2f}x" if numba_time else "n/a",
+                fmt_seconds(numba_compile),
+                fmt_seconds(graphlet_compile),
+                f"{numba_ok} / {graphlet_ok}",
+            ]
+        )
+    overhead = [
+        "call overhead, `identity(1)`",
+        f"{per_call_ns(identity):.0f} ns",
+        f"{per_call_ns(numba.njit(identity)):.0f} ns" if numba is not None else "n/a",
+        f"{per_call_ns(graphlet.jit(identity)):.0f} ns",
+        "", "", "", "", "",
+    ]
+    rows.append(overhead)
+    header = [
+        "kernel", "CPython", "Numba", "graphlet", "speed-up vs CPython", "graphlet vs Numba (>1: faster)",
+        "Numba compile", "graphlet compile", "same answer (Numba / graphlet)",
+    ]
+    lines = [
+        "# `@graphlet.jit` benchmark",
+        "",
+        f"Python {sys.version.split()[0]}, graphlet backend `{backend}`, Numba "
+        f"{numba.__version__ if numba else 'not installed'}, {os.cpu_count()} CPUs. "
+        "Steady state = best of several calls; compile = first call minus steady state.",
+        "Generated by `python benchmarks/bench_jit.py`.",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+    ]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    table = "\n".join(lines) + "\n"
+    out_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+    os.makedirs(out_dir, exist_ok=True)
+    with open(os.path.join(out_dir, "jit.md"), "w") as out:
+        out.write(table)
+    print(table)
+
+
+if __name__ == "__main__":
+    main()

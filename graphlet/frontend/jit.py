@@ -1,0 +1,333 @@
+"""`@graphlet.jit`: compile a Python function from its bytecode on first call.
+
+    @graphlet.jit
+    def f(n): ...
+
+The dispatcher is thin: it picks the compiled version for the argument types
+(bool, int or float; anything else, or an int past 64 bits, runs in Python), checks
+that the globals the version read are unchanged, and calls it. A version that hands
+a call back (Python would raise, an int overflowed, a bail point was reached) reruns
+the plain function from the start, which is safe because compiled code has no side
+effects. `graphlet.explain(f, *args)` reports every graph break of that signature.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+import os
+import tempfile
+import time
+import types
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from xdsl.dialects.builtin import FileLineColLoc, ModuleOp
+from xdsl.ir import Attribute
+
+from graphlet.dialects import graphlet as g
+from graphlet.frontend.bytecode.breaks import BreakRecord, FunctionNotCompilable
+from graphlet.frontend.bytecode.capture import MISSING as _MISSING
+from graphlet.frontend.bytecode.capture import Guard, ModuleCapture
+from graphlet.frontend.execution import ExecutionBackend, HandBack, default_backend
+
+logger = logging.getLogger("graphlet")
+
+_ARG_TYPES: dict[type, Attribute] = {bool: g.BOOL, int: g.INT, float: g.FLOAT}
+_INT_MIN, _INT_MAX = g.INT_MIN, g.INT_MAX
+HANDBACK_LIMIT = 64
+"""After this many hand-backs, a version that hands back on most calls runs in Python."""
+
+
+class GraphletCompileWarning(UserWarning):
+    """graphlet failed inside the compiler; the call ran in Python."""
+
+
+@dataclass
+class Version:
+    """The code for one argument-type signature: native (`native` set) or Python."""
+
+    signature: tuple[type, ...]
+    native: Callable[..., Any] | None
+    guards: tuple[Guard, ...]
+    breaks: list[BreakRecord]
+    python_reason: str | None = None
+    int_positions: tuple[int, ...] = ()
+    has_bail_points: bool = False
+    compile_seconds: float = 0.0
+    calls: int = 0
+    handbacks: int = 0
+    module: ModuleOp | None = None
+
+    def guards_hold(self) -> bool:
+        for guard in self.guards:
+            if guard.namespace.get(guard.name, _MISSING) is not guard.expected:
+                return False
+        return True
+
+
+class JitFunction:
+    """The callable `graphlet.jit` returns: dispatch by argument types to compiled versions."""
+
+    def __init__(self, fn: types.FunctionType, backend: ExecutionBackend | None = None) -> None:
+        if not isinstance(fn, types.FunctionType):
+            raise TypeError(f"graphlet.jit needs a Python function, got {type(fn).__name__}")
+        functools.update_wrapper(self, fn)
+        self.__graphlet_py_func__ = fn
+        self.py_func = fn
+        self._backend = backend
+        self._argcount = fn.__code__.co_argcount
+        self._versions: dict[tuple[type, ...], Version] = {}
+        self.last_call_handed_back = False
+
+    @property
+    def backend(self) -> ExecutionBackend:
+        if self._backend is None:
+            self._backend = default_backend()
+        return self._backend
+
+    def __repr__(self) -> str:
+        return f"<graphlet.jit {self.py_func.__qualname__}>"
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        return types.MethodType(self, instance)
+
+    # ------------------------------------------------------------------ calling
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if kwargs or len(args) != self._argcount:
+            bound = self._bind(args, kwargs)
+            if bound is None:
+                return self.py_func(*args, **kwargs)
+            args = bound
+        version = self._versions.get(tuple(map(type, args)))
+        if version is None or (version.guards and not version.guards_hold()):
+            version = self._compile(args, version)
+        native = version.native
+        if native is None:
+            return self.py_func(*args)
+        for position in version.int_positions:
+            if not _INT_MIN <= args[position] <= _INT_MAX:
+                return self._python_call(args, version, "an int argument does not fit in 64 bits")
+        if version.has_bail_points:
+            version.calls += 1
+        try:
+            result = native(*args)
+        except HandBack as e:
+            return self._python_call(args, version, f"native code handed the call back ({e})")
+        self.last_call_handed_back = False
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("EXEC native %s%s", self.py_func.__qualname__, _signature_text(version.signature))
+        return result
+
+    def _bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...] | None:
+        """Positional arguments with defaults applied, or None when some must stay
+        keywords (keyword-only parameters: such functions run in Python). A bad call
+        raises CPython's own TypeError, by calling the plain function (its arguments
+        are bound before any of its code runs)."""
+        try:
+            bound = inspect.signature(self.py_func).bind(*args, **kwargs)
+        except TypeError:
+            self.py_func(*args, **kwargs)
+            raise
+        bound.apply_defaults()
+        if bound.kwargs:
+            return None
+        return tuple(bound.args)
+
+    def _python_call(self, args: tuple[Any, ...], version: Version, why: str) -> Any:
+        version.handbacks += 1
+        self.last_call_handed_back = True
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("FALLBACK %s: %s; running it in Python", self.py_func.__qualname__, why)
+        if (
+            version.has_bail_points
+            and version.handbacks >= HANDBACK_LIMIT
+            and version.handbacks * 2 > version.calls
+        ):
+            version.native = None
+            version.python_reason = f"hands back to Python on most calls ({version.handbacks} of {version.calls})"
+        return self.py_func(*args)
+
+    # ------------------------------------------------------------------ compiling
+
+    def _compile(self, args: tuple[Any, ...], stale: Version | None) -> Version:
+        signature = tuple(map(type, args))
+        name = self.py_func.__qualname__
+        if stale is not None:
+            changed = next((guard for guard in stale.guards if not guard.holds()), None)
+            logger.debug("COMPILE %s: %s changed, recompiling", name, changed.describe() if changed else "a global")
+        version = self._build_version(signature)
+        self._versions[signature] = version
+        return version
+
+    def _build_version(self, signature: tuple[type, ...]) -> Version:
+        fn = self.py_func
+        name = fn.__qualname__
+        unsupported = [t.__name__ for t in signature if t not in _ARG_TYPES]
+        if unsupported:
+            reason = f"arguments of type {', '.join(unsupported)} run in Python"
+            record = BreakRecord(name, fn.__code__.co_filename, fn.__code__.co_firstlineno, "-", reason)
+            logger.debug("FALLBACK %s: %s", name, reason)
+            return Version(signature, None, (), [record], reason)
+        arg_types = tuple(_ARG_TYPES[t] for t in signature)
+        start = time.perf_counter()
+        unit = ModuleCapture()
+        try:
+            captured = unit.capture(fn, arg_types)
+        except FunctionNotCompilable as e:
+            for record in e.records:
+                logger.debug("FALLBACK %s runs in Python: %s", name, record)
+            return Version(signature, None, tuple(unit.guards.values()), e.records, e.records[0].reason)
+        except Exception as e:  # an internal error: report it, run in Python
+            return self._internal_error(signature, unit.module, e, "capturing")
+        guards = tuple(unit.guards.values())
+        bails = [r for c in unit.functions.values() for r in c.bail_records]
+        logger.debug(
+            "COMPILE %s%s: %d functions, %d bail points",
+            name, _signature_text(signature), len(unit.functions), len(bails),
+        )
+        try:
+            native = self.backend.compile(unit.module, captured.symbol, arg_types, captured.return_type)
+        except Exception as e:  # an internal error: report it, run in Python
+            return self._internal_error(signature, unit.module, e, "lowering")
+        seconds = time.perf_counter() - start
+        logger.debug("COMPILE %s done in %.1f ms (%s backend)", name, seconds * 1e3, self.backend.name)
+        return Version(
+            signature,
+            native,
+            guards,
+            bails,
+            int_positions=tuple(i for i, t in enumerate(signature) if t is int),
+            has_bail_points=bool(bails),
+            compile_seconds=seconds,
+            module=unit.module,
+        )
+
+    def _internal_error(self, signature: tuple[type, ...], module: ModuleOp, error: Exception, stage: str) -> Version:
+        fn = self.py_func
+        line = _failing_line(module) or fn.__code__.co_firstlineno
+        dump = _dump_ir(module, fn.__name__)
+        message = (
+            f"graphlet: internal compiler error while {stage} {fn.__qualname__} "
+            f"({fn.__code__.co_filename}:{line}) for{_signature_text(signature)}: "
+            f"{type(error).__name__}: {error}\n"
+            f"  the captured IR is in {dump}; replay with: graphlet-opt {dump} -p lower-to-llvm -t llvm\n"
+            f"  the call runs in Python."
+        )
+        warnings.warn(message, GraphletCompileWarning, stacklevel=4)
+        logger.debug("FALLBACK %s", message)
+        record = BreakRecord(fn.__qualname__, fn.__code__.co_filename, line, "-", f"internal compiler error: {error}")
+        return Version(signature, None, (), [record], record.reason)
+
+    # ------------------------------------------------------------------ introspection
+
+    def version_for(self, *args: Any) -> Version | None:
+        return self._versions.get(tuple(map(type, args)))
+
+    @property
+    def versions(self) -> dict[tuple[type, ...], Version]:
+        return dict(self._versions)
+
+
+def _signature_text(signature: tuple[type, ...]) -> str:
+    return "(" + ", ".join(t.__name__ for t in signature) + ")"
+
+
+def _failing_line(module: ModuleOp) -> int | None:
+    """The user's source line of the first op that fails verification, if any."""
+    for op in module.walk():
+        try:
+            op.verify(verify_nested_ops=False)
+        except Exception:
+            loc = op.location
+            if isinstance(loc, FileLineColLoc):
+                return loc.line.data
+    return None
+
+
+def _dump_ir(module: ModuleOp, stem: str) -> str:
+    directory = os.path.join(tempfile.gettempdir(), "graphlet-dumps")
+    os.makedirs(directory, exist_ok=True)
+    handle, path = tempfile.mkstemp(prefix=f"{stem}-", suffix=".mlir", dir=directory)
+    with os.fdopen(handle, "w") as out:
+        try:
+            out.write(str(module))
+        except Exception as e:  # the IR itself may be what is broken
+            out.write(f"// could not print the module: {e}\n")
+    return path
+
+
+def jit(fn: Callable[..., Any] | None = None, *, backend: ExecutionBackend | None = None) -> Any:
+    """`@graphlet.jit`, `@graphlet.jit(backend=...)` or `graphlet.jit(fn)`."""
+    if fn is None:
+        return lambda f: JitFunction(f, backend)
+    if isinstance(fn, JitFunction):
+        return fn
+    return JitFunction(fn, backend)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- explain
+
+
+@dataclass
+class ExplainedBreak:
+    line: int | None
+    filename: str
+    function: str
+    opname: str
+    reason: str
+    fell_back: bool
+    """Whether the call handed back to Python (a function that runs in Python always
+    does; for a bail point, whether this call reached one or otherwise handed back)."""
+
+
+@dataclass
+class Explanation:
+    """What `graphlet.explain` found for one call."""
+
+    function: str
+    signature: tuple[type, ...]
+    mode: str
+    breaks: list[ExplainedBreak] = field(default_factory=list)
+    fell_back: bool = False
+    result: Any = None
+
+    def __str__(self) -> str:
+        lines = [f"{self.function}{_signature_text(self.signature)}: {self.mode}"]
+        lines.append(f"  this call {'fell back to Python' if self.fell_back else 'ran in native code'}")
+        if not self.breaks:
+            lines.append("  no graph breaks")
+        for b in self.breaks:
+            where = f"{b.filename}:{b.line}"
+            lines.append(f"  break at {where} in {b.function}: {b.opname}: {b.reason}")
+        return "\n".join(lines)
+
+
+def explain(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Explanation:
+    """Compile `fn` for these arguments, call it once, and report every graph break:
+    its source line, opcode, reason, and whether the call fell back to Python."""
+    jitted = fn if isinstance(fn, JitFunction) else jit(fn)
+    result = jitted(*args, **kwargs)
+    bound = jitted._bind(args, kwargs) if kwargs or len(args) != jitted._argcount else args
+    version = jitted.version_for(*bound) if bound is not None else None
+    if version is None:
+        reason = "keyword-only parameters run in Python"
+        return Explanation(jitted.py_func.__qualname__, (), f"runs in Python ({reason})", [], True, result)
+    fell_back = version.native is None or jitted.last_call_handed_back
+    if version.native is None:
+        mode = f"runs in Python ({version.python_reason})"
+    elif version.has_bail_points:
+        mode = "compiled, with bail points that hand the call back to Python"
+    else:
+        mode = "compiled"
+    breaks = [
+        ExplainedBreak(r.line, r.filename, r.function, r.opname, r.reason, fell_back)
+        for r in version.breaks
+    ]
+    return Explanation(jitted.py_func.__qualname__, version.signature, mode, breaks, fell_back, result)

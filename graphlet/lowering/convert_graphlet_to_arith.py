@@ -1,0 +1,416 @@
+"""`convert-graphlet-to-arith`: graphlet ops to arith/math/scf with Python's meaning
+spelled out.
+
+Each op becomes the machine operation plus the fix-ups Python adds (floor division
+and modulo rounding toward -inf, `min`'s tie rule, CPython's float `pow` special
+cases) and a `pyrt.guard` at every place where Python raises or where the answer
+does not fit 64 bits. Guards carry the exception class (or `HandBack`); the runtime
+redoes a failed call in Python, so only the *condition* must be exact here, not the
+message. The float recipes follow CPython's `floatobject.c` and `mathmodule.c`.
+Float remainder is `llvm.frem` (C's `fmod`): arith has no float remainder.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects import arith, llvm, scf
+from xdsl.dialects import math as xmath
+from xdsl.dialects.builtin import FloatAttr, IntegerAttr, ModuleOp, f64, i1, i64
+from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+from xdsl.passes import ModulePass
+from xdsl.pattern_rewriter import (
+    PatternRewriter,
+    PatternRewriteWalker,
+    RewritePattern,
+    op_type_rewrite_pattern,
+)
+
+from graphlet.dialects import graphlet as g
+from graphlet.dialects import pyrt
+
+ZDE, VALUE, OVERFLOW, HAND_BACK = "ZeroDivisionError", "ValueError", "OverflowError", pyrt.HAND_BACK
+INT_MIN = g.INT_MIN
+
+
+class Emitter:
+    """Builds ops before the op being rewritten (or at the end of `block`)."""
+
+    def __init__(self, rewriter: PatternRewriter, block: Block | None = None) -> None:
+        self.rewriter, self.block = rewriter, block
+        self.constants: dict[tuple[Attribute, object], SSAValue] = {}
+
+    def op(self, op: Operation) -> Operation:
+        if self.block is None:
+            self.rewriter.insert_op(op)
+        else:
+            self.block.add_op(op)
+        return op
+
+    def __call__(self, op: Operation) -> SSAValue:
+        return self.op(op).results[0]
+
+    # constants, each built once per expansion
+    def int(self, n: int, t: Attribute = i64) -> SSAValue:
+        if (t, n) not in self.constants:
+            self.constants[(t, n)] = self(arith.ConstantOp(IntegerAttr(n, t)))
+        return self.constants[(t, n)]
+
+    def bool(self, b: bool) -> SSAValue:
+        return self.int(int(b), i1)
+
+    def float(self, x: float) -> SSAValue:
+        key = (f64, struct.pack("<d", x))  # -0.0 and 0.0 differ
+        if key not in self.constants:
+            self.constants[key] = self(arith.ConstantOp(FloatAttr(x, f64)))
+        return self.constants[key]
+
+    # comparisons and logic on i1
+    def cmpi(self, pred: str, a: SSAValue, b: SSAValue | int) -> SSAValue:
+        return self(arith.CmpiOp(a, self.int(b, a.type) if isinstance(b, int) else b, pred))
+
+    def cmpf(self, pred: str, a: SSAValue, b: SSAValue | float) -> SSAValue:
+        return self(arith.CmpfOp(a, self.float(b) if isinstance(b, float) else b, pred))
+
+    def all(self, *cs: SSAValue) -> SSAValue:
+        r = cs[0]
+        for c in cs[1:]:
+            r = self(arith.AndIOp(r, c))
+        return r
+
+    def any(self, *cs: SSAValue) -> SSAValue:
+        r = cs[0]
+        for c in cs[1:]:
+            r = self(arith.OrIOp(r, c))
+        return r
+
+    def not_(self, c: SSAValue) -> SSAValue:
+        return self(arith.XOrIOp(c, self.bool(True)))
+
+    def select(self, c: SSAValue, a: SSAValue, b: SSAValue) -> SSAValue:
+        return self(arith.SelectOp(c, a, b))
+
+    def guard(self, ok: SSAValue, kind: str) -> None:
+        self.op(pyrt.GuardOp(ok, kind))
+
+    def checked(self, cls: type[pyrt.CheckedIntegerOp], a: SSAValue, b: SSAValue) -> SSAValue:
+        """`a <op> b`, handing back to Python when it leaves i64."""
+        op = self.op(cls(a, b))
+        self.guard(self.not_(op.results[1]), HAND_BACK)
+        return op.results[0]
+
+    def is_inf(self, x: SSAValue) -> SSAValue:
+        return self.cmpf("oeq", self(xmath.AbsFOp(x)), math.inf)
+
+    def to_float(self, x: SSAValue) -> SSAValue:
+        return x if x.type == f64 else self(arith.SIToFPOp(x, f64))
+
+
+Lowering = Callable[..., SSAValue]
+"""`lower(emit, op, *operands)`: builds the expansion, returns the result value."""
+
+
+def _arith(int_op: type[Operation] | None, float_op: type[Operation] | None) -> Lowering:
+    """Ops whose machine meaning is already Python's (on this type)."""
+
+    def lower(e: Emitter, op: g.GraphletOp, *xs: SSAValue) -> SSAValue:
+        cls = float_op if xs[0].type == f64 else int_op
+        assert cls is not None
+        return e(cls(*xs))
+
+    return lower
+
+
+def _checked_or_float(checked: type[pyrt.CheckedIntegerOp], float_op: type[Operation]) -> Lowering:
+    def lower(e: Emitter, op: g.GraphletOp, a: SSAValue, b: SSAValue) -> SSAValue:
+        return e(float_op(a, b)) if a.type == f64 else e.checked(checked, a, b)
+
+    return lower
+
+
+def lower_truediv(e: Emitter, op: g.GraphletOp, a: SSAValue, b: SSAValue) -> SSAValue:
+    if a.type == f64:
+        e.guard(e.cmpf("une", b, 0.0), ZDE)
+        return e(arith.DivfOp(a, b))
+    e.guard(e.cmpi("ne", b, 0), ZDE)
+    # Exact as CPython only when both ints are doubles already (|x| <= 2**53).
+    small = [e.cmpi("ule", e(arith.AddiOp(x, e.int(2**53))), 2**54) for x in (a, b)]
+    e.guard(e.all(*small), HAND_BACK)
+    return e(arith.DivfOp(e.to_float(a), e.to_float(b)))
+
+
+def _int_divmod_fix(e: Emitter, r: SSAValue, b: SSAValue) -> SSAValue:
+    """Whether C's truncating remainder `r` needs Python's fix-up (signs differ)."""
+    return e.all(e.cmpi("ne", r, 0), e.cmpi("slt", e(arith.XOrIOp(r, b)), 0))
+
+
+def _float_div_mod(e: Emitter, a: SSAValue, b: SSAValue) -> tuple[SSAValue, SSAValue]:
+    """CPython's `_float_div_mod`: (floordiv, mod), after the zero check."""
+    e.guard(e.cmpf("une", b, 0.0), ZDE)
+    mod = e(llvm.FRemOp(a, b))
+    div = e(arith.DivfOp(e(arith.SubfOp(a, mod)), b))
+    mod_nonzero = e.cmpf("une", mod, 0.0)
+    signs_differ = e(arith.XOrIOp(e.cmpf("olt", b, 0.0), e.cmpf("olt", mod, 0.0)))
+    fix = e.all(mod_nonzero, signs_differ)
+    one = e.float(1.0)
+    mod = e.select(
+        mod_nonzero,
+        e.select(fix, e(arith.AddfOp(mod, b)), mod),
+        e(xmath.CopySignOp(e.float(0.0), b)),
+    )
+    div = e.select(fix, e(arith.SubfOp(div, one)), div)
+    floor = e(xmath.FloorOp(div))
+    snap = e.cmpf("ogt", e(arith.SubfOp(div, floor)), 0.5)
+    floor = e.select(snap, e(arith.AddfOp(floor, one)), floor)
+    zero_quotient = e(xmath.CopySignOp(e.float(0.0), e(arith.DivfOp(a, b))))
+    return e.select(e.cmpf("une", div, 0.0), floor, zero_quotient), mod
+
+
+def lower_floordiv(e: Emitter, op: g.GraphletOp, a: SSAValue, b: SSAValue) -> SSAValue:
+    if a.type == f64:
+        return _float_div_mod(e, a, b)[0]
+    e.guard(e.cmpi("ne", b, 0), ZDE)
+    e.guard(e.not_(e.all(e.cmpi("eq", a, INT_MIN), e.cmpi("eq", b, -1))), HAND_BACK)
+    q = e(arith.DivSIOp(a, b))
+    fix = _int_divmod_fix(e, e(arith.RemSIOp(a, b)), b)
+    return e.select(fix, e(arith.SubiOp(q, e.int(1))), q)
+
+
+def lower_mod(e: Emitter, op: g.GraphletOp, a: SSAValue, b: SSAValue) -> SSAValue:
+    if a.type == f64:
+        return _float_div_mod(e, a, b)[1]
+    e.guard(e.cmpi("ne", b, 0), ZDE)
+    # x % -1 == 0, and INT_MIN srem -1 would trap: divide by 1 instead.
+    safe_b = e.select(e.cmpi("eq", b, -1), e.int(1), b)
+    r = e(arith.RemSIOp(a, safe_b))
+    return e.select(_int_divmod_fix(e, r, b), e(arith.AddiOp(r, b)), r)
+
+
+def _int_pow(e: Emitter, a: SSAValue, b: SSAValue) -> SSAValue:
+    """Exponentiation by squaring with overflow checks; a negative exponent gives
+    a float in Python, so it is handed back."""
+    e.guard(e.cmpi("sge", b, 0), HAND_BACK)
+    types = [i64, i64, i64, i1]
+    before, after = Block(arg_types=types), Block(arg_types=types)
+    c = Emitter(e.rewriter, before)
+    _, _, exponent, overflow = before.args
+    go_on = c.all(c.cmpi("ne", exponent, 0), c.not_(overflow))
+    c.op(scf.ConditionOp(go_on, *before.args))
+    d = Emitter(e.rewriter, after)
+    acc, base, exponent, overflow = after.args
+    odd = d.cmpi("ne", d(arith.AndIOp(exponent, d.int(1))), 0)
+    product = d.op(pyrt.CheckedMuliOp(acc, base))
+    acc = d.select(odd, product.results[0], acc)
+    exponent = d(arith.ShRSIOp(exponent, d.int(1)))
+    square = d.op(pyrt.CheckedMuliOp(base, base))
+    overflow = d.any(
+        overflow,
+        d.all(odd, product.results[1]),
+        d.all(d.cmpi("ne", exponent, 0), square.results[1]),
+    )
+    d.op(scf.YieldOp(acc, square.results[0], exponent, overflow))
+    loop = e.op(
+        scf.WhileOp([e.int(1), a, b, e.bool(False)], types, Region(before), Region(after))
+    )
+    e.guard(e.not_(loop.results[3]), HAND_BACK)
+    return loop.results[0]
+
+
+def _float_pow(e: Emitter, x: SSAValue, y: SSAValue) -> SSAValue:
+    """CPython's `float_pow`, special cases first, as one chain of selects."""
+    zero, one, inf = e.float(0.0), e.float(1.0), math.inf
+    ax, ay = e(xmath.AbsFOp(x)), e(xmath.AbsFOp(y))
+    y_zero, x_zero = e.cmpf("oeq", y, 0.0), e.cmpf("oeq", x, 0.0)
+    x_nan, y_nan = e.cmpf("uno", x, x), e.cmpf("uno", y, y)
+    x_inf, y_inf = e.cmpf("oeq", ax, inf), e.cmpf("oeq", ay, inf)
+    y_odd = e.cmpf("oeq", e(llvm.FRemOp(ay, e.float(2.0))), 1.0)
+    y_pos, x_neg = e.cmpf("ogt", y, 0.0), e.cmpf("olt", x, 0.0)
+    ax_one = e.cmpf("oeq", ax, 1.0)
+    general = e.not_(e.any(y_zero, x_nan, y_nan, y_inf, x_inf))
+    e.guard(e.not_(e.all(general, x_zero, e.cmpf("olt", y, 0.0))), ZDE)
+    non_integer = e.cmpf("une", y, e(xmath.FloorOp(y)))
+    e.guard(e.not_(e.all(general, x_neg, non_integer)), HAND_BACK)  # complex
+    r = e(xmath.PowFOp(ax, y))
+    e.guard(e.not_(e.all(general, e.not_(x_zero), e.is_inf(r))), OVERFLOW)
+    v = e.select(ax_one, one, r)
+    v = e.select(e.all(x_neg, y_odd), e(arith.NegfOp(v)), v)
+    v = e.select(x_zero, e.select(y_odd, x, zero), v)
+    v = e.select(
+        x_inf,
+        e.select(
+            y_pos,
+            e.select(y_odd, x, ax),
+            e.select(y_odd, e(xmath.CopySignOp(zero, x)), zero),
+        ),
+        v,
+    )
+    toward_inf = e.not_(e(arith.XOrIOp(y_pos, e.cmpf("ogt", ax, 1.0))))
+    v = e.select(y_inf, e.select(ax_one, one, e.select(toward_inf, ay, zero)), v)
+    v = e.select(y_nan, e.select(e.cmpf("oeq", x, 1.0), one, y), v)
+    v = e.select(x_nan, x, v)
+    return e.select(y_zero, one, v)
+
+
+def lower_pow(e: Emitter, op: g.GraphletOp, a: SSAValue, b: SSAValue) -> SSAValue:
+    return _float_pow(e, a, b) if a.type == f64 else _int_pow(e, a, b)
+
+
+def _min_max(pred_int: str, pred_float: str) -> Lowering:
+    """`b if b <pred> a else a`: Python keeps the first of equal (or NaN) values."""
+
+    def lower(e: Emitter, op: g.GraphletOp, a: SSAValue, b: SSAValue) -> SSAValue:
+        c = e.cmpf(pred_float, b, a) if a.type == f64 else e.cmpi(pred_int, b, a)
+        return e.select(c, b, a)
+
+    return lower
+
+
+def lower_neg(e: Emitter, op: g.GraphletOp, x: SSAValue) -> SSAValue:
+    if x.type == f64:
+        return e(arith.NegfOp(x))
+    return e.checked(pyrt.CheckedSubiOp, e.int(0), x)
+
+
+def lower_abs(e: Emitter, op: g.GraphletOp, x: SSAValue) -> SSAValue:
+    if x.type == f64:
+        return e(xmath.AbsFOp(x))
+    negated = e.checked(pyrt.CheckedSubiOp, e.int(0), x)
+    return e.select(e.cmpi("slt", x, 0), negated, x)
+
+
+def lower_shl(e: Emitter, op: g.GraphletOp, a: SSAValue, n: SSAValue) -> SSAValue:
+    e.guard(e.cmpi("sge", n, 0), VALUE)
+    in_range = e.cmpi("ult", n, 64)
+    count = e.select(in_range, n, e.int(0))
+    shifted = e(arith.ShLIOp(a, count))
+    exact = e.cmpi("eq", e(arith.ShRSIOp(shifted, count)), a)
+    e.guard(e.any(e.cmpi("eq", a, 0), e.all(in_range, exact)), HAND_BACK)
+    return shifted
+
+
+def lower_shr(e: Emitter, op: g.GraphletOp, a: SSAValue, n: SSAValue) -> SSAValue:
+    e.guard(e.cmpi("sge", n, 0), VALUE)
+    count = e.select(e.cmpi("ult", n, 64), n, e.int(63))  # >> 64+ is 0 or -1
+    return e(arith.ShRSIOp(a, count))
+
+
+CMP_INT = {"eq": "eq", "ne": "ne", "lt": "slt", "le": "sle", "gt": "sgt", "ge": "sge"}
+CMP_BOOL = {"eq": "eq", "ne": "ne", "lt": "ult", "le": "ule", "gt": "ugt", "ge": "uge"}
+CMP_FLOAT = {"eq": "oeq", "ne": "une", "lt": "olt", "le": "ole", "gt": "ogt", "ge": "oge"}
+"""Python's comparisons: ordered, except `!=` (true when a NaN is involved)."""
+
+
+def lower_cmp(e: Emitter, op: g.CmpOp, a: SSAValue, b: SSAValue) -> SSAValue:
+    p = op.predicate.data
+    if a.type == f64:
+        return e.cmpf(CMP_FLOAT[p], a, b)
+    return e.cmpi((CMP_BOOL if a.type == i1 else CMP_INT)[p], a, b)
+
+
+def lower_cast(e: Emitter, op: g.CastOp, x: SSAValue) -> SSAValue:
+    src, dst = x.type, op.result.type
+    if src == dst:
+        return x
+    if dst == i1:  # bool(x): bool(nan) is True
+        return e.cmpf("une", x, 0.0) if src == f64 else e.cmpi("ne", x, 0)
+    if dst == f64:
+        return e.select(x, e.float(1.0), e.float(0.0)) if src == i1 else e.to_float(x)
+    if src == i1:
+        return e(arith.ExtUIOp(x, i64))
+    e.guard(e.cmpf("ord", x, x), VALUE)  # int(nan)
+    e.guard(e.not_(e.is_inf(x)), OVERFLOW)  # int(inf)
+    fits = e.all(e.cmpf("oge", x, float(-(2**63))), e.cmpf("olt", x, float(2**63)))
+    e.guard(fits, HAND_BACK)  # a big int
+    return e(arith.FPToSIOp(x, i64))
+
+
+def _math(
+    math_op: type[Operation], domain: Callable[[Emitter, SSAValue], SSAValue] | None = None
+) -> Lowering:
+    """A `math` function on the float value of its operand; `domain(x)` is the
+    condition under which CPython does not raise ValueError('math domain error')."""
+
+    def lower(e: Emitter, op: g.GraphletOp, x: SSAValue) -> SSAValue:
+        x = e.to_float(x)
+        if domain is not None:
+            e.guard(domain(e, x), VALUE)
+        return e(math_op(x))
+
+    return lower
+
+
+def lower_exp(e: Emitter, op: g.GraphletOp, x: SSAValue) -> SSAValue:
+    x = e.to_float(x)
+    r = e(xmath.ExpOp(x))
+    e.guard(e.not_(e.all(e.is_inf(r), e.not_(e.is_inf(x)))), OVERFLOW)  # math range error
+    return r
+
+
+def _rounding(math_op: type[Operation]) -> Lowering:
+    def lower(e: Emitter, op: g.GraphletOp, x: SSAValue) -> SSAValue:
+        return e(math_op(x)) if x.type == f64 else x
+
+    return lower
+
+
+def lower_relu(e: Emitter, op: g.GraphletOp, x: SSAValue) -> SSAValue:
+    if x.type == f64:  # `x > 0 or x != x`: NaN stays
+        return e.select(e.cmpf("ugt", x, 0.0), x, e.float(0.0))
+    return e.select(e.cmpi("sgt", x, 0), x, e.int(0))
+
+
+def lower_constant(e: Emitter, op: g.ConstantOp) -> SSAValue:
+    return e(arith.ConstantOp(op.value))
+
+
+LOWERINGS: dict[type[g.GraphletOp], Lowering] = {
+    g.ConstantOp: lower_constant,
+    g.AddOp: _checked_or_float(pyrt.CheckedAddiOp, arith.AddfOp),
+    g.SubOp: _checked_or_float(pyrt.CheckedSubiOp, arith.SubfOp),
+    g.MulOp: _checked_or_float(pyrt.CheckedMuliOp, arith.MulfOp),
+    g.TrueDivOp: lower_truediv,
+    g.FloorDivOp: lower_floordiv,
+    g.ModOp: lower_mod,
+    g.PowOp: lower_pow,
+    g.MinOp: _min_max("slt", "olt"),
+    g.MaxOp: _min_max("sgt", "ogt"),
+    g.NegOp: lower_neg,
+    g.AbsOp: lower_abs,
+    g.AndOp: _arith(arith.AndIOp, None),
+    g.OrOp: _arith(arith.OrIOp, None),
+    g.XorOp: _arith(arith.XOrIOp, None),
+    g.ShlOp: lower_shl,
+    g.ShrOp: lower_shr,
+    g.CmpOp: lower_cmp,
+    g.SelectOp: lambda e, op, c, a, b: e.select(c, a, b),
+    g.CastOp: lower_cast,
+    g.ExpOp: lower_exp,
+    g.LogOp: _math(xmath.LogOp, lambda e, x: e.cmpf("ugt", x, 0.0)),  # x <= 0 raises
+    g.SqrtOp: _math(xmath.SqrtOp, lambda e, x: e.cmpf("uge", x, 0.0)),  # x < 0 raises
+    g.SinOp: _math(xmath.SinOp, lambda e, x: e.not_(e.is_inf(x))),
+    g.CosOp: _math(xmath.CosOp, lambda e, x: e.not_(e.is_inf(x))),
+    g.TanhOp: _math(xmath.TanhOp),
+    g.FloorOp: _rounding(xmath.FloorOp),
+    g.CeilOp: _rounding(xmath.CeilOp),
+    g.ReluOp: lower_relu,
+}
+"""One expansion per graphlet op; `set(LOWERINGS) == set(graphlet.OPS)`."""
+
+
+class LowerGraphletOp(RewritePattern):
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: g.GraphletOp, rewriter: PatternRewriter, /) -> None:
+        result = LOWERINGS[type(op)](Emitter(rewriter), op, *op.operands)
+        rewriter.replace(op, [], [result])
+
+
+@dataclass(frozen=True)
+class ConvertGraphletToArithPass(ModulePass):
+    name = "convert-graphlet-to-arith"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        PatternRewriteWalker(LowerGraphletOp(), apply_recursively=False).rewrite_module(op)

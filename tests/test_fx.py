@@ -1,0 +1,242 @@
+"""The torch.fx frontend and the torch.compile backend against PyTorch.
+
+Models: the 4-8-2 MLP of the IR-extraction seed, a 784-256-10 MLP, a LayerNorm+GELU
+MLP block and a single-head attention block with a residual, through `compile_fx`
+(symbolic_trace), `torch.export` and `torch.compile(backend="graphlet")`.
+Tolerance: f32 rtol 1e-5, atol 1e-5 against eager PyTorch.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+nn = torch.nn
+
+import graphlet  # noqa: E402
+from graphlet.frontend.fx import UnsupportedNodeError, compile_fx  # noqa: E402
+
+TOL = dict(rtol=1e-5, atol=1e-5)
+
+
+class SimpleMLP(nn.Module):
+    """The seed's model: Linear(4, 8), ReLU, Linear(8, 2)."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(4, 8)
+        self.relu = nn.ReLU()
+        self.fc2 = nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.fc2(self.relu(self.fc1(x)))
+
+
+class MnistMLP(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
+
+    def forward(self, x):
+        return torch.log_softmax(self.net(x), dim=-1)
+
+
+class MLPBlock(nn.Module):
+    """Pre-norm transformer MLP: x + Linear(Dropout(GELU(Linear(LayerNorm(x)))))."""
+
+    def __init__(self, d=64, hidden=256):
+        super().__init__()
+        self.norm = nn.LayerNorm(d)
+        self.up = nn.Linear(d, hidden)
+        self.act = nn.GELU()
+        self.drop = nn.Dropout(0.1)
+        self.down = nn.Linear(hidden, d)
+
+    def forward(self, x):
+        return x + self.down(self.drop(self.act(self.up(self.norm(x)))))
+
+
+class Attention(nn.Module):
+    """Single-head self-attention with a residual connection."""
+
+    def __init__(self, d=32):
+        super().__init__()
+        self.norm = nn.LayerNorm(d)
+        self.qkv = nn.Linear(d, 3 * d)
+        self.proj = nn.Linear(d, d)
+        self.d = d
+
+    def forward(self, x):
+        h = self.norm(x)
+        qkv = self.qkv(h)
+        q, k, v = qkv[..., : self.d], qkv[..., self.d : 2 * self.d], qkv[..., 2 * self.d :]
+        scores = q @ k.transpose(-2, -1) / (x.shape[-1] ** 0.5)
+        attn = torch.softmax(scores, dim=-1)
+        return x + self.proj(attn @ v)
+
+
+MODELS = {
+    "mlp-4-8-2": (SimpleMLP, (1, 4)),
+    "mlp-784-256-10": (MnistMLP, (16, 1, 28, 28)),
+    "layernorm-gelu-block": (MLPBlock, (2, 10, 64)),
+    "attention": (Attention, (2, 7, 32)),
+}
+
+
+def make(name):
+    torch.manual_seed(0)
+    cls, shape = MODELS[name]
+    return cls().eval(), torch.randn(shape)
+
+
+def assert_close(got, want):
+    np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(), **TOL)
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_compile_fx_matches_pytorch(name):
+    model, x = make(name)
+    compiled = compile_fx(model, (x,))
+    with torch.no_grad():
+        assert_close(compiled(x), model(x))
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_torch_compile_backend_matches_pytorch(name):
+    model, x = make(name)
+    torch._dynamo.reset()
+    compiled = torch.compile(model, backend="graphlet", dynamic=False)
+    with torch.no_grad():
+        assert_close(compiled(x), model(x))
+
+
+@pytest.mark.parametrize("name", ["mlp-4-8-2", "attention"])
+def test_torch_export_program(name):
+    model, x = make(name)
+    program = torch.export.export(model, (x,))
+    compiled = compile_fx(program, (x,))
+    with torch.no_grad():
+        assert_close(compiled(x), model(x))
+
+
+def test_package_level_compile_fx_and_numpy_in_numpy_out():
+    model, x = make("mlp-4-8-2")
+    compiled = graphlet.compile_fx(model, (x,))
+    out = compiled(x.numpy())
+    assert isinstance(out, np.ndarray)
+    with torch.no_grad():
+        np.testing.assert_allclose(out, model(x).numpy(), **TOL)
+
+
+def test_inline_parameters_become_constants_and_fold():
+    model, x = make("mlp-4-8-2")
+    compiled = compile_fx(model, (x,), inline_params=True)
+    text = str(compiled.module)
+    assert "graphlet.constant dense<" in text
+    assert len(compiled.module.body.block.first_op.args) == 1
+    with torch.no_grad():
+        assert_close(compiled(x), model(x))
+
+
+def test_parameters_are_arguments_sharing_memory():
+    model, x = make("mlp-4-8-2")
+    compiled = compile_fx(model, (x,))
+    fn = compiled.module.body.block.first_op
+    assert [a.name_hint for a in fn.args] == ["x", "fc1_weight", "fc1_bias", "fc2_weight", "fc2_bias"]
+    with torch.no_grad():
+        model.fc2.bias.add_(1.0)
+        assert_close(compiled(x), model(x))
+
+
+def test_functional_ops_methods_and_shape_reads():
+    class Mixed(nn.Module):
+        def forward(self, x, y):
+            n = x.size(-1)
+            z = torch.nn.functional.relu(x) * 2 + y.view(-1, n) - 1.5
+            z = z.transpose(0, 1).permute(1, 0).reshape(x.shape[0], n)
+            s = z.sum(dim=1, keepdim=True) / z.shape[1]
+            m = z.amax(dim=-1, keepdim=True)
+            w = torch.where(z > s, z, m).unsqueeze(0).squeeze(0)
+            c = torch.cat([w, torch.sigmoid(z), torch.tanh(z)], dim=1)
+            return c[:, 1:5].mean(-1), torch.exp(-z.abs()).max(), (x.float() ** 2).sqrt()
+
+    model = Mixed()
+    x, y = torch.randn(3, 4), torch.randn(12)
+    got = compile_fx(model, (x, y))(x, y)
+    want = model(x, y)
+    assert isinstance(got, tuple) and len(got) == 3
+    for a, b in zip(got, want):
+        assert a.shape == b.shape and a.dtype == b.dtype
+        assert_close(a, b)
+
+
+def test_int_tensor_promotion():
+    class Promote(nn.Module):
+        def forward(self, i, x):
+            return i / 2, i * 0.5 + x, (i + 1) // 3, i > 0
+
+    model = Promote()
+    i, x = torch.arange(-4, 4).reshape(2, 4), torch.randn(2, 4)
+    for a, b in zip(compile_fx(model, (i, x))(i, x), model(i, x)):
+        assert a.dtype == b.dtype
+        np.testing.assert_allclose(a.numpy(), b.numpy(), **TOL)
+
+
+def test_unsupported_node_names_node_target_and_line():
+    class Cumulative(nn.Module):
+        def forward(self, x):
+            y = x + 1
+            return torch.cumsum(y, dim=0)
+
+    with pytest.raises(UnsupportedNodeError) as e:
+        compile_fx(Cumulative(), (torch.randn(3),))
+    message = str(e.value)
+    assert "node 'cumsum'" in message
+    assert "call_function" in message and "cumsum" in message
+    assert "test_fx.py" in message and "return torch.cumsum(y, dim=0)" in message
+
+
+def test_dropout_in_training_mode_is_refused():
+    model = MLPBlock().train()
+    with pytest.raises(UnsupportedNodeError, match="model.eval"):
+        compile_fx(model, (torch.randn(2, 64),))
+
+
+def test_torch_compile_falls_back_to_eager_with_a_logged_reason(caplog):
+    class Cumulative(nn.Module):
+        def forward(self, x):
+            return torch.cumsum(torch.relu(x), dim=0) * 2
+
+    torch._dynamo.reset()
+    model = Cumulative()
+    compiled = torch.compile(model, backend="graphlet", dynamic=False)
+    x = torch.randn(5)
+    with caplog.at_level(logging.WARNING, logger="graphlet.fx"):
+        out = compiled(x)
+    assert_close(out, model(x))
+    assert any("running this graph eagerly" in r.message and "cumsum" in r.message for r in caplog.records)
+
+
+def test_new_shapes_recompile_and_wrong_dtypes_raise():
+    model, x = make("mlp-4-8-2")
+    compiled = compile_fx(model, (x,))
+    x5 = torch.randn(5, 4)
+    with torch.no_grad():
+        assert_close(compiled(x5), model(x5))
+    with pytest.raises(UnsupportedNodeError, match="node 'x' .* graphlet has no tensors of torch.float16"):
+        compiled(x.half())
+    with pytest.raises(TypeError, match=r"input 0 is not contiguous|expected 1 inputs"):
+        compiled(x, x)
+
+
+def test_side_by_side_lists_fx_nodes_and_graphlet_ops():
+    model, x = make("mlp-4-8-2")
+    table = compile_fx(model, (x,)).side_by_side()
+    lines = table.splitlines()
+    assert lines[0].split() == ["opcode", "name", "target", "args", "|", "graphlet", "IR"]
+    fc1 = next(line for line in lines if line.startswith("call_module  fc1"))
+    assert "| %fc1 = graphlet.linear %x, %fc1_weight, %fc1_bias" in fc1
+    assert any(line.startswith("output") and "func.return" in line for line in lines)
