@@ -94,6 +94,12 @@ def _lower_to_llvm() -> type[ModulePass]:
     return LowerToLLVMPass
 
 
+def _lower_std_to_llvm() -> type[ModulePass]:
+    from graphlet.lowering.lower_to_llvm import LowerStdToLLVMPass
+
+    return LowerStdToLLVMPass
+
+
 def _convert_guards_to_status() -> type[ModulePass]:
     from graphlet.lowering.convert_guards_to_status import ConvertGuardsToStatusPass
 
@@ -118,6 +124,36 @@ def _fuse_elementwise() -> type[ModulePass]:
     return FuseElementwisePass
 
 
+def _decompose_tensor_ops() -> type[ModulePass]:
+    from graphlet.transforms.decompose_tensor_ops import DecomposeTensorOpsPass
+
+    return DecomposeTensorOpsPass
+
+
+def _graphlet_bufferize() -> type[ModulePass]:
+    from graphlet.lowering.graphlet_bufferize import GraphletBufferizePass
+
+    return GraphletBufferizePass
+
+
+def _convert_linalg_to_blas() -> type[ModulePass]:
+    from graphlet.lowering.convert_linalg_to_blas import ConvertLinalgToBlasPass
+
+    return ConvertLinalgToBlasPass
+
+
+def _convert_memref_to_llvm() -> type[ModulePass]:
+    from graphlet.lowering.convert_memref_to_llvm import ConvertMemrefToLLVMPass
+
+    return ConvertMemrefToLLVMPass
+
+
+def _lower_tensors_to_llvm() -> type[ModulePass]:
+    from graphlet.lowering.lower_tensors_to_llvm import LowerTensorsToLLVMPass
+
+    return LowerTensorsToLLVMPass
+
+
 GRAPHLET_PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "graphlet-optimize": _graphlet_optimize,
     "convert-index-to-i64": _convert_index_to_i64,
@@ -127,11 +163,17 @@ GRAPHLET_PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "convert-cf-to-llvm": _convert_cf_to_llvm,
     "convert-func-to-llvm": _convert_func_to_llvm,
     "lower-to-llvm": _lower_to_llvm,
+    "lower-std-to-llvm": _lower_std_to_llvm,
     "convert-graphlet-to-arith": _convert_graphlet_to_arith,
     "convert-guards-to-status": _convert_guards_to_status,
     "convert-pyrt-to-llvm": _convert_pyrt_to_llvm,
     "convert-graphlet-to-linalg": _convert_graphlet_to_linalg,
     "fuse-elementwise": _fuse_elementwise,
+    "decompose-tensor-ops": _decompose_tensor_ops,
+    "graphlet-bufferize": _graphlet_bufferize,
+    "convert-linalg-to-blas": _convert_linalg_to_blas,
+    "convert-memref-to-llvm": _convert_memref_to_llvm,
+    "lower-tensors-to-llvm": _lower_tensors_to_llvm,
 }
 
 

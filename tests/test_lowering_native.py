@@ -1,4 +1,4 @@
-"""func/arith/math/scf/cf -> `lower-to-llvm` -> LLVM -> native code, called through
+"""func/arith/math/scf/cf -> `lower-std-to-llvm` -> LLVM -> native code, called through
 ctypes and the C interface, compared with independent references: Python's
 integers wrapped to two's complement, Python floats (IEEE double), NumPy float32,
 `math`, and exact rational arithmetic."""
@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import ctypes
 import math
+import os
 import struct
 import subprocess
 import sys
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,7 +22,7 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.parser import Parser
 
 from graphlet.backend.jit import JitEngine, decode_slot
-from graphlet.lowering.lower_to_llvm import LowerToLLVMPass
+from graphlet.lowering.lower_to_llvm import LowerStdToLLVMPass
 from graphlet.registry import make_context
 
 FAST = settings(max_examples=40, deadline=None)
@@ -29,7 +31,7 @@ FAST = settings(max_examples=40, deadline=None)
 def lower(source: str) -> ModuleOp:
     ctx = make_context()
     module = Parser(ctx, source).parse_module()
-    LowerToLLVMPass().apply(ctx, module)
+    LowerStdToLLVMPass().apply(ctx, module)
     module.verify()
     return module
 
@@ -468,11 +470,11 @@ EXACT_MATH = {"sqrt", "absf", "floor", "ceil", "trunc", "roundeven", "round"}
 
 def _math_module() -> str:
     functions = [
-        f"func.func @{op}(%x: f64) -> f64 {{\n  %r = math.{op} %x : f64\n  func.return %r : f64\n}}"
+        f"func.func @math_{op}(%x: f64) -> f64 {{\n  %r = math.{op} %x : f64\n  func.return %r : f64\n}}"
         for op in UNARY_MATH
     ]
     functions += [
-        f"func.func @{op}(%x: f64, %y: f64) -> f64 {{\n  %r = math.{op} %x, %y : f64\n  func.return %r : f64\n}}"
+        f"func.func @math_{op}(%x: f64, %y: f64) -> f64 {{\n  %r = math.{op} %x, %y : f64\n  func.return %r : f64\n}}"
         for op in ("powf", "atan2", "copysign")
     ]
     functions += [
@@ -510,7 +512,7 @@ def _in_domain(op: str, x: float) -> bool:
 
 @pytest.mark.parametrize("op", UNARY_MATH)
 def test_unary_math(math_engine: JitEngine, op: str) -> None:
-    native = math_engine.function(op, ctypes.c_double, ctypes.c_double)
+    native = math_engine.function(f"math_{op}", ctypes.c_double, ctypes.c_double)
     for x in [-3.7, -2.5, -1.0, -0.5, -0.25, 0.0, 0.3, 0.5, 1.0, 1.5, 2.5, 3.5, 10.0, 123.456]:
         if not _in_domain(op, x):
             continue
@@ -523,9 +525,9 @@ def test_unary_math(math_engine: JitEngine, op: str) -> None:
 
 def test_binary_and_ternary_math(math_engine: JitEngine) -> None:
     d = ctypes.c_double
-    powf = math_engine.function("powf", d, d, d)
-    atan2 = math_engine.function("atan2", d, d, d)
-    copysign = math_engine.function("copysign", d, d, d)
+    powf = math_engine.function("math_powf", d, d, d)
+    atan2 = math_engine.function("math_atan2", d, d, d)
+    copysign = math_engine.function("math_copysign", d, d, d)
     fma = math_engine.function("fma", d, d, d, d)
     fpowi = math_engine.function("fpowi", d, d, ctypes.c_int32)
     for x, y in [(2.0, 10.0), (1.5, -2.5), (9.0, 0.5), (-3.0, 3.0)]:
@@ -758,7 +760,15 @@ def test_failed_assert_aborts_with_its_message() -> None:
         "check(-1)\n"
         "print('not reached', flush=True)\n"
     )
-    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    root = str(Path(__file__).resolve().parents[1])
+    completed = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": root},
+    )
     assert completed.stdout == "5\n"
     assert "Assertion failed: x must be positive" in completed.stderr
     assert completed.returncode < 0  # killed by SIGABRT

@@ -59,6 +59,22 @@ def host_target_machine(opt_level: int) -> llvm.TargetMachine:
     )
 
 
+def _check_external_symbols(module: llvm.ModuleRef) -> None:
+    """MCJIT does not report a declaration it cannot resolve: the call jumps to
+    nowhere. Fail here instead, naming the symbols."""
+    process = ctypes.CDLL(None)
+    missing = [
+        f.name
+        for f in module.functions
+        if f.is_declaration
+        and not f.name.startswith("llvm.")
+        and not llvm.address_of_symbol(f.name)
+        and not hasattr(process, f.name)
+    ]
+    if missing:
+        raise LookupError(f"external functions not found in this process: {', '.join(missing)}")
+
+
 @contextmanager
 def _timed(stage: str, timings: dict[str, float]) -> Iterator[None]:
     start = perf_counter()
@@ -78,6 +94,7 @@ class JitEngine:
         with _timed("parse+verify", self.timings):
             module = llvm.parse_assembly(llvm_ir)
             module.verify()
+            _check_external_symbols(module)
         with _timed("optimize", self.timings):
             optimizing_machine = host_target_machine(opt_level)
             module.triple = llvm.get_process_triple()

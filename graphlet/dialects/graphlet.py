@@ -102,6 +102,18 @@ def fits(value: Any, t: Attribute) -> bool:
     return False
 
 
+def has_python_type(value: Any, t: Attribute) -> bool:
+    """Whether a Python value has the Python type a scalar IR type stands for (an `i64`
+    is any Python int: ints past 64 bits are big ints, not a different type)."""
+    expected = {BOOL: bool, INT: int, FLOAT: float}.get(t)
+    return expected is None or type(value) is expected
+
+
+class UnrepresentableResult(TypeError):
+    """Python's result has another type than the op declares (`2 ** -1` is a float,
+    `(-8.0) ** 0.5` a complex): compiled code hands such calls back to Python."""
+
+
 def to_attr(value: Any, t: Attribute) -> IntegerAttr | FloatAttr:
     """The constant attribute of a Python value that `fits` type `t`."""
     if t == FLOAT:
@@ -268,14 +280,23 @@ class GraphletOp(IRDLOperation, HasFolderInterface):
         values = [ConstantLike.get_constant_value(o) for o in self.operands]
         if any(v is None for v in values):
             return self._may_raise_for_unknown_operands()
+        args = [from_attr(v) for v in values]
+        if self.cannot_fit(*args):
+            return True
         try:
-            self.evaluate(*(from_attr(v) for v in values))
+            result = self.evaluate(*args)
         except (ArithmeticError, ValueError):
             return True
-        return False
+        # A result the type cannot hold (`1 ** -1` is 1.0) is reported like a raise.
+        return not fits(result, self.results[0].type)
 
     def _may_raise_for_unknown_operands(self) -> bool:
         return True
+
+    def cannot_fit(self, *args: Any) -> bool:
+        """Whether the scalar result on these operands surely has more than 64 bits, for
+        ops whose Python result could take forever to compute (`3 ** 2**62`)."""
+        return False
 
     def evaluate(self, *args: Any) -> Any:
         """Apply the op's meaning; ops with attributes (cmp, cast) override this."""
@@ -387,6 +408,8 @@ class GraphletOp(IRDLOperation, HasFolderInterface):
             if attr is None:
                 return None
             values.append(from_attr(attr))
+        if self.cannot_fit(*values):
+            return None
         try:
             result = self.evaluate(*values)
         except (ArithmeticError, ValueError):
@@ -716,6 +739,9 @@ class PowOp(BinaryOp):
     np_operation = staticmethod(np.power)
     py_operation = staticmethod(operator.pow)
 
+    def cannot_fit(self, a: Any, b: Any) -> bool:
+        return type(a) is int and type(b) is int and b >= 64 and abs(a) >= 2
+
 
 @irdl_op_definition
 class MinOp(BinaryOp):
@@ -804,6 +830,9 @@ class ShlOp(BinaryOp):
     np_operation = staticmethod(np.left_shift)
     ALLOWED_TYPES: ClassVar[tuple[Attribute, ...]] = (INT,)
     py_operation = staticmethod(operator.lshift)
+
+    def cannot_fit(self, a: Any, b: Any) -> bool:
+        return type(a) is int and type(b) is int and b >= 64 and a != 0
 
 
 @irdl_op_definition

@@ -918,10 +918,13 @@ class CompiledFx:
     def __call__(self, *inputs: Any) -> Any:
         entry = self._entry(list(inputs))
         want_torch = any(isinstance(x, torch.Tensor) for x in inputs) or not inputs
-        arrays = [_as_array(x, t, i) for i, (x, t) in enumerate(zip(inputs, entry.imported.input_types))]
         if len(inputs) != len(entry.imported.input_types):
             raise TypeError(f"expected {len(entry.imported.input_types)} inputs, got {len(inputs)}")
-        results = entry.run(arrays)
+        if entry.kernel is not None:
+            results = entry.run_native([_contiguous(x, i) for i, x in enumerate(inputs)], want_torch)
+        else:
+            arrays = [_as_array(x, t, i) for i, (x, t) in enumerate(zip(inputs, entry.imported.input_types))]
+            results = entry.run(arrays)
         return _rebuild(entry.imported.output_tree, results, want_torch)
 
     def side_by_side(self) -> str:
@@ -941,9 +944,23 @@ def _as_array(x: Any, t: TensorType, i: int) -> np.ndarray:
     return x
 
 
+def _contiguous(x: Any, i: int) -> Any:
+    """The input itself, or a contiguous copy of a strided torch tensor or array
+    (the native kernel reads row-major memory; its runtime checks shapes and dtypes)."""
+    if isinstance(x, torch.Tensor):
+        if x.device.type != "cpu":
+            raise TypeError(f"input {i} is on {x.device}; graphlet runs on the CPU")
+        return x.detach() if x.is_contiguous() else x.detach().contiguous()
+    if isinstance(x, np.ndarray):
+        return x if x.flags.c_contiguous else np.ascontiguousarray(x)
+    raise TypeError(f"input {i} must be a tensor or an array, got {type(x).__name__}")
+
+
 def _rebuild(tree: Any, results: Sequence[np.ndarray], want_torch: bool) -> Any:
     if isinstance(tree, _Result):
         r = results[tree.index]
+        if isinstance(r, torch.Tensor):
+            return r if want_torch else r.numpy()
         if not want_torch:
             return r
         if not r.flags.writeable or not r.flags.c_contiguous:
@@ -957,21 +974,39 @@ def _rebuild(tree: Any, results: Sequence[np.ndarray], want_torch: bool) -> Any:
 
 
 class _Entry:
-    """One compiled signature, run by the reference interpreter (tensor ops on
-    NumPy). Native tensor code is not wired in yet: mode="native" says so."""
+    """One compiled signature: native code when every op lowers (mode "auto" or
+    "native"), else the reference interpreter (tensor ops on NumPy). In "auto"
+    the reason for falling back is logged; in "native" it is raised."""
 
     def __init__(self, imported: ImportedGraph, mode: str) -> None:
-        from graphlet.runtime.interpreter import make_interpreter
-
-        if mode == "native":
-            raise NotImplementedError(
-                "native tensor code is not available yet (lowering stops at linalg); "
-                'use mode="auto" or "reference"'
-            )
+        if mode not in ("auto", "native", "reference"):
+            raise ValueError(f'mode must be "auto", "native" or "reference", got {mode!r}')
         self.imported = imported
-        self.params = [p.numpy() for p in imported.params]
-        self.kernel: Callable[..., Sequence[np.ndarray]] | None = None
-        self.interpreter = make_interpreter(imported.module)
+        self.params = [p.detach().numpy() for p in imported.params]
+        self.torch_params = [p.detach() for p in imported.params]
+        self.kernel: Callable[..., Sequence[Any]] | None = None
+        self.interpreter: Any = None
+        if mode != "reference":
+            self.kernel = self._native(mode)
+        if self.kernel is None:
+            from graphlet.runtime.interpreter import make_interpreter
+
+            self.interpreter = make_interpreter(imported.module)
+
+    def _native(self, mode: str) -> Callable[..., Sequence[Any]] | None:
+        from graphlet.runtime.tensors import compile_tensor_function
+
+        try:
+            return compile_tensor_function(self.imported.module, FUNCTION)
+        except Exception as e:  # any lowering failure means: this graph is not native yet
+            if mode == "native":
+                raise NotImplementedError(f"graphlet cannot compile this graph natively: {e}") from e
+            log.info("graphlet: running the reference interpreter: %s", e)
+            return None
+
+    def run_native(self, inputs: list[Any], want_torch: bool) -> Sequence[Any]:
+        assert self.kernel is not None
+        return self.kernel(*inputs, *(self.torch_params if want_torch else self.params))
 
     def run(self, arrays: list[np.ndarray]) -> Sequence[np.ndarray]:
         args = [*arrays, *self.params]

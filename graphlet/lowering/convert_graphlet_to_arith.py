@@ -46,7 +46,7 @@ class Emitter:
 
     def op(self, op: Operation) -> Operation:
         if self.block is None:
-            self.rewriter.insert_op(op)
+            self.rewriter.insert(op)
         else:
             self.block.add_op(op)
         return op
@@ -148,31 +148,38 @@ def _int_divmod_fix(e: Emitter, r: SSAValue, b: SSAValue) -> SSAValue:
     return e.all(e.cmpi("ne", r, 0), e.cmpi("slt", e(arith.XOrIOp(r, b)), 0))
 
 
-def _float_div_mod(e: Emitter, a: SSAValue, b: SSAValue) -> tuple[SSAValue, SSAValue]:
-    """CPython's `_float_div_mod`: (floordiv, mod), after the zero check."""
+def _float_remainder(e: Emitter, a: SSAValue, b: SSAValue) -> tuple[SSAValue, ...]:
+    """CPython's `_float_div_mod` up to the sign test: (fmod, fmod != 0, needs fix-up)."""
     e.guard(e.cmpf("une", b, 0.0), ZDE)
     mod = e(llvm.FRemOp(a, b))
-    div = e(arith.DivfOp(e(arith.SubfOp(a, mod)), b))
     mod_nonzero = e.cmpf("une", mod, 0.0)
     signs_differ = e(arith.XOrIOp(e.cmpf("olt", b, 0.0), e.cmpf("olt", mod, 0.0)))
-    fix = e.all(mod_nonzero, signs_differ)
+    return mod, mod_nonzero, e.all(mod_nonzero, signs_differ)
+
+
+def _float_floordiv(e: Emitter, a: SSAValue, b: SSAValue) -> SSAValue:
+    """CPython's `float_floor_div`: the quotient of the exact remainder, snapped."""
+    mod, _, fix = _float_remainder(e, a, b)
     one = e.float(1.0)
-    mod = e.select(
-        mod_nonzero,
-        e.select(fix, e(arith.AddfOp(mod, b)), mod),
-        e(xmath.CopySignOp(e.float(0.0), b)),
-    )
+    div = e(arith.DivfOp(e(arith.SubfOp(a, mod)), b))
     div = e.select(fix, e(arith.SubfOp(div, one)), div)
     floor = e(xmath.FloorOp(div))
     snap = e.cmpf("ogt", e(arith.SubfOp(div, floor)), 0.5)
     floor = e.select(snap, e(arith.AddfOp(floor, one)), floor)
     zero_quotient = e(xmath.CopySignOp(e.float(0.0), e(arith.DivfOp(a, b))))
-    return e.select(e.cmpf("une", div, 0.0), floor, zero_quotient), mod
+    return e.select(e.cmpf("une", div, 0.0), floor, zero_quotient)
+
+
+def _float_mod(e: Emitter, a: SSAValue, b: SSAValue) -> SSAValue:
+    """CPython's `float_rem`: the sign of the divisor; a zero is signed like it."""
+    mod, mod_nonzero, fix = _float_remainder(e, a, b)
+    fixed = e.select(fix, e(arith.AddfOp(mod, b)), mod)
+    return e.select(mod_nonzero, fixed, e(xmath.CopySignOp(e.float(0.0), b)))
 
 
 def lower_floordiv(e: Emitter, op: g.GraphletOp, a: SSAValue, b: SSAValue) -> SSAValue:
     if a.type == f64:
-        return _float_div_mod(e, a, b)[0]
+        return _float_floordiv(e, a, b)
     e.guard(e.cmpi("ne", b, 0), ZDE)
     e.guard(e.not_(e.all(e.cmpi("eq", a, INT_MIN), e.cmpi("eq", b, -1))), HAND_BACK)
     q = e(arith.DivSIOp(a, b))
@@ -182,7 +189,7 @@ def lower_floordiv(e: Emitter, op: g.GraphletOp, a: SSAValue, b: SSAValue) -> SS
 
 def lower_mod(e: Emitter, op: g.GraphletOp, a: SSAValue, b: SSAValue) -> SSAValue:
     if a.type == f64:
-        return _float_div_mod(e, a, b)[1]
+        return _float_mod(e, a, b)
     e.guard(e.cmpi("ne", b, 0), ZDE)
     # x % -1 == 0, and INT_MIN srem -1 would trap: divide by 1 instead.
     safe_b = e.select(e.cmpi("eq", b, -1), e.int(1), b)
@@ -398,13 +405,17 @@ LOWERINGS: dict[type[g.GraphletOp], Lowering] = {
     g.CeilOp: _rounding(xmath.CeilOp),
     g.ReluOp: lower_relu,
 }
-"""One expansion per graphlet op; `set(LOWERINGS) == set(graphlet.OPS)`."""
+"""One expansion per scalar graphlet op."""
 
 
 class LowerGraphletOp(RewritePattern):
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: g.GraphletOp, rewriter: PatternRewriter, /) -> None:
-        result = LOWERINGS[type(op)](Emitter(rewriter), op, *op.operands)
+        lower = LOWERINGS.get(type(op))
+        values = (*op.operands, *op.results)
+        if lower is None or any(v.type not in g.SCALAR_TYPES for v in values):
+            return  # tensor ops are convert-graphlet-to-linalg's
+        result = lower(Emitter(rewriter), op, *op.operands)
         rewriter.replace(op, [], [result])
 
 

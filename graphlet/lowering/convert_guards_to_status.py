@@ -31,13 +31,13 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.ir import Attribute, Block, Operation, SSAValue
 from xdsl.passes import ModulePass
-from xdsl.rewriter import InsertPoint
 from xdsl.pattern_rewriter import (
     PatternRewriter,
     PatternRewriteWalker,
     RewritePattern,
     op_type_rewrite_pattern,
 )
+from xdsl.rewriter import InsertPoint
 
 from graphlet.dialects import pyrt
 from graphlet.lowering.llvm_lowering_utils import lowering_error
@@ -73,7 +73,7 @@ class FunctionToStatus(RewritePattern):
         zeros = [zero_of(t) for t in results]
         fail.add_ops([*zeros, func.ReturnOp(fail.args[0], *(z.results[0] for z in zeros))])
         ok = arith.ConstantOp(IntegerAttr(0, i32))
-        rewriter.insert_op(ok, InsertPoint.at_start(op.body.blocks[0]))
+        rewriter.insert(ok, InsertPoint.at_start(op.body.blocks[0]))
         used_fail = False
 
         for inner in list(op.walk()):

@@ -4,12 +4,13 @@ Three routes, chosen per op:
 
 * an `llvm.intr.*` op of xDSL's llvm dialect (sqrt, exp, log, sin, fabs, fma, ...);
 * `llvm.call_intrinsic` for LLVM intrinsics xDSL has no op for (round, trunc,
-  abs, ctlz, powi, ...);
+  abs, ctlz, ...);
 * a call to the C math library (`tanh`, `atan2`, `erf`, ... or the `f`-suffixed
   f32 variant), declared as an external `llvm.func` that the JIT resolves in the
   running process. These accept scalar f32/f64 only.
 
-`math.rsqrt` becomes `1.0 / sqrt(x)`. `math.ipowi` is refused, as is any math
+`math.rsqrt` becomes `1.0 / sqrt(x)`, `math.fpowi` becomes `pow(x, (double)n)`.
+`math.ipowi` is refused, as is any math
 op not listed here. Fast-math flags are dropped on `fma` and on ops lowered to
 calls because xDSL's translator rejects them there.
 """
@@ -112,12 +113,14 @@ class CallIntrinsicLowering(RewritePattern):
 
 
 class FPowILowering(RewritePattern):
+    """`x ** n` as `llvm.pow(x, sitofp n)`: `llvm.powi` would become a call to
+    compiler-rt's `__powidf2`, which the JIT cannot find in the process."""
+
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: math.FPowIOp, rewriter: PatternRewriter, /):
-        call = intrinsic_call(
-            "llvm.powi", [op.lhs, op.rhs], op.result.type, op.result.type, op.rhs.type
-        )
-        rewriter.replace(op, call)
+        exponent = llvm.SIToFPOp(op.rhs, op.result.type)
+        power = llvm.FPowOp(op.lhs, exponent.result, llvm_fastmath(op.fastmath))
+        rewriter.replace(op, [exponent, power])
 
 
 class RsqrtLowering(RewritePattern):

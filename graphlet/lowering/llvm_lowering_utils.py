@@ -72,6 +72,10 @@ def declare_external_function(
     module = enclosing_module(op)
     for existing in module.body.block.ops:
         if existing.properties.get("sym_name") == StringAttr(name):
+            if existing.regions and existing.regions[0].blocks:
+                raise lowering_error(
+                    op, f"needs the external function @{name}, but the module defines its own"
+                )
             return
     declaration = llvm.FuncOp(name, function_type, linkage=llvm.LinkageAttr("external"))
     rewriter.insert(declaration, InsertPoint.at_end(module.body.block))

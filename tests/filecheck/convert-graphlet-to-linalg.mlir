@@ -33,12 +33,57 @@ func.func @unary(%x: tensor<8xf32>) -> (tensor<8xf32>, tensor<8xf32>) {
 // CHECK-NEXT: arith.addf
 // CHECK-NEXT: arith.divf
 
-// Integer tensors and non-elementwise ops are left for other lowerings.
+// Integer tensors and composite ops (decompose-tensor-ops' job) are left alone.
 // CHECK-LABEL: func.func @untouched
-func.func @untouched(%i: tensor<3xi64>, %x: tensor<2x3xf32>) -> (tensor<3xi64>, tensor<2xf32>) {
+func.func @untouched(%i: tensor<3xi64>, %x: tensor<2x3xf32>) -> (tensor<3xi64>, tensor<2x3xf32>) {
   %0 = graphlet.add %i, %i : tensor<3xi64>
-  %1 = graphlet.sum %x {dims = array<i64: 1>} : (tensor<2x3xf32>) -> tensor<2xf32>
-  func.return %0, %1 : tensor<3xi64>, tensor<2xf32>
+  %1 = graphlet.softmax %x {dim = 1 : i64} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  func.return %0, %1 : tensor<3xi64>, tensor<2x3xf32>
 }
 // CHECK-NEXT: graphlet.add %i, %i : tensor<3xi64>
-// CHECK-NEXT: graphlet.sum
+// CHECK-NEXT: graphlet.softmax
+
+// A reduction fills its destination with the neutral element, then reduces into it;
+// keepdim reads the kept size-1 dimension at index 0.
+// CHECK-LABEL: func.func @reductions
+func.func @reductions(%x: tensor<2x3xf32>) -> (tensor<2xf32>, tensor<1x3xf32>) {
+  %s = graphlet.sum %x {dims = array<i64: 1>} : (tensor<2x3xf32>) -> tensor<2xf32>
+  %m = graphlet.amax %x {dims = array<i64: 0>, keepdim} : (tensor<2x3xf32>) -> tensor<1x3xf32>
+  func.return %s, %m : tensor<2xf32>, tensor<1x3xf32>
+}
+// CHECK:      %[[E:.*]] = tensor.empty() : tensor<2xf32>
+// CHECK-NEXT: %[[Z:.*]] = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]} outs(%[[E]] : tensor<2xf32>)
+// CHECK:        arith.constant 0.000000e+00 : f32
+// CHECK:      linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%x : tensor<2x3xf32>) outs(%[[Z]] : tensor<2xf32>)
+// CHECK:        arith.addf %{{.*}}, %{{.*}} fastmath<reassoc,contract> : f32
+// CHECK:        arith.constant 0xff800000 : f32
+// CHECK:      iterator_types = ["reduction", "parallel"]
+// CHECK-SAME: outs(%{{.*}} : tensor<1x3xf32>)
+// CHECK:        arith.maximumf
+
+// matmul iterates (m, k, n) so the inner loop walks rows; linear iterates (m, n, k)
+// with reassoc; both start from their fill (zeros, or the broadcast bias) and are
+// tagged as GEMMs for convert-linalg-to-blas.
+// CHECK-LABEL: func.func @contractions
+func.func @contractions(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>, %w: tensor<4x3xf32>, %bias: tensor<4xf32>) -> (tensor<2x4xf32>, tensor<2x4xf32>) {
+  %0 = graphlet.matmul %a, %b : (tensor<2x3xf32>, tensor<3x4xf32>) -> tensor<2x4xf32>
+  %1 = graphlet.linear %a, %w, %bias : (tensor<2x3xf32>, tensor<4x3xf32>, tensor<4xf32>) -> tensor<2x4xf32>
+  func.return %0, %1 : tensor<2x4xf32>, tensor<2x4xf32>
+}
+// CHECK:      linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "reduction", "parallel"], library_call = "gemm_nn"}
+// CHECK:      linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%bias : tensor<4xf32>)
+// CHECK:      linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"], library_call = "gemm_nt"}
+
+// Data movement is a copy through a map; a partial plain dim is spelled `d % n`, cat
+// writes each operand at its offset of one destination.
+// CHECK-LABEL: func.func @movement
+func.func @movement(%x: tensor<2x3xf32>) -> (tensor<3x2xf32>, tensor<2x2xf32>, tensor<4x3xf32>) {
+  %t = graphlet.transpose %x {perm = array<i64: 1, 0>} : (tensor<2x3xf32>) -> tensor<3x2xf32>
+  %s = graphlet.slice %x {starts = array<i64: 0, 0>, ends = array<i64: 2, 2>, steps = array<i64: 1, 1>} : (tensor<2x3xf32>) -> tensor<2x2xf32>
+  %c = graphlet.cat %x, %x {dim = 0 : i64} : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<4x3xf32>
+  func.return %t, %s, %c : tensor<3x2xf32>, tensor<2x2xf32>, tensor<4x3xf32>
+}
+// CHECK:      indexing_maps = [affine_map<(d0, d1) -> (d1, d0)>, affine_map<(d0, d1) -> (d0, d1)>]
+// CHECK:      indexing_maps = [affine_map<(d0, d1) -> (d0, (d1 mod 2))>, affine_map<(d0, d1) -> (d0, d1)>]
+// CHECK:      %[[C0:.*]] = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> ((d0 mod 4), d1)>]
+// CHECK:      linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> ((d0 + 2), d1)>], {{.*}} outs(%[[C0]] : tensor<4x3xf32>)

@@ -54,10 +54,11 @@ func.func @call_intrinsics(%x: f32, %i: i32, %n: i64) -> (f32, f32, f32, i32, i3
 // CHECK-NEXT:    %7 = llvm.mlir.constant(false) : i1
 // CHECK-NEXT:    %8 = llvm.call_intrinsic "llvm.cttz.i32"(%i, %7) : (i32, i1) -> i32
 // CHECK-NEXT:    %9 = llvm.call_intrinsic "llvm.ctpop.i32"(%i) : (i32) -> i32
-// CHECK-NEXT:    %10 = llvm.call_intrinsic "llvm.powi.f32.i64"(%x, %n) : (f32, i64) -> f32
-// CHECK-NEXT:    %11 = llvm.mlir.constant(1.000000e+00 : f32) : f32
-// CHECK-NEXT:    %12 = llvm.intr.sqrt(%x) : (f32) -> f32
-// CHECK-NEXT:    %13 = llvm.fdiv %11, %12 : f32
+// CHECK-NEXT:    %10 = llvm.sitofp %n : i64 to f32
+// CHECK-NEXT:    %11 = llvm.intr.pow(%x, %10) : (f32, f32) -> f32
+// CHECK-NEXT:    %12 = llvm.mlir.constant(1.000000e+00 : f32) : f32
+// CHECK-NEXT:    %13 = llvm.intr.sqrt(%x) : (f32) -> f32
+// CHECK-NEXT:    %14 = llvm.fdiv %12, %13 : f32
 
 func.func @libm(%x: f64, %y: f64, %s: f32) -> (f64, f64, f64, f64, f32) {
   %0 = math.tanh %x : f64
@@ -95,3 +96,12 @@ func.func @ipowi(%a: i64, %b: i64) -> i64 {
   func.return %0 : i64
 }
 // CHECK: convert-math-to-llvm.mlir:{{[0-9]+}}:3: error: 'math.ipowi': convert-math-to-llvm cannot lower this op
+
+// -----
+
+// A libm call must not resolve to a function of the module that has the same name.
+func.func @erf(%x: f64) -> f64 {
+  %0 = math.erf %x : f64
+  func.return %0 : f64
+}
+// CHECK: convert-math-to-llvm.mlir:{{[0-9]+}}:3: error: 'math.erf': needs the external function @erf, but the module defines its own

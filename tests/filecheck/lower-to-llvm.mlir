@@ -1,7 +1,11 @@
 // RUN: graphlet-opt %s -p lower-to-llvm | filecheck %s
 // RUN: graphlet-opt %s -p lower-to-llvm -t llvm | filecheck %s --check-prefix=IR
 // RUN: graphlet-opt %s -p lower-to-llvm -t 'jit-call{function=main}' | filecheck %s --check-prefix=EXEC
+// RUN: graphlet-opt %s -p lower-std-to-llvm -t 'jit-call{function=main}' | filecheck %s --check-prefix=STD
 // RUN: not graphlet-opt %s -t llvm 2>&1 | filecheck %s --check-prefix=UNLOWERED
+
+// lower-to-llvm includes convert-guards-to-status: every function with a body
+// returns a leading i32 status (0 = ok). lower-std-to-llvm keeps the signatures.
 
 // Only llvm-dialect ops are left.
 // CHECK-NOT: {{(func|arith|math|scf|cf|index)\.}}
@@ -75,22 +79,28 @@ func.func @main() -> (i64, i64, f64, i1, i32) attributes {llvm.emit_c_interface}
   %as_int = arith.fptosi %picked : f64 to i32
   func.return %sum_i64, %steps, %t, %less, %as_int : i64, i64, f64, i1, i32
 }
-// IR:       define internal i64 @"sum_below"(i64 %{{.*}})
-// IR:       define i64 @"collatz_steps"(i64 %{{.*}})
+// IR:       define internal {i32, i64} @"sum_below"(i64 %{{.*}})
+// IR:       define {i32, i64} @"collatz_steps"(i64 %{{.*}})
 // IR:       phi
-// IR:       define double @"pick"(i64 %{{.*}})
+// IR:       define {i32, double} @"pick"(i64 %{{.*}})
 // IR:       icmp eq i32
-// IR:       define {i64, i64, double, i1, i32} @"main"()
+// IR:       define {i32, i64, i64, double, i1, i32} @"main"()
 // IR:         call ccc double @"tanh"(double %{{.*}})
 // IR:         fptosi double %{{.*}} to i32
 // IR:       define void @"_mlir_ciface_main"(ptr %{{.*}})
 // IR:       declare double @"tanh"(double %{{.*}})
 
 // sum 0..9 = 45; 27 takes 111 Collatz steps; tanh(sqrt(1.5)) = 0.8411...; fptosi 1.5 = 1.
-// EXEC:      result 0: 45
-// EXEC-NEXT: result 1: 111
-// EXEC-NEXT: result 2: 0.841048257
-// EXEC-NEXT: result 3: True
-// EXEC-NEXT: result 4: 1
+// EXEC:      result 0: 0
+// EXEC-NEXT: result 1: 45
+// EXEC-NEXT: result 2: 111
+// EXEC-NEXT: result 3: 0.841048257
+// EXEC-NEXT: result 4: True
+// EXEC-NEXT: result 5: 1
+// STD:      result 0: 45
+// STD-NEXT: result 1: 111
+// STD-NEXT: result 2: 0.841048257
+// STD-NEXT: result 3: True
+// STD-NEXT: result 4: 1
 
 // UNLOWERED: error: Conversion not implemented for op: func.func

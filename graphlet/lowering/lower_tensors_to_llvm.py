@@ -1,0 +1,62 @@
+"""`lower-tensors-to-llvm`: graphlet tensor functions all the way to the llvm dialect.
+
+    decompose-tensor-ops        softmax, layer_norm, mean -> reductions + elementwise
+    convert-graphlet-to-linalg  graphlet tensor ops -> linalg.generic on tensors
+    fuse-elementwise            elementwise chains -> one generic
+    graphlet-bufferize          tensors -> memrefs, results -> out-params
+    convert-linalg-to-blas      (blas=true) f32/f64 matmuls -> cblas_?gemm calls
+    convert-linalg-to-loops     generics -> scf.for nests of memref.load/store
+    lower-affine                the affine.apply of broadcast/slice/cat maps -> arith
+    convert-memref-to-llvm      memrefs -> bare pointers, GEP + load/store, malloc/free
+    lower-std-to-llvm           scf/cf/index/arith/math/func -> llvm (the scalar lowering)
+
+The result is a module of `llvm.func`s taking one pointer per input, then one per
+output, and returning nothing: see `graphlet.runtime.tensors` for the caller's
+side. The scalar lowering is `lower-std-to-llvm` (no status results: tensor
+kernels cannot raise). A module with an op no stage lowers fails with that op's
+name (bufferization refuses unknown tensor ops).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.passes import ModulePass
+from xdsl.transforms.convert_linalg_to_loops import ConvertLinalgToLoopsPass
+from xdsl.transforms.lower_affine import LowerAffinePass
+
+from graphlet.lowering.convert_graphlet_to_linalg import ConvertGraphletToLinalgPass
+from graphlet.lowering.convert_linalg_to_blas import ConvertLinalgToBlasPass
+from graphlet.lowering.convert_memref_to_llvm import ConvertMemrefToLLVMPass
+from graphlet.lowering.graphlet_bufferize import GraphletBufferizePass
+from graphlet.lowering.lower_to_llvm import LOWER_TO_LLVM_PASSES
+from graphlet.transforms.decompose_tensor_ops import DecomposeTensorOpsPass
+from graphlet.transforms.fuse_elementwise import FuseElementwisePass
+
+
+def lower_tensors_to_llvm_passes(blas: bool = True) -> tuple[ModulePass, ...]:
+    return (
+        DecomposeTensorOpsPass(),
+        ConvertGraphletToLinalgPass(),
+        FuseElementwisePass(),
+        GraphletBufferizePass(),
+        *((ConvertLinalgToBlasPass(),) if blas else ()),
+        ConvertLinalgToLoopsPass(),
+        LowerAffinePass(),
+        ConvertMemrefToLLVMPass(),
+        *LOWER_TO_LLVM_PASSES,
+    )
+
+
+@dataclass(frozen=True)
+class LowerTensorsToLLVMPass(ModulePass):
+    name = "lower-tensors-to-llvm"
+
+    blas: bool = True
+    """Call BLAS for matmul/linear (see `convert-linalg-to-blas` for why)."""
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        for lowering in lower_tensors_to_llvm_passes(self.blas):
+            lowering.apply(ctx, op)
