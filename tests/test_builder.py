@@ -186,3 +186,28 @@ def test_constant_folded_graph_agrees_with_python(op, a, b):
     g.set_outputs(g.add_op(op, g.const(a), g.const(b)))
     optimized = Compiler().compile(g)
     assert same(outcome(lambda: execute(optimized)), outcome(OPS[op], a, b))
+
+
+def test_native_target_agrees_with_interpreter_and_python():
+    g = Graph()
+    a = g.input("a")
+    b = g.input("b")
+    x = g.input("x", float)
+    g.set_outputs(
+        g.add_op("floordiv", a, b),
+        g.add_op("mod", a, b),
+        g.add_op("mul", a, a),
+        g.add_op("truediv", x, b),
+        g.add_op("max", x, a),
+    )
+    native = Compiler(target="native").compile(g)
+    cases = [(7, 2, 0.5), (-7, 2, -0.0), (7, -2, float("nan")), (2**40, 3, float("inf")), (2**62, 7, 1e308)]
+    for a_value, b_value, x_value in cases:
+        expected = (a_value // b_value, a_value % b_value, a_value * a_value, x_value / b_value, max(x_value, float(a_value)))
+        got = execute(native, a=a_value, b=b_value, x=x_value)
+        interpreted = execute(g, a=a_value, b=b_value, x=x_value)
+        assert all(same(("ok", u), ("ok", v)) for u, v in zip(got, interpreted))
+        assert [type(v) for v in got] == [type(v) for v in expected]
+        assert all(same(("ok", u), ("ok", v)) for u, v in zip(got, expected))
+    with pytest.raises(ZeroDivisionError, match="integer division or modulo by zero"):
+        execute(native, a=1, b=0, x=1.0)

@@ -8,10 +8,8 @@ because the llvm lowerings expect builtin integer types only; then each dialect
 goes to llvm, with func last so that it moves finished bodies. No types change
 after the index pass, so no unrealized casts appear; reconciling them is kept as
 a safety net for front passes that introduce some.
-
-graphlet's passes join when registered under a name listed in
-`BEFORE_CFG_PASS_NAMES` / `AFTER_CFG_PASS_NAMES`; `lower-std-to-llvm` is the
-same pipeline without them, for plain modules.
+`lower-std-to-llvm` is the same pipeline without graphlet's passes, for plain
+modules whose calling convention must stay as written.
 """
 
 from __future__ import annotations
@@ -27,13 +25,17 @@ from xdsl.transforms.reconcile_unrealized_casts import ReconcileUnrealizedCastsP
 from graphlet.lowering.convert_arith_to_llvm import ConvertArithToLLVMPass
 from graphlet.lowering.convert_cf_to_llvm import ConvertCfToLLVMPass
 from graphlet.lowering.convert_func_to_llvm import ConvertFuncToLLVMPass
+from graphlet.lowering.convert_graphlet_to_arith import ConvertGraphletToArithPass
+from graphlet.lowering.convert_guards_to_status import ConvertGuardsToStatusPass
 from graphlet.lowering.convert_index_to_i64 import ConvertIndexToI64Pass
 from graphlet.lowering.convert_math_to_llvm import ConvertMathToLLVMPass
+from graphlet.lowering.convert_pyrt_to_llvm import ConvertPyrtToLlvmPass
 from graphlet.lowering.convert_scf_while_to_cf import ConvertScfWhileToCfPass
 
-LOWER_TO_LLVM_PASSES: tuple[ModulePass, ...] = (
-    ConvertScfWhileToCfPass(),
-    ConvertScfToCf(),
+STRUCTURED_TO_CFG: tuple[ModulePass, ...] = (ConvertScfWhileToCfPass(), ConvertScfToCf())
+"""scf loops and branches -> cf blocks (their loops introduce `index` arithmetic)."""
+
+CFG_TO_LLVM: tuple[ModulePass, ...] = (
     ConvertIndexToI64Pass(),
     ConvertArithToLLVMPass(),
     ConvertMathToLLVMPass(),
@@ -41,33 +43,23 @@ LOWER_TO_LLVM_PASSES: tuple[ModulePass, ...] = (
     ConvertFuncToLLVMPass(),
     ReconcileUnrealizedCastsPass(),
 )
-"""The standard-dialect part (`lower-std-to-llvm`): func/arith/math/scf/cf -> llvm.
-The first `CFG_PASS_COUNT` passes turn structured control flow into a CFG."""
+"""index -> i64 first (the llvm lowerings take builtin integers only), func last so
+that it moves finished bodies."""
 
-CFG_PASS_COUNT = 2
-
-BEFORE_CFG_PASS_NAMES: tuple[str, ...] = ("convert-graphlet-to-arith",)
-"""Run first, when registered: graphlet ops -> arith/math/scf + pyrt checks."""
-
-AFTER_CFG_PASS_NAMES: tuple[str, ...] = ("convert-guards-to-status", "convert-pyrt-to-llvm")
-"""Run right after the CFG exists, when registered: guards need a flat CFG and
-turn into status results; pyrt's checked arithmetic goes to LLVM intrinsics."""
-
-
-def _registered(names: tuple[str, ...]) -> tuple[ModulePass, ...]:
-    from graphlet.registry import GRAPHLET_PASSES
-
-    return tuple(GRAPHLET_PASSES[name]()() for name in names if name in GRAPHLET_PASSES)
+LOWER_TO_LLVM_PASSES: tuple[ModulePass, ...] = STRUCTURED_TO_CFG + CFG_TO_LLVM
+"""`lower-std-to-llvm`: plain func/arith/math/scf/cf -> llvm, signatures unchanged."""
 
 
 def lower_to_llvm_passes() -> tuple[ModulePass, ...]:
-    """The whole `lower-to-llvm` sequence, graphlet's passes spliced into
-    `LOWER_TO_LLVM_PASSES`."""
+    """`lower-to-llvm`: graphlet ops become arith/math/scf plus pyrt checks; once the
+    CFG is flat, guards become status results (a leading i32 on every function) and
+    checked arithmetic becomes LLVM's overflow intrinsics; then the standard part."""
     return (
-        *_registered(BEFORE_CFG_PASS_NAMES),
-        *LOWER_TO_LLVM_PASSES[:CFG_PASS_COUNT],
-        *_registered(AFTER_CFG_PASS_NAMES),
-        *LOWER_TO_LLVM_PASSES[CFG_PASS_COUNT:],
+        ConvertGraphletToArithPass(),
+        *STRUCTURED_TO_CFG,
+        ConvertGuardsToStatusPass(),
+        ConvertPyrtToLlvmPass(),
+        *CFG_TO_LLVM,
     )
 
 
