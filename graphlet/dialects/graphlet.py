@@ -621,21 +621,49 @@ class FloatResultUnaryOp(UnaryOp):
         return FLOAT
 
 
+class TensorZeroDivisionError(ZeroDivisionError, RuntimeError):
+    """An int tensor divided by zero. PyTorch raises `RuntimeError("ZeroDivisionError")`,
+    Python code expects a ZeroDivisionError: this is both, with torch's message."""
+
+
+TENSOR_ERRORS: dict[int, type[Exception]] = {1: TensorZeroDivisionError}
+"""The errors native tensor code reports, by status code (0 is ok); the message
+is the class's torch message, `TENSOR_ERROR_MESSAGES`."""
+
+TENSOR_ERROR_MESSAGES: dict[type[Exception], str] = {TensorZeroDivisionError: "ZeroDivisionError"}
+
+
 def _np_int_divisor_check(a: np.ndarray, b: np.ndarray) -> None:
     if a.dtype.kind in "iub" and b.dtype.kind in "iub" and np.any(b == 0):
-        raise ZeroDivisionError("ZeroDivisionError")
+        raise TensorZeroDivisionError(TENSOR_ERROR_MESSAGES[TensorZeroDivisionError])
 
 
 def _np_floordiv(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """torch.floor_divide: ints raise on a zero divisor, floats give inf/nan."""
+    """torch.floor_divide: ints raise on a zero divisor (INT_MIN // -1 wraps), floats
+    give inf/nan."""
     _np_int_divisor_check(a, b)
     return np.floor_divide(a, b)
 
 
 def _np_mod(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """torch.remainder: the sign of the divisor, like Python's `%`."""
+    """torch.remainder: the sign of the divisor, like Python's `%`; on floats torch's
+    `fmod`-then-adjust, so a zero keeps the dividend's sign (NumPy's takes the divisor's)."""
     _np_int_divisor_check(a, b)
-    return np.mod(a, b)
+    if a.dtype.kind != "f":
+        return np.mod(a, b)
+    mod = np.fmod(a, b)
+    return np.where((mod != 0) & ((b < 0) != (mod < 0)), mod + b, mod)
+
+
+def _np_pow(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """torch.pow: ints wrap; a negative int exponent gives 1 for base 1, +-1 for base -1
+    and 0 otherwise (NumPy raises instead)."""
+    if a.dtype.kind not in "iu" or b.dtype.kind not in "iu" or not np.any(b < 0):
+        return np.power(a, b)
+    negative = b < 0
+    power = np.power(a, np.where(negative, 0, b))
+    reciprocal = np.where(a == 1, 1, np.where(a == -1, np.where(b & 1, -1, 1), 0))
+    return np.where(negative, reciprocal, power)
 
 
 def _np_keep_ints(fn: Callable[[np.ndarray], np.ndarray]) -> Callable[[np.ndarray], np.ndarray]:
@@ -736,7 +764,7 @@ class PowOp(BinaryOp):
     RAISES: ClassVar[bool] = True
 
     name = "graphlet.pow"
-    np_operation = staticmethod(np.power)
+    np_operation = staticmethod(_np_pow)
     py_operation = staticmethod(operator.pow)
 
     def cannot_fit(self, a: Any, b: Any) -> bool:
@@ -1040,7 +1068,8 @@ class CastOp(GraphletOp):
     RAISES: ClassVar[bool] = True
 
     def _may_raise_for_unknown_operands(self) -> bool:
-        return element_type(self.operand.type) != INT and element_type(self.result.type) == INT
+        # Only float -> int raises (`int(nan)`, `int(inf)`); `int(True)` is 1.
+        return element_type(self.operand.type) == FLOAT and element_type(self.result.type) == INT
 
     name = "graphlet.cast"
     operand = operand_def()

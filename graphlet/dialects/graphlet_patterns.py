@@ -46,7 +46,7 @@ def is_exactly(value: SSAValue, expected: Any) -> bool:
 
 
 def _replace_with_constant(rewriter: PatternRewriter, op: Operation, value: Any) -> None:
-    rewriter.replace_matched_op(g.ConstantOp.from_value(value))
+    rewriter.replace(op, g.ConstantOp.from_value(value))
 
 
 def _is_int_like(value: SSAValue) -> bool:
@@ -64,7 +64,7 @@ class ConstantToRight(RewritePattern):
             isinstance(op, g.MinOp | g.MaxOp) and _is_int_like(op.lhs)
         )
         if commutes and is_constant(op.lhs) and not is_constant(op.rhs):
-            rewriter.replace_matched_op(type(op)(op.rhs, op.lhs))
+            rewriter.replace(op, type(op)(op.rhs, op.lhs))
 
 
 class AddZeroRight(RewritePattern):
@@ -74,7 +74,7 @@ class AddZeroRight(RewritePattern):
     def match_and_rewrite(self, op: g.AddOp, rewriter: PatternRewriter) -> None:
         zero = 0 if op.lhs.type == g.INT else -0.0
         if is_exactly(op.rhs, zero):
-            rewriter.replace_matched_op([], [op.lhs])
+            rewriter.replace(op, [], [op.lhs])
 
 
 class SubZeroRight(RewritePattern):
@@ -84,7 +84,7 @@ class SubZeroRight(RewritePattern):
     def match_and_rewrite(self, op: g.SubOp, rewriter: PatternRewriter) -> None:
         zero = 0 if op.lhs.type == g.INT else 0.0
         if is_exactly(op.rhs, zero):
-            rewriter.replace_matched_op([], [op.lhs])
+            rewriter.replace(op, [], [op.lhs])
 
 
 class SubSelfInt(RewritePattern):
@@ -103,7 +103,7 @@ class MulOneRight(RewritePattern):
     def match_and_rewrite(self, op: g.MulOp, rewriter: PatternRewriter) -> None:
         one = 1 if op.lhs.type == g.INT else 1.0
         if is_exactly(op.rhs, one):
-            rewriter.replace_matched_op([], [op.lhs])
+            rewriter.replace(op, [], [op.lhs])
 
 
 class MulZeroRightInt(RewritePattern):
@@ -121,7 +121,7 @@ class TrueDivOneRightFloat(RewritePattern):
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: g.TrueDivOp, rewriter: PatternRewriter) -> None:
         if op.lhs.type == g.FLOAT and is_exactly(op.rhs, 1.0):
-            rewriter.replace_matched_op([], [op.lhs])
+            rewriter.replace(op, [], [op.lhs])
 
 
 class FloorDivOneRightInt(RewritePattern):
@@ -130,7 +130,7 @@ class FloorDivOneRightInt(RewritePattern):
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: g.FloorDivOp, rewriter: PatternRewriter) -> None:
         if op.lhs.type == g.INT and is_exactly(op.rhs, 1):
-            rewriter.replace_matched_op([], [op.lhs])
+            rewriter.replace(op, [], [op.lhs])
 
 
 class ModOneRightInt(RewritePattern):
@@ -149,7 +149,7 @@ class PowOneRight(RewritePattern):
     def match_and_rewrite(self, op: g.PowOp, rewriter: PatternRewriter) -> None:
         one = 1 if op.lhs.type == g.INT else 1.0
         if is_exactly(op.rhs, one):
-            rewriter.replace_matched_op([], [op.lhs])
+            rewriter.replace(op, [], [op.lhs])
 
 
 class PowZeroRight(RewritePattern):
@@ -171,7 +171,7 @@ class DoubleNegation(RewritePattern):
     def match_and_rewrite(self, op: g.NegOp, rewriter: PatternRewriter) -> None:
         inner = op.operand.owner
         if isinstance(inner, g.NegOp):
-            rewriter.replace_matched_op([], [inner.operand])
+            rewriter.replace(op, [], [inner.operand])
 
 
 class AbsOfSignChange(RewritePattern):
@@ -181,7 +181,7 @@ class AbsOfSignChange(RewritePattern):
     def match_and_rewrite(self, op: g.AbsOp, rewriter: PatternRewriter) -> None:
         inner = op.operand.owner
         if isinstance(inner, g.AbsOp | g.NegOp):
-            rewriter.replace_matched_op(g.AbsOp(inner.operand))
+            rewriter.replace(op, g.AbsOp(inner.operand))
 
 
 class SelectConstantCondition(RewritePattern):
@@ -191,7 +191,7 @@ class SelectConstantCondition(RewritePattern):
     def match_and_rewrite(self, op: g.SelectOp, rewriter: PatternRewriter) -> None:
         cond = constant_value(op.cond)
         if cond is not _NO_VALUE:
-            rewriter.replace_matched_op([], [op.true_value if cond else op.false_value])
+            rewriter.replace(op, [], [op.true_value if cond else op.false_value])
 
 
 class SelectSameValues(RewritePattern):
@@ -200,7 +200,7 @@ class SelectSameValues(RewritePattern):
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: g.SelectOp, rewriter: PatternRewriter) -> None:
         if op.true_value == op.false_value:
-            rewriter.replace_matched_op([], [op.true_value])
+            rewriter.replace(op, [], [op.true_value])
 
 
 class CmpConstantToRight(RewritePattern):
@@ -210,7 +210,7 @@ class CmpConstantToRight(RewritePattern):
     def match_and_rewrite(self, op: g.CmpOp, rewriter: PatternRewriter) -> None:
         if is_constant(op.lhs) and not is_constant(op.rhs):
             swapped = g.SWAPPED_PREDICATE[op.predicate.data]
-            rewriter.replace_matched_op(g.CmpOp(swapped, op.rhs, op.lhs))
+            rewriter.replace(op, g.CmpOp(swapped, op.rhs, op.lhs))
 
 
 class CmpSelfInt(RewritePattern):
@@ -228,7 +228,7 @@ class CastToSameType(RewritePattern):
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: g.CastOp, rewriter: PatternRewriter) -> None:
         if op.operand.type == op.result.type:
-            rewriter.replace_matched_op([], [op.operand])
+            rewriter.replace(op, [], [op.operand])
 
 
 class CastBoolRoundTrip(RewritePattern):
@@ -242,7 +242,7 @@ class CastBoolRoundTrip(RewritePattern):
             and isinstance(inner, g.CastOp)
             and inner.operand.type == g.BOOL
         ):
-            rewriter.replace_matched_op([], [inner.operand])
+            rewriter.replace(op, [], [inner.operand])
 
 
 class BitwiseSelf(RewritePattern):
@@ -254,7 +254,7 @@ class BitwiseSelf(RewritePattern):
         if isinstance(op, g.XorOp):
             _replace_with_constant(rewriter, op, False if op.lhs.type == g.BOOL else 0)
         else:
-            rewriter.replace_matched_op([], [op.lhs])
+            rewriter.replace(op, [], [op.lhs])
 
 
 class BitwiseZeroRight(RewritePattern):
@@ -269,7 +269,7 @@ class BitwiseZeroRight(RewritePattern):
         if isinstance(op, g.AndOp):
             _replace_with_constant(rewriter, op, zero)
         else:
-            rewriter.replace_matched_op([], [op.lhs])
+            rewriter.replace(op, [], [op.lhs])
 
 
 class ShiftByZero(RewritePattern):
@@ -277,7 +277,7 @@ class ShiftByZero(RewritePattern):
 
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
         if isinstance(op, g.ShlOp | g.ShrOp) and is_exactly(op.rhs, 0):
-            rewriter.replace_matched_op([], [op.lhs])
+            rewriter.replace(op, [], [op.lhs])
 
 
 class MinMaxSelf(RewritePattern):
@@ -285,7 +285,7 @@ class MinMaxSelf(RewritePattern):
 
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
         if isinstance(op, g.MinOp | g.MaxOp) and op.lhs == op.rhs:
-            rewriter.replace_matched_op([], [op.lhs])
+            rewriter.replace(op, [], [op.lhs])
 
 
 _PATTERNS: dict[type[Operation], tuple[RewritePattern, ...]] = {

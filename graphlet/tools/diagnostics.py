@@ -10,10 +10,12 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Iterator
+from typing import Any
 
 from xdsl.dialects.builtin import FileLineColLoc, IntAttr, ModuleOp, StringAttr
-from xdsl.ir import Operation
-from xdsl.parser import Parser
+from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.parser import Parser, UnresolvedOperand
+from xdsl.utils.lexer import Span
 from xdsl.utils.exceptions import (
     DiagnosticException,
     ParseError,
@@ -29,6 +31,29 @@ class LocatingParser(Parser):
     line_offset: int = 0
     _counted_to: int = 0
     _line: int = 1
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._first_use: dict[str, Span] = {}
+        """Where each pending forward reference was first used."""
+
+    def resolve_operand(self, operand: UnresolvedOperand, type: Attribute) -> SSAValue:
+        name = operand.operand_name
+        if name not in self.ssa_values and name not in self.forward_ssa_references:
+            self._first_use[name] = operand.span
+        return super().resolve_operand(operand, type)
+
+    def parse_module(self, allow_implicit_module: bool = True) -> ModuleOp:
+        """xDSL reports values never defined at the end of the input: point at the
+        first use of the first such value instead."""
+        try:
+            return super().parse_module(allow_implicit_module)
+        except ParseError as e:
+            pending = [n for n in self.forward_ssa_references if n in self._first_use]
+            if not pending or not e.msg.startswith("values used but not defined"):
+                raise
+            name = min(pending, key=lambda n: self._first_use[n].start)
+            self.raise_error(f"use of undefined value %{name}", self._first_use[name])
 
     def _line_col(self, pos: int, content: str) -> tuple[int, int]:
         """Line and column of `pos`, counting newlines incrementally (ops come in order)."""
@@ -63,9 +88,10 @@ def location_of(op: Operation | None) -> str | None:
 
 
 def locate_verify_error(module: ModuleOp, error: VerifyException) -> VerifyException:
-    """The same error, prefixed with the location of the innermost op that fails."""
+    """The same error, prefixed with the location of the op that fails: the first
+    in xDSL's verification order (nested ops before their parent, in program order)."""
     failing: Operation | None = None
-    for op in module.walk(reverse=True):
+    for op in module.walk(region_first=True):
         try:
             op.verify(verify_nested_ops=False)
         except (VerifyException, DiagnosticException) as e:
