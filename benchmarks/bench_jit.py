@@ -4,8 +4,9 @@
 
 For each kernel: steady-state time (best of several calls), first-call time minus
 steady state (compile time), and the answers (all three must agree, or the row says
-so). A last row measures call overhead on `def identity(x): return x`. Numba wraps
-ints at 64 bits where graphlet and CPython do not; these kernels stay in range.
+so). The last rows measure call overhead (best of several timeit runs) on
+`identity(1)` and `add(1.5, 2.5)`. Numba wraps ints at 64 bits where graphlet and
+CPython do not; these kernels stay in range.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import math
 import os
 import sys
 import time
+import timeit
 from collections.abc import Callable
 from typing import Any
 
@@ -104,6 +106,10 @@ def identity(x):
     return x
 
 
+def add(a, b):
+    return a + b
+
+
 KERNELS: list[tuple[str, Callable[..., Any], tuple[Any, ...]]] = [
     ("sum of squares (n=10^6)", sum_squares, (1_000_000,)),
     ("Fibonacci mod 1e9+7 (n=10^6)", fib_mod, (1_000_000,)),
@@ -135,12 +141,17 @@ def first_call(make: Callable[[], Callable[..., Any]], args: tuple[Any, ...]) ->
     return fn, time.perf_counter() - start, result
 
 
-def per_call_ns(fn: Callable[..., Any], calls: int = 200_000) -> float:
-    fn(1)
-    start = time.perf_counter()
-    for _ in range(calls):
-        fn(1)
-    return (time.perf_counter() - start) / calls * 1e9
+OVERHEAD_CALLS: list[tuple[str, Callable[..., Any], tuple[Any, ...]]] = [
+    ("identity(1)", identity, (1,)),
+    ("add(1.5, 2.5)", add, (1.5, 2.5)),
+]
+
+
+def per_call_ns(fn: Callable[..., Any], args: tuple[Any, ...], calls: int = 200_000) -> float:
+    """The best of several timeit runs of `fn(*args)` with literal arguments."""
+    fn(*args)
+    stmt = f"fn({', '.join(map(repr, args))})"
+    return min(timeit.repeat(stmt, globals={"fn": fn}, number=calls, repeat=7)) / calls * 1e9
 
 
 def fmt_seconds(seconds: float | None) -> str:
@@ -185,14 +196,14 @@ def main() -> None:
                 f"{numba_ok} / {graphlet_ok}",
             ]
         )
-    overhead = [
-        "call overhead, `identity(1)`",
-        f"{per_call_ns(identity):.0f} ns",
-        f"{per_call_ns(numba.njit(identity)):.0f} ns" if numba is not None else "n/a",
-        f"{per_call_ns(graphlet.jit(identity)):.0f} ns",
-        "", "", "", "", "",
-    ]
-    rows.append(overhead)
+    for call, fn, args in OVERHEAD_CALLS:
+        rows.append([
+            f"call overhead, `{call}`",
+            f"{per_call_ns(fn, args):.0f} ns",
+            f"{per_call_ns(numba.njit(fn), args):.0f} ns" if numba is not None else "n/a",
+            f"{per_call_ns(graphlet.jit(fn), args):.0f} ns",
+            "", "", "", "", "",
+        ])
     header = [
         "kernel", "CPython", "Numba", "graphlet", "speed-up vs CPython", "graphlet vs Numba (>1: faster)",
         "Numba compile", "graphlet compile", "same answer (Numba / graphlet)",

@@ -9,4 +9,4 @@ from graphlet.frontend.builder import Graph, Node  # noqa: E402
 from graphlet.frontend.jit import explain, jit  # noqa: E402
 from graphlet.frontend.torch_entry import compile_fx  # noqa: E402
 
-__all__ = ["Compiler", "Graph", "Node", "explain", "jit"]
+__all__ = ["Compiler", "Graph", "Node", "compile_fx", "explain", "jit"]

@@ -657,6 +657,10 @@ def _where(imp: FxImporter, cond: Any, a: Any, b: Any) -> SSAValue:
 
 
 def _pow(imp: FxImporter, a: Any, b: Any) -> SSAValue:
+    """`graphlet.pow` is torch.pow on two tensors; `int_tensor ** -n` with a Python
+    int raises in torch, so it is refused here (torch.compile then runs it eagerly)."""
+    if isinstance(a, SSAValue) and type(b) is int and b < 0 and g.element_type(a.type) in (g.i64, g.i1):
+        raise _NotHere("Integers to negative integer powers are not allowed.")
     return _binary(g.PowOp, imp, a, b)
 
 

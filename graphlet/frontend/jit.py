@@ -9,6 +9,16 @@ that the globals the version read are unchanged, and calls it. A version that ha
 a call back (Python would raise, an int overflowed, a bail point was reached) reruns
 the plain function from the start, which is safe because compiled code has no side
 effects. `graphlet.explain(f, *args)` reports every graph break of that signature.
+
+Fast path: each dispatcher is the only instance of its own subclass, whose
+`__call__` is a builtin function (see `graphlet.backend.cpython_wrapper`) for the
+most recently compiled native versions, chained: each checks its argument types and
+its guarded globals in native code and calls its kernel, or passes the call on to the
+next one, the last to the Python dispatch above (`JitFunction._dispatch`). So a call
+with a compiled signature runs no Python code, and a changed guarded global or an
+unexpected argument always reaches the Python dispatch, which recompiles or falls
+back. The chain is rebuilt whenever the set of native versions changes; with DEBUG
+logging on at that moment there is no fast path, so every call is logged.
 """
 
 from __future__ import annotations
@@ -40,6 +50,8 @@ _ARG_TYPES: dict[type, Attribute] = {bool: g.BOOL, int: g.INT, float: g.FLOAT}
 _INT_MIN, _INT_MAX = g.INT_MIN, g.INT_MAX
 HANDBACK_LIMIT = 64
 """After this many hand-backs, a version that hands back on most calls runs in Python."""
+FAST_CHAIN_LENGTH = 4
+"""How many native versions (the most recently compiled) the fast path tries."""
 
 
 class GraphletCompileWarning(UserWarning):
@@ -58,9 +70,20 @@ class Version:
     int_positions: tuple[int, ...] = ()
     has_bail_points: bool = False
     compile_seconds: float = 0.0
-    calls: int = 0
+    counted_calls: int = 0
+    """Native calls made through the Python dispatch, for kernels that do not count."""
     handbacks: int = 0
     module: ModuleOp | None = None
+    kernel: Any = None
+    """The native callable, kept after a demotion to Python for its call count."""
+    fast: bool = False
+    """Whether the native code checks this version's guards itself, so it can be the
+    dispatcher's own call path (`_install_fast_path`)."""
+
+    @property
+    def calls(self) -> int:
+        """Calls that reached native code."""
+        return self.counted_calls + getattr(self.kernel, "calls", 0)
 
     def guards_hold(self) -> bool:
         for guard in self.guards:
@@ -72,6 +95,12 @@ class Version:
 class JitFunction:
     """The callable `graphlet.jit` returns: dispatch by argument types to compiled versions."""
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> JitFunction:
+        """An instance of a class of its own, whose `__call__` can then be this
+        dispatcher's builtin entry (builtins in a class are not bound to the instance)."""
+        own_class = type(cls.__name__, (cls,), {"__module__": cls.__module__, "__qualname__": cls.__qualname__})
+        return super().__new__(own_class)
+
     def __init__(self, fn: types.FunctionType, backend: ExecutionBackend | None = None) -> None:
         if not isinstance(fn, types.FunctionType):
             raise TypeError(f"graphlet.jit needs a Python function, got {type(fn).__name__}")
@@ -81,7 +110,8 @@ class JitFunction:
         self._backend = backend
         self._argcount = fn.__code__.co_argcount
         self._versions: dict[tuple[type, ...], Version] = {}
-        self.last_call_handed_back = False
+        self._retired_calls = 0
+        self._handback_stamp = -1
 
     @property
     def backend(self) -> ExecutionBackend:
@@ -99,7 +129,17 @@ class JitFunction:
 
     # ------------------------------------------------------------------ calling
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    @property
+    def last_call_handed_back(self) -> bool:
+        """Whether the latest native call (or a call whose ints did not fit) handed
+        back to Python; derived from call counts, as fast calls run no Python code."""
+        return self._handback_stamp == self._native_calls()
+
+    def _native_calls(self) -> int:
+        return self._retired_calls + sum(version.calls for version in self._versions.values())
+
+    def _dispatch(self, *args: Any, **kwargs: Any) -> Any:
+        """The Python call path: binds arguments, compiles, checks guards, falls back."""
         if kwargs or len(args) != self._argcount:
             bound = self._bind(args, kwargs)
             if bound is None:
@@ -114,13 +154,12 @@ class JitFunction:
         for position in version.int_positions:
             if not _INT_MIN <= args[position] <= _INT_MAX:
                 return self._python_call(args, version, "an int argument does not fit in 64 bits")
-        if version.has_bail_points:
-            version.calls += 1
+        if not hasattr(native, "calls"):  # a kernel that does not count its calls
+            version.counted_calls += 1
         try:
             result = native(*args)
         except HandBack as e:
             return self._python_call(args, version, f"native code handed the call back ({e})")
-        self.last_call_handed_back = False
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("EXEC native %s%s", self.py_func.__qualname__, _signature_text(version.signature))
         return result
@@ -140,9 +179,16 @@ class JitFunction:
             return None
         return tuple(bound.args)
 
+    __call__ = _dispatch
+
+    def _on_status(self, version: Version, status: int, *args: Any) -> Any:
+        """A fast call's native code handed the call back."""
+        why = f"native code handed the call back ({version.kernel.describe(status)})"
+        return self._python_call(args, version, why)
+
     def _python_call(self, args: tuple[Any, ...], version: Version, why: str) -> Any:
         version.handbacks += 1
-        self.last_call_handed_back = True
+        self._handback_stamp = self._native_calls()
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("FALLBACK %s: %s; running it in Python", self.py_func.__qualname__, why)
         if (
@@ -152,7 +198,22 @@ class JitFunction:
         ):
             version.native = None
             version.python_reason = f"hands back to Python on most calls ({version.handbacks} of {version.calls})"
+            self._install_fast_path()
         return self.py_func(*args)
+
+    def _install_fast_path(self) -> None:
+        """Makes this dispatcher's `__call__` the chain of fast entries of its newest
+        native versions (see the module docstring), or the Python dispatch."""
+        own_class = type(self)
+        chain = [v for v in reversed(self._versions.values()) if v.fast and v.native][:FAST_CHAIN_LENGTH]
+        if not chain or logger.isEnabledFor(logging.DEBUG):
+            if "__call__" in own_class.__dict__:
+                del own_class.__call__
+            return
+        entry = self._dispatch
+        for version in reversed(chain):
+            entry = version.native.entry(entry, functools.partial(self._on_status, version))
+        own_class.__call__ = entry
 
     # ------------------------------------------------------------------ compiling
 
@@ -163,7 +224,11 @@ class JitFunction:
             changed = next((guard for guard in stale.guards if not guard.holds()), None)
             logger.debug("COMPILE %s: %s changed, recompiling", name, changed.describe() if changed else "a global")
         version = self._build_version(signature)
+        if stale is not None:
+            self._retired_calls += stale.calls
+        self._versions.pop(signature, None)  # the newest version goes last
         self._versions[signature] = version
+        self._install_fast_path()
         return version
 
     def _build_version(self, signature: tuple[type, ...]) -> Version:
@@ -194,6 +259,7 @@ class JitFunction:
         )
         try:
             native = self.backend.compile(unit.module, captured.symbol, arg_types, captured.return_type)
+            fast = _prepare_fast_entry(native, guards)
         except Exception as e:  # an internal error: report it, run in Python
             return self._internal_error(signature, unit.module, e, "lowering")
         seconds = time.perf_counter() - start
@@ -207,6 +273,8 @@ class JitFunction:
             has_bail_points=bool(bails),
             compile_seconds=seconds,
             module=unit.module,
+            kernel=native,
+            fast=fast,
         )
 
     def _internal_error(self, signature: tuple[type, ...], module: ModuleOp, error: Exception, stage: str) -> Version:
@@ -233,6 +301,15 @@ class JitFunction:
     @property
     def versions(self) -> dict[tuple[type, ...], Version]:
         return dict(self._versions)
+
+
+def _prepare_fast_entry(native: Any, guards: tuple[Guard, ...]) -> bool:
+    """Compiles `guards` into a kernel that offers a fast entry; False when it has none
+    or a guard is on something other than a plain dict (the Python dispatch checks those)."""
+    if not hasattr(native, "with_guards") or any(type(guard.namespace) is not dict for guard in guards):
+        return False
+    native.with_guards(((guard.namespace, guard.name, guard.expected) for guard in guards), _MISSING)
+    return True
 
 
 def _signature_text(signature: tuple[type, ...]) -> str:

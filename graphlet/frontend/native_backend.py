@@ -1,29 +1,25 @@
-"""The native execution backend of `graphlet.jit`: LLVM code called through ctypes.
+"""The native execution backend of `graphlet.jit`: LLVM code called through a CPython builtin.
 
 A stopgap until `graphlet.runtime.native` lands: it lowers a clone of the captured
 module (graphlet -> arith -> llvm, guards -> status results), compiles it with the
-backend's `JitEngine`, and calls `_mlir_ciface_<symbol>(results*, args..., depth)`.
-Slot 0 of the results is the status (0 = ok, else Python would raise or the answer
-does not fit): the callable then raises `HandBack`. When the runtime module exists
-its compiler is used instead.
+backend's `JitEngine`, and wraps `_mlir_ciface_<symbol>(results*, args..., depth)`
+in a builtin function (`graphlet.backend.cpython_wrapper`). Slot 0 of the results is
+the status (0 = ok, else Python would raise or the answer does not fit): calling the
+`NativeKernel` then raises `HandBack`. The dispatcher also binds the same wrapper,
+with the version's global guards compiled in, as its own call path (`entry`).
 """
 
 from __future__ import annotations
 
-import ctypes
-import struct
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Attribute
 from xdsl.passes import ModulePass
 
-from graphlet.dialects import graphlet as g
 from graphlet.dialects.pyrt import KIND_OF_STATUS
 from graphlet.frontend.execution import HandBack
-
-_C_TYPES: dict[Attribute, type] = {g.BOOL: ctypes.c_bool, g.INT: ctypes.c_int64, g.FLOAT: ctypes.c_double}
 
 
 def _lowering_passes() -> list[ModulePass]:
@@ -35,6 +31,72 @@ def _lowering_passes() -> list[ModulePass]:
     to_arith = GRAPHLET_PASSES["convert-graphlet-to-arith"]()()
     scf_to_cf, rest = LOWER_TO_LLVM_PASSES[:2], LOWER_TO_LLVM_PASSES[2:]
     return [to_arith, *scf_to_cf, ConvertGuardsToStatusPass(), ConvertPyrtToLlvmPass(), *rest]
+
+
+_NOTHING = object()
+
+
+class NativeKernel:
+    """Native code for one signature. Calling it returns the value or raises `HandBack`;
+    `entry` makes the builtin the dispatcher calls directly. The wrapper (a JIT engine
+    of its own) is built by `with_guards`, with the version's global guards compiled
+    in, or else on first use, without guards."""
+
+    def __init__(self, engine: Any, symbol: str, arg_types: tuple[Attribute, ...], return_type: Attribute) -> None:
+        self.engine = engine
+        self.symbol = symbol
+        self.arg_types = arg_types
+        self.return_type = return_type
+        self._guards: tuple[tuple[dict, str, object], ...] = ()
+        self._absent: object = _NOTHING
+        self._wrapper: Any = None
+        self._run: Callable[..., Any] | None = None
+
+    def with_guards(self, guards: Iterable[tuple[dict, str, object]], absent: object) -> None:
+        """Check `namespace[name] is expected` (`absent`: no such name) on every call."""
+        if self._wrapper is not None:
+            raise RuntimeError("guards must be set before the kernel's first use")
+        self._guards, self._absent = tuple(guards), absent
+        self._build()
+
+    @property
+    def wrapper(self) -> Any:
+        if self._wrapper is None:
+            self._build()
+        return self._wrapper
+
+    def _build(self) -> Callable[..., Any]:
+        from graphlet.backend.cpython_wrapper import compile_wrapper
+
+        self._wrapper = compile_wrapper(
+            self.engine, self.symbol, self.arg_types, (self.return_type,),
+            guards=self._guards, absent=self._absent, trailing_args=(0,),  # call depth 0
+        )
+        self._run = self._wrapper.bind(_mismatch, _hand_back)
+        return self._run
+
+    @property
+    def calls(self) -> int:
+        """Calls that reached native code, through any binding."""
+        return self._wrapper.calls if self._wrapper is not None else 0
+
+    def entry(self, slow_path: Callable[..., Any], on_status: Callable[..., Any]) -> Any:
+        return self.wrapper.bind(slow_path, on_status)
+
+    def __call__(self, *args: Any) -> Any:
+        return (self._run or self._build())(*args)
+
+    @staticmethod
+    def describe(status: int) -> str:
+        return KIND_OF_STATUS.get(status, f"status {status}")
+
+
+def _hand_back(status: int, *args: Any) -> Any:
+    raise HandBack(NativeKernel.describe(status))
+
+
+def _mismatch(*args: Any, **kwargs: Any) -> Any:
+    raise HandBack("the arguments or guarded globals do not match the compiled version")
 
 
 class NativeBackend:
@@ -50,27 +112,10 @@ class NativeBackend:
 
     def compile(
         self, module: ModuleOp, symbol: str, arg_types: tuple[Attribute, ...], return_type: Attribute
-    ) -> Callable[..., Any]:
+    ) -> NativeKernel:
         from graphlet.backend.jit import JitEngine
 
         lowered = module.clone()
         for lowering in self._passes:
             lowering.apply(self._ctx, lowered)
-        engine = JitEngine.from_module(lowered)
-        # PYFUNCTYPE keeps the GIL: the kernels are short and it saves a release per call.
-        prototype = ctypes.PYFUNCTYPE(None, ctypes.c_void_p, *(_C_TYPES[t] for t in arg_types), ctypes.c_int64)
-        native = prototype(engine.c_interface_address(symbol))
-        native.engine = engine
-        layout = struct.Struct("<qd" if return_type == g.FLOAT else "<qq")
-        as_bool = return_type == g.BOOL
-
-        def call(*args: Any) -> Any:
-            slots = ctypes.create_string_buffer(16)
-            native(slots, *args, 0)
-            status, value = layout.unpack(slots.raw)
-            if status:
-                raise HandBack(KIND_OF_STATUS.get(status, f"status {status}"))
-            return bool(value) if as_bool else value
-
-        call.engine = engine  # type: ignore[attr-defined]
-        return call
+        return NativeKernel(JitEngine.from_module(lowered), symbol, arg_types, return_type)

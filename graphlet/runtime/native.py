@@ -23,7 +23,6 @@ from __future__ import annotations
 import ctypes
 import logging
 import operator
-import threading
 from collections.abc import Callable, Iterator
 from time import perf_counter
 from typing import Any
@@ -84,10 +83,22 @@ class _TooBig(Exception):
 
 class NativeFunction:
     """One compiled function: `f(*args)` runs natively, falling back to the
-    reference interpreter for Python's exceptions and big ints."""
+    reference interpreter for Python's exceptions and big ints.
+
+    Each instance has a class of its own whose `__call__` is the builtin from
+    `graphlet.backend.cpython_wrapper`: exactly-typed calls go from the caller straight
+    into native code (no Python frame, no ctypes). Everything else reaches `_slow_call`:
+    CPython's TypeError for a bad call, conversions (an int for an f64), ints past
+    64 bits; a non-zero status reaches `_on_status`, which redoes the call in Python."""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> NativeFunction:
+        own_class = type(cls.__name__, (cls,), {"__module__": cls.__module__, "__qualname__": cls.__qualname__})
+        return super().__new__(own_class)
 
     def __init__(self, owner: NativeModule, name: str, arg_types: tuple[Attribute, ...],
                  result_types: tuple[Attribute, ...]) -> None:
+        from graphlet.backend.cpython_wrapper import make_fast_callable
+
         self.owner = owner  # keeps the JIT engine alive
         self.name = name
         self.arg_types = arg_types
@@ -96,63 +107,30 @@ class NativeFunction:
         self._converters = [
             _argument_converter(t, name, i + 1) for i, t in enumerate(arg_types)
         ]
-        prototype = ctypes.CFUNCTYPE(None, ctypes.c_void_p, *(_C_TYPES[t] for t in arg_types))
-        self._c_function = prototype(owner.engine.c_interface_address(name))
-        self._slots = 1 + len(result_types)  # slot 0: the status
-        self._buffer, self._buffer_address, self._doubles = self._new_buffer()
-        self._lock = threading.Lock()  # ctypes drops the GIL: one buffer per call in flight
-        self._decode = self._decoder()
-
-    def _new_buffer(self) -> tuple[ctypes.Array, int, ctypes.Array]:
-        ints = (ctypes.c_int64 * self._slots)()
-        return ints, ctypes.addressof(ints), (ctypes.c_double * self._slots).from_buffer(ints)
-
-    def _decoder(self) -> Callable[[ctypes.Array, ctypes.Array], Any]:
-        """Reads the result slots; built once (comparing IR types per call is slow)."""
-        readers = [
-            (lambda i: lambda ints, doubles: doubles[i])(i + 1) if t == g.FLOAT
-            else (lambda i: lambda ints, doubles: ints[i] != 0)(i + 1) if t == g.BOOL
-            else (lambda i: lambda ints, doubles: ints[i])(i + 1)
-            for i, t in enumerate(self.result_types)
-        ]
-        if not readers:
-            return lambda ints, doubles: None
-        if len(readers) == 1:
-            return readers[0]
-        return lambda ints, doubles: tuple(read(ints, doubles) for read in readers)
+        self._native = make_fast_callable(
+            owner.engine, name, arg_types, result_types, self._slow_call, on_status=self._on_status
+        )
+        type(self).__call__ = self._native
 
     def __repr__(self) -> str:
         args = ", ".join(_PY_NAMES[t] for t in self.arg_types)
         results = ", ".join(_PY_NAMES[t] for t in self.result_types)
         return f"<native function {self.name}({args}) -> ({results})>"
 
-    def __call__(self, *args: Any) -> Any:
+    def _slow_call(self, *args: Any, **kwargs: Any) -> Any:
+        if kwargs:
+            raise TypeError(f"{self.name}() takes no keyword arguments")
         if len(args) != self._arity:
             raise TypeError(_arity_message(self.name, self._arity, len(args)))
         try:
             values = [convert(a) for convert, a in zip(self._converters, args)]
         except _TooBig:
             return self.owner._fallback(self, args, "an int argument does not fit in i64")
-        debug = logger.isEnabledFor(logging.DEBUG)
-        start = perf_counter() if debug else 0.0
-        if self._lock.acquire(blocking=False):
-            try:
-                self._c_function(self._buffer_address, *values)
-                status = self._buffer[0]
-                result = None if status else self._decode(self._buffer, self._doubles)
-            finally:
-                self._lock.release()
-        else:  # another thread is inside this function: use a buffer of our own
-            ints, address, doubles = self._new_buffer()
-            self._c_function(address, *values)
-            status = ints[0]
-            result = None if status else self._decode(ints, doubles)
-        if debug:
-            logger.debug("EXEC %s%r: status %d, %.1f us", self.name, tuple(values), status,
-                         (perf_counter() - start) * 1e6)
-        if status:
-            return self.owner._fallback(self, values, KIND_OF_STATUS.get(status, f"status {status}"))
-        return result
+        logger.debug("EXEC %s%r (converted arguments)", self.name, tuple(values))
+        return self._native(*values)
+
+    def _on_status(self, status: int, *args: Any) -> Any:
+        return self.owner._fallback(self, args, KIND_OF_STATUS.get(status, f"status {status}"))
 
 
 def _arity_message(name: str, expected: int, given: int) -> str:
@@ -283,3 +261,15 @@ def compile_native_source(text: str, filename: str = "<string>", **options: Any)
     module = LocatingParser(ctx, text, filename).parse_module()
     module.verify()
     return compile_native(module, ctx=ctx, **options)
+
+
+def compile_graph_function(module: ModuleOp, name: str) -> NativeFunction:
+    """The native callable of function `name` of `module` (what the builder's
+    `Compiler(target="native")` attaches to a graph); it keeps its engine alive."""
+    native = compile_native(module)
+    if name not in native.functions:
+        raise ValueError(
+            f"@{name} cannot be called natively: only public functions with i1/i64/f64 "
+            "arguments and results can"
+        )
+    return native.functions[name]
