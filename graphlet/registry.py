@@ -148,6 +148,12 @@ def _convert_memref_to_llvm() -> type[ModulePass]:
     return ConvertMemrefToLLVMPass
 
 
+def _expand_math_erf() -> type[ModulePass]:
+    from graphlet.lowering.expand_math_erf import ExpandMathErfPass
+
+    return ExpandMathErfPass
+
+
 def _lower_tensors_to_llvm() -> type[ModulePass]:
     from graphlet.lowering.lower_tensors_to_llvm import LowerTensorsToLLVMPass
 
@@ -172,6 +178,7 @@ GRAPHLET_PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "decompose-tensor-ops": _decompose_tensor_ops,
     "graphlet-bufferize": _graphlet_bufferize,
     "convert-linalg-to-blas": _convert_linalg_to_blas,
+    "expand-math-erf": _expand_math_erf,
     "convert-memref-to-llvm": _convert_memref_to_llvm,
     "lower-tensors-to-llvm": _lower_tensors_to_llvm,
 }

@@ -239,7 +239,6 @@ def test_random_dags_agree(dag_list: tuple[Dag, ...], calls: list[tuple]) -> Non
 
 def test_every_op_on_edge_values() -> None:
     """Each op form alone, on the cross product of edge values of its operand types."""
-    pools = {"i64": INT_EDGES, "f64": FLOAT_EDGES, "i1": [False, True]}
     forms = [s for s in SIGNATURES if not (s[0] in ("pow", "shl") and s[1][0] == "i64")]
     dag_list = []
     for i, (op, ts, rt) in enumerate(forms):

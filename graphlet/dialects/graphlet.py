@@ -25,7 +25,6 @@ from xdsl.dialect_interfaces.constant_materialization import (
     ConstantMaterializationInterface,
 )
 from xdsl.dialects.builtin import (
-    AnyFloat,
     BytesAttr,
     DenseArrayBase,
     DenseIntOrFPElementsAttr,

@@ -40,7 +40,6 @@ from xdsl.pattern_rewriter import (
     RewritePattern,
     op_type_rewrite_pattern,
 )
-from xdsl.rewriter import InsertPoint
 
 from graphlet.lowering.llvm_lowering_utils import lowering_error
 

@@ -10,7 +10,9 @@ before the call). Accesses become
     llvm.load %p / llvm.store %v, %p
 
 so LLVM sees typed, in-bounds address arithmetic it can analyse and vectorise,
-unlike xDSL's ptrtoint/add/inttoptr. `alloc` calls `aligned_alloc` (size
+unlike xDSL's ptrtoint/add/inttoptr. An `i1` element is a byte in memory (NumPy's
+and torch's bool), loaded as i8 and truncated, stored zero-extended: LLVM
+scalarises memory accesses of `i1` itself, and vectorises those of i8. `alloc` calls `aligned_alloc` (size
 rounded up to the alignment), `dealloc` calls `free`, `alloca` is
 `llvm.alloca`, globals become LLVM globals, `reinterpret_cast` (offset 0) is the
 same pointer. Values keep their memref type through
@@ -31,9 +33,12 @@ from xdsl.dialects.builtin import (
     FunctionType,
     IndexType,
     IntegerAttr,
+    IntegerType,
     MemRefType,
     ModuleOp,
+    TensorType,
     UnrealizedConversionCastOp,
+    i1,
     i64,
 )
 from xdsl.ir import Attribute, Operation, SSAValue
@@ -50,6 +55,12 @@ from xdsl.rewriter import InsertPoint
 from graphlet.lowering.llvm_lowering_utils import declare_external_function, lowering_error
 
 PTR = llvm.LLVMPointerType()
+BYTE = IntegerType(8)
+
+
+def _storage(element: Attribute) -> Attribute:
+    """The in-memory type of an element: bools are bytes."""
+    return BYTE if element == i1 else element
 NSW = arith.IntegerOverflowAttr([arith.IntegerOverflowFlag.NSW])
 
 
@@ -96,7 +107,7 @@ def _address(op: memref.LoadOp | memref.StoreOp, rewriter: PatternRewriter) -> S
         rewriter.insert_op([size_op, mul, add])
         linear = add.result
     cast = arith.IndexCastOp(linear, i64)
-    gep = llvm.GEPOp(base, [llvm.GEP_USE_SSA_VAL], t.get_element_type(), ssa_indices=[cast.result], inbounds=True)
+    gep = llvm.GEPOp(base, [llvm.GEP_USE_SSA_VAL], _storage(t.get_element_type()), ssa_indices=[cast.result], inbounds=True)
     rewriter.insert_op([cast, gep])
     return gep.result
 
@@ -105,14 +116,17 @@ class LoadLowering(RewritePattern):
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: memref.LoadOp, rewriter: PatternRewriter) -> None:
         element = op.res.type
-        rewriter.replace(op, llvm.LoadOp(_address(op, rewriter), element, alignment=_bytes(element)))
+        load = llvm.LoadOp(_address(op, rewriter), _storage(element), alignment=_bytes(element))
+        rewriter.replace(op, [load, llvm.TruncOp(load.dereferenced_value, i1)] if element == i1 else load)
 
 
 class StoreLowering(RewritePattern):
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: memref.StoreOp, rewriter: PatternRewriter) -> None:
         element = op.value.type
-        rewriter.replace(op, llvm.StoreOp(op.value, _address(op, rewriter), alignment=_bytes(element)))
+        value: list[Operation] = [llvm.ZExtOp(op.value, BYTE)] if element == i1 else []
+        stored = value[0].results[0] if value else op.value
+        rewriter.replace(op, [*value, llvm.StoreOp(stored, _address(op, rewriter), alignment=_bytes(element))])
 
 
 class AllocLowering(RewritePattern):
@@ -155,7 +169,9 @@ class GlobalLowering(RewritePattern):
         value = op.initial_value
         if not isinstance(value, DenseIntOrFPElementsAttr) or len(value.get_values()) != count:
             raise lowering_error(op, "only globals with a full dense initial value lower to llvm")
-        array = llvm.LLVMArrayType(count, element)
+        if element == i1:
+            value = DenseIntOrFPElementsAttr.from_list(TensorType(BYTE, [count]), [int(v) for v in value.get_values()])
+        array = llvm.LLVMArrayType(count, _storage(element))
         alignment = op.alignment.value.data if op.alignment is not None else None
         rewriter.replace(op, llvm.GlobalOp(
             array, op.sym_name, "internal", constant=op.constant is not None, value=value, alignment=alignment

@@ -7,13 +7,14 @@
     convert-linalg-to-blas      (blas=true) f32/f64 matmuls -> cblas_?gemm calls
     convert-linalg-to-loops     generics -> scf.for nests of memref.load/store
     lower-affine                the affine.apply of broadcast/slice/cat maps -> arith
+    expand-math-erf             math.erf -> a polynomial that vectorises (exact GELU)
     convert-memref-to-llvm      memrefs -> bare pointers, GEP + load/store, malloc/free
     lower-std-to-llvm           scf/cf/index/arith/math/func -> llvm (the scalar lowering)
 
 The result is a module of `llvm.func`s taking one pointer per input, then one per
 output, and returning nothing: see `graphlet.runtime.tensors` for the caller's
-side. The scalar lowering is `lower-std-to-llvm` (no status results: tensor
-kernels cannot raise). A module with an op no stage lowers fails with that op's
+side. The scalar lowering is `lower-std-to-llvm` (no `pyrt` guards: a kernel that
+can raise reports it in a status result instead, see `convert-graphlet-to-linalg`). A module with an op no stage lowers fails with that op's
 name (bufferization refuses unknown tensor ops).
 """
 
@@ -30,6 +31,7 @@ from xdsl.transforms.lower_affine import LowerAffinePass
 from graphlet.lowering.convert_graphlet_to_linalg import ConvertGraphletToLinalgPass
 from graphlet.lowering.convert_linalg_to_blas import ConvertLinalgToBlasPass
 from graphlet.lowering.convert_memref_to_llvm import ConvertMemrefToLLVMPass
+from graphlet.lowering.expand_math_erf import ExpandMathErfPass
 from graphlet.lowering.graphlet_bufferize import GraphletBufferizePass
 from graphlet.lowering.lower_to_llvm import LOWER_TO_LLVM_PASSES
 from graphlet.transforms.decompose_tensor_ops import DecomposeTensorOpsPass
@@ -45,6 +47,7 @@ def lower_tensors_to_llvm_passes(blas: bool = True) -> tuple[ModulePass, ...]:
         *((ConvertLinalgToBlasPass(),) if blas else ()),
         ConvertLinalgToLoopsPass(),
         LowerAffinePass(),
+        ExpandMathErfPass(),
         ConvertMemrefToLLVMPass(),
         *LOWER_TO_LLVM_PASSES,
     )

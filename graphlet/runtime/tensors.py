@@ -11,7 +11,10 @@ output (`graphlet-bufferize`'s out-params), returning nothing. Calling it:
   compiled signature: the kernel's loops have the compiled shapes baked in, so a
   mismatch raises `TensorSignatureError` instead of reading out of bounds;
 * allocates the outputs, with `torch.empty` when any input is a torch tensor,
-  else `numpy.empty`, and returns them.
+  else `numpy.empty`, and returns them;
+* raises the error of a kernel's status result (a function with an op that can
+  raise, e.g. int `//` by zero, has one: see `convert-graphlet-to-linalg`) after
+  the call, as PyTorch would have raised.
 
 All pointer arguments are marked `noalias`: inputs are only read and outputs
 are fresh allocations, so the promise holds even when one array is passed
@@ -38,8 +41,9 @@ from xdsl.dialects.builtin import ModuleOp, TensorType
 from graphlet.backend.jit import JitEngine
 from graphlet.backend.llvm_ir import translate_module
 from graphlet.dialects import graphlet as g
+from graphlet.lowering.convert_graphlet_to_linalg import STATUS_RESULT, ConvertGraphletToLinalgPass
 from graphlet.lowering.convert_linalg_to_blas import GEMM_SYMBOLS
-from graphlet.lowering.lower_tensors_to_llvm import LowerTensorsToLLVMPass
+from graphlet.lowering.lower_tensors_to_llvm import lower_tensors_to_llvm_passes
 from graphlet.registry import make_context
 
 OPT_LEVEL = 3
@@ -89,7 +93,7 @@ class TensorFunction:
     """A native tensor function: call it with arrays or tensors, get its results."""
 
     def __init__(self, module: ModuleOp, name: str, *, blas: bool | None = None, opt_level: int = OPT_LEVEL) -> None:
-        fn = next(op for op in module.ops if isinstance(op, func.FuncOp) and op.sym_name.data == name)
+        fn = _function(module, name)
         self.name = name
         self.input_types = list(fn.function_type.inputs.data)
         self.output_types = list(fn.function_type.outputs.data)
@@ -100,7 +104,11 @@ class TensorFunction:
         start = perf_counter()
         lowered = module.clone()
         use_blas = bind_blas() if blas is None else blas and bind_blas()
-        LowerTensorsToLLVMPass(blas=use_blas).apply(make_context(), lowered)
+        ctx, self._status = make_context(), False
+        for lowering in lower_tensors_to_llvm_passes(use_blas):
+            lowering.apply(ctx, lowered)
+            if isinstance(lowering, ConvertGraphletToLinalgPass):
+                self._status = STATUS_RESULT in _function(lowered, name).attributes
         self.timings["lower"] = perf_counter() - start
         start = perf_counter()
         llvm_module = translate_module(lowered)
@@ -109,7 +117,7 @@ class TensorFunction:
         self.timings["translate"] = perf_counter() - start
         self.engine = JitEngine(str(llvm_module), opt_level=opt_level)
         self.timings.update(self.engine.timings)
-        count = len(self.input_types) + len(self.output_types)
+        count = len(self.input_types) + len(self.output_types) + self._status
         self._kernel = ctypes.CFUNCTYPE(None, *[ctypes.c_void_p] * count)(self.engine.address(name))
         self._in_specs = [(g.shape_of(t), g.np_dtype(t)) for t in self.input_types]
         self._out_specs = [(g.shape_of(t), g.np_dtype(t)) for t in self.output_types]
@@ -137,7 +145,14 @@ class TensorFunction:
         else:
             outs = [np.empty(shape, dtype) for shape, dtype in self._out_specs]
             pointers += [o.__array_interface__["data"][0] for o in outs]
-        self._kernel(*pointers)
+        if not self._status:
+            self._kernel(*pointers)
+            return outs
+        status = np.zeros((), np.int64)
+        self._kernel(*pointers, status.__array_interface__["data"][0])
+        if status:
+            error = g.TENSOR_ERRORS[int(status)]
+            raise error(g.TENSOR_ERROR_MESSAGES[error])
         return outs
 
     def _pointer(self, index: int, value: Any, specs: list[tuple[tuple[int, ...], np.dtype]], what: str = "argument") -> int:
@@ -166,6 +181,10 @@ class TensorFunction:
             f"{what} {index} of @{self.name} has shape {tuple(shape)} and dtype {dtype}; "
             f"compiled for shape {want_shape} and dtype {want_dtype}"
         )
+
+
+def _function(module: ModuleOp, name: str) -> func.FuncOp:
+    return next(op for op in module.ops if isinstance(op, func.FuncOp) and op.sym_name.data == name)
 
 
 def _torch_dtype(torch: Any, dtype: np.dtype) -> Any:

@@ -33,15 +33,62 @@ func.func @unary(%x: tensor<8xf32>) -> (tensor<8xf32>, tensor<8xf32>) {
 // CHECK-NEXT: arith.addf
 // CHECK-NEXT: arith.divf
 
-// Integer tensors and composite ops (decompose-tensor-ops' job) are left alone.
+// Composite ops (decompose-tensor-ops' job) are left alone.
 // CHECK-LABEL: func.func @untouched
-func.func @untouched(%i: tensor<3xi64>, %x: tensor<2x3xf32>) -> (tensor<3xi64>, tensor<2x3xf32>) {
-  %0 = graphlet.add %i, %i : tensor<3xi64>
+func.func @untouched(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
   %1 = graphlet.softmax %x {dim = 1 : i64} : (tensor<2x3xf32>) -> tensor<2x3xf32>
-  func.return %0, %1 : tensor<3xi64>, tensor<2x3xf32>
+  func.return %1 : tensor<2x3xf32>
 }
-// CHECK-NEXT: graphlet.add %i, %i : tensor<3xi64>
 // CHECK-NEXT: graphlet.softmax
+
+// Ints wrap (addi), `ne` is true on NaN (une), where is a select, and a float to
+// int cast gives INT_MIN out of range instead of fptosi's poison.
+// CHECK-LABEL: func.func @ints
+func.func @ints(%i: tensor<3xi64>, %x: tensor<3xf32>, %c: tensor<3xi1>) -> (tensor<3xi64>, tensor<3xi1>, tensor<3xf32>, tensor<3xi64>) {
+  %0 = graphlet.add %i, %i : tensor<3xi64>
+  %1 = graphlet.cmp ne, %x, %x : tensor<3xf32>
+  %2 = graphlet.select %c, %x, %x : tensor<3xf32>
+  %3 = graphlet.cast %x : tensor<3xf32> to tensor<3xi64>
+  func.return %0, %1, %2, %3 : tensor<3xi64>, tensor<3xi1>, tensor<3xf32>, tensor<3xi64>
+}
+// CHECK:      arith.addi %{{.*}}, %{{.*}} : i64
+// CHECK:      outs(%{{.*}} : tensor<3xi1>)
+// CHECK:        arith.cmpf une
+// CHECK:      ins(%c, %x, %x : tensor<3xi1>, tensor<3xf32>, tensor<3xf32>)
+// CHECK:        arith.select %{{.*}}, %{{.*}}, %{{.*}} : f32
+// CHECK:        %[[IN:.*]] = arith.andi
+// CHECK:        %[[SAFE:.*]] = arith.select %[[IN]], %{{.*}}, %{{.*}} : f32
+// CHECK-NEXT:   %[[I:.*]] = arith.fptosi %[[SAFE]] : f32 to i64
+// CHECK-NEXT:   %[[MIN:.*]] = arith.constant -9223372036854775808 : i64
+// CHECK-NEXT:   arith.select %[[IN]], %[[I]], %[[MIN]] : i64
+
+// Int `//` divides by 1 where the divisor is 0 or -1 (no UB), fixes -1 up, and
+// reports a zero divisor in a status result the runtime raises.
+// CHECK-LABEL: func.func @floordiv(%i: tensor<3xi64>, %j: tensor<3xi64>) -> (tensor<3xi64>, tensor<i64>) attributes {graphlet.status_result}
+func.func @floordiv(%i: tensor<3xi64>, %j: tensor<3xi64>) -> tensor<3xi64> {
+  %0 = graphlet.floordiv %i, %j : tensor<3xi64>
+  func.return %0 : tensor<3xi64>
+}
+// CHECK:        %[[RISKY:.*]] = arith.ori
+// CHECK-NEXT:   %[[ONE:.*]] = arith.constant 1 : i64
+// CHECK-NEXT:   %[[D:.*]] = arith.select %[[RISKY]], %[[ONE]], %{{.*}} : i64
+// CHECK:        arith.divsi %{{.*}}, %[[D]] : i64
+// CHECK:      %[[ANY:.*]] = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> ()>], iterator_types = ["reduction"]} ins(%j : tensor<3xi64>)
+// CHECK:        arith.cmpi eq
+// CHECK-NEXT:   arith.ori
+// CHECK:      %[[STATUS:.*]] = linalg.generic {{.*}} ins(%[[ANY]] : tensor<i1>) outs(%{{.*}} : tensor<i64>)
+// CHECK:      func.return %{{.*}}, %[[STATUS]] : tensor<3xi64>, tensor<i64>
+
+// A constant divisor without 0 or -1 needs neither the guard nor the status.
+// CHECK-LABEL: func.func @floordiv_by_constant(%i: tensor<3xi64>) -> tensor<3xi64> {
+func.func @floordiv_by_constant(%i: tensor<3xi64>) -> tensor<3xi64> {
+  %c = graphlet.constant dense<4> : tensor<i64>
+  %0 = graphlet.floordiv %i, %c : tensor<3xi64>, tensor<i64>
+  func.return %0 : tensor<3xi64>
+}
+// CHECK-NOT:  arith.ori
+// CHECK:      arith.divsi
+// CHECK-NOT:  "reduction"
 
 // A reduction fills its destination with the neutral element, then reduces into it;
 // keepdim reads the kept size-1 dimension at index 0.
