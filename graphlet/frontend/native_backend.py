@@ -1,12 +1,13 @@
 """The native execution backend of `graphlet.jit`: LLVM code called through a CPython builtin.
 
-A stopgap until `graphlet.runtime.native` lands: it lowers a clone of the captured
-module (graphlet -> arith -> llvm, guards -> status results), compiles it with the
-backend's `JitEngine`, and wraps `_mlir_ciface_<symbol>(results*, args..., depth)`
-in a builtin function (`graphlet.backend.cpython_wrapper`). Slot 0 of the results is
-the status (0 = ok, else Python would raise or the answer does not fit): calling the
-`NativeKernel` then raises `HandBack`. The dispatcher also binds the same wrapper,
-with the version's global guards compiled in, as its own call path (`entry`).
+It lowers a clone of the captured module with `lower-to-llvm` (graphlet -> arith ->
+llvm, guards -> status results), compiles it with the backend's `JitEngine`, and wraps
+`_mlir_ciface_<symbol>(results*, args..., depth)` in a builtin function
+(`graphlet.backend.cpython_wrapper`). Unlike `graphlet.runtime.native`, which redoes a
+failed call in the reference interpreter, a non-zero status here hands the call back to
+the user's original Python function (`HandBack`), and the wrapper also checks the
+version's global guards. The dispatcher binds the same wrapper as its own call path
+(`entry`).
 """
 
 from __future__ import annotations
@@ -16,21 +17,9 @@ from typing import Any
 
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Attribute
-from xdsl.passes import ModulePass
 
 from graphlet.dialects.pyrt import KIND_OF_STATUS
 from graphlet.frontend.execution import HandBack
-
-
-def _lowering_passes() -> list[ModulePass]:
-    from graphlet.lowering.convert_guards_to_status import ConvertGuardsToStatusPass
-    from graphlet.lowering.convert_pyrt_to_llvm import ConvertPyrtToLlvmPass
-    from graphlet.lowering.lower_to_llvm import LOWER_TO_LLVM_PASSES
-    from graphlet.registry import GRAPHLET_PASSES
-
-    to_arith = GRAPHLET_PASSES["convert-graphlet-to-arith"]()()
-    scf_to_cf, rest = LOWER_TO_LLVM_PASSES[:2], LOWER_TO_LLVM_PASSES[2:]
-    return [to_arith, *scf_to_cf, ConvertGuardsToStatusPass(), ConvertPyrtToLlvmPass(), *rest]
 
 
 _NOTHING = object()
@@ -108,7 +97,9 @@ class NativeBackend:
         from graphlet.registry import make_context
 
         self._ctx = make_context()
-        self._passes = _lowering_passes()
+        from graphlet.lowering.lower_to_llvm import lower_to_llvm_passes
+
+        self._passes = lower_to_llvm_passes()
 
     def compile(
         self, module: ModuleOp, symbol: str, arg_types: tuple[Attribute, ...], return_type: Attribute

@@ -39,7 +39,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from xdsl.context import Context
-from xdsl.dialects import arith, func, linalg, llvm, math, tensor
+from xdsl.dialects import arith, func, llvm, math, tensor
 from xdsl.dialects.builtin import (
     AffineMapAttr,
     AnyFloat,
@@ -53,10 +53,16 @@ from xdsl.dialects.builtin import (
     i1,
     i64,
 )
+from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.ir.affine import AffineDimExpr, AffineExpr, AffineMap
 from xdsl.passes import ModulePass
-from xdsl.pattern_rewriter import GreedyRewritePatternApplier, PatternRewriter, PatternRewriteWalker, RewritePattern
+from xdsl.pattern_rewriter import (
+    GreedyRewritePatternApplier,
+    PatternRewriter,
+    PatternRewriteWalker,
+    RewritePattern,
+)
 from xdsl.rewriter import InsertPoint
 
 from graphlet.dialects import graphlet as g
@@ -400,7 +406,7 @@ def _report_if_any(op: Operation, value: SSAValue, test: Body, error: type[Excep
 
     update = generic([any_.results[0], *earlier], empty.tensor, [_map(0, [])] * (2 + len(earlier)), [], status)
     results = [*(ret.arguments[:-1] if earlier else ret.arguments), update.results[0]]
-    rewriter.insert_op([empty, update], InsertPoint.before(ret))
+    rewriter.insert([empty, update], InsertPoint.before(ret))
     rewriter.replace(ret, func.ReturnOp(*results))
     fn.function_type = FunctionType.from_lists(fn.function_type.inputs.data, [r.type for r in results])
     fn.attributes[STATUS_RESULT] = UnitAttr()

@@ -33,7 +33,7 @@ import math
 from dataclasses import dataclass
 
 from xdsl.context import Context
-from xdsl.dialects import arith, func, linalg, memref
+from xdsl.dialects import arith, func, memref
 from xdsl.dialects.builtin import (
     Float32Type,
     Float64Type,
@@ -45,9 +45,15 @@ from xdsl.dialects.builtin import (
     i32,
     i64,
 )
+from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
-from xdsl.pattern_rewriter import PatternRewriter, PatternRewriteWalker, RewritePattern, op_type_rewrite_pattern
+from xdsl.pattern_rewriter import (
+    PatternRewriter,
+    PatternRewriteWalker,
+    RewritePattern,
+    op_type_rewrite_pattern,
+)
 from xdsl.rewriter import InsertPoint
 
 from graphlet.lowering.convert_graphlet_to_linalg import GEMM_NN, GEMM_NT
@@ -67,7 +73,7 @@ def _declare(op: Operation, rewriter: PatternRewriter, name: str, element, a: Me
     inputs = [i32, i32, i32, i64, i64, i64, element, MemRefType(element, [math.prod(a.get_shape())]), i64,
               MemRefType(element, [math.prod(b.get_shape())]), i64, element, MemRefType(element, [math.prod(c.get_shape())]), i64]
     decl = func.FuncOp.external(name, inputs, [])
-    rewriter.insert_op(decl, InsertPoint.at_start(module.body.block))
+    rewriter.insert(decl, InsertPoint.at_start(module.body.block))
 
 
 class GemmToBlasCall(RewritePattern):

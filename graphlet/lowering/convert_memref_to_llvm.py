@@ -79,7 +79,7 @@ def _pointer(value: SSAValue, rewriter: PatternRewriter) -> SSAValue:
     if isinstance(owner, UnrealizedConversionCastOp) and owner.inputs[0].type == PTR:
         return owner.inputs[0]
     cast = UnrealizedConversionCastOp.get([value], [PTR])
-    rewriter.insert_op(cast)
+    rewriter.insert(cast)
     return cast.results[0]
 
 
@@ -104,11 +104,11 @@ def _address(op: memref.LoadOp | memref.StoreOp, rewriter: PatternRewriter) -> S
         size_op = arith.ConstantOp(IntegerAttr(size, IndexType()))
         mul = arith.MuliOp(linear, size_op, overflow=NSW)
         add = arith.AddiOp(mul, index, overflow=NSW)
-        rewriter.insert_op([size_op, mul, add])
+        rewriter.insert([size_op, mul, add])
         linear = add.result
     cast = arith.IndexCastOp(linear, i64)
     gep = llvm.GEPOp(base, [llvm.GEP_USE_SSA_VAL], _storage(t.get_element_type()), ssa_indices=[cast.result], inbounds=True)
-    rewriter.insert_op([cast, gep])
+    rewriter.insert([cast, gep])
     return gep.result
 
 
@@ -212,7 +212,7 @@ class FuncSignatureLowering(RewritePattern):
                 pointer = entry.insert_arg(PTR, index)
                 pointer.name_hint = arg.name_hint
                 cast = _as_memref(pointer, arg.type)
-                rewriter.insert_op(cast, InsertPoint.at_start(entry))
+                rewriter.insert(cast, InsertPoint.at_start(entry))
                 arg.replace_all_uses_with(cast.results[0])
                 entry.erase_arg(arg)
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from xdsl.context import Context
-from xdsl.dialects import func, linalg, memref, tensor
+from xdsl.dialects import func, memref, tensor
 from xdsl.dialects.builtin import (
     AffineMapAttr,
     FunctionType,
@@ -38,10 +38,16 @@ from xdsl.dialects.builtin import (
     UnitAttr,
     i64,
 )
+from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.ir.affine import AffineMap
 from xdsl.passes import ModulePass
-from xdsl.pattern_rewriter import PatternRewriter, PatternRewriteWalker, RewritePattern, op_type_rewrite_pattern
+from xdsl.pattern_rewriter import (
+    PatternRewriter,
+    PatternRewriteWalker,
+    RewritePattern,
+    op_type_rewrite_pattern,
+)
 from xdsl.rewriter import InsertPoint
 from xdsl.utils.exceptions import PassFailedException
 
@@ -218,7 +224,7 @@ class BufferizeFunction(RewritePattern):
             raise PassFailedException("graphlet-bufferize: tensor functions must have one block")
         globals_: list[memref.GlobalOp] = []
         new_func = _FunctionBufferizer(op, globals_).run()
-        rewriter.insert_op(globals_, InsertPoint.before(op))
+        rewriter.insert(globals_, InsertPoint.before(op))
         rewriter.replace(op, new_func)
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from xdsl.context import Context
-from xdsl.dialects import linalg
 from xdsl.dialects.builtin import AffineMapAttr, ModuleOp
+from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import Block, Region, SSAValue
 from xdsl.ir.affine import AffineMap
 from xdsl.passes import ModulePass
@@ -79,8 +79,8 @@ class FuseProducerIntoConsumer(RewritePattern):
             inputs, list(op.outputs), Region(block), [AffineMapAttr(m) for m in [*new_maps, maps[-1]]],
             list(op.iterator_types.data), [r.type for r in op.res],
         )
-        rewriter.replace_matched_op(fused)
-        rewriter.erase_op(producer)
+        rewriter.replace(op, fused)
+        rewriter.erase(producer)
 
 
 @dataclass(frozen=True)
