@@ -36,32 +36,37 @@ RESULTS = Path(__file__).parent / "results" / "compile.md"
 
 
 def generate(n_ops: int, seed: int = 0) -> ModuleOp:
-    """A function `f(a: i64, b: i64, x: f64, y: f64) -> (i64, f64)` of about n_ops ops."""
+    """A function `f(a: i64, b: i64, x: f64, y: f64) -> (i64, f64)` of about n_ops ops.
+
+    Each new value combines the newest computed value of its type with an older value or
+    a constant, so every op feeds the results and stays live."""
     rng = random.Random(seed)
     block = Block(arg_types=[g.INT, g.INT, g.FLOAT, g.FLOAT])
     builder = Builder(InsertPoint.at_end(block))
     ints: list[SSAValue] = list(block.args[:2])
     floats: list[SSAValue] = list(block.args[2:])
-    int_ops = (g.AddOp, g.SubOp, g.MulOp, g.MaxOp, g.XorOp)
+    int_ops = (g.AddOp, g.SubOp, g.MulOp, g.MaxOp)
     float_ops = (g.AddOp, g.SubOp, g.MulOp, g.MinOp)
+
+    def older(values: list[SSAValue]) -> SSAValue:
+        return rng.choice(values[-9:-1])
+
     emitted = 0
     while emitted < n_ops:
         choice = rng.random()
         if choice < 0.1:
-            value = builder.insert(g.ConstantOp.from_value(rng.randint(-9, 9))).result
-            ints.append(value)
+            ints.insert(-1, builder.insert(g.ConstantOp.from_value(rng.randint(1, 9))).result)
         elif choice < 0.15:
-            value = builder.insert(g.ConstantOp.from_value(rng.uniform(-2, 2))).result
-            floats.append(value)
+            floats.insert(-1, builder.insert(g.ConstantOp.from_value(rng.uniform(0.5, 2.0))).result)
         elif choice < 0.55:
-            op = rng.choice(int_ops)(rng.choice(ints[-8:]), rng.choice(ints[-8:]))
+            op = rng.choice(int_ops)(ints[-1], older(ints))
             ints.append(builder.insert(op).result)
         elif choice < 0.9:
-            op = rng.choice(float_ops)(rng.choice(floats[-8:]), rng.choice(floats[-8:]))
+            op = rng.choice(float_ops)(floats[-1], older(floats))
             floats.append(builder.insert(op).result)
         else:
-            cmp = builder.insert(g.CmpOp("lt", rng.choice(floats[-4:]), rng.choice(floats[-4:])))
-            sel = builder.insert(g.SelectOp(cmp.result, rng.choice(floats[-4:]), rng.choice(floats[-4:])))
+            cmp = builder.insert(g.CmpOp("lt", floats[-1], older(floats)))
+            sel = builder.insert(g.SelectOp(cmp.result, floats[-1], older(floats)))
             floats.append(sel.result)
             emitted += 1
         emitted += 1

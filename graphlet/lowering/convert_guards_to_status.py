@@ -40,7 +40,7 @@ from xdsl.pattern_rewriter import (
 from xdsl.rewriter import InsertPoint
 
 from graphlet.dialects import pyrt
-from graphlet.lowering.llvm_lowering_utils import lowering_error
+from graphlet.lowering.llvm_lowering_utils import lowering_error, split_block_before
 
 C_INTERFACE = "llvm.emit_c_interface"
 
@@ -76,7 +76,9 @@ class FunctionToStatus(RewritePattern):
         rewriter.insert(ok, InsertPoint.at_start(op.body.blocks[0]))
         used_fail = False
 
-        for inner in list(op.walk()):
+        # Last op first: each split then moves only the ops after its guard, which
+        # keeps the pass linear in the function's size.
+        for inner in reversed(list(op.walk())):
             if isinstance(inner, pyrt.GuardOp | func.CallOp | func.ReturnOp):
                 if inner.parent_op() is not op:
                     raise lowering_error(
@@ -112,7 +114,7 @@ def _branch_after(
     itself is replaced by the branch."""
     block = op.parent_block()
     assert block is not None and op.next_op is not None
-    rest = block.split_before(op.next_op)
+    rest = split_block_before(op.next_op)
     branch = cf.ConditionalBranchOp(ok, rest, [], fail, [code])
     if isinstance(op, pyrt.GuardOp):
         rewriter.replace(op, [*new_ops, branch], [])

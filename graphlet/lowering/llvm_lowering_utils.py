@@ -11,7 +11,7 @@ from xdsl.dialects.builtin import (
     StringAttr,
     VectorType,
 )
-from xdsl.ir import Attribute, Operation
+from xdsl.ir import Attribute, Block, Operation
 from xdsl.pattern_rewriter import PatternRewriter
 from xdsl.rewriter import InsertPoint
 from xdsl.utils.exceptions import DiagnosticException
@@ -79,3 +79,21 @@ def declare_external_function(
             return
     declaration = llvm.FuncOp(name, function_type, linkage=llvm.LinkageAttr("external"))
     rewriter.insert(declaration, InsertPoint.at_end(module.body.block))
+
+
+def split_block_before(op: Operation) -> Block:
+    """Moves `op` and everything after it in its block into a new block placed right
+    after it, like xDSL's `Block.split_before`, but without its search for the block's
+    index in the region, which made passes that split at every guard quadratic."""
+    block = op.parent_block()
+    assert block is not None and block.parent is not None
+    tail: list[Operation] = []
+    current: Operation | None = op
+    while current is not None:
+        tail.append(current)
+        current = current.next_op
+    for moved in tail:
+        moved.detach()
+    rest = Block(tail)
+    block.parent.insert_block_after(rest, block)
+    return rest
