@@ -221,28 +221,42 @@ def native_signatures(module: ModuleOp) -> dict[str, tuple]:
 
 def compile_native(module: ModuleOp, *, opt_level: int = 2, optimize: bool = True,
                    ctx: Context | None = None) -> NativeModule:
-    """Compile `module` (graphlet/func/arith/scf/cf ops; not modified) to native code.
-    Raises what the passes raise (`DiagnosticException`, `VerifyException`) when the
+    """Compile `module` (graphlet/func/arith/scf/cf ops; not modified) to native code,
+    taking its LLVM IR from the on-disk cache when it was lowered before. Raises
+    what the passes raise (`DiagnosticException`, `VerifyException`) when the
     module cannot be lowered."""
+    from graphlet.backend.cache import cached_lowering
     from graphlet.backend.jit import JitEngine
+    from graphlet.backend.llvm_ir import translate_module
     from graphlet.lowering.lower_to_llvm import LowerToLLVMPass
     from graphlet.registry import make_context
     from graphlet.transforms.graphlet_optimize import GraphletOptimizePass
 
     ctx = ctx or make_context()
     timings: dict[str, float] = {}
-    start = perf_counter()
     original = module.clone()
-    lowered = module.clone()
-    if optimize:
-        GraphletOptimizePass().apply(ctx, lowered)
-    timings["optimize"] = perf_counter() - start
+
+    def lower() -> tuple[str, dict[str, Any]]:
+        start = perf_counter()
+        lowered = module.clone()
+        if optimize:
+            GraphletOptimizePass().apply(ctx, lowered)
+        timings["optimize"] = perf_counter() - start
+        start = perf_counter()
+        LowerToLLVMPass().apply(ctx, lowered)
+        lowered.verify()
+        timings["lower"] = perf_counter() - start
+        start = perf_counter()
+        llvm_ir = str(translate_module(lowered))
+        timings["translate"] = perf_counter() - start
+        return llvm_ir, {}
+
     start = perf_counter()
-    LowerToLLVMPass().apply(ctx, lowered)
-    lowered.verify()
-    timings["lower"] = perf_counter() - start
+    lowering = cached_lowering(original, "lower-to-llvm", {"optimize": optimize, "opt_level": opt_level}, lower)
+    if lowering.hit:
+        timings["cache"] = perf_counter() - start
     start = perf_counter()
-    engine = JitEngine.from_module(lowered, opt_level=opt_level)
+    engine = JitEngine(lowering.llvm_ir, opt_level=opt_level)
     timings["jit"] = perf_counter() - start
     native = NativeModule(original, engine, native_signatures(original))
     if logger.isEnabledFor(logging.DEBUG):

@@ -1,7 +1,8 @@
 """Calling compiled tensor functions on NumPy arrays and torch tensors, without copies.
 
 `compile_tensor_function(module, name)` lowers a graphlet tensor function with
-`lower-tensors-to-llvm`, JIT-compiles it at -O3 for the host CPU and returns a
+`lower-tensors-to-llvm` (or takes its LLVM IR from the on-disk cache, see
+`graphlet.backend.cache`), JIT-compiles it at -O3 for the host CPU and returns a
 `TensorFunction`. Its native ABI is one data pointer per input, then one per
 output (`graphlet-bufferize`'s out-params), returning nothing. Calling it:
 
@@ -38,6 +39,7 @@ import numpy as np
 from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp, TensorType
 
+from graphlet.backend.cache import cached_lowering
 from graphlet.backend.jit import JitEngine
 from graphlet.backend.llvm_ir import translate_module
 from graphlet.dialects import graphlet as g
@@ -102,20 +104,13 @@ class TensorFunction:
                 raise TypeError(f"@{name}: native tensor functions take and return tensors only, got {t}")
         self.timings: dict[str, float] = {}
         start = perf_counter()
-        lowered = module.clone()
         use_blas = bind_blas() if blas is None else blas and bind_blas()
-        ctx, self._status = make_context(), False
-        for lowering in lower_tensors_to_llvm_passes(use_blas):
-            lowering.apply(ctx, lowered)
-            if isinstance(lowering, ConvertGraphletToLinalgPass):
-                self._status = STATUS_RESULT in _function(lowered, name).attributes
-        self.timings["lower"] = perf_counter() - start
-        start = perf_counter()
-        llvm_module = translate_module(lowered)
-        for arg in llvm_module.get_global(name).args:
-            arg.add_attribute("noalias")
-        self.timings["translate"] = perf_counter() - start
-        self.engine = JitEngine(str(llvm_module), opt_level=opt_level)
+        options = {"function": name, "blas": use_blas, "opt_level": opt_level}
+        lowering = cached_lowering(module, "lower-tensors-to-llvm", options, lambda: self._lower(module, name, use_blas))
+        if lowering.hit:
+            self.timings["cache"] = perf_counter() - start
+        self._status = lowering.metadata["status"]
+        self.engine = JitEngine(lowering.llvm_ir, opt_level=opt_level)
         self.timings.update(self.engine.timings)
         count = len(self.input_types) + len(self.output_types) + self._status
         self._kernel = ctypes.CFUNCTYPE(None, *[ctypes.c_void_p] * count)(self.engine.address(name))
@@ -123,6 +118,23 @@ class TensorFunction:
         self._out_specs = [(g.shape_of(t), g.np_dtype(t)) for t in self.output_types]
         torch = _torch()
         self._torch_dtypes = [_torch_dtype(torch, d) for _, d in self._out_specs + self._in_specs] if torch else None
+
+    def _lower(self, module: ModuleOp, name: str, use_blas: bool) -> tuple[str, dict[str, Any]]:
+        """The LLVM IR of `module`, and whether `@name` has a status out-param."""
+        start = perf_counter()
+        lowered = module.clone()
+        ctx, status = make_context(), False
+        for lowering in lower_tensors_to_llvm_passes(use_blas):
+            lowering.apply(ctx, lowered)
+            if isinstance(lowering, ConvertGraphletToLinalgPass):
+                status = STATUS_RESULT in _function(lowered, name).attributes
+        self.timings["lower"] = perf_counter() - start
+        start = perf_counter()
+        llvm_module = translate_module(lowered)
+        for arg in llvm_module.get_global(name).args:
+            arg.add_attribute("noalias")
+        self.timings["translate"] = perf_counter() - start
+        return str(llvm_module), {"status": status}
 
     def __call__(self, *args: Any, out: Sequence[Any] | None = None) -> list[Any]:
         """The results, in new arrays/tensors, or written into `out` (checked like
