@@ -5,6 +5,10 @@ one other parallel generic, the consumer reads the producer's inputs directly an
 runs the producer's body inline, so a chain `relu(a*b+c)*0.5` becomes one loop nest
 and no intermediate tensor exists. Broadcasts compose through the indexing maps:
 the producer's input j is read at `map_j(consumer_map(point))`.
+
+A reduction consumer (`sum((x - mean) ** 2)`) takes its producer the same way when it
+reads every producer element exactly once (an identity map), so the reduction runs
+over the producer's inputs with no intermediate tensor and nothing is recomputed.
 """
 
 from __future__ import annotations
@@ -35,14 +39,25 @@ def _fusible(op: linalg.GenericOp) -> bool:
     )
 
 
+def _reads_each_element_once(op: linalg.GenericOp, index: int) -> bool:
+    read = op.indexing_maps.data[index].data
+    return len(op.outputs) == 1 and len(op.res) == 1 and read == AffineMap.identity(read.num_dims)
+
+
 class FuseProducerIntoConsumer(RewritePattern):
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: linalg.GenericOp, rewriter: PatternRewriter) -> None:
-        if not _fusible(op):
-            return
+        consumer_is_elementwise = _fusible(op)
         for index, operand in enumerate(op.inputs):
             producer = operand.owner
-            if isinstance(producer, linalg.GenericOp) and _fusible(producer) and producer.res[0].has_one_use():
+            if not (
+                isinstance(producer, linalg.GenericOp)
+                and _fusible(producer)
+                and producer.res[0].has_one_use()
+                and not producer.body.block.args[-1].uses
+            ):
+                continue
+            if consumer_is_elementwise or _reads_each_element_once(op, index):
                 self.fuse(op, index, producer, rewriter)
                 return
 

@@ -33,3 +33,35 @@ func.func @shared(%a: tensor<8xf32>) -> (tensor<8xf32>, tensor<8xf32>) {
 }
 // CHECK-COUNT-3: linalg.generic
 // CHECK-NOT:     linalg.generic
+
+// A reduction takes its only producer when it reads each element once:
+// sum(exp(x - 1.5)) over dim 1 becomes one reduction loop over x.
+// CHECK-LABEL: func.func @reduction_consumer
+func.func @reduction_consumer(%x: tensor<4x3xf64>) -> tensor<4xf64> {
+  %c = graphlet.constant dense<1.5> : tensor<f64>
+  %d = graphlet.sub %x, %c : tensor<4x3xf64>, tensor<f64>
+  %e = graphlet.exp %d : tensor<4x3xf64>
+  %s = graphlet.sum %e {dims = array<i64: 1>} : (tensor<4x3xf64>) -> tensor<4xf64>
+  func.return %s : tensor<4xf64>
+}
+// CHECK:      linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%x : tensor<4x3xf64>)
+// CHECK-NEXT: ^bb0(%[[X:.*]]: f64, %[[ACC:.*]]: f64):
+// CHECK:        %[[D:.*]] = arith.subf %[[X]], %{{.*}} : f64
+// CHECK-NEXT:   %[[E:.*]] = math.exp %[[D]] : f64
+// CHECK-NEXT:   %{{.*}} = arith.addf %[[ACC]], %[[E]]
+// CHECK-NOT:  linalg.generic
+
+// A producer read twice by the reduction (d * d) stays a loop of its own.
+// CHECK-LABEL: func.func @reduction_reads_twice
+func.func @reduction_reads_twice(%x: tensor<4x3xf64>) -> tensor<4xf64> {
+  %c = graphlet.constant dense<1.5> : tensor<f64>
+  %d = graphlet.sub %x, %c : tensor<4x3xf64>, tensor<f64>
+  %q = graphlet.mul %d, %d : tensor<4x3xf64>
+  %s = graphlet.sum %q {dims = array<i64: 1>} : (tensor<4x3xf64>) -> tensor<4xf64>
+  func.return %s : tensor<4xf64>
+}
+// CHECK:      %[[D:.*]] = linalg.generic {{.*}} ins(%x : tensor<4x3xf64>)
+// CHECK:      arith.subf
+// CHECK:      linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%[[D]], %[[D]] : tensor<4x3xf64>, tensor<4x3xf64>)
+// CHECK:      arith.mulf
+// CHECK:      arith.addf
