@@ -24,10 +24,10 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from graphlet.dialects import graphlet as g  # noqa: E402
-from graphlet.frontend.fx import compile_fx  # noqa: E402
-from graphlet.runtime.tensors import compile_tensor_function, set_blas_threads  # noqa: E402
-from tests.test_fx import MODELS  # noqa: E402
+from graphlet.dialects import graphlet as g
+from graphlet.frontend.fx import compile_fx
+from graphlet.runtime.tensors import compile_tensor_function, set_blas_threads
+from tests.test_fx import MODELS
 
 RESULTS = Path(__file__).parent / "results" / "fx.md"
 
@@ -109,7 +109,9 @@ def bench_chain(n: int = 10**7) -> list[str]:
     ours_t = best_time(ours, ta, tb, tc, min_time=1.0)
     path = "native" if ours.native else "reference"
     kernel, out = ours._first.kernel, [torch.empty(n, dtype=torch.float64)]
-    kernel_t = best_time(lambda: kernel(ta, tb, tc, out=out), min_time=1.0) if kernel else float("nan")
+    kernel_t = (
+        best_time(lambda: kernel(ta, tb, tc, out=out), min_time=1.0) if kernel else float("nan")
+    )
     gbs = lambda t: traffic / t / 1e9  # noqa: E731
     return [
         "| implementation | time | GB/s |",
@@ -136,11 +138,18 @@ def bench_matmul() -> list[str]:
         block = Block(arg_types=[tensor_type_of(t) for t in (x, w, b)])
         block.add_op(op := g.LinearOp(*block.args))
         block.add_op(func.ReturnOp(op.result))
-        fn = func.FuncOp.from_region("f", [a.type for a in block.args], [op.result.type], Region(block))
+        fn = func.FuncOp.from_region(
+            "f", [a.type for a in block.args], [op.result.type], Region(block)
+        )
         cells = []
         for blas in (False, True):
             kernel = compile_tensor_function(ModuleOp([fn.clone()]), "f", blas=blas)
-            np.testing.assert_allclose(kernel(x, w, b)[0].numpy(), torch.nn.functional.linear(x, w, b).numpy(), rtol=1e-3, atol=1e-3)
+            np.testing.assert_allclose(
+                kernel(x, w, b)[0].numpy(),
+                torch.nn.functional.linear(x, w, b).numpy(),
+                rtol=1e-3,
+                atol=1e-3,
+            )
             t = best_time(kernel, x, w, b)
             cells.append(f"{t * 1e6:.0f} µs ({2 * m * n * k / t / 1e9:.1f} GFLOP/s)")
         eager = best_time(torch.nn.functional.linear, x, w, b)
@@ -168,26 +177,30 @@ def main() -> None:
         models = bench_models()
         chain_rows = bench_chain()
         matmul_rows = bench_matmul()
-    text = header + models + [
-        "",
-        "## Fused chain relu(a*b+c)*0.5, 10^7 float64",
-        "",
-        "GB/s counts 32 bytes per element (a, b, c read, result written); the copy row counts 16.",
-        "",
-        *chain_rows,
-        "",
-        "The fresh-output row pays the kernel plus the page faults of a new 80 MB output",
-        "(`torch.empty` of that size is fresh memory from the OS on every call);",
-        "the `out=` row is the kernel alone.",
-        "",
-        "## matmul: generated loops vs OpenBLAS (`linear`, f32, one thread)",
-        "",
-        *matmul_rows,
-        "",
-        "graphlet calls BLAS from 8 rows up and keeps loops below (see `convert-linalg-to-blas`),",
-        "so the BLAS column is loops too for 1 row; `docs/tensor-lowering.md` has forced-BLAS numbers.",
-        "",
-    ]
+    text = (
+        header
+        + models
+        + [
+            "",
+            "## Fused chain relu(a*b+c)*0.5, 10^7 float64",
+            "",
+            "GB/s counts 32 bytes per element (a, b, c read, result written); the copy row counts 16.",
+            "",
+            *chain_rows,
+            "",
+            "The fresh-output row pays the kernel plus the page faults of a new 80 MB output",
+            "(`torch.empty` of that size is fresh memory from the OS on every call);",
+            "the `out=` row is the kernel alone.",
+            "",
+            "## matmul: generated loops vs OpenBLAS (`linear`, f32, one thread)",
+            "",
+            *matmul_rows,
+            "",
+            "graphlet calls BLAS from 8 rows up and keeps loops below (see `convert-linalg-to-blas`),",
+            "so the BLAS column is loops too for 1 row; `docs/tensor-lowering.md` has forced-BLAS numbers.",
+            "",
+        ]
+    )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text("\n".join(text))
     print("\n".join(text))

@@ -121,7 +121,9 @@ KERNELS: list[tuple[str, Callable[..., Any], tuple[Any, ...]]] = [
 ]
 
 
-def best_of(fn: Callable[..., Any], args: tuple[Any, ...], repeats: int, budget: float) -> tuple[float, Any]:
+def best_of(
+    fn: Callable[..., Any], args: tuple[Any, ...], repeats: int, budget: float
+) -> tuple[float, Any]:
     """The fastest of up to `repeats` calls, stopping early once `budget` seconds are spent."""
     best, spent, result = math.inf, 0.0, None
     for _ in range(repeats):
@@ -134,7 +136,9 @@ def best_of(fn: Callable[..., Any], args: tuple[Any, ...], repeats: int, budget:
     return best, result
 
 
-def first_call(make: Callable[[], Callable[..., Any]], args: tuple[Any, ...]) -> tuple[Callable[..., Any], float, Any]:
+def first_call(
+    make: Callable[[], Callable[..., Any]], args: tuple[Any, ...]
+) -> tuple[Callable[..., Any], float, Any]:
     fn = make()
     start = time.perf_counter()
     result = fn(*args)
@@ -181,7 +185,9 @@ def main() -> None:
         graphlet_time, got = best_of(jit_fn, args, 5, 2.0)
         graphlet_compile = max(first - graphlet_time, 0.0)
         version = jit_fn.version_for(*args)
-        native = version is not None and version.native is not None and not jit_fn.last_call_handed_back
+        native = (
+            version is not None and version.native is not None and not jit_fn.last_call_handed_back
+        )
         graphlet_ok = "yes" if got == expected and type(got) is type(expected) else f"no ({got!r})"
         rows.append(
             [
@@ -197,16 +203,29 @@ def main() -> None:
             ]
         )
     for call, fn, args in OVERHEAD_CALLS:
-        rows.append([
-            f"call overhead, `{call}`",
-            f"{per_call_ns(fn, args):.0f} ns",
-            f"{per_call_ns(numba.njit(fn), args):.0f} ns" if numba is not None else "n/a",
-            f"{per_call_ns(graphlet.jit(fn), args):.0f} ns",
-            "", "", "", "", "",
-        ])
+        rows.append(
+            [
+                f"call overhead, `{call}`",
+                f"{per_call_ns(fn, args):.0f} ns",
+                f"{per_call_ns(numba.njit(fn), args):.0f} ns" if numba is not None else "n/a",
+                f"{per_call_ns(graphlet.jit(fn), args):.0f} ns",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ]
+        )
     header = [
-        "kernel", "CPython", "Numba", "graphlet", "speed-up vs CPython", "graphlet vs Numba (>1: faster)",
-        "Numba compile", "graphlet compile", "same answer (Numba / graphlet)",
+        "kernel",
+        "CPython",
+        "Numba",
+        "graphlet",
+        "speed-up vs CPython",
+        "graphlet vs Numba (>1: faster)",
+        "Numba compile",
+        "graphlet compile",
+        "same answer (Numba / graphlet)",
     ]
     lines = [
         "# `@graphlet.jit` benchmark",

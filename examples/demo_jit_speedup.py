@@ -1,6 +1,6 @@
 """`@graphlet.jit` against CPython on a loop kernel: same answer, measured speed-up.
 
-    python -m examples.demo_jit_speedup
+python -m examples.demo_jit_speedup
 """
 
 import time
@@ -41,7 +41,9 @@ def main() -> None:
     assert got == expected and type(got) is type(expected)
     print(f"collatz_total({n}) = {got}")
     print(f"CPython:  {python_time * 1e3:8.1f} ms")
-    print(f"graphlet: {jit_time * 1e3:8.1f} ms  (first call incl. compile: {first * 1e3:.0f} ms, {jitted.backend.name} backend)")
+    print(
+        f"graphlet: {jit_time * 1e3:8.1f} ms  (first call incl. compile: {first * 1e3:.0f} ms, {jitted.backend.name} backend)"
+    )
     print(f"speed-up: {python_time / jit_time:.1f}x")
 
 

@@ -1,8 +1,8 @@
 """`Compiler`: runs a pass pipeline over a builder graph, optionally down to native code.
 
-    optimized = Compiler().compile(g)                    # fold, CSE, DCE
-    native = Compiler(target="native").compile(g)        # ... and compile with LLVM
-    Compiler(passes=["canonicalize", "dce"]).compile(g)  # any registered pass names
+optimized = Compiler().compile(g)                    # fold, CSE, DCE
+native = Compiler(target="native").compile(g)        # ... and compile with LLVM
+Compiler(passes=["canonicalize", "dce"]).compile(g)  # any registered pass names
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ export PYENV_VERSION="${PYENV_VERSION:-3.11.7:3.12.1:3.13.0}"
 
 echo "== Python 3.11 (with torch) =="
 scripts/setup.sh
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
 .venv/bin/python -m pytest
 .venv/bin/lit -sv tests/filecheck
 

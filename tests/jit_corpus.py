@@ -213,7 +213,7 @@ def while_loop_float(x):
 
 
 def horner(x):
-    return ((((3.0 * x - 2.0) * x + 0.5) * x - 1.0) * x + 7.0)
+    return (((3.0 * x - 2.0) * x + 0.5) * x - 1.0) * x + 7.0
 
 
 def prints_result(n):

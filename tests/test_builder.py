@@ -154,7 +154,9 @@ def same(x, y):
         return x == y
     a, b = x[1], y[1]
     if isinstance(a, float) and isinstance(b, float):
-        return (math.isnan(a) and math.isnan(b)) or (a == b and math.copysign(1, a) == math.copysign(1, b))
+        return (math.isnan(a) and math.isnan(b)) or (
+            a == b and math.copysign(1, a) == math.copysign(1, b)
+        )
     return type(a) is type(b) and a == b
 
 
@@ -201,9 +203,21 @@ def test_native_target_agrees_with_interpreter_and_python():
         g.add_op("max", x, a),
     )
     native = Compiler(target="native").compile(g)
-    cases = [(7, 2, 0.5), (-7, 2, -0.0), (7, -2, float("nan")), (2**40, 3, float("inf")), (2**62, 7, 1e308)]
+    cases = [
+        (7, 2, 0.5),
+        (-7, 2, -0.0),
+        (7, -2, float("nan")),
+        (2**40, 3, float("inf")),
+        (2**62, 7, 1e308),
+    ]
     for a_value, b_value, x_value in cases:
-        expected = (a_value // b_value, a_value % b_value, a_value * a_value, x_value / b_value, max(x_value, float(a_value)))
+        expected = (
+            a_value // b_value,
+            a_value % b_value,
+            a_value * a_value,
+            x_value / b_value,
+            max(x_value, float(a_value)),
+        )
         got = execute(native, a=a_value, b=b_value, x=x_value)
         interpreted = execute(g, a=a_value, b=b_value, x=x_value)
         assert all(same(("ok", u), ("ok", v)) for u, v in zip(got, interpreted))

@@ -89,7 +89,9 @@ def test_second_compile_hits_and_gives_the_same_results(cache_dir, lowerings, ca
 def test_a_hit_keeps_the_status_result_and_the_signature_checks(cache_dir, lowerings):
     i64 = TensorType(IntegerType(64), [2])
     for _ in range(2):
-        kernel = compile_tensor_function(module_of(lambda a, b: [g.FloorDivOp(a, b)], i64, i64), "f")
+        kernel = compile_tensor_function(
+            module_of(lambda a, b: [g.FloorDivOp(a, b)], i64, i64), "f"
+        )
     assert lowerings[0] == 1
     a = np.array([7, -7], np.int64)
     np.testing.assert_array_equal(kernel(a, np.array([2, 2], np.int64))[0], [3, -4])
@@ -138,7 +140,9 @@ def test_a_damaged_entry_is_a_miss_and_is_rewritten(cache_dir, lowerings, damage
     kernel = compile_tensor_function(chain(), "f")
     assert lowerings[0] == 2
     assert json.loads(entry.read_text()) == json.loads(good)
-    np.testing.assert_array_equal(kernel(*ARGS)[0], np.maximum(ARGS[0] * ARGS[1] + ARGS[2], 0) * 0.5)
+    np.testing.assert_array_equal(
+        kernel(*ARGS)[0], np.maximum(ARGS[0] * ARGS[1] + ARGS[2], 0) * 0.5
+    )
     compile_tensor_function(chain(), "f")
     assert lowerings[0] == 2
 
@@ -161,7 +165,9 @@ def test_an_unwritable_cache_dir_only_costs_the_lowering(tmp_path, monkeypatch, 
     for _ in range(2):
         kernel = compile_tensor_function(chain(), "f")
     assert lowerings[0] == 2
-    np.testing.assert_array_equal(kernel(*ARGS)[0], np.maximum(ARGS[0] * ARGS[1] + ARGS[2], 0) * 0.5)
+    np.testing.assert_array_equal(
+        kernel(*ARGS)[0], np.maximum(ARGS[0] * ARGS[1] + ARGS[2], 0) * 0.5
+    )
 
 
 SCALAR = """

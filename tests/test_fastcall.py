@@ -15,13 +15,13 @@ import tracemalloc
 import weakref
 from typing import Any
 
+import jit_corpus as corpus
 import pytest
 
 import graphlet
 from graphlet.backend.cpython_wrapper import compile_wrapper, make_fast_callable
 from graphlet.backend.jit import JitEngine
 from graphlet.frontend.jit import FAST_CHAIN_LENGTH
-import jit_corpus as corpus
 
 TYPES = ("i1", "i64", "f64")
 LLVM = {"i1": "i1", "i64": "i64", "f64": "double"}
@@ -108,8 +108,14 @@ def _target_ir(args: tuple[str, ...], results: tuple[str, ...]) -> str:
         if args:
             body += _convert(args[j % len(args)], target, f"%a{j % len(args)}", j, out)
         else:
-            constant = {"i1": "true" if j % 2 else "false", "i64": str(j + 7), "f64": f"{j + 0.25}"}[target]
-            body.append(f"{out} = select i1 true, {LLVM[target]} {constant}, {LLVM[target]} {constant}")
+            constant = {
+                "i1": "true" if j % 2 else "false",
+                "i64": str(j + 7),
+                "f64": f"{j + 0.25}",
+            }[target]
+            body.append(
+                f"{out} = select i1 true, {LLVM[target]} {constant}, {LLVM[target]} {constant}"
+            )
         body.append(f"%p{j} = getelementptr i64, ptr %r, i64 {j + 1}")
         if target == "i1":
             body += [f"{out}.w = zext i1 {out} to i64", f"store i64 {out}.w, ptr %p{j}"]
@@ -147,8 +153,12 @@ def _same(got: Any, expected: Any) -> bool:
 
 @pytest.mark.parametrize("results", RESULT_SIGNATURES, ids=lambda r: "_".join(r) or "none")
 @pytest.mark.parametrize("args", ARG_SIGNATURES, ids=lambda a: "_".join(a) or "none")
-def test_every_type_combination_matches_the_model(engine: JitEngine, args: tuple, results: tuple) -> None:
-    fast = make_fast_callable(engine, _symbol(args, results), args, results, slow, on_status=on_status)
+def test_every_type_combination_matches_the_model(
+    engine: JitEngine, args: tuple, results: tuple
+) -> None:
+    fast = make_fast_callable(
+        engine, _symbol(args, results), args, results, slow, on_status=on_status
+    )
     for values in itertools.product(*(VALUES[t] for t in args)):
         got, expected = fast(*values), _model(args, results, values)
         assert _same(got, expected), (values, got, expected)
@@ -172,7 +182,15 @@ def test_arguments_of_other_types_take_the_slow_path(engine: JitEngine) -> None:
     sig = ("i1", "i64", "f64")
     fast = make_fast_callable(engine, _symbol(sig[:2], ("i64",)), sig[:2], ("i64",), slow)
     assert fast(True, 3) == 1
-    for args in [(1, 3), (None, 3), (True, 3.0), (True, False), (True, MyInt(3)), (True, "3"), (0, 0)]:
+    for args in [
+        (1, 3),
+        (None, 3),
+        (True, 3.0),
+        (True, False),
+        (True, MyInt(3)),
+        (True, "3"),
+        (0, 0),
+    ]:
         assert fast(*args) == ("slow", args, {})
     floats = make_fast_callable(engine, _symbol(("f64",), ("f64",)), ("f64",), ("f64",), slow)
     assert floats(2.0) == 4.0
@@ -181,7 +199,9 @@ def test_arguments_of_other_types_take_the_slow_path(engine: JitEngine) -> None:
 
 
 def test_wrong_argument_count_and_keywords_reach_the_slow_path(engine: JitEngine) -> None:
-    fast = make_fast_callable(engine, _symbol(("i64", "i64"), ("i64",)), ("i64", "i64"), ("i64",), slow)
+    fast = make_fast_callable(
+        engine, _symbol(("i64", "i64"), ("i64",)), ("i64", "i64"), ("i64",), slow
+    )
     assert fast() == ("slow", (), {})
     assert fast(1) == ("slow", (1,), {})
     assert fast(1, 2, 3) == ("slow", (1, 2, 3), {})
@@ -191,8 +211,16 @@ def test_wrong_argument_count_and_keywords_reach_the_slow_path(engine: JitEngine
     def add(a, b):
         return a + b
 
-    python_add = make_fast_callable(engine, _symbol(("i64", "i64"), ("i64",)), ("i64", "i64"), ("i64",), add)
-    for args, kwargs in [((1,), {}), ((1, 2, 3), {}), ((), {}), ((1,), {"c": 2}), ((1, 2), {"a": 1})]:
+    python_add = make_fast_callable(
+        engine, _symbol(("i64", "i64"), ("i64",)), ("i64", "i64"), ("i64",), add
+    )
+    for args, kwargs in [
+        ((1,), {}),
+        ((1, 2, 3), {}),
+        ((), {}),
+        ((1,), {"c": 2}),
+        ((1, 2), {"a": 1}),
+    ]:
         with pytest.raises(TypeError) as expected:
             add(*args, **kwargs)
         with pytest.raises(TypeError) as got:
@@ -202,9 +230,14 @@ def test_wrong_argument_count_and_keywords_reach_the_slow_path(engine: JitEngine
 
 def test_non_zero_status_calls_on_status_or_the_slow_path(engine: JitEngine) -> None:
     name = _symbol(("i64", "f64"), ("f64",))
-    assert make_fast_callable(engine, name, ("i64", "f64"), ("f64",), slow, on_status=on_status)(BAD, 1.0) == (
-        "status", 2, (BAD, 1.0))
-    assert make_fast_callable(engine, name, ("i64", "f64"), ("f64",), slow)(BAD, 1.0) == ("slow", (BAD, 1.0), {})
+    assert make_fast_callable(engine, name, ("i64", "f64"), ("f64",), slow, on_status=on_status)(
+        BAD, 1.0
+    ) == ("status", 2, (BAD, 1.0))
+    assert make_fast_callable(engine, name, ("i64", "f64"), ("f64",), slow)(BAD, 1.0) == (
+        "slow",
+        (BAD, 1.0),
+        {},
+    )
 
 
 def test_slow_path_exceptions_propagate_with_cpythons_message(engine: JitEngine) -> None:
@@ -214,8 +247,9 @@ def test_slow_path_exceptions_propagate_with_cpythons_message(engine: JitEngine)
     def fails(status, a, b):
         return divide(a, b)
 
-    fast = make_fast_callable(engine, _symbol(("i64", "i64"), ("i64",)), ("i64", "i64"), ("i64",), divide,
-                              on_status=fails)
+    fast = make_fast_callable(
+        engine, _symbol(("i64", "i64"), ("i64",)), ("i64", "i64"), ("i64",), divide, on_status=fails
+    )
     for args in [(5, BAD), (5.0, BAD), ("x", 1)]:
         with pytest.raises(Exception) as expected:
             divide(*args)
@@ -227,8 +261,14 @@ def test_slow_path_exceptions_propagate_with_cpythons_message(engine: JitEngine)
 
 def test_results_and_arguments_keep_their_reference_counts(engine: JitEngine) -> None:
     sig = ("i64", "f64")
-    fast = make_fast_callable(engine, _symbol(sig, ("f64", "i1", "i64")), sig, ("f64", "i1", "i64"), slow,
-                              on_status=on_status)
+    fast = make_fast_callable(
+        engine,
+        _symbol(sig, ("f64", "i1", "i64")),
+        sig,
+        ("f64", "i1", "i64"),
+        slow,
+        on_status=on_status,
+    )
     slowed = make_fast_callable(engine, _symbol(sig, ("i64",)), sig, ("i64",), slow)
     big, real, huge, bad = 10**12 + 7, 2.0**0.5, 2**70, float(BAD)
     result = fast(big, real)
@@ -236,7 +276,7 @@ def test_results_and_arguments_keep_their_reference_counts(engine: JitEngine) ->
     before = [sys.getrefcount(x) for x in (big, real, huge, bad)]
     for _ in range(20_000):
         fast(big, real)
-        fast(big, bad)      # status path: a boxed status and an argument vector
+        fast(big, bad)  # status path: a boxed status and an argument vector
         slowed(huge, real)  # mismatch path
         slowed(big, real, big)
     assert [sys.getrefcount(x) for x in (big, real, huge, bad)] == before
@@ -245,8 +285,14 @@ def test_results_and_arguments_keep_their_reference_counts(engine: JitEngine) ->
 
 def test_no_memory_is_leaked(engine: JitEngine) -> None:
     sig = ("i64", "f64")
-    fast = make_fast_callable(engine, _symbol(sig, ("f64", "i1", "i64")), sig, ("f64", "i1", "i64"), slow,
-                              on_status=on_status)
+    fast = make_fast_callable(
+        engine,
+        _symbol(sig, ("f64", "i1", "i64")),
+        sig,
+        ("f64", "i1", "i64"),
+        slow,
+        on_status=on_status,
+    )
     args = [(10**12 + 7, 1.25), (3, float(BAD)), (2**70, 1.0), (1, 2.0, 3)]
 
     def run(n: int) -> None:
@@ -295,8 +341,15 @@ def test_guards_send_changed_globals_to_the_slow_path(engine: JitEngine) -> None
     absent = object()
     namespace = {"SCALE": 3, "other": 1}
     name = _symbol(("i64",), ("i64",))
-    fast = make_fast_callable(engine, name, ("i64",), ("i64",), slow,
-                              guards=[(namespace, "SCALE", 3), (namespace, "abs", absent)], absent=absent)
+    fast = make_fast_callable(
+        engine,
+        name,
+        ("i64",),
+        ("i64",),
+        slow,
+        guards=[(namespace, "SCALE", 3), (namespace, "abs", absent)],
+        absent=absent,
+    )
     assert fast(1) == 3
     namespace["other"] = 2
     assert fast(1) == 3
@@ -309,7 +362,9 @@ def test_guards_send_changed_globals_to_the_slow_path(engine: JitEngine) -> None
     del namespace["abs"], namespace["SCALE"]
     assert fast(1) == ("slow", (1,), {})
     with pytest.raises(TypeError):
-        make_fast_callable(engine, name, ("i64",), ("i64",), slow, guards=[(type("D", (dict,), {})(), "x", 1)])
+        make_fast_callable(
+            engine, name, ("i64",), ("i64",), slow, guards=[(type("D", (dict,), {})(), "x", 1)]
+        )
 
 
 def test_reentrant_slow_path(engine: JitEngine) -> None:
@@ -410,7 +465,9 @@ def test_jit_global_shadowing_a_builtin_recompiles() -> None:
 
 def test_jit_version_that_mostly_hands_back_is_demoted() -> None:
     jitted = _jitted(
-        "def digits(n):\n    if n > 5:\n        return len(str(n))\n    return n\n", "digits", {"len": len, "str": str}
+        "def digits(n):\n    if n > 5:\n        return len(str(n))\n    return n\n",
+        "digits",
+        {"len": len, "str": str},
     )
     assert jitted(3) == 3 and "__call__" in type(jitted).__dict__
     for _ in range(200):

@@ -145,7 +145,13 @@ def test_parameters_are_arguments_sharing_memory():
     model, x = make("mlp-4-8-2")
     compiled = compile_fx(model, (x,))
     fn = compiled.module.body.block.first_op
-    assert [a.name_hint for a in fn.args] == ["x", "fc1_weight", "fc1_bias", "fc2_weight", "fc2_bias"]
+    assert [a.name_hint for a in fn.args] == [
+        "x",
+        "fc1_weight",
+        "fc1_bias",
+        "fc2_weight",
+        "fc2_bias",
+    ]
     with torch.no_grad():
         model.fc2.bias.add_(1.0)
         assert_close(compiled(x), model(x))
@@ -217,7 +223,9 @@ def test_torch_compile_falls_back_to_eager_with_a_logged_reason(caplog):
     with caplog.at_level(logging.WARNING, logger="graphlet.fx"):
         out = compiled(x)
     assert_close(out, model(x))
-    assert any("running this graph eagerly" in r.message and "cumsum" in r.message for r in caplog.records)
+    assert any(
+        "running this graph eagerly" in r.message and "cumsum" in r.message for r in caplog.records
+    )
 
 
 def test_new_shapes_recompile_and_wrong_dtypes_raise():
@@ -226,7 +234,9 @@ def test_new_shapes_recompile_and_wrong_dtypes_raise():
     x5 = torch.randn(5, 4)
     with torch.no_grad():
         assert_close(compiled(x5), model(x5))
-    with pytest.raises(UnsupportedNodeError, match="node 'x' .* graphlet has no tensors of torch.float16"):
+    with pytest.raises(
+        UnsupportedNodeError, match="node 'x' .* graphlet has no tensors of torch.float16"
+    ):
         compiled(x.half())
     with pytest.raises(TypeError, match=r"input 0 is not contiguous|expected 1 inputs"):
         compiled(x, x)

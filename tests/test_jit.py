@@ -11,11 +11,11 @@ import textwrap
 import warnings
 from typing import Any
 
+import jit_corpus as corpus
 import pytest
 
 import graphlet
 from graphlet.frontend.jit import GraphletCompileWarning, JitFunction
-import jit_corpus as corpus
 
 COMPILED_WITHOUT_BREAKS = [
     (corpus.sum_squares, (10,)),
@@ -47,7 +47,9 @@ COMPILED_WITHOUT_BREAKS = [
 ]
 
 
-@pytest.mark.parametrize("fn, args", COMPILED_WITHOUT_BREAKS, ids=[f.__name__ for f, _ in COMPILED_WITHOUT_BREAKS])
+@pytest.mark.parametrize(
+    "fn, args", COMPILED_WITHOUT_BREAKS, ids=[f.__name__ for f, _ in COMPILED_WITHOUT_BREAKS]
+)
 def test_supported_functions_compile_without_breaks(fn: Any, args: tuple[Any, ...]) -> None:
     jitted = graphlet.jit(fn)
     assert jitted(*args) == fn(*args)
@@ -114,7 +116,9 @@ def test_changed_global_recompiles() -> None:
 def test_rebinding_a_called_function_recompiles() -> None:
     namespace: dict[str, Any] = {}
     fn = _function_with_globals(
-        "def inner(x):\n    return x + 1\ndef outer(x):\n    return inner(x) * 2\n", "outer", namespace
+        "def inner(x):\n    return x + 1\ndef outer(x):\n    return inner(x) * 2\n",
+        "outer",
+        namespace,
     )
     jitted = graphlet.jit(fn)
     assert jitted(1) == 4
@@ -208,7 +212,12 @@ def test_graphlet_debug_environment_prints_seed_format() -> None:
     env = {**os.environ, "GRAPHLET_DEBUG": "1"}
     root = os.path.dirname(os.path.dirname(__file__))
     run = subprocess.run(
-        [sys.executable, "-m", "examples.demo_region_jit"], cwd=root, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "examples.demo_region_jit"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert run.returncode == 0, run.stderr
     assert "[graphlet] CAPTURE op BINARY_OP *" in run.stderr

@@ -13,18 +13,22 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import jit_corpus as corpus
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import graphlet
-import jit_corpus as corpus
 
 SMALL = st.integers(-20, 40)
 TINY = st.integers(-6, 12)
-EDGE_INTS = st.sampled_from([0, 1, -1, 2**31, 2**62, 2**63 - 1, -(2**63), 2**63, 2**64 + 3, -(2**70)])
+EDGE_INTS = st.sampled_from(
+    [0, 1, -1, 2**31, 2**62, 2**63 - 1, -(2**63), 2**63, 2**64 + 3, -(2**70)]
+)
 INTS = st.one_of(SMALL, EDGE_INTS, st.integers())
-EDGE_FLOATS = st.sampled_from([0.0, -0.0, 1.5, -2.5, math.inf, -math.inf, math.nan, 1e308, 5e-324, 2.0**53])
+EDGE_FLOATS = st.sampled_from(
+    [0.0, -0.0, 1.5, -2.5, math.inf, -math.inf, math.nan, 1e308, 5e-324, 2.0**53]
+)
 FLOATS = st.one_of(st.floats(-1e3, 1e3), EDGE_FLOATS, st.floats())
 BOOLS = st.booleans()
 NUMBERS = st.one_of(INTS, FLOATS, BOOLS)
@@ -39,7 +43,10 @@ CASES: list[tuple[Callable[..., Any], tuple[st.SearchStrategy, ...]]] = [
     (corpus.countdown, (TINY,)),
     (corpus.nested_loops, (TINY, TINY)),
     (corpus.collatz, (st.integers(-3, 200),)),
-    (corpus.gcd, (st.one_of(SMALL, st.integers(0, 10**6)), st.one_of(SMALL, st.integers(0, 10**6)))),
+    (
+        corpus.gcd,
+        (st.one_of(SMALL, st.integers(0, 10**6)), st.one_of(SMALL, st.integers(0, 10**6))),
+    ),
     (corpus.fib_iter, (SMALL,)),
     (corpus.fib_rec, (st.integers(-3, 12),)),
     (corpus.first_square_above, (st.one_of(SMALL, st.floats(-10, 200), BOOLS),)),
@@ -51,7 +58,10 @@ CASES: list[tuple[Callable[..., Any], tuple[st.SearchStrategy, ...]]] = [
     (corpus.mixed_int_float, (INTS, FLOATS)),
     (corpus.true_divide, (NUMBERS, NUMBERS)),
     (corpus.floor_div_mod, (NUMBERS, NUMBERS)),
-    (corpus.power, (st.one_of(SMALL, FLOATS, BOOLS), st.one_of(st.integers(-3, 70), st.floats(-3, 3), BOOLS))),
+    (
+        corpus.power,
+        (st.one_of(SMALL, FLOATS, BOOLS), st.one_of(st.integers(-3, 70), st.floats(-3, 3), BOOLS)),
+    ),
     (corpus.multiply, (INTS, INTS)),
     (corpus.abs_min_max, (SMALL_NUMBERS, SMALL_NUMBERS, SMALL_NUMBERS)),
     (corpus.casts, (NUMBERS,)),
@@ -114,7 +124,9 @@ def outcome(fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Any, ...]:
 @pytest.mark.parametrize("fn, strategies", CASES, ids=[fn.__name__ for fn, _ in CASES])
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 @given(data=st.data())
-def test_jit_matches_cpython(fn: Callable[..., Any], strategies: tuple[st.SearchStrategy, ...], data: st.DataObject) -> None:
+def test_jit_matches_cpython(
+    fn: Callable[..., Any], strategies: tuple[st.SearchStrategy, ...], data: st.DataObject
+) -> None:
     args = tuple(data.draw(s) for s in strategies)
     expected = outcome(fn, args)
     got = outcome(JITTED[fn], args)

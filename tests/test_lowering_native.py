@@ -43,7 +43,13 @@ def compile_source(source: str, opt_level: int = 2) -> JitEngine:
 # ---------------------------------------------------------------- integers
 
 WIDTHS = (8, 32, 64)
-C_INT = {1: ctypes.c_bool, 8: ctypes.c_int8, 16: ctypes.c_int16, 32: ctypes.c_int32, 64: ctypes.c_int64}
+C_INT = {
+    1: ctypes.c_bool,
+    8: ctypes.c_int8,
+    16: ctypes.c_int16,
+    32: ctypes.c_int32,
+    64: ctypes.c_int64,
+}
 
 
 def wrap(value: int, width: int) -> int:
@@ -189,7 +195,20 @@ def test_overflow_flags_survive_to_llvm_ir() -> None:
 
 # ---------------------------------------------------------------- floats
 
-SPECIAL_FLOATS = [math.nan, math.inf, -math.inf, 0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 3.0, 1e300, -1e-310]
+SPECIAL_FLOATS = [
+    math.nan,
+    math.inf,
+    -math.inf,
+    0.0,
+    -0.0,
+    1.0,
+    -1.0,
+    0.5,
+    -2.5,
+    3.0,
+    1e300,
+    -1e-310,
+]
 
 
 def same_float(actual: float, expected: float) -> bool:
@@ -253,8 +272,12 @@ def _python_divide(a: float, b: float) -> float:
 def _float_cmp(predicate: str, a: float, b: float) -> bool:
     unordered = math.isnan(a) or math.isnan(b)
     relation = {
-        "eq": lambda: a == b, "gt": lambda: a > b, "ge": lambda: a >= b,
-        "lt": lambda: a < b, "le": lambda: a <= b, "ne": lambda: a != b,
+        "eq": lambda: a == b,
+        "gt": lambda: a > b,
+        "ge": lambda: a >= b,
+        "lt": lambda: a < b,
+        "le": lambda: a <= b,
+        "ne": lambda: a != b,
     }
     if predicate == "false":
         return False
@@ -269,8 +292,24 @@ def _float_cmp(predicate: str, a: float, b: float) -> bool:
     return unordered or relation[predicate[1:]]()
 
 
-CMPF_PREDICATES = ["false", "oeq", "ogt", "oge", "olt", "ole", "one", "ord",
-                   "ueq", "ugt", "uge", "ult", "ule", "une", "uno", "true"]
+CMPF_PREDICATES = [
+    "false",
+    "oeq",
+    "ogt",
+    "oge",
+    "olt",
+    "ole",
+    "one",
+    "ord",
+    "ueq",
+    "ugt",
+    "uge",
+    "ult",
+    "ule",
+    "une",
+    "uno",
+    "true",
+]
 
 CASTS = {
     # name: (source type, result type, arith op)
@@ -302,7 +341,9 @@ def _float_module() -> str:
                 f"func.func @{op}_{t}(%a: {t}, %b: {t}) -> {t} {{\n"
                 f"  %r = arith.{op} %a, %b : {t}\n  func.return %r : {t}\n}}"
             )
-    functions.append("func.func @negf_f64(%a: f64) -> f64 {\n  %r = arith.negf %a : f64\n  func.return %r : f64\n}")
+    functions.append(
+        "func.func @negf_f64(%a: f64) -> f64 {\n  %r = arith.negf %a : f64\n  func.return %r : f64\n}"
+    )
     for predicate in CMPF_PREDICATES:
         functions.append(
             f"func.func @cmpf_{predicate}(%a: f64, %b: f64) -> i1 {{\n"
@@ -355,15 +396,21 @@ def test_minimum_and_minnum_differ_exactly_where_documented(float_engine: JitEng
     b=st.floats(width=32, allow_nan=True, allow_infinity=True),
     op=st.sampled_from(sorted(FLOAT_OPS)),
 )
-def test_float_ops_f32_match_numpy_float32(float_engine: JitEngine, a: float, b: float, op: str) -> None:
+def test_float_ops_f32_match_numpy_float32(
+    float_engine: JitEngine, a: float, b: float, op: str
+) -> None:
     native = float_engine.function(f"{op}_f32", ctypes.c_float, ctypes.c_float, ctypes.c_float)
     with np.errstate(all="ignore"):
         x, y = np.float32(a), np.float32(b)
         expected = {
-            "addf": lambda: x + y, "subf": lambda: x - y, "mulf": lambda: x * y, "divf": lambda: x / y,
+            "addf": lambda: x + y,
+            "subf": lambda: x - y,
+            "mulf": lambda: x * y,
+            "divf": lambda: x / y,
             "minimumf": lambda: np.float32(ieee_minimum(a, b)),
             "maximumf": lambda: np.float32(ieee_maximum(a, b)),
-            "minnumf": lambda: np.fmin(x, y), "maxnumf": lambda: np.fmax(x, y),
+            "minnumf": lambda: np.fmin(x, y),
+            "maxnumf": lambda: np.fmax(x, y),
         }[op]()
     actual = native(a, b)
     if op in SIGNED_ZERO_AGNOSTIC and expected == 0:
@@ -381,7 +428,9 @@ def test_negf_flips_sign_of_zero_and_nan_stays_nan(float_engine: JitEngine) -> N
 
 @pytest.mark.parametrize("predicate", CMPF_PREDICATES)
 def test_cmpf_ordered_and_unordered_predicates(float_engine: JitEngine, predicate: str) -> None:
-    native = float_engine.function(f"cmpf_{predicate}", ctypes.c_bool, ctypes.c_double, ctypes.c_double)
+    native = float_engine.function(
+        f"cmpf_{predicate}", ctypes.c_bool, ctypes.c_double, ctypes.c_double
+    )
     for a in SPECIAL_FLOATS:
         for b in SPECIAL_FLOATS:
             assert native(a, b) == _float_cmp(predicate, a, b), (predicate, a, b)
@@ -449,21 +498,43 @@ def test_casts(float_engine: JitEngine, name: str) -> None:
 
 
 def test_select(float_engine: JitEngine) -> None:
-    select = float_engine.function("select_f64", ctypes.c_double, ctypes.c_bool, ctypes.c_double, ctypes.c_double)
+    select = float_engine.function(
+        "select_f64", ctypes.c_double, ctypes.c_bool, ctypes.c_double, ctypes.c_double
+    )
     assert select(True, 1.5, -2.0) == 1.5 and select(False, 1.5, -2.0) == -2.0
 
 
 # ---------------------------------------------------------------- math
 
 UNARY_MATH = {
-    "sqrt": math.sqrt, "exp": math.exp, "exp2": lambda x: 2.0**x, "log": math.log,
-    "log2": math.log2, "log10": math.log10, "log1p": math.log1p, "expm1": math.expm1,
-    "sin": math.sin, "cos": math.cos, "tan": math.tan, "tanh": math.tanh, "sinh": math.sinh,
-    "cosh": math.cosh, "asin": math.asin, "acos": math.acos, "atan": math.atan, "erf": math.erf,
-    "cbrt": lambda x: math.copysign(abs(x) ** (1 / 3), x), "absf": abs, "floor": math.floor,
-    "ceil": math.ceil, "trunc": math.trunc, "roundeven": round, "rsqrt": lambda x: 1 / math.sqrt(x),
+    "sqrt": math.sqrt,
+    "exp": math.exp,
+    "exp2": lambda x: 2.0**x,
+    "log": math.log,
+    "log2": math.log2,
+    "log10": math.log10,
+    "log1p": math.log1p,
+    "expm1": math.expm1,
+    "sin": math.sin,
+    "cos": math.cos,
+    "tan": math.tan,
+    "tanh": math.tanh,
+    "sinh": math.sinh,
+    "cosh": math.cosh,
+    "asin": math.asin,
+    "acos": math.acos,
+    "atan": math.atan,
+    "erf": math.erf,
+    "cbrt": lambda x: math.copysign(abs(x) ** (1 / 3), x),
+    "absf": abs,
+    "floor": math.floor,
+    "ceil": math.ceil,
+    "trunc": math.trunc,
+    "roundeven": round,
+    "rsqrt": lambda x: 1 / math.sqrt(x),
     "round": lambda x: math.copysign(math.floor(abs(x) + Fraction(1, 2)), x),
-    "atanh": math.atanh, "asinh": math.asinh,
+    "atanh": math.atanh,
+    "asinh": math.asinh,
 }
 EXACT_MATH = {"sqrt", "absf", "floor", "ceil", "trunc", "roundeven", "round"}
 
@@ -553,7 +624,9 @@ def test_integer_math(math_engine: JitEngine, i: int) -> None:
     u = unsigned(i, 32)
     assert math_engine.function("absi", c32, c32)(i) == wrap(abs(i), 32)
     assert math_engine.function("ctlz", c32, c32)(i) == 32 - u.bit_length()
-    assert math_engine.function("cttz", c32, c32)(i) == (32 if u == 0 else (u & -u).bit_length() - 1)
+    assert math_engine.function("cttz", c32, c32)(i) == (
+        32 if u == 0 else (u & -u).bit_length() - 1
+    )
     assert math_engine.function("ctpop", c32, c32)(i) == bin(u).count("1")
 
 
@@ -691,9 +764,13 @@ def test_gcd_scf_while(programs: JitEngine, a: int, b: int) -> None:
     assert gcd(a, b) == math.gcd(a, b)
 
 
-@pytest.mark.parametrize(("lo", "hi", "step"), [(0, 10, 1), (3, 100, 7), (5, 5, 1), (10, 3, 2), (-4, 9, 3)])
+@pytest.mark.parametrize(
+    ("lo", "hi", "step"), [(0, 10, 1), (3, 100, 7), (5, 5, 1), (10, 3, 2), (-4, 9, 3)]
+)
 def test_strided_sum_scf_for_on_index(programs: JitEngine, lo: int, hi: int, step: int) -> None:
-    native = programs.function("strided_sum", ctypes.c_int64, ctypes.c_int64, ctypes.c_int64, ctypes.c_int64)
+    native = programs.function(
+        "strided_sum", ctypes.c_int64, ctypes.c_int64, ctypes.c_int64, ctypes.c_int64
+    )
     assert native(lo, hi, step) == sum(i * i for i in range(lo, hi, step))
 
 
@@ -713,15 +790,24 @@ def test_nested_loops_calls_and_branches(programs: JitEngine) -> None:
     assert [switch(f, 9) for f in (-3, 7, 0, 3)] == [3, 9, 9, 9]
 
 
-@pytest.mark.parametrize(("a", "b", "x"), [(17, 5, 0.1), (-17, 5, -2.5), (20, -4, 3.0), (-(2**40) - 3, 2**33 + 1, -0.0)])
+@pytest.mark.parametrize(
+    ("a", "b", "x"), [(17, 5, 0.1), (-17, 5, -2.5), (20, -4, 3.0), (-(2**40) - 3, 2**33 + 1, -0.0)]
+)
 def test_c_interface_slots(programs: JitEngine, a: int, b: int, x: float) -> None:
     from xdsl.dialects.builtin import f32, f64, i1, i32, i64
 
-    slots = programs.call_c_interface("divmod_info", 6, ctypes.c_int64(a), ctypes.c_int64(b), ctypes.c_float(x))
+    slots = programs.call_c_interface(
+        "divmod_info", 6, ctypes.c_int64(a), ctypes.c_int64(b), ctypes.c_float(x)
+    )
     q, r = divmod(a, b)
     x32 = float(np.float32(x))
     assert [decode_slot(s, t) for s, t in zip(slots, (i64, i64, i1, i32, f32, f64))] == [
-        q, r, r == 0, wrap(q, 32), x32, x32,
+        q,
+        r,
+        r == 0,
+        wrap(q, 32),
+        x32,
+        x32,
     ]
     # The convention itself: i1 is 0/1, i32 is sign-extended, f32 is stored as a double.
     assert int.from_bytes(slots[2], "little") == int(r == 0)
@@ -753,7 +839,7 @@ def test_failed_assert_aborts_with_its_message() -> None:
         "engine = compile_source('''func.func @check(%x: i64) -> i64 {\n"
         "  %c0 = arith.constant 0 : i64\n"
         "  %ok = arith.cmpi sgt, %x, %c0 : i64\n"
-        "  cf.assert %ok, \"x must be positive\"\n"
+        '  cf.assert %ok, "x must be positive"\n'
         "  func.return %x : i64\n}''')\n"
         "check = engine.function('check', ctypes.c_int64, ctypes.c_int64)\n"
         "print(check(5), flush=True)\n"

@@ -23,19 +23,81 @@ from graphlet.registry import make_context
 from graphlet.runtime.interpreter import make_interpreter
 from graphlet.runtime.native import compile_native
 
-INT_EDGES = [0, 1, -1, 2, -2, 3, 7, -7, 63, 64, 65, 2**31, 2**53, 2**53 + 1, -(2**53) - 1,
-             2**62, 2**63 - 1, -(2**63), -(2**63) + 1, 3037000499, -3037000500, 10**18]
-FLOAT_EDGES = [0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -3.0, 1.5, -2.5, 7.0, math.nan, -math.nan,
-               math.inf, -math.inf, 5e-324, -5e-324, 2.2250738585072014e-308, 1e-310, 1e308,
-               -1e308, 1.7976931348623157e308, 9.223372036854775807e18, -9.223372036854775808e18,
-               9.3e18, 710.0, -745.5, 1e16, 0.1, 1 / 3]
+INT_EDGES = [
+    0,
+    1,
+    -1,
+    2,
+    -2,
+    3,
+    7,
+    -7,
+    63,
+    64,
+    65,
+    2**31,
+    2**53,
+    2**53 + 1,
+    -(2**53) - 1,
+    2**62,
+    2**63 - 1,
+    -(2**63),
+    -(2**63) + 1,
+    3037000499,
+    -3037000500,
+    10**18,
+]
+FLOAT_EDGES = [
+    0.0,
+    -0.0,
+    1.0,
+    -1.0,
+    0.5,
+    -0.5,
+    2.0,
+    -3.0,
+    1.5,
+    -2.5,
+    7.0,
+    math.nan,
+    -math.nan,
+    math.inf,
+    -math.inf,
+    5e-324,
+    -5e-324,
+    2.2250738585072014e-308,
+    1e-310,
+    1e308,
+    -1e308,
+    1.7976931348623157e308,
+    9.223372036854775807e18,
+    -9.223372036854775808e18,
+    9.3e18,
+    710.0,
+    -745.5,
+    1e16,
+    0.1,
+    1 / 3,
+]
 ints = st.one_of(st.sampled_from(INT_EDGES), st.integers(-(2**63), 2**63 - 1), st.integers(-50, 50))
 floats = st.one_of(st.sampled_from(FLOAT_EDGES), st.floats(), st.floats(-100, 100))
 inputs = st.tuples(ints, ints, floats, floats, st.booleans())
 
 ARGS = [("a0", "i64"), ("a1", "i64"), ("x0", "f64"), ("x1", "f64"), ("b0", "i1")]
-PY_BINARY = {"add": "+", "sub": "-", "mul": "*", "truediv": "/", "floordiv": "//", "mod": "%",
-             "pow": "**", "and": "&", "or": "|", "xor": "^", "shl": "<<", "shr": ">>"}
+PY_BINARY = {
+    "add": "+",
+    "sub": "-",
+    "mul": "*",
+    "truediv": "/",
+    "floordiv": "//",
+    "mod": "%",
+    "pow": "**",
+    "and": "&",
+    "or": "|",
+    "xor": "^",
+    "shl": "<<",
+    "shr": ">>",
+}
 PY_CMP = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 PY_CAST = {"i1": "bool", "i64": "int", "f64": "float"}
 MATH = ("exp", "log", "sqrt", "sin", "cos", "tanh")
@@ -60,9 +122,13 @@ def _typed(value: Any, t: str, op: str) -> Any:
     return value
 
 
-PY_GLOBALS = {"math": math, "_floor": _ieee_floor, "_typed": _typed,
-              "_ceil": lambda x: _ieee_floor(x, math.ceil),
-              "_relu": lambda x: x if x > 0 or x != x else type(x)(0)}
+PY_GLOBALS = {
+    "math": math,
+    "_floor": _ieee_floor,
+    "_typed": _typed,
+    "_ceil": lambda x: _ieee_floor(x, math.ceil),
+    "_relu": lambda x: x if x > 0 or x != x else type(x)(0),
+}
 
 
 def _signatures() -> list[tuple[str, list[str], str]]:
@@ -137,8 +203,13 @@ class Dag:
                 self.py.append(f"  {v} = {xs[0]} {PY_BINARY[op]} {xs[1]}")
         else:
             self.ir.append(f"  %{v} = graphlet.{op} %{xs[0]} : {t}")
-            spelled = {"neg": f"-{xs[0]}", "abs": f"abs({xs[0]})", "floor": f"_floor({xs[0]})",
-                       "ceil": f"_ceil({xs[0]})", "relu": f"_relu({xs[0]})"}
+            spelled = {
+                "neg": f"-{xs[0]}",
+                "abs": f"abs({xs[0]})",
+                "floor": f"_floor({xs[0]})",
+                "ceil": f"_ceil({xs[0]})",
+                "relu": f"_relu({xs[0]})",
+            }
             self.py.append(f"  {v} = " + spelled.get(op, f"math.{op}({xs[0]})"))
         if op in ("pow", "truediv"):  # the ops whose Python result type can differ
             self.py.append(f"  {v} = _typed({v}, {rt!r}, {op!r})")
@@ -148,10 +219,17 @@ class Dag:
         names = ", ".join(f"%{v}" for v, _ in results)
         types = ", ".join(t for _, t in results)
         args = ", ".join(f"%{a}: {t}" for a, t in ARGS)
-        self.ir = [f"func.func @{self.name}({args}) -> ({types}) {{", *self.ir,
-                   f"  func.return {names} : {types}", "}"]
-        self.py = [f"def {self.name}({', '.join(a for a, _ in ARGS)}):", *self.py,
-                   f"  return ({', '.join(v for v, _ in results)},)"]
+        self.ir = [
+            f"func.func @{self.name}({args}) -> ({types}) {{",
+            *self.ir,
+            f"  func.return {names} : {types}",
+            "}",
+        ]
+        self.py = [
+            f"def {self.name}({', '.join(a for a, _ in ARGS)}):",
+            *self.py,
+            f"  return ({', '.join(v for v, _ in results)},)",
+        ]
 
 
 @st.composite
@@ -162,12 +240,20 @@ def dags(draw: st.DrawFn, name: str) -> Dag:
         if op in ("pow", "shl") and ts[0] == "i64":
             # Keep Python's exact answer small: 3 ** 2**62 would never finish.
             base = draw(st.sampled_from(dag.pool["i64"]))
-            k = dag.constant("i64", draw(st.sampled_from([-2, -1, 0, 1, 2, 3, 5, 31, 62, 63, 64, 65])))
+            k = dag.constant(
+                "i64", draw(st.sampled_from([-2, -1, 0, 1, 2, 3, 5, 31, 62, 63, 64, 65]))
+            )
             dag.add(op, [base, k], ts, rt)
             continue
         if draw(st.integers(0, 9)) == 0:  # now and then a constant operand
             t = ts[-1]
-            value = draw(ints if t == "i64" else floats.filter(math.isfinite) if t == "f64" else st.just(None))
+            value = draw(
+                ints
+                if t == "i64"
+                else floats.filter(math.isfinite)
+                if t == "f64"
+                else st.just(None)
+            )
             if value is not None:
                 dag.constant(t, value)
         dag.add(op, [draw(st.sampled_from(dag.pool[t])) for t in ts], ts, rt)
@@ -182,7 +268,7 @@ def dags(draw: st.DrawFn, name: str) -> Dag:
 def _outcome(call: Any, args: tuple) -> tuple:
     try:
         result = call(*args)
-    except Exception as e:  # noqa: BLE001 - the exception is the answer
+    except Exception as e:
         return ("raise", type(e).__name__, str(e))
     return ("ok", result if isinstance(result, tuple) else (result,))
 
@@ -216,7 +302,9 @@ def _check_module(dag_list: list[Dag], calls: list[tuple], *, interpret: bool = 
     for dag, args in itertools.product(dag_list, calls):
         python = _outcome(namespace[dag.name], args)
         interpreted = (
-            _outcome(lambda *a: tuple(interpreter.call_op(dag.name, a)), args) if interpret else python
+            _outcome(lambda *a: tuple(interpreter.call_op(dag.name, a)), args)
+            if interpret
+            else python
         )
         got = _outcome(native[dag.name], args)
         if not (_same(python, interpreted) and _same(python, got)):
@@ -244,7 +332,10 @@ def test_every_op_on_edge_values() -> None:
     for i, (op, ts, rt) in enumerate(forms):
         dag = Dag(f"op{i}")
         xs = {"i64": ["a0", "a1"], "f64": ["x0", "x1"], "i1": ["b0", "b0"]}
-        operands = [xs[t][min(j, 1)] if len(ts) < 3 else ["b0", xs[t][0], xs[t][1]][j] for j, t in enumerate(ts)]
+        operands = [
+            xs[t][min(j, 1)] if len(ts) < 3 else ["b0", xs[t][0], xs[t][1]][j]
+            for j, t in enumerate(ts)
+        ]
         dag.add(op, operands, ts, rt)
         dag.finish([(f"v{dag.n}", rt)])
         dag_list.append(dag)

@@ -69,26 +69,69 @@ CASES = [
     ("linear-3d-no-bias", [(2, 3, 4), (5, 4)], g.LinearOp, F.linear),
     ("linear-blas", [(4, 4, 8), (6, 8), (6,)], g.LinearOp, F.linear),
     ("transpose", [(2, 3)], lambda x: g.TransposeOp(x, [1, 0]), lambda x: x.t()),
-    ("permute-3d", [(2, 3, 4)], lambda x: g.TransposeOp(x, [2, 0, 1]), lambda x: x.permute(2, 0, 1)),
+    (
+        "permute-3d",
+        [(2, 3, 4)],
+        lambda x: g.TransposeOp(x, [2, 0, 1]),
+        lambda x: x.permute(2, 0, 1),
+    ),
     ("reshape", [(2, 3, 4)], lambda x: g.ReshapeOp(x, (4, 6)), lambda x: x.reshape(4, 6)),
     ("expand", [(1, 3)], lambda x: g.ExpandOp(x, (4, 3)), lambda x: x.expand(4, 3)),
     ("expand-rank", [(3, 1)], lambda x: g.ExpandOp(x, (2, 3, 4)), lambda x: x.expand(2, 3, 4)),
     ("sum-dim", [(3, 4)], lambda x: g.SumOp(x, [1]), lambda x: x.sum(1)),
-    ("sum-keepdim", [(2, 3, 4)], lambda x: g.SumOp(x, [0, 2], True), lambda x: x.sum((0, 2), keepdim=True)),
+    (
+        "sum-keepdim",
+        [(2, 3, 4)],
+        lambda x: g.SumOp(x, [0, 2], True),
+        lambda x: x.sum((0, 2), keepdim=True),
+    ),
     ("sum-all", [(3, 5)], lambda x: g.SumOp(x, [0, 1]), lambda x: x.sum()),
     ("mean", [(4, 6)], lambda x: g.MeanOp(x, [1], True), lambda x: x.mean(1, keepdim=True)),
     ("amax", [(3, 5)], lambda x: g.AmaxOp(x, [0]), lambda x: x.amax(0)),
     ("amin", [(3, 5)], lambda x: g.AminOp(x, [1], True), lambda x: x.amin(1, keepdim=True)),
     ("softmax", [(3, 5)], lambda x: g.SoftmaxOp(x, 1), lambda x: torch.softmax(x, 1)),
-    ("log-softmax-dim0", [(3, 5)], lambda x: g.LogSoftmaxOp(x, 0), lambda x: torch.log_softmax(x, 0)),
-    ("layer-norm", [(2, 6), (6,), (6,)], lambda x, w, b: g.LayerNormOp(x, w, b, 1, 1e-5),
-     lambda x, w, b: F.layer_norm(x, (6,), w, b, 1e-5)),
-    ("layer-norm-2d", [(2, 3, 4), (3, 4), (3, 4)], lambda x, w, b: g.LayerNormOp(x, w, b, 2, 1e-5),
-     lambda x, w, b: F.layer_norm(x, (3, 4), w, b, 1e-5)),
-    ("cat-dim0", [(2, 3), (1, 3)], lambda a, b: g.CatOp([a, b], 0), lambda a, b: torch.cat([a, b], 0)),
-    ("cat-dim1-three", [(2, 1), (2, 3), (2, 2)], lambda a, b, c: g.CatOp([a, b, c], 1), lambda a, b, c: torch.cat([a, b, c], 1)),
-    ("slice-steps", [(5, 6)], lambda x: g.SliceOp(x, [1, 0], [5, 6], [2, 3]), lambda x: x[1:5:2, 0:6:3]),
-    ("slice-last-dim", [(2, 7, 9)], lambda x: g.SliceOp(x, [0, 0, 3], [2, 7, 6], [1, 1, 1]), lambda x: x[..., 3:6]),
+    (
+        "log-softmax-dim0",
+        [(3, 5)],
+        lambda x: g.LogSoftmaxOp(x, 0),
+        lambda x: torch.log_softmax(x, 0),
+    ),
+    (
+        "layer-norm",
+        [(2, 6), (6,), (6,)],
+        lambda x, w, b: g.LayerNormOp(x, w, b, 1, 1e-5),
+        lambda x, w, b: F.layer_norm(x, (6,), w, b, 1e-5),
+    ),
+    (
+        "layer-norm-2d",
+        [(2, 3, 4), (3, 4), (3, 4)],
+        lambda x, w, b: g.LayerNormOp(x, w, b, 2, 1e-5),
+        lambda x, w, b: F.layer_norm(x, (3, 4), w, b, 1e-5),
+    ),
+    (
+        "cat-dim0",
+        [(2, 3), (1, 3)],
+        lambda a, b: g.CatOp([a, b], 0),
+        lambda a, b: torch.cat([a, b], 0),
+    ),
+    (
+        "cat-dim1-three",
+        [(2, 1), (2, 3), (2, 2)],
+        lambda a, b, c: g.CatOp([a, b, c], 1),
+        lambda a, b, c: torch.cat([a, b, c], 1),
+    ),
+    (
+        "slice-steps",
+        [(5, 6)],
+        lambda x: g.SliceOp(x, [1, 0], [5, 6], [2, 3]),
+        lambda x: x[1:5:2, 0:6:3],
+    ),
+    (
+        "slice-last-dim",
+        [(2, 7, 9)],
+        lambda x: g.SliceOp(x, [0, 0, 3], [2, 7, 6], [1, 1, 1]),
+        lambda x: x[..., 3:6],
+    ),
 ]
 
 POSITIVE = {"log", "sqrt"}
@@ -112,7 +155,9 @@ def compiled(dtype):
         block.add_op(op)
         results.append(op.results[0])
     block.add_op(func.ReturnOp(*results))
-    fn = func.FuncOp.from_region("cases", [a.type for a in block.args], [r.type for r in results], Region(block))
+    fn = func.FuncOp.from_region(
+        "cases", [a.type for a in block.args], [r.type for r in results], Region(block)
+    )
     module = ModuleOp([fn])
     module.verify()
     kernel = compile_tensor_function(module, "cases")
@@ -135,8 +180,12 @@ INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 INTS = torch.tensor([[7, -7, 5, 0, INT_MIN, INT_MAX], [3, -1, -9, 12, 1, -2]])
 DIVISORS = torch.tensor([2, 2, -3, 3, -1, -1])
 BOOLS = torch.tensor([[True, False, True], [False, False, True]])
-SPECIAL = torch.tensor([-4.0, 4.0, -0.0, 1.0, math.inf, -3.0, 3.0, 5.5, math.nan, 1e20, -2.7, 2.7, 0.0])
-SPECIAL_DIVISORS = torch.tensor([2.0, -2.0, 3.0, 0.0, 2.0, math.inf, -math.inf, -2.5, 1.0, 3.0, 0.5, -0.5, -1.0])
+SPECIAL = torch.tensor(
+    [-4.0, 4.0, -0.0, 1.0, math.inf, -3.0, 3.0, 5.5, math.nan, 1e20, -2.7, 2.7, 0.0]
+)
+SPECIAL_DIVISORS = torch.tensor(
+    [2.0, -2.0, 3.0, 0.0, 2.0, math.inf, -math.inf, -2.5, 1.0, 3.0, 0.5, -0.5, -1.0]
+)
 
 
 def _ints(seed, shape, low=-50, high=50):
@@ -144,10 +193,17 @@ def _ints(seed, shape, low=-50, high=50):
 
 
 def _to(dtype):
-    return lambda x: g.CastOp(x, g.TensorType(g.element_type_of_dtype(_NP[dtype]), list(x.type.get_shape())))
+    return lambda x: g.CastOp(
+        x, g.TensorType(g.element_type_of_dtype(_NP[dtype]), list(x.type.get_shape()))
+    )
 
 
-_NP = {torch.float32: np.float32, torch.float64: np.float64, torch.int64: np.int64, torch.bool: np.bool_}
+_NP = {
+    torch.float32: np.float32,
+    torch.float64: np.float64,
+    torch.int64: np.int64,
+    torch.bool: np.bool_,
+}
 
 # (id, inputs, graphlet builder, PyTorch reference): exact comparisons, except
 # int -> float results (rtol 1e-6).
@@ -155,42 +211,129 @@ EXACT_CASES = [
     ("add-i64-wraps", [INTS, INTS[1]], g.AddOp, torch.add),
     ("sub-i64-broadcast", [INTS, _ints(1, (2, 1))], g.SubOp, torch.sub),
     ("mul-i64-wraps", [INTS, INTS], g.MulOp, torch.mul),
-    ("neg-abs-i64", [INTS], lambda x: g.AbsOp(g.NegOp(x).result), lambda x: torch.abs(torch.neg(x))),
-    ("max-min-i64", [INTS, _ints(2, (6,))], lambda a, b: g.MaxOp(g.MinOp(a, b).result, b), lambda a, b: torch.maximum(torch.minimum(a, b), b)),
-    ("relu-floor-i64", [INTS], lambda x: g.ReluOp(g.FloorOp(x).result), lambda x: torch.relu(torch.floor(x))),
+    (
+        "neg-abs-i64",
+        [INTS],
+        lambda x: g.AbsOp(g.NegOp(x).result),
+        lambda x: torch.abs(torch.neg(x)),
+    ),
+    (
+        "max-min-i64",
+        [INTS, _ints(2, (6,))],
+        lambda a, b: g.MaxOp(g.MinOp(a, b).result, b),
+        lambda a, b: torch.maximum(torch.minimum(a, b), b),
+    ),
+    (
+        "relu-floor-i64",
+        [INTS],
+        lambda x: g.ReluOp(g.FloorOp(x).result),
+        lambda x: torch.relu(torch.floor(x)),
+    ),
     ("floordiv-i64", [INTS, DIVISORS], g.FloorDivOp, torch.floor_divide),
     ("remainder-i64", [INTS, DIVISORS], g.ModOp, torch.remainder),
-    ("floordiv-i64-random", [_ints(3, (40,), -1000, 1000), _ints(4, (40,), 1, 30) * (1 - 2 * _ints(5, (40,), 0, 2))],
-     g.FloorDivOp, torch.floor_divide),
-    ("remainder-i64-const", [_ints(6, (40,), -1000, 1000)], lambda x: g.ModOp(x, const(np.int64(-7)).result), lambda x: torch.remainder(x, -7)),
+    (
+        "floordiv-i64-random",
+        [_ints(3, (40,), -1000, 1000), _ints(4, (40,), 1, 30) * (1 - 2 * _ints(5, (40,), 0, 2))],
+        g.FloorDivOp,
+        torch.floor_divide,
+    ),
+    (
+        "remainder-i64-const",
+        [_ints(6, (40,), -1000, 1000)],
+        lambda x: g.ModOp(x, const(np.int64(-7)).result),
+        lambda x: torch.remainder(x, -7),
+    ),
     ("floordiv-f32", [SPECIAL, SPECIAL_DIVISORS], g.FloorDivOp, torch.floor_divide),
     ("remainder-f32", [SPECIAL, SPECIAL_DIVISORS], g.ModOp, torch.remainder),
-    ("floordiv-f64", [SPECIAL.double(), SPECIAL_DIVISORS.double()], g.FloorDivOp, torch.floor_divide),
+    (
+        "floordiv-f64",
+        [SPECIAL.double(), SPECIAL_DIVISORS.double()],
+        g.FloorDivOp,
+        torch.floor_divide,
+    ),
     ("remainder-f64", [SPECIAL.double(), SPECIAL_DIVISORS.double()], g.ModOp, torch.remainder),
-    ("pow-i64", [torch.tensor([2, 1, -1, -1, 0, 3, 2, -3, 0]), torch.tensor([-1, -3, -3, -2, -1, 40, 63, 3, 0])], g.PowOp, torch.pow),
-    ("pow-i64-const", [INTS], lambda x: g.PowOp(x, const(np.int64(3)).result), lambda x: torch.pow(x, 3)),
+    (
+        "pow-i64",
+        [
+            torch.tensor([2, 1, -1, -1, 0, 3, 2, -3, 0]),
+            torch.tensor([-1, -3, -3, -2, -1, 40, 63, 3, 0]),
+        ],
+        g.PowOp,
+        torch.pow,
+    ),
+    (
+        "pow-i64-const",
+        [INTS],
+        lambda x: g.PowOp(x, const(np.int64(3)).result),
+        lambda x: torch.pow(x, 3),
+    ),
     ("pow-f32", [SPECIAL.abs(), SPECIAL_DIVISORS], g.PowOp, torch.pow),
-    ("and-or-xor-bool", [BOOLS, BOOLS[1]], lambda a, b: g.XorOp(g.OrOp(a, b).result, g.AndOp(a, b).result),
-     lambda a, b: (a | b) ^ (a & b)),
+    (
+        "and-or-xor-bool",
+        [BOOLS, BOOLS[1]],
+        lambda a, b: g.XorOp(g.OrOp(a, b).result, g.AndOp(a, b).result),
+        lambda a, b: (a | b) ^ (a & b),
+    ),
     ("and-i64", [INTS, _ints(7, (6,))], g.AndOp, torch.bitwise_and),
-    *[(f"cmp-{p}-f32", [SPECIAL, SPECIAL_DIVISORS], lambda a, b, p=p: g.CmpOp(p, a, b), getattr(torch, p)) for p in g.CMP_PREDICATES],
-    *[(f"cmp-{p}-i64", [INTS, INTS[1]], lambda a, b, p=p: g.CmpOp(p, a, b), getattr(torch, p)) for p in ("lt", "ge", "eq")],
-    *[(f"cmp-{p}-bool", [BOOLS, BOOLS[1]], lambda a, b, p=p: g.CmpOp(p, a, b), getattr(torch, p)) for p in ("lt", "le", "gt", "ge")],
+    *[
+        (
+            f"cmp-{p}-f32",
+            [SPECIAL, SPECIAL_DIVISORS],
+            lambda a, b, p=p: g.CmpOp(p, a, b),
+            getattr(torch, p),
+        )
+        for p in g.CMP_PREDICATES
+    ],
+    *[
+        (f"cmp-{p}-i64", [INTS, INTS[1]], lambda a, b, p=p: g.CmpOp(p, a, b), getattr(torch, p))
+        for p in ("lt", "ge", "eq")
+    ],
+    *[
+        (f"cmp-{p}-bool", [BOOLS, BOOLS[1]], lambda a, b, p=p: g.CmpOp(p, a, b), getattr(torch, p))
+        for p in ("lt", "le", "gt", "ge")
+    ],
     ("where-broadcast", [BOOLS, INTS[0, :3], _ints(8, (2, 1))], g.SelectOp, torch.where),
     ("where-f64", [BOOLS[0], SPECIAL[:3].double(), SPECIAL[3:6].double()], g.SelectOp, torch.where),
-    *[(f"cast-f32-{t}", [SPECIAL], _to(t), lambda x, t=t: x.to(t)) for t in (torch.float64, torch.int64, torch.bool)],
-    *[(f"cast-f64-{t}", [SPECIAL.double()], _to(t), lambda x, t=t: x.to(t)) for t in (torch.float32, torch.int64, torch.bool)],
-    *[(f"cast-i64-{t}", [INTS], _to(t), lambda x, t=t: x.to(t)) for t in (torch.float32, torch.float64, torch.bool)],
-    *[(f"cast-bool-{t}", [BOOLS], _to(t), lambda x, t=t: x.to(t)) for t in (torch.float32, torch.float64, torch.int64)],
+    *[
+        (f"cast-f32-{t}", [SPECIAL], _to(t), lambda x, t=t: x.to(t))
+        for t in (torch.float64, torch.int64, torch.bool)
+    ],
+    *[
+        (f"cast-f64-{t}", [SPECIAL.double()], _to(t), lambda x, t=t: x.to(t))
+        for t in (torch.float32, torch.int64, torch.bool)
+    ],
+    *[
+        (f"cast-i64-{t}", [INTS], _to(t), lambda x, t=t: x.to(t))
+        for t in (torch.float32, torch.float64, torch.bool)
+    ],
+    *[
+        (f"cast-bool-{t}", [BOOLS], _to(t), lambda x, t=t: x.to(t))
+        for t in (torch.float32, torch.float64, torch.int64)
+    ],
     ("truediv-i64-to-f32", [INTS[1], DIVISORS - 1], g.TrueDivOp, torch.true_divide),
     ("exp-i64-to-f32", [_ints(9, (5,), -5, 5)], g.ExpOp, torch.exp),
     ("sum-i64-wraps", [INTS], lambda x: g.SumOp(x, [1]), lambda x: x.sum(1)),
     ("sum-bool", [BOOLS], lambda x: g.SumOp(x, [0, 1]), lambda x: x.sum()),
-    ("amax-amin-i64", [INTS], lambda x: g.AminOp(g.AmaxOp(x, [0], True).result, [1]), lambda x: x.amax(0, keepdim=True).amin(1)),
-    ("amax-amin-bool", [BOOLS], lambda x: g.AmaxOp(g.AminOp(x, [1], True).result, [0]), lambda x: x.amin(1, keepdim=True).amax(0)),
+    (
+        "amax-amin-i64",
+        [INTS],
+        lambda x: g.AminOp(g.AmaxOp(x, [0], True).result, [1]),
+        lambda x: x.amax(0, keepdim=True).amin(1),
+    ),
+    (
+        "amax-amin-bool",
+        [BOOLS],
+        lambda x: g.AmaxOp(g.AminOp(x, [1], True).result, [0]),
+        lambda x: x.amin(1, keepdim=True).amax(0),
+    ),
     ("matmul-i64", [_ints(10, (3, 4)), _ints(11, (2, 4, 5))], g.MatmulOp, torch.matmul),
     ("transpose-bool", [BOOLS], lambda x: g.TransposeOp(x, [1, 0]), lambda x: x.t()),
-    ("bool-constant", [BOOLS], lambda x: g.AndOp(x, const(np.array([True, False, True])).result), lambda x: x & torch.tensor([True, False, True])),
+    (
+        "bool-constant",
+        [BOOLS],
+        lambda x: g.AndOp(x, const(np.array([True, False, True])).result),
+        lambda x: x & torch.tensor([True, False, True]),
+    ),
 ]
 
 
@@ -206,11 +349,19 @@ def _build_all(cases):
         while pending:
             o = pending.pop()
             seen.append(o)
-            pending += [v.owner for v in o.operands if isinstance(v.owner, g.GraphletOp) and v.owner.parent is None and v.owner not in seen]
+            pending += [
+                v.owner
+                for v in o.operands
+                if isinstance(v.owner, g.GraphletOp)
+                and v.owner.parent is None
+                and v.owner not in seen
+            ]
         block.add_ops(reversed(seen))
         results.append(op.results[0])
     block.add_op(func.ReturnOp(*results))
-    fn = func.FuncOp.from_region("cases", [a.type for a in block.args], [r.type for r in results], Region(block))
+    fn = func.FuncOp.from_region(
+        "cases", [a.type for a in block.args], [r.type for r in results], Region(block)
+    )
     module = ModuleOp([fn])
     module.verify()
     return compile_tensor_function(module, "cases"), args
@@ -233,10 +384,16 @@ def test_int_bool_compare_select_cast_ops_match_pytorch(index):
         np.testing.assert_array_equal(got.numpy(), want.numpy())
         if want.dtype.is_floating_point:  # zeros keep torch's sign (a NaN's sign means nothing)
             numbers = ~np.isnan(want.numpy())
-            np.testing.assert_array_equal(np.signbit(got.numpy()[numbers]), np.signbit(want.numpy()[numbers]))
+            np.testing.assert_array_equal(
+                np.signbit(got.numpy()[numbers]), np.signbit(want.numpy()[numbers])
+            )
 
 
-@pytest.mark.parametrize("op, reference", [(g.FloorDivOp, torch.floor_divide), (g.ModOp, torch.remainder)], ids=["floordiv", "remainder"])
+@pytest.mark.parametrize(
+    "op, reference",
+    [(g.FloorDivOp, torch.floor_divide), (g.ModOp, torch.remainder)],
+    ids=["floordiv", "remainder"],
+)
 def test_int_division_by_zero_raises_like_torch_and_python(op, reference):
     a, b = torch.tensor([[5, 6], [7, 8]]), torch.tensor([3, 0])
     kernel = one_op_function(lambda x, y: [op(x, y)], a, b)
@@ -250,7 +407,7 @@ def test_int_division_by_zero_raises_like_torch_and_python(op, reference):
 
 def test_int_ops_run_natively_through_compile_fx():
     def f(a, b, x):
-        q = a // b + a % b * (a ** 2)
+        q = a // b + a % b * (a**2)
         mask = (q > 3) & (x < 0.5)
         return torch.where(mask, x, q.to(torch.float32)), mask.sum(), (a / b).double()
 
@@ -267,19 +424,35 @@ def test_int_ops_run_natively_through_compile_fx():
 def test_exact_gelu_erf_is_within_an_ulp_of_math_erf():
     """The vectorised erf (`expand-math-erf`) against libm's `math.erf`, rounded to
     the element type: a dense sweep with tails and the special values."""
-    from graphlet.lowering.convert_graphlet_to_linalg import PARALLEL, _emit, _map, generic
-    from xdsl.dialects import math as xmath, tensor
+    from xdsl.dialects import math as xmath
+    from xdsl.dialects import tensor
 
-    sweep = np.concatenate([np.linspace(-7, 7, 140001), np.geomspace(1e-30, 7, 30000), -np.geomspace(1e-30, 7, 30000),
-                            [0.0, -0.0, math.inf, -math.inf, math.nan]])
+    from graphlet.lowering.convert_graphlet_to_linalg import PARALLEL, _emit, _map, generic
+
+    sweep = np.concatenate(
+        [
+            np.linspace(-7, 7, 140001),
+            np.geomspace(1e-30, 7, 30000),
+            -np.geomspace(1e-30, 7, 30000),
+            [0.0, -0.0, math.inf, -math.inf, math.nan],
+        ]
+    )
     want = np.array([math.erf(v) for v in sweep])
     for elem, dtype, bound in ((g.f32, np.float32, 1.1), (g.f64, np.float64, 1.5)):
         t = g.TensorType(elem, [sweep.size])
         block = Block(arg_types=[t])
         empty = tensor.EmptyOp([], t)
-        erf = generic([block.args[0]], empty.tensor, [_map(1, [0])] * 2, [PARALLEL], lambda b, a: _emit(b, xmath.ErfOp(a[0])))
+        erf = generic(
+            [block.args[0]],
+            empty.tensor,
+            [_map(1, [0])] * 2,
+            [PARALLEL],
+            lambda b, a: _emit(b, xmath.ErfOp(a[0])),
+        )
         block.add_ops([empty, erf, func.ReturnOp(erf.results[0])])
-        kernel = compile_tensor_function(ModuleOp([func.FuncOp.from_region("erf", [t], [t], Region(block))]), "erf")
+        kernel = compile_tensor_function(
+            ModuleOp([func.FuncOp.from_region("erf", [t], [t], Region(block))]), "erf"
+        )
         x = sweep.astype(dtype)
         got = kernel(x)[0]
         exact = np.array([math.erf(float(v)) for v in x])
@@ -299,7 +472,9 @@ def one_op_function(build, *tensors):
     if results:
         block.add_op(func.ReturnOp(*results))
     ret = block.last_op
-    fn = func.FuncOp.from_region("f", [a.type for a in block.args], [v.type for v in ret.operands], Region(block))
+    fn = func.FuncOp.from_region(
+        "f", [a.type for a in block.args], [v.type for v in ret.operands], Region(block)
+    )
     return compile_tensor_function(ModuleOp([fn]), "f")
 
 
@@ -355,8 +530,14 @@ def test_a_view_of_a_larger_array_is_read_where_it_is():
 @pytest.mark.parametrize(
     "bad, message",
     [
-        (np.zeros((4, 3)), r"argument 0 of @f has shape \(4, 3\) and dtype float64; compiled for shape \(3, 4\)"),
-        (np.zeros((3, 4), np.float32), r"argument 0 .* dtype float32; compiled for .* dtype float64"),
+        (
+            np.zeros((4, 3)),
+            r"argument 0 of @f has shape \(4, 3\) and dtype float64; compiled for shape \(3, 4\)",
+        ),
+        (
+            np.zeros((3, 4), np.float32),
+            r"argument 0 .* dtype float32; compiled for .* dtype float64",
+        ),
         (np.zeros((4, 3)).T, r"argument 0 is not C-contiguous"),
         (torch.zeros(4, 3, dtype=torch.float64).t(), r"argument 0 is not contiguous"),
         (torch.zeros(3, 4, dtype=torch.float32), r"argument 0 .* dtype float32"),
@@ -434,8 +615,12 @@ def test_auto_mode_falls_back_to_the_reference_with_a_logged_reason(caplog, monk
         compiled = compile_fx(int_add, (a, a))
     assert not compiled.native
     assert torch.equal(compiled(a, a), a + a)
-    assert any("reference interpreter" in r.message and "graphlet.add" in r.message for r in caplog.records)
-    with pytest.raises(NotImplementedError, match="cannot compile this graph natively.*graphlet.add"):
+    assert any(
+        "reference interpreter" in r.message and "graphlet.add" in r.message for r in caplog.records
+    )
+    with pytest.raises(
+        NotImplementedError, match="cannot compile this graph natively.*graphlet.add"
+    ):
         compile_fx(int_add, (a, a), mode="native")
 
 

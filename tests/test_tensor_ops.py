@@ -35,7 +35,9 @@ def run(build, *tensors: torch.Tensor):
     op = build(*block.args)
     block.add_op(op)
     block.add_op(func.ReturnOp(op.results[0]))
-    fn = func.FuncOp.from_region("f", [a.type for a in block.args], [op.results[0].type], Region(block))
+    fn = func.FuncOp.from_region(
+        "f", [a.type for a in block.args], [op.results[0].type], Region(block)
+    )
     module = ModuleOp([fn])
     module.verify()
     (result,) = interpret(module, "f", [t.numpy() for t in tensors])
@@ -129,7 +131,11 @@ def test_min_max_propagate_nan():
     check(lambda x, y: g.MaxOp(x, y), torch.maximum, a, b)
 
 
-@pytest.mark.parametrize("op,ref", [(g.AndOp, torch.bitwise_and), (g.OrOp, torch.bitwise_or), (g.XorOp, torch.bitwise_xor)], ids=str)
+@pytest.mark.parametrize(
+    "op,ref",
+    [(g.AndOp, torch.bitwise_and), (g.OrOp, torch.bitwise_or), (g.XorOp, torch.bitwise_xor)],
+    ids=str,
+)
 @pytest.mark.parametrize("dtype", [torch.bool, torch.int64], ids=str)
 def test_bitwise(op, ref, dtype):
     check(lambda x, y: op(x, y), ref, rand(2, 3, dtype=dtype), rand(3, dtype=dtype, seed=5))
@@ -141,7 +147,17 @@ def test_shifts():
     check(lambda x, y: g.ShrOp(x, y), torch.bitwise_right_shift, a, b)
 
 
-@pytest.mark.parametrize("predicate,ref", [("eq", torch.eq), ("ne", torch.ne), ("lt", torch.lt), ("le", torch.le), ("gt", torch.gt), ("ge", torch.ge)])
+@pytest.mark.parametrize(
+    "predicate,ref",
+    [
+        ("eq", torch.eq),
+        ("ne", torch.ne),
+        ("lt", torch.lt),
+        ("le", torch.le),
+        ("gt", torch.gt),
+        ("ge", torch.ge),
+    ],
+)
 @pytest.mark.parametrize("dtype", [torch.float32, torch.int64], ids=str)
 def test_compare_broadcasts_to_bool(predicate, ref, dtype):
     a, b = rand(2, 1, 3, dtype=dtype), rand(4, 1, dtype=dtype, seed=2)
@@ -172,11 +188,18 @@ UNARY = {
 @pytest.mark.parametrize("op", list(UNARY), ids=lambda o: o.name)
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=str)
 def test_unary_float(op, dtype):
-    x = torch.cat([rand(2, 5, dtype=dtype).flatten() * 3, torch.tensor([0.0, -0.5, math.nan, math.inf, -math.inf], dtype=dtype)])
+    x = torch.cat(
+        [
+            rand(2, 5, dtype=dtype).flatten() * 3,
+            torch.tensor([0.0, -0.5, math.nan, math.inf, -math.inf], dtype=dtype),
+        ]
+    )
     check(lambda v: op(v), UNARY[op], x, tol=LOOSE)
 
 
-@pytest.mark.parametrize("op", [g.NegOp, g.AbsOp, g.FloorOp, g.CeilOp, g.ReluOp], ids=lambda o: o.name)
+@pytest.mark.parametrize(
+    "op", [g.NegOp, g.AbsOp, g.FloorOp, g.CeilOp, g.ReluOp], ids=lambda o: o.name
+)
 def test_unary_int_keeps_int(op):
     check(lambda v: op(v), UNARY[op], rand(3, 4, dtype=torch.int64))
 
@@ -191,16 +214,46 @@ def test_where_broadcasts_all_three():
     check(lambda cc, x, y: g.SelectOp(cc, x, y), torch.where, c, a, b)
 
 
-@pytest.mark.parametrize("src,dst", [(torch.float32, torch.int64), (torch.int64, torch.float32), (torch.float32, torch.bool), (torch.bool, torch.float64), (torch.float64, torch.float32)], ids=str)
+@pytest.mark.parametrize(
+    "src,dst",
+    [
+        (torch.float32, torch.int64),
+        (torch.int64, torch.float32),
+        (torch.float32, torch.bool),
+        (torch.bool, torch.float64),
+        (torch.float64, torch.float32),
+    ],
+    ids=str,
+)
 def test_cast(src, dst):
     x = (rand(3, 4, dtype=torch.float64) * 5).to(src)
-    check(lambda v: g.CastOp(v, TensorType(element_of(dst), tuple(x.shape))), lambda v: v.to(dst), x)
+    check(
+        lambda v: g.CastOp(v, TensorType(element_of(dst), tuple(x.shape))), lambda v: v.to(dst), x
+    )
 
 
-@pytest.mark.parametrize("shapes", [((2, 3), (3, 4)), ((3,), (3,)), ((3,), (3, 4)), ((2, 3), (3,)), ((5, 2, 3), (3, 4)), ((5, 2, 3), (5, 3, 4)), ((2, 1, 2, 3), (4, 3, 2))], ids=str)
+@pytest.mark.parametrize(
+    "shapes",
+    [
+        ((2, 3), (3, 4)),
+        ((3,), (3,)),
+        ((3,), (3, 4)),
+        ((2, 3), (3,)),
+        ((5, 2, 3), (3, 4)),
+        ((5, 2, 3), (5, 3, 4)),
+        ((2, 1, 2, 3), (4, 3, 2)),
+    ],
+    ids=str,
+)
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.int64], ids=str)
 def test_matmul(shapes, dtype):
-    check(lambda a, b: g.MatmulOp(a, b), torch.matmul, rand(*shapes[0], dtype=dtype), rand(*shapes[1], dtype=dtype, seed=1), tol=LOOSE)
+    check(
+        lambda a, b: g.MatmulOp(a, b),
+        torch.matmul,
+        rand(*shapes[0], dtype=dtype),
+        rand(*shapes[1], dtype=dtype, seed=1),
+        tol=LOOSE,
+    )
 
 
 @pytest.mark.parametrize("xshape", [(4,), (3, 4), (2, 3, 4)], ids=str)
@@ -223,7 +276,9 @@ def test_reshape(shape):
     check(lambda v: g.ReshapeOp(v, shape), lambda v: v.reshape(shape), rand(2, 3, 4))
 
 
-@pytest.mark.parametrize("src,dst", [((1, 3), (4, 3)), ((3,), (2, 4, 3)), ((2, 1), (2, 5)), ((), (2, 2))], ids=str)
+@pytest.mark.parametrize(
+    "src,dst", [((1, 3), (4, 3)), ((3,), (2, 4, 3)), ((2, 1), (2, 5)), ((), (2, 2))], ids=str
+)
 def test_expand(src, dst):
     check(lambda v: g.ExpandOp(v, dst), lambda v: v.expand(*dst), rand(*src))
 
@@ -235,7 +290,12 @@ REDUCTIONS = {g.SumOp: torch.sum, g.MeanOp: torch.mean, g.AmaxOp: torch.amax, g.
 @pytest.mark.parametrize("dims", [(0,), (1,), (0, 2), (0, 1, 2)], ids=str)
 @pytest.mark.parametrize("keepdim", [False, True])
 def test_reductions(op, dims, keepdim):
-    check(lambda v: op(v, dims, keepdim), lambda v: REDUCTIONS[op](v, dims, keepdim=keepdim), rand(3, 4, 5), tol=LOOSE)
+    check(
+        lambda v: op(v, dims, keepdim),
+        lambda v: REDUCTIONS[op](v, dims, keepdim=keepdim),
+        rand(3, 4, 5),
+        tol=LOOSE,
+    )
 
 
 @pytest.mark.parametrize("dtype", [torch.int64, torch.bool], ids=str)
@@ -266,14 +326,26 @@ def test_layer_norm(ndim):
     x = rand(3, 4, 5) * 3 + 1
     shape = tuple(x.shape[-ndim:])
     w, b = rand(*shape, seed=1), rand(*shape, seed=2)
-    check(lambda v, ww, bb: g.LayerNormOp(v, ww, bb, ndim, 1e-5), lambda v, ww, bb: torch.nn.functional.layer_norm(v, shape, ww, bb, 1e-5), x, w, b, tol=LOOSE)
+    check(
+        lambda v, ww, bb: g.LayerNormOp(v, ww, bb, ndim, 1e-5),
+        lambda v, ww, bb: torch.nn.functional.layer_norm(v, shape, ww, bb, 1e-5),
+        x,
+        w,
+        b,
+        tol=LOOSE,
+    )
 
 
 @pytest.mark.parametrize("approximate", ["none", "tanh"])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=str)
 def test_gelu(approximate, dtype):
     x = torch.linspace(-6, 6, 101, dtype=dtype)
-    check(lambda v: g.GeluOp(v, approximate), lambda v: torch.nn.functional.gelu(v, approximate=approximate), x, tol=LOOSE)
+    check(
+        lambda v: g.GeluOp(v, approximate),
+        lambda v: torch.nn.functional.gelu(v, approximate=approximate),
+        x,
+        tol=LOOSE,
+    )
 
 
 def test_sigmoid_saturates():
@@ -288,22 +360,36 @@ def test_cat(dim):
 
 
 def test_cat_different_sizes():
-    check(lambda x, y: g.CatOp([x, y], 1), lambda x, y: torch.cat([x, y], 1), rand(2, 3), rand(2, 5, seed=1))
+    check(
+        lambda x, y: g.CatOp([x, y], 1),
+        lambda x, y: torch.cat([x, y], 1),
+        rand(2, 3),
+        rand(2, 5, seed=1),
+    )
 
 
-@pytest.mark.parametrize("bounds", [((0, 1, 1), (2, 4, 2)), ((1, 0, 1), (2, 5, 3)), ((0, 2, 1), (2, 2, 1))], ids=str)
+@pytest.mark.parametrize(
+    "bounds", [((0, 1, 1), (2, 4, 2)), ((1, 0, 1), (2, 5, 3)), ((0, 2, 1), (2, 2, 1))], ids=str
+)
 def test_slice(bounds):
     starts, ends = bounds
     x = rand(2, 5, 3)
     steps = (1, 2, 1)
-    ref = lambda v: v[starts[0]:ends[0]:steps[0], starts[1]:ends[1]:steps[1], starts[2]:ends[2]:steps[2]]
+    ref = lambda v: v[
+        starts[0] : ends[0] : steps[0],
+        starts[1] : ends[1] : steps[1],
+        starts[2] : ends[2] : steps[2],
+    ]
     check(lambda v: g.SliceOp(v, starts, ends, steps), ref, x)
 
 
 def test_builders_reject_bad_shapes_with_the_op_name():
     block = Block(arg_types=[TensorType(g.f32, (2, 3)), TensorType(g.f32, (4, 5))])
     a, b = block.args
-    with pytest.raises(VerifyException, match=r"'graphlet.matmul' contracted dimensions differ: 2x3 @ 4x5 \(3 vs 4\)"):
+    with pytest.raises(
+        VerifyException,
+        match=r"'graphlet.matmul' contracted dimensions differ: 2x3 @ 4x5 \(3 vs 4\)",
+    ):
         g.MatmulOp(a, b)
     with pytest.raises(VerifyException, match=r"'graphlet.reshape' cannot reshape 2x3"):
         g.ReshapeOp(a, (7,))

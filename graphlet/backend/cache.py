@@ -129,7 +129,10 @@ def store(key: str, llvm_ir: str, meta: dict[str, Any]) -> None:
 
 
 def cached_lowering(
-    module: ModuleOp, pipeline: str, options: dict[str, Any], lower: Callable[[], tuple[str, dict[str, Any]]]
+    module: ModuleOp,
+    pipeline: str,
+    options: dict[str, Any],
+    lower: Callable[[], tuple[str, dict[str, Any]]],
 ) -> CachedLowering:
     """The LLVM IR and metadata of `module` through `pipeline`: from the cache, or
     from `lower()` (then stored). `options` must be JSON-serialisable."""

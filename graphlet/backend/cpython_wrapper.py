@@ -32,6 +32,7 @@ through C-API functions (objects are immortal in 3.12+). The ob_type and
 PyFloatObject.ob_fval offsets come from `__basicsize__` and are checked on a live
 object at import; float reads fall back to `PyFloat_AsDouble` if that check fails.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -101,8 +102,12 @@ _VECTORCALL = _c_api("PyObject_Vectorcall", _ptr, _ptr, _ptr, _i64, _ptr)
 
 
 class _MethodDef(ctypes.Structure):
-    _fields_ = [("ml_name", ctypes.c_char_p), ("ml_meth", ctypes.c_void_p),
-                ("ml_flags", ctypes.c_int), ("ml_doc", ctypes.c_char_p)]
+    _fields_ = [
+        ("ml_name", ctypes.c_char_p),
+        ("ml_meth", ctypes.c_void_p),
+        ("ml_flags", ctypes.c_int),
+        ("ml_doc", ctypes.c_char_p),
+    ]
 
 
 _new_function = _api.PyCFunction_NewEx
@@ -123,29 +128,54 @@ class CompiledWrapper:
     """The native code of one wrapper. `bind` makes builtin functions of it; `calls`
     counts the calls that reached the target (whatever their status)."""
 
-    def __init__(self, address: int, arg_types: Sequence[Any], result_types: Sequence[Any], *,
-                 keep_alive: object, guards: Iterable[tuple[dict, str, object]] = (),
-                 absent: object = _ABSENT, trailing_args: Sequence[int] = (), name: str = WRAPPER_NAME,
-                 doc: str | None = None) -> None:
+    def __init__(
+        self,
+        address: int,
+        arg_types: Sequence[Any],
+        result_types: Sequence[Any],
+        *,
+        keep_alive: object,
+        guards: Iterable[tuple[dict, str, object]] = (),
+        absent: object = _ABSENT,
+        trailing_args: Sequence[int] = (),
+        name: str = WRAPPER_NAME,
+        doc: str | None = None,
+    ) -> None:
         self.arg_types = tuple(map(_type_name, arg_types))
         self.result_types = tuple(map(_type_name, result_types))
-        self.guards = tuple((ns, key, _ABSENT if value is absent else value) for ns, key, value in guards)
+        self.guards = tuple(
+            (ns, key, _ABSENT if value is absent else value) for ns, key, value in guards
+        )
         for namespace, key, _ in self.guards:
             if type(namespace) is not dict or type(key) is not str:
                 raise TypeError("fast-call guards need plain dicts and str keys")
         self.keep_alive = keep_alive
         self._counter = ctypes.c_int64(0)
-        llvm_ir = str(_wrapper_module(address, self.arg_types, self.result_types, self.guards,
-                                      tuple(trailing_args), ctypes.addressof(self._counter)))
+        llvm_ir = str(
+            _wrapper_module(
+                address,
+                self.arg_types,
+                self.result_types,
+                self.guards,
+                tuple(trailing_args),
+                ctypes.addressof(self._counter),
+            )
+        )
         self.engine = JitEngine(llvm_ir)
-        self._method = _MethodDef(name.encode(), self.engine.address(WRAPPER_NAME),
-                                  METH_FASTCALL | METH_KEYWORDS, doc.encode() if doc else None)
+        self._method = _MethodDef(
+            name.encode(),
+            self.engine.address(WRAPPER_NAME),
+            METH_FASTCALL | METH_KEYWORDS,
+            doc.encode() if doc else None,
+        )
 
     @property
     def calls(self) -> int:
         return self._counter.value
 
-    def bind(self, slow_path: Callable[..., Any], on_status: Callable[..., Any] | None = None) -> Any:
+    def bind(
+        self, slow_path: Callable[..., Any], on_status: Callable[..., Any] | None = None
+    ) -> Any:
         """A builtin function running this wrapper; see the module docstring."""
         if on_status is None:
             on_status = _drop_status(slow_path)
@@ -159,23 +189,48 @@ def _drop_status(slow_path: Callable[..., Any]) -> Callable[..., Any]:
     return on_status
 
 
-def compile_wrapper(engine: JitEngine, name: str, arg_types: Sequence[Any], result_types: Sequence[Any],
-                    **options: Any) -> CompiledWrapper:
+def compile_wrapper(
+    engine: JitEngine,
+    name: str,
+    arg_types: Sequence[Any],
+    result_types: Sequence[Any],
+    **options: Any,
+) -> CompiledWrapper:
     """A wrapper for `_mlir_ciface_<name>` of `engine` (kept alive by the wrapper)."""
-    return CompiledWrapper(engine.c_interface_address(name), arg_types, result_types,
-                           keep_alive=engine, name=name, **options)
+    return CompiledWrapper(
+        engine.c_interface_address(name),
+        arg_types,
+        result_types,
+        keep_alive=engine,
+        name=name,
+        **options,
+    )
 
 
-def make_fast_callable(engine: JitEngine, name: str, arg_types: Sequence[Any], result_types: Sequence[Any],
-                       slow_path: Callable[..., Any], *, on_status: Callable[..., Any] | None = None,
-                       **options: Any) -> Any:
+def make_fast_callable(
+    engine: JitEngine,
+    name: str,
+    arg_types: Sequence[Any],
+    result_types: Sequence[Any],
+    slow_path: Callable[..., Any],
+    *,
+    on_status: Callable[..., Any] | None = None,
+    **options: Any,
+) -> Any:
     """A builtin function calling `_mlir_ciface_<name>` of `engine`; see the module docstring."""
-    return compile_wrapper(engine, name, arg_types, result_types, **options).bind(slow_path, on_status)
+    return compile_wrapper(engine, name, arg_types, result_types, **options).bind(
+        slow_path, on_status
+    )
 
 
-def _wrapper_module(target: int, arg_types: tuple[str, ...], result_types: tuple[str, ...],
-                    guards: tuple[tuple[dict, str, object], ...], trailing: tuple[int, ...],
-                    counter: int) -> ir.Module:
+def _wrapper_module(
+    target: int,
+    arg_types: tuple[str, ...],
+    result_types: tuple[str, ...],
+    guards: tuple[tuple[dict, str, object], ...],
+    trailing: tuple[int, ...],
+    counter: int,
+) -> ir.Module:
     """`PyObject *graphlet_fastcall(self, args, nargs, kwnames)`: unbox, check the
     guards, count, call, box; any mismatch goes to the slow path."""
     module = ir.Module()
@@ -193,8 +248,12 @@ def _wrapper_module(target: int, arg_types: tuple[str, ...], result_types: tuple
     results = b.alloca(_i64, 1 + len(result_types))
     overflow = b.alloca(_i32)
     status_args = b.alloca(_ptr, 1 + len(arg_types))
-    check(b.and_(b.icmp_signed("==", nargs, ir.Constant(_i64, len(arg_types))),
-                 b.icmp_unsigned("==", kwnames, ir.Constant(_ptr, None))))
+    check(
+        b.and_(
+            b.icmp_signed("==", nargs, ir.Constant(_i64, len(arg_types))),
+            b.icmp_unsigned("==", kwnames, ir.Constant(_ptr, None)),
+        )
+    )
     values = []
     for index, kind in enumerate(arg_types):
         arg = b.load(b.gep(args, [ir.Constant(_i64, index)], source_etype=_ptr), typ=_ptr)
@@ -203,24 +262,39 @@ def _wrapper_module(target: int, arg_types: tuple[str, ...], result_types: tuple
             check(b.or_(is_true, b.icmp_unsigned("==", arg, _address(False))))
             values.append(is_true)
             continue
-        type_ = b.load(b.gep(arg, [ir.Constant(_i64, _OB_TYPE)], source_etype=ir.IntType(8)), typ=_ptr)
+        type_ = b.load(
+            b.gep(arg, [ir.Constant(_i64, _OB_TYPE)], source_etype=ir.IntType(8)), typ=_ptr
+        )
         check(b.icmp_unsigned("==", type_, _address(int if kind == "i64" else float)))
         if kind == "i64":
             values.append(b.call(_LONG_AS, [arg, overflow]))
             check(b.icmp_signed("==", b.load(overflow, typ=_i32), ir.Constant(_i32, 0)))
         elif _OB_FVAL is not None:
-            values.append(b.load(b.gep(arg, [ir.Constant(_i64, _OB_FVAL)], source_etype=ir.IntType(8)), typ=_f64))
+            values.append(
+                b.load(
+                    b.gep(arg, [ir.Constant(_i64, _OB_FVAL)], source_etype=ir.IntType(8)), typ=_f64
+                )
+            )
         else:
             values.append(b.call(_FLOAT_AS, [arg]))
     for namespace, key, expected in guards:
         found = b.call(_DICT_GET, [_address(namespace), _address(key)])
-        check(b.icmp_unsigned("==", found, ir.Constant(_ptr, None) if expected is _ABSENT else _address(expected)))
+        check(
+            b.icmp_unsigned(
+                "==", found, ir.Constant(_ptr, None) if expected is _ABSENT else _address(expected)
+            )
+        )
 
     calls = ir.Constant(_i64, counter).inttoptr(_ptr)
     b.store(b.add(b.load(calls, typ=_i64), ir.Constant(_i64, 1)), calls)
     llvm_args = {"i1": _i1, "i64": _i64, "f64": _f64}
-    target_type = ir.FunctionType(ir.VoidType(), [_ptr, *(llvm_args[t] for t in arg_types), *[_i64] * len(trailing)])
-    b.call(_FunctionAt(target, target_type), [results, *values, *(ir.Constant(_i64, v) for v in trailing)])
+    target_type = ir.FunctionType(
+        ir.VoidType(), [_ptr, *(llvm_args[t] for t in arg_types), *[_i64] * len(trailing)]
+    )
+    b.call(
+        _FunctionAt(target, target_type),
+        [results, *values, *(ir.Constant(_i64, v) for v in trailing)],
+    )
 
     def slot(index: int, type_: ir.Type) -> ir.Value:
         return b.load(b.gep(results, [ir.Constant(_i64, index)], source_etype=_i64), typ=type_)

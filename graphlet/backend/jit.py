@@ -144,7 +144,9 @@ class JitEngine:
         callable_.engine = self
         return callable_
 
-    def call_c_interface(self, name: str, result_count: int, *args: ctypes._SimpleCData) -> list[bytes]:
+    def call_c_interface(
+        self, name: str, result_count: int, *args: ctypes._SimpleCData
+    ) -> list[bytes]:
         """Calls `_mlir_ciface_<name>` with ctypes-typed `args`; returns the raw
         8-byte result slots (decode them with `decode_slot`)."""
         slots = (ctypes.c_uint64 * max(result_count, 1))()

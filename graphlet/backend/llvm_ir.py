@@ -52,7 +52,9 @@ def _convert_op_with_extensions(
     if (cast := _EXTENSION_CASTS.get(type(op))) is not None:
         result = op.results[0]
         val_map[result] = cast(builder)(val_map[op.operands[0]], convert_type(result.type))
-    elif (name := _UNARY_INTRINSIC_MAP.get(type(op)) or _BINARY_INTRINSIC_MAP.get(type(op))) is not None:
+    elif (
+        name := _UNARY_INTRINSIC_MAP.get(type(op)) or _BINARY_INTRINSIC_MAP.get(type(op))
+    ) is not None:
         _convert_overloaded_intrinsic(name, op, builder, val_map)
     else:
         xdsl_convert_op(op, builder, val_map, block_map)

@@ -28,13 +28,13 @@ from xdsl.dialects.builtin import (
     BytesAttr,
     DenseArrayBase,
     DenseIntOrFPElementsAttr,
-    TensorType,
-    UnitAttr,
-    f32,
     FloatAttr,
     IntegerAttr,
     IntegerType,
     StringAttr,
+    TensorType,
+    UnitAttr,
+    f32,
     f64,
     i1,
     i64,
@@ -48,10 +48,10 @@ from xdsl.irdl import (
     operand_def,
     opt_operand_def,
     opt_prop_def,
-    var_operand_def,
     prop_def,
     result_def,
     traits_def,
+    var_operand_def,
 )
 from xdsl.parser import Parser
 from xdsl.pattern_rewriter import PatternRewriter, RewritePattern
@@ -316,9 +316,7 @@ class GraphletOp(IRDLOperation, HasFolderInterface):
     def result_type_for(self, operand_type: Attribute) -> Attribute:
         return operand_type
 
-    def derived_result_type(
-        self, operand_type: Attribute, *others: Attribute
-    ) -> Attribute:
+    def derived_result_type(self, operand_type: Attribute, *others: Attribute) -> Attribute:
         """`result_type_for` on scalars; on tensors the same rule on the element type
         (f32 follows f64; an int tensor with a float result becomes f32, PyTorch's
         default dtype), over the broadcast shape of all operands."""
@@ -343,8 +341,7 @@ class GraphletOp(IRDLOperation, HasFolderInterface):
         if not all(map(is_tensor, types)):
             got = " and ".join(_type_name(t) for t in types)
             raise VerifyException(
-                f"'{self.name}' cannot mix scalar and tensor operands, got {got} "
-                "(use a 0-d tensor)"
+                f"'{self.name}' cannot mix scalar and tensor operands, got {got} (use a 0-d tensor)"
             )
         for t in types:
             elem = element_type(t)
@@ -480,9 +477,7 @@ class ConstantOp(GraphletOp):
                 f"got {element_type(t)}"
             )
         if not is_tensor(t) and t not in SCALAR_TYPES:
-            raise VerifyException(
-                f"'graphlet.constant' value type must be i1, i64 or f64, got {t}"
-            )
+            raise VerifyException(f"'graphlet.constant' value type must be i1, i64 or f64, got {t}")
         if self.result.type != t:
             raise VerifyException(
                 f"'graphlet.constant' result type {self.result.type} differs from "
@@ -535,9 +530,7 @@ class BinaryOp(GraphletOp):
     ALLOWED_TYPES: ClassVar[tuple[Attribute, ...]] = NUMERIC_TYPES
     traits = traits_def(*python_pure(), _canonicalized())
 
-    def __init__(
-        self, lhs: SSAValue | Operation, rhs: SSAValue | Operation
-    ) -> None:
+    def __init__(self, lhs: SSAValue | Operation, rhs: SSAValue | Operation) -> None:
         operand_type = SSAValue.get(lhs).type
         result_type = self._built_result_type(operand_type, SSAValue.get(rhs).type)
         super().__init__(operands=[lhs, rhs], result_types=[result_type])
@@ -587,9 +580,7 @@ class UnaryOp(GraphletOp):
 
     def __init__(self, operand: SSAValue | Operation) -> None:
         operand_type = SSAValue.get(operand).type
-        super().__init__(
-            operands=[operand], result_types=[self._built_result_type(operand_type)]
-        )
+        super().__init__(operands=[operand], result_types=[self._built_result_type(operand_type)])
 
     def verify_(self) -> None:
         self._check_types(self.operand.type)
@@ -933,9 +924,7 @@ class CmpOp(GraphletOp):
         if is_tensor(self.lhs.type):
             self._check_result(self.lhs.type, self.rhs.type)
         elif self.result.type != BOOL:
-            raise VerifyException(
-                f"'graphlet.cmp' result type must be i1, got {self.result.type}"
-            )
+            raise VerifyException(f"'graphlet.cmp' result type must be i1, got {self.result.type}")
 
     @classmethod
     def parse(cls, parser: Parser) -> CmpOp:
@@ -943,8 +932,7 @@ class CmpOp(GraphletOp):
         predicate = parser.parse_identifier()
         if predicate not in CMP_PREDICATES:
             parser.raise_error(
-                f"expected a comparison predicate ({', '.join(CMP_PREDICATES)}), "
-                f"got '{predicate}'",
+                f"expected a comparison predicate ({', '.join(CMP_PREDICATES)}), got '{predicate}'",
                 pos,
                 parser.pos,
             )
@@ -1013,9 +1001,7 @@ class SelectOp(GraphletOp):
             self._verify_where()
             return
         if self.cond.type != BOOL:
-            raise VerifyException(
-                f"'graphlet.select' condition must be i1, got {self.cond.type}"
-            )
+            raise VerifyException(f"'graphlet.select' condition must be i1, got {self.cond.type}")
         self._check_types(self.true_value.type, self.false_value.type)
         self._check_result(self.true_value.type)
 
@@ -1318,7 +1304,12 @@ class TensorOp(GraphletOp):
         except VerifyException as e:
             raise VerifyException(f"'{cls.name}' {e}") from None
 
-    def _build(self, operands: Sequence[SSAValue | Operation | Sequence[SSAValue]], static: dict[str, Any], properties: dict[str, Attribute]) -> None:
+    def _build(
+        self,
+        operands: Sequence[SSAValue | Operation | Sequence[SSAValue]],
+        static: dict[str, Any],
+        properties: dict[str, Attribute],
+    ) -> None:
         """Create the op with its inferred result type (optional operands as lists)."""
         flat = [v for o in operands for v in (o if isinstance(o, Sequence) else [o])]
         types = [SSAValue.get(o).type for o in flat]
@@ -1361,7 +1352,10 @@ class MatmulOp(TensorOp):
         elem = _same_elements(lhs, rhs)
         _require(elem != i1, "does not multiply tensors of i1")
         a, b = shape_of(lhs), shape_of(rhs)
-        _require(len(a) >= 1 and len(b) >= 1, f"operands must have rank >= 1, got {shape_str(a)} and {shape_str(b)}")
+        _require(
+            len(a) >= 1 and len(b) >= 1,
+            f"operands must have rank >= 1, got {shape_str(a)} and {shape_str(b)}",
+        )
         a2 = (1, *a) if len(a) == 1 else a
         b2 = (*b, 1) if len(b) == 1 else b
         _require(
@@ -1383,9 +1377,16 @@ class LinearOp(TensorOp):
     weight = operand_def()
     bias = opt_operand_def()
     result = result_def()
-    assembly_format = "$input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)"
+    assembly_format = (
+        "$input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)"
+    )
 
-    def __init__(self, input: SSAValue | Operation, weight: SSAValue | Operation, bias: SSAValue | Operation | None = None) -> None:
+    def __init__(
+        self,
+        input: SSAValue | Operation,
+        weight: SSAValue | Operation,
+        bias: SSAValue | Operation | None = None,
+    ) -> None:
         self._build([input, weight, [bias] if bias is not None else []], {}, {})
 
     @staticmethod
@@ -1399,9 +1400,15 @@ class LinearOp(TensorOp):
         elem = _same_elements(x, w, *([b] if b is not None else []))
         xs, ws = shape_of(x), shape_of(w)
         _require(len(ws) == 2, f"weight must be 2-d (out x in), got {shape_str(ws)}")
-        _require(len(xs) >= 1 and xs[-1] == ws[1], f"input features {shape_str(xs)} do not match weight {shape_str(ws)} (in = {ws[1]})")
+        _require(
+            len(xs) >= 1 and xs[-1] == ws[1],
+            f"input features {shape_str(xs)} do not match weight {shape_str(ws)} (in = {ws[1]})",
+        )
         if b is not None:
-            _require(shape_of(b) in ((ws[0],), ()), f"bias must have shape {ws[0]}, got {shape_str(shape_of(b))}")
+            _require(
+                shape_of(b) in ((ws[0],), ()),
+                f"bias must have shape {ws[0]}, got {shape_str(shape_of(b))}",
+            )
         return TensorType(elem, (*xs[:-1], ws[0]))
 
 
@@ -1429,7 +1436,10 @@ class TransposeOp(TensorOp):
     @staticmethod
     def infer_type(x: Attribute, perm: tuple[int, ...]) -> Attribute:
         shape = shape_of(x)
-        _require(sorted(perm) == list(range(len(shape))), f"perm {list(perm)} is not a permutation of the {len(shape)} dimensions")
+        _require(
+            sorted(perm) == list(range(len(shape))),
+            f"perm {list(perm)} is not a permutation of the {len(shape)} dimensions",
+        )
         return TensorType(element_type(x), tuple(shape[p] for p in perm))
 
 
@@ -1498,7 +1508,9 @@ class ReduceOp(TensorOp):
     result = result_def()
     assembly_format = "$input attr-dict `:` functional-type(operands, results)"
 
-    def __init__(self, input: SSAValue | Operation, dims: Sequence[int], keepdim: bool = False) -> None:
+    def __init__(
+        self, input: SSAValue | Operation, dims: Sequence[int], keepdim: bool = False
+    ) -> None:
         props: dict[str, Attribute] = {"dims": _dims_attr(dims)}
         if keepdim:
             props["keepdim"] = UnitAttr()
@@ -1528,7 +1540,9 @@ class SumOp(ReduceOp):
 
     @staticmethod
     def np_operation(x: np.ndarray, dims: tuple[int, ...], keepdim: bool) -> np.ndarray:
-        return np.sum(x, axis=dims, keepdims=keepdim, dtype=np.int64 if x.dtype.kind in "iub" else x.dtype)
+        return np.sum(
+            x, axis=dims, keepdims=keepdim, dtype=np.int64 if x.dtype.kind in "iub" else x.dtype
+        )
 
     @staticmethod
     def result_element(elem: Attribute) -> Attribute:
@@ -1636,9 +1650,18 @@ class LayerNormOp(TensorOp):
     normalized_ndim = prop_def(IntegerAttr)
     eps = prop_def(FloatAttr)
     result = result_def()
-    assembly_format = "$input `,` $weight `,` $bias attr-dict `:` functional-type(operands, results)"
+    assembly_format = (
+        "$input `,` $weight `,` $bias attr-dict `:` functional-type(operands, results)"
+    )
 
-    def __init__(self, input: SSAValue | Operation, weight: SSAValue | Operation, bias: SSAValue | Operation, normalized_ndim: int, eps: float) -> None:
+    def __init__(
+        self,
+        input: SSAValue | Operation,
+        weight: SSAValue | Operation,
+        bias: SSAValue | Operation,
+        normalized_ndim: int,
+        eps: float,
+    ) -> None:
         self._build(
             [input, weight, bias],
             {"normalized_ndim": normalized_ndim, "eps": eps},
@@ -1649,7 +1672,9 @@ class LayerNormOp(TensorOp):
         return {"normalized_ndim": self.normalized_ndim.value.data, "eps": self.eps.value.data}
 
     @staticmethod
-    def np_operation(x: np.ndarray, w: np.ndarray, b: np.ndarray, normalized_ndim: int, eps: float) -> np.ndarray:
+    def np_operation(
+        x: np.ndarray, w: np.ndarray, b: np.ndarray, normalized_ndim: int, eps: float
+    ) -> np.ndarray:
         axes = tuple(range(x.ndim - normalized_ndim, x.ndim))
         mean = np.mean(x, axis=axes, keepdims=True, dtype=x.dtype)
         centered = x - mean
@@ -1657,14 +1682,22 @@ class LayerNormOp(TensorOp):
         return centered / np.sqrt(var + x.dtype.type(eps)) * w + b
 
     @staticmethod
-    def infer_type(x: Attribute, w: Attribute, b: Attribute, normalized_ndim: int, eps: float) -> Attribute:
+    def infer_type(
+        x: Attribute, w: Attribute, b: Attribute, normalized_ndim: int, eps: float
+    ) -> Attribute:
         _float_tensor(x, "input")
         _same_elements(x, w, b)
         shape = shape_of(x)
-        _require(1 <= normalized_ndim <= len(shape), f"normalized_ndim {normalized_ndim} is out of range for rank {len(shape)}")
-        normalized = shape[len(shape) - normalized_ndim:]
+        _require(
+            1 <= normalized_ndim <= len(shape),
+            f"normalized_ndim {normalized_ndim} is out of range for rank {len(shape)}",
+        )
+        normalized = shape[len(shape) - normalized_ndim :]
         for what, t in (("weight", w), ("bias", b)):
-            _require(shape_of(t) == normalized, f"{what} must have shape {shape_str(normalized)}, got {shape_str(shape_of(t))}")
+            _require(
+                shape_of(t) == normalized,
+                f"{what} must have shape {shape_str(normalized)}, got {shape_str(shape_of(t))}",
+            )
         return x
 
 
@@ -1701,7 +1734,10 @@ class GeluOp(TensorOp):
     @staticmethod
     def infer_type(x: Attribute, approximate: str) -> Attribute:
         _float_tensor(x)
-        _require(approximate in ("none", "tanh"), f"approximate must be \"none\" or \"tanh\", got \"{approximate}\"")
+        _require(
+            approximate in ("none", "tanh"),
+            f'approximate must be "none" or "tanh", got "{approximate}"',
+        )
         return x
 
 
@@ -1759,11 +1795,12 @@ class CatOp(TensorOp):
         for t in xs[1:]:
             s = shape_of(t)
             _require(
-                len(s) == len(first) and all(a == b for i, (a, b) in enumerate(zip(s, first)) if i != dim),
+                len(s) == len(first)
+                and all(a == b for i, (a, b) in enumerate(zip(s, first)) if i != dim),
                 f"shapes {shape_str(first)} and {shape_str(s)} differ outside dimension {dim}",
             )
         size = sum(shape_of(t)[dim] for t in xs)
-        return TensorType(elem, (*first[:dim], size, *first[dim + 1:]))
+        return TensorType(elem, (*first[:dim], size, *first[dim + 1 :]))
 
 
 @irdl_op_definition
@@ -1779,7 +1816,13 @@ class SliceOp(TensorOp):
     result = result_def()
     assembly_format = "$input attr-dict `:` functional-type(operands, results)"
 
-    def __init__(self, input: SSAValue | Operation, starts: Sequence[int], ends: Sequence[int], steps: Sequence[int]) -> None:
+    def __init__(
+        self,
+        input: SSAValue | Operation,
+        starts: Sequence[int],
+        ends: Sequence[int],
+        steps: Sequence[int],
+    ) -> None:
         static = {"starts": tuple(starts), "ends": tuple(ends), "steps": tuple(steps)}
         self._build([input], static, {k: _dims_attr(v) for k, v in static.items()})
 
@@ -1787,11 +1830,15 @@ class SliceOp(TensorOp):
         return {k: tuple(getattr(self, k).get_values()) for k in ("starts", "ends", "steps")}
 
     @staticmethod
-    def np_operation(x: np.ndarray, starts: tuple[int, ...], ends: tuple[int, ...], steps: tuple[int, ...]) -> np.ndarray:
+    def np_operation(
+        x: np.ndarray, starts: tuple[int, ...], ends: tuple[int, ...], steps: tuple[int, ...]
+    ) -> np.ndarray:
         return x[tuple(slice(s, e, k) for s, e, k in zip(starts, ends, steps))]
 
     @staticmethod
-    def infer_type(x: Attribute, starts: tuple[int, ...], ends: tuple[int, ...], steps: tuple[int, ...]) -> Attribute:
+    def infer_type(
+        x: Attribute, starts: tuple[int, ...], ends: tuple[int, ...], steps: tuple[int, ...]
+    ) -> Attribute:
         shape = shape_of(x)
         _require(
             len(starts) == len(ends) == len(steps) == len(shape),
@@ -1799,7 +1846,10 @@ class SliceOp(TensorOp):
         )
         out = []
         for d, (s, e, k, n) in enumerate(zip(starts, ends, steps, shape)):
-            _require(0 <= s <= e <= n and k >= 1, f"slice {s}:{e}:{k} is out of range for dimension {d} of size {n}")
+            _require(
+                0 <= s <= e <= n and k >= 1,
+                f"slice {s}:{e}:{k} is out of range for dimension {d} of size {n}",
+            )
             out.append(-(-(e - s) // k))
         return TensorType(element_type(x), tuple(out))
 

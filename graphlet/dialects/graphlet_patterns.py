@@ -158,9 +158,7 @@ class PowZeroRight(RewritePattern):
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: g.PowOp, rewriter: PatternRewriter) -> None:
         is_int = op.lhs.type == g.INT
-        if is_exactly(op.rhs, 0 if is_int else 0.0) or (
-            not is_int and is_exactly(op.rhs, -0.0)
-        ):
+        if is_exactly(op.rhs, 0 if is_int else 0.0) or (not is_int and is_exactly(op.rhs, -0.0)):
             _replace_with_constant(rewriter, op, 1 if is_int else 1.0)
 
 

@@ -9,8 +9,8 @@ They live in their own dialect because xDSL resolves `llvm.*` names only in its
 from __future__ import annotations
 
 from xdsl.dialects.llvm import GenericCastOp
-from xdsl.irdl import irdl_op_definition
 from xdsl.ir import Dialect
+from xdsl.irdl import irdl_op_definition
 
 
 @irdl_op_definition

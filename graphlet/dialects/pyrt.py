@@ -74,8 +74,7 @@ class GuardOp(IRDLOperation):
     def verify_(self) -> None:
         if self.kind.data not in STATUS_CODES:
             raise VerifyException(
-                f"'pyrt.guard' kind '{self.kind.data}' is not one of "
-                + ", ".join(STATUS_CODES)
+                f"'pyrt.guard' kind '{self.kind.data}' is not one of " + ", ".join(STATUS_CODES)
             )
 
 

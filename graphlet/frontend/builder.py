@@ -22,13 +22,21 @@ from xdsl.builder import Builder, InsertPoint
 from xdsl.dialects import func
 from xdsl.dialects.builtin import FunctionType, ModuleOp
 from xdsl.ir import Attribute, Block, BlockArgument, Operation, OpResult, Region, SSAValue
-
 from xdsl.utils.exceptions import VerifyException
 
 from graphlet.dialects import graphlet as g
 
-OP_ALIASES = {"div": "truediv", "/": "truediv", "+": "add", "-": "sub", "*": "mul",
-              "//": "floordiv", "%": "mod", "**": "pow", "where": "select"}
+OP_ALIASES = {
+    "div": "truediv",
+    "/": "truediv",
+    "+": "add",
+    "-": "sub",
+    "*": "mul",
+    "//": "floordiv",
+    "%": "mod",
+    "**": "pow",
+    "where": "select",
+}
 """Spellings the seed graphs use for graphlet's op names."""
 
 _ARITHMETIC = {"add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "min", "max"}
@@ -156,7 +164,9 @@ class Graph:
             return self._insert(g.CmpOp(name, *self._promote(values)))
         if name in ("bool", "int", "float"):
             (x,) = values
-            return self._insert(g.CastOp(x, g.ir_type({"bool": bool, "int": int, "float": float}[name])))
+            return self._insert(
+                g.CastOp(x, g.ir_type({"bool": bool, "int": int, "float": float}[name]))
+            )
         if name == "select":
             cond, a, b = values
             return self._insert(g.SelectOp(self._to_bool(cond), *self._promote([a, b])))
@@ -168,7 +178,19 @@ class Graph:
             return self._insert(g.UNARY_OPS[name](x))
         raise ValueError(
             f"unknown op {op!r}; graphlet ops are: "
-            + ", ".join(sorted({*g.BINARY_OPS, *g.UNARY_OPS, *g.CMP_PREDICATES, "select", "bool", "int", "float"}))
+            + ", ".join(
+                sorted(
+                    {
+                        *g.BINARY_OPS,
+                        *g.UNARY_OPS,
+                        *g.CMP_PREDICATES,
+                        "select",
+                        "bool",
+                        "int",
+                        "float",
+                    }
+                )
+            )
         )
 
     def set_outputs(self, *outputs: Node) -> None:

@@ -31,7 +31,11 @@ class ExecutionBackend(Protocol):
     name: str
 
     def compile(
-        self, module: ModuleOp, symbol: str, arg_types: tuple[Attribute, ...], return_type: Attribute
+        self,
+        module: ModuleOp,
+        symbol: str,
+        arg_types: tuple[Attribute, ...],
+        return_type: Attribute,
     ) -> Callable[..., Any]: ...
 
 
@@ -41,7 +45,11 @@ class InterpreterBackend:
     name = "interpreter"
 
     def compile(
-        self, module: ModuleOp, symbol: str, arg_types: tuple[Attribute, ...], return_type: Attribute
+        self,
+        module: ModuleOp,
+        symbol: str,
+        arg_types: tuple[Attribute, ...],
+        return_type: Attribute,
     ) -> Callable[..., Any]:
         from graphlet.dialects.pyrt import GuardFailure
         from graphlet.runtime.interpreter import make_interpreter

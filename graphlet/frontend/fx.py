@@ -93,19 +93,95 @@ def _target_str(node: torch.fx.Node) -> str:
 # --------------------------------------------------------------------------- names of targets
 
 _ALIASES = {
-    "truediv": "div", "floordiv": "floor_divide", "mod": "remainder", "and_": "bitwise_and",
-    "or_": "bitwise_or", "xor": "bitwise_xor", "concat": "cat", "concatenate": "cat",
-    "absolute": "abs", "_unsafe_view": "view", "true_divide": "div", "max_pool": None,
+    "truediv": "div",
+    "floordiv": "floor_divide",
+    "mod": "remainder",
+    "and_": "bitwise_and",
+    "or_": "bitwise_or",
+    "xor": "bitwise_xor",
+    "concat": "cat",
+    "concatenate": "cat",
+    "absolute": "abs",
+    "_unsafe_view": "view",
+    "true_divide": "div",
+    "max_pool": None,
 }
 _NAMES = [
-    "add", "sub", "mul", "div", "truediv", "floordiv", "floor_divide", "mod", "remainder",
-    "pow", "maximum", "minimum", "rsub", "and_", "or_", "xor", "bitwise_and", "bitwise_or",
-    "bitwise_xor", "eq", "ne", "lt", "le", "gt", "ge", "neg", "abs", "exp", "log", "sqrt",
-    "rsqrt", "sin", "cos", "tanh", "floor", "ceil", "relu", "sigmoid", "gelu", "matmul",
-    "mm", "bmm", "linear", "addmm", "softmax", "log_softmax", "layer_norm", "dropout",
-    "transpose", "t", "permute", "view", "reshape", "flatten", "unsqueeze", "squeeze",
-    "expand", "contiguous", "clone", "detach", "sum", "mean", "amax", "amin", "max", "min",
-    "cat", "concat", "stack", "where", "getitem", "size", "dim", "numel", "square",
+    "add",
+    "sub",
+    "mul",
+    "div",
+    "truediv",
+    "floordiv",
+    "floor_divide",
+    "mod",
+    "remainder",
+    "pow",
+    "maximum",
+    "minimum",
+    "rsub",
+    "and_",
+    "or_",
+    "xor",
+    "bitwise_and",
+    "bitwise_or",
+    "bitwise_xor",
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "neg",
+    "abs",
+    "exp",
+    "log",
+    "sqrt",
+    "rsqrt",
+    "sin",
+    "cos",
+    "tanh",
+    "floor",
+    "ceil",
+    "relu",
+    "sigmoid",
+    "gelu",
+    "matmul",
+    "mm",
+    "bmm",
+    "linear",
+    "addmm",
+    "softmax",
+    "log_softmax",
+    "layer_norm",
+    "dropout",
+    "transpose",
+    "t",
+    "permute",
+    "view",
+    "reshape",
+    "flatten",
+    "unsqueeze",
+    "squeeze",
+    "expand",
+    "contiguous",
+    "clone",
+    "detach",
+    "sum",
+    "mean",
+    "amax",
+    "amin",
+    "max",
+    "min",
+    "cat",
+    "concat",
+    "stack",
+    "where",
+    "getitem",
+    "size",
+    "dim",
+    "numel",
+    "square",
 ]
 
 
@@ -130,7 +206,11 @@ def target_name(node: torch.fx.Node) -> str | None:
         return _ALIASES.get(t, t)
     if isinstance(t, torch._ops.OpOverload):
         name = t.overloadpacket.__name__
-        return _ALIASES.get(name, name).lstrip("_") if name in ("_softmax", "_log_softmax") else _ALIASES.get(name, name)
+        return (
+            _ALIASES.get(name, name).lstrip("_")
+            if name in ("_softmax", "_log_softmax")
+            else _ALIASES.get(name, name)
+        )
     try:
         return _FUNCTION_NAMES.get(t)
     except TypeError:
@@ -193,7 +273,9 @@ class FxImporter:
             return self.param_args[name]
         tensor = tensor.detach()
         if self.inline_params:
-            value = self.emit(g.ConstantOp.from_array(tensor.cpu().numpy(), element_of(tensor.dtype)))
+            value = self.emit(
+                g.ConstantOp.from_array(tensor.cpu().numpy(), element_of(tensor.dtype))
+            )
         else:
             value = self.block.insert_arg(tensor_type_of(tensor), len(self.block.args))
             self.param_values.append(tensor)
@@ -228,7 +310,10 @@ class FxImporter:
             elif not isinstance(o, SSAValue):
                 raise _NotHere(f"operand {o!r} is neither a tensor nor a number")
         elem = element_of(dtype)
-        return [self.cast(o, elem) if isinstance(o, SSAValue) else self.constant(o, elem) for o in operands]
+        return [
+            self.cast(o, elem) if isinstance(o, SSAValue) else self.constant(o, elem)
+            for o in operands
+        ]
 
     # ---- nodes
 
@@ -248,7 +333,15 @@ class FxImporter:
                     self.values[node] = self.call(node)
             except UnsupportedNodeError:
                 raise
-            except (VerifyException, _NotHere, TypeError, ValueError, KeyError, IndexError, StopIteration) as e:
+            except (
+                VerifyException,
+                _NotHere,
+                TypeError,
+                ValueError,
+                KeyError,
+                IndexError,
+                StopIteration,
+            ) as e:
                 raise self.unsupported(node, str(e) or type(e).__name__) from None
             self.node_ops[node] = list(self.block.ops)[before:]
             value = self.values.get(node)
@@ -259,14 +352,20 @@ class FxImporter:
         tree = torch.fx.node.map_arg(output_tree, lambda n: self.values[n])
         tree = self.output_tree(tree, results)
         self.builder.insert(func.ReturnOp(*results))
-        ftype = FunctionType.from_lists([a.type for a in self.block.args], [r.type for r in results])
-        fn = func.FuncOp.from_region(FUNCTION, ftype.inputs.data, ftype.outputs.data, Region(self.block))
+        ftype = FunctionType.from_lists(
+            [a.type for a in self.block.args], [r.type for r in results]
+        )
+        fn = func.FuncOp.from_region(
+            FUNCTION, ftype.inputs.data, ftype.outputs.data, Region(self.block)
+        )
         module = ModuleOp([fn])
         try:
             module.verify()
         except VerifyException as e:
             raise UnsupportedNodeError(f"graphlet built an invalid module: {e}") from None
-        return ImportedGraph(module, self.input_types, self.param_values, tree, self.node_ops, self.gm)
+        return ImportedGraph(
+            module, self.input_types, self.param_values, tree, self.node_ops, self.gm
+        )
 
     def output_tree(self, tree: Any, results: list[SSAValue]) -> Any:
         if isinstance(tree, SSAValue):
@@ -321,7 +420,9 @@ class FxImporter:
         else:
             value = node.target(*args, **kwargs)
         if isinstance(value, torch.Tensor):
-            return self.emit(g.ConstantOp.from_array(value.detach().cpu().numpy(), element_of(value.dtype)))
+            return self.emit(
+                g.ConstantOp.from_array(value.detach().cpu().numpy(), element_of(value.dtype))
+            )
         return value
 
     def call_module(self, node: torch.fx.Node, args: Any, kwargs: Any) -> Any:
@@ -503,21 +604,33 @@ def _addmm(imp: FxImporter, bias: Any, a: Any, b: Any, beta: Any = 1, alpha: Any
     return _add(imp, _matmul(imp, a, b), bias)
 
 
-def _softmax(imp: FxImporter, x: Any, dim: Any = None, *rest: Any, dtype: Any = None, **kw: Any) -> SSAValue:
+def _softmax(
+    imp: FxImporter, x: Any, dim: Any = None, *rest: Any, dtype: Any = None, **kw: Any
+) -> SSAValue:
     if dim is None or dtype is not None or (rest and rest[-1] not in (None, False, 3)):
         raise _NotHere("softmax needs an explicit dim and no dtype")
     x = _tensor(x)
     return imp.emit(g.SoftmaxOp(x, _dim(dim, _rank(x))))
 
 
-def _log_softmax(imp: FxImporter, x: Any, dim: Any = None, *rest: Any, dtype: Any = None, **kw: Any) -> SSAValue:
+def _log_softmax(
+    imp: FxImporter, x: Any, dim: Any = None, *rest: Any, dtype: Any = None, **kw: Any
+) -> SSAValue:
     if dim is None or dtype is not None or (rest and rest[-1] not in (None, False, 3)):
         raise _NotHere("log_softmax needs an explicit dim and no dtype")
     x = _tensor(x)
     return imp.emit(g.LogSoftmaxOp(x, _dim(dim, _rank(x))))
 
 
-def _layer_norm(imp: FxImporter, x: Any, normalized_shape: Any, weight: Any = None, bias: Any = None, eps: float = 1e-5, *rest: Any) -> SSAValue:
+def _layer_norm(
+    imp: FxImporter,
+    x: Any,
+    normalized_shape: Any,
+    weight: Any = None,
+    bias: Any = None,
+    eps: float = 1e-5,
+    *rest: Any,
+) -> SSAValue:
     x = _tensor(x)
     shape = tuple(normalized_shape)
     elem = g.element_type(x.type)
@@ -526,9 +639,13 @@ def _layer_norm(imp: FxImporter, x: Any, normalized_shape: Any, weight: Any = No
     return imp.emit(g.LayerNormOp(x, w, b, len(shape), float(eps)))
 
 
-def _dropout(imp: FxImporter, x: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Any:
+def _dropout(
+    imp: FxImporter, x: Any, p: float = 0.5, training: bool = True, inplace: bool = False
+) -> Any:
     if training and p > 0:
-        raise _NotHere("dropout in training mode (graphlet compiles for inference: call model.eval())")
+        raise _NotHere(
+            "dropout in training mode (graphlet compiles for inference: call model.eval())"
+        )
     return x
 
 
@@ -577,7 +694,7 @@ def _flatten(imp: FxImporter, x: Any, start_dim: int = 0, end_dim: int = -1) -> 
     if not shape:
         return _view(imp, x, 1)
     s, e = _dim(start_dim, len(shape)), _dim(end_dim, len(shape))
-    return _view(imp, x, *shape[:s], math.prod(shape[s:e + 1]), *shape[e + 1:])
+    return _view(imp, x, *shape[:s], math.prod(shape[s : e + 1]), *shape[e + 1 :])
 
 
 def _unsqueeze(imp: FxImporter, x: Any, dim: int) -> SSAValue:
@@ -612,7 +729,9 @@ def _identity(imp: FxImporter, x: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 def _reduce(op: type[g.ReduceOp]) -> Callable[..., SSAValue]:
-    def reduce(imp: FxImporter, x: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> SSAValue:
+    def reduce(
+        imp: FxImporter, x: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None
+    ) -> SSAValue:
         if dtype is not None:
             raise _NotHere("dtype= in a reduction is not supported")
         x = _tensor(x)
@@ -659,7 +778,12 @@ def _where(imp: FxImporter, cond: Any, a: Any, b: Any) -> SSAValue:
 def _pow(imp: FxImporter, a: Any, b: Any) -> SSAValue:
     """`graphlet.pow` is torch.pow on two tensors; `int_tensor ** -n` with a Python
     int raises in torch, so it is refused here (torch.compile then runs it eagerly)."""
-    if isinstance(a, SSAValue) and type(b) is int and b < 0 and g.element_type(a.type) in (g.i64, g.i1):
+    if (
+        isinstance(a, SSAValue)
+        and type(b) is int
+        and b < 0
+        and g.element_type(a.type) in (g.i64, g.i1)
+    ):
         raise _NotHere("Integers to negative integer powers are not allowed.")
     return _binary(g.PowOp, imp, a, b)
 
@@ -680,7 +804,7 @@ def _index(imp: FxImporter, x: SSAValue, index: Any) -> SSAValue:
     if Ellipsis in items:
         at = items.index(Ellipsis)
         fill = len(shape) - (len(items) - 1 - items.count(None))
-        items[at:at + 1] = [slice(None)] * fill
+        items[at : at + 1] = [slice(None)] * fill
     starts, ends, steps, out_shape = [], [], [], []
     d = 0
     for item in items:
@@ -711,7 +835,9 @@ def _index(imp: FxImporter, x: SSAValue, index: Any) -> SSAValue:
     return _view(imp, x, *out_shape)
 
 
-def _slice(imp: FxImporter, x: Any, dim: int = 0, start: Any = None, end: Any = None, step: int = 1) -> SSAValue:
+def _slice(
+    imp: FxImporter, x: Any, dim: int = 0, start: Any = None, end: Any = None, step: int = 1
+) -> SSAValue:
     """aten.slice.Tensor: `x[..., start:end:step]` along one dimension."""
     x = _tensor(x)
     d = _dim(dim, _rank(x))
@@ -748,7 +874,9 @@ def _to(imp: FxImporter, x: Any, *args: Any, **kwargs: Any) -> SSAValue:
     for a in args:
         if isinstance(a, torch.dtype):
             dtype = a
-        elif not (a is None or isinstance(a, str | torch.device) and torch.device(a).type == "cpu"):
+        elif not (
+            a is None or (isinstance(a, str | torch.device) and torch.device(a).type == "cpu")
+        ):
             raise _NotHere(f".to({a!r}) is not supported")
     return imp.cast(_tensor(x), element_of(dtype)) if dtype is not None else _tensor(x)
 
@@ -858,14 +986,23 @@ def import_fx(
         sig = model.graph_signature
         lifted = {
             **{p: model.state_dict[n] for p, n in sig.inputs_to_parameters.items()},
-            **{p: model.state_dict[n] if n in model.state_dict else model.constants[n] for p, n in sig.inputs_to_buffers.items()},
+            **{
+                p: model.state_dict[n] if n in model.state_dict else model.constants[n]
+                for p, n in sig.inputs_to_buffers.items()
+            },
             **{p: model.constants[n] for p, n in sig.inputs_to_lifted_tensor_constants.items()},
         }
         gm = model.graph_module
         order = iter(example_inputs)
-        examples = [None if n.name in lifted else next(order) for n in gm.graph.nodes if n.op == "placeholder"]
+        examples = [
+            None if n.name in lifted else next(order)
+            for n in gm.graph.nodes
+            if n.op == "placeholder"
+        ]
         imported = FxImporter(gm, examples, inline_params=inline_params, lifted=lifted).run()
-        imported.output_tree = torch.utils._pytree.tree_unflatten(list(imported.output_tree), model.call_spec.out_spec)
+        imported.output_tree = torch.utils._pytree.tree_unflatten(
+            list(imported.output_tree), model.call_spec.out_spec
+        )
         return imported
     if isinstance(model, torch.nn.Module) and model.training and _has_dropout(model):
         raise UnsupportedNodeError("graphlet compiles for inference: call model.eval() first")
@@ -891,7 +1028,14 @@ class CompiledFx:
     """A compiled graph: call it with tensors or arrays of the compiled shapes and
     dtypes; other shapes recompile (from the model) or raise a clear error."""
 
-    def __init__(self, model: Any, example_inputs: Sequence[Any], *, inline_params: bool = False, mode: str = "auto") -> None:
+    def __init__(
+        self,
+        model: Any,
+        example_inputs: Sequence[Any],
+        *,
+        inline_params: bool = False,
+        mode: str = "auto",
+    ) -> None:
         self.model = model
         self.inline_params = inline_params
         self.mode = mode
@@ -925,9 +1069,14 @@ class CompiledFx:
         if len(inputs) != len(entry.imported.input_types):
             raise TypeError(f"expected {len(entry.imported.input_types)} inputs, got {len(inputs)}")
         if entry.kernel is not None:
-            results = entry.run_native([_contiguous(x, i) for i, x in enumerate(inputs)], want_torch)
+            results = entry.run_native(
+                [_contiguous(x, i) for i, x in enumerate(inputs)], want_torch
+            )
         else:
-            arrays = [_as_array(x, t, i) for i, (x, t) in enumerate(zip(inputs, entry.imported.input_types))]
+            arrays = [
+                _as_array(x, t, i)
+                for i, (x, t) in enumerate(zip(inputs, entry.imported.input_types))
+            ]
             results = entry.run(arrays)
         return _rebuild(entry.imported.output_tree, results, want_torch)
 
@@ -944,7 +1093,9 @@ def _as_array(x: Any, t: TensorType, i: int) -> np.ndarray:
     elif not isinstance(x, np.ndarray):
         raise TypeError(f"input {i} must be a tensor or an array, got {type(x).__name__}")
     if x.shape != g.shape_of(t) or x.dtype != g.np_dtype(t):
-        raise TypeError(f"input {i} has shape {tuple(x.shape)} and dtype {x.dtype}; compiled for {t}")
+        raise TypeError(
+            f"input {i} has shape {tuple(x.shape)} and dtype {x.dtype}; compiled for {t}"
+        )
     return x
 
 
@@ -1004,7 +1155,9 @@ class _Entry:
             return compile_tensor_function(self.imported.module, FUNCTION)
         except Exception as e:  # any lowering failure means: this graph is not native yet
             if mode == "native":
-                raise NotImplementedError(f"graphlet cannot compile this graph natively: {e}") from e
+                raise NotImplementedError(
+                    f"graphlet cannot compile this graph natively: {e}"
+                ) from e
             log.info("graphlet: running the reference interpreter: %s", e)
             return None
 
@@ -1030,7 +1183,9 @@ def compile_fx(
     return CompiledFx(model, example_inputs, inline_params=inline_params, mode=mode)
 
 
-def graphlet_backend(gm: torch.fx.GraphModule, example_inputs: Sequence[Any], **kwargs: Any) -> Callable[..., Any]:
+def graphlet_backend(
+    gm: torch.fx.GraphModule, example_inputs: Sequence[Any], **kwargs: Any
+) -> Callable[..., Any]:
     """The `torch.compile(backend="graphlet")` backend, for inference: a graph
     graphlet cannot compile runs eagerly and the reason is logged."""
     try:

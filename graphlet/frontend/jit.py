@@ -98,7 +98,9 @@ class JitFunction:
     def __new__(cls, *args: Any, **kwargs: Any) -> JitFunction:
         """An instance of a class of its own, whose `__call__` can then be this
         dispatcher's builtin entry (builtins in a class are not bound to the instance)."""
-        own_class = type(cls.__name__, (cls,), {"__module__": cls.__module__, "__qualname__": cls.__qualname__})
+        own_class = type(
+            cls.__name__, (cls,), {"__module__": cls.__module__, "__qualname__": cls.__qualname__}
+        )
         return super().__new__(own_class)
 
     def __init__(self, fn: types.FunctionType, backend: ExecutionBackend | None = None) -> None:
@@ -161,7 +163,9 @@ class JitFunction:
         except HandBack as e:
             return self._python_call(args, version, f"native code handed the call back ({e})")
         if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("EXEC native %s%s", self.py_func.__qualname__, _signature_text(version.signature))
+            logger.debug(
+                "EXEC native %s%s", self.py_func.__qualname__, _signature_text(version.signature)
+            )
         return result
 
     def _bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...] | None:
@@ -197,7 +201,9 @@ class JitFunction:
             and version.handbacks * 2 > version.calls
         ):
             version.native = None
-            version.python_reason = f"hands back to Python on most calls ({version.handbacks} of {version.calls})"
+            version.python_reason = (
+                f"hands back to Python on most calls ({version.handbacks} of {version.calls})"
+            )
             self._install_fast_path()
         return self.py_func(*args)
 
@@ -205,7 +211,9 @@ class JitFunction:
         """Makes this dispatcher's `__call__` the chain of fast entries of its newest
         native versions (see the module docstring), or the Python dispatch."""
         own_class = type(self)
-        chain = [v for v in reversed(self._versions.values()) if v.fast and v.native][:FAST_CHAIN_LENGTH]
+        chain = [v for v in reversed(self._versions.values()) if v.fast and v.native][
+            :FAST_CHAIN_LENGTH
+        ]
         if not chain or logger.isEnabledFor(logging.DEBUG):
             if "__call__" in own_class.__dict__:
                 del own_class.__call__
@@ -222,7 +230,11 @@ class JitFunction:
         name = self.py_func.__qualname__
         if stale is not None:
             changed = next((guard for guard in stale.guards if not guard.holds()), None)
-            logger.debug("COMPILE %s: %s changed, recompiling", name, changed.describe() if changed else "a global")
+            logger.debug(
+                "COMPILE %s: %s changed, recompiling",
+                name,
+                changed.describe() if changed else "a global",
+            )
         version = self._build_version(signature)
         if stale is not None:
             self._retired_calls += stale.calls
@@ -237,7 +249,9 @@ class JitFunction:
         unsupported = [t.__name__ for t in signature if t not in _ARG_TYPES]
         if unsupported:
             reason = f"arguments of type {', '.join(unsupported)} run in Python"
-            record = BreakRecord(name, fn.__code__.co_filename, fn.__code__.co_firstlineno, "-", reason)
+            record = BreakRecord(
+                name, fn.__code__.co_filename, fn.__code__.co_firstlineno, "-", reason
+            )
             logger.debug("FALLBACK %s: %s", name, reason)
             return Version(signature, None, (), [record], reason)
         arg_types = tuple(_ARG_TYPES[t] for t in signature)
@@ -248,22 +262,31 @@ class JitFunction:
         except FunctionNotCompilable as e:
             for record in e.records:
                 logger.debug("FALLBACK %s runs in Python: %s", name, record)
-            return Version(signature, None, tuple(unit.guards.values()), e.records, e.records[0].reason)
+            return Version(
+                signature, None, tuple(unit.guards.values()), e.records, e.records[0].reason
+            )
         except Exception as e:  # an internal error: report it, run in Python
             return self._internal_error(signature, unit.module, e, "capturing")
         guards = tuple(unit.guards.values())
         bails = [r for c in unit.functions.values() for r in c.bail_records]
         logger.debug(
             "COMPILE %s%s: %d functions, %d bail points",
-            name, _signature_text(signature), len(unit.functions), len(bails),
+            name,
+            _signature_text(signature),
+            len(unit.functions),
+            len(bails),
         )
         try:
-            native = self.backend.compile(unit.module, captured.symbol, arg_types, captured.return_type)
+            native = self.backend.compile(
+                unit.module, captured.symbol, arg_types, captured.return_type
+            )
             fast = _prepare_fast_entry(native, guards)
         except Exception as e:  # an internal error: report it, run in Python
             return self._internal_error(signature, unit.module, e, "lowering")
         seconds = time.perf_counter() - start
-        logger.debug("COMPILE %s done in %.1f ms (%s backend)", name, seconds * 1e3, self.backend.name)
+        logger.debug(
+            "COMPILE %s done in %.1f ms (%s backend)", name, seconds * 1e3, self.backend.name
+        )
         return Version(
             signature,
             native,
@@ -277,7 +300,9 @@ class JitFunction:
             fast=fast,
         )
 
-    def _internal_error(self, signature: tuple[type, ...], module: ModuleOp, error: Exception, stage: str) -> Version:
+    def _internal_error(
+        self, signature: tuple[type, ...], module: ModuleOp, error: Exception, stage: str
+    ) -> Version:
         fn = self.py_func
         line = _failing_line(module) or fn.__code__.co_firstlineno
         dump = _dump_ir(module, fn.__name__)
@@ -290,7 +315,9 @@ class JitFunction:
         )
         warnings.warn(message, GraphletCompileWarning, stacklevel=4)
         logger.debug("FALLBACK %s", message)
-        record = BreakRecord(fn.__qualname__, fn.__code__.co_filename, line, "-", f"internal compiler error: {error}")
+        record = BreakRecord(
+            fn.__qualname__, fn.__code__.co_filename, line, "-", f"internal compiler error: {error}"
+        )
         return Version(signature, None, (), [record], record.reason)
 
     # ------------------------------------------------------------------ introspection
@@ -306,9 +333,13 @@ class JitFunction:
 def _prepare_fast_entry(native: Any, guards: tuple[Guard, ...]) -> bool:
     """Compiles `guards` into a kernel that offers a fast entry; False when it has none
     or a guard is on something other than a plain dict (the Python dispatch checks those)."""
-    if not hasattr(native, "with_guards") or any(type(guard.namespace) is not dict for guard in guards):
+    if not hasattr(native, "with_guards") or any(
+        type(guard.namespace) is not dict for guard in guards
+    ):
         return False
-    native.with_guards(((guard.namespace, guard.name, guard.expected) for guard in guards), _MISSING)
+    native.with_guards(
+        ((guard.namespace, guard.name, guard.expected) for guard in guards), _MISSING
+    )
     return True
 
 
@@ -377,7 +408,9 @@ class Explanation:
 
     def __str__(self) -> str:
         lines = [f"{self.function}{_signature_text(self.signature)}: {self.mode}"]
-        lines.append(f"  this call {'fell back to Python' if self.fell_back else 'ran in native code'}")
+        lines.append(
+            f"  this call {'fell back to Python' if self.fell_back else 'ran in native code'}"
+        )
         if not self.breaks:
             lines.append("  no graph breaks")
         for b in self.breaks:
@@ -395,7 +428,9 @@ def explain(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Explanation:
     version = jitted.version_for(*bound) if bound is not None else None
     if version is None:
         reason = "keyword-only parameters run in Python"
-        return Explanation(jitted.py_func.__qualname__, (), f"runs in Python ({reason})", [], True, result)
+        return Explanation(
+            jitted.py_func.__qualname__, (), f"runs in Python ({reason})", [], True, result
+        )
     fell_back = version.native is None or jitted.last_call_handed_back
     if version.native is None:
         mode = f"runs in Python ({version.python_reason})"
@@ -407,4 +442,6 @@ def explain(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Explanation:
         ExplainedBreak(r.line, r.filename, r.function, r.opname, r.reason, fell_back)
         for r in version.breaks
     ]
-    return Explanation(jitted.py_func.__qualname__, version.signature, mode, breaks, fell_back, result)
+    return Explanation(
+        jitted.py_func.__qualname__, version.signature, mode, breaks, fell_back, result
+    )

@@ -21,7 +21,6 @@ from xdsl.ir import Attribute
 from graphlet.dialects.pyrt import KIND_OF_STATUS
 from graphlet.frontend.execution import HandBack
 
-
 _NOTHING = object()
 
 
@@ -31,7 +30,9 @@ class NativeKernel:
     of its own) is built by `with_guards`, with the version's global guards compiled
     in, or else on first use, without guards."""
 
-    def __init__(self, engine: Any, symbol: str, arg_types: tuple[Attribute, ...], return_type: Attribute) -> None:
+    def __init__(
+        self, engine: Any, symbol: str, arg_types: tuple[Attribute, ...], return_type: Attribute
+    ) -> None:
         self.engine = engine
         self.symbol = symbol
         self.arg_types = arg_types
@@ -58,8 +59,13 @@ class NativeKernel:
         from graphlet.backend.cpython_wrapper import compile_wrapper
 
         self._wrapper = compile_wrapper(
-            self.engine, self.symbol, self.arg_types, (self.return_type,),
-            guards=self._guards, absent=self._absent, trailing_args=(0,),  # call depth 0
+            self.engine,
+            self.symbol,
+            self.arg_types,
+            (self.return_type,),
+            guards=self._guards,
+            absent=self._absent,
+            trailing_args=(0,),  # call depth 0
         )
         self._run = self._wrapper.bind(_mismatch, _hand_back)
         return self._run
@@ -102,7 +108,11 @@ class NativeBackend:
         self._passes = lower_to_llvm_passes()
 
     def compile(
-        self, module: ModuleOp, symbol: str, arg_types: tuple[Attribute, ...], return_type: Attribute
+        self,
+        module: ModuleOp,
+        symbol: str,
+        arg_types: tuple[Attribute, ...],
+        return_type: Attribute,
     ) -> NativeKernel:
         from graphlet.backend.jit import JitEngine
 

@@ -98,9 +98,7 @@ class IntegerBinaryLowering(RewritePattern):
             assert isinstance(op, arith.SignlessIntegerBinaryOperationWithOverflow)
             _check_llvm_type(op, op.result.type)
             bits = sum(_OVERFLOW_BITS[f] for f in op.overflow_flags.data)
-            rewriter.replace(
-                op, overflow_op(op.lhs, op.rhs, overflow=IntegerAttr(bits, 32))
-            )
+            rewriter.replace(op, overflow_op(op.lhs, op.rhs, overflow=IntegerAttr(bits, 32)))
         elif (plain_op := _INTEGER_PLAIN_OPS.get(type(op))) is not None:
             assert isinstance(op, arith.SignlessIntegerBinaryOperation)
             _check_llvm_type(op, op.result.type)
@@ -199,19 +197,13 @@ _MIN_MAX_INTRINSICS: dict[type[Operation], str] = {
 class MinMaxLowering(RewritePattern):
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter, /):
         if isinstance(op, arith.MinnumfOp):
-            rewriter.replace(
-                op, llvm.VectorFMinOp(op.lhs, op.rhs, llvm_fastmath(op.fastmath))
-            )
+            rewriter.replace(op, llvm.VectorFMinOp(op.lhs, op.rhs, llvm_fastmath(op.fastmath)))
         elif isinstance(op, arith.MaxnumfOp):
-            rewriter.replace(
-                op, llvm.VectorFMaxOp(op.lhs, op.rhs, llvm_fastmath(op.fastmath))
-            )
+            rewriter.replace(op, llvm.VectorFMaxOp(op.lhs, op.rhs, llvm_fastmath(op.fastmath)))
         elif (intrinsic := _MIN_MAX_INTRINSICS.get(type(op))) is not None:
             _check_llvm_type(op, op.results[0].type)
             result_type = op.results[0].type
-            rewriter.replace(
-                op, intrinsic_call(intrinsic, list(op.operands), result_type)
-            )
+            rewriter.replace(op, intrinsic_call(intrinsic, list(op.operands), result_type))
 
 
 def _icmp(predicate: str) -> IntegerAttr:
@@ -242,9 +234,7 @@ class CeilDivSILowering(RewritePattern):
         rewriter.replace(op, _signed_rounding_division(op.lhs, op.rhs, "sge"))
 
 
-def _signed_rounding_division(
-    lhs: SSAValue, rhs: SSAValue, sign_test: str
-) -> list[Operation]:
+def _signed_rounding_division(lhs: SSAValue, rhs: SSAValue, sign_test: str) -> list[Operation]:
     """Adjusts a truncating division by one toward -inf ("slt") or +inf ("sge")."""
     type_ = lhs.type
     quotient = llvm.SDivOp(lhs, rhs)
@@ -274,7 +264,14 @@ class CeilDivUILowering(RewritePattern):
         increment = llvm.ZExtOp(inexact.res, type_)
         rewriter.replace(
             op,
-            [quotient, remainder, zero, inexact, increment, llvm.AddOp(quotient.res, increment.res)],
+            [
+                quotient,
+                remainder,
+                zero,
+                inexact,
+                increment,
+                llvm.AddOp(quotient.res, increment.res),
+            ],
         )
 
 

@@ -65,9 +65,7 @@ class BranchLowering(RewritePattern):
 
 class CondBranchLowering(RewritePattern):
     @op_type_rewrite_pattern
-    def match_and_rewrite(
-        self, op: cf.ConditionalBranchOp, rewriter: PatternRewriter, /
-    ):
+    def match_and_rewrite(self, op: cf.ConditionalBranchOp, rewriter: PatternRewriter, /):
         source = op.parent_block()
         assert source is not None
         rewriter.replace(
@@ -159,9 +157,7 @@ class AssertLowering(RewritePattern):
         rewriter.erase(op)
 
     @staticmethod
-    def _message_global(
-        op: Operation, rewriter: PatternRewriter, text: bytes
-    ) -> llvm.GlobalOp:
+    def _message_global(op: Operation, rewriter: PatternRewriter, text: bytes) -> llvm.GlobalOp:
         """A constant global holding `text`, shared by asserts with the same text."""
         module = enclosing_module(op)
         name = f"__graphlet_assert_msg_{zlib.crc32(text):08x}"

@@ -220,9 +220,7 @@ def _int_pow(e: Emitter, a: SSAValue, b: SSAValue) -> SSAValue:
         d.all(d.cmpi("ne", exponent, 0), square.results[1]),
     )
     d.op(scf.YieldOp(acc, square.results[0], exponent, overflow))
-    loop = e.op(
-        scf.WhileOp([e.int(1), a, b, e.bool(False)], types, Region(before), Region(after))
-    )
+    loop = e.op(scf.WhileOp([e.int(1), a, b, e.bool(False)], types, Region(before), Region(after)))
     e.guard(e.not_(loop.results[3]), HAND_BACK)
     return loop.results[0]
 

@@ -86,7 +86,11 @@ def _emit(block: Block, op: Operation) -> SSAValue:
 
 
 def _const(block: Block, value: float | int | bool, type_: Attribute) -> SSAValue:
-    attr = FloatAttr(float(value), type_) if isinstance(type_, AnyFloat) else IntegerAttr(int(value), type_)
+    attr = (
+        FloatAttr(float(value), type_)
+        if isinstance(type_, AnyFloat)
+        else IntegerAttr(int(value), type_)
+    )
     return _emit(block, arith.ConstantOp(attr))
 
 
@@ -119,8 +123,12 @@ def _divmod_float(block: Block, x: SSAValue, y: SSAValue, want_quotient: bool) -
     t = x.type
     zero = _const(block, 0.0, t)
     mod = _emit(block, llvm.FRemOp(x, y))
-    signs_differ = _emit(block, arith.XOrIOp(
-        _emit(block, arith.CmpfOp(y, zero, "olt")), _emit(block, arith.CmpfOp(mod, zero, "olt"))))
+    signs_differ = _emit(
+        block,
+        arith.XOrIOp(
+            _emit(block, arith.CmpfOp(y, zero, "olt")), _emit(block, arith.CmpfOp(mod, zero, "olt"))
+        ),
+    )
     adjust = _emit(block, arith.AndIOp(_emit(block, arith.CmpfOp(mod, zero, "une")), signs_differ))
     if not want_quotient:
         return _select(block, adjust, _emit(block, arith.AddfOp(mod, y)), mod)
@@ -128,7 +136,9 @@ def _divmod_float(block: Block, x: SSAValue, y: SSAValue, want_quotient: bool) -
     div = _emit(block, arith.DivfOp(_emit(block, arith.SubfOp(x, mod)), y))
     div = _select(block, adjust, _emit(block, arith.SubfOp(div, one)), div)
     floor = _emit(block, math.FloorOp(div))
-    above_half = _emit(block, arith.CmpfOp(_emit(block, arith.SubfOp(div, floor)), _const(block, 0.5, t), "ogt"))
+    above_half = _emit(
+        block, arith.CmpfOp(_emit(block, arith.SubfOp(div, floor)), _const(block, 0.5, t), "ogt")
+    )
     floor = _select(block, above_half, _emit(block, arith.AddfOp(floor, one)), floor)
     quotient = _emit(block, arith.DivfOp(x, y))
     signed_zero = _emit(block, math.CopySignOp(zero, quotient))
@@ -136,7 +146,9 @@ def _divmod_float(block: Block, x: SSAValue, y: SSAValue, want_quotient: bool) -
     return _select(block, _emit(block, arith.CmpfOp(y, zero, "oeq")), quotient, q)
 
 
-def _divmod_int(block: Block, x: SSAValue, y: SSAValue, want_quotient: bool, safe: bool) -> SSAValue:
+def _divmod_int(
+    block: Block, x: SSAValue, y: SSAValue, want_quotient: bool, safe: bool
+) -> SSAValue:
     """Floor division / remainder with the divisor's sign. Unless the divisor is a
     known safe constant, 0 and -1 divide as 1 (no UB); -1 is then fixed up
     (x // -1 = -x wrapping, x % -1 = 0) and 0 is reported by the status."""
@@ -145,12 +157,19 @@ def _divmod_int(block: Block, x: SSAValue, y: SSAValue, want_quotient: bool, saf
     divisor = y
     if not safe:
         zero = _const(block, 0, t)
-        risky = _emit(block, arith.OrIOp(_cmpi(block, "eq", y, zero), _cmpi(block, "eq", y, minus_one)))
+        risky = _emit(
+            block, arith.OrIOp(_cmpi(block, "eq", y, zero), _cmpi(block, "eq", y, minus_one))
+        )
         divisor = _select(block, risky, _const(block, 1, t), y)
     rem = _emit(block, arith.RemSIOp(x, divisor))
     zero = _const(block, 0, t)
-    adjust = _emit(block, arith.AndIOp(
-        _cmpi(block, "ne", rem, zero), _cmpi(block, "slt", _emit(block, arith.XOrIOp(rem, y)), zero)))
+    adjust = _emit(
+        block,
+        arith.AndIOp(
+            _cmpi(block, "ne", rem, zero),
+            _cmpi(block, "slt", _emit(block, arith.XOrIOp(rem, y)), zero),
+        ),
+    )
     if not want_quotient:
         return _select(block, adjust, _emit(block, arith.AddiOp(rem, y)), rem)
     q = _emit(block, arith.DivSIOp(x, divisor))
@@ -177,8 +196,12 @@ def _pow_int(block: Block, x: SSAValue, y: SSAValue, exponent: int | None) -> SS
         return result
     minus_one, zero = _const(block, -1, t), _const(block, 0, t)
     odd = _cmpi(block, "ne", _emit(block, arith.AndIOp(y, one)), zero)
-    reciprocal = _select(block, _cmpi(block, "eq", x, one), one, _select(
-        block, _cmpi(block, "eq", x, minus_one), _select(block, odd, minus_one, one), zero))
+    reciprocal = _select(
+        block,
+        _cmpi(block, "eq", x, one),
+        one,
+        _select(block, _cmpi(block, "eq", x, minus_one), _select(block, odd, minus_one, one), zero),
+    )
     if exponent is not None:
         return reciprocal
     result, base = one, x
@@ -201,15 +224,24 @@ def _cast(block: Block, x: SSAValue, to: Attribute) -> SSAValue:
         return _cmpi(block, "ne", x, _const(block, 0, src))
     if isinstance(to, AnyFloat):
         if _is_float(x):
-            return _emit(block, (arith.ExtFOp if to.bitwidth > src.bitwidth else arith.TruncFOp)(x, to))
+            return _emit(
+                block, (arith.ExtFOp if to.bitwidth > src.bitwidth else arith.TruncFOp)(x, to)
+            )
         return _to_float(block, x, to)
     if src == i1:
         return _emit(block, arith.ExtUIOp(x, to))
     bound = _const(block, 2.0**63, src)
-    in_range = _emit(block, arith.AndIOp(
-        _emit(block, arith.CmpfOp(x, _emit(block, arith.NegfOp(bound)), "oge")), _emit(block, arith.CmpfOp(x, bound, "olt"))))
+    in_range = _emit(
+        block,
+        arith.AndIOp(
+            _emit(block, arith.CmpfOp(x, _emit(block, arith.NegfOp(bound)), "oge")),
+            _emit(block, arith.CmpfOp(x, bound, "olt")),
+        ),
+    )
     safe = _select(block, in_range, x, _const(block, 0.0, src))
-    return _select(block, in_range, _emit(block, arith.FPToSIOp(safe, to)), _const(block, -(2**63), to))
+    return _select(
+        block, in_range, _emit(block, arith.FPToSIOp(safe, to)), _const(block, -(2**63), to)
+    )
 
 
 _CMP_PREDICATES = {
@@ -237,10 +269,19 @@ def _gelu(block: Block, x: SSAValue, approximate: str) -> SSAValue:
     t = x.type
     if approximate == "tanh":
         cube = _emit(block, arith.MulfOp(_emit(block, arith.MulfOp(x, x)), x))
-        inner = _emit(block, arith.AddfOp(x, _emit(block, arith.MulfOp(_const(block, 0.044715, t), cube))))
-        y = _emit(block, math.TanhOp(_emit(block, arith.MulfOp(_const(block, pymath.sqrt(2 / pymath.pi), t), inner))))
+        inner = _emit(
+            block, arith.AddfOp(x, _emit(block, arith.MulfOp(_const(block, 0.044715, t), cube)))
+        )
+        y = _emit(
+            block,
+            math.TanhOp(
+                _emit(block, arith.MulfOp(_const(block, pymath.sqrt(2 / pymath.pi), t), inner))
+            ),
+        )
     else:
-        y = _emit(block, math.ErfOp(_emit(block, arith.MulfOp(x, _const(block, pymath.sqrt(0.5), t)))))
+        y = _emit(
+            block, math.ErfOp(_emit(block, arith.MulfOp(x, _const(block, pymath.sqrt(0.5), t))))
+        )
     half_x = _emit(block, arith.MulfOp(_const(block, 0.5, t), x))
     return _emit(block, arith.MulfOp(half_x, _emit(block, arith.AddfOp(_const(block, 1.0, t), y))))
 
@@ -255,9 +296,13 @@ BODIES: dict[type[Operation], Body] = {
     g.AndOp: lambda b, a: _emit(b, arith.AndIOp(*a)),
     g.OrOp: lambda b, a: _emit(b, arith.OrIOp(*a)),
     g.XorOp: lambda b, a: _emit(b, arith.XOrIOp(*a)),
-    g.NegOp: lambda b, a: _emit(b, arith.NegfOp(*a) if _is_float(a[0]) else arith.SubiOp(_const(b, 0, a[0].type), a[0])),
+    g.NegOp: lambda b, a: _emit(
+        b, arith.NegfOp(*a) if _is_float(a[0]) else arith.SubiOp(_const(b, 0, a[0].type), a[0])
+    ),
     g.AbsOp: _by_kind(math.AbsFOp, math.AbsIOp),
-    g.ReluOp: lambda b, a: _emit(b, (arith.MaximumfOp if _is_float(a[0]) else arith.MaxSIOp)(a[0], _const(b, 0, a[0].type))),
+    g.ReluOp: lambda b, a: _emit(
+        b, (arith.MaximumfOp if _is_float(a[0]) else arith.MaxSIOp)(a[0], _const(b, 0, a[0].type))
+    ),
     g.ExpOp: lambda b, a: _emit(b, math.ExpOp(*a)),
     g.LogOp: lambda b, a: _emit(b, math.LogOp(*a)),
     g.SqrtOp: lambda b, a: _emit(b, math.SqrtOp(*a)),
@@ -293,10 +338,18 @@ def _body_of(op: Operation) -> Body | None:
         return lambda b, a: _cast(b, a[0], to)
     if isinstance(op, g.FloorDivOp | g.ModOp):
         want_quotient, safe = isinstance(op, g.FloorDivOp), _constant_divisor(op.rhs)
-        return lambda b, a: (_divmod_float(b, *a, want_quotient) if _is_float(a[0]) else _divmod_int(b, *a, want_quotient, safe))
+        return lambda b, a: (
+            _divmod_float(b, *a, want_quotient)
+            if _is_float(a[0])
+            else _divmod_int(b, *a, want_quotient, safe)
+        )
     if isinstance(op, g.PowOp):
         exponent = _splat(op.rhs)
-        return lambda b, a: (_emit(b, math.PowFOp(*a)) if _is_float(a[0]) else _pow_int(b, *a, None if exponent is None else int(exponent)))
+        return lambda b, a: (
+            _emit(b, math.PowFOp(*a))
+            if _is_float(a[0])
+            else _pow_int(b, *a, None if exponent is None else int(exponent))
+        )
     return BODIES.get(type(op))
 
 
@@ -304,7 +357,9 @@ def broadcast_map(operand_shape: Sequence[int], result_shape: Sequence[int]) -> 
     """The indexing map reading a broadcast operand at a point of the result."""
     rank, offset = len(result_shape), len(result_shape) - len(operand_shape)
     exprs = [
-        AffineExpr.constant(0) if size == 1 and result_shape[offset + k] != 1 else AffineExpr.dimension(offset + k)
+        AffineExpr.constant(0)
+        if size == 1 and result_shape[offset + k] != 1
+        else AffineExpr.dimension(offset + k)
         for k, size in enumerate(operand_shape)
     ]
     return AffineMap(rank, 0, tuple(exprs))
@@ -321,21 +376,39 @@ def _splat(value: SSAValue) -> float | int | bool | None:
 
 def _map(rank: int, exprs: Sequence[AffineExpr | int]) -> AffineMapAttr:
     """A map of `rank` dims; an int `i` in `exprs` stands for dimension i."""
-    return AffineMapAttr(AffineMap(rank, 0, tuple(AffineExpr.dimension(e) if isinstance(e, int) else e for e in exprs)))
+    return AffineMapAttr(
+        AffineMap(
+            rank, 0, tuple(AffineExpr.dimension(e) if isinstance(e, int) else e for e in exprs)
+        )
+    )
 
 
 def generic(
-    inputs: Sequence[SSAValue], init: SSAValue, maps: Sequence[AffineMapAttr], iterators: Sequence[Attribute],
-    body: Callable[[Block, Sequence[SSAValue]], SSAValue], library_call: str | None = None,
+    inputs: Sequence[SSAValue],
+    init: SSAValue,
+    maps: Sequence[AffineMapAttr],
+    iterators: Sequence[Attribute],
+    body: Callable[[Block, Sequence[SSAValue]], SSAValue],
+    library_call: str | None = None,
 ) -> linalg.GenericOp:
     """A one-output generic; `body` gets the block arguments (inputs, then the output)."""
     block = Block(arg_types=[*(g.element_type(v.type) for v in inputs), g.element_type(init.type)])
     block.add_op(linalg.YieldOp(body(block, block.args)))
     call = StringAttr(library_call) if library_call else None
-    return linalg.GenericOp(list(inputs), [init], Region(block), list(maps), list(iterators), [init.type], library_call=call)
+    return linalg.GenericOp(
+        list(inputs),
+        [init],
+        Region(block),
+        list(maps),
+        list(iterators),
+        [init.type],
+        library_call=call,
+    )
 
 
-def _copy(inputs: Sequence[SSAValue], init: SSAValue, maps: Sequence[AffineMapAttr]) -> linalg.GenericOp:
+def _copy(
+    inputs: Sequence[SSAValue], init: SSAValue, maps: Sequence[AffineMapAttr]
+) -> linalg.GenericOp:
     rank = maps[0].data.num_dims
     return generic(inputs, init, maps, [PARALLEL] * rank, lambda b, a: a[0])
 
@@ -344,17 +417,30 @@ def _fill(result_type: TensorType, value: float | int | bool) -> list[Operation]
     empty = tensor.EmptyOp([], result_type)
     rank = len(result_type.get_shape())
     elem = result_type.get_element_type()
-    return [empty, generic([], empty.tensor, [_map(rank, range(rank))], [PARALLEL] * rank, lambda b, a: _const(b, value, elem))]
+    return [
+        empty,
+        generic(
+            [],
+            empty.tensor,
+            [_map(rank, range(rank))],
+            [PARALLEL] * rank,
+            lambda b, a: _const(b, value, elem),
+        ),
+    ]
 
 
 def _float_result(op: Operation) -> TensorType | None:
     t = op.results[0].type
-    return t if isinstance(t, TensorType) and t.get_element_type() in g.FLOAT_ELEMENT_TYPES else None
+    return (
+        t if isinstance(t, TensorType) and t.get_element_type() in g.FLOAT_ELEMENT_TYPES else None
+    )
 
 
 def _tensor_result(op: Operation) -> TensorType | None:
     t = op.results[0].type
-    return t if isinstance(t, TensorType) and t.get_element_type() in g.TENSOR_ELEMENT_TYPES else None
+    return (
+        t if isinstance(t, TensorType) and t.get_element_type() in g.TENSOR_ELEMENT_TYPES else None
+    )
 
 
 _KEEP_OPERAND_TYPES = (g.CmpOp, g.SelectOp, g.CastOp)
@@ -372,25 +458,50 @@ class ElementwiseToGeneric(RewritePattern):
 
         def build(block: Block, args: Sequence[SSAValue]) -> SSAValue:
             it = iter(args)
-            scalars = [next(it) if (s := _splat(o)) is None else _const(block, s, g.element_type(o.type)) for o in op.operands]
+            scalars = [
+                next(it) if (s := _splat(o)) is None else _const(block, s, g.element_type(o.type))
+                for o in op.operands
+            ]
             return body(block, [_to_float(block, x, elem) for x in scalars] if convert else scalars)
 
         maps = [AffineMapAttr(broadcast_map(g.shape_of(o.type), shape)) for o in inputs]
         empty = tensor.EmptyOp([], result_type)
         rank = len(shape)
-        ops: list[Operation] = [empty, generic(inputs, empty.tensor, [*maps, _map(rank, range(rank))], [PARALLEL] * rank, build)]
-        if isinstance(op, g.FloorDivOp | g.ModOp) and g.element_type(op.rhs.type) == i64 and not _constant_divisor(op.rhs):
-            ops += _report_if_any(op, op.rhs, lambda b, a: _cmpi(b, "eq", a[0], _const(b, 0, a[0].type)), g.TensorZeroDivisionError, rewriter)
+        ops: list[Operation] = [
+            empty,
+            generic(
+                inputs, empty.tensor, [*maps, _map(rank, range(rank))], [PARALLEL] * rank, build
+            ),
+        ]
+        if (
+            isinstance(op, g.FloorDivOp | g.ModOp)
+            and g.element_type(op.rhs.type) == i64
+            and not _constant_divisor(op.rhs)
+        ):
+            ops += _report_if_any(
+                op,
+                op.rhs,
+                lambda b, a: _cmpi(b, "eq", a[0], _const(b, 0, a[0].type)),
+                g.TensorZeroDivisionError,
+                rewriter,
+            )
         rewriter.replace(op, ops, [ops[1].results[0]])
 
 
-def _report_if_any(op: Operation, value: SSAValue, test: Body, error: type[Exception], rewriter: PatternRewriter) -> list[Operation]:
+def _report_if_any(
+    op: Operation, value: SSAValue, test: Body, error: type[Exception], rewriter: PatternRewriter
+) -> list[Operation]:
     """Ops computing whether `test` holds for some element of `value`; the function's
     status result becomes `error`'s code when it does (and no earlier error did)."""
     rank = len(g.shape_of(value.type))
     flag = _fill(TensorType(i1, []), False)
-    any_ = generic([value], flag[-1].results[0], [_map(rank, range(rank)), _map(rank, [])], [REDUCTION] * rank,
-                   lambda b, a: _emit(b, arith.OrIOp(a[1], test(b, [a[0]]))))
+    any_ = generic(
+        [value],
+        flag[-1].results[0],
+        [_map(rank, range(rank)), _map(rank, [])],
+        [REDUCTION] * rank,
+        lambda b, a: _emit(b, arith.OrIOp(a[1], test(b, [a[0]]))),
+    )
     fn = op.parent_op()
     assert isinstance(fn, func.FuncOp)
     ret = fn.body.block.last_op
@@ -404,11 +515,15 @@ def _report_if_any(op: Operation, value: SSAValue, test: Body, error: type[Excep
         mine = _select(b, a[0], _const(b, code, i64), _const(b, 0, i64))
         return _select(b, _cmpi(b, "ne", a[1], _const(b, 0, i64)), a[1], mine) if earlier else mine
 
-    update = generic([any_.results[0], *earlier], empty.tensor, [_map(0, [])] * (2 + len(earlier)), [], status)
+    update = generic(
+        [any_.results[0], *earlier], empty.tensor, [_map(0, [])] * (2 + len(earlier)), [], status
+    )
     results = [*(ret.arguments[:-1] if earlier else ret.arguments), update.results[0]]
     rewriter.insert([empty, update], InsertPoint.before(ret))
     rewriter.replace(ret, func.ReturnOp(*results))
-    fn.function_type = FunctionType.from_lists(fn.function_type.inputs.data, [r.type for r in results])
+    fn.function_type = FunctionType.from_lists(
+        fn.function_type.inputs.data, [r.type for r in results]
+    )
     fn.attributes[STATUS_RESULT] = UnitAttr()
     return [*flag, any_]
 
@@ -420,34 +535,59 @@ def _reduction(op: Operation, elem: Attribute) -> tuple[float | int, Body]:
     if isinstance(op, g.SumOp):
         if float_:
             return 0.0, lambda b, a: _emit(b, arith.AddfOp(a[1], a[0], REASSOC))
-        return 0, lambda b, a: _emit(b, arith.AddiOp(a[1], _emit(b, arith.ExtUIOp(a[0], i64)) if bool_ else a[0]))
+        return 0, lambda b, a: _emit(
+            b, arith.AddiOp(a[1], _emit(b, arith.ExtUIOp(a[0], i64)) if bool_ else a[0])
+        )
     is_max = isinstance(op, g.AmaxOp)
     if float_:
-        return (-pymath.inf if is_max else pymath.inf), lambda b, a: _emit(b, (arith.MaximumfOp if is_max else arith.MinimumfOp)(a[1], a[0]))
+        return (-pymath.inf if is_max else pymath.inf), lambda b, a: _emit(
+            b, (arith.MaximumfOp if is_max else arith.MinimumfOp)(a[1], a[0])
+        )
     if bool_:
-        return (0 if is_max else 1), lambda b, a: _emit(b, (arith.MaxUIOp if is_max else arith.MinUIOp)(a[1], a[0]))
-    return (g.INT_MIN if is_max else g.INT_MAX), lambda b, a: _emit(b, (arith.MaxSIOp if is_max else arith.MinSIOp)(a[1], a[0]))
+        return (0 if is_max else 1), lambda b, a: _emit(
+            b, (arith.MaxUIOp if is_max else arith.MinUIOp)(a[1], a[0])
+        )
+    return (g.INT_MIN if is_max else g.INT_MAX), lambda b, a: _emit(
+        b, (arith.MaxSIOp if is_max else arith.MinSIOp)(a[1], a[0])
+    )
 
 
 class ReductionToGeneric(RewritePattern):
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
-        if not isinstance(op, g.SumOp | g.AmaxOp | g.AminOp) or (result_type := _tensor_result(op)) is None:
+        if (
+            not isinstance(op, g.SumOp | g.AmaxOp | g.AminOp)
+            or (result_type := _tensor_result(op)) is None
+        ):
             return
         neutral, body = _reduction(op, g.element_type(op.input.type))
         static = op.static_args()
         rank = len(g.shape_of(op.input.type))
-        out = [AffineExpr.constant(0) if d in static["dims"] else d for d in range(rank) if static["keepdim"] or d not in static["dims"]]
+        out = [
+            AffineExpr.constant(0) if d in static["dims"] else d
+            for d in range(rank)
+            if static["keepdim"] or d not in static["dims"]
+        ]
         iterators = [REDUCTION if d in static["dims"] else PARALLEL for d in range(rank)]
         init = _fill(result_type, neutral)
-        reduce = generic([op.input], init[-1].results[0], [_map(rank, range(rank)), _map(rank, out)], iterators, body)
+        reduce = generic(
+            [op.input],
+            init[-1].results[0],
+            [_map(rank, range(rank)), _map(rank, out)],
+            iterators,
+            body,
+        )
         rewriter.replace(op, [*init, reduce])
 
 
-def _contraction(body_flags: arith.FastMathFlagsAttr | None) -> Callable[[Block, Sequence[SSAValue]], SSAValue]:
+def _contraction(
+    body_flags: arith.FastMathFlagsAttr | None,
+) -> Callable[[Block, Sequence[SSAValue]], SSAValue]:
     def body(b: Block, a: Sequence[SSAValue]) -> SSAValue:
         if not _is_float(a[0]):
             return _emit(b, arith.AddiOp(a[2], _emit(b, arith.MuliOp(a[0], a[1]))))
-        return _emit(b, arith.AddfOp(a[2], _emit(b, arith.MulfOp(a[0], a[1], body_flags)), body_flags))
+        return _emit(
+            b, arith.AddfOp(a[2], _emit(b, arith.MulfOp(a[0], a[1], body_flags)), body_flags)
+        )
 
     return body
 
@@ -467,7 +607,12 @@ class MatmulToGeneric(RewritePattern):
 
         def batch(shape: Sequence[int]) -> list[AffineExpr | int]:
             own = shape[:-2] if len(shape) > 1 else ()
-            return [AffineExpr.constant(0) if s == 1 and out_shape[nb - len(own) + i] != 1 else nb - len(own) + i for i, s in enumerate(own)]
+            return [
+                AffineExpr.constant(0)
+                if s == 1 and out_shape[nb - len(own) + i] != 1
+                else nb - len(own) + i
+                for i, s in enumerate(own)
+            ]
 
         lhs = [*batch(a), *([m] if has_m else []), k]
         rhs = [*batch(b), k, *([n] if has_n else [])] if len(b) > 1 else [k]
@@ -477,7 +622,9 @@ class MatmulToGeneric(RewritePattern):
         init = _fill(result_type, 0)
         gemm = GEMM_NN if len(a) == len(b) == 2 else None
         maps = [_map(rank, lhs), _map(rank, rhs), _map(rank, res)]
-        mm = generic([op.lhs, op.rhs], init[-1].results[0], maps, iterators, _contraction(None), gemm)
+        mm = generic(
+            [op.lhs, op.rhs], init[-1].results[0], maps, iterators, _contraction(None), gemm
+        )
         rewriter.replace(op, [*init, mm])
 
 
@@ -494,10 +641,24 @@ class LinearToGeneric(RewritePattern):
         else:
             empty = tensor.EmptyOp([], result_type)
             bias_map = AffineMapAttr(broadcast_map(g.shape_of(op.bias.type), out_shape))
-            init = [empty, _copy([op.bias], empty.tensor, [bias_map, _map(lead + 1, range(lead + 1))])]
-        maps = [_map(rank, [*range(lead), lead + 1]), _map(rank, [lead, lead + 1]), _map(rank, range(lead + 1))]
+            init = [
+                empty,
+                _copy([op.bias], empty.tensor, [bias_map, _map(lead + 1, range(lead + 1))]),
+            ]
+        maps = [
+            _map(rank, [*range(lead), lead + 1]),
+            _map(rank, [lead, lead + 1]),
+            _map(rank, range(lead + 1)),
+        ]
         iterators = [*[PARALLEL] * (lead + 1), REDUCTION]
-        y = generic([op.input, op.weight], init[-1].results[0], maps, iterators, _contraction(REASSOC), GEMM_NT)
+        y = generic(
+            [op.input, op.weight],
+            init[-1].results[0],
+            maps,
+            iterators,
+            _contraction(REASSOC),
+            GEMM_NT,
+        )
         rewriter.replace(op, [*init, y])
 
 
@@ -518,12 +679,17 @@ def _moved(op: Operation) -> tuple[list[AffineExpr | int], int] | None:
         perm = op.static_args()["perm"]
         return [perm.index(j) for j in range(rank)], rank
     if isinstance(op, g.ExpandOp):
-        return list(broadcast_map(g.shape_of(op.input.type), g.shape_of(op.result.type)).results), rank
+        return list(
+            broadcast_map(g.shape_of(op.input.type), g.shape_of(op.result.type)).results
+        ), rank
     if isinstance(op, g.SliceOp):
         s = op.static_args()
-        return [_partial(d, st, k, n, m) for d, (st, k, n, m) in enumerate(
-            zip(s["starts"], s["steps"], g.shape_of(op.input.type), g.shape_of(op.result.type))
-        )], rank
+        return [
+            _partial(d, st, k, n, m)
+            for d, (st, k, n, m) in enumerate(
+                zip(s["starts"], s["steps"], g.shape_of(op.input.type), g.shape_of(op.result.type))
+            )
+        ], rank
     return None
 
 
@@ -543,14 +709,28 @@ class DataMovementToGeneric(RewritePattern):
             for x in op.inputs:
                 # `% size` keeps offset 0 from simplifying to a plain dim, which the
                 # verifier would require to span the whole destination.
-                shifted = AffineExpr.dimension(dim) + offset if offset else AffineExpr.dimension(dim) % g.shape_of(result_type)[dim]
+                shifted = (
+                    AffineExpr.dimension(dim) + offset
+                    if offset
+                    else AffineExpr.dimension(dim) % g.shape_of(result_type)[dim]
+                )
                 out = [shifted if d == dim else d for d in range(rank)]
                 ops.append(_copy([x], dest, [_map(rank, range(rank)), _map(rank, out)]))
                 dest, offset = ops[-1].results[0], offset + g.shape_of(x.type)[dim]
             rewriter.replace(op, ops)
         elif (moved := _moved(op)) is not None:
             empty = tensor.EmptyOp([], result_type)
-            rewriter.replace(op, [empty, _copy([op.operands[0]], empty.tensor, [_map(rank, moved[0]), _map(rank, range(rank))])])
+            rewriter.replace(
+                op,
+                [
+                    empty,
+                    _copy(
+                        [op.operands[0]],
+                        empty.tensor,
+                        [_map(rank, moved[0]), _map(rank, range(rank))],
+                    ),
+                ],
+            )
 
 
 @dataclass(frozen=True)
@@ -558,5 +738,13 @@ class ConvertGraphletToLinalgPass(ModulePass):
     name = "convert-graphlet-to-linalg"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        patterns = [ElementwiseToGeneric(), ReductionToGeneric(), MatmulToGeneric(), LinearToGeneric(), DataMovementToGeneric()]
-        PatternRewriteWalker(GreedyRewritePatternApplier(patterns), apply_recursively=False).rewrite_module(op)
+        patterns = [
+            ElementwiseToGeneric(),
+            ReductionToGeneric(),
+            MatmulToGeneric(),
+            LinearToGeneric(),
+            DataMovementToGeneric(),
+        ]
+        PatternRewriteWalker(
+            GreedyRewritePatternApplier(patterns), apply_recursively=False
+        ).rewrite_module(op)

@@ -79,11 +79,13 @@ class FunctionToStatus(RewritePattern):
         # Last op first: each split then moves only the ops after its guard, which
         # keeps the pass linear in the function's size.
         for inner in reversed(list(op.walk())):
-            if isinstance(inner, pyrt.GuardOp | func.CallOp | func.ReturnOp):
-                if inner.parent_op() is not op:
-                    raise lowering_error(
-                        inner, "must sit in the function's CFG: run convert-scf-to-cf first"
-                    )
+            if (
+                isinstance(inner, pyrt.GuardOp | func.CallOp | func.ReturnOp)
+                and inner.parent_op() is not op
+            ):
+                raise lowering_error(
+                    inner, "must sit in the function's CFG: run convert-scf-to-cf first"
+                )
             if isinstance(inner, func.ReturnOp):
                 rewriter.replace(inner, func.ReturnOp(ok.result, *inner.operands))
             elif isinstance(inner, pyrt.GuardOp):
@@ -91,9 +93,7 @@ class FunctionToStatus(RewritePattern):
                 _branch_after(inner, rewriter, inner.ok, fail, code.result, [code])
                 used_fail = True
             elif isinstance(inner, func.CallOp) and inner.callee.string_value() in self.with_status:
-                call = func.CallOp(
-                    inner.callee, inner.arguments, [i32, *inner.result_types]
-                )
+                call = func.CallOp(inner.callee, inner.arguments, [i32, *inner.result_types])
                 rewriter.replace(inner, call, call.results[1:])
                 is_ok = arith.CmpiOp(call.results[0], ok.result, "eq")
                 _branch_after(call, rewriter, is_ok.result, fail, call.results[0], [is_ok])

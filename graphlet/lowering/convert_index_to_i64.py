@@ -113,9 +113,7 @@ class IndexToI64Pattern(RewritePattern):
             if new_type is not result.type:
                 rewriter.replace_value_with_new_type(result, new_type)
 
-    def _lower_index_cast(
-        self, op: arith.IndexCastOp, rewriter: PatternRewriter
-    ) -> None:
+    def _lower_index_cast(self, op: arith.IndexCastOp, rewriter: PatternRewriter) -> None:
         source = self.converter.convert(op.input.type)
         target = self.converter.convert(op.result.type)
         assert isinstance(source, IntegerType) and isinstance(target, IntegerType)

@@ -66,12 +66,34 @@ GEMM_SYMBOLS = {Float32Type(): "graphlet_cblas_sgemm", Float64Type(): "graphlet_
 """The external symbols the runtime binds, by element type."""
 
 
-def _declare(op: Operation, rewriter: PatternRewriter, name: str, element, a: MemRefType, b: MemRefType, c: MemRefType) -> None:
+def _declare(
+    op: Operation,
+    rewriter: PatternRewriter,
+    name: str,
+    element,
+    a: MemRefType,
+    b: MemRefType,
+    c: MemRefType,
+) -> None:
     module = enclosing_module(op)
     if any(o.properties.get("sym_name") == StringAttr(name) for o in module.body.block.ops):
         return
-    inputs = [i32, i32, i32, i64, i64, i64, element, MemRefType(element, [math.prod(a.get_shape())]), i64,
-              MemRefType(element, [math.prod(b.get_shape())]), i64, element, MemRefType(element, [math.prod(c.get_shape())]), i64]
+    inputs = [
+        i32,
+        i32,
+        i32,
+        i64,
+        i64,
+        i64,
+        element,
+        MemRefType(element, [math.prod(a.get_shape())]),
+        i64,
+        MemRefType(element, [math.prod(b.get_shape())]),
+        i64,
+        element,
+        MemRefType(element, [math.prod(c.get_shape())]),
+        i64,
+    ]
     decl = func.FuncOp.external(name, inputs, [])
     rewriter.insert(decl, InsertPoint.at_start(module.body.block))
 
@@ -80,7 +102,9 @@ class GemmToBlasCall(RewritePattern):
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: linalg.GenericOp, rewriter: PatternRewriter) -> None:
         kind = op.library_call.data if op.library_call is not None else None
-        if kind not in (GEMM_NN, GEMM_NT) or not all(isinstance(v.type, MemRefType) for v in op.operands):
+        if kind not in (GEMM_NN, GEMM_NT) or not all(
+            isinstance(v.type, MemRefType) for v in op.operands
+        ):
             return
         a, b, c = op.operands
         element = c.type.get_element_type()
@@ -94,14 +118,28 @@ class GemmToBlasCall(RewritePattern):
             return
         name = GEMM_SYMBOLS[element]
         _declare(op, rewriter, name, element, a.type, b.type, c.type)
-        ints = ((ROW_MAJOR, i32), (NO_TRANS, i32), (TRANS if kind == GEMM_NT else NO_TRANS, i32), (m, i64), (n, i64), (k, i64))
+        ints = (
+            (ROW_MAJOR, i32),
+            (NO_TRANS, i32),
+            (TRANS if kind == GEMM_NT else NO_TRANS, i32),
+            (m, i64),
+            (n, i64),
+            (k, i64),
+        )
         consts: list[Operation] = [arith.ConstantOp(IntegerAttr(v, t)) for v, t in ints]
         one = arith.ConstantOp(FloatAttr(1.0, element))
         lda, ldb, ldc = (arith.ConstantOp(IntegerAttr(v, i64)) for v in (k, b_shape[1], n))
         flat = [_flatten(v) for v in (a, b, c)]
         args: list[SSAValue] = [
-            *(x.result for x in consts), one.result, flat[0].results[0], lda.result, flat[1].results[0], ldb.result,
-            one.result, flat[2].results[0], ldc.result,
+            *(x.result for x in consts),
+            one.result,
+            flat[0].results[0],
+            lda.result,
+            flat[1].results[0],
+            ldb.result,
+            one.result,
+            flat[2].results[0],
+            ldc.result,
         ]
         call = func.CallOp(name, args, [])
         rewriter.replace(op, [*consts, one, lda, ldb, ldc, *flat, call])

@@ -61,6 +61,8 @@ BYTE = IntegerType(8)
 def _storage(element: Attribute) -> Attribute:
     """The in-memory type of an element: bools are bytes."""
     return BYTE if element == i1 else element
+
+
 NSW = arith.IntegerOverflowAttr([arith.IntegerOverflowFlag.NSW])
 
 
@@ -107,7 +109,13 @@ def _address(op: memref.LoadOp | memref.StoreOp, rewriter: PatternRewriter) -> S
         rewriter.insert([size_op, mul, add])
         linear = add.result
     cast = arith.IndexCastOp(linear, i64)
-    gep = llvm.GEPOp(base, [llvm.GEP_USE_SSA_VAL], _storage(t.get_element_type()), ssa_indices=[cast.result], inbounds=True)
+    gep = llvm.GEPOp(
+        base,
+        [llvm.GEP_USE_SSA_VAL],
+        _storage(t.get_element_type()),
+        ssa_indices=[cast.result],
+        inbounds=True,
+    )
     rewriter.insert([cast, gep])
     return gep.result
 
@@ -117,7 +125,9 @@ class LoadLowering(RewritePattern):
     def match_and_rewrite(self, op: memref.LoadOp, rewriter: PatternRewriter) -> None:
         element = op.res.type
         load = llvm.LoadOp(_address(op, rewriter), _storage(element), alignment=_bytes(element))
-        rewriter.replace(op, [load, llvm.TruncOp(load.dereferenced_value, i1)] if element == i1 else load)
+        rewriter.replace(
+            op, [load, llvm.TruncOp(load.dereferenced_value, i1)] if element == i1 else load
+        )
 
 
 class StoreLowering(RewritePattern):
@@ -126,7 +136,9 @@ class StoreLowering(RewritePattern):
         element = op.value.type
         value: list[Operation] = [llvm.ZExtOp(op.value, BYTE)] if element == i1 else []
         stored = value[0].results[0] if value else op.value
-        rewriter.replace(op, [*value, llvm.StoreOp(stored, _address(op, rewriter), alignment=_bytes(element))])
+        rewriter.replace(
+            op, [*value, llvm.StoreOp(stored, _address(op, rewriter), alignment=_bytes(element))]
+        )
 
 
 class AllocLowering(RewritePattern):
@@ -138,7 +150,9 @@ class AllocLowering(RewritePattern):
         alignment = op.alignment.value.data if op.alignment is not None else 16
         size = math.prod(t.get_shape()) * _bytes(t.get_element_type())
         size = max(alignment, -(-size // alignment) * alignment)
-        declare_external_function(op, rewriter, "aligned_alloc", llvm.LLVMFunctionType([i64, i64], PTR))
+        declare_external_function(
+            op, rewriter, "aligned_alloc", llvm.LLVMFunctionType([i64, i64], PTR)
+        )
         ops: list[Operation] = [a := _i64(alignment), s := _i64(size)]
         ops.append(call := llvm.CallOp("aligned_alloc", a.result, s.result, return_type=PTR))
         ops.append(_as_memref(call.returned, t))
@@ -170,12 +184,22 @@ class GlobalLowering(RewritePattern):
         if not isinstance(value, DenseIntOrFPElementsAttr) or len(value.get_values()) != count:
             raise lowering_error(op, "only globals with a full dense initial value lower to llvm")
         if element == i1:
-            value = DenseIntOrFPElementsAttr.from_list(TensorType(BYTE, [count]), [int(v) for v in value.get_values()])
+            value = DenseIntOrFPElementsAttr.from_list(
+                TensorType(BYTE, [count]), [int(v) for v in value.get_values()]
+            )
         array = llvm.LLVMArrayType(count, _storage(element))
         alignment = op.alignment.value.data if op.alignment is not None else None
-        rewriter.replace(op, llvm.GlobalOp(
-            array, op.sym_name, "internal", constant=op.constant is not None, value=value, alignment=alignment
-        ))
+        rewriter.replace(
+            op,
+            llvm.GlobalOp(
+                array,
+                op.sym_name,
+                "internal",
+                constant=op.constant is not None,
+                value=value,
+                alignment=alignment,
+            ),
+        )
 
 
 class GetGlobalLowering(RewritePattern):
@@ -222,7 +246,9 @@ class CallLowering(RewritePattern):
     def match_and_rewrite(self, op: func.CallOp, rewriter: PatternRewriter) -> None:
         if not any(isinstance(a.type, MemRefType) for a in op.arguments):
             return
-        args = [_pointer(a, rewriter) if isinstance(a.type, MemRefType) else a for a in op.arguments]
+        args = [
+            _pointer(a, rewriter) if isinstance(a.type, MemRefType) else a for a in op.arguments
+        ]
         rewriter.replace(op, func.CallOp(op.callee, args, op.result_types))
 
 
@@ -232,7 +258,17 @@ class ConvertMemrefToLLVMPass(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         patterns = [
-            FuncSignatureLowering(), CallLowering(), LoadLowering(), StoreLowering(), AllocLowering(),
-            AllocaLowering(), DeallocLowering(), GlobalLowering(), GetGlobalLowering(), ReinterpretCastLowering(),
+            FuncSignatureLowering(),
+            CallLowering(),
+            LoadLowering(),
+            StoreLowering(),
+            AllocLowering(),
+            AllocaLowering(),
+            DeallocLowering(),
+            GlobalLowering(),
+            GetGlobalLowering(),
+            ReinterpretCastLowering(),
         ]
-        PatternRewriteWalker(GreedyRewritePatternApplier(patterns), apply_recursively=False).rewrite_module(op)
+        PatternRewriteWalker(
+            GreedyRewritePatternApplier(patterns), apply_recursively=False
+        ).rewrite_module(op)

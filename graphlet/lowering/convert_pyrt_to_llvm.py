@@ -30,9 +30,7 @@ from graphlet.lowering.llvm_lowering_utils import intrinsic_call, lowering_error
 
 class LowerCheckedArith(RewritePattern):
     @op_type_rewrite_pattern
-    def match_and_rewrite(
-        self, op: pyrt.CheckedIntegerOp, rewriter: PatternRewriter, /
-    ) -> None:
+    def match_and_rewrite(self, op: pyrt.CheckedIntegerOp, rewriter: PatternRewriter, /) -> None:
         t = op.value.type
         pair = llvm.LLVMStructType.from_type_list([t, i1])
         call = intrinsic_call(op.LLVM_INTRINSIC, [op.lhs, op.rhs], pair, t)

@@ -52,9 +52,7 @@ class WhileLowering(RewritePattern):
         rewriter.replace(yield_op, cf.BranchOp(before_block, *yield_op.operands))
         rewriter.inline_region(op.before_region, BlockInsertPoint.before(exit_block))
         rewriter.inline_region(op.after_region, BlockInsertPoint.before(exit_block))
-        rewriter.insert(
-            cf.BranchOp(before_block, *op.arguments), InsertPoint.at_end(entry_block)
-        )
+        rewriter.insert(cf.BranchOp(before_block, *op.arguments), InsertPoint.at_end(entry_block))
         rewriter.replace(op, [], exit_block.args)
 
 

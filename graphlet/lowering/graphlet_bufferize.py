@@ -74,7 +74,13 @@ def copy_generic(source: SSAValue, dest: SSAValue) -> linalg.GenericOp:
     block = Block(arg_types=[source.type.get_element_type(), dest.type.get_element_type()])
     block.add_op(linalg.YieldOp(block.args[0]))
     identity = AffineMapAttr(AffineMap.identity(rank))
-    return linalg.GenericOp([source], [dest], Region(block), [identity, identity], [linalg.IteratorTypeAttr.parallel()] * rank)
+    return linalg.GenericOp(
+        [source],
+        [dest],
+        Region(block),
+        [identity, identity],
+        [linalg.IteratorTypeAttr.parallel()] * rank,
+    )
 
 
 def _has_tensors(op: Operation) -> bool:
@@ -109,7 +115,9 @@ class _FunctionBufferizer:
         for op in old.ops:
             self._bufferize(op)
         new_type = FunctionType.from_lists([a.type for a in self.block.args], [])
-        new_func = func.FuncOp(self.func_op.sym_name.data, new_type, Region(self.block), self.func_op.sym_visibility)
+        new_func = func.FuncOp(
+            self.func_op.sym_name.data, new_type, Region(self.block), self.func_op.sym_visibility
+        )
         new_func.attributes.update(self.func_op.attributes)
         return new_func
 
@@ -137,11 +145,14 @@ class _FunctionBufferizer:
         root = self.roots[self.buffers[value]]
         if not isinstance(root.owner, memref.AllocOp):
             return False
-        return all(
-            self.position[use.operation] <= index
-            for t in self.tensors_of_root[root]
-            for use in t.uses
-        ) and sum(1 for _ in value.uses) == 1
+        return (
+            all(
+                self.position[use.operation] <= index
+                for t in self.tensors_of_root[root]
+                for use in t.uses
+            )
+            and sum(1 for _ in value.uses) == 1
+        )
 
     def _bufferize(self, op: Operation) -> None:
         if isinstance(op, tensor.EmptyOp):
@@ -154,9 +165,18 @@ class _FunctionBufferizer:
         elif isinstance(op, g.ReshapeOp):
             source = self.buffers[op.input]
             shape = g.shape_of(op.result.type)
-            view = self._add(memref.ReinterpretCastOp(
-                source, [], [], [], [0], shape, row_major_strides(shape), memref_of(op.result.type)
-            ))
+            view = self._add(
+                memref.ReinterpretCastOp(
+                    source,
+                    [],
+                    [],
+                    [],
+                    [0],
+                    shape,
+                    row_major_strides(shape),
+                    memref_of(op.result.type),
+                )
+            )
             self._bind(op.result, view.results[0], self.roots[source])
         elif isinstance(op, linalg.GenericOp):
             self._generic(op)
@@ -171,7 +191,11 @@ class _FunctionBufferizer:
     def _constant(self, op: g.ConstantOp) -> None:
         name = f"__constant_{self.func_op.sym_name.data}_{len(self.globals)}"
         t = memref_of(op.result.type)
-        self.globals.append(memref.GlobalOp.get(StringAttr(name), t, op.value, constant=UnitAttr(), alignment=ALIGNMENT))
+        self.globals.append(
+            memref.GlobalOp.get(
+                StringAttr(name), t, op.value, constant=UnitAttr(), alignment=ALIGNMENT
+            )
+        )
         buffer = self._add(memref.GetGlobalOp(name, t)).results[0]
         self._bind(op.result, buffer, buffer)
 
@@ -186,21 +210,31 @@ class _FunctionBufferizer:
                 self._add(copy_generic(buffer, copy))
                 buffer = copy
             outs.append(buffer)
-        self._add(linalg.GenericOp(
-            [self.buffers[v] for v in op.inputs], outs, op.body.clone(), op.indexing_maps, op.iterator_types,
-            library_call=op.library_call,
-        ))
+        self._add(
+            linalg.GenericOp(
+                [self.buffers[v] for v in op.inputs],
+                outs,
+                op.body.clone(),
+                op.indexing_maps,
+                op.iterator_types,
+                library_call=op.library_call,
+            )
+        )
         for result, buffer in zip(op.results, outs):
             self._bind(result, buffer, self.roots[buffer])
 
     def _return(self, op: func.ReturnOp) -> None:
-        out_params = self.block.args[len(self.block.args) - len(op.arguments):]
+        out_params = self.block.args[len(self.block.args) - len(op.arguments) :]
         claimed: dict[SSAValue, SSAValue] = {}
         """Allocations that became out-params, and the out-param."""
         for value, out in zip(op.arguments, out_params):
             buffer = self.buffers[value]
             alloc = buffer.owner
-            if isinstance(alloc, memref.AllocOp) and buffer not in claimed and buffer.type == out.type:
+            if (
+                isinstance(alloc, memref.AllocOp)
+                and buffer not in claimed
+                and buffer.type == out.type
+            ):
                 claimed[buffer] = out
                 buffer.replace_all_uses_with(out)
                 self.allocs.remove(alloc)
@@ -217,7 +251,8 @@ class BufferizeFunction(RewritePattern):
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: func.FuncOp, rewriter: PatternRewriter) -> None:
         if not op.body.blocks or not any(
-            isinstance(t, TensorType) for t in (*op.function_type.inputs.data, *op.function_type.outputs.data)
+            isinstance(t, TensorType)
+            for t in (*op.function_type.inputs.data, *op.function_type.outputs.data)
         ):
             return
         if len(op.body.blocks) != 1:

@@ -31,8 +31,7 @@ def coerce_argument(name: str, value: Any, expected: type) -> Any:
     if expected is bool and isinstance(value, bool):
         return value
     raise TypeError(
-        f"input {name!r} is declared {expected.__name__}, got "
-        f"{type(value).__name__} {value!r}"
+        f"input {name!r} is declared {expected.__name__}, got {type(value).__name__} {value!r}"
     )
 
 
@@ -47,9 +46,7 @@ def bind_inputs(graph: ExecutableGraph, inputs: dict[str, Any]) -> list[Any]:
             f"execute() got unknown input(s): {', '.join(map(repr, unknown))}; "
             f"the graph's inputs are {names}"
         )
-    return [
-        coerce_argument(n, inputs[n], t) for n, t in zip(names, graph.input_types)
-    ]
+    return [coerce_argument(n, inputs[n], t) for n, t in zip(names, graph.input_types)]
 
 
 def execute(graph: ExecutableGraph, /, **inputs: Any) -> Any:

@@ -237,9 +237,7 @@ class LibmFunctions(InterpreterFunctions):
         return (_c_pow(*args),)
 
     @impl(xmath.CopySignOp)
-    def run_copysign(
-        self, interpreter: Interpreter, op: xmath.CopySignOp, args: PythonValues
-    ):
+    def run_copysign(self, interpreter: Interpreter, op: xmath.CopySignOp, args: PythonValues):
         return (math.copysign(*args),)
 
     @impl(llvm.FRemOp)

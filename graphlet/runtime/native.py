@@ -38,7 +38,11 @@ from graphlet.dialects.pyrt import KIND_OF_STATUS
 
 logger = logging.getLogger("graphlet.runtime")
 
-_C_TYPES: dict[Attribute, type] = {g.BOOL: ctypes.c_bool, g.INT: ctypes.c_int64, g.FLOAT: ctypes.c_double}
+_C_TYPES: dict[Attribute, type] = {
+    g.BOOL: ctypes.c_bool,
+    g.INT: ctypes.c_int64,
+    g.FLOAT: ctypes.c_double,
+}
 _PY_NAMES = {g.BOOL: "bool", g.INT: "int", g.FLOAT: "float"}
 
 
@@ -92,11 +96,18 @@ class NativeFunction:
     64 bits; a non-zero status reaches `_on_status`, which redoes the call in Python."""
 
     def __new__(cls, *args: Any, **kwargs: Any) -> NativeFunction:
-        own_class = type(cls.__name__, (cls,), {"__module__": cls.__module__, "__qualname__": cls.__qualname__})
+        own_class = type(
+            cls.__name__, (cls,), {"__module__": cls.__module__, "__qualname__": cls.__qualname__}
+        )
         return super().__new__(own_class)
 
-    def __init__(self, owner: NativeModule, name: str, arg_types: tuple[Attribute, ...],
-                 result_types: tuple[Attribute, ...]) -> None:
+    def __init__(
+        self,
+        owner: NativeModule,
+        name: str,
+        arg_types: tuple[Attribute, ...],
+        result_types: tuple[Attribute, ...],
+    ) -> None:
         from graphlet.backend.cpython_wrapper import make_fast_callable
 
         self.owner = owner  # keeps the JIT engine alive
@@ -104,9 +115,7 @@ class NativeFunction:
         self.arg_types = arg_types
         self.result_types = result_types
         self._arity = len(arg_types)
-        self._converters = [
-            _argument_converter(t, name, i + 1) for i, t in enumerate(arg_types)
-        ]
+        self._converters = [_argument_converter(t, name, i + 1) for i, t in enumerate(arg_types)]
         self._native = make_fast_callable(
             owner.engine, name, arg_types, result_types, self._slow_call, on_status=self._on_status
         )
@@ -137,11 +146,14 @@ def _arity_message(name: str, expected: int, given: int) -> str:
     """CPython's wording for a plain function with positional parameters."""
     if given < expected:
         missing = expected - given
-        return (f"{name}() missing {missing} required positional argument"
-                f"{'s' if missing > 1 else ''}")
+        return (
+            f"{name}() missing {missing} required positional argument{'s' if missing > 1 else ''}"
+        )
     plural = "s" if expected != 1 else ""
-    return (f"{name}() takes {expected} positional argument{plural} but {given} "
-            f"{'was' if given == 1 else 'were'} given")
+    return (
+        f"{name}() takes {expected} positional argument{plural} but {given} "
+        f"{'was' if given == 1 else 'were'} given"
+    )
 
 
 class NativeModule:
@@ -200,8 +212,13 @@ class NativeModule:
         try:
             return self.interpret(function.name, tuple(args))
         finally:
-            logger.debug("FALLBACK %s%r (%s): interpreted in %.1f ms", function.name,
-                         tuple(args), reason, (perf_counter() - start) * 1e3)
+            logger.debug(
+                "FALLBACK %s%r (%s): interpreted in %.1f ms",
+                function.name,
+                tuple(args),
+                reason,
+                (perf_counter() - start) * 1e3,
+            )
 
 
 def native_signatures(module: ModuleOp) -> dict[str, tuple]:
@@ -219,8 +236,9 @@ def native_signatures(module: ModuleOp) -> dict[str, tuple]:
     return signatures
 
 
-def compile_native(module: ModuleOp, *, opt_level: int = 2, optimize: bool = True,
-                   ctx: Context | None = None) -> NativeModule:
+def compile_native(
+    module: ModuleOp, *, opt_level: int = 2, optimize: bool = True, ctx: Context | None = None
+) -> NativeModule:
     """Compile `module` (graphlet/func/arith/scf/cf ops; not modified) to native code,
     taking its LLVM IR from the on-disk cache when it was lowered before. Raises
     what the passes raise (`DiagnosticException`, `VerifyException`) when the
@@ -252,7 +270,9 @@ def compile_native(module: ModuleOp, *, opt_level: int = 2, optimize: bool = Tru
         return llvm_ir, {}
 
     start = perf_counter()
-    lowering = cached_lowering(original, "lower-to-llvm", {"optimize": optimize, "opt_level": opt_level}, lower)
+    lowering = cached_lowering(
+        original, "lower-to-llvm", {"optimize": optimize, "opt_level": opt_level}, lower
+    )
     if lowering.hit:
         timings["cache"] = perf_counter() - start
     start = perf_counter()
@@ -261,8 +281,11 @@ def compile_native(module: ModuleOp, *, opt_level: int = 2, optimize: bool = Tru
     native = NativeModule(original, engine, native_signatures(original))
     if logger.isEnabledFor(logging.DEBUG):
         stages = {**timings, **{f"jit.{k}": v for k, v in engine.timings.items()}}
-        logger.debug("COMPILE %s: %s", ", ".join(native.functions) or "(no functions)",
-                     ", ".join(f"{k} {v * 1e3:.1f} ms" for k, v in stages.items()))
+        logger.debug(
+            "COMPILE %s: %s",
+            ", ".join(native.functions) or "(no functions)",
+            ", ".join(f"{k} {v * 1e3:.1f} ms" for k, v in stages.items()),
+        )
     return native
 
 

@@ -94,19 +94,25 @@ def _torch() -> Any:
 class TensorFunction:
     """A native tensor function: call it with arrays or tensors, get its results."""
 
-    def __init__(self, module: ModuleOp, name: str, *, blas: bool | None = None, opt_level: int = OPT_LEVEL) -> None:
+    def __init__(
+        self, module: ModuleOp, name: str, *, blas: bool | None = None, opt_level: int = OPT_LEVEL
+    ) -> None:
         fn = _function(module, name)
         self.name = name
         self.input_types = list(fn.function_type.inputs.data)
         self.output_types = list(fn.function_type.outputs.data)
         for t in (*self.input_types, *self.output_types):
             if not isinstance(t, TensorType):
-                raise TypeError(f"@{name}: native tensor functions take and return tensors only, got {t}")
+                raise TypeError(
+                    f"@{name}: native tensor functions take and return tensors only, got {t}"
+                )
         self.timings: dict[str, float] = {}
         start = perf_counter()
         use_blas = bind_blas() if blas is None else blas and bind_blas()
         options = {"function": name, "blas": use_blas, "opt_level": opt_level}
-        lowering = cached_lowering(module, "lower-tensors-to-llvm", options, lambda: self._lower(module, name, use_blas))
+        lowering = cached_lowering(
+            module, "lower-tensors-to-llvm", options, lambda: self._lower(module, name, use_blas)
+        )
         if lowering.hit:
             self.timings["cache"] = perf_counter() - start
         self._status = lowering.metadata["status"]
@@ -117,7 +123,9 @@ class TensorFunction:
         self._in_specs = [(g.shape_of(t), g.np_dtype(t)) for t in self.input_types]
         self._out_specs = [(g.shape_of(t), g.np_dtype(t)) for t in self.output_types]
         torch = _torch()
-        self._torch_dtypes = [_torch_dtype(torch, d) for _, d in self._out_specs + self._in_specs] if torch else None
+        self._torch_dtypes = (
+            [_torch_dtype(torch, d) for _, d in self._out_specs + self._in_specs] if torch else None
+        )
 
     def _lower(self, module: ModuleOp, name: str, use_blas: bool) -> tuple[str, dict[str, Any]]:
         """The LLVM IR of `module`, and whether `@name` has a status out-param."""
@@ -141,18 +149,25 @@ class TensorFunction:
         the inputs): reusing outputs saves the first-touch page faults of fresh
         large allocations, which cost more than the kernel on big elementwise work."""
         if len(args) != len(self._in_specs):
-            raise TensorSignatureError(f"@{self.name} takes {len(self._in_specs)} arguments, got {len(args)}")
+            raise TensorSignatureError(
+                f"@{self.name} takes {len(self._in_specs)} arguments, got {len(args)}"
+            )
         pointers = [self._pointer(i, a, self._in_specs) for i, a in enumerate(args)]
         torch = _torch()
         if out is not None:
             if len(out) != len(self._out_specs):
-                raise TensorSignatureError(f"@{self.name} has {len(self._out_specs)} results, got {len(out)} outputs")
+                raise TensorSignatureError(
+                    f"@{self.name} has {len(self._out_specs)} results, got {len(out)} outputs"
+                )
             outs = list(out)
             if any(isinstance(o, np.ndarray) and not o.flags.writeable for o in outs):
                 raise TensorSignatureError("outputs must be writeable")
             pointers += [self._pointer(i, o, self._out_specs, "output") for i, o in enumerate(outs)]
         elif torch is not None and any(isinstance(a, torch.Tensor) for a in args):
-            outs = [torch.empty(shape, dtype=_torch_dtype(torch, dtype)) for shape, dtype in self._out_specs]
+            outs = [
+                torch.empty(shape, dtype=_torch_dtype(torch, dtype))
+                for shape, dtype in self._out_specs
+            ]
             pointers += [o.data_ptr() for o in outs]
         else:
             outs = [np.empty(shape, dtype) for shape, dtype in self._out_specs]
@@ -167,27 +182,45 @@ class TensorFunction:
             raise error(g.TENSOR_ERROR_MESSAGES[error])
         return outs
 
-    def _pointer(self, index: int, value: Any, specs: list[tuple[tuple[int, ...], np.dtype]], what: str = "argument") -> int:
+    def _pointer(
+        self,
+        index: int,
+        value: Any,
+        specs: list[tuple[tuple[int, ...], np.dtype]],
+        what: str = "argument",
+    ) -> int:
         shape, dtype = specs[index]
         torch = _torch()
         if torch is not None and isinstance(value, torch.Tensor):
             if value.device.type != "cpu":
-                raise TensorSignatureError(f"{what} {index} is on {value.device}; graphlet runs on the CPU")
+                raise TensorSignatureError(
+                    f"{what} {index} is on {value.device}; graphlet runs on the CPU"
+                )
             if value.dtype != _torch_dtype(torch, dtype) or value.shape != shape:
-                raise self._mismatch(what, index, tuple(value.shape), str(value.dtype).removeprefix("torch."), specs)
+                raise self._mismatch(
+                    what, index, tuple(value.shape), str(value.dtype).removeprefix("torch."), specs
+                )
             if not value.is_contiguous():
-                raise TensorSignatureError(f"{what} {index} is not contiguous (call .contiguous() first)")
+                raise TensorSignatureError(
+                    f"{what} {index} is not contiguous (call .contiguous() first)"
+                )
             return value.data_ptr()
         if isinstance(value, np.ndarray):
             if value.dtype != dtype or value.shape != shape:
                 raise self._mismatch(what, index, value.shape, str(value.dtype), specs)
             interface = value.__array_interface__
             if interface["strides"] is not None and not value.flags.c_contiguous:
-                raise TensorSignatureError(f"{what} {index} is not C-contiguous (use np.ascontiguousarray)")
+                raise TensorSignatureError(
+                    f"{what} {index} is not C-contiguous (use np.ascontiguousarray)"
+                )
             return interface["data"][0]
-        raise TensorSignatureError(f"{what} {index} must be a NumPy array or a torch tensor, got {type(value).__name__}")
+        raise TensorSignatureError(
+            f"{what} {index} must be a NumPy array or a torch tensor, got {type(value).__name__}"
+        )
 
-    def _mismatch(self, what: str, index: int, shape: Sequence[int], dtype: str, specs: list) -> TensorSignatureError:
+    def _mismatch(
+        self, what: str, index: int, shape: Sequence[int], dtype: str, specs: list
+    ) -> TensorSignatureError:
         want_shape, want_dtype = specs[index]
         return TensorSignatureError(
             f"{what} {index} of @{self.name} has shape {tuple(shape)} and dtype {dtype}; "
@@ -200,8 +233,12 @@ def _function(module: ModuleOp, name: str) -> func.FuncOp:
 
 
 def _torch_dtype(torch: Any, dtype: np.dtype) -> Any:
-    return {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64,
-            np.dtype(np.int64): torch.int64, np.dtype(np.bool_): torch.bool}[np.dtype(dtype)]
+    return {
+        np.dtype(np.float32): torch.float32,
+        np.dtype(np.float64): torch.float64,
+        np.dtype(np.int64): torch.int64,
+        np.dtype(np.bool_): torch.bool,
+    }[np.dtype(dtype)]
 
 
 def compile_tensor_function(module: ModuleOp, name: str, **options: Any) -> TensorFunction:

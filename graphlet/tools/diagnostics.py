@@ -15,13 +15,13 @@ from typing import Any
 from xdsl.dialects.builtin import FileLineColLoc, IntAttr, ModuleOp, StringAttr
 from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.parser import Parser, UnresolvedOperand
-from xdsl.utils.lexer import Span
 from xdsl.utils.exceptions import (
     DiagnosticException,
     ParseError,
     PassFailedException,
     VerifyException,
 )
+from xdsl.utils.lexer import Span
 
 
 class LocatingParser(Parser):
@@ -124,7 +124,7 @@ def report_errors(input_name: str) -> Iterator[None]:
         _fail(f"{input_name}: error: {e}")
     except KeyboardInterrupt:
         sys.exit(130)
-    except Exception as e:  # noqa: BLE001 - the last line of defence against tracebacks
+    except Exception as e:
         print(
             f"{input_name}: internal error: {type(e).__name__}: {e}\n"
             "This is a bug in graphlet; rerun with GRAPHLET_DEBUG=1 for the traceback.",

@@ -41,13 +41,19 @@ def parse_argument(text: str, t: Attribute, position: int, entry: str) -> Any:
                 return False
             raise ValueError
         if t == g.INT:
-            return int(text, 0) if text.lower().lstrip("+-").startswith(("0x", "0o", "0b")) else int(text)
+            return (
+                int(text, 0)
+                if text.lower().lstrip("+-").startswith(("0x", "0o", "0b"))
+                else int(text)
+            )
         if t == g.FLOAT:
             return float(text)
     except ValueError:
         pass
     else:
-        raise UsageError(f"@{entry} argument {position} has type {t}, which graphlet-run cannot pass")
+        raise UsageError(
+            f"@{entry} argument {position} has type {t}, which graphlet-run cannot pass"
+        )
     expected = {g.BOOL: "a bool (True/False)", g.INT: "an int", g.FLOAT: "a float"}[t]
     raise UsageError(f"@{entry} argument {position} ({t}) must be {expected}, got {text!r}")
 
@@ -87,12 +93,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("file", help="IR file (graphlet/func/arith/scf/cf)")
     parser.add_argument("--entry", required=True, help="the function to call")
-    parser.add_argument("--args", nargs="*", default=[], metavar="ARG",
-                        help="its arguments: 3, -2.5, nan, inf, True/false")
-    parser.add_argument("--interpret", action="store_true",
-                        help="run the reference interpreter instead of native code")
-    parser.add_argument("--opt-level", type=int, default=2, choices=range(4),
-                        help="LLVM optimization level (default 2)")
+    parser.add_argument(
+        "--args",
+        nargs="*",
+        default=[],
+        metavar="ARG",
+        help="its arguments: 3, -2.5, nan, inf, True/false",
+    )
+    parser.add_argument(
+        "--interpret",
+        action="store_true",
+        help="run the reference interpreter instead of native code",
+    )
+    parser.add_argument(
+        "--opt-level",
+        type=int,
+        default=2,
+        choices=range(4),
+        help="LLVM optimization level (default 2)",
+    )
     options = parser.parse_args(rest)
 
     with report_errors(options.file):

@@ -17,7 +17,13 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
-from xdsl.pattern_rewriter import GreedyRewritePatternApplier, PatternRewriter, PatternRewriteWalker, RewritePattern, op_type_rewrite_pattern
+from xdsl.pattern_rewriter import (
+    GreedyRewritePatternApplier,
+    PatternRewriter,
+    PatternRewriteWalker,
+    RewritePattern,
+    op_type_rewrite_pattern,
+)
 
 from graphlet.dialects import graphlet as g
 
@@ -52,7 +58,9 @@ class DecomposeSoftmax(RewritePattern):
     """softmax = exp(x - amax) / sum; log_softmax = (x - amax) - log(sum(exp(x - amax)))."""
 
     @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: g.SoftmaxOp | g.LogSoftmaxOp, rewriter: PatternRewriter) -> None:
+    def match_and_rewrite(
+        self, op: g.SoftmaxOp | g.LogSoftmaxOp, rewriter: PatternRewriter
+    ) -> None:
         dim = op.static_args()["dim"]
         e = _Emitter()
         shifted = e(g.SubOp(op.input, e(g.AmaxOp(op.input, [dim], keepdim=True))))
@@ -89,6 +97,7 @@ class DecomposeTensorOpsPass(ModulePass):
     name = "decompose-tensor-ops"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        patterns = GreedyRewritePatternApplier([DecomposeMean(), DecomposeSoftmax(), DecomposeLayerNorm()])
+        patterns = GreedyRewritePatternApplier(
+            [DecomposeMean(), DecomposeSoftmax(), DecomposeLayerNorm()]
+        )
         PatternRewriteWalker(patterns, apply_recursively=False).rewrite_module(op)
-

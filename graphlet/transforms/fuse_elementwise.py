@@ -62,21 +62,27 @@ class FuseProducerIntoConsumer(RewritePattern):
                 return
 
     @staticmethod
-    def fuse(op: linalg.GenericOp, index: int, producer: linalg.GenericOp, rewriter: PatternRewriter) -> None:
+    def fuse(
+        op: linalg.GenericOp, index: int, producer: linalg.GenericOp, rewriter: PatternRewriter
+    ) -> None:
         n = len(op.inputs)
         maps = [m.data for m in op.indexing_maps.data]
         read = maps[index]
         producer_maps = [m.data for m in producer.indexing_maps.data][:-1]
-        inputs = [*op.inputs[:index], *producer.inputs, *op.inputs[index + 1:]]
-        new_maps = [*maps[:index], *(m.compose(read) for m in producer_maps), *maps[index + 1:n]]
+        inputs = [*op.inputs[:index], *producer.inputs, *op.inputs[index + 1 :]]
+        new_maps = [*maps[:index], *(m.compose(read) for m in producer_maps), *maps[index + 1 : n]]
         old_args, inner_args = op.body.block.args, producer.body.block.args
-        block = Block(arg_types=[
-            *(a.type for a in old_args[:index]), *(a.type for a in inner_args[:-1]),
-            *(a.type for a in old_args[index + 1:n]), old_args[-1].type,
-        ])
+        block = Block(
+            arg_types=[
+                *(a.type for a in old_args[:index]),
+                *(a.type for a in inner_args[:-1]),
+                *(a.type for a in old_args[index + 1 : n]),
+                old_args[-1].type,
+            ]
+        )
         new_args = list(block.args)
         k = len(producer.inputs)
-        mapping: dict[SSAValue, SSAValue] = dict(zip(inner_args[:-1], new_args[index:index + k]))
+        mapping: dict[SSAValue, SSAValue] = dict(zip(inner_args[:-1], new_args[index : index + k]))
         produced: SSAValue | None = None
         for inner in producer.body.block.ops:
             if isinstance(inner, linalg.YieldOp):
@@ -84,15 +90,19 @@ class FuseProducerIntoConsumer(RewritePattern):
             else:
                 block.add_op(inner.clone(mapping))
         assert produced is not None
-        outer = [*old_args[:index], *old_args[index + 1:n], old_args[-1]]
-        kept = [*new_args[:index], *new_args[index + k:]]
+        outer = [*old_args[:index], *old_args[index + 1 : n], old_args[-1]]
+        kept = [*new_args[:index], *new_args[index + k :]]
         outer_mapping: dict[SSAValue, SSAValue] = dict(zip(outer, kept))
         outer_mapping[old_args[index]] = produced
         for inner in op.body.block.ops:
             block.add_op(inner.clone(outer_mapping))
         fused = linalg.GenericOp(
-            inputs, list(op.outputs), Region(block), [AffineMapAttr(m) for m in [*new_maps, maps[-1]]],
-            list(op.iterator_types.data), [r.type for r in op.res],
+            inputs,
+            list(op.outputs),
+            Region(block),
+            [AffineMapAttr(m) for m in [*new_maps, maps[-1]]],
+            list(op.iterator_types.data),
+            [r.type for r in op.res],
         )
         rewriter.replace(op, fused)
         rewriter.erase(producer)

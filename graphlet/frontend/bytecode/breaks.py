@@ -50,4 +50,3 @@ class FunctionNotCompilable(Exception):
     def __init__(self, records: list[BreakRecord]) -> None:
         super().__init__("; ".join(str(r) for r in records))
         self.records = records
-

@@ -153,7 +153,9 @@ class EntryKinds:
                 merged[name] = inf.join(self.locals[name], other.locals[name], f"local {name!r}")
             else:
                 merged[name] = inf.maybe_unbound(name)
-        stack = [inf.join(a, b, "a stack value") for a, b in zip(self.stack, other.stack, strict=True)]
+        stack = [
+            inf.join(a, b, "a stack value") for a, b in zip(self.stack, other.stack, strict=True)
+        ]
         return EntryKinds(merged, stack)
 
     def __eq__(self, other: object) -> bool:
@@ -255,8 +257,20 @@ _MATH_UNARY: dict[Callable, type[g.UnaryOp]] = {
 """`math` functions with a graphlet op: int or float in, float out."""
 
 _BUILTINS = {
-    *_MATH_UNARY, math.floor, math.ceil, math.fabs, math.isnan, math.isinf, math.isfinite,
-    abs, min, max, int, float, bool, pow,
+    *_MATH_UNARY,
+    math.floor,
+    math.ceil,
+    math.fabs,
+    math.isnan,
+    math.isinf,
+    math.isfinite,
+    abs,
+    min,
+    max,
+    int,
+    float,
+    bool,
+    pow,
 }
 """The callables `_builtin_call` compiles (for some argument counts)."""
 
@@ -345,7 +359,9 @@ class FunctionCapture:
 
     # ------------------------------------------------------------------ driver
 
-    def _whole_function_break(self, reason: str, line: int | None = None, opname: str = "-") -> FunctionNotCompilable:
+    def _whole_function_break(
+        self, reason: str, line: int | None = None, opname: str = "-"
+    ) -> FunctionNotCompilable:
         return FunctionNotCompilable([self._record(reason, line, opname)])
 
     def _record(self, reason: str, line: int | None, opname: str) -> BreakRecord:
@@ -360,7 +376,9 @@ class FunctionCapture:
         if code.co_kwonlyargcount:
             raise self._whole_function_break("keyword-only parameters", first_line)
         if code.co_cellvars or code.co_freevars:
-            raise self._whole_function_break("closures (nested functions or free variables)", first_line)
+            raise self._whole_function_break(
+                "closures (nested functions or free variables)", first_line
+            )
         if code.co_exceptiontable:
             raise self._whole_function_break("try/except, with or a comprehension", first_line)
         if len(self.arg_types) != code.co_argcount:
@@ -372,9 +390,7 @@ class FunctionCapture:
         self._check_function()
         self.instrs = decode(self.code)
         self.starts = block_starts(self.instrs)
-        entry = EntryKinds(
-            {self.code.co_varnames[i]: t for i, t in enumerate(self.arg_types)}, []
-        )
+        entry = EntryKinds({self.code.co_varnames[i]: t for i, t in enumerate(self.arg_types)}, [])
         try:
             for _ in range(4):
                 kinds, return_kind = self._infer(entry)
@@ -384,9 +400,13 @@ class FunctionCapture:
                 if not self.needs_return_type:
                     break
             if return_kind is None and self.inferred_bails:
-                raise FunctionNotCompilable([self.inferred_bails[k] for k in sorted(self.inferred_bails)])
+                raise FunctionNotCompilable(
+                    [self.inferred_bails[k] for k in sorted(self.inferred_bails)]
+                )
             if return_kind is None or return_kind != self.assumed_return:
-                raise GraphBreak("no path returns a number without leaving compiled code", whole_function=True)
+                raise GraphBreak(
+                    "no path returns a number without leaving compiled code", whole_function=True
+                )
             return self._emit(entry, kinds)
         except GraphBreak as e:
             current = self.current
@@ -459,16 +479,21 @@ class FunctionCapture:
                 bails.append(outcome.bail)
         if not self._some_return_reachable(kinds, blocks, bails):
             raise FunctionNotCompilable(bails)
-        return CapturedFunction(self.fn, self.symbol, self.arg_types, self.assumed_return, func_op, bails)
+        return CapturedFunction(
+            self.fn, self.symbol, self.arg_types, self.assumed_return, func_op, bails
+        )
 
     @staticmethod
-    def _some_return_reachable(kinds: dict[int, EntryKinds], blocks: dict[int, Block], bails: list[BreakRecord]) -> bool:
+    def _some_return_reachable(
+        kinds: dict[int, EntryKinds], blocks: dict[int, Block], bails: list[BreakRecord]
+    ) -> bool:
         """Whether some call can finish in native code (a block ending in a real
         `func.return` rather than a bail)."""
         for block in blocks.values():
             last = block.last_op
             if isinstance(last, func.ReturnOp) and not any(
-                isinstance(op, pyrt.GuardOp) and op.attributes.get("graphlet.bail") for op in block.ops
+                isinstance(op, pyrt.GuardOp) and op.attributes.get("graphlet.bail")
+                for op in block.ops
             ):
                 return True
         return False
@@ -518,7 +543,9 @@ class FunctionCapture:
 
     def binary(self, symbol: str, lhs: SSAValue, rhs: SSAValue) -> SSAValue:
         op_class, operand_type = inf.binary_rule(symbol, lhs.type, rhs.type)
-        return self._insert(op_class(self.cast(lhs, operand_type), self.cast(rhs, operand_type))).results[0]
+        return self._insert(
+            op_class(self.cast(lhs, operand_type), self.cast(rhs, operand_type))
+        ).results[0]
 
     def compare(self, symbol: str, lhs: SSAValue, rhs: SSAValue) -> SSAValue:
         predicate = inf.COMPARISONS[symbol]
@@ -583,7 +610,9 @@ class FunctionCapture:
         dummy = g.python_type(self.assumed_return)(0)
         self._insert(func.ReturnOp(self.const(dummy)))
         if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("CAPTURE break at %s: %s: %s", record.where(), record.opname, record.reason)
+            logger.debug(
+                "CAPTURE break at %s: %s: %s", record.where(), record.opname, record.reason
+            )
 
     def _branch(
         self,
@@ -607,7 +636,9 @@ class FunctionCapture:
             return
         assert cond is not None
         self._insert(
-            cf.ConditionalBranchOp(cond, blocks[then_target], then_args, blocks[else_target], else_args)
+            cf.ConditionalBranchOp(
+                cond, blocks[then_target], then_args, blocks[else_target], else_args
+            )
         )
 
     def _log_capture(self, ins: Instr) -> None:
@@ -618,7 +649,9 @@ class FunctionCapture:
     def _static_truth(self, value: Value) -> bool | None:
         if isinstance(value, Known):
             obj = value.obj
-            if obj is None or isinstance(obj, str | bytes | tuple | types.ModuleType | types.FunctionType):
+            if obj is None or isinstance(
+                obj, str | bytes | tuple | types.ModuleType | types.FunctionType
+            ):
                 return bool(obj)
             raise GraphBreak(f"truth value of a {type(obj).__name__}")
         if isinstance(value, SSAValue) and isinstance(value.owner, g.ConstantOp):
@@ -658,7 +691,9 @@ class FunctionCapture:
         elif op == "STORE_FAST":
             value = state.pop()
             if isinstance(value, RangeValue | TupleValue):
-                raise GraphBreak(f"a {type(value).__name__.removesuffix('Value').lower()} stored in a variable")
+                raise GraphBreak(
+                    f"a {type(value).__name__.removesuffix('Value').lower()} stored in a variable"
+                )
             state.locals[ins.arg] = value
         elif op == "LOAD_CONST":
             stack.append(self._constant(ins.arg))
@@ -693,7 +728,9 @@ class FunctionCapture:
         elif op == "UNARY_NEGATIVE":
             stack.append(self._lifted(self._negate, state.pop()))
         elif op == "UNARY_POSITIVE":
-            stack.append(self._lifted(lambda v: self.cast(v, inf.arithmetic_type(v.type)), state.pop()))
+            stack.append(
+                self._lifted(lambda v: self.cast(v, inf.arithmetic_type(v.type)), state.pop())
+            )
         elif op == "UNARY_INVERT":
             stack.append(self._lifted(self._invert, state.pop()))
         elif op in ("UNARY_NOT", "TO_BOOL"):
@@ -724,7 +761,12 @@ class FunctionCapture:
             return self._for_iter(ins, index, state)
         elif op == "JUMP":
             return [(ins.target, state, None)]
-        elif op in ("POP_JUMP_IF_FALSE", "POP_JUMP_IF_TRUE", "JUMP_IF_FALSE_OR_POP", "JUMP_IF_TRUE_OR_POP"):
+        elif op in (
+            "POP_JUMP_IF_FALSE",
+            "POP_JUMP_IF_TRUE",
+            "JUMP_IF_FALSE_OR_POP",
+            "JUMP_IF_TRUE_OR_POP",
+        ):
             return self._conditional_jump(ins, index, state)
         elif op in ("POP_JUMP_IF_NONE", "POP_JUMP_IF_NOT_NONE"):
             value = state.pop()
@@ -737,7 +779,9 @@ class FunctionCapture:
                 value = self._scalar(value)
             if self.emitting:
                 if value is BOTTOM:
-                    raise GraphBreak("could not infer the type of a recursive call's result", whole_function=True)
+                    raise GraphBreak(
+                        "could not infer the type of a recursive call's result", whole_function=True
+                    )
                 if value.type != self.assumed_return:  # type: ignore[union-attr]
                     raise GraphBreak("the return type differs between paths", whole_function=True)
             outcome.returns.append(value)
@@ -784,7 +828,11 @@ class FunctionCapture:
             fall_state.pop()
         truth = self._condition(value)
         if isinstance(truth, bool):
-            return [(ins.target, jump_state, None)] if truth == jump_when else [(index + 1, fall_state, None)]
+            return (
+                [(ins.target, jump_state, None)]
+                if truth == jump_when
+                else [(index + 1, fall_state, None)]
+            )
         if truth is None:
             return [(ins.target, jump_state, None), (index + 1, fall_state, None)]
         if jump_when:
@@ -849,19 +897,25 @@ class FunctionCapture:
     def _builtin_call(self, target: Any, args: list[SSAValue]) -> SSAValue | None:
         arity = len(args)
         if target in _MATH_UNARY and arity == 1:
-            return self._insert(_MATH_UNARY[target](self.cast(args[0], inf.arithmetic_type(args[0].type)))).results[0]
+            return self._insert(
+                _MATH_UNARY[target](self.cast(args[0], inf.arithmetic_type(args[0].type)))
+            ).results[0]
         if target in (math.floor, math.ceil) and arity == 1:
             value = self.cast(args[0], inf.arithmetic_type(args[0].type))
             if value.type == INT:
                 return value
-            rounded = self._insert((g.FloorOp if target is math.floor else g.CeilOp)(value)).results[0]
+            rounded = self._insert(
+                (g.FloorOp if target is math.floor else g.CeilOp)(value)
+            ).results[0]
             return self.cast(rounded, INT)
         if target is math.fabs and arity == 1:
             return self._insert(g.AbsOp(self.cast(args[0], FLOAT))).results[0]
         if target in (math.isnan, math.isinf, math.isfinite) and arity == 1:
             return self._float_class(target, args[0])
         if target is abs and arity == 1:
-            return self._insert(g.AbsOp(self.cast(args[0], inf.arithmetic_type(args[0].type)))).results[0]
+            return self._insert(
+                g.AbsOp(self.cast(args[0], inf.arithmetic_type(args[0].type)))
+            ).results[0]
         if target in (min, max) and arity >= 2:
             return self._min_max(target, args)
         if target in (int, float, bool) and arity == 1:
@@ -882,12 +936,16 @@ class FunctionCapture:
     def _min_max(self, target: Callable, args: list[SSAValue]) -> SSAValue:
         kinds = {a.type for a in args}
         if len(kinds) != 1:
-            raise GraphBreak(f"{target.__name__}() of mixed types: the result's type depends on the values")
+            raise GraphBreak(
+                f"{target.__name__}() of mixed types: the result's type depends on the values"
+            )
         op_class = g.MinOp if target is min else g.MaxOp
         t = args[0].type
         result = self.cast(args[0], inf.arithmetic_type(t))
         for arg in args[1:]:
-            result = self._insert(op_class(result, self.cast(arg, inf.arithmetic_type(t)))).results[0]
+            result = self._insert(op_class(result, self.cast(arg, inf.arithmetic_type(t)))).results[
+                0
+            ]
         if t == BOOL:
             return self._insert(g.CmpOp("ne", result, self.const(0))).results[0]
         return result
@@ -896,7 +954,11 @@ class FunctionCapture:
         code = fn.__code__
         if len(args) < code.co_argcount and fn.__defaults__:
             missing = code.co_argcount - len(args)
-            defaults = fn.__defaults__[len(fn.__defaults__) - missing :] if missing <= len(fn.__defaults__) else ()
+            defaults = (
+                fn.__defaults__[len(fn.__defaults__) - missing :]
+                if missing <= len(fn.__defaults__)
+                else ()
+            )
             for default in defaults:
                 value = self._constant(default)
                 if not isinstance(value, SSAValue):
@@ -915,7 +977,9 @@ class FunctionCapture:
                 callee = self.unit.capture(fn, arg_types)
             except FunctionNotCompilable as e:
                 reason = e.records[0].reason if e.records else "not compilable"
-                raise GraphBreak(f"call to {fn.__qualname__}, which runs in Python: {reason}") from None
+                raise GraphBreak(
+                    f"call to {fn.__qualname__}, which runs in Python: {reason}"
+                ) from None
             symbol, return_type = callee.symbol, callee.return_type
         return self._insert(func.CallOp(symbol, [*args, self.next_depth], [return_type])).results[0]
 
@@ -936,7 +1000,9 @@ class FunctionCapture:
 
     def _iterate(self, value: Value) -> Value:
         if not isinstance(value, RangeValue):
-            raise GraphBreak(f"iterating over a {inf.kind_name(kind_of(value))} (only range() is compiled)")
+            raise GraphBreak(
+                f"iterating over a {inf.kind_name(kind_of(value))} (only range() is compiled)"
+            )
         step = value.step
         owner = step.owner
         if isinstance(owner, g.ConstantOp):
@@ -949,7 +1015,9 @@ class FunctionCapture:
             descending = self._insert(g.CmpOp("lt", step, self.const(0))).results[0]
         return RangeIter(value.start, value.stop, step, descending)
 
-    def _for_iter(self, ins: Instr, index: int, state: State) -> list[tuple[int, State, SSAValue | None]]:
+    def _for_iter(
+        self, ins: Instr, index: int, state: State
+    ) -> list[tuple[int, State, SSAValue | None]]:
         iterator = state.stack[-1]
         if not isinstance(iterator, RangeIter):
             raise GraphBreak("FOR_ITER over something other than range()")

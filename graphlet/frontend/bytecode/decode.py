@@ -28,7 +28,13 @@ NULL_BEFORE_CALLABLE = sys.version_info < (3, 13)
 """3.11/3.12 push NULL below the callable; 3.13 pushes it above."""
 
 _IGNORED = {"RESUME", "NOP", "PRECALL", "CACHE", "EXTENDED_ARG", "NOT_TAKEN"}
-_JUMPS = {"JUMP_FORWARD", "JUMP_BACKWARD", "JUMP_BACKWARD_NO_INTERRUPT", "JUMP", "JUMP_NO_INTERRUPT"}
+_JUMPS = {
+    "JUMP_FORWARD",
+    "JUMP_BACKWARD",
+    "JUMP_BACKWARD_NO_INTERRUPT",
+    "JUMP",
+    "JUMP_NO_INTERRUPT",
+}
 _CONDITIONAL_JUMPS = {
     "POP_JUMP_IF_FALSE": "POP_JUMP_IF_FALSE",
     "POP_JUMP_IF_TRUE": "POP_JUMP_IF_TRUE",
@@ -126,7 +132,9 @@ def decode(code: CodeType) -> list[Instr]:
     return result
 
 
-def _past_end_for(raw: list[dis.Instruction], by_offset: dict[int, dis.Instruction], offset: int) -> int:
+def _past_end_for(
+    raw: list[dis.Instruction], by_offset: dict[int, dis.Instruction], offset: int
+) -> int:
     """Where an exhausted `FOR_ITER` resumes: 3.12 skips the `END_FOR` it targets,
     3.13 skips `END_FOR` and the `POP_TOP` after it; 3.11 targets the exit directly."""
     if by_offset[offset].opname != "END_FOR":
@@ -143,7 +151,6 @@ def block_starts(instrs: list[Instr]) -> list[int]:
     for i, ins in enumerate(instrs):
         if ins.target is not None:
             starts.add(ins.target)
-        if ins.op in BRANCHES or ins.op in TERMINATORS:
-            if i + 1 < len(instrs):
-                starts.add(i + 1)
+        if (ins.op in BRANCHES or ins.op in TERMINATORS) and i + 1 < len(instrs):
+            starts.add(i + 1)
     return sorted(starts)
