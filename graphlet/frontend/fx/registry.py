@@ -119,3 +119,15 @@ def module_handler_for(module: torch.nn.Module) -> Handler | None:
 def declared_names() -> list[str]:
     """Every name some handler declared, sorted."""
     return sorted(_DECLARED)
+
+
+def declared_overloads() -> list[torch._ops.OpOverload]:
+    """The ATen overloads some handler declared by full name (`aten.linear.default`):
+    graphlet keeps these whole instead of decomposing them."""
+    overloads = []
+    for name in _DECLARED:
+        parts = name.split(".")
+        if len(parts) == 3 and parts[0] == "aten":
+            packet = getattr(torch.ops.aten, parts[1])
+            overloads.append(getattr(packet, parts[2]))
+    return overloads
