@@ -16,8 +16,9 @@ The package is split by kind, like xDSL's `dialects/linalg/`: `types` (IR types 
 the Python/NumPy tables), `traits`, `abstract_ops` (the op base classes),
 `constant`, `scalar_ops` (Python's operators and `math` functions, elementwise on
 tensors too), the tensor-only ops by category (`elementwise`, `reduction`,
-`linear_algebra`, `shape`, `nn`), `torch_semantics` (NumPy with PyTorch's rules) and
-`patterns` (canonicalization). This module assembles the `Dialect` and re-exports
+`linear_algebra`, `shape`, `nn`), `torch_semantics` (NumPy with PyTorch's rules),
+`patterns` (canonicalization) and `spellings` (each op's Python and PyTorch names, for
+the frontends). This module assembles the `Dialect` and re-exports
 every public name, so `from graphlet.dialects import graphlet as g; g.AddOp` works.
 """
 
@@ -47,6 +48,7 @@ from graphlet.dialects.graphlet.nn import LayerNormOp, LogSoftmaxOp, SoftmaxOp
 from graphlet.dialects.graphlet.reduction import AmaxOp, AminOp, MeanOp, SumOp
 from graphlet.dialects.graphlet.scalar_ops import (
     CMP_PREDICATES,
+    PREDICATE_OF_SYMBOL,
     SWAPPED_PREDICATE,
     AbsOp,
     AddOp,
@@ -79,6 +81,18 @@ from graphlet.dialects.graphlet.scalar_ops import (
     XorOp,
 )
 from graphlet.dialects.graphlet.shape import CatOp, ExpandOp, ReshapeOp, SliceOp, TransposeOp
+from graphlet.dialects.graphlet.spellings import (
+    Spellings,
+    binary_op_for_symbol,
+    op_for_python_function,
+    op_for_torch_name,
+    predicate_for_symbol,
+    predicate_for_torch_name,
+    spellings,
+    swapped_predicate,
+    torch_names,
+    unary_op_for_symbol,
+)
 from graphlet.dialects.graphlet.torch_semantics import (
     TENSOR_ERROR_MESSAGES,
     TENSOR_ERRORS,
@@ -105,9 +119,12 @@ from graphlet.dialects.graphlet.types import (
     INT,
     INT_MAX,
     INT_MIN,
+    NP_DTYPES,
     NUMERIC_TYPES,
+    PYTHON_TYPES,
     SCALAR_TYPES,
     TENSOR_ELEMENT_TYPES,
+    TORCH_DTYPE_NAMES,
     UnrepresentableResult,
     array_of,
     broadcast_shapes,
@@ -197,14 +214,18 @@ __all__ = [
     "INT",
     "INT_MAX",
     "INT_MIN",
+    "NP_DTYPES",
     "NUMERIC_TYPES",
     "OPS",
+    "PREDICATE_OF_SYMBOL",
+    "PYTHON_TYPES",
     "SCALAR_TYPES",
     "SWAPPED_PREDICATE",
     "TENSOR_ELEMENT_TYPES",
     "TENSOR_ERRORS",
     "TENSOR_ERROR_MESSAGES",
     "TENSOR_OPS",
+    "TORCH_DTYPE_NAMES",
     "UNARY_OPS",
     "AbsOp",
     "AddOp",
@@ -256,6 +277,7 @@ __all__ = [
     "SliceOp",
     "SoftmaxOp",
     "SpeculatableUnlessRaising",
+    "Spellings",
     "SqrtOp",
     "SubOp",
     "SumOp",
@@ -269,6 +291,7 @@ __all__ = [
     "UnrepresentableResult",
     "XorOp",
     "array_of",
+    "binary_op_for_symbol",
     "broadcast_shapes",
     "canonicalized",
     "check_dims",
@@ -292,6 +315,10 @@ __all__ = [
     "np_mod",
     "np_pow",
     "np_relu",
+    "op_for_python_function",
+    "op_for_torch_name",
+    "predicate_for_symbol",
+    "predicate_for_torch_name",
     "python_pure",
     "python_type",
     "require",
@@ -300,5 +327,9 @@ __all__ = [
     "scalar_stand_in",
     "shape_of",
     "shape_str",
+    "spellings",
+    "swapped_predicate",
     "to_attr",
+    "torch_names",
+    "unary_op_for_symbol",
 ]

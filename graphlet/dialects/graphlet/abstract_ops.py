@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -66,6 +66,18 @@ class GraphletOp(IRDLOperation, HasFolderInterface):
 
     RAISES: ClassVar[bool] = False
     """Whether Python raises for some operand values (zero divisors, domain errors)."""
+
+    PY_SYMBOL: ClassVar[str | None] = None
+    """The operator Python writes the op with (`+`, `<<`; on a unary op `-` is negation)."""
+
+    PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = ()
+    """Python callables whose call on the op's operands is the op (`operator.add`, `abs`,
+    `math.exp`); each gives `py_operation`'s answer."""
+
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ()
+    """PyTorch's names of the op, in the notation of the fx frontend's `@handles`: a bare
+    name (`add`: torch.add, Tensor.add, every aten.add overload), `aten.<name>[.<overload>]`
+    or `Tensor.<name>`. The handler adapts the arguments; the meaning is `np_operation`."""
 
     def may_raise(self) -> bool:
         """Whether this op can raise for its operands; tensor ops follow NumPy and never do."""

@@ -20,6 +20,7 @@ class GeluOp(TensorOp):
     `%g = graphlet.gelu %x {approximate = "tanh"} : (tensor<4xf32>) -> tensor<4xf32>`"""
 
     name = "graphlet.gelu"
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("gelu",)
     input = operand_def()
     approximate = prop_def(StringAttr)
     result = result_def()
@@ -55,6 +56,7 @@ class SigmoidOp(TensorOp):
     `%s = graphlet.sigmoid %x : (tensor<4xf32>) -> tensor<4xf32>`"""
 
     name = "graphlet.sigmoid"
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("sigmoid",)
     input = operand_def()
     result = result_def()
     assembly_format = "$input attr-dict `:` functional-type(operands, results)"

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
+from typing import Any, ClassVar
+
 import numpy as np
 from xdsl.dialects.builtin import TensorType, i1
 from xdsl.ir import Attribute, Operation, SSAValue
@@ -22,6 +26,8 @@ class MatmulOp(TensorOp):
     `%c = graphlet.matmul %a, %b : (tensor<2x3xf32>, tensor<3x4xf32>) -> tensor<2x4xf32>`"""
 
     name = "graphlet.matmul"
+    PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (operator.matmul,)
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("matmul", "mm", "bmm")
     lhs = operand_def()
     rhs = operand_def()
     result = result_def()
@@ -57,6 +63,7 @@ class LinearOp(TensorOp):
     `%y = graphlet.linear %x, %w, %b : (tensor<1x4xf32>, tensor<8x4xf32>, tensor<8xf32>) -> tensor<1x8xf32>`"""
 
     name = "graphlet.linear"
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("linear",)
     input = operand_def()
     weight = operand_def()
     bias = opt_operand_def()

@@ -3,7 +3,7 @@ log_softmax, layer_norm (decomposed by `decompose-tensor-ops`)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from xdsl.dialects.builtin import FloatAttr, IntegerAttr, f64, i64
@@ -47,6 +47,7 @@ class SoftmaxOp(_AlongDim):
     `%s = graphlet.softmax %x {dim = 1 : i64} : (tensor<2x3xf32>) -> tensor<2x3xf32>`"""
 
     name = "graphlet.softmax"
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("softmax", "aten._softmax")
 
     @staticmethod
     def np_operation(x: np.ndarray, dim: int) -> np.ndarray:
@@ -60,6 +61,7 @@ class LogSoftmaxOp(_AlongDim):
     `%s = graphlet.log_softmax %x {dim = 1 : i64} : (tensor<2x3xf32>) -> tensor<2x3xf32>`"""
 
     name = "graphlet.log_softmax"
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("log_softmax", "aten._log_softmax")
 
     @staticmethod
     def np_operation(x: np.ndarray, dim: int) -> np.ndarray:
@@ -74,6 +76,7 @@ class LayerNormOp(TensorOp):
     `%y = graphlet.layer_norm %x, %w, %b {normalized_ndim = 1 : i64, eps = 1.0e-05 : f64} : (tensor<2x4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<2x4xf32>`"""
 
     name = "graphlet.layer_norm"
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("layer_norm",)
     input = operand_def()
     weight = operand_def()
     bias = operand_def()

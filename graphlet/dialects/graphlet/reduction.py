@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 from xdsl.dialects.builtin import i64
 from xdsl.ir import Attribute
@@ -17,6 +19,7 @@ class SumOp(ReduceOp):
     `%s = graphlet.sum %x {dims = array<i64: 1>} : (tensor<2x3xf32>) -> tensor<2xf32>`"""
 
     name = "graphlet.sum"
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("sum",)
 
     @staticmethod
     def np_operation(x: np.ndarray, dims: tuple[int, ...], keepdim: bool) -> np.ndarray:
@@ -35,6 +38,7 @@ class MeanOp(ReduceOp):
     `%m = graphlet.mean %x {dims = array<i64: 1>, keepdim} : (tensor<2x3xf32>) -> tensor<2x1xf32>`"""
 
     name = "graphlet.mean"
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("mean",)
 
     @staticmethod
     def np_operation(x: np.ndarray, dims: tuple[int, ...], keepdim: bool) -> np.ndarray:
@@ -52,6 +56,7 @@ class AmaxOp(ReduceOp):
     `%m = graphlet.amax %x {dims = array<i64: 0>} : (tensor<2x3xf32>) -> tensor<3xf32>`"""
 
     name = "graphlet.amax"
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("amax",)
 
     @staticmethod
     def np_operation(x: np.ndarray, dims: tuple[int, ...], keepdim: bool) -> np.ndarray:
@@ -64,6 +69,7 @@ class AminOp(ReduceOp):
     `%m = graphlet.amin %x {dims = array<i64: 0>} : (tensor<2x3xf32>) -> tensor<3xf32>`"""
 
     name = "graphlet.amin"
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("amin",)
 
     @staticmethod
     def np_operation(x: np.ndarray, dims: tuple[int, ...], keepdim: bool) -> np.ndarray:

@@ -55,6 +55,9 @@ class AddOp(CommutativeBinaryOp):
     """`a + b`."""
 
     name = "graphlet.add"
+    PY_SYMBOL: ClassVar[str | None] = "+"
+    PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (operator.add,)
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("add",)
     np_operation = staticmethod(np.add)
     py_operation = staticmethod(operator.add)
 
@@ -64,6 +67,9 @@ class SubOp(BinaryOp):
     """`a - b`."""
 
     name = "graphlet.sub"
+    PY_SYMBOL: ClassVar[str | None] = "-"
+    PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (operator.sub,)
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("sub",)
     np_operation = staticmethod(np.subtract)
     py_operation = staticmethod(operator.sub)
 
@@ -73,6 +79,9 @@ class MulOp(CommutativeBinaryOp):
     """`a * b`."""
 
     name = "graphlet.mul"
+    PY_SYMBOL: ClassVar[str | None] = "*"
+    PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (operator.mul,)
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("mul",)
     np_operation = staticmethod(np.multiply)
     py_operation = staticmethod(operator.mul)
 
@@ -88,6 +97,9 @@ class TrueDivOp(BinaryOp):
         return divisor is None or from_attr(divisor) == 0
 
     name = "graphlet.truediv"
+    PY_SYMBOL: ClassVar[str | None] = "/"
+    PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (operator.truediv,)
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("div", "truediv", "true_divide")
     np_operation = staticmethod(np.true_divide)
     py_operation = staticmethod(operator.truediv)
 
@@ -106,6 +118,9 @@ class FloorDivOp(BinaryOp):
         return divisor is None or from_attr(divisor) == 0
 
     name = "graphlet.floordiv"
+    PY_SYMBOL: ClassVar[str | None] = "//"
+    PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (operator.floordiv,)
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("floor_divide", "floordiv")
     np_operation = staticmethod(np_floordiv)
     py_operation = staticmethod(operator.floordiv)
 
@@ -121,6 +136,9 @@ class ModOp(BinaryOp):
         return divisor is None or from_attr(divisor) == 0
 
     name = "graphlet.mod"
+    PY_SYMBOL: ClassVar[str | None] = "%"
+    PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (operator.mod,)
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("remainder", "mod")
     np_operation = staticmethod(np_mod)
     py_operation = staticmethod(operator.mod)
 
@@ -133,6 +151,9 @@ class PowOp(BinaryOp):
     RAISES: ClassVar[bool] = True
 
     name = "graphlet.pow"
+    PY_SYMBOL: ClassVar[str | None] = "**"
+    PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (operator.pow,)
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("pow",)
     np_operation = staticmethod(np_pow)
     py_operation = staticmethod(operator.pow)
 
@@ -146,6 +167,8 @@ class MinOp(BinaryOp):
     `min(1.0, nan)` is 1.0; not commutative on floats."""
 
     name = "graphlet.min"
+    PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (min,)
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("minimum",)
     np_operation = staticmethod(np.minimum)
 
     @staticmethod
@@ -158,6 +181,8 @@ class MaxOp(BinaryOp):
     """`max(a, b)`: `b if b > a else a`."""
 
     name = "graphlet.max"
+    PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (max,)
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("maximum",)
     np_operation = staticmethod(np.maximum)
 
     @staticmethod
@@ -170,6 +195,9 @@ class NegOp(UnaryOp):
     """`-x`."""
 
     name = "graphlet.neg"
+    PY_SYMBOL: ClassVar[str | None] = "-"
+    PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (operator.neg,)
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("neg",)
     np_operation = staticmethod(np.negative)
     py_operation = staticmethod(operator.neg)
 
@@ -179,6 +207,8 @@ class AbsOp(UnaryOp):
     """`abs(x)`."""
 
     name = "graphlet.abs"
+    PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (abs, operator.abs)
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("abs", "absolute")
     np_operation = staticmethod(np.abs)
     py_operation = staticmethod(abs)
 
@@ -195,6 +225,9 @@ class AndOp(BitwiseOp):
     """`a & b` on ints or bools."""
 
     name = "graphlet.and"
+    PY_SYMBOL: ClassVar[str | None] = "&"
+    PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (operator.and_,)
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("bitwise_and", "and_")
     np_operation = staticmethod(np.bitwise_and)
     py_operation = staticmethod(operator.and_)
 
@@ -204,6 +237,9 @@ class OrOp(BitwiseOp):
     """`a | b` on ints or bools."""
 
     name = "graphlet.or"
+    PY_SYMBOL: ClassVar[str | None] = "|"
+    PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (operator.or_,)
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("bitwise_or", "or_")
     np_operation = staticmethod(np.bitwise_or)
     py_operation = staticmethod(operator.or_)
 
@@ -213,6 +249,9 @@ class XorOp(BitwiseOp):
     """`a ^ b` on ints or bools."""
 
     name = "graphlet.xor"
+    PY_SYMBOL: ClassVar[str | None] = "^"
+    PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (operator.xor,)
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("bitwise_xor", "xor")
     np_operation = staticmethod(np.bitwise_xor)
     py_operation = staticmethod(operator.xor)
 
@@ -224,6 +263,8 @@ class ShlOp(BinaryOp):
     RAISES: ClassVar[bool] = True
 
     name = "graphlet.shl"
+    PY_SYMBOL: ClassVar[str | None] = "<<"
+    PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (operator.lshift,)
     np_operation = staticmethod(np.left_shift)
     ALLOWED_TYPES: ClassVar[tuple[Attribute, ...]] = (INT,)
     py_operation = staticmethod(operator.lshift)
@@ -239,6 +280,8 @@ class ShrOp(BinaryOp):
     RAISES: ClassVar[bool] = True
 
     name = "graphlet.shr"
+    PY_SYMBOL: ClassVar[str | None] = ">>"
+    PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (operator.rshift,)
     np_operation = staticmethod(np.right_shift)
     ALLOWED_TYPES: ClassVar[tuple[Attribute, ...]] = (INT,)
     py_operation = staticmethod(operator.rshift)
@@ -246,17 +289,25 @@ class ShrOp(BinaryOp):
 
 # --------------------------------------------------------------------------- comparison, select, cast
 
-CMP_PREDICATES: dict[str, Callable[[Any, Any], bool]] = {
-    "eq": operator.eq,
-    "ne": operator.ne,
-    "lt": operator.lt,
-    "le": operator.le,
-    "gt": operator.gt,
-    "ge": operator.ge,
-}
+_PREDICATES: tuple[tuple[str, str, Callable[[Any, Any], bool], str], ...] = (
+    ("eq", "==", operator.eq, "eq"),
+    ("ne", "!=", operator.ne, "ne"),
+    ("lt", "<", operator.lt, "gt"),
+    ("le", "<=", operator.le, "ge"),
+    ("gt", ">", operator.gt, "lt"),
+    ("ge", ">=", operator.ge, "le"),
+)
+"""Each comparison predicate: its name (also PyTorch's: `torch.lt`, `aten.lt.Tensor`),
+Python's symbol, its meaning as the Python operator, and the predicate of the swapped
+comparison."""
+
+CMP_PREDICATES: dict[str, Callable[[Any, Any], bool]] = {p: fn for p, _, fn, _ in _PREDICATES}
 """Each predicate's meaning, as the Python operator."""
 
-SWAPPED_PREDICATE = {"eq": "eq", "ne": "ne", "lt": "gt", "le": "ge", "gt": "lt", "ge": "le"}
+PREDICATE_OF_SYMBOL: dict[str, str] = {symbol: p for p, symbol, _, _ in _PREDICATES}
+"""The predicate of each Python comparison operator (`<` is `lt`)."""
+
+SWAPPED_PREDICATE: dict[str, str] = {p: swapped for p, _, _, swapped in _PREDICATES}
 """`a P b` equals `b SWAPPED[P] a`, NaN included."""
 
 
@@ -352,6 +403,7 @@ class SelectOp(GraphletOp):
     `graphlet.select %c, %a, %b : tensor<2x3xi1>, tensor<3xf32>, tensor<2x3xf32>`."""
 
     name = "graphlet.select"
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("where",)
     np_operation = staticmethod(np.where)
     cond = operand_def()
     true_value = operand_def()
@@ -514,6 +566,8 @@ class ExpOp(FloatResultUnaryOp):
     RAISES: ClassVar[bool] = True
 
     name = "graphlet.exp"
+    PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (math.exp,)
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("exp",)
     np_operation = staticmethod(np.exp)
     py_operation = staticmethod(math.exp)
 
@@ -525,6 +579,8 @@ class LogOp(FloatResultUnaryOp):
     RAISES: ClassVar[bool] = True
 
     name = "graphlet.log"
+    PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (math.log,)
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("log",)
     np_operation = staticmethod(np.log)
     py_operation = staticmethod(math.log)
 
@@ -536,6 +592,8 @@ class SqrtOp(FloatResultUnaryOp):
     RAISES: ClassVar[bool] = True
 
     name = "graphlet.sqrt"
+    PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (math.sqrt,)
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("sqrt",)
     np_operation = staticmethod(np.sqrt)
     py_operation = staticmethod(math.sqrt)
 
@@ -547,6 +605,8 @@ class SinOp(FloatResultUnaryOp):
     RAISES: ClassVar[bool] = True
 
     name = "graphlet.sin"
+    PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (math.sin,)
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("sin",)
     np_operation = staticmethod(np.sin)
     py_operation = staticmethod(math.sin)
 
@@ -558,6 +618,8 @@ class CosOp(FloatResultUnaryOp):
     RAISES: ClassVar[bool] = True
 
     name = "graphlet.cos"
+    PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (math.cos,)
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("cos",)
     np_operation = staticmethod(np.cos)
     py_operation = staticmethod(math.cos)
 
@@ -567,6 +629,8 @@ class TanhOp(FloatResultUnaryOp):
     """`math.tanh(x)`."""
 
     name = "graphlet.tanh"
+    PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (math.tanh,)
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("tanh",)
     np_operation = staticmethod(np.tanh)
     py_operation = staticmethod(math.tanh)
 
@@ -588,6 +652,7 @@ class FloorOp(UnaryOp):
     ints unchanged). Python's `math.floor` is this followed by a cast to i64."""
 
     name = "graphlet.floor"
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("floor",)
     np_operation = staticmethod(np_keep_ints(np.floor))
     py_operation = staticmethod(_ieee_round(math.floor))
 
@@ -597,6 +662,7 @@ class CeilOp(UnaryOp):
     """IEEE ceil keeping the type (`ceil(-0.5)` is -0.0); ints unchanged."""
 
     name = "graphlet.ceil"
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("ceil",)
     np_operation = staticmethod(np_keep_ints(np.ceil))
     py_operation = staticmethod(_ieee_round(math.ceil))
 
@@ -606,6 +672,7 @@ class ReluOp(UnaryOp):
     """`x if x > 0 else 0`, keeping NaN (as torch.relu does)."""
 
     name = "graphlet.relu"
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("relu",)
     np_operation = staticmethod(np_relu)
 
     @staticmethod

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, TensorType, i64
@@ -27,6 +27,7 @@ class TransposeOp(TensorOp):
     `%t = graphlet.transpose %x {perm = array<i64: 1, 0>} : (tensor<2x3xf32>) -> tensor<3x2xf32>`"""
 
     name = "graphlet.transpose"
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("permute",)
     input = operand_def()
     perm = prop_def(DenseArrayBase)
     result = result_def()
@@ -72,6 +73,7 @@ class ReshapeOp(_ShapeFromResult):
     row-major order. `%r = graphlet.reshape %x : (tensor<2x3xf32>) -> tensor<6xf32>`"""
 
     name = "graphlet.reshape"
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("view", "reshape", "aten._unsafe_view")
 
     @staticmethod
     def np_operation(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -93,6 +95,7 @@ class ExpandOp(_ShapeFromResult):
     `%e = graphlet.expand %x : (tensor<1x3xf32>) -> tensor<4x3xf32>`"""
 
     name = "graphlet.expand"
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("expand",)
 
     @staticmethod
     def np_operation(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -114,6 +117,7 @@ class CatOp(TensorOp):
     `%c = graphlet.cat %a, %b {dim = 0 : i64} : (tensor<2x3xf32>, tensor<1x3xf32>) -> tensor<3x3xf32>`"""
 
     name = "graphlet.cat"
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("cat", "concat", "concatenate")
     inputs = var_operand_def()
     dim = prop_def(IntegerAttr)
     result = result_def()
@@ -152,6 +156,7 @@ class SliceOp(TensorOp):
     `%s = graphlet.slice %x {starts = array<i64: 0, 1>, ends = array<i64: 2, 3>, steps = array<i64: 1, 1>} : (tensor<2x3xf32>) -> tensor<2x2xf32>`"""
 
     name = "graphlet.slice"
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("slice",)
     input = operand_def()
     starts = prop_def(DenseArrayBase)
     ends = prop_def(DenseArrayBase)

@@ -33,16 +33,20 @@ BOOL, INT, FLOAT = i1, i64, f64
 SCALAR_TYPES: tuple[Attribute, ...] = (BOOL, INT, FLOAT)
 NUMERIC_TYPES: tuple[Attribute, ...] = (INT, FLOAT)
 
+PYTHON_TYPES: dict[Attribute, type] = {BOOL: bool, INT: int, FLOAT: float}
+"""The Python type each scalar IR type stands for: the one table between the two
+(bool first: a bool is also an int)."""
+
 
 def python_type(t: Attribute) -> type:
     """The Python type an IR type stands for."""
-    return {BOOL: bool, INT: int, FLOAT: float}[t]
+    return PYTHON_TYPES[t]
 
 
 def ir_type(value_or_type: Any) -> Attribute:
     """The IR type of a Python value or of a Python type (bool before int: bool is an int)."""
     t = value_or_type if isinstance(value_or_type, type) else type(value_or_type)
-    for py, ir in ((bool, BOOL), (int, INT), (float, FLOAT)):
+    for ir, py in PYTHON_TYPES.items():
         if issubclass(t, py):
             return ir
     raise TypeError(f"graphlet has no scalar type for Python {t.__name__}")
@@ -62,7 +66,7 @@ def fits(value: Any, t: Attribute) -> bool:
 def has_python_type(value: Any, t: Attribute) -> bool:
     """Whether a Python value has the Python type a scalar IR type stands for (an `i64`
     is any Python int: ints past 64 bits are big ints, not a different type)."""
-    expected = {BOOL: bool, INT: int, FLOAT: float}.get(t)
+    expected = PYTHON_TYPES.get(t)
     return expected is None or type(value) is expected
 
 
@@ -100,12 +104,17 @@ TENSOR_ELEMENT_TYPES: tuple[Attribute, ...] = (f32, f64, i64, i1)
 
 FLOAT_ELEMENT_TYPES: tuple[Attribute, ...] = (f32, f64)
 
-_NP_DTYPES: dict[Attribute, np.dtype] = {
+NP_DTYPES: dict[Attribute, np.dtype] = {
     f32: np.dtype(np.float32),
     f64: np.dtype(np.float64),
     i64: np.dtype(np.int64),
     i1: np.dtype(np.bool_),
 }
+"""The NumPy dtype of each tensor element type."""
+
+TORCH_DTYPE_NAMES: dict[Attribute, str] = {f32: "float32", f64: "float64", i64: "int64", i1: "bool"}
+"""The `torch.<name>` dtype of each tensor element type (named, so that nothing outside
+the torch frontend imports torch)."""
 
 
 def is_tensor(t: Attribute) -> bool:
@@ -124,12 +133,12 @@ def shape_of(t: Attribute) -> tuple[int, ...]:
 
 def np_dtype(t: Attribute) -> np.dtype:
     """The NumPy dtype of an element type or of a tensor type's elements."""
-    return _NP_DTYPES[element_type(t)]
+    return NP_DTYPES[element_type(t)]
 
 
 def element_type_of_dtype(dtype: Any) -> Attribute:
     """The element type of a NumPy dtype (raises for dtypes graphlet has no tensors of)."""
-    for t, d in _NP_DTYPES.items():
+    for t, d in NP_DTYPES.items():
         if np.dtype(dtype) == d:
             return t
     raise TypeError(f"graphlet has no tensors of dtype {np.dtype(dtype)}")
