@@ -427,7 +427,7 @@ def test_exact_gelu_erf_is_within_an_ulp_of_math_erf():
     from xdsl.dialects import math as xmath
     from xdsl.dialects import tensor
 
-    from graphlet.lowering.graphlet_to_linalg.common import PARALLEL, emit, generic, indexing_map
+    from graphlet.lowering.graphlet_to_linalg.common import PARALLEL, generic, indexing_map
 
     sweep = np.concatenate(
         [
@@ -447,7 +447,7 @@ def test_exact_gelu_erf_is_within_an_ulp_of_math_erf():
             empty.tensor,
             [indexing_map(1, [0])] * 2,
             [PARALLEL],
-            lambda b, a: emit(b, xmath.ErfOp(a[0])),
+            lambda e, a: e(xmath.ErfOp(a[0])),
         )
         block.add_ops([empty, erf, func.ReturnOp(erf.results[0])])
         kernel = compile_tensor_function(

@@ -1,64 +1,26 @@
 """What every `convert-graphlet-to-linalg` pattern builds with: one-output
 `linalg.generic`s on `tensor.empty` destinations, their indexing maps (broadcasting
-reads index 0 of a stretched size-1 dimension), fills, and scalar body helpers."""
+reads index 0 of a stretched size-1 dimension) and fills. Bodies build with the
+`Emitter` shared with `convert-graphlet-to-arith`."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
 from xdsl.dialects import arith, tensor
-from xdsl.dialects.builtin import (
-    AffineMapAttr,
-    AnyFloat,
-    FloatAttr,
-    IntegerAttr,
-    StringAttr,
-    TensorType,
-    i1,
-)
+from xdsl.dialects.builtin import AffineMapAttr, StringAttr, TensorType
 from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.ir.affine import AffineExpr, AffineMap
 
 from graphlet.dialects import graphlet as g
+from graphlet.lowering.emitter import Emitter
 
-Body = Callable[[Block, Sequence[SSAValue]], SSAValue]
+Body = Callable[[Emitter, Sequence[SSAValue]], SSAValue]
+"""A generic's scalar body: builds with the emitter from the block arguments (inputs,
+then the output) and returns the value to yield."""
 REASSOC = arith.FastMathFlagsAttr([arith.FastMathFlag.REASSOC, arith.FastMathFlag.ALLOW_CONTRACT])
 PARALLEL, REDUCTION = linalg.IteratorTypeAttr.parallel(), linalg.IteratorTypeAttr.reduction()
-
-
-def emit(block: Block, op: Operation) -> SSAValue:
-    block.add_op(op)
-    return op.results[0]
-
-
-def const(block: Block, value: float | int | bool, type_: Attribute) -> SSAValue:
-    attr = (
-        FloatAttr(float(value), type_)
-        if isinstance(type_, AnyFloat)
-        else IntegerAttr(int(value), type_)
-    )
-    return emit(block, arith.ConstantOp(attr))
-
-
-def is_float(value: SSAValue) -> bool:
-    return isinstance(value.type, AnyFloat)
-
-
-def to_float(block: Block, x: SSAValue, type_: Attribute) -> SSAValue:
-    """An int or bool element as a float of `type_` (ints that become floats are
-    converted first, as in `np_operation`)."""
-    if is_float(x):
-        return x
-    return emit(block, (arith.UIToFPOp if x.type == i1 else arith.SIToFPOp)(x, type_))
-
-
-def cmpi(block: Block, predicate: str, a: SSAValue, b: SSAValue) -> SSAValue:
-    return emit(block, arith.CmpiOp(a, b, predicate))
-
-
-def select(block: Block, c: SSAValue, a: SSAValue, b: SSAValue) -> SSAValue:
-    return emit(block, arith.SelectOp(c, a, b))
 
 
 def broadcast_map(operand_shape: Sequence[int], result_shape: Sequence[int]) -> AffineMap:
@@ -96,12 +58,12 @@ def generic(
     init: SSAValue,
     maps: Sequence[AffineMapAttr],
     iterators: Sequence[Attribute],
-    body: Callable[[Block, Sequence[SSAValue]], SSAValue],
+    body: Body,
     library_call: str | None = None,
 ) -> linalg.GenericOp:
     """A one-output generic; `body` gets the block arguments (inputs, then the output)."""
     block = Block(arg_types=[*(g.element_type(v.type) for v in inputs), g.element_type(init.type)])
-    block.add_op(linalg.YieldOp(body(block, block.args)))
+    block.add_op(linalg.YieldOp(body(Emitter(block=block), block.args)))
     call = StringAttr(library_call) if library_call else None
     return linalg.GenericOp(
         list(inputs),
@@ -132,7 +94,7 @@ def fill(result_type: TensorType, value: float | int | bool) -> list[Operation]:
             empty.tensor,
             [indexing_map(rank, range(rank))],
             [PARALLEL] * rank,
-            lambda b, a: const(b, value, elem),
+            lambda e, a: e.const(value, elem),
         ),
     ]
 

@@ -5,10 +5,7 @@ from __future__ import annotations
 from xdsl.dialects import tensor
 from xdsl.ir import Operation
 from xdsl.ir.affine import AffineDimExpr, AffineExpr
-from xdsl.pattern_rewriter import (
-    PatternRewriter,
-    RewritePattern,
-)
+from xdsl.pattern_rewriter import PatternRewriter, RewritePattern
 
 from graphlet.dialects import graphlet as g
 from graphlet.lowering.graphlet_to_linalg.common import broadcast_map, copy, indexing_map

@@ -1,242 +1,167 @@
 """Elementwise ops, compare, select (`where`) and cast -> one parallel `linalg.generic`.
 
-Bodies follow each op's `np_operation`; int `//` and `%` guard their divisors and
-report a zero divisor through the status result."""
+Bodies follow each op's `np_operation` (PyTorch's semantics): `maximumf` keeps NaN,
+ints wrap, int operands of float ops are converted first, a splat constant operand
+becomes a constant in the body. Int `//` and `%` never divide by 0 or INT_MIN by -1
+(UB in LLVM, SIGFPE on x86): such divisors are replaced by 1 and the result fixed up;
+a zero divisor is reported through the status result."""
 
 from __future__ import annotations
 
 import math as pymath
 from collections.abc import Sequence
 
-from xdsl.dialects import arith, llvm, math, tensor
-from xdsl.dialects.builtin import (
-    AffineMapAttr,
-    AnyFloat,
-    i1,
-    i64,
-)
-from xdsl.ir import Attribute, Block, Operation, SSAValue
-from xdsl.pattern_rewriter import (
-    PatternRewriter,
-    RewritePattern,
-)
+from xdsl.dialects import arith, math, tensor
+from xdsl.dialects.builtin import AffineMapAttr, AnyFloat, i1, i64
+from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.pattern_rewriter import PatternRewriter, RewritePattern
 
 from graphlet.dialects import graphlet as g
+from graphlet.lowering.emitter import Emitter, is_float
 from graphlet.lowering.graphlet_to_linalg.common import (
     PARALLEL,
     Body,
     broadcast_map,
-    cmpi,
-    const,
-    emit,
     generic,
     indexing_map,
-    is_float,
-    select,
     splat,
     tensor_result,
-    to_float,
 )
 from graphlet.lowering.graphlet_to_linalg.status import report_if_any
 
 
 def _by_kind(float_op: type[Operation], int_op: type[Operation]) -> Body:
-    return lambda b, a: emit(b, (float_op if is_float(a[0]) else int_op)(*a))
+    return lambda e, a: e((float_op if is_float(a[0]) else int_op)(*a))
 
 
-def _divmod_float(block: Block, x: SSAValue, y: SSAValue, want_quotient: bool) -> SSAValue:
-    """torch's `div_floor_floating` / remainder: fmod (`llvm.frem`, arith has none), then toward -inf."""
-    t = x.type
-    zero = const(block, 0.0, t)
-    mod = emit(block, llvm.FRemOp(x, y))
-    signs_differ = emit(
-        block,
-        arith.XOrIOp(
-            emit(block, arith.CmpfOp(y, zero, "olt")), emit(block, arith.CmpfOp(mod, zero, "olt"))
-        ),
-    )
-    adjust = emit(block, arith.AndIOp(emit(block, arith.CmpfOp(mod, zero, "une")), signs_differ))
-    if not want_quotient:
-        return select(block, adjust, emit(block, arith.AddfOp(mod, y)), mod)
-    one = const(block, 1.0, t)
-    div = emit(block, arith.DivfOp(emit(block, arith.SubfOp(x, mod)), y))
-    div = select(block, adjust, emit(block, arith.SubfOp(div, one)), div)
-    floor = emit(block, math.FloorOp(div))
-    above_half = emit(
-        block, arith.CmpfOp(emit(block, arith.SubfOp(div, floor)), const(block, 0.5, t), "ogt")
-    )
-    floor = select(block, above_half, emit(block, arith.AddfOp(floor, one)), floor)
-    quotient = emit(block, arith.DivfOp(x, y))
-    signed_zero = emit(block, math.CopySignOp(zero, quotient))
-    q = select(block, emit(block, arith.CmpfOp(div, zero, "une")), floor, signed_zero)
-    return select(block, emit(block, arith.CmpfOp(y, zero, "oeq")), quotient, q)
+def _divmod_float(e: Emitter, x: SSAValue, y: SSAValue, want_quotient: bool) -> SSAValue:
+    """torch's `div_floor_floating` / `remainder`: CPython's recipe, except that a zero
+    divisor gives inf/NaN and a zero remainder keeps the dividend's sign."""
+    if want_quotient:
+        return e.float_floordiv(x, y, zero_divisor_quotient=True)
+    return e.float_mod(x, y, zero_signed_like_divisor=False)
 
 
-def _divmod_int(
-    block: Block, x: SSAValue, y: SSAValue, want_quotient: bool, safe: bool
-) -> SSAValue:
+def _divmod_int(e: Emitter, x: SSAValue, y: SSAValue, want_quotient: bool, safe: bool) -> SSAValue:
     """Floor division / remainder with the divisor's sign. Unless the divisor is a
     known safe constant, 0 and -1 divide as 1 (no UB); -1 is then fixed up
     (x // -1 = -x wrapping, x % -1 = 0) and 0 is reported by the status."""
     t = x.type
-    minus_one = const(block, -1, t)
     divisor = y
     if not safe:
-        zero = const(block, 0, t)
-        risky = emit(
-            block, arith.OrIOp(cmpi(block, "eq", y, zero), cmpi(block, "eq", y, minus_one))
-        )
-        divisor = select(block, risky, const(block, 1, t), y)
-    rem = emit(block, arith.RemSIOp(x, divisor))
-    zero = const(block, 0, t)
-    adjust = emit(
-        block,
-        arith.AndIOp(
-            cmpi(block, "ne", rem, zero),
-            cmpi(block, "slt", emit(block, arith.XOrIOp(rem, y)), zero),
-        ),
-    )
+        risky = e.any(e.cmpi("eq", y, 0), e.cmpi("eq", y, -1))
+        divisor = e.select(risky, e.int(1, t), y)
+    rem = e(arith.RemSIOp(x, divisor))
+    adjust = e.int_remainder_needs_fix(rem, y)
     if not want_quotient:
-        return select(block, adjust, emit(block, arith.AddiOp(rem, y)), rem)
-    q = emit(block, arith.DivSIOp(x, divisor))
-    q = select(block, adjust, emit(block, arith.AddiOp(q, minus_one)), q)
+        return e.select(adjust, e(arith.AddiOp(rem, y)), rem)
+    q = e(arith.DivSIOp(x, divisor))
+    q = e.select(adjust, e(arith.AddiOp(q, e.int(-1, t))), q)
     if safe:
         return q
-    return select(block, cmpi(block, "eq", y, minus_one), emit(block, arith.SubiOp(zero, x)), q)
+    return e.select(e.cmpi("eq", y, -1), e(arith.SubiOp(e.int(0, t), x)), q)
 
 
-def _pow_int(block: Block, x: SSAValue, y: SSAValue, exponent: int | None) -> SSAValue:
+def _pow_int(e: Emitter, x: SSAValue, y: SSAValue, exponent: int | None) -> SSAValue:
     """torch's `powi`, wrapping: square-and-multiply over the exponent's bits
     (only the set bits of a constant exponent; all 63, branch-free, otherwise).
     A negative exponent gives 1 for base 1, +-1 for base -1, else 0."""
     t = x.type
-    one = const(block, 1, t)
+    one = e.int(1, t)
     if exponent is not None and exponent >= 0:
         result, base = one, x
         while exponent:
             if exponent & 1:
-                result = base if result is one else emit(block, arith.MuliOp(result, base))
+                result = base if result is one else e(arith.MuliOp(result, base))
             exponent >>= 1
             if exponent:
-                base = emit(block, arith.MuliOp(base, base))
+                base = e(arith.MuliOp(base, base))
         return result
-    minus_one, zero = const(block, -1, t), const(block, 0, t)
-    odd = cmpi(block, "ne", emit(block, arith.AndIOp(y, one)), zero)
-    reciprocal = select(
-        block,
-        cmpi(block, "eq", x, one),
+    minus_one, zero = e.int(-1, t), e.int(0, t)
+    odd = e.cmpi("ne", e(arith.AndIOp(y, one)), 0)
+    reciprocal = e.select(
+        e.cmpi("eq", x, 1),
         one,
-        select(block, cmpi(block, "eq", x, minus_one), select(block, odd, minus_one, one), zero),
+        e.select(e.cmpi("eq", x, -1), e.select(odd, minus_one, one), zero),
     )
     if exponent is not None:
         return reciprocal
     result, base = one, x
     for bit in range(63):
-        mask = const(block, 1 << bit, t)
-        set_ = cmpi(block, "ne", emit(block, arith.AndIOp(y, mask)), zero)
-        result = select(block, set_, emit(block, arith.MuliOp(result, base)), result)
-        base = emit(block, arith.MuliOp(base, base))
-    return select(block, cmpi(block, "slt", y, zero), reciprocal, result)
+        set_ = e.cmpi("ne", e(arith.AndIOp(y, e.int(1 << bit, t))), 0)
+        result = e.select(set_, e(arith.MuliOp(result, base)), result)
+        base = e(arith.MuliOp(base, base))
+    return e.select(e.cmpi("slt", y, 0), reciprocal, result)
 
 
-def _cast(block: Block, x: SSAValue, to: Attribute) -> SSAValue:
-    """`x.to(dtype)` between f32, f64, i64 and i1 (see the module docstring)."""
+def _cast(e: Emitter, x: SSAValue, to: Attribute) -> SSAValue:
+    """`x.to(dtype)` between f32, f64, i64 and i1: nonzero is True, bools are 0 or 1,
+    floats to ints truncate and give INT_MIN out of range (x86's, NumPy's and torch's
+    answer) instead of LLVM's poison."""
     src = x.type
     if src == to:
         return x
     if to == i1:
-        if is_float(x):
-            return emit(block, arith.CmpfOp(x, const(block, 0.0, src), "une"))
-        return cmpi(block, "ne", x, const(block, 0, src))
+        return e.cmpf("une", x, 0.0) if is_float(x) else e.cmpi("ne", x, 0)
     if isinstance(to, AnyFloat):
         if is_float(x):
-            return emit(
-                block, (arith.ExtFOp if to.bitwidth > src.bitwidth else arith.TruncFOp)(x, to)
-            )
-        return to_float(block, x, to)
+            assert isinstance(src, AnyFloat)
+            return e((arith.ExtFOp if to.bitwidth > src.bitwidth else arith.TruncFOp)(x, to))
+        return e.to_float(x, to)
     if src == i1:
-        return emit(block, arith.ExtUIOp(x, to))
-    bound = const(block, 2.0**63, src)
-    in_range = emit(
-        block,
-        arith.AndIOp(
-            emit(block, arith.CmpfOp(x, emit(block, arith.NegfOp(bound)), "oge")),
-            emit(block, arith.CmpfOp(x, bound, "olt")),
-        ),
-    )
-    safe = select(block, in_range, x, const(block, 0.0, src))
-    return select(
-        block, in_range, emit(block, arith.FPToSIOp(safe, to)), const(block, -(2**63), to)
-    )
+        return e(arith.ExtUIOp(x, to))
+    bound = e.float(2.0**63, src)
+    in_range = e.all(e.cmpf("oge", x, e(arith.NegfOp(bound))), e.cmpf("olt", x, bound))
+    safe = e.select(in_range, x, e.float(0.0, src))
+    return e.select(in_range, e(arith.FPToSIOp(safe, to)), e.int(g.INT_MIN, to))
 
 
-_CMP_PREDICATES = {
-    "float": {"eq": "oeq", "ne": "une", "lt": "olt", "le": "ole", "gt": "ogt", "ge": "oge"},
-    "int": {"eq": "eq", "ne": "ne", "lt": "slt", "le": "sle", "gt": "sgt", "ge": "sge"},
-    "bool": {"eq": "eq", "ne": "ne", "lt": "ult", "le": "ule", "gt": "ugt", "ge": "uge"},
-}
-"""Python's comparisons on each element kind: NaN compares false except `ne`; False < True."""
+def _sigmoid(e: Emitter, x: SSAValue) -> SSAValue:
+    one = e.float(1.0, x.type)
+    exp = e(math.ExpOp(e(arith.NegfOp(x))))
+    return e(arith.DivfOp(one, e(arith.AddfOp(one, exp))))
 
 
-def _cmp(block: Block, predicate: str, a: SSAValue, b: SSAValue) -> SSAValue:
-    if is_float(a):
-        return emit(block, arith.CmpfOp(a, b, _CMP_PREDICATES["float"][predicate]))
-    return cmpi(block, _CMP_PREDICATES["bool" if a.type == i1 else "int"][predicate], a, b)
-
-
-def _sigmoid(block: Block, x: SSAValue) -> SSAValue:
-    one = const(block, 1.0, x.type)
-    e = emit(block, math.ExpOp(emit(block, arith.NegfOp(x))))
-    return emit(block, arith.DivfOp(one, emit(block, arith.AddfOp(one, e))))
-
-
-def _gelu(block: Block, x: SSAValue, approximate: str) -> SSAValue:
+def _gelu(e: Emitter, x: SSAValue, approximate: str) -> SSAValue:
     """x/2 (1 + erf(x/sqrt 2)), or x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
     t = x.type
     if approximate == "tanh":
-        cube = emit(block, arith.MulfOp(emit(block, arith.MulfOp(x, x)), x))
-        inner = emit(
-            block, arith.AddfOp(x, emit(block, arith.MulfOp(const(block, 0.044715, t), cube)))
-        )
-        y = emit(
-            block,
-            math.TanhOp(
-                emit(block, arith.MulfOp(const(block, pymath.sqrt(2 / pymath.pi), t), inner))
-            ),
-        )
+        cube = e(arith.MulfOp(e(arith.MulfOp(x, x)), x))
+        inner = e(arith.AddfOp(x, e(arith.MulfOp(e.float(0.044715, t), cube))))
+        y = e(math.TanhOp(e(arith.MulfOp(e.float(pymath.sqrt(2 / pymath.pi), t), inner))))
     else:
-        y = emit(block, math.ErfOp(emit(block, arith.MulfOp(x, const(block, pymath.sqrt(0.5), t)))))
-    half_x = emit(block, arith.MulfOp(const(block, 0.5, t), x))
-    return emit(block, arith.MulfOp(half_x, emit(block, arith.AddfOp(const(block, 1.0, t), y))))
+        y = e(math.ErfOp(e(arith.MulfOp(x, e.float(pymath.sqrt(0.5), t)))))
+    half_x = e(arith.MulfOp(e.float(0.5, t), x))
+    return e(arith.MulfOp(half_x, e(arith.AddfOp(e.float(1.0, t), y))))
 
 
 BODIES: dict[type[Operation], Body] = {
     g.AddOp: _by_kind(arith.AddfOp, arith.AddiOp),
     g.SubOp: _by_kind(arith.SubfOp, arith.SubiOp),
     g.MulOp: _by_kind(arith.MulfOp, arith.MuliOp),
-    g.TrueDivOp: lambda b, a: emit(b, arith.DivfOp(*a)),
+    g.TrueDivOp: lambda e, a: e(arith.DivfOp(*a)),
     g.MaxOp: _by_kind(arith.MaximumfOp, arith.MaxSIOp),
     g.MinOp: _by_kind(arith.MinimumfOp, arith.MinSIOp),
-    g.AndOp: lambda b, a: emit(b, arith.AndIOp(*a)),
-    g.OrOp: lambda b, a: emit(b, arith.OrIOp(*a)),
-    g.XorOp: lambda b, a: emit(b, arith.XOrIOp(*a)),
-    g.NegOp: lambda b, a: emit(
-        b, arith.NegfOp(*a) if is_float(a[0]) else arith.SubiOp(const(b, 0, a[0].type), a[0])
+    g.AndOp: lambda e, a: e(arith.AndIOp(*a)),
+    g.OrOp: lambda e, a: e(arith.OrIOp(*a)),
+    g.XorOp: lambda e, a: e(arith.XOrIOp(*a)),
+    g.NegOp: lambda e, a: e(
+        arith.NegfOp(*a) if is_float(a[0]) else arith.SubiOp(e.int(0, a[0].type), a[0])
     ),
     g.AbsOp: _by_kind(math.AbsFOp, math.AbsIOp),
-    g.ReluOp: lambda b, a: emit(
-        b, (arith.MaximumfOp if is_float(a[0]) else arith.MaxSIOp)(a[0], const(b, 0, a[0].type))
+    g.ReluOp: lambda e, a: e(
+        (arith.MaximumfOp if is_float(a[0]) else arith.MaxSIOp)(a[0], e.const(0, a[0].type))
     ),
-    g.ExpOp: lambda b, a: emit(b, math.ExpOp(*a)),
-    g.LogOp: lambda b, a: emit(b, math.LogOp(*a)),
-    g.SqrtOp: lambda b, a: emit(b, math.SqrtOp(*a)),
-    g.TanhOp: lambda b, a: emit(b, math.TanhOp(*a)),
-    g.SinOp: lambda b, a: emit(b, math.SinOp(*a)),
-    g.CosOp: lambda b, a: emit(b, math.CosOp(*a)),
-    g.FloorOp: lambda b, a: emit(b, math.FloorOp(*a)) if is_float(a[0]) else a[0],
-    g.CeilOp: lambda b, a: emit(b, math.CeilOp(*a)) if is_float(a[0]) else a[0],
-    g.SigmoidOp: lambda b, a: _sigmoid(b, a[0]),
-    g.SelectOp: lambda b, a: select(b, *a),
+    g.ExpOp: lambda e, a: e(math.ExpOp(*a)),
+    g.LogOp: lambda e, a: e(math.LogOp(*a)),
+    g.SqrtOp: lambda e, a: e(math.SqrtOp(*a)),
+    g.TanhOp: lambda e, a: e(math.TanhOp(*a)),
+    g.SinOp: lambda e, a: e(math.SinOp(*a)),
+    g.CosOp: lambda e, a: e(math.CosOp(*a)),
+    g.FloorOp: lambda e, a: e(math.FloorOp(*a)) if is_float(a[0]) else a[0],
+    g.CeilOp: lambda e, a: e(math.CeilOp(*a)) if is_float(a[0]) else a[0],
+    g.SigmoidOp: lambda e, a: _sigmoid(e, a[0]),
+    g.SelectOp: lambda e, a: e.select(*a),
 }
 """Each elementwise op's scalar body (operands already of the op's computing type)."""
 
@@ -253,26 +178,26 @@ def _constant_divisor(value: SSAValue) -> bool:
 def _body_of(op: Operation) -> Body | None:
     if isinstance(op, g.GeluOp):
         approximate = op.approximate.data
-        return lambda b, a: _gelu(b, a[0], approximate)
+        return lambda e, a: _gelu(e, a[0], approximate)
     if isinstance(op, g.CmpOp):
         predicate = op.predicate.data
-        return lambda b, a: _cmp(b, predicate, *a)
+        return lambda e, a: e.cmp(predicate, *a)
     if isinstance(op, g.CastOp):
         to = g.element_type(op.result.type)
-        return lambda b, a: _cast(b, a[0], to)
+        return lambda e, a: _cast(e, a[0], to)
     if isinstance(op, g.FloorDivOp | g.ModOp):
         want_quotient, safe = isinstance(op, g.FloorDivOp), _constant_divisor(op.rhs)
-        return lambda b, a: (
-            _divmod_float(b, *a, want_quotient)
+        return lambda e, a: (
+            _divmod_float(e, *a, want_quotient)
             if is_float(a[0])
-            else _divmod_int(b, *a, want_quotient, safe)
+            else _divmod_int(e, *a, want_quotient, safe)
         )
     if isinstance(op, g.PowOp):
         exponent = splat(op.rhs)
-        return lambda b, a: (
-            emit(b, math.PowFOp(*a))
+        return lambda e, a: (
+            e(math.PowFOp(*a))
             if is_float(a[0])
-            else _pow_int(b, *a, None if exponent is None else int(exponent))
+            else _pow_int(e, *a, None if exponent is None else int(exponent))
         )
     return BODIES.get(type(op))
 
@@ -290,13 +215,13 @@ class ElementwiseToGeneric(RewritePattern):
         inputs = [o for o in op.operands if splat(o) is None]
         convert = isinstance(elem, AnyFloat) and not isinstance(op, _KEEP_OPERAND_TYPES)
 
-        def build(block: Block, args: Sequence[SSAValue]) -> SSAValue:
+        def build(e: Emitter, args: Sequence[SSAValue]) -> SSAValue:
             it = iter(args)
             scalars = [
-                next(it) if (s := splat(o)) is None else const(block, s, g.element_type(o.type))
+                next(it) if (s := splat(o)) is None else e.const(s, g.element_type(o.type))
                 for o in op.operands
             ]
-            return body(block, [to_float(block, x, elem) for x in scalars] if convert else scalars)
+            return body(e, [e.to_float(x, elem) for x in scalars] if convert else scalars)
 
         maps = [AffineMapAttr(broadcast_map(g.shape_of(o.type), shape)) for o in inputs]
         empty = tensor.EmptyOp([], result_type)
@@ -319,7 +244,7 @@ class ElementwiseToGeneric(RewritePattern):
             ops += report_if_any(
                 op,
                 op.rhs,
-                lambda b, a: cmpi(b, "eq", a[0], const(b, 0, a[0].type)),
+                lambda e, a: e.cmpi("eq", a[0], 0),
                 g.TensorZeroDivisionError,
                 rewriter,
             )

@@ -5,32 +5,27 @@ The loop order is chosen for LLVM's vectoriser: matmul iterates (m, k, n), linea
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from xdsl.dialects import arith, tensor
-from xdsl.dialects.builtin import (
-    AffineMapAttr,
-)
-from xdsl.ir import Block, Operation, SSAValue
+from xdsl.dialects.builtin import AffineMapAttr
+from xdsl.ir import Operation, SSAValue
 from xdsl.ir.affine import AffineExpr
-from xdsl.pattern_rewriter import (
-    PatternRewriter,
-    RewritePattern,
-)
+from xdsl.pattern_rewriter import PatternRewriter, RewritePattern
 
 from graphlet.dialects import graphlet as g
+from graphlet.lowering.emitter import Emitter, is_float
 from graphlet.lowering.graphlet_to_linalg.common import (
     PARALLEL,
     REASSOC,
     REDUCTION,
+    Body,
     broadcast_map,
     copy,
-    emit,
     fill,
     float_result,
     generic,
     indexing_map,
-    is_float,
     tensor_result,
 )
 
@@ -40,15 +35,11 @@ C += A B^T (A's leading dims flattened into rows): `convert-linalg-to-blas` may
 turn them into BLAS calls."""
 
 
-def _contraction(
-    body_flags: arith.FastMathFlagsAttr | None,
-) -> Callable[[Block, Sequence[SSAValue]], SSAValue]:
-    def body(b: Block, a: Sequence[SSAValue]) -> SSAValue:
+def _contraction(body_flags: arith.FastMathFlagsAttr | None) -> Body:
+    def body(e: Emitter, a: Sequence[SSAValue]) -> SSAValue:
         if not is_float(a[0]):
-            return emit(b, arith.AddiOp(a[2], emit(b, arith.MuliOp(a[0], a[1]))))
-        return emit(
-            b, arith.AddfOp(a[2], emit(b, arith.MulfOp(a[0], a[1], body_flags)), body_flags)
-        )
+            return e(arith.AddiOp(a[2], e(arith.MuliOp(a[0], a[1]))))
+        return e(arith.AddfOp(a[2], e(arith.MulfOp(a[0], a[1], body_flags)), body_flags))
 
     return body
 

@@ -6,17 +6,10 @@ from __future__ import annotations
 import math as pymath
 
 from xdsl.dialects import arith
-from xdsl.dialects.builtin import (
-    AnyFloat,
-    i1,
-    i64,
-)
+from xdsl.dialects.builtin import AnyFloat, i1, i64
 from xdsl.ir import Attribute, Operation
 from xdsl.ir.affine import AffineExpr
-from xdsl.pattern_rewriter import (
-    PatternRewriter,
-    RewritePattern,
-)
+from xdsl.pattern_rewriter import PatternRewriter, RewritePattern
 
 from graphlet.dialects import graphlet as g
 from graphlet.lowering.graphlet_to_linalg.common import (
@@ -24,7 +17,6 @@ from graphlet.lowering.graphlet_to_linalg.common import (
     REASSOC,
     REDUCTION,
     Body,
-    emit,
     fill,
     generic,
     indexing_map,
@@ -38,21 +30,19 @@ def _reduction(op: Operation, elem: Attribute) -> tuple[float | int, Body]:
     float_, bool_ = isinstance(elem, AnyFloat), elem == i1
     if isinstance(op, g.SumOp):
         if float_:
-            return 0.0, lambda b, a: emit(b, arith.AddfOp(a[1], a[0], REASSOC))
-        return 0, lambda b, a: emit(
-            b, arith.AddiOp(a[1], emit(b, arith.ExtUIOp(a[0], i64)) if bool_ else a[0])
-        )
+            return 0.0, lambda e, a: e(arith.AddfOp(a[1], a[0], REASSOC))
+        return 0, lambda e, a: e(arith.AddiOp(a[1], e(arith.ExtUIOp(a[0], i64)) if bool_ else a[0]))
     is_max = isinstance(op, g.AmaxOp)
     if float_:
-        return (-pymath.inf if is_max else pymath.inf), lambda b, a: emit(
-            b, (arith.MaximumfOp if is_max else arith.MinimumfOp)(a[1], a[0])
+        return (-pymath.inf if is_max else pymath.inf), lambda e, a: e(
+            (arith.MaximumfOp if is_max else arith.MinimumfOp)(a[1], a[0])
         )
     if bool_:
-        return (0 if is_max else 1), lambda b, a: emit(
-            b, (arith.MaxUIOp if is_max else arith.MinUIOp)(a[1], a[0])
+        return (0 if is_max else 1), lambda e, a: e(
+            (arith.MaxUIOp if is_max else arith.MinUIOp)(a[1], a[0])
         )
-    return (g.INT_MIN if is_max else g.INT_MAX), lambda b, a: emit(
-        b, (arith.MaxSIOp if is_max else arith.MinSIOp)(a[1], a[0])
+    return (g.INT_MIN if is_max else g.INT_MAX), lambda e, a: e(
+        (arith.MaxSIOp if is_max else arith.MinSIOp)(a[1], a[0])
     )
 
 

@@ -9,31 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from xdsl.dialects import arith, func, tensor
-from xdsl.dialects.builtin import (
-    FunctionType,
-    TensorType,
-    UnitAttr,
-    i1,
-    i64,
-)
-from xdsl.ir import Block, Operation, SSAValue
-from xdsl.pattern_rewriter import (
-    PatternRewriter,
-)
+from xdsl.dialects.builtin import FunctionType, TensorType, UnitAttr, i1, i64
+from xdsl.ir import Operation, SSAValue
+from xdsl.pattern_rewriter import PatternRewriter
 from xdsl.rewriter import InsertPoint
 
 from graphlet.dialects import graphlet as g
-from graphlet.lowering.graphlet_to_linalg.common import (
-    REDUCTION,
-    Body,
-    cmpi,
-    const,
-    emit,
-    fill,
-    generic,
-    indexing_map,
-    select,
-)
+from graphlet.lowering.emitter import Emitter
+from graphlet.lowering.graphlet_to_linalg.common import REDUCTION, Body, fill, generic, indexing_map
 
 STATUS_RESULT = "graphlet.status_result"
 """Unit attribute of a function whose last result is its status (see above)."""
@@ -51,7 +34,7 @@ def report_if_any(
         flag[-1].results[0],
         [indexing_map(rank, range(rank)), indexing_map(rank, [])],
         [REDUCTION] * rank,
-        lambda b, a: emit(b, arith.OrIOp(a[1], test(b, [a[0]]))),
+        lambda e, a: e(arith.OrIOp(a[1], test(e, [a[0]]))),
     )
     fn = op.parent_op()
     assert isinstance(fn, func.FuncOp)
@@ -62,9 +45,9 @@ def report_if_any(
     empty = tensor.EmptyOp([], status_type)
     earlier = [ret.arguments[-1]] if STATUS_RESULT in fn.attributes else []
 
-    def status(b: Block, a: Sequence[SSAValue]) -> SSAValue:
-        mine = select(b, a[0], const(b, code, i64), const(b, 0, i64))
-        return select(b, cmpi(b, "ne", a[1], const(b, 0, i64)), a[1], mine) if earlier else mine
+    def status(e: Emitter, a: Sequence[SSAValue]) -> SSAValue:
+        mine = e.select(a[0], e.int(code), e.int(0))
+        return e.select(e.cmpi("ne", a[1], 0), a[1], mine) if earlier else mine
 
     update = generic(
         [any_.results[0], *earlier],
