@@ -1,27 +1,34 @@
-"""Canonicalization patterns of the graphlet dialect: one small pattern per algebraic fact.
+"""Canonicalization patterns of the graphlet dialect: one named rule per algebraic fact.
 
 Every fact holds for Python values of the types it is restricted to. Many that are true
 of ints are false of floats (`x + 0.0` is not `x` when x is -0.0; `x - x` is NaN for an
-infinite x), so those are guarded by the operand type. The stock `canonicalize` pass
-finds these patterns through the ops' canonicalization trait.
+infinite x), so each rule says the operand types it holds on. The stock `canonicalize`
+pass finds these patterns through the ops' canonicalization trait.
+
+The alike facts are tables, read as in tinygrad's PatternMatcher: `RIGHT_CONSTANT_RULES`
+(`x op c -> x` or `x op c -> k`) and `SELF_RULES` (`x op x -> ...`), one `Rule` per
+fact and operand type, named after the fact. A constant matches only exactly: same
+Python type (so `0` is an int's, `0.0` a float's, `False` a bool's) and same sign of
+zero. The facts about an op's structure (constants to the right, `-(-x)`, casts)
+are one pattern class each.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
-from xdsl.ir import Operation, SSAValue
-from xdsl.pattern_rewriter import (
-    PatternRewriter,
-    RewritePattern,
-    op_type_rewrite_pattern,
-)
+from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.pattern_rewriter import PatternRewriter, RewritePattern, op_type_rewrite_pattern
 from xdsl.traits import ConstantLike
 
 from graphlet.dialects import graphlet as g
 
 _NO_VALUE = object()
+
+X = "x"
+"""A rule's result that is the op's left operand itself."""
 
 
 def constant_value(value: SSAValue) -> Any:
@@ -53,6 +60,119 @@ def _is_int_like(value: SSAValue) -> bool:
     return value.type in (g.INT, g.BOOL)
 
 
+# --------------------------------------------------------------------------- rules as data
+
+
+@dataclass(frozen=True)
+class Rule:
+    """`x op c -> result` (a right-constant rule, `right` = c) or `x op x -> result`
+    (a self rule, `on` = the operand types it holds on). `result` is `X` (the left
+    operand), a Python constant, or a function of the op giving the constant."""
+
+    fact: str
+    op: type[Operation]
+    result: Any
+    right: Any = None
+    on: tuple[Attribute, ...] = ()
+
+    def rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
+        if self.result is X:
+            rewriter.replace(op, [], [op.operands[0]])
+        else:
+            value = self.result(op) if callable(self.result) else self.result
+            _replace_with_constant(rewriter, op, value)
+
+    def __repr__(self) -> str:
+        return self.fact
+
+
+RIGHT_CONSTANT_RULES: tuple[Rule, ...] = (
+    Rule("AddZeroRightInt", g.AddOp, X, right=0),
+    # x + 0.0 is 0.0 for x = -0.0: only -0.0 is the float identity.
+    Rule("AddNegativeZeroRightFloat", g.AddOp, X, right=-0.0),
+    Rule("SubZeroRightInt", g.SubOp, X, right=0),
+    # x - (-0.0) is 0.0 for x = -0.0: only +0.0.
+    Rule("SubZeroRightFloat", g.SubOp, X, right=0.0),
+    Rule("MulOneRightInt", g.MulOp, X, right=1),
+    Rule("MulOneRightFloat", g.MulOp, X, right=1.0),  # exact for NaN and -0.0 too
+    # Not on floats: inf * 0.0 is NaN, -1.0 * 0.0 is -0.0.
+    Rule("MulZeroRightInt", g.MulOp, 0, right=0),
+    # Not on ints: x / 1 is a float.
+    Rule("TrueDivOneRightFloat", g.TrueDivOp, X, right=1.0),
+    # Not on floats: inf // 1.0 is NaN.
+    Rule("FloorDivOneRightInt", g.FloorDivOp, X, right=1),
+    # Not on floats: inf % 1.0 is NaN, -0.5 % 1.0 is 0.5.
+    Rule("ModOneRightInt", g.ModOp, 0, right=1),
+    Rule("PowOneRightInt", g.PowOp, X, right=1),
+    Rule("PowOneRightFloat", g.PowOp, X, right=1.0),
+    Rule("PowZeroRightInt", g.PowOp, 1, right=0),
+    # Python gives 1.0 for `nan ** 0.0` and `0.0 ** 0.0` too.
+    Rule("PowZeroRightFloat", g.PowOp, 1.0, right=0.0),
+    Rule("PowNegativeZeroRightFloat", g.PowOp, 1.0, right=-0.0),
+    Rule("AndZeroRightInt", g.AndOp, 0, right=0),
+    Rule("AndFalseRight", g.AndOp, False, right=False),
+    Rule("OrZeroRightInt", g.OrOp, X, right=0),
+    Rule("OrFalseRight", g.OrOp, X, right=False),
+    Rule("XorZeroRightInt", g.XorOp, X, right=0),
+    Rule("XorFalseRight", g.XorOp, X, right=False),
+    Rule("ShlByZero", g.ShlOp, X, right=0),
+    Rule("ShrByZero", g.ShrOp, X, right=0),
+)
+"""`x op c -> x` and `x op c -> k`: the constant's Python type is the operand type."""
+
+
+def _cmp_self(op: Operation) -> bool:
+    assert isinstance(op, g.CmpOp)
+    return op.predicate.data in ("eq", "le", "ge")
+
+
+SELF_RULES: tuple[Rule, ...] = (
+    # Not on floats: inf - inf is NaN.
+    Rule("SubSelfInt", g.SubOp, 0, on=(g.INT,)),
+    Rule("AndSelf", g.AndOp, X, on=(g.INT, g.BOOL)),
+    Rule("OrSelf", g.OrOp, X, on=(g.INT, g.BOOL)),
+    Rule("XorSelfInt", g.XorOp, 0, on=(g.INT,)),
+    Rule("XorSelfBool", g.XorOp, False, on=(g.BOOL,)),
+    Rule("MinSelf", g.MinOp, X, on=(g.INT, g.FLOAT)),  # min(nan, nan) is that nan
+    Rule("MaxSelf", g.MaxOp, X, on=(g.INT, g.FLOAT)),
+    # Not on floats: nan == nan is False.
+    Rule("CmpSelfInt", g.CmpOp, _cmp_self, on=(g.INT, g.BOOL)),
+)
+"""`x op x -> ...` on the operand types each fact holds on."""
+
+
+@dataclass(frozen=True)
+class RightConstantRules(RewritePattern):
+    """Applies the first rule whose constant is the op's right operand."""
+
+    rules: tuple[Rule, ...]
+
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
+        for rule in self.rules:
+            if is_exactly(op.operands[1], rule.right):
+                rule.rewrite(op, rewriter)
+                return
+
+
+@dataclass(frozen=True)
+class SelfRules(RewritePattern):
+    """Applies the first rule for `x op x` that holds on the operand type."""
+
+    rules: tuple[Rule, ...]
+
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
+        lhs, rhs = op.operands
+        if lhs != rhs:
+            return
+        for rule in self.rules:
+            if lhs.type in rule.on:
+                rule.rewrite(op, rewriter)
+                return
+
+
+# --------------------------------------------------------------------------- structural facts
+
+
 class ConstantToRight(RewritePattern):
     """`c op x` -> `x op c` for ops that commute for every value of the operand type
     (min/max only on ints: `min(nan, 1.0)` differs from `min(1.0, nan)`)."""
@@ -67,99 +187,14 @@ class ConstantToRight(RewritePattern):
             rewriter.replace(op, type(op)(op.rhs, op.lhs))
 
 
-class AddZeroRight(RewritePattern):
-    """`x + 0` -> `x` on ints; on floats only `x + -0.0` is the identity."""
+class CmpConstantToRight(RewritePattern):
+    """`c < x` -> `x > c` (swapping is exact for NaN too)."""
 
     @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: g.AddOp, rewriter: PatternRewriter) -> None:
-        zero = 0 if op.lhs.type == g.INT else -0.0
-        if is_exactly(op.rhs, zero):
-            rewriter.replace(op, [], [op.lhs])
-
-
-class SubZeroRight(RewritePattern):
-    """`x - 0` -> `x` (on floats, `x - 0.0` with a positive zero)."""
-
-    @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: g.SubOp, rewriter: PatternRewriter) -> None:
-        zero = 0 if op.lhs.type == g.INT else 0.0
-        if is_exactly(op.rhs, zero):
-            rewriter.replace(op, [], [op.lhs])
-
-
-class SubSelfInt(RewritePattern):
-    """`x - x` -> `0` on ints (on floats it is NaN for inf and NaN)."""
-
-    @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: g.SubOp, rewriter: PatternRewriter) -> None:
-        if op.lhs == op.rhs and op.lhs.type == g.INT:
-            _replace_with_constant(rewriter, op, 0)
-
-
-class MulOneRight(RewritePattern):
-    """`x * 1` -> `x` (also `x * 1.0`: exact for every float, NaN and -0.0 included)."""
-
-    @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: g.MulOp, rewriter: PatternRewriter) -> None:
-        one = 1 if op.lhs.type == g.INT else 1.0
-        if is_exactly(op.rhs, one):
-            rewriter.replace(op, [], [op.lhs])
-
-
-class MulZeroRightInt(RewritePattern):
-    """`x * 0` -> `0` on ints (on floats, `inf * 0.0` is NaN and `-1.0 * 0.0` is -0.0)."""
-
-    @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: g.MulOp, rewriter: PatternRewriter) -> None:
-        if op.lhs.type == g.INT and is_exactly(op.rhs, 0):
-            _replace_with_constant(rewriter, op, 0)
-
-
-class TrueDivOneRightFloat(RewritePattern):
-    """`x / 1.0` -> `x` on floats."""
-
-    @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: g.TrueDivOp, rewriter: PatternRewriter) -> None:
-        if op.lhs.type == g.FLOAT and is_exactly(op.rhs, 1.0):
-            rewriter.replace(op, [], [op.lhs])
-
-
-class FloorDivOneRightInt(RewritePattern):
-    """`x // 1` -> `x` on ints."""
-
-    @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: g.FloorDivOp, rewriter: PatternRewriter) -> None:
-        if op.lhs.type == g.INT and is_exactly(op.rhs, 1):
-            rewriter.replace(op, [], [op.lhs])
-
-
-class ModOneRightInt(RewritePattern):
-    """`x % 1` -> `0` on ints."""
-
-    @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: g.ModOp, rewriter: PatternRewriter) -> None:
-        if op.lhs.type == g.INT and is_exactly(op.rhs, 1):
-            _replace_with_constant(rewriter, op, 0)
-
-
-class PowOneRight(RewritePattern):
-    """`x ** 1` -> `x`."""
-
-    @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: g.PowOp, rewriter: PatternRewriter) -> None:
-        one = 1 if op.lhs.type == g.INT else 1.0
-        if is_exactly(op.rhs, one):
-            rewriter.replace(op, [], [op.lhs])
-
-
-class PowZeroRight(RewritePattern):
-    """`x ** 0` -> `1` (Python gives 1.0 for `nan ** 0.0` and `0.0 ** 0.0` too)."""
-
-    @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: g.PowOp, rewriter: PatternRewriter) -> None:
-        is_int = op.lhs.type == g.INT
-        if is_exactly(op.rhs, 0 if is_int else 0.0) or (not is_int and is_exactly(op.rhs, -0.0)):
-            _replace_with_constant(rewriter, op, 1 if is_int else 1.0)
+    def match_and_rewrite(self, op: g.CmpOp, rewriter: PatternRewriter) -> None:
+        if is_constant(op.lhs) and not is_constant(op.rhs):
+            swapped = g.SWAPPED_PREDICATE[op.predicate.data]
+            rewriter.replace(op, g.CmpOp(swapped, op.rhs, op.lhs))
 
 
 class DoubleNegation(RewritePattern):
@@ -201,25 +236,6 @@ class SelectSameValues(RewritePattern):
             rewriter.replace(op, [], [op.true_value])
 
 
-class CmpConstantToRight(RewritePattern):
-    """`c < x` -> `x > c` (swapping is exact for NaN too)."""
-
-    @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: g.CmpOp, rewriter: PatternRewriter) -> None:
-        if is_constant(op.lhs) and not is_constant(op.rhs):
-            swapped = g.SWAPPED_PREDICATE[op.predicate.data]
-            rewriter.replace(op, g.CmpOp(swapped, op.rhs, op.lhs))
-
-
-class CmpSelfInt(RewritePattern):
-    """`x == x` -> True, `x < x` -> False, ... on ints and bools (not floats: NaN)."""
-
-    @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: g.CmpOp, rewriter: PatternRewriter) -> None:
-        if op.lhs == op.rhs and _is_int_like(op.lhs):
-            _replace_with_constant(rewriter, op, op.predicate.data in ("eq", "le", "ge"))
-
-
 class CastToSameType(RewritePattern):
     """`int(x)` of an int -> `x`."""
 
@@ -243,70 +259,35 @@ class CastBoolRoundTrip(RewritePattern):
             rewriter.replace(op, [], [inner.operand])
 
 
-class BitwiseSelf(RewritePattern):
-    """`x & x` and `x | x` -> `x`; `x ^ x` -> 0."""
-
-    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
-        if not isinstance(op, g.AndOp | g.OrOp | g.XorOp) or op.lhs != op.rhs:
-            return
-        if isinstance(op, g.XorOp):
-            _replace_with_constant(rewriter, op, False if op.lhs.type == g.BOOL else 0)
-        else:
-            rewriter.replace(op, [], [op.lhs])
-
-
-class BitwiseZeroRight(RewritePattern):
-    """`x & 0` -> `0`; `x | 0` and `x ^ 0` -> `x` (False for bools)."""
-
-    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
-        if not isinstance(op, g.AndOp | g.OrOp | g.XorOp):
-            return
-        zero = False if op.lhs.type == g.BOOL else 0
-        if not is_exactly(op.rhs, zero):
-            return
-        if isinstance(op, g.AndOp):
-            _replace_with_constant(rewriter, op, zero)
-        else:
-            rewriter.replace(op, [], [op.lhs])
-
-
-class ShiftByZero(RewritePattern):
-    """`x << 0` and `x >> 0` -> `x`."""
-
-    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
-        if isinstance(op, g.ShlOp | g.ShrOp) and is_exactly(op.rhs, 0):
-            rewriter.replace(op, [], [op.lhs])
-
-
-class MinMaxSelf(RewritePattern):
-    """`min(x, x)` and `max(x, x)` -> `x`."""
-
-    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
-        if isinstance(op, g.MinOp | g.MaxOp) and op.lhs == op.rhs:
-            rewriter.replace(op, [], [op.lhs])
-
-
-_PATTERNS: dict[type[Operation], tuple[RewritePattern, ...]] = {
-    g.AddOp: (ConstantToRight(), AddZeroRight()),
-    g.SubOp: (SubZeroRight(), SubSelfInt()),
-    g.MulOp: (ConstantToRight(), MulOneRight(), MulZeroRightInt()),
-    g.TrueDivOp: (TrueDivOneRightFloat(),),
-    g.FloorDivOp: (FloorDivOneRightInt(),),
-    g.ModOp: (ModOneRightInt(),),
-    g.PowOp: (PowOneRight(), PowZeroRight()),
-    g.MinOp: (ConstantToRight(), MinMaxSelf()),
-    g.MaxOp: (ConstantToRight(), MinMaxSelf()),
+_STRUCTURAL: dict[type[Operation], tuple[RewritePattern, ...]] = {
+    **{
+        op: (ConstantToRight(),)
+        for op in (g.AddOp, g.MulOp, g.MinOp, g.MaxOp, g.AndOp, g.OrOp, g.XorOp)
+    },
     g.NegOp: (DoubleNegation(),),
     g.AbsOp: (AbsOfSignChange(),),
-    g.AndOp: (ConstantToRight(), BitwiseSelf(), BitwiseZeroRight()),
-    g.OrOp: (ConstantToRight(), BitwiseSelf(), BitwiseZeroRight()),
-    g.XorOp: (ConstantToRight(), BitwiseSelf(), BitwiseZeroRight()),
-    g.ShlOp: (ShiftByZero(),),
-    g.ShrOp: (ShiftByZero(),),
-    g.CmpOp: (CmpConstantToRight(), CmpSelfInt()),
+    g.CmpOp: (CmpConstantToRight(),),
     g.SelectOp: (SelectConstantCondition(), SelectSameValues()),
     g.CastOp: (CastToSameType(), CastBoolRoundTrip()),
 }
+
+
+def _patterns_by_op() -> dict[type[Operation], tuple[RewritePattern, ...]]:
+    """Each op's structural patterns first, then its right-constant and self rules."""
+    ops = [*_STRUCTURAL, *(r.op for r in RIGHT_CONSTANT_RULES + SELF_RULES)]
+    patterns: dict[type[Operation], tuple[RewritePattern, ...]] = {}
+    for op in dict.fromkeys(ops):
+        right = tuple(r for r in RIGHT_CONSTANT_RULES if r.op is op)
+        same = tuple(r for r in SELF_RULES if r.op is op)
+        patterns[op] = (
+            *_STRUCTURAL.get(op, ()),
+            *([RightConstantRules(right)] if right else []),
+            *([SelfRules(same)] if same else []),
+        )
+    return patterns
+
+
+_PATTERNS = _patterns_by_op()
 
 
 def patterns_for(op_type: type[Operation]) -> tuple[RewritePattern, ...]:
