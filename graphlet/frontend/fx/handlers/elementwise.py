@@ -13,7 +13,7 @@ from graphlet.dialects import graphlet as g
 from graphlet.frontend.fx.dtypes import DTYPES, element_of
 from graphlet.frontend.fx.errors import NotHere
 from graphlet.frontend.fx.handlers.common import binary, tensor, unary
-from graphlet.frontend.fx.registry import handles
+from graphlet.frontend.fx.registry import handles, handles_op, has_op_handler
 
 if TYPE_CHECKING:
     from graphlet.frontend.fx.importer import FxImporter
@@ -28,12 +28,12 @@ def _scaled(imp: FxImporter, b: Any, alpha: Any) -> Any:
     return b * alpha
 
 
-@handles("add")
+@handles_op(g.AddOp)
 def add(imp: FxImporter, a: Any, b: Any, alpha: Any = 1) -> SSAValue:
     return binary(g.AddOp, imp, a, _scaled(imp, b, alpha))
 
 
-@handles("sub")
+@handles_op(g.SubOp)
 def sub(imp: FxImporter, a: Any, b: Any, alpha: Any = 1) -> SSAValue:
     return binary(g.SubOp, imp, a, _scaled(imp, b, alpha))
 
@@ -43,12 +43,7 @@ def rsub(imp: FxImporter, a: Any, b: Any, alpha: Any = 1) -> SSAValue:
     return sub(imp, b, a, alpha)
 
 
-@handles("mul")
-def mul(imp: FxImporter, a: Any, b: Any) -> SSAValue:
-    return binary(g.MulOp, imp, a, b)
-
-
-@handles("div", "truediv", "true_divide")
+@handles_op(g.TrueDivOp)
 def div(imp: FxImporter, a: Any, b: Any, rounding_mode: str | None = None) -> SSAValue:
     if rounding_mode == "floor":
         return binary(g.FloorDivOp, imp, a, b)
@@ -78,20 +73,7 @@ def _trunc_div(imp: FxImporter, a: Any, b: Any) -> SSAValue:
     return imp.emit(g.AddOp(floor, imp.cast(step, elem)))
 
 
-def _binary_handler(op: type[g.BinaryOp], *names: str) -> None:
-    handles(*names)(lambda imp, a, b: binary(op, imp, a, b))
-
-
-_binary_handler(g.FloorDivOp, "floor_divide", "floordiv")
-_binary_handler(g.ModOp, "remainder", "mod")
-_binary_handler(g.MaxOp, "maximum")
-_binary_handler(g.MinOp, "minimum")
-_binary_handler(g.AndOp, "bitwise_and", "and_")
-_binary_handler(g.OrOp, "bitwise_or", "or_")
-_binary_handler(g.XorOp, "bitwise_xor", "xor")
-
-
-@handles("pow")
+@handles_op(g.PowOp)
 def pow_(imp: FxImporter, a: Any, b: Any) -> SSAValue:
     """`graphlet.pow` is torch.pow on two tensors; `int_tensor ** -n` with a Python
     int raises in torch, so it is refused here (torch.compile then runs it eagerly)."""
@@ -113,24 +95,28 @@ def _compare(predicate: str) -> Callable[..., SSAValue]:
     return compare
 
 
-for _predicate in g.CMP_PREDICATES:
+for _predicate in g.CMP_PREDICATES:  # graphlet.cmp's predicates are PyTorch's names
     handles(_predicate)(_compare(_predicate))
 
 
-def _unary_handler(op: type[g.UnaryOp], *names: str) -> None:
-    handles(*names)(lambda imp, x: unary(op, imp, x))
+def derive_elementwise_handlers() -> None:
+    """A handler for each elementwise op that declares PyTorch names and has no
+    handler of its own: PyTorch's call is the op on its (promoted) operands."""
+    for op in g.OPS:
+        if not op.TORCH_NAMES or has_op_handler(op):
+            continue
+        if issubclass(op, g.BinaryOp):
+            handles_op(op)(_binary_handler(op))
+        elif issubclass(op, g.UnaryOp):
+            handles_op(op)(_unary_handler(op))
 
 
-_unary_handler(g.NegOp, "neg")
-_unary_handler(g.AbsOp, "abs", "absolute")
-_unary_handler(g.ExpOp, "exp")
-_unary_handler(g.LogOp, "log")
-_unary_handler(g.SqrtOp, "sqrt")
-_unary_handler(g.SinOp, "sin")
-_unary_handler(g.CosOp, "cos")
-_unary_handler(g.TanhOp, "tanh")
-_unary_handler(g.FloorOp, "floor")
-_unary_handler(g.CeilOp, "ceil")
+def _binary_handler(op: type[g.BinaryOp]) -> Callable[..., SSAValue]:
+    return lambda imp, a, b: binary(op, imp, a, b)
+
+
+def _unary_handler(op: type[g.UnaryOp]) -> Callable[..., SSAValue]:
+    return lambda imp, x: unary(op, imp, x)
 
 
 @handles("bitwise_not")
@@ -207,7 +193,7 @@ def square(imp: FxImporter, x: Any) -> SSAValue:
     return binary(g.MulOp, imp, x, x)
 
 
-@handles("where")
+@handles_op(g.SelectOp)
 def where(imp: FxImporter, cond: Any, a: Any, b: Any) -> SSAValue:
     cond = imp.cast(tensor(cond), g.i1)
     a, b = imp.promote(a, b)

@@ -9,19 +9,13 @@ from xdsl.ir import SSAValue
 from graphlet.dialects import graphlet as g
 from graphlet.frontend.fx.handlers.common import binary, tensor
 from graphlet.frontend.fx.handlers.elementwise import add
-from graphlet.frontend.fx.registry import handles
+from graphlet.frontend.fx.registry import handles, handles_op
 
 if TYPE_CHECKING:
     from graphlet.frontend.fx.importer import FxImporter
 
 
-@handles("matmul", "bmm")
-def matmul(imp: FxImporter, a: Any, b: Any) -> SSAValue:
-    a, b = imp.promote(tensor(a), tensor(b))
-    return imp.emit(g.MatmulOp(a, b))
-
-
-@handles("linear", "aten.linear.default")
+@handles_op(g.LinearOp, "aten.linear.default")
 def linear(imp: FxImporter, x: Any, w: Any, b: Any = None) -> SSAValue:
     return imp.emit(g.LinearOp(tensor(x), tensor(w), b))
 
@@ -34,14 +28,14 @@ def _transposed_weight(b: Any) -> SSAValue | None:
     return None
 
 
-@handles("mm")
-def mm(imp: FxImporter, a: Any, b: Any) -> SSAValue:
-    """`a @ w.T` is graphlet's linear (no transpose copied); other products matmul."""
+@handles_op(g.MatmulOp)
+def matmul(imp: FxImporter, a: Any, b: Any) -> SSAValue:
+    """`a @ w.T` of a 2-d float `w` is graphlet's linear (no transpose copied)."""
+    a, b = imp.promote(tensor(a), tensor(b))
     w = _transposed_weight(b)
-    elem = g.element_type(tensor(a).type)
-    if w is not None and elem == g.element_type(w.type) and elem in g.FLOAT_ELEMENT_TYPES:
+    if w is not None and g.element_type(w.type) in g.FLOAT_ELEMENT_TYPES:
         return imp.emit(g.LinearOp(a, w))
-    return matmul(imp, a, b)
+    return imp.emit(g.MatmulOp(a, b))
 
 
 @handles("addmm")

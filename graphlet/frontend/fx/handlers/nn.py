@@ -23,7 +23,7 @@ from graphlet.frontend.fx.handlers.common import (
 from graphlet.frontend.fx.handlers.elementwise import clamp
 from graphlet.frontend.fx.handlers.linalg import linear
 from graphlet.frontend.fx.handlers.shape import flatten, view
-from graphlet.frontend.fx.registry import handles, handles_module
+from graphlet.frontend.fx.registry import handles, handles_module, handles_op
 
 if TYPE_CHECKING:
     from graphlet.frontend.fx.importer import FxImporter
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 nn = torch.nn
 
 
-@handles("relu")
+@handles_op(g.ReluOp)
 def relu(imp: FxImporter, x: Any, inplace: bool = False) -> SSAValue:
     return unary(g.ReluOp, imp, x)
 
@@ -41,12 +41,12 @@ def _as_float(imp: FxImporter, x: Any) -> SSAValue:
     return x if g.element_type(x.type) in g.FLOAT_ELEMENT_TYPES else imp.cast(x, g.f32)
 
 
-@handles("sigmoid")
+@handles_op(g.SigmoidOp)
 def sigmoid(imp: FxImporter, x: Any) -> SSAValue:
     return imp.emit(g.SigmoidOp(_as_float(imp, x)))
 
 
-@handles("gelu")
+@handles_op(g.GeluOp)
 def gelu(imp: FxImporter, x: Any, approximate: str = "none") -> SSAValue:
     return imp.emit(g.GeluOp(tensor(x), approximate))
 
@@ -57,7 +57,7 @@ def _softmax_dim(x: SSAValue, dim: Any, rest: tuple[Any, ...], dtype: Any, what:
     return norm_dim(dim, rank(x))
 
 
-@handles("softmax", "aten._softmax")
+@handles_op(g.SoftmaxOp)
 def softmax(
     imp: FxImporter, x: Any, dim: Any = None, *rest: Any, dtype: Any = None, **kw: Any
 ) -> SSAValue:
@@ -65,7 +65,7 @@ def softmax(
     return imp.emit(g.SoftmaxOp(x, _softmax_dim(x, dim, rest, dtype, "softmax")))
 
 
-@handles("log_softmax", "aten._log_softmax")
+@handles_op(g.LogSoftmaxOp)
 def log_softmax(
     imp: FxImporter, x: Any, dim: Any = None, *rest: Any, dtype: Any = None, **kw: Any
 ) -> SSAValue:
@@ -73,7 +73,7 @@ def log_softmax(
     return imp.emit(g.LogSoftmaxOp(x, _softmax_dim(x, dim, rest, dtype, "log_softmax")))
 
 
-@handles("layer_norm", "aten.layer_norm.default")
+@handles_op(g.LayerNormOp, "aten.layer_norm.default")
 def layer_norm(
     imp: FxImporter,
     x: Any,

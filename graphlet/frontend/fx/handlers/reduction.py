@@ -13,7 +13,7 @@ from graphlet.dialects import graphlet as g
 from graphlet.frontend.fx.dtypes import element_of
 from graphlet.frontend.fx.errors import NotHere
 from graphlet.frontend.fx.handlers.common import binary, norm_dims, rank, tensor, unsupported
-from graphlet.frontend.fx.registry import handles
+from graphlet.frontend.fx.registry import handles, handles_op
 
 if TYPE_CHECKING:
     from graphlet.frontend.fx.importer import FxImporter
@@ -36,10 +36,8 @@ def _reduce(op: type[g.ReduceOp]) -> Callable[..., SSAValue]:
     return reduce
 
 
-handles("sum")(_reduce(g.SumOp))
-handles("mean")(_reduce(g.MeanOp))
-handles("amax")(_reduce(g.AmaxOp))
-handles("amin")(_reduce(g.AminOp))
+for _op in (g.SumOp, g.MeanOp, g.AmaxOp, g.AminOp):
+    handles_op(_op)(_reduce(_op))
 
 
 def _any_or_all(reduce_op: type[g.ReduceOp]) -> Callable[..., SSAValue]:

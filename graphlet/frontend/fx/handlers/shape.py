@@ -20,7 +20,7 @@ from graphlet.frontend.fx.handlers.common import (
     sizes,
     tensor,
 )
-from graphlet.frontend.fx.registry import handles
+from graphlet.frontend.fx.registry import handles, handles_op
 
 if TYPE_CHECKING:
     from graphlet.frontend.fx.importer import FxImporter
@@ -42,7 +42,7 @@ def t(imp: FxImporter, x: Any) -> SSAValue:
     return x if rank(x) < 2 else transpose(imp, x, 0, 1)
 
 
-@handles("permute")
+@handles_op(g.TransposeOp)
 def permute(imp: FxImporter, x: Any, *ds: Any) -> SSAValue:
     x = tensor(x)
     if len(ds) == 1 and isinstance(ds[0], tuple | list):
@@ -50,7 +50,7 @@ def permute(imp: FxImporter, x: Any, *ds: Any) -> SSAValue:
     return imp.emit(g.TransposeOp(x, [norm_dim(d, rank(x)) for d in ds]))
 
 
-@handles("view", "reshape", "aten._unsafe_view")
+@handles_op(g.ReshapeOp)
 def view(imp: FxImporter, x: Any, *shape: Any) -> SSAValue:
     x = tensor(x)
     target = sizes(shape)
@@ -89,7 +89,7 @@ def squeeze(imp: FxImporter, x: Any, dim: Any = None) -> SSAValue:
     return view(imp, x, *(n for i, n in enumerate(shape) if not (i in which and n == 1)))
 
 
-@handles("expand")
+@handles_op(g.ExpandOp)
 def expand(imp: FxImporter, x: Any, *shape: Any, implicit: bool = False) -> SSAValue:
     x = tensor(x)
     target = sizes(shape)
@@ -108,7 +108,7 @@ def identity(imp: FxImporter, x: Any, *args: Any, **kwargs: Any) -> Any:
     return x
 
 
-@handles("cat", "concat", "concatenate")
+@handles_op(g.CatOp)
 def cat(imp: FxImporter, tensors: Sequence[Any], dim: int = 0) -> SSAValue:
     xs = imp.promote(*tensors)
     return imp.emit(g.CatOp(xs, norm_dim(dim, rank(xs[0]))))
@@ -167,7 +167,7 @@ def index_basic(imp: FxImporter, x: SSAValue, index: Any) -> SSAValue:
     return view(imp, x, *out_shape)
 
 
-@handles("slice")
+@handles_op(g.SliceOp)
 def slice_(
     imp: FxImporter, x: Any, dim: int = 0, start: Any = None, end: Any = None, step: int = 1
 ) -> SSAValue:
