@@ -1,12 +1,18 @@
-"""The builtin and `math` callables capture compiles, as a registry.
+"""The builtin and `math` callables capture compiles, as two registries.
 
     @builtin(math.floor, math.ceil)
     def _floor_ceil(e: Emitter, target, args: list[SSAValue]) -> SSAValue | None: ...
 
-A handler gets the emitter, the callable and the scalar arguments, and returns the
-result, or None when it does not compile that many arguments (a graph break naming
-the call follows). Registering a callable makes the `CALL` handler send it here;
-everything else that is not a Python function is a graph break.
+    @value_builtin(len)
+    def _len(c: FunctionCapture, target, args: list[Value]) -> Value | None: ...
+
+A `builtin` handler gets the emitter, the callable and the arguments as numbers (a
+call with another kind of argument is a graph break before it is reached); a
+`value_builtin` handler gets the capture and the arguments as values of any kind
+(tuples, lists, None, ...). Both return the result, or None when they do not
+compile that call (a graph break naming it follows). Registering a callable makes
+the `CALL` handler send it here; everything else that is not a Python function is
+a graph break.
 """
 
 from __future__ import annotations
@@ -40,10 +46,32 @@ def builtin(*targets: Any) -> Callable[[BuiltinHandler], BuiltinHandler]:
     return register
 
 
+VALUE_BUILTINS: dict[Any, Callable[..., Any]] = {}
+"""Callable -> the handler that compiles a call of it with values of any kind."""
+
+
+def value_builtin(*targets: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register the decorated handler, which takes values of any kind, for `targets`."""
+
+    def register(handler: Callable[..., Any]) -> Callable[..., Any]:
+        for target in targets:
+            VALUE_BUILTINS[target] = handler
+        return handler
+
+    return register
+
+
 def lookup(target: Any) -> BuiltinHandler | None:
     try:
         return BUILTINS.get(target)
     except TypeError:  # an unhashable callable
+        return None
+
+
+def lookup_value_builtin(target: Any) -> Callable[..., Any] | None:
+    try:
+        return VALUE_BUILTINS.get(target)
+    except TypeError:
         return None
 
 

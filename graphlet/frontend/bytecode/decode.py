@@ -156,3 +156,35 @@ def block_starts(instrs: list[Instr]) -> list[int]:
         if (ins.op in BRANCHES or ins.op in TERMINATORS) and i + 1 < len(instrs):
             starts.add(i + 1)
     return sorted(starts)
+
+
+_NO_FALLTHROUGH = {"JUMP", "RETURN_VALUE", "RAISE_VARARGS", "RERAISE"}
+
+
+def live_locals(instrs: list[Instr]) -> list[frozenset[str]]:
+    """The locals live on entry to each instruction (read later on some path before
+    being stored): capture keeps only those across blocks, so a dead local neither
+    costs a block argument nor splits a block into versions."""
+    uses: list[frozenset[str]] = []
+    defs: list[frozenset[str]] = []
+    successors: list[list[int]] = []
+    for i, ins in enumerate(instrs):
+        uses.append(frozenset([ins.arg]) if ins.op == "LOAD_FAST" else frozenset())
+        defs.append(
+            frozenset([ins.arg]) if ins.op in ("STORE_FAST", "DELETE_FAST") else frozenset()
+        )
+        following = [] if ins.op in _NO_FALLTHROUGH or i + 1 == len(instrs) else [i + 1]
+        if ins.target is not None:
+            following.append(ins.target)
+        successors.append(following)
+    live = [frozenset[str]() for _ in instrs]
+    changed = True
+    while changed:
+        changed = False
+        for i in range(len(instrs) - 1, -1, -1):
+            out = frozenset().union(*(live[s] for s in successors[i]))
+            new = uses[i] | (out - defs[i])
+            if new != live[i]:
+                live[i] = new
+                changed = True
+    return live
