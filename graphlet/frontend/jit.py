@@ -426,9 +426,10 @@ def explain(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Explanation:
     """Compile `fn` for these arguments, call it once, and report every graph break:
     its source line, opcode, reason, and whether the call fell back to Python."""
     jitted = fn if isinstance(fn, JitFunction) else jit(fn)
-    result = jitted(*args, **kwargs)
     bound = jitted._bind(args, kwargs) if kwargs or len(args) != jitted._argcount else args
-    version = jitted.version_for(*bound) if bound is not None else None
+    signature = signature_of(bound) if bound is not None else None  # before lists change
+    result = jitted(*args, **kwargs)
+    version = jitted._versions.get(signature) if signature is not None else None
     if version is None:
         reason = "keyword-only parameters run in Python"
         return Explanation(

@@ -41,7 +41,7 @@ from xdsl.ir import Attribute, Block, Region, SSAValue
 
 from graphlet.dialects import graphlet as g
 from graphlet.dialects import pyrt
-from graphlet.frontend.bytecode import calls, containers, iteration, numbers  # noqa: F401
+from graphlet.frontend.bytecode import calls, containers, iteration, lists, numbers  # noqa: F401
 from graphlet.frontend.bytecode import inference as inf
 from graphlet.frontend.bytecode.breaks import BreakRecord, FunctionNotCompilable, GraphBreak
 from graphlet.frontend.bytecode.calls import MISSING, python_function
@@ -233,6 +233,14 @@ def _with_sites(kind: inf.Kind, site: tuple[Any, ...]) -> inf.Kind:
     return kind
 
 
+def _sites(kind: inf.Kind) -> list[Any]:
+    if isinstance(kind, ListKind) and kind.elem is None:
+        return [kind.site]
+    if isinstance(kind, TupleKind):
+        return [site for item in kind.items for site in _sites(item)]
+    return []
+
+
 def fix_sites(kind: inf.Kind, fixed: dict[Any, Attribute]) -> inf.Kind:
     """`kind` with the empty lists whose site has a fixed item type given that type."""
     if isinstance(kind, ListKind) and kind.elem is None and kind.site in fixed:
@@ -278,6 +286,15 @@ class FunctionCapture(Emitter):
         self.arena: SSAValue = placeholder.args[1]
         """Where native lists are allocated: every captured function takes the call's
         arena as its last argument (see docs/jit-values.md)."""
+
+    def owns_site(self, site: Any) -> bool:
+        """Whether this capture may fix the item type of an empty list made at `site`
+        (one it built, or one passed in as a parameter)."""
+        if site is None:
+            return False
+        if site[1] == self.symbol:
+            return True
+        return any(site in _sites(kind) for kind in self.given_kinds)
 
     @property
     def param_kinds(self) -> tuple[inf.Kind, ...]:

@@ -7,7 +7,7 @@ difference is settled here, so the abstract interpreter reads one vocabulary:
 
     LOAD_FAST name      STORE_FAST name    LOAD_CONST value   LOAD_GLOBAL name
     LOAD_ATTR name      LOAD_METHOD name   PUSH_NULL          CALL argc
-    BINARY_OP symbol    COMPARE_OP symbol  UNARY_NEGATIVE     UNARY_NOT  UNARY_INVERT
+    BINARY_OP symbol (`+`, or `+=` in place)                  COMPARE_OP symbol  UNARY_NEGATIVE     UNARY_NOT  UNARY_INVERT
     UNARY_POSITIVE      TO_BOOL            POP_TOP            COPY n     SWAP n
     JUMP                POP_JUMP_IF_FALSE/TRUE/NONE/NOT_NONE  JUMP_IF_FALSE/TRUE_OR_POP
     GET_ITER            FOR_ITER           RETURN_VALUE       NOP
@@ -97,7 +97,7 @@ def _expand(ins: dis.Instruction) -> list[tuple[str, Any]]:
         method = sys.version_info >= (3, 12) and ins.arg & 1
         return [("LOAD_METHOD" if method else "LOAD_ATTR", argval)]
     if name == "BINARY_OP":
-        return [("BINARY_OP", ins.argrepr.rstrip("="))]
+        return [("BINARY_OP", ins.argrepr)]  # "+", or "+=" in place
     if name == "COMPARE_OP":
         return [("COMPARE_OP", argval)]
     if name == "CALL_INTRINSIC_1" and ins.argrepr == "INTRINSIC_UNARY_POSITIVE":

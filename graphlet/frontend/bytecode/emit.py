@@ -114,7 +114,7 @@ class Emitter:
     def zero(self, t: Attribute) -> SSAValue:
         """A placeholder value of IR type `t` (for results a path does not produce)."""
         if t == LIST_HANDLE:
-            return self.result(llvm.ZeroOp(LIST_HANDLE))
+            return self.result(llvm.ZeroOp(result_types=[LIST_HANDLE]))
         return self.const(g.python_type(t)(0))
 
     def boolean(self, value: SSAValue | bool) -> SSAValue:

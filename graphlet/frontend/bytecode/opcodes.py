@@ -141,7 +141,9 @@ def swap(c: FunctionCapture, ins: Instr, state: State) -> Flow:
 @handles("BINARY_OP")
 def binary_op(c: FunctionCapture, ins: Instr, state: State) -> Flow:
     rhs, lhs = state.pop(), state.pop()
-    state.stack.append(operators.binary(c, ins.arg, lhs, rhs))
+    symbol = ins.arg.rstrip("=")
+    inplace = symbol != ins.arg
+    state.stack.append(operators.binary(c, symbol, lhs, rhs, inplace=inplace))
     return None
 
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 Rule = Callable[["FunctionCapture", str, Value, Value], Any]
 BINARY_RULES: list[Rule] = []
+INPLACE_RULES: list[Rule] = []
 COMPARE_RULES: list[Rule] = []
 TruthRule = Callable[["FunctionCapture", Value], Any]
 TRUTH_RULES: list[TruthRule] = []
@@ -58,6 +59,11 @@ def binary_rule(rule: Rule) -> Rule:
     return rule
 
 
+def inplace_rule(rule: Rule) -> Rule:
+    INPLACE_RULES.append(rule)
+    return rule
+
+
 def compare_rule(rule: Rule) -> Rule:
     COMPARE_RULES.append(rule)
     return rule
@@ -77,12 +83,20 @@ def _operands(lhs: Value, rhs: Value) -> str:
     return f"{inf.kind_name(kind_of(lhs))} and {inf.kind_name(kind_of(rhs))}"
 
 
-def binary(c: FunctionCapture, symbol: str, lhs: Value, rhs: Value) -> Value:
-    """`lhs <symbol> rhs` for an arithmetic, bitwise or shift operator."""
+def binary(
+    c: FunctionCapture, symbol: str, lhs: Value, rhs: Value, *, inplace: bool = False
+) -> Value:
+    """`lhs <symbol> rhs` for an arithmetic, bitwise or shift operator (`lhs <symbol>=
+    rhs` when `inplace`: only mutable values differ, see `INPLACE_RULES`)."""
     if lhs is BOTTOM or rhs is BOTTOM:
         return BOTTOM
     if isinstance(lhs, SSAValue) and isinstance(rhs, SSAValue):
         return c.binary(symbol, lhs, rhs)
+    if inplace:
+        for rule in INPLACE_RULES:
+            result = rule(c, symbol, lhs, rhs)
+            if result is not NotImplemented:
+                return result
     for rule in BINARY_RULES:
         result = rule(c, symbol, lhs, rhs)
         if result is not NotImplemented:
