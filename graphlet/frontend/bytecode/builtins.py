@@ -24,6 +24,7 @@ from typing import Any
 from xdsl.ir import SSAValue
 
 from graphlet.dialects import graphlet as g
+from graphlet.dialects.graphlet.spellings import spellings
 from graphlet.frontend.bytecode import inference as inf
 from graphlet.frontend.bytecode.breaks import GraphBreak
 from graphlet.frontend.bytecode.emit import Emitter
@@ -76,14 +77,11 @@ def lookup_value_builtin(target: Any) -> Callable[..., Any] | None:
 
 
 MATH_UNARY: dict[Callable, type[g.UnaryOp]] = {
-    math.sqrt: g.SqrtOp,
-    math.exp: g.ExpOp,
-    math.log: g.LogOp,
-    math.sin: g.SinOp,
-    math.cos: g.CosOp,
-    math.tanh: g.TanhOp,
+    fn: op
+    for fn, op in spellings().functions.items()
+    if isinstance(op, type) and issubclass(op, g.FloatResultUnaryOp)
 }
-"""`math` functions with a graphlet op: int or float in, float out."""
+"""`math` functions whose op declares them (`PY_FUNCTIONS`): int or float in, float out."""
 
 
 @builtin(*MATH_UNARY)

@@ -92,7 +92,8 @@ class Emitter:
         return self.result(op_class(self.cast(lhs, operand_type), self.cast(rhs, operand_type)))
 
     def compare(self, symbol: str, lhs: SSAValue, rhs: SSAValue) -> SSAValue:
-        predicate = inf.COMPARISONS[symbol]
+        predicate = g.predicate_for_symbol(symbol)
+        assert predicate is not None, symbol
         common = inf.comparison_type(lhs.type, rhs.type)
         if common is None:
             lhs = self.exact_float(lhs) if lhs.type != FLOAT else lhs

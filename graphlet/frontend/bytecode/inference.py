@@ -184,37 +184,21 @@ def maybe_unbound(name: str) -> Poison:
 
 # --------------------------------------------------------------------------- operators
 
-ARITHMETIC = {
-    "+": g.AddOp,
-    "-": g.SubOp,
-    "*": g.MulOp,
-    "/": g.TrueDivOp,
-    "//": g.FloorDivOp,
-    "%": g.ModOp,
-    "**": g.PowOp,
-}
-BITWISE = {"&": g.AndOp, "|": g.OrOp, "^": g.XorOp}
-SHIFTS = {"<<": g.ShlOp, ">>": g.ShrOp}
-COMPARISONS = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge", "==": "eq", "!=": "ne"}
-
 
 def binary_rule(symbol: str, lhs: Attribute, rhs: Attribute) -> tuple[type[g.BinaryOp], Attribute]:
-    """The graphlet op for `lhs <symbol> rhs` and the type both operands are cast to,
-    following Python: bools act as ints except in `& | ^` of two bools, and an int
-    meeting a float becomes a float."""
-    if symbol in BITWISE:
-        if lhs == BOOL and rhs == BOOL:
-            return BITWISE[symbol], BOOL
+    """The graphlet op for `lhs <symbol> rhs` (the op that declares the symbol) and the
+    type both operands are cast to, following Python: bools act as ints except in
+    `& | ^` of two bools, and an int meeting a float becomes a float."""
+    op = g.binary_op_for_symbol(symbol)
+    if op is None:
+        raise GraphBreak(f"operator '{symbol}' is not supported")
+    if issubclass(op, g.BitwiseOp | g.ShlOp | g.ShrOp):
         if FLOAT in (lhs, rhs):
             raise GraphBreak(f"'{symbol}' on a float raises TypeError")
-        return BITWISE[symbol], INT
-    if symbol in SHIFTS:
-        if FLOAT in (lhs, rhs):
-            raise GraphBreak(f"'{symbol}' on a float raises TypeError")
-        return SHIFTS[symbol], INT
-    if symbol in ARITHMETIC:
-        return ARITHMETIC[symbol], FLOAT if FLOAT in (lhs, rhs) else INT
-    raise GraphBreak(f"operator '{symbol}' is not supported")
+        if issubclass(op, g.BitwiseOp) and lhs == BOOL and rhs == BOOL:
+            return op, BOOL
+        return op, INT
+    return op, FLOAT if FLOAT in (lhs, rhs) else INT
 
 
 def comparison_type(lhs: Attribute, rhs: Attribute) -> Attribute | None:

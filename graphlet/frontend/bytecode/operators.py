@@ -108,7 +108,7 @@ def compare(c: FunctionCapture, symbol: str, lhs: Value, rhs: Value) -> Value:
     """`lhs <symbol> rhs` for `< <= > >= == !=`."""
     if lhs is BOTTOM or rhs is BOTTOM:
         return BOTTOM
-    if symbol not in inf.COMPARISONS:
+    if g.predicate_for_symbol(symbol) is None:
         raise GraphBreak(f"comparison {symbol!r} is not supported")
     if isinstance(lhs, SSAValue) and isinstance(rhs, SSAValue):
         return c.compare(symbol, lhs, rhs)
