@@ -27,7 +27,8 @@ from xdsl.ir import Block, Region
 
 import graphlet
 from graphlet.backend.llvm_ir import translate_module
-from graphlet.lowering.convert_graphlet_to_linalg import PARALLEL, _emit, _map, _sigmoid, generic
+from graphlet.lowering.graphlet_to_linalg.common import PARALLEL, generic, indexing_map
+from graphlet.lowering.graphlet_to_linalg.elementwise import _sigmoid
 from graphlet.lowering.lower_tensors_to_llvm import lower_tensors_to_llvm_passes
 from graphlet.registry import make_context
 from graphlet.runtime.tensors import compile_tensor_function
@@ -162,12 +163,8 @@ def kernel_module(names: list[str], elem, size: int) -> ModuleOp:
     for name, x in zip(names, block.args):
         empty = tensor.EmptyOp([], t)
         op = FUNCTIONS[name]
-        body = (
-            (lambda b, a: _sigmoid(b, a[0]))
-            if op is None
-            else (lambda b, a, op=op: _emit(b, op(a[0])))
-        )
-        g = generic([x], empty.tensor, [_map(1, [0])] * 2, [PARALLEL], body)
+        body = (lambda b, a: _sigmoid(b, a[0])) if op is None else (lambda e, a, op=op: e(op(a[0])))
+        g = generic([x], empty.tensor, [indexing_map(1, [0])] * 2, [PARALLEL], body)
         block.add_ops([empty, g])
         results.append(g.results[0])
     block.add_op(func.ReturnOp(*results))

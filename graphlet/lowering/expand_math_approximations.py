@@ -24,7 +24,7 @@ from xdsl.ir import Operation
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import PatternRewriter, PatternRewriteWalker, RewritePattern
 
-from graphlet.lowering.math_approximations import APPROXIMATIONS, FORMATS, Emitter
+from graphlet.lowering.math_approximations import APPROXIMATIONS, FORMATS, FloatEmitter
 
 
 class ExpandMathInKernel(RewritePattern):
@@ -36,9 +36,8 @@ class ExpandMathInKernel(RewritePattern):
             or not isinstance(op.parent_op(), linalg.GenericOp)
         ):
             return
-        e = Emitter(op.results[0].type)
-        approximation(e, op.operands[0])
-        rewriter.replace(op, e.ops)
+        result = approximation(FloatEmitter(rewriter, op.results[0].type), op.operands[0])
+        rewriter.replace(op, [], [result])
 
 
 @dataclass(frozen=True)

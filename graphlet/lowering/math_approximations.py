@@ -36,8 +36,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from xdsl.dialects import arith, math
-from xdsl.dialects.builtin import Float32Type, Float64Type, FloatAttr, IntegerAttr, IntegerType
+from xdsl.dialects.builtin import Float32Type, Float64Type, IntegerType
 from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.pattern_rewriter import PatternRewriter
+
+from graphlet.lowering.emitter import Emitter
 
 
 @dataclass(frozen=True)
@@ -276,24 +279,20 @@ ERF = {
 }
 
 
-class Emitter:
-    """Builds the replacement ops of one function call, on one float type."""
+class FloatEmitter(Emitter):
+    """The shared `Emitter`, on one float type and the integer type of its width."""
 
-    def __init__(self, type_: Attribute) -> None:
+    def __init__(self, rewriter: PatternRewriter, type_: Attribute) -> None:
+        super().__init__(rewriter=rewriter)
         self.type = type_
         self.format = FORMATS[type_]
         self.int_type = IntegerType(self.format.width)
-        self.ops: list[Operation] = []
 
-    def __call__(self, op: Operation) -> SSAValue:
-        self.ops.append(op)
-        return op.results[0]
+    def num(self, value: float) -> SSAValue:
+        return self.float(value, self.type)
 
-    def const(self, value: float) -> SSAValue:
-        return self(arith.ConstantOp(FloatAttr(value, self.type)))
-
-    def iconst(self, value: int) -> SSAValue:
-        return self(arith.ConstantOp(IntegerAttr(value, self.int_type)))
+    def word(self, value: int) -> SSAValue:
+        return self.int(value, self.int_type)
 
     def add(self, a: SSAValue, b: SSAValue) -> SSAValue:
         return self(arith.AddfOp(a, b))
@@ -305,7 +304,7 @@ class Emitter:
         return self(arith.NegfOp(a))
 
     def neg_int(self, a: SSAValue) -> SSAValue:
-        return self(arith.SubiOp(self.iconst(0), a))
+        return self(arith.SubiOp(self.word(0), a))
 
     def mul(self, a: SSAValue, b: SSAValue) -> SSAValue:
         return self(arith.MulfOp(a, b))
@@ -316,20 +315,14 @@ class Emitter:
     def fma(self, a: SSAValue, b: SSAValue, c: SSAValue) -> SSAValue:
         return self(math.FmaOp(a, b, c))
 
-    def cmp(self, predicate: str, a: SSAValue, b: SSAValue) -> SSAValue:
-        return self(arith.CmpfOp(a, b, predicate))
-
-    def select(self, condition: SSAValue, a: SSAValue, b: SSAValue) -> SSAValue:
-        return self(arith.SelectOp(condition, a, b))
-
     def clamp_above(self, x: SSAValue, bound: float) -> SSAValue:
         """min(x, bound) keeping NaN (an ordered compare is false for NaN)."""
-        c = self.const(bound)
-        return self.select(self.cmp("ogt", x, c), c, x)
+        c = self.num(bound)
+        return self.select(self.cmpf("ogt", x, c), c, x)
 
     def clamp_below(self, x: SSAValue, bound: float) -> SSAValue:
-        c = self.const(bound)
-        return self.select(self.cmp("olt", x, c), c, x)
+        c = self.num(bound)
+        return self.select(self.cmpf("olt", x, c), c, x)
 
     def bits(self, x: SSAValue) -> SSAValue:
         return self(arith.BitcastOp(x, self.int_type))
@@ -338,23 +331,23 @@ class Emitter:
         return self(arith.BitcastOp(i, self.type))
 
     def horner(self, coefficients: Sequence[float], x: SSAValue) -> SSAValue:
-        result = self.const(coefficients[-1])
+        result = self.num(coefficients[-1])
         for c in reversed(coefficients[:-1]):
-            result = self.fma(result, x, self.const(c))
+            result = self.fma(result, x, self.num(c))
         return result
 
     def int_to_float(self, k: SSAValue) -> SSAValue:
         """A small integer as a float, through the 1.5 2^p shift (AVX2 has no
         vector i64 -> f64 conversion; this is an add and a subtract)."""
         magic = 1.5 * 2.0**self.format.mantissa_bits
-        shifted = self(arith.AddiOp(k, self.iconst(_float_bits(magic, self.format))))
-        return self.sub(self.from_bits(shifted), self.const(magic))
+        shifted = self(arith.AddiOp(k, self.word(_float_bits(magic, self.format))))
+        return self.sub(self.from_bits(shifted), self.num(magic))
 
     def power_of_two(self, k: SSAValue) -> SSAValue:
         """2^k for an integer k in the normal exponent range."""
         f = self.format
-        biased = self(arith.AddiOp(k, self.iconst(f.bias)))
-        return self.from_bits(self(arith.ShLIOp(biased, self.iconst(f.mantissa_bits))))
+        biased = self(arith.AddiOp(k, self.word(f.bias)))
+        return self.from_bits(self(arith.ShLIOp(biased, self.word(f.mantissa_bits))))
 
 
 def _float_bits(value: float, format_: FloatFormat) -> int:
@@ -364,7 +357,7 @@ def _float_bits(value: float, format_: FloatFormat) -> int:
 
 
 def _exp_reduce(
-    e: Emitter, x: SSAValue, toward_zero: bool = False
+    e: FloatEmitter, x: SSAValue, toward_zero: bool = False
 ) -> tuple[SSAValue, SSAValue, SSAValue]:
     """(k, r, dr) with x = k ln2 + r + dr, k an integer of the int type.
 
@@ -375,21 +368,21 @@ def _exp_reduce(
     back among the small terms."""
     f = e.format
     magic_value = 1.5 * 2.0**f.mantissa_bits
-    magic = e.const(magic_value)
-    t = e.mul(x, e.const(1 / pymath.log(2)))
+    magic = e.num(magic_value)
+    t = e.mul(x, e.num(1 / pymath.log(2)))
     if toward_zero:
-        near_zero = e(arith.AndIOp(e.cmp("oge", t, e.const(0.0)), e.cmp("olt", t, e.const(2.5))))
+        near_zero = e(arith.AndIOp(e.cmpf("oge", t, e.num(0.0)), e.cmpf("olt", t, e.num(2.5))))
         t = e.select(near_zero, e(math.TruncOp(t)), t)
     shifted = e.add(t, magic)
-    k = e(arith.SubiOp(e.bits(shifted), e.iconst(_float_bits(magic_value, f))))
+    k = e(arith.SubiOp(e.bits(shifted), e.word(_float_bits(magic_value, f))))
     minus_k = e.neg(e.sub(shifted, magic))
-    exact = e.fma(minus_k, e.const(f.ln2_hi), x)
-    r = e.fma(minus_k, e.const(f.ln2_lo), exact)
-    dr = e.fma(minus_k, e.const(f.ln2_lo), e.sub(exact, r))
+    exact = e.fma(minus_k, e.num(f.ln2_hi), x)
+    r = e.fma(minus_k, e.num(f.ln2_lo), exact)
+    dr = e.fma(minus_k, e.num(f.ln2_lo), e.sub(exact, r))
     return k, r, dr
 
 
-def _exp_poly(e: Emitter, r: SSAValue, dr: SSAValue, tail: Sequence[float]) -> SSAValue:
+def _exp_poly(e: FloatEmitter, r: SSAValue, dr: SSAValue, tail: Sequence[float]) -> SSAValue:
     """e^(r + dr) - 1 = r + (r^2 P(r) + dr), r^2 taken exactly (as square + fma
     residual), within half an ulp plus the fit's and P's evaluation error."""
     square = e.mul(r, r)
@@ -398,28 +391,28 @@ def _exp_poly(e: Emitter, r: SSAValue, dr: SSAValue, tail: Sequence[float]) -> S
     return e.add(r, e.fma(square, tail_value, e.fma(residual, tail_value, dr)))
 
 
-def _scale(e: Emitter, y: SSAValue, k: SSAValue) -> SSAValue:
+def _scale(e: FloatEmitter, y: SSAValue, k: SSAValue) -> SSAValue:
     """y 2^k for k from below the denormals to past the overflow: two factors
     2^(k/2) and 2^(k - k/2), each normal, so only the last product rounds."""
-    half = e(arith.ShRSIOp(k, e.iconst(1)))
+    half = e(arith.ShRSIOp(k, e.word(1)))
     rest = e(arith.SubiOp(k, half))
     return e.mul(e.mul(y, e.power_of_two(half)), e.power_of_two(rest))
 
 
-def exp(e: Emitter, x: SSAValue) -> SSAValue:
+def exp(e: FloatEmitter, x: SSAValue) -> SSAValue:
     x = e.clamp_below(e.clamp_above(x, e.format.exp_max), e.format.exp_min)
     k, r, dr = _exp_reduce(e, x)
-    return _scale(e, e.add(e.const(1.0), _exp_poly(e, r, dr, EXP_TAIL[e.type])), k)
+    return _scale(e, e.add(e.num(1.0), _exp_poly(e, r, dr, EXP_TAIL[e.type])), k)
 
 
-def exp_in_range(e: Emitter, x: SSAValue) -> SSAValue:
+def exp_in_range(e: FloatEmitter, x: SSAValue) -> SSAValue:
     """e^x for x whose result is a normal number (no clamps, one scale factor)."""
     k, r, dr = _exp_reduce(e, x)
     p = _exp_poly(e, r, dr, EXP_TAIL[e.type])
-    return e.mul(e.add(e.const(1.0), p), e.power_of_two(k))
+    return e.mul(e.add(e.num(1.0), p), e.power_of_two(k))
 
 
-def expm1(e: Emitter, x: SSAValue) -> SSAValue:
+def expm1(e: FloatEmitter, x: SSAValue) -> SSAValue:
     """2^k (1 + p) - 1. Up to k = mantissa_bits + 1, where 2^k - 1 is exact, as
     2^k p + (2^k - 1) in one fma: for x >= 0, k = trunc(x / ln2) keeps p >= 0, so
     the two terms never cancel; below 0, |2^k p| is under half of |2^k - 1|.
@@ -428,101 +421,99 @@ def expm1(e: Emitter, x: SSAValue) -> SSAValue:
     f = e.format
     clamped = e.clamp_below(e.clamp_above(x, f.exp_max), f.expm1_min)
     k, r, dr = _exp_reduce(e, clamped, toward_zero=True)
-    limit = e.iconst(f.mantissa_bits + 1)
+    limit = e.word(f.mantissa_bits + 1)
     large_k = e(arith.CmpiOp(k, limit, "sgt"))
-    inverse = e.power_of_two(e.neg_int(e(arith.MinSIOp(k, e.iconst(f.bias - 1)))))
-    dr = e.sub(dr, e.select(large_k, inverse, e.const(0.0)))
+    inverse = e.power_of_two(e.neg_int(e(arith.MinSIOp(k, e.word(f.bias - 1)))))
+    dr = e.sub(dr, e.select(large_k, inverse, e.num(0.0)))
     p = _exp_poly(e, r, dr, EXPM1_TAIL[e.type])
     two_k = e.power_of_two(e(arith.MinSIOp(k, limit)))
-    near = e.fma(two_k, p, e.sub(two_k, e.const(1.0)))
-    large = _scale(e, e.add(e.const(1.0), p), k)
+    near = e.fma(two_k, p, e.sub(two_k, e.num(1.0)))
+    large = _scale(e, e.add(e.num(1.0), p), k)
     result = e.select(large_k, large, near)
-    return e.select(e.cmp("oeq", x, e.const(0.0)), x, result)
+    return e.select(e.cmpf("oeq", x, e.num(0.0)), x, result)
 
 
-def _log_parts(e: Emitter, x: SSAValue) -> tuple[SSAValue, SSAValue]:
+def _log_parts(e: FloatEmitter, x: SSAValue) -> tuple[SSAValue, SSAValue]:
     """(k, f) with x = 2^k (1 + f), 1 + f in [sqrt 1/2, sqrt 2), for x > 0;
     k as a float. Denormals are scaled by 2^(p+1) first."""
     f = e.format
-    tiny = e.cmp("olt", x, e.const(2.0 ** (1 - f.bias)))
-    scaled = e.select(tiny, e.mul(x, e.const(2.0 ** (f.mantissa_bits + 1))), x)
+    tiny = e.cmpf("olt", x, e.num(2.0 ** (1 - f.bias)))
+    scaled = e.select(tiny, e.mul(x, e.num(2.0 ** (f.mantissa_bits + 1))), x)
     offset = _float_bits(pymath.sqrt(0.5), f)
-    shifted = e(arith.SubiOp(e.bits(scaled), e.iconst(offset)))
-    k = e(arith.ShRSIOp(shifted, e.iconst(f.mantissa_bits)))
-    mantissa = e(arith.AndIOp(shifted, e.iconst((1 << f.mantissa_bits) - 1)))
-    m = e.from_bits(e(arith.AddiOp(mantissa, e.iconst(offset))))
+    shifted = e(arith.SubiOp(e.bits(scaled), e.word(offset)))
+    k = e(arith.ShRSIOp(shifted, e.word(f.mantissa_bits)))
+    mantissa = e(arith.AndIOp(shifted, e.word((1 << f.mantissa_bits) - 1)))
+    m = e.from_bits(e(arith.AddiOp(mantissa, e.word(offset))))
     k_float = e.int_to_float(k)
-    k_float = e.select(tiny, e.sub(k_float, e.const(f.mantissa_bits + 1.0)), k_float)
-    return k_float, e.sub(m, e.const(1.0))
+    k_float = e.select(tiny, e.sub(k_float, e.num(f.mantissa_bits + 1.0)), k_float)
+    return k_float, e.sub(m, e.num(1.0))
 
 
-def _log_combine(e: Emitter, k: SSAValue, f: SSAValue, c: SSAValue | None) -> SSAValue:
+def _log_combine(e: FloatEmitter, k: SSAValue, f: SSAValue, c: SSAValue | None) -> SSAValue:
     """fdlibm: k ln2_hi - ((hfsq - (s (hfsq + R) + k ln2_lo + c)) - f)."""
-    s = e.div(f, e.add(e.const(2.0), f))
+    s = e.div(f, e.add(e.num(2.0), f))
     z = e.mul(s, s)
     r = e.mul(z, e.horner(LOG_TAIL[e.type], z))
-    hfsq = e.mul(e.mul(e.const(0.5), f), f)
-    low = e.mul(k, e.const(e.format.ln2_lo))
+    hfsq = e.mul(e.mul(e.num(0.5), f), f)
+    low = e.mul(k, e.num(e.format.ln2_lo))
     if c is not None:
         low = e.add(low, c)
     low = e.fma(s, e.add(hfsq, r), low)
-    return e.fma(k, e.const(e.format.ln2_hi), e.neg(e.sub(e.sub(hfsq, low), f)))
+    return e.fma(k, e.num(e.format.ln2_hi), e.neg(e.sub(e.sub(hfsq, low), f)))
 
 
-def _log_specials(e: Emitter, x: SSAValue, result: SSAValue, pole: float) -> SSAValue:
+def _log_specials(e: FloatEmitter, x: SSAValue, result: SSAValue, pole: float) -> SSAValue:
     """inf at +inf, -inf at `pole`, NaN below it or for NaN."""
-    inf = e.const(pymath.inf)
-    result = e.select(e.cmp("oeq", x, inf), inf, result)
-    result = e.select(e.cmp("oeq", x, e.const(pole)), e.const(-pymath.inf), result)
-    return e.select(e.cmp("ult", x, e.const(pole)), e.const(pymath.nan), result)
+    inf = e.num(pymath.inf)
+    result = e.select(e.cmpf("oeq", x, inf), inf, result)
+    result = e.select(e.cmpf("oeq", x, e.num(pole)), e.num(-pymath.inf), result)
+    return e.select(e.cmpf("ult", x, e.num(pole)), e.num(pymath.nan), result)
 
 
-def log(e: Emitter, x: SSAValue) -> SSAValue:
+def log(e: FloatEmitter, x: SSAValue) -> SSAValue:
     k, f = _log_parts(e, x)
     return _log_specials(e, x, _log_combine(e, k, f, None), 0.0)
 
 
-def log1p(e: Emitter, x: SSAValue) -> SSAValue:
+def log1p(e: FloatEmitter, x: SSAValue) -> SSAValue:
     """log(u) for u = 1 + x rounded, plus c = ((1 + x) - u) / u (exact numerator:
     x - (u - 1) below u = 2, 1 - (u - x) from there)."""
-    one = e.const(1.0)
+    one = e.num(1.0)
     u = e.add(one, x)
     k, f = _log_parts(e, u)
-    error = e.select(
-        e.cmp("oge", u, e.const(2.0)), e.sub(one, e.sub(u, x)), e.sub(x, e.sub(u, one))
-    )
+    error = e.select(e.cmpf("oge", u, e.num(2.0)), e.sub(one, e.sub(u, x)), e.sub(x, e.sub(u, one)))
     result = _log_combine(e, k, f, e.div(error, u))
-    result = e.select(e.cmp("oeq", x, e.const(0.0)), x, result)
+    result = e.select(e.cmpf("oeq", x, e.num(0.0)), x, result)
     return _log_specials(e, x, result, -1.0)
 
 
-def tanh(e: Emitter, x: SSAValue) -> SSAValue:
+def tanh(e: FloatEmitter, x: SSAValue) -> SSAValue:
     """On |x|, the sign copied at the end (tanh(-0) = -0)."""
     a = e(math.AbsFOp(x))
     u = e.mul(a, a)
     small = e.fma(e.mul(a, u), e.horner(TANH_TAIL[e.type], u), a)
     big = exp_in_range(e, e.clamp_above(e.add(a, a), 2 * e.format.tanh_max))
-    one = e.const(1.0)
-    large = e.sub(one, e.div(e.const(2.0), e.add(big, one)))
-    result = e.select(e.cmp("olt", a, e.const(TANH_SPLIT)), small, large)
+    one = e.num(1.0)
+    large = e.sub(one, e.div(e.num(2.0), e.add(big, one)))
+    result = e.select(e.cmpf("olt", a, e.num(TANH_SPLIT)), small, large)
     return e(math.CopySignOp(result, x))
 
 
-def erf(e: Emitter, x: SSAValue) -> SSAValue:
+def erf(e: FloatEmitter, x: SSAValue) -> SSAValue:
     fit, hi = ERF[e.type], e.format.erf_max
     small = e.fma(x, e.horner(ERF_SMALL[e.type], e.mul(x, x)), x)
     a = e(math.AbsFOp(x))
-    one = e.const(1.0)
-    clamped = e(arith.MinnumfOp(e(arith.MaxnumfOp(a, one)), e.const(hi)))
-    t = e.fma(clamped, e.const(1 / fit.half_width), e.const(-fit.middle / fit.half_width))
+    one = e.num(1.0)
+    clamped = e(arith.MinnumfOp(e(arith.MaxnumfOp(a, one)), e.num(hi)))
+    t = e.fma(clamped, e.num(1 / fit.half_width), e.num(-fit.middle / fit.half_width))
     exponent = e.fma(e.neg(clamped), clamped, e.horner(fit.large, t))
     large = e.sub(one, exp_in_range(e, exponent))
-    large = e.select(e.cmp("oge", a, e.const(hi)), one, large)
+    large = e.select(e.cmpf("oge", a, e.num(hi)), one, large)
     large = e(math.CopySignOp(large, x))
-    return e.select(e.cmp("oge", a, one), large, small)
+    return e.select(e.cmpf("oge", a, one), large, small)
 
 
-APPROXIMATIONS: dict[type[Operation], Callable[[Emitter, SSAValue], SSAValue]] = {
+APPROXIMATIONS: dict[type[Operation], Callable[[FloatEmitter, SSAValue], SSAValue]] = {
     math.ExpOp: exp,
     math.ExpM1Op: expm1,
     math.LogOp: log,
