@@ -9,6 +9,9 @@ which becomes nothing, an `arith.extsi` or an `arith.trunci` once `index` is i64
 xDSL's `TypeConversionPattern(recursive=True)` is not used: it loops forever on
 `arith.constant 0 : index` because it treats the falsy `IntegerAttr(0)` as "no
 conversion" (see the field notes). This pass checks for `None` explicitly.
+
+Ops of the dialects whose operands must be `index` (memref, tensor, linalg, affine,
+vector) are refused: lower them first (`convert-memref-to-llvm`, ...).
 """
 
 from __future__ import annotations
@@ -30,10 +33,13 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Attribute, Operation, ParametrizedAttribute
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
+    GreedyRewritePatternApplier,
     PatternRewriter,
     PatternRewriteWalker,
     RewritePattern,
 )
+
+from graphlet.lowering.legality import ConversionTarget
 
 INDEX_BITWIDTH = 64
 
@@ -125,11 +131,26 @@ class IndexToI64Pattern(RewritePattern):
             rewriter.replace(op, arith.TruncIOp(op.input, target))
 
 
+NEEDS_INDEX = frozenset(("memref", "tensor", "linalg", "affine", "vector"))
+"""Dialects whose ops take `index` operands only (indices, dimensions)."""
+
+TARGET = ConversionTarget(
+    "convert-index-to-i64",
+    illegal_dialects=tuple(sorted(NEEDS_INDEX)),
+    advice=lambda op: f"{op.dialect_name()} ops need index operands: lower them first",
+)
+"""The ops the pass would leave with `index` operands (or, converted, invalid): no
+later lowering takes them, so they must be gone before it runs."""
+
+
 @dataclass(frozen=True)
 class ConvertIndexToI64Pass(ModulePass):
     name = "convert-index-to-i64"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         PatternRewriteWalker(
-            IndexToI64Pattern(IndexTypeConverter()), apply_recursively=False
+            GreedyRewritePatternApplier(
+                [TARGET.refusal(), IndexToI64Pattern(IndexTypeConverter())]
+            ),
+            apply_recursively=False,
         ).rewrite_module(op)
