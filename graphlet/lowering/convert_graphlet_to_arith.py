@@ -27,7 +27,6 @@ from xdsl.dialects.builtin import ModuleOp, f64, i1, i64
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
-    GreedyRewritePatternApplier,
     PatternRewriter,
     PatternRewriteWalker,
     RewritePattern,
@@ -341,7 +340,5 @@ class ConvertGraphletToArithPass(ModulePass):
     name = "convert-graphlet-to-arith"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        PatternRewriteWalker(
-            GreedyRewritePatternApplier([LowerGraphletOp(), TARGET.refusal()]),
-            apply_recursively=False,
-        ).rewrite_module(op)
+        PatternRewriteWalker(LowerGraphletOp(), apply_recursively=False).rewrite_module(op)
+        TARGET.refuse_leftovers(op)

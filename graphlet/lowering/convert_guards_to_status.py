@@ -33,7 +33,6 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Attribute, Block, Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
-    GreedyRewritePatternApplier,
     PatternRewriter,
     PatternRewriteWalker,
     RewritePattern,
@@ -143,7 +142,6 @@ class ConvertGuardsToStatusPass(ModulePass):
             if isinstance(f, func.FuncOp) and not f.is_declaration
         )
         PatternRewriteWalker(
-            GreedyRewritePatternApplier([FunctionToStatus(with_status), TARGET.refusal()]),
-            apply_recursively=False,
-            walk_regions_first=False,
+            FunctionToStatus(with_status), apply_recursively=False, walk_regions_first=False
         ).rewrite_module(op)
+        TARGET.refuse_leftovers(op)

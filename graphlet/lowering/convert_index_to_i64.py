@@ -33,13 +33,12 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Attribute, Operation, ParametrizedAttribute
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
-    GreedyRewritePatternApplier,
     PatternRewriter,
     PatternRewriteWalker,
     RewritePattern,
 )
 
-from graphlet.lowering.legality import ConversionTarget
+from graphlet.lowering.legality import ConversionTarget, has_index_type
 
 INDEX_BITWIDTH = 64
 
@@ -134,13 +133,21 @@ class IndexToI64Pattern(RewritePattern):
 NEEDS_INDEX = frozenset(("memref", "tensor", "linalg", "affine", "vector"))
 """Dialects whose ops take `index` operands only (indices, dimensions)."""
 
+
+def _advice(op: Operation) -> str | None:
+    if op.dialect_name() in NEEDS_INDEX:
+        return f"{op.dialect_name()} ops need index operands: lower them first"
+    return None
+
+
 TARGET = ConversionTarget(
     "convert-index-to-i64",
     illegal_dialects=tuple(sorted(NEEDS_INDEX)),
-    advice=lambda op: f"{op.dialect_name()} ops need index operands: lower them first",
+    illegal_if=has_index_type,
+    advice=_advice,
 )
-"""The ops the pass would leave with `index` operands (or, converted, invalid): no
-later lowering takes them, so they must be gone before it runs."""
+"""Any op still on `index`, and the ops the pass would leave with `index` operands
+(or, converted, invalid): no later lowering takes them, so they must be gone first."""
 
 
 @dataclass(frozen=True)
@@ -149,8 +156,6 @@ class ConvertIndexToI64Pass(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         PatternRewriteWalker(
-            GreedyRewritePatternApplier(
-                [TARGET.refusal(), IndexToI64Pattern(IndexTypeConverter())]
-            ),
-            apply_recursively=False,
+            IndexToI64Pattern(IndexTypeConverter()), apply_recursively=False
         ).rewrite_module(op)
+        TARGET.refuse_leftovers(op)

@@ -58,6 +58,6 @@ class ConvertPyrtToLlvmPass(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         PatternRewriteWalker(
-            GreedyRewritePatternApplier([LowerCheckedArith(), TARGET.refusal()]),
-            apply_recursively=False,
+            GreedyRewritePatternApplier([LowerCheckedArith()]), apply_recursively=False
         ).rewrite_module(op)
+        TARGET.refuse_leftovers(op)

@@ -23,7 +23,6 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Operation
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
-    GreedyRewritePatternApplier,
     PatternRewriter,
     PatternRewriteWalker,
     RewritePattern,
@@ -85,7 +84,5 @@ class ConvertScfWhileToCfPass(ModulePass):
     name = "convert-scf-while-to-cf"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        PatternRewriteWalker(
-            GreedyRewritePatternApplier([WhileLowering(), TARGET.refusal()]),
-            apply_recursively=False,
-        ).rewrite_module(op)
+        PatternRewriteWalker(WhileLowering(), apply_recursively=False).rewrite_module(op)
+        TARGET.refuse_leftovers(op)

@@ -1,90 +1,75 @@
-"""What a `convert-*` pass must not leave behind: MLIR's `ConversionTarget` reduced to
-the check Toy's partial conversion makes (`addIllegalDialect`, `addLegalOp`,
+"""What a `convert-*` pass must not leave behind: MLIR's `ConversionTarget` and the
+check `applyPartialConversion` makes (Toy's `addIllegalDialect`, `addLegalOp`,
 dynamically legal ops).
 
-Each pass declares its target next to its patterns and puts `target.refusal()` last
-in its pattern list: an op of the target that no pattern lowered is a located error
-naming the op, the pass and what to do, instead of an op that some later stage (or
-LLVM's translator) trips over without saying where it came from. Being a pattern,
-the check costs no walk of its own.
+Each pass declares its target next to its patterns and ends its `apply` with
+`TARGET.refuse_leftovers(module)`: an op of the target that no pattern lowered is a
+located error naming the op, the pass and what to do, instead of an op that a later
+stage (or LLVM's translator) trips over without saying where it came from.
 
-    GRAPHLET_TO_ARITH = ConversionTarget(
-        "convert-graphlet-to-arith", illegal_dialects=("graphlet",), advice=...)
+    TARGET = ConversionTarget("convert-pyrt-to-llvm", illegal_dialects=("pyrt",))
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from xdsl.dialects.builtin import IndexType, VectorType
-from xdsl.ir import Attribute, Operation
-from xdsl.pattern_rewriter import PatternRewriter, RewritePattern
+from xdsl.ir import Attribute, Dialect, Operation
 from xdsl.utils.exceptions import DiagnosticException
 
-from graphlet.lowering.llvm_lowering_utils import lowering_error
-
-
-def _never(op: Operation) -> bool:
-    return False
-
-
-def _no_advice(op: Operation) -> str | None:
-    return None
+from graphlet.lowering.llvm_lowering_utils import lowering_error, op_name
 
 
 @dataclass(frozen=True)
 class ConversionTarget:
     """The ops a pass converts from: every op of `illegal_dialects`, every
-    `illegal_ops` instance and every op `illegal_if` accepts, except those `legal_if`
-    accepts (another pass's)."""
+    `illegal_ops` instance and every op `illegal_if` accepts, except those
+    `legal_if` accepts (left, on purpose, to a later pass)."""
 
     pass_name: str
     illegal_dialects: tuple[str, ...] = ()
     illegal_ops: tuple[type[Operation], ...] = ()
-    illegal_if: Callable[[Operation], bool] = _never
-    """Dynamically illegal ops of other dialects (an op still carrying a type the pass
-    converts away)."""
-    legal_if: Callable[[Operation], bool] = _never
-    advice: Callable[[Operation], str | None] = _no_advice
+    illegal_if: Callable[[Operation], bool] | None = None
+    """Dynamically illegal ops of any dialect (e.g. one still carrying a type the
+    pass converts away)."""
+    legal_if: Callable[[Operation], bool] | None = None
+    advice: Callable[[Operation], str | None] | None = None
     """What to do about an illegal op that remains (which pass to run first)."""
+    _kinds: dict[type[Operation], bool] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """Memo of whether every op of a class is illegal: a walk checks few classes
+    (each unregistered op name has a class of its own)."""
 
-    def illegal_kind(self, op_type: type[Operation]) -> bool:
-        """Whether every op of this class is illegal (unless `legal_if`)."""
-        return op_type.dialect_name() in self.illegal_dialects or issubclass(
-            op_type, self.illegal_ops
-        )
-
-    def error(self, op: Operation) -> DiagnosticException:
-        advice = self.advice(op)
-        return lowering_error(
-            op, f"{self.pass_name} cannot lower this op" + (f": {advice}" if advice else "")
-        )
-
-    def refusal(self) -> RewritePattern:
-        """The pattern to put last: it raises `error` for an illegal op it is offered
-        (one the patterns before it did not rewrite)."""
-        return RefuseIllegal(self)
-
-
-class RefuseIllegal(RewritePattern):
-    def __init__(self, target: ConversionTarget) -> None:
-        self.target = target
-        self._kinds: dict[type[Operation], bool] = {}
-
-    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter, /) -> None:
-        target, kind = self.target, type(op)
+    def is_illegal(self, op: Operation) -> bool:
+        kind = type(op)
         illegal = self._kinds.get(kind)
         if illegal is None:
-            illegal = self._kinds[kind] = target.illegal_kind(kind)
-        if (illegal or target.illegal_if(op)) and not target.legal_if(op):
-            raise target.error(op)
+            dialect = Dialect.split_name(op_name(op))[0]
+            illegal = dialect in self.illegal_dialects or issubclass(kind, self.illegal_ops)
+            self._kinds[kind] = illegal
+        if not illegal and not (self.illegal_if is not None and self.illegal_if(op)):
+            return False
+        return self.legal_if is None or not self.legal_if(op)
+
+    def error(self, op: Operation) -> DiagnosticException:
+        advice = self.advice(op) if self.advice is not None else None
+        message = f"{self.pass_name} cannot lower this op" + (f": {advice}" if advice else "")
+        return lowering_error(op, message)
+
+    def refuse_leftovers(self, root: Operation) -> None:
+        """Raises `error` for the first illegal op under `root` (in program order)."""
+        for op in root.walk():
+            if self.is_illegal(op):
+                raise self.error(op)
 
 
 def has_index_type(op: Operation) -> bool:
-    """Whether an operand, result or block argument of `op` is (a vector of) `index`,
-    which the llvm dialect does not know."""
-    values = [*op.operands, *op.results, *(a for r in op.regions for b in r.blocks for a in b.args)]
+    """Whether an operand, result or block argument of `op` is (a vector of)
+    `index`, which the llvm dialect does not know."""
+    values = (*op.operands, *op.results, *(a for r in op.regions for b in r.blocks for a in b.args))
     return any(_is_index(v.type) for v in values)
 
 
