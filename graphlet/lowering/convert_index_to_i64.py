@@ -40,8 +40,6 @@ from xdsl.pattern_rewriter import (
 
 from graphlet.lowering.legality import ConversionTarget, has_index_type
 
-INDEX_BITWIDTH = 64
-
 
 class IndexTypeConverter:
     """Maps an attribute to the same attribute with `index` replaced by i64.
