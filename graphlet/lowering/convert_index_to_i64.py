@@ -38,7 +38,7 @@ from xdsl.pattern_rewriter import (
     RewritePattern,
 )
 
-from graphlet.lowering.legality import ConversionTarget, has_index_type
+from graphlet.lowering.legality import ConversionTarget, defines_index_value
 
 
 class IndexTypeConverter:
@@ -141,7 +141,7 @@ def _advice(op: Operation) -> str | None:
 TARGET = ConversionTarget(
     "convert-index-to-i64",
     illegal_dialects=tuple(sorted(NEEDS_INDEX)),
-    illegal_if=has_index_type,
+    illegal_if=defines_index_value,
     advice=_advice,
 )
 """Any op still on `index`, and the ops the pass would leave with `index` operands
