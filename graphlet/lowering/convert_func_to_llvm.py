@@ -42,6 +42,7 @@ from xdsl.pattern_rewriter import (
     op_type_rewrite_pattern,
 )
 
+from graphlet.lowering.legality import ConversionTarget
 from graphlet.lowering.llvm_lowering_utils import lowering_error
 
 C_INTERFACE_ATTRIBUTE = "llvm.emit_c_interface"
@@ -187,6 +188,8 @@ FUNC_TO_LLVM_PATTERNS: tuple[RewritePattern, ...] = (
     CallLowering(),
 )
 
+TARGET = ConversionTarget("convert-func-to-llvm", illegal_dialects=("func",))
+
 
 @dataclass(frozen=True)
 class ConvertFuncToLLVMPass(ModulePass):
@@ -197,3 +200,4 @@ class ConvertFuncToLLVMPass(ModulePass):
             GreedyRewritePatternApplier(list(FUNC_TO_LLVM_PATTERNS), dce_enabled=False),
             apply_recursively=False,
         ).rewrite_module(op)
+        TARGET.refuse_leftovers(op)

@@ -24,7 +24,8 @@ From 8 rows up OpenBLAS's packed, register-blocked kernels win by 1.4-3x: the
 loops are vectorised (GEP addressing, noalias, reassoc) but not tiled for the
 caches. Below 8 rows the GEMM's packing overhead dominates and the loops (a
 vectorised dot product per output) win, by 4x at batch 1, so those stay loops.
-Untagged contractions (batched matmul, 1-d operands) stay loops too.
+Untagged contractions (batched matmul, 1-d operands) stay loops too. A tagged
+generic still on tensors (bufferization not run yet) is refused.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from xdsl.dialects.builtin import (
     MemRefType,
     ModuleOp,
     StringAttr,
+    TensorType,
     i32,
     i64,
 )
@@ -57,6 +59,7 @@ from xdsl.pattern_rewriter import (
 from xdsl.rewriter import InsertPoint
 
 from graphlet.lowering.graphlet_to_linalg.linear import GEMM_NN, GEMM_NT
+from graphlet.lowering.legality import ConversionTarget
 from graphlet.lowering.llvm_lowering_utils import enclosing_module
 
 ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112
@@ -98,13 +101,16 @@ def _declare(
     rewriter.insert(decl, InsertPoint.at_start(module.body.block))
 
 
+def _gemm_kind(op: linalg.GenericOp) -> str | None:
+    kind = op.library_call.data if op.library_call is not None else None
+    return kind if kind in (GEMM_NN, GEMM_NT) else None
+
+
 class GemmToBlasCall(RewritePattern):
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: linalg.GenericOp, rewriter: PatternRewriter) -> None:
-        kind = op.library_call.data if op.library_call is not None else None
-        if kind not in (GEMM_NN, GEMM_NT) or not all(
-            isinstance(v.type, MemRefType) for v in op.operands
-        ):
+        kind = _gemm_kind(op)
+        if kind is None or not all(isinstance(v.type, MemRefType) for v in op.operands):
             return
         a, b, c = op.operands
         element = c.type.get_element_type()
@@ -152,9 +158,26 @@ def _flatten(value: SSAValue) -> Operation:
     return memref.ReinterpretCastOp(value, [], [], [], [0], [size], [1], t)
 
 
+def _gemm_on_tensors(op: Operation) -> bool:
+    return (
+        isinstance(op, linalg.GenericOp)
+        and _gemm_kind(op) is not None
+        and any(isinstance(v.type, TensorType) for v in op.operands)
+    )
+
+
+TARGET = ConversionTarget(
+    "convert-linalg-to-blas",
+    illegal_if=_gemm_on_tensors,
+    advice=lambda op: "it works on tensors: run graphlet-bufferize first",
+)
+"""Only GEMMs it cannot see as buffers: the others left are convert-linalg-to-loops'."""
+
+
 @dataclass(frozen=True)
 class ConvertLinalgToBlasPass(ModulePass):
     name = "convert-linalg-to-blas"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         PatternRewriteWalker(GemmToBlasCall(), apply_recursively=False).rewrite_module(op)
+        TARGET.refuse_leftovers(op)

@@ -52,6 +52,7 @@ from xdsl.pattern_rewriter import (
 )
 from xdsl.rewriter import InsertPoint
 
+from graphlet.lowering.legality import ConversionTarget
 from graphlet.lowering.llvm_lowering_utils import declare_external_function, lowering_error
 
 PTR = llvm.LLVMPointerType()
@@ -252,6 +253,9 @@ class CallLowering(RewritePattern):
         rewriter.replace(op, func.CallOp(op.callee, args, op.result_types))
 
 
+TARGET = ConversionTarget("convert-memref-to-llvm", illegal_dialects=("memref",))
+
+
 @dataclass(frozen=True)
 class ConvertMemrefToLLVMPass(ModulePass):
     name = "convert-memref-to-llvm"
@@ -272,3 +276,4 @@ class ConvertMemrefToLLVMPass(ModulePass):
         PatternRewriteWalker(
             GreedyRewritePatternApplier(patterns), apply_recursively=False
         ).rewrite_module(op)
+        TARGET.refuse_leftovers(op)

@@ -31,7 +31,8 @@ from xdsl.pattern_rewriter import (
 )
 
 from graphlet.dialects import pylist
-from graphlet.lowering.llvm_lowering_utils import declare_external_function, lowering_error
+from graphlet.lowering.legality import ConversionTarget
+from graphlet.lowering.llvm_lowering_utils import declare_external_function
 
 PTR = llvm.LLVMPointerType()
 RUNTIME_PREFIX = "graphlet_list_"
@@ -179,6 +180,8 @@ PYLIST_TO_LLVM_PATTERNS: tuple[RewritePattern, ...] = (
     SameLowering(),
 )
 
+TARGET = ConversionTarget("convert-pylist-to-llvm", illegal_dialects=("pylist",))
+
 
 @dataclass(frozen=True)
 class ConvertPylistToLLVMPass(ModulePass):
@@ -189,6 +192,4 @@ class ConvertPylistToLLVMPass(ModulePass):
             GreedyRewritePatternApplier(list(PYLIST_TO_LLVM_PATTERNS), dce_enabled=False),
             apply_recursively=False,
         ).rewrite_module(op)
-        for inner in op.walk():
-            if inner.dialect_name() == "pylist":
-                raise lowering_error(inner, "has no lowering to the llvm dialect")
+        TARGET.refuse_leftovers(op)

@@ -1,4 +1,4 @@
-// RUN: graphlet-opt %s -p convert-linalg-to-blas | filecheck %s
+// RUN: graphlet-opt %s -p convert-linalg-to-blas --split-input-file --verify-diagnostics | filecheck %s
 
 // A GEMM-tagged generic with >= 8 rows becomes a row-major cblas call on 1-d views;
 // "gemm_nt" transposes B. Fewer rows, or untagged generics, stay.
@@ -41,3 +41,17 @@ func.func @small(%a: memref<2x3xf64>, %b: memref<3x4xf64>, %c: memref<2x4xf64>) 
 }
 // CHECK-NEXT: linalg.generic
 // CHECK-NOT:  func.call
+
+// -----
+
+// A GEMM still on tensors means bufferization has not run: refused.
+func.func @on_tensors(%a: tensor<8x3xf32>, %b: tensor<3x5xf32>, %c: tensor<8x5xf32>) -> tensor<8x5xf32> {
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"], library_call = "gemm_nn"} ins(%a, %b : tensor<8x3xf32>, tensor<3x5xf32>) outs(%c : tensor<8x5xf32>) {
+  ^bb0(%x: f32, %y: f32, %z: f32):
+    %m = arith.mulf %x, %y : f32
+    %s = arith.addf %z, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<8x5xf32>
+  func.return %r : tensor<8x5xf32>
+}
+// CHECK: convert-linalg-to-blas.mlir:{{[0-9]+}}:3: error: 'linalg.generic': convert-linalg-to-blas cannot lower this op: it works on tensors: run graphlet-bufferize first

@@ -1,4 +1,4 @@
-// RUN: graphlet-opt %s -p convert-memref-to-llvm | filecheck %s
+// RUN: graphlet-opt %s -p convert-memref-to-llvm --split-input-file --verify-diagnostics | filecheck %s
 
 // Arguments become bare pointers; an access is a row-major linear index, an
 // in-bounds GEP and a typed load/store (no ptrtoint arithmetic).
@@ -52,3 +52,13 @@ func.func @read_global(%i: index) -> f32 {
 // The C allocator functions are declared at the end of the module.
 // CHECK:      llvm.func @aligned_alloc(i64, i64) -> !llvm.ptr
 // CHECK:      llvm.func @free(!llvm.ptr)
+
+// -----
+
+// A memref op with no lowering (a copy: bufferization emits copy generics instead)
+// is refused.
+func.func @copy(%a: memref<4xf64>, %b: memref<4xf64>) {
+  "memref.copy"(%a, %b) : (memref<4xf64>, memref<4xf64>) -> ()
+  func.return
+}
+// CHECK: convert-memref-to-llvm.mlir:{{[0-9]+}}:3: error: 'memref.copy': convert-memref-to-llvm cannot lower this op

@@ -1,5 +1,5 @@
-// RUN: graphlet-opt %s -p convert-pylist-to-llvm | filecheck %s
-// RUN: graphlet-opt %s -p lower-to-llvm -t 'jit-call{function=main}' | filecheck %s --check-prefix=EXEC
+// RUN: graphlet-opt %s -p convert-pylist-to-llvm --split-input-file --verify-diagnostics --allow-unregistered-dialect | filecheck %s
+// RUN: graphlet-opt %s -p lower-to-llvm -t 'jit-call{function=main}' --split-input-file --verify-diagnostics --allow-unregistered-dialect | filecheck %s --check-prefix=EXEC
 // Item access and the length are loads and stores on the list header; allocation,
 // appends and searches are calls to the list runtime; `ok` is "the pointer is not null".
 
@@ -58,3 +58,12 @@ func.func @main() -> (i64, i64, i64) {
 // EXEC-NEXT: result 1: 11
 // EXEC-NEXT: result 2: 3
 // EXEC-NEXT: result 3: 7
+
+// -----
+
+// A pylist op with no lowering (here one the dialect does not define) is refused.
+func.func @unknown(%l: !llvm.ptr) {
+  "pylist.sort"(%l) : (!llvm.ptr) -> ()
+  func.return
+}
+// CHECK: convert-pylist-to-llvm.mlir:{{[0-9]+}}:3: error: 'pylist.sort': convert-pylist-to-llvm cannot lower this op

@@ -70,4 +70,4 @@ def np_relu(x: np.ndarray) -> np.ndarray:
 
 def np_erf(x: np.ndarray) -> np.ndarray:
     """erf elementwise, in double precision (NumPy has no erf)."""
-    return np.frompyfunc(math.erf, 1, 1)(x.astype(np.float64)).astype(np.float64)
+    return np.asarray(np.frompyfunc(math.erf, 1, 1)(x.astype(np.float64)), dtype=np.float64)
