@@ -20,7 +20,7 @@ partitions), `kernel` (one imported graph made callable), `compiled` (`compile_f
 side), `dtypes`, `errors`.
 """
 
-from graphlet.frontend.fx.backend import collect_graphs, graphlet_backend
+from graphlet.frontend.fx.backend import DynamoGraph, collect_graphs, graphlet_backend
 from graphlet.frontend.fx.compiled import CompiledFx, compile_fx
 from graphlet.frontend.fx.dtypes import element_of, tensor_type_of
 from graphlet.frontend.fx.errors import UnsupportedNodeError, source_line
@@ -41,6 +41,7 @@ __all__ = [
     "SUPPORTED_OPS",
     "CompiledFx",
     "CompiledGraph",
+    "DynamoGraph",
     "EagerNode",
     "FxImporter",
     "GraphReport",
