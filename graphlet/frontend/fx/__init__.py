@@ -13,11 +13,11 @@ category). Nodes without a handler run in PyTorch between native partitions
 (`graph.py`); each input signature compiles once, behind a shape guard.
 
 Modules: `registry` (the `@handles` table, name resolution), `importer` (fx graph to
-`func.func`), `handlers/` (elementwise, reduction, linalg, shape, nn, meta), `export`
+`func.func`), `handlers/` (elementwise, reduction, linalg, shape, nn, attention, meta), `export`
 (models to Core ATen, the decomposition tables), `graph` (`CompiledGraph`: signatures,
 partitions), `kernel` (one imported graph made callable), `compiled` (`compile_fx`),
-`backend` (torch.compile), `report`/`explain` (what ran natively), `printer` (side by
-side), `dtypes`, `errors`.
+`backend` (torch.compile: `DynamoGraph` per Dynamo graph), `report`/`explain` (what ran natively), `printer` (side by
+side), `dtypes`, `errors`. See docs/pytorch-frontend.md.
 """
 
 from graphlet.frontend.fx.backend import DynamoGraph, collect_graphs, graphlet_backend
