@@ -7,6 +7,7 @@ here -- a handler in the module of its category, registered with `@handles_op(op
 """
 
 from graphlet.frontend.fx.handlers import (
+    attention,
     elementwise,
     linalg,
     meta,
@@ -17,4 +18,4 @@ from graphlet.frontend.fx.handlers import (
 
 elementwise.derive_elementwise_handlers()
 
-__all__ = ["elementwise", "linalg", "meta", "nn", "reduction", "shape"]
+__all__ = ["attention", "elementwise", "linalg", "meta", "nn", "reduction", "shape"]
