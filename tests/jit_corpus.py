@@ -393,6 +393,12 @@ def nbody_like(n, dt):
     return p, v
 
 
+def tuple_star_unpack(t):
+    first, *middle, last = t
+    middle.append(first * last)
+    return middle, len(middle)
+
+
 def tuple_of_kinds(x):
     total = 0
     for item in (x, 1.5, True, 2):
@@ -548,6 +554,27 @@ def list_of_bools(flags):
         count += f
     flags.append(count > 2)
     return count, flags
+
+
+def list_compare(xs, ys):
+    return xs == ys, xs != ys, xs < ys, xs <= ys, xs > ys, xs >= ys
+
+
+def list_remove(xs, v):
+    xs.remove(v)
+    return xs
+
+
+def list_splice(xs, a, b, ys):
+    xs[a:b] = ys
+    del xs[b:]
+    return xs, len(xs)
+
+
+def list_star_unpack(xs):
+    first, *rest = xs
+    *init, last = rest
+    return first + last, init
 
 
 def fill_list(ys, n):
