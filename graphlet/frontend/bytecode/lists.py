@@ -71,8 +71,12 @@ def _kind_text(value: Value) -> str:
 def check_item_kind(c: FunctionCapture, lst: ListValue, kind: inf.Kind) -> None:
     """A graph break unless items of `kind` keep `lst` a list of one scalar type (an
     empty list of unknown type takes `kind`: inference restarts with it)."""
+    if isinstance(kind, inf.Poison):
+        raise GraphBreak(kind.reason)
     if lst.elem is None:
-        if kind in inf.SCALARS and not c.emitting and c.owns_site(lst.site):
+        if kind not in inf.SCALARS:
+            raise GraphBreak(not_scalar_items(kind))
+        if not c.emitting and c.owns_site(lst.site):
             raise ListItemTypeFixed(lst.site, kind)
         raise GraphBreak(f"storing {inf.kind_name(kind)} into an empty list of unknown item type")
     if kind != lst.elem:
@@ -80,6 +84,13 @@ def check_item_kind(c: FunctionCapture, lst: ListValue, kind: inf.Kind) -> None:
             f"storing {inf.kind_name(kind)} into a list of {inf.describe(lst.elem)} "
             "(a list of mixed types is not compiled)"
         )
+
+
+def not_scalar_items(kind: inf.Kind) -> str:
+    return (
+        f"a list of {inf.describe(kind)} items is not compiled "
+        "(lists of bool, int or float are)"
+    )
 
 
 def storable(c: FunctionCapture, lst: ListValue, value: Value) -> SSAValue:
@@ -187,7 +198,7 @@ def build_list(c: FunctionCapture, ins: Instr, state: State) -> Flow:
     if len(kinds) > 1:
         raise GraphBreak("a list of mixed types is not compiled")
     if kinds and next(iter(kinds)) not in inf.SCALARS:
-        raise GraphBreak(f"a list of {_kind_text(items[0])}s is not compiled")
+        raise GraphBreak(not_scalar_items(next(iter(kinds))))
     site = ("build", c.symbol, ins.index)
     elem = next(iter(kinds)) if kinds else c.list_sites.get(site)
     lst = new_list(c, elem, c.const(len(items)), site)
