@@ -603,6 +603,10 @@ def complex_power(z):
     return z**2, z**-1, z**0
 
 
+def complex_runtime_power(z, n):
+    return z**n, (z * 0.5) ** (n - 1)
+
+
 def complex_from_parts(a, b):
     z = complex(a, b)
     return z * z, z != 0

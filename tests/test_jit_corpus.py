@@ -254,6 +254,12 @@ CASES: list[Case] = [
     Case(corpus.complex_arith, (COMPLEX, COMPLEX)),
     Case(corpus.complex_mixed, (COMPLEX, st.one_of(SMALL, FLOATS, BOOLS))),
     Case(corpus.complex_power, (COMPLEX,)),
+    Case(
+        corpus.complex_runtime_power,
+        (COMPLEX, st.one_of(st.integers(-120, 120), st.floats(-120, 120), BOOLS)),
+        hands_back_if=lambda z, n: n != int(n) or abs(n - 1) > 100,
+        # an exponent that is not a small integer: CPython's _Py_c_pow (libm)
+    ),
     Case(corpus.complex_from_parts, (st.one_of(SMALL, FLOATS), st.one_of(SMALL, FLOATS, BOOLS))),
     # strings
     Case(corpus.string_mode, (SMALL_NUMBERS, st.sampled_from(["double", "negate", "other"]))),

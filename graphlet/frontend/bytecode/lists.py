@@ -87,10 +87,7 @@ def check_item_kind(c: FunctionCapture, lst: ListValue, kind: inf.Kind) -> None:
 
 
 def not_scalar_items(kind: inf.Kind) -> str:
-    return (
-        f"a list of {inf.describe(kind)} items is not compiled "
-        "(lists of bool, int or float are)"
-    )
+    return f"a list of {inf.describe(kind)} items is not compiled (lists of bool, int or float are)"
 
 
 def storable(c: FunctionCapture, lst: ListValue, value: Value) -> SSAValue:
