@@ -2,8 +2,8 @@
 
 Reading and writing an item and the length are inline loads and stores on the
 list header (`graphlet.backend.lists`: length at byte 0, the item pointer at 16,
-the dirty flag at 40; bool items are bytes); everything that allocates, moves or
-searches items is a call to the list runtime (`graphlet_list_<op>[_<item>]`),
+the dirty flag at 40; bool items are bytes); everything that allocates, moves, searches or
+compares items is a call to the list runtime (`graphlet_list_<op>[_<item>]`),
 declared here and resolved by the JIT. An allocating op's `ok` is `list != null`.
 
     %x = "pylist.get"(%l, %i) : (!llvm.ptr, i64) -> f64
@@ -54,6 +54,7 @@ _WITH_SIZE = {
     pylist.ConcatOp: "concat",
     pylist.RepeatOp: "repeat",
     pylist.ExtendOp: "extend",
+    pylist.SpliceOp: "splice",
 }
 """Ops calling `graphlet_list_<name>` with their operands and the item size in bytes."""
 
@@ -76,10 +77,16 @@ class RuntimeCallLowering(RewritePattern):
             assert isinstance(op, pylist.PylistOp)
             name = f"{_BY_ITEM[type(op)]}_{pylist.item_name(op.item_type())}"
             operands = list(op.operands)
+        elif isinstance(op, pylist.CompareOp):
+            code = pylist.COMPARE_PREDICATES.index(op.predicate.data)
+            predicate = arith.ConstantOp(IntegerAttr(code, i64))
+            rewriter.insert(predicate)
+            name = f"compare_{pylist.item_name(op.item_type())}"
+            operands = [*op.operands, predicate.result]
         elif type(op) in _WITH_SIZE:
             assert isinstance(op, pylist.PylistOp)
             size = arith.ConstantOp(IntegerAttr(pylist.item_size(op.item_type()), i64))
-            rewriter.insert_op(size)
+            rewriter.insert(size)
             name, operands = _WITH_SIZE[type(op)], [*op.operands, size.result]
         else:
             return
