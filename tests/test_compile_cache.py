@@ -1,4 +1,4 @@
-"""The on-disk compile cache (graphlet.backend.cache): a second compile of the
+"""The on-disk compile cache (graphlet.driver.cache): a second compile of the
 same module reuses the lowered LLVM IR and behaves the same; anything in the key
 that changes is a miss; damaged entries are misses that get rewritten;
 `GRAPHLET_CACHE=0` neither reads nor writes."""
@@ -14,11 +14,11 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import Float64Type, IntegerType, ModuleOp, TensorType
 from xdsl.ir import Block, Region
 
-from graphlet.backend import cache
+from graphlet.backend.blas import bind_blas
 from graphlet.dialects import graphlet as g
+from graphlet.driver import cache, compile_native_source, compile_tensor_function
+from graphlet.lowering import lower_tensors_to_llvm
 from graphlet.runtime import tensors
-from graphlet.runtime.native import compile_native_source
-from graphlet.runtime.tensors import bind_blas, compile_tensor_function
 
 F64 = TensorType(Float64Type(), [3, 4])
 
@@ -56,13 +56,13 @@ def cache_dir(tmp_path, monkeypatch):
 def lowerings(monkeypatch):
     """Counts the tensor lowerings that really run."""
     count = [0]
-    real = tensors.lower_tensors_to_llvm_passes
+    real = lower_tensors_to_llvm.lower_tensors_to_llvm_passes
 
     def counting(blas):
         count[0] += 1
         return real(blas)
 
-    monkeypatch.setattr(tensors, "lower_tensors_to_llvm_passes", counting)
+    monkeypatch.setattr(lower_tensors_to_llvm, "lower_tensors_to_llvm_passes", counting)
     return count
 
 

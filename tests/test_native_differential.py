@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 from xdsl.parser import Parser
 
 from graphlet.dialects import graphlet as g
+from graphlet.driver import compile_native
 from graphlet.registry import make_context
 from graphlet.runtime.interpreter import make_interpreter
-from graphlet.runtime.native import compile_native
 
 INT_EDGES = [
     0,

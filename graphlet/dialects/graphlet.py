@@ -69,7 +69,7 @@ from xdsl.traits import (
 )
 from xdsl.utils.exceptions import VerifyException
 
-INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+from graphlet.abi import INT_MAX, INT_MIN, STATUS_CODES
 
 BOOL, INT, FLOAT = i1, i64, f64
 SCALAR_TYPES: tuple[Attribute, ...] = (BOOL, INT, FLOAT)
@@ -616,7 +616,9 @@ class TensorZeroDivisionError(ZeroDivisionError, RuntimeError):
     Python code expects a ZeroDivisionError: this is both, with torch's message."""
 
 
-TENSOR_ERRORS: dict[int, type[Exception]] = {1: TensorZeroDivisionError}
+TENSOR_ERRORS: dict[int, type[Exception]] = {
+    STATUS_CODES["ZeroDivisionError"]: TensorZeroDivisionError
+}
 """The errors native tensor code reports, by status code (0 is ok); the message
 is the class's torch message, `TENSOR_ERROR_MESSAGES`."""
 

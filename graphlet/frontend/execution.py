@@ -5,8 +5,8 @@ callable returns the function's value or raises `HandBack` when the
 compiled code cannot give CPython's answer (Python would raise, an int does not fit
 in 64 bits, a bail point was reached); the dispatcher then runs the plain function.
 
-`native` (the default when `graphlet.runtime.native` is importable) lowers with
-`lower-to-llvm` and runs LLVM code; `interpreter` runs the captured IR through the
+`native` (the default when the native backend is importable) has the driver
+compile with `lower-to-llvm` and runs LLVM code; `interpreter` runs the captured IR through the
 reference interpreter (exact, slow: for debugging and for platforms without LLVM).
 `GRAPHLET_BACKEND=interpreter` selects it.
 """
@@ -15,16 +15,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from xdsl.dialects.builtin import ModuleOp
-from xdsl.ir import Attribute
+from graphlet.runtime.jit_kernel import HandBack as HandBack
 
-from graphlet.dialects import graphlet as g
-
-
-class HandBack(Exception):
-    """Compiled code cannot produce CPython's answer for this call: run the plain function."""
+if TYPE_CHECKING:
+    from xdsl.dialects.builtin import ModuleOp
+    from xdsl.ir import Attribute
 
 
 class ExecutionBackend(Protocol):
@@ -51,6 +48,7 @@ class InterpreterBackend:
         arg_types: tuple[Attribute, ...],
         return_type: Attribute,
     ) -> Callable[..., Any]:
+        from graphlet.dialects import graphlet as g
         from graphlet.dialects.pyrt import GuardFailure
         from graphlet.runtime.interpreter import make_interpreter
 

@@ -65,6 +65,7 @@ from xdsl.pattern_rewriter import (
 )
 from xdsl.rewriter import InsertPoint
 
+from graphlet.abi import TENSOR_STATUS_ATTRIBUTE
 from graphlet.dialects import graphlet as g
 
 GEMM_NN, GEMM_NT = "gemm_nn", "gemm_nt"
@@ -72,7 +73,7 @@ GEMM_NN, GEMM_NT = "gemm_nn", "gemm_nt"
 C += A B^T (A's leading dims flattened into rows): `convert-linalg-to-blas` may
 turn them into BLAS calls."""
 
-STATUS_RESULT = "graphlet.status_result"
+STATUS_RESULT = TENSOR_STATUS_ATTRIBUTE
 """Unit attribute of a function whose last result is its status (see above)."""
 
 Body = Callable[[Block, Sequence[SSAValue]], SSAValue]

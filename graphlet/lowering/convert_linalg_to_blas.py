@@ -56,13 +56,14 @@ from xdsl.pattern_rewriter import (
 )
 from xdsl.rewriter import InsertPoint
 
+from graphlet import abi
 from graphlet.lowering.convert_graphlet_to_linalg import GEMM_NN, GEMM_NT
 from graphlet.lowering.llvm_lowering_utils import enclosing_module
 
 ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112
 BLAS_MIN_ROWS = 8
 """GEMMs with fewer rows (M) stay loops: faster there, see above."""
-GEMM_SYMBOLS = {Float32Type(): "graphlet_cblas_sgemm", Float64Type(): "graphlet_cblas_dgemm"}
+GEMM_SYMBOLS = {Float32Type(): abi.GEMM_SYMBOLS[32], Float64Type(): abi.GEMM_SYMBOLS[64]}
 """The external symbols the runtime binds, by element type."""
 
 

@@ -15,7 +15,8 @@ from xdsl.utils.exceptions import VerifyException
 from xdsl.xdsl_opt_main import xDSLOptMain
 
 from graphlet import registry
-from graphlet.tools.diagnostics import LocatingParser, locate_verify_error, report_errors
+from graphlet.locations import LocatingParser, locate_verify_error
+from graphlet.tools.diagnostics import report_errors
 
 
 class GraphletOptMain(xDSLOptMain):

@@ -17,7 +17,8 @@ Entries are written to a temporary file in the cache directory and renamed into
 place, so readers never see half an entry; an entry that does not parse or whose
 checksum does not match is a miss (and is overwritten), never an error. A cache
 directory that cannot be written only costs the next process a lowering. HIT and
-MISS are logged at DEBUG level on the `graphlet.cache` logger.
+MISS are logged at DEBUG level on the `graphlet.cache` logger. `graphlet.driver` is
+its one user.
 """
 
 from __future__ import annotations

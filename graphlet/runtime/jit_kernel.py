@@ -1,0 +1,94 @@
+"""The native code of one `@jit` version: LLVM code called through a CPython builtin.
+
+`NativeKernel` wraps `_mlir_ciface_<symbol>(results*, args..., depth)` of a compiled
+artifact in a builtin function (`graphlet.backend.cpython_wrapper`). Unlike
+`graphlet.runtime.native`, which redoes a failed call in the reference interpreter,
+a non-zero status here hands the call back to the user's original Python function
+(`HandBack`), and the wrapper also checks the version's global guards. The dispatcher
+binds the same wrapper as its own call path (`entry`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from graphlet import abi
+
+_NOTHING = object()
+
+
+class HandBack(Exception):
+    """Compiled code cannot produce CPython's answer for this call: run the plain function."""
+
+
+class NativeKernel:
+    """Native code for one signature. Calling it returns the value or raises `HandBack`;
+    `entry` makes the builtin the dispatcher calls directly. The wrapper (a JIT engine
+    of its own) is built by `with_guards`, with the version's global guards compiled
+    in, or else on first use, without guards. `arg_types` and `return_type` are IR
+    type names ("i1", "i64", "f64")."""
+
+    def __init__(
+        self, artifact: Any, symbol: str, arg_types: tuple[str, ...], return_type: str
+    ) -> None:
+        self.artifact = artifact
+        self.engine = artifact.engine
+        self.symbol = symbol
+        self.arg_types = arg_types
+        self.return_type = return_type
+        self._guards: tuple[tuple[dict, str, object], ...] = ()
+        self._absent: object = _NOTHING
+        self._wrapper: Any = None
+        self._run: Callable[..., Any] | None = None
+
+    def with_guards(self, guards: Iterable[tuple[dict, str, object]], absent: object) -> None:
+        """Check `namespace[name] is expected` (`absent`: no such name) on every call."""
+        if self._wrapper is not None:
+            raise RuntimeError("guards must be set before the kernel's first use")
+        self._guards, self._absent = tuple(guards), absent
+        self._build()
+
+    @property
+    def wrapper(self) -> Any:
+        if self._wrapper is None:
+            self._build()
+        return self._wrapper
+
+    def _build(self) -> Callable[..., Any]:
+        from graphlet.backend.cpython_wrapper import compile_wrapper
+
+        self._wrapper = compile_wrapper(
+            self.engine,
+            self.symbol,
+            self.arg_types,
+            (self.return_type,),
+            guards=self._guards,
+            absent=self._absent,
+            trailing_args=abi.CALL_DEPTH_ARGS,
+        )
+        self._run = self._wrapper.bind(_mismatch, _hand_back)
+        return self._run
+
+    @property
+    def calls(self) -> int:
+        """Calls that reached native code, through any binding."""
+        return self._wrapper.calls if self._wrapper is not None else 0
+
+    def entry(self, slow_path: Callable[..., Any], on_status: Callable[..., Any]) -> Any:
+        return self.wrapper.bind(slow_path, on_status)
+
+    def __call__(self, *args: Any) -> Any:
+        return (self._run or self._build())(*args)
+
+    @staticmethod
+    def describe(status: int) -> str:
+        return abi.describe_status(status)
+
+
+def _hand_back(status: int, *args: Any) -> Any:
+    raise HandBack(NativeKernel.describe(status))
+
+
+def _mismatch(*args: Any, **kwargs: Any) -> Any:
+    raise HandBack("the arguments or guarded globals do not match the compiled version")
