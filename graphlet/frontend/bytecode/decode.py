@@ -64,6 +64,8 @@ class Instr:
     line: int | None
     offset: int
     opname: str
+    index: int
+    """Position in the decoded list (what jump targets refer to)."""
     target: int | None = None
 
 
@@ -120,7 +122,7 @@ def decode(code: CodeType) -> list[Instr]:
             decoded.append((op, arg, ins))
     by_offset = {ins.offset: ins for ins in raw}
     result: list[Instr] = []
-    for op, arg, ins in decoded:
+    for index, (op, arg, ins) in enumerate(decoded):
         target = None
         if op == "JUMP" or op in BRANCHES:
             target_offset = ins.argval
@@ -128,7 +130,7 @@ def decode(code: CodeType) -> list[Instr]:
                 target_offset = _past_end_for(raw, by_offset, target_offset)
             target = index_of_offset[target_offset]
             arg = None
-        result.append(Instr(op, arg, _line(ins), ins.offset, ins.opname, target))
+        result.append(Instr(op, arg, _line(ins), ins.offset, ins.opname, index, target))
     return result
 
 

@@ -1,0 +1,137 @@
+"""The builtin and `math` callables capture compiles, as a registry.
+
+    @builtin(math.floor, math.ceil)
+    def _floor_ceil(e: Emitter, target, args: list[SSAValue]) -> SSAValue | None: ...
+
+A handler gets the emitter, the callable and the scalar arguments, and returns the
+result, or None when it does not compile that many arguments (a graph break naming
+the call follows). Registering a callable makes the `CALL` handler send it here;
+everything else that is not a Python function is a graph break.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+from xdsl.ir import SSAValue
+
+from graphlet.dialects import graphlet as g
+from graphlet.frontend.bytecode import inference as inf
+from graphlet.frontend.bytecode.breaks import GraphBreak
+from graphlet.frontend.bytecode.emit import Emitter
+from graphlet.frontend.bytecode.inference import BOOL, FLOAT, INT
+
+BuiltinHandler = Callable[[Emitter, Any, list[SSAValue]], SSAValue | None]
+
+BUILTINS: dict[Any, BuiltinHandler] = {}
+"""Callable -> the handler that compiles a call of it."""
+
+
+def builtin(*targets: Any) -> Callable[[BuiltinHandler], BuiltinHandler]:
+    """Register the decorated handler for each of `targets`."""
+
+    def register(handler: BuiltinHandler) -> BuiltinHandler:
+        for target in targets:
+            BUILTINS[target] = handler
+        return handler
+
+    return register
+
+
+def lookup(target: Any) -> BuiltinHandler | None:
+    try:
+        return BUILTINS.get(target)
+    except TypeError:  # an unhashable callable
+        return None
+
+
+MATH_UNARY: dict[Callable, type[g.UnaryOp]] = {
+    math.sqrt: g.SqrtOp,
+    math.exp: g.ExpOp,
+    math.log: g.LogOp,
+    math.sin: g.SinOp,
+    math.cos: g.CosOp,
+    math.tanh: g.TanhOp,
+}
+"""`math` functions with a graphlet op: int or float in, float out."""
+
+
+@builtin(*MATH_UNARY)
+def _math_unary(e: Emitter, target: Any, args: list[SSAValue]) -> SSAValue | None:
+    if len(args) != 1:
+        return None
+    return e.result(MATH_UNARY[target](e.cast(args[0], inf.arithmetic_type(args[0].type))))
+
+
+@builtin(math.floor, math.ceil)
+def _floor_ceil(e: Emitter, target: Any, args: list[SSAValue]) -> SSAValue | None:
+    if len(args) != 1:
+        return None
+    value = e.cast(args[0], inf.arithmetic_type(args[0].type))
+    if value.type == INT:
+        return value
+    rounded = e.result((g.FloorOp if target is math.floor else g.CeilOp)(value))
+    return e.cast(rounded, INT)
+
+
+@builtin(math.fabs)
+def _fabs(e: Emitter, target: Any, args: list[SSAValue]) -> SSAValue | None:
+    if len(args) != 1:
+        return None
+    return e.result(g.AbsOp(e.cast(args[0], FLOAT)))
+
+
+@builtin(math.isnan, math.isinf, math.isfinite)
+def _float_class(e: Emitter, target: Any, args: list[SSAValue]) -> SSAValue | None:
+    if len(args) != 1:
+        return None
+    (value,) = args
+    if value.type != FLOAT:
+        return e.const(target is math.isfinite)
+    if target is math.isnan:
+        return e.result(g.CmpOp("ne", value, value))
+    magnitude = e.result(g.AbsOp(value))
+    predicate = "eq" if target is math.isinf else "lt"
+    return e.result(g.CmpOp(predicate, magnitude, e.const(math.inf)))
+
+
+@builtin(abs)
+def _abs(e: Emitter, target: Any, args: list[SSAValue]) -> SSAValue | None:
+    if len(args) != 1:
+        return None
+    return e.result(g.AbsOp(e.cast(args[0], inf.arithmetic_type(args[0].type))))
+
+
+@builtin(min, max)
+def _min_max(e: Emitter, target: Any, args: list[SSAValue]) -> SSAValue | None:
+    if len(args) < 2:
+        return None
+    kinds = {a.type for a in args}
+    if len(kinds) != 1:
+        raise GraphBreak(
+            f"{target.__name__}() of mixed types: the result's type depends on the values"
+        )
+    op_class = g.MinOp if target is min else g.MaxOp
+    t = args[0].type
+    result = e.cast(args[0], inf.arithmetic_type(t))
+    for arg in args[1:]:
+        result = e.result(op_class(result, e.cast(arg, inf.arithmetic_type(t))))
+    if t == BOOL:
+        return e.result(g.CmpOp("ne", result, e.const(0)))
+    return result
+
+
+@builtin(int, float, bool)
+def _conversion(e: Emitter, target: Any, args: list[SSAValue]) -> SSAValue | None:
+    if len(args) != 1:
+        return None
+    return e.cast(args[0], g.ir_type(target))
+
+
+@builtin(pow)
+def _pow(e: Emitter, target: Any, args: list[SSAValue]) -> SSAValue | None:
+    if len(args) != 2:
+        return None
+    return e.binary("**", args[0], args[1])

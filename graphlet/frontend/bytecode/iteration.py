@@ -1,0 +1,76 @@
+"""`for` loops: `range(...)`, `GET_ITER` and `FOR_ITER`.
+
+A range iterator travels between blocks as four values (next, stop, step,
+descending); `FOR_ITER` tests and advances it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from graphlet.dialects import graphlet as g
+from graphlet.frontend.bytecode import inference as inf
+from graphlet.frontend.bytecode.breaks import GraphBreak
+from graphlet.frontend.bytecode.decode import Instr
+from graphlet.frontend.bytecode.inference import BOTTOM, FLOAT, INT
+from graphlet.frontend.bytecode.opcodes import Flow, handles
+from graphlet.frontend.bytecode.values import RangeIter, RangeValue, State, Value, kind_of
+
+if TYPE_CHECKING:
+    from graphlet.frontend.bytecode.capture import FunctionCapture
+
+
+def make_range(c: FunctionCapture, args: list[Value]) -> Value:
+    if not 1 <= len(args) <= 3:
+        raise GraphBreak(f"range() with {len(args)} arguments")
+    if any(a is BOTTOM for a in args):
+        return BOTTOM
+    values = [c.scalar(a) for a in args]
+    if any(v.type == FLOAT for v in values):
+        raise GraphBreak("range() of a float raises TypeError")
+    values = [c.cast(v, INT) for v in values]
+    if len(values) == 1:
+        return RangeValue(c.const(0), values[0], c.const(1))
+    if len(values) == 2:
+        return RangeValue(values[0], values[1], c.const(1))
+    return RangeValue(*values)
+
+
+@handles("GET_ITER")
+def get_iter(c: FunctionCapture, ins: Instr, state: State) -> Flow:
+    value = state.pop()
+    if not isinstance(value, RangeValue):
+        raise GraphBreak(
+            f"iterating over a {inf.kind_name(kind_of(value))} (only range() is compiled)"
+        )
+    step = value.step
+    owner = step.owner
+    if isinstance(owner, g.ConstantOp):
+        step_value = g.from_attr(owner.value)
+        if step_value == 0:
+            raise GraphBreak("range() arg 3 must not be zero (ValueError)")
+        descending = c.const(step_value < 0)
+    else:
+        c.guard(c.result(g.CmpOp("ne", step, c.const(0))), "ValueError")
+        descending = c.result(g.CmpOp("lt", step, c.const(0)))
+    state.stack.append(RangeIter(value.start, value.stop, step, descending))
+    return None
+
+
+@handles("FOR_ITER")
+def for_iter(c: FunctionCapture, ins: Instr, state: State) -> Flow:
+    iterator = state.stack[-1]
+    if not isinstance(iterator, RangeIter):
+        raise GraphBreak("FOR_ITER over something other than range()")
+    current = iterator.next
+    below = c.result(g.CmpOp("lt", current, iterator.stop))
+    above = c.result(g.CmpOp("gt", current, iterator.stop))
+    has_next = c.result(g.SelectOp(iterator.descending, above, below))
+    advanced = c.result(g.AddOp(current, iterator.step))
+    body = state.copy()
+    body.stack[-1] = RangeIter(advanced, iterator.stop, iterator.step, iterator.descending)
+    body.stack.append(current)
+    done = state.copy()
+    done.pop()
+    assert ins.target is not None
+    return [(ins.index + 1, body, None), (ins.target, done, has_next)]

@@ -1,0 +1,228 @@
+"""One handler per (normalized) opcode, in a table: `HANDLERS[op](capture, ins, state)`.
+
+    @handles("LOAD_FAST")
+    def load_fast(c: FunctionCapture, ins: Instr, state: State) -> Flow: ...
+
+A handler interprets one instruction on the abstract `state` (building ops through
+the capture, an `Emitter`) and returns what happens next: None to go on with the
+next instruction, a list of successors `(target, state, condition)` when the block
+ends in a branch (the first is taken when the condition carried by the second is
+true), or `Returned(value)`. An instruction without a handler, or a handler that
+raises `GraphBreak`, becomes a bail point. This module holds the stack, locals,
+constants, operators and control flow; `calls`, `iteration` and `containers` add
+their opcodes to the same table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from xdsl.ir import SSAValue
+
+from graphlet.dialects import graphlet as g
+from graphlet.frontend.bytecode import inference as inf
+from graphlet.frontend.bytecode.breaks import GraphBreak
+from graphlet.frontend.bytecode.decode import Instr
+from graphlet.frontend.bytecode.inference import BOTTOM, NULL, Known, Poison
+from graphlet.frontend.bytecode.values import RangeValue, State, TupleValue, Value
+
+if TYPE_CHECKING:
+    from graphlet.frontend.bytecode.capture import FunctionCapture
+
+Successor = tuple[int, State, SSAValue | None]
+
+
+@dataclass(frozen=True)
+class Returned:
+    """The instruction returns `value` from the function."""
+
+    value: Value
+
+
+Flow = list[Successor] | Returned | None
+Handler = Callable[["FunctionCapture", Instr, State], Flow]
+
+HANDLERS: dict[str, Handler] = {}
+
+
+def handles(*ops: str) -> Callable[[Handler], Handler]:
+    """Register the decorated function as the handler of each of `ops`."""
+
+    def register(handler: Handler) -> Handler:
+        for op in ops:
+            if op in HANDLERS:
+                raise ValueError(f"opcode {op} already has a handler")
+            HANDLERS[op] = handler
+        return handler
+
+    return register
+
+
+# --------------------------------------------------------------------------- stack and locals
+
+
+@handles("NOP")
+def nop(c: FunctionCapture, ins: Instr, state: State) -> Flow:
+    return None
+
+
+@handles("LOAD_FAST")
+def load_fast(c: FunctionCapture, ins: Instr, state: State) -> Flow:
+    value = state.locals.get(ins.arg)
+    if value is None:
+        raise GraphBreak(f"local {ins.arg!r} is unbound (UnboundLocalError)")
+    if isinstance(value, Poison):
+        raise GraphBreak(value.reason)
+    state.stack.append(value)
+    return None
+
+
+@handles("STORE_FAST")
+def store_fast(c: FunctionCapture, ins: Instr, state: State) -> Flow:
+    value = state.pop()
+    if isinstance(value, RangeValue | TupleValue):
+        raise GraphBreak(
+            f"a {type(value).__name__.removesuffix('Value').lower()} stored in a variable"
+        )
+    state.locals[ins.arg] = value
+    return None
+
+
+@handles("LOAD_CONST")
+def load_const(c: FunctionCapture, ins: Instr, state: State) -> Flow:
+    state.stack.append(c.constant(ins.arg))
+    return None
+
+
+@handles("PUSH_NULL")
+def push_null(c: FunctionCapture, ins: Instr, state: State) -> Flow:
+    state.stack.append(NULL)
+    return None
+
+
+@handles("POP_TOP")
+def pop_top(c: FunctionCapture, ins: Instr, state: State) -> Flow:
+    state.pop()
+    return None
+
+
+@handles("COPY")
+def copy(c: FunctionCapture, ins: Instr, state: State) -> Flow:
+    state.stack.append(state.stack[-ins.arg])
+    return None
+
+
+@handles("SWAP")
+def swap(c: FunctionCapture, ins: Instr, state: State) -> Flow:
+    stack = state.stack
+    stack[-1], stack[-ins.arg] = stack[-ins.arg], stack[-1]
+    return None
+
+
+# --------------------------------------------------------------------------- operators
+
+
+@handles("BINARY_OP")
+def binary_op(c: FunctionCapture, ins: Instr, state: State) -> Flow:
+    rhs, lhs = state.pop(), state.pop()
+    state.stack.append(c.lifted(lambda a, b: c.binary(ins.arg, a, b), lhs, rhs))
+    return None
+
+
+@handles("COMPARE_OP")
+def compare_op(c: FunctionCapture, ins: Instr, state: State) -> Flow:
+    rhs, lhs = state.pop(), state.pop()
+    if ins.arg not in inf.COMPARISONS:
+        raise GraphBreak(f"comparison {ins.arg!r} is not supported")
+    state.stack.append(c.lifted(lambda a, b: c.compare(ins.arg, a, b), lhs, rhs))
+    return None
+
+
+@handles("UNARY_NEGATIVE")
+def unary_negative(c: FunctionCapture, ins: Instr, state: State) -> Flow:
+    state.stack.append(c.lifted(c.negate, state.pop()))
+    return None
+
+
+@handles("UNARY_POSITIVE")
+def unary_positive(c: FunctionCapture, ins: Instr, state: State) -> Flow:
+    state.stack.append(c.lifted(lambda v: c.cast(v, inf.arithmetic_type(v.type)), state.pop()))
+    return None
+
+
+@handles("UNARY_INVERT")
+def unary_invert(c: FunctionCapture, ins: Instr, state: State) -> Flow:
+    state.stack.append(c.lifted(c.invert, state.pop()))
+    return None
+
+
+@handles("UNARY_NOT", "TO_BOOL")
+def unary_not_or_to_bool(c: FunctionCapture, ins: Instr, state: State) -> Flow:
+    truth = c.condition(state.pop())
+    if truth is None:
+        state.stack.append(BOTTOM)
+    elif isinstance(truth, bool):
+        state.stack.append(c.const(truth != (ins.op == "UNARY_NOT")))
+    elif ins.op == "UNARY_NOT":
+        state.stack.append(c.result(g.XorOp(truth, c.const(True))))
+    else:
+        state.stack.append(truth)
+    return None
+
+
+# --------------------------------------------------------------------------- control flow
+
+
+@handles("JUMP")
+def jump(c: FunctionCapture, ins: Instr, state: State) -> Flow:
+    assert ins.target is not None
+    return [(ins.target, state, None)]
+
+
+@handles("POP_JUMP_IF_FALSE", "POP_JUMP_IF_TRUE", "JUMP_IF_FALSE_OR_POP", "JUMP_IF_TRUE_OR_POP")
+def conditional_jump(c: FunctionCapture, ins: Instr, state: State) -> Flow:
+    assert ins.target is not None
+    keeps_on_jump = ins.op.endswith("_OR_POP")
+    value = state.stack[-1] if keeps_on_jump else state.pop()
+    jump_when = ins.op in ("POP_JUMP_IF_TRUE", "JUMP_IF_TRUE_OR_POP")
+    jump_state = state
+    fall_state = state.copy()
+    if keeps_on_jump:
+        fall_state.pop()
+    truth = c.condition(value)
+    fall = ins.index + 1
+    if isinstance(truth, bool):
+        return (
+            [(ins.target, jump_state, None)] if truth == jump_when else [(fall, fall_state, None)]
+        )
+    if truth is None:
+        return [(ins.target, jump_state, None), (fall, fall_state, None)]
+    if jump_when:
+        return [(ins.target, jump_state, None), (fall, fall_state, truth)]
+    return [(fall, fall_state, None), (ins.target, jump_state, truth)]
+
+
+@handles("POP_JUMP_IF_NONE", "POP_JUMP_IF_NOT_NONE")
+def jump_if_none(c: FunctionCapture, ins: Instr, state: State) -> Flow:
+    assert ins.target is not None
+    value = state.pop()
+    is_none = isinstance(value, Known) and value.obj is None
+    jump = is_none == (ins.op == "POP_JUMP_IF_NONE")
+    return [(ins.target if jump else ins.index + 1, state, None)]
+
+
+@handles("RETURN_VALUE")
+def return_value(c: FunctionCapture, ins: Instr, state: State) -> Flow:
+    value = state.pop()
+    if value is not BOTTOM:
+        value = c.scalar(value)
+    if c.emitting:
+        if value is BOTTOM:
+            raise GraphBreak(
+                "could not infer the type of a recursive call's result", whole_function=True
+            )
+        if value.type != c.assumed_return:  # type: ignore[union-attr]
+            raise GraphBreak("the return type differs between paths", whole_function=True)
+    return Returned(value)

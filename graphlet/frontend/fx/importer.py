@@ -1,0 +1,276 @@
+"""The importer: one fx graph to `func.func @forward` of graphlet tensor ops.
+
+Each node goes to the handler its target resolves to (`registry.py`); handlers live in
+`handlers/`, one module per category of op. Shapes are inferred by the ops' builders
+and checked against PyTorch's own when the node carries them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+import torch.fx
+from xdsl.builder import Builder, InsertPoint
+from xdsl.dialects import func
+from xdsl.dialects.builtin import FunctionType, ModuleOp, TensorType
+from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+from xdsl.utils.exceptions import VerifyException
+
+from graphlet.dialects import graphlet as g
+from graphlet.frontend.fx import handlers as _handlers  # noqa: F401  (registers every handler)
+from graphlet.frontend.fx.dtypes import DTYPES, element_of, tensor_type_of
+from graphlet.frontend.fx.errors import NotHere, UnsupportedNodeError, source_line, target_str
+from graphlet.frontend.fx.registry import handler_for, module_handler_for
+
+FUNCTION = "forward"
+"""The name of the imported function in the module."""
+
+
+def hint(name: str) -> str:
+    """An SSA name hint from an fx or parameter name."""
+    return re.sub(r"\W", "_", name)
+
+
+@dataclass(frozen=True)
+class Result:
+    """A leaf of the output tree: the function's result number `index`."""
+
+    index: int
+
+
+@dataclass
+class ImportedGraph:
+    """A graphlet module of one fx graph and what calling it needs."""
+
+    module: ModuleOp
+    input_types: list[TensorType]
+    params: list[torch.Tensor]
+    """Tensors passed after the inputs, in order (parameters kept as arguments)."""
+    output_tree: Any
+    """The output structure; SSA results replaced by `Result`s, other leaves kept."""
+    node_ops: dict[torch.fx.Node, list[Operation]] = field(default_factory=dict)
+    graph_module: torch.fx.GraphModule | None = None
+
+
+def has_tensor(tree: Any) -> bool:
+    if isinstance(tree, SSAValue):
+        return True
+    if isinstance(tree, tuple | list):
+        return any(has_tensor(t) for t in tree)
+    if isinstance(tree, dict):
+        return any(has_tensor(t) for t in tree.values())
+    return False
+
+
+class FxImporter:
+    """Builds `func.func @forward` from a GraphModule, one handler per op name."""
+
+    def __init__(
+        self,
+        gm: torch.fx.GraphModule,
+        example_inputs: Sequence[Any],
+        *,
+        inline_params: bool = False,
+        lifted: dict[str, torch.Tensor] | None = None,
+    ) -> None:
+        self.gm = gm
+        self.examples = list(example_inputs)
+        self.inline_params = inline_params
+        self.lifted = lifted or {}
+        self.block = Block()
+        self.builder = Builder(InsertPoint.at_end(self.block))
+        self.values: dict[torch.fx.Node, Any] = {}
+        self.input_types: list[TensorType] = []
+        self.param_values: list[torch.Tensor] = []
+        self.param_args: dict[str, SSAValue] = {}
+        self.node_ops: dict[torch.fx.Node, list[Operation]] = {}
+
+    # ---- building blocks for handlers
+
+    def emit(self, op: Operation) -> SSAValue:
+        self.builder.insert(op)
+        return op.results[0]
+
+    def param(self, name: str, tensor: torch.Tensor) -> SSAValue:
+        """A parameter or buffer: an argument after the inputs, or a constant."""
+        if name in self.param_args:
+            return self.param_args[name]
+        tensor = tensor.detach()
+        if self.inline_params:
+            value = self.emit(
+                g.ConstantOp.from_array(tensor.cpu().numpy(), element_of(tensor.dtype))
+            )
+        else:
+            value = self.block.insert_arg(tensor_type_of(tensor), len(self.block.args))
+            self.param_values.append(tensor)
+        value.name_hint = hint(name)
+        self.param_args[name] = value
+        return value
+
+    def constant(self, value: Any, elem: Attribute) -> SSAValue:
+        return self.emit(g.ConstantOp.from_array(np.asarray(value, dtype=g.np_dtype(elem)), elem))
+
+    def cast(self, v: SSAValue, elem: Attribute) -> SSAValue:
+        if g.element_type(v.type) == elem:
+            return v
+        return self.emit(g.CastOp(v, TensorType(elem, g.shape_of(v.type))))
+
+    def promote(self, *operands: Any) -> list[SSAValue]:
+        """PyTorch's type promotion: tensors decide among tensors, a Python scalar
+        only lifts the category (bool < int < float; int tensor * 0.5 is f32)."""
+        tensors = [o for o in operands if isinstance(o, SSAValue)]
+        if not tensors:
+            raise NotHere("no tensor operand")
+        dtype = DTYPES[g.element_type(tensors[0].type)]
+        for t in tensors[1:]:
+            dtype = torch.promote_types(dtype, DTYPES[g.element_type(t.type)])
+        for o in operands:
+            if isinstance(o, bool | int | float) and not isinstance(o, SSAValue):
+                kind = float if isinstance(o, float) else int if not isinstance(o, bool) else bool
+                if kind is float and not dtype.is_floating_point:
+                    dtype = torch.get_default_dtype()
+                elif kind is int and dtype == torch.bool:
+                    dtype = torch.int64
+            elif not isinstance(o, SSAValue):
+                raise NotHere(f"operand {o!r} is neither a tensor nor a number")
+        elem = element_of(dtype)
+        return [
+            self.cast(o, elem) if isinstance(o, SSAValue) else self.constant(o, elem)
+            for o in operands
+        ]
+
+    # ---- nodes
+
+    def run(self) -> ImportedGraph:
+        placeholders = iter(self.examples)
+        output_tree: Any = None
+        for node in self.gm.graph.nodes:
+            before = len(self.block.ops)
+            try:
+                if node.op == "placeholder":
+                    self.values[node] = self.placeholder(node, next(placeholders))
+                elif node.op == "output":
+                    output_tree = node.args[0]
+                elif node.op == "get_attr":
+                    self.values[node] = self.get_attr(node)
+                else:
+                    self.values[node] = self.call(node)
+            except UnsupportedNodeError:
+                raise
+            except (
+                VerifyException,
+                NotHere,
+                TypeError,
+                ValueError,
+                KeyError,
+                IndexError,
+                StopIteration,
+            ) as e:
+                raise self.unsupported(node, str(e) or type(e).__name__) from None
+            self.node_ops[node] = list(self.block.ops)[before:]
+            value = self.values.get(node)
+            if isinstance(value, SSAValue) and value.name_hint is None:
+                value.name_hint = hint(node.name)
+            self.check_against_torch(node)
+        results: list[SSAValue] = []
+        tree = torch.fx.node.map_arg(output_tree, lambda n: self.values[n])
+        tree = self.output_tree(tree, results)
+        self.builder.insert(func.ReturnOp(*results))
+        ftype = FunctionType.from_lists(
+            [a.type for a in self.block.args], [r.type for r in results]
+        )
+        fn = func.FuncOp.from_region(
+            FUNCTION, ftype.inputs.data, ftype.outputs.data, Region(self.block)
+        )
+        module = ModuleOp([fn])
+        try:
+            module.verify()
+        except VerifyException as e:
+            raise UnsupportedNodeError(f"graphlet built an invalid module: {e}") from None
+        return ImportedGraph(
+            module, self.input_types, self.param_values, tree, self.node_ops, self.gm
+        )
+
+    def output_tree(self, tree: Any, results: list[SSAValue]) -> Any:
+        if isinstance(tree, SSAValue):
+            results.append(tree)
+            return Result(len(results) - 1)
+        if isinstance(tree, tuple | list):
+            return type(tree)(self.output_tree(t, results) for t in tree)
+        if isinstance(tree, dict):
+            return {k: self.output_tree(v, results) for k, v in tree.items()}
+        return tree
+
+    def unsupported(self, node: torch.fx.Node, reason: str) -> UnsupportedNodeError:
+        return UnsupportedNodeError(
+            f"graphlet cannot compile node '{node.name}' ({node.op} {target_str(node)}) "
+            f"at {source_line(node)}: {reason}"
+        )
+
+    def placeholder(self, node: torch.fx.Node, example: Any) -> Any:
+        if node.name in self.lifted:
+            return self.param(node.name, self.lifted[node.name])
+        if not isinstance(example, torch.Tensor):
+            raise NotHere(f"input {example!r} is not a tensor (dynamic shapes are not supported)")
+        t = tensor_type_of(example)
+        self.input_types.append(t)
+        return self.block.insert_arg(t, len(self.input_types) - 1)
+
+    def get_attr(self, node: torch.fx.Node) -> Any:
+        obj: Any = self.gm
+        for part in str(node.target).split("."):
+            obj = getattr(obj, part)
+        if isinstance(obj, torch.Tensor):
+            return self.param(str(node.target), obj)
+        return obj
+
+    def call(self, node: torch.fx.Node) -> Any:
+        args = torch.fx.node.map_arg(node.args, lambda n: self.values[n])
+        kwargs = torch.fx.node.map_arg(node.kwargs, lambda n: self.values[n])
+        if node.op == "call_module":
+            return self.call_module(node, args, kwargs)
+        if not has_tensor((args, kwargs)):
+            return self.python_value(node, args, kwargs)
+        handler = handler_for(node)
+        if handler is None:
+            raise self.unsupported(node, "graphlet has no translation for this op")
+        return handler(self, *args, **kwargs)
+
+    def python_value(self, node: torch.fx.Node, args: Any, kwargs: Any) -> Any:
+        """A node on Python values only (shape arithmetic, `torch.ones(3)`): run it now."""
+        if node.op == "call_method":
+            value = getattr(args[0], str(node.target))(*args[1:], **kwargs)
+        else:
+            value = node.target(*args, **kwargs)  # type: ignore[operator]
+        if isinstance(value, torch.Tensor):
+            return self.emit(
+                g.ConstantOp.from_array(value.detach().cpu().numpy(), element_of(value.dtype))
+            )
+        return value
+
+    def call_module(self, node: torch.fx.Node, args: Any, kwargs: Any) -> Any:
+        mod = self.gm.get_submodule(str(node.target))
+        handler = module_handler_for(mod)
+        if handler is None:
+            raise self.unsupported(
+                node, f"graphlet has no translation for module {type(mod).__name__}"
+            )
+        return handler(self, mod, str(node.target), *args, **kwargs)
+
+    def check_against_torch(self, node: torch.fx.Node) -> None:
+        """Compare the inferred type with the one PyTorch recorded, when it did."""
+        value = self.values.get(node)
+        meta = node.meta.get("val", node.meta.get("tensor_meta"))
+        if not isinstance(value, SSAValue) or meta is None or not hasattr(meta, "shape"):
+            return
+        try:
+            expected = TensorType(element_of(meta.dtype), tuple(int(d) for d in meta.shape))
+        except (TypeError, ValueError):
+            return
+        if value.type != expected:
+            raise self.unsupported(node, f"graphlet infers {value.type} but PyTorch has {expected}")

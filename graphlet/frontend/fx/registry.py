@@ -1,0 +1,121 @@
+"""Which handler imports a node: the `@handles` table and name resolution.
+
+A handler declares the names it serves:
+
+    @handles("add", "aten.add.Tensor")
+    def add(imp, a, b, alpha=1): ...
+
+- a bare name (`"add"`) serves that name everywhere PyTorch spells it: `torch.add`,
+  `operator.add`, `torch.nn.functional.add`, `torch._C._nn.add`, the method `x.add(...)`
+  and every overload of `aten.add`;
+- `"aten.add"` serves every overload of the packet, `"aten.add.Tensor"` one overload;
+- `"Tensor.add"` serves the method only;
+- a dotted Python path (`"operator.truediv"`, `"builtins.getattr"`) serves that function.
+
+A node resolves to the most specific declaration: overload, packet, then bare name.
+`@handles_module(nn.Linear)` serves `call_module` nodes of that module class (from
+`symbolic_trace`, which keeps torch.nn's modules as leaves).
+"""
+
+from __future__ import annotations
+
+import operator
+import pkgutil
+from collections.abc import Callable
+from typing import Any
+
+import torch
+import torch.fx
+
+Handler = Callable[..., Any]
+
+_BARE_SPACES: tuple[Any, ...] = (
+    operator,
+    torch,
+    torch.nn.functional,
+    torch._C._nn,
+    torch.Tensor,
+)
+"""Where a bare name is looked up as a function."""
+
+_DECLARED: dict[str, Handler] = {}
+_ATEN: dict[str, Handler] = {}
+"""`aten.add.Tensor` and `aten.add` (and bare names as `add`) to handlers."""
+_METHODS: dict[str, Handler] = {}
+_FUNCTIONS: dict[Any, Handler] = {}
+_MODULES: dict[type, Handler] = {}
+
+
+def _claim(table: dict[Any, Handler], key: Any, fn: Handler, name: str) -> None:
+    if table.get(key, fn) is not fn:
+        raise ValueError(f"{name!r} is already handled by {table[key].__qualname__}")
+    table[key] = fn
+
+
+def _register(name: str, fn: Handler) -> None:
+    _claim(_DECLARED, name, fn, name)
+    if name.startswith("aten."):
+        _claim(_ATEN, name, fn, name)
+    elif name.startswith("Tensor."):
+        _claim(_METHODS, name.removeprefix("Tensor."), fn, name)
+    elif "." in name:
+        _claim(_FUNCTIONS, pkgutil.resolve_name(name), fn, name)
+    else:
+        _claim(_METHODS, name, fn, name)
+        _claim(_ATEN, name, fn, name)
+        for space in _BARE_SPACES:
+            target = getattr(space, name, None)
+            if callable(target) and target not in _FUNCTIONS:
+                _FUNCTIONS[target] = fn
+
+
+def handles(*names: str) -> Callable[[Handler], Handler]:
+    """Register a handler under each of `names` (see the module docstring)."""
+
+    def register(fn: Handler) -> Handler:
+        for name in names:
+            _register(name, fn)
+        return fn
+
+    return register
+
+
+def handles_module(*classes: type) -> Callable[[Handler], Handler]:
+    """Register `fn(imp, module, prefix, *args, **kwargs)` for these module classes."""
+
+    def register(fn: Handler) -> Handler:
+        for cls in classes:
+            _claim(_MODULES, cls, fn, cls.__name__)
+        return fn
+
+    return register
+
+
+def handler_for(node: torch.fx.Node) -> Handler | None:
+    """The handler of a `call_function`/`call_method` node, or None."""
+    t = node.target
+    if node.op == "call_method":
+        return _METHODS.get(str(t))
+    if isinstance(t, torch._ops.OpOverload):
+        packet = f"{t.namespace}.{t.overloadpacket.__name__}"
+        return (
+            _ATEN.get(f"{packet}.{t._overloadname}")
+            or _ATEN.get(packet)
+            or (_ATEN.get(t.overloadpacket.__name__) if t.namespace == "aten" else None)
+        )
+    try:
+        return _FUNCTIONS.get(t)
+    except TypeError:
+        return None
+
+
+def module_handler_for(module: torch.nn.Module) -> Handler | None:
+    for cls in type(module).__mro__:
+        if cls in _MODULES:
+            return _MODULES[cls]
+    return None
+
+
+def declared_names() -> list[str]:
+    """Every name some handler declared, sorted."""
+    return sorted(_DECLARED)
