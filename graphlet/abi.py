@@ -84,7 +84,13 @@ class ScalarSignature:
 
     name: str
     args: tuple[str, ...]
+    """The arguments a caller passes (without the call depth)."""
     results: tuple[str, ...]
+    call_depth: bool = False
+    """Whether the C interface takes the trailing call depth (`CALL_DEPTH_ARGS`)."""
+    fastcall: bool = False
+    """Whether the compiled code includes the function's CPython wrapper
+    (`graphlet.backend.cpython_wrapper.fastcall_symbol`)."""
 
 
 @dataclass(frozen=True)
@@ -115,7 +121,13 @@ def signature_to_json(signature: Signature) -> dict[str, Any]:
 
 def signature_from_json(data: dict[str, Any]) -> Signature:
     if data["kind"] == "scalar":
-        return ScalarSignature(data["name"], tuple(data["args"]), tuple(data["results"]))
+        return ScalarSignature(
+            data["name"],
+            tuple(data["args"]),
+            tuple(data["results"]),
+            bool(data["call_depth"]),
+            bool(data["fastcall"]),
+        )
 
     def specs(items: list[dict[str, Any]]) -> tuple[TensorSpec, ...]:
         return tuple(TensorSpec(tuple(s["shape"]), s["dtype"]) for s in items)

@@ -5,13 +5,18 @@
     add(2, 3)        # unbox, call _mlir_ciface_add, box: ~30 ns instead of ~8 µs
     add(2**70, 1)    # returns slow_path(2**70, 1)
 
-API. `make_fast_callable(engine, name, arg_types, result_types, slow_path, *,
-on_status=None, guards=(), absent=<sentinel>, trailing_args=())` returns a builtin
-function calling `_mlir_ciface_<name>` of `engine`. It is `compile_wrapper(...)` (a
-`CompiledWrapper`: the native code, in a `JitEngine` of its own) then
-`.bind(slow_path, on_status)`; one wrapper can be bound many times (different slow
-paths, same code) and `.calls` counts the calls that reached the target. Types are
-"i1", "i64", "f64" or the equal xDSL types.
+API. `emit_wrapper(module, "add", arg_types, result_types)` adds the wrapper
+`graphlet_fastcall_add` of `_mlir_ciface_add` to the llvmlite module being compiled,
+so LLVM optimizes both together (and may inline the target) and the object cache
+keeps them together; `CompiledWrapper(engine, "add", ...)` then makes builtins of it.
+The code refers to the C API by symbol and reads its guards and call counter from
+globals of its own, so the same machine code runs in any process.
+`make_fast_callable(engine, name, arg_types, result_types, slow_path, *,
+on_status=None, guards=(), absent=<sentinel>, trailing_args=())` builds a wrapper of
+`_mlir_ciface_<name>` of an existing `engine` in a module (and engine) of its own:
+`compile_wrapper(...)` then `.bind(slow_path, on_status)`. One wrapper can be bound
+many times (different slow paths, same code) and `.calls` counts the calls that
+reached the target. Types are "i1", "i64", "f64" or the equal xDSL types.
 
 A call runs natively only when it has exactly the expected positional arguments and no
 keywords, each exactly a `bool` (i1), an `int` that fits in i64 (i64) or a `float`
@@ -19,15 +24,15 @@ keywords, each exactly a `bool` (i1), an `int` that fits in i64 (i64) or a `floa
 expected`, or with `expected` being `absent`, the name is missing (one `PyDict_GetItem`
 per guard, so a changed global can never run stale code). Then the target gets a
 stack result buffer, the unboxed arguments and `trailing_args` as extra i64s (the C
-interface of `convert-func-to-llvm`). Status 0: the results are boxed (a tuple for
-several, None for none). A non-zero status returns `on_status(status, *args)`
-(default: `slow_path(*args)`); anything else returns `slow_path(*args, **kwargs)` with
-the call's original arguments, so a Python slow path raises CPython's TypeError for a
-bad call. Exceptions propagate (NULL with the error set).
+interface of `graphlet.abi`). Status 0: the results are boxed (a tuple for several,
+None for none). A non-zero status returns `on_status(status, *args)` (default:
+`slow_path(*args)`); anything else returns `slow_path(*args, **kwargs)` with the
+call's original arguments, so a Python slow path raises CPython's TypeError for a bad
+call. Exceptions propagate (NULL with the error set).
 
 Lifetime: the builtin's `self` is the tuple (slow_path, on_status, CompiledWrapper),
-and the CompiledWrapper holds its engine, the target's engine, the PyMethodDef and
-the guard objects whose addresses the code embeds. Reference counts are only touched
+and the CompiledWrapper holds its engine, the target's engine, the PyMethodDef, the
+guard table and the guard objects it points to. Reference counts are only touched
 through C-API functions (objects are immortal in 3.12+). The ob_type and
 PyFloatObject.ob_fval offsets come from `__basicsize__` and are checked on a live
 object at import; float reads fall back to `PyFloat_AsDouble` if that check fails.
@@ -39,14 +44,16 @@ import ctypes
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+import llvmlite.binding as llvm
 import llvmlite.ir as ir
 
+from graphlet import abi
 from graphlet.backend.jit import JitEngine
 
 METH_KEYWORDS = 0x0002
 METH_FASTCALL = 0x0080
 WRAPPER_NAME = "graphlet_fastcall"
-TYPES = ("i1", "i64", "f64")
+TYPES = abi.SCALAR_TYPES
 
 if ctypes.sizeof(ctypes.c_void_p) != 8:
     raise ImportError("graphlet's CPython wrappers need a 64-bit CPython")
@@ -55,6 +62,9 @@ _api = ctypes.pythonapi
 _i1, _i32, _i64 = ir.IntType(1), ir.IntType(32), ir.IntType(64)
 _long = ir.IntType(8 * ctypes.sizeof(ctypes.c_long))
 _f64, _ptr = ir.DoubleType(), ir.PointerType()
+_GUARDS = ir.LiteralStructType([_i64, _ptr])
+"""A wrapper's guard table: how many guards, and where their (namespace, name,
+expected) pointer triples are."""
 
 
 def _verified_offset(offset: int, probe: object, ctype: type, expected: object) -> int | None:
@@ -69,6 +79,46 @@ _OB_FVAL = _verified_offset(float.__basicsize__ - 8, _PROBE, ctypes.c_double, _P
 if _OB_TYPE is None:
     raise ImportError("graphlet: unexpected PyObject layout (ob_type)")
 
+_C_FUNCTIONS: dict[str, tuple[ir.Type, tuple[ir.Type, ...]]] = {
+    "PyLong_AsLongLongAndOverflow": (_i64, (_ptr, _ptr)),
+    "PyFloat_AsDouble": (_f64, (_ptr,)),
+    "PyLong_FromLongLong": (_ptr, (_i64,)),
+    "PyFloat_FromDouble": (_ptr, (_f64,)),
+    "PyBool_FromLong": (_ptr, (_long,)),
+    "PyTuple_New": (_ptr, (_i64,)),
+    "PyTuple_SetItem": (_i32, (_ptr, _i64, _ptr)),
+    "PyTuple_GetItem": (_ptr, (_ptr, _i64)),
+    "PyDict_GetItem": (_ptr, (_ptr, _ptr)),
+    "Py_IncRef": (ir.VoidType(), (_ptr,)),
+    "Py_DecRef": (ir.VoidType(), (_ptr,)),
+    "PyObject_Vectorcall": (_ptr, (_ptr, _ptr, _i64, _ptr)),
+}
+"""The C-API functions wrappers call, by symbol."""
+_C_OBJECTS: dict[str, object] = {
+    "_Py_TrueStruct": True,
+    "_Py_FalseStruct": False,
+    "_Py_NoneStruct": None,
+    "PyLong_Type": int,
+    "PyFloat_Type": float,
+}
+"""The C-API objects wrappers compare with, by symbol."""
+
+
+def _bind_c_api() -> None:
+    """Makes the C API resolvable by the JIT under its own names (also in processes
+    whose libpython exports no dynamic symbols); checks that each object symbol is
+    the object it names."""
+    for name in _C_FUNCTIONS:
+        llvm.add_symbol(name, ctypes.cast(getattr(_api, name), ctypes.c_void_p).value)
+    for name, obj in _C_OBJECTS.items():
+        address = ctypes.addressof(ctypes.c_char.in_dll(_api, name))
+        if address != id(obj):
+            raise ImportError(f"graphlet: C-API symbol {name} is not {obj!r}")
+        llvm.add_symbol(name, address)
+
+
+_bind_c_api()
+
 
 class _FunctionAt(ir.values.FormattedConstant):
     """A C function at a fixed address, for `IRBuilder.call`."""
@@ -76,29 +126,6 @@ class _FunctionAt(ir.values.FormattedConstant):
     def __init__(self, address: int, function_type: ir.FunctionType) -> None:
         super().__init__(_ptr, f"inttoptr (i64 {address} to ptr)")
         self.function_type = function_type
-
-
-def _c_api(name: str, result: ir.Type, *args: ir.Type) -> _FunctionAt:
-    address = ctypes.cast(getattr(_api, name), ctypes.c_void_p).value
-    return _FunctionAt(address, ir.FunctionType(result, args))
-
-
-def _address(obj: object) -> ir.Constant:
-    return ir.Constant(_i64, id(obj)).inttoptr(_ptr)
-
-
-_LONG_AS = _c_api("PyLong_AsLongLongAndOverflow", _i64, _ptr, _ptr)
-_FLOAT_AS = _c_api("PyFloat_AsDouble", _f64, _ptr)
-_LONG_FROM = _c_api("PyLong_FromLongLong", _ptr, _i64)
-_FLOAT_FROM = _c_api("PyFloat_FromDouble", _ptr, _f64)
-_BOOL_FROM = _c_api("PyBool_FromLong", _ptr, _long)
-_TUPLE_NEW = _c_api("PyTuple_New", _ptr, _i64)
-_TUPLE_SET = _c_api("PyTuple_SetItem", _i32, _ptr, _i64, _ptr)
-_TUPLE_GET = _c_api("PyTuple_GetItem", _ptr, _ptr, _i64)
-_DICT_GET = _c_api("PyDict_GetItem", _ptr, _ptr, _ptr)
-_INCREF = _c_api("Py_IncRef", ir.VoidType(), _ptr)
-_DECREF = _c_api("Py_DecRef", ir.VoidType(), _ptr)
-_VECTORCALL = _c_api("PyObject_Vectorcall", _ptr, _ptr, _ptr, _i64, _ptr)
 
 
 class _MethodDef(ctypes.Structure):
@@ -124,21 +151,27 @@ def _type_name(t: Any) -> str:
     return name
 
 
+def fastcall_symbol(name: str) -> str:
+    """The symbol of the wrapper `emit_wrapper` adds for function `name`."""
+    return f"{WRAPPER_NAME}_{name}"
+
+
 class CompiledWrapper:
-    """The native code of one wrapper. `bind` makes builtin functions of it; `calls`
-    counts the calls that reached the target (whatever their status)."""
+    """A wrapper in `engine` (see `emit_wrapper`). `bind` makes builtin functions of
+    it; `calls` counts the calls that reached the target (whatever their status).
+    Its guards are set here, once: one CompiledWrapper per wrapper in an engine."""
 
     def __init__(
         self,
-        address: int,
+        engine: JitEngine,
+        symbol: str,
         arg_types: Sequence[Any],
         result_types: Sequence[Any],
         *,
-        keep_alive: object,
+        keep_alive: object = None,
         guards: Iterable[tuple[dict, str, object]] = (),
         absent: object = _ABSENT,
-        trailing_args: Sequence[int] = (),
-        name: str = WRAPPER_NAME,
+        name: str | None = None,
         doc: str | None = None,
     ) -> None:
         self.arg_types = tuple(map(_type_name, arg_types))
@@ -149,22 +182,22 @@ class CompiledWrapper:
         for namespace, key, _ in self.guards:
             if type(namespace) is not dict or type(key) is not str:
                 raise TypeError("fast-call guards need plain dicts and str keys")
+        claimed = engine.__dict__.setdefault("_claimed_wrappers", set())
+        if symbol in claimed:
+            raise RuntimeError(f"{symbol} of this engine already has its CompiledWrapper")
+        claimed.add(symbol)
+        self.engine = engine
         self.keep_alive = keep_alive
-        self._counter = ctypes.c_int64(0)
-        llvm_ir = str(
-            _wrapper_module(
-                address,
-                self.arg_types,
-                self.result_types,
-                self.guards,
-                tuple(trailing_args),
-                ctypes.addressof(self._counter),
-            )
+        self._counter = ctypes.c_int64.from_address(engine.global_address(f"{symbol}.calls"))
+        self._guard_table = (ctypes.c_void_p * max(3 * len(self.guards), 1))(
+            *(id(x) if x is not _ABSENT else None for triple in self.guards for x in triple)
         )
-        self.engine = JitEngine(llvm_ir)
+        table = engine.global_address(f"{symbol}.guards")
+        ctypes.c_int64.from_address(table).value = len(self.guards)
+        ctypes.c_void_p.from_address(table + 8).value = ctypes.addressof(self._guard_table)
         self._method = _MethodDef(
-            name.encode(),
-            self.engine.address(WRAPPER_NAME),
+            (name or symbol).encode(),
+            engine.address(symbol),
             METH_FASTCALL | METH_KEYWORDS,
             doc.encode() if doc else None,
         )
@@ -194,16 +227,24 @@ def compile_wrapper(
     name: str,
     arg_types: Sequence[Any],
     result_types: Sequence[Any],
+    *,
+    trailing_args: Sequence[int] = (),
     **options: Any,
 ) -> CompiledWrapper:
-    """A wrapper for `_mlir_ciface_<name>` of `engine` (kept alive by the wrapper)."""
-    return CompiledWrapper(
+    """A wrapper for `_mlir_ciface_<name>` of `engine` (kept alive by the wrapper), in
+    an engine of its own."""
+    module = ir.Module()
+    emit_wrapper(
+        module,
         engine.c_interface_address(name),
         arg_types,
         result_types,
-        keep_alive=engine,
-        name=name,
-        **options,
+        trailing_args=trailing_args,
+        symbol=WRAPPER_NAME,
+    )
+    own = JitEngine(str(module))
+    return CompiledWrapper(
+        own, WRAPPER_NAME, arg_types, result_types, keep_alive=engine, name=name, **options
     )
 
 
@@ -223,18 +264,44 @@ def make_fast_callable(
     )
 
 
-def _wrapper_module(
-    target: int,
-    arg_types: tuple[str, ...],
-    result_types: tuple[str, ...],
-    guards: tuple[tuple[dict, str, object], ...],
-    trailing: tuple[int, ...],
-    counter: int,
-) -> ir.Module:
-    """`PyObject *graphlet_fastcall(self, args, nargs, kwnames)`: unbox, check the
-    guards, count, call, box; any mismatch goes to the slow path."""
-    module = ir.Module()
-    function = ir.Function(module, ir.FunctionType(_ptr, (_ptr, _ptr, _i64, _ptr)), WRAPPER_NAME)
+def emit_wrapper(
+    module: ir.Module,
+    target: str | int,
+    arg_types: Sequence[Any],
+    result_types: Sequence[Any],
+    *,
+    trailing_args: Sequence[int] = (),
+    symbol: str | None = None,
+) -> str:
+    """Adds `PyObject *<symbol>(self, args, nargs, kwnames)` to `module`: unbox, check
+    the guards, count, call `target`, box; any mismatch goes to the slow path.
+    `target` is a function name (its `_mlir_ciface_` wrapper is called, from this
+    module or declared) or an address. The symbol defaults to `fastcall_symbol(target)`;
+    its globals `<symbol>.calls` and `<symbol>.guards` are the call counter and the
+    guard table `CompiledWrapper` fills in. Returns the symbol."""
+    arg_kinds = tuple(map(_type_name, arg_types))
+    result_kinds = tuple(map(_type_name, result_types))
+    trailing = tuple(trailing_args)
+    if symbol is None:
+        if not isinstance(target, str):
+            raise TypeError("a wrapper of an address needs a symbol")
+        symbol = fastcall_symbol(target)
+    c = _CApi(module)
+    counter = ir.GlobalVariable(module, _i64, f"{symbol}.calls")
+    counter.initializer = ir.Constant(_i64, 0)
+    guard_table = ir.GlobalVariable(module, _GUARDS, f"{symbol}.guards")
+    guard_table.initializer = ir.Constant(_GUARDS, None)
+    llvm_args = {"i1": _i1, "i64": _i64, "f64": _f64}
+    target_type = ir.FunctionType(
+        ir.VoidType(), [_ptr, *(llvm_args[t] for t in arg_kinds), *[_i64] * len(trailing)]
+    )
+    callee: Any
+    if isinstance(target, str):
+        callee = c.function(abi.c_interface_symbol(target), target_type)
+    else:
+        callee = _FunctionAt(target, target_type)
+
+    function = ir.Function(module, ir.FunctionType(_ptr, (_ptr, _ptr, _i64, _ptr)), symbol)
     self_, args, nargs, kwnames = function.args
     b = ir.IRBuilder(function.append_basic_block("entry"))
     slow = function.append_basic_block("slow")
@@ -245,29 +312,30 @@ def _wrapper_module(
         b.cbranch(ok, next_block, slow)
         b.position_at_end(next_block)
 
-    results = b.alloca(_i64, 1 + len(result_types))
+    results = b.alloca(_i64, 1 + len(result_kinds))
     overflow = b.alloca(_i32)
-    status_args = b.alloca(_ptr, 1 + len(arg_types))
+    status_args = b.alloca(_ptr, 1 + len(arg_kinds))
     check(
         b.and_(
-            b.icmp_signed("==", nargs, ir.Constant(_i64, len(arg_types))),
+            b.icmp_signed("==", nargs, ir.Constant(_i64, len(arg_kinds))),
             b.icmp_unsigned("==", kwnames, ir.Constant(_ptr, None)),
         )
     )
     values = []
-    for index, kind in enumerate(arg_types):
+    for index, kind in enumerate(arg_kinds):
         arg = b.load(b.gep(args, [ir.Constant(_i64, index)], source_etype=_ptr), typ=_ptr)
         if kind == "i1":
-            is_true = b.icmp_unsigned("==", arg, _address(True))
-            check(b.or_(is_true, b.icmp_unsigned("==", arg, _address(False))))
+            is_true = b.icmp_unsigned("==", arg, c.object("_Py_TrueStruct"))
+            check(b.or_(is_true, b.icmp_unsigned("==", arg, c.object("_Py_FalseStruct"))))
             values.append(is_true)
             continue
         type_ = b.load(
             b.gep(arg, [ir.Constant(_i64, _OB_TYPE)], source_etype=ir.IntType(8)), typ=_ptr
         )
-        check(b.icmp_unsigned("==", type_, _address(int if kind == "i64" else float)))
+        expected_type = c.object("PyLong_Type" if kind == "i64" else "PyFloat_Type")
+        check(b.icmp_unsigned("==", type_, expected_type))
         if kind == "i64":
-            values.append(b.call(_LONG_AS, [arg, overflow]))
+            values.append(b.call(c.api("PyLong_AsLongLongAndOverflow"), [arg, overflow]))
             check(b.icmp_signed("==", b.load(overflow, typ=_i32), ir.Constant(_i32, 0)))
         elif _OB_FVAL is not None:
             values.append(
@@ -276,85 +344,131 @@ def _wrapper_module(
                 )
             )
         else:
-            values.append(b.call(_FLOAT_AS, [arg]))
-    for namespace, key, expected in guards:
-        found = b.call(_DICT_GET, [_address(namespace), _address(key)])
-        check(
-            b.icmp_unsigned(
-                "==", found, ir.Constant(_ptr, None) if expected is _ABSENT else _address(expected)
-            )
-        )
+            values.append(b.call(c.api("PyFloat_AsDouble"), [arg]))
+    _check_guards(function, b, c, guard_table, slow)
 
-    calls = ir.Constant(_i64, counter).inttoptr(_ptr)
-    b.store(b.add(b.load(calls, typ=_i64), ir.Constant(_i64, 1)), calls)
-    llvm_args = {"i1": _i1, "i64": _i64, "f64": _f64}
-    target_type = ir.FunctionType(
-        ir.VoidType(), [_ptr, *(llvm_args[t] for t in arg_types), *[_i64] * len(trailing)]
-    )
-    b.call(
-        _FunctionAt(target, target_type),
-        [results, *values, *(ir.Constant(_i64, v) for v in trailing)],
-    )
+    b.store(b.add(b.load(counter, typ=_i64), ir.Constant(_i64, 1)), counter)
+    b.call(callee, [results, *values, *(ir.Constant(_i64, v) for v in trailing)])
 
     def slot(index: int, type_: ir.Type) -> ir.Value:
         return b.load(b.gep(results, [ir.Constant(_i64, index)], source_etype=_i64), typ=type_)
 
-    status = slot(0, _i64)
+    status = slot(abi.STATUS_SLOT, _i64)
     failed = function.append_basic_block("failed")
     ok = function.append_basic_block("ok")
-    b.cbranch(b.icmp_signed("==", status, ir.Constant(_i64, 0)), ok, failed)
+    b.cbranch(b.icmp_signed("==", status, ir.Constant(_i64, abi.OK)), ok, failed)
 
     b.position_at_end(ok)
     boxed = []
-    for index, kind in enumerate(result_types, start=1):
+    for index, kind in enumerate(result_kinds, start=abi.STATUS_SLOT + 1):
         if kind == "i1":
             is_set = b.icmp_signed("!=", slot(index, _i64), ir.Constant(_i64, 0))
-            boxed.append(b.call(_BOOL_FROM, [b.zext(is_set, _long)]))
+            boxed.append(b.call(c.api("PyBool_FromLong"), [b.zext(is_set, _long)]))
         elif kind == "i64":
-            boxed.append(b.call(_LONG_FROM, [slot(index, _i64)]))
+            boxed.append(b.call(c.api("PyLong_FromLongLong"), [slot(index, _i64)]))
         else:
-            boxed.append(b.call(_FLOAT_FROM, [slot(index, _f64)]))
-    _return_boxed(function, b, boxed)
+            boxed.append(b.call(c.api("PyFloat_FromDouble"), [slot(index, _f64)]))
+    _return_boxed(b, c, boxed)
 
     b.position_at_end(failed)
-    status_object = b.call(_LONG_FROM, [status])
+    status_object = b.call(c.api("PyLong_FromLongLong"), [status])
     with b.if_then(b.icmp_unsigned("==", status_object, ir.Constant(_ptr, None)), likely=False):
         b.ret(ir.Constant(_ptr, None))
     b.store(status_object, status_args)
-    for index in range(len(arg_types)):
+    for index in range(len(arg_kinds)):
         arg = b.load(b.gep(args, [ir.Constant(_i64, index)], source_etype=_ptr), typ=_ptr)
         b.store(arg, b.gep(status_args, [ir.Constant(_i64, index + 1)], source_etype=_ptr))
-    on_status = b.call(_TUPLE_GET, [self_, ir.Constant(_i64, 1)])
-    count = ir.Constant(_i64, 1 + len(arg_types))
-    result = b.call(_VECTORCALL, [on_status, status_args, count, ir.Constant(_ptr, None)])
-    b.call(_DECREF, [status_object])
+    on_status = b.call(c.api("PyTuple_GetItem"), [self_, ir.Constant(_i64, 1)])
+    count = ir.Constant(_i64, 1 + len(arg_kinds))
+    null = ir.Constant(_ptr, None)
+    result = b.call(c.api("PyObject_Vectorcall"), [on_status, status_args, count, null])
+    b.call(c.api("Py_DecRef"), [status_object])
     b.ret(result)
 
     b.position_at_end(slow)
-    slow_path = b.call(_TUPLE_GET, [self_, ir.Constant(_i64, 0)])
-    b.ret(b.call(_VECTORCALL, [slow_path, args, nargs, kwnames]))
-    return module
+    slow_path = b.call(c.api("PyTuple_GetItem"), [self_, ir.Constant(_i64, 0)])
+    b.ret(b.call(c.api("PyObject_Vectorcall"), [slow_path, args, nargs, kwnames]))
+    return symbol
 
 
-def _return_boxed(function: ir.Function, b: ir.IRBuilder, boxed: list[ir.Value]) -> None:
+class _CApi:
+    """The C-API functions and objects of one module, declared on first use."""
+
+    def __init__(self, module: ir.Module) -> None:
+        self.module = module
+
+    def function(self, name: str, function_type: ir.FunctionType) -> ir.Function:
+        existing = self.module.globals.get(name)
+        if existing is not None:
+            return existing
+        return ir.Function(self.module, function_type, name)
+
+    def api(self, name: str) -> ir.Function:
+        result, args = _C_FUNCTIONS[name]
+        return self.function(name, ir.FunctionType(result, args))
+
+    def object(self, name: str) -> ir.GlobalVariable:
+        existing = self.module.globals.get(name)
+        if existing is not None:
+            return existing
+        return ir.GlobalVariable(self.module, ir.IntType(8), name)
+
+
+def _check_guards(
+    function: ir.Function,
+    b: ir.IRBuilder,
+    c: _CApi,
+    guard_table: ir.GlobalVariable,
+    slow: ir.Block,
+) -> None:
+    """`for i < count: if PyDict_GetItem(ns[i], name[i]) != expected[i]: slow` over
+    the wrapper's guard table (expected NULL: the name must be missing)."""
+    zero, one, three = (ir.Constant(_i64, v) for v in (0, 1, 3))
+    count = b.load(b.gep(guard_table, [zero, ir.Constant(_i32, 0)]), typ=_i64)
+    table = b.load(b.gep(guard_table, [zero, ir.Constant(_i32, 1)]), typ=_ptr)
+    before = b.block
+    header = function.append_basic_block("guards")
+    body = function.append_basic_block("guard")
+    done = function.append_basic_block("guarded")
+    b.branch(header)
+    b.position_at_end(header)
+    index = b.phi(_i64)
+    index.add_incoming(zero, before)
+    b.cbranch(b.icmp_signed("<", index, count), body, done)
+    b.position_at_end(body)
+    base = b.mul(index, three)
+
+    def entry(offset: int) -> ir.Value:
+        position = b.add(base, ir.Constant(_i64, offset))
+        return b.load(b.gep(table, [position], source_etype=_ptr), typ=_ptr)
+
+    namespace, name, expected = entry(0), entry(1), entry(2)
+    found = b.call(c.api("PyDict_GetItem"), [namespace, name])
+    following = b.add(index, one)
+    index.add_incoming(following, body)
+    b.cbranch(b.icmp_unsigned("==", found, expected), header, slow)
+    b.position_at_end(done)
+
+
+def _return_boxed(b: ir.IRBuilder, c: _CApi, boxed: list[ir.Value]) -> None:
     """Returns None, the one result or a tuple of them; NULL (with the boxing call's
     MemoryError set) if any allocation failed, dropping the others."""
     null = ir.Constant(_ptr, None)
     if not boxed:
-        b.call(_INCREF, [_address(None)])
-        b.ret(_address(None))
+        b.call(c.api("Py_IncRef"), [c.object("_Py_NoneStruct")])
+        b.ret(c.object("_Py_NoneStruct"))
         return
     if len(boxed) == 1:
         b.ret(boxed[0])
         return
-    tuple_ = b.call(_TUPLE_NEW, [ir.Constant(_i64, len(boxed))])
+    tuple_ = b.call(c.api("PyTuple_New"), [ir.Constant(_i64, len(boxed))])
     failed = b.icmp_unsigned("==", tuple_, null)
     for item in boxed:
         failed = b.or_(failed, b.icmp_unsigned("==", item, null))
     with b.if_then(failed, likely=False):
         for item in (tuple_, *boxed):
-            b.call(_DECREF, [item])
+            b.call(c.api("Py_DecRef"), [item])
         b.ret(null)
     for index, item in enumerate(boxed):
-        b.call(_TUPLE_SET, [tuple_, ir.Constant(_i64, index), item])
+        b.call(c.api("PyTuple_SetItem"), [tuple_, ir.Constant(_i64, index), item])
     b.ret(tuple_)

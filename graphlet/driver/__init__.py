@@ -4,6 +4,7 @@ hand the runtime a callable.
     from graphlet import driver
     llvm_ir, signatures = driver.lower(module, "lower-to-llvm")
     artifact = driver.compile(module, "lower-to-llvm")          # loaded code + ABI
+    artifact = driver.load("lower-to-llvm", key, identity=...)  # a cache hit, or None
     native = driver.compile_native(module)                      # runtime.native.NativeModule
     kernel = driver.compile_tensor_function(module, "forward")  # runtime.tensors.TensorFunction
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from graphlet.driver.core import Artifact, compile, lower
+from graphlet.driver.core import Artifact, compile, load, lower
 
 if TYPE_CHECKING:
     from xdsl.context import Context
@@ -32,6 +33,7 @@ __all__ = [
     "compile_native",
     "compile_native_source",
     "compile_tensor_function",
+    "load",
     "lower",
 ]
 

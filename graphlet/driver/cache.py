@@ -1,24 +1,26 @@
-"""An on-disk cache of lowered LLVM IR, so a module is lowered once per machine.
+"""The on-disk cache of compiled machine code: a module is compiled once per machine.
 
-Lowering with xDSL's Python passes is most of a compile (0.1-2.5 s per model);
-LLVM's own optimizer and code generation are fast. So, like Numba's `cache=True`
-and Inductor's FX graph cache, the final LLVM IR of a lowering (after our passes,
-before LLVM's optimizer) is kept in `$GRAPHLET_CACHE_DIR` (default
-`~/.cache/graphlet`), one JSON file per entry, with whatever metadata the caller
-needs to rebuild its callable. `GRAPHLET_CACHE=0` turns the cache off.
+Like Numba's `cache=True` and Inductor's FX graph cache, the relocatable object code
+LLVM generated for a compile is kept in `$GRAPHLET_CACHE_DIR` (default
+`~/.cache/graphlet`), one file per entry, with whatever metadata the caller needs to
+rebuild its callable (the functions' signatures, the symbols the code calls, a
+`@jit` version's guards). A hit loads the object into a new engine: no xDSL, no
+LLVM optimisation or code generation. `GRAPHLET_CACHE=0` turns the cache off.
 
-The key is a sha256 over everything that decides the IR: the printed input
-module, the pipeline's name and options, the versions of graphlet, xDSL,
-llvmlite and Python, the host CPU's name and features, and a hash of graphlet's
-own sources (the version is not bumped for every change to a pass, and a stale
-entry would be silently wrong code, which is why Inductor hashes its sources too).
+The key is a sha256 over named parts that together decide the code: the source (the
+printed module, or what the caller names instead, e.g. a function's bytecode and
+argument types), the pipeline and its options, the versions of graphlet, xDSL,
+llvmlite and Python, the host CPU's name and features, and a hash of graphlet's own
+sources (the version is not bumped for every change to a pass, and a stale entry
+would be silently wrong code, which is why Inductor hashes its sources too). Each
+entry's parts are also filed under its *identity* (e.g. `jit tests.corpus.add(int,
+int)`), so a miss can say which part changed.
 
 Entries are written to a temporary file in the cache directory and renamed into
-place, so readers never see half an entry; an entry that does not parse or whose
-checksum does not match is a miss (and is overwritten), never an error. A cache
-directory that cannot be written only costs the next process a lowering. HIT and
-MISS are logged at DEBUG level on the `graphlet.cache` logger. `graphlet.driver` is
-its one user.
+place, so readers (in any process) never see half an entry; an entry that does not
+parse or whose checksum does not match is a miss (and is overwritten), never loaded.
+A cache directory that cannot be written only costs the next process a compile. HIT
+and MISS (with the reason) are logged at DEBUG level on the `graphlet.cache` logger.
 """
 
 from __future__ import annotations
@@ -29,27 +31,25 @@ import logging
 import os
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import llvmlite
-import llvmlite.binding as llvm
-from xdsl.dialects.builtin import ModuleOp
-
 logger = logging.getLogger("graphlet.cache")
 
-FORMAT = 1
+FORMAT = 2
+MAGIC = b"graphlet-cache\n"
+SUFFIX = ".entry"
 
 
 @dataclass(frozen=True)
-class CachedLowering:
-    llvm_ir: str
+class Entry:
+    payload: bytes
+    """The object code."""
     metadata: dict[str, Any]
-    hit: bool
 
 
 def enabled() -> bool:
@@ -72,8 +72,11 @@ def _sources_hash() -> str:
 
 
 @cache
-def _environment() -> dict[str, str]:
-    """The parts of the key that are fixed for the life of the process."""
+def environment() -> dict[str, str]:
+    """The parts of every key that are fixed for the life of the process."""
+    import llvmlite
+    import llvmlite.binding as llvm
+
     return {
         "format": str(FORMAT),
         "graphlet": metadata.version("graphlet"),
@@ -82,69 +85,125 @@ def _environment() -> dict[str, str]:
         "llvmlite": llvmlite.__version__,
         "cpu": llvm.get_host_cpu_name(),
         "cpu-features": llvm.get_host_cpu_features().flatten(),
+        "triple": llvm.get_process_triple(),
         "python": sys.version,
     }
 
 
-def cache_key(module: ModuleOp, pipeline: str, options: dict[str, Any]) -> str:
-    parts = {**_environment(), "pipeline": pipeline, "options": options, "module": str(module)}
-    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+def key_parts(source: Mapping[str, Any], pipeline: str, options: Mapping[str, Any]) -> dict:
+    """Everything a compile's code depends on, by name (JSON values)."""
+    return {**environment(), "pipeline": pipeline, "options": dict(options), **source}
 
 
-def _checksum(llvm_ir: str, meta: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps([llvm_ir, meta], sort_keys=True).encode()).hexdigest()
+def digest(parts: Mapping[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def load(key: str) -> tuple[str, dict[str, Any]] | None:
-    """The entry for `key`, or None when there is none or it is damaged."""
+def _entry_path(key: str) -> Path:
+    return cache_dir() / f"{key}{SUFFIX}"
+
+
+def _identity_path(identity: str) -> Path:
+    return cache_dir() / "identities" / f"{hashlib.sha256(identity.encode()).hexdigest()}.json"
+
+
+def _encode(key: str, entry: Entry) -> bytes:
+    header = json.dumps({"key": key, "metadata": entry.metadata}).encode()
+    body = len(header).to_bytes(8, "little") + header + entry.payload
+    return MAGIC + hashlib.sha256(body).digest() + body
+
+
+def _decode(key: str, data: bytes) -> Entry:
+    if not data.startswith(MAGIC):
+        raise ValueError("not a cache entry")
+    checksum, body = data[len(MAGIC) : len(MAGIC) + 32], data[len(MAGIC) + 32 :]
+    if hashlib.sha256(body).digest() != checksum:
+        raise ValueError("checksum mismatch")
+    size = int.from_bytes(body[:8], "little")
+    header = json.loads(body[8 : 8 + size])
+    if header["key"] != key or not isinstance(header["metadata"], dict):
+        raise ValueError("entry of another key")
+    return Entry(body[8 + size :], header["metadata"])
+
+
+def load(key: str) -> tuple[Entry | None, str]:
+    """The entry for `key`, or None and why there is none."""
     try:
-        entry = json.loads((cache_dir() / f"{key}.json").read_text())
-        llvm_ir, meta = entry["llvm_ir"], entry["metadata"]
-        if not isinstance(llvm_ir, str) or not isinstance(meta, dict):
-            raise TypeError("bad field types")
-        if entry["key"] != key or entry["checksum"] != _checksum(llvm_ir, meta):
-            raise ValueError("checksum mismatch")
+        data = _entry_path(key).read_bytes()
     except FileNotFoundError:
-        return None
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        logger.debug("ignoring damaged cache entry %s: %s", key, e)
-        return None
-    return llvm_ir, meta
-
-
-def store(key: str, llvm_ir: str, meta: dict[str, Any]) -> None:
-    entry = {"key": key, "llvm_ir": llvm_ir, "metadata": meta, "checksum": _checksum(llvm_ir, meta)}
-    directory = cache_dir()
+        return None, "no entry"
+    except OSError as e:
+        return None, f"unreadable entry ({e})"
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{key}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w") as file:
-                json.dump(entry, file)
-            os.replace(temporary, directory / f"{key}.json")
-        except BaseException:
-            os.unlink(temporary)
-            raise
+        return _decode(key, data), ""
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as e:
+        return None, f"damaged entry ignored ({e})"
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+def store(key: str, entry: Entry, identity: str, parts: Mapping[str, Any]) -> None:
+    try:
+        _write_atomically(_entry_path(key), _encode(key, entry))
+        _write_atomically(_identity_path(identity), json.dumps(parts, default=str).encode())
     except OSError as e:
         logger.debug("could not write cache entry %s: %s", key, e)
 
 
-def cached_lowering(
-    module: ModuleOp,
-    pipeline: str,
-    options: dict[str, Any],
-    lower: Callable[[], tuple[str, dict[str, Any]]],
-) -> CachedLowering:
-    """The LLVM IR and metadata of `module` through `pipeline`: from the cache, or
-    from `lower()` (then stored). `options` must be JSON-serialisable."""
-    if not enabled():
-        return CachedLowering(*lower(), hit=False)
-    key = cache_key(module, pipeline, options)
-    found = load(key)
-    if found is not None:
-        logger.debug("HIT %s %s", pipeline, key[:16])
-        return CachedLowering(*found, hit=True)
-    logger.debug("MISS %s %s", pipeline, key[:16])
-    llvm_ir, meta = lower()
-    store(key, llvm_ir, meta)
-    return CachedLowering(llvm_ir, meta, hit=False)
+def changed_parts(identity: str, parts: Mapping[str, Any]) -> str:
+    """Which parts differ from the last entry stored for `identity`, in words."""
+    try:
+        before = json.loads(_identity_path(identity).read_text())
+    except (OSError, ValueError):
+        return "not compiled before"
+    if not isinstance(before, dict):
+        return "not compiled before"
+    changes = []
+    for name in sorted(set(before) | set(parts)):
+        old, new = before.get(name), json.loads(json.dumps(parts.get(name), default=str))
+        if old == new:
+            continue
+        if isinstance(old, dict) and isinstance(new, dict):
+            inner = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+            changes.append(", ".join(f"{name}.{k} {old.get(k)!r} -> {new.get(k)!r}" for k in inner))
+        elif _short(old) and _short(new):
+            changes.append(f"{name} {old!r} -> {new!r}")
+        else:
+            changes.append(f"{name} changed")
+    return "; ".join(changes) or "same key, entry gone"
+
+
+def _short(value: Any) -> bool:
+    return isinstance(value, int | float | bool) or (isinstance(value, str) and len(value) < 40)
+
+
+def lookup(
+    identity: str,
+    parts: Mapping[str, Any],
+    validate: Callable[[dict[str, Any]], str | None] | None = None,
+) -> tuple[str, Entry | None]:
+    """(key, entry) for `parts`; the entry is None on a miss (logged with its reason).
+    `validate(metadata)` may still refuse an entry, returning why."""
+    key = digest(parts)
+    entry, why = load(key)
+    if entry is not None and validate is not None:
+        refused = validate(entry.metadata)
+        if refused:
+            entry, why = None, refused
+    if entry is None:
+        if why == "no entry":
+            why = changed_parts(identity, parts)
+        logger.debug("MISS %s [%s]: %s", identity, key[:16], why)
+        return key, None
+    logger.debug("HIT %s [%s]", identity, key[:16])
+    return key, entry

@@ -2,7 +2,10 @@
 
     lower-to-llvm           scalar functions (`@jit`, `compile_native`, the builder's
                             `Compiler`, graphlet-run): graphlet-optimize (option
-                            `optimize`), then the `lower-to-llvm` passes; LLVM -O2
+                            `optimize`), then the `lower-to-llvm` passes; LLVM -O2;
+                            a CPython wrapper per public function (option
+                            `wrappers`: None for all, or the names), compiled with it;
+                            `call_depth`: the functions take `@jit`'s trailing depth
     lower-tensors-to-llvm   tensor functions (`compile_fx`, `torch.compile`): the
                             `lower-tensors-to-llvm` passes (option `blas`); LLVM -O3
 
@@ -40,10 +43,12 @@ class Pipeline:
     name: str
     defaults: Mapping[str, Any]
     passes: Callable[[Mapping[str, Any]], Sequence[ModulePass]]
-    signatures: Callable[[ModuleOp, ModuleOp], list[abi.Signature]]
+    signatures: Callable[[ModuleOp, ModuleOp, Mapping[str, Any]], list[abi.Signature]]
     """The native functions, from the module before and after lowering."""
-    finish: Callable[[ir.Module, Mapping[str, Any]], None] = field(default=lambda m, o: None)
-    """Touches up the LLVM IR (attributes xDSL's translation cannot express)."""
+    finish: Callable[[ir.Module, list[abi.Signature], Mapping[str, Any]], None] = field(
+        default=lambda module, signatures, options: None
+    )
+    """Completes the LLVM IR: attributes xDSL's translation cannot express, wrappers."""
 
 
 def _scalar_passes(options: Mapping[str, Any]) -> Sequence[ModulePass]:
@@ -54,21 +59,47 @@ def _scalar_passes(options: Mapping[str, Any]) -> Sequence[ModulePass]:
     return (*optimize, *lower_to_llvm_passes())
 
 
-def scalar_signatures(module: ModuleOp) -> list[abi.Signature]:
+def scalar_signatures(
+    module: ModuleOp, lowered: ModuleOp | None = None, options: Mapping[str, Any] | None = None
+) -> list[abi.Signature]:
     """The functions that can be called natively: public, with a body, scalar
-    (i1/i64/f64) arguments and results."""
+    (i1/i64/f64) arguments and results; with the options, whether each has its
+    CPython wrapper and takes the call depth."""
+    options = options or {"wrappers": (), "call_depth": False}
+    wrapped, depth = options["wrappers"], options["call_depth"]
     signatures: list[abi.Signature] = []
     for op in _public_functions(module):
         args, results = op.function_type.inputs.data, op.function_type.outputs.data
+        if depth:
+            args = args[:-1]
         if all(t in _SCALAR_NAMES for t in (*args, *results)):
+            name = op.sym_name.data
             signatures.append(
                 abi.ScalarSignature(
-                    op.sym_name.data,
+                    name,
                     tuple(_SCALAR_NAMES[t] for t in args),
                     tuple(_SCALAR_NAMES[t] for t in results),
+                    call_depth=depth,
+                    fastcall=wrapped is None or name in wrapped,
                 )
             )
     return signatures
+
+
+def _emit_wrappers(
+    module: ir.Module, signatures: list[abi.Signature], options: Mapping[str, Any]
+) -> None:
+    from graphlet.backend.cpython_wrapper import emit_wrapper
+
+    for signature in signatures:
+        if isinstance(signature, abi.ScalarSignature) and signature.fastcall:
+            emit_wrapper(
+                module,
+                signature.name,
+                signature.args,
+                signature.results,
+                trailing_args=abi.CALL_DEPTH_ARGS if signature.call_depth else (),
+            )
 
 
 def _tensor_passes(options: Mapping[str, Any]) -> Sequence[ModulePass]:
@@ -77,7 +108,9 @@ def _tensor_passes(options: Mapping[str, Any]) -> Sequence[ModulePass]:
     return lower_tensors_to_llvm_passes(options["blas"])
 
 
-def _tensor_signatures(original: ModuleOp, lowered: ModuleOp) -> list[abi.Signature]:
+def _tensor_signatures(
+    original: ModuleOp, lowered: ModuleOp, options: Mapping[str, Any]
+) -> list[abi.Signature]:
     """Each public tensor function; its status pointer, when some op can raise, is
     the one argument past its inputs and outputs."""
     arities = {
@@ -111,7 +144,9 @@ def _tensor_spec(t: Attribute) -> abi.TensorSpec:
     return abi.TensorSpec(g.shape_of(t), g.np_dtype(t).name)
 
 
-def _mark_noalias(module: ir.Module, options: Mapping[str, Any]) -> None:
+def _mark_noalias(
+    module: ir.Module, signatures: list[abi.Signature], options: Mapping[str, Any]
+) -> None:
     """Inputs are only read and outputs are fresh allocations, so the entry's
     pointers never alias (see `graphlet.runtime.tensors`)."""
     for arg in module.get_global(options["function"]).args:
@@ -137,9 +172,10 @@ def _default_blas() -> bool:
 PIPELINES: dict[str, Pipeline] = {
     "lower-to-llvm": Pipeline(
         "lower-to-llvm",
-        {"optimize": True, "opt_level": 2},
+        {"optimize": True, "opt_level": 2, "wrappers": None, "call_depth": False},
         _scalar_passes,
-        lambda original, lowered: scalar_signatures(original),
+        scalar_signatures,
+        _emit_wrappers,
     ),
     "lower-tensors-to-llvm": Pipeline(
         "lower-tensors-to-llvm",
@@ -164,7 +200,10 @@ def resolve_options(pipeline: str, options: Mapping[str, Any]) -> dict[str, Any]
     if unknown:
         raise TypeError(f"pipeline {pipeline!r} has no option {', '.join(unknown)}")
     resolved = {**defaults, **options}
-    return {k: v() if callable(v) else v for k, v in resolved.items()}
+    resolved = {k: v() if callable(v) else v for k, v in resolved.items()}
+    if isinstance(resolved.get("wrappers"), list | tuple | set | frozenset):
+        resolved["wrappers"] = sorted(resolved["wrappers"])
+    return resolved
 
 
 def run(
@@ -191,10 +230,11 @@ def run(
     lowered.verify()
     timings["lower"] = perf_counter() - start
     start = perf_counter()
+    signatures = spec.signatures(module, lowered, options)
     llvm_module = translate_module(lowered)
-    spec.finish(llvm_module, options)
+    spec.finish(llvm_module, signatures, options)
     llvm_ir = str(llvm_module)
     timings["translate"] = perf_counter() - start
     if dump:
         logger.debug("LLVM IR of %s:\n%s", pipeline, llvm_ir)
-    return llvm_ir, spec.signatures(module, lowered)
+    return llvm_ir, signatures

@@ -1,17 +1,24 @@
 """The native execution backend of `graphlet.jit`: the driver compiles a captured
-module (`lower-to-llvm`, like every scalar entry point), the runtime's `NativeKernel`
-calls it."""
+module (`lower-to-llvm`, like every scalar entry point, with the entry's CPython
+wrapper), the runtime's `NativeKernel` calls it. With a cache key, the compile is
+kept in the driver's on-disk cache (the dispatcher calls `load` first), and `load`
+takes it from there."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
-from graphlet import abi
 from graphlet.runtime.jit_kernel import NativeKernel
 
 if TYPE_CHECKING:
     from xdsl.dialects.builtin import ModuleOp
     from xdsl.ir import Attribute
+
+PIPELINE = "lower-to-llvm"
+OPTIONS: dict[str, Any] = {"wrappers": None, "call_depth": True}
+"""Captured functions take the call depth; each gets its CPython wrapper (the entry
+is not known before capture, and a cache lookup comes before it)."""
 
 
 class NativeBackend:
@@ -23,14 +30,38 @@ class NativeBackend:
         self,
         module: ModuleOp,
         symbol: str,
-        arg_types: tuple[Attribute, ...],
-        return_type: Attribute,
+        arg_types: tuple[Attribute, ...] = (),
+        return_type: Attribute | None = None,
+        *,
+        cache_key: Mapping[str, Any] | None = None,
+        identity: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
     ) -> NativeKernel:
         from graphlet import driver
 
-        artifact = driver.compile(module, "lower-to-llvm")
-        signature = artifact.signatures[symbol]
-        assert isinstance(signature, abi.ScalarSignature)
-        return NativeKernel(
-            artifact, symbol, signature.args[: len(arg_types)], signature.results[0]
+        artifact = driver.compile(
+            module,
+            PIPELINE,
+            cache=cache_key is not None,
+            key=cache_key,
+            identity=identity,
+            metadata={"symbol": symbol, **(metadata or {})},
+            look_up=False,
+            **OPTIONS,
         )
+        return NativeKernel(artifact, symbol)
+
+    def load(
+        self,
+        cache_key: Mapping[str, Any],
+        identity: str,
+        validate: Callable[[dict[str, Any]], str | None],
+    ) -> tuple[NativeKernel, dict[str, Any]] | None:
+        """The kernel `compile` stored under `cache_key` and its metadata, if
+        `validate(metadata)` accepts them (returns None)."""
+        from graphlet import driver
+
+        artifact = driver.load(PIPELINE, cache_key, identity=identity, validate=validate, **OPTIONS)
+        if artifact is None:
+            return None
+        return NativeKernel(artifact, artifact.metadata["symbol"]), artifact.metadata

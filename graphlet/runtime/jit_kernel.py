@@ -1,7 +1,7 @@
 """The native code of one `@jit` version: LLVM code called through a CPython builtin.
 
-`NativeKernel` wraps `_mlir_ciface_<symbol>(results*, args..., depth)` of a compiled
-artifact in a builtin function (`graphlet.backend.cpython_wrapper`). Unlike
+`NativeKernel` calls `_mlir_ciface_<symbol>(results*, args..., depth)` of a compiled
+artifact through the builtin function compiled with it (`graphlet.backend.cpython_wrapper`). Unlike
 `graphlet.runtime.native`, which redoes a failed call in the reference interpreter,
 a non-zero status here hands the call back to the user's original Python function
 (`HandBack`), and the wrapper also checks the version's global guards. The dispatcher
@@ -24,19 +24,18 @@ class HandBack(Exception):
 
 class NativeKernel:
     """Native code for one signature. Calling it returns the value or raises `HandBack`;
-    `entry` makes the builtin the dispatcher calls directly. The wrapper (a JIT engine
-    of its own) is built by `with_guards`, with the version's global guards compiled
-    in, or else on first use, without guards. `arg_types` and `return_type` are IR
-    type names ("i1", "i64", "f64")."""
+    `entry` makes the builtin the dispatcher calls directly. The wrapper (compiled
+    with the kernel, see `graphlet.backend.cpython_wrapper`) gets the version's global
+    guards from `with_guards`, or none if it is used first. `arg_types` and
+    `return_type` are IR type names ("i1", "i64", "f64")."""
 
-    def __init__(
-        self, artifact: Any, symbol: str, arg_types: tuple[str, ...], return_type: str
-    ) -> None:
+    def __init__(self, artifact: Any, symbol: str) -> None:
         self.artifact = artifact
         self.engine = artifact.engine
         self.symbol = symbol
-        self.arg_types = arg_types
-        self.return_type = return_type
+        self.signature: abi.ScalarSignature = artifact.signatures[symbol]
+        self.arg_types = self.signature.args
+        (self.return_type,) = self.signature.results
         self._guards: tuple[tuple[dict, str, object], ...] = ()
         self._absent: object = _NOTHING
         self._wrapper: Any = None
@@ -56,17 +55,9 @@ class NativeKernel:
         return self._wrapper
 
     def _build(self) -> Callable[..., Any]:
-        from graphlet.backend.cpython_wrapper import compile_wrapper
+        from graphlet.runtime.native import fast_wrapper
 
-        self._wrapper = compile_wrapper(
-            self.engine,
-            self.symbol,
-            self.arg_types,
-            (self.return_type,),
-            guards=self._guards,
-            absent=self._absent,
-            trailing_args=abi.CALL_DEPTH_ARGS,
-        )
+        self._wrapper = fast_wrapper(self.engine, self.signature, self._guards, self._absent)
         self._run = self._wrapper.bind(_mismatch, _hand_back)
         return self._run
 

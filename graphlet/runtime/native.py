@@ -93,30 +93,29 @@ class NativeFunction:
         )
         return super().__new__(own_class)
 
-    def __init__(
-        self,
-        owner: NativeModule,
-        name: str,
-        arg_types: tuple[str, ...],
-        result_types: tuple[str, ...],
-    ) -> None:
-        from graphlet.backend.cpython_wrapper import make_fast_callable
-
-        self.owner = owner  # keeps the JIT engine alive
-        self.name = name
-        self.arg_types = arg_types
-        self.result_types = result_types
-        self._arity = len(arg_types)
-        self._converters = [_argument_converter(t, name, i + 1) for i, t in enumerate(arg_types)]
-        self._native = make_fast_callable(
-            owner.artifact.engine,
-            name,
-            arg_types,
-            result_types,
-            self._slow_call,
-            on_status=self._on_status,
-        )
+    def __init__(self, owner: NativeModule, signature: abi.ScalarSignature) -> None:
+        self.owner = owner  # keeps the compiled code alive
+        self.name = name = signature.name
+        self.arg_types = signature.args
+        self.result_types = signature.results
+        self._arity = len(self.arg_types)
+        self._converters = [
+            _argument_converter(t, name, i + 1) for i, t in enumerate(self.arg_types)
+        ]
+        self._fallbacks = 0
+        self._wrapper = fast_wrapper(owner.artifact.engine, signature)
+        self._native = self._wrapper.bind(self._slow_call, self._on_status)
         type(self).__call__ = self._native
+
+    @property
+    def calls(self) -> int:
+        """Calls that reached native code (whatever their status)."""
+        return self._wrapper.calls
+
+    @property
+    def fallbacks(self) -> int:
+        """Calls redone in Python: a non-zero status, or an int argument past i64."""
+        return self._fallbacks
 
     def __repr__(self) -> str:
         args = ", ".join(_PY_NAMES[t] for t in self.arg_types)
@@ -131,12 +130,42 @@ class NativeFunction:
         try:
             values = [convert(a) for convert, a in zip(self._converters, args)]
         except _TooBig:
+            self._fallbacks += 1
             return self.owner._fallback(self, args, "an int argument does not fit in i64")
         logger.debug("EXEC %s%r (converted arguments)", self.name, tuple(values))
         return self._native(*values)
 
     def _on_status(self, status: int, *args: Any) -> Any:
+        self._fallbacks += 1
         return self.owner._fallback(self, args, abi.describe_status(status))
+
+
+def fast_wrapper(
+    engine: Any,
+    signature: abi.ScalarSignature,
+    guards: Any = (),
+    absent: object = None,
+) -> Any:
+    """The `CompiledWrapper` of `signature`'s function: the one compiled with it
+    (`signature.fastcall`), or else one compiled now."""
+    from graphlet.backend import cpython_wrapper
+
+    options: dict[str, Any] = {"guards": guards}
+    if absent is not None:
+        options["absent"] = absent
+    if signature.fastcall:
+        return cpython_wrapper.CompiledWrapper(
+            engine,
+            cpython_wrapper.fastcall_symbol(signature.name),
+            signature.args,
+            signature.results,
+            name=signature.name,
+            **options,
+        )
+    trailing = abi.CALL_DEPTH_ARGS if signature.call_depth else ()
+    return cpython_wrapper.compile_wrapper(
+        engine, signature.name, signature.args, signature.results, trailing_args=trailing, **options
+    )
 
 
 def _arity_message(name: str, expected: int, given: int) -> str:
@@ -164,7 +193,7 @@ class NativeModule:
         self.engine = artifact.engine
         self._interpreter: Interpreter | None = None
         self.functions: dict[str, NativeFunction] = {
-            s.name: NativeFunction(self, s.name, s.args, s.results)
+            s.name: NativeFunction(self, s)
             for s in artifact.signatures.values()
             if isinstance(s, abi.ScalarSignature)
         }

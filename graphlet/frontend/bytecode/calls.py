@@ -23,12 +23,10 @@ from graphlet.frontend.bytecode.inference import BOTTOM, NULL, Known
 from graphlet.frontend.bytecode.iteration import make_range
 from graphlet.frontend.bytecode.opcodes import Flow, handles
 from graphlet.frontend.bytecode.values import State, Value, kind_of
+from graphlet.frontend.guards import MISSING
 
 if TYPE_CHECKING:
     from graphlet.frontend.bytecode.capture import FunctionCapture
-
-MISSING = object()
-"""What a guarded name that is not defined reads as."""
 
 
 def python_function(obj: Any) -> types.FunctionType | None:

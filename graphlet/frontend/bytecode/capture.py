@@ -45,6 +45,7 @@ from graphlet.frontend.bytecode.values import (
     kind_of,
     values_from_args,
 )
+from graphlet.frontend.guards import Guard
 
 __all__ = [
     "MISSING",
@@ -69,21 +70,6 @@ _UNSUPPORTED_FLAGS = {
     0x100: "an iterable coroutine",
     0x200: "an async generator",
 }
-
-
-@dataclass(frozen=True)
-class Guard:
-    """A compiled version stays valid while `namespace[name]` is still `expected`."""
-
-    namespace: dict
-    name: str
-    expected: Any
-
-    def holds(self) -> bool:
-        return self.namespace.get(self.name, MISSING) is self.expected
-
-    def describe(self) -> str:
-        return f"global {self.name!r}"
 
 
 @dataclass
