@@ -83,11 +83,14 @@ class ScalarSignature:
     """A scalar function callable through its C interface (see the module docstring)."""
 
     name: str
-    args: tuple[str, ...]
-    """The arguments a caller passes (without the call depth)."""
-    results: tuple[str, ...]
+    args: tuple[Any, ...]
+    """The arguments a caller passes (without the call depth and the arena): "i1",
+    "i64", "f64" or a value spec of `graphlet.backend.pyvalues`."""
+    results: tuple[Any, ...]
     call_depth: bool = False
     """Whether the C interface takes the trailing call depth (`CALL_DEPTH_ARGS`)."""
+    arena: bool = False
+    """Whether it takes the call's list arena after that (`graphlet.backend.lists`)."""
     fastcall: bool = False
     """Whether the compiled code includes the function's CPython wrapper
     (`graphlet.backend.cpython_wrapper.fastcall_symbol`)."""
@@ -123,9 +126,10 @@ def signature_from_json(data: dict[str, Any]) -> Signature:
     if data["kind"] == "scalar":
         return ScalarSignature(
             data["name"],
-            tuple(data["args"]),
-            tuple(data["results"]),
+            tuple(map(_spec_from_json, data["args"])),
+            tuple(map(_spec_from_json, data["results"])),
             bool(data["call_depth"]),
+            bool(data["arena"]),
             bool(data["fastcall"]),
         )
 
@@ -135,3 +139,8 @@ def signature_from_json(data: dict[str, Any]) -> Signature:
     return TensorSignature(
         data["name"], specs(data["inputs"]), specs(data["outputs"]), bool(data["status"])
     )
+
+
+def _spec_from_json(spec: Any) -> Any:
+    """A value spec back from JSON, which made its tuples lists."""
+    return tuple(map(_spec_from_json, spec)) if isinstance(spec, list) else spec

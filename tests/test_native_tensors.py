@@ -423,12 +423,12 @@ def test_int_ops_run_natively_through_compile_fx():
 
 
 def test_exact_gelu_erf_is_within_an_ulp_of_math_erf():
-    """The vectorised erf (`expand-math-erf`) against libm's `math.erf`, rounded to
+    """The vectorised erf (`expand-math-approximations`) against libm's `math.erf`, rounded to
     the element type: a dense sweep with tails and the special values."""
     from xdsl.dialects import math as xmath
     from xdsl.dialects import tensor
 
-    from graphlet.lowering.convert_graphlet_to_linalg import PARALLEL, _emit, _map, generic
+    from graphlet.lowering.graphlet_to_linalg.common import PARALLEL, generic, indexing_map
 
     sweep = np.concatenate(
         [
@@ -446,9 +446,9 @@ def test_exact_gelu_erf_is_within_an_ulp_of_math_erf():
         erf = generic(
             [block.args[0]],
             empty.tensor,
-            [_map(1, [0])] * 2,
+            [indexing_map(1, [0])] * 2,
             [PARALLEL],
-            lambda b, a: _emit(b, xmath.ErfOp(a[0])),
+            lambda e, a: e(xmath.ErfOp(a[0])),
         )
         block.add_ops([empty, erf, func.ReturnOp(erf.results[0])])
         kernel = compile_tensor_function(
@@ -598,15 +598,15 @@ def test_models_run_natively_through_compile_fx_and_the_backend(name):
         np.testing.assert_allclose(compiled(x).numpy(), model(x).numpy(), rtol=1e-5, atol=1e-5)
         gm = torch.fx.symbolic_trace(model)
         backend = graphlet_backend(gm, [x])
-        assert backend.compiled.native
         np.testing.assert_allclose(backend(x).numpy(), model(x).numpy(), rtol=1e-5, atol=1e-5)
+        assert backend.report().all_native, str(backend.report())
         assert isinstance(compiled(x.numpy()), np.ndarray)
 
 
 def test_auto_mode_falls_back_to_the_reference_with_a_logged_reason(caplog, monkeypatch):
-    from graphlet.lowering import convert_graphlet_to_linalg
+    from graphlet.lowering.graphlet_to_linalg import elementwise
 
-    monkeypatch.delitem(convert_graphlet_to_linalg.BODIES, g.AddOp)  # an op that does not lower
+    monkeypatch.delitem(elementwise.BODIES, g.AddOp)  # an op that does not lower
 
     def int_add(a, b):
         return a + b
@@ -631,5 +631,6 @@ def test_new_input_shapes_recompile_natively():
     x3 = torch.randn(3, 4)
     with torch.no_grad():
         np.testing.assert_allclose(compiled(x3).numpy(), model(x3).numpy(), rtol=1e-5, atol=1e-5)
-    assert len(compiled._cache) == 2 and all(e.kernel is not None for e in compiled._cache.values())
+    report = compiled.report()
+    assert len(report.graphs) == 2 and report.all_native, str(report)
     assert math.isfinite(float(compiled(x).sum()))

@@ -7,28 +7,32 @@
 
 API. `emit_wrapper(module, "add", arg_types, result_types)` adds the wrapper
 `graphlet_fastcall_add` of `_mlir_ciface_add` to the llvmlite module being compiled,
-so LLVM optimizes both together (and may inline the target) and the object cache
-keeps them together; `CompiledWrapper(engine, "add", ...)` then makes builtins of it.
-The code refers to the C API by symbol and reads its guards and call counter from
-globals of its own, so the same machine code runs in any process.
+so LLVM optimizes both together and the object cache keeps them together;
+`CompiledWrapper(engine, "graphlet_fastcall_add", ...)` then makes builtins of it.
+The code refers to the C API by symbol (`_c_api`, `_address` of the C API's own
+objects) and reads its guards and call counter from globals of its own, so the same
+machine code runs in any process; a module that embeds some other object's address
+(a string constant, say) is never cached (`graphlet.backend.jit.embeds_addresses`).
 `make_fast_callable(engine, name, arg_types, result_types, slow_path, *,
-on_status=None, guards=(), absent=<sentinel>, trailing_args=())` builds a wrapper of
-`_mlir_ciface_<name>` of an existing `engine` in a module (and engine) of its own:
-`compile_wrapper(...)` then `.bind(slow_path, on_status)`. One wrapper can be bound
-many times (different slow paths, same code) and `.calls` counts the calls that
-reached the target. Types are "i1", "i64", "f64" or the equal xDSL types.
+on_status=None, guards=(), absent=<sentinel>, trailing_args=(), arena=False)` builds a
+wrapper of `_mlir_ciface_<name>` of an existing `engine` in a module (and engine) of
+its own: `compile_wrapper(...)` then `.bind(slow_path, on_status)`. One wrapper can be
+bound many times (different slow paths, same code) and `.calls` counts the calls that
+reached the target. Types are "i1", "i64", "f64" (or the equal xDSL types) or the
+value specs of `graphlet.backend.pyvalues` (tuples, complex, lists, constants).
 
 A call runs natively only when it has exactly the expected positional arguments and no
-keywords, each exactly a `bool` (i1), an `int` that fits in i64 (i64) or a `float`
-(f64), and every guard `(namespace, name, expected)` holds: `namespace[name] is
+keywords, each of its spec (a `bool` for i1, an `int` that fits in i64, a `float`,
+...), and every guard `(namespace, name, expected)` holds: `namespace[name] is
 expected`, or with `expected` being `absent`, the name is missing (one `PyDict_GetItem`
 per guard, so a changed global can never run stale code). Then the target gets a
-stack result buffer, the unboxed arguments and `trailing_args` as extra i64s (the C
-interface of `graphlet.abi`). Status 0: the results are boxed (a tuple for several,
-None for none). A non-zero status returns `on_status(status, *args)` (default:
-`slow_path(*args)`); anything else returns `slow_path(*args, **kwargs)` with the
-call's original arguments, so a Python slow path raises CPython's TypeError for a bad
-call. Exceptions propagate (NULL with the error set).
+stack result buffer, the unboxed arguments, `trailing_args` as extra i64s and, with
+`arena`, the call's list arena (the C interface of `graphlet.abi`). Status 0: the
+results are boxed (a tuple for several, None for none). A non-zero status returns
+`on_status(status, *args)` (default: `slow_path(*args)`); anything else returns
+`slow_path(*args, **kwargs)` with the call's original arguments, so a Python slow path
+raises CPython's TypeError for a bad call. Exceptions propagate (NULL with the error
+set).
 
 Lifetime: the builtin's `self` is the tuple (slow_path, on_status, CompiledWrapper),
 and the CompiledWrapper holds its engine, the target's engine, the PyMethodDef, the
@@ -79,53 +83,107 @@ _OB_FVAL = _verified_offset(float.__basicsize__ - 8, _PROBE, ctypes.c_double, _P
 if _OB_TYPE is None:
     raise ImportError("graphlet: unexpected PyObject layout (ob_type)")
 
-_C_FUNCTIONS: dict[str, tuple[ir.Type, tuple[ir.Type, ...]]] = {
-    "PyLong_AsLongLongAndOverflow": (_i64, (_ptr, _ptr)),
-    "PyFloat_AsDouble": (_f64, (_ptr,)),
-    "PyLong_FromLongLong": (_ptr, (_i64,)),
-    "PyFloat_FromDouble": (_ptr, (_f64,)),
-    "PyBool_FromLong": (_ptr, (_long,)),
-    "PyTuple_New": (_ptr, (_i64,)),
-    "PyTuple_SetItem": (_i32, (_ptr, _i64, _ptr)),
-    "PyTuple_GetItem": (_ptr, (_ptr, _i64)),
-    "PyDict_GetItem": (_ptr, (_ptr, _ptr)),
-    "Py_IncRef": (ir.VoidType(), (_ptr,)),
-    "Py_DecRef": (ir.VoidType(), (_ptr,)),
-    "PyObject_Vectorcall": (_ptr, (_ptr, _ptr, _i64, _ptr)),
-}
-"""The C-API functions wrappers call, by symbol."""
+
+class _FunctionAt(ir.values.FormattedConstant):
+    """A C function at a fixed address, for `IRBuilder.call` (code using it is tied to
+    this process)."""
+
+    def __init__(self, address: int, function_type: ir.FunctionType) -> None:
+        super().__init__(_ptr, f"inttoptr (i64 {address} to ptr)")
+        self.function_type = function_type
+
+
+class _Extern(ir.values.FormattedConstant):
+    """A function or object of the process by symbol (the JIT resolves it at load);
+    `declare_externals` declares it in the module that uses it."""
+
+    def __init__(self, symbol: str, function_type: ir.FunctionType | None = None) -> None:
+        super().__init__(_ptr, f'@"{symbol}"')
+        self.symbol = symbol
+        self.function_type = function_type
+
+
 _C_OBJECTS: dict[str, object] = {
     "_Py_TrueStruct": True,
     "_Py_FalseStruct": False,
     "_Py_NoneStruct": None,
     "PyLong_Type": int,
     "PyFloat_Type": float,
+    "PyComplex_Type": complex,
+    "PyUnicode_Type": str,
+    "PyTuple_Type": tuple,
+    "PyList_Type": list,
 }
 """The C-API objects wrappers compare with, by symbol."""
 
 
-def _bind_c_api() -> None:
-    """Makes the C API resolvable by the JIT under its own names (also in processes
-    whose libpython exports no dynamic symbols); checks that each object symbol is
-    the object it names."""
-    for name in _C_FUNCTIONS:
-        llvm.add_symbol(name, ctypes.cast(getattr(_api, name), ctypes.c_void_p).value)
+def _bind_c_objects() -> dict[int, str]:
+    """The symbols of `_C_OBJECTS` that this process exports (checked to be the objects
+    they name), made resolvable by the JIT; by the object's address."""
+    symbols = {}
     for name, obj in _C_OBJECTS.items():
-        address = ctypes.addressof(ctypes.c_char.in_dll(_api, name))
-        if address != id(obj):
-            raise ImportError(f"graphlet: C-API symbol {name} is not {obj!r}")
-        llvm.add_symbol(name, address)
+        try:
+            address = ctypes.addressof(ctypes.c_char.in_dll(_api, name))
+        except ValueError:
+            continue
+        if address == id(obj):
+            llvm.add_symbol(name, address)
+            symbols[id(obj)] = name
+    return symbols
 
 
-_bind_c_api()
+_OBJECT_SYMBOLS = _bind_c_objects()
 
 
-class _FunctionAt(ir.values.FormattedConstant):
-    """A C function at a fixed address, for `IRBuilder.call`."""
+def _c_api(name: str, result: ir.Type, *args: ir.Type) -> _Extern:
+    """C-API function `name`, made resolvable by the JIT under its own name (also in
+    processes whose libpython exports no dynamic symbols)."""
+    llvm.add_symbol(name, ctypes.cast(getattr(_api, name), ctypes.c_void_p).value)
+    return _Extern(name, ir.FunctionType(result, args))
 
-    def __init__(self, address: int, function_type: ir.FunctionType) -> None:
-        super().__init__(_ptr, f"inttoptr (i64 {address} to ptr)")
-        self.function_type = function_type
+
+def _address(obj: object) -> ir.Constant:
+    """A pointer to `obj`: by symbol for the C API's own objects, else its address."""
+    symbol = _OBJECT_SYMBOLS.get(id(obj))
+    if symbol is not None:
+        return _Extern(symbol)
+    return ir.Constant(_i64, id(obj)).inttoptr(_ptr)
+
+
+_LONG_AS = _c_api("PyLong_AsLongLongAndOverflow", _i64, _ptr, _ptr)
+_FLOAT_AS = _c_api("PyFloat_AsDouble", _f64, _ptr)
+_LONG_FROM = _c_api("PyLong_FromLongLong", _ptr, _i64)
+_FLOAT_FROM = _c_api("PyFloat_FromDouble", _ptr, _f64)
+_BOOL_FROM = _c_api("PyBool_FromLong", _ptr, _long)
+_TUPLE_NEW = _c_api("PyTuple_New", _ptr, _i64)
+_TUPLE_SET = _c_api("PyTuple_SetItem", _i32, _ptr, _i64, _ptr)
+_TUPLE_GET = _c_api("PyTuple_GetItem", _ptr, _ptr, _i64)
+_DICT_GET = _c_api("PyDict_GetItem", _ptr, _ptr, _ptr)
+_INCREF = _c_api("Py_IncRef", ir.VoidType(), _ptr)
+_DECREF = _c_api("Py_DecRef", ir.VoidType(), _ptr)
+_VECTORCALL = _c_api("PyObject_Vectorcall", _ptr, _ptr, _ptr, _i64, _ptr)
+
+
+def _operands(instruction: ir.Instruction) -> Iterable[Any]:
+    yield from instruction.operands
+    if isinstance(instruction, ir.PhiInstr):
+        yield from (value for value, _ in instruction.incomings)
+
+
+def declare_externals(module: ir.Module) -> None:
+    """Declares in `module` every `_Extern` its functions use and it does not define."""
+    for function in list(module.functions):
+        for block in function.blocks:
+            for instruction in block.instructions:
+                for operand in _operands(instruction):
+                    if not isinstance(operand, _Extern):
+                        continue
+                    if operand.symbol in module.globals:
+                        continue
+                    if operand.function_type is not None:
+                        ir.Function(module, operand.function_type, operand.symbol)
+                    else:
+                        ir.GlobalVariable(module, ir.IntType(8), operand.symbol)
 
 
 class _MethodDef(ctypes.Structure):
@@ -144,7 +202,11 @@ _new_function.restype = ctypes.py_object
 _ABSENT = object()
 
 
-def _type_name(t: Any) -> str:
+def _type_name(t: Any) -> Any:
+    if isinstance(t, tuple):  # a structured value spec (see graphlet.backend.pyvalues)
+        from graphlet.backend.pyvalues import validate
+
+        return validate(t)
     name = t if isinstance(t, str) else str(t)
     if name not in TYPES:
         raise TypeError(f"no fast-call conversion for {t} (supported: {', '.join(TYPES)})")
@@ -229,6 +291,7 @@ def compile_wrapper(
     result_types: Sequence[Any],
     *,
     trailing_args: Sequence[int] = (),
+    arena: bool = False,
     **options: Any,
 ) -> CompiledWrapper:
     """A wrapper for `_mlir_ciface_<name>` of `engine` (kept alive by the wrapper), in
@@ -240,6 +303,7 @@ def compile_wrapper(
         arg_types,
         result_types,
         trailing_args=trailing_args,
+        arena=arena,
         symbol=WRAPPER_NAME,
     )
     own = JitEngine(str(module))
@@ -271,14 +335,20 @@ def emit_wrapper(
     result_types: Sequence[Any],
     *,
     trailing_args: Sequence[int] = (),
+    arena: bool = False,
     symbol: str | None = None,
 ) -> str:
     """Adds `PyObject *<symbol>(self, args, nargs, kwnames)` to `module`: unbox, check
     the guards, count, call `target`, box; any mismatch goes to the slow path.
     `target` is a function name (its `_mlir_ciface_` wrapper is called, from this
-    module or declared) or an address. The symbol defaults to `fastcall_symbol(target)`;
-    its globals `<symbol>.calls` and `<symbol>.guards` are the call counter and the
-    guard table `CompiledWrapper` fills in. Returns the symbol."""
+    module or declared) or an address. Structured values (tuples, lists, complex, ...)
+    are unboxed and boxed by `pyvalues`; with `arena`, the target also gets a pointer
+    to the call's list arena (freed on every exit) and argument lists are written back
+    when the call succeeds. The symbol defaults to `fastcall_symbol(target)`; its
+    globals `<symbol>.calls` and `<symbol>.guards` are the call counter and the guard
+    table `CompiledWrapper` fills in. Returns the symbol."""
+    from graphlet.backend import lists, pyvalues
+
     arg_kinds = tuple(map(_type_name, arg_types))
     result_kinds = tuple(map(_type_name, result_types))
     trailing = tuple(trailing_args)
@@ -286,20 +356,10 @@ def emit_wrapper(
         if not isinstance(target, str):
             raise TypeError("a wrapper of an address needs a symbol")
         symbol = fastcall_symbol(target)
-    c = _CApi(module)
     counter = ir.GlobalVariable(module, _i64, f"{symbol}.calls")
     counter.initializer = ir.Constant(_i64, 0)
     guard_table = ir.GlobalVariable(module, _GUARDS, f"{symbol}.guards")
     guard_table.initializer = ir.Constant(_GUARDS, None)
-    llvm_args = {"i1": _i1, "i64": _i64, "f64": _f64}
-    target_type = ir.FunctionType(
-        ir.VoidType(), [_ptr, *(llvm_args[t] for t in arg_kinds), *[_i64] * len(trailing)]
-    )
-    callee: Any
-    if isinstance(target, str):
-        callee = c.function(abi.c_interface_symbol(target), target_type)
-    else:
-        callee = _FunctionAt(target, target_type)
 
     function = ir.Function(module, ir.FunctionType(_ptr, (_ptr, _ptr, _i64, _ptr)), symbol)
     self_, args, nargs, kwnames = function.args
@@ -307,48 +367,70 @@ def emit_wrapper(
     slow = function.append_basic_block("slow")
 
     def check(ok: ir.Value) -> None:
-        """Continue in a new block when `ok`, else take the slow path."""
         next_block = function.append_basic_block()
         b.cbranch(ok, next_block, slow)
         b.position_at_end(next_block)
 
-    results = b.alloca(_i64, 1 + len(result_kinds))
+    slot_total = sum(pyvalues.slot_count(kind) for kind in result_kinds)
+    results = b.alloca(_i64, 1 + slot_total)
     overflow = b.alloca(_i32)
     status_args = b.alloca(_ptr, 1 + len(arg_kinds))
+    arena_slot = b.alloca(_ptr, 2) if arena else None  # struct arena {head, bytes}
+    if arena_slot is not None:
+        for field in range(2):
+            b.store(
+                ir.Constant(_ptr, None),
+                b.gep(arena_slot, [ir.Constant(_i64, field)], source_etype=_ptr),
+            )
+
+    def free_arena() -> None:
+        if arena_slot is not None:
+            lists.emit_free_arena(b, arena_slot)
+
     check(
         b.and_(
             b.icmp_signed("==", nargs, ir.Constant(_i64, len(arg_kinds))),
             b.icmp_unsigned("==", kwnames, ir.Constant(_ptr, None)),
         )
     )
-    values = []
-    for index, kind in enumerate(arg_kinds):
-        arg = b.load(b.gep(args, [ir.Constant(_i64, index)], source_etype=_ptr), typ=_ptr)
+
+    def unbox_scalar(kind: str, arg: ir.Value) -> ir.Value:
         if kind == "i1":
-            is_true = b.icmp_unsigned("==", arg, c.object("_Py_TrueStruct"))
-            check(b.or_(is_true, b.icmp_unsigned("==", arg, c.object("_Py_FalseStruct"))))
-            values.append(is_true)
-            continue
+            is_true = b.icmp_unsigned("==", arg, _address(True))
+            check(b.or_(is_true, b.icmp_unsigned("==", arg, _address(False))))
+            return is_true
         type_ = b.load(
             b.gep(arg, [ir.Constant(_i64, _OB_TYPE)], source_etype=ir.IntType(8)), typ=_ptr
         )
-        expected_type = c.object("PyLong_Type" if kind == "i64" else "PyFloat_Type")
-        check(b.icmp_unsigned("==", type_, expected_type))
+        check(b.icmp_unsigned("==", type_, _address(int if kind == "i64" else float)))
         if kind == "i64":
-            values.append(b.call(c.api("PyLong_AsLongLongAndOverflow"), [arg, overflow]))
+            value = b.call(_LONG_AS, [arg, overflow])
             check(b.icmp_signed("==", b.load(overflow, typ=_i32), ir.Constant(_i32, 0)))
-        elif _OB_FVAL is not None:
-            values.append(
-                b.load(
-                    b.gep(arg, [ir.Constant(_i64, _OB_FVAL)], source_etype=ir.IntType(8)), typ=_f64
-                )
+            return value
+        if _OB_FVAL is not None:
+            return b.load(
+                b.gep(arg, [ir.Constant(_i64, _OB_FVAL)], source_etype=ir.IntType(8)), typ=_f64
             )
-        else:
-            values.append(b.call(c.api("PyFloat_AsDouble"), [arg]))
-    _check_guards(function, b, c, guard_table, slow)
+        return b.call(_FLOAT_AS, [arg])
+
+    unboxer = pyvalues.Unboxer(b, check, unbox_scalar, arena_slot)
+    values = []
+    for index, kind in enumerate(arg_kinds):
+        arg = b.load(b.gep(args, [ir.Constant(_i64, index)], source_etype=_ptr), typ=_ptr)
+        values += unboxer.unbox(kind, arg)
+    _check_guards(function, b, guard_table, slow)
 
     b.store(b.add(b.load(counter, typ=_i64), ir.Constant(_i64, 1)), counter)
-    b.call(callee, [results, *values, *(ir.Constant(_i64, v) for v in trailing)])
+    extra = [arena_slot] if arena_slot is not None else []
+    call_args = [results, *values, *(ir.Constant(_i64, v) for v in trailing), *extra]
+    target_type = ir.FunctionType(ir.VoidType(), [a.type for a in call_args])
+    callee: Any
+    if isinstance(target, str):
+        name = abi.c_interface_symbol(target)
+        callee = module.globals.get(name) or _Extern(name, target_type)
+    else:
+        callee = _FunctionAt(target, target_type)
+    b.call(callee, call_args)
 
     def slot(index: int, type_: ir.Type) -> ir.Value:
         return b.load(b.gep(results, [ir.Constant(_i64, index)], source_etype=_i64), typ=type_)
@@ -359,67 +441,46 @@ def emit_wrapper(
     b.cbranch(b.icmp_signed("==", status, ir.Constant(_i64, abi.OK)), ok, failed)
 
     b.position_at_end(ok)
+    for _, native, item in unboxer.lists:
+        reflected = b.call(lists.runtime().reflect(item), [native])
+        with b.if_then(b.icmp_signed("!=", reflected, ir.Constant(_i32, 0)), likely=False):
+            free_arena()
+            b.ret(ir.Constant(_ptr, None))
+    boxer = pyvalues.Boxer(b, slot)
     boxed = []
-    for index, kind in enumerate(result_kinds, start=abi.STATUS_SLOT + 1):
-        if kind == "i1":
-            is_set = b.icmp_signed("!=", slot(index, _i64), ir.Constant(_i64, 0))
-            boxed.append(b.call(c.api("PyBool_FromLong"), [b.zext(is_set, _long)]))
-        elif kind == "i64":
-            boxed.append(b.call(c.api("PyLong_FromLongLong"), [slot(index, _i64)]))
-        else:
-            boxed.append(b.call(c.api("PyFloat_FromDouble"), [slot(index, _f64)]))
-    _return_boxed(b, c, boxed)
+    index = abi.STATUS_SLOT + 1
+    for kind in result_kinds:
+        boxed.append(boxer.box(kind, index))
+        index += pyvalues.slot_count(kind)
+    free_arena()
+    _return_boxed(b, boxed)
 
     b.position_at_end(failed)
-    status_object = b.call(c.api("PyLong_FromLongLong"), [status])
+    free_arena()
+    status_object = b.call(_LONG_FROM, [status])
     with b.if_then(b.icmp_unsigned("==", status_object, ir.Constant(_ptr, None)), likely=False):
         b.ret(ir.Constant(_ptr, None))
     b.store(status_object, status_args)
     for index in range(len(arg_kinds)):
         arg = b.load(b.gep(args, [ir.Constant(_i64, index)], source_etype=_ptr), typ=_ptr)
         b.store(arg, b.gep(status_args, [ir.Constant(_i64, index + 1)], source_etype=_ptr))
-    on_status = b.call(c.api("PyTuple_GetItem"), [self_, ir.Constant(_i64, 1)])
+    on_status = b.call(_TUPLE_GET, [self_, ir.Constant(_i64, 1)])
     count = ir.Constant(_i64, 1 + len(arg_kinds))
     null = ir.Constant(_ptr, None)
-    result = b.call(c.api("PyObject_Vectorcall"), [on_status, status_args, count, null])
-    b.call(c.api("Py_DecRef"), [status_object])
+    result = b.call(_VECTORCALL, [on_status, status_args, count, null])
+    b.call(_DECREF, [status_object])
     b.ret(result)
 
     b.position_at_end(slow)
-    slow_path = b.call(c.api("PyTuple_GetItem"), [self_, ir.Constant(_i64, 0)])
-    b.ret(b.call(c.api("PyObject_Vectorcall"), [slow_path, args, nargs, kwnames]))
+    free_arena()
+    slow_path = b.call(_TUPLE_GET, [self_, ir.Constant(_i64, 0)])
+    b.ret(b.call(_VECTORCALL, [slow_path, args, nargs, kwnames]))
+    declare_externals(module)
     return symbol
 
 
-class _CApi:
-    """The C-API functions and objects of one module, declared on first use."""
-
-    def __init__(self, module: ir.Module) -> None:
-        self.module = module
-
-    def function(self, name: str, function_type: ir.FunctionType) -> ir.Function:
-        existing = self.module.globals.get(name)
-        if existing is not None:
-            return existing
-        return ir.Function(self.module, function_type, name)
-
-    def api(self, name: str) -> ir.Function:
-        result, args = _C_FUNCTIONS[name]
-        return self.function(name, ir.FunctionType(result, args))
-
-    def object(self, name: str) -> ir.GlobalVariable:
-        existing = self.module.globals.get(name)
-        if existing is not None:
-            return existing
-        return ir.GlobalVariable(self.module, ir.IntType(8), name)
-
-
 def _check_guards(
-    function: ir.Function,
-    b: ir.IRBuilder,
-    c: _CApi,
-    guard_table: ir.GlobalVariable,
-    slow: ir.Block,
+    function: ir.Function, b: ir.IRBuilder, guard_table: ir.GlobalVariable, slow: ir.Block
 ) -> None:
     """`for i < count: if PyDict_GetItem(ns[i], name[i]) != expected[i]: slow` over
     the wrapper's guard table (expected NULL: the name must be missing)."""
@@ -443,32 +504,32 @@ def _check_guards(
         return b.load(b.gep(table, [position], source_etype=_ptr), typ=_ptr)
 
     namespace, name, expected = entry(0), entry(1), entry(2)
-    found = b.call(c.api("PyDict_GetItem"), [namespace, name])
+    found = b.call(_DICT_GET, [namespace, name])
     following = b.add(index, one)
     index.add_incoming(following, body)
     b.cbranch(b.icmp_unsigned("==", found, expected), header, slow)
     b.position_at_end(done)
 
 
-def _return_boxed(b: ir.IRBuilder, c: _CApi, boxed: list[ir.Value]) -> None:
+def _return_boxed(b: ir.IRBuilder, boxed: list[ir.Value]) -> None:
     """Returns None, the one result or a tuple of them; NULL (with the boxing call's
     MemoryError set) if any allocation failed, dropping the others."""
     null = ir.Constant(_ptr, None)
     if not boxed:
-        b.call(c.api("Py_IncRef"), [c.object("_Py_NoneStruct")])
-        b.ret(c.object("_Py_NoneStruct"))
+        b.call(_INCREF, [_address(None)])
+        b.ret(_address(None))
         return
     if len(boxed) == 1:
         b.ret(boxed[0])
         return
-    tuple_ = b.call(c.api("PyTuple_New"), [ir.Constant(_i64, len(boxed))])
+    tuple_ = b.call(_TUPLE_NEW, [ir.Constant(_i64, len(boxed))])
     failed = b.icmp_unsigned("==", tuple_, null)
     for item in boxed:
         failed = b.or_(failed, b.icmp_unsigned("==", item, null))
     with b.if_then(failed, likely=False):
         for item in (tuple_, *boxed):
-            b.call(c.api("Py_DecRef"), [item])
+            b.call(_DECREF, [item])
         b.ret(null)
     for index, item in enumerate(boxed):
-        b.call(c.api("PyTuple_SetItem"), [tuple_, ir.Constant(_i64, index), item])
+        b.call(_TUPLE_SET, [tuple_, ir.Constant(_i64, index), item])
     b.ret(tuple_)

@@ -75,10 +75,21 @@ def missing_symbols(names: Sequence[str]) -> list[str]:
 
 def _check_external_symbols(names: Sequence[str]) -> None:
     """MCJIT does not report a declaration it cannot resolve: the call jumps to
-    nowhere. Fail here instead, naming the symbols."""
+    nowhere. Fail here instead, naming the symbols (after loading graphlet's own
+    runtime library if the code calls it)."""
+    from graphlet.backend.lists import provide_symbols
+
+    provide_symbols(names)
     missing = missing_symbols(names)
     if missing:
         raise LookupError(f"external functions not found in this process: {', '.join(missing)}")
+
+
+def embeds_addresses(llvm_ir: str) -> bool:
+    """Whether code refers to something of this process by address (a constant
+    `inttoptr`, as a CPython wrapper of a string constant has): such code must not
+    outlive the process."""
+    return any(not part.startswith("0 ") for part in llvm_ir.split("inttoptr (i64 ")[1:])
 
 
 @contextmanager

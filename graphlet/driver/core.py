@@ -19,14 +19,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
 from graphlet import abi
-from graphlet.backend.jit import JitEngine
+from graphlet.backend.jit import JitEngine, embeds_addresses
 from graphlet.driver import cache as object_cache
+from graphlet.driver.options import resolve_options as options_of
 
 if TYPE_CHECKING:
     from xdsl.context import Context
@@ -62,7 +63,7 @@ def lower(
     from graphlet.driver import pipelines
     from graphlet.registry import make_context
 
-    resolved = pipelines.resolve_options(pipeline, options)
+    resolved = options_of(pipeline, options)
     llvm_ir, signatures = pipelines.run(module, pipeline, resolved, ctx or make_context(), {})
     return llvm_ir, {s.name: s for s in signatures}
 
@@ -77,6 +78,7 @@ def compile(
     identity: str | None = None,
     metadata: Mapping[str, Any] | None = None,
     look_up: bool = True,
+    entries: Sequence[abi.Signature] | None = None,
     **options: Any,
 ) -> Artifact:
     """Native code for `module` (not modified) through `pipeline` with `options`.
@@ -85,11 +87,13 @@ def compile(
     `key` replaces the module's text in the cache key (the caller vouches that it
     decides the module); `identity` names the compile in cache messages; `metadata`
     (JSON) is stored with the code and comes back in `Artifact.metadata`;
-    `look_up=False` only stores (the caller's `load` missed already)."""
+    `look_up=False` only stores (the caller's `load` missed already); `entries`
+    describe the native functions instead of the pipeline's reading of the module
+    (see `pipelines.run`). Code that embeds an address of this process is not stored."""
     from graphlet.driver import pipelines
     from graphlet.registry import make_context
 
-    resolved = pipelines.resolve_options(pipeline, options)
+    resolved = options_of(pipeline, options)
     use_cache = cache and _cache_on()
     timings: dict[str, float] = {}
     if use_cache:
@@ -102,7 +106,9 @@ def compile(
             artifact = _from_entry(entry, pipeline, resolved, start)
             if artifact is not None:
                 return artifact
-    llvm_ir, signatures = pipelines.run(module, pipeline, resolved, ctx or make_context(), timings)
+    llvm_ir, signatures = pipelines.run(
+        module, pipeline, resolved, ctx or make_context(), timings, entries
+    )
     engine = JitEngine(llvm_ir, opt_level=resolved["opt_level"])
     timings.update(engine.timings)
     artifact = Artifact(
@@ -114,7 +120,11 @@ def compile(
         timings=timings,
         metadata=dict(metadata or {}),
     )
-    if use_cache:
+    if use_cache and embeds_addresses(llvm_ir):
+        logging.getLogger("graphlet.cache").debug(
+            "not storing %s: its code embeds addresses of this process", name
+        )
+    elif use_cache:
         stored = {
             "signatures": [abi.signature_to_json(s) for s in signatures],
             "external_symbols": list(engine.external_symbols),
@@ -139,9 +149,7 @@ def load(
     optimizer."""
     if not _cache_on():
         return None
-    from graphlet.driver import pipelines
-
-    resolved = pipelines.resolve_options(pipeline, options)
+    resolved = options_of(pipeline, options)
     start = perf_counter()
 
     def validate_caller(stored: dict[str, Any]) -> str | None:

@@ -5,7 +5,7 @@
                             `optimize`), then the `lower-to-llvm` passes; LLVM -O2;
                             a CPython wrapper per public function (option
                             `wrappers`: None for all, or the names), compiled with it;
-                            `call_depth`: the functions take `@jit`'s trailing depth
+                            or, for `@jit`, the entries its caller describes
     lower-tensors-to-llvm   tensor functions (`compile_fx`, `torch.compile`): the
                             `lower-tensors-to-llvm` passes (option `blas`); LLVM -O3
 
@@ -32,6 +32,8 @@ from xdsl.passes import ModulePass
 
 from graphlet import abi, debug
 from graphlet.dialects import graphlet as g
+from graphlet.driver.options import DEFAULTS
+from graphlet.driver.options import resolve_options as resolve_options
 
 logger = logging.getLogger("graphlet.driver")
 
@@ -64,14 +66,11 @@ def scalar_signatures(
 ) -> list[abi.Signature]:
     """The functions that can be called natively: public, with a body, scalar
     (i1/i64/f64) arguments and results; with the options, whether each has its
-    CPython wrapper and takes the call depth."""
-    options = options or {"wrappers": (), "call_depth": False}
-    wrapped, depth = options["wrappers"], options["call_depth"]
+    CPython wrapper."""
+    wrapped = (options or {"wrappers": ()})["wrappers"]
     signatures: list[abi.Signature] = []
     for op in _public_functions(module):
         args, results = op.function_type.inputs.data, op.function_type.outputs.data
-        if depth:
-            args = args[:-1]
         if all(t in _SCALAR_NAMES for t in (*args, *results)):
             name = op.sym_name.data
             signatures.append(
@@ -79,7 +78,6 @@ def scalar_signatures(
                     name,
                     tuple(_SCALAR_NAMES[t] for t in args),
                     tuple(_SCALAR_NAMES[t] for t in results),
-                    call_depth=depth,
                     fastcall=wrapped is None or name in wrapped,
                 )
             )
@@ -99,6 +97,7 @@ def _emit_wrappers(
                 signature.args,
                 signature.results,
                 trailing_args=abi.CALL_DEPTH_ARGS if signature.call_depth else (),
+                arena=signature.arena,
             )
 
 
@@ -163,47 +162,22 @@ def _public_functions(module: ModuleOp) -> list[func.FuncOp]:
     ]
 
 
-def _default_blas() -> bool:
-    from graphlet.backend.blas import bind_blas
-
-    return bind_blas()
-
-
 PIPELINES: dict[str, Pipeline] = {
     "lower-to-llvm": Pipeline(
         "lower-to-llvm",
-        {"optimize": True, "opt_level": 2, "wrappers": None, "call_depth": False},
+        DEFAULTS["lower-to-llvm"],
         _scalar_passes,
         scalar_signatures,
         _emit_wrappers,
     ),
     "lower-tensors-to-llvm": Pipeline(
         "lower-tensors-to-llvm",
-        {"blas": _default_blas, "opt_level": 3, "function": None},
+        DEFAULTS["lower-tensors-to-llvm"],
         _tensor_passes,
         _tensor_signatures,
         _mark_noalias,
     ),
 }
-
-
-def resolve_options(pipeline: str, options: Mapping[str, Any]) -> dict[str, Any]:
-    """The pipeline's options with its defaults filled in (callable defaults are
-    evaluated now); unknown names raise."""
-    try:
-        defaults = PIPELINES[pipeline].defaults
-    except KeyError:
-        raise ValueError(
-            f"unknown pipeline {pipeline!r}; choose one of {', '.join(PIPELINES)}"
-        ) from None
-    unknown = sorted(set(options) - set(defaults))
-    if unknown:
-        raise TypeError(f"pipeline {pipeline!r} has no option {', '.join(unknown)}")
-    resolved = {**defaults, **options}
-    resolved = {k: v() if callable(v) else v for k, v in resolved.items()}
-    if isinstance(resolved.get("wrappers"), list | tuple | set | frozenset):
-        resolved["wrappers"] = sorted(resolved["wrappers"])
-    return resolved
 
 
 def run(
@@ -212,9 +186,12 @@ def run(
     options: Mapping[str, Any],
     ctx: Context,
     timings: dict[str, float],
+    entries: Sequence[abi.Signature] | None = None,
 ) -> tuple[str, list[abi.Signature]]:
     """LLVM IR of a clone of `module` through `pipeline` (options resolved), and its
-    native functions. Records the `lower` and `translate` times."""
+    native functions: `entries` when the caller describes them (`@jit`, whose
+    functions take more than their Python arguments), else the pipeline's reading of
+    the module. Records the `lower` and `translate` times."""
     from graphlet.backend.llvm_ir import translate_module
 
     spec = PIPELINES[pipeline]
@@ -230,7 +207,7 @@ def run(
     lowered.verify()
     timings["lower"] = perf_counter() - start
     start = perf_counter()
-    signatures = spec.signatures(module, lowered, options)
+    signatures = list(entries) if entries is not None else spec.signatures(module, lowered, options)
     llvm_module = translate_module(lowered)
     spec.finish(llvm_module, signatures, options)
     llvm_ir = str(llvm_module)

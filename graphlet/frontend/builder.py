@@ -26,20 +26,21 @@ from xdsl.utils.exceptions import VerifyException
 
 from graphlet.dialects import graphlet as g
 
-OP_ALIASES = {
-    "div": "truediv",
-    "/": "truediv",
-    "+": "add",
-    "-": "sub",
-    "*": "mul",
-    "//": "floordiv",
-    "%": "mod",
-    "**": "pow",
-    "where": "select",
-}
-"""Spellings the seed graphs use for graphlet's op names."""
 
-_ARITHMETIC = {"add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "min", "max"}
+def _op_name(op: type[g.GraphletOp]) -> str:
+    return op.name.removeprefix("graphlet.")
+
+
+OP_ALIASES: dict[str, str] = {
+    **{symbol: _op_name(op) for symbol, op in g.spellings().binary_symbols.items()},
+    **{
+        torch_name: _op_name(op)
+        for torch_name, op in g.torch_names().items()
+        if op in g.OPS and torch_name != _op_name(op)
+    },
+}
+"""Other spellings of graphlet's op names: Python's binary operators (`+`, `//`) and
+PyTorch's names of the scalar ops (`div`, `where`), as the ops declare them."""
 
 
 @dataclass(frozen=True)
@@ -171,8 +172,9 @@ class Graph:
             cond, a, b = values
             return self._insert(g.SelectOp(self._to_bool(cond), *self._promote([a, b])))
         if name in g.BINARY_OPS:
-            lhs, rhs = self._promote(values, arithmetic=name in _ARITHMETIC | {"shl", "shr"})
-            return self._insert(g.BINARY_OPS[name](lhs, rhs))
+            op = g.BINARY_OPS[name]
+            lhs, rhs = self._promote(values, arithmetic=g.BOOL not in op.ALLOWED_TYPES)
+            return self._insert(op(lhs, rhs))
         if name in g.UNARY_OPS:
             (x,) = self._promote(values, arithmetic=True)
             return self._insert(g.UNARY_OPS[name](x))
@@ -221,7 +223,8 @@ class Graph:
         return self._cast(value, g.BOOL)
 
     def _promote(self, values: list[SSAValue], arithmetic: bool = False) -> list[SSAValue]:
-        """Python's numeric promotion: bool < int < float."""
+        """Python's numeric promotion: bool < int < float; in `arithmetic` (an op that
+        takes no bools, like `+` or `<<`) bools become ints."""
         rank = {g.BOOL: 0, g.INT: 1, g.FLOAT: 2}
         target = max((v.type for v in values), key=rank.__getitem__)
         if arithmetic and target == g.BOOL:

@@ -150,7 +150,7 @@ def jit_key(fn: types.FunctionType, signature: Sequence[type]) -> dict[str, Any]
         "source": "jit",
         "function": f"{fn.__module__}.{fn.__qualname__}",
         "code": function_fingerprint(fn),
-        "signature": [t.__name__ for t in signature],
+        "signature": [repr(key) for key in signature],
     }
 
 

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 from graphlet import abi, debug
 from graphlet.frontend.bytecode.breaks import BreakRecord, FunctionNotCompilable
+from graphlet.frontend.bytecode.signature import signature_of
 from graphlet.frontend.execution import ExecutionBackend, HandBack, default_backend
 from graphlet.frontend.guards import MISSING as _MISSING
 from graphlet.frontend.guards import Guard
@@ -53,8 +54,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("graphlet")
 
-_TYPE_NAMES: dict[type, str] = {t: name for name, t in abi.PYTHON_TYPES.items()}
-"""The argument types that compile, by their IR type name."""
 _INT_MIN, _INT_MAX = abi.INT_MIN, abi.INT_MAX
 HANDBACK_LIMIT = 64
 """After this many hand-backs, a version that hands back on most calls runs in Python."""
@@ -163,7 +162,7 @@ class JitFunction:
             if bound is None:
                 return self.py_func(*args, **kwargs)
             args = bound
-        version = self._versions.get(tuple(map(type, args)))
+        version = self._versions.get(signature_of(args))
         if version is None or (version.guards and not version.guards_hold()):
             version = self._compile(args, version)
         native = version.native
@@ -242,7 +241,7 @@ class JitFunction:
     # ------------------------------------------------------------------ compiling
 
     def _compile(self, args: tuple[Any, ...], stale: Version | None) -> Version:
-        signature = tuple(map(type, args))
+        signature = signature_of(args)
         name = self.py_func.__qualname__
         if stale is not None:
             changed = next((guard for guard in stale.guards if not guard.holds()), None)
@@ -262,16 +261,8 @@ class JitFunction:
     def _build_version(self, signature: tuple[type, ...]) -> Version:
         fn = self.py_func
         name = fn.__qualname__
-        unsupported = [t.__name__ for t in signature if t not in _TYPE_NAMES]
-        if unsupported:
-            reason = f"arguments of type {', '.join(unsupported)} run in Python"
-            record = BreakRecord(
-                name, fn.__code__.co_filename, fn.__code__.co_firstlineno, "-", reason
-            )
-            logger.debug("FALLBACK %s: %s", name, reason)
-            return Version(signature, None, (), [record], reason)
         start = time.perf_counter()
-        if self._caching:
+        if self._caching:  # only compilable signatures were stored
             try:
                 cached = self._cached_version(signature, start)
             except Exception as e:  # a cache that cannot be read only costs a compile
@@ -279,13 +270,22 @@ class JitFunction:
                 cached = None
             if cached is not None:
                 return cached
-        from graphlet.dialects import graphlet as g
-        from graphlet.frontend.bytecode.capture import ModuleCapture
+        from graphlet.frontend.bytecode.signature import kinds_of_signature
 
-        arg_types = tuple({bool: g.BOOL, int: g.INT, float: g.FLOAT}[t] for t in signature)
+        kinds = kinds_of_signature(signature, self._versions)
+        if isinstance(kinds, str):
+            reason = kinds
+            record = BreakRecord(
+                name, fn.__code__.co_filename, fn.__code__.co_firstlineno, "-", reason
+            )
+            logger.debug("FALLBACK %s: %s", name, reason)
+            return Version(signature, None, (), [record], reason)
+        from graphlet.frontend.bytecode.capture import ModuleCapture
+        from graphlet.frontend.bytecode.signature import arg_specs, result_spec
+
         unit = ModuleCapture()
         try:
-            captured = unit.capture(fn, arg_types)
+            captured = unit.capture(fn, kinds)
         except FunctionNotCompilable as e:
             for record in e.records:
                 logger.debug("FALLBACK %s runs in Python: %s", name, record)
@@ -304,14 +304,13 @@ class JitFunction:
             len(bails),
         )
         try:
+            specs = arg_specs(captured), result_spec(captured)
             if self._caching:
                 native = self._compile_cached(
-                    signature, unit.module, captured.symbol, guards, bails
+                    signature, unit.module, captured.symbol, specs, guards, bails
                 )
             else:
-                native = self.backend.compile(
-                    unit.module, captured.symbol, arg_types, captured.return_type
-                )
+                native = self.backend.compile(unit.module, captured.symbol, *specs)
             fast = _prepare_fast_entry(native, guards)
         except Exception as e:  # an internal error: report it, run in Python
             return self._internal_error(signature, unit.module, e, "lowering")
@@ -384,6 +383,7 @@ class JitFunction:
         signature: tuple[type, ...],
         module: ModuleOp,
         symbol: str,
+        specs: tuple[tuple[Any, ...], Any],
         guards: tuple[Guard, ...],
         bails: list[BreakRecord],
     ) -> Any:
@@ -403,6 +403,7 @@ class JitFunction:
         return self.backend.compile(  # type: ignore[call-arg]
             module,
             symbol,
+            *specs,
             cache_key=fingerprint.jit_key(fn, signature) if metadata is not None else None,
             identity=self._identity(signature),
             metadata=metadata,
@@ -431,7 +432,7 @@ class JitFunction:
     # ------------------------------------------------------------------ introspection
 
     def version_for(self, *args: Any) -> Version | None:
-        return self._versions.get(tuple(map(type, args)))
+        return self._versions.get(signature_of(args))
 
     @property
     def versions(self) -> dict[tuple[type, ...], Version]:
@@ -538,9 +539,10 @@ def explain(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Explanation:
     """Compile `fn` for these arguments, call it once, and report every graph break:
     its source line, opcode, reason, and whether the call fell back to Python."""
     jitted = fn if isinstance(fn, JitFunction) else jit(fn)
-    result = jitted(*args, **kwargs)
     bound = jitted._bind(args, kwargs) if kwargs or len(args) != jitted._argcount else args
-    version = jitted.version_for(*bound) if bound is not None else None
+    signature = signature_of(bound) if bound is not None else None  # before lists change
+    result = jitted(*args, **kwargs)
+    version = jitted._versions.get(signature) if signature is not None else None
     if version is None:
         reason = "keyword-only parameters run in Python"
         return Explanation(

@@ -1,6 +1,7 @@
 """The native execution backend of `graphlet.jit`: the driver compiles a captured
 module (`lower-to-llvm`, like every scalar entry point, with the entry's CPython
-wrapper), the runtime's `NativeKernel` calls it. With a cache key, the compile is
+wrapper: arguments and result as value specs, `graphlet.backend.pyvalues`, then the
+call depth and the list arena), the runtime's `NativeKernel` calls it. With a cache key, the compile is
 kept in the driver's on-disk cache (the dispatcher calls `load` first), and `load`
 takes it from there."""
 
@@ -9,16 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from graphlet import abi
 from graphlet.runtime.jit_kernel import NativeKernel
 
 if TYPE_CHECKING:
     from xdsl.dialects.builtin import ModuleOp
-    from xdsl.ir import Attribute
 
 PIPELINE = "lower-to-llvm"
-OPTIONS: dict[str, Any] = {"wrappers": None, "call_depth": True}
-"""Captured functions take the call depth; each gets its CPython wrapper (the entry
-is not known before capture, and a cache lookup comes before it)."""
+OPTIONS: dict[str, Any] = {"wrappers": ()}
+"""Only the captured entry gets a CPython wrapper, described by `entries`."""
 
 
 class NativeBackend:
@@ -30,8 +30,8 @@ class NativeBackend:
         self,
         module: ModuleOp,
         symbol: str,
-        arg_types: tuple[Attribute, ...] = (),
-        return_type: Attribute | None = None,
+        arg_types: tuple[Any, ...],
+        return_type: Any,
         *,
         cache_key: Mapping[str, Any] | None = None,
         identity: str | None = None,
@@ -47,6 +47,16 @@ class NativeBackend:
             identity=identity,
             metadata={"symbol": symbol, **(metadata or {})},
             look_up=False,
+            entries=[
+                abi.ScalarSignature(
+                    symbol,
+                    tuple(arg_types),
+                    (return_type,),
+                    call_depth=True,
+                    arena=True,
+                    fastcall=True,
+                )
+            ],
             **OPTIONS,
         )
         return NativeKernel(artifact, symbol)

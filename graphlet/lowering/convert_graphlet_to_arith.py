@@ -6,22 +6,22 @@ and modulo rounding toward -inf, `min`'s tie rule, CPython's float `pow` special
 cases) and a `pyrt.guard` at every place where Python raises or where the answer
 does not fit 64 bits. Guards carry the exception class (or `HandBack`); the runtime
 redoes a failed call in Python, so only the *condition* must be exact here, not the
-message. The float recipes follow CPython's `floatobject.c` and `mathmodule.c`.
-Float remainder is `llvm.frem` (C's `fmod`): arith has no float remainder.
+message. The float recipes follow CPython's `floatobject.c` and `mathmodule.c`; the
+builders, the predicate table and the floor-division recipe are `lowering/emitter.py`'s,
+shared with `convert-graphlet-to-linalg`.
 """
 
 from __future__ import annotations
 
 import math
-import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from xdsl.context import Context
 from xdsl.dialects import arith, llvm, scf
 from xdsl.dialects import math as xmath
-from xdsl.dialects.builtin import FloatAttr, IntegerAttr, ModuleOp, f64, i1, i64
-from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+from xdsl.dialects.builtin import ModuleOp, f64, i1, i64
+from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
     PatternRewriter,
@@ -32,67 +32,15 @@ from xdsl.pattern_rewriter import (
 
 from graphlet.dialects import graphlet as g
 from graphlet.dialects import pyrt
+from graphlet.lowering.emitter import Emitter
 
 ZDE, VALUE, OVERFLOW, HAND_BACK = "ZeroDivisionError", "ValueError", "OverflowError", pyrt.HAND_BACK
 INT_MIN = g.INT_MIN
 
 
-class Emitter:
-    """Builds ops before the op being rewritten (or at the end of `block`)."""
-
-    def __init__(self, rewriter: PatternRewriter, block: Block | None = None) -> None:
-        self.rewriter, self.block = rewriter, block
-        self.constants: dict[tuple[Attribute, object], SSAValue] = {}
-
-    def op(self, op: Operation) -> Operation:
-        if self.block is None:
-            self.rewriter.insert(op)
-        else:
-            self.block.add_op(op)
-        return op
-
-    def __call__(self, op: Operation) -> SSAValue:
-        return self.op(op).results[0]
-
-    # constants, each built once per expansion
-    def int(self, n: int, t: Attribute = i64) -> SSAValue:
-        if (t, n) not in self.constants:
-            self.constants[(t, n)] = self(arith.ConstantOp(IntegerAttr(n, t)))
-        return self.constants[(t, n)]
-
-    def bool(self, b: bool) -> SSAValue:
-        return self.int(int(b), i1)
-
-    def float(self, x: float) -> SSAValue:
-        key = (f64, struct.pack("<d", x))  # -0.0 and 0.0 differ
-        if key not in self.constants:
-            self.constants[key] = self(arith.ConstantOp(FloatAttr(x, f64)))
-        return self.constants[key]
-
-    # comparisons and logic on i1
-    def cmpi(self, pred: str, a: SSAValue, b: SSAValue | int) -> SSAValue:
-        return self(arith.CmpiOp(a, self.int(b, a.type) if isinstance(b, int) else b, pred))
-
-    def cmpf(self, pred: str, a: SSAValue, b: SSAValue | float) -> SSAValue:
-        return self(arith.CmpfOp(a, self.float(b) if isinstance(b, float) else b, pred))
-
-    def all(self, *cs: SSAValue) -> SSAValue:
-        r = cs[0]
-        for c in cs[1:]:
-            r = self(arith.AndIOp(r, c))
-        return r
-
-    def any(self, *cs: SSAValue) -> SSAValue:
-        r = cs[0]
-        for c in cs[1:]:
-            r = self(arith.OrIOp(r, c))
-        return r
-
-    def not_(self, c: SSAValue) -> SSAValue:
-        return self(arith.XOrIOp(c, self.bool(True)))
-
-    def select(self, c: SSAValue, a: SSAValue, b: SSAValue) -> SSAValue:
-        return self(arith.SelectOp(c, a, b))
+class ScalarEmitter(Emitter):
+    """The shared `Emitter`, plus `pyrt` guards: where Python raises or the answer
+    leaves 64 bits, the function returns a status instead."""
 
     def guard(self, ok: SSAValue, kind: str) -> None:
         self.op(pyrt.GuardOp(ok, kind))
@@ -103,12 +51,6 @@ class Emitter:
         self.guard(self.not_(op.results[1]), HAND_BACK)
         return op.results[0]
 
-    def is_inf(self, x: SSAValue) -> SSAValue:
-        return self.cmpf("oeq", self(xmath.AbsFOp(x)), math.inf)
-
-    def to_float(self, x: SSAValue) -> SSAValue:
-        return x if x.type == f64 else self(arith.SIToFPOp(x, f64))
-
 
 Lowering = Callable[..., SSAValue]
 """`lower(emit, op, *operands)`: builds the expansion, returns the result value."""
@@ -117,7 +59,7 @@ Lowering = Callable[..., SSAValue]
 def _arith(int_op: type[Operation] | None, float_op: type[Operation] | None) -> Lowering:
     """Ops whose machine meaning is already Python's (on this type)."""
 
-    def lower(e: Emitter, op: g.GraphletOp, *xs: SSAValue) -> SSAValue:
+    def lower(e: ScalarEmitter, op: g.GraphletOp, *xs: SSAValue) -> SSAValue:
         cls = float_op if xs[0].type == f64 else int_op
         assert cls is not None
         return e(cls(*xs))
@@ -126,13 +68,13 @@ def _arith(int_op: type[Operation] | None, float_op: type[Operation] | None) -> 
 
 
 def _checked_or_float(checked: type[pyrt.CheckedIntegerOp], float_op: type[Operation]) -> Lowering:
-    def lower(e: Emitter, op: g.GraphletOp, a: SSAValue, b: SSAValue) -> SSAValue:
+    def lower(e: ScalarEmitter, op: g.GraphletOp, a: SSAValue, b: SSAValue) -> SSAValue:
         return e(float_op(a, b)) if a.type == f64 else e.checked(checked, a, b)
 
     return lower
 
 
-def lower_truediv(e: Emitter, op: g.GraphletOp, a: SSAValue, b: SSAValue) -> SSAValue:
+def lower_truediv(e: ScalarEmitter, op: g.GraphletOp, a: SSAValue, b: SSAValue) -> SSAValue:
     if a.type == f64:
         e.guard(e.cmpf("une", b, 0.0), ZDE)
         return e(arith.DivfOp(a, b))
@@ -143,71 +85,39 @@ def lower_truediv(e: Emitter, op: g.GraphletOp, a: SSAValue, b: SSAValue) -> SSA
     return e(arith.DivfOp(e.to_float(a), e.to_float(b)))
 
 
-def _int_divmod_fix(e: Emitter, r: SSAValue, b: SSAValue) -> SSAValue:
-    """Whether C's truncating remainder `r` needs Python's fix-up (signs differ)."""
-    return e.all(e.cmpi("ne", r, 0), e.cmpi("slt", e(arith.XOrIOp(r, b)), 0))
-
-
-def _float_remainder(e: Emitter, a: SSAValue, b: SSAValue) -> tuple[SSAValue, ...]:
-    """CPython's `_float_div_mod` up to the sign test: (fmod, fmod != 0, needs fix-up)."""
-    e.guard(e.cmpf("une", b, 0.0), ZDE)
-    mod = e(llvm.FRemOp(a, b))
-    mod_nonzero = e.cmpf("une", mod, 0.0)
-    signs_differ = e(arith.XOrIOp(e.cmpf("olt", b, 0.0), e.cmpf("olt", mod, 0.0)))
-    return mod, mod_nonzero, e.all(mod_nonzero, signs_differ)
-
-
-def _float_floordiv(e: Emitter, a: SSAValue, b: SSAValue) -> SSAValue:
-    """CPython's `float_floor_div`: the quotient of the exact remainder, snapped."""
-    mod, _, fix = _float_remainder(e, a, b)
-    one = e.float(1.0)
-    div = e(arith.DivfOp(e(arith.SubfOp(a, mod)), b))
-    div = e.select(fix, e(arith.SubfOp(div, one)), div)
-    floor = e(xmath.FloorOp(div))
-    snap = e.cmpf("ogt", e(arith.SubfOp(div, floor)), 0.5)
-    floor = e.select(snap, e(arith.AddfOp(floor, one)), floor)
-    zero_quotient = e(xmath.CopySignOp(e.float(0.0), e(arith.DivfOp(a, b))))
-    return e.select(e.cmpf("une", div, 0.0), floor, zero_quotient)
-
-
-def _float_mod(e: Emitter, a: SSAValue, b: SSAValue) -> SSAValue:
-    """CPython's `float_rem`: the sign of the divisor; a zero is signed like it."""
-    mod, mod_nonzero, fix = _float_remainder(e, a, b)
-    fixed = e.select(fix, e(arith.AddfOp(mod, b)), mod)
-    return e.select(mod_nonzero, fixed, e(xmath.CopySignOp(e.float(0.0), b)))
-
-
-def lower_floordiv(e: Emitter, op: g.GraphletOp, a: SSAValue, b: SSAValue) -> SSAValue:
+def lower_floordiv(e: ScalarEmitter, op: g.GraphletOp, a: SSAValue, b: SSAValue) -> SSAValue:
     if a.type == f64:
-        return _float_floordiv(e, a, b)
+        e.guard(e.cmpf("une", b, 0.0), ZDE)
+        return e.float_floordiv(a, b)
     e.guard(e.cmpi("ne", b, 0), ZDE)
     e.guard(e.not_(e.all(e.cmpi("eq", a, INT_MIN), e.cmpi("eq", b, -1))), HAND_BACK)
     q = e(arith.DivSIOp(a, b))
-    fix = _int_divmod_fix(e, e(arith.RemSIOp(a, b)), b)
+    fix = e.int_remainder_needs_fix(e(arith.RemSIOp(a, b)), b)
     return e.select(fix, e(arith.SubiOp(q, e.int(1))), q)
 
 
-def lower_mod(e: Emitter, op: g.GraphletOp, a: SSAValue, b: SSAValue) -> SSAValue:
+def lower_mod(e: ScalarEmitter, op: g.GraphletOp, a: SSAValue, b: SSAValue) -> SSAValue:
     if a.type == f64:
-        return _float_mod(e, a, b)
+        e.guard(e.cmpf("une", b, 0.0), ZDE)
+        return e.float_mod(a, b, zero_signed_like_divisor=True)
     e.guard(e.cmpi("ne", b, 0), ZDE)
     # x % -1 == 0, and INT_MIN srem -1 would trap: divide by 1 instead.
     safe_b = e.select(e.cmpi("eq", b, -1), e.int(1), b)
     r = e(arith.RemSIOp(a, safe_b))
-    return e.select(_int_divmod_fix(e, r, b), e(arith.AddiOp(r, b)), r)
+    return e.select(e.int_remainder_needs_fix(r, b), e(arith.AddiOp(r, b)), r)
 
 
-def _int_pow(e: Emitter, a: SSAValue, b: SSAValue) -> SSAValue:
+def _int_pow(e: ScalarEmitter, a: SSAValue, b: SSAValue) -> SSAValue:
     """Exponentiation by squaring with overflow checks; a negative exponent gives
     a float in Python, so it is handed back."""
     e.guard(e.cmpi("sge", b, 0), HAND_BACK)
     types = [i64, i64, i64, i1]
     before, after = Block(arg_types=types), Block(arg_types=types)
-    c = Emitter(e.rewriter, before)
+    c = ScalarEmitter(block=before)
     _, _, exponent, overflow = before.args
     go_on = c.all(c.cmpi("ne", exponent, 0), c.not_(overflow))
     c.op(scf.ConditionOp(go_on, *before.args))
-    d = Emitter(e.rewriter, after)
+    d = ScalarEmitter(block=after)
     acc, base, exponent, overflow = after.args
     odd = d.cmpi("ne", d(arith.AndIOp(exponent, d.int(1))), 0)
     product = d.op(pyrt.CheckedMuliOp(acc, base))
@@ -225,7 +135,7 @@ def _int_pow(e: Emitter, a: SSAValue, b: SSAValue) -> SSAValue:
     return loop.results[0]
 
 
-def _float_pow(e: Emitter, x: SSAValue, y: SSAValue) -> SSAValue:
+def _float_pow(e: ScalarEmitter, x: SSAValue, y: SSAValue) -> SSAValue:
     """CPython's `float_pow`, special cases first, as one chain of selects."""
     zero, one, inf = e.float(0.0), e.float(1.0), math.inf
     ax, ay = e(xmath.AbsFOp(x)), e(xmath.AbsFOp(y))
@@ -260,34 +170,34 @@ def _float_pow(e: Emitter, x: SSAValue, y: SSAValue) -> SSAValue:
     return e.select(y_zero, one, v)
 
 
-def lower_pow(e: Emitter, op: g.GraphletOp, a: SSAValue, b: SSAValue) -> SSAValue:
+def lower_pow(e: ScalarEmitter, op: g.GraphletOp, a: SSAValue, b: SSAValue) -> SSAValue:
     return _float_pow(e, a, b) if a.type == f64 else _int_pow(e, a, b)
 
 
 def _min_max(pred_int: str, pred_float: str) -> Lowering:
     """`b if b <pred> a else a`: Python keeps the first of equal (or NaN) values."""
 
-    def lower(e: Emitter, op: g.GraphletOp, a: SSAValue, b: SSAValue) -> SSAValue:
+    def lower(e: ScalarEmitter, op: g.GraphletOp, a: SSAValue, b: SSAValue) -> SSAValue:
         c = e.cmpf(pred_float, b, a) if a.type == f64 else e.cmpi(pred_int, b, a)
         return e.select(c, b, a)
 
     return lower
 
 
-def lower_neg(e: Emitter, op: g.GraphletOp, x: SSAValue) -> SSAValue:
+def lower_neg(e: ScalarEmitter, op: g.GraphletOp, x: SSAValue) -> SSAValue:
     if x.type == f64:
         return e(arith.NegfOp(x))
     return e.checked(pyrt.CheckedSubiOp, e.int(0), x)
 
 
-def lower_abs(e: Emitter, op: g.GraphletOp, x: SSAValue) -> SSAValue:
+def lower_abs(e: ScalarEmitter, op: g.GraphletOp, x: SSAValue) -> SSAValue:
     if x.type == f64:
         return e(xmath.AbsFOp(x))
     negated = e.checked(pyrt.CheckedSubiOp, e.int(0), x)
     return e.select(e.cmpi("slt", x, 0), negated, x)
 
 
-def lower_shl(e: Emitter, op: g.GraphletOp, a: SSAValue, n: SSAValue) -> SSAValue:
+def lower_shl(e: ScalarEmitter, op: g.GraphletOp, a: SSAValue, n: SSAValue) -> SSAValue:
     e.guard(e.cmpi("sge", n, 0), VALUE)
     in_range = e.cmpi("ult", n, 64)
     count = e.select(in_range, n, e.int(0))
@@ -297,26 +207,17 @@ def lower_shl(e: Emitter, op: g.GraphletOp, a: SSAValue, n: SSAValue) -> SSAValu
     return shifted
 
 
-def lower_shr(e: Emitter, op: g.GraphletOp, a: SSAValue, n: SSAValue) -> SSAValue:
+def lower_shr(e: ScalarEmitter, op: g.GraphletOp, a: SSAValue, n: SSAValue) -> SSAValue:
     e.guard(e.cmpi("sge", n, 0), VALUE)
     count = e.select(e.cmpi("ult", n, 64), n, e.int(63))  # >> 64+ is 0 or -1
     return e(arith.ShRSIOp(a, count))
 
 
-CMP_INT = {"eq": "eq", "ne": "ne", "lt": "slt", "le": "sle", "gt": "sgt", "ge": "sge"}
-CMP_BOOL = {"eq": "eq", "ne": "ne", "lt": "ult", "le": "ule", "gt": "ugt", "ge": "uge"}
-CMP_FLOAT = {"eq": "oeq", "ne": "une", "lt": "olt", "le": "ole", "gt": "ogt", "ge": "oge"}
-"""Python's comparisons: ordered, except `!=` (true when a NaN is involved)."""
+def lower_cmp(e: ScalarEmitter, op: g.CmpOp, a: SSAValue, b: SSAValue) -> SSAValue:
+    return e.cmp(op.predicate.data, a, b)
 
 
-def lower_cmp(e: Emitter, op: g.CmpOp, a: SSAValue, b: SSAValue) -> SSAValue:
-    p = op.predicate.data
-    if a.type == f64:
-        return e.cmpf(CMP_FLOAT[p], a, b)
-    return e.cmpi((CMP_BOOL if a.type == i1 else CMP_INT)[p], a, b)
-
-
-def lower_cast(e: Emitter, op: g.CastOp, x: SSAValue) -> SSAValue:
+def lower_cast(e: ScalarEmitter, op: g.CastOp, x: SSAValue) -> SSAValue:
     src, dst = x.type, op.result.type
     if src == dst:
         return x
@@ -334,12 +235,12 @@ def lower_cast(e: Emitter, op: g.CastOp, x: SSAValue) -> SSAValue:
 
 
 def _math(
-    math_op: type[Operation], domain: Callable[[Emitter, SSAValue], SSAValue] | None = None
+    math_op: type[Operation], domain: Callable[[ScalarEmitter, SSAValue], SSAValue] | None = None
 ) -> Lowering:
     """A `math` function on the float value of its operand; `domain(x)` is the
     condition under which CPython does not raise ValueError('math domain error')."""
 
-    def lower(e: Emitter, op: g.GraphletOp, x: SSAValue) -> SSAValue:
+    def lower(e: ScalarEmitter, op: g.GraphletOp, x: SSAValue) -> SSAValue:
         x = e.to_float(x)
         if domain is not None:
             e.guard(domain(e, x), VALUE)
@@ -348,7 +249,7 @@ def _math(
     return lower
 
 
-def lower_exp(e: Emitter, op: g.GraphletOp, x: SSAValue) -> SSAValue:
+def lower_exp(e: ScalarEmitter, op: g.GraphletOp, x: SSAValue) -> SSAValue:
     x = e.to_float(x)
     r = e(xmath.ExpOp(x))
     e.guard(e.not_(e.all(e.is_inf(r), e.not_(e.is_inf(x)))), OVERFLOW)  # math range error
@@ -356,19 +257,19 @@ def lower_exp(e: Emitter, op: g.GraphletOp, x: SSAValue) -> SSAValue:
 
 
 def _rounding(math_op: type[Operation]) -> Lowering:
-    def lower(e: Emitter, op: g.GraphletOp, x: SSAValue) -> SSAValue:
+    def lower(e: ScalarEmitter, op: g.GraphletOp, x: SSAValue) -> SSAValue:
         return e(math_op(x)) if x.type == f64 else x
 
     return lower
 
 
-def lower_relu(e: Emitter, op: g.GraphletOp, x: SSAValue) -> SSAValue:
+def lower_relu(e: ScalarEmitter, op: g.GraphletOp, x: SSAValue) -> SSAValue:
     if x.type == f64:  # `x > 0 or x != x`: NaN stays
         return e.select(e.cmpf("ugt", x, 0.0), x, e.float(0.0))
     return e.select(e.cmpi("sgt", x, 0), x, e.int(0))
 
 
-def lower_constant(e: Emitter, op: g.ConstantOp) -> SSAValue:
+def lower_constant(e: ScalarEmitter, op: g.ConstantOp) -> SSAValue:
     return e(arith.ConstantOp(op.value))
 
 
@@ -413,7 +314,7 @@ class LowerGraphletOp(RewritePattern):
         values = (*op.operands, *op.results)
         if lower is None or any(v.type not in g.SCALAR_TYPES for v in values):
             return  # tensor ops are convert-graphlet-to-linalg's
-        result = lower(Emitter(rewriter), op, *op.operands)
+        result = lower(ScalarEmitter(rewriter), op, *op.operands)
         rewriter.replace(op, [], [result])
 
 

@@ -57,7 +57,7 @@ from xdsl.pattern_rewriter import (
 from xdsl.rewriter import InsertPoint
 
 from graphlet import abi
-from graphlet.lowering.convert_graphlet_to_linalg import GEMM_NN, GEMM_NT
+from graphlet.lowering.graphlet_to_linalg.linear import GEMM_NN, GEMM_NT
 from graphlet.lowering.llvm_lowering_utils import enclosing_module
 
 ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112

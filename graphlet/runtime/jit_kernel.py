@@ -1,7 +1,8 @@
 """The native code of one `@jit` version: LLVM code called through a CPython builtin.
 
-`NativeKernel` calls `_mlir_ciface_<symbol>(results*, args..., depth)` of a compiled
-artifact through the builtin function compiled with it (`graphlet.backend.cpython_wrapper`). Unlike
+`NativeKernel` calls `_mlir_ciface_<symbol>(results*, args..., depth, arena)` of a
+compiled artifact through the builtin function compiled with it
+(`graphlet.backend.cpython_wrapper`). Unlike
 `graphlet.runtime.native`, which redoes a failed call in the reference interpreter,
 a non-zero status here hands the call back to the user's original Python function
 (`HandBack`), and the wrapper also checks the version's global guards. The dispatcher
@@ -27,7 +28,7 @@ class NativeKernel:
     `entry` makes the builtin the dispatcher calls directly. The wrapper (compiled
     with the kernel, see `graphlet.backend.cpython_wrapper`) gets the version's global
     guards from `with_guards`, or none if it is used first. `arg_types` and
-    `return_type` are IR type names ("i1", "i64", "f64")."""
+    `return_type` are value specs ("i1", "i64", "f64", see `graphlet.backend.pyvalues`)."""
 
     def __init__(self, artifact: Any, symbol: str) -> None:
         self.artifact = artifact

@@ -164,7 +164,13 @@ def fast_wrapper(
         )
     trailing = abi.CALL_DEPTH_ARGS if signature.call_depth else ()
     return cpython_wrapper.compile_wrapper(
-        engine, signature.name, signature.args, signature.results, trailing_args=trailing, **options
+        engine,
+        signature.name,
+        signature.args,
+        signature.results,
+        trailing_args=trailing,
+        arena=signature.arena,
+        **options,
     )
 
 

@@ -60,8 +60,20 @@ class GraphletOptMain(xDSLOptMain):
             self.available_targets[name] = factory
 
 
+def version_text(tool: str) -> str:
+    """`graphlet-opt 0.1.0 (graphlet), on xDSL 0.74.0` for `--version`."""
+    from importlib import metadata
+
+    import graphlet
+
+    return f"{tool} {graphlet.__version__} (graphlet), on xDSL {metadata.version('xdsl')}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if "--version" in args:
+        print(version_text("graphlet-opt"))
+        return 0
     with report_errors(_input_name(args)):
         GraphletOptMain(description="graphlet modular optimizer driver", args=args).run()
     return 0

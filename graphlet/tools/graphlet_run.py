@@ -23,6 +23,7 @@ from xdsl.ir import Attribute
 from graphlet.dialects import graphlet as g
 from graphlet.locations import LocatingParser, locate_verify_error
 from graphlet.tools.diagnostics import report_errors
+from graphlet.tools.graphlet_opt import version_text
 
 _TRUE, _FALSE = ("true", "1"), ("false", "0")
 OPTIONS = ("--entry", "--interpret", "--opt-level", "--args", "--help")
@@ -113,6 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         choices=range(4),
         help="LLVM optimization level (default 2)",
     )
+    parser.add_argument("--version", action="version", version=version_text("graphlet-run"))
     options = parser.parse_args(rest)
 
     with report_errors(options.file):

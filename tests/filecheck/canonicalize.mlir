@@ -260,3 +260,25 @@ func.func @cmp_select_cast(%a: i64, %x: f64, %p: i1, %q: i1) -> (i1, i1, i1, i1,
 // CHECK-NEXT:    %5 = graphlet.select %p, %x, %y : f64
 // CHECK-NEXT:    %6 = graphlet.constant false
 // CHECK-NEXT:    func.return %0, %1, %2, %3, %4, %x, %x, %5, %p, %p, %p, %6 : i1, i1, i1, i1, i1, f64, f64, f64, i1, i1, i1, i1
+
+// Table entries the functions above do not reach: bool and int bitwise identities,
+// `x ** 0.0`, `max(x, x)` on floats.
+func.func @more_rules(%a: i64, %x: f64, %p: i1) -> (i64, i64, i1, i1, i1, i1, f64, f64) {
+  %zero = graphlet.constant 0 : i64
+  %f = graphlet.constant false
+  %pz = graphlet.constant 0.0 : f64
+  %0 = graphlet.xor %a, %zero : i64
+  %1 = graphlet.or %a, %a : i64
+  %2 = graphlet.or %p, %f : i1
+  %3 = graphlet.xor %f, %p : i1
+  %4 = graphlet.and %p, %f : i1
+  %5 = graphlet.or %p, %p : i1
+  %6 = graphlet.pow %x, %pz : f64
+  %7 = graphlet.max %x, %x : f64
+  func.return %0, %1, %2, %3, %4, %5, %6, %7 : i64, i64, i1, i1, i1, i1, f64, f64
+}
+
+// CHECK-LABEL: func.func @more_rules(
+// CHECK-NEXT:    %0 = graphlet.constant false
+// CHECK-NEXT:    %1 = graphlet.constant 1.000000e+00 : f64
+// CHECK-NEXT:    func.return %a, %a, %p, %p, %0, %p, %1, %x : i64, i64, i1, i1, i1, i1, f64, f64

@@ -1,0 +1,75 @@
+"""Tensor-only elementwise activations: gelu, sigmoid."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar
+
+import numpy as np
+from xdsl.dialects.builtin import StringAttr
+from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.irdl import irdl_op_definition, operand_def, prop_def, result_def
+
+from graphlet.dialects.graphlet.abstract_ops import TensorOp, require, require_float_tensor
+from graphlet.dialects.graphlet.torch_semantics import np_erf
+
+
+@irdl_op_definition
+class GeluOp(TensorOp):
+    """`F.gelu(x, approximate=...)`: exact `x/2 (1 + erf(x/sqrt 2))` or the tanh form.
+    `%g = graphlet.gelu %x {approximate = "tanh"} : (tensor<4xf32>) -> tensor<4xf32>`"""
+
+    name = "graphlet.gelu"
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("gelu",)
+    input = operand_def()
+    approximate = prop_def(StringAttr)
+    result = result_def()
+    assembly_format = "$input attr-dict `:` functional-type(operands, results)"
+    ELEMENTWISE: ClassVar[bool] = True
+
+    def __init__(self, input: SSAValue | Operation, approximate: str = "none") -> None:
+        self._build([input], {"approximate": approximate}, {"approximate": StringAttr(approximate)})
+
+    def static_args(self) -> dict[str, Any]:
+        return {"approximate": self.approximate.data}
+
+    @staticmethod
+    def np_operation(x: np.ndarray, approximate: str) -> np.ndarray:
+        if approximate == "tanh":
+            c = x.dtype.type(math.sqrt(2.0 / math.pi))
+            return 0.5 * x * (1 + np.tanh(c * (x + x.dtype.type(0.044715) * x * x * x)))
+        return (0.5 * x * (1.0 + np_erf(x / math.sqrt(2.0)))).astype(x.dtype)
+
+    @staticmethod
+    def infer_type(x: Attribute, approximate: str) -> Attribute:
+        require_float_tensor(x)
+        require(
+            approximate in ("none", "tanh"),
+            f'approximate must be "none" or "tanh", got "{approximate}"',
+        )
+        return x
+
+
+@irdl_op_definition
+class SigmoidOp(TensorOp):
+    """`torch.sigmoid(x)` = 1 / (1 + exp(-x)).
+    `%s = graphlet.sigmoid %x : (tensor<4xf32>) -> tensor<4xf32>`"""
+
+    name = "graphlet.sigmoid"
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("sigmoid",)
+    input = operand_def()
+    result = result_def()
+    assembly_format = "$input attr-dict `:` functional-type(operands, results)"
+    ELEMENTWISE: ClassVar[bool] = True
+
+    def __init__(self, input: SSAValue | Operation) -> None:
+        self._build([input], {}, {})
+
+    @staticmethod
+    def np_operation(x: np.ndarray) -> np.ndarray:
+        return 1 / (1 + np.exp(-x))
+
+    @staticmethod
+    def infer_type(x: Attribute) -> Attribute:
+        require_float_tensor(x)
+        return x

@@ -1,0 +1,77 @@
+"""NumPy functions with PyTorch's rules, the meaning of graphlet's tensor ops where
+NumPy differs (int division by zero raises, `%` on floats keeps the dividend's
+zero sign, int `**` with a negative exponent, relu keeps NaN, erf).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from graphlet.abi import STATUS_CODES
+
+
+class TensorZeroDivisionError(ZeroDivisionError, RuntimeError):
+    """An int tensor divided by zero. PyTorch raises `RuntimeError("ZeroDivisionError")`,
+    Python code expects a ZeroDivisionError: this is both, with torch's message."""
+
+
+TENSOR_ERRORS: dict[int, type[Exception]] = {
+    STATUS_CODES["ZeroDivisionError"]: TensorZeroDivisionError
+}
+"""The errors native tensor code reports, by status code (0 is ok); the message
+is the class's torch message, `TENSOR_ERROR_MESSAGES`."""
+
+TENSOR_ERROR_MESSAGES: dict[type[Exception], str] = {TensorZeroDivisionError: "ZeroDivisionError"}
+
+
+def _int_divisor_check(a: np.ndarray, b: np.ndarray) -> None:
+    if a.dtype.kind in "iub" and b.dtype.kind in "iub" and np.any(b == 0):
+        raise TensorZeroDivisionError(TENSOR_ERROR_MESSAGES[TensorZeroDivisionError])
+
+
+def np_floordiv(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """torch.floor_divide: ints raise on a zero divisor (INT_MIN // -1 wraps), floats
+    give inf/nan."""
+    _int_divisor_check(a, b)
+    return np.floor_divide(a, b)
+
+
+def np_mod(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """torch.remainder: the sign of the divisor, like Python's `%`; on floats torch's
+    `fmod`-then-adjust, so a zero keeps the dividend's sign (NumPy's takes the divisor's)."""
+    _int_divisor_check(a, b)
+    if a.dtype.kind != "f":
+        return np.mod(a, b)
+    mod = np.fmod(a, b)
+    return np.where((mod != 0) & ((b < 0) != (mod < 0)), mod + b, mod)
+
+
+def np_pow(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """torch.pow: ints wrap; a negative int exponent gives 1 for base 1, +-1 for base -1
+    and 0 otherwise (NumPy raises instead)."""
+    if a.dtype.kind not in "iu" or b.dtype.kind not in "iu" or not np.any(b < 0):
+        return np.power(a, b)
+    negative = b < 0
+    power = np.power(a, np.where(negative, 0, b))
+    reciprocal = np.where(a == 1, 1, np.where(a == -1, np.where(b & 1, -1, 1), 0))
+    return np.where(negative, reciprocal, power)
+
+
+def np_keep_ints(fn: Callable[[np.ndarray], np.ndarray]) -> Callable[[np.ndarray], np.ndarray]:
+    def rounded(x: np.ndarray) -> np.ndarray:
+        return x if x.dtype.kind in "iub" else fn(x)
+
+    return rounded
+
+
+def np_relu(x: np.ndarray) -> np.ndarray:
+    """torch.relu: max(x, 0), NaN stays NaN."""
+    return np.where(x > 0, x, np.where(np.isnan(x), x, 0) if x.dtype.kind == "f" else 0)
+
+
+def np_erf(x: np.ndarray) -> np.ndarray:
+    """erf elementwise, in double precision (NumPy has no erf)."""
+    return np.frompyfunc(math.erf, 1, 1)(x.astype(np.float64)).astype(np.float64)

@@ -1,0 +1,251 @@
+"""Elementwise ops, compare, select (`where`) and cast -> one parallel `linalg.generic`.
+
+Bodies follow each op's `np_operation` (PyTorch's semantics): `maximumf` keeps NaN,
+ints wrap, int operands of float ops are converted first, a splat constant operand
+becomes a constant in the body. Int `//` and `%` never divide by 0 or INT_MIN by -1
+(UB in LLVM, SIGFPE on x86): such divisors are replaced by 1 and the result fixed up;
+a zero divisor is reported through the status result."""
+
+from __future__ import annotations
+
+import math as pymath
+from collections.abc import Sequence
+
+from xdsl.dialects import arith, math, tensor
+from xdsl.dialects.builtin import AffineMapAttr, AnyFloat, i1, i64
+from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.pattern_rewriter import PatternRewriter, RewritePattern
+
+from graphlet.dialects import graphlet as g
+from graphlet.lowering.emitter import Emitter, is_float
+from graphlet.lowering.graphlet_to_linalg.common import (
+    PARALLEL,
+    Body,
+    broadcast_map,
+    generic,
+    indexing_map,
+    splat,
+    tensor_result,
+)
+from graphlet.lowering.graphlet_to_linalg.status import report_if_any
+
+
+def _by_kind(float_op: type[Operation], int_op: type[Operation]) -> Body:
+    return lambda e, a: e((float_op if is_float(a[0]) else int_op)(*a))
+
+
+def _divmod_float(e: Emitter, x: SSAValue, y: SSAValue, want_quotient: bool) -> SSAValue:
+    """torch's `div_floor_floating` / `remainder`: CPython's recipe, except that a zero
+    divisor gives inf/NaN and a zero remainder keeps the dividend's sign."""
+    if want_quotient:
+        return e.float_floordiv(x, y, zero_divisor_quotient=True)
+    return e.float_mod(x, y, zero_signed_like_divisor=False)
+
+
+def _divmod_int(e: Emitter, x: SSAValue, y: SSAValue, want_quotient: bool, safe: bool) -> SSAValue:
+    """Floor division / remainder with the divisor's sign. Unless the divisor is a
+    known safe constant, 0 and -1 divide as 1 (no UB); -1 is then fixed up
+    (x // -1 = -x wrapping, x % -1 = 0) and 0 is reported by the status."""
+    t = x.type
+    divisor = y
+    if not safe:
+        risky = e.any(e.cmpi("eq", y, 0), e.cmpi("eq", y, -1))
+        divisor = e.select(risky, e.int(1, t), y)
+    rem = e(arith.RemSIOp(x, divisor))
+    adjust = e.int_remainder_needs_fix(rem, y)
+    if not want_quotient:
+        return e.select(adjust, e(arith.AddiOp(rem, y)), rem)
+    q = e(arith.DivSIOp(x, divisor))
+    q = e.select(adjust, e(arith.AddiOp(q, e.int(-1, t))), q)
+    if safe:
+        return q
+    return e.select(e.cmpi("eq", y, -1), e(arith.SubiOp(e.int(0, t), x)), q)
+
+
+def _pow_int(e: Emitter, x: SSAValue, y: SSAValue, exponent: int | None) -> SSAValue:
+    """torch's `powi`, wrapping: square-and-multiply over the exponent's bits
+    (only the set bits of a constant exponent; all 63, branch-free, otherwise).
+    A negative exponent gives 1 for base 1, +-1 for base -1, else 0."""
+    t = x.type
+    one = e.int(1, t)
+    if exponent is not None and exponent >= 0:
+        result, base = one, x
+        while exponent:
+            if exponent & 1:
+                result = base if result is one else e(arith.MuliOp(result, base))
+            exponent >>= 1
+            if exponent:
+                base = e(arith.MuliOp(base, base))
+        return result
+    minus_one, zero = e.int(-1, t), e.int(0, t)
+    odd = e.cmpi("ne", e(arith.AndIOp(y, one)), 0)
+    reciprocal = e.select(
+        e.cmpi("eq", x, 1),
+        one,
+        e.select(e.cmpi("eq", x, -1), e.select(odd, minus_one, one), zero),
+    )
+    if exponent is not None:
+        return reciprocal
+    result, base = one, x
+    for bit in range(63):
+        set_ = e.cmpi("ne", e(arith.AndIOp(y, e.int(1 << bit, t))), 0)
+        result = e.select(set_, e(arith.MuliOp(result, base)), result)
+        base = e(arith.MuliOp(base, base))
+    return e.select(e.cmpi("slt", y, 0), reciprocal, result)
+
+
+def _cast(e: Emitter, x: SSAValue, to: Attribute) -> SSAValue:
+    """`x.to(dtype)` between f32, f64, i64 and i1: nonzero is True, bools are 0 or 1,
+    floats to ints truncate and give INT_MIN out of range (x86's, NumPy's and torch's
+    answer) instead of LLVM's poison."""
+    src = x.type
+    if src == to:
+        return x
+    if to == i1:
+        return e.cmpf("une", x, 0.0) if is_float(x) else e.cmpi("ne", x, 0)
+    if isinstance(to, AnyFloat):
+        if is_float(x):
+            assert isinstance(src, AnyFloat)
+            return e((arith.ExtFOp if to.bitwidth > src.bitwidth else arith.TruncFOp)(x, to))
+        return e.to_float(x, to)
+    if src == i1:
+        return e(arith.ExtUIOp(x, to))
+    bound = e.float(2.0**63, src)
+    in_range = e.all(e.cmpf("oge", x, e(arith.NegfOp(bound))), e.cmpf("olt", x, bound))
+    safe = e.select(in_range, x, e.float(0.0, src))
+    return e.select(in_range, e(arith.FPToSIOp(safe, to)), e.int(g.INT_MIN, to))
+
+
+def _sigmoid(e: Emitter, x: SSAValue) -> SSAValue:
+    one = e.float(1.0, x.type)
+    exp = e(math.ExpOp(e(arith.NegfOp(x))))
+    return e(arith.DivfOp(one, e(arith.AddfOp(one, exp))))
+
+
+def _gelu(e: Emitter, x: SSAValue, approximate: str) -> SSAValue:
+    """x/2 (1 + erf(x/sqrt 2)), or x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
+    t = x.type
+    if approximate == "tanh":
+        cube = e(arith.MulfOp(e(arith.MulfOp(x, x)), x))
+        inner = e(arith.AddfOp(x, e(arith.MulfOp(e.float(0.044715, t), cube))))
+        y = e(math.TanhOp(e(arith.MulfOp(e.float(pymath.sqrt(2 / pymath.pi), t), inner))))
+    else:
+        y = e(math.ErfOp(e(arith.MulfOp(x, e.float(pymath.sqrt(0.5), t)))))
+    half_x = e(arith.MulfOp(e.float(0.5, t), x))
+    return e(arith.MulfOp(half_x, e(arith.AddfOp(e.float(1.0, t), y))))
+
+
+BODIES: dict[type[Operation], Body] = {
+    g.AddOp: _by_kind(arith.AddfOp, arith.AddiOp),
+    g.SubOp: _by_kind(arith.SubfOp, arith.SubiOp),
+    g.MulOp: _by_kind(arith.MulfOp, arith.MuliOp),
+    g.TrueDivOp: lambda e, a: e(arith.DivfOp(*a)),
+    g.MaxOp: _by_kind(arith.MaximumfOp, arith.MaxSIOp),
+    g.MinOp: _by_kind(arith.MinimumfOp, arith.MinSIOp),
+    g.AndOp: lambda e, a: e(arith.AndIOp(*a)),
+    g.OrOp: lambda e, a: e(arith.OrIOp(*a)),
+    g.XorOp: lambda e, a: e(arith.XOrIOp(*a)),
+    g.NegOp: lambda e, a: e(
+        arith.NegfOp(*a) if is_float(a[0]) else arith.SubiOp(e.int(0, a[0].type), a[0])
+    ),
+    g.AbsOp: _by_kind(math.AbsFOp, math.AbsIOp),
+    g.ReluOp: lambda e, a: e(
+        (arith.MaximumfOp if is_float(a[0]) else arith.MaxSIOp)(a[0], e.const(0, a[0].type))
+    ),
+    g.ExpOp: lambda e, a: e(math.ExpOp(*a)),
+    g.LogOp: lambda e, a: e(math.LogOp(*a)),
+    g.SqrtOp: lambda e, a: e(math.SqrtOp(*a)),
+    g.TanhOp: lambda e, a: e(math.TanhOp(*a)),
+    g.SinOp: lambda e, a: e(math.SinOp(*a)),
+    g.CosOp: lambda e, a: e(math.CosOp(*a)),
+    g.FloorOp: lambda e, a: e(math.FloorOp(*a)) if is_float(a[0]) else a[0],
+    g.CeilOp: lambda e, a: e(math.CeilOp(*a)) if is_float(a[0]) else a[0],
+    g.SigmoidOp: lambda e, a: _sigmoid(e, a[0]),
+    g.SelectOp: lambda e, a: e.select(*a),
+}
+"""Each elementwise op's scalar body (operands already of the op's computing type)."""
+
+
+def _constant_divisor(value: SSAValue) -> bool:
+    """Whether an int divisor is a constant without 0 or -1 (no guard needed)."""
+    owner = value.owner
+    if not isinstance(owner, g.ConstantOp) or not g.is_tensor(owner.value.type):
+        return False
+    array = g.array_of(owner.value)
+    return not (array == 0).any() and not (array == -1).any()
+
+
+def _body_of(op: Operation) -> Body | None:
+    if isinstance(op, g.GeluOp):
+        approximate = op.approximate.data
+        return lambda e, a: _gelu(e, a[0], approximate)
+    if isinstance(op, g.CmpOp):
+        predicate = op.predicate.data
+        return lambda e, a: e.cmp(predicate, *a)
+    if isinstance(op, g.CastOp):
+        to = g.element_type(op.result.type)
+        return lambda e, a: _cast(e, a[0], to)
+    if isinstance(op, g.FloorDivOp | g.ModOp):
+        want_quotient, safe = isinstance(op, g.FloorDivOp), _constant_divisor(op.rhs)
+        return lambda e, a: (
+            _divmod_float(e, *a, want_quotient)
+            if is_float(a[0])
+            else _divmod_int(e, *a, want_quotient, safe)
+        )
+    if isinstance(op, g.PowOp):
+        exponent = splat(op.rhs)
+        return lambda e, a: (
+            e(math.PowFOp(*a))
+            if is_float(a[0])
+            else _pow_int(e, *a, None if exponent is None else int(exponent))
+        )
+    return BODIES.get(type(op))
+
+
+_KEEP_OPERAND_TYPES = (g.CmpOp, g.SelectOp, g.CastOp)
+
+
+class ElementwiseToGeneric(RewritePattern):
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
+        body = _body_of(op)
+        result_type = tensor_result(op) if body is not None else None
+        if result_type is None or not all(g.is_tensor(o.type) for o in op.operands):
+            return
+        shape, elem = g.shape_of(result_type), result_type.get_element_type()
+        inputs = [o for o in op.operands if splat(o) is None]
+        convert = isinstance(elem, AnyFloat) and not isinstance(op, _KEEP_OPERAND_TYPES)
+
+        def build(e: Emitter, args: Sequence[SSAValue]) -> SSAValue:
+            it = iter(args)
+            scalars = [
+                next(it) if (s := splat(o)) is None else e.const(s, g.element_type(o.type))
+                for o in op.operands
+            ]
+            return body(e, [e.to_float(x, elem) for x in scalars] if convert else scalars)
+
+        maps = [AffineMapAttr(broadcast_map(g.shape_of(o.type), shape)) for o in inputs]
+        empty = tensor.EmptyOp([], result_type)
+        rank = len(shape)
+        ops: list[Operation] = [
+            empty,
+            generic(
+                inputs,
+                empty.tensor,
+                [*maps, indexing_map(rank, range(rank))],
+                [PARALLEL] * rank,
+                build,
+            ),
+        ]
+        if (
+            isinstance(op, g.FloorDivOp | g.ModOp)
+            and g.element_type(op.rhs.type) == i64
+            and not _constant_divisor(op.rhs)
+        ):
+            ops += report_if_any(
+                op,
+                op.rhs,
+                lambda e, a: e.cmpi("eq", a[0], 0),
+                g.TensorZeroDivisionError,
+                rewriter,
+            )
+        rewriter.replace(op, ops, [ops[1].results[0]])
