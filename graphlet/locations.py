@@ -31,7 +31,9 @@ class LocatingParser(Parser):
         self._first_use: dict[str, Span] = {}
         """Where each pending forward reference was first used."""
 
-    def resolve_operand(self, operand: UnresolvedOperand, type: Attribute) -> SSAValue:
+    def resolve_operand(  # type: ignore[override]  # xDSL's is generic in the type
+        self, operand: UnresolvedOperand, type: Attribute
+    ) -> SSAValue:
         name = operand.operand_name
         if name not in self.ssa_values and name not in self.forward_ssa_references:
             self._first_use[name] = operand.span

@@ -174,14 +174,14 @@ class JitEngine:
 
     def address(self, name: str) -> int:
         """The address of function `name`; valid while this engine is alive."""
-        address = self._engine.get_function_address(name)
+        address = int(self._engine.get_function_address(name))
         if not address:
             raise KeyError(f"no function named {name!r} in the compiled module")
         return address
 
     def global_address(self, name: str) -> int:
         """The address of global variable `name`; valid while this engine is alive."""
-        address = self._engine.get_global_value_address(name)
+        address = int(self._engine.get_global_value_address(name))
         if not address:
             raise KeyError(f"no global named {name!r} in the compiled module")
         return address
@@ -199,7 +199,7 @@ class JitEngine:
         return callable_
 
     def call_c_interface(
-        self, name: str, result_count: int, *args: ctypes._SimpleCData
+        self, name: str, result_count: int, *args: ctypes._SimpleCData[Any]
     ) -> list[bytes]:
         """Calls `_mlir_ciface_<name>` with ctypes-typed `args`; returns the raw
         8-byte result slots (decode them with `decode_slot`)."""

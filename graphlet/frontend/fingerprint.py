@@ -108,7 +108,7 @@ def _resolve(module: str, qualname: str) -> Any:
     return found
 
 
-def namespace_fingerprint(namespace: dict, fn: types.FunctionType) -> Fingerprint:
+def namespace_fingerprint(namespace: dict[str, Any], fn: types.FunctionType) -> Fingerprint:
     """Where a guarded namespace is found again: `fn`'s own globals, the builtins, or
     an imported module's globals."""
     if namespace is fn.__globals__:
@@ -122,12 +122,12 @@ def namespace_fingerprint(namespace: dict, fn: types.FunctionType) -> Fingerprin
     raise Unfingerprintable("a namespace that is no module's")
 
 
-def _builtins_of(fn: types.FunctionType) -> dict:
+def _builtins_of(fn: types.FunctionType) -> dict[str, Any]:
     found = fn.__globals__.get("__builtins__", builtins.__dict__)
     return found.__dict__ if isinstance(found, types.ModuleType) else found
 
 
-def _namespace(spec: Fingerprint, fn: types.FunctionType) -> dict | None:
+def _namespace(spec: Fingerprint, fn: types.FunctionType) -> dict[str, Any] | None:
     if spec == ["globals"]:
         return fn.__globals__
     if spec == ["builtins"]:

@@ -14,7 +14,7 @@ MISSING = object()
 class Guard:
     """A compiled version stays valid while `namespace[name]` is still `expected`."""
 
-    namespace: dict
+    namespace: dict[str, Any]
     name: str
     expected: Any
 
