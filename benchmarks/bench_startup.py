@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "startup.md"
 
-KERNELS = '''
+KERNELS = """
 import graphlet
 
 SCALE = 3
@@ -54,7 +54,7 @@ def gcd(a, b):
     while b:
         a, b = b, a % b
     return a
-'''
+"""
 
 TIMED = """
 import json, sys, time

@@ -55,5 +55,7 @@ class Compiler:
         if self.target == "native":
             from graphlet.driver import compile_graph_function
 
-            result.native = compile_graph_function(result.module, Graph.FUNCTION)
+            result.native = compile_graph_function(  # type: ignore[attr-defined]
+                result.module, Graph.FUNCTION
+            )
         return result

@@ -71,7 +71,7 @@ _GUARDS = ir.LiteralStructType([_i64, _ptr])
 expected) pointer triples are."""
 
 
-def _verified_offset(offset: int, probe: object, ctype: type, expected: object) -> int | None:
+def _verified_offset(offset: int, probe: object, ctype: Any, expected: object) -> int | None:
     """`offset` if the field there in `probe` reads `expected` (it does in the usual
     builds; debug or free-threaded builds may differ), else None."""
     return offset if ctype.from_address(id(probe) + offset).value == expected else None
@@ -84,7 +84,7 @@ if _OB_TYPE is None:
     raise ImportError("graphlet: unexpected PyObject layout (ob_type)")
 
 
-class _FunctionAt(ir.values.FormattedConstant):
+class _FunctionAt(ir.values.FormattedConstant):  # type: ignore[misc]  # untyped llvmlite
     """A C function at a fixed address, for `IRBuilder.call` (code using it is tied to
     this process)."""
 
@@ -93,7 +93,7 @@ class _FunctionAt(ir.values.FormattedConstant):
         self.function_type = function_type
 
 
-class _Extern(ir.values.FormattedConstant):
+class _Extern(ir.values.FormattedConstant):  # type: ignore[misc]  # untyped llvmlite
     """A function or object of the process by symbol (the JIT resolves it at load);
     `declare_externals` declares it in the module that uses it."""
 
@@ -231,7 +231,7 @@ class CompiledWrapper:
         result_types: Sequence[Any],
         *,
         keep_alive: object = None,
-        guards: Iterable[tuple[dict, str, object]] = (),
+        guards: Iterable[tuple[dict[str, Any], str, object]] = (),
         absent: object = _ABSENT,
         name: str | None = None,
         doc: str | None = None,

@@ -90,7 +90,9 @@ def environment() -> dict[str, str]:
     }
 
 
-def key_parts(source: Mapping[str, Any], pipeline: str, options: Mapping[str, Any]) -> dict[str, Any]:
+def key_parts(
+    source: Mapping[str, Any], pipeline: str, options: Mapping[str, Any]
+) -> dict[str, Any]:
     """Everything a compile's code depends on, by name (JSON values)."""
     return {**environment(), "pipeline": pipeline, "options": dict(options), **source}
 

@@ -235,8 +235,10 @@ class JitFunction:
             return
         entry = self._dispatch
         for version in reversed(chain):
-            entry = version.native.entry(entry, functools.partial(self._on_status, version))
-        own_class.__call__ = entry
+            entry = version.native.entry(  # type: ignore[union-attr]  # `fast`: a kernel
+                entry, functools.partial(self._on_status, version)
+            )
+        own_class.__call__ = entry  # type: ignore[method-assign]
 
     # ------------------------------------------------------------------ compiling
 

@@ -42,7 +42,9 @@ class NativeKernel:
         self._wrapper: Any = None
         self._run: Callable[..., Any] | None = None
 
-    def with_guards(self, guards: Iterable[tuple[dict[str, Any], str, object]], absent: object) -> None:
+    def with_guards(
+        self, guards: Iterable[tuple[dict[str, Any], str, object]], absent: object
+    ) -> None:
         """Check `namespace[name] is expected` (`absent`: no such name) on every call."""
         if self._wrapper is not None:
             raise RuntimeError("guards must be set before the kernel's first use")

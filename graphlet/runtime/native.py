@@ -54,7 +54,7 @@ def _argument_converter(t: str, fname: str, position: int) -> Callable[[Any], An
             x = int(x)
         if not abi.INT_MIN <= x <= abi.INT_MAX:
             raise _TooBig
-        return x
+        return int(x)
 
     def to_float(x: Any) -> float:
         if type(x) is float:
@@ -105,12 +105,13 @@ class NativeFunction:
         self._fallbacks = 0
         self._wrapper = fast_wrapper(owner.artifact.engine, signature)
         self._native = self._wrapper.bind(self._slow_call, self._on_status)
-        type(self).__call__ = self._native
+        type(self).__call__ = self._native  # type: ignore[method-assign]
 
     @property
     def calls(self) -> int:
         """Calls that reached native code (whatever their status)."""
-        return self._wrapper.calls
+        calls: int = self._wrapper.calls
+        return calls
 
     @property
     def fallbacks(self) -> int:

@@ -131,7 +131,7 @@ class TensorFunction:
                 raise TensorSignatureError(
                     f"{what} {index} is not contiguous (call .contiguous() first)"
                 )
-            return value.data_ptr()
+            return int(value.data_ptr())
         if isinstance(value, np.ndarray):
             if value.dtype != dtype or value.shape != shape:
                 raise self._mismatch(what, index, value.shape, str(value.dtype), specs)
@@ -140,13 +140,13 @@ class TensorFunction:
                 raise TensorSignatureError(
                     f"{what} {index} is not C-contiguous (use np.ascontiguousarray)"
                 )
-            return interface["data"][0]
+            return int(interface["data"][0])
         raise TensorSignatureError(
             f"{what} {index} must be a NumPy array or a torch tensor, got {type(value).__name__}"
         )
 
     def _mismatch(
-        self, what: str, index: int, shape: Sequence[int], dtype: str, specs: list
+        self, what: str, index: int, shape: Sequence[int], dtype: str, specs: list[Any]
     ) -> TensorSignatureError:
         want_shape, want_dtype = specs[index]
         return TensorSignatureError(
