@@ -65,7 +65,7 @@ GRAPHLET_PASSES: dict[str, Callable[[], type[ModulePass]]] = {
 
 GRAPHLET_TARGETS: dict[str, Callable[[], type]] = {
     "llvm": _lazy("graphlet.backend.llvm_ir:GraphletLLVMTarget"),
-    "jit-call": _lazy("graphlet.backend.jit:JitCallTarget"),
+    "jit-call": _lazy("graphlet.backend.targets:JitCallTarget"),
 }
 """Extra `-t` output targets of graphlet-opt, by name."""
 

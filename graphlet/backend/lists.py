@@ -30,6 +30,7 @@ module declares one of them.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from typing import Any
 
 import llvmlite.binding as llvm
@@ -44,13 +45,14 @@ from graphlet.backend.cpython_wrapper import (
     _OB_TYPE,
     _address,
     _c_api,
+    _Extern,
     _f64,
-    _FunctionAt,
     _i1,
     _i32,
     _i64,
     _long,
     _ptr,
+    declare_externals,
 )
 
 PREFIX = "graphlet_list_"
@@ -679,6 +681,7 @@ class Runtime:
         from graphlet.backend.jit import JitEngine
 
         library = _Library()
+        declare_externals(library.module)
         self.engine = JitEngine(str(library.module))
         self.types: dict[str, ir.FunctionType] = {}
         for function in library.module.functions:
@@ -686,18 +689,19 @@ class Runtime:
                 llvm.add_symbol(function.name, self.engine.address(function.name))
                 self.types[function.name] = function.function_type
 
-    def function(self, name: str) -> _FunctionAt:
-        """A callable constant for `IRBuilder.call` in another module (the wrapper)."""
+    def function(self, name: str) -> _Extern:
+        """A callable constant for `IRBuilder.call` in another module (the wrapper),
+        by symbol: code calling it can be cached."""
         full = PREFIX + name
-        return _FunctionAt(self.engine.address(full), self.types[full])
+        return _Extern(full, self.types[full])
 
-    def unbox(self, item: str) -> _FunctionAt:
+    def unbox(self, item: str) -> _Extern:
         return self.function(f"unbox_{item}")
 
-    def box(self, item: str) -> _FunctionAt:
+    def box(self, item: str) -> _Extern:
         return self.function(f"box_{item}")
 
-    def reflect(self, item: str) -> _FunctionAt:
+    def reflect(self, item: str) -> _Extern:
         return self.function(f"reflect_{item}")
 
 
@@ -715,7 +719,8 @@ def runtime() -> Runtime:
     return _runtime
 
 
-def provide_symbols(module: llvm.ModuleRef) -> None:
-    """Load the runtime library if `module` calls one of its functions."""
-    if any(f.is_declaration and f.name.startswith(PREFIX) for f in module.functions):
+def provide_symbols(external_symbols: Iterable[str]) -> None:
+    """Load the runtime library if code calling `external_symbols` needs one of its
+    functions."""
+    if any(name.startswith(PREFIX) for name in external_symbols):
         runtime()

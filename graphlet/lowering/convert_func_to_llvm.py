@@ -42,12 +42,11 @@ from xdsl.pattern_rewriter import (
     op_type_rewrite_pattern,
 )
 
+from graphlet.abi import C_INTERFACE_ATTRIBUTE, C_INTERFACE_PREFIX, SLOT_BYTES
 from graphlet.lowering.legality import ConversionTarget
 from graphlet.lowering.llvm_lowering_utils import lowering_error
 
-C_INTERFACE_ATTRIBUTE = "llvm.emit_c_interface"
-C_INTERFACE_PREFIX = "_mlir_ciface_"
-C_INTERFACE_SLOT_BYTES = 8
+C_INTERFACE_SLOT_BYTES = SLOT_BYTES
 
 
 def llvm_return_type(result_types: tuple[Attribute, ...]) -> Attribute:

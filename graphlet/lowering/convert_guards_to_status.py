@@ -40,11 +40,10 @@ from xdsl.pattern_rewriter import (
 )
 from xdsl.rewriter import InsertPoint
 
+from graphlet.abi import C_INTERFACE_ATTRIBUTE as C_INTERFACE
 from graphlet.dialects import pyrt
 from graphlet.lowering.legality import ConversionTarget
 from graphlet.lowering.llvm_lowering_utils import lowering_error, split_block_before
-
-C_INTERFACE = "llvm.emit_c_interface"
 
 
 def zero_of(t: Attribute) -> Operation:

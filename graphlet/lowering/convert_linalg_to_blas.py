@@ -69,6 +69,7 @@ from xdsl.pattern_rewriter import (
 )
 from xdsl.rewriter import InsertPoint
 
+from graphlet import abi
 from graphlet.lowering.emitter import Emitter
 from graphlet.lowering.graphlet_to_linalg.linear import BATCH_GEMM_NN, GEMM_NN, GEMM_NT
 from graphlet.lowering.legality import ConversionTarget
@@ -79,7 +80,7 @@ BLAS_MIN_ROWS = 8
 """GEMMs with fewer rows (M) stay loops: faster there, see above."""
 BATCH_MIN_COLUMNS = 128
 """Batched GEMMs with narrower products (N) stay loops (see above)."""
-GEMM_SYMBOLS = {Float32Type(): "graphlet_cblas_sgemm", Float64Type(): "graphlet_cblas_dgemm"}
+GEMM_SYMBOLS = {Float32Type(): abi.GEMM_SYMBOLS[32], Float64Type(): abi.GEMM_SYMBOLS[64]}
 """The external symbols the runtime binds, by element type."""
 
 INDEX = IndexType()

@@ -17,7 +17,7 @@ from xdsl.pattern_rewriter import PatternRewriter
 from xdsl.rewriter import InsertPoint
 from xdsl.utils.exceptions import DiagnosticException
 
-from graphlet.tools.diagnostics import location_of
+from graphlet.locations import location_of
 
 
 def lowering_error(op: Operation, message: str) -> DiagnosticException:

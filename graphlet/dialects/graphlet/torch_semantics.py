@@ -10,13 +10,17 @@ from collections.abc import Callable
 
 import numpy as np
 
+from graphlet.abi import STATUS_CODES
+
 
 class TensorZeroDivisionError(ZeroDivisionError, RuntimeError):
     """An int tensor divided by zero. PyTorch raises `RuntimeError("ZeroDivisionError")`,
     Python code expects a ZeroDivisionError: this is both, with torch's message."""
 
 
-TENSOR_ERRORS: dict[int, type[Exception]] = {1: TensorZeroDivisionError}
+TENSOR_ERRORS: dict[int, type[Exception]] = {
+    STATUS_CODES["ZeroDivisionError"]: TensorZeroDivisionError
+}
 """The errors native tensor code reports, by status code (0 is ok); the message
 is the class's torch message, `TENSOR_ERROR_MESSAGES`."""
 

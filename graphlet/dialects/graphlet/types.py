@@ -28,7 +28,7 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Attribute
 from xdsl.utils.exceptions import VerifyException
 
-INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+from graphlet.abi import INT_MAX, INT_MIN
 
 BOOL, INT, FLOAT = i1, i64, f64
 SCALAR_TYPES: tuple[Attribute, ...] = (BOOL, INT, FLOAT)
