@@ -43,6 +43,7 @@ from graphlet.dialects.graphlet.abstract_ops import (
 )
 from graphlet.dialects.graphlet.constant import ConstantOp, GraphletConstantMaterialization
 from graphlet.dialects.graphlet.elementwise import GeluOp, SigmoidOp
+from graphlet.dialects.graphlet.indexing import GatherOp, IndexOp, advanced_index_layout
 from graphlet.dialects.graphlet.linear_algebra import LinearOp, MatmulOp
 from graphlet.dialects.graphlet.nn import LayerNormOp, LogSoftmaxOp, SoftmaxOp
 from graphlet.dialects.graphlet.reduction import AmaxOp, AminOp, MeanOp, SumOp
@@ -94,9 +95,13 @@ from graphlet.dialects.graphlet.spellings import (
     unary_op_for_symbol,
 )
 from graphlet.dialects.graphlet.torch_semantics import (
+    INDEX_ERRORS,
     TENSOR_ERROR_MESSAGES,
     TENSOR_ERRORS,
+    TensorIndexError,
+    TensorIndexOutOfBoundsError,
     TensorZeroDivisionError,
+    check_indices,
     np_erf,
     np_floordiv,
     np_keep_ints,
@@ -161,6 +166,8 @@ TENSOR_OPS: list[type[TensorOp]] = [
     SigmoidOp,
     CatOp,
     SliceOp,
+    IndexOp,
+    GatherOp,
 ]
 
 OPS: list[type[GraphletOp]] = [
@@ -211,6 +218,7 @@ __all__ = [
     "CMP_PREDICATES",
     "FLOAT",
     "FLOAT_ELEMENT_TYPES",
+    "INDEX_ERRORS",
     "INT",
     "INT_MAX",
     "INT_MIN",
@@ -246,10 +254,12 @@ __all__ = [
     "FloatResultUnaryOp",
     "FloorDivOp",
     "FloorOp",
+    "GatherOp",
     "GeluOp",
     "Graphlet",
     "GraphletConstantMaterialization",
     "GraphletOp",
+    "IndexOp",
     "LayerNormOp",
     "LinearOp",
     "LogOp",
@@ -282,6 +292,8 @@ __all__ = [
     "SubOp",
     "SumOp",
     "TanhOp",
+    "TensorIndexError",
+    "TensorIndexOutOfBoundsError",
     "TensorOp",
     "TensorType",
     "TensorZeroDivisionError",
@@ -290,11 +302,13 @@ __all__ = [
     "UnaryOp",
     "UnrepresentableResult",
     "XorOp",
+    "advanced_index_layout",
     "array_of",
     "binary_op_for_symbol",
     "broadcast_shapes",
     "canonicalized",
     "check_dims",
+    "check_indices",
     "dense_attr",
     "dims_attr",
     "element_type",

@@ -6,6 +6,7 @@ Adding an op means a handler in the module of its category, registered with
 
 from graphlet.frontend.fx.handlers import (
     elementwise,
+    indexing,
     linalg,
     meta,
     nn,
@@ -13,4 +14,4 @@ from graphlet.frontend.fx.handlers import (
     shape,
 )
 
-__all__ = ["elementwise", "linalg", "meta", "nn", "reduction", "shape"]
+__all__ = ["elementwise", "indexing", "linalg", "meta", "nn", "reduction", "shape"]
