@@ -31,6 +31,7 @@ GRAPHLET_DIALECTS: dict[str, Callable[[], Dialect]] = {
     "graphlet": _lazy("graphlet.dialects.graphlet:Graphlet"),
     "llvm_ext": _lazy("graphlet.dialects.llvm_ext:LLVMExt"),
     "pyrt": _lazy("graphlet.dialects.pyrt:Pyrt"),
+    "pylist": _lazy("graphlet.dialects.pylist:Pylist"),
 }
 
 _PASS_CLASSES = {
@@ -41,6 +42,7 @@ _PASS_CLASSES = {
     "convert-scf-while-to-cf": "graphlet.lowering.convert_scf_while_to_cf:ConvertScfWhileToCfPass",
     "convert-guards-to-status": "graphlet.lowering.convert_guards_to_status:ConvertGuardsToStatusPass",
     "convert-pyrt-to-llvm": "graphlet.lowering.convert_pyrt_to_llvm:ConvertPyrtToLlvmPass",
+    "convert-pylist-to-llvm": "graphlet.lowering.convert_pylist_to_llvm:ConvertPylistToLLVMPass",
     "convert-index-to-i64": "graphlet.lowering.convert_index_to_i64:ConvertIndexToI64Pass",
     "convert-arith-to-llvm": "graphlet.lowering.convert_arith_to_llvm:ConvertArithToLLVMPass",
     "convert-math-to-llvm": "graphlet.lowering.convert_math_to_llvm:ConvertMathToLLVMPass",
@@ -51,7 +53,7 @@ _PASS_CLASSES = {
     "convert-graphlet-to-linalg": "graphlet.lowering.convert_graphlet_to_linalg:ConvertGraphletToLinalgPass",
     "graphlet-bufferize": "graphlet.lowering.graphlet_bufferize:GraphletBufferizePass",
     "convert-linalg-to-blas": "graphlet.lowering.convert_linalg_to_blas:ConvertLinalgToBlasPass",
-    "expand-math-erf": "graphlet.lowering.expand_math_erf:ExpandMathErfPass",
+    "expand-math-approximations": "graphlet.lowering.expand_math_approximations:ExpandMathApproximationsPass",
     "convert-memref-to-llvm": "graphlet.lowering.convert_memref_to_llvm:ConvertMemrefToLLVMPass",
     "lower-tensors-to-llvm": "graphlet.lowering.lower_tensors_to_llvm:LowerTensorsToLLVMPass",
 }

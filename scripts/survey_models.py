@@ -15,7 +15,7 @@ eval mode, under `torch.no_grad()`.
 
     python scripts/survey_models.py                 # writes docs/model-corpus.md
     python scripts/survey_models.py --only resnet18,bert --print
-    python scripts/survey_models.py --xfail-reasons # the corpus test's reasons, refreshed
+    python scripts/survey_models.py --xfail-reasons # and print the corpus test's reasons
 """
 
 from __future__ import annotations
@@ -306,21 +306,25 @@ def report(results: list[ModelSurvey], full: bool) -> str:
 
 
 def xfail_reasons(results: list[ModelSurvey]) -> str:
-    """The corpus test's `NOT_NATIVE_YET` table: per model, the ops graphlet lacks."""
+    """The corpus test's `NOT_NATIVE_YET` table: per model, the ops graphlet lacks on
+    the Core ATen route, and what stops Dynamo from handing over one whole graph."""
     names = set()
     for r in results:
         names |= set(r.export.ops) | set(r.dynamo.ops)
     facts = _op_facts(names)
-    lines = ["NOT_NATIVE_YET = {"]
+    lines = ["NOT_NATIVE_YET: dict[str, str] = {"]
     for r in results:
-        route = r.export if not r.export.error else r.dynamo
-        lacks = sorted(o.removeprefix("aten.") for o in route.ops if not facts[o][1])
+        notes = []
         if r.export.error:
-            reason = f"torch.export fails ({r.export.error[:80]}); "
-        else:
-            reason = ""
-        reason += f"needs {', '.join(lacks)}" if lacks else "every op claimed, not yet native"
-        lines.append(f"    {r.case.name!r}: {reason!r},")
+            notes.append(f"torch.export fails: {r.export.error[:80]}")
+        lacks = sorted(
+            {o.removeprefix("aten.") for o in r.export.ops | r.dynamo.ops if not facts[o][1]}
+        )
+        notes.append(f"needs {', '.join(lacks)}" if lacks else "every op claimed, not yet native")
+        if r.dynamo.error:
+            notes.append(f"Dynamo fails: {r.dynamo.error[:80]}")
+        notes += [f"Dynamo: {b[:80]}" for b in r.dynamo.breaks]
+        lines.append(f"    {r.case.name!r}: {'; '.join(notes)!r},")
     lines.append("}")
     return "\n".join(lines)
 
@@ -338,7 +342,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", help="comma-separated model names")
     parser.add_argument("--print", action="store_true", help="print instead of writing the doc")
-    parser.add_argument("--xfail-reasons", action="store_true", help="print the test's table")
+    parser.add_argument(
+        "--xfail-reasons",
+        action="store_true",
+        help="also print the corpus test's NOT_NATIVE_YET table",
+    )
     args = parser.parse_args()
     logging.getLogger("torch").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore")
@@ -353,7 +361,6 @@ def main() -> None:
         raise SystemExit(1) from None
     if args.xfail_reasons:
         print(xfail_reasons(results))
-        return
     text = report(results, corpus.FULL)
     if args.print or args.only:
         print(text)

@@ -53,14 +53,13 @@ def is_core(op: torch._ops.OpOverload) -> bool:
 def graphlet_claims(ops: Iterable[torch._ops.OpOverload]) -> set[torch._ops.OpOverload]:
     """The ops among `ops` that graphlet says it compiles, read from its registry.
 
-    Today that registry is `graphlet.frontend.fx.SUPPORTED_OPS`, handler names that
-    serve every overload of an op, matched the way the importer matches a node
-    (`target_name`). When the frontend names its ops otherwise, change only this."""
+    That registry is the fx frontend's handler table (`@handles` / `@handles_op`),
+    asked the way the importer asks for a node (`handler_for`). When the frontend
+    names its ops otherwise, change only this."""
     from graphlet.frontend import fx
 
-    supported = set(fx.SUPPORTED_OPS)
     return {
         op
         for op in ops
-        if fx.target_name(SimpleNamespace(op="call_function", target=op)) in supported
+        if fx.handler_for(SimpleNamespace(op="call_function", target=op)) is not None  # type: ignore[arg-type]
     }

@@ -2,8 +2,9 @@
 
 Models: the 4-8-2 MLP of the IR-extraction seed, a 784-256-10 MLP, a LayerNorm+GELU
 MLP block and a single-head attention block with a residual, through `compile_fx`
-(symbolic_trace), `torch.export` and `torch.compile(backend="graphlet")`.
-Tolerance: f32 rtol 1e-5, atol 1e-5 against eager PyTorch.
+(torch.export to Core ATen), an `ExportedProgram` and `torch.compile(backend="graphlet")`
+(AOTAutograd). Every compiled test asserts from the report that its nodes ran natively
+(a fallback to PyTorch must not pass). Tolerance: f32 rtol 1e-5, atol 1e-5 against eager.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ torch = pytest.importorskip("torch")
 nn = torch.nn
 
 import graphlet  # noqa: E402
-from graphlet.frontend.fx import UnsupportedNodeError, compile_fx  # noqa: E402
+from graphlet.frontend.fx import UnsupportedNodeError, collect_graphs, compile_fx  # noqa: E402
 
 TOL = dict(rtol=1e-5, atol=1e-5)
 
@@ -96,12 +97,21 @@ def assert_close(got, want):
     np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(), **TOL)
 
 
+def assert_native(report, graphs=None):
+    """Every node of every graph ran in graphlet's native code."""
+    assert report.graphs, "nothing was compiled"
+    assert report.all_native, str(report)
+    if graphs is not None:
+        assert len(report.graphs) == graphs, str(report)
+
+
 @pytest.mark.parametrize("name", list(MODELS))
 def test_compile_fx_matches_pytorch(name):
     model, x = make(name)
     compiled = compile_fx(model, (x,))
     with torch.no_grad():
         assert_close(compiled(x), model(x))
+    assert_native(compiled.report(), graphs=1)
 
 
 @pytest.mark.parametrize("name", list(MODELS))
@@ -109,8 +119,9 @@ def test_torch_compile_backend_matches_pytorch(name):
     model, x = make(name)
     torch._dynamo.reset()
     compiled = torch.compile(model, backend="graphlet", dynamic=False)
-    with torch.no_grad():
+    with torch.no_grad(), collect_graphs() as graphs:
         assert_close(compiled(x), model(x))
+    assert_native(graphlet.frontend.fx.Report([r for g in graphs for r in g.reports()]), 1)
 
 
 @pytest.mark.parametrize("name", ["mlp-4-8-2", "attention"])
@@ -120,6 +131,7 @@ def test_torch_export_program(name):
     compiled = compile_fx(program, (x,))
     with torch.no_grad():
         assert_close(compiled(x), model(x))
+    assert_native(compiled.report(), graphs=1)
 
 
 def test_package_level_compile_fx_and_numpy_in_numpy_out():
@@ -129,6 +141,7 @@ def test_package_level_compile_fx_and_numpy_in_numpy_out():
     assert isinstance(out, np.ndarray)
     with torch.no_grad():
         np.testing.assert_allclose(out, model(x).numpy(), **TOL)
+    assert_native(compiled.report())
 
 
 def test_inline_parameters_become_constants_and_fold():
@@ -139,6 +152,7 @@ def test_inline_parameters_become_constants_and_fold():
     assert len(compiled.module.body.block.first_op.args) == 1
     with torch.no_grad():
         assert_close(compiled(x), model(x))
+    assert_native(compiled.report())
 
 
 def test_parameters_are_arguments_sharing_memory():
@@ -155,6 +169,7 @@ def test_parameters_are_arguments_sharing_memory():
     with torch.no_grad():
         model.fc2.bias.add_(1.0)
         assert_close(compiled(x), model(x))
+    assert_native(compiled.report())
 
 
 def test_functional_ops_methods_and_shape_reads():
@@ -171,12 +186,14 @@ def test_functional_ops_methods_and_shape_reads():
 
     model = Mixed()
     x, y = torch.randn(3, 4), torch.randn(12)
-    got = compile_fx(model, (x, y))(x, y)
+    compiled = compile_fx(model, (x, y))
+    got = compiled(x, y)
     want = model(x, y)
     assert isinstance(got, tuple) and len(got) == 3
     for a, b in zip(got, want):
         assert a.shape == b.shape and a.dtype == b.dtype
         assert_close(a, b)
+    assert_native(compiled.report())
 
 
 def test_int_tensor_promotion():
@@ -186,9 +203,11 @@ def test_int_tensor_promotion():
 
     model = Promote()
     i, x = torch.arange(-4, 4).reshape(2, 4), torch.randn(2, 4)
-    for a, b in zip(compile_fx(model, (i, x))(i, x), model(i, x)):
+    compiled = compile_fx(model, (i, x))
+    for a, b in zip(compiled(i, x), model(i, x)):
         assert a.dtype == b.dtype
         np.testing.assert_allclose(a.numpy(), b.numpy(), **TOL)
+    assert_native(compiled.report())
 
 
 def test_unsupported_node_names_node_target_and_line():
@@ -198,11 +217,16 @@ def test_unsupported_node_names_node_target_and_line():
             return torch.cumsum(y, dim=0)
 
     with pytest.raises(UnsupportedNodeError) as e:
-        compile_fx(Cumulative(), (torch.randn(3),))
+        compile_fx(Cumulative(), (torch.randn(3),), mode="native")
     message = str(e.value)
     assert "node 'cumsum'" in message
-    assert "call_function" in message and "cumsum" in message
+    assert "call_function" in message and "aten.cumsum.default" in message
     assert "test_fx.py" in message and "return torch.cumsum(y, dim=0)" in message
+    # in "auto" the report names the same node, op and line
+    (eager,) = compile_fx(Cumulative(), (torch.randn(3),)).report().eager
+    assert (eager.name, eager.target) == ("cumsum", "aten.cumsum.default")
+    assert "test_fx.py" in eager.source and "return torch.cumsum(y, dim=0)" in eager.source
+    assert "no translation" in eager.reason
 
 
 def test_dropout_in_training_mode_is_refused():
@@ -211,7 +235,7 @@ def test_dropout_in_training_mode_is_refused():
         compile_fx(model, (torch.randn(2, 64),))
 
 
-def test_torch_compile_falls_back_to_eager_with_a_logged_reason(caplog):
+def test_torch_compile_runs_only_the_unsupported_node_eagerly_with_a_logged_reason(caplog):
     class Cumulative(nn.Module):
         def forward(self, x):
             return torch.cumsum(torch.relu(x), dim=0) * 2
@@ -220,26 +244,41 @@ def test_torch_compile_falls_back_to_eager_with_a_logged_reason(caplog):
     model = Cumulative()
     compiled = torch.compile(model, backend="graphlet", dynamic=False)
     x = torch.randn(5)
-    with caplog.at_level(logging.WARNING, logger="graphlet.fx"):
+    with caplog.at_level(logging.WARNING, logger="graphlet.fx"), collect_graphs() as graphs:
         out = compiled(x)
     assert_close(out, model(x))
-    assert any(
-        "running this graph eagerly" in r.message and "cumsum" in r.message for r in caplog.records
-    )
+    (report,) = [r for g in graphs for r in g.reports()]
+    assert (report.nodes, report.native, report.partitions) == (3, 2, 2)
+    assert [n.target for n in report.eager] == ["aten.cumsum.default"]
+    assert any("2 of 3 nodes native" in r.message and "cumsum" in r.message for r in caplog.records)
 
 
-def test_new_shapes_recompile_and_wrong_dtypes_raise():
+def test_new_shapes_recompile_and_unsupported_dtypes_run_in_pytorch():
     model, x = make("mlp-4-8-2")
     compiled = compile_fx(model, (x,))
     x5 = torch.randn(5, 4)
     with torch.no_grad():
         assert_close(compiled(x5), model(x5))
+    assert_native(compiled.report(), graphs=2)
+    with pytest.raises(TypeError, match=r"expected 1 inputs"):
+        compiled(x, x)
+
+    def double_relu(x):
+        return torch.relu(x) * 2
+
+    half = torch.randn(3).half()
     with pytest.raises(
         UnsupportedNodeError, match="node 'x' .* graphlet has no tensors of torch.float16"
     ):
-        compiled(x.half())
-    with pytest.raises(TypeError, match=r"input 0 is not contiguous|expected 1 inputs"):
-        compiled(x, x)
+        compile_fx(double_relu, (half,), mode="native")
+    compiled = compile_fx(double_relu, (half,))
+    assert torch.equal(compiled(half), double_relu(half))
+    report = compiled.report()
+    assert report.native == 0 and {n.target for n in report.eager} == {
+        "aten.relu.default",
+        "aten.mul.Tensor",
+    }
+    assert "float16" in report.eager[0].reason or "float16" in report.eager[1].reason
 
 
 def test_side_by_side_lists_fx_nodes_and_graphlet_ops():
@@ -247,6 +286,7 @@ def test_side_by_side_lists_fx_nodes_and_graphlet_ops():
     table = compile_fx(model, (x,)).side_by_side()
     lines = table.splitlines()
     assert lines[0].split() == ["opcode", "name", "target", "args", "|", "graphlet", "IR"]
-    fc1 = next(line for line in lines if line.startswith("call_module  fc1"))
-    assert "| %fc1 = graphlet.linear %x, %fc1_weight, %fc1_bias" in fc1
+    fc1 = next(line for line in lines if line.startswith("call_function  linear "))
+    assert "aten.linear.default" in fc1
+    assert "| %linear = graphlet.linear %x, %fc1_weight, %fc1_bias" in fc1
     assert any(line.startswith("output") and "func.return" in line for line in lines)

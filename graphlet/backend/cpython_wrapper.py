@@ -117,7 +117,11 @@ _new_function.restype = ctypes.py_object
 _ABSENT = object()
 
 
-def _type_name(t: Any) -> str:
+def _type_name(t: Any) -> Any:
+    if isinstance(t, tuple):  # a structured value spec (see graphlet.backend.pyvalues)
+        from graphlet.backend.pyvalues import validate
+
+        return validate(t)
     name = t if isinstance(t, str) else str(t)
     if name not in TYPES:
         raise TypeError(f"no fast-call conversion for {t} (supported: {', '.join(TYPES)})")
@@ -138,6 +142,7 @@ class CompiledWrapper:
         guards: Iterable[tuple[dict, str, object]] = (),
         absent: object = _ABSENT,
         trailing_args: Sequence[int] = (),
+        arena: bool = False,
         name: str = WRAPPER_NAME,
         doc: str | None = None,
     ) -> None:
@@ -159,6 +164,7 @@ class CompiledWrapper:
                 self.guards,
                 tuple(trailing_args),
                 ctypes.addressof(self._counter),
+                arena,
             )
         )
         self.engine = JitEngine(llvm_ir)
@@ -230,9 +236,15 @@ def _wrapper_module(
     guards: tuple[tuple[dict, str, object], ...],
     trailing: tuple[int, ...],
     counter: int,
+    arena: bool = False,
 ) -> ir.Module:
     """`PyObject *graphlet_fastcall(self, args, nargs, kwnames)`: unbox, check the
-    guards, count, call, box; any mismatch goes to the slow path."""
+    guards, count, call, box; any mismatch goes to the slow path. Structured values
+    (tuples, lists, complex, ...) are unboxed and boxed by `pyvalues`; with `arena`,
+    the target also gets a pointer to the call's list arena (freed on every exit)
+    and argument lists are written back when the call succeeds."""
+    from graphlet.backend import lists, pyvalues
+
     module = ir.Module()
     function = ir.Function(module, ir.FunctionType(_ptr, (_ptr, _ptr, _i64, _ptr)), WRAPPER_NAME)
     self_, args, nargs, kwnames = function.args
@@ -245,38 +257,53 @@ def _wrapper_module(
         b.cbranch(ok, next_block, slow)
         b.position_at_end(next_block)
 
-    results = b.alloca(_i64, 1 + len(result_types))
+    slot_total = sum(pyvalues.slot_count(kind) for kind in result_types)
+    results = b.alloca(_i64, 1 + slot_total)
     overflow = b.alloca(_i32)
     status_args = b.alloca(_ptr, 1 + len(arg_types))
+    arena_slot = b.alloca(_ptr, 2) if arena else None  # struct arena {head, bytes}
+    if arena_slot is not None:
+        for field in range(2):
+            b.store(
+                ir.Constant(_ptr, None),
+                b.gep(arena_slot, [ir.Constant(_i64, field)], source_etype=_ptr),
+            )
+
+    def free_arena() -> None:
+        if arena_slot is not None:
+            lists.emit_free_arena(b, arena_slot)
+
     check(
         b.and_(
             b.icmp_signed("==", nargs, ir.Constant(_i64, len(arg_types))),
             b.icmp_unsigned("==", kwnames, ir.Constant(_ptr, None)),
         )
     )
-    values = []
-    for index, kind in enumerate(arg_types):
-        arg = b.load(b.gep(args, [ir.Constant(_i64, index)], source_etype=_ptr), typ=_ptr)
+
+    def unbox_scalar(kind: str, arg: ir.Value) -> ir.Value:
         if kind == "i1":
             is_true = b.icmp_unsigned("==", arg, _address(True))
             check(b.or_(is_true, b.icmp_unsigned("==", arg, _address(False))))
-            values.append(is_true)
-            continue
+            return is_true
         type_ = b.load(
             b.gep(arg, [ir.Constant(_i64, _OB_TYPE)], source_etype=ir.IntType(8)), typ=_ptr
         )
         check(b.icmp_unsigned("==", type_, _address(int if kind == "i64" else float)))
         if kind == "i64":
-            values.append(b.call(_LONG_AS, [arg, overflow]))
+            value = b.call(_LONG_AS, [arg, overflow])
             check(b.icmp_signed("==", b.load(overflow, typ=_i32), ir.Constant(_i32, 0)))
-        elif _OB_FVAL is not None:
-            values.append(
-                b.load(
-                    b.gep(arg, [ir.Constant(_i64, _OB_FVAL)], source_etype=ir.IntType(8)), typ=_f64
-                )
+            return value
+        if _OB_FVAL is not None:
+            return b.load(
+                b.gep(arg, [ir.Constant(_i64, _OB_FVAL)], source_etype=ir.IntType(8)), typ=_f64
             )
-        else:
-            values.append(b.call(_FLOAT_AS, [arg]))
+        return b.call(_FLOAT_AS, [arg])
+
+    unboxer = pyvalues.Unboxer(b, check, unbox_scalar, arena_slot)
+    values = []
+    for index, kind in enumerate(arg_types):
+        arg = b.load(b.gep(args, [ir.Constant(_i64, index)], source_etype=_ptr), typ=_ptr)
+        values += unboxer.unbox(kind, arg)
     for namespace, key, expected in guards:
         found = b.call(_DICT_GET, [_address(namespace), _address(key)])
         check(
@@ -287,13 +314,14 @@ def _wrapper_module(
 
     calls = ir.Constant(_i64, counter).inttoptr(_ptr)
     b.store(b.add(b.load(calls, typ=_i64), ir.Constant(_i64, 1)), calls)
-    llvm_args = {"i1": _i1, "i64": _i64, "f64": _f64}
+    extra = [arena_slot] if arena_slot is not None else []
     target_type = ir.FunctionType(
-        ir.VoidType(), [_ptr, *(llvm_args[t] for t in arg_types), *[_i64] * len(trailing)]
+        ir.VoidType(),
+        [_ptr, *(v.type for v in values), *[_i64] * len(trailing), *(e.type for e in extra)],
     )
     b.call(
         _FunctionAt(target, target_type),
-        [results, *values, *(ir.Constant(_i64, v) for v in trailing)],
+        [results, *values, *(ir.Constant(_i64, v) for v in trailing), *extra],
     )
 
     def slot(index: int, type_: ir.Type) -> ir.Value:
@@ -305,18 +333,22 @@ def _wrapper_module(
     b.cbranch(b.icmp_signed("==", status, ir.Constant(_i64, 0)), ok, failed)
 
     b.position_at_end(ok)
+    for _, native, item in unboxer.lists:
+        reflected = b.call(lists.runtime().reflect(item), [native])
+        with b.if_then(b.icmp_signed("!=", reflected, ir.Constant(_i32, 0)), likely=False):
+            free_arena()
+            b.ret(ir.Constant(_ptr, None))
+    boxer = pyvalues.Boxer(b, slot)
     boxed = []
-    for index, kind in enumerate(result_types, start=1):
-        if kind == "i1":
-            is_set = b.icmp_signed("!=", slot(index, _i64), ir.Constant(_i64, 0))
-            boxed.append(b.call(_BOOL_FROM, [b.zext(is_set, _long)]))
-        elif kind == "i64":
-            boxed.append(b.call(_LONG_FROM, [slot(index, _i64)]))
-        else:
-            boxed.append(b.call(_FLOAT_FROM, [slot(index, _f64)]))
+    index = 1
+    for kind in result_types:
+        boxed.append(boxer.box(kind, index))
+        index += pyvalues.slot_count(kind)
+    free_arena()
     _return_boxed(function, b, boxed)
 
     b.position_at_end(failed)
+    free_arena()
     status_object = b.call(_LONG_FROM, [status])
     with b.if_then(b.icmp_unsigned("==", status_object, ir.Constant(_ptr, None)), likely=False):
         b.ret(ir.Constant(_ptr, None))
@@ -331,6 +363,7 @@ def _wrapper_module(
     b.ret(result)
 
     b.position_at_end(slow)
+    free_arena()
     slow_path = b.call(_TUPLE_GET, [self_, ir.Constant(_i64, 0)])
     b.ret(b.call(_VECTORCALL, [slow_path, args, nargs, kwnames]))
     return module

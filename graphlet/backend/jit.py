@@ -61,7 +61,11 @@ def host_target_machine(opt_level: int) -> llvm.TargetMachine:
 
 def _check_external_symbols(module: llvm.ModuleRef) -> None:
     """MCJIT does not report a declaration it cannot resolve: the call jumps to
-    nowhere. Fail here instead, naming the symbols."""
+    nowhere. Fail here instead, naming the symbols (after loading graphlet's own
+    runtime library if the module calls it)."""
+    from graphlet.backend.lists import provide_symbols
+
+    provide_symbols(module)
     process = ctypes.CDLL(None)
     missing = [
         f.name

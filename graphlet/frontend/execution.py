@@ -1,7 +1,9 @@
 """Execution backends for `graphlet.jit`: how a captured module becomes a callable.
 
-Captured functions take a trailing i64 call depth (0 from Python). A backend's
-callable returns the function's value or raises `HandBack` when the
+Captured functions take a trailing i64 call depth (0 from Python) and the call's
+list arena (a pointer, see `graphlet.backend.lists`). Arguments and the result are
+described by value specs (`graphlet.backend.pyvalues`: "i64", ("tuple", ...), ...).
+A backend's callable returns the function's value or raises `HandBack` when the
 compiled code cannot give CPython's answer (Python would raise, an int does not fit
 in 64 bits, a bail point was reached); the dispatcher then runs the plain function.
 
@@ -14,11 +16,10 @@ reference interpreter (exact, slow: for debugging and for platforms without LLVM
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
 from xdsl.dialects.builtin import ModuleOp
-from xdsl.ir import Attribute
 
 from graphlet.dialects import graphlet as g
 
@@ -34,13 +35,56 @@ class ExecutionBackend(Protocol):
         self,
         module: ModuleOp,
         symbol: str,
-        arg_types: tuple[Attribute, ...],
-        return_type: Attribute,
+        arg_types: tuple[Any, ...],
+        return_type: Any,
     ) -> Callable[..., Any]: ...
 
 
+def _flatten(spec: Any, value: Any) -> list[Any]:
+    """The flat arguments of a Python value described by `spec`."""
+    if isinstance(spec, str):
+        return [value]
+    kind = spec[0]
+    if kind == "complex":
+        return [value.real, value.imag]
+    if kind == "const":
+        return []
+    if kind == "tuple":
+        return [flat for item, v in zip(spec[1], value) for flat in _flatten(item, v)]
+    raise NotImplementedError(f"the interpreter backend does not run {kind} values")
+
+
+def _unflatten(spec: Any, values: Iterator[Any]) -> Any:
+    if isinstance(spec, str):
+        value = next(values)
+        if not g.fits(value, g.ir_type({"i1": bool, "i64": int, "f64": float}[spec])):
+            raise HandBack(f"result {value!r} does not fit {spec}")
+        return value
+    kind = spec[0]
+    if kind == "complex":
+        return complex(next(values), next(values))
+    if kind == "const":
+        return spec[1]
+    if kind == "tuple":
+        return tuple(_unflatten(item, values) for item in spec[1])
+    if kind == "union":
+        tag = next(values)
+        alternatives = [_unflatten(item, values) for item in spec[1]]
+        return alternatives[tag]
+    raise NotImplementedError(f"the interpreter backend does not run {kind} values")
+
+
+def _has_lists(spec: Any) -> bool:
+    if isinstance(spec, str):
+        return False
+    if spec[0] == "list":
+        return True
+    return spec[0] in ("tuple", "union") and any(_has_lists(item) for item in spec[1])
+
+
 class InterpreterBackend:
-    """Runs captured graphlet IR with the reference interpreter."""
+    """Runs captured graphlet IR with the reference interpreter (scalars, tuples,
+    complex numbers and compile-time constants; not lists)."""
 
     name = "interpreter"
 
@@ -48,22 +92,23 @@ class InterpreterBackend:
         self,
         module: ModuleOp,
         symbol: str,
-        arg_types: tuple[Attribute, ...],
-        return_type: Attribute,
+        arg_types: tuple[Any, ...],
+        return_type: Any,
     ) -> Callable[..., Any]:
         from graphlet.dialects.pyrt import GuardFailure
         from graphlet.runtime.interpreter import make_interpreter
 
+        if any(_has_lists(spec) for spec in (*arg_types, return_type)):
+            raise NotImplementedError("the interpreter backend does not run lists")
         interpreter = make_interpreter(module)
 
         def call(*args: Any) -> Any:
+            flat = [v for spec, arg in zip(arg_types, args) for v in _flatten(spec, arg)]
             try:
-                (result,) = interpreter.call_op(symbol, (*args, 0))
+                results = interpreter.call_op(symbol, (*flat, 0, None))
             except (GuardFailure, ArithmeticError, ValueError) as e:
                 raise HandBack(str(e)) from None
-            if not g.fits(result, return_type):
-                raise HandBack(f"result {result!r} does not fit {return_type}")
-            return result
+            return _unflatten(return_type, iter(results))
 
         return call
 

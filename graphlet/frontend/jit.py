@@ -36,17 +36,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xdsl.dialects.builtin import FileLineColLoc, ModuleOp
-from xdsl.ir import Attribute
 
 from graphlet.dialects import graphlet as g
 from graphlet.frontend.bytecode.breaks import BreakRecord, FunctionNotCompilable
 from graphlet.frontend.bytecode.capture import MISSING as _MISSING
 from graphlet.frontend.bytecode.capture import Guard, ModuleCapture
+from graphlet.frontend.bytecode.signature import (
+    arg_specs,
+    kinds_of_signature,
+    result_spec,
+    signature_of,
+)
 from graphlet.frontend.execution import ExecutionBackend, HandBack, default_backend
 
 logger = logging.getLogger("graphlet")
 
-_ARG_TYPES: dict[type, Attribute] = {bool: g.BOOL, int: g.INT, float: g.FLOAT}
 _INT_MIN, _INT_MAX = g.INT_MIN, g.INT_MAX
 HANDBACK_LIMIT = 64
 """After this many hand-backs, a version that hands back on most calls runs in Python."""
@@ -147,7 +151,7 @@ class JitFunction:
             if bound is None:
                 return self.py_func(*args, **kwargs)
             args = bound
-        version = self._versions.get(tuple(map(type, args)))
+        version = self._versions.get(signature_of(args))
         if version is None or (version.guards and not version.guards_hold()):
             version = self._compile(args, version)
         native = version.native
@@ -226,7 +230,7 @@ class JitFunction:
     # ------------------------------------------------------------------ compiling
 
     def _compile(self, args: tuple[Any, ...], stale: Version | None) -> Version:
-        signature = tuple(map(type, args))
+        signature = signature_of(args)
         name = self.py_func.__qualname__
         if stale is not None:
             changed = next((guard for guard in stale.guards if not guard.holds()), None)
@@ -246,19 +250,18 @@ class JitFunction:
     def _build_version(self, signature: tuple[type, ...]) -> Version:
         fn = self.py_func
         name = fn.__qualname__
-        unsupported = [t.__name__ for t in signature if t not in _ARG_TYPES]
-        if unsupported:
-            reason = f"arguments of type {', '.join(unsupported)} run in Python"
+        kinds = kinds_of_signature(signature, self._versions)
+        if isinstance(kinds, str):
+            reason = kinds
             record = BreakRecord(
                 name, fn.__code__.co_filename, fn.__code__.co_firstlineno, "-", reason
             )
             logger.debug("FALLBACK %s: %s", name, reason)
             return Version(signature, None, (), [record], reason)
-        arg_types = tuple(_ARG_TYPES[t] for t in signature)
         start = time.perf_counter()
         unit = ModuleCapture()
         try:
-            captured = unit.capture(fn, arg_types)
+            captured = unit.capture(fn, kinds)
         except FunctionNotCompilable as e:
             for record in e.records:
                 logger.debug("FALLBACK %s runs in Python: %s", name, record)
@@ -278,7 +281,7 @@ class JitFunction:
         )
         try:
             native = self.backend.compile(
-                unit.module, captured.symbol, arg_types, captured.return_type
+                unit.module, captured.symbol, arg_specs(captured), result_spec(captured)
             )
             fast = _prepare_fast_entry(native, guards)
         except Exception as e:  # an internal error: report it, run in Python
@@ -323,7 +326,7 @@ class JitFunction:
     # ------------------------------------------------------------------ introspection
 
     def version_for(self, *args: Any) -> Version | None:
-        return self._versions.get(tuple(map(type, args)))
+        return self._versions.get(signature_of(args))
 
     @property
     def versions(self) -> dict[tuple[type, ...], Version]:
@@ -423,9 +426,10 @@ def explain(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Explanation:
     """Compile `fn` for these arguments, call it once, and report every graph break:
     its source line, opcode, reason, and whether the call fell back to Python."""
     jitted = fn if isinstance(fn, JitFunction) else jit(fn)
-    result = jitted(*args, **kwargs)
     bound = jitted._bind(args, kwargs) if kwargs or len(args) != jitted._argcount else args
-    version = jitted.version_for(*bound) if bound is not None else None
+    signature = signature_of(bound) if bound is not None else None  # before lists change
+    result = jitted(*args, **kwargs)
+    version = jitted._versions.get(signature) if signature is not None else None
     if version is None:
         reason = "keyword-only parameters run in Python"
         return Explanation(

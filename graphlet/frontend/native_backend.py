@@ -66,6 +66,7 @@ class NativeKernel:
             guards=self._guards,
             absent=self._absent,
             trailing_args=(0,),  # call depth 0
+            arena=True,  # then the call's list arena (graphlet.backend.lists)
         )
         self._run = self._wrapper.bind(_mismatch, _hand_back)
         return self._run

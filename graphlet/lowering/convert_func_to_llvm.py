@@ -12,7 +12,8 @@ adds
 
 returning void. It calls `@f` and writes result i into the 8-byte slot at
 `results + 8 * i`: integers narrower than 64 bits sign-extended to i64 (except
-i1, zero-extended to 0/1), i64 as is, f16/f32 widened to double, f64 as is. The
+i1, zero-extended to 0/1), i64 as is, f16/f32 widened to double, f64 and pointers
+as is. The
 caller owns the buffer (8 bytes per result; it may be NULL when there are no
 results). Argument types are passed unchanged, so scalar C types apply.
 """
@@ -137,7 +138,7 @@ def _widen_to_slot(op: Operation, value: SSAValue, type_: Attribute) -> list[Ope
         if type_.width.data == 1:
             return [llvm.ZExtOp(value, i64)]
         return [llvm.SExtOp(value, i64)]
-    if isinstance(type_, Float64Type):
+    if isinstance(type_, Float64Type | llvm.LLVMPointerType):
         return []
     if isinstance(type_, AnyFloat) and type_.bitwidth < 64:
         return [llvm.FPExtOp(value, Float64Type())]

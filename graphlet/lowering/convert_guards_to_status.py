@@ -50,7 +50,7 @@ def zero_of(t: Attribute) -> Operation:
         return arith.ConstantOp(IntegerAttr(0, t))
     if isinstance(t, AnyFloat):
         return arith.ConstantOp(FloatAttr(0.0, t))
-    return llvm.ZeroOp(t)
+    return llvm.ZeroOp(result_types=[t])
 
 
 class FunctionToStatus(RewritePattern):

@@ -29,6 +29,7 @@ from graphlet.lowering.convert_graphlet_to_arith import ConvertGraphletToArithPa
 from graphlet.lowering.convert_guards_to_status import ConvertGuardsToStatusPass
 from graphlet.lowering.convert_index_to_i64 import ConvertIndexToI64Pass
 from graphlet.lowering.convert_math_to_llvm import ConvertMathToLLVMPass
+from graphlet.lowering.convert_pylist_to_llvm import ConvertPylistToLLVMPass
 from graphlet.lowering.convert_pyrt_to_llvm import ConvertPyrtToLlvmPass
 from graphlet.lowering.convert_scf_while_to_cf import ConvertScfWhileToCfPass
 
@@ -51,11 +52,13 @@ LOWER_TO_LLVM_PASSES: tuple[ModulePass, ...] = STRUCTURED_TO_CFG + CFG_TO_LLVM
 
 
 def lower_to_llvm_passes() -> tuple[ModulePass, ...]:
-    """`lower-to-llvm`: graphlet ops become arith/math/scf plus pyrt checks; once the
+    """`lower-to-llvm`: graphlet ops become arith/math/scf plus pyrt checks, native
+    lists (`pylist`) loads, stores and runtime calls; once the
     CFG is flat, guards become status results (a leading i32 on every function) and
     checked arithmetic becomes LLVM's overflow intrinsics; then the standard part."""
     return (
         ConvertGraphletToArithPass(),
+        ConvertPylistToLLVMPass(),
         *STRUCTURED_TO_CFG,
         ConvertGuardsToStatusPass(),
         ConvertPyrtToLlvmPass(),

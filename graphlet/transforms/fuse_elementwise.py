@@ -52,6 +52,28 @@ def _reads_own_position(op: linalg.GenericOp) -> bool:
     return any(isinstance(inner, linalg.IndexOp) for inner in op.body.walk())
 
 
+def _fused_maps(op: linalg.GenericOp, index: int, producer: linalg.GenericOp) -> list[AffineMap]:
+    """The fused generic's indexing maps: the producer's inputs read through the
+    consumer's map of input `index`, then the consumer's other inputs and output."""
+    maps = [m.data for m in op.indexing_maps.data]
+    read = maps[index]
+    producer_maps = [m.data for m in producer.indexing_maps.data][:-1]
+    return [
+        *maps[:index],
+        *(m.compose(read) for m in producer_maps),
+        *maps[index + 1 : len(op.inputs)],
+        maps[-1],
+    ]
+
+
+def _loops_stay_bounded(maps: list[AffineMap]) -> bool:
+    """Whether every loop is still some operand's plain dimension, so its bound is
+    that operand's size (a reduction over a slice, `x[:, 1:].sum(1)`, reads the
+    reduced loop only at an offset: fusing it would leave that loop unbounded)."""
+    results = [r for m in maps for r in m.results]
+    return AffineMap(maps[-1].num_dims, 0, tuple(results)).inverse_permutation() is not None
+
+
 class FuseProducerIntoConsumer(RewritePattern):
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: linalg.GenericOp, rewriter: PatternRewriter) -> None:
@@ -67,7 +89,9 @@ class FuseProducerIntoConsumer(RewritePattern):
                 continue
             if _reads_own_position(producer) and not _reads_each_element_once(op, index):
                 continue
-            if consumer_is_elementwise or _reads_each_element_once(op, index):
+            if (
+                consumer_is_elementwise or _reads_each_element_once(op, index)
+            ) and _loops_stay_bounded(_fused_maps(op, index, producer)):
                 self.fuse(op, index, producer, rewriter)
                 return
 
@@ -77,10 +101,8 @@ class FuseProducerIntoConsumer(RewritePattern):
     ) -> None:
         n = len(op.inputs)
         maps = [m.data for m in op.indexing_maps.data]
-        read = maps[index]
-        producer_maps = [m.data for m in producer.indexing_maps.data][:-1]
         inputs = [*op.inputs[:index], *producer.inputs, *op.inputs[index + 1 :]]
-        new_maps = [*maps[:index], *(m.compose(read) for m in producer_maps), *maps[index + 1 : n]]
+        new_maps = _fused_maps(op, index, producer)[:-1]
         old_args, inner_args = op.body.block.args, producer.body.block.args
         block = Block(
             arg_types=[

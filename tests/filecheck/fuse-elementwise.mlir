@@ -65,3 +65,14 @@ func.func @reduction_reads_twice(%x: tensor<4x3xf64>) -> tensor<4xf64> {
 // CHECK:      linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%[[D]], %[[D]] : tensor<4x3xf64>, tensor<4x3xf64>)
 // CHECK:      arith.mulf
 // CHECK:      arith.addf
+
+// A reduction over a slice keeps the slice as its own loop: fused, the reduced loop
+// would read x only at an offset (d1 + 1) and have no bound to run to.
+// CHECK-LABEL: func.func @reduction_of_a_slice
+func.func @reduction_of_a_slice(%x: tensor<3x4xf32>) -> tensor<3xf32> {
+  %s = graphlet.slice %x {starts = array<i64: 0, 1>, ends = array<i64: 3, 3>, steps = array<i64: 1, 1>} : (tensor<3x4xf32>) -> tensor<3x2xf32>
+  %m = graphlet.sum %s {dims = array<i64: 1>} : (tensor<3x2xf32>) -> tensor<3xf32>
+  func.return %m : tensor<3xf32>
+}
+// CHECK:      %[[S:.*]] = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, (d1 + 1))>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<3x4xf32>)
+// CHECK:      linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%[[S]] : tensor<3x2xf32>)

@@ -1,12 +1,18 @@
-"""The builtin and `math` callables capture compiles, as a registry.
+"""The builtin and `math` callables capture compiles, as two registries.
 
     @builtin(math.floor, math.ceil)
     def _floor_ceil(e: Emitter, target, args: list[SSAValue]) -> SSAValue | None: ...
 
-A handler gets the emitter, the callable and the scalar arguments, and returns the
-result, or None when it does not compile that many arguments (a graph break naming
-the call follows). Registering a callable makes the `CALL` handler send it here;
-everything else that is not a Python function is a graph break.
+    @value_builtin(len)
+    def _len(c: FunctionCapture, target, args: list[Value]) -> Value | None: ...
+
+A `builtin` handler gets the emitter, the callable and the arguments as numbers (a
+call with another kind of argument is a graph break before it is reached); a
+`value_builtin` handler gets the capture and the arguments as values of any kind
+(tuples, lists, None, ...). Both return the result, or None when they do not
+compile that call (a graph break naming it follows). Registering a callable makes
+the `CALL` handler send it here; everything else that is not a Python function is
+a graph break.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from typing import Any
 from xdsl.ir import SSAValue
 
 from graphlet.dialects import graphlet as g
+from graphlet.dialects.graphlet.spellings import spellings
 from graphlet.frontend.bytecode import inference as inf
 from graphlet.frontend.bytecode.breaks import GraphBreak
 from graphlet.frontend.bytecode.emit import Emitter
@@ -40,6 +47,21 @@ def builtin(*targets: Any) -> Callable[[BuiltinHandler], BuiltinHandler]:
     return register
 
 
+VALUE_BUILTINS: dict[Any, Callable[..., Any]] = {}
+"""Callable -> the handler that compiles a call of it with values of any kind."""
+
+
+def value_builtin(*targets: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register the decorated handler, which takes values of any kind, for `targets`."""
+
+    def register(handler: Callable[..., Any]) -> Callable[..., Any]:
+        for target in targets:
+            VALUE_BUILTINS[target] = handler
+        return handler
+
+    return register
+
+
 def lookup(target: Any) -> BuiltinHandler | None:
     try:
         return BUILTINS.get(target)
@@ -47,15 +69,19 @@ def lookup(target: Any) -> BuiltinHandler | None:
         return None
 
 
+def lookup_value_builtin(target: Any) -> Callable[..., Any] | None:
+    try:
+        return VALUE_BUILTINS.get(target)
+    except TypeError:
+        return None
+
+
 MATH_UNARY: dict[Callable, type[g.UnaryOp]] = {
-    math.sqrt: g.SqrtOp,
-    math.exp: g.ExpOp,
-    math.log: g.LogOp,
-    math.sin: g.SinOp,
-    math.cos: g.CosOp,
-    math.tanh: g.TanhOp,
+    fn: op
+    for fn, op in spellings().functions.items()
+    if isinstance(op, type) and issubclass(op, g.FloatResultUnaryOp)
 }
-"""`math` functions with a graphlet op: int or float in, float out."""
+"""`math` functions whose op declares them (`PY_FUNCTIONS`): int or float in, float out."""
 
 
 @builtin(*MATH_UNARY)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import builtins as python_builtins
 import math
 import types
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from xdsl.dialects import func
@@ -19,10 +20,20 @@ from graphlet.frontend.bytecode import builtins
 from graphlet.frontend.bytecode import inference as inf
 from graphlet.frontend.bytecode.breaks import FunctionNotCompilable, GraphBreak
 from graphlet.frontend.bytecode.decode import NULL_BEFORE_CALLABLE, Instr
-from graphlet.frontend.bytecode.inference import BOTTOM, NULL, Known
+from graphlet.frontend.bytecode.inference import BOTTOM, NULL, Known, ListKind, TupleKind
 from graphlet.frontend.bytecode.iteration import make_range
-from graphlet.frontend.bytecode.opcodes import Flow, handles
-from graphlet.frontend.bytecode.values import State, Value, kind_of
+from graphlet.frontend.bytecode.numbers import number_attribute
+from graphlet.frontend.bytecode.opcodes import Flow, Switch, handles
+from graphlet.frontend.bytecode.operators import METHODS
+from graphlet.frontend.bytecode.values import (
+    BoundMethod,
+    ListItemTypeFixed,
+    State,
+    Value,
+    flatten,
+    kind_of,
+    unflatten,
+)
 
 if TYPE_CHECKING:
     from graphlet.frontend.bytecode.capture import FunctionCapture
@@ -41,6 +52,15 @@ def python_function(obj: Any) -> types.FunctionType | None:
     return None
 
 
+@dataclass(frozen=True)
+class SplitResult:
+    """A call's result whose kind depends on the path: `tag` selects one of the
+    `alternatives`; the `CALL` handler splits the path on it."""
+
+    tag: SSAValue
+    alternatives: list[Value]
+
+
 @handles("LOAD_GLOBAL")
 def load_global(c: FunctionCapture, ins: Instr, state: State) -> Flow:
     state.stack.append(global_value(c, ins.arg))
@@ -57,9 +77,16 @@ def global_value(c: FunctionCapture, name: str) -> Value:
         value = c.unit.guard(builtins_ns, name)
     if value is MISSING:
         raise GraphBreak(f"name {name!r} is not defined")
-    if isinstance(value, bool | int | float):
-        return c.constant(value)
+    if isinstance(value, bool | int | float | complex) or _constant_tuple(value):
+        return c.constant(value)  # the guard keeps it: a rebinding recompiles
     return Known(value)
+
+
+def _constant_tuple(value: Any) -> bool:
+    return type(value) is tuple and all(
+        isinstance(item, bool | int | float | complex | str | None) or _constant_tuple(item)
+        for item in value
+    )
 
 
 @handles("LOAD_ATTR", "LOAD_METHOD")
@@ -80,7 +107,13 @@ def attribute(c: FunctionCapture, owner: Value, name: str) -> Value:
         if isinstance(value, float):
             return c.const(value)
         return Known(value)
-    raise GraphBreak(f"attribute access .{name} on a {inf.kind_name(kind_of(owner))}")
+    number = number_attribute(c, owner, name)
+    if number is not NotImplemented:
+        return number
+    value_class = SSAValue if isinstance(owner, SSAValue) else type(owner)
+    if (value_class, name) in METHODS:
+        return BoundMethod(owner, name)
+    raise GraphBreak(f"attribute .{name} of {inf.kind_name(kind_of(owner))} is not compiled")
 
 
 @handles("CALL")
@@ -93,37 +126,61 @@ def call_op(c: FunctionCapture, ins: Instr, state: State) -> Flow:
         callee, self_arg = first, second
     if self_arg is not NULL:
         args.insert(0, self_arg)
-    state.stack.append(call(c, callee, args))
+    result = call(c, callee, args)
+    if isinstance(result, SplitResult):
+        paths = []
+        for alternative in result.alternatives:
+            path = state.copy()
+            path.stack.append(alternative)
+            paths.append((ins.index + 1, path))
+        return Switch(result.tag, paths)
+    state.stack.append(result)
     return None
 
 
+def _callee_name(target: Any) -> str:
+    return getattr(target, "__qualname__", None) or type(target).__name__
+
+
 def call(c: FunctionCapture, callee: Value, args: list[Value]) -> Value:
+    if isinstance(callee, BoundMethod):
+        value_class = SSAValue if isinstance(callee.owner, SSAValue) else type(callee.owner)
+        return METHODS[(value_class, callee.name)](c, callee.owner, args)
     if not isinstance(callee, Known):
-        raise GraphBreak(f"calling a {inf.kind_name(kind_of(callee))}")
+        raise GraphBreak(f"calling {inf.kind_name(kind_of(callee))}")
     target = callee.obj
-    name = getattr(target, "__qualname__", repr(target))
+    name = _callee_name(target)
     if target is range:
         return make_range(c, args)
     fn = python_function(target)
-    handler = builtins.lookup(target) if fn is None else None
-    if fn is None and handler is None:
+    if fn is not None:
+        if any(a is BOTTOM for a in args):
+            return BOTTOM
+        return call_python(c, fn, args)
+    value_handler = builtins.lookup_value_builtin(target)
+    if value_handler is not None:
+        result = value_handler(c, target, args)
+        if result is not None:
+            return result
+    handler = builtins.lookup(target)
+    if handler is None:
+        if value_handler is not None:
+            raise GraphBreak(f"{name}() with these arguments is not compiled")
         raise GraphBreak(f"call to {name} is not supported")
-    if any(isinstance(a, Known) for a in args):
-        raise GraphBreak(f"call to {name} with a non-numeric argument")
+    for arg in args:
+        if not isinstance(arg, SSAValue) and arg is not BOTTOM:
+            raise GraphBreak(f"{name}() of {inf.kind_name(kind_of(arg))} is not compiled")
     if any(a is BOTTOM for a in args):
         return BOTTOM
-    scalars = [c.scalar(a) for a in args]
-    if fn is not None:
-        return call_python(c, fn, scalars)
-    assert handler is not None
-    result = handler(c, target, scalars)
+    result = handler(c, target, c.scalars(args))
     if result is None:
-        raise GraphBreak(f"{name}() with {len(scalars)} arguments is not supported")
+        raise GraphBreak(f"{name}() with {len(args)} arguments is not supported")
     return result
 
 
-def call_python(c: FunctionCapture, fn: types.FunctionType, args: list[SSAValue]) -> Value:
+def call_python(c: FunctionCapture, fn: types.FunctionType, args: list[Value]) -> Value:
     code = fn.__code__
+    args = list(args)
     if len(args) < code.co_argcount and fn.__defaults__:
         missing = code.co_argcount - len(args)
         defaults = (
@@ -131,24 +188,39 @@ def call_python(c: FunctionCapture, fn: types.FunctionType, args: list[SSAValue]
             if missing <= len(fn.__defaults__)
             else ()
         )
-        for default in defaults:
-            value = c.constant(default)
-            if not isinstance(value, SSAValue):
-                raise GraphBreak(f"call to {fn.__qualname__}: a non-numeric default argument")
-            args.append(value)
-    arg_types = tuple(a.type for a in args)
-    key = (fn, arg_types)
+        args += [c.constant(default) for default in defaults]
+    kinds = tuple(kind_of(a) for a in args)
+    key = (fn, kinds)
     in_progress = c.unit.in_progress.get(key)
     if in_progress is not None:
         if in_progress.assumed_return is None:
             in_progress.needs_return_type = True
             return BOTTOM
-        symbol, return_type = in_progress.symbol, in_progress.assumed_return
+        symbol, returns = in_progress.symbol, in_progress.assumed_return
     else:
         try:
-            callee = c.unit.capture(fn, arg_types)
+            callee = c.unit.capture(fn, kinds)
         except FunctionNotCompilable as e:
             reason = e.records[0].reason if e.records else "not compilable"
             raise GraphBreak(f"call to {fn.__qualname__}, which runs in Python: {reason}") from None
-        symbol, return_type = callee.symbol, callee.return_type
-    return c.result(func.CallOp(symbol, [*args, c.next_depth], [return_type]))
+        for site, elem in fixed_list_types(kinds, callee.param_kinds):
+            raise ListItemTypeFixed(site, elem)
+        symbol, returns = callee.symbol, callee.returns
+    operands = [v for kind, arg in zip(kinds, args) for v in flatten(kind, arg)]
+    results = c.insert(
+        func.CallOp(symbol, [*operands, c.next_depth, c.arena], returns.result_types())
+    ).results
+    if not returns.is_union:
+        return unflatten(returns.alternatives[0], iter(results))
+    slots = iter(results[1:])
+    alternatives = [unflatten(kind, slots) for kind in returns.alternatives]
+    return SplitResult(results[0], alternatives)
+
+
+def fixed_list_types(given: tuple[inf.Kind, ...], effective: tuple[inf.Kind, ...]):
+    """(site, item type) of each empty list the callee fixed the item type of."""
+    for a, b in zip(given, effective):
+        if isinstance(a, ListKind) and a.elem is None and isinstance(b, ListKind) and b.elem:
+            yield a.site, b.elem
+        elif isinstance(a, TupleKind) and isinstance(b, TupleKind):
+            yield from fixed_list_types(a.items, b.items)

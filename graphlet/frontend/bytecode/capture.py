@@ -1,14 +1,25 @@
 """Capture, the driver: a symbolic interpreter over decoded bytecode that builds a CFG
 of graphlet ops, one function at a time, into one module.
 
-Each bytecode basic block becomes an IR block whose arguments are the values live on
-entry, flattened by kind (see `values`). Capture runs twice per function: first to a
-fixed point over the *kinds* of those values (type inference: ops are built into
-scratch blocks and thrown away), then once more to emit the final blocks with the
-inferred signatures. Each instruction goes to its handler in `opcodes.HANDLERS`
-(filled by `opcodes`, `calls`, `iteration`, `containers`). Calls to Python functions
-capture the callee into the same module and become `func.call`; recursion is typed
-by iterating from the base case's return type.
+Blocks are specialized on kinds (basic-block versioning): an IR block is a bytecode
+block entered with given kinds of its live values (`EntryKinds`), and its arguments
+are those values flattened (see `values`). When paths meet with different kinds, as
+when a local is an int on one path and a float on another, the code after the join
+is captured once per combination, so every value has one static kind and Python's
+exact result types follow. Past `VERSION_LIMIT` versions of one block, further
+entries share a widened version whose differing values are poisoned (using one is
+a graph break). A function whose paths return different kinds returns a union: a
+tag and the flattened values of every alternative (`ReturnSig`); a caller splits
+its path on the tag.
+
+Capture runs in two phases per function: inference visits every reachable block
+version (ops are built into scratch blocks and thrown away), then emission builds
+the final blocks. Each instruction goes to its handler in `opcodes.HANDLERS` (filled
+by `opcodes`, `calls`, `iteration`, `containers`, `numbers`). Calls to Python
+functions capture the callee into the same module and become `func.call`;
+recursion is typed by iterating from the base case's return kind. An empty list
+whose item type is not known yet is fixed by its first append, which restarts
+inference (`ListItemTypeFixed`).
 
 An instruction graphlet cannot compile raises `GraphBreak`; its block then ends in a
 bail point (`pyrt.guard false, "HandBack"`) so native code hands the call to CPython.
@@ -16,6 +27,7 @@ bail point (`pyrt.guard false, "HandBack"`) so native code hands the call to CPy
 
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 import types
@@ -24,25 +36,35 @@ from typing import Any
 
 from xdsl.builder import Builder, InsertPoint
 from xdsl.dialects import cf, func
-from xdsl.dialects.builtin import ModuleOp, StringAttr
+from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, ModuleOp, StringAttr, VectorType, i64
 from xdsl.ir import Attribute, Block, Region, SSAValue
 
 from graphlet.dialects import graphlet as g
 from graphlet.dialects import pyrt
-from graphlet.frontend.bytecode import calls, containers, iteration  # noqa: F401 (handlers)
+from graphlet.frontend.bytecode import calls, containers, iteration, lists, numbers  # noqa: F401
 from graphlet.frontend.bytecode import inference as inf
-from graphlet.frontend.bytecode.breaks import BreakRecord, FunctionNotCompilable, GraphBreak
+from graphlet.frontend.bytecode.breaks import (
+    BreakRecord,
+    FunctionNotCompilable,
+    GraphBreak,
+    construct_of,
+)
 from graphlet.frontend.bytecode.calls import MISSING, python_function
-from graphlet.frontend.bytecode.decode import Instr, block_starts, decode
+from graphlet.frontend.bytecode.decode import Instr, block_starts, decode, live_locals
 from graphlet.frontend.bytecode.emit import Emitter
-from graphlet.frontend.bytecode.inference import BOTTOM, INT, Poison
-from graphlet.frontend.bytecode.opcodes import HANDLERS, Returned, Successor
+from graphlet.frontend.bytecode.inference import BOTTOM, INT, ListKind, TupleKind
+from graphlet.frontend.bytecode.opcodes import HANDLERS, Returned, Successor, Switch
 from graphlet.frontend.bytecode.values import (
+    LIST_HANDLE,
     EntryKinds,
+    ListItemTypeFixed,
     State,
     Value,
     args_for,
+    flat_types,
+    flatten,
     kind_of,
+    unflatten,
     values_from_args,
 )
 
@@ -52,6 +74,7 @@ __all__ = [
     "FunctionCapture",
     "Guard",
     "ModuleCapture",
+    "ReturnSig",
     "python_function",
 ]
 
@@ -60,6 +83,12 @@ logger = logging.getLogger("graphlet")
 RECURSION_LIMIT = 500
 """Native calls nested deeper than this hand the call back to Python, which then
 recurses (or raises RecursionError) itself: native code must never overflow its stack."""
+VERSION_LIMIT = 16
+"""Versions of one bytecode block before further entries share a widened one."""
+WIDENED = -1
+"""The version number of a block's widened version."""
+REFINEMENTS = 16
+"""How many times fixing an empty list's item type may restart a function's inference."""
 
 _UNSUPPORTED_FLAGS = {
     0x04: "*args",
@@ -69,6 +98,29 @@ _UNSUPPORTED_FLAGS = {
     0x100: "an iterable coroutine",
     0x200: "an async generator",
 }
+
+BlockKey = tuple[int, int]
+"""(bytecode index of the block's first instruction, version number)."""
+
+
+@dataclass(frozen=True)
+class ReturnSig:
+    """What a function returns: one kind, or a union of several (`alternatives`).
+    A union's results are an i64 tag (the alternative's position), then the
+    flattened values of each alternative in turn (zeros for the others)."""
+
+    alternatives: tuple[inf.Kind, ...]
+
+    @property
+    def is_union(self) -> bool:
+        return len(self.alternatives) > 1
+
+    def result_types(self) -> list[Attribute]:
+        types_ = [t for kind in self.alternatives for t in flat_types(kind)]
+        return [INT, *types_] if self.is_union else types_
+
+    def describe(self) -> str:
+        return " or ".join(inf.describe(kind) for kind in self.alternatives)
 
 
 @dataclass(frozen=True)
@@ -88,14 +140,24 @@ class Guard:
 
 @dataclass
 class CapturedFunction:
-    """A function compiled for one argument-type signature."""
+    """A function compiled for one signature of argument kinds."""
 
     fn: types.FunctionType
     symbol: str
-    arg_types: tuple[Attribute, ...]
-    return_type: Attribute
+    param_kinds: tuple[inf.Kind, ...]
+    """The kinds of the parameters, with the item types of empty lists fixed."""
+    returns: ReturnSig
     func_op: func.FuncOp
     bail_records: list[BreakRecord] = field(default_factory=list)
+
+    @property
+    def arg_types(self) -> tuple[inf.Kind, ...]:
+        return self.param_kinds
+
+    @property
+    def return_type(self) -> Any:
+        """The single return kind, or the `ReturnSig` of a union."""
+        return self.returns.alternatives[0] if not self.returns.is_union else self.returns
 
 
 @dataclass
@@ -105,9 +167,26 @@ class BlockOutcome:
     bail: BreakRecord | None = None
 
 
-def _symbol_for(fn: types.FunctionType, arg_types: tuple[Attribute, ...], taken: set[str]) -> str:
+def mangle(kind: inf.Kind) -> str:
+    """A short name of a kind for symbols: `i64`, `t2_i64_f64`, `l_f64`, `c`, `none`."""
+    if kind in inf.SCALARS:
+        return str(kind)
+    if isinstance(kind, TupleKind):
+        return "_".join([f"t{len(kind.items)}", *(mangle(item) for item in kind.items)])
+    if isinstance(kind, ListKind):
+        return f"l_{kind.elem if kind.elem is not None else 'empty'}"
+    if kind is inf.COMPLEX:
+        return "c"
+    if inf.is_none(kind):
+        return "none"
+    if isinstance(kind, inf.Known) and type(kind.obj) is str:
+        return "s"
+    return "k"
+
+
+def _symbol_for(fn: types.FunctionType, kinds: tuple[inf.Kind, ...], taken: set[str]) -> str:
     base = re.sub(r"\W", "_", fn.__qualname__.replace(".<locals>.", "."))
-    sig = "_".join(str(t) for t in arg_types) or "void"
+    sig = "_".join(mangle(kind) for kind in kinds) or "void"
     symbol = f"{base}__{sig}"
     n = 1
     while symbol in taken:
@@ -127,12 +206,12 @@ class ModuleCapture:
         self.guards: dict[tuple[int, str], Guard] = {}
         self.symbols: set[str] = set()
 
-    def capture(self, fn: types.FunctionType, arg_types: tuple[Attribute, ...]) -> CapturedFunction:
-        """Capture `fn` for `arg_types`, or raise `FunctionNotCompilable`."""
-        key = (fn, arg_types)
+    def capture(self, fn: types.FunctionType, kinds: tuple[inf.Kind, ...]) -> CapturedFunction:
+        """Capture `fn` for arguments of `kinds`, or raise `FunctionNotCompilable`."""
+        key = (fn, kinds)
         if key in self.functions:
             return self.functions[key]
-        capture = FunctionCapture(self, fn, arg_types, _symbol_for(fn, arg_types, self.symbols))
+        capture = FunctionCapture(self, fn, kinds, _symbol_for(fn, kinds, self.symbols))
         self.in_progress[key] = capture
         try:
             captured = capture.run()
@@ -149,6 +228,33 @@ class ModuleCapture:
         return value
 
 
+def _with_sites(kind: inf.Kind, site: tuple[Any, ...]) -> inf.Kind:
+    """`kind` with every empty list of unknown item type marked by where it is
+    (`site`, then its position in enclosing tuples)."""
+    if isinstance(kind, ListKind) and kind.elem is None and kind.site is None:
+        return ListKind(None, site)
+    if isinstance(kind, TupleKind):
+        return TupleKind(tuple(_with_sites(item, (*site, i)) for i, item in enumerate(kind.items)))
+    return kind
+
+
+def _sites(kind: inf.Kind) -> list[Any]:
+    if isinstance(kind, ListKind) and kind.elem is None:
+        return [kind.site]
+    if isinstance(kind, TupleKind):
+        return [site for item in kind.items for site in _sites(item)]
+    return []
+
+
+def fix_sites(kind: inf.Kind, fixed: dict[Any, Attribute]) -> inf.Kind:
+    """`kind` with the empty lists whose site has a fixed item type given that type."""
+    if isinstance(kind, ListKind) and kind.elem is None and kind.site in fixed:
+        return ListKind(fixed[kind.site])
+    if isinstance(kind, TupleKind):
+        return TupleKind(tuple(fix_sites(item, fixed) for item in kind.items))
+    return kind
+
+
 class FunctionCapture(Emitter):
     """The two-phase capture of one function for one signature."""
 
@@ -156,26 +262,48 @@ class FunctionCapture(Emitter):
         self,
         unit: ModuleCapture,
         fn: types.FunctionType,
-        arg_types: tuple[Attribute, ...],
+        kinds: tuple[inf.Kind, ...],
         symbol: str,
     ) -> None:
         self.unit = unit
         self.fn = fn
         self.code = fn.__code__
-        self.arg_types = arg_types
+        self.given_kinds = tuple(_with_sites(k, ("param", symbol, i)) for i, k in enumerate(kinds))
         self.symbol = symbol
-        self.assumed_return: Attribute | None = None
+        self.assumed_return: ReturnSig | None = None
         self.needs_return_type = False
         self.filename = self.code.co_filename
         self.instrs: list[Instr] = []
         self.starts: list[int] = []
+        self.live: list[frozenset[str]] = []
         self.emitting = False
         self.builder: Builder | None = None
         self.current: Instr | None = None
-        self.inferred_bails: dict[int, BreakRecord] = {}
-        self.next_depth: SSAValue = Block(arg_types=[INT]).args[0]
+        self.inferred_bails: dict[BlockKey, BreakRecord] = {}
+        self.list_sites: dict[Any, Attribute] = {}
+        """Item types of empty lists fixed by an append, by the list's site."""
+        self.versions: dict[int, list[EntryKinds]] = {}
+        self.widened: dict[int, EntryKinds] = {}
+        placeholder = Block(arg_types=[INT, LIST_HANDLE])
+        self.next_depth: SSAValue = placeholder.args[0]
         """The call depth passed to callees (every captured function takes its own
         depth as a trailing i64 argument)."""
+        self.arena: SSAValue = placeholder.args[1]
+        """Where native lists are allocated: every captured function takes the call's
+        arena as its last argument (see docs/jit-values.md)."""
+
+    def owns_site(self, site: Any) -> bool:
+        """Whether this capture may fix the item type of an empty list made at `site`
+        (one it built, or one passed in as a parameter)."""
+        if site is None:
+            return False
+        if site[1] == self.symbol:
+            return True
+        return any(site in _sites(kind) for kind in self.given_kinds)
+
+    @property
+    def param_kinds(self) -> tuple[inf.Kind, ...]:
+        return tuple(fix_sites(k, self.list_sites) for k in self.given_kinds)
 
     # ------------------------------------------------------------------ driver
 
@@ -201,33 +329,35 @@ class FunctionCapture(Emitter):
             )
         if code.co_exceptiontable:
             raise self._whole_function_break("try/except, with or a comprehension", first_line)
-        if len(self.arg_types) != code.co_argcount:
+        if len(self.given_kinds) != code.co_argcount:
             raise self._whole_function_break(
-                f"called with {len(self.arg_types)} arguments, takes {code.co_argcount}", first_line
+                f"called with {len(self.given_kinds)} arguments, takes {code.co_argcount}",
+                first_line,
             )
+
+    def _entry(self) -> EntryKinds:
+        names = self.code.co_varnames
+        return EntryKinds(
+            {names[i]: kind for i, kind in enumerate(self.param_kinds) if names[i] in self.live[0]},
+            [],
+        )
 
     def run(self) -> CapturedFunction:
         self._check_function()
         self.instrs = decode(self.code)
         self.starts = block_starts(self.instrs)
-        entry = EntryKinds({self.code.co_varnames[i]: t for i, t in enumerate(self.arg_types)}, [])
+        self.live = live_locals(self.instrs)
         try:
-            for _ in range(4):
-                kinds, return_kind = self._infer(entry)
-                if return_kind is None or return_kind == self.assumed_return:
-                    break
-                self.assumed_return = return_kind
-                if not self.needs_return_type:
-                    break
-            if return_kind is None and self.inferred_bails:
+            returns = self._infer_with_refinements()
+            if returns is None and self.inferred_bails:
                 raise FunctionNotCompilable(
                     [self.inferred_bails[k] for k in sorted(self.inferred_bails)]
                 )
-            if return_kind is None or return_kind != self.assumed_return:
+            if returns is None or returns != self.assumed_return:
                 raise GraphBreak(
-                    "no path returns a number without leaving compiled code", whole_function=True
+                    "no path returns without leaving compiled code", whole_function=True
                 )
-            return self._emit(entry, kinds)
+            return self._emit()
         except GraphBreak as e:
             current = self.current
             raise FunctionNotCompilable(
@@ -241,72 +371,135 @@ class FunctionCapture(Emitter):
                 ]
             ) from None
 
+    def _infer_with_refinements(self) -> ReturnSig | None:
+        """Inference to a fixed point: of the return kinds of recursive calls, and of
+        the item types of empty lists (each fixed type restarts inference)."""
+        for _ in range(REFINEMENTS):
+            try:
+                return self._infer_return()
+            except ListItemTypeFixed as fixed:
+                if fixed.site in self.list_sites:
+                    raise GraphBreak(
+                        "an empty list gets items of different types", whole_function=True
+                    ) from None
+                self.list_sites[fixed.site] = fixed.elem
+                self.assumed_return = None
+                self.needs_return_type = False
+        raise GraphBreak("too many empty lists whose item type changes", whole_function=True)
+
+    def _infer_return(self) -> ReturnSig | None:
+        returns: ReturnSig | None = None
+        for _ in range(4):
+            returns = self._infer()
+            if returns is None or returns == self.assumed_return:
+                break
+            self.assumed_return = returns
+            if not self.needs_return_type:
+                break
+        return returns
+
     def _block_end(self, start: int) -> int:
-        position = self.starts.index(start)
-        return self.starts[position + 1] if position + 1 < len(self.starts) else len(self.instrs)
+        position = bisect.bisect_right(self.starts, start)
+        return self.starts[position] if position < len(self.starts) else len(self.instrs)
 
-    def _infer(self, entry: EntryKinds) -> tuple[dict[int, EntryKinds], Attribute | None]:
-        """Fixed point of the block entry kinds; also the joined return kind."""
-        kinds: dict[int, EntryKinds] = {0: entry}
-        self.inferred_bails: dict[int, BreakRecord] = {}
-        worklist = {0}
-        return_kind: inf.Kind = BOTTOM
+    def _entry_kinds(self, target: int, state: State) -> EntryKinds:
+        live = self.live[target] if target < len(self.live) else frozenset()
+        return EntryKinds(
+            {name: kind_of(v) for name, v in state.locals.items() if name in live},
+            [kind_of(v) for v in state.stack],
+        )
+
+    def _route(self, target: int, kinds: EntryKinds, create: bool) -> tuple[BlockKey, bool]:
+        """The block version entered with `kinds` at `target`, and (when `create`)
+        whether it is new or its kinds widened, so it must be (re)visited."""
+        exact = self.versions.setdefault(target, [])
+        for version, known in enumerate(exact):
+            if known == kinds:
+                return (target, version), False
+        if create and len(exact) < VERSION_LIMIT:
+            exact.append(kinds)
+            return (target, len(exact) - 1), True
+        old = self.widened.get(target)
+        if not create:
+            assert old is not None, "emission reached a block inference did not"
+            return (target, WIDENED), False
+        new = kinds if old is None else old.join(kinds)
+        self.widened[target] = new
+        return (target, WIDENED), old is None or new != old
+
+    def _kinds_of(self, key: BlockKey) -> EntryKinds:
+        start, version = key
+        return self.widened[start] if version == WIDENED else self.versions[start][version]
+
+    def _infer(self) -> ReturnSig | None:
+        """Visit every reachable block version; the kinds returned, in the order met."""
+        self.versions, self.widened = {}, {}
+        self.inferred_bails = {}
+        entry_key, _ = self._route(0, self._entry(), create=True)
+        worklist = {entry_key}
+        returned: list[inf.Kind] = []
         while worklist:
-            start = min(worklist)
-            worklist.remove(start)
-            block = Block(arg_types=kinds[start].arg_types())
-            outcome = self._run_block(start, kinds[start], block, None)
+            key = min(worklist)
+            worklist.remove(key)
+            kinds = self._kinds_of(key)
+            block = Block(arg_types=kinds.arg_types())
+            outcome = self._run_block(key, kinds, block, None)
             if outcome.bail is not None:
-                self.inferred_bails[start] = outcome.bail
+                self.inferred_bails[key] = outcome.bail
             else:
-                self.inferred_bails.pop(start, None)
+                self.inferred_bails.pop(key, None)
             for value in outcome.returns:
-                return_kind = inf.join(return_kind, kind_of(value), "the return value")
+                kind = kind_of(value)
+                if kind is not BOTTOM and kind not in returned:
+                    returned.append(kind)
             for target, state in outcome.successors:
-                new = state.kinds()
-                old = kinds.get(target)
-                merged = new if old is None else old.join(new)
-                if old is None or merged != old:
-                    kinds[target] = merged
-                    worklist.add(target)
-        if isinstance(return_kind, Poison):
-            raise GraphBreak(return_kind.reason, whole_function=True)
-        if return_kind is BOTTOM:
-            return kinds, None
-        return kinds, return_kind  # type: ignore[return-value]
+                target_key, visit = self._route(target, self._entry_kinds(target, state), True)
+                if visit:
+                    worklist.add(target_key)
+        if not returned:
+            return None
+        return ReturnSig(tuple(returned))
 
-    def _emit(self, entry: EntryKinds, kinds: dict[int, EntryKinds]) -> CapturedFunction:
+    def _emit(self) -> CapturedFunction:
         self.emitting = True
-        blocks = {start: Block(arg_types=k.arg_types()) for start, k in sorted(kinds.items())}
-        func_entry = Block(arg_types=[*self.arg_types, INT])
-        parameters = State(dict(zip(self.code.co_varnames, func_entry.args)), [])
+        keys = [
+            (start, v) for start in sorted(self.versions) for v in range(len(self.versions[start]))
+        ]
+        keys += [(start, WIDENED) for start in sorted(self.widened)]
+        blocks = {key: Block(arg_types=self._kinds_of(key).arg_types()) for key in keys}
+        param_kinds = self.param_kinds
+        param_types = [t for kind in param_kinds for t in flat_types(kind)]
+        func_entry = Block(arg_types=[*param_types, INT, LIST_HANDLE])
+        args = iter(func_entry.args)
+        names = self.code.co_varnames
+        parameters = State({names[i]: unflatten(k, args) for i, k in enumerate(param_kinds)}, [])
+        depth, self.arena = func_entry.args[-2], func_entry.args[-1]
         self.builder = Builder(InsertPoint.at_end(func_entry))
         self.current = None
-        depth = func_entry.args[-1]
         self.guard(self.result(g.CmpOp("lt", depth, self.const(RECURSION_LIMIT))))
         self.next_depth = self.result(g.AddOp(depth, self.const(1)))
-        func_entry.add_op(cf.BranchOp(blocks[0], *args_for(kinds[0], parameters)))
+        entry = self._entry()
+        entry_key, _ = self._route(0, entry, create=False)
+        func_entry.add_op(cf.BranchOp(blocks[entry_key], *args_for(entry, parameters)))
         assert self.assumed_return is not None
         func_op = func.FuncOp(
             self.symbol,
-            ([*self.arg_types, INT], [self.assumed_return]),
+            ([*param_types, INT, LIST_HANDLE], self.assumed_return.result_types()),
             Region([func_entry, *blocks.values()]),
         )
         bails: list[BreakRecord] = []
-        for start, block in blocks.items():
-            outcome = self._run_block(start, kinds[start], block, (blocks, kinds))
+        for key, block in blocks.items():
+            outcome = self._run_block(key, self._kinds_of(key), block, blocks)
             if outcome.bail is not None:
                 bails.append(outcome.bail)
-        if not self._some_return_reachable(kinds, blocks, bails):
+        if not self._some_return_reachable(blocks):
             raise FunctionNotCompilable(bails)
         return CapturedFunction(
-            self.fn, self.symbol, self.arg_types, self.assumed_return, func_op, bails
+            self.fn, self.symbol, param_kinds, self.assumed_return, func_op, bails
         )
 
     @staticmethod
-    def _some_return_reachable(
-        kinds: dict[int, EntryKinds], blocks: dict[int, Block], bails: list[BreakRecord]
-    ) -> bool:
+    def _some_return_reachable(blocks: dict[BlockKey, Block]) -> bool:
         """Whether some call can finish in native code (a block ending in a real
         `func.return` rather than a bail)."""
         for block in blocks.values():
@@ -320,14 +513,15 @@ class FunctionCapture(Emitter):
 
     def _run_block(
         self,
-        start: int,
+        key: BlockKey,
         kinds: EntryKinds,
         block: Block,
-        emit: tuple[dict[int, Block], dict[int, EntryKinds]] | None,
+        emit: dict[BlockKey, Block] | None,
     ) -> BlockOutcome:
         self.builder = Builder(InsertPoint.at_end(block))
-        state = values_from_args(kinds, block)
+        state = values_from_args(kinds, iter(block.args))
         outcome = BlockOutcome()
+        start = key[0]
         end = self._block_end(start)
         index = start
         try:
@@ -338,19 +532,23 @@ class FunctionCapture(Emitter):
                     self._log_capture(ins)
                 handler = HANDLERS.get(ins.op)
                 if handler is None:
-                    raise GraphBreak(f"{ins.opname} is not supported")
+                    raise GraphBreak(f"not compiled: {construct_of(ins.opname)}")
                 flow = handler(self, ins, state)
                 if isinstance(flow, Returned):
                     outcome.returns.append(flow.value)
                     if emit is not None:
-                        self.insert(func.ReturnOp(flow.value))  # type: ignore[arg-type]
+                        self.insert(func.ReturnOp(*self._return_operands(flow.value)))
+                    return outcome
+                if isinstance(flow, Switch):
+                    self._switch(flow, emit)
+                    outcome.successors = list(flow.successors)
                     return outcome
                 if flow is not None:
                     self._branch(flow, emit)
                     outcome.successors = [(t, s) for t, s, _ in flow]
                     return outcome
                 index += 1
-            successors = [(end, state, None)]
+            successors: list[Successor] = [(end, state, None)]
             self._branch(successors, emit)
             outcome.successors = [(end, state)]
             return outcome
@@ -364,43 +562,81 @@ class FunctionCapture(Emitter):
                 self._bail(record)
             return outcome
 
+    def _return_operands(self, value: Value) -> list[SSAValue]:
+        """The results that return `value`: its flattened values, or for a union the
+        tag of its alternative, then each alternative's values (zeros but its own)."""
+        sig = self.assumed_return
+        assert sig is not None
+        kind = kind_of(value)
+        if kind not in sig.alternatives:
+            raise GraphBreak("the return type differs between paths", whole_function=True)
+        if not sig.is_union:
+            return flatten(kind, value)
+        operands = [self.const(sig.alternatives.index(kind))]
+        for alternative in sig.alternatives:
+            if alternative == kind:
+                operands += flatten(kind, value)
+            else:
+                operands += [self.zero(t) for t in flat_types(alternative)]
+        return operands
+
     def _bail(self, record: BreakRecord) -> None:
         """End the block in a bail point: native code hands the call back to Python."""
         guard = pyrt.GuardOp(self.const(False), pyrt.HAND_BACK)
         guard.attributes["graphlet.bail"] = StringAttr(record.reason)
         self.insert(guard)
         assert self.assumed_return is not None
-        dummy = g.python_type(self.assumed_return)(0)
-        self.insert(func.ReturnOp(self.const(dummy)))
+        self.insert(func.ReturnOp(*(self.zero(t) for t in self.assumed_return.result_types())))
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "CAPTURE break at %s: %s: %s", record.where(), record.opname, record.reason
             )
 
+    def _target(
+        self, target: int, state: State, blocks: dict[BlockKey, Block]
+    ) -> tuple[Block, list[SSAValue]]:
+        kinds = self._entry_kinds(target, state)
+        key, _ = self._route(target, kinds, create=False)
+        return blocks[key], args_for(self._kinds_of(key), state)
+
     def _branch(
         self,
         successors: list[Successor],
-        emit: tuple[dict[int, Block], dict[int, EntryKinds]] | None,
+        emit: dict[BlockKey, Block] | None,
     ) -> None:
         """Emit the terminator for one or two successors (the first is taken when the
         condition, carried by the second, is true)."""
         if emit is None:
             return
-        blocks, kinds = emit
         if len(successors) == 1:
             target, state, _ = successors[0]
-            self.insert(cf.BranchOp(blocks[target], *args_for(kinds[target], state)))
+            block, args = self._target(target, state, emit)
+            self.insert(cf.BranchOp(block, *args))
             return
         (then_target, then_state, _), (else_target, else_state, cond) = successors
-        then_args = args_for(kinds[then_target], then_state)
-        else_args = args_for(kinds[else_target], else_state)
-        if then_target == else_target and then_args == else_args:
-            self.insert(cf.BranchOp(blocks[then_target], *then_args))
+        then_block, then_args = self._target(then_target, then_state, emit)
+        else_block, else_args = self._target(else_target, else_state, emit)
+        if then_block is else_block and then_args == else_args:
+            self.insert(cf.BranchOp(then_block, *then_args))
             return
         assert cond is not None
+        self.insert(cf.ConditionalBranchOp(cond, then_block, then_args, else_block, else_args))
+
+    def _switch(self, flow: Switch, emit: dict[BlockKey, Block] | None) -> None:
+        if emit is None:
+            return
+        targets = [self._target(t, s, emit) for t, s in flow.successors]
+        (default_block, default_args), cases = targets[-1], targets[:-1]
         self.insert(
-            cf.ConditionalBranchOp(
-                cond, blocks[then_target], then_args, blocks[else_target], else_args
+            cf.SwitchOp(
+                flow.selector,
+                default_block,
+                default_args,
+                DenseIntOrFPElementsAttr.from_list(
+                    VectorType(i64, [len(cases)]), list(range(len(cases)))
+                ),
+                [block for block, _ in cases],
+                [args for _, args in cases],
             )
         )
 

@@ -7,7 +7,7 @@ difference is settled here, so the abstract interpreter reads one vocabulary:
 
     LOAD_FAST name      STORE_FAST name    LOAD_CONST value   LOAD_GLOBAL name
     LOAD_ATTR name      LOAD_METHOD name   PUSH_NULL          CALL argc
-    BINARY_OP symbol    COMPARE_OP symbol  UNARY_NEGATIVE     UNARY_NOT  UNARY_INVERT
+    BINARY_OP symbol (`+`, or `+=` in place)                  COMPARE_OP symbol  UNARY_NEGATIVE     UNARY_NOT  UNARY_INVERT
     UNARY_POSITIVE      TO_BOOL            POP_TOP            COPY n     SWAP n
     JUMP                POP_JUMP_IF_FALSE/TRUE/NONE/NOT_NONE  JUMP_IF_FALSE/TRUE_OR_POP
     GET_ITER            FOR_ITER           RETURN_VALUE       NOP
@@ -97,7 +97,7 @@ def _expand(ins: dis.Instruction) -> list[tuple[str, Any]]:
         method = sys.version_info >= (3, 12) and ins.arg & 1
         return [("LOAD_METHOD" if method else "LOAD_ATTR", argval)]
     if name == "BINARY_OP":
-        return [("BINARY_OP", ins.argrepr.rstrip("="))]
+        return [("BINARY_OP", ins.argrepr)]  # "+", or "+=" in place
     if name == "COMPARE_OP":
         return [("COMPARE_OP", argval)]
     if name == "CALL_INTRINSIC_1" and ins.argrepr == "INTRINSIC_UNARY_POSITIVE":
@@ -156,3 +156,35 @@ def block_starts(instrs: list[Instr]) -> list[int]:
         if (ins.op in BRANCHES or ins.op in TERMINATORS) and i + 1 < len(instrs):
             starts.add(i + 1)
     return sorted(starts)
+
+
+_NO_FALLTHROUGH = {"JUMP", "RETURN_VALUE", "RAISE_VARARGS", "RERAISE"}
+
+
+def live_locals(instrs: list[Instr]) -> list[frozenset[str]]:
+    """The locals live on entry to each instruction (read later on some path before
+    being stored): capture keeps only those across blocks, so a dead local neither
+    costs a block argument nor splits a block into versions."""
+    uses: list[frozenset[str]] = []
+    defs: list[frozenset[str]] = []
+    successors: list[list[int]] = []
+    for i, ins in enumerate(instrs):
+        uses.append(frozenset([ins.arg]) if ins.op == "LOAD_FAST" else frozenset())
+        defs.append(
+            frozenset([ins.arg]) if ins.op in ("STORE_FAST", "DELETE_FAST") else frozenset()
+        )
+        following = [] if ins.op in _NO_FALLTHROUGH or i + 1 == len(instrs) else [i + 1]
+        if ins.target is not None:
+            following.append(ins.target)
+        successors.append(following)
+    live = [frozenset[str]() for _ in instrs]
+    changed = True
+    while changed:
+        changed = False
+        for i in range(len(instrs) - 1, -1, -1):
+            out = frozenset().union(*(live[s] for s in successors[i]))
+            new = uses[i] | (out - defs[i])
+            if new != live[i]:
+                live[i] = new
+                changed = True
+    return live

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from xdsl.builder import Builder
+from xdsl.dialects import llvm
 from xdsl.dialects.builtin import FileLineColLoc, IntAttr, StringAttr
 from xdsl.ir import Attribute, Operation, SSAValue
 
@@ -21,7 +22,13 @@ from graphlet.frontend.bytecode import inference as inf
 from graphlet.frontend.bytecode.breaks import GraphBreak
 from graphlet.frontend.bytecode.decode import Instr
 from graphlet.frontend.bytecode.inference import BOOL, BOTTOM, FLOAT, INT, Known, Poison
-from graphlet.frontend.bytecode.values import Value
+from graphlet.frontend.bytecode.values import (
+    LIST_HANDLE,
+    ComplexValue,
+    TupleValue,
+    Value,
+    kind_of,
+)
 
 EXACT_FLOAT_INT = 2**53
 """Ints up to this magnitude convert to float exactly, so comparing them with a
@@ -85,14 +92,53 @@ class Emitter:
         return self.result(op_class(self.cast(lhs, operand_type), self.cast(rhs, operand_type)))
 
     def compare(self, symbol: str, lhs: SSAValue, rhs: SSAValue) -> SSAValue:
-        predicate = inf.COMPARISONS[symbol]
+        predicate = g.predicate_for_symbol(symbol)
+        assert predicate is not None, symbol
         common = inf.comparison_type(lhs.type, rhs.type)
-        if common is None:
-            lhs = self.exact_float(lhs) if lhs.type != FLOAT else lhs
-            rhs = self.exact_float(rhs) if rhs.type != FLOAT else rhs
-        else:
+        if common is not None:
             lhs, rhs = self.cast(lhs, common), self.cast(rhs, common)
-        return self.result(g.CmpOp(predicate, lhs, rhs))
+            return self.result(g.CmpOp(predicate, lhs, rhs))
+        if lhs.type == FLOAT:  # a float against an int: swap to int against float
+            lhs, rhs, predicate = rhs, lhs, g.swapped_predicate(predicate)
+        return self.int_float_compare(predicate, self.cast(lhs, INT), rhs)
+
+    def int_float_compare(self, predicate: str, n: SSAValue, x: SSAValue) -> SSAValue:
+        """`n <predicate> x` exactly, as CPython compares an int with a float (not by
+        rounding the int): an int known to convert exactly is compared as a float;
+        otherwise against `t = int(x)` (x truncated) and then x's fractional part."""
+        owner = n.owner
+        if isinstance(owner, g.ConstantOp) and abs(g.from_attr(owner.value)) <= EXACT_FLOAT_INT:
+            return self.result(g.CmpOp(predicate, self.cast(n, FLOAT), x))
+
+        def cmp(p: str, a: SSAValue, b: SSAValue) -> SSAValue:
+            return self.result(g.CmpOp(p, a, b))
+
+        def both(a: SSAValue, b: SSAValue) -> SSAValue:
+            return self.result(g.AndOp(a, b))
+
+        def either(a: SSAValue, b: SSAValue) -> SSAValue:
+            return self.result(g.OrOp(a, b))
+
+        limit = float(2**63)
+        above = cmp("ge", x, self.const(limit))
+        below = cmp("lt", x, self.const(-limit))
+        in_range = both(cmp("ge", x, self.const(-limit)), cmp("lt", x, self.const(limit)))
+        truncated = self.cast(self.result(g.SelectOp(in_range, x, self.const(0.0))), INT)
+        back = self.cast(truncated, FLOAT)
+        same = cmp("eq", n, truncated)
+        less = either(cmp("lt", n, truncated), both(same, cmp("gt", x, back)))
+        greater = either(cmp("gt", n, truncated), both(same, cmp("lt", x, back)))
+        lt = self.result(g.SelectOp(in_range, less, above))
+        gt = self.result(g.SelectOp(in_range, greater, below))
+        eq = both(in_range, both(same, cmp("eq", x, back)))
+        return {
+            "lt": lambda: lt,
+            "gt": lambda: gt,
+            "eq": lambda: eq,
+            "le": lambda: either(lt, eq),
+            "ge": lambda: either(gt, eq),
+            "ne": lambda: self.result(g.XorOp(eq, self.const(True))),
+        }[predicate]()
 
     def negate(self, value: SSAValue) -> SSAValue:
         return self.result(g.NegOp(self.cast(value, inf.arithmetic_type(value.type))))
@@ -104,15 +150,67 @@ class Emitter:
             raise GraphBreak("'~' on a bool emits a DeprecationWarning")
         return self.result(g.XorOp(self.cast(value, INT), self.const(-1)))
 
+    def zero(self, t: Attribute) -> SSAValue:
+        """A placeholder value of IR type `t` (for results a path does not produce)."""
+        if t == LIST_HANDLE:
+            return self.result(llvm.ZeroOp(result_types=[LIST_HANDLE]))
+        return self.const(g.python_type(t)(0))
+
+    def boolean(self, value: SSAValue | bool) -> SSAValue:
+        """An i1 for a condition known now or computed."""
+        return self.const(value) if isinstance(value, bool) else value
+
+    def both(self, a: SSAValue | bool, b: SSAValue | bool) -> SSAValue | bool:
+        if a is False or b is False:
+            return False
+        if a is True:
+            return b
+        if b is True:
+            return a
+        return self.result(g.AndOp(a, b))
+
+    def either(self, a: SSAValue | bool, b: SSAValue | bool) -> SSAValue | bool:
+        if a is True or b is True:
+            return True
+        if a is False:
+            return b
+        if b is False:
+            return a
+        return self.result(g.OrOp(a, b))
+
+    def negated(self, a: SSAValue | bool) -> SSAValue | bool:
+        if isinstance(a, bool):
+            return not a
+        return self.result(g.XorOp(a, self.const(True)))
+
+    def is_nan(self, value: SSAValue) -> SSAValue:
+        return self.result(g.CmpOp("ne", value, value))
+
+    def any_nan(self, values: list[SSAValue]) -> SSAValue:
+        result = self.is_nan(values[0])
+        for value in values[1:]:
+            result = self.result(g.OrOp(result, self.is_nan(value)))
+        return result
+
+    def guard_not_both_nan(self, xs: list[SSAValue], ys: list[SSAValue]) -> None:
+        """Hand the call back when some of `xs` and some of `ys` are NaN: whether two
+        such values are one object (and so equal in a container) is unknown here."""
+        both_nan = self.result(g.AndOp(self.any_nan(xs), self.any_nan(ys)))
+        self.guard(self.result(g.XorOp(both_nan, self.const(True))))
+
     # ------------------------------------------------------------------ values
 
     def constant(self, value: Any) -> Value:
-        """A Python constant as a value: numbers become IR constants, everything else
-        a compile-time object."""
+        """A Python constant as a value: numbers become IR constants, a complex its two
+        parts, a tuple its items, everything else a compile-time object."""
         if isinstance(value, bool | float) or (isinstance(value, int) and g.fits(value, INT)):
             return self.const(value)
         if isinstance(value, int):
             raise GraphBreak(f"the constant {value} does not fit in 64 bits")
+        if type(value) is complex:
+            return ComplexValue(self.const(value.real), self.const(value.imag))
+        if type(value) is tuple:
+            return TupleValue(tuple(self.constant(item) for item in value))
         return Known(value)
 
     def scalar(self, value: Value) -> SSAValue:
@@ -121,7 +219,10 @@ class Emitter:
             return value
         if isinstance(value, Poison):
             raise GraphBreak(value.reason)
-        raise GraphBreak(f"a {inf.kind_name(value)} is not a number graphlet compiles")
+        raise GraphBreak(f"{inf.kind_name(kind_of(value))} is used where a number is needed")
+
+    def scalars(self, values: list[Value]) -> list[SSAValue]:
+        return [self.scalar(v) for v in values]
 
     def lifted(self, build: Callable[..., SSAValue], *operands: Value) -> Value:
         """Apply `build` to scalar operands; an unknown recursive result stays unknown."""
@@ -130,6 +231,7 @@ class Emitter:
         return build(*(self.scalar(v) for v in operands))
 
     def static_truth(self, value: Value) -> bool | None:
+        """`bool(value)` if it is known at compile time."""
         if isinstance(value, Known):
             obj = value.obj
             if obj is None or isinstance(
@@ -137,15 +239,8 @@ class Emitter:
             ):
                 return bool(obj)
             raise GraphBreak(f"truth value of a {type(obj).__name__}")
+        if isinstance(value, TupleValue):
+            return bool(value.items)
         if isinstance(value, SSAValue) and isinstance(value.owner, g.ConstantOp):
             return bool(g.from_attr(value.owner.value))
         return None
-
-    def condition(self, value: Value) -> SSAValue | bool | None:
-        """An i1 for a branch on `value`, a bool if it is known now, None for BOTTOM."""
-        if value is BOTTOM:
-            return None
-        static = self.static_truth(value)
-        if static is not None:
-            return static
-        return self.truth(self.scalar(value))

@@ -1,16 +1,29 @@
-"""Type inference: the kinds a value can have at a block boundary, how paths join,
-and Python's typing rules for the operators graphlet compiles.
+"""Type inference: the kinds a value can have, how paths meet, and Python's typing
+rules for the operators graphlet compiles.
 
-Scalars are `i1` (bool), `i64` (int) and `f64` (float). The other kinds never reach
-native code: a `Known` compile-time object (a module, a function, None), the NULL
-CPython pushes for calls, a `range` iterator on the stack of a `for` loop, `BOTTOM`
-(the not-yet-known result of a recursive call, which joins as the identity) and
-`Poison` (a local whose kind differs between paths, or that may be unbound: using it
-is a graph break, keeping it is harmless).
+A kind is what capture knows statically about a value (docs/jit-values.md):
+
+- a scalar IR type: `i1` (bool), `i64` (int), `f64` (float);
+- `COMPLEX`, a complex number (two f64);
+- `TupleKind(items)`, a tuple of values of those kinds (nested, any mix);
+- `ListKind(elem)`, a list whose items are all of the scalar kind `elem`
+  (`elem` None: an empty list whose item type no path has fixed yet);
+- `RANGE` and `RANGE_ITER`, a `range` object and its iterator; `ListIterKind`,
+  `TupleIterKind`, the iterators of a list and of a tuple;
+- `Known(obj)`, a compile-time Python object: None, a string, a module, a function;
+- the markers NULL (what CPython pushes below a callable), `BOTTOM` (the not yet
+  known result of a recursive call) and `Poison` (a value that must not be used,
+  with the reason it may not: using it is a graph break, keeping it is harmless).
+
+Blocks are specialized on the kinds of their live values (`capture`), so a local
+that is an int on one path and a float on another is two versions of the code
+after the join, not a poisoned value; `join` is only the last resort when a block
+has too many versions.
 """
 
 from __future__ import annotations
 
+import types
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,15 +38,20 @@ SCALARS = (BOOL, INT, FLOAT)
 
 @dataclass(frozen=True, eq=False)
 class Known:
-    """A compile-time Python object; two are the same kind only if they are the same object."""
+    """A compile-time Python object. Two are the same kind if they are the same object,
+    or equal strings (a string is known by its value)."""
 
     obj: Any
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Known) and other.obj is self.obj
+        if not isinstance(other, Known):
+            return False
+        if other.obj is self.obj:
+            return True
+        return type(self.obj) is str and type(other.obj) is str and self.obj == other.obj
 
     def __hash__(self) -> int:
-        return id(self.obj)
+        return hash(self.obj) if type(self.obj) is str else id(self.obj)
 
 
 @dataclass(frozen=True)
@@ -43,7 +61,7 @@ class Poison:
     reason: str
 
 
-class _Marker:
+class Marker:
     def __init__(self, name: str) -> None:
         self.name = name
 
@@ -51,25 +69,102 @@ class _Marker:
         return self.name
 
 
-NULL = _Marker("NULL")
-RANGE_ITER = _Marker("range_iterator")
-BOTTOM = _Marker("BOTTOM")
+NULL = Marker("NULL")
+RANGE = Marker("range")
+RANGE_ITER = Marker("range_iterator")
+COMPLEX = Marker("complex")
+BOTTOM = Marker("BOTTOM")
 
-Kind = Attribute | Known | Poison | _Marker
+
+@dataclass(frozen=True)
+class TupleKind:
+    items: tuple[Any, ...]
 
 
-def kind_name(kind: object) -> str:
+@dataclass(frozen=True)
+class ListKind:
+    elem: Attribute | None
+    site: Any = None
+    """For an empty list of unknown item type: where it was made (to fix its type
+    from the first append, see `capture`)."""
+
+
+@dataclass(frozen=True)
+class ListIterKind:
+    elem: Attribute | None
+
+
+@dataclass(frozen=True)
+class TupleIterKind:
+    items: tuple[Any, ...]
+    position: int
+    """How many items the iterator has produced: known statically, so a loop over a
+    tuple is unrolled by block specialization (its items may differ in kind)."""
+
+
+Kind = Any
+"""An IR type, a `Known`, a `Poison`, a marker or one of the kind classes above."""
+
+
+def none_kind() -> Known:
+    return Known(None)
+
+
+def is_none(kind: Kind) -> bool:
+    return isinstance(kind, Known) and kind.obj is None
+
+
+def describe(kind: Kind) -> str:
+    """The kind in Python's terms, for break reasons: `int`, `tuple (int, float)`,
+    `list of float`, `None`, `str 'abc'`, `function helper`."""
     if kind in SCALARS:
-        return g.python_type(kind).__name__  # type: ignore[arg-type]
-    if isinstance(kind, Known):
-        return type(kind.obj).__name__
+        return g.python_type(kind).__name__
+    if kind is COMPLEX:
+        return "complex"
+    if isinstance(kind, TupleKind):
+        inner = ", ".join(describe(item) for item in kind.items)
+        return f"tuple ({inner}{',' if len(kind.items) == 1 else ''})"
+    if isinstance(kind, ListKind):
+        return "empty list" if kind.elem is None else f"list of {describe(kind.elem)}"
+    if isinstance(kind, ListIterKind):
+        return "list iterator"
+    if isinstance(kind, TupleIterKind):
+        return "tuple iterator"
+    if kind is RANGE:
+        return "range"
     if kind is RANGE_ITER:
-        return "a range iterator"
-    return repr(kind)
+        return "range iterator"
+    if isinstance(kind, Known):
+        obj = kind.obj
+        if obj is None:
+            return "None"
+        if type(obj) is str:
+            text = obj if len(obj) <= 20 else obj[:17] + "..."
+            return f"str {text!r}"
+        if isinstance(obj, types.ModuleType):
+            return f"module {obj.__name__}"
+        if callable(obj) and hasattr(obj, "__qualname__"):
+            return f"{type(obj).__name__} {obj.__qualname__}"
+        return type(obj).__name__
+    if isinstance(kind, Poison):
+        return "value that is not compiled here"
+    if kind is BOTTOM:
+        return "recursive call's result"
+    if kind is NULL:
+        return "NULL"
+    return "value graphlet does not compile"
+
+
+def kind_name(kind: Kind) -> str:
+    """`describe` with an article: `an int`, `a tuple (int, float)`."""
+    text = describe(kind)
+    if text in ("None", "NULL") or text.startswith(("empty", "str ")):
+        return text if text != "NULL" else "NULL"
+    return ("an " if text[0] in "aeiou" else "a ") + text
 
 
 def join(a: Kind, b: Kind, what: str) -> Kind:
-    """The kind of `what` where two paths meet."""
+    """The kind of `what` where two paths meet (only for blocks with too many versions)."""
     if a == b or b is BOTTOM:
         return a
     if a is BOTTOM:
@@ -79,7 +174,7 @@ def join(a: Kind, b: Kind, what: str) -> Kind:
     if isinstance(b, Poison):
         return b
     return Poison(
-        f"the type of {what} changes: {kind_name(a)} on one path, {kind_name(b)} on another"
+        f"the type of {what} changes: {describe(a)} on one path, {describe(b)} on another"
     )
 
 
@@ -89,37 +184,21 @@ def maybe_unbound(name: str) -> Poison:
 
 # --------------------------------------------------------------------------- operators
 
-ARITHMETIC = {
-    "+": g.AddOp,
-    "-": g.SubOp,
-    "*": g.MulOp,
-    "/": g.TrueDivOp,
-    "//": g.FloorDivOp,
-    "%": g.ModOp,
-    "**": g.PowOp,
-}
-BITWISE = {"&": g.AndOp, "|": g.OrOp, "^": g.XorOp}
-SHIFTS = {"<<": g.ShlOp, ">>": g.ShrOp}
-COMPARISONS = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge", "==": "eq", "!=": "ne"}
-
 
 def binary_rule(symbol: str, lhs: Attribute, rhs: Attribute) -> tuple[type[g.BinaryOp], Attribute]:
-    """The graphlet op for `lhs <symbol> rhs` and the type both operands are cast to,
-    following Python: bools act as ints except in `& | ^` of two bools, and an int
-    meeting a float becomes a float."""
-    if symbol in BITWISE:
-        if lhs == BOOL and rhs == BOOL:
-            return BITWISE[symbol], BOOL
+    """The graphlet op for `lhs <symbol> rhs` (the op that declares the symbol) and the
+    type both operands are cast to, following Python: bools act as ints except in
+    `& | ^` of two bools, and an int meeting a float becomes a float."""
+    op = g.binary_op_for_symbol(symbol)
+    if op is None:
+        raise GraphBreak(f"operator '{symbol}' is not supported")
+    if issubclass(op, g.BitwiseOp | g.ShlOp | g.ShrOp):
         if FLOAT in (lhs, rhs):
             raise GraphBreak(f"'{symbol}' on a float raises TypeError")
-        return BITWISE[symbol], INT
-    if symbol in SHIFTS:
-        if FLOAT in (lhs, rhs):
-            raise GraphBreak(f"'{symbol}' on a float raises TypeError")
-        return SHIFTS[symbol], INT
-    if symbol in ARITHMETIC:
-        return ARITHMETIC[symbol], FLOAT if FLOAT in (lhs, rhs) else INT
-    raise GraphBreak(f"operator '{symbol}' is not supported")
+        if issubclass(op, g.BitwiseOp) and lhs == BOOL and rhs == BOOL:
+            return op, BOOL
+        return op, INT
+    return op, FLOAT if FLOAT in (lhs, rhs) else INT
 
 
 def comparison_type(lhs: Attribute, rhs: Attribute) -> Attribute | None:
@@ -135,10 +214,3 @@ def comparison_type(lhs: Attribute, rhs: Attribute) -> Attribute | None:
 def arithmetic_type(t: Attribute) -> Attribute:
     """The type a bool becomes in arithmetic (`-True` is -1)."""
     return INT if t == BOOL else t
-
-
-def python_kind(value: Any) -> Kind:
-    """The kind of a Python value used as a constant."""
-    if isinstance(value, bool | int | float):
-        return g.ir_type(value)
-    return Known(value)

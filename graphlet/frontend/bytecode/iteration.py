@@ -1,12 +1,15 @@
-"""`for` loops: `range(...)`, `GET_ITER` and `FOR_ITER`.
+"""`for` loops: `range(...)`, `GET_ITER` and `FOR_ITER`, over ranges, tuples and lists.
 
 A range iterator travels between blocks as four values (next, stop, step,
-descending); `FOR_ITER` tests and advances it.
+descending); `FOR_ITER` tests and advances it. A tuple iterator's position is known
+statically, so each iteration of a loop over a tuple is its own block version (the
+loop is unrolled, and the items may differ in kind). Other iterables register
+`ITERATE_RULES` (`value -> iterator`) and `NEXT_RULES` (`iterator -> successors`).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from graphlet.dialects import graphlet as g
 from graphlet.frontend.bytecode import inference as inf
@@ -14,7 +17,15 @@ from graphlet.frontend.bytecode.breaks import GraphBreak
 from graphlet.frontend.bytecode.decode import Instr
 from graphlet.frontend.bytecode.inference import BOTTOM, FLOAT, INT
 from graphlet.frontend.bytecode.opcodes import Flow, handles
-from graphlet.frontend.bytecode.values import RangeIter, RangeValue, State, Value, kind_of
+from graphlet.frontend.bytecode.values import (
+    RangeIter,
+    RangeValue,
+    State,
+    TupleIter,
+    TupleValue,
+    Value,
+    kind_of,
+)
 
 if TYPE_CHECKING:
     from graphlet.frontend.bytecode.capture import FunctionCapture
@@ -36,13 +47,31 @@ def make_range(c: FunctionCapture, args: list[Value]) -> Value:
     return RangeValue(*values)
 
 
+ITERATE_RULES: list[Any] = []
+NEXT_RULES: list[Any] = []
+
+
 @handles("GET_ITER")
 def get_iter(c: FunctionCapture, ins: Instr, state: State) -> Flow:
-    value = state.pop()
-    if not isinstance(value, RangeValue):
-        raise GraphBreak(
-            f"iterating over a {inf.kind_name(kind_of(value))} (only range() is compiled)"
-        )
+    state.stack.append(iterate(c, state.pop()))
+    return None
+
+
+def iterate(c: FunctionCapture, value: Value) -> Value:
+    if isinstance(value, RangeValue):
+        return range_iterator(c, value)
+    if isinstance(value, TupleValue):
+        return TupleIter(value.items, 0)
+    if isinstance(value, RangeIter | TupleIter):
+        return value
+    for rule in ITERATE_RULES:
+        result = rule(c, value)
+        if result is not NotImplemented:
+            return result
+    raise GraphBreak(f"iterating over {inf.kind_name(kind_of(value))} is not compiled")
+
+
+def range_iterator(c: FunctionCapture, value: RangeValue) -> RangeIter:
     step = value.step
     owner = step.owner
     if isinstance(owner, g.ConstantOp):
@@ -53,15 +82,28 @@ def get_iter(c: FunctionCapture, ins: Instr, state: State) -> Flow:
     else:
         c.guard(c.result(g.CmpOp("ne", step, c.const(0))), "ValueError")
         descending = c.result(g.CmpOp("lt", step, c.const(0)))
-    state.stack.append(RangeIter(value.start, value.stop, step, descending))
-    return None
+    return RangeIter(value.start, value.stop, step, descending)
 
 
 @handles("FOR_ITER")
 def for_iter(c: FunctionCapture, ins: Instr, state: State) -> Flow:
     iterator = state.stack[-1]
+    assert ins.target is not None
+    if isinstance(iterator, TupleIter):
+        done = state.copy()
+        done.pop()
+        if iterator.position == len(iterator.items):
+            return [(ins.target, done, None)]
+        body = state.copy()
+        body.stack[-1] = TupleIter(iterator.items, iterator.position + 1)
+        body.stack.append(iterator.items[iterator.position])
+        return [(ins.index + 1, body, None)]
+    for rule in NEXT_RULES:
+        result = rule(c, ins, state, iterator)
+        if result is not NotImplemented:
+            return result
     if not isinstance(iterator, RangeIter):
-        raise GraphBreak("FOR_ITER over something other than range()")
+        raise GraphBreak(f"FOR_ITER over {inf.kind_name(kind_of(iterator))}")
     current = iterator.next
     below = c.result(g.CmpOp("lt", current, iterator.stop))
     above = c.result(g.CmpOp("gt", current, iterator.stop))

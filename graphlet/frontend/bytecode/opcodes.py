@@ -23,10 +23,11 @@ from xdsl.ir import SSAValue
 
 from graphlet.dialects import graphlet as g
 from graphlet.frontend.bytecode import inference as inf
+from graphlet.frontend.bytecode import numbers, operators
 from graphlet.frontend.bytecode.breaks import GraphBreak
 from graphlet.frontend.bytecode.decode import Instr
 from graphlet.frontend.bytecode.inference import BOTTOM, NULL, Known, Poison
-from graphlet.frontend.bytecode.values import RangeValue, State, TupleValue, Value
+from graphlet.frontend.bytecode.values import ComplexValue, State, Value, kind_of
 
 if TYPE_CHECKING:
     from graphlet.frontend.bytecode.capture import FunctionCapture
@@ -41,7 +42,17 @@ class Returned:
     value: Value
 
 
-Flow = list[Successor] | Returned | None
+@dataclass(frozen=True)
+class Switch:
+    """The block ends by branching on `selector` (an i64 from 0 to n-1) to the n
+    successors, each `(target, state)`: how a call's result whose kind depends on the
+    path (a union, see `capture`) is split into one path per kind."""
+
+    selector: SSAValue
+    successors: list[tuple[int, State]]
+
+
+Flow = list[Successor] | Returned | Switch | None
 Handler = Callable[["FunctionCapture", Instr, State], Flow]
 
 HANDLERS: dict[str, Handler] = {}
@@ -81,12 +92,15 @@ def load_fast(c: FunctionCapture, ins: Instr, state: State) -> Flow:
 
 @handles("STORE_FAST")
 def store_fast(c: FunctionCapture, ins: Instr, state: State) -> Flow:
-    value = state.pop()
-    if isinstance(value, RangeValue | TupleValue):
-        raise GraphBreak(
-            f"a {type(value).__name__.removesuffix('Value').lower()} stored in a variable"
-        )
-    state.locals[ins.arg] = value
+    state.locals[ins.arg] = state.pop()
+    return None
+
+
+@handles("DELETE_FAST")
+def delete_fast(c: FunctionCapture, ins: Instr, state: State) -> Flow:
+    if ins.arg not in state.locals:
+        raise GraphBreak(f"local {ins.arg!r} is unbound (UnboundLocalError)")
+    del state.locals[ins.arg]
     return None
 
 
@@ -127,28 +141,59 @@ def swap(c: FunctionCapture, ins: Instr, state: State) -> Flow:
 @handles("BINARY_OP")
 def binary_op(c: FunctionCapture, ins: Instr, state: State) -> Flow:
     rhs, lhs = state.pop(), state.pop()
-    state.stack.append(c.lifted(lambda a, b: c.binary(ins.arg, a, b), lhs, rhs))
+    symbol = ins.arg.rstrip("=")
+    inplace = symbol != ins.arg
+    state.stack.append(operators.binary(c, symbol, lhs, rhs, inplace=inplace))
     return None
 
 
 @handles("COMPARE_OP")
 def compare_op(c: FunctionCapture, ins: Instr, state: State) -> Flow:
     rhs, lhs = state.pop(), state.pop()
-    if ins.arg not in inf.COMPARISONS:
-        raise GraphBreak(f"comparison {ins.arg!r} is not supported")
-    state.stack.append(c.lifted(lambda a, b: c.compare(ins.arg, a, b), lhs, rhs))
+    result = operators.compare(c, ins.arg, lhs, rhs)
+    state.stack.append(c.boolean(result) if isinstance(result, bool) else result)
+    return None
+
+
+@handles("IS_OP")
+def is_op(c: FunctionCapture, ins: Instr, state: State) -> Flow:
+    rhs, lhs = state.pop(), state.pop()
+    if lhs is BOTTOM or rhs is BOTTOM:
+        state.stack.append(BOTTOM)
+        return None
+    same = operators.identical(c, lhs, rhs)
+    state.stack.append(c.boolean(c.negated(same) if ins.arg else same))
+    return None
+
+
+@handles("CONTAINS_OP")
+def contains_op(c: FunctionCapture, ins: Instr, state: State) -> Flow:
+    container, item = state.pop(), state.pop()
+    if container is BOTTOM or item is BOTTOM:
+        state.stack.append(BOTTOM)
+        return None
+    found = operators.contains(c, item, container)
+    state.stack.append(c.boolean(c.negated(found) if ins.arg else found))
     return None
 
 
 @handles("UNARY_NEGATIVE")
 def unary_negative(c: FunctionCapture, ins: Instr, state: State) -> Flow:
-    state.stack.append(c.lifted(c.negate, state.pop()))
+    value = state.pop()
+    if isinstance(value, ComplexValue):
+        state.stack.append(numbers.negate(c, value))
+    else:
+        state.stack.append(c.lifted(c.negate, value))
     return None
 
 
 @handles("UNARY_POSITIVE")
 def unary_positive(c: FunctionCapture, ins: Instr, state: State) -> Flow:
-    state.stack.append(c.lifted(lambda v: c.cast(v, inf.arithmetic_type(v.type)), state.pop()))
+    value = state.pop()
+    if isinstance(value, ComplexValue):
+        state.stack.append(value)
+    else:
+        state.stack.append(c.lifted(lambda v: c.cast(v, inf.arithmetic_type(v.type)), value))
     return None
 
 
@@ -160,7 +205,7 @@ def unary_invert(c: FunctionCapture, ins: Instr, state: State) -> Flow:
 
 @handles("UNARY_NOT", "TO_BOOL")
 def unary_not_or_to_bool(c: FunctionCapture, ins: Instr, state: State) -> Flow:
-    truth = c.condition(state.pop())
+    truth = operators.truth(c, state.pop())
     if truth is None:
         state.stack.append(BOTTOM)
     elif isinstance(truth, bool):
@@ -191,7 +236,7 @@ def conditional_jump(c: FunctionCapture, ins: Instr, state: State) -> Flow:
     fall_state = state.copy()
     if keeps_on_jump:
         fall_state.pop()
-    truth = c.condition(value)
+    truth = operators.truth(c, value)
     fall = ins.index + 1
     if isinstance(truth, bool):
         return (
@@ -216,13 +261,25 @@ def jump_if_none(c: FunctionCapture, ins: Instr, state: State) -> Flow:
 @handles("RETURN_VALUE")
 def return_value(c: FunctionCapture, ins: Instr, state: State) -> Flow:
     value = state.pop()
+    if isinstance(value, Poison):
+        raise GraphBreak(value.reason)
+    if value is BOTTOM and c.emitting:
+        raise GraphBreak(
+            "could not infer the type of a recursive call's result", whole_function=True
+        )
     if value is not BOTTOM:
-        value = c.scalar(value)
-    if c.emitting:
-        if value is BOTTOM:
-            raise GraphBreak(
-                "could not infer the type of a recursive call's result", whole_function=True
-            )
-        if value.type != c.assumed_return:  # type: ignore[union-attr]
-            raise GraphBreak("the return type differs between paths", whole_function=True)
+        check_returnable(kind_of(value))
     return Returned(value)
+
+
+def check_returnable(kind: inf.Kind) -> None:
+    """A graph break unless a value of `kind` can leave compiled code."""
+    if isinstance(kind, Poison):
+        raise GraphBreak(kind.reason)
+    if kind in (inf.NULL, inf.RANGE, inf.RANGE_ITER) or isinstance(
+        kind, inf.ListIterKind | inf.TupleIterKind
+    ):
+        raise GraphBreak(f"returning {inf.kind_name(kind)} is not compiled")
+    if isinstance(kind, inf.TupleKind):
+        for item in kind.items:
+            check_returnable(item)

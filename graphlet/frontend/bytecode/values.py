@@ -1,28 +1,48 @@
 """The symbolic values capture keeps on its abstract stack and in its locals, and how
-they travel between blocks.
+they travel between blocks, into calls and out of functions.
 
 A value is an `SSAValue` of a scalar type (i1, i64, f64), a `Known` compile-time
 object, a `Poison`, one of the markers of `inference` (NULL, BOTTOM), or one of the
-structured values below. At a block boundary each value is reduced to its *kind*
-(`kind_of`) and carried as the block arguments its kind flattens to (`arg_types`):
-a scalar as itself, a range iterator as four, a compile-time object as none.
+structured values below. Each value has a kind (`kind_of`, see `inference`), and a
+kind *flattens* to a list of IR types (`flat_types`): a scalar to itself, a complex
+to two f64, a tuple to the concatenation of its items, a list to one `!llvm.ptr`
+(the native list, see docs/jit-values.md), a compile-time object to nothing. Block
+arguments, function parameters and results are these flattened values;
+`flatten`/`unflatten` convert in both directions.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from xdsl.ir import Attribute, Block, SSAValue
+from xdsl.dialects import llvm
+from xdsl.ir import Attribute, SSAValue
 
 from graphlet.frontend.bytecode import inference as inf
 from graphlet.frontend.bytecode.breaks import GraphBreak
-from graphlet.frontend.bytecode.inference import BOOL, INT, Known, Poison
+from graphlet.frontend.bytecode.inference import (
+    BOOL,
+    COMPLEX,
+    FLOAT,
+    INT,
+    RANGE,
+    RANGE_ITER,
+    ListIterKind,
+    ListKind,
+    Poison,
+    TupleIterKind,
+    TupleKind,
+)
+
+LIST_HANDLE = llvm.LLVMPointerType()
+"""The IR type of a native list: a pointer to its header (docs/jit-values.md)."""
 
 
 @dataclass(frozen=True)
 class RangeValue:
-    """`range(start, stop, step)` between its call and `GET_ITER`."""
+    """`range(start, stop, step)` before it is iterated."""
 
     start: SSAValue
     stop: SSAValue
@@ -38,45 +58,176 @@ class RangeIter:
     step: SSAValue
     descending: SSAValue
 
-    def values(self) -> list[SSAValue]:
-        return [self.next, self.stop, self.step, self.descending]
+
+@dataclass(frozen=True)
+class ComplexValue:
+    real: SSAValue
+    imag: SSAValue
 
 
 @dataclass(frozen=True)
 class TupleValue:
-    """A tuple built on the stack, only for unpacking (`a, b = b, a + b`)."""
+    """A tuple: its items are values of any kind (a tuple is immutable, so it is
+    kept as its items and never built in memory inside compiled code)."""
 
     items: tuple[Any, ...]
 
 
-RANGE_ITER_TYPES = [INT, INT, INT, BOOL]
+@dataclass(frozen=True)
+class ListValue:
+    """A list: `handle` points to the native list (shared by every alias)."""
 
-Value = SSAValue | Known | Poison | RangeIter | RangeValue | object
+    handle: SSAValue
+    elem: Attribute | None
+    site: Any = None
+
+
+@dataclass(frozen=True)
+class ListIter:
+    """A list iterator: the list and the index of the next item."""
+
+    list: ListValue
+    index: SSAValue
+
+
+@dataclass(frozen=True)
+class TupleIter:
+    """A tuple iterator at a position known statically."""
+
+    items: tuple[Any, ...]
+    position: int
+
+
+@dataclass(frozen=True)
+class SliceValue:
+    """`slice(start, stop, step)`: each an int value or `Known(None)`."""
+
+    start: Any
+    stop: Any
+    step: Any
+
+
+@dataclass(frozen=True)
+class BoundMethod:
+    """`owner.name` where `name` is a method capture compiles (`calls.METHODS`)."""
+
+    owner: Any
+    name: str
+
+
+@dataclass(frozen=True)
+class BoundMethodKind:
+    owner: Any
+    name: str
+
+
+Value = Any
+"""An `SSAValue`, one of the classes above, a `Known`, a `Poison` or a marker."""
 
 
 def kind_of(value: Value) -> inf.Kind:
     if isinstance(value, SSAValue):
         return value.type
-    if isinstance(value, RangeIter):
-        return inf.RANGE_ITER
-    if isinstance(value, RangeValue):
-        return Poison("a range object is kept across a branch")
     if isinstance(value, TupleValue):
-        return Poison("a tuple is kept across a branch")
-    return value  # type: ignore[return-value]
+        return TupleKind(tuple(kind_of(item) for item in value.items))
+    if isinstance(value, ListValue):
+        return ListKind(value.elem, value.site if value.elem is None else None)
+    if isinstance(value, ComplexValue):
+        return COMPLEX
+    if isinstance(value, RangeValue):
+        return RANGE
+    if isinstance(value, RangeIter):
+        return RANGE_ITER
+    if isinstance(value, ListIter):
+        return ListIterKind(value.list.elem)
+    if isinstance(value, TupleIter):
+        return TupleIterKind(tuple(kind_of(item) for item in value.items), value.position)
+    if isinstance(value, BoundMethod):
+        return BoundMethodKind(kind_of(value.owner), value.name)
+    if isinstance(value, inf.Known | inf.Poison | inf.Marker):
+        return value
+    if isinstance(value, SliceValue):
+        return Poison("a slice object kept across a branch")
+    return Poison("a value of this kind kept across a branch")
 
 
 def is_scalar_kind(kind: inf.Kind) -> bool:
     return kind in inf.SCALARS
 
 
-def arg_types(kind: inf.Kind) -> list[Attribute]:
-    """The block-argument types a value of `kind` travels as."""
-    if is_scalar_kind(kind):
-        return [kind]  # type: ignore[list-item]
-    if kind is inf.RANGE_ITER:
-        return RANGE_ITER_TYPES
+def flat_types(kind: inf.Kind) -> list[Attribute]:
+    """The IR types a value of `kind` travels as."""
+    if kind in inf.SCALARS:
+        return [kind]
+    if isinstance(kind, TupleKind):
+        return [t for item in kind.items for t in flat_types(item)]
+    if isinstance(kind, ListKind):
+        return [LIST_HANDLE]
+    if kind is COMPLEX:
+        return [FLOAT, FLOAT]
+    if kind is RANGE:
+        return [INT, INT, INT]
+    if kind is RANGE_ITER:
+        return [INT, INT, INT, BOOL]
+    if isinstance(kind, ListIterKind):
+        return [LIST_HANDLE, INT]
+    if isinstance(kind, TupleIterKind):
+        return flat_types(TupleKind(kind.items))
+    if isinstance(kind, BoundMethodKind):
+        return flat_types(kind.owner)
     return []
+
+
+def flatten(kind: inf.Kind, value: Value) -> list[SSAValue]:
+    """The SSA values that carry `value` (of `kind`) across a boundary."""
+    if kind in inf.SCALARS:
+        if not isinstance(value, SSAValue) or value.type != kind:
+            raise GraphBreak(
+                "could not infer the type of a recursive call's result", whole_function=True
+            )
+        return [value]
+    if isinstance(kind, TupleKind):
+        assert isinstance(value, TupleValue)
+        return [v for k, item in zip(kind.items, value.items) for v in flatten(k, item)]
+    if isinstance(kind, ListKind):
+        return [value.handle]
+    if kind is COMPLEX:
+        return [value.real, value.imag]
+    if kind is RANGE:
+        return [value.start, value.stop, value.step]
+    if kind is RANGE_ITER:
+        return [value.next, value.stop, value.step, value.descending]
+    if isinstance(kind, ListIterKind):
+        return [value.list.handle, value.index]
+    if isinstance(kind, TupleIterKind):
+        return flatten(TupleKind(kind.items), TupleValue(value.items))
+    if isinstance(kind, BoundMethodKind):
+        return flatten(kind.owner, value.owner)
+    return []
+
+
+def unflatten(kind: inf.Kind, values: Iterator[SSAValue]) -> Value:
+    """The value of `kind` carried by the next SSA values of `values`."""
+    if kind in inf.SCALARS:
+        return next(values)
+    if isinstance(kind, TupleKind):
+        return TupleValue(tuple(unflatten(item, values) for item in kind.items))
+    if isinstance(kind, ListKind):
+        return ListValue(next(values), kind.elem, kind.site)
+    if kind is COMPLEX:
+        return ComplexValue(next(values), next(values))
+    if kind is RANGE:
+        return RangeValue(next(values), next(values), next(values))
+    if kind is RANGE_ITER:
+        return RangeIter(next(values), next(values), next(values), next(values))
+    if isinstance(kind, ListIterKind):
+        return ListIter(ListValue(next(values), kind.elem), next(values))
+    if isinstance(kind, TupleIterKind):
+        items = unflatten(TupleKind(kind.items), values).items
+        return TupleIter(items, kind.position)
+    if isinstance(kind, BoundMethodKind):
+        return BoundMethod(unflatten(kind.owner, values), kind.name)
+    return kind
 
 
 @dataclass
@@ -89,9 +240,9 @@ class EntryKinds:
     def arg_types(self) -> list[Attribute]:
         types_: list[Attribute] = []
         for name in sorted(self.locals):
-            types_ += arg_types(self.locals[name])
+            types_ += flat_types(self.locals[name])
         for kind in self.stack:
-            types_ += arg_types(kind)
+            types_ += flat_types(kind)
         return types_
 
     def join(self, other: EntryKinds) -> EntryKinds:
@@ -106,6 +257,9 @@ class EntryKinds:
             inf.join(a, b, "a stack value") for a, b in zip(self.stack, other.stack, strict=True)
         ]
         return EntryKinds(merged, stack)
+
+    def key(self) -> tuple[Any, ...]:
+        return (tuple(sorted(self.locals.items())), tuple(self.stack))
 
     def __eq__(self, other: object) -> bool:
         return (
@@ -135,43 +289,30 @@ class State:
         return self.stack.pop()
 
 
-def values_from_args(kinds: EntryKinds, block: Block) -> State:
-    """The state at the start of `block`, rebuilt from its arguments."""
-    args = iter(block.args)
-
-    def take(kind: inf.Kind) -> Value:
-        if is_scalar_kind(kind):
-            return next(args)
-        if kind is inf.RANGE_ITER:
-            return RangeIter(next(args), next(args), next(args), next(args))
-        return kind
-
+def values_from_args(kinds: EntryKinds, args: Iterator[SSAValue]) -> State:
+    """The state at the start of a block, rebuilt from its arguments."""
     state = State({}, [])
     for name in sorted(kinds.locals):
-        state.locals[name] = take(kinds.locals[name])
-    state.stack = [take(k) for k in kinds.stack]
+        state.locals[name] = unflatten(kinds.locals[name], args)
+    state.stack = [unflatten(k, args) for k in kinds.stack]
     return state
 
 
 def args_for(kinds: EntryKinds, state: State) -> list[SSAValue]:
     """The branch operands that carry `state` into a block entered with `kinds`."""
-
-    def give(kind: inf.Kind, value: Value) -> list[SSAValue]:
-        if is_scalar_kind(kind):
-            if not isinstance(value, SSAValue) or value.type != kind:
-                raise GraphBreak(
-                    "could not infer the type of a recursive call's result",
-                    whole_function=True,
-                )
-            return [value]
-        if kind is inf.RANGE_ITER:
-            assert isinstance(value, RangeIter)
-            return value.values()
-        return []
-
     operands: list[SSAValue] = []
     for name in sorted(kinds.locals):
-        operands += give(kinds.locals[name], state.locals.get(name))
+        operands += flatten(kinds.locals[name], state.locals.get(name))
     for kind, value in zip(kinds.stack, state.stack, strict=True):
-        operands += give(kind, value)
+        operands += flatten(kind, value)
     return operands
+
+
+class ListItemTypeFixed(Exception):
+    """Raised during inference when a value is stored into an empty list whose item
+    type was not known: the driver records `elem` for `site` and infers again."""
+
+    def __init__(self, site: Any, elem: Attribute) -> None:
+        super().__init__(site, elem)
+        self.site = site
+        self.elem = elem

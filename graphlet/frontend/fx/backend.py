@@ -1,33 +1,88 @@
-"""The `torch.compile(backend="graphlet")` backend."""
+"""The `torch.compile(backend="graphlet")` backend, through AOTAutograd.
+
+Dynamo hands over a torch-level graph; AOTAutograd functionalizes it, decomposes it
+to Core ATen (`aot_decompositions()`), and -- when an input requires grad -- splits
+it into a forward and a backward graph. graphlet compiles each of them as a
+`CompiledGraph`: natively where it can, the rest in PyTorch, per input signature.
+So `loss.backward()` works and runs graphlet's code for the backward ops it has.
+"""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Sequence
+import itertools
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import torch
 import torch.fx
 
-from graphlet.frontend.fx.compiled import compile_fx
-from graphlet.frontend.fx.errors import UnsupportedNodeError
+from graphlet.frontend.fx.export import aot_decompositions
+from graphlet.frontend.fx.graph import CompiledGraph
+from graphlet.frontend.fx.kernel import check_mode
+from graphlet.frontend.fx.report import Report
 
-log = logging.getLogger("graphlet.fx")
+_GRAPH_NUMBERS = itertools.count()
+_COLLECTORS: list[list[CompiledGraph]] = []
 
 
 def graphlet_backend(
     gm: torch.fx.GraphModule, example_inputs: Sequence[Any], **kwargs: Any
 ) -> Callable[..., Any]:
-    """The `torch.compile(backend="graphlet")` backend, for inference: a graph
-    graphlet cannot compile runs eagerly and the reason is logged."""
-    try:
-        compiled = compile_fx(gm, list(example_inputs))
-    except (UnsupportedNodeError, TypeError) as e:
-        log.warning("graphlet: running this graph eagerly: %s", e)
-        return gm.forward
+    """The `torch.compile(backend="graphlet")` backend. `options={"mode": "native"}`
+    raises instead of running unsupported nodes in PyTorch."""
+    from torch._dynamo.backends.common import aot_autograd
+
+    options = kwargs.get("options") or {}
+    mode = check_mode(options.get("mode", "auto"))
+    number = next(_GRAPH_NUMBERS)
+    graphs: list[CompiledGraph] = []
+
+    def compiler(kind: str) -> Callable[..., Any]:
+        def compile_graph(aten: torch.fx.GraphModule, inputs: Sequence[Any]) -> CompiledGraph:
+            graph = CompiledGraph(aten, name=f"graph {number} {kind}", mode=mode)
+            graphs.append(graph)
+            for collector in _COLLECTORS:
+                collector.append(graph)
+            return graph
+
+        return compile_graph
+
+    tupled = _tuple_output(gm)
+    aot = aot_autograd(
+        fw_compiler=compiler("forward"),
+        bw_compiler=compiler("backward"),
+        inference_compiler=compiler("inference"),
+        decompositions=aot_decompositions(),
+    )(tupled or gm, example_inputs)
 
     def run(*args: Any) -> Any:
-        return compiled(*args)
+        out = aot(*args)
+        return out[0] if tupled is not None else out
 
-    run.compiled = compiled  # type: ignore[attr-defined]
+    run.graphs = graphs  # type: ignore[attr-defined]
+    run.report = lambda: Report([r for g in graphs for r in g.reports()])  # type: ignore[attr-defined]
     return run
+
+
+def _tuple_output(gm: torch.fx.GraphModule) -> torch.fx.GraphModule | None:
+    """A copy returning `(out,)` when `gm` returns one value (AOTAutograd wants a
+    tuple; Dynamo's graphs have one, a `symbolic_trace` may not)."""
+    output = next(n for n in reversed(gm.graph.nodes) if n.op == "output")
+    if isinstance(output.args[0], tuple | list):
+        return None
+    graph = torch.fx.Graph()
+    value = graph.graph_copy(gm.graph, {})
+    graph.output((value,))
+    return torch.fx.GraphModule(gm, graph)
+
+
+@contextmanager
+def collect_graphs() -> Iterator[list[CompiledGraph]]:
+    """Every graph the backend compiles inside the block."""
+    graphs: list[CompiledGraph] = []
+    _COLLECTORS.append(graphs)
+    try:
+        yield graphs
+    finally:
+        _COLLECTORS.remove(graphs)

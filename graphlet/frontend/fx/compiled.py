@@ -1,34 +1,49 @@
-"""Running an imported graph: `CompiledFx`, one native kernel (or the reference
-interpreter) per input signature, and `compile_fx`."""
+"""`compile_fx`: a model exported to Core ATen, compiled per input signature."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import torch
-from xdsl.dialects.builtin import ModuleOp, TensorType
+from xdsl.dialects.builtin import ModuleOp
 
-from graphlet.dialects import graphlet as g
-from graphlet.frontend.fx.importer import FUNCTION, ImportedGraph, Result
-from graphlet.frontend.fx.printer import side_by_side
-from graphlet.frontend.fx.tracing import import_fx
+from graphlet.frontend.fx.errors import UnsupportedNodeError
+from graphlet.frontend.fx.export import export_core_aten, lifted_tensors
+from graphlet.frontend.fx.graph import CompiledGraph, Plan, signature_of
+from graphlet.frontend.fx.importer import ImportedGraph
+from graphlet.frontend.fx.kernel import check_mode
+from graphlet.frontend.fx.report import Report
 
 log = logging.getLogger("graphlet.fx")
 
+NO_AUTOGRAD = (
+    "graphlet.compile_fx compiles for inference: its outputs do not record autograd "
+    "history, though the inputs or parameters require grad. Call it under "
+    "torch.no_grad(), or use torch.compile(model, backend='graphlet'), which compiles "
+    "the backward pass too."
+)
 
-def signature_of(inputs: Sequence[Any]) -> tuple[Any, ...]:
-    return tuple(
-        (tuple(t.shape), t.dtype) if isinstance(t, torch.Tensor | np.ndarray) else type(t)
-        for t in inputs
-    )
+
+def _training_dependent(model: Any) -> list[str]:
+    """Modules whose result differs in training mode (dropout, batch norm)."""
+    if not isinstance(model, torch.nn.Module) or not model.training:
+        return []
+    kinds = (torch.nn.modules.dropout._DropoutNd, torch.nn.modules.batchnorm._NormBase)
+    return [
+        name or type(model).__name__
+        for name, m in model.named_modules()
+        if isinstance(m, kinds) and m.training
+    ]
 
 
 class CompiledFx:
-    """A compiled graph: call it with tensors or arrays of the compiled shapes and
-    dtypes; other shapes recompile (from the model) or raise a clear error."""
+    """A compiled model: call it with tensors or arrays. Each new input signature is a
+    new export and compile behind a shape guard (the cache key), like Dynamo's
+    recompiles; `report()` says what ran natively."""
 
     def __init__(
         self,
@@ -38,148 +53,132 @@ class CompiledFx:
         inline_params: bool = False,
         mode: str = "auto",
     ) -> None:
+        if layers := _training_dependent(model):
+            raise UnsupportedNodeError(
+                f"graphlet.compile_fx compiles for inference, and {layers[0]} behaves "
+                "differently in training mode: call model.eval() first (or use "
+                "torch.compile(model, backend='graphlet') to train)"
+            )
         self.model = model
         self.inline_params = inline_params
-        self.mode = mode
-        self._cache: dict[tuple[Any, ...], _Entry] = {}
-        self._first = self._entry(list(example_inputs))
+        self.mode = check_mode(mode)
+        self.graphs: dict[tuple[Any, ...], CompiledGraph] = {}
+        self._warned = False
+        inputs = _as_torch(example_inputs)
+        self._first = self._graph(inputs)
+        self._first_plan = self._first.plan(inputs)
+
+    # ---- compiling
+
+    def _graph(self, inputs: list[Any]) -> CompiledGraph:
+        key = signature_of(inputs)
+        graph = self.graphs.get(key)
+        if graph is not None:
+            return graph
+        for graph in self.graphs.values():
+            if graph.accepts(inputs):
+                self.graphs[key] = graph
+                return graph
+        if self.graphs:
+            first = self._first
+            if len(inputs) != len(first.user_placeholders):
+                raise TypeError(
+                    f"expected {len(first.user_placeholders)} inputs, got {len(inputs)}"
+                )
+            if isinstance(self.model, torch.export.ExportedProgram):
+                raise TypeError(
+                    f"this ExportedProgram was exported for other input shapes than "
+                    f"{[tuple(x.shape) for x in inputs if isinstance(x, torch.Tensor)]}; "
+                    "export it with dynamic_shapes, or compile the module"
+                )
+        ep = export_core_aten(self.model, inputs)
+        lifted, names = lifted_tensors(ep)
+        graph = CompiledGraph(
+            ep.graph_module,
+            name=_name_of(self.model),
+            lifted=lifted,
+            param_names=names,
+            inline_params=self.inline_params,
+            mode=self.mode,
+        )
+        graph.out_spec = ep.call_spec.out_spec  # type: ignore[attr-defined]
+        self.graphs[key] = graph
+        return graph
+
+    # ---- calling
+
+    def __call__(self, *inputs: Any) -> Any:
+        want_numpy = bool(inputs) and not any(isinstance(x, torch.Tensor) for x in inputs)
+        args = _as_torch(inputs)
+        graph = self._graph(args)
+        self._warn_if_grad(args, graph)
+        flat = graph(*args)
+        out = torch.utils._pytree.tree_unflatten(list(flat), graph.out_spec)  # type: ignore[attr-defined]
+        if want_numpy:
+            return torch.utils._pytree.tree_map_only(torch.Tensor, lambda t: t.numpy(), out)
+        return out
+
+    def _warn_if_grad(self, inputs: list[Any], graph: CompiledGraph) -> None:
+        if self._warned or not torch.is_grad_enabled():
+            return
+        tensors = [*inputs, *graph.lifted.values()]
+        if any(isinstance(t, torch.Tensor) and t.requires_grad for t in tensors):
+            self._warned = True
+            warnings.warn(NO_AUTOGRAD, stacklevel=3)
+            log.warning("graphlet: %s", NO_AUTOGRAD)
+
+    # ---- what it did
+
+    def report(self) -> Report:
+        seen: list[CompiledGraph] = []
+        for g in self.graphs.values():
+            if all(g is not s for s in seen):
+                seen.append(g)
+        return Report([r for g in seen for r in g.reports()])
+
+    @property
+    def plan(self) -> Plan:
+        return self._first_plan
 
     @property
     def imported(self) -> ImportedGraph:
-        return self._first.imported
+        """The imported graph of the first signature (when it is one kernel)."""
+        kernels = self._first_plan.kernels
+        if len(kernels) != 1:
+            raise ValueError(f"the graph was split into {len(kernels)} kernels; see .plan")
+        return kernels[0].imported
 
     @property
     def module(self) -> ModuleOp:
-        return self._first.imported.module
+        return self.imported.module
 
     @property
     def native(self) -> bool:
-        """Whether the first signature runs as native code (else the reference path)."""
-        return self._first.kernel is not None
-
-    def _entry(self, inputs: list[Any]) -> _Entry:
-        key = signature_of(inputs)
-        if key not in self._cache:
-            examples = [torch.as_tensor(x) if isinstance(x, np.ndarray) else x for x in inputs]
-            imported = import_fx(self.model, examples, inline_params=self.inline_params)
-            self._cache[key] = _Entry(imported, self.mode)
-        return self._cache[key]
-
-    def __call__(self, *inputs: Any) -> Any:
-        entry = self._entry(list(inputs))
-        want_torch = any(isinstance(x, torch.Tensor) for x in inputs) or not inputs
-        if len(inputs) != len(entry.imported.input_types):
-            raise TypeError(f"expected {len(entry.imported.input_types)} inputs, got {len(inputs)}")
-        if entry.kernel is not None:
-            results = entry.run_native(
-                [_contiguous(x, i) for i, x in enumerate(inputs)], want_torch
-            )
-        else:
-            arrays = [
-                _as_array(x, t, i)
-                for i, (x, t) in enumerate(zip(inputs, entry.imported.input_types))
-            ]
-            results = entry.run(arrays)
-        return _rebuild(entry.imported.output_tree, results, want_torch)
+        """Whether every node of the first signature runs as native code."""
+        return self._first_plan.report.all_native
 
     def side_by_side(self) -> str:
-        return side_by_side(self.imported)
+        return self._first.side_by_side()
 
 
-def _as_array(x: Any, t: TensorType, i: int) -> np.ndarray:
-    """A NumPy view of an input (no copy), after checking its shape and dtype."""
-    if isinstance(x, torch.Tensor):
-        if x.device.type != "cpu":
-            raise TypeError(f"input {i} is on {x.device}; graphlet runs on the CPU")
-        x = x.detach().numpy()
-    elif not isinstance(x, np.ndarray):
-        raise TypeError(f"input {i} must be a tensor or an array, got {type(x).__name__}")
-    if x.shape != g.shape_of(t) or x.dtype != g.np_dtype(t):
-        raise TypeError(
-            f"input {i} has shape {tuple(x.shape)} and dtype {x.dtype}; compiled for {t}"
-        )
-    return x
+def _name_of(model: Any) -> str:
+    if isinstance(model, torch.nn.Module):
+        return type(model).__name__
+    return getattr(model, "__name__", type(model).__name__)
 
 
-def _contiguous(x: Any, i: int) -> Any:
-    """The input itself, or a contiguous copy of a strided torch tensor or array
-    (the native kernel reads row-major memory; its runtime checks shapes and dtypes)."""
-    if isinstance(x, torch.Tensor):
-        if x.device.type != "cpu":
-            raise TypeError(f"input {i} is on {x.device}; graphlet runs on the CPU")
-        return x.detach() if x.is_contiguous() else x.detach().contiguous()
-    if isinstance(x, np.ndarray):
-        return x if x.flags.c_contiguous else np.ascontiguousarray(x)
-    raise TypeError(f"input {i} must be a tensor or an array, got {type(x).__name__}")
-
-
-def _rebuild(tree: Any, results: Sequence[np.ndarray], want_torch: bool) -> Any:
-    if isinstance(tree, Result):
-        r = results[tree.index]
-        if isinstance(r, torch.Tensor):
-            return r if want_torch else r.numpy()
-        if not want_torch:
-            return r
-        if not r.flags.writeable or not r.flags.c_contiguous:
-            r = np.array(r)
-        return torch.from_numpy(r)
-    if isinstance(tree, tuple | list):
-        return type(tree)(_rebuild(t, results, want_torch) for t in tree)
-    if isinstance(tree, dict):
-        return {k: _rebuild(v, results, want_torch) for k, v in tree.items()}
-    return tree
-
-
-class _Entry:
-    """One compiled signature: native code when every op lowers (mode "auto" or
-    "native"), else the reference interpreter (tensor ops on NumPy). In "auto"
-    the reason for falling back is logged; in "native" it is raised."""
-
-    def __init__(self, imported: ImportedGraph, mode: str) -> None:
-        if mode not in ("auto", "native", "reference"):
-            raise ValueError(f'mode must be "auto", "native" or "reference", got {mode!r}')
-        self.imported = imported
-        self.params = [p.detach().numpy() for p in imported.params]
-        self.torch_params = [p.detach() for p in imported.params]
-        self.kernel: Callable[..., Sequence[Any]] | None = None
-        self.interpreter: Any = None
-        if mode != "reference":
-            self.kernel = self._native(mode)
-        if self.kernel is None:
-            from graphlet.runtime.interpreter import make_interpreter
-
-            self.interpreter = make_interpreter(imported.module)
-
-    def _native(self, mode: str) -> Callable[..., Sequence[Any]] | None:
-        from graphlet.runtime.tensors import compile_tensor_function
-
-        try:
-            return compile_tensor_function(self.imported.module, FUNCTION)
-        except Exception as e:  # any lowering failure means: this graph is not native yet
-            if mode == "native":
-                raise NotImplementedError(
-                    f"graphlet cannot compile this graph natively: {e}"
-                ) from e
-            log.info("graphlet: running the reference interpreter: %s", e)
-            return None
-
-    def run_native(self, inputs: list[Any], want_torch: bool) -> Sequence[Any]:
-        assert self.kernel is not None
-        return self.kernel(*inputs, *(self.torch_params if want_torch else self.params))
-
-    def run(self, arrays: list[np.ndarray]) -> Sequence[np.ndarray]:
-        args = [*arrays, *self.params]
-        if self.kernel is not None:
-            return self.kernel(*args)
-        return self.interpreter.call_op(FUNCTION, tuple(args))
+def _as_torch(inputs: Sequence[Any]) -> list[Any]:
+    return [torch.from_numpy(x) if isinstance(x, np.ndarray) else x for x in inputs]
 
 
 def compile_fx(
     model: Any, example_inputs: Sequence[Any], *, inline_params: bool = False, mode: str = "auto"
 ) -> CompiledFx:
-    """Compile an nn.Module, GraphModule or ExportedProgram for these input shapes.
+    """Compile an nn.Module, function, GraphModule or ExportedProgram for these inputs.
 
-    Parameters stay PyTorch's memory and are passed as arguments (no copy), or with
-    `inline_params=True` become dense constants that folding can use. `mode` is
-    "auto" (native when possible), "native" or "reference"."""
+    The model goes through `torch.export` and Core ATen decompositions. Parameters stay
+    PyTorch's memory and are passed as arguments (no copy), or with `inline_params=True`
+    become dense constants that folding can use. `mode` is "auto" (native where
+    possible, the rest of the graph in PyTorch), "native" (raise unless every node is
+    native) or "reference" (the reference interpreter)."""
     return CompiledFx(model, example_inputs, inline_params=inline_params, mode=mode)

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
 import torch
 import torch.fx
+
+_GRAPHLET_DIR = str(Path(__file__).resolve().parents[2]) + os.sep
+"""graphlet's own frames (the wrapper that exports a plain function) are not the user's."""
 
 
 class UnsupportedNodeError(Exception):
@@ -21,7 +25,11 @@ def source_line(node: torch.fx.Node) -> str:
     """`file:line: code` of the innermost user frame that made the node, if recorded."""
     trace = node.meta.get("stack_trace") or ""
     frames = re.findall(r'File "([^"]+)", line (\d+), in \S+\n\s*(.*)', trace)
-    frames = [f for f in frames if f"{os.sep}torch{os.sep}" not in f[0]]
+    frames = [
+        f
+        for f in frames
+        if f"{os.sep}torch{os.sep}" not in f[0] and not f[0].startswith(_GRAPHLET_DIR)
+    ]
     if not frames:
         return "unknown source line"
     path, line, code = frames[-1]
@@ -32,6 +40,8 @@ def target_str(node: torch.fx.Node) -> str:
     t = node.target
     if isinstance(t, str):
         return t
+    if isinstance(t, torch._ops.OpOverload):
+        return str(t)
     try:
         return torch.fx.node._get_qualified_name(t)
     except (RuntimeError, AttributeError, TypeError):

@@ -8,7 +8,7 @@ and checked against PyTorch's own when the node carries them.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,11 +19,12 @@ from xdsl.builder import Builder, InsertPoint
 from xdsl.dialects import func
 from xdsl.dialects.builtin import FunctionType, ModuleOp, TensorType
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+from xdsl.transforms.dead_code_elimination import region_dce
 from xdsl.utils.exceptions import VerifyException
 
 from graphlet.dialects import graphlet as g
 from graphlet.frontend.fx import handlers as _handlers  # noqa: F401  (registers every handler)
-from graphlet.frontend.fx.dtypes import DTYPES, element_of, tensor_type_of
+from graphlet.frontend.fx.dtypes import DTYPES, TORCH_ELEMENTS, element_of, tensor_type_of
 from graphlet.frontend.fx.errors import NotHere, UnsupportedNodeError, source_line, target_str
 from graphlet.frontend.fx.registry import handler_for, module_handler_for
 
@@ -32,13 +33,21 @@ FUNCTION = "forward"
 
 
 def hint(name: str) -> str:
-    """An SSA name hint from an fx or parameter name."""
-    return re.sub(r"\W", "_", name)
+    """A valid SSA name hint from an fx or parameter name (`0.weight` -> `_0_weight`)."""
+    name = re.sub(r"[^\w$.-]", "_", name).replace(".", "_")
+    return f"_{name}" if name[:1].isdigit() else name
 
 
 @dataclass(frozen=True)
 class Result:
     """A leaf of the output tree: the function's result number `index`."""
+
+    index: int
+
+
+@dataclass(frozen=True)
+class Input:
+    """A leaf of the output tree: the caller's input number `index`, returned as is."""
 
     index: int
 
@@ -49,12 +58,25 @@ class ImportedGraph:
 
     module: ModuleOp
     input_types: list[TensorType]
+    """The types of the tensor inputs, which are the function's first arguments."""
+    input_indices: list[int]
+    """For each tensor input, its position among the caller's inputs (the others are
+    Python numbers the graph was specialised on)."""
     params: list[torch.Tensor]
     """Tensors passed after the inputs, in order (parameters kept as arguments)."""
     output_tree: Any
-    """The output structure; SSA results replaced by `Result`s, other leaves kept."""
+    """The output structure: `Result`s, `Input`s and Python values."""
     node_ops: dict[torch.fx.Node, list[Operation]] = field(default_factory=dict)
     graph_module: torch.fx.GraphModule | None = None
+    failures: dict[torch.fx.Node, str] = field(default_factory=dict)
+    """In tolerant mode: each node that could not be imported, and why."""
+
+
+@dataclass(frozen=True)
+class Opaque:
+    """The stand-in for a value graphlet cannot represent (tolerant mode)."""
+
+    reason: str
 
 
 def has_tensor(tree: Any) -> bool:
@@ -68,7 +90,16 @@ def has_tensor(tree: Any) -> bool:
 
 
 class FxImporter:
-    """Builds `func.func @forward` from a GraphModule, one handler per op name."""
+    """Builds `func.func @forward` from a GraphModule, one handler per op name.
+
+    `example_inputs` has one value per placeholder not in `lifted` (parameters,
+    buffers and constants of an exported program, by placeholder name): a tensor
+    (real or fake) becomes a function argument of its type, a Python number is a
+    constant the graph is specialised on. In tolerant mode (`stand_in` given) a node
+    that cannot be imported is recorded in `failures` and replaced by
+    `stand_in(node)` (its value from fake-tensor propagation), so that the import
+    finds every node that can be compiled, not only the first that cannot.
+    """
 
     def __init__(
         self,
@@ -77,18 +108,25 @@ class FxImporter:
         *,
         inline_params: bool = False,
         lifted: dict[str, torch.Tensor] | None = None,
+        param_names: dict[str, str] | None = None,
+        stand_in: Callable[[torch.fx.Node], Any] | None = None,
     ) -> None:
         self.gm = gm
         self.examples = list(example_inputs)
         self.inline_params = inline_params
         self.lifted = lifted or {}
+        self.param_names = param_names or {}
+        self.stand_in = stand_in
         self.block = Block()
         self.builder = Builder(InsertPoint.at_end(self.block))
         self.values: dict[torch.fx.Node, Any] = {}
         self.input_types: list[TensorType] = []
+        self.input_indices: list[int] = []
         self.param_values: list[torch.Tensor] = []
         self.param_args: dict[str, SSAValue] = {}
         self.node_ops: dict[torch.fx.Node, list[Operation]] = {}
+        self.failures: dict[torch.fx.Node, str] = {}
+        self.inputs_by_value: dict[SSAValue, int] = {}
 
     # ---- building blocks for handlers
 
@@ -147,21 +185,22 @@ class FxImporter:
     # ---- nodes
 
     def run(self) -> ImportedGraph:
-        placeholders = iter(self.examples)
+        placeholders = iter(enumerate(self.examples))
         output_tree: Any = None
         for node in self.gm.graph.nodes:
             before = len(self.block.ops)
             try:
                 if node.op == "placeholder":
-                    self.values[node] = self.placeholder(node, next(placeholders))
+                    self.values[node] = self.placeholder(node, placeholders)
                 elif node.op == "output":
                     output_tree = node.args[0]
                 elif node.op == "get_attr":
                     self.values[node] = self.get_attr(node)
                 else:
                     self.values[node] = self.call(node)
-            except UnsupportedNodeError:
-                raise
+                self.check_against_torch(node)
+            except UnsupportedNodeError as e:
+                self.fail(node, e, str(e))
             except (
                 VerifyException,
                 NotHere,
@@ -171,12 +210,11 @@ class FxImporter:
                 IndexError,
                 StopIteration,
             ) as e:
-                raise self.unsupported(node, str(e) or type(e).__name__) from None
+                self.fail(node, self.unsupported(node, str(e) or type(e).__name__))
             self.node_ops[node] = list(self.block.ops)[before:]
             value = self.values.get(node)
             if isinstance(value, SSAValue) and value.name_hint is None:
                 value.name_hint = hint(node.name)
-            self.check_against_torch(node)
         results: list[SSAValue] = []
         tree = torch.fx.node.map_arg(output_tree, lambda n: self.values[n])
         tree = self.output_tree(tree, results)
@@ -188,16 +226,50 @@ class FxImporter:
             FUNCTION, ftype.inputs.data, ftype.outputs.data, Region(self.block)
         )
         module = ModuleOp([fn])
-        try:
-            module.verify()
-        except VerifyException as e:
-            raise UnsupportedNodeError(f"graphlet built an invalid module: {e}") from None
+        if not self.failures:
+            region_dce(fn.body)  # what handlers built and then did not use (`mm` of a `.T`)
+            self.node_ops = {
+                n: [op for op in ops if op.parent is not None] for n, ops in self.node_ops.items()
+            }
+            try:
+                module.verify()
+            except VerifyException as e:
+                raise UnsupportedNodeError(f"graphlet built an invalid module: {e}") from None
         return ImportedGraph(
-            module, self.input_types, self.param_values, tree, self.node_ops, self.gm
+            module,
+            self.input_types,
+            self.input_indices,
+            self.param_values,
+            tree,
+            self.node_ops,
+            self.gm,
+            self.failures,
         )
+
+    def fail(self, node: torch.fx.Node, error: UnsupportedNodeError, reason: str = "") -> None:
+        """Raise, or in tolerant mode record the node and continue with its stand-in."""
+        if self.stand_in is None:
+            raise error from None
+        self.failures[node] = reason or str(error)
+        self.values[node] = self.stand_in_value(self.stand_in(node))
+
+    def stand_in_value(self, value: Any) -> Any:
+        """A fresh argument for each tensor of a node that runs in PyTorch."""
+        if isinstance(value, torch.Tensor):
+            try:
+                return self.block.insert_arg(tensor_type_of(value), len(self.block.args))
+            except TypeError as e:
+                return Opaque(str(e))
+        if isinstance(value, tuple | list):
+            return type(value)(self.stand_in_value(v) for v in value)
+        if isinstance(value, bool | int | float | str | None | torch.dtype | torch.device):
+            return value
+        return Opaque(f"graphlet has no values of {type(value).__name__}")
 
     def output_tree(self, tree: Any, results: list[SSAValue]) -> Any:
         if isinstance(tree, SSAValue):
+            if tree in self.inputs_by_value:
+                return Input(self.inputs_by_value[tree])
             results.append(tree)
             return Result(len(results) - 1)
         if isinstance(tree, tuple | list):
@@ -212,14 +284,20 @@ class FxImporter:
             f"at {source_line(node)}: {reason}"
         )
 
-    def placeholder(self, node: torch.fx.Node, example: Any) -> Any:
+    def placeholder(self, node: torch.fx.Node, examples: Iterator[tuple[int, Any]]) -> Any:
         if node.name in self.lifted:
-            return self.param(node.name, self.lifted[node.name])
+            return self.param(self.param_names.get(node.name, node.name), self.lifted[node.name])
+        index, example = next(examples)
+        if isinstance(example, bool | int | float):
+            return example
         if not isinstance(example, torch.Tensor):
-            raise NotHere(f"input {example!r} is not a tensor (dynamic shapes are not supported)")
+            raise NotHere(f"input {example!r} is neither a tensor nor a number")
         t = tensor_type_of(example)
         self.input_types.append(t)
-        return self.block.insert_arg(t, len(self.input_types) - 1)
+        self.input_indices.append(index)
+        arg = self.block.insert_arg(t, len(self.input_types) - 1)
+        self.inputs_by_value[arg] = index
+        return arg
 
     def get_attr(self, node: torch.fx.Node) -> Any:
         obj: Any = self.gm
@@ -232,6 +310,9 @@ class FxImporter:
     def call(self, node: torch.fx.Node) -> Any:
         args = torch.fx.node.map_arg(node.args, lambda n: self.values[n])
         kwargs = torch.fx.node.map_arg(node.kwargs, lambda n: self.values[n])
+        for v in torch.utils._pytree.tree_leaves((args, kwargs)):
+            if isinstance(v, Opaque):
+                raise NotHere(f"it reads a value graphlet cannot represent: {v.reason}")
         if node.op == "call_module":
             return self.call_module(node, args, kwargs)
         if not has_tensor((args, kwargs)):
@@ -263,14 +344,13 @@ class FxImporter:
         return handler(self, mod, str(node.target), *args, **kwargs)
 
     def check_against_torch(self, node: torch.fx.Node) -> None:
-        """Compare the inferred type with the one PyTorch recorded, when it did."""
+        """Compare the inferred type with the one PyTorch recorded, when it is static."""
         value = self.values.get(node)
         meta = node.meta.get("val", node.meta.get("tensor_meta"))
         if not isinstance(value, SSAValue) or meta is None or not hasattr(meta, "shape"):
             return
-        try:
-            expected = TensorType(element_of(meta.dtype), tuple(int(d) for d in meta.shape))
-        except (TypeError, ValueError):
+        if not all(type(d) is int for d in meta.shape) or meta.dtype not in TORCH_ELEMENTS:
             return
+        expected = TensorType(element_of(meta.dtype), tuple(meta.shape))
         if value.type != expected:
             raise self.unsupported(node, f"graphlet infers {value.type} but PyTorch has {expected}")

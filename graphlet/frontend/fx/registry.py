@@ -1,9 +1,15 @@
 """Which handler imports a node: the `@handles` table and name resolution.
 
-A handler declares the names it serves:
+A handler declares the names it serves, or takes those its dialect op declares:
 
-    @handles("add", "aten.add.Tensor")
+    @handles("rsub")                      # no op of its own: b - a
+    def rsub(imp, a, b, alpha=1): ...
+
+    @handles_op(g.AddOp)                  # AddOp.TORCH_NAMES: "add"
     def add(imp, a, b, alpha=1): ...
+
+Elementwise ops whose PyTorch call is the op on its operands need no handler at all:
+`handlers/__init__.py` derives one for each op that declares names and has none.
 
 - a bare name (`"add"`) serves that name everywhere PyTorch spells it: `torch.add`,
   `operator.add`, `torch.nn.functional.add`, `torch._C._nn.add`, the method `x.add(...)`
@@ -44,6 +50,7 @@ _ATEN: dict[str, Handler] = {}
 _METHODS: dict[str, Handler] = {}
 _FUNCTIONS: dict[Any, Handler] = {}
 _MODULES: dict[type, Handler] = {}
+_OPS_HANDLED: set[type] = set()
 
 
 def _claim(table: dict[Any, Handler], key: Any, fn: Handler, name: str) -> None:
@@ -78,6 +85,22 @@ def handles(*names: str) -> Callable[[Handler], Handler]:
         return fn
 
     return register
+
+
+def handles_op(op: type, *extra_names: str) -> Callable[[Handler], Handler]:
+    """Register a handler under the PyTorch names the dialect op declares
+    (`op.TORCH_NAMES`, next to its meaning), plus `extra_names`: the handler adapts
+    PyTorch's arguments to the op."""
+
+    def register(fn: Handler) -> Handler:
+        _OPS_HANDLED.add(op)
+        return handles(*op.TORCH_NAMES, *extra_names)(fn)
+
+    return register
+
+
+def has_op_handler(op: type) -> bool:
+    return op in _OPS_HANDLED
 
 
 def handles_module(*classes: type) -> Callable[[Handler], Handler]:
@@ -119,3 +142,15 @@ def module_handler_for(module: torch.nn.Module) -> Handler | None:
 def declared_names() -> list[str]:
     """Every name some handler declared, sorted."""
     return sorted(_DECLARED)
+
+
+def declared_overloads() -> list[torch._ops.OpOverload]:
+    """The ATen overloads some handler declared by full name (`aten.linear.default`):
+    graphlet keeps these whole instead of decomposing them."""
+    overloads = []
+    for name in _DECLARED:
+        parts = name.split(".")
+        if len(parts) == 3 and parts[0] == "aten":
+            packet = getattr(torch.ops.aten, parts[1])
+            overloads.append(getattr(packet, parts[2]))
+    return overloads

@@ -1,7 +1,9 @@
 """The fx handlers, one module per category; importing this registers them all.
 
-Adding an op means a handler in the module of its category, registered with
-`@handles(...)` (see `graphlet.frontend.fx.registry`), next to its dialect op and lowering.
+Adding an op means its dialect op (with its `TORCH_NAMES`) and lowering, and -- unless
+it is an elementwise op PyTorch calls on its operands alone, whose handler is derived
+here -- a handler in the module of its category, registered with `@handles_op(op)` or
+`@handles(...)` (see `graphlet.frontend.fx.registry`).
 """
 
 from graphlet.frontend.fx.handlers import (
@@ -13,5 +15,7 @@ from graphlet.frontend.fx.handlers import (
     reduction,
     shape,
 )
+
+elementwise.derive_elementwise_handlers()
 
 __all__ = ["elementwise", "indexing", "linalg", "meta", "nn", "reduction", "shape"]

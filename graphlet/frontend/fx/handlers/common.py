@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -64,7 +64,15 @@ def no_alpha(alpha: Any) -> None:
 
 
 @dataclass(frozen=True)
-class Unsupported:
-    """A tuple element a handler cannot produce; using it (by `getitem`) raises."""
+class Deferred:
+    """A tuple element built only when a `getitem` uses it (the mean and rstd that
+    `native_layer_norm` returns for backward), or refused then (`unsupported`)."""
 
-    reason: str
+    build: Callable[[], Any]
+
+
+def unsupported(reason: str) -> Deferred:
+    def refuse() -> Any:
+        raise NotHere(reason)
+
+    return Deferred(refuse)

@@ -47,3 +47,34 @@ def dim_(imp: FxImporter, x: Any) -> int:
 @handles("numel")
 def numel(imp: FxImporter, x: Any) -> int:
     return math.prod(g.shape_of(tensor(x).type))
+
+
+@handles("aten.sym_size.int")
+def sym_size(imp: FxImporter, x: Any, dim: int) -> int:
+    """A size the graph reads (symbolic when traced, concrete here: graphlet compiles
+    per input shape)."""
+    return g.shape_of(tensor(x).type)[dim]
+
+
+@handles("aten.sym_numel.default")
+def sym_numel(imp: FxImporter, x: Any) -> int:
+    return numel(imp, x)
+
+
+@handles("aten._assert_tensor_metadata.default")
+def assert_tensor_metadata(
+    imp: FxImporter,
+    x: Any,
+    size: Any = None,
+    stride: Any = None,
+    dtype: Any = None,
+    *,
+    device: Any = None,
+    layout: Any = None,
+) -> None:
+    """export's check of a tensor's dtype and size: checked here at import."""
+    x = tensor(x)
+    if dtype is not None and DTYPES[g.element_type(x.type)] != dtype:
+        raise NotHere(f"the tensor is {x.type}, not {dtype}")
+    if size is not None and tuple(size) != g.shape_of(x.type):
+        raise NotHere(f"the tensor is {x.type}, not of size {tuple(size)}")

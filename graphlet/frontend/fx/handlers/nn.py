@@ -11,10 +11,19 @@ from xdsl.ir import SSAValue
 
 from graphlet.dialects import graphlet as g
 from graphlet.frontend.fx.errors import NotHere
-from graphlet.frontend.fx.handlers.common import norm_dim, rank, tensor, unary
+from graphlet.frontend.fx.handlers.common import (
+    Deferred,
+    binary,
+    norm_dim,
+    rank,
+    tensor,
+    unary,
+    unsupported,
+)
+from graphlet.frontend.fx.handlers.elementwise import clamp
 from graphlet.frontend.fx.handlers.linalg import linear
-from graphlet.frontend.fx.handlers.shape import flatten
-from graphlet.frontend.fx.registry import handles, handles_module
+from graphlet.frontend.fx.handlers.shape import flatten, view
+from graphlet.frontend.fx.registry import handles, handles_module, handles_op
 
 if TYPE_CHECKING:
     from graphlet.frontend.fx.importer import FxImporter
@@ -22,7 +31,7 @@ if TYPE_CHECKING:
 nn = torch.nn
 
 
-@handles("relu")
+@handles_op(g.ReluOp)
 def relu(imp: FxImporter, x: Any, inplace: bool = False) -> SSAValue:
     return unary(g.ReluOp, imp, x)
 
@@ -32,12 +41,12 @@ def _as_float(imp: FxImporter, x: Any) -> SSAValue:
     return x if g.element_type(x.type) in g.FLOAT_ELEMENT_TYPES else imp.cast(x, g.f32)
 
 
-@handles("sigmoid")
+@handles_op(g.SigmoidOp)
 def sigmoid(imp: FxImporter, x: Any) -> SSAValue:
     return imp.emit(g.SigmoidOp(_as_float(imp, x)))
 
 
-@handles("gelu")
+@handles_op(g.GeluOp)
 def gelu(imp: FxImporter, x: Any, approximate: str = "none") -> SSAValue:
     return imp.emit(g.GeluOp(tensor(x), approximate))
 
@@ -48,7 +57,7 @@ def _softmax_dim(x: SSAValue, dim: Any, rest: tuple[Any, ...], dtype: Any, what:
     return norm_dim(dim, rank(x))
 
 
-@handles("softmax", "aten._softmax")
+@handles_op(g.SoftmaxOp)
 def softmax(
     imp: FxImporter, x: Any, dim: Any = None, *rest: Any, dtype: Any = None, **kw: Any
 ) -> SSAValue:
@@ -56,7 +65,7 @@ def softmax(
     return imp.emit(g.SoftmaxOp(x, _softmax_dim(x, dim, rest, dtype, "softmax")))
 
 
-@handles("log_softmax", "aten._log_softmax")
+@handles_op(g.LogSoftmaxOp)
 def log_softmax(
     imp: FxImporter, x: Any, dim: Any = None, *rest: Any, dtype: Any = None, **kw: Any
 ) -> SSAValue:
@@ -64,7 +73,7 @@ def log_softmax(
     return imp.emit(g.LogSoftmaxOp(x, _softmax_dim(x, dim, rest, dtype, "log_softmax")))
 
 
-@handles("layer_norm")
+@handles_op(g.LayerNormOp, "aten.layer_norm.default")
 def layer_norm(
     imp: FxImporter,
     x: Any,
@@ -80,6 +89,173 @@ def layer_norm(
     w = weight if weight is not None else imp.constant(np.ones(shape), elem)
     b = bias if bias is not None else imp.constant(np.zeros(shape), elem)
     return imp.emit(g.LayerNormOp(x, w, b, len(shape), float(eps)))
+
+
+@handles("native_layer_norm")
+def native_layer_norm(
+    imp: FxImporter, x: Any, normalized_shape: Any, weight: Any, bias: Any, eps: float
+) -> tuple[Any, ...]:
+    """`(out, mean, rstd)`; mean and rstd (kept for backward, shaped like x with the
+    normalized dims 1) are built only when something reads them."""
+    x = tensor(x)
+    out = layer_norm(imp, x, normalized_shape, weight, bias, eps)
+    r = rank(x)
+    dims = tuple(range(r - len(tuple(normalized_shape)), r))
+    stats: dict[str, SSAValue] = {}
+
+    def mean() -> SSAValue:
+        if "mean" not in stats:
+            stats["mean"] = imp.emit(g.MeanOp(x, dims, True))
+        return stats["mean"]
+
+    def rstd() -> SSAValue:
+        centered = imp.emit(g.SubOp(x, mean()))
+        var = imp.emit(g.MeanOp(imp.emit(g.MulOp(centered, centered)), dims, True))
+        shifted = imp.emit(g.AddOp(var, imp.constant(eps, g.element_type(x.type))))
+        return binary(g.TrueDivOp, imp, 1.0, imp.emit(g.SqrtOp(shifted)))
+
+    return (out, Deferred(mean), Deferred(rstd))
+
+
+def _per_channel(imp: FxImporter, v: Any, r: int) -> SSAValue:
+    """A (C,) parameter shaped (C, 1, ...) to broadcast along dim 1 of a rank-r input."""
+    v = tensor(v)
+    return view(imp, v, *g.shape_of(v.type), *[1] * (r - 2))
+
+
+@handles("aten._native_batch_norm_legit_no_training.default")
+def batch_norm_inference(
+    imp: FxImporter,
+    x: Any,
+    weight: Any,
+    bias: Any,
+    running_mean: Any,
+    running_var: Any,
+    momentum: float,
+    eps: float,
+) -> tuple[Any, ...]:
+    """Inference batch norm as two elementwise ops on x: `x * scale + shift`, with
+    `scale = weight / sqrt(var + eps)` and `shift = bias - mean * scale` per channel."""
+    x = tensor(x)
+    r = rank(x)
+    if r < 2:
+        raise NotHere("batch_norm needs an input of rank >= 2")
+    elem = g.element_type(x.type)
+    inv = binary(g.TrueDivOp, imp, 1.0, imp.emit(g.SqrtOp(binary(g.AddOp, imp, running_var, eps))))
+    scale = inv if weight is None else imp.emit(g.MulOp(tensor(weight), inv))
+    shift = imp.emit(g.NegOp(imp.emit(g.MulOp(tensor(running_mean), scale))))
+    if bias is not None:
+        shift = imp.emit(g.AddOp(tensor(bias), shift))
+    scale, shift = imp.cast(scale, elem), imp.cast(shift, elem)
+    out = imp.emit(
+        g.AddOp(imp.emit(g.MulOp(x, _per_channel(imp, scale, r))), _per_channel(imp, shift, r))
+    )
+    no_stats = unsupported("batch_norm in inference keeps no batch statistics")
+    return (out, no_stats, no_stats)
+
+
+@handles("native_batch_norm")
+def native_batch_norm(
+    imp: FxImporter,
+    x: Any,
+    weight: Any,
+    bias: Any,
+    running_mean: Any,
+    running_var: Any,
+    training: bool,
+    momentum: float,
+    eps: float,
+) -> tuple[Any, ...]:
+    if training or running_mean is None:
+        raise NotHere("batch_norm in training mode (batch statistics) is not supported")
+    return batch_norm_inference(imp, x, weight, bias, running_mean, running_var, momentum, eps)
+
+
+@handles("hardtanh")
+def hardtanh(imp: FxImporter, x: Any, min_val: float = -1.0, max_val: float = 1.0) -> SSAValue:
+    return clamp(imp, x, min_val, max_val)
+
+
+@handles("relu6")
+def relu6(imp: FxImporter, x: Any, inplace: bool = False) -> SSAValue:
+    return clamp(imp, x, 0, 6)
+
+
+@handles("leaky_relu")
+def leaky_relu(
+    imp: FxImporter, x: Any, negative_slope: float = 0.01, inplace: bool = False
+) -> SSAValue:
+    x = tensor(x)
+    positive = imp.emit(g.CmpOp("gt", x, imp.constant(0, g.element_type(x.type))))
+    return imp.emit(g.SelectOp(positive, x, binary(g.MulOp, imp, x, negative_slope)))
+
+
+@handles("silu")
+def silu(imp: FxImporter, x: Any, inplace: bool = False) -> SSAValue:
+    return imp.emit(g.MulOp(tensor(x), sigmoid(imp, x)))
+
+
+@handles("hardsigmoid")
+def hardsigmoid(imp: FxImporter, x: Any, inplace: bool = False) -> SSAValue:
+    """`relu6(x + 3) / 6`, written as `clamp(x / 6 + 0.5, 0, 1)`."""
+    return clamp(imp, binary(g.AddOp, imp, binary(g.TrueDivOp, imp, x, 6.0), 0.5), 0.0, 1.0)
+
+
+@handles("hardswish")
+def hardswish(imp: FxImporter, x: Any, inplace: bool = False) -> SSAValue:
+    """`x * relu6(x + 3) / 6`."""
+    return binary(
+        g.TrueDivOp,
+        imp,
+        imp.emit(g.MulOp(tensor(x), relu6(imp, binary(g.AddOp, imp, x, 3.0)))),
+        6.0,
+    )
+
+
+# --------------------------------------------------------------------------- backward ops
+
+
+@handles("threshold_backward")
+def threshold_backward(imp: FxImporter, grad: Any, x: Any, threshold: float) -> SSAValue:
+    """relu's backward: 0 where `x <= threshold`, else the gradient."""
+    grad, x = tensor(grad), tensor(x)
+    below = imp.emit(g.CmpOp("le", x, imp.constant(threshold, g.element_type(x.type))))
+    zero = imp.constant(np.zeros(g.shape_of(grad.type)), g.element_type(grad.type))
+    return imp.emit(g.SelectOp(below, zero, grad))
+
+
+@handles("sigmoid_backward")
+def sigmoid_backward(imp: FxImporter, grad: Any, y: Any) -> SSAValue:
+    """`grad * y * (1 - y)` with y = sigmoid(x)."""
+    y = tensor(y)
+    return imp.emit(g.MulOp(imp.emit(g.MulOp(tensor(grad), y)), binary(g.SubOp, imp, 1.0, y)))
+
+
+@handles("tanh_backward")
+def tanh_backward(imp: FxImporter, grad: Any, y: Any) -> SSAValue:
+    """`grad * (1 - y * y)` with y = tanh(x)."""
+    y = tensor(y)
+    return imp.emit(g.MulOp(tensor(grad), binary(g.SubOp, imp, 1.0, imp.emit(g.MulOp(y, y)))))
+
+
+@handles("_softmax_backward_data")
+def softmax_backward(imp: FxImporter, grad: Any, y: Any, dim: int, input_dtype: Any) -> SSAValue:
+    """`y * (grad - sum(grad * y, dim))` with y = softmax(x)."""
+    grad, y = tensor(grad), tensor(y)
+    d = norm_dim(dim, rank(y))
+    total = imp.emit(g.SumOp(imp.emit(g.MulOp(grad, y)), (d,), True))
+    return imp.emit(g.MulOp(y, imp.emit(g.SubOp(grad, total))))
+
+
+@handles("_log_softmax_backward_data")
+def log_softmax_backward(
+    imp: FxImporter, grad: Any, y: Any, dim: int, input_dtype: Any
+) -> SSAValue:
+    """`grad - exp(y) * sum(grad, dim)` with y = log_softmax(x)."""
+    grad, y = tensor(grad), tensor(y)
+    d = norm_dim(dim, rank(y))
+    total = imp.emit(g.SumOp(grad, (d,), True))
+    return imp.emit(g.SubOp(grad, imp.emit(g.MulOp(imp.emit(g.ExpOp(y)), total))))
 
 
 @handles("dropout")

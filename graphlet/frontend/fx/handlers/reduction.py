@@ -2,36 +2,84 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import torch
 from xdsl.ir import SSAValue
 
 from graphlet.dialects import graphlet as g
+from graphlet.frontend.fx.dtypes import element_of
 from graphlet.frontend.fx.errors import NotHere
-from graphlet.frontend.fx.handlers.common import Unsupported, binary, norm_dims, rank, tensor
-from graphlet.frontend.fx.registry import handles
+from graphlet.frontend.fx.handlers.common import binary, norm_dims, rank, tensor, unsupported
+from graphlet.frontend.fx.registry import handles, handles_op
 
 if TYPE_CHECKING:
     from graphlet.frontend.fx.importer import FxImporter
 
 
 def _reduce(op: type[g.ReduceOp]) -> Callable[..., SSAValue]:
+    """`op(x, dim, keepdim, dtype=)`; `dtype=` casts the input first, as PyTorch does.
+    `aten.sum.default(x, dtype=)` has no dim: all of them."""
+
     def reduce(
         imp: FxImporter, x: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None
     ) -> SSAValue:
-        if dtype is not None:
-            raise NotHere("dtype= in a reduction is not supported")
         x = tensor(x)
+        if isinstance(dim, torch.dtype):
+            dim, dtype = None, dim
+        if dtype is not None:
+            x = imp.cast(x, element_of(dtype))
         return imp.emit(op(x, norm_dims(dim, rank(x)), bool(keepdim)))
 
     return reduce
 
 
-handles("sum")(_reduce(g.SumOp))
-handles("mean")(_reduce(g.MeanOp))
-handles("amax")(_reduce(g.AmaxOp))
-handles("amin")(_reduce(g.AminOp))
+for _op in (g.SumOp, g.MeanOp, g.AmaxOp, g.AminOp):
+    handles_op(_op)(_reduce(_op))
+
+
+def _any_or_all(reduce_op: type[g.ReduceOp]) -> Callable[..., SSAValue]:
+    """`any`/`all` as amax/amin of the bools (as i64), compared with 0."""
+
+    def reduce(imp: FxImporter, x: Any, dim: Any = None, keepdim: bool = False) -> SSAValue:
+        x = tensor(x)
+        bits = imp.cast(imp.cast(x, g.i1), g.i64)
+        folded = imp.emit(reduce_op(bits, norm_dims(dim, rank(x)), bool(keepdim)))
+        return imp.emit(g.CmpOp("ne", folded, imp.constant(0, g.i64)))
+
+    return reduce
+
+
+handles("any")(_any_or_all(g.AmaxOp))
+handles("all")(_any_or_all(g.AminOp))
+
+
+@handles("var")
+def var(
+    imp: FxImporter,
+    x: Any,
+    dim: Any = None,
+    unbiased: Any = None,
+    keepdim: bool = False,
+    *,
+    correction: Any = None,
+) -> SSAValue:
+    """`aten.var.correction(x, dim, correction=, keepdim=)`: the mean of squared
+    deviations, divided by `N - correction` (default 1)."""
+    x = tensor(x)
+    if g.element_type(x.type) not in g.FLOAT_ELEMENT_TYPES:
+        raise NotHere("var of an integer tensor")
+    if isinstance(unbiased, bool):
+        correction = 1 if unbiased else 0
+    dims = norm_dims(dim, rank(x))
+    count = math.prod(g.shape_of(x.type)[d] for d in dims)
+    mean = imp.emit(g.MeanOp(x, dims, True))
+    centered = imp.emit(g.SubOp(x, mean))
+    total = imp.emit(g.SumOp(imp.emit(g.MulOp(centered, centered)), dims, bool(keepdim)))
+    divisor = count - (1 if correction is None else correction)
+    return binary(g.TrueDivOp, imp, total, float(max(divisor, 0)))
 
 
 def _max_or_min(reduce_op: type[g.ReduceOp], binary_op: type[g.BinaryOp]) -> Callable[..., Any]:
@@ -44,7 +92,7 @@ def _max_or_min(reduce_op: type[g.ReduceOp], binary_op: type[g.BinaryOp]) -> Cal
         if dim is None:
             return imp.emit(reduce_op(x, norm_dims(None, rank(x)), False))
         values = imp.emit(reduce_op(x, norm_dims(dim, rank(x)), bool(keepdim)))
-        return (values, Unsupported("the indices of max/min (argmax) are not supported"))
+        return (values, unsupported("the indices of max/min (argmax) are not supported"))
 
     return max_or_min
 

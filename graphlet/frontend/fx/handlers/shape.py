@@ -6,20 +6,21 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import torch
 from xdsl.ir import SSAValue
 
 from graphlet.dialects import graphlet as g
 from graphlet.frontend.fx.errors import NotHere
 from graphlet.frontend.fx.handlers.common import (
-    Unsupported,
+    Deferred,
     norm_dim,
     norm_dims,
     rank,
     sizes,
     tensor,
 )
-from graphlet.frontend.fx.registry import handles
+from graphlet.frontend.fx.registry import handles, handles_op
 
 if TYPE_CHECKING:
     from graphlet.frontend.fx.importer import FxImporter
@@ -41,7 +42,7 @@ def t(imp: FxImporter, x: Any) -> SSAValue:
     return x if rank(x) < 2 else transpose(imp, x, 0, 1)
 
 
-@handles("permute")
+@handles_op(g.TransposeOp)
 def permute(imp: FxImporter, x: Any, *ds: Any) -> SSAValue:
     x = tensor(x)
     if len(ds) == 1 and isinstance(ds[0], tuple | list):
@@ -49,7 +50,7 @@ def permute(imp: FxImporter, x: Any, *ds: Any) -> SSAValue:
     return imp.emit(g.TransposeOp(x, [norm_dim(d, rank(x)) for d in ds]))
 
 
-@handles("view", "reshape", "aten._unsafe_view")
+@handles_op(g.ReshapeOp)
 def view(imp: FxImporter, x: Any, *shape: Any) -> SSAValue:
     x = tensor(x)
     target = sizes(shape)
@@ -88,7 +89,7 @@ def squeeze(imp: FxImporter, x: Any, dim: Any = None) -> SSAValue:
     return view(imp, x, *(n for i, n in enumerate(shape) if not (i in which and n == 1)))
 
 
-@handles("expand")
+@handles_op(g.ExpandOp)
 def expand(imp: FxImporter, x: Any, *shape: Any, implicit: bool = False) -> SSAValue:
     x = tensor(x)
     target = sizes(shape)
@@ -100,14 +101,14 @@ def expand(imp: FxImporter, x: Any, *shape: Any, implicit: bool = False) -> SSAV
     return imp.emit(g.ExpandOp(x, target))
 
 
-@handles("contiguous", "clone", "detach")
+@handles("contiguous", "clone", "detach", "alias", "lift_fresh_copy")
 def identity(imp: FxImporter, x: Any, *args: Any, **kwargs: Any) -> Any:
     if kwargs.get("memory_format") not in (None, torch.contiguous_format, torch.preserve_format):
         raise NotHere(f"memory_format={kwargs['memory_format']} is not supported")
     return x
 
 
-@handles("cat", "concat", "concatenate")
+@handles_op(g.CatOp)
 def cat(imp: FxImporter, tensors: Sequence[Any], dim: int = 0) -> SSAValue:
     xs = imp.promote(*tensors)
     return imp.emit(g.CatOp(xs, norm_dim(dim, rank(xs[0]))))
@@ -124,9 +125,7 @@ def stack(imp: FxImporter, tensors: Sequence[Any], dim: int = 0) -> SSAValue:
 def getitem(imp: FxImporter, x: Any, index: Any) -> Any:
     if isinstance(x, tuple | list | torch.Size):
         item = x[index]
-        if isinstance(item, Unsupported):
-            raise NotHere(item.reason)
-        return item
+        return item.build() if isinstance(item, Deferred) else item
     return index_basic(imp, tensor(x), index)
 
 
@@ -168,7 +167,7 @@ def index_basic(imp: FxImporter, x: SSAValue, index: Any) -> SSAValue:
     return view(imp, x, *out_shape)
 
 
-@handles("slice")
+@handles_op(g.SliceOp)
 def slice_(
     imp: FxImporter, x: Any, dim: int = 0, start: Any = None, end: Any = None, step: int = 1
 ) -> SSAValue:
@@ -184,3 +183,94 @@ def select(imp: FxImporter, x: Any, dim: int, index: int) -> SSAValue:
     x = tensor(x)
     at = norm_dim(dim, rank(x))
     return index_basic(imp, x, (*[slice(None)] * at, index))
+
+
+@handles("split_with_sizes")
+def split_with_sizes(imp: FxImporter, x: Any, split_sizes: Any, dim: int = 0) -> list[SSAValue]:
+    x = tensor(x)
+    at = norm_dim(dim, rank(x))
+    if sum(split_sizes) != g.shape_of(x.type)[at]:
+        raise NotHere(f"split sizes {list(split_sizes)} do not add up to dimension {at}")
+    starts = [sum(split_sizes[:i]) for i in range(len(split_sizes))]
+    return [slice_(imp, x, at, s, s + n) for s, n in zip(starts, split_sizes)]
+
+
+@handles("split")
+def split(imp: FxImporter, x: Any, split_size: Any, dim: int = 0) -> list[SSAValue]:
+    """`split(x, n)`: pieces of n (the last may be shorter); a list of sizes as given."""
+    x = tensor(x)
+    if isinstance(split_size, list | tuple):
+        return split_with_sizes(imp, x, list(split_size), dim)
+    length = g.shape_of(x.type)[norm_dim(dim, rank(x))]
+    sizes = [min(split_size, length - s) for s in range(0, length, split_size)] or [0]
+    return split_with_sizes(imp, x, sizes, dim)
+
+
+@handles("unbind")
+def unbind(imp: FxImporter, x: Any, dim: int = 0) -> list[SSAValue]:
+    x = tensor(x)
+    at = norm_dim(dim, rank(x))
+    return [select(imp, x, at, i) for i in range(g.shape_of(x.type)[at])]
+
+
+@handles("constant_pad_nd")
+def constant_pad_nd(imp: FxImporter, x: Any, pad: Any, value: Any = 0) -> SSAValue:
+    """`F.pad(x, pad, value=)`: pairs (before, after) from the last dimension back;
+    negative pads crop (a slice), positive ones concatenate constant blocks."""
+    x = tensor(x)
+    pad = list(pad)
+    if len(pad) % 2 or len(pad) // 2 > rank(x):
+        raise NotHere(f"pad {pad} does not fit a tensor of rank {rank(x)}")
+    elem = g.element_type(x.type)
+    for i in range(len(pad) // 2):
+        d = rank(x) - 1 - i
+        before, after = pad[2 * i], pad[2 * i + 1]
+        n = g.shape_of(x.type)[d]
+        if before < 0 or after < 0:
+            x = slice_(imp, x, d, max(-before, 0), n - max(-after, 0))
+        pieces = []
+        for width in (max(before, 0), None, max(after, 0)):
+            if width is None:
+                pieces.append(x)
+            elif width:
+                shape = list(g.shape_of(x.type))
+                shape[d] = width
+                pieces.append(imp.constant(np.full(shape, value), elem))
+        if len(pieces) > 1:
+            x = imp.emit(g.CatOp(pieces, d))
+    return x
+
+
+@handles("roll", "aten.roll.default")  # kept: its decomposition indexes (gather)
+def roll(imp: FxImporter, x: Any, shifts: Any, dims: Any = ()) -> SSAValue:
+    """`torch.roll`: per dimension, the last `shift` elements moved to the front."""
+    x = tensor(x)
+    shifts = [shifts] if isinstance(shifts, int) else list(shifts)
+    dims = [dims] if isinstance(dims, int) else list(dims)
+    if not dims:
+        shape = g.shape_of(x.type)
+        flat = view(imp, x, math.prod(shape))
+        return view(imp, roll(imp, flat, shifts, [0]), *shape)
+    if len(shifts) != len(dims):
+        raise NotHere("roll needs one shift per dimension")
+    for shift, d in zip(shifts, dims):
+        d = norm_dim(d, rank(x))
+        n = g.shape_of(x.type)[d]
+        k = shift % n if n else 0
+        if k:
+            x = imp.emit(g.CatOp([slice_(imp, x, d, n - k, n), slice_(imp, x, d, 0, n - k)], d))
+    return x
+
+
+@handles("repeat")
+def repeat(imp: FxImporter, x: Any, *repeats: Any) -> SSAValue:
+    """`x.repeat(r0, r1, ...)`: each dim tiled, as expand over a new leading axis per dim."""
+    x = tensor(x)
+    reps = sizes(repeats)
+    shape = [1] * (len(reps) - rank(x)) + list(g.shape_of(x.type))
+    if len(reps) < len(shape):
+        raise NotHere("repeat needs at least one count per dimension")
+    spread = view(imp, x, *[n for s in shape for n in (1, s)])
+    target = [n for r, s in zip(reps, shape) for n in (r, s)]
+    tiled = expand(imp, spread, *target)
+    return view(imp, tiled, *[r * s for r, s in zip(reps, shape)])

@@ -1,0 +1,109 @@
+"""One imported graph made callable: its native kernel, or the reference interpreter."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+from graphlet.frontend.fx.importer import FUNCTION, ImportedGraph, Input, Result
+
+log = logging.getLogger("graphlet.fx")
+
+MODES = ("auto", "native", "reference")
+
+
+def check_mode(mode: str) -> str:
+    if mode not in MODES:
+        raise ValueError(f'mode must be "auto", "native" or "reference", got {mode!r}')
+    return mode
+
+
+class Kernel:
+    """An `ImportedGraph` to call with torch tensors (and the Python numbers it was
+    specialised on): native code when every op lowers (mode "auto" or "native"), else
+    the reference interpreter (tensor ops on NumPy). In "auto" the reason for not being
+    native is logged and kept in `reason`; in "native" it is raised."""
+
+    def __init__(self, imported: ImportedGraph, mode: str = "auto") -> None:
+        check_mode(mode)
+        self.imported = imported
+        self.params = [p.detach() for p in imported.params]
+        self.native_fn: Callable[..., Sequence[Any]] | None = None
+        self.interpreter: Any = None
+        self.reason = ""
+        if mode != "reference":
+            self.native_fn = self._native(mode)
+        else:
+            self.reason = 'mode "reference"'
+        if self.native_fn is None:
+            from graphlet.runtime.interpreter import make_interpreter
+
+            self.interpreter = make_interpreter(imported.module)
+
+    @property
+    def native(self) -> bool:
+        return self.native_fn is not None
+
+    def _native(self, mode: str) -> Callable[..., Sequence[Any]] | None:
+        from graphlet.runtime.tensors import compile_tensor_function
+
+        try:
+            return compile_tensor_function(self.imported.module, FUNCTION)
+        except Exception as e:  # any lowering failure means: this graph is not native yet
+            if mode == "native":
+                raise NotImplementedError(
+                    f"graphlet cannot compile this graph natively: {e}"
+                ) from e
+            log.info("graphlet: running the reference interpreter: %s", e)
+            self.reason = f"the reference interpreter runs it: {e}"
+            return None
+
+    def __call__(self, *inputs: Any) -> Any:
+        tensors = [contiguous(inputs[i], i) for i in self.imported.input_indices]
+        if self.native_fn is not None:
+            results: Sequence[Any] = self.native_fn(*tensors, *self.params)
+            if not tensors and not self.params:  # no torch argument: the runtime gives NumPy
+                results = [torch.from_numpy(r) for r in results]
+        else:
+            arrays = [t.numpy() for t in (*tensors, *self.params)]
+            results = [
+                torch.from_numpy(np.array(r)) for r in self.interpreter.call_op(FUNCTION, arrays)
+            ]
+        return rebuild(self.imported.output_tree, results, inputs)
+
+
+def contiguous(x: Any, i: int) -> torch.Tensor:
+    """The input itself, or a contiguous copy (the kernel reads row-major memory; its
+    runtime checks shapes and dtypes)."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"input {i} must be a tensor, got {type(x).__name__}")
+    if x.device.type != "cpu":
+        raise TypeError(f"input {i} is on {x.device}; graphlet runs on the CPU")
+    return x.detach() if x.is_contiguous() else x.detach().contiguous()
+
+
+def rebuild(tree: Any, results: Sequence[Any], inputs: Sequence[Any]) -> Any:
+    if isinstance(tree, Result):
+        return results[tree.index]
+    if isinstance(tree, Input):
+        return inputs[tree.index]
+    if isinstance(tree, tuple | list):
+        return type(tree)(rebuild(t, results, inputs) for t in tree)
+    if isinstance(tree, dict):
+        return {k: rebuild(v, results, inputs) for k, v in tree.items()}
+    return tree
+
+
+class KernelModule(torch.nn.Module):
+    """A kernel in place of a partition's submodule, so the split graph calls it."""
+
+    def __init__(self, kernel: Kernel) -> None:
+        super().__init__()
+        self.kernel = kernel
+
+    def forward(self, *inputs: Any) -> Any:
+        return self.kernel(*inputs)
