@@ -30,13 +30,15 @@ inside loops, every buffer freed) and the runtime raises after the call.
   result reading the source with `tensor.extract` at coordinates computed from the
   index tensors; an index out of range sets the status (IndexError or RuntimeError,
   as PyTorch raises) and is read as 0, never out of bounds.
+* cumsum/cumprod: a generic with two outputs, the running value (a reduction over
+  the scanned dimension) and the result written at every step.
 
 reshape is left alone (a view, handled by `graphlet-bufferize`); mean, softmax,
 log_softmax and layer_norm are expected decomposed (`decompose-tensor-ops`). Ops
 this pass does not know are left alone: the caller checks that none remain.
 
 The patterns live in `graphlet_to_linalg/` by category, the way torch-mlir splits
-TorchToLinalg: `elementwise`, `reduction`, `linear`, `data_movement`, `indexing`, with the
+TorchToLinalg: `elementwise`, `reduction`, `linear`, `data_movement`, `indexing`, `scan`, with the
 shared builders in `common` and the status result in `status`.
 """
 
@@ -54,6 +56,7 @@ from graphlet.lowering.graphlet_to_linalg.elementwise import ElementwiseToGeneri
 from graphlet.lowering.graphlet_to_linalg.indexing import IndexToGeneric
 from graphlet.lowering.graphlet_to_linalg.linear import LinearToGeneric, MatmulToGeneric
 from graphlet.lowering.graphlet_to_linalg.reduction import ReductionToGeneric
+from graphlet.lowering.graphlet_to_linalg.scan import ScanToGeneric
 from graphlet.lowering.graphlet_to_linalg.status import STATUS_RESULT
 
 __all__ = ["STATUS_RESULT", "ConvertGraphletToLinalgPass"]
@@ -71,6 +74,7 @@ class ConvertGraphletToLinalgPass(ModulePass):
             LinearToGeneric(),
             DataMovementToGeneric(),
             IndexToGeneric(),
+            ScanToGeneric(),
         ]
         PatternRewriteWalker(
             GreedyRewritePatternApplier(patterns), apply_recursively=False

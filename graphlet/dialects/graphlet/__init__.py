@@ -81,6 +81,7 @@ from graphlet.dialects.graphlet.scalar_ops import (
     TrueDivOp,
     XorOp,
 )
+from graphlet.dialects.graphlet.scan import CumprodOp, CumsumOp, ScanOp
 from graphlet.dialects.graphlet.shape import CatOp, ExpandOp, ReshapeOp, SliceOp, TransposeOp
 from graphlet.dialects.graphlet.spellings import (
     Spellings,
@@ -168,6 +169,8 @@ TENSOR_OPS: list[type[TensorOp]] = [
     SliceOp,
     IndexOp,
     GatherOp,
+    CumsumOp,
+    CumprodOp,
 ]
 
 OPS: list[type[GraphletOp]] = [
@@ -249,6 +252,8 @@ __all__ = [
     "CommutativeBinaryOp",
     "ConstantOp",
     "CosOp",
+    "CumprodOp",
+    "CumsumOp",
     "ExpOp",
     "ExpandOp",
     "FloatResultUnaryOp",
@@ -279,6 +284,7 @@ __all__ = [
     "ReluOp",
     "ReshapeOp",
     "ScalarOnly",
+    "ScanOp",
     "SelectOp",
     "ShlOp",
     "ShrOp",

@@ -7,6 +7,8 @@ here -- a handler in the module of its category, registered with `@handles_op(op
 """
 
 from graphlet.frontend.fx.handlers import (
+    creation,
+    data_movement,
     elementwise,
     indexing,
     linalg,
@@ -18,4 +20,14 @@ from graphlet.frontend.fx.handlers import (
 
 elementwise.derive_elementwise_handlers()
 
-__all__ = ["elementwise", "indexing", "linalg", "meta", "nn", "reduction", "shape"]
+__all__ = [
+    "creation",
+    "data_movement",
+    "elementwise",
+    "indexing",
+    "linalg",
+    "meta",
+    "nn",
+    "reduction",
+    "shape",
+]
