@@ -177,3 +177,30 @@ func.func @constant_index(%x: tensor<5x3xi64>) -> tensor<5x2xi64> {
 // CHECK:        arith.cmpi slt
 // CHECK:        arith.addi
 // CHECK:        tensor.extract %x[%{{.*}}, %{{.*}}] : tensor<5x3xi64>
+
+// cumsum: the running value (f64 for f32, from 0) is a reduction output over the
+// scanned dimension, the result is written at every step; no reassociation.
+// CHECK-LABEL: func.func @cumsum
+func.func @cumsum(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  %r = graphlet.cumsum %x {dim = 1 : i64} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  func.return %r : tensor<2x3xf32>
+}
+// CHECK:        arith.constant 0.000000e+00 : f64
+// CHECK:      %{{.*}}, %[[OUT:.*]] = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "reduction"]} ins(%x : tensor<2x3xf32>) outs(%{{.*}}, %{{.*}} : tensor<2xf64>, tensor<2x3xf32>)
+// CHECK-NEXT: ^bb0(%[[X:.*]]: f32, %[[ACC:.*]]: f64, %{{.*}}: f32):
+// CHECK-NEXT:   %[[WIDE:.*]] = arith.extf %[[X]] : f32 to f64
+// CHECK-NEXT:   %[[SUM:.*]] = arith.addf %[[ACC]], %[[WIDE]] : f64
+// CHECK-NEXT:   %[[NARROW:.*]] = arith.truncf %[[SUM]] : f64 to f32
+// CHECK-NEXT:   linalg.yield %[[SUM]], %[[NARROW]] : f64, f32
+// CHECK:      func.return %[[OUT]] : tensor<2x3xf32>
+
+// cumprod of bools multiplies i64 from 1; a 1-d scan's running value is 0-d.
+// CHECK-LABEL: func.func @cumprod
+func.func @cumprod(%x: tensor<4xi1>) -> tensor<4xi64> {
+  %r = graphlet.cumprod %x {dim = 0 : i64} : (tensor<4xi1>) -> tensor<4xi64>
+  func.return %r : tensor<4xi64>
+}
+// CHECK:        arith.constant 1 : i64
+// CHECK:      linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> ()>, affine_map<(d0) -> (d0)>], iterator_types = ["reduction"]}
+// CHECK:        arith.extui %{{.*}} : i1 to i64
+// CHECK-NEXT:   arith.muli
