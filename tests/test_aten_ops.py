@@ -62,8 +62,100 @@ TOLERANCES = {
 UNINITIALIZED = {"empty_like"}
 """Ops whose values are unspecified: only structure, shape and dtype are compared."""
 
-KNOWN_FAILURES: dict[str, str] = {}
-"""'opinfo[.variant]-dtype' -> why graphlet fails a sample of an op it claims."""
+_BOOL_OPERANDS = "bool operands are not promoted: the graphlet op rejects i1 elements, and compile_fx raises (graphlet built an invalid module) instead of running the node in PyTorch"
+_ZERO_DIM = "a reduction or softmax over dim 0 (or -1) of a 0-dim tensor is refused (dimension 0 is out of range for rank 0)"
+_ANY_ZERO_DIM = "any(dim) of a 0-dim tensor (all() decomposes to it) is refused: its graphlet.amax has dimension 0 out of range for rank 0"
+_INDICES = "max/min(dim) returns the indices too, which graphlet does not compute (argmax); 0-dim samples run no node natively"
+_ALIAS = "aten.alias.default (the decomposition of t() or transpose() of a tensor of rank < 2) has no translation"
+_SQUEEZE_NONE = "WRONG SHAPE refused: squeeze(x, dims) with dims=() squeezes every size-1 dim instead of none (graphlet infers tensor<f32>, PyTorch has tensor<1x1x1x1xf32>)"
+_ROLL = "roll of a 0-dim or flattened tensor decomposes to fmod.Scalar and index_select, which have no translation"
+
+KNOWN_FAILURES: dict[str, str] = {
+    "add-bool": _BOOL_OPERANDS,
+    "mul-bool": _BOOL_OPERANDS,
+    "div.no_rounding_mode-bool": _BOOL_OPERANDS,
+    "true_divide-bool": _BOOL_OPERANDS,
+    "max.binary-bool": _BOOL_OPERANDS,
+    "maximum-bool": _BOOL_OPERANDS,
+    "min.binary-bool": _BOOL_OPERANDS,
+    "minimum-bool": _BOOL_OPERANDS,
+    "clamp_max-bool": _BOOL_OPERANDS,
+    "clamp_min-bool": _BOOL_OPERANDS,
+    "cos-bool": _BOOL_OPERANDS,
+    "exp-bool": _BOOL_OPERANDS,
+    "log-bool": _BOOL_OPERANDS,
+    "sin-bool": _BOOL_OPERANDS,
+    "tanh-bool": _BOOL_OPERANDS,
+    "rsqrt-bool": _BOOL_OPERANDS,
+    "sqrt-bool": _BOOL_OPERANDS,
+    "softmax-float32": _ZERO_DIM,
+    "softmax-float64": _ZERO_DIM,
+    "softmax.with_dtype-float32": _ZERO_DIM,
+    "softmax.with_dtype-float64": _ZERO_DIM,
+    "softmax.with_dtype-int64": _ZERO_DIM,
+    "softmax.with_dtype-bool": _ZERO_DIM,
+    "log_softmax-float32": _ZERO_DIM,
+    "log_softmax-float64": _ZERO_DIM,
+    "log_softmax.with_dtype-float32": _ZERO_DIM,
+    "log_softmax.with_dtype-float64": _ZERO_DIM,
+    "log_softmax.with_dtype-int64": _ZERO_DIM,
+    "log_softmax.with_dtype-bool": _ZERO_DIM,
+    "amax-float32": _ZERO_DIM,
+    "amax-float64": _ZERO_DIM,
+    "amax-int64": _ZERO_DIM,
+    "amax-bool": _ZERO_DIM,
+    "amin-float32": _ZERO_DIM,
+    "amin-float64": _ZERO_DIM,
+    "amin-int64": _ZERO_DIM,
+    "amin-bool": _ZERO_DIM,
+    "sum-float32": _ZERO_DIM,
+    "sum-float64": _ZERO_DIM,
+    "sum-int64": _ZERO_DIM,
+    "sum-bool": _ZERO_DIM,
+    "mean-float32": _ZERO_DIM,
+    "mean-float64": _ZERO_DIM,
+    "any-float32": _ANY_ZERO_DIM,
+    "any-float64": _ANY_ZERO_DIM,
+    "any-int64": _ANY_ZERO_DIM,
+    "any-bool": _ANY_ZERO_DIM,
+    "all-float32": _ANY_ZERO_DIM,
+    "all-float64": _ANY_ZERO_DIM,
+    "all-int64": _ANY_ZERO_DIM,
+    "all-bool": _ANY_ZERO_DIM,
+    "max.reduction_with_dim-float32": _INDICES,
+    "max.reduction_with_dim-float64": _INDICES,
+    "max.reduction_with_dim-int64": _INDICES,
+    "max.reduction_with_dim-bool": _INDICES,
+    "min.reduction_with_dim-float32": _INDICES,
+    "min.reduction_with_dim-float64": _INDICES,
+    "min.reduction_with_dim-int64": _INDICES,
+    "min.reduction_with_dim-bool": _INDICES,
+    "t-float32": _ALIAS,
+    "t-float64": _ALIAS,
+    "t-int64": _ALIAS,
+    "t-bool": _ALIAS,
+    "transpose-float32": _ALIAS,
+    "transpose-float64": _ALIAS,
+    "transpose-int64": _ALIAS,
+    "transpose-bool": _ALIAS,
+    "squeeze.multiple-float32": _SQUEEZE_NONE,
+    "squeeze.multiple-float64": _SQUEEZE_NONE,
+    "squeeze.multiple-int64": _SQUEEZE_NONE,
+    "squeeze.multiple-bool": _SQUEEZE_NONE,
+    "roll-float32": _ROLL,
+    "roll-float64": _ROLL,
+    "roll-int64": _ROLL,
+    "roll-bool": _ROLL,
+    "clamp-float32": "clamp with tensor bounds reads an int32 value, which graphlet has no tensors of",
+    "clamp-float64": "clamp with tensor bounds reads an int32 value, which graphlet has no tensors of",
+    "clamp-int64": "clamp with tensor bounds reads an int32 value, which graphlet has no tensors of",
+    "native_batch_norm-float32": "training=True mutates running_mean/var (compile_fx refuses: inference only); training=False: the save_mean/save_invstd outputs are not computed",
+    "native_batch_norm-float64": "training=True mutates running_mean/var (compile_fx refuses: inference only); training=False: the save_mean/save_invstd outputs are not computed",
+    "nn.functional.linear-int64": "integer linear is refused: graphlet.linear takes f32 or f64",
+    "nn.functional.hardtanh-int64": "WRONG DTYPE refused: graphlet's hardtanh of int64 infers f32 (PyTorch keeps int64)",
+}
+"""'opinfo[.variant]-dtype' -> why graphlet fails a sample of an op it claims (with the
+default sample cap; `GRAPHLET_ATEN_SAMPLES=all` may find more)."""
 
 
 def _opinfo_id(opinfo: Any) -> str:
