@@ -53,7 +53,7 @@ _PASS_CLASSES = {
     "convert-graphlet-to-linalg": "graphlet.lowering.convert_graphlet_to_linalg:ConvertGraphletToLinalgPass",
     "graphlet-bufferize": "graphlet.lowering.graphlet_bufferize:GraphletBufferizePass",
     "convert-linalg-to-blas": "graphlet.lowering.convert_linalg_to_blas:ConvertLinalgToBlasPass",
-    "expand-math-erf": "graphlet.lowering.expand_math_erf:ExpandMathErfPass",
+    "expand-math-approximations": "graphlet.lowering.expand_math_approximations:ExpandMathApproximationsPass",
     "convert-memref-to-llvm": "graphlet.lowering.convert_memref_to_llvm:ConvertMemrefToLLVMPass",
     "lower-tensors-to-llvm": "graphlet.lowering.lower_tensors_to_llvm:LowerTensorsToLLVMPass",
 }

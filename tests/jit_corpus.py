@@ -355,3 +355,279 @@ def mixed_accumulate(n, x):
 
 def modulo_signs(a, b):
     return a % b * 100 + a // b
+
+
+# --------------------------------------------------------------------------- tuples
+
+
+def tuple_swap_mixed(t):
+    a, b = t
+    return (b, a), a * b, (a,)
+
+
+def tuple_index_slice(t):
+    total = 0
+    for x in t:
+        total += x
+    return t[0], t[-1], t[1:], t[::-1], len(t), total
+
+
+def tuple_dynamic_index(t, i):
+    return t[i] * 2
+
+
+def tuple_compare(a, b):
+    return a == b, a != b, a < b, a >= b, a[0] in b, a == (1, 2.5)
+
+
+def body_step(p, v, dt):
+    (x, y), (vx, vy) = p, v
+    x, y = x + vx * dt, y + vy * dt
+    return (x, y), (vx * 0.5, vy - dt)
+
+
+def nbody_like(n, dt):
+    p, v = (0.0, 1.0), (1.0, 0.0)
+    for _ in range(n):
+        p, v = body_step(p, v, dt)
+    return p, v
+
+
+def tuple_of_kinds(x):
+    total = 0
+    for item in (x, 1.5, True, 2):
+        total = total + item
+    return total
+
+
+# --------------------------------------------------------------------------- None, Optional
+
+
+def none_default(x, y=None):
+    if y is None:
+        return x * 2
+    return x + y
+
+
+def optional_result(x):
+    if x > 0:
+        return x
+    return None
+
+
+def uses_optional(x):
+    found = optional_result(x)
+    if found is None:
+        return -1
+    return found * 10
+
+
+def none_comparisons(x, y):
+    return x is None, y is not None, x == None, y != None  # noqa: E711
+
+
+def returns_none(x):
+    if x:
+        return
+    return x
+
+
+# --------------------------------------------------------------------------- lists
+
+
+def list_append_arg(xs, n):
+    for i in range(n):
+        xs.append(i * 3)
+    return len(xs)
+
+
+def list_build(n):
+    out = []
+    for i in range(n):
+        out.append(i * i - n)
+    return out
+
+
+def list_index(xs, i):
+    return xs[i] + xs[-1]
+
+
+def list_slice(xs, a, b):
+    return xs[a:b], xs[:a], xs[b:], xs[::2], xs[::-1], xs[a:b:-1]
+
+
+def list_mutate(xs):
+    xs.insert(1, 100)
+    last = xs.pop()
+    xs.reverse()
+    del xs[0]
+    xs[-1] += last
+    return xs
+
+
+def list_search(xs, v):
+    return v in xs, v not in xs, xs.count(v), xs.index(v)
+
+
+def list_scale(xs, k):
+    for i in range(len(xs)):
+        xs[i] *= k
+    return xs
+
+
+def list_mean(xs):
+    total = 0.0
+    for x in xs:
+        total += x
+    return total / len(xs)
+
+
+def list_sieve(n):
+    flags = [True] * (n + 1)
+    flags[0] = False
+    flags[1] = False
+    i = 2
+    while i * i <= n:
+        if flags[i]:
+            for j in range(i * i, n + 1, i):
+                flags[j] = False
+        i += 1
+    count = 0
+    for f in flags:
+        if f:
+            count += 1
+    return count
+
+
+def list_combine(n):
+    xs = list(range(n))
+    ys = xs.copy()
+    ys += [n, n + 1]
+    zs = xs + ys * 2
+    zs.extend((7, 8))
+    return zs, len(zs), xs
+
+
+def list_alias(xs):
+    ys = xs
+    ys.append(1.5)
+    ys.pop(0)
+    return xs is ys, xs
+
+
+def list_out_param(out, n):
+    for i in range(n):
+        out.append(i / 4)
+    return out
+
+
+def list_grow_while_iterating(xs):
+    seen = 0
+    for x in xs:
+        if len(xs) < 6:
+            xs.append(x + 1)
+        seen += 1
+    return seen
+
+
+def list_pop_until_empty(xs):
+    total = 0
+    while xs:
+        total += xs.pop()
+    return total, xs
+
+
+def list_unpack(xs):
+    a, b, c = xs
+    return a * b - c
+
+
+def list_of_bools(flags):
+    count = 0
+    for f in flags:
+        count += f
+    flags.append(count > 2)
+    return count, flags
+
+
+def fill_list(ys, n):
+    for i in range(n):
+        ys.append(i + 0.5)
+
+
+def list_filled_by_callee(n):
+    xs = []
+    fill_list(xs, n)
+    return xs
+
+
+# --------------------------------------------------------------------------- complex
+
+
+def complex_arith(z, w):
+    return z + w, z - w, z * w, z / w, -z, z.conjugate()
+
+
+def complex_mixed(z, x):
+    return z * x + 1j, x / z, z == x, z.real * x + z.imag
+
+
+def complex_power(z):
+    return z**2, z**-1, z**0
+
+
+def complex_from_parts(a, b):
+    z = complex(a, b)
+    return z * z, z != 0
+
+
+# --------------------------------------------------------------------------- strings
+
+
+def string_mode(x, mode):
+    if mode == "double":
+        return x * 2
+    if mode == "negate":
+        return -x
+    return x
+
+
+def string_constant_result(x):
+    if x > 0:
+        return "positive"
+    return "not positive"
+
+
+def string_default(x, how="add"):
+    if how == "add":
+        return x + 1
+    return x - 1
+
+
+# --------------------------------------------------------------------------- mixed types on paths
+
+
+def mixed_branch(x):
+    y = 1 if x > 0 else 2.5
+    return y * 2
+
+
+def mixed_accumulator(n, scale):
+    total = 0
+    for i in range(n):
+        if i % 3 == 0:
+            total = total + scale
+        else:
+            total = total + i
+    return total
+
+
+def int_or_float(x):
+    if x > 0:
+        return x // 2
+    return x / 2
+
+
+def uses_int_or_float(x):
+    value = int_or_float(x)
+    return value * 3, value

@@ -240,3 +240,119 @@ def test_internal_compiler_error_names_user_function_and_replay_command() -> Non
     assert os.path.exists(dump)
     assert f"graphlet-opt {dump} -p lower-to-llvm" in message
     assert "func.func @sum_squares__i64" in open(dump).read()
+
+
+def _ran_natively(jitted: Any, *args: Any) -> Any:
+    before = sum(v.calls for v in jitted.versions.values())
+    result = jitted(*args)
+    assert sum(v.calls for v in jitted.versions.values()) == before + 1
+    assert not jitted.last_call_handed_back
+    return result
+
+
+def test_a_list_argument_is_changed_in_place_and_returned_as_itself() -> None:
+    jitted = graphlet.jit(corpus.list_mutate)
+    xs = [1, 2, 3, 4]
+    big = 10**15
+    xs[1] = big
+    kept = xs[1]
+    result = _ran_natively(jitted, xs)
+    assert result is xs
+    assert xs == corpus.list_mutate([1, big, 3, 4])
+    ys = [1, big, 3]
+    assert _ran_natively(graphlet.jit(corpus.list_append_arg), ys, 2) == 5
+    assert ys == [1, big, 3, 0, 3]
+    assert ys[1] is kept  # an item that stays where it was keeps its object
+
+
+def test_a_hand_back_leaves_the_callers_list_as_it_was() -> None:
+    def append_then_index(xs, i):
+        xs.append(7)
+        return xs[i]
+
+    jitted = graphlet.jit(append_then_index)
+    xs = [1, 2]
+    assert _ran_natively(jitted, xs, 0) == 1 and xs == [1, 2, 7]
+    with pytest.raises(IndexError, match="list index out of range"):
+        jitted(xs, 10)
+    assert xs == [1, 2, 7, 7]  # appended once, by CPython's own run
+    assert jitted.last_call_handed_back
+
+
+def test_the_same_list_passed_twice_is_one_list() -> None:
+    def extend_other(a, b):
+        a.append(len(b))
+        return a is b, len(b)
+
+    jitted = graphlet.jit(extend_other)
+    xs = [1]
+    assert _ran_natively(jitted, xs, xs) == (True, 2)
+    assert xs == [1, 1]
+    ys, zs = [1], [1]
+    assert _ran_natively(jitted, ys, zs) == (False, 1)
+    assert ys == [1, 1] and zs == [1]
+
+
+def test_an_empty_list_argument_takes_its_item_type_from_the_first_append() -> None:
+    jitted = graphlet.jit(corpus.list_out_param)
+    out: list = []
+    assert _ran_natively(jitted, out, 3) is out
+    assert out == [0.0, 0.25, 0.5]
+    assert "(!llvm.ptr, !llvm.ptr, f64) -> i1" in str(jitted.version_for([], 3).module)
+
+
+def test_mixed_int_float_paths_compile_with_exact_result_types() -> None:
+    jitted = graphlet.jit(corpus.type_changes_in_loop)
+    assert type(_ran_natively(jitted, 0)) is int
+    assert _ran_natively(jitted, 3) == 1.5
+    version = jitted.version_for(3)
+    assert not version.has_bail_points
+    jitted = graphlet.jit(corpus.uses_int_or_float)
+    assert _ran_natively(jitted, 7) == (9, 3)
+    assert _ran_natively(jitted, -3) == (-4.5, -1.5)
+
+
+def test_tuples_none_and_complex_cross_into_native_code() -> None:
+    assert _ran_natively(graphlet.jit(corpus.tuple_swap_mixed), (2, 0.5)) == ((0.5, 2), 1.0, (2,))
+    assert _ran_natively(graphlet.jit(corpus.none_default), 3, None) == 6
+    assert _ran_natively(graphlet.jit(corpus.optional_result), -1) is None
+    assert _ran_natively(graphlet.jit(corpus.complex_power), 1 + 1j) == corpus.complex_power(1 + 1j)
+    assert _ran_natively(graphlet.jit(corpus.string_constant_result), 2) == "positive"
+
+
+_INTERNAL = ("Value(", "BlockArgument", "OpResult", "SSAValue", "Kind(", "!llvm", "<", "i64", "f64")
+
+
+def test_break_reasons_name_constructs_in_python_terms() -> None:
+    def closure(n):
+        return (lambda: n)()
+
+    def big_tuple_loop(t):
+        return t.count(1)
+
+    def dict_literal(x):
+        return {"a": x}["a"]
+
+    def kwargs_call(x):
+        return int(x, base=10)
+
+    cases = [
+        (closure, (1,)),
+        (big_tuple_loop, ((1, 2),)),
+        (dict_literal, (1,)),
+        (kwargs_call, ("12",)),
+        (corpus.uses_list, (3,)),
+        (corpus.abs_min_max, (1, 2.5, 3)),
+        (corpus.list_search, ([1, 2], 2)),
+        (corpus.tuple_compare, ((1, 2), (1, 2))),
+    ]
+    reasons = []
+    for fn, args in cases:
+        reasons += [b.reason for b in graphlet.explain(fn, *args).breaks]
+    assert reasons
+    for reason in reasons:
+        assert not any(marker in reason for marker in _INTERNAL), reason
+    assert any("nested function or lambda" in r for r in reasons), reasons
+    assert any("a dict" in r for r in reasons), reasons
+    assert any("keyword arguments" in r for r in reasons), reasons
+    assert any("min() of mixed types" in r for r in reasons), reasons

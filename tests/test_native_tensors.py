@@ -422,7 +422,7 @@ def test_int_ops_run_natively_through_compile_fx():
 
 
 def test_exact_gelu_erf_is_within_an_ulp_of_math_erf():
-    """The vectorised erf (`expand-math-erf`) against libm's `math.erf`, rounded to
+    """The vectorised erf (`expand-math-approximations`) against libm's `math.erf`, rounded to
     the element type: a dense sweep with tails and the special values."""
     from xdsl.dialects import math as xmath
     from xdsl.dialects import tensor

@@ -8,6 +8,7 @@ A *spec* says how one Python value crosses into compiled code and back:
     ("tuple", (spec, ...))        a tuple of exactly those items: their slots in order
     ("list", item_spec)           a list whose items all match the scalar `item_spec`:
                                   one pointer to a native list (`graphlet.backend.lists`)
+    ("list", item_spec, "empty")  the same, for code compiled for an empty list only
     ("union", (spec, ...))        results only: an i64 tag, then every alternative's slots
 
 Arguments are unboxed into the flattened native arguments (`Unboxer`), any mismatch
@@ -64,7 +65,7 @@ def validate(spec: Any) -> Any:
         for item in spec[1]:
             validate(item)
         return spec
-    if kind == "list" and len(spec) == 2 and spec[1] in SCALARS:
+    if kind == "list" and spec[1:2] and spec[1] in SCALARS and spec[2:] in ((), ("empty",)):
         return spec
     raise TypeError(f"not a value spec: {spec!r}")
 
@@ -145,7 +146,10 @@ class Unboxer:
                 values += self.unbox(item, b.call(_TUPLE_GET, [obj, ir.Constant(_i64, index)]))
             return values
         if kind == "list":
-            return [self._unbox_list(spec[1], obj)]
+            native = self._unbox_list(spec[1], obj)
+            if spec[2:] == ("empty",):
+                self.check(b.icmp_signed("==", b.load(native, typ=_i64), ir.Constant(_i64, 0)))
+            return [native]
         raise TypeError(f"no unboxing for {spec!r}")
 
     def _unbox_list(self, item: str, obj: ir.Value) -> ir.Value:

@@ -5,9 +5,9 @@
     fuse-elementwise            elementwise chains -> one generic
     graphlet-bufferize          tensors -> memrefs, results -> out-params
     convert-linalg-to-blas      (blas=true) f32/f64 matmuls -> cblas_?gemm calls
+    expand-math-approximations  exp/log/tanh/erf/... in generics -> polynomials that vectorise
     convert-linalg-to-loops     generics -> scf.for nests of memref.load/store
     lower-affine                the affine.apply of broadcast/slice/cat maps -> arith
-    expand-math-erf             math.erf -> a polynomial that vectorises (exact GELU)
     convert-memref-to-llvm      memrefs -> bare pointers, GEP + load/store, malloc/free
     lower-std-to-llvm           scf/cf/index/arith/math/func -> llvm (the scalar lowering)
 
@@ -31,7 +31,7 @@ from xdsl.transforms.lower_affine import LowerAffinePass
 from graphlet.lowering.convert_graphlet_to_linalg import ConvertGraphletToLinalgPass
 from graphlet.lowering.convert_linalg_to_blas import ConvertLinalgToBlasPass
 from graphlet.lowering.convert_memref_to_llvm import ConvertMemrefToLLVMPass
-from graphlet.lowering.expand_math_erf import ExpandMathErfPass
+from graphlet.lowering.expand_math_approximations import ExpandMathApproximationsPass
 from graphlet.lowering.graphlet_bufferize import GraphletBufferizePass
 from graphlet.lowering.lower_to_llvm import LOWER_TO_LLVM_PASSES
 from graphlet.transforms.decompose_tensor_ops import DecomposeTensorOpsPass
@@ -45,9 +45,9 @@ def lower_tensors_to_llvm_passes(blas: bool = True) -> tuple[ModulePass, ...]:
         FuseElementwisePass(),
         GraphletBufferizePass(),
         *((ConvertLinalgToBlasPass(),) if blas else ()),
+        ExpandMathApproximationsPass(),
         ConvertLinalgToLoopsPass(),
         LowerAffinePass(),
-        ExpandMathErfPass(),
         ConvertMemrefToLLVMPass(),
         *LOWER_TO_LLVM_PASSES,
     )

@@ -50,3 +50,67 @@ class FunctionNotCompilable(Exception):
     def __init__(self, records: list[BreakRecord]) -> None:
         super().__init__("; ".join(str(r) for r in records))
         self.records = records
+
+
+_CONSTRUCTS = {
+    "MAKE_FUNCTION": "defining a nested function or lambda",
+    "LOAD_CLOSURE": "a closure",
+    "LOAD_DEREF": "reading a variable of an enclosing function",
+    "STORE_DEREF": "assigning a variable of an enclosing function",
+    "MAKE_CELL": "a variable used by a nested function",
+    "COPY_FREE_VARS": "a closure",
+    "KW_NAMES": "keyword arguments in a call",
+    "CALL_KW": "keyword arguments in a call",
+    "CALL_FUNCTION_EX": "a call with *args or **kwargs",
+    "BUILD_MAP": "a dict",
+    "BUILD_CONST_KEY_MAP": "a dict",
+    "DICT_UPDATE": "a dict",
+    "DICT_MERGE": "a call with **kwargs",
+    "MAP_ADD": "a dict comprehension",
+    "BUILD_SET": "a set",
+    "SET_ADD": "a set comprehension",
+    "SET_UPDATE": "a set",
+    "LIST_APPEND": "a list comprehension",
+    "FORMAT_VALUE": "an f-string",
+    "FORMAT_SIMPLE": "an f-string",
+    "FORMAT_WITH_SPEC": "an f-string",
+    "CONVERT_VALUE": "an f-string",
+    "BUILD_STRING": "an f-string",
+    "RAISE_VARARGS": "raise",
+    "RERAISE": "re-raising an exception",
+    "LOAD_ASSERTION_ERROR": "a failing assert",
+    "IMPORT_NAME": "import",
+    "IMPORT_FROM": "import",
+    "STORE_GLOBAL": "assigning a global variable",
+    "DELETE_GLOBAL": "deleting a global variable",
+    "STORE_ATTR": "assigning an attribute",
+    "DELETE_ATTR": "deleting an attribute",
+    "LOAD_SUPER_ATTR": "super()",
+    "LOAD_BUILD_CLASS": "a class definition",
+    "UNPACK_EX": "starred unpacking (a, *b = ...)",
+    "GET_LEN": "a match statement",
+    "MATCH_CLASS": "a match statement",
+    "MATCH_MAPPING": "a match statement",
+    "MATCH_SEQUENCE": "a match statement",
+    "MATCH_KEYS": "a match statement",
+    "BEFORE_WITH": "a with statement",
+    "PUSH_EXC_INFO": "try/except",
+    "CHECK_EXC_MATCH": "try/except",
+    "YIELD_VALUE": "yield",
+    "RETURN_GENERATOR": "a generator",
+    "GET_YIELD_FROM_ITER": "yield from",
+    "SEND": "yield from or await",
+    "GET_AWAITABLE": "await",
+    "LOAD_FAST_AND_CLEAR": "a comprehension",
+    "END_FOR": "a for loop over this iterable",
+    "SETUP_ANNOTATIONS": "annotations",
+    "LOAD_LOCALS": "locals()",
+    "LOAD_NAME": "a name outside a function",
+    "STORE_NAME": "a name outside a function",
+}
+"""What CPython instructions that capture has no handler for are, in Python's terms."""
+
+
+def construct_of(opname: str) -> str:
+    """The Python construct a CPython instruction implements, for break reasons."""
+    return _CONSTRUCTS.get(opname, f"this construct (CPython instruction {opname})")

@@ -43,7 +43,12 @@ from graphlet.dialects import graphlet as g
 from graphlet.dialects import pyrt
 from graphlet.frontend.bytecode import calls, containers, iteration, lists, numbers  # noqa: F401
 from graphlet.frontend.bytecode import inference as inf
-from graphlet.frontend.bytecode.breaks import BreakRecord, FunctionNotCompilable, GraphBreak
+from graphlet.frontend.bytecode.breaks import (
+    BreakRecord,
+    FunctionNotCompilable,
+    GraphBreak,
+    construct_of,
+)
 from graphlet.frontend.bytecode.calls import MISSING, python_function
 from graphlet.frontend.bytecode.decode import Instr, block_starts, decode, live_locals
 from graphlet.frontend.bytecode.emit import Emitter
@@ -527,7 +532,7 @@ class FunctionCapture(Emitter):
                     self._log_capture(ins)
                 handler = HANDLERS.get(ins.op)
                 if handler is None:
-                    raise GraphBreak(f"{ins.opname} is not supported")
+                    raise GraphBreak(f"not compiled: {construct_of(ins.opname)}")
                 flow = handler(self, ins, state)
                 if isinstance(flow, Returned):
                     outcome.returns.append(flow.value)

@@ -95,12 +95,50 @@ class Emitter:
         predicate = g.predicate_for_symbol(symbol)
         assert predicate is not None, symbol
         common = inf.comparison_type(lhs.type, rhs.type)
-        if common is None:
-            lhs = self.exact_float(lhs) if lhs.type != FLOAT else lhs
-            rhs = self.exact_float(rhs) if rhs.type != FLOAT else rhs
-        else:
+        if common is not None:
             lhs, rhs = self.cast(lhs, common), self.cast(rhs, common)
-        return self.result(g.CmpOp(predicate, lhs, rhs))
+            return self.result(g.CmpOp(predicate, lhs, rhs))
+        if lhs.type == FLOAT:  # a float against an int: swap to int against float
+            lhs, rhs, predicate = rhs, lhs, g.swapped_predicate(predicate)
+        return self.int_float_compare(predicate, self.cast(lhs, INT), rhs)
+
+    def int_float_compare(self, predicate: str, n: SSAValue, x: SSAValue) -> SSAValue:
+        """`n <predicate> x` exactly, as CPython compares an int with a float (not by
+        rounding the int): an int known to convert exactly is compared as a float;
+        otherwise against `t = int(x)` (x truncated) and then x's fractional part."""
+        owner = n.owner
+        if isinstance(owner, g.ConstantOp) and abs(g.from_attr(owner.value)) <= EXACT_FLOAT_INT:
+            return self.result(g.CmpOp(predicate, self.cast(n, FLOAT), x))
+
+        def cmp(p: str, a: SSAValue, b: SSAValue) -> SSAValue:
+            return self.result(g.CmpOp(p, a, b))
+
+        def both(a: SSAValue, b: SSAValue) -> SSAValue:
+            return self.result(g.AndOp(a, b))
+
+        def either(a: SSAValue, b: SSAValue) -> SSAValue:
+            return self.result(g.OrOp(a, b))
+
+        limit = float(2**63)
+        above = cmp("ge", x, self.const(limit))
+        below = cmp("lt", x, self.const(-limit))
+        in_range = both(cmp("ge", x, self.const(-limit)), cmp("lt", x, self.const(limit)))
+        truncated = self.cast(self.result(g.SelectOp(in_range, x, self.const(0.0))), INT)
+        back = self.cast(truncated, FLOAT)
+        same = cmp("eq", n, truncated)
+        less = either(cmp("lt", n, truncated), both(same, cmp("gt", x, back)))
+        greater = either(cmp("gt", n, truncated), both(same, cmp("lt", x, back)))
+        lt = self.result(g.SelectOp(in_range, less, above))
+        gt = self.result(g.SelectOp(in_range, greater, below))
+        eq = both(in_range, both(same, cmp("eq", x, back)))
+        return {
+            "lt": lambda: lt,
+            "gt": lambda: gt,
+            "eq": lambda: eq,
+            "le": lambda: either(lt, eq),
+            "ge": lambda: either(gt, eq),
+            "ne": lambda: self.result(g.XorOp(eq, self.const(True))),
+        }[predicate]()
 
     def negate(self, value: SSAValue) -> SSAValue:
         return self.result(g.NegOp(self.cast(value, inf.arithmetic_type(value.type))))

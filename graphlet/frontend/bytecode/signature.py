@@ -9,7 +9,8 @@ those arguments run in Python.
 
 `arg_specs` / `result_spec` describe a captured function's parameters and result to
 the backend's CPython wrapper (`graphlet.backend.pyvalues`): "i1", "i64", "f64",
-("complex",), ("const", obj), ("tuple", specs), ("list", item), ("union", specs).
+("complex",), ("const", obj), ("tuple", specs), ("list", item[, "empty"]),
+("union", specs).
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ if TYPE_CHECKING:
     from graphlet.frontend.bytecode.capture import CapturedFunction
 
 STRING_VERSIONS = 8
-"""At most this many versions of one function specialized on string values; further
-string arguments run in Python."""
+"""At most this many different string values (or combinations of them) get versions
+of one function; further ones run in Python."""
 
 _SCALAR_KINDS = {bool: BOOL, int: INT, float: FLOAT}
 
@@ -126,13 +127,17 @@ def _kind_of_key(key: Any) -> Any:
     return f"arguments of type {_key_name(key)}"
 
 
-def _has_strings(signature: tuple[Any, ...]) -> bool:
-    def any_str(key: Any) -> bool:
-        if isinstance(key, StrValue):
-            return True
-        return isinstance(key, TupleOf) and any(map(any_str, key.items))
+def _strings(signature: tuple[Any, ...]) -> tuple[str, ...]:
+    """The string values a signature is specialized on."""
 
-    return any(map(any_str, signature))
+    def strings(key: Any) -> list[str]:
+        if isinstance(key, StrValue):
+            return [key.value]
+        if isinstance(key, TupleOf):
+            return [v for item in key.items for v in strings(item)]
+        return []
+
+    return tuple(v for key in signature for v in strings(key))
 
 
 def kinds_of_signature(
@@ -149,8 +154,9 @@ def kinds_of_signature(
         kinds.append(kind)
     if unsupported:
         return ", ".join(dict.fromkeys(unsupported)) + " run in Python"
-    others = sum(1 for s in compiled if s != signature and _has_strings(s))
-    if _has_strings(signature) and others >= STRING_VERSIONS:
+    strings = _strings(signature)
+    seen = {_strings(s) for s in compiled} - {()}
+    if strings and strings not in seen and len(seen) >= STRING_VERSIONS:
         return f"more than {STRING_VERSIONS} versions for different strings run in Python"
     return tuple(kinds)
 
@@ -173,7 +179,9 @@ def spec_of(kind: inf.Kind) -> Any:
     if isinstance(kind, TupleKind):
         return ("tuple", tuple(spec_of(item) for item in kind.items))
     if isinstance(kind, ListKind):
-        return ("list", spec_of(kind.elem if kind.elem is not None else INT))
+        if kind.elem is None:  # no path stores into it: the code assumes it is empty
+            return ("list", "i64", "empty")
+        return ("list", spec_of(kind.elem))
     raise TypeError(f"no value ABI for {inf.describe(kind)}")
 
 

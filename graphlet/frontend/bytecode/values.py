@@ -148,7 +148,7 @@ def kind_of(value: Value) -> inf.Kind:
         return value
     if isinstance(value, SliceValue):
         return Poison("a slice object kept across a branch")
-    return Poison(f"a {type(value).__name__} kept across a branch")
+    return Poison("a value of this kind kept across a branch")
 
 
 def is_scalar_kind(kind: inf.Kind) -> bool:

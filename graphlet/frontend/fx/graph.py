@@ -12,6 +12,7 @@ the nodes graphlet cannot compile run in PyTorch between them.
 from __future__ import annotations
 
 import logging
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -177,11 +178,23 @@ class CompiledGraph:
         fused = partitioner.fuse_partitions(partitions, prefix="graphlet_")
         kernels: list[Kernel] = []
         reasons: dict[str, str] = {}
+        original: dict[str, str] = {}
+        """A node of the split graph that stands for a partition's output -> that output's name."""
         for node in list(fused.graph.nodes):
             if node.op != "call_module" or not str(node.target).startswith("graphlet_"):
                 continue
             sub = fused.get_submodule(str(node.target))
-            examples = [values[p.name] for p in sub.graph.nodes if p.op == "placeholder"]
+            outs = next(n for n in sub.graph.nodes if n.op == "output").args[0]
+            if isinstance(outs, torch.fx.Node):
+                original[node.name] = outs.name
+            else:
+                for user in node.users:
+                    if user.op == "call_function" and user.target is operator.getitem:
+                        original[user.name] = outs[user.args[1]].name
+            examples = [
+                values[original.get(a.name, a.name)] if isinstance(a, torch.fx.Node) else a
+                for a in node.args
+            ]
             kernel = Kernel(FxImporter(sub, examples).run(), self.mode)
             kernels.append(kernel)
             setattr(fused, str(node.target), KernelModule(kernel))

@@ -66,6 +66,8 @@ class Kernel:
         tensors = [contiguous(inputs[i], i) for i in self.imported.input_indices]
         if self.native_fn is not None:
             results: Sequence[Any] = self.native_fn(*tensors, *self.params)
+            if not tensors and not self.params:  # no torch argument: the runtime gives NumPy
+                results = [torch.from_numpy(r) for r in results]
         else:
             arrays = [t.numpy() for t in (*tensors, *self.params)]
             results = [

@@ -101,7 +101,7 @@ def expand(imp: FxImporter, x: Any, *shape: Any, implicit: bool = False) -> SSAV
     return imp.emit(g.ExpandOp(x, target))
 
 
-@handles("contiguous", "clone", "detach")
+@handles("contiguous", "clone", "detach", "alias", "lift_fresh_copy")
 def identity(imp: FxImporter, x: Any, *args: Any, **kwargs: Any) -> Any:
     if kwargs.get("memory_format") not in (None, torch.contiguous_format, torch.preserve_format):
         raise NotHere(f"memory_format={kwargs['memory_format']} is not supported")
@@ -241,7 +241,7 @@ def constant_pad_nd(imp: FxImporter, x: Any, pad: Any, value: Any = 0) -> SSAVal
     return x
 
 
-@handles("roll")
+@handles("roll", "aten.roll.default")  # kept: its decomposition indexes (gather)
 def roll(imp: FxImporter, x: Any, shifts: Any, dims: Any = ()) -> SSAValue:
     """`torch.roll`: per dimension, the last `shift` elements moved to the front."""
     x = tensor(x)
