@@ -81,6 +81,8 @@ def import_torchvision() -> Any:
 
 
 def _transformers() -> Any:
+    """`transformers`, after torchvision (which transformers imports when installed)."""
+    import_torchvision()
     import transformers
 
     transformers.logging.set_verbosity_error()

@@ -34,9 +34,17 @@ from graphlet.frontend.fx import Report, collect_graphs  # noqa: E402
 COMPILE_FX = "compile_fx"
 TORCH_COMPILE = "torch.compile"
 
+_TRANSFORMERS_AND_NN = {
+    "nn_mlp", "nn_transformer", "nn_transformer_encoder_layer", "nn_transformer_decoder_layer",
+    "nn_multihead_attention", "bert", "distilbert", "albert", "electra", "gpt2", "llama",
+    "mistral", "qwen2", "phi", "opt", "t5", "bart",
+}  # fmt: skip
+_RECURRENT = {"nn_lstm", "nn_gru", "nn_rnn_tanh", "nn_embedding_lstm_tagger"}
+"""Native through the export route; Dynamo will not trace an RNN, GRU or LSTM."""
+
 NATIVE: dict[str, set[str]] = {
-    COMPILE_FX: set(),
-    TORCH_COMPILE: set(),
+    COMPILE_FX: _TRANSFORMERS_AND_NN | _RECURRENT,
+    TORCH_COMPILE: set(_TRANSFORMERS_AND_NN),
 }
 """The models that run with every node native, per entry point: their tests must pass."""
 
@@ -56,35 +64,18 @@ NOT_NATIVE_YET: dict[str, str] = {
     "fcn_resnet18": "needs _native_batch_norm_legit_no_training.default, _to_copy.default, arange.start_step, clamp.default, convolution.default, index.Tensor, max_pool2d_with_indices.default, upsample_bilinear2d.vec",
     "deeplabv3_mobilenet_v3_small": "needs _native_batch_norm_legit_no_training.default, _to_copy.default, arange.start_step, clamp.default, convolution.default, index.Tensor, upsample_bilinear2d.vec",
     "lraspp_mobilenet_v3_small": "needs _native_batch_norm_legit_no_training.default, _to_copy.default, arange.start_step, clamp.default, convolution.default, index.Tensor, upsample_bilinear2d.vec",
-    "bert": "needs _assert_tensor_metadata.default, _to_copy.default, any.dim, arange.start_step, embedding.default, full.default, full_like.default, gather.default, index.Tensor, logical_not.default, native_layer_norm.default, scalar_tensor.default",
-    "distilbert": "needs any.dim, arange.start_step, embedding.default, full_like.default, logical_not.default, native_layer_norm.default, scalar_tensor.default",
     "roberta": "needs _assert_tensor_metadata.default, _to_copy.default, any.dim, arange.start_step, cumsum.default, embedding.default, full_like.default, gather.default, logical_not.default, native_layer_norm.default, scalar_tensor.default",
-    "albert": "needs any.dim, arange.start_step, embedding.default, full_like.default, gather.default, logical_not.default, native_layer_norm.default, scalar_tensor.default",
-    "electra": "needs any.dim, arange.start_step, embedding.default, full_like.default, gather.default, logical_not.default, native_layer_norm.default, scalar_tensor.default",
-    "gpt2": "needs _assert_tensor_metadata.default, alias.default, any.dim, arange.start_step, cumsum.default, embedding.default, full.default, full_like.default, index.Tensor, logical_not.default, native_layer_norm.default, scalar_tensor.default, split_with_sizes.default",
-    "llama": "needs _assert_tensor_metadata.default, _to_copy.default, alias.default, any.dim, arange.start_step, cumsum.default, embedding.default, full.default, full_like.default, index.Tensor, logical_not.default, scalar_tensor.default",
-    "mistral": "needs _assert_tensor_metadata.default, _to_copy.default, any.dim, arange.start_step, cumsum.default, embedding.default, full.default, full_like.default, index.Tensor, logical_not.default, scalar_tensor.default",
-    "qwen2": "needs _assert_tensor_metadata.default, _to_copy.default, any.dim, arange.start_step, cumsum.default, embedding.default, full.default, full_like.default, index.Tensor, logical_not.default, scalar_tensor.default",
-    "phi": "needs _assert_tensor_metadata.default, _to_copy.default, any.dim, arange.start_step, cumsum.default, embedding.default, full.default, full_like.default, index.Tensor, logical_not.default, native_layer_norm.default, scalar_tensor.default",
-    "opt": "needs _assert_tensor_metadata.default, _to_copy.default, alias.default, any.dim, arange.start_step, cumsum.default, embedding.default, full.default, full_like.default, logical_and.default, logical_not.default, native_layer_norm.default, scalar_tensor.default",
-    "t5": "needs _assert_tensor_metadata.default, _to_copy.default, any.dim, arange.start_step, embedding.default, full.default, full_like.default, logical_not.default, scalar_tensor.default",
-    "bart": "needs _assert_tensor_metadata.default, any.dim, arange.start_step, embedding.default, full.default, full_like.default, logical_and.default, logical_not.default, native_layer_norm.default, scalar_tensor.default",
     "vit": "needs any.dim, arange.start_step, convolution.default, full_like.default, logical_not.default, native_layer_norm.default, scalar_tensor.default",
     "convnext_hf": "needs convolution.default, native_layer_norm.default",
     "wav2vec2": "needs _assert_tensor_metadata.default, any.dim, arange.start_step, convolution.default, full_like.default, linalg_vector_norm.default, logical_not.default, native_group_norm.default, native_layer_norm.default, scalar_tensor.default",
     "whisper": "needs _assert_tensor_metadata.default, any.dim, arange.start_step, convolution.default, cumsum.default, embedding.default, full.default, full_like.default, index.Tensor, logical_not.default, native_layer_norm.default, repeat.default, scalar_tensor.default",
-    "nn_mlp": "needs native_layer_norm.default",
     "nn_conv2d_net": "needs _native_batch_norm_legit_no_training.default, avg_pool2d.default, clamp.default, convolution.default, max_pool2d_with_indices.default",
     "nn_conv1d_net": "needs _native_batch_norm_legit_no_training.default, adaptive_max_pool2d.default, convolution.default, max_pool2d_with_indices.default",
     "nn_conv_transpose_decoder": "needs _to_copy.default, arange.start_step, convolution.default, index.Tensor, leaky_relu.default, native_group_norm.default, upsample_nearest2d.vec",
-    "nn_transformer": "needs _transformer_encoder_layer_fwd.default, any.dim, arange.start_step, full.default, full_like.default, logical_and.default, logical_not.default, native_layer_norm.default, scalar_tensor.default, split_with_sizes.default",
-    "nn_transformer_encoder_layer": "needs _transformer_encoder_layer_fwd.default, any.dim, full_like.default, logical_not.default, native_layer_norm.default",
-    "nn_transformer_decoder_layer": "needs any.dim, full_like.default, logical_not.default, native_layer_norm.default, split_with_sizes.default",
-    "nn_multihead_attention": "every op claimed on the Core ATen route; symbolic_trace hands over F.multi_head_attention_forward, which the importer lacks",
-    "nn_lstm": "needs full.default, split_with_sizes.default; Dynamo: Attempted to wrap RNN, GRU, or LSTM",
-    "nn_gru": "needs full.default, split_with_sizes.default; Dynamo: Attempted to wrap RNN, GRU, or LSTM",
-    "nn_rnn_tanh": "needs full.default; Dynamo: Attempted to wrap RNN, GRU, or LSTM",
-    "nn_embedding_lstm_tagger": "needs embedding.default, flip.default, full.default, split_with_sizes.default; Dynamo: Attempted to wrap RNN, GRU, or LSTM",
+    "nn_lstm": "torch.compile: Dynamo: Attempted to wrap RNN, GRU, or LSTM",
+    "nn_gru": "torch.compile: Dynamo: Attempted to wrap RNN, GRU, or LSTM",
+    "nn_rnn_tanh": "torch.compile: Dynamo: Attempted to wrap RNN, GRU, or LSTM",
+    "nn_embedding_lstm_tagger": "torch.compile: Dynamo: Attempted to wrap RNN, GRU, or LSTM",
     "nn_embedding_bag": "needs _embedding_bag.default",
     "resnet50": "needs _native_batch_norm_legit_no_training.default, convolution.default, max_pool2d_with_indices.default",
     "resnext50_32x4d": "needs _native_batch_norm_legit_no_training.default, convolution.default, max_pool2d_with_indices.default",
