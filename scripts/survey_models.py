@@ -108,7 +108,9 @@ def survey_export(
     return route, program
 
 
-def survey_dynamo(model: torch.nn.Module, inputs: tuple[torch.Tensor, ...]) -> Route:
+def survey_dynamo(
+    model: torch.nn.Module, inputs: tuple[torch.Tensor, ...], case: corpus.ModelCase
+) -> Route:
     from torch._dynamo.backends.common import aot_autograd
     from torch._dynamo.utils import counters
     from torch._functorch.aot_autograd import make_boxed_func
@@ -125,7 +127,7 @@ def survey_dynamo(model: torch.nn.Module, inputs: tuple[torch.Tensor, ...]) -> R
     counters.clear()
     start = time.process_time()
     try:
-        with torch.no_grad():
+        with corpus.dynamo_config(case), torch.no_grad():
             torch.compile(model, backend=backend)(*inputs)
         # A graph break splits the model; "unimplemented" is Dynamo giving up on a
         # frame (or part of one), which then runs eagerly.
@@ -190,7 +192,7 @@ def survey(
             continue
         model, inputs = corpus.build(case)
         exported, program = survey_export(model, inputs)
-        result = ModelSurvey(case, exported, survey_dynamo(model, inputs))
+        result = ModelSurvey(case, exported, survey_dynamo(model, inputs, case))
         if with_graphlet:
             result.graphlet, result.graphlet_seconds = survey_graphlet(model, program, inputs)
         results.append(result)

@@ -104,6 +104,9 @@ class ModelCase:
     rtol: float = 1e-4
     atol: float = 1e-4
     full_only: bool = False
+    dynamo_config: tuple[tuple[str, Any], ...] = ()
+    """`torch._dynamo.config` settings the model needs to be traced whole (a user
+    compiling it sets them too), as (name, value) pairs."""
 
     @property
     def package(self) -> str | None:
@@ -469,6 +472,10 @@ class _TokenClassifier(nn.Module):
         return self.fc(self.lstm(self.embedding(tokens))[0])
 
 
+_ALLOW_RNN = (("allow_rnn", True),)
+"""Dynamo refuses to trace RNN, GRU and LSTM layers unless told to."""
+
+
 def _nn(build_model: Callable[[], nn.Module], *inputs: Callable[[], torch.Tensor]) -> Any:
     return lambda: (build_model(), tuple(make() for make in inputs))
 
@@ -536,10 +543,10 @@ _TORCH_NN = [
     ModelCase("nn_transformer_encoder_layer", "torch.nn", _nn(lambda: nn.TransformerEncoderLayer(32, 4, 64, batch_first=True), lambda: _randn(1, 6, 32))),
     ModelCase("nn_transformer_decoder_layer", "torch.nn", _nn(_Decoder, lambda: _randn(1, 5, 32), lambda: _randn(1, 6, 32))),
     ModelCase("nn_multihead_attention", "torch.nn", _nn(_SelfAttention, lambda: _randn(1, 6, 32))),
-    ModelCase("nn_lstm", "torch.nn", _nn(lambda: _Recurrent(nn.LSTM(8, 16, num_layers=2, batch_first=True)), lambda: _randn(1, 7, 8))),
-    ModelCase("nn_gru", "torch.nn", _nn(lambda: _Recurrent(nn.GRU(8, 16, batch_first=True)), lambda: _randn(1, 7, 8))),
-    ModelCase("nn_rnn_tanh", "torch.nn", _nn(lambda: _Recurrent(nn.RNN(8, 16)), lambda: _randn(7, 1, 8))),
-    ModelCase("nn_embedding_lstm_tagger", "torch.nn", _nn(_TokenClassifier, lambda: _tokens(100, 1, 9))),
+    ModelCase("nn_lstm", "torch.nn", _nn(lambda: _Recurrent(nn.LSTM(8, 16, num_layers=2, batch_first=True)), lambda: _randn(1, 7, 8)), dynamo_config=_ALLOW_RNN),
+    ModelCase("nn_gru", "torch.nn", _nn(lambda: _Recurrent(nn.GRU(8, 16, batch_first=True)), lambda: _randn(1, 7, 8)), dynamo_config=_ALLOW_RNN),
+    ModelCase("nn_rnn_tanh", "torch.nn", _nn(lambda: _Recurrent(nn.RNN(8, 16)), lambda: _randn(7, 1, 8)), dynamo_config=_ALLOW_RNN),
+    ModelCase("nn_embedding_lstm_tagger", "torch.nn", _nn(_TokenClassifier, lambda: _tokens(100, 1, 9)), dynamo_config=_ALLOW_RNN),
     ModelCase("nn_embedding_bag", "torch.nn", _nn(_EmbeddingBagClassifier, lambda: _tokens(100, 10), lambda: torch.tensor([0, 3, 7]))),
 ]  # fmt: skip
 
@@ -551,6 +558,11 @@ def cases(full: bool | None = None) -> list[ModelCase]:
     GRAPHLET_CORPUS environment variable)."""
     full = FULL if full is None else full
     return [c for c in ALL_CASES if full or not c.full_only]
+
+
+def dynamo_config(case: ModelCase) -> Any:
+    """A context manager that applies the case's `torch._dynamo.config` settings."""
+    return torch._dynamo.config.patch(dict(case.dynamo_config))
 
 
 def case(name: str) -> ModelCase:

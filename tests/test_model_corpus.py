@@ -40,11 +40,11 @@ _TRANSFORMERS_AND_NN = {
     "mistral", "qwen2", "phi", "opt", "t5", "bart",
 }  # fmt: skip
 _RECURRENT = {"nn_lstm", "nn_gru", "nn_rnn_tanh", "nn_embedding_lstm_tagger"}
-"""Native through the export route; Dynamo will not trace an RNN, GRU or LSTM."""
+"""Dynamo traces these only with `torch._dynamo.config.allow_rnn` (their cases set it)."""
 
 NATIVE: dict[str, set[str]] = {
     COMPILE_FX: _TRANSFORMERS_AND_NN | _RECURRENT,
-    TORCH_COMPILE: set(_TRANSFORMERS_AND_NN),
+    TORCH_COMPILE: _TRANSFORMERS_AND_NN | _RECURRENT,
 }
 """The models that run with every node native, per entry point: their tests must pass."""
 
@@ -72,10 +72,6 @@ NOT_NATIVE_YET: dict[str, str] = {
     "nn_conv2d_net": "needs _native_batch_norm_legit_no_training.default, avg_pool2d.default, clamp.default, convolution.default, max_pool2d_with_indices.default",
     "nn_conv1d_net": "needs _native_batch_norm_legit_no_training.default, adaptive_max_pool2d.default, convolution.default, max_pool2d_with_indices.default",
     "nn_conv_transpose_decoder": "needs _to_copy.default, arange.start_step, convolution.default, index.Tensor, leaky_relu.default, native_group_norm.default, upsample_nearest2d.vec",
-    "nn_lstm": "torch.compile: Dynamo: Attempted to wrap RNN, GRU, or LSTM",
-    "nn_gru": "torch.compile: Dynamo: Attempted to wrap RNN, GRU, or LSTM",
-    "nn_rnn_tanh": "torch.compile: Dynamo: Attempted to wrap RNN, GRU, or LSTM",
-    "nn_embedding_lstm_tagger": "torch.compile: Dynamo: Attempted to wrap RNN, GRU, or LSTM",
     "nn_embedding_bag": "needs _embedding_bag.default",
     "resnet50": "needs _native_batch_norm_legit_no_training.default, convolution.default, max_pool2d_with_indices.default",
     "resnext50_32x4d": "needs _native_batch_norm_legit_no_training.default, convolution.default, max_pool2d_with_indices.default",
@@ -158,7 +154,7 @@ def test_torch_compile(case: corpus.ModelCase, caplog: pytest.LogCaptureFixture)
         compiled = torch.compile(
             model, backend="graphlet", fullgraph=True, options={"mode": "native"}
         )
-        with torch.no_grad(), collect_graphs() as graphs:
+        with corpus.dynamo_config(case), torch.no_grad(), collect_graphs() as graphs:
             expected = model(*inputs)
             actual = compiled(*inputs)
     finally:

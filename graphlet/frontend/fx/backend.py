@@ -72,18 +72,31 @@ def graphlet_backend(
         return compile_graph
 
     tupled = _tuple_output(gm)
-    aot = aot_autograd(
-        fw_compiler=compiler("forward"),
-        bw_compiler=compiler("backward"),
-        inference_compiler=compiler("inference"),
-        decompositions=aot_decompositions(),
-    )(tupled or gm, example_inputs)
+    # Under no_grad on CPU, LSTM's C++ kernel (CompositeImplicit, traced through)
+    # calls oneDNN's fused `mkldnn_rnn_layer`, opaque to graphlet; with oneDNN off it
+    # is the cell's matmuls and pointwise ops, as on torch.export's route.
+    with _onednn_off():
+        aot = aot_autograd(
+            fw_compiler=compiler("forward"),
+            bw_compiler=compiler("backward"),
+            inference_compiler=compiler("inference"),
+            decompositions=aot_decompositions(),
+        )(tupled or gm, example_inputs)
 
     def run(*args: Any) -> Any:
         out = aot(*args)
         return out[0] if tupled is not None else out
 
     return DynamoGraph(run, graphs)
+
+
+def _onednn_off() -> Any:
+    """`torch.backends.mkldnn.flags` turning oneDNN off and leaving its other settings
+    as they are (its defaults would also set TF32, which warns on a CPU build)."""
+    mkldnn = torch.backends.mkldnn
+    return mkldnn.flags(
+        enabled=False, deterministic=mkldnn.deterministic, allow_tf32=mkldnn.allow_tf32
+    )
 
 
 def _tuple_output(gm: torch.fx.GraphModule) -> torch.fx.GraphModule | None:
