@@ -63,6 +63,15 @@ STATUS_CODES: dict[str, int] = {
 
 KIND_OF_STATUS: dict[int, str] = {code: kind for kind, code in STATUS_CODES.items()}
 
+TENSOR_STATUS_CODES: dict[str, int] = {
+    "ZeroDivisionError": 1,
+    "IndexError": 2,
+    "IndexOutOfBounds": 3,
+}
+"""The status a native tensor function reports: PyTorch's ZeroDivisionError, its
+IndexError (embedding, `x[idx]`) and its RuntimeError for an index out of bounds
+(gather, scatter, index_select); 0 means ok."""
+
 TENSOR_STATUS_ATTRIBUTE = "graphlet.status_result"
 """Unit attribute of a tensor function whose last result is its status."""
 

@@ -51,6 +51,8 @@ INT_LISTS = st.lists(st.integers(-50, 50), max_size=8)
 FLOAT_LISTS = st.lists(st.one_of(st.floats(-100, 100), EDGE_FLOATS), max_size=8)
 BOOL_LISTS = st.lists(BOOLS, max_size=8)
 SCALAR_LISTS = st.one_of(INT_LISTS, FLOAT_LISTS, BOOL_LISTS)
+PREFIX_LISTS = st.lists(st.integers(0, 2), max_size=4)
+"""Short lists of few values, so that one is often a prefix of, or equal to, another."""
 COMPLEX = st.one_of(
     st.complex_numbers(max_magnitude=1e6),
     st.complex_numbers(),
@@ -191,6 +193,14 @@ CASES: list[Case] = [
     ),
     Case(corpus.nbody_like, (TINY, st.floats(-2, 2))),
     Case(corpus.tuple_of_kinds, (SMALL_NUMBERS,)),
+    Case(
+        corpus.tuple_star_unpack,
+        (
+            st.one_of(
+                st.tuples(SMALL, SMALL), st.tuples(SMALL, SMALL, SMALL, SMALL), st.tuples(TINY)
+            ),
+        ),
+    ),
     # None and Optional
     Case(corpus.none_default, (SMALL_NUMBERS,)),
     Case(corpus.none_default, (SMALL_NUMBERS, st.one_of(st.none(), SMALL_NUMBERS))),
@@ -226,10 +236,31 @@ CASES: list[Case] = [
     Case(corpus.list_unpack, (st.lists(st.integers(-9, 9), min_size=2, max_size=4),)),
     Case(corpus.list_of_bools, (BOOL_LISTS,)),
     Case(corpus.list_filled_by_callee, (TINY,)),
+    Case(corpus.list_compare, (PREFIX_LISTS, PREFIX_LISTS)),
+    Case(corpus.list_compare, (FLOAT_LISTS, FLOAT_LISTS), hands_back_if=_nan_items),
+    Case(corpus.list_compare, (BOOL_LISTS, BOOL_LISTS)),
+    Case(
+        corpus.list_remove,
+        (
+            SCALAR_LISTS,
+            st.one_of(st.integers(-3, 3), st.sampled_from([0.0, 1.0, 2.5, -1.0]), BOOLS),
+        ),
+    ),
+    Case(
+        corpus.list_splice,
+        (INT_LISTS, st.integers(-10, 10), st.integers(-10, 10), st.lists(TINY, max_size=4)),
+    ),
+    Case(corpus.list_star_unpack, (st.one_of(INT_LISTS, FLOAT_LISTS),)),
     # complex
     Case(corpus.complex_arith, (COMPLEX, COMPLEX)),
     Case(corpus.complex_mixed, (COMPLEX, st.one_of(SMALL, FLOATS, BOOLS))),
     Case(corpus.complex_power, (COMPLEX,)),
+    Case(
+        corpus.complex_runtime_power,
+        (COMPLEX, st.one_of(st.integers(-120, 120), st.floats(-120, 120), BOOLS)),
+        hands_back_if=lambda z, n: n != int(n) or abs(n - 1) > 100,
+        # an exponent that is not a small integer: CPython's _Py_c_pow (libm)
+    ),
     Case(corpus.complex_from_parts, (st.one_of(SMALL, FLOATS), st.one_of(SMALL, FLOATS, BOOLS))),
     # strings
     Case(corpus.string_mode, (SMALL_NUMBERS, st.sampled_from(["double", "negate", "other"]))),

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from xdsl.dialects.builtin import (
+    AnyDenseElement,
     BytesAttr,
     DenseIntOrFPElementsAttr,
     FloatAttr,
@@ -167,7 +168,7 @@ def broadcast_shapes(*shapes: Sequence[int]) -> tuple[int, ...]:
 def dense_attr(array: Any, t: TensorType) -> DenseIntOrFPElementsAttr:
     """The dense constant of an array, converted to tensor type `t`."""
     data = np.ascontiguousarray(np.broadcast_to(array, t.get_shape()), dtype=np_dtype(t))
-    return DenseIntOrFPElementsAttr(t, BytesAttr(data.tobytes()))
+    return DenseIntOrFPElementsAttr(cast(TensorType[AnyDenseElement], t), BytesAttr(data.tobytes()))
 
 
 def array_of(attr: DenseIntOrFPElementsAttr) -> np.ndarray:

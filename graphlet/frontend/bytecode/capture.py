@@ -311,7 +311,7 @@ class FunctionCapture(Emitter):
             raise self._whole_function_break("keyword-only parameters", first_line)
         if code.co_cellvars or code.co_freevars:
             raise self._whole_function_break(
-                "closures (nested functions or free variables)", first_line
+                "a closure (a nested function or lambda sharing variables)", first_line
             )
         if code.co_exceptiontable:
             raise self._whole_function_break("try/except, with or a comprehension", first_line)
