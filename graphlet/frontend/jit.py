@@ -35,6 +35,7 @@ import inspect
 import logging
 import os
 import tempfile
+import threading
 import time
 import types
 import warnings
@@ -129,6 +130,11 @@ class JitFunction:
         self._versions: dict[tuple[type, ...], Version] = {}
         self._retired_calls = 0
         self._handback_stamp = -1
+        self._lock = threading.RLock()
+        """Serialises compiling and replacing the call path (other threads keep calling)."""
+        self._entries: list[Any] = []
+        """Every fast entry ever installed: CPython's type cache may still hand one to
+        another thread after it is replaced, so none is freed before the dispatcher."""
 
     @property
     def backend(self) -> ExecutionBackend:
@@ -153,7 +159,8 @@ class JitFunction:
         return self._handback_stamp == self._native_calls()
 
     def _native_calls(self) -> int:
-        return self._retired_calls + sum(version.calls for version in self._versions.values())
+        versions = list(self._versions.values())  # other threads may be compiling
+        return self._retired_calls + sum(version.calls for version in versions)
 
     def _dispatch(self, *args: Any, **kwargs: Any) -> Any:
         """The Python call path: binds arguments, compiles, checks guards, falls back."""
@@ -164,7 +171,7 @@ class JitFunction:
             args = bound
         version = self._versions.get(signature_of(args))
         if version is None or (version.guards and not version.guards_hold()):
-            version = self._compile(args, version)
+            version = self._compile_once(args)
         native = version.native
         if native is None:
             return self.py_func(*args)
@@ -224,23 +231,37 @@ class JitFunction:
 
     def _install_fast_path(self) -> None:
         """Makes this dispatcher's `__call__` the chain of fast entries of its newest
-        native versions (see the module docstring), or the Python dispatch."""
-        own_class = type(self)
-        chain = [v for v in reversed(self._versions.values()) if v.fast and v.native][
-            :FAST_CHAIN_LENGTH
-        ]
-        if not chain or debug.level() >= debug.CALLS:
-            if "__call__" in own_class.__dict__:
-                del own_class.__call__
-            return
-        entry = self._dispatch
-        for version in reversed(chain):
-            entry = version.native.entry(  # type: ignore[union-attr]  # `fast`: a kernel
-                entry, functools.partial(self._on_status, version)
-            )
-        own_class.__call__ = entry  # type: ignore[method-assign]
+        native versions (see the module docstring), or the Python dispatch. The entry
+        it replaces stays alive (`_entries`): other threads may be about to call it."""
+        with self._lock:
+            own_class = type(self)
+            chain = [v for v in reversed(list(self._versions.values())) if v.fast and v.native][
+                :FAST_CHAIN_LENGTH
+            ]
+            if not chain or debug.level() >= debug.CALLS:
+                if "__call__" in own_class.__dict__:
+                    del own_class.__call__
+                return
+            entry = self._dispatch
+            for version in reversed(chain):
+                entry = version.native.entry(  # type: ignore[union-attr]  # `fast`: a kernel
+                    entry, functools.partial(self._on_status, version)
+                )
+            self._entries.append(entry)
+            own_class.__call__ = entry  # type: ignore[method-assign]
 
     # ------------------------------------------------------------------ compiling
+
+    def _compile_once(self, args: tuple[Any, ...]) -> Version:
+        """The valid version for `args`, compiled by one thread at a time: a thread that
+        waited for the lock finds the version another one compiled."""
+        from graphlet.driver.core import COMPILE_LOCK  # capture is not thread-safe either
+
+        with self._lock, COMPILE_LOCK:
+            version = self._versions.get(signature_of(args))
+            if version is None or (version.guards and not version.guards_hold()):
+                version = self._compile(args, version)
+            return version
 
     def _compile(self, args: tuple[Any, ...], stale: Version | None) -> Version:
         signature = signature_of(args)
