@@ -8,6 +8,11 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
+import graphlet
+from graphlet.frontend.jit import JitCompileError
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -74,3 +79,75 @@ def test_sixteen_threads_calling_a_fresh_function_at_once() -> None:
     assert wrong == "0", done.stdout
     # compiled code ran for nearly every call (the first calls of each signature compile)
     assert native >= 4 * 16 * 100 - 4 * 16 * 2, done.stdout
+
+
+# ---------------------------------------------------------------- the user surface
+
+
+def _loop_with_print(n):
+    total = 0
+    for i in range(n):
+        total += i
+        print(i)
+    return total
+
+
+def test_strict_raises_naming_line_and_construct_at_the_first_call(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    strict = graphlet.jit(strict=True)(_loop_with_print)
+    with pytest.raises(JitCompileError) as raised:
+        strict(3)
+    line = _loop_with_print.__code__.co_firstlineno + 4
+    message = str(raised.value)
+    assert f"{__file__}:{line} in _loop_with_print" in message
+    assert "_loop_with_print(int) cannot be compiled" in message and "print" in message
+    assert capsys.readouterr().out == ""  # nothing ran in Python
+    with pytest.raises(JitCompileError):  # nor on later calls
+        strict(3)
+    assert capsys.readouterr().out == ""
+
+
+def test_strict_raises_for_an_argument_type_that_is_not_compiled() -> None:
+    @graphlet.jit(strict=True)
+    def add_one(x):
+        return x + 1
+
+    assert add_one(2) == 3 and add_one.version_for(2).calls == 1
+    with pytest.raises(JitCompileError, match=r"add_one\(str\) cannot be compiled"):
+        add_one("a")
+
+
+def test_strict_compiled_code_still_gives_cpythons_exact_answers() -> None:
+    """strict forbids graph breaks, not CPython's answers: an int past 64 bits and an
+    exception Python raises are handed back, as in any compiled call."""
+
+    @graphlet.jit(strict=True)
+    def scale(x, y):
+        return x * 2**40 // y
+
+    assert scale(3, 2) == 3 * 2**40 // 2 and not scale.last_call_handed_back
+    assert scale(2**40, 1) == 2**80 and scale.last_call_handed_back
+    with pytest.raises(ZeroDivisionError):
+        scale(1, 0)
+
+
+def test_fastmath_is_accepted_and_keeps_pythons_exact_floats() -> None:
+    def root_sum(x, y):
+        return x**0.5 + x * y + 2.0**y
+
+    fast = graphlet.jit(fastmath=True)(root_sum)
+    samples = [(2.0, 3.0), (0.1, 0.7), (1e300, 1e-300), (7.25, -3.5)]
+    for x, y in samples:
+        assert fast(x, y) == root_sum(x, y)
+    assert fast.version_for(2.0, 3.0).calls == len(samples)
+
+
+def test_explain_prints_its_report_at_a_repl() -> None:
+    jitted = graphlet.jit(_loop_with_print)
+    explanation = graphlet.explain(jitted, 0)
+    assert repr(explanation) == str(explanation)
+    text = repr(explanation)
+    assert text.startswith("_loop_with_print(int): compiled, with bail points")
+    assert "call to print is not supported" in text
+    assert "Value(" not in text and "<" not in text  # no internal reprs

@@ -66,6 +66,12 @@ class GraphletCompileWarning(UserWarning):
     """graphlet failed inside the compiler; the call ran in Python."""
 
 
+class JitCompileError(TypeError):
+    """`@jit(strict=True)` could not compile a call (Numba's `nopython=True` error):
+    the message names the function, the argument types and each break's source line,
+    instruction and construct."""
+
+
 @dataclass
 class Version:
     """The code for one argument-type signature: native (`native` set) or Python."""
@@ -117,6 +123,8 @@ class JitFunction:
         backend: ExecutionBackend | None = None,
         *,
         cache: bool = False,
+        strict: bool = False,
+        fastmath: bool | set[str] = False,
     ) -> None:
         if not isinstance(fn, types.FunctionType):
             raise TypeError(f"graphlet.jit needs a Python function, got {type(fn).__name__}")
@@ -125,6 +133,11 @@ class JitFunction:
         self.py_func = fn
         self.cache = cache
         """Whether native versions are kept in (and taken from) the on-disk cache."""
+        self.strict = strict
+        """Whether a call that would run in Python (a graph break, an argument type that
+        is not compiled) raises `JitCompileError` instead."""
+        self.fastmath = fastmath
+        """Accepted for Numba's spelling and ignored: see `jit`."""
         self._backend = backend
         self._argcount = fn.__code__.co_argcount
         self._versions: dict[tuple[type, ...], Version] = {}
@@ -167,12 +180,16 @@ class JitFunction:
         if kwargs or len(args) != self._argcount:
             bound = self._bind(args, kwargs)
             if bound is None:
+                if self.strict:
+                    raise self._strict_error("keyword-only parameters are not compiled", [])
                 return self.py_func(*args, **kwargs)
             args = bound
         version = self._versions.get(signature_of(args))
         if version is None or (version.guards and not version.guards_hold()):
             version = self._compile_once(args)
         native = version.native
+        if self.strict and (native is None or version.has_bail_points):
+            raise self._strict_error(version.python_reason, version.breaks, version.signature)
         if native is None:
             return self.py_func(*args)
         for position in version.int_positions:
@@ -206,6 +223,20 @@ class JitFunction:
         return tuple(bound.args)
 
     __call__ = _dispatch
+
+    def _strict_error(
+        self,
+        reason: str | None,
+        breaks: list[BreakRecord],
+        signature: tuple[type, ...] = (),
+    ) -> JitCompileError:
+        name = f"{self.py_func.__qualname__}{_signature_text(signature)}"
+        lines = [f"graphlet.jit(strict=True): {name} cannot be compiled"]
+        lines += [f"  {record}" for record in breaks]
+        if not breaks:
+            code = self.py_func.__code__
+            lines.append(f"  {code.co_filename}:{code.co_firstlineno}: {reason}")
+        return JitCompileError("\n".join(lines))
 
     def _on_status(self, version: Version, status: int, *args: Any) -> Any:
         """A fast call's native code handed the call back."""
@@ -334,7 +365,7 @@ class JitFunction:
                 )
             else:
                 native = self.backend.compile(unit.module, captured.symbol, *specs)
-            fast = _prepare_fast_entry(native, guards)
+            fast = _prepare_fast_entry(native, guards) and not (self.strict and bails)
         except Exception as e:  # an internal error: report it, run in Python
             return self._internal_error(signature, unit.module, e, "lowering")
         seconds = time.perf_counter() - start
@@ -398,7 +429,7 @@ class JitFunction:
             has_bail_points=bool(breaks),
             compile_seconds=seconds,
             kernel=native,
-            fast=_prepare_fast_entry(native, guards),
+            fast=_prepare_fast_entry(native, guards) and not (self.strict and breaks),
         )
 
     def _compile_cached(
@@ -510,13 +541,29 @@ def jit(
     *,
     backend: ExecutionBackend | None = None,
     cache: bool = False,
+    strict: bool = False,
+    fastmath: bool | set[str] = False,
 ) -> Any:
-    """`@graphlet.jit`, `@graphlet.jit(cache=True, backend=...)` or `graphlet.jit(fn)`."""
+    """`@graphlet.jit`, `@graphlet.jit(cache=True, strict=True, backend=...)` or
+    `graphlet.jit(fn)`.
+
+    `strict=True` is Numba's `nopython=True`: a call that would run in Python (a graph
+    break, an argument type or a keyword-only parameter that is not compiled) raises
+    `JitCompileError` naming the source line, instruction and construct of each break,
+    at the first call of that signature. A compiled call may still hand back to
+    CPython where its answer is CPython's and not a machine's: an int that leaves 64
+    bits, an exception CPython raises (`ZeroDivisionError`, `IndexError`, ...).
+
+    `fastmath=` is accepted for Numba's spelling and changes nothing: the scalar path's
+    contract is Python's exact float results (`x * y + z` is two roundings, `x ** 0.5`
+    is libm's `pow`), which LLVM's fast-math flags would break."""
     if fn is None:
-        return lambda f: jit(f, backend=backend, cache=cache)
+        return lambda f: jit(f, backend=backend, cache=cache, strict=strict, fastmath=fastmath)
     if isinstance(fn, JitFunction):
         return fn
-    return JitFunction(fn, backend, cache=cache)  # type: ignore[arg-type]
+    return JitFunction(  # type: ignore[arg-type]
+        fn, backend, cache=cache, strict=strict, fastmath=fastmath
+    )
 
 
 # --------------------------------------------------------------------------- explain
@@ -544,6 +591,10 @@ class Explanation:
     breaks: list[ExplainedBreak] = field(default_factory=list)
     fell_back: bool = False
     result: Any = None
+
+    def __repr__(self) -> str:
+        """The report itself, so `graphlet.explain(f, x)` at a REPL prints it."""
+        return str(self)
 
     def __str__(self) -> str:
         lines = [f"{self.function}{_signature_text(self.signature)}: {self.mode}"]
