@@ -561,8 +561,12 @@ def jit(
         return lambda f: jit(f, backend=backend, cache=cache, strict=strict, fastmath=fastmath)
     if isinstance(fn, JitFunction):
         return fn
-    return JitFunction(  # type: ignore[arg-type]
-        fn, backend, cache=cache, strict=strict, fastmath=fastmath
+    return JitFunction(
+        fn,  # type: ignore[arg-type]  # checked: a TypeError names what it got
+        backend,
+        cache=cache,
+        strict=strict,
+        fastmath=fastmath,
     )
 
 
