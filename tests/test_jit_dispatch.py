@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
 import textwrap
+import types
 from pathlib import Path
 
 import pytest
@@ -151,3 +153,89 @@ def test_explain_prints_its_report_at_a_repl() -> None:
     assert text.startswith("_loop_with_print(int): compiled, with bail points")
     assert "call to print is not supported" in text
     assert "Value(" not in text and "<" not in text  # no internal reprs
+
+
+# ---------------------------------------------------------------- stale dependencies
+
+
+def _times(x, k=2):
+    return x * k
+
+
+def _plus(x, k=2):
+    return x + k
+
+
+SCALE = 3
+
+
+def _fresh_helper():
+    """A new function object per test, so replacing its code affects only that test."""
+    return types.FunctionType(_times.__code__, globals(), "helper", _times.__defaults__)
+
+
+def _caller_of(helper):
+    namespace = {"helper": helper}
+    exec("def caller(x):\n    return helper(x) + 1\n", namespace)
+    return graphlet.jit(namespace["caller"])
+
+
+def _ran_natively(jitted, *args) -> bool:
+    version = jitted.version_for(*args)
+    before = version.calls if version is not None else 0
+    jitted(*args)
+    version = jitted.version_for(*args)
+    return version.calls == before + 1 and not jitted.last_call_handed_back
+
+
+def test_replacing_a_called_functions_code_recompiles_the_caller() -> None:
+    helper = _fresh_helper()
+    caller = _caller_of(helper)
+    assert caller(5) == 11 and caller.version_for(5).fast
+    helper.__code__ = _plus.__code__
+    assert caller(5) == 5 + 2 + 1
+    assert _ran_natively(caller, 5)
+
+
+def test_changing_a_called_functions_defaults_recompiles_the_caller() -> None:
+    helper = _fresh_helper()
+    caller = _caller_of(helper)
+    assert caller(5) == 11
+    helper.__defaults__ = (10,)
+    assert caller(5) == 51
+    helper.__defaults__ = None
+    with pytest.raises(TypeError, match="missing 1 required positional argument"):
+        caller(5)
+    helper.__defaults__ = (4,)
+    assert caller(5) == 21 and _ran_natively(caller, 5)
+
+
+def test_replacing_the_jitted_functions_own_code_recompiles() -> None:
+    jitted = graphlet.jit(_fresh_helper())
+    assert jitted(5) == 10
+    jitted.py_func.__code__ = _plus.__code__
+    assert jitted(5) == 7 and _ran_natively(jitted, 5, 2)
+
+
+def test_monkeypatching_a_module_attribute_recompiles(monkeypatch: pytest.MonkeyPatch) -> None:
+    @graphlet.jit
+    def floor_plus_one(x):
+        return math.floor(x) + 1
+
+    assert floor_plus_one(2.5) == 3 and _ran_natively(floor_plus_one, 2.5)
+    monkeypatch.setattr(math, "floor", math.ceil)
+    assert floor_plus_one(2.5) == 4 and _ran_natively(floor_plus_one, 2.5)
+    monkeypatch.undo()
+    assert floor_plus_one(2.5) == 3
+
+
+def test_rebinding_a_global_recompiles(monkeypatch: pytest.MonkeyPatch) -> None:
+    @graphlet.jit
+    def scaled(x):
+        return x * SCALE
+
+    assert scaled(2) == 6 and _ran_natively(scaled, 2)
+    monkeypatch.setitem(globals(), "SCALE", 4)
+    assert scaled(2) == 8 and _ran_natively(scaled, 2)
+    monkeypatch.setitem(globals(), "SCALE", 0.5)
+    assert scaled(2) == 1.0 and type(scaled(2)) is float

@@ -25,8 +25,9 @@ A call runs natively only when it has exactly the expected positional arguments 
 keywords, each of its spec (a `bool` for i1, an `int` that fits in i64, a `float`,
 ...), and every guard `(namespace, name, expected)` holds: `namespace[name] is
 expected`, or with `expected` being `absent`, the name is missing (one `PyDict_GetItem`
-per guard, so a changed global can never run stale code). Then the target gets a
-stack result buffer, the unboxed arguments, `trailing_args` as extra i64s and, with
+per guard, so a changed global can never run stale code); with `namespace` a function
+and `name` its `"__code__"` or `"__defaults__"`, that attribute is `expected`. Then
+the target gets a stack result buffer, the unboxed arguments, `trailing_args` as extra i64s and, with
 `arena`, the call's list arena (the C interface of `graphlet.abi`). Status 0: the
 results are boxed (a tuple for several, None for none). A non-zero status returns
 `on_status(status, *args)` (default: `slow_path(*args)`); anything else returns
@@ -45,6 +46,7 @@ object at import; float reads fall back to `PyFloat_AsDouble` if that check fail
 from __future__ import annotations
 
 import ctypes
+import types
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -159,6 +161,8 @@ _TUPLE_NEW = _c_api("PyTuple_New", _ptr, _i64)
 _TUPLE_SET = _c_api("PyTuple_SetItem", _i32, _ptr, _i64, _ptr)
 _TUPLE_GET = _c_api("PyTuple_GetItem", _ptr, _ptr, _i64)
 _DICT_GET = _c_api("PyDict_GetItem", _ptr, _ptr, _ptr)
+_FUNCTION_CODE = _c_api("PyFunction_GetCode", _ptr, _ptr)
+_FUNCTION_DEFAULTS = _c_api("PyFunction_GetDefaults", _ptr, _ptr)
 _INCREF = _c_api("Py_IncRef", ir.VoidType(), _ptr)
 _DECREF = _c_api("Py_DecRef", ir.VoidType(), _ptr)
 _VECTORCALL = _c_api("PyObject_Vectorcall", _ptr, _ptr, _ptr, _i64, _ptr)
@@ -200,6 +204,9 @@ _new_function.argtypes = [ctypes.POINTER(_MethodDef), ctypes.py_object, ctypes.c
 _new_function.restype = ctypes.py_object
 
 _ABSENT = object()
+_FUNCTION_ATTRIBUTES = {"__code__": 1, "__defaults__": 2}
+"""A guard on a function's attribute has, in place of its name's address, the number
+of the attribute (no object lives at such an address)."""
 
 
 def _type_name(t: Any) -> Any:
@@ -231,7 +238,7 @@ class CompiledWrapper:
         result_types: Sequence[Any],
         *,
         keep_alive: object = None,
-        guards: Iterable[tuple[dict[str, Any], str, object]] = (),
+        guards: Iterable[tuple[Any, str, object]] = (),
         absent: object = _ABSENT,
         name: str | None = None,
         doc: str | None = None,
@@ -242,8 +249,14 @@ class CompiledWrapper:
             (ns, key, _ABSENT if value is absent else value) for ns, key, value in guards
         )
         for namespace, key, _ in self.guards:
-            if type(namespace) is not dict or type(key) is not str:
-                raise TypeError("fast-call guards need plain dicts and str keys")
+            dict_guard = type(namespace) is dict and type(key) is str
+            if not dict_guard and not (
+                type(namespace) is types.FunctionType and key in _FUNCTION_ATTRIBUTES
+            ):
+                raise TypeError(
+                    "fast-call guards need plain dicts and str keys, or a function's "
+                    "__code__ or __defaults__"
+                )
         claimed = engine.__dict__.setdefault("_claimed_wrappers", set())
         if symbol in claimed:
             raise RuntimeError(f"{symbol} of this engine already has its CompiledWrapper")
@@ -252,7 +265,11 @@ class CompiledWrapper:
         self.keep_alive = keep_alive
         self._counter = ctypes.c_int64.from_address(engine.global_address(f"{symbol}.calls"))
         self._guard_table = (ctypes.c_void_p * max(3 * len(self.guards), 1))(
-            *(id(x) if x is not _ABSENT else None for triple in self.guards for x in triple)
+            *(
+                _guard_word(namespace, x)
+                for triple in self.guards
+                for namespace, x in zip((triple[0],) * 3, triple)
+            )
         )
         table = engine.global_address(f"{symbol}.guards")
         ctypes.c_int64.from_address(table).value = len(self.guards)
@@ -275,6 +292,18 @@ class CompiledWrapper:
         if on_status is None:
             on_status = _drop_status(slow_path)
         return _new_function(ctypes.byref(self._method), (slow_path, on_status, self), None)
+
+
+def _guard_word(namespace: object, x: object) -> int | None:
+    """One pointer of a guard table: an object's address, NULL for `_ABSENT`, a
+    function attribute's number (see `_FUNCTION_ATTRIBUTES`)."""
+    if x is _ABSENT:
+        return None
+    if type(namespace) is types.FunctionType and type(x) is str:
+        return _FUNCTION_ATTRIBUTES[x]
+    if type(namespace) is types.FunctionType and x is None:
+        return None  # no defaults: PyFunction_GetDefaults returns NULL
+    return id(x)
 
 
 def _drop_status(slow_path: Callable[..., Any]) -> Callable[..., Any]:
@@ -483,7 +512,8 @@ def _check_guards(
     function: ir.Function, b: ir.IRBuilder, guard_table: ir.GlobalVariable, slow: ir.Block
 ) -> None:
     """`for i < count: if PyDict_GetItem(ns[i], name[i]) != expected[i]: slow` over
-    the wrapper's guard table (expected NULL: the name must be missing)."""
+    the wrapper's guard table (expected NULL: the name must be missing); a function
+    attribute's guard reads `PyFunction_GetCode` or `PyFunction_GetDefaults` instead."""
     zero, one, three = (ir.Constant(_i64, v) for v in (0, 1, 3))
     count = b.load(b.gep(guard_table, [zero, ir.Constant(_i32, 0)]), typ=_i64)
     table = b.load(b.gep(guard_table, [zero, ir.Constant(_i32, 1)]), typ=_ptr)
@@ -504,10 +534,28 @@ def _check_guards(
         return b.load(b.gep(table, [position], source_etype=_ptr), typ=_ptr)
 
     namespace, name, expected = entry(0), entry(1), entry(2)
-    found = b.call(_DICT_GET, [namespace, name])
+    number = b.ptrtoint(name, _i64)
+    code, defaults, lookup, compare = (
+        function.append_basic_block(n) for n in ("code", "defaults", "lookup", "compare")
+    )
+    b.switch(number, lookup).add_case(ir.Constant(_i64, _FUNCTION_ATTRIBUTES["__code__"]), code)
+    b.block.terminator.add_case(ir.Constant(_i64, _FUNCTION_ATTRIBUTES["__defaults__"]), defaults)
+    found = []
+    for block, getter, args in (
+        (code, _FUNCTION_CODE, [namespace]),
+        (defaults, _FUNCTION_DEFAULTS, [namespace]),
+        (lookup, _DICT_GET, [namespace, name]),
+    ):
+        b.position_at_end(block)
+        found.append((b.call(getter, args), block))
+        b.branch(compare)
+    b.position_at_end(compare)
+    value = b.phi(_ptr)
+    for incoming, block in found:
+        value.add_incoming(incoming, block)
     following = b.add(index, one)
-    index.add_incoming(following, body)
-    b.cbranch(b.icmp_unsigned("==", found, expected), header, slow)
+    index.add_incoming(following, compare)
+    b.cbranch(b.icmp_unsigned("==", value, expected), header, slow)
     b.position_at_end(done)
 
 

@@ -5,7 +5,9 @@
 
 The dispatcher is thin: it picks the compiled version for the argument types
 (bool, int or float; anything else, or an int past 64 bits, runs in Python), checks
-that the globals the version read are unchanged, and calls it. A version that hands
+that what the version read is unchanged (its guards: the globals and module
+attributes such as `math.floor`, and the `__code__` and `__defaults__` of the
+function and of every function it calls), and calls it. A version that hands
 a call back (Python would raise, an int overflowed, a bail point was reached) reruns
 the plain function from the start, which is safe because compiled code has no side
 effects. `graphlet.explain(f, *args)` reports every graph break of that signature.
@@ -20,6 +22,11 @@ unexpected argument always reaches the Python dispatch, which recompiles or fall
 back. The chain is rebuilt whenever the set of native versions changes. Debug logging
 keeps it (the first call of each version goes through the Python dispatch and is
 logged); only `GRAPHLET_DEBUG=3` drops it, so that every call is logged.
+
+Threads: compiling is serialised (the dispatcher's lock, then the driver's
+`COMPILE_LOCK`); a thread that waited finds the version another compiled. Every fast
+entry ever installed lives as long as the dispatcher, since CPython's type cache can
+hand a replaced `__call__` to another thread.
 
 `@graphlet.jit(cache=True)` (as Numba's) keeps each native version's machine code in
 the on-disk cache (`graphlet.driver.cache`), keyed by the function's code and argument
@@ -100,10 +107,7 @@ class Version:
         return self.counted_calls + getattr(self.kernel, "calls", 0)
 
     def guards_hold(self) -> bool:
-        for guard in self.guards:
-            if guard.namespace.get(guard.name, _MISSING) is not guard.expected:
-                return False
-        return True
+        return all(guard.holds() for guard in self.guards)
 
 
 class JitFunction:
@@ -338,6 +342,7 @@ class JitFunction:
         from graphlet.frontend.bytecode.signature import arg_specs, result_spec
 
         unit = ModuleCapture()
+        unit.guard_function(fn)
         try:
             captured = unit.capture(fn, kinds)
         except FunctionNotCompilable as e:
@@ -495,9 +500,11 @@ class JitFunction:
 
 def _prepare_fast_entry(native: Any, guards: tuple[Guard, ...]) -> bool:
     """Compiles `guards` into a kernel that offers a fast entry; False when it has none
-    or a guard is on something other than a plain dict (the Python dispatch checks those)."""
+    or a guard is on something other than a plain dict or a function (the Python
+    dispatch checks those)."""
     if not hasattr(native, "with_guards") or any(
-        type(guard.namespace) is not dict for guard in guards
+        type(guard.namespace) is not (types.FunctionType if guard.attribute else dict)
+        for guard in guards
     ):
         return False
     native.with_guards(

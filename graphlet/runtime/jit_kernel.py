@@ -37,15 +37,14 @@ class NativeKernel:
         self.signature: abi.ScalarSignature = artifact.signatures[symbol]
         self.arg_types = self.signature.args
         (self.return_type,) = self.signature.results
-        self._guards: tuple[tuple[dict[str, Any], str, object], ...] = ()
+        self._guards: tuple[tuple[Any, str, object], ...] = ()
         self._absent: object = _NOTHING
         self._wrapper: Any = None
         self._run: Callable[..., Any] | None = None
 
-    def with_guards(
-        self, guards: Iterable[tuple[dict[str, Any], str, object]], absent: object
-    ) -> None:
-        """Check `namespace[name] is expected` (`absent`: no such name) on every call."""
+    def with_guards(self, guards: Iterable[tuple[Any, str, object]], absent: object) -> None:
+        """Check `namespace[name] is expected` (`absent`: no such name; for a function,
+        its `__code__` or `__defaults__`) on every call."""
         if self._wrapper is not None:
             raise RuntimeError("guards must be set before the kernel's first use")
         self._guards, self._absent = tuple(guards), absent

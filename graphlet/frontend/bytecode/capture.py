@@ -67,7 +67,7 @@ from graphlet.frontend.bytecode.values import (
     unflatten,
     values_from_args,
 )
-from graphlet.frontend.guards import Guard
+from graphlet.frontend.guards import Guard, function_guards
 
 __all__ = [
     "MISSING",
@@ -212,6 +212,11 @@ class ModuleCapture:
         value = namespace.get(name, MISSING)
         self.guards[(id(namespace), name)] = Guard(namespace, name, value)
         return value
+
+    def guard_function(self, fn: types.FunctionType) -> None:
+        """Remember that the compiled code depends on `fn`'s code and defaults."""
+        for guard in function_guards(fn):
+            self.guards[(id(fn), guard.name)] = guard
 
 
 def _with_sites(kind: inf.Kind, site: tuple[Any, ...]) -> inf.Kind:
