@@ -239,3 +239,79 @@ def test_rebinding_a_global_recompiles(monkeypatch: pytest.MonkeyPatch) -> None:
     assert scaled(2) == 8 and _ran_natively(scaled, 2)
     monkeypatch.setitem(globals(), "SCALE", 0.5)
     assert scaled(2) == 1.0 and type(scaled(2)) is float
+
+
+# ---------------------------------------------------------------- recursion
+
+RECURSION = """
+    import contextlib, io, sys
+    import graphlet
+
+    def count(n):
+        if n == 0:
+            return 0
+        return 1 + count(n - 1)
+
+    def noisy(n):  # a bail point on every level: each call hands back
+        if n == 0:
+            return 0
+        print(n)
+        return 1 + noisy(n - 1)
+
+    def big(n):  # the deepest level leaves 64 bits: every level hands back
+        if n == 0:
+            return 2**63 - 1
+        return big(n - 1) + 1
+
+    def forever(n):
+        return forever(n + 1)
+
+    def run(name, n):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            try:
+                value = globals()[name](n)
+            except RecursionError:
+                value = "RecursionError"
+        return value, out.getvalue()
+
+    depth = sys.getrecursionlimit() - 50
+    for name in ("count", "noisy", "big", "forever"):
+        plain = globals()[name]
+        jitted = graphlet.jit(plain)
+        n = 0 if name == "forever" else depth
+        want = run(name, n)
+        globals()[name] = jitted
+        got = run(name, n)
+        version = jitted.version_for(n)
+        print(name, want == got, version.calls, version.handbacks, want[0])
+"""
+
+
+def _recursion_report(limit: int | None = None) -> dict[str, list[str]]:
+    setup = f"import sys; sys.setrecursionlimit({limit})\n" if limit else ""
+    done = _run(setup + textwrap.dedent(RECURSION))
+    assert done.returncode == 0, done.stderr[-3000:]
+    return {line.split()[0]: line.split()[1:] for line in done.stdout.splitlines()}
+
+
+def test_recursion_as_deep_as_cpython_natively_and_handed_back() -> None:
+    """At `sys.getrecursionlimit() - 50` levels: the plain recursion runs natively in
+    one call; the ones that hand back on every level (a print, an int past 64 bits)
+    reach the same depth as CPython, with its output; endless recursion raises
+    RecursionError as in CPython."""
+    depth = 1000 - 50
+    report = _recursion_report()
+    assert report["count"] == ["True", "1", "0", str(depth)]
+    assert report["noisy"][0] == "True" and report["noisy"][3] == str(depth)
+    assert report["big"] == ["True", str(depth + 1), str(depth), str(2**63 - 1 + depth)]
+    assert report["forever"] == ["True", "0", "0", "RecursionError"]
+
+
+def test_recursion_at_a_raised_limit() -> None:
+    """The native budget follows `sys.setrecursionlimit`. (Handed-back levels nest C
+    frames: 3.12+ stop them at CPython's C recursion limit, about 2,500 levels, and 3.11
+    at `cpython_wrapper.HAND_BACK_NESTING`, so the raised limit stays below both.)"""
+    report = _recursion_report(2000)
+    assert report["count"] == ["True", "1", "0", "1950"]
+    assert all(report[name][0] == "True" for name in ("noisy", "big", "forever")), report

@@ -10,7 +10,11 @@ attributes such as `math.floor`, and the `__code__` and `__defaults__` of the
 function and of every function it calls), and calls it. A version that hands
 a call back (Python would raise, an int overflowed, a bail point was reached) reruns
 the plain function from the start, which is safe because compiled code has no side
-effects. `graphlet.explain(f, *args)` reports every graph break of that signature.
+effects. The fast entry calls the plain function itself, so a handed-back level of a
+recursion costs what a CPython level does (on 3.11 the entry also gives back the two
+levels calling it took from the recursion budget), and native recursion nests as deep
+as CPython's remaining budget allows (up to `abi.NATIVE_DEPTH_CAP`): recursion reaches
+CPython's depth either way. `graphlet.explain(f, *args)` reports every graph break of that signature.
 
 Fast path: each dispatcher is the only instance of its own subclass, whose
 `__call__` is a builtin function (see `graphlet.backend.cpython_wrapper`) for the
@@ -37,6 +41,7 @@ module and decorating load nothing of the compiler: that happens on the first ca
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import inspect
 import logging
@@ -93,7 +98,9 @@ class Version:
     compile_seconds: float = 0.0
     counted_calls: int = 0
     """Native calls made through the Python dispatch, for kernels that do not count."""
-    handbacks: int = 0
+    python_handbacks: int = 0
+    """Hand-backs native code did not count (an int argument past 64 bits, a backend
+    without counters)."""
     module: ModuleOp | None = None
     kernel: Any = None
     """The native callable, kept after a demotion to Python for its call count."""
@@ -101,10 +108,19 @@ class Version:
     """Whether the native code checks this version's guards itself, so it can be the
     dispatcher's own call path (`_install_fast_path`)."""
 
+    demoted: bool = False
+    """Whether it hands back on most calls, so its calls run in Python outright (from
+    its fast entry, when it has one: `CompiledWrapper.demote`)."""
+
     @property
     def calls(self) -> int:
         """Calls that reached native code."""
         return self.counted_calls + getattr(self.kernel, "calls", 0)
+
+    @property
+    def handbacks(self) -> int:
+        """Calls handed back to Python."""
+        return self.python_handbacks + getattr(self.kernel, "handbacks", 0)
 
     def guards_hold(self) -> bool:
         return all(guard.holds() for guard in self.guards)
@@ -146,7 +162,9 @@ class JitFunction:
         self._argcount = fn.__code__.co_argcount
         self._versions: dict[tuple[type, ...], Version] = {}
         self._retired_calls = 0
-        self._handback_stamp = -1
+        self._clock = (ctypes.c_int64 * 2)(1, 0)
+        """[calls so far, the count when the latest hand-back finished]: bumped by native
+        code too (`CompiledWrapper.hand_back_directly`), for `last_call_handed_back`."""
         self._lock = threading.RLock()
         """Serialises compiling and replacing the call path (other threads keep calling)."""
         self._entries: list[Any] = []
@@ -172,8 +190,8 @@ class JitFunction:
     @property
     def last_call_handed_back(self) -> bool:
         """Whether the latest native call (or a call whose ints did not fit) handed
-        back to Python; derived from call counts, as fast calls run no Python code."""
-        return self._handback_stamp == self._native_calls()
+        back to Python; from a clock native code keeps, as fast calls run no Python code."""
+        return bool(self._clock[1] == self._clock[0])
 
     def _native_calls(self) -> int:
         versions = list(self._versions.values())  # other threads may be compiling
@@ -199,12 +217,15 @@ class JitFunction:
         for position in version.int_positions:
             if not _INT_MIN <= args[position] <= _INT_MAX:
                 return self._python_call(args, version, "an int argument does not fit in 64 bits")
-        if not hasattr(native, "calls"):  # a kernel that does not count its calls
+        counting = hasattr(native, "calls")
+        if not counting:  # a kernel that does not count its calls
             version.counted_calls += 1
+            self._clock[0] += 1
         try:
             result = native(*args)
         except HandBack as e:
-            return self._python_call(args, version, f"native code handed the call back ({e})")
+            why = f"native code handed the call back ({e})"
+            return self._python_call(args, version, why, counted=counting)
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "EXEC native %s%s", self.py_func.__qualname__, _signature_text(version.signature)
@@ -243,13 +264,18 @@ class JitFunction:
         return JitCompileError("\n".join(lines))
 
     def _on_status(self, version: Version, status: int, *args: Any) -> Any:
-        """A fast call's native code handed the call back."""
+        """A fast call's native code handed the call back, and its entry did not call
+        the function itself (debug logging, or time to consider demoting it)."""
         why = f"native code handed the call back ({version.kernel.describe(status)})"
-        return self._python_call(args, version, why)
+        return self._python_call(args, version, why, counted=True)
 
-    def _python_call(self, args: tuple[Any, ...], version: Version, why: str) -> Any:
-        version.handbacks += 1
-        self._handback_stamp = self._native_calls()
+    def _python_call(
+        self, args: tuple[Any, ...], version: Version, why: str, *, counted: bool = False
+    ) -> Any:
+        """Runs the plain function for a call compiled code handed back (`counted`: its
+        native code counted the hand-back already)."""
+        if not counted:
+            version.python_handbacks += 1
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("FALLBACK %s: %s; running it in Python", self.py_func.__qualname__, why)
         if (
@@ -257,12 +283,22 @@ class JitFunction:
             and version.handbacks >= HANDBACK_LIMIT
             and version.handbacks * 2 > version.calls
         ):
-            version.native = None
-            version.python_reason = (
-                f"hands back to Python on most calls ({version.handbacks} of {version.calls})"
-            )
-            self._install_fast_path()
-        return self.py_func(*args)
+            self._demote(version)
+        self._clock[0] += 1
+        try:
+            return self.py_func(*args)
+        finally:
+            self._clock[1] = self._clock[0]
+
+    def _demote(self, version: Version) -> None:
+        version.native = None
+        version.demoted = True
+        version.python_reason = (
+            f"hands back to Python on most calls ({version.handbacks} of {version.calls})"
+        )
+        if version.fast:
+            version.kernel.wrapper.demote()
+        self._install_fast_path()
 
     def _install_fast_path(self) -> None:
         """Makes this dispatcher's `__call__` the chain of fast entries of its newest
@@ -270,17 +306,19 @@ class JitFunction:
         it replaces stays alive (`_entries`): other threads may be about to call it."""
         with self._lock:
             own_class = type(self)
-            chain = [v for v in reversed(list(self._versions.values())) if v.fast and v.native][
-                :FAST_CHAIN_LENGTH
-            ]
+            chain = [
+                v
+                for v in reversed(list(self._versions.values()))
+                if v.fast and (v.native or v.demoted)
+            ][:FAST_CHAIN_LENGTH]
             if not chain or debug.level() >= debug.CALLS:
                 if "__call__" in own_class.__dict__:
                     del own_class.__call__
                 return
             entry = self._dispatch
             for version in reversed(chain):
-                entry = version.native.entry(  # type: ignore[union-attr]  # `fast`: a kernel
-                    entry, functools.partial(self._on_status, version)
+                entry = version.kernel.entry(
+                    entry, functools.partial(self._on_status, version), self.py_func
                 )
             self._entries.append(entry)
             own_class.__call__ = entry  # type: ignore[method-assign]
@@ -309,6 +347,11 @@ class JitFunction:
                 changed.describe() if changed else "a global",
             )
         version = self._build_version(signature)
+        if hasattr(version.kernel, "wrapper"):
+            limit = HANDBACK_LIMIT if version.has_bail_points else 1 << 62
+            if logger.isEnabledFor(logging.DEBUG):
+                limit = 0  # every hand-back through `_on_status`, which logs it
+            version.kernel.wrapper.hand_back_directly(limit, self._clock)
         if stale is not None:
             self._retired_calls += stale.calls
         self._versions.pop(signature, None)  # the newest version goes last

@@ -68,8 +68,21 @@ class NativeKernel:
         """Calls that reached native code, through any binding."""
         return self._wrapper.calls if self._wrapper is not None else 0
 
-    def entry(self, slow_path: Callable[..., Any], on_status: Callable[..., Any]) -> Any:
-        return self.wrapper.bind(slow_path, on_status)
+    def entry(
+        self,
+        slow_path: Callable[..., Any],
+        on_status: Callable[..., Any],
+        hand_back: Callable[..., Any] | None = None,
+    ) -> Any:
+        """The builtin the dispatcher installs: a non-zero status calls `hand_back`
+        (the user's function) from native code, or `on_status` (see
+        `CompiledWrapper.hand_back_directly`)."""
+        return self.wrapper.bind(slow_path, on_status, hand_back)
+
+    @property
+    def handbacks(self) -> int:
+        """Calls whose native code handed back, through any binding."""
+        return self._wrapper.handbacks if self._wrapper is not None else 0
 
     def __call__(self, *args: Any) -> Any:
         return (self._run or self._build())(*args)

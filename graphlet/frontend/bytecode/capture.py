@@ -39,6 +39,7 @@ from xdsl.dialects import cf, func
 from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, ModuleOp, StringAttr, VectorType, i64
 from xdsl.ir import Attribute, Block, Region, SSAValue
 
+from graphlet import abi
 from graphlet.dialects import graphlet as g
 from graphlet.dialects import pyrt
 from graphlet.frontend.bytecode import calls, containers, iteration, lists, numbers  # noqa: F401
@@ -81,9 +82,10 @@ __all__ = [
 
 logger = logging.getLogger("graphlet")
 
-RECURSION_LIMIT = 500
+RECURSION_LIMIT = abi.NATIVE_DEPTH_LIMIT
 """Native calls nested deeper than this hand the call back to Python, which then
-recurses (or raises RecursionError) itself: native code must never overflow its stack."""
+recurses (or raises RecursionError) itself: native code must never overflow its stack.
+A call from Python starts below it by CPython's remaining recursion budget."""
 VERSION_LIMIT = 16
 """Versions of one bytecode block before further entries share a widened one."""
 WIDENED = -1
