@@ -27,8 +27,9 @@ keywords, each of its spec (a `bool` for i1, an `int` that fits in i64, a `float
 expected`, or with `expected` being `absent`, the name is missing (one `PyDict_GetItem`
 per guard, so a changed global can never run stale code); with `namespace` a function
 and `name` its `"__code__"` or `"__defaults__"`, that attribute is `expected`. Then
-the target gets a stack result buffer, the unboxed arguments, `trailing_args` as extra i64s and, with
-`arena`, the call's list arena (the C interface of `graphlet.abi`). Status 0: the
+the target gets a stack result buffer, the unboxed arguments, `trailing_args` as extra
+i64s (with `python_depth`, the first is the call depth that leaves the native code as
+many levels as CPython's recursion budget) and, with `arena`, the call's list arena (the C interface of `graphlet.abi`). Status 0: the
 results are boxed (a tuple for several, None for none). A non-zero status returns
 `hand_back(*args)` when the binding has one and the wrapper's hand-back limit is not
 reached (`CompiledWrapper.hand_back_directly`; no Python frame in between), else
@@ -37,7 +38,8 @@ reached (`CompiledWrapper.hand_back_directly`; no Python frame in between), else
 raises CPython's TypeError for a bad call. Exceptions propagate (NULL with the error
 set).
 
-Lifetime: the builtin's `self` is the tuple (slow_path, on_status, CompiledWrapper),
+Lifetime: the builtin's `self` is the tuple (slow_path, on_status, CompiledWrapper,
+hand_back, the RecursionError raiser),
 and the CompiledWrapper holds its engine, the target's engine, the PyMethodDef, the
 guard table and the guard objects it points to. Reference counts are only touched
 through C-API functions (objects are immortal in 3.12+). The ob_type and
