@@ -315,3 +315,19 @@ def test_recursion_at_a_raised_limit() -> None:
     report = _recursion_report(2000)
     assert report["count"] == ["True", "1", "0", "1950"]
     assert all(report[name][0] == "True" for name in ("noisy", "big", "forever")), report
+
+
+def test_a_version_from_the_disk_cache_is_guarded_on_its_callees_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GRAPHLET_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("GRAPHLET_CACHE", raising=False)
+    helper = _fresh_helper()
+    namespace = {"helper": helper, "__name__": "cached_callers"}
+    exec("def caller(x):\n    return helper(x) + 1\n", namespace)
+    compiled = graphlet.jit(namespace["caller"], cache=True)
+    assert compiled(5) == 11 and not compiled.version_for(5).kernel.artifact.hit
+    loaded = graphlet.jit(namespace["caller"], cache=True)
+    assert loaded(5) == 11 and loaded.version_for(5).kernel.artifact.hit
+    helper.__code__ = _plus.__code__
+    assert loaded(5) == 8 and _ran_natively(loaded, 5)
