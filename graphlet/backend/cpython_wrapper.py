@@ -243,7 +243,7 @@ def _wrapper_module(
     (tuples, lists, complex, ...) are unboxed and boxed by `pyvalues`; with `arena`,
     the target also gets a pointer to the call's list arena (freed on every exit)
     and argument lists are written back when the call succeeds."""
-    from graphlet.backend import lists, pyvalues
+    from graphlet.backend import arrays, lists, pyvalues
 
     module = ir.Module()
     function = ir.Function(module, ir.FunctionType(_ptr, (_ptr, _ptr, _i64, _ptr)), WRAPPER_NAME)
@@ -261,17 +261,20 @@ def _wrapper_module(
     results = b.alloca(_i64, 1 + slot_total)
     overflow = b.alloca(_i32)
     status_args = b.alloca(_ptr, 1 + len(arg_types))
-    arena_slot = b.alloca(_ptr, 2) if arena else None  # struct arena {head, bytes}
+    # struct arena {head, bytes, then the array fields of graphlet.backend.arrays}
+    arena_slot = b.alloca(_ptr, arrays.ARENA_FIELDS) if arena else None
     if arena_slot is not None:
         for field in range(2):
             b.store(
                 ir.Constant(_ptr, None),
                 b.gep(arena_slot, [ir.Constant(_i64, field)], source_etype=_ptr),
             )
+        arrays.emit_init(b, arena_slot)
 
-    def free_arena() -> None:
+    def free_arena(undo: bool = False) -> None:
         if arena_slot is not None:
             lists.emit_free_arena(b, arena_slot)
+            arrays.emit_release(b, arena_slot, undo)
 
     check(
         b.and_(
@@ -348,7 +351,7 @@ def _wrapper_module(
     _return_boxed(function, b, boxed)
 
     b.position_at_end(failed)
-    free_arena()
+    free_arena(undo=True)
     status_object = b.call(_LONG_FROM, [status])
     with b.if_then(b.icmp_unsigned("==", status_object, ir.Constant(_ptr, None)), likely=False):
         b.ret(ir.Constant(_ptr, None))

@@ -63,9 +63,10 @@ def _check_external_symbols(module: llvm.ModuleRef) -> None:
     """MCJIT does not report a declaration it cannot resolve: the call jumps to
     nowhere. Fail here instead, naming the symbols (after loading graphlet's own
     runtime library if the module calls it)."""
-    from graphlet.backend.lists import provide_symbols
+    from graphlet.backend import arrays, lists
 
-    provide_symbols(module)
+    lists.provide_symbols(module)
+    arrays.provide_symbols(module)
     process = ctypes.CDLL(None)
     missing = [
         f.name
