@@ -40,7 +40,6 @@ from graphlet.backend.cpython_wrapper import (
     _address,
     _c_api,
     _f64,
-    _FunctionAt,
     _i1,
     _i32,
     _i64,
@@ -184,7 +183,7 @@ class _Library:
         b.store(_const(0), old)
         for width, typ in ((1, ir.IntType(8)), (4, _i32), (8, _i64)):
             with b.if_then(b.icmp_signed("==", size, _const(width))):
-                b.store(b.load(address, typ=typ), old)
+                b.store(b.load(address, typ=typ), b.bitcast(old, typ.as_pointer()))
         fields = [address, b.load(old, typ=_i64), size]
         for index, value in enumerate(fields):
             b.store(
@@ -228,6 +227,8 @@ class _Library:
         def at(i: ir.Value) -> ir.Value:
             return b.load(b.gep(data, [b.mul(i, stride)], source_etype=ir.IntType(8)), typ=t)
 
+        acc = b.alloca(t)
+        r = b.alloca(t, 8)
         small = function.append_basic_block("small")
         medium = function.append_basic_block("medium")
         large = function.append_basic_block("large")
@@ -239,13 +240,11 @@ class _Library:
         from graphlet.backend.lists import loop
 
         b.position_at_end(small)
-        acc = b.alloca(t)
         b.store(ir.Constant(t, -0.0), acc)
         loop(b, _const(0), n, lambda i: b.store(b.fadd(b.load(acc, typ=t), at(i)), acc))
         b.ret(b.load(acc, typ=t))
 
         b.position_at_end(medium)
-        r = b.alloca(t, 8)
         for j in range(8):
             b.store(at(_const(j)), b.gep(r, [_const(j)], source_etype=t))
         whole = b.sub(n, b.srem(n, _const(8)))

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from xdsl.dialects import arith, llvm, scf
+from xdsl.dialects import math as math_dialect
 from xdsl.dialects.builtin import IntegerType, f32
 from xdsl.ir import Block, Region, SSAValue
 
@@ -33,7 +34,6 @@ from graphlet.frontend.bytecode.containers import (
     LEN_RULES,
     STORE_SUBSCRIPT_RULES,
     SUBSCRIPT_RULES,
-    constant_int,
 )
 from graphlet.frontend.bytecode.inference import BOOL, FLOAT, INT, ArrayKind, Known
 from graphlet.frontend.bytecode.iteration import ITERATE_RULES, NEXT_RULES
@@ -477,9 +477,6 @@ def fill(c: FunctionCapture, target: ArrayValue, value: Value) -> None:
         c.guard(same)  # broadcasting or a shape mismatch: NumPy decides
         if not target.kind.writeable:
             raise GraphBreak("assignment destination is read-only (ValueError)")
-        if value.kind.dtype != target.kind.dtype and target.kind.dtype in INTS + ("bool",):
-            if value.kind.dtype in FLOATS or target.kind.dtype == "bool":
-                raise GraphBreak("assigning an array of another dtype is not compiled")
         # Overlapping memory would make the result depend on the order: copy first.
         source = copy(c, value)
 
@@ -728,8 +725,7 @@ def elementwise(
             if is_array(v):
                 items.append((v.kind.dtype, load(c, v, index).value))
             else:
-                d, x, _ = _scalar_dtype(v)
-                items.append((_operand_dtype(v), x))
+                items.append((_operand_dtype(v), _scalar_dtype(v)[1]))
         _, value, flag = compute(items)
         store(c, result, index, value)
         if flag is None:
@@ -787,6 +783,7 @@ def _array_arithmetic(c: FunctionCapture, symbol: str, lhs: Value, rhs: Value) -
 
 
 _UFUNCS: dict[Any, type[g.UnaryOp]] = {np.sqrt: g.SqrtOp, np.abs: g.AbsOp}
+"""(`np.sqrt` lowers to IEEE sqrt, NaN below zero: NumPy's invalid flag then hands back.)"""
 """NumPy ufuncs compiled elementwise: those whose result is exact (IEEE's correctly
 rounded sqrt, abs); libm-based ones (exp, sin, ...) may differ from NumPy's SIMD code."""
 
@@ -805,7 +802,7 @@ def _unary_ufunc(c: FunctionCapture, target: Any, args: list[Value]) -> Value | 
         ((d, v),) = items
         if dtype in FLOATS:
             value = to_compute(c, v, d, dtype)
-            out = _r(c, op(value)) if op is g.AbsOp else _r(c, math_sqrt(c, value))
+            out = _r(c, op(value) if op is g.AbsOp else math_dialect.SqrtOp(value))
             if dtype == "float32":
                 out = _round_f32(c, out)
             return dtype, out, float_flags(c, [value], out)
@@ -822,17 +819,6 @@ def _unary_ufunc(c: FunctionCapture, target: Any, args: list[Value]) -> Value | 
             c.guard(_r(c, g.XorOp(flag, c.const(True))))
         return NpScalar(out, dtype)
     return elementwise(c, [x], lambda _: dtype, compute)
-
-
-def math_sqrt(c: FunctionCapture, x: SSAValue) -> Any:
-    """IEEE sqrt with NaN for negative inputs (the invalid flag then hands back)."""
-    return arith_sqrt(x)
-
-
-def arith_sqrt(x: SSAValue) -> Any:
-    from xdsl.dialects import math as math_dialect
-
-    return math_dialect.SqrtOp(x)
 
 
 for _ufunc in _UFUNCS:

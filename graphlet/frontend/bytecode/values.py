@@ -23,17 +23,17 @@ from xdsl.ir import Attribute, SSAValue
 from graphlet.frontend.bytecode import inference as inf
 from graphlet.frontend.bytecode.breaks import GraphBreak
 from graphlet.frontend.bytecode.inference import (
-    ArrayIterKind,
-    ArrayKind,
-    NpScalarKind,
     BOOL,
     COMPLEX,
     FLOAT,
     INT,
     RANGE,
     RANGE_ITER,
+    ArrayIterKind,
+    ArrayKind,
     ListIterKind,
     ListKind,
+    NpScalarKind,
     Poison,
     TupleIterKind,
     TupleKind,
