@@ -116,15 +116,14 @@ class _Holder:
         }
 
 
-def box_array(owner: np.ndarray, data: int, *dims_and_strides: int) -> np.ndarray:
-    """The array compiled code returns: `owner` itself when it is that array, else a
-    view of `owner`'s memory with the given data pointer, lengths and strides."""
+def box_array(owner: np.ndarray, is_view: bool, data: int, *dims_and_strides: int) -> np.ndarray:
+    """A view compiled code returns: a new array on `owner`'s memory with the given data
+    pointer, lengths and strides (its `.base` is a holder that keeps `owner` alive)."""
+    if not is_view:
+        return owner
     ndim = len(dims_and_strides) // 2
     shape, strides = dims_and_strides[:ndim], dims_and_strides[ndim:]
-    if owner.ctypes.data == data and owner.shape == shape and owner.strides == strides:
-        return owner
-    view = np.asarray(_Holder(owner, data, shape, strides))
-    return view
+    return np.asarray(_Holder(owner, data, shape, strides))
 
 
 def _const(value: int) -> ir.Constant:
@@ -399,19 +398,22 @@ def check_array(
     return [obj, data, *lengths, *steps]
 
 
-def emit_box_array(b: ir.IRBuilder, slots: list[ir.Value]) -> ir.Value:
-    """A new reference to the returned array (`box_array` with the slots), or NULL."""
+def emit_box_array(b: ir.IRBuilder, slots: list[ir.Value], is_view: bool) -> ir.Value:
+    """A new reference to the returned array: the array object itself, or a view made
+    by `box_array`; NULL with an exception set if that fails."""
     obj, data, *rest = slots
     null = ir.Constant(_ptr, None)
-    args = b.alloca(_ptr, len(slots))
-    b.call(_INCREF, [obj])
-    b.store(obj, b.gep(args, [_const(0)], source_etype=_ptr))
-    b.store(b.call(_VOIDPTR_FROM, [data]), b.gep(args, [_const(1)], source_etype=_ptr))
-    for k, value in enumerate(rest):
-        b.store(b.call(_LONG_FROM, [value]), b.gep(args, [_const(k + 2)], source_etype=_ptr))
-    result = b.call(_VECTORCALL, [_address(box_array), args, _const(len(slots)), null])
-    for k in range(len(slots)):
-        b.call(_DECREF, [b.load(b.gep(args, [_const(k)], source_etype=_ptr), typ=_ptr)])
+    if not is_view:
+        b.call(_INCREF, [obj])
+        return obj
+    args = b.alloca(_ptr, len(slots) + 1)
+    values = [obj, _address(True), b.call(_VOIDPTR_FROM, [data])]
+    values += [b.call(_LONG_FROM, [value]) for value in rest]
+    for k, value in enumerate(values):
+        b.store(value, b.gep(args, [_const(k)], source_etype=_ptr))
+    result = b.call(_VECTORCALL, [_address(box_array), args, _const(len(values)), null])
+    for value in values[2:]:
+        b.call(_DECREF, [value])
     return result
 
 

@@ -10,9 +10,10 @@ A *spec* says how one Python value crosses into compiled code and back:
                                   one pointer to a native list (`graphlet.backend.lists`)
     ("list", item_spec, "empty")  the same, for code compiled for an empty list only
     ("union", (spec, ...))        results only: an i64 tag, then every alternative's slots
-    ("array", dtype, ndim, w)     a NumPy array of that dtype name and ndim (writeable when
-                                  `w`): its object, data pointer, lengths and byte strides,
-                                  not copied (`graphlet.backend.arrays`)
+    ("array", dtype, ndim, w, v)  a NumPy array of that dtype name and ndim (writeable when
+                                  `w`; a view made by indexing when `v`): its object, data
+                                  pointer, lengths and byte strides, not copied
+                                  (`graphlet.backend.arrays`)
     ("npscalar", dtype)           a NumPy scalar (`np.float64`, ...): one slot, its value
 
 Arguments are unboxed into the flattened native arguments (`Unboxer`), any mismatch
@@ -71,7 +72,7 @@ def validate(spec: Any) -> Any:
         return spec
     if kind == "list" and spec[1:2] and spec[1] in SCALARS and spec[2:] in ((), ("empty",)):
         return spec
-    if kind == "array" and len(spec) == 4 and spec[2] in (1, 2, 3):
+    if kind == "array" and len(spec) == 5 and spec[2] in (1, 2, 3):
         return spec
     if kind == "npscalar" and len(spec) == 2:
         return spec
@@ -218,7 +219,7 @@ class Boxer:
 
             slots = [self.slot(index, _ptr), self.slot(index + 1, _ptr)]
             slots += [self.slot(index + 2 + k, _i64) for k in range(2 * spec[2])]
-            return emit_box_array(b, slots)
+            return emit_box_array(b, slots, spec[4])
         if kind == "npscalar":
             from graphlet.backend.arrays import emit_box_scalar
 

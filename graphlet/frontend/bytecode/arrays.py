@@ -129,7 +129,7 @@ def view(
     shape: Sequence[SSAValue],
     strides: Sequence[SSAValue],
 ) -> ArrayValue:
-    kind = ArrayKind(a.kind.dtype, len(shape), a.kind.writeable, a.kind.fresh)
+    kind = ArrayKind(a.kind.dtype, len(shape), a.kind.writeable, a.kind.fresh, view=True)
     return ArrayValue(a.obj, data, tuple(shape), tuple(strides), kind)
 
 
@@ -203,9 +203,7 @@ def to_compute(c: FunctionCapture, value: SSAValue, source: str, target: str) ->
         if value.type == FLOAT:
             raise GraphBreak("casting a float to an integer array item is not compiled")
         return c.cast(value, INT)
-    if value.type != BOOL:
-        raise GraphBreak("storing a number into a bool array is not compiled")
-    return value
+    return c.truth(value)  # nonzero (NaN too) is True
 
 
 def operands(c: FunctionCapture, lhs: Value, rhs: Value) -> tuple[str, SSAValue, str, SSAValue]:
@@ -218,11 +216,36 @@ def operands(c: FunctionCapture, lhs: Value, rhs: Value) -> tuple[str, SSAValue,
             strong = other.dtype if isinstance(other, NpScalar) else "float64"
             if v.type == BOOL:
                 return "bool", v
-            return weak_dtype(strong, v.type), v
+            dtype = weak_dtype(strong, v.type)
+            adopted = adopt(c, v, dtype)
+            return dtype, adopted.value if isinstance(adopted, NpScalar) else v
         raise GraphBreak(f"an operator between numpy scalars and {inf.kind_name(_kind(v))}")
 
     (a, x), (b, y) = side(lhs, rhs), side(rhs, lhs)
     return a, x, b, y
+
+
+def adopt(c: FunctionCapture, value: Value, dtype: str) -> Value:
+    """A Python scalar operand converted once to the narrow dtype it adopts (NEP 50):
+    NumPy warns when a float overflows float32 and raises when an int does not fit
+    int32 (both hand back), even for an empty array; an int past 2**24 would round
+    twice on its way to float32, so it hands back too."""
+    if not isinstance(value, SSAValue) or dtype not in ("float32", "int32"):
+        return value
+    if dtype == "int32":
+        guard_fits_int32(c, value)
+        return NpScalar(c.cast(value, INT), dtype)
+    if value.type != FLOAT:
+        guard_exact_in_float32(c, c.cast(value, INT))
+    converted = to_compute(c, value, "float64" if value.type == FLOAT else "int64", dtype)
+    if value.type == FLOAT:
+        c.guard(_r(c, g.XorOp(float_flags(c, [value], converted), c.const(True))))
+    return NpScalar(converted, dtype)
+
+
+def guard_exact_in_float32(c: FunctionCapture, x: SSAValue) -> None:
+    low = _r(c, g.CmpOp("ge", x, c.const(-(2**24))))
+    c.guard(_r(c, g.AndOp(low, _r(c, g.CmpOp("le", x, c.const(2**24))))))
 
 
 def guard_fits_int32(c: FunctionCapture, x: SSAValue) -> None:
@@ -462,6 +485,8 @@ def storable(c: FunctionCapture, dtype: str, value: Value) -> SSAValue:
         guard_fits_int32(c, result)
     if dtype == "float32" and source == "float64":
         c.guard(_r(c, g.XorOp(float_flags(c, [x], result), c.const(True))))
+    if dtype == "float32" and source in INTS:
+        guard_exact_in_float32(c, c.cast(x, INT))
     return result
 
 
@@ -768,6 +793,7 @@ def _array_arithmetic(c: FunctionCapture, symbol: str, lhs: Value, rhs: Value) -
         if not (is_array(v) or isinstance(v, NpScalar | SSAValue)):
             raise GraphBreak(f"'{symbol}' of an array and {inf.kind_name(_kind(v))}")
     a, b = _binary_dtypes(lhs, rhs)
+    lhs, rhs = adopt(c, lhs, a), adopt(c, rhs, b)
 
     def dtype_of(_: list[str]) -> str:
         dtype = result_dtype(a, b)
@@ -789,6 +815,8 @@ rounded sqrt, abs); libm-based ones (exp, sin, ...) may differ from NumPy's SIMD
 
 
 def _unary_ufunc(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
+    if len(args) == 1 and isinstance(args[0], SSAValue) and args[0].type in (INT, FLOAT):
+        args = [NpScalar(args[0], "int64" if args[0].type == INT else "float64")]
     if len(args) != 1 or not (is_array(args[0]) or isinstance(args[0], NpScalar)):
         return None
     (x,) = args

@@ -100,6 +100,8 @@ class ArrayKind:
     ndim: int
     writeable: bool = True
     fresh: bool = False
+    view: bool = False
+    """Whether it is a view made by indexing (returned, it is a new array object)."""
 
 
 @dataclass(frozen=True)

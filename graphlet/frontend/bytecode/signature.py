@@ -11,7 +11,7 @@ those arguments run in Python.
 `arg_specs` / `result_spec` describe a captured function's parameters and result to
 the backend's CPython wrapper (`graphlet.backend.pyvalues`): "i1", "i64", "f64",
 ("complex",), ("const", obj), ("tuple", specs), ("list", item[, "empty"]),
-("array", dtype, ndim, writeable), ("npscalar", dtype), ("union", specs).
+("array", dtype, ndim, writeable, view), ("npscalar", dtype), ("union", specs).
 """
 
 from __future__ import annotations
@@ -218,7 +218,7 @@ def spec_of(kind: inf.Kind) -> Any:
             return ("list", "i64", "empty")
         return ("list", spec_of(kind.elem))
     if isinstance(kind, inf.ArrayKind):
-        return ("array", kind.dtype, kind.ndim, kind.writeable)
+        return ("array", kind.dtype, kind.ndim, kind.writeable, kind.view)
     if isinstance(kind, inf.NpScalarKind):
         return ("npscalar", kind.dtype)
     raise TypeError(f"no value ABI for {inf.describe(kind)}")
