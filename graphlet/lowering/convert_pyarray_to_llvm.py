@@ -59,6 +59,12 @@ def _byte_gep(base: SSAValue, offset: SSAValue) -> llvm.GEPOp:
     return llvm.GEPOp(base, [llvm.GEP_USE_SSA_VAL], i8, ssa_indices=[offset])
 
 
+def _typed(ptr: SSAValue, dtype: str) -> llvm.GEPOp:
+    """`ptr` as a pointer to the element's storage type (a no-op GEP: the translation
+    to LLVM IR then types the pointer, which typed-pointer builds of llvmlite need)."""
+    return llvm.GEPOp(ptr, [0], _STORAGE[dtype])
+
+
 class ElementLowering(RewritePattern):
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter, /) -> None:
         if not isinstance(op, pyarray.ElementOp):
@@ -87,8 +93,9 @@ class LoadLowering(RewritePattern):
         if not isinstance(op, pyarray.LoadOp):
             return
         dtype = op.dtype.data
-        load = llvm.LoadOp(op.ptr, _STORAGE[dtype])
-        ops: list[Operation] = [load]
+        typed = _typed(op.ptr, dtype)
+        load = llvm.LoadOp(typed.result, _STORAGE[dtype])
+        ops: list[Operation] = [typed, load]
         value = load.dereferenced_value
         if dtype == "float32":
             ops.append(llvm.FPExtOp(value, f64))
@@ -126,7 +133,8 @@ class StoreLowering(RewritePattern):
             widened = llvm.ZExtOp(value, i8)
             ops.append(widened)
             value = widened.res
-        ops.append(llvm.StoreOp(value, op.ptr))
+        typed = _typed(op.ptr, dtype)
+        ops += [typed, llvm.StoreOp(value, typed.result)]
         rewriter.replace(op, ops, [])
 
 
