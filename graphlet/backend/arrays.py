@@ -26,6 +26,7 @@ the call returns; a returned one is a new reference, so it outlives compiled cod
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from typing import Any
 
 import llvmlite.binding as llvm
@@ -319,8 +320,9 @@ def runtime() -> Runtime:
     return _runtime
 
 
-def provide_symbols(module: llvm.ModuleRef) -> None:
-    if any(f.is_declaration and f.name.startswith(PREFIX) for f in module.functions):
+def provide_symbols(external_symbols: Iterable[str]) -> None:
+    """Load the array runtime if code calling `external_symbols` needs it."""
+    if any(name.startswith(PREFIX) for name in external_symbols):
         runtime()
 
 

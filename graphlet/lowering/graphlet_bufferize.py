@@ -13,6 +13,9 @@ not to need one: a function body is a straight line of `tensor.empty`,
 * a generic writes in place into its `outs` buffer when the buffer is ours (an
   alloc) and no tensor sharing it is read later; otherwise into a copy. A fused
   elementwise chain therefore writes straight into its output;
+* a `tensor.extract` in a generic's body (a gather reading its source at computed
+  coordinates) becomes a `memref.load` of the source's buffer, and counts as a read
+  of it by that generic;
 * a returned alloc *is* the out-param (the alloc disappears); other returned
   buffers (arguments, constants, views, a value returned twice) are copied;
   every remaining alloc is freed before the return.
@@ -48,7 +51,7 @@ from xdsl.pattern_rewriter import (
     RewritePattern,
     op_type_rewrite_pattern,
 )
-from xdsl.rewriter import InsertPoint
+from xdsl.rewriter import InsertPoint, Rewriter
 from xdsl.utils.exceptions import PassFailedException
 
 from graphlet.dialects import graphlet as g
@@ -147,12 +150,20 @@ class _FunctionBufferizer:
             return False
         return (
             all(
-                self.position[use.operation] <= index
+                self._position_of(use.operation) <= index
                 for t in self.tensors_of_root[root]
                 for use in t.uses
             )
             and sum(1 for _ in value.uses) == 1
         )
+
+    def _position_of(self, op: Operation) -> int:
+        """The place in the body of the top-level op that is or contains `op`."""
+        while op not in self.position:
+            parent = op.parent_op()
+            assert parent is not None, f"{op.name} is outside the function body"
+            op = parent
+        return self.position[op]
 
     def _bufferize(self, op: Operation) -> None:
         if isinstance(op, tensor.EmptyOp):
@@ -210,11 +221,16 @@ class _FunctionBufferizer:
                 self._add(copy_generic(buffer, copy))
                 buffer = copy
             outs.append(buffer)
+        body = op.body.clone()
+        for inner in list(body.walk()):
+            if isinstance(inner, tensor.ExtractOp):
+                load = memref.LoadOp.get(self.buffers[inner.tensor], list(inner.indices))
+                Rewriter.replace_op(inner, load)
         self._add(
             linalg.GenericOp(
                 [self.buffers[v] for v in op.inputs],
                 outs,
-                op.body.clone(),
+                body,
                 op.indexing_maps,
                 op.iterator_types,
                 library_call=op.library_call,

@@ -6,6 +6,8 @@ runs the producer's body inline, so a chain `relu(a*b+c)*0.5` becomes one loop n
 and no intermediate tensor exists. Broadcasts compose through the indexing maps:
 the producer's input j is read at `map_j(consumer_map(point))`.
 
+A producer whose body reads its own loop indices (a gather) fuses only into a
+consumer reading it through an identity map, where those indices are the same.
 A reduction consumer (`sum((x - mean) ** 2)`) takes its producer the same way when it
 reads every producer element exactly once (an identity map), so the reduction runs
 over the producer's inputs with no intermediate tensor and nothing is recomputed.
@@ -44,6 +46,12 @@ def _reads_each_element_once(op: linalg.GenericOp, index: int) -> bool:
     return len(op.outputs) == 1 and len(op.res) == 1 and read == AffineMap.identity(read.num_dims)
 
 
+def _reads_own_position(op: linalg.GenericOp) -> bool:
+    """Whether the body reads its loop indices (`linalg.index`: a gather's
+    coordinates), which mean the consumer's only where it reads through an identity."""
+    return any(isinstance(inner, linalg.IndexOp) for inner in op.body.walk())
+
+
 def _fused_maps(op: linalg.GenericOp, index: int, producer: linalg.GenericOp) -> list[AffineMap]:
     """The fused generic's indexing maps: the producer's inputs read through the
     consumer's map of input `index`, then the consumer's other inputs and output."""
@@ -78,6 +86,8 @@ class FuseProducerIntoConsumer(RewritePattern):
                 and producer.res[0].has_one_use()
                 and not producer.body.block.args[-1].uses
             ):
+                continue
+            if _reads_own_position(producer) and not _reads_each_element_once(op, index):
                 continue
             if (
                 consumer_is_elementwise or _reads_each_element_once(op, index)

@@ -1,4 +1,4 @@
-// RUN: graphlet-opt %s -p convert-graphlet-to-linalg | filecheck %s
+// RUN: graphlet-opt %s -p convert-graphlet-to-linalg --split-input-file --verify-diagnostics | filecheck %s
 
 // Broadcasting lives in the indexing maps; a splat constant moves into the body.
 // CHECK-LABEL: func.func @chain
@@ -33,13 +33,15 @@ func.func @unary(%x: tensor<8xf32>) -> (tensor<8xf32>, tensor<8xf32>) {
 // CHECK-NEXT: arith.addf
 // CHECK-NEXT: arith.divf
 
-// Composite ops (decompose-tensor-ops' job) are left alone.
-// CHECK-LABEL: func.func @untouched
-func.func @untouched(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
-  %1 = graphlet.softmax %x {dim = 1 : i64} : (tensor<2x3xf32>) -> tensor<2x3xf32>
-  func.return %1 : tensor<2x3xf32>
+// A reshape (a view) and a dense constant (a global) are graphlet-bufferize's: they stay.
+// CHECK-LABEL: func.func @left_to_bufferize
+func.func @left_to_bufferize(%x: tensor<2x3xf32>) -> (tensor<6xf32>, tensor<2xf32>) {
+  %1 = graphlet.reshape %x : (tensor<2x3xf32>) -> tensor<6xf32>
+  %2 = graphlet.constant dense<[1.0, 2.0]> : tensor<2xf32>
+  func.return %1, %2 : tensor<6xf32>, tensor<2xf32>
 }
-// CHECK-NEXT: graphlet.softmax
+// CHECK-NEXT: %[[VIEW:.*]] = graphlet.reshape %x
+// CHECK-NEXT: %[[CST:.*]] = graphlet.constant dense<[1.000000e+00, 2.000000e+00]> : tensor<2xf32>
 
 // Ints wrap (addi), `ne` is true on NaN (une), where is a select, and a float to
 // int cast gives INT_MIN out of range instead of fptosi's poison.
@@ -134,3 +136,91 @@ func.func @movement(%x: tensor<2x3xf32>) -> (tensor<3x2xf32>, tensor<2x2xf32>, t
 // CHECK:      indexing_maps = [affine_map<(d0, d1) -> (d0, (d1 mod 2))>, affine_map<(d0, d1) -> (d0, d1)>]
 // CHECK:      %[[C0:.*]] = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> ((d0 mod 4), d1)>]
 // CHECK:      linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> ((d0 + 2), d1)>], {{.*}} outs(%[[C0]] : tensor<4x3xf32>)
+
+// An embedding reads the source with tensor.extract at the checked index (0 when
+// out of range, so never out of bounds); a reduction over the indices sets the
+// status to IndexError's code (2).
+// CHECK-LABEL: func.func @embedding
+// CHECK-SAME:    -> (tensor<2x3x4xf32>, tensor<i64>) attributes {graphlet.status_result}
+func.func @embedding(%w: tensor<10x4xf32>, %ids: tensor<2x3xi64>) -> tensor<2x3x4xf32> {
+  %r = graphlet.index %w[%ids] {dims = array<i64: 0>, error = "IndexError"} : (tensor<10x4xf32>, tensor<2x3xi64>) -> tensor<2x3x4xf32>
+  func.return %r : tensor<2x3x4xf32>
+}
+// CHECK:        iterator_types = ["reduction", "reduction"]} ins(%ids : tensor<2x3xi64>)
+// CHECK:          arith.cmpi uge, %{{.*}}, %{{.*}} : i64
+// CHECK:      linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%ids : tensor<2x3xi64>)
+// CHECK:        %[[IN:.*]] = arith.cmpi ult, %[[I:.*]], %{{.*}} : i64
+// CHECK-NEXT:   %{{.*}} = arith.constant 0 : i64
+// CHECK-NEXT:   %[[SAFE:.*]] = arith.select %[[IN]], %[[I]], %{{.*}} : i64
+// CHECK-NEXT:   %[[ROW:.*]] = arith.index_cast %[[SAFE]] : i64 to index
+// CHECK-NEXT:   %[[COL:.*]] = linalg.index 2 : index
+// CHECK-NEXT:   %{{.*}} = tensor.extract %w[%[[ROW]], %[[COL]]] : tensor<10x4xf32>
+// CHECK:        arith.constant 2 : i64
+
+// gather: the index replaces the coordinate along `dim`; RuntimeError's code is 3.
+// CHECK-LABEL: func.func @gather
+func.func @gather(%x: tensor<3x4xf64>, %i: tensor<3x2xi64>) -> tensor<3x2xf64> {
+  %r = graphlet.gather %x, %i {dim = 1 : i64} : (tensor<3x4xf64>, tensor<3x2xi64>) -> tensor<3x2xf64>
+  func.return %r : tensor<3x2xf64>
+}
+// CHECK:        %[[ROW:.*]] = linalg.index 0 : index
+// CHECK-NEXT:   %{{.*}} = tensor.extract %x[%[[ROW]], %{{.*}}] : tensor<3x4xf64>
+// CHECK:        arith.constant 3 : i64
+
+// Constant indices all in range need no status; negatives count from the end.
+// CHECK-LABEL: func.func @constant_index
+// CHECK-SAME:    -> tensor<5x2xi64> {
+func.func @constant_index(%x: tensor<5x3xi64>) -> tensor<5x2xi64> {
+  %i = graphlet.constant dense<[-1, 2]> : tensor<2xi64>
+  %r = graphlet.index %x[%i] {dims = array<i64: 1>, wrap_negative, error = "IndexError"} : (tensor<5x3xi64>, tensor<2xi64>) -> tensor<5x2xi64>
+  func.return %r : tensor<5x2xi64>
+}
+// CHECK:      linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>]
+// CHECK:        arith.cmpi slt
+// CHECK:        arith.addi
+// CHECK:        tensor.extract %x[%{{.*}}, %{{.*}}] : tensor<5x3xi64>
+
+// cumsum: the running value (f64 for f32, from 0) is a reduction output over the
+// scanned dimension, the result is written at every step; no reassociation.
+// CHECK-LABEL: func.func @cumsum
+func.func @cumsum(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  %r = graphlet.cumsum %x {dim = 1 : i64} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  func.return %r : tensor<2x3xf32>
+}
+// CHECK:        arith.constant 0.000000e+00 : f64
+// CHECK:      %{{.*}}, %[[OUT:.*]] = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "reduction"]} ins(%x : tensor<2x3xf32>) outs(%{{.*}}, %{{.*}} : tensor<2xf64>, tensor<2x3xf32>)
+// CHECK-NEXT: ^bb0(%[[X:.*]]: f32, %[[ACC:.*]]: f64, %{{.*}}: f32):
+// CHECK-NEXT:   %[[WIDE:.*]] = arith.extf %[[X]] : f32 to f64
+// CHECK-NEXT:   %[[SUM:.*]] = arith.addf %[[ACC]], %[[WIDE]] : f64
+// CHECK-NEXT:   %[[NARROW:.*]] = arith.truncf %[[SUM]] : f64 to f32
+// CHECK-NEXT:   linalg.yield %[[SUM]], %[[NARROW]] : f64, f32
+// CHECK:      func.return %[[OUT]] : tensor<2x3xf32>
+
+// cumprod of bools multiplies i64 from 1; a 1-d scan's running value is 0-d.
+// CHECK-LABEL: func.func @cumprod
+func.func @cumprod(%x: tensor<4xi1>) -> tensor<4xi64> {
+  %r = graphlet.cumprod %x {dim = 0 : i64} : (tensor<4xi1>) -> tensor<4xi64>
+  func.return %r : tensor<4xi64>
+}
+// CHECK:        arith.constant 1 : i64
+// CHECK:      linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> ()>, affine_map<(d0) -> (d0)>], iterator_types = ["reduction"]}
+// CHECK:        arith.extui %{{.*}} : i1 to i64
+// CHECK-NEXT:   arith.muli
+
+// -----
+
+// Composite ops are decompose-tensor-ops' to take apart first: one left is refused.
+func.func @composite(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  %1 = graphlet.softmax %x {dim = 1 : i64} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  func.return %1 : tensor<2x3xf32>
+}
+// CHECK: convert-graphlet-to-linalg.mlir:{{[0-9]+}}:3: error: 'graphlet.softmax': convert-graphlet-to-linalg cannot lower this op: run decompose-tensor-ops first
+
+// -----
+
+// So is a scalar op: scalars are the scalar pipeline's.
+func.func @scalar(%a: i64) -> i64 {
+  %1 = graphlet.add %a, %a : i64
+  func.return %1 : i64
+}
+// CHECK: convert-graphlet-to-linalg.mlir:{{[0-9]+}}:3: error: 'graphlet.add': convert-graphlet-to-linalg cannot lower this op: it works on scalars, which lower-to-llvm lowers (convert-graphlet-to-arith)

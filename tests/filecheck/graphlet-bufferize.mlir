@@ -66,3 +66,35 @@ func.func @copy_on_write(%x: tensor<2xf32>) -> (tensor<2xf32>, tensor<2xf32>) {
 // CHECK:      linalg.generic {{.*}} ins(%0 : memref<2xf32>) outs(%1 : memref<2xf32>)
 // CHECK:      linalg.generic {{.*}} ins(%x : memref<2xf32>) outs(%1 : memref<2xf32>)
 // CHECK:      func.return
+
+// A tensor.extract in a body (a gather) is a memref.load of the source's buffer,
+// and a read of it: the source is copied before the generic that would overwrite it.
+// CHECK-LABEL: func.func @gather_reads_source(%x: memref<3xf32>, %i: memref<2xindex>, %0: memref<2xf32>, %1: memref<3xf32>) {
+func.func @gather_reads_source(%x: tensor<3xf32>, %i: tensor<2xindex>) -> (tensor<2xf32>, tensor<3xf32>) {
+  %e = tensor.empty() : tensor<3xf32>
+  %t = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]} ins(%x : tensor<3xf32>) outs(%e : tensor<3xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.addf %a, %a : f32
+    linalg.yield %s : f32
+  } -> tensor<3xf32>
+  %u = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]} ins(%x : tensor<3xf32>) outs(%t : tensor<3xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.addf %a, %o : f32
+    linalg.yield %s : f32
+  } -> tensor<3xf32>
+  %e2 = tensor.empty() : tensor<2xf32>
+  %g = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]} ins(%i : tensor<2xindex>) outs(%e2 : tensor<2xf32>) {
+  ^bb0(%k: index, %o: f32):
+    %v = tensor.extract %t[%k] : tensor<3xf32>
+    linalg.yield %v : f32
+  } -> tensor<2xf32>
+  func.return %g, %u : tensor<2xf32>, tensor<3xf32>
+}
+// CHECK-NEXT: %[[T:.*]] = memref.alloc() {alignment = 64 : i64} : memref<3xf32>
+// CHECK-NEXT: linalg.generic {{.*}} ins(%x : memref<3xf32>) outs(%[[T]] : memref<3xf32>)
+// CHECK:      linalg.generic {{.*}} ins(%[[T]] : memref<3xf32>) outs(%1 : memref<3xf32>)
+// CHECK:      linalg.generic {{.*}} ins(%x : memref<3xf32>) outs(%1 : memref<3xf32>)
+// CHECK:      linalg.generic {{.*}} ins(%i : memref<2xindex>) outs(%0 : memref<2xf32>)
+// CHECK-NEXT: ^bb0(%[[K:.*]]: index, %{{.*}}: f32):
+// CHECK-NEXT:   %{{.*}} = memref.load %[[T]][%[[K]]] : memref<3xf32>
+// CHECK:      memref.dealloc %[[T]] : memref<3xf32>

@@ -43,6 +43,7 @@ from graphlet.dialects.graphlet.abstract_ops import (
 )
 from graphlet.dialects.graphlet.constant import ConstantOp, GraphletConstantMaterialization
 from graphlet.dialects.graphlet.elementwise import GeluOp, SigmoidOp
+from graphlet.dialects.graphlet.indexing import GatherOp, IndexOp, advanced_index_layout
 from graphlet.dialects.graphlet.linear_algebra import LinearOp, MatmulOp
 from graphlet.dialects.graphlet.nn import LayerNormOp, LogSoftmaxOp, SoftmaxOp
 from graphlet.dialects.graphlet.reduction import AmaxOp, AminOp, MeanOp, SumOp
@@ -80,6 +81,7 @@ from graphlet.dialects.graphlet.scalar_ops import (
     TrueDivOp,
     XorOp,
 )
+from graphlet.dialects.graphlet.scan import CumprodOp, CumsumOp, ScanOp
 from graphlet.dialects.graphlet.shape import CatOp, ExpandOp, ReshapeOp, SliceOp, TransposeOp
 from graphlet.dialects.graphlet.spellings import (
     Spellings,
@@ -94,9 +96,13 @@ from graphlet.dialects.graphlet.spellings import (
     unary_op_for_symbol,
 )
 from graphlet.dialects.graphlet.torch_semantics import (
+    INDEX_ERRORS,
     TENSOR_ERROR_MESSAGES,
     TENSOR_ERRORS,
+    TensorIndexError,
+    TensorIndexOutOfBoundsError,
     TensorZeroDivisionError,
+    check_indices,
     np_erf,
     np_floordiv,
     np_keep_ints,
@@ -161,6 +167,10 @@ TENSOR_OPS: list[type[TensorOp]] = [
     SigmoidOp,
     CatOp,
     SliceOp,
+    IndexOp,
+    GatherOp,
+    CumsumOp,
+    CumprodOp,
 ]
 
 OPS: list[type[GraphletOp]] = [
@@ -211,6 +221,7 @@ __all__ = [
     "CMP_PREDICATES",
     "FLOAT",
     "FLOAT_ELEMENT_TYPES",
+    "INDEX_ERRORS",
     "INT",
     "INT_MAX",
     "INT_MIN",
@@ -241,15 +252,19 @@ __all__ = [
     "CommutativeBinaryOp",
     "ConstantOp",
     "CosOp",
+    "CumprodOp",
+    "CumsumOp",
     "ExpOp",
     "ExpandOp",
     "FloatResultUnaryOp",
     "FloorDivOp",
     "FloorOp",
+    "GatherOp",
     "GeluOp",
     "Graphlet",
     "GraphletConstantMaterialization",
     "GraphletOp",
+    "IndexOp",
     "LayerNormOp",
     "LinearOp",
     "LogOp",
@@ -269,6 +284,7 @@ __all__ = [
     "ReluOp",
     "ReshapeOp",
     "ScalarOnly",
+    "ScanOp",
     "SelectOp",
     "ShlOp",
     "ShrOp",
@@ -282,6 +298,8 @@ __all__ = [
     "SubOp",
     "SumOp",
     "TanhOp",
+    "TensorIndexError",
+    "TensorIndexOutOfBoundsError",
     "TensorOp",
     "TensorType",
     "TensorZeroDivisionError",
@@ -290,11 +308,13 @@ __all__ = [
     "UnaryOp",
     "UnrepresentableResult",
     "XorOp",
+    "advanced_index_layout",
     "array_of",
     "binary_op_for_symbol",
     "broadcast_shapes",
     "canonicalized",
     "check_dims",
+    "check_indices",
     "dense_attr",
     "dims_attr",
     "element_type",

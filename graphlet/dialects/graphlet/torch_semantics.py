@@ -10,17 +10,56 @@ from collections.abc import Callable
 
 import numpy as np
 
+from graphlet.abi import TENSOR_STATUS_CODES
+
 
 class TensorZeroDivisionError(ZeroDivisionError, RuntimeError):
     """An int tensor divided by zero. PyTorch raises `RuntimeError("ZeroDivisionError")`,
     Python code expects a ZeroDivisionError: this is both, with torch's message."""
 
 
-TENSOR_ERRORS: dict[int, type[Exception]] = {1: TensorZeroDivisionError}
+class TensorIndexError(IndexError):
+    """An index out of range where PyTorch raises IndexError (embedding, `x[idx]`,
+    index_put): its message is embedding's."""
+
+
+class TensorIndexOutOfBoundsError(RuntimeError):
+    """An index out of range where PyTorch raises RuntimeError (gather, scatter,
+    index_select, embedding_bag)."""
+
+
+TENSOR_ERRORS: dict[int, type[Exception]] = {
+    TENSOR_STATUS_CODES["ZeroDivisionError"]: TensorZeroDivisionError,
+    TENSOR_STATUS_CODES["IndexError"]: TensorIndexError,
+    TENSOR_STATUS_CODES["IndexOutOfBounds"]: TensorIndexOutOfBoundsError,
+}
 """The errors native tensor code reports, by status code (0 is ok); the message
 is the class's torch message, `TENSOR_ERROR_MESSAGES`."""
 
-TENSOR_ERROR_MESSAGES: dict[type[Exception], str] = {TensorZeroDivisionError: "ZeroDivisionError"}
+TENSOR_ERROR_MESSAGES: dict[type[Exception], str] = {
+    TensorZeroDivisionError: "ZeroDivisionError",
+    TensorIndexError: "index out of range in self",
+    TensorIndexOutOfBoundsError: "index out of bounds",
+}
+
+INDEX_ERRORS: dict[str, type[Exception]] = {
+    "IndexError": TensorIndexError,
+    "RuntimeError": TensorIndexOutOfBoundsError,
+}
+"""The index errors by the name of the PyTorch exception they stand for (an indexing
+op's `error` property)."""
+
+
+def check_indices(index: np.ndarray, size: int, wrap_negative: bool, error: str) -> np.ndarray:
+    """`index` into a dimension of `size`, negatives counted from the end when
+    `wrap_negative` (`x[idx]`, index_put) and refused otherwise (embedding, gather);
+    an index out of range raises the op's error, as PyTorch does."""
+    index = np.asarray(index, dtype=np.int64)
+    wrapped = np.where(index < 0, index + size, index) if wrap_negative else index
+    if np.any((wrapped < 0) | (wrapped >= size)):
+        cls = INDEX_ERRORS[error]
+        raise cls(TENSOR_ERROR_MESSAGES[cls])
+    return wrapped
 
 
 def _int_divisor_check(a: np.ndarray, b: np.ndarray) -> None:
@@ -70,4 +109,4 @@ def np_relu(x: np.ndarray) -> np.ndarray:
 
 def np_erf(x: np.ndarray) -> np.ndarray:
     """erf elementwise, in double precision (NumPy has no erf)."""
-    return np.frompyfunc(math.erf, 1, 1)(x.astype(np.float64)).astype(np.float64)
+    return np.asarray(np.frompyfunc(math.erf, 1, 1)(x.astype(np.float64)), dtype=np.float64)

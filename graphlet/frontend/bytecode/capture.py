@@ -67,6 +67,7 @@ from graphlet.frontend.bytecode.values import (
     unflatten,
     values_from_args,
 )
+from graphlet.frontend.guards import Guard
 
 __all__ = [
     "MISSING",
@@ -121,21 +122,6 @@ class ReturnSig:
 
     def describe(self) -> str:
         return " or ".join(inf.describe(kind) for kind in self.alternatives)
-
-
-@dataclass(frozen=True)
-class Guard:
-    """A compiled version stays valid while `namespace[name]` is still `expected`."""
-
-    namespace: dict
-    name: str
-    expected: Any
-
-    def holds(self) -> bool:
-        return self.namespace.get(self.name, MISSING) is self.expected
-
-    def describe(self) -> str:
-        return f"global {self.name!r}"
 
 
 @dataclass

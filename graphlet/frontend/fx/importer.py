@@ -26,7 +26,7 @@ from graphlet.dialects import graphlet as g
 from graphlet.frontend.fx import handlers as _handlers  # noqa: F401  (registers every handler)
 from graphlet.frontend.fx.dtypes import DTYPES, TORCH_ELEMENTS, element_of, tensor_type_of
 from graphlet.frontend.fx.errors import NotHere, UnsupportedNodeError, source_line, target_str
-from graphlet.frontend.fx.registry import handler_for, module_handler_for
+from graphlet.frontend.fx.registry import creates_tensors, handler_for, module_handler_for
 
 FUNCTION = "forward"
 """The name of the imported function in the module."""
@@ -127,6 +127,8 @@ class FxImporter:
         self.node_ops: dict[torch.fx.Node, list[Operation]] = {}
         self.failures: dict[torch.fx.Node, str] = {}
         self.inputs_by_value: dict[SSAValue, int] = {}
+        self.node: torch.fx.Node | None = None
+        """The node being imported (a handler may read its arguments' recorded metadata)."""
 
     # ---- building blocks for handlers
 
@@ -308,6 +310,7 @@ class FxImporter:
         return obj
 
     def call(self, node: torch.fx.Node) -> Any:
+        self.node = node
         args = torch.fx.node.map_arg(node.args, lambda n: self.values[n])
         kwargs = torch.fx.node.map_arg(node.kwargs, lambda n: self.values[n])
         for v in torch.utils._pytree.tree_leaves((args, kwargs)):
@@ -315,9 +318,9 @@ class FxImporter:
                 raise NotHere(f"it reads a value graphlet cannot represent: {v.reason}")
         if node.op == "call_module":
             return self.call_module(node, args, kwargs)
-        if not has_tensor((args, kwargs)):
-            return self.python_value(node, args, kwargs)
         handler = handler_for(node)
+        if not has_tensor((args, kwargs)) and not creates_tensors(handler):
+            return self.python_value(node, args, kwargs)
         if handler is None:
             raise self.unsupported(node, "graphlet has no translation for this op")
         return handler(self, *args, **kwargs)

@@ -19,6 +19,8 @@ Elementwise ops whose PyTorch call is the op on its operands need no handler at 
 - a dotted Python path (`"operator.truediv"`, `"builtins.getattr"`) serves that function.
 
 A node resolves to the most specific declaration: overload, packet, then bare name.
+`@creates("arange")` registers a handler that makes tensors from Python values
+alone; other nodes without tensor arguments are evaluated in PyTorch at import.
 `@handles_module(nn.Linear)` serves `call_module` nodes of that module class (from
 `symbolic_trace`, which keeps torch.nn's modules as leaves).
 """
@@ -51,6 +53,7 @@ _METHODS: dict[str, Handler] = {}
 _FUNCTIONS: dict[Any, Handler] = {}
 _MODULES: dict[type, Handler] = {}
 _OPS_HANDLED: set[type] = set()
+_CREATION: set[Handler] = set()
 
 
 def _claim(table: dict[Any, Handler], key: Any, fn: Handler, name: str) -> None:
@@ -97,6 +100,21 @@ def handles_op(op: type, *extra_names: str) -> Callable[[Handler], Handler]:
         return handles(*op.TORCH_NAMES, *extra_names)(fn)
 
     return register
+
+
+def creates(*names: str) -> Callable[[Handler], Handler]:
+    """Register a creation handler (`arange`, `zeros`): it is called on nodes without
+    tensor arguments too, which the importer otherwise evaluates in PyTorch."""
+
+    def register(fn: Handler) -> Handler:
+        _CREATION.add(fn)
+        return handles(*names)(fn)
+
+    return register
+
+
+def creates_tensors(handler: Handler | None) -> bool:
+    return handler in _CREATION
 
 
 def has_op_handler(op: type) -> bool:

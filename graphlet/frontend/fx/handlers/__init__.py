@@ -7,7 +7,11 @@ here -- a handler in the module of its category, registered with `@handles_op(op
 """
 
 from graphlet.frontend.fx.handlers import (
+    attention,
+    creation,
+    data_movement,
     elementwise,
+    indexing,
     linalg,
     meta,
     nn,
@@ -17,4 +21,15 @@ from graphlet.frontend.fx.handlers import (
 
 elementwise.derive_elementwise_handlers()
 
-__all__ = ["elementwise", "linalg", "meta", "nn", "reduction", "shape"]
+__all__ = [
+    "attention",
+    "creation",
+    "data_movement",
+    "elementwise",
+    "indexing",
+    "linalg",
+    "meta",
+    "nn",
+    "reduction",
+    "shape",
+]

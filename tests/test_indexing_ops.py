@@ -1,0 +1,305 @@
+"""Indexing by index tensors natively, against PyTorch: `graphlet.index` (advanced
+indexing, embedding, index_select) and `graphlet.gather`, on f32, f64, i64 and bool
+sources; negative indices, broadcasting, None slots, empty dimensions; an index out
+of range raises PyTorch's exception type natively and in the reference interpreter.
+Data movement: results must be exactly equal."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+F = torch.nn.functional
+
+from xdsl.ir import Block  # noqa: E402
+from xdsl.utils.exceptions import VerifyException  # noqa: E402
+
+from graphlet.dialects import graphlet as g  # noqa: E402
+from graphlet.frontend.fx import FUNCTION, FxImporter, compile_fx, tensor_type_of  # noqa: E402
+from graphlet.frontend.fx.errors import UnsupportedNodeError  # noqa: E402
+from graphlet.runtime.tensors import compile_tensor_function  # noqa: E402
+from tests.native_cases import compile_cases, compile_one, export, export_native  # noqa: E402
+
+DTYPES = [torch.float32, torch.float64, torch.int64, torch.bool]
+
+
+def source(shape, dtype, seed=0):
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.randn(shape, generator=gen) * 10
+    return x.to(dtype) if dtype != torch.bool else x > 0
+
+
+def ids(*values):
+    return torch.tensor(values, dtype=torch.int64)
+
+
+# (id, source shape, index tensors, graphlet builder, PyTorch reference)
+CASES = [
+    (
+        "embedding",
+        (10, 4),
+        [ids([1, 0, 9], [9, 9, 2])],
+        lambda x, i: g.IndexOp(x, [i], [0]),
+        lambda x, i: x[i] if x.dtype == torch.bool else F.embedding(i, x),
+    ),
+    (
+        "index-select-middle",
+        (2, 5, 3),
+        [ids(4, 0, 0, 2)],
+        lambda x, i: g.IndexOp(x, [i], [1], error="RuntimeError"),
+        lambda x, i: torch.index_select(x, 1, i),
+    ),
+    (
+        "index-negative-last-dim",
+        (3, 4),
+        [ids(-1, 0, -4, 3)],
+        lambda x, i: g.IndexOp(x, [i], [1], wrap_negative=True),
+        lambda x, i: x[:, i],
+    ),
+    (
+        "index-two-adjacent-broadcast",
+        (2, 5, 3, 2),
+        [ids([0], [4], [-2]), ids(2, 0)],
+        lambda x, i, j: g.IndexOp(x, [i, j], [1, 2], wrap_negative=True),
+        lambda x, i, j: x[:, i, j],
+    ),
+    (
+        "index-non-adjacent-leads",
+        (4, 3, 5),
+        [ids([1, -1]), ids([0], [4])],
+        lambda x, i, j: g.IndexOp(x, [i, j], [0, 2], wrap_negative=True),
+        lambda x, i, j: x[i, :, j],
+    ),
+    (
+        "index-0d-index",
+        (4, 3),
+        [torch.tensor(2)],
+        lambda x, i: g.IndexOp(x, [i], [0], wrap_negative=True),
+        lambda x, i: x[i],
+    ),
+    (
+        "index-empty-index",
+        (4, 3),
+        [torch.zeros(0, dtype=torch.int64)],
+        lambda x, i: g.IndexOp(x, [i], [1], wrap_negative=True),
+        lambda x, i: x[:, i],
+    ),
+    (
+        "index-empty-other-dim",
+        (0, 3),
+        [ids(1, 2)],
+        lambda x, i: g.IndexOp(x, [i], [1], wrap_negative=True),
+        lambda x, i: x[:, i],
+    ),
+    (
+        "gather-dim1",
+        (3, 4),
+        [ids([0, 3], [1, 1], [2, 0])],
+        lambda x, i: g.GatherOp(x, i, 1),
+        lambda x, i: torch.gather(x, 1, i),
+    ),
+    (
+        "gather-dim0-smaller-index",
+        (4, 5, 2),
+        [ids([[0], [3]], [[1], [1]])],
+        lambda x, i: g.GatherOp(x, i, 0),
+        lambda x, i: torch.gather(x, 0, i),
+    ),
+    (
+        "gather-0d",
+        (),
+        [torch.tensor(0)],
+        lambda x, i: g.GatherOp(x, i, 0),
+        lambda x, i: torch.gather(x, 0, i),
+    ),
+    (
+        "gather-empty-index",
+        (3, 4),
+        [torch.zeros(3, 0, dtype=torch.int64)],
+        lambda x, i: g.GatherOp(x, i, 1),
+        lambda x, i: torch.gather(x, 1, i),
+    ),
+]
+
+
+def case_args(case, dtype):
+    return [source(case[1], dtype, seed=len(case[0])), *case[2]]
+
+
+@cache
+def compiled(dtype):
+    args = [a for case in CASES for a in case_args(case, dtype)]
+    return compile_cases(args, [(1 + len(c[2]), c[3]) for c in CASES])[1]
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("index", range(len(CASES)), ids=[c[0] for c in CASES])
+def test_indexing_matches_pytorch(index, dtype):
+    case = CASES[index]
+    got, want = compiled(dtype)[index], case[4](*case_args(case, dtype))
+    assert got.dtype == want.dtype and got.shape == want.shape
+    assert torch.equal(got, want)
+
+
+# (id, builder, source, bad index, PyTorch call raising for it)
+OUT_OF_RANGE = [
+    (
+        "embedding-past-end",
+        lambda x, i: g.IndexOp(x, [i], [0]),
+        (5, 2),
+        ids(0, 5),
+        lambda x, i: F.embedding(i, x),
+    ),
+    (
+        "embedding-negative",
+        lambda x, i: g.IndexOp(x, [i], [0]),
+        (5, 2),
+        ids(-1),
+        lambda x, i: F.embedding(i, x),
+    ),
+    (
+        "index-past-end",
+        lambda x, i: g.IndexOp(x, [i], [1], wrap_negative=True),
+        (2, 3),
+        ids(1, 3),
+        lambda x, i: x[:, i],
+    ),
+    (
+        "index-too-negative",
+        lambda x, i: g.IndexOp(x, [i], [1], wrap_negative=True),
+        (2, 3),
+        ids(-4),
+        lambda x, i: x[:, i],
+    ),
+    (
+        "index-into-empty-dim",
+        lambda x, i: g.IndexOp(x, [i], [0], wrap_negative=True),
+        (0, 3),
+        ids(0),
+        lambda x, i: x[i],
+    ),
+    (
+        "index-select-dim1-negative",
+        lambda x, i: g.IndexOp(x, [i], [1], error="RuntimeError"),
+        (3, 4),
+        ids(-1),
+        lambda x, i: torch.index_select(x, 1, i),
+    ),
+    (
+        "gather-past-end",
+        lambda x, i: g.GatherOp(x, i, 1),
+        (2, 3),
+        ids([0], [3]),
+        lambda x, i: torch.gather(x, 1, i),
+    ),
+    (
+        "gather-negative",
+        lambda x, i: g.GatherOp(x, i, 0),
+        (2, 3),
+        ids([-1, 0]),
+        lambda x, i: torch.gather(x, 0, i),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", OUT_OF_RANGE, ids=[c[0] for c in OUT_OF_RANGE])
+def test_index_out_of_range_raises_what_pytorch_raises(case):
+    _, build, shape, bad, call = case
+    x = source(shape, torch.float32)
+    with pytest.raises((IndexError, RuntimeError)) as torch_raised:
+        call(x, bad)
+    expected = type(torch_raised.value)
+    kernel = compile_one(build, x, bad)
+    with pytest.raises(expected):
+        kernel(x, bad)
+    # the same kernel on good indices still answers (the status is per call)
+    good = torch.zeros_like(bad)
+    if 0 not in shape:
+        assert torch.equal(kernel(x, good)[0], call(x, good))
+    # and the reference meaning raises the same
+    op = build(*block_args(x, bad))
+    with pytest.raises(expected):
+        op.evaluate(x.numpy(), bad.numpy())
+
+
+def block_args(*tensors):
+    return Block(arg_types=[tensor_type_of(t) for t in tensors]).args
+
+
+def test_embedding_reads_large_rows_vectorised_and_exactly():
+    weight = source((1000, 64), torch.float32)
+    idx = torch.randint(0, 1000, (4, 33), generator=torch.Generator().manual_seed(3))
+    kernel = compile_one(lambda w, i: g.IndexOp(w, [i], [0]), weight, idx)
+    assert torch.equal(kernel(weight, idx)[0], F.embedding(idx, weight))
+
+
+def test_invalid_index_ops_are_refused_by_the_verifier():
+    x, f = block_args(torch.zeros(3, 4), torch.zeros(2))
+    with pytest.raises(VerifyException, match="indices must be tensors of i64"):
+        g.IndexOp(x, [f], [0])
+    i = block_args(torch.zeros(2, dtype=torch.int64))[0]
+    with pytest.raises(VerifyException, match="dimension 2 is out of range"):
+        g.IndexOp(x, [i], [2])
+    with pytest.raises(VerifyException, match="must have the rank of the input"):
+        g.GatherOp(x, i, 0)
+
+
+# --------------------------------------------------------------------------- through compile_fx
+
+
+class Indexing(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = torch.nn.Embedding(10, 4, padding_idx=0)
+        torch.manual_seed(0)
+        self.emb.weight.data.normal_()
+
+    def forward(self, tokens, x, i):
+        picked = i.abs()
+        return (
+            self.emb(tokens),
+            x[i, :, i],
+            x[..., i],
+            torch.index_select(x, 1, picked),
+            torch.gather(x, 2, picked.view(1, 1, -1).expand(2, 3, 2)),
+        )
+
+
+def test_aten_indexing_ops_run_natively_through_compile_fx():
+    model = Indexing().eval()
+    inputs = (ids([1, 0, 9]), source((2, 3, 4), torch.float32), ids(1, -1))
+    compiled = export_native(model, inputs)
+    for got, want in zip(compiled(*inputs), model(*inputs)):
+        assert torch.equal(got, want)
+    with pytest.raises(IndexError):
+        compiled(ids([1, 0, 10]), inputs[1], inputs[2])
+
+
+def test_constant_bool_mask_indexes_and_a_data_mask_is_refused():
+    """A constant mask (a buffer, inlined) selects statically known elements."""
+    root = torch.nn.Module()
+    root.register_buffer("mask", torch.tensor([True, False, True, True]))
+    graph = torch.fx.Graph()
+    x_node = graph.placeholder("x")
+    mask_node = graph.get_attr("mask")
+    graph.output(graph.call_function(torch.ops.aten.index.Tensor, (x_node, [None, mask_node])))
+    x = source((3, 4), torch.float32)
+    imported = FxImporter(torch.fx.GraphModule(root, graph), [x], inline_params=True).run()
+    kernel = compile_tensor_function(imported.module, FUNCTION)
+    assert torch.equal(kernel(x)[0], x[:, root.mask])
+    with pytest.raises(UnsupportedNodeError, match="depends on the mask's values"):
+        compile_fx(export(lambda x: x[x > 0], (x,)), [x], mode="native")
+
+
+def test_reference_interpreter_agrees_with_native_indexing():
+    x = source((4, 3, 5), torch.float64)
+    i, j = ids([1, -1]), ids([0], [4])
+    args = block_args(x, i, j)
+    op = g.IndexOp(args[0], args[1:], [0, 2], wrap_negative=True)
+    want = x[i, :, j].numpy()
+    np.testing.assert_array_equal(op.evaluate(x.numpy(), i.numpy(), j.numpy()), want)
+    kernel = compile_one(lambda a, b, c: g.IndexOp(a, [b, c], [0, 2], wrap_negative=True), x, i, j)
+    np.testing.assert_array_equal(kernel(x, i, j)[0].numpy(), want)

@@ -1,0 +1,177 @@
+"""The model corpus (`tests/model_corpus.py`) through both entry points, natively.
+
+Each model is compiled by `graphlet.compile_fx(model, inputs, mode="native")` and by
+`torch.compile(model, backend="graphlet", fullgraph=True, options={"mode": "native"})`,
+run on its inputs under `torch.no_grad()`, and must match eager within the model's
+tolerance. Matching is not enough: every node of every graph must have run natively,
+as graphlet's own report says (`assert_all_native`); `mode="native"` makes graphlet
+raise at the first node it cannot compile instead of running it in PyTorch (which
+also keeps a model that is not native yet cheap to try), and `fullgraph=True` makes a
+Dynamo graph break an error instead of a piece of the model run eagerly. The backend
+must not warn either (it warns when it runs a graph in PyTorch).
+
+A model not yet native is listed in `NOT_NATIVE_YET` with what it lacks and is a strict
+xfail: when it starts passing, the xfail fails. To promote a model, add it to
+`NATIVE[entry point]`, and drop it from `NOT_NATIVE_YET` once it is native through
+both. `python scripts/survey_models.py --xfail-reasons` prints a refreshed
+`NOT_NATIVE_YET`. `GRAPHLET_CORPUS=full` adds the bigger models.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import model_corpus as corpus  # noqa: E402
+
+import graphlet  # noqa: E402
+from graphlet.frontend.fx import Report, collect_graphs  # noqa: E402
+
+COMPILE_FX = "compile_fx"
+TORCH_COMPILE = "torch.compile"
+
+NATIVE: dict[str, set[str]] = {
+    COMPILE_FX: set(),
+    TORCH_COMPILE: set(),
+}
+"""The models that run with every node native, per entry point: their tests must pass."""
+
+NOT_NATIVE_YET: dict[str, str] = {
+    "resnet18": "needs _native_batch_norm_legit_no_training.default, convolution.default, max_pool2d_with_indices.default",
+    "mobilenet_v2": "needs _native_batch_norm_legit_no_training.default, convolution.default, hardtanh.default",
+    "mobilenet_v3_small": "needs _native_batch_norm_legit_no_training.default, clamp.default, convolution.default",
+    "efficientnet_b0": "needs _native_batch_norm_legit_no_training.default, convolution.default",
+    "squeezenet1_1": "needs convolution.default, max_pool2d_with_indices.default",
+    "shufflenet_v2_x0_5": "needs _native_batch_norm_legit_no_training.default, convolution.default, max_pool2d_with_indices.default, split_with_sizes.default",
+    "mnasnet0_5": "needs _native_batch_norm_legit_no_training.default, convolution.default",
+    "densenet121": "needs _native_batch_norm_legit_no_training.default, avg_pool2d.default, convolution.default, max_pool2d_with_indices.default",
+    "regnet_y_400mf": "needs _native_batch_norm_legit_no_training.default, convolution.default",
+    "convnext_tiny": "needs as_strided.default, convolution.default, native_layer_norm.default",
+    "vit_tiny": "needs any.dim, convolution.default, full_like.default, logical_not.default, native_layer_norm.default",
+    "swin_tiny": "needs alias.default, arange.start_step, as_strided.default, constant_pad_nd.default, convolution.default, copy.default, fmod.Scalar, full.default, index.Tensor, index_select.default, lift_fresh_copy.default, native_layer_norm.default, scalar_tensor.default, slice_scatter.default",
+    "fcn_resnet18": "needs _native_batch_norm_legit_no_training.default, _to_copy.default, arange.start_step, clamp.default, convolution.default, index.Tensor, max_pool2d_with_indices.default, upsample_bilinear2d.vec",
+    "deeplabv3_mobilenet_v3_small": "needs _native_batch_norm_legit_no_training.default, _to_copy.default, arange.start_step, clamp.default, convolution.default, index.Tensor, upsample_bilinear2d.vec",
+    "lraspp_mobilenet_v3_small": "needs _native_batch_norm_legit_no_training.default, _to_copy.default, arange.start_step, clamp.default, convolution.default, index.Tensor, upsample_bilinear2d.vec",
+    "bert": "needs _assert_tensor_metadata.default, _to_copy.default, any.dim, arange.start_step, embedding.default, full.default, full_like.default, gather.default, index.Tensor, logical_not.default, native_layer_norm.default, scalar_tensor.default",
+    "distilbert": "needs any.dim, arange.start_step, embedding.default, full_like.default, logical_not.default, native_layer_norm.default, scalar_tensor.default",
+    "roberta": "needs _assert_tensor_metadata.default, _to_copy.default, any.dim, arange.start_step, cumsum.default, embedding.default, full_like.default, gather.default, logical_not.default, native_layer_norm.default, scalar_tensor.default",
+    "albert": "needs any.dim, arange.start_step, embedding.default, full_like.default, gather.default, logical_not.default, native_layer_norm.default, scalar_tensor.default",
+    "electra": "needs any.dim, arange.start_step, embedding.default, full_like.default, gather.default, logical_not.default, native_layer_norm.default, scalar_tensor.default",
+    "gpt2": "needs _assert_tensor_metadata.default, alias.default, any.dim, arange.start_step, cumsum.default, embedding.default, full.default, full_like.default, index.Tensor, logical_not.default, native_layer_norm.default, scalar_tensor.default, split_with_sizes.default",
+    "llama": "needs _assert_tensor_metadata.default, _to_copy.default, alias.default, any.dim, arange.start_step, cumsum.default, embedding.default, full.default, full_like.default, index.Tensor, logical_not.default, scalar_tensor.default",
+    "mistral": "needs _assert_tensor_metadata.default, _to_copy.default, any.dim, arange.start_step, cumsum.default, embedding.default, full.default, full_like.default, index.Tensor, logical_not.default, scalar_tensor.default",
+    "qwen2": "needs _assert_tensor_metadata.default, _to_copy.default, any.dim, arange.start_step, cumsum.default, embedding.default, full.default, full_like.default, index.Tensor, logical_not.default, scalar_tensor.default",
+    "phi": "needs _assert_tensor_metadata.default, _to_copy.default, any.dim, arange.start_step, cumsum.default, embedding.default, full.default, full_like.default, index.Tensor, logical_not.default, native_layer_norm.default, scalar_tensor.default",
+    "opt": "needs _assert_tensor_metadata.default, _to_copy.default, alias.default, any.dim, arange.start_step, cumsum.default, embedding.default, full.default, full_like.default, logical_and.default, logical_not.default, native_layer_norm.default, scalar_tensor.default",
+    "t5": "needs _assert_tensor_metadata.default, _to_copy.default, any.dim, arange.start_step, embedding.default, full.default, full_like.default, logical_not.default, scalar_tensor.default",
+    "bart": "needs _assert_tensor_metadata.default, any.dim, arange.start_step, embedding.default, full.default, full_like.default, logical_and.default, logical_not.default, native_layer_norm.default, scalar_tensor.default",
+    "vit": "needs any.dim, arange.start_step, convolution.default, full_like.default, logical_not.default, native_layer_norm.default, scalar_tensor.default",
+    "convnext_hf": "needs convolution.default, native_layer_norm.default",
+    "wav2vec2": "needs _assert_tensor_metadata.default, any.dim, arange.start_step, convolution.default, full_like.default, linalg_vector_norm.default, logical_not.default, native_group_norm.default, native_layer_norm.default, scalar_tensor.default",
+    "whisper": "needs _assert_tensor_metadata.default, any.dim, arange.start_step, convolution.default, cumsum.default, embedding.default, full.default, full_like.default, index.Tensor, logical_not.default, native_layer_norm.default, repeat.default, scalar_tensor.default",
+    "nn_mlp": "needs native_layer_norm.default",
+    "nn_conv2d_net": "needs _native_batch_norm_legit_no_training.default, avg_pool2d.default, clamp.default, convolution.default, max_pool2d_with_indices.default",
+    "nn_conv1d_net": "needs _native_batch_norm_legit_no_training.default, adaptive_max_pool2d.default, convolution.default, max_pool2d_with_indices.default",
+    "nn_conv_transpose_decoder": "needs _to_copy.default, arange.start_step, convolution.default, index.Tensor, leaky_relu.default, native_group_norm.default, upsample_nearest2d.vec",
+    "nn_transformer": "needs _transformer_encoder_layer_fwd.default, any.dim, arange.start_step, full.default, full_like.default, logical_and.default, logical_not.default, native_layer_norm.default, scalar_tensor.default, split_with_sizes.default",
+    "nn_transformer_encoder_layer": "needs _transformer_encoder_layer_fwd.default, any.dim, full_like.default, logical_not.default, native_layer_norm.default",
+    "nn_transformer_decoder_layer": "needs any.dim, full_like.default, logical_not.default, native_layer_norm.default, split_with_sizes.default",
+    "nn_multihead_attention": "every op claimed on the Core ATen route; symbolic_trace hands over F.multi_head_attention_forward, which the importer lacks",
+    "nn_lstm": "needs full.default, split_with_sizes.default; Dynamo: Attempted to wrap RNN, GRU, or LSTM",
+    "nn_gru": "needs full.default, split_with_sizes.default; Dynamo: Attempted to wrap RNN, GRU, or LSTM",
+    "nn_rnn_tanh": "needs full.default; Dynamo: Attempted to wrap RNN, GRU, or LSTM",
+    "nn_embedding_lstm_tagger": "needs embedding.default, flip.default, full.default, split_with_sizes.default; Dynamo: Attempted to wrap RNN, GRU, or LSTM",
+    "nn_embedding_bag": "needs _embedding_bag.default",
+    "resnet50": "needs _native_batch_norm_legit_no_training.default, convolution.default, max_pool2d_with_indices.default",
+    "resnext50_32x4d": "needs _native_batch_norm_legit_no_training.default, convolution.default, max_pool2d_with_indices.default",
+    "mobilenet_v3_large": "needs _native_batch_norm_legit_no_training.default, clamp.default, convolution.default",
+    "googlenet": "needs _native_batch_norm_legit_no_training.default, convolution.default, max_pool2d_with_indices.default",
+    "vgg11": "needs _adaptive_avg_pool2d.default, convolution.default, max_pool2d_with_indices.default",
+    "alexnet": "needs _adaptive_avg_pool2d.default, convolution.default, max_pool2d_with_indices.default",
+    "fcn_resnet50": "needs _native_batch_norm_legit_no_training.default, _to_copy.default, arange.start_step, clamp.default, convolution.default, index.Tensor, max_pool2d_with_indices.default, upsample_bilinear2d.vec",
+    "deeplabv3_mobilenet_v3_large": "needs _native_batch_norm_legit_no_training.default, _to_copy.default, arange.start_step, clamp.default, convolution.default, index.Tensor, upsample_bilinear2d.vec",
+    "lraspp_mobilenet_v3_large": "needs _native_batch_norm_legit_no_training.default, _to_copy.default, arange.start_step, clamp.default, convolution.default, index.Tensor, upsample_bilinear2d.vec",
+}
+"""Every other model, with what it lacks: ops graphlet does not claim on the Core ATen
+route, the first node graphlet refuses when it claims every op, and what stops Dynamo
+(from `scripts/survey_models.py --xfail-reasons`)."""
+
+
+def _params(entry_point: str) -> list[Any]:
+    params = []
+    for case in corpus.cases():
+        marks = []
+        missing = corpus.missing_package(case)
+        if missing:
+            marks.append(pytest.mark.skip(reason=f"{missing} is not installed"))
+        elif case.name not in NATIVE[entry_point]:
+            reason = NOT_NATIVE_YET.get(case.name, "not native yet (no reason given)")
+            marks.append(pytest.mark.xfail(strict=True, reason=reason))
+        params.append(pytest.param(case, id=case.name, marks=marks))
+    return params
+
+
+def test_every_model_is_native_or_says_what_it_lacks() -> None:
+    names = {case.name for case in corpus.ALL_CASES}
+    listed = set(NOT_NATIVE_YET) | NATIVE[COMPILE_FX] | NATIVE[TORCH_COMPILE]
+    assert listed <= names, f"not in the corpus: {sorted(listed - names)}"
+    both = NATIVE[COMPILE_FX] & NATIVE[TORCH_COMPILE]
+    without_reason = names - both - set(NOT_NATIVE_YET)
+    assert not without_reason, f"not native and no reason given: {sorted(without_reason)}"
+    stale = both & set(NOT_NATIVE_YET)
+    assert not stale, f"native through both entry points, drop from NOT_NATIVE_YET: {stale}"
+
+
+def assert_all_native(report: Report) -> None:
+    """graphlet compiled at least one graph, and ran every node of each natively."""
+    assert report.graphs, "graphlet compiled no graph"
+    assert report.all_native, str(report)
+
+
+def _assert_matches(actual: Any, expected: Any, case: corpus.ModelCase) -> None:
+    """Same structure, shapes and dtypes; values within the case's tolerance."""
+    torch.testing.assert_close(actual, expected, rtol=case.rtol, atol=case.atol)
+
+
+def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.name.startswith("graphlet") and r.levelno >= logging.WARNING
+    ]
+
+
+@pytest.mark.parametrize("case", _params(COMPILE_FX))
+def test_compile_fx(case: corpus.ModelCase, caplog: pytest.LogCaptureFixture) -> None:
+    model, inputs = corpus.build(case)
+    caplog.set_level(logging.WARNING, logger="graphlet")
+    with torch.no_grad():
+        expected = model(*inputs)
+        compiled = graphlet.compile_fx(model, inputs, mode="native")
+        actual = compiled(*inputs)
+    assert_all_native(compiled.report())
+    assert not _warnings(caplog), _warnings(caplog)
+    _assert_matches(actual, expected, case)
+
+
+@pytest.mark.parametrize("case", _params(TORCH_COMPILE))
+def test_torch_compile(case: corpus.ModelCase, caplog: pytest.LogCaptureFixture) -> None:
+    model, inputs = corpus.build(case)
+    caplog.set_level(logging.WARNING, logger="graphlet")
+    torch._dynamo.reset()
+    try:
+        compiled = torch.compile(
+            model, backend="graphlet", fullgraph=True, options={"mode": "native"}
+        )
+        with torch.no_grad(), collect_graphs() as graphs:
+            expected = model(*inputs)
+            actual = compiled(*inputs)
+    finally:
+        torch._dynamo.reset()
+    assert_all_native(Report([r for g in graphs for r in g.reports()]))
+    assert not _warnings(caplog), _warnings(caplog)
+    _assert_matches(actual, expected, case)
