@@ -46,6 +46,7 @@ from graphlet.backend.cpython_wrapper import (
     _i64,
     _long,
     _ptr,
+    declare_externals,
 )
 
 PREFIX = "graphlet_array_"
@@ -301,6 +302,7 @@ class Runtime:
         from graphlet.backend.jit import JitEngine
 
         library = _Library()
+        declare_externals(library.module)
         self.engine = JitEngine(str(library.module))
         for function in library.module.functions:
             if function.name.startswith(PREFIX) and not function.is_declaration:

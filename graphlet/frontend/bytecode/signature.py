@@ -156,7 +156,9 @@ def _kind_of_key(key: Any) -> Any:
     if isinstance(key, StrValue):
         return Known(key.value)
     if isinstance(key, ArrayOf):
-        return inf.ArrayKind(key.dtype, key.ndim, key.writeable)
+        from graphlet.frontend.bytecode.inference import ArrayKind
+
+        return ArrayKind(key.dtype, key.ndim, key.writeable)
     if isinstance(key, Unsupported):
         return f"a {key.why}"
     return f"arguments of type {_key_name(key)}"
