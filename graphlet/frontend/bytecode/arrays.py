@@ -239,7 +239,7 @@ def adopt(c: FunctionCapture, value: Value, dtype: str) -> Value:
         guard_exact_in_float32(c, c.cast(value, INT))
     converted = to_compute(c, value, "float64" if value.type == FLOAT else "int64", dtype)
     if value.type == FLOAT:
-        c.guard(_r(c, g.XorOp(float_flags(c, [value], converted), c.const(True))))
+        guard_float_flags(c, [value], converted)
     return NpScalar(converted, dtype)
 
 
@@ -251,6 +251,23 @@ def guard_exact_in_float32(c: FunctionCapture, x: SSAValue) -> None:
 def guard_fits_int32(c: FunctionCapture, x: SSAValue) -> None:
     low = _r(c, g.CmpOp("ge", x, c.const(INT32_MIN)))
     c.guard(_r(c, g.AndOp(low, _r(c, g.CmpOp("le", x, c.const(INT32_MAX))))))
+
+
+def guard_float_flags(c: FunctionCapture, inputs: Sequence[SSAValue], result: SSAValue) -> None:
+    """Hand back where NumPy would warn (`float_flags`), testing the inputs only when the
+    result is not finite (one well-predicted branch on the common path)."""
+    from xdsl.builder import Builder, InsertPoint
+
+    finite = _r(c, g.CmpOp("lt", _r(c, g.AbsOp(result)), c.const(math.inf)))
+    block = Block()
+    saved = c.builder
+    c.builder = Builder(InsertPoint.at_end(block))
+    try:
+        c.guard(_r(c, g.XorOp(float_flags(c, inputs, result), c.const(True))))
+        c.insert(scf.YieldOp())
+    finally:
+        c.builder = saved
+    c.insert(scf.IfOp(_r(c, g.XorOp(finite, c.const(True))), [], Region([block])))
 
 
 def float_flags(c: FunctionCapture, inputs: Sequence[SSAValue], result: SSAValue) -> SSAValue:
@@ -278,10 +295,11 @@ _INT_OPS = {"+": arith.AddiOp, "-": arith.SubiOp, "*": arith.MuliOp}
 
 def arithmetic(
     c: FunctionCapture, symbol: str, a: str, x: SSAValue, b: str, y: SSAValue, *, scalar: bool
-) -> tuple[str, SSAValue, SSAValue | None]:
+) -> tuple[str, SSAValue, tuple[SSAValue, SSAValue] | None]:
     """`x <symbol> y` of dtypes `a` and `b` as NumPy computes it: (result dtype, value,
     the flag that NumPy would warn, or None). Array arithmetic (`scalar` False) wraps
-    ints silently; scalar int arithmetic warns on overflow (a guard here)."""
+    ints silently; scalar int arithmetic warns on overflow (a guard here). For floats,
+    the third item is the inputs NumPy's warning depends on (`float_flags`)."""
     if symbol not in _FLOAT_OPS:
         raise GraphBreak(f"'{symbol}' on numpy values is not compiled")
     dtype = result_dtype(a, b)
@@ -294,7 +312,7 @@ def arithmetic(
         result = _r(c, _FLOAT_OPS[symbol](x, y))
         if dtype == "float32":
             result = _round_f32(c, result)
-        return dtype, result, float_flags(c, [x, y], result)
+        return dtype, result, (x, y)
     x, y = c.cast(x, INT), c.cast(y, INT)
     if scalar:
         result = c.binary(symbol, x, y)  # checked: an int64 overflow hands back
@@ -315,9 +333,9 @@ def _scalar_arithmetic(c: FunctionCapture, symbol: str, lhs: Value, rhs: Value) 
     if is_array(lhs) or is_array(rhs):
         return NotImplemented
     a, x, b, y = operands(c, lhs, rhs)
-    dtype, result, flag = arithmetic(c, symbol, a, x, b, y, scalar=True)
-    if flag is not None:
-        c.guard(_r(c, g.XorOp(flag, c.const(True))))
+    dtype, result, inputs = arithmetic(c, symbol, a, x, b, y, scalar=True)
+    if inputs is not None:
+        guard_float_flags(c, inputs, result)
     return NpScalar(result, dtype)
 
 
@@ -484,7 +502,7 @@ def storable(c: FunctionCapture, dtype: str, value: Value) -> SSAValue:
     if dtype == "int32" and source not in ("int32", "bool"):
         guard_fits_int32(c, result)
     if dtype == "float32" and source == "float64":
-        c.guard(_r(c, g.XorOp(float_flags(c, [x], result), c.const(True))))
+        guard_float_flags(c, [x], result)
     if dtype == "float32" and source in INTS:
         guard_exact_in_float32(c, c.cast(x, INT))
     return result
@@ -801,7 +819,8 @@ def _array_arithmetic(c: FunctionCapture, symbol: str, lhs: Value, rhs: Value) -
 
     def compute(items: list[tuple[str, SSAValue]]) -> tuple[str, SSAValue, SSAValue | None]:
         (_, x), (_, y) = items
-        return arithmetic(c, symbol, a, x, b, y, scalar=False)
+        dtype, result, inputs = arithmetic(c, symbol, a, x, b, y, scalar=False)
+        return dtype, result, None if inputs is None else float_flags(c, inputs, result)
 
     if symbol not in _FLOAT_OPS:
         raise GraphBreak(f"'{symbol}' on arrays is not compiled")
