@@ -37,7 +37,8 @@ from xdsl.pattern_rewriter import (
 )
 
 from graphlet.dialects import pyarray, pyrt
-from graphlet.lowering.llvm_lowering_utils import declare_external_function, lowering_error
+from graphlet.lowering.legality import ConversionTarget
+from graphlet.lowering.llvm_lowering_utils import declare_external_function
 
 PTR = llvm.LLVMPointerType()
 RUNTIME_PREFIX = "graphlet_array_"
@@ -198,6 +199,9 @@ PYARRAY_TO_LLVM_PATTERNS: tuple[RewritePattern, ...] = (
 )
 
 
+TARGET = ConversionTarget("convert-pyarray-to-llvm", illegal_dialects=("pyarray",))
+
+
 @dataclass(frozen=True)
 class ConvertPyarrayToLLVMPass(ModulePass):
     name = "convert-pyarray-to-llvm"
@@ -207,6 +211,4 @@ class ConvertPyarrayToLLVMPass(ModulePass):
             GreedyRewritePatternApplier(list(PYARRAY_TO_LLVM_PATTERNS), dce_enabled=False),
             apply_recursively=False,
         ).rewrite_module(op)
-        for inner in op.walk():
-            if inner.dialect_name() == "pyarray":
-                raise lowering_error(inner, "has no lowering to the llvm dialect")
+        TARGET.refuse_leftovers(op)
