@@ -104,8 +104,7 @@ def normalized(c: FunctionCapture, index: Value, n: SSAValue) -> SSAValue:
         raise GraphBreak(f"array index of {what or inf.kind_name(_kind(index))} is not compiled")
     negative = _r(c, g.CmpOp("lt", index, c.const(0)))
     position = _r(c, g.SelectOp(negative, _r(c, arith.AddiOp(index, n)), index))
-    low = _r(c, g.CmpOp("ge", position, c.const(0)))
-    c.guard(_r(c, g.AndOp(low, _r(c, g.CmpOp("lt", position, n)))))
+    c.guard(_r(c, arith.CmpiOp(position, n, "ult")))  # 0 <= position < n, in one test
     return position
 
 
