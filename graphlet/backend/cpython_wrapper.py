@@ -464,7 +464,7 @@ def emit_wrapper(
     when the call succeeds. The symbol defaults to `fastcall_symbol(target)`; its
     globals `<symbol>.calls` and `<symbol>.guards` are the call counter and the guard
     table `CompiledWrapper` fills in. Returns the symbol."""
-    from graphlet.backend import lists, pyvalues
+    from graphlet.backend import arrays, lists, pyvalues
 
     arg_kinds = tuple(map(_type_name, arg_types))
     result_kinds = tuple(map(_type_name, result_types))
@@ -498,17 +498,20 @@ def emit_wrapper(
     results = b.alloca(_i64, 1 + slot_total)
     overflow = b.alloca(_i32)
     status_args = b.alloca(_ptr, 1 + len(arg_kinds))
-    arena_slot = b.alloca(_ptr, 2) if arena else None  # struct arena {head, bytes}
+    # struct arena {head, bytes, then the array fields of graphlet.backend.arrays}
+    arena_slot = b.alloca(_ptr, arrays.ARENA_FIELDS) if arena else None
     if arena_slot is not None:
         for field in range(2):
             b.store(
                 ir.Constant(_ptr, None),
                 b.gep(arena_slot, [ir.Constant(_i64, field)], source_etype=_ptr),
             )
+        arrays.emit_init(b, arena_slot)
 
-    def free_arena() -> None:
+    def free_arena(undo: bool = False) -> None:
         if arena_slot is not None:
             lists.emit_free_arena(b, arena_slot)
+            arrays.emit_release(b, arena_slot, undo)
 
     check(
         b.and_(
@@ -594,7 +597,7 @@ def emit_wrapper(
     _return_boxed(b, boxed)
 
     b.position_at_end(failed)
-    free_arena()
+    free_arena(undo=True)
     count = b.add(b.load(handbacks, typ=_i64), ir.Constant(_i64, 1))
     b.store(count, handbacks)
     to_python = function.append_basic_block("on_status")

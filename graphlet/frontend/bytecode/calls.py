@@ -97,7 +97,16 @@ def load_attr(c: FunctionCapture, ins: Instr, state: State) -> Flow:
     return None
 
 
+ATTRIBUTE_RULES: list[Any] = []
+"""`(capture, owner, name) -> value | NotImplemented` for `owner.name` of other
+kinds of values (arrays, see `arrays`)."""
+
+
 def attribute(c: FunctionCapture, owner: Value, name: str) -> Value:
+    for rule in ATTRIBUTE_RULES:
+        result = rule(c, owner, name)
+        if result is not NotImplemented:
+            return result
     if isinstance(owner, Known) and owner.obj is math:
         value = c.unit.guard(math.__dict__, name)  # monkeypatching it recompiles
         if value is MISSING:

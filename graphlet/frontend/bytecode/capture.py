@@ -42,7 +42,7 @@ from xdsl.ir import Attribute, Block, Region, SSAValue
 from graphlet import abi
 from graphlet.dialects import graphlet as g
 from graphlet.dialects import pyrt
-from graphlet.frontend.bytecode import calls, containers, iteration, lists, numbers  # noqa: F401
+from graphlet.frontend.bytecode import arrays, calls, containers, iteration, lists, numbers  # noqa: F401
 from graphlet.frontend.bytecode import inference as inf
 from graphlet.frontend.bytecode.breaks import (
     BreakRecord,
@@ -165,6 +165,10 @@ def mangle(kind: inf.Kind) -> str:
         return f"l_{kind.elem if kind.elem is not None else 'empty'}"
     if kind is inf.COMPLEX:
         return "c"
+    if isinstance(kind, inf.ArrayKind):
+        return f"a{kind.ndim}_{kind.dtype}{'' if kind.writeable else '_ro'}"
+    if isinstance(kind, inf.NpScalarKind):
+        return f"np_{kind.dtype}"
     if inf.is_none(kind):
         return "none"
     if isinstance(kind, inf.Known) and type(kind.obj) is str:
