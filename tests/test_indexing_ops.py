@@ -303,3 +303,55 @@ def test_reference_interpreter_agrees_with_native_indexing():
     np.testing.assert_array_equal(op.evaluate(x.numpy(), i.numpy(), j.numpy()), want)
     kernel = compile_one(lambda a, b, c: g.IndexOp(a, [b, c], [0, 2], wrap_negative=True), x, i, j)
     np.testing.assert_array_equal(kernel(x, i, j)[0].numpy(), want)
+
+
+def embedding_bags(indices, offsets, weight):
+    last = torch.cat([offsets, offsets[-1:] * 0 + len(indices)])
+    return (
+        F.embedding_bag(indices, weight, offsets, mode="sum"),
+        F.embedding_bag(indices, weight, offsets, mode="mean"),
+        F.embedding_bag(indices, weight, offsets, mode="max"),
+        F.embedding_bag(indices, weight, offsets, mode="mean", padding_idx=4),
+        F.embedding_bag(indices, weight, offsets, mode="max", padding_idx=4),
+        F.embedding_bag(indices, weight.double(), last, mode="sum", include_last_offset=True),
+        F.embedding_bag(indices.view(2, 4), weight, mode="mean"),
+    )
+
+
+BAG_TABLE = source((10, 3), torch.float32, seed=5)
+BAG_TABLE[7, 1] = float("inf")
+BAG_INPUTS = (ids(1, 2, 4, 5, 4, 3, 7, 9), ids(0, 4, 4, 7), BAG_TABLE)
+
+
+def test_embedding_bag_matches_pytorch_natively():
+    """Sum, mean and max bags, an empty bag (0), padding_idx, include_last_offset and
+    a 2-d input (fixed-size bags); an inf in the table stays in its own bags only.
+    The sums run in another order than PyTorch's: within float tolerance."""
+    compiled = export_native(embedding_bags, BAG_INPUTS)
+    targets = {str(n.target) for n in compiled._first.gm.graph.nodes if n.op == "call_function"}
+    assert targets & {"aten._embedding_bag.default", "aten._embedding_bag_forward_only.default"}
+    for got, want in zip(compiled(*BAG_INPUTS), embedding_bags(*BAG_INPUTS)):
+        assert got.dtype == want.dtype
+        torch.testing.assert_close(got, want, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "indices, offsets",
+    [
+        (BAG_INPUTS[0], ids(1, 4, 4, 7)),  # offsets[0] must be 0
+        (BAG_INPUTS[0], ids(0, 5, 3, 7)),  # decreasing
+        (BAG_INPUTS[0], ids(0, 4, 4, 9)),  # past the end
+        (ids(1, 2, 4, 5, 4, 3, 7, 10), BAG_INPUTS[1]),  # outside the table
+        (ids(1, 2, 4, 5, -1, 3, 7, 9), BAG_INPUTS[1]),
+    ],
+    ids=["first-offset", "decreasing", "past-end", "index-past-table", "index-negative"],
+)
+def test_embedding_bag_bad_input_raises_what_pytorch_raises(indices, offsets):
+    def bag(i, o, w):
+        return F.embedding_bag(i, w, o, mode="sum")
+
+    with pytest.raises(RuntimeError):
+        bag(indices, offsets, BAG_TABLE)
+    compiled = export_native(bag, BAG_INPUTS)
+    with pytest.raises(RuntimeError, match="index out of bounds"):
+        compiled(indices, offsets, BAG_TABLE)

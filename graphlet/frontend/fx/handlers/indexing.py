@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from xdsl.ir import SSAValue
 
 from graphlet.dialects import graphlet as g
 from graphlet.frontend.fx.errors import NotHere
-from graphlet.frontend.fx.handlers.common import norm_dim, rank, tensor
+from graphlet.frontend.fx.handlers.common import norm_dim, rank, tensor, unsupported
 from graphlet.frontend.fx.registry import handles
 
 if TYPE_CHECKING:
@@ -112,3 +113,86 @@ def index(imp: FxImporter, x: Any, indices: Sequence[Any]) -> SSAValue:
     if not tensors:
         return x
     return imp.emit(g.IndexOp(x, tensors, dims, wrap_negative=True))
+
+
+def _checked(imp: FxImporter, values: SSAValue, low: int, high: int) -> SSAValue:
+    """`values`, raising RuntimeError at run time unless each is in [low, high): a
+    read of the constant `arange(low, high)` at `values - low`."""
+    valid = imp.constant(np.arange(low, high), g.i64)
+    shifted = imp.emit(g.SubOp(values, imp.constant(low, g.i64))) if low else values
+    return imp.emit(g.IndexOp(valid, [shifted], [0], error="RuntimeError"))
+
+
+def _piece(imp: FxImporter, x: SSAValue, start: int, end: int) -> SSAValue:
+    return imp.emit(g.SliceOp(x, [start], [end], [1]))
+
+
+EMBEDDING_BAG_MODES = {0: "sum", 1: "mean", 2: "max"}
+
+
+@handles("aten._embedding_bag.default", "aten._embedding_bag_forward_only.default")
+def embedding_bag(
+    imp: FxImporter,
+    weight: Any,
+    indices: Any,
+    offsets: Any,
+    scale_grad_by_freq: bool = False,
+    mode: int = 0,
+    sparse: bool = False,
+    per_sample_weights: Any = None,
+    include_last_offset: bool = False,
+    padding_idx: int = -1,
+) -> tuple[Any, ...]:
+    """`F.embedding_bag`: bag b reduces (sum, mean or max) the rows of `indices[j]`
+    for j in `[offsets[b], offsets[b + 1])`, skipping `padding_idx`; an empty bag is 0.
+
+    Built as a (bags, entries) membership mask over the gathered rows and one masked
+    reduction over the entries. As in PyTorch, an index outside the table, offsets
+    not starting at 0, decreasing or past the end raise RuntimeError at run time.
+    Only the output is supported (the other three results serve the backward)."""
+    weight = tensor(weight)
+    indices, offsets = _int_index(indices), _int_index(offsets, "offsets")
+    elem = g.element_type(weight.type)
+    if per_sample_weights is not None or elem not in g.FLOAT_ELEMENT_TYPES:
+        raise NotHere("embedding_bag with per_sample_weights or a non-float table")
+    if rank(weight) != 2 or rank(indices) != 1 or rank(offsets) != 1 or mode not in (0, 1, 2):
+        raise NotHere(f"embedding_bag of {weight.type}, {indices.type}, {offsets.type}")
+    n = g.shape_of(indices.type)[0]
+    bags = g.shape_of(offsets.type)[0] - (1 if include_last_offset else 0)
+    if bags < 1:
+        raise NotHere("embedding_bag with no bags")
+    points = _checked(imp, offsets, 0, n + 1)
+    first = _checked(imp, _piece(imp, points, 0, 1), 0, 1)
+    starts = imp.emit(g.CatOp([first, _piece(imp, points, 1, bags)], 0)) if bags > 1 else first
+    ends = (
+        _piece(imp, points, 1, bags + 1)
+        if include_last_offset
+        else imp.emit(g.CatOp([_piece(imp, points, 1, bags), imp.constant([n], g.i64)], 0))
+        if bags > 1
+        else imp.constant([n], g.i64)
+    )
+    lengths = _checked(imp, imp.emit(g.SubOp(ends, starts)), 0, n + 1)
+    column = (bags, 1)
+    j = imp.constant(np.arange(n).reshape(1, n), g.i64)
+    begin = imp.emit(g.ReshapeOp(starts, column))
+    end = imp.emit(g.ReshapeOp(imp.emit(g.AddOp(starts, lengths)), column))
+    mask = imp.emit(g.AndOp(imp.emit(g.CmpOp("ge", j, begin)), imp.emit(g.CmpOp("lt", j, end))))
+    if padding_idx is not None and padding_idx >= 0:
+        kept = imp.emit(g.CmpOp("ne", indices, imp.constant(padding_idx, g.i64)))
+        mask = imp.emit(g.AndOp(mask, imp.emit(g.ReshapeOp(kept, (1, n)))))
+    rows = imp.emit(g.IndexOp(weight, [indices], [0], error="RuntimeError"))
+    mask3 = imp.emit(g.ReshapeOp(mask, (bags, n, 1)))
+    counts = imp.emit(g.SumOp(mask, (1,), True))
+    zero = imp.constant(0.0, elem)
+    if EMBEDDING_BAG_MODES[mode] == "max":
+        picked = imp.emit(g.SelectOp(mask3, rows, imp.constant(-np.inf, elem)))
+        largest = imp.emit(g.AmaxOp(picked, (1,), False))
+        empty = imp.emit(g.CmpOp("eq", counts, imp.constant(0, g.i64)))
+        out = imp.emit(g.SelectOp(empty, zero, largest))
+    else:
+        out = imp.emit(g.SumOp(imp.emit(g.SelectOp(mask3, rows, zero)), (1,), False))
+        if EMBEDDING_BAG_MODES[mode] == "mean":
+            at_least_one = imp.emit(g.MaxOp(counts, imp.constant(1, g.i64)))
+            out = imp.emit(g.TrueDivOp(out, imp.cast(at_least_one, elem)))
+    refused = unsupported("embedding_bag's offset2bag, bag_size and max_indices (backward)")
+    return (out, refused, refused, refused)
