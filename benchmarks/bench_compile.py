@@ -27,9 +27,9 @@ from xdsl.ir import Block, Region, SSAValue
 from graphlet.backend.jit import JitEngine
 from graphlet.backend.llvm_ir import emit_llvm_ir
 from graphlet.dialects import graphlet as g
+from graphlet.driver import compile_native
 from graphlet.lowering.lower_to_llvm import LowerToLLVMPass
 from graphlet.registry import make_context
-from graphlet.runtime.native import compile_native
 from graphlet.transforms.graphlet_optimize import GraphletOptimizePass
 
 RESULTS = Path(__file__).parent / "results" / "compile.md"

@@ -4,7 +4,7 @@
 Per model (the four of tests/test_fx.py) and batch size 1 and 64, on one thread:
 torch eager, torch.compile with Inductor, and graphlet (`compile_fx`, native), with
 compile times: graphlet's first compile lowers (the run uses an empty compile cache),
-its second takes the LLVM IR from the on-disk cache (`graphlet.backend.cache`). Then
+its second takes the LLVM IR from the on-disk cache (`graphlet.driver.cache`). Then
 the elementwise chain relu(a*b+c)*0.5 over 10^7 float64 against NumPy and torch, in
 GB/s (3 arrays read, 1 written) next to the machine's copy bandwidth; then `linear`
 as generated loops against OpenBLAS.
@@ -24,9 +24,10 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from graphlet.backend.blas import set_blas_threads
 from graphlet.dialects import graphlet as g
+from graphlet.driver import compile_tensor_function
 from graphlet.frontend.fx import compile_fx
-from graphlet.runtime.tensors import compile_tensor_function, set_blas_threads
 from tests.test_fx import MODELS
 
 RESULTS = Path(__file__).parent / "results" / "fx.md"

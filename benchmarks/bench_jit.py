@@ -1,4 +1,4 @@
-"""CPython vs Numba vs `@graphlet.jit` on scalar loop kernels, side by side in one run.
+"""CPython vs Numba vs `@graphlet.jit` on loop kernels (scalars, tuples, lists), side by side.
 
     python benchmarks/bench_jit.py            # a few minutes; writes benchmarks/results/jit.md
 
@@ -102,6 +102,42 @@ def collatz_total(n):
     return total
 
 
+def nbody_tuples(steps):
+    """Two bodies in orbit, positions and velocities as tuples of floats: packing and
+    unpacking in the hot loop."""
+    p, q = (0.0, 0.0), (1.0, 0.0)
+    vp, vq = (0.0, -0.1), (0.0, 1.0)
+    mp, mq, dt = 10.0, 1.0, 1e-4
+    for _ in range(steps):
+        (px, py), (qx, qy) = p, q
+        dx, dy = qx - px, qy - py
+        r2 = dx * dx + dy * dy
+        inv = dt / (r2 * math.sqrt(r2))
+        (vpx, vpy), (vqx, vqy) = vp, vq
+        vp = (vpx + dx * mq * inv, vpy + dy * mq * inv)
+        vq = (vqx - dx * mp * inv, vqy - dy * mp * inv)
+        p = (px + vp[0] * dt, py + vp[1] * dt)
+        q = (qx + vq[0] * dt, qy + vq[1] * dt)
+    return p, q
+
+
+def sieve_count(n):
+    """Primes below n by Eratosthenes' sieve on a list of bools."""
+    flags = [True] * n
+    flags[0] = flags[1] = False
+    i = 2
+    while i * i < n:
+        if flags[i]:
+            for j in range(i * i, n, i):
+                flags[j] = False
+        i += 1
+    count = 0
+    for flag in flags:
+        if flag:
+            count += 1
+    return count
+
+
 def identity(x):
     return x
 
@@ -118,6 +154,8 @@ KERNELS: list[tuple[str, Callable[..., Any], tuple[Any, ...]]] = [
     ("gcd sums (2000 x 49 pairs)", gcd_sum, (2000,)),
     ("Newton square roots (10^5, tol 1e-9)", newton_sum, (100_000,)),
     ("Collatz step totals (n=3*10^4)", collatz_total, (30_000,)),
+    ("n-body with tuples (2 bodies, 10^6 steps)", nbody_tuples, (1_000_000,)),
+    ("sieve on a list of bools (n=10^6)", sieve_count, (1_000_000,)),
 ]
 
 

@@ -1,6 +1,6 @@
 """What share of the `@graphlet.jit` differential corpus runs in native code.
 
-    python benchmarks/jit_corpus_coverage.py     # writes benchmarks/results/jit-coverage.md
+    python -m benchmarks.jit_corpus_coverage     # writes benchmarks/results/jit-coverage.md
 
 Every case of `tests/test_jit_corpus.py` is called on the same generated inputs
 (a fixed seed, `EXAMPLES` per case) through one jitted function; a call counts as
@@ -21,7 +21,7 @@ from collections import defaultdict
 from typing import Any
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "tests"))
+sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]  # this tree's graphlet and corpus
 
 import graphlet  # noqa: E402
 
@@ -84,7 +84,7 @@ def main() -> None:
     lines = [
         "# `@graphlet.jit` corpus coverage",
         "",
-        f"`python benchmarks/jit_corpus_coverage.py`: {EXAMPLES} generated calls per case "
+        f"`python -m benchmarks.jit_corpus_coverage`: {EXAMPLES} generated calls per case "
         "of tests/test_jit_corpus.py; native = reached compiled code and did not hand back "
         "(calls that CPython answers with an exception hand back by design).",
         "",

@@ -1,12 +1,69 @@
-"""graphlet: an MLIR-style compiler on xDSL that turns Python functions and graphs into native code."""
+"""graphlet: an MLIR-style compiler on xDSL that turns Python functions and graphs into native code.
+
+The public names are imported on first use (PEP 562), so `import graphlet` loads
+neither xDSL's lowering nor torch nor numba; `graphlet.jit` loads only the dispatcher
+until a jitted function is first called.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 from graphlet.debug import configure_from_environment
 
 configure_from_environment()
 
-from graphlet.compiler import Compiler  # noqa: E402
-from graphlet.frontend.builder import Graph, Node  # noqa: E402
-from graphlet.frontend.jit import explain, jit  # noqa: E402
-from graphlet.frontend.torch_entry import compile_fx, explain_fx  # noqa: E402
+_PUBLIC = {
+    "Compiler": "graphlet.compiler",
+    "Graph": "graphlet.frontend.builder",
+    "Node": "graphlet.frontend.builder",
+    "explain": "graphlet.frontend.jit",
+    "jit": "graphlet.frontend.jit",
+    "compile_fx": "graphlet.frontend.torch_entry",
+    "explain_fx": "graphlet.frontend.torch_entry",
+}
 
-__all__ = ["Compiler", "Graph", "Node", "compile_fx", "explain", "explain_fx", "jit"]
+__all__ = [
+    "Compiler",
+    "Graph",
+    "Node",
+    "__version__",
+    "compile_fx",
+    "explain",
+    "explain_fx",
+    "jit",
+]
+
+if TYPE_CHECKING:
+    from graphlet.compiler import Compiler
+    from graphlet.frontend.builder import Graph, Node
+    from graphlet.frontend.jit import explain, jit
+    from graphlet.frontend.torch_entry import compile_fx, explain_fx
+
+
+def _version() -> str:
+    """The installed distribution's version (importlib.metadata is slow to import,
+    so only when asked)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("graphlet")
+    except metadata.PackageNotFoundError:  # a source tree that was never installed
+        return "0+unknown"
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        globals()[name] = version = _version()
+        return version
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'graphlet' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_PUBLIC})

@@ -53,7 +53,9 @@ class Compiler:
         result.module.verify()
         self._pipeline.apply(make_context(), result.module)
         if self.target == "native":
-            from graphlet.runtime.native import compile_graph_function
+            from graphlet.driver import compile_graph_function
 
-            result.native = compile_graph_function(result.module, Graph.FUNCTION)
+            result.native = compile_graph_function(  # type: ignore[attr-defined]
+                result.module, Graph.FUNCTION
+            )
         return result

@@ -38,6 +38,7 @@ _PASS_CLASSES = {
     "graphlet-optimize": "graphlet.transforms.graphlet_optimize:GraphletOptimizePass",
     "decompose-tensor-ops": "graphlet.transforms.decompose_tensor_ops:DecomposeTensorOpsPass",
     "fuse-elementwise": "graphlet.transforms.fuse_elementwise:FuseElementwisePass",
+    "fuse-sibling-loops": "graphlet.transforms.fuse_sibling_loops:FuseSiblingLoopsPass",
     "convert-graphlet-to-arith": "graphlet.lowering.convert_graphlet_to_arith:ConvertGraphletToArithPass",
     "convert-scf-while-to-cf": "graphlet.lowering.convert_scf_while_to_cf:ConvertScfWhileToCfPass",
     "convert-guards-to-status": "graphlet.lowering.convert_guards_to_status:ConvertGuardsToStatusPass",
@@ -64,7 +65,7 @@ GRAPHLET_PASSES: dict[str, Callable[[], type[ModulePass]]] = {
 
 GRAPHLET_TARGETS: dict[str, Callable[[], type]] = {
     "llvm": _lazy("graphlet.backend.llvm_ir:GraphletLLVMTarget"),
-    "jit-call": _lazy("graphlet.backend.jit:JitCallTarget"),
+    "jit-call": _lazy("graphlet.backend.targets:JitCallTarget"),
 }
 """Extra `-t` output targets of graphlet-opt, by name."""
 

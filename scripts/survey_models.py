@@ -2,20 +2,23 @@
 `docs/model-corpus.md`.
 
 For every model of `tests/model_corpus.py` (`GRAPHLET_CORPUS=full` for the bigger ones
-too), two import routes, both down to Core ATen:
-- torch.export: `torch.export.export(model, inputs).run_decompositions()` (its default
-  table, that is Core ATen);
+too), graphlet's two import routes, both down to Core ATen with the ops graphlet keeps
+whole (`graphlet.frontend.fx.export`):
+- torch.export: `export_core_aten(model, inputs)`, what `compile_fx` compiles;
 - Dynamo: `torch.compile` with an AOTAutograd backend that decomposes with
-  `torch._decomp.core_aten_decompositions()`, recording each graph Dynamo hands over
-  and every graph break.
-Per model: whether it exports, its node and op counts, Dynamo's graphs and breaks;
-per op: how many models need it by each route, whether it is tagged core, and
-whether graphlet claims it (`tests/aten_ops.py: graphlet_claims`). Inference only:
-eval mode, under `torch.no_grad()`.
+  `aot_decompositions()`, as graphlet's backend does, recording each graph Dynamo
+  hands over and every graph break;
+and `compile_fx(model, inputs, mode="native")`: whether graphlet compiles the whole
+model natively, or the first node it refuses.
+Per model: whether it exports, its node and op counts, Dynamo's graphs and breaks,
+graphlet's verdict; per op: how many models need it by each route, whether it is
+tagged core, and whether graphlet claims it (`tests/aten_ops.py: graphlet_claims`).
+Inference only: eval mode, under `torch.no_grad()`.
 
     python scripts/survey_models.py                 # writes docs/model-corpus.md
     python scripts/survey_models.py --only resnet18,bert --print
     python scripts/survey_models.py --xfail-reasons # and print the corpus test's reasons
+    python scripts/survey_models.py --no-graphlet   # only the routes (faster)
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from __future__ import annotations
 import argparse
 import logging
 import operator
+import re
 import sys
 import time
 import traceback
@@ -38,6 +42,7 @@ import torch.fx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from graphlet.frontend import fx  # noqa: E402
 from tests import aten_ops  # noqa: E402
 from tests import model_corpus as corpus  # noqa: E402
 
@@ -61,6 +66,9 @@ class ModelSurvey:
     case: corpus.ModelCase
     export: Route
     dynamo: Route
+    graphlet: str | None = None
+    """`compile_fx(mode="native")`: "native", or the first node graphlet refuses."""
+    graphlet_seconds: float = 0.0
 
 
 def _graph_ops(gm: torch.fx.GraphModule, into: Counter[str]) -> None:
@@ -83,22 +91,24 @@ def _error(e: BaseException) -> str:
     return f"{type(e).__name__}: {first[:300]}"
 
 
-def survey_export(model: torch.nn.Module, inputs: tuple[torch.Tensor, ...]) -> Route:
+def survey_export(
+    model: torch.nn.Module, inputs: tuple[torch.Tensor, ...]
+) -> tuple[Route, torch.export.ExportedProgram | None]:
     route = Route()
+    program = None
     start = time.process_time()
     try:
         with torch.no_grad():
-            program = torch.export.export(model, inputs).run_decompositions()
+            program = fx.export_core_aten(model, inputs)
         _graph_ops(program.graph_module, route.ops)
         route.graphs = 1
     except Exception as e:
         route.error = _error(e)
     route.seconds = time.process_time() - start
-    return route
+    return route, program
 
 
 def survey_dynamo(model: torch.nn.Module, inputs: tuple[torch.Tensor, ...]) -> Route:
-    from torch._decomp import core_aten_decompositions
     from torch._dynamo.backends.common import aot_autograd
     from torch._dynamo.utils import counters
     from torch._functorch.aot_autograd import make_boxed_func
@@ -110,7 +120,7 @@ def survey_dynamo(model: torch.nn.Module, inputs: tuple[torch.Tensor, ...]) -> R
         _graph_ops(gm, route.ops)
         return make_boxed_func(gm.forward)
 
-    backend = aot_autograd(fw_compiler=record, decompositions=core_aten_decompositions())
+    backend = aot_autograd(fw_compiler=record, decompositions=fx.aot_decompositions())
     torch._dynamo.reset()
     counters.clear()
     start = time.process_time()
@@ -131,7 +141,47 @@ def survey_dynamo(model: torch.nn.Module, inputs: tuple[torch.Tensor, ...]) -> R
     return route
 
 
-def survey(cases: list[corpus.ModelCase], verbose: bool) -> list[ModelSurvey]:
+def survey_graphlet(
+    model: torch.nn.Module,
+    program: torch.export.ExportedProgram | None,
+    inputs: tuple[torch.Tensor, ...],
+) -> tuple[str, float]:
+    """`native` when `compile_fx(mode="native")` compiles every node and the result
+    matches eager, else what stopped it (the first node it refuses). It compiles the
+    export route's program when there is one (the same graph; no second export)."""
+    import graphlet
+
+    start = time.process_time()
+    try:
+        with torch.no_grad():
+            expected = model(*inputs)
+            compiled = graphlet.compile_fx(program or model, inputs, mode="native")
+            actual = compiled(*inputs)
+        report = compiled.report()
+        if not report.all_native:
+            verdict = str(report).splitlines()[0]
+        else:
+            torch.testing.assert_close(actual, expected, rtol=1e-3, atol=1e-3)
+            verdict = "native"
+    except fx.UnsupportedNodeError as e:
+        verdict = _refusal(str(e))
+    except Exception as e:
+        verdict = _error(e)
+    return verdict, time.process_time() - start
+
+
+def _refusal(message: str) -> str:
+    """'refuses <op>: <reason>' from "graphlet cannot compile node 'x' (call_function
+    <op>) at <file:line: code>: <reason>"; other messages as they are."""
+    match = re.match(r"graphlet cannot compile node '[^']*' \(\w+ ([^)]*)\) at ", message)
+    if match is None:
+        return message.splitlines()[0][:200] if message else "UnsupportedNodeError"
+    return f"refuses {match.group(1)}: {message.rsplit(': ', 1)[-1][:150]}"
+
+
+def survey(
+    cases: list[corpus.ModelCase], verbose: bool, with_graphlet: bool = True
+) -> list[ModelSurvey]:
     results = []
     for case in cases:
         missing = corpus.missing_package(case)
@@ -139,14 +189,18 @@ def survey(cases: list[corpus.ModelCase], verbose: bool) -> list[ModelSurvey]:
             print(f"{case.name}: skipped, {missing} is not installed", file=sys.stderr)
             continue
         model, inputs = corpus.build(case)
-        result = ModelSurvey(case, survey_export(model, inputs), survey_dynamo(model, inputs))
+        exported, program = survey_export(model, inputs)
+        result = ModelSurvey(case, exported, survey_dynamo(model, inputs))
+        if with_graphlet:
+            result.graphlet, result.graphlet_seconds = survey_graphlet(model, program, inputs)
         results.append(result)
         if verbose:
             e, d = result.export, result.dynamo
             print(
                 f"{case.name:30s} export {'ok' if not e.error else 'FAILS'} "
                 f"{sum(e.ops.values()):4d} nodes {e.seconds:5.1f}s | dynamo {d.graphs} graphs "
-                f"{len(d.breaks)} breaks {'' if not d.error else 'FAILS '}{d.seconds:5.1f}s",
+                f"{len(d.breaks)} breaks {'' if not d.error else 'FAILS '}{d.seconds:5.1f}s"
+                f" | graphlet: {(result.graphlet or '-')[:60]}",
                 file=sys.stderr,
                 flush=True,
             )
@@ -211,6 +265,7 @@ def report(results: list[ModelSurvey], full: bool) -> str:
         return sorted(op for op in ops if op not in claimed)
 
     native_ready = [r for r in exported if not missing(r.export.ops)]
+    native = [r for r in results if r.graphlet == "native"]
     lines = [
         "# The model corpus and the ATen ops it needs",
         "",
@@ -225,10 +280,15 @@ def report(results: list[ModelSurvey], full: bool) -> str:
         f"torch {torch.__version__}, torchvision {_version('torchvision')}, "
         f"transformers {_version('transformers')}.",
         "",
-        "Two routes to Core ATen, for inference (eval mode, `torch.no_grad()`):",
-        "- **export**: `torch.export.export(model, inputs).run_decompositions()`;",
-        "- **Dynamo**: `torch.compile` with an AOTAutograd backend and",
-        "  `torch._decomp.core_aten_decompositions()`, one or more graphs per model.",
+        "graphlet's two routes to Core ATen (PyTorch's decompositions without the ops",
+        "graphlet keeps whole, `graphlet/frontend/fx/export.py`), for inference (eval mode,",
+        "`torch.no_grad()`):",
+        "- **export**: `export_core_aten(model, inputs)`, what `graphlet.compile_fx` compiles;",
+        "- **Dynamo**: `torch.compile` with an AOTAutograd backend and `aot_decompositions()`,",
+        "  as graphlet's backend, one or more graphs per model;",
+        '- **graphlet**: `graphlet.compile_fx(model, inputs, mode="native")`: native (every',
+        "  node compiled, outputs match eager), or the first node graphlet refuses. The corpus",
+        "  test (`tests/test_model_corpus.py`) asserts the same through both entry points.",
         "",
         f"- {n} models; {len(exported)} export; {len(one_graph)} give Dynamo one whole graph "
         "(no graph break, nothing Dynamo gives up on and runs eagerly).",
@@ -237,11 +297,20 @@ def report(results: list[ModelSurvey], full: bool) -> str:
         f"- Models whose every exported op graphlet claims: {len(native_ready)}"
         + (f" ({', '.join(r.case.name for r in native_ready)})" if native_ready else "")
         + ". Claimed is not yet working: see `tests/test_aten_ops.py`.",
+    ]
+    if any(r.graphlet is not None for r in results):
+        lines.append(
+            f"- Models graphlet compiles natively: {len(native)}"
+            + (f" ({', '.join(r.case.name for r in native)})" if native else "")
+            + "."
+        )
+    lines += [
         "",
         "## Models",
         "",
-        "| model | family | export | nodes | ops | Dynamo graphs | Dynamo breaks | ops graphlet lacks (export) |",
-        "| --- | --- | --- | ---: | ---: | ---: | ---: | --- |",
+        "| model | family | export | nodes | ops | Dynamo graphs | Dynamo breaks "
+        "| ops graphlet lacks (export) | graphlet |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | --- | --- |",
     ]
     for r in results:
         e, d = r.export, r.dynamo
@@ -250,7 +319,8 @@ def report(results: list[ModelSurvey], full: bool) -> str:
             f"| {r.case.name} | {r.case.family} | {'yes' if not e.error else '**fails**'} "
             f"| {sum(e.ops.values())} | {len(e.ops)} "
             f"| {d.graphs if not d.error else '**fails**'} | {len(d.breaks)} "
-            f"| {len(lacks)}: {', '.join(o.removeprefix('aten.') for o in lacks)} |"
+            f"| {len(lacks)}: {', '.join(o.removeprefix('aten.') for o in lacks)} "
+            f"| {_cell(r.graphlet or '')} |"
         )
     failures = [r for r in results if r.export.error or r.dynamo.error or r.dynamo.breaks]
     if failures:
@@ -290,17 +360,23 @@ def report(results: list[ModelSurvey], full: bool) -> str:
         "",
         "## Time",
         "",
-        "CPU seconds on this machine, per model: export + decompositions, Dynamo + AOTAutograd.",
+        "CPU seconds on this machine, per model: export + decompositions, Dynamo +",
+        'AOTAutograd, and graphlet\'s `compile_fx(mode="native")` of the exported program',
+        "(import, and for a native model compile and run; it stops at the first node it",
+        "refuses).",
         "",
-        "| model | export s | Dynamo s |",
-        "| --- | ---: | ---: |",
+        "| model | export s | Dynamo s | graphlet s |",
+        "| --- | ---: | ---: | ---: |",
     ]
     lines += [
-        f"| {r.case.name} | {r.export.seconds:.1f} | {r.dynamo.seconds:.1f} |" for r in results
+        f"| {r.case.name} | {r.export.seconds:.1f} | {r.dynamo.seconds:.1f} "
+        f"| {r.graphlet_seconds:.1f} |"
+        for r in results
     ]
     lines.append(
         f"| total | {sum(r.export.seconds for r in results):.0f} "
-        f"| {sum(r.dynamo.seconds for r in results):.0f} |"
+        f"| {sum(r.dynamo.seconds for r in results):.0f} "
+        f"| {sum(r.graphlet_seconds for r in results):.0f} |"
     )
     return "\n".join(lines) + "\n"
 
@@ -320,7 +396,13 @@ def xfail_reasons(results: list[ModelSurvey]) -> str:
         lacks = sorted(
             {o.removeprefix("aten.") for o in r.export.ops | r.dynamo.ops if not facts[o][1]}
         )
-        notes.append(f"needs {', '.join(lacks)}" if lacks else "every op claimed, not yet native")
+        if r.graphlet == "native":
+            notes.append("native through compile_fx (promote it there)")
+        else:
+            notes.append(f"needs {', '.join(lacks)}" if lacks else "every op claimed")
+            refused_other = r.graphlet and not any(f"aten.{o}:" in r.graphlet for o in lacks)
+            if refused_other:
+                notes.append(str(r.graphlet))
         if r.dynamo.error:
             notes.append(f"Dynamo fails: {r.dynamo.error[:80]}")
         notes += [f"Dynamo: {b[:80]}" for b in r.dynamo.breaks]
@@ -347,6 +429,9 @@ def main() -> None:
         action="store_true",
         help="also print the corpus test's NOT_NATIVE_YET table",
     )
+    parser.add_argument(
+        "--no-graphlet", action="store_true", help="survey the routes only, not graphlet"
+    )
     args = parser.parse_args()
     logging.getLogger("torch").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore")
@@ -355,7 +440,7 @@ def main() -> None:
         wanted = args.only.split(",")
         cases = [corpus.case(name) for name in wanted]
     try:
-        results = survey(cases, verbose=True)
+        results = survey(cases, verbose=True, with_graphlet=not args.no_graphlet)
     except Exception:
         traceback.print_exc()
         raise SystemExit(1) from None

@@ -8,6 +8,7 @@ echo "== Python 3.11 (with torch) =="
 scripts/setup.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/mypy
 .venv/bin/python -m pytest
 .venv/bin/lit -sv tests/filecheck
 

@@ -393,6 +393,12 @@ def nbody_like(n, dt):
     return p, v
 
 
+def tuple_star_unpack(t):
+    first, *middle, last = t
+    middle.append(first * last)
+    return middle, len(middle)
+
+
 def tuple_of_kinds(x):
     total = 0
     for item in (x, 1.5, True, 2):
@@ -550,6 +556,27 @@ def list_of_bools(flags):
     return count, flags
 
 
+def list_compare(xs, ys):
+    return xs == ys, xs != ys, xs < ys, xs <= ys, xs > ys, xs >= ys
+
+
+def list_remove(xs, v):
+    xs.remove(v)
+    return xs
+
+
+def list_splice(xs, a, b, ys):
+    xs[a:b] = ys
+    del xs[b:]
+    return xs, len(xs)
+
+
+def list_star_unpack(xs):
+    first, *rest = xs
+    *init, last = rest
+    return first + last, init
+
+
 def fill_list(ys, n):
     for i in range(n):
         ys.append(i + 0.5)
@@ -574,6 +601,10 @@ def complex_mixed(z, x):
 
 def complex_power(z):
     return z**2, z**-1, z**0
+
+
+def complex_runtime_power(z, n):
+    return z**n, (z * 0.5) ** (n - 1)
 
 
 def complex_from_parts(a, b):

@@ -1,11 +1,10 @@
-"""The on-disk compile cache (graphlet.backend.cache): a second compile of the
-same module reuses the lowered LLVM IR and behaves the same; anything in the key
-that changes is a miss; damaged entries are misses that get rewritten;
-`GRAPHLET_CACHE=0` neither reads nor writes."""
+"""The on-disk compile cache (graphlet.driver.cache): a second compile of the
+same module loads the machine code (no lowering, no LLVM) and behaves the same;
+anything in the key that changes is a miss that says which part changed; damaged
+entries are misses that get rewritten; `GRAPHLET_CACHE=0` neither reads nor writes."""
 
 from __future__ import annotations
 
-import json
 import logging
 
 import numpy as np
@@ -14,11 +13,12 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import Float64Type, IntegerType, ModuleOp, TensorType
 from xdsl.ir import Block, Region
 
-from graphlet.backend import cache
+from graphlet.backend.blas import bind_blas
 from graphlet.dialects import graphlet as g
+from graphlet.driver import cache, compile_native_source, compile_tensor_function
+from graphlet.driver.core import module_source
+from graphlet.lowering import lower_tensors_to_llvm
 from graphlet.runtime import tensors
-from graphlet.runtime.native import compile_native_source
-from graphlet.runtime.tensors import bind_blas, compile_tensor_function
 
 F64 = TensorType(Float64Type(), [3, 4])
 
@@ -56,18 +56,18 @@ def cache_dir(tmp_path, monkeypatch):
 def lowerings(monkeypatch):
     """Counts the tensor lowerings that really run."""
     count = [0]
-    real = tensors.lower_tensors_to_llvm_passes
+    real = lower_tensors_to_llvm.lower_tensors_to_llvm_passes
 
     def counting(blas):
         count[0] += 1
         return real(blas)
 
-    monkeypatch.setattr(tensors, "lower_tensors_to_llvm_passes", counting)
+    monkeypatch.setattr(lower_tensors_to_llvm, "lower_tensors_to_llvm_passes", counting)
     return count
 
 
 def entries(directory) -> list:
-    return sorted(directory.glob("*.json"))
+    return sorted(directory.glob(f"*{cache.SUFFIX}"))
 
 
 ARGS = [np.random.default_rng(0).standard_normal((3, 4)) for _ in range(3)]
@@ -81,6 +81,11 @@ def test_second_compile_hits_and_gives_the_same_results(cache_dir, lowerings, ca
     assert [r.message.split()[0] for r in caplog.records] == ["MISS", "HIT"]
     assert len(entries(cache_dir)) == 1
     assert "lower" in cold.timings and "lower" not in warm.timings and "cache" in warm.timings
+    assert "optimize" in cold.timings and "codegen" in cold.timings
+    assert (
+        "optimize" not in warm.timings and "codegen" not in warm.timings and "load" in warm.timings
+    )
+    assert not cold.artifact.hit and warm.artifact.hit
     want = np.maximum(ARGS[0] * ARGS[1] + ARGS[2], 0) * 0.5
     np.testing.assert_array_equal(cold(*ARGS)[0], want)
     np.testing.assert_array_equal(warm(*ARGS)[0], want)
@@ -115,31 +120,49 @@ def test_a_change_in_the_key_misses(cache_dir, lowerings, scale, options):
     assert len(entries(cache_dir)) == (2 if distinct else 1)
 
 
+def cache_key(module: ModuleOp, pipeline: str, options: dict) -> str:
+    return cache.digest(cache.key_parts(module_source(module), pipeline, options))
+
+
 def test_the_key_covers_module_pipeline_and_options():
-    key = cache.cache_key(chain(), "lower-tensors-to-llvm", {"opt_level": 3})
-    assert key == cache.cache_key(chain(), "lower-tensors-to-llvm", {"opt_level": 3})
-    assert key != cache.cache_key(chain(0.25), "lower-tensors-to-llvm", {"opt_level": 3})
-    assert key != cache.cache_key(chain(), "lower-to-llvm", {"opt_level": 3})
-    assert key != cache.cache_key(chain(), "lower-tensors-to-llvm", {"opt_level": 2})
+    key = cache_key(chain(), "lower-tensors-to-llvm", {"opt_level": 3})
+    assert key == cache_key(chain(), "lower-tensors-to-llvm", {"opt_level": 3})
+    assert key != cache_key(chain(0.25), "lower-tensors-to-llvm", {"opt_level": 3})
+    assert key != cache_key(chain(), "lower-to-llvm", {"opt_level": 3})
+    assert key != cache_key(chain(), "lower-tensors-to-llvm", {"opt_level": 2})
+    parts = cache.key_parts(module_source(chain()), "lower-tensors-to-llvm", {})
+    assert {"cpu", "cpu-features", "python", "llvmlite", "xdsl", "graphlet-sources"} <= set(parts)
+
+
+def test_a_miss_names_the_part_of_the_key_that_changed(cache_dir, caplog):
+    with caplog.at_level(logging.DEBUG, logger="graphlet.cache"):
+        compile_tensor_function(chain(), "f")
+        compile_tensor_function(chain(), "f", opt_level=2)
+        compile_tensor_function(chain(0.25), "f", opt_level=2)
+    first, options, module = (r.message for r in caplog.records)
+    assert first.startswith("MISS lower-tensors-to-llvm @f") and "not compiled before" in first
+    assert options.endswith("options.opt_level 3 -> 2")
+    assert module.endswith("module changed")
 
 
 @pytest.mark.parametrize(
     "damage",
     [
-        pytest.param(lambda text: text[: len(text) // 2], id="truncated"),
-        pytest.param(lambda text: "", id="empty"),
-        pytest.param(lambda text: "[1, 2]", id="not-an-entry"),
-        pytest.param(lambda text: text.replace("noalias", "noalias noalias", 1), id="bad-checksum"),
+        pytest.param(lambda data: data[: len(data) // 2], id="truncated"),
+        pytest.param(lambda data: b"", id="empty"),
+        pytest.param(lambda data: b"[1, 2]", id="not-an-entry"),
+        pytest.param(lambda data: data[:-9] + bytes([data[-9] ^ 1]) + data[-8:], id="bad-checksum"),
     ],
 )
 def test_a_damaged_entry_is_a_miss_and_is_rewritten(cache_dir, lowerings, damage):
     compile_tensor_function(chain(), "f")
     (entry,) = entries(cache_dir)
-    good = entry.read_text()
-    entry.write_text(damage(good))
+    good = entry.read_bytes()
+    entry.write_bytes(damage(good))
     kernel = compile_tensor_function(chain(), "f")
     assert lowerings[0] == 2
-    assert json.loads(entry.read_text()) == json.loads(good)
+    key = entry.name.removesuffix(cache.SUFFIX)
+    assert cache.load(key)[0] is not None, "the damaged entry was rewritten"
     np.testing.assert_array_equal(
         kernel(*ARGS)[0], np.maximum(ARGS[0] * ARGS[1] + ARGS[2], 0) * 0.5
     )

@@ -19,6 +19,7 @@ import jit_corpus as corpus
 import pytest
 
 import graphlet
+from graphlet import debug
 from graphlet.backend.cpython_wrapper import compile_wrapper, make_fast_callable
 from graphlet.backend.jit import JitEngine
 from graphlet.frontend.jit import FAST_CHAIN_LENGTH
@@ -478,11 +479,30 @@ def test_jit_version_that_mostly_hands_back_is_demoted() -> None:
     assert jitted(3) == 3
 
 
-def test_jit_debug_logging_takes_the_logged_path(caplog: pytest.LogCaptureFixture) -> None:
+def test_jit_debug_logging_keeps_the_fast_path(caplog: pytest.LogCaptureFixture) -> None:
+    """Events (GRAPHLET_DEBUG=1): the first native call of a version is logged, and the
+    dispatcher keeps calling native code directly."""
     jitted = graphlet.jit(corpus.add)
     with caplog.at_level(logging.DEBUG, logger="graphlet"):
         jitted(1, 2)
+        assert "EXEC native add(int, int)" in caplog.text
         caplog.clear()
-        jitted(3, 4)
+        calls = jitted.version_for(3, 4).calls
+        assert jitted(3, 4) == 7
+    assert type(type(jitted).__call__).__name__ == "builtin_function_or_method"
+    assert jitted.version_for(3, 4).calls == calls + 1 and "EXEC" not in caplog.text
+
+
+def test_jit_debug_level_3_takes_the_logged_path(caplog: pytest.LogCaptureFixture) -> None:
+    """GRAPHLET_DEBUG=3 logs every call, so calls go through the Python dispatch."""
+    jitted = graphlet.jit(corpus.add)
+    debug.set_level(debug.CALLS)
+    try:
+        with caplog.at_level(logging.DEBUG, logger="graphlet"):
+            jitted(1, 2)
+            caplog.clear()
+            jitted(3, 4)
+    finally:
+        debug.set_level(None)
     assert "EXEC native add(int, int)" in caplog.text
     assert "__call__" not in type(jitted).__dict__

@@ -336,6 +336,18 @@ def test_break_reasons_name_constructs_in_python_terms() -> None:
     def kwargs_call(x):
         return int(x, base=10)
 
+    def list_of_pairs(x):
+        return [(x, 1)]
+
+    def loop_over_string(x):
+        for _ in "ab":
+            x += 1
+        return x
+
+    def mixed_list(xs):
+        xs.append(0.5)
+        return xs
+
     cases = [
         (closure, (1,)),
         (big_tuple_loop, ((1, 2),)),
@@ -345,6 +357,10 @@ def test_break_reasons_name_constructs_in_python_terms() -> None:
         (corpus.abs_min_max, (1, 2.5, 3)),
         (corpus.list_search, ([1, 2], 2)),
         (corpus.tuple_compare, ((1, 2), (1, 2))),
+        (list_of_pairs, (1,)),
+        (loop_over_string, (1,)),
+        (mixed_list, ([1],)),
+        (corpus.list_compare, ([1], [2.5])),
     ]
     reasons = []
     for fn, args in cases:
@@ -356,3 +372,36 @@ def test_break_reasons_name_constructs_in_python_terms() -> None:
     assert any("a dict" in r for r in reasons), reasons
     assert any("keyword arguments" in r for r in reasons), reasons
     assert any("min() of mixed types" in r for r in reasons), reasons
+    assert "a list of tuple (int, int) items is not compiled" in " ".join(reasons), reasons
+    assert any("iterating over str 'ab'" in r for r in reasons), reasons
+    assert any("storing a float into a list of int" in r for r in reasons), reasons
+    assert any("between a list of int and a list of float" in r for r in reasons), reasons
+
+
+def test_list_comparison_hands_back_only_where_identity_decides() -> None:
+    jitted = graphlet.jit(corpus.list_compare)
+    nan = math.nan
+    assert _ran_natively(jitted, [1.0, nan], [2.0, nan]) == corpus.list_compare([1.0], [2.0])
+
+    def equal(xs, ys):
+        return xs == ys, xs != ys
+
+    # lists of different lengths are unequal without comparing items
+    assert _ran_natively(graphlet.jit(equal), [nan], [nan, 1.0]) == (False, True)
+    same = [nan]
+    assert jitted(same, same) == (True, False, False, True, False, True)
+    assert jitted.last_call_handed_back  # CPython's identity shortcut decided
+    assert jitted([nan], [float("nan")]) == corpus.list_compare([nan], [float("nan")])
+
+
+def test_slice_assignment_from_the_list_itself_and_deletion() -> None:
+    def splice_self(xs, i):
+        xs[i:] = xs
+        del xs[: i + 1]
+        return xs
+
+    jitted = graphlet.jit(splice_self)
+    for i in range(-4, 5):
+        xs, expected = [1, 2, 3], [1, 2, 3]
+        assert _ran_natively(jitted, xs, i) is xs
+        assert xs == splice_self(expected, i)

@@ -32,6 +32,7 @@ from hypothesis import strategies as st
 import graphlet
 from graphlet.dialects import graphlet as g
 from graphlet.frontend.bytecode.signature import signature_of
+from graphlet.frontend.execution import HandBack
 
 SMALL = st.integers(-20, 40)
 TINY = st.integers(-6, 12)
@@ -50,6 +51,8 @@ INT_LISTS = st.lists(st.integers(-50, 50), max_size=8)
 FLOAT_LISTS = st.lists(st.one_of(st.floats(-100, 100), EDGE_FLOATS), max_size=8)
 BOOL_LISTS = st.lists(BOOLS, max_size=8)
 SCALAR_LISTS = st.one_of(INT_LISTS, FLOAT_LISTS, BOOL_LISTS)
+PREFIX_LISTS = st.lists(st.integers(0, 2), max_size=4)
+"""Short lists of few values, so that one is often a prefix of, or equal to, another."""
 COMPLEX = st.one_of(
     st.complex_numbers(max_magnitude=1e6),
     st.complex_numbers(),
@@ -190,6 +193,14 @@ CASES: list[Case] = [
     ),
     Case(corpus.nbody_like, (TINY, st.floats(-2, 2))),
     Case(corpus.tuple_of_kinds, (SMALL_NUMBERS,)),
+    Case(
+        corpus.tuple_star_unpack,
+        (
+            st.one_of(
+                st.tuples(SMALL, SMALL), st.tuples(SMALL, SMALL, SMALL, SMALL), st.tuples(TINY)
+            ),
+        ),
+    ),
     # None and Optional
     Case(corpus.none_default, (SMALL_NUMBERS,)),
     Case(corpus.none_default, (SMALL_NUMBERS, st.one_of(st.none(), SMALL_NUMBERS))),
@@ -225,10 +236,31 @@ CASES: list[Case] = [
     Case(corpus.list_unpack, (st.lists(st.integers(-9, 9), min_size=2, max_size=4),)),
     Case(corpus.list_of_bools, (BOOL_LISTS,)),
     Case(corpus.list_filled_by_callee, (TINY,)),
+    Case(corpus.list_compare, (PREFIX_LISTS, PREFIX_LISTS)),
+    Case(corpus.list_compare, (FLOAT_LISTS, FLOAT_LISTS), hands_back_if=_nan_items),
+    Case(corpus.list_compare, (BOOL_LISTS, BOOL_LISTS)),
+    Case(
+        corpus.list_remove,
+        (
+            SCALAR_LISTS,
+            st.one_of(st.integers(-3, 3), st.sampled_from([0.0, 1.0, 2.5, -1.0]), BOOLS),
+        ),
+    ),
+    Case(
+        corpus.list_splice,
+        (INT_LISTS, st.integers(-10, 10), st.integers(-10, 10), st.lists(TINY, max_size=4)),
+    ),
+    Case(corpus.list_star_unpack, (st.one_of(INT_LISTS, FLOAT_LISTS),)),
     # complex
     Case(corpus.complex_arith, (COMPLEX, COMPLEX)),
     Case(corpus.complex_mixed, (COMPLEX, st.one_of(SMALL, FLOATS, BOOLS))),
     Case(corpus.complex_power, (COMPLEX,)),
+    Case(
+        corpus.complex_runtime_power,
+        (COMPLEX, st.one_of(st.integers(-120, 120), st.floats(-120, 120), BOOLS)),
+        hands_back_if=lambda z, n: n != int(n) or abs(n - 1) > 100,
+        # an exponent that is not a small integer: CPython's _Py_c_pow (libm)
+    ),
     Case(corpus.complex_from_parts, (st.one_of(SMALL, FLOATS), st.one_of(SMALL, FLOATS, BOOLS))),
     # strings
     Case(corpus.string_mode, (SMALL_NUMBERS, st.sampled_from(["double", "negate", "other"]))),
@@ -329,6 +361,19 @@ def test_jit_matches_cpython(case: Case, data: st.DataObject) -> None:
     before = _native_calls(jitted)
     got = outcome(jitted, copy.deepcopy(args))
     assert got == expected, f"{case.fn.__name__}{args}"
+    check_ran_natively(case, jitted, signature, args, expected, before)
+
+
+def check_ran_natively(
+    case: Case,
+    jitted: Any,
+    signature: Any,
+    args: tuple[Any, ...],
+    expected: tuple[Any, ...],
+    before: int,
+) -> None:
+    """Fails when a NATIVE case's call (which made `before` native calls into
+    `jitted`'s count) ran in Python for no reason the module docstring allows."""
     if case.native is not NATIVE or expected[0] != "value":
         return
     ran_natively = _native_calls(jitted) == before + 1 and not jitted.last_call_handed_back
@@ -349,3 +394,66 @@ def test_jit_matches_cpython(case: Case, data: st.DataObject) -> None:
 def test_corpus_is_large_enough() -> None:
     assert len(CASES) >= 100
     assert sum(case.native is NATIVE for case in CASES) >= 90
+
+
+class _HandsBackEverything:
+    """A kernel that counts its calls like native code but hands every one back."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, *args: Any) -> Any:
+        self.calls += 1
+        raise HandBack("forced by the test")
+
+
+class _HandsBackBackend:
+    name = "hands-back"
+
+    def compile(self, module: Any, symbol: str, arg_types: Any, return_type: Any) -> Any:
+        return _HandsBackEverything()
+
+
+class _QuietlyPython:
+    """A kernel that quietly computes the answer in Python: no native call counted."""
+
+    calls = 0
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        self.fn = fn
+
+    def __call__(self, *args: Any) -> Any:
+        return self.fn(*args)
+
+
+class _PythonBackend:
+    name = "python"
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        self.fn = fn
+
+    def compile(self, module: Any, symbol: str, arg_types: Any, return_type: Any) -> Any:
+        return _QuietlyPython(self.fn)
+
+
+BITES = [corpus.add, corpus.sum_squares, corpus.collatz, corpus.branches]
+
+
+@pytest.mark.parametrize("backend", [_HandsBackBackend, _PythonBackend])
+@pytest.mark.parametrize("fn", BITES, ids=[fn.__name__ for fn in BITES])
+def test_the_native_check_fails_when_calls_fall_back(fn: Callable[..., Any], backend: Any) -> None:
+    """The check above bites: the same cases, jitted with a backend whose code always
+    hands back (or that compiles nothing), give CPython's answers and fail it."""
+    case = next(c for c in CASES if c.fn is fn)
+    assert case.native is NATIVE
+    args = (7,) * len(case.strategies)
+    expected = outcome(fn, args)
+    jitted = graphlet.jit(fn, backend=backend(fn) if backend is _PythonBackend else backend())
+    before = _native_calls(jitted)
+    assert outcome(jitted, args) == expected
+    with pytest.raises(AssertionError, match="must run natively but ran in Python"):
+        check_ran_natively(case, jitted, signature_of(args), args, expected, before)
+    real = JITTED[fn]
+    before = _native_calls(real)
+    assert outcome(real, args) == expected
+    check_ran_natively(case, real, signature_of(args), args, expected, before)

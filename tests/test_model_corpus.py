@@ -1,25 +1,25 @@
 """The model corpus (`tests/model_corpus.py`) through both entry points, natively.
 
 Each model is compiled by `graphlet.compile_fx(model, inputs, mode="native")` and by
-`torch.compile(model, backend="graphlet", fullgraph=True)`, run on its inputs under
-`torch.no_grad()`, and must match eager within the model's tolerance. Matching is not
-enough: every node must have run natively. `mode="native"` raises instead of falling
-back and `compiled.native` says the graph is native code; through torch.compile every
-graph Dynamo hands to the backend must come back native (`_ran_natively`), nothing may
-be left to eager by a graph break or by Dynamo itself (`fullgraph=True`), and the
-backend must not log that it runs a graph eagerly.
+`torch.compile(model, backend="graphlet", fullgraph=True, options={"mode": "native"})`,
+run on its inputs under `torch.no_grad()`, and must match eager within the model's
+tolerance. Matching is not enough: every node of every graph must have run natively,
+as graphlet's own report says (`assert_all_native`); `mode="native"` makes graphlet
+raise at the first node it cannot compile instead of running it in PyTorch (which
+also keeps a model that is not native yet cheap to try), and `fullgraph=True` makes a
+Dynamo graph break an error instead of a piece of the model run eagerly. The backend
+must not warn either (it warns when it runs a graph in PyTorch).
 
 A model not yet native is listed in `NOT_NATIVE_YET` with what it lacks and is a strict
-xfail: when it starts passing, the xfail fails, and the model must be promoted by adding
-it to `NATIVE[entry point]` (and dropping it from `NOT_NATIVE_YET` once native on both).
-`python scripts/survey_models.py --xfail-reasons` prints a refreshed `NOT_NATIVE_YET`.
-`GRAPHLET_CORPUS=full` adds the bigger models.
+xfail: when it starts passing, the xfail fails. To promote a model, add it to
+`NATIVE[entry point]`, and drop it from `NOT_NATIVE_YET` once it is native through
+both. `python scripts/survey_models.py --xfail-reasons` prints a refreshed
+`NOT_NATIVE_YET`. `GRAPHLET_CORPUS=full` adds the bigger models.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -29,6 +29,7 @@ torch = pytest.importorskip("torch")
 import model_corpus as corpus  # noqa: E402
 
 import graphlet  # noqa: E402
+from graphlet.frontend.fx import Report, collect_graphs  # noqa: E402
 
 COMPILE_FX = "compile_fx"
 TORCH_COMPILE = "torch.compile"
@@ -96,7 +97,8 @@ NOT_NATIVE_YET: dict[str, str] = {
     "lraspp_mobilenet_v3_large": "needs _native_batch_norm_legit_no_training.default, _to_copy.default, arange.start_step, clamp.default, convolution.default, index.Tensor, upsample_bilinear2d.vec",
 }
 """Every other model, with what it lacks: ops graphlet does not claim on the Core ATen
-route (from `scripts/survey_models.py --xfail-reasons`), and what stops Dynamo."""
+route, the first node graphlet refuses when it claims every op, and what stops Dynamo
+(from `scripts/survey_models.py --xfail-reasons`)."""
 
 
 def _params(entry_point: str) -> list[Any]:
@@ -124,71 +126,52 @@ def test_every_model_is_native_or_says_what_it_lacks() -> None:
     assert not stale, f"native through both entry points, drop from NOT_NATIVE_YET: {stale}"
 
 
+def assert_all_native(report: Report) -> None:
+    """graphlet compiled at least one graph, and ran every node of each natively."""
+    assert report.graphs, "graphlet compiled no graph"
+    assert report.all_native, str(report)
+
+
 def _assert_matches(actual: Any, expected: Any, case: corpus.ModelCase) -> None:
     """Same structure, shapes and dtypes; values within the case's tolerance."""
     torch.testing.assert_close(actual, expected, rtol=case.rtol, atol=case.atol)
 
 
+def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.name.startswith("graphlet") and r.levelno >= logging.WARNING
+    ]
+
+
 @pytest.mark.parametrize("case", _params(COMPILE_FX))
-def test_compile_fx(case: corpus.ModelCase) -> None:
+def test_compile_fx(case: corpus.ModelCase, caplog: pytest.LogCaptureFixture) -> None:
     model, inputs = corpus.build(case)
+    caplog.set_level(logging.WARNING, logger="graphlet")
     with torch.no_grad():
         expected = model(*inputs)
         compiled = graphlet.compile_fx(model, inputs, mode="native")
-        assert compiled.native, f"{case.name}: compile_fx did not compile natively"
         actual = compiled(*inputs)
+    assert_all_native(compiled.report())
+    assert not _warnings(caplog), _warnings(caplog)
     _assert_matches(actual, expected, case)
 
 
-def _ran_natively(compiled_graph: Callable[..., Any]) -> bool:
-    """Whether what the graphlet backend returned for one Dynamo graph is native code.
-
-    Today the backend returns a function carrying the `CompiledFx` as `.compiled`
-    (or the graph's own `forward` when it falls back). When the backend changes
-    what it returns, change only this: a result it cannot vouch for is not native."""
-    compiled = getattr(compiled_graph, "compiled", None)
-    return compiled is not None and bool(compiled.native)
-
-
-class _Records(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
 @pytest.mark.parametrize("case", _params(TORCH_COMPILE))
-def test_torch_compile(case: corpus.ModelCase) -> None:
-    """`torch.compile(backend="graphlet")` looks the backend up by name; the test looks
-    it up the same way and wraps it to see each graph it compiles."""
-    from torch._dynamo.backends.registry import lookup_backend
-
-    graphlet_backend = lookup_backend("graphlet")
-    compiled_graphs = []
-
-    def recording_backend(gm: Any, example_inputs: Any, **kwargs: Any) -> Any:
-        compiled = graphlet_backend(gm, example_inputs, **kwargs)
-        compiled_graphs.append(compiled)
-        return compiled
-
+def test_torch_compile(case: corpus.ModelCase, caplog: pytest.LogCaptureFixture) -> None:
     model, inputs = corpus.build(case)
-    warnings = _Records()
-    logger = logging.getLogger("graphlet")
-    logger.addHandler(warnings)
+    caplog.set_level(logging.WARNING, logger="graphlet")
     torch._dynamo.reset()
     try:
-        with torch.no_grad():
+        compiled = torch.compile(
+            model, backend="graphlet", fullgraph=True, options={"mode": "native"}
+        )
+        with torch.no_grad(), collect_graphs() as graphs:
             expected = model(*inputs)
-            actual = torch.compile(model, backend=recording_backend, fullgraph=True)(*inputs)
+            actual = compiled(*inputs)
     finally:
-        logger.removeHandler(warnings)
         torch._dynamo.reset()
-    assert compiled_graphs, f"{case.name}: Dynamo handed graphlet no graph"
-    assert all(_ran_natively(g) for g in compiled_graphs), (
-        f"{case.name}: {sum(not _ran_natively(g) for g in compiled_graphs)} of "
-        f"{len(compiled_graphs)} graphs did not run natively: {warnings.messages}"
-    )
-    assert not warnings.messages, f"{case.name}: graphlet warned: {warnings.messages}"
+    assert_all_native(Report([r for g in graphs for r in g.reports()]))
+    assert not _warnings(caplog), _warnings(caplog)
     _assert_matches(actual, expected, case)

@@ -12,16 +12,18 @@ from __future__ import annotations
 import itertools
 import math
 import struct
+import sys
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from xdsl.parser import Parser
 
 from graphlet.dialects import graphlet as g
+from graphlet.driver import compile_native
 from graphlet.registry import make_context
 from graphlet.runtime.interpreter import make_interpreter
-from graphlet.runtime.native import compile_native
 
 INT_EDGES = [
     0,
@@ -288,10 +290,63 @@ def _same(a: tuple, b: tuple) -> bool:
     return len(a[1]) == len(b[1]) and all(_key(x) == _key(y) for x, y in zip(a[1], b[1]))
 
 
-def _check_module(dag_list: list[Dag], calls: list[tuple], *, interpret: bool = True) -> None:
+def _fits(value: Any) -> bool:
+    return not isinstance(value, int) or isinstance(value, bool) or g.INT_MIN <= value <= g.INT_MAX
+
+
+def _python_locals(fn: Any, args: tuple) -> dict[str, Any]:
+    """Every value the Python version of a DAG computed (its locals at return)."""
+    seen: dict[str, Any] = {}
+
+    def trace(frame: Any, event: str, arg: Any) -> Any:
+        if frame.f_code is fn.__code__:
+            if event == "return":
+                seen.update(frame.f_locals)
+            return trace
+        return None
+
+    previous = sys.gettrace()
+    sys.settrace(trace)
+    try:
+        fn(*args)
+    except Exception:
+        pass
+    finally:
+        sys.settrace(previous)
+    return seen
+
+
+def must_run_natively(dag: Dag, python: tuple, fn: Any, args: tuple) -> bool:
+    """Whether native code can give this call's answer itself: CPython returns bools,
+    ints and floats, every int (argument, intermediate, result) fits in 64 bits, and
+    no int true division has an operand past 2**53 (CPython rounds that quotient
+    exactly, native code hands it back). Otherwise the call is handed back (to the
+    interpreter) by design."""
+    if python[0] != "ok" or not all(type(v) in (bool, int, float) for v in python[1]):
+        return False
+    values = [*args, *python[1], *_python_locals(fn, args).values()]
+    if any("graphlet.truediv" in line and ": i64" in line for line in dag.ir) and any(
+        type(v) is int and abs(v) > 2**53 for v in values
+    ):
+        return False
+    return all(_fits(v) for v in values)
+
+
+def _call_natively(function: Any, args: tuple) -> Any:
+    return function(*args)
+
+
+def _check_module(
+    dag_list: list[Dag],
+    calls: list[tuple],
+    *,
+    interpret: bool = True,
+    call: Any = _call_natively,
+) -> None:
     """Native against plain Python on every call, and (with `interpret`) the reference
     interpreter too: it is the slow part, and its agreement with Python on single ops is
-    covered by the folding property tests."""
+    covered by the folding property tests. A call native code can answer itself
+    (`must_run_natively`) must reach native code and not fall back."""
     source = "\n".join("\n".join(d.ir) for d in dag_list)
     module = Parser(make_context(), source).parse_module()
     module.verify()
@@ -306,7 +361,14 @@ def _check_module(dag_list: list[Dag], calls: list[tuple], *, interpret: bool = 
             if interpret
             else python
         )
-        got = _outcome(native[dag.name], args)
+        function = native[dag.name]
+        calls_before, fallbacks_before = function.calls, function.fallbacks
+        got = _outcome(lambda *a: call(function, a), args)
+        if must_run_natively(dag, python, namespace[dag.name], args):
+            assert function.calls == calls_before + 1, f"{dag.name}{args!r} did not run natively"
+            assert function.fallbacks == fallbacks_before, (
+                f"{dag.name}{args!r} must run natively but fell back"
+            )
         if not (_same(python, interpreted) and _same(python, got)):
             ir = "\n".join(dag.ir)
             py = "\n".join(dag.py)
@@ -354,3 +416,20 @@ def test_every_op_on_edge_values() -> None:
         for i in range(max(len(int_pairs), len(float_pairs)))
     ]
     _check_module(dag_list, calls, interpret=False)
+
+
+def _fall_back(function: Any, args: tuple) -> Any:
+    """A call that silently takes the fallback path, as broken native code would."""
+    function._fallbacks += 1
+    return function.owner._fallback(function, args, "forced by the test")
+
+
+def test_the_native_check_fails_when_calls_fall_back() -> None:
+    """The check bites: the same answers through the fallback path fail it."""
+    dag = Dag("forced")
+    dag.add("add", ["a0", "a1"], ["i64", "i64"], "i64")
+    dag.finish([(f"v{dag.n}", "i64")])
+    calls = [(1, 2, 0.5, 1.5, True)]
+    _check_module([dag], calls)
+    with pytest.raises(AssertionError, match="did not run natively"):
+        _check_module([dag], calls, call=_fall_back)

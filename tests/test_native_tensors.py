@@ -27,8 +27,9 @@ from xdsl.dialects.builtin import ModuleOp  # noqa: E402
 from xdsl.ir import Block, Region  # noqa: E402
 
 from graphlet.dialects import graphlet as g  # noqa: E402
+from graphlet.driver import compile_tensor_function  # noqa: E402
 from graphlet.frontend.fx import compile_fx, graphlet_backend, tensor_type_of  # noqa: E402
-from graphlet.runtime.tensors import TensorSignatureError, compile_tensor_function  # noqa: E402
+from graphlet.runtime.tensors import TensorSignatureError  # noqa: E402
 
 TOL = {torch.float32: dict(rtol=1e-5, atol=1e-5), torch.float64: dict(rtol=1e-12, atol=1e-12)}
 

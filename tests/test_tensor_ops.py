@@ -348,6 +348,16 @@ def test_gelu(approximate, dtype):
     )
 
 
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_of_a_0d_tensor(approximate):
+    x = torch.tensor(0.75, dtype=torch.float64)
+    check(
+        lambda v: g.GeluOp(v, approximate),
+        lambda v: torch.nn.functional.gelu(v, approximate=approximate),
+        x,
+    )
+
+
 def test_sigmoid_saturates():
     x = torch.tensor([-200.0, -5.0, 0.0, 5.0, 200.0])
     check(lambda v: g.SigmoidOp(v), torch.sigmoid, x)

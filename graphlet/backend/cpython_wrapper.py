@@ -5,29 +5,38 @@
     add(2, 3)        # unbox, call _mlir_ciface_add, box: ~30 ns instead of ~8 µs
     add(2**70, 1)    # returns slow_path(2**70, 1)
 
-API. `make_fast_callable(engine, name, arg_types, result_types, slow_path, *,
-on_status=None, guards=(), absent=<sentinel>, trailing_args=())` returns a builtin
-function calling `_mlir_ciface_<name>` of `engine`. It is `compile_wrapper(...)` (a
-`CompiledWrapper`: the native code, in a `JitEngine` of its own) then
-`.bind(slow_path, on_status)`; one wrapper can be bound many times (different slow
-paths, same code) and `.calls` counts the calls that reached the target. Types are
-"i1", "i64", "f64" or the equal xDSL types.
+API. `emit_wrapper(module, "add", arg_types, result_types)` adds the wrapper
+`graphlet_fastcall_add` of `_mlir_ciface_add` to the llvmlite module being compiled,
+so LLVM optimizes both together and the object cache keeps them together;
+`CompiledWrapper(engine, "graphlet_fastcall_add", ...)` then makes builtins of it.
+The code refers to the C API by symbol (`_c_api`, `_address` of the C API's own
+objects) and reads its guards and call counter from globals of its own, so the same
+machine code runs in any process; a module that embeds some other object's address
+(a string constant, say) is never cached (`graphlet.backend.jit.embeds_addresses`).
+`make_fast_callable(engine, name, arg_types, result_types, slow_path, *,
+on_status=None, guards=(), absent=<sentinel>, trailing_args=(), arena=False)` builds a
+wrapper of `_mlir_ciface_<name>` of an existing `engine` in a module (and engine) of
+its own: `compile_wrapper(...)` then `.bind(slow_path, on_status)`. One wrapper can be
+bound many times (different slow paths, same code) and `.calls` counts the calls that
+reached the target. Types are "i1", "i64", "f64" (or the equal xDSL types) or the
+value specs of `graphlet.backend.pyvalues` (tuples, complex, lists, constants).
 
 A call runs natively only when it has exactly the expected positional arguments and no
-keywords, each exactly a `bool` (i1), an `int` that fits in i64 (i64) or a `float`
-(f64), and every guard `(namespace, name, expected)` holds: `namespace[name] is
+keywords, each of its spec (a `bool` for i1, an `int` that fits in i64, a `float`,
+...), and every guard `(namespace, name, expected)` holds: `namespace[name] is
 expected`, or with `expected` being `absent`, the name is missing (one `PyDict_GetItem`
 per guard, so a changed global can never run stale code). Then the target gets a
-stack result buffer, the unboxed arguments and `trailing_args` as extra i64s (the C
-interface of `convert-func-to-llvm`). Status 0: the results are boxed (a tuple for
-several, None for none). A non-zero status returns `on_status(status, *args)`
-(default: `slow_path(*args)`); anything else returns `slow_path(*args, **kwargs)` with
-the call's original arguments, so a Python slow path raises CPython's TypeError for a
-bad call. Exceptions propagate (NULL with the error set).
+stack result buffer, the unboxed arguments, `trailing_args` as extra i64s and, with
+`arena`, the call's list arena (the C interface of `graphlet.abi`). Status 0: the
+results are boxed (a tuple for several, None for none). A non-zero status returns
+`on_status(status, *args)` (default: `slow_path(*args)`); anything else returns
+`slow_path(*args, **kwargs)` with the call's original arguments, so a Python slow path
+raises CPython's TypeError for a bad call. Exceptions propagate (NULL with the error
+set).
 
 Lifetime: the builtin's `self` is the tuple (slow_path, on_status, CompiledWrapper),
-and the CompiledWrapper holds its engine, the target's engine, the PyMethodDef and
-the guard objects whose addresses the code embeds. Reference counts are only touched
+and the CompiledWrapper holds its engine, the target's engine, the PyMethodDef, the
+guard table and the guard objects it points to. Reference counts are only touched
 through C-API functions (objects are immortal in 3.12+). The ob_type and
 PyFloatObject.ob_fval offsets come from `__basicsize__` and are checked on a live
 object at import; float reads fall back to `PyFloat_AsDouble` if that check fails.
@@ -39,14 +48,16 @@ import ctypes
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+import llvmlite.binding as llvm
 import llvmlite.ir as ir
 
+from graphlet import abi
 from graphlet.backend.jit import JitEngine
 
 METH_KEYWORDS = 0x0002
 METH_FASTCALL = 0x0080
 WRAPPER_NAME = "graphlet_fastcall"
-TYPES = ("i1", "i64", "f64")
+TYPES = abi.SCALAR_TYPES
 
 if ctypes.sizeof(ctypes.c_void_p) != 8:
     raise ImportError("graphlet's CPython wrappers need a 64-bit CPython")
@@ -55,9 +66,12 @@ _api = ctypes.pythonapi
 _i1, _i32, _i64 = ir.IntType(1), ir.IntType(32), ir.IntType(64)
 _long = ir.IntType(8 * ctypes.sizeof(ctypes.c_long))
 _f64, _ptr = ir.DoubleType(), ir.PointerType()
+_GUARDS = ir.LiteralStructType([_i64, _ptr])
+"""A wrapper's guard table: how many guards, and where their (namespace, name,
+expected) pointer triples are."""
 
 
-def _verified_offset(offset: int, probe: object, ctype: type, expected: object) -> int | None:
+def _verified_offset(offset: int, probe: object, ctype: Any, expected: object) -> int | None:
     """`offset` if the field there in `probe` reads `expected` (it does in the usual
     builds; debug or free-threaded builds may differ), else None."""
     return offset if ctype.from_address(id(probe) + offset).value == expected else None
@@ -70,20 +84,69 @@ if _OB_TYPE is None:
     raise ImportError("graphlet: unexpected PyObject layout (ob_type)")
 
 
-class _FunctionAt(ir.values.FormattedConstant):
-    """A C function at a fixed address, for `IRBuilder.call`."""
+class _FunctionAt(ir.values.FormattedConstant):  # type: ignore[misc]  # untyped llvmlite
+    """A C function at a fixed address, for `IRBuilder.call` (code using it is tied to
+    this process)."""
 
     def __init__(self, address: int, function_type: ir.FunctionType) -> None:
         super().__init__(_ptr, f"inttoptr (i64 {address} to ptr)")
         self.function_type = function_type
 
 
-def _c_api(name: str, result: ir.Type, *args: ir.Type) -> _FunctionAt:
-    address = ctypes.cast(getattr(_api, name), ctypes.c_void_p).value
-    return _FunctionAt(address, ir.FunctionType(result, args))
+class _Extern(ir.values.FormattedConstant):  # type: ignore[misc]  # untyped llvmlite
+    """A function or object of the process by symbol (the JIT resolves it at load);
+    `declare_externals` declares it in the module that uses it."""
+
+    def __init__(self, symbol: str, function_type: ir.FunctionType | None = None) -> None:
+        super().__init__(_ptr, f'@"{symbol}"')
+        self.symbol = symbol
+        self.function_type = function_type
+
+
+_C_OBJECTS: dict[str, object] = {
+    "_Py_TrueStruct": True,
+    "_Py_FalseStruct": False,
+    "_Py_NoneStruct": None,
+    "PyLong_Type": int,
+    "PyFloat_Type": float,
+    "PyComplex_Type": complex,
+    "PyUnicode_Type": str,
+    "PyTuple_Type": tuple,
+    "PyList_Type": list,
+}
+"""The C-API objects wrappers compare with, by symbol."""
+
+
+def _bind_c_objects() -> dict[int, str]:
+    """The symbols of `_C_OBJECTS` that this process exports (checked to be the objects
+    they name), made resolvable by the JIT; by the object's address."""
+    symbols = {}
+    for name, obj in _C_OBJECTS.items():
+        try:
+            address = ctypes.addressof(ctypes.c_char.in_dll(_api, name))
+        except ValueError:
+            continue
+        if address == id(obj):
+            llvm.add_symbol(name, address)
+            symbols[id(obj)] = name
+    return symbols
+
+
+_OBJECT_SYMBOLS = _bind_c_objects()
+
+
+def _c_api(name: str, result: ir.Type, *args: ir.Type) -> _Extern:
+    """C-API function `name`, made resolvable by the JIT under its own name (also in
+    processes whose libpython exports no dynamic symbols)."""
+    llvm.add_symbol(name, ctypes.cast(getattr(_api, name), ctypes.c_void_p).value)
+    return _Extern(name, ir.FunctionType(result, args))
 
 
 def _address(obj: object) -> ir.Constant:
+    """A pointer to `obj`: by symbol for the C API's own objects, else its address."""
+    symbol = _OBJECT_SYMBOLS.get(id(obj))
+    if symbol is not None:
+        return _Extern(symbol)
     return ir.Constant(_i64, id(obj)).inttoptr(_ptr)
 
 
@@ -99,6 +162,28 @@ _DICT_GET = _c_api("PyDict_GetItem", _ptr, _ptr, _ptr)
 _INCREF = _c_api("Py_IncRef", ir.VoidType(), _ptr)
 _DECREF = _c_api("Py_DecRef", ir.VoidType(), _ptr)
 _VECTORCALL = _c_api("PyObject_Vectorcall", _ptr, _ptr, _ptr, _i64, _ptr)
+
+
+def _operands(instruction: ir.Instruction) -> Iterable[Any]:
+    yield from instruction.operands
+    if isinstance(instruction, ir.PhiInstr):
+        yield from (value for value, _ in instruction.incomings)
+
+
+def declare_externals(module: ir.Module) -> None:
+    """Declares in `module` every `_Extern` its functions use and it does not define."""
+    for function in list(module.functions):
+        for block in function.blocks:
+            for instruction in block.instructions:
+                for operand in _operands(instruction):
+                    if not isinstance(operand, _Extern):
+                        continue
+                    if operand.symbol in module.globals:
+                        continue
+                    if operand.function_type is not None:
+                        ir.Function(module, operand.function_type, operand.symbol)
+                    else:
+                        ir.GlobalVariable(module, ir.IntType(8), operand.symbol)
 
 
 class _MethodDef(ctypes.Structure):
@@ -128,22 +213,27 @@ def _type_name(t: Any) -> Any:
     return name
 
 
+def fastcall_symbol(name: str) -> str:
+    """The symbol of the wrapper `emit_wrapper` adds for function `name`."""
+    return f"{WRAPPER_NAME}_{name}"
+
+
 class CompiledWrapper:
-    """The native code of one wrapper. `bind` makes builtin functions of it; `calls`
-    counts the calls that reached the target (whatever their status)."""
+    """A wrapper in `engine` (see `emit_wrapper`). `bind` makes builtin functions of
+    it; `calls` counts the calls that reached the target (whatever their status).
+    Its guards are set here, once: one CompiledWrapper per wrapper in an engine."""
 
     def __init__(
         self,
-        address: int,
+        engine: JitEngine,
+        symbol: str,
         arg_types: Sequence[Any],
         result_types: Sequence[Any],
         *,
-        keep_alive: object,
-        guards: Iterable[tuple[dict, str, object]] = (),
+        keep_alive: object = None,
+        guards: Iterable[tuple[dict[str, Any], str, object]] = (),
         absent: object = _ABSENT,
-        trailing_args: Sequence[int] = (),
-        arena: bool = False,
-        name: str = WRAPPER_NAME,
+        name: str | None = None,
         doc: str | None = None,
     ) -> None:
         self.arg_types = tuple(map(_type_name, arg_types))
@@ -154,23 +244,22 @@ class CompiledWrapper:
         for namespace, key, _ in self.guards:
             if type(namespace) is not dict or type(key) is not str:
                 raise TypeError("fast-call guards need plain dicts and str keys")
+        claimed = engine.__dict__.setdefault("_claimed_wrappers", set())
+        if symbol in claimed:
+            raise RuntimeError(f"{symbol} of this engine already has its CompiledWrapper")
+        claimed.add(symbol)
+        self.engine = engine
         self.keep_alive = keep_alive
-        self._counter = ctypes.c_int64(0)
-        llvm_ir = str(
-            _wrapper_module(
-                address,
-                self.arg_types,
-                self.result_types,
-                self.guards,
-                tuple(trailing_args),
-                ctypes.addressof(self._counter),
-                arena,
-            )
+        self._counter = ctypes.c_int64.from_address(engine.global_address(f"{symbol}.calls"))
+        self._guard_table = (ctypes.c_void_p * max(3 * len(self.guards), 1))(
+            *(id(x) if x is not _ABSENT else None for triple in self.guards for x in triple)
         )
-        self.engine = JitEngine(llvm_ir)
+        table = engine.global_address(f"{symbol}.guards")
+        ctypes.c_int64.from_address(table).value = len(self.guards)
+        ctypes.c_void_p.from_address(table + 8).value = ctypes.addressof(self._guard_table)
         self._method = _MethodDef(
-            name.encode(),
-            self.engine.address(WRAPPER_NAME),
+            (name or symbol).encode(),
+            engine.address(symbol),
             METH_FASTCALL | METH_KEYWORDS,
             doc.encode() if doc else None,
         )
@@ -200,16 +289,26 @@ def compile_wrapper(
     name: str,
     arg_types: Sequence[Any],
     result_types: Sequence[Any],
+    *,
+    trailing_args: Sequence[int] = (),
+    arena: bool = False,
     **options: Any,
 ) -> CompiledWrapper:
-    """A wrapper for `_mlir_ciface_<name>` of `engine` (kept alive by the wrapper)."""
-    return CompiledWrapper(
+    """A wrapper for `_mlir_ciface_<name>` of `engine` (kept alive by the wrapper), in
+    an engine of its own."""
+    module = ir.Module()
+    emit_wrapper(
+        module,
         engine.c_interface_address(name),
         arg_types,
         result_types,
-        keep_alive=engine,
-        name=name,
-        **options,
+        trailing_args=trailing_args,
+        arena=arena,
+        symbol=WRAPPER_NAME,
+    )
+    own = JitEngine(str(module))
+    return CompiledWrapper(
+        own, WRAPPER_NAME, arg_types, result_types, keep_alive=engine, name=name, **options
     )
 
 
@@ -229,38 +328,53 @@ def make_fast_callable(
     )
 
 
-def _wrapper_module(
-    target: int,
-    arg_types: tuple[str, ...],
-    result_types: tuple[str, ...],
-    guards: tuple[tuple[dict, str, object], ...],
-    trailing: tuple[int, ...],
-    counter: int,
+def emit_wrapper(
+    module: ir.Module,
+    target: str | int,
+    arg_types: Sequence[Any],
+    result_types: Sequence[Any],
+    *,
+    trailing_args: Sequence[int] = (),
     arena: bool = False,
-) -> ir.Module:
-    """`PyObject *graphlet_fastcall(self, args, nargs, kwnames)`: unbox, check the
-    guards, count, call, box; any mismatch goes to the slow path. Structured values
-    (tuples, lists, complex, ...) are unboxed and boxed by `pyvalues`; with `arena`,
-    the target also gets a pointer to the call's list arena (freed on every exit)
-    and argument lists are written back when the call succeeds."""
+    symbol: str | None = None,
+) -> str:
+    """Adds `PyObject *<symbol>(self, args, nargs, kwnames)` to `module`: unbox, check
+    the guards, count, call `target`, box; any mismatch goes to the slow path.
+    `target` is a function name (its `_mlir_ciface_` wrapper is called, from this
+    module or declared) or an address. Structured values (tuples, lists, complex, ...)
+    are unboxed and boxed by `pyvalues`; with `arena`, the target also gets a pointer
+    to the call's list arena (freed on every exit) and argument lists are written back
+    when the call succeeds. The symbol defaults to `fastcall_symbol(target)`; its
+    globals `<symbol>.calls` and `<symbol>.guards` are the call counter and the guard
+    table `CompiledWrapper` fills in. Returns the symbol."""
     from graphlet.backend import lists, pyvalues
 
-    module = ir.Module()
-    function = ir.Function(module, ir.FunctionType(_ptr, (_ptr, _ptr, _i64, _ptr)), WRAPPER_NAME)
+    arg_kinds = tuple(map(_type_name, arg_types))
+    result_kinds = tuple(map(_type_name, result_types))
+    trailing = tuple(trailing_args)
+    if symbol is None:
+        if not isinstance(target, str):
+            raise TypeError("a wrapper of an address needs a symbol")
+        symbol = fastcall_symbol(target)
+    counter = ir.GlobalVariable(module, _i64, f"{symbol}.calls")
+    counter.initializer = ir.Constant(_i64, 0)
+    guard_table = ir.GlobalVariable(module, _GUARDS, f"{symbol}.guards")
+    guard_table.initializer = ir.Constant(_GUARDS, None)
+
+    function = ir.Function(module, ir.FunctionType(_ptr, (_ptr, _ptr, _i64, _ptr)), symbol)
     self_, args, nargs, kwnames = function.args
     b = ir.IRBuilder(function.append_basic_block("entry"))
     slow = function.append_basic_block("slow")
 
     def check(ok: ir.Value) -> None:
-        """Continue in a new block when `ok`, else take the slow path."""
         next_block = function.append_basic_block()
         b.cbranch(ok, next_block, slow)
         b.position_at_end(next_block)
 
-    slot_total = sum(pyvalues.slot_count(kind) for kind in result_types)
+    slot_total = sum(pyvalues.slot_count(kind) for kind in result_kinds)
     results = b.alloca(_i64, 1 + slot_total)
     overflow = b.alloca(_i32)
-    status_args = b.alloca(_ptr, 1 + len(arg_types))
+    status_args = b.alloca(_ptr, 1 + len(arg_kinds))
     arena_slot = b.alloca(_ptr, 2) if arena else None  # struct arena {head, bytes}
     if arena_slot is not None:
         for field in range(2):
@@ -275,7 +389,7 @@ def _wrapper_module(
 
     check(
         b.and_(
-            b.icmp_signed("==", nargs, ir.Constant(_i64, len(arg_types))),
+            b.icmp_signed("==", nargs, ir.Constant(_i64, len(arg_kinds))),
             b.icmp_unsigned("==", kwnames, ir.Constant(_ptr, None)),
         )
     )
@@ -301,36 +415,30 @@ def _wrapper_module(
 
     unboxer = pyvalues.Unboxer(b, check, unbox_scalar, arena_slot)
     values = []
-    for index, kind in enumerate(arg_types):
+    for index, kind in enumerate(arg_kinds):
         arg = b.load(b.gep(args, [ir.Constant(_i64, index)], source_etype=_ptr), typ=_ptr)
         values += unboxer.unbox(kind, arg)
-    for namespace, key, expected in guards:
-        found = b.call(_DICT_GET, [_address(namespace), _address(key)])
-        check(
-            b.icmp_unsigned(
-                "==", found, ir.Constant(_ptr, None) if expected is _ABSENT else _address(expected)
-            )
-        )
+    _check_guards(function, b, guard_table, slow)
 
-    calls = ir.Constant(_i64, counter).inttoptr(_ptr)
-    b.store(b.add(b.load(calls, typ=_i64), ir.Constant(_i64, 1)), calls)
+    b.store(b.add(b.load(counter, typ=_i64), ir.Constant(_i64, 1)), counter)
     extra = [arena_slot] if arena_slot is not None else []
-    target_type = ir.FunctionType(
-        ir.VoidType(),
-        [_ptr, *(v.type for v in values), *[_i64] * len(trailing), *(e.type for e in extra)],
-    )
-    b.call(
-        _FunctionAt(target, target_type),
-        [results, *values, *(ir.Constant(_i64, v) for v in trailing), *extra],
-    )
+    call_args = [results, *values, *(ir.Constant(_i64, v) for v in trailing), *extra]
+    target_type = ir.FunctionType(ir.VoidType(), [a.type for a in call_args])
+    callee: Any
+    if isinstance(target, str):
+        name = abi.c_interface_symbol(target)
+        callee = module.globals.get(name) or _Extern(name, target_type)
+    else:
+        callee = _FunctionAt(target, target_type)
+    b.call(callee, call_args)
 
     def slot(index: int, type_: ir.Type) -> ir.Value:
         return b.load(b.gep(results, [ir.Constant(_i64, index)], source_etype=_i64), typ=type_)
 
-    status = slot(0, _i64)
+    status = slot(abi.STATUS_SLOT, _i64)
     failed = function.append_basic_block("failed")
     ok = function.append_basic_block("ok")
-    b.cbranch(b.icmp_signed("==", status, ir.Constant(_i64, 0)), ok, failed)
+    b.cbranch(b.icmp_signed("==", status, ir.Constant(_i64, abi.OK)), ok, failed)
 
     b.position_at_end(ok)
     for _, native, item in unboxer.lists:
@@ -340,12 +448,12 @@ def _wrapper_module(
             b.ret(ir.Constant(_ptr, None))
     boxer = pyvalues.Boxer(b, slot)
     boxed = []
-    index = 1
-    for kind in result_types:
+    index = abi.STATUS_SLOT + 1
+    for kind in result_kinds:
         boxed.append(boxer.box(kind, index))
         index += pyvalues.slot_count(kind)
     free_arena()
-    _return_boxed(function, b, boxed)
+    _return_boxed(b, boxed)
 
     b.position_at_end(failed)
     free_arena()
@@ -353,12 +461,13 @@ def _wrapper_module(
     with b.if_then(b.icmp_unsigned("==", status_object, ir.Constant(_ptr, None)), likely=False):
         b.ret(ir.Constant(_ptr, None))
     b.store(status_object, status_args)
-    for index in range(len(arg_types)):
+    for index in range(len(arg_kinds)):
         arg = b.load(b.gep(args, [ir.Constant(_i64, index)], source_etype=_ptr), typ=_ptr)
         b.store(arg, b.gep(status_args, [ir.Constant(_i64, index + 1)], source_etype=_ptr))
     on_status = b.call(_TUPLE_GET, [self_, ir.Constant(_i64, 1)])
-    count = ir.Constant(_i64, 1 + len(arg_types))
-    result = b.call(_VECTORCALL, [on_status, status_args, count, ir.Constant(_ptr, None)])
+    count = ir.Constant(_i64, 1 + len(arg_kinds))
+    null = ir.Constant(_ptr, None)
+    result = b.call(_VECTORCALL, [on_status, status_args, count, null])
     b.call(_DECREF, [status_object])
     b.ret(result)
 
@@ -366,10 +475,43 @@ def _wrapper_module(
     free_arena()
     slow_path = b.call(_TUPLE_GET, [self_, ir.Constant(_i64, 0)])
     b.ret(b.call(_VECTORCALL, [slow_path, args, nargs, kwnames]))
-    return module
+    declare_externals(module)
+    return symbol
 
 
-def _return_boxed(function: ir.Function, b: ir.IRBuilder, boxed: list[ir.Value]) -> None:
+def _check_guards(
+    function: ir.Function, b: ir.IRBuilder, guard_table: ir.GlobalVariable, slow: ir.Block
+) -> None:
+    """`for i < count: if PyDict_GetItem(ns[i], name[i]) != expected[i]: slow` over
+    the wrapper's guard table (expected NULL: the name must be missing)."""
+    zero, one, three = (ir.Constant(_i64, v) for v in (0, 1, 3))
+    count = b.load(b.gep(guard_table, [zero, ir.Constant(_i32, 0)]), typ=_i64)
+    table = b.load(b.gep(guard_table, [zero, ir.Constant(_i32, 1)]), typ=_ptr)
+    before = b.block
+    header = function.append_basic_block("guards")
+    body = function.append_basic_block("guard")
+    done = function.append_basic_block("guarded")
+    b.branch(header)
+    b.position_at_end(header)
+    index = b.phi(_i64)
+    index.add_incoming(zero, before)
+    b.cbranch(b.icmp_signed("<", index, count), body, done)
+    b.position_at_end(body)
+    base = b.mul(index, three)
+
+    def entry(offset: int) -> ir.Value:
+        position = b.add(base, ir.Constant(_i64, offset))
+        return b.load(b.gep(table, [position], source_etype=_ptr), typ=_ptr)
+
+    namespace, name, expected = entry(0), entry(1), entry(2)
+    found = b.call(_DICT_GET, [namespace, name])
+    following = b.add(index, one)
+    index.add_incoming(following, body)
+    b.cbranch(b.icmp_unsigned("==", found, expected), header, slow)
+    b.position_at_end(done)
+
+
+def _return_boxed(b: ir.IRBuilder, boxed: list[ir.Value]) -> None:
     """Returns None, the one result or a tuple of them; NULL (with the boxing call's
     MemoryError set) if any allocation failed, dropping the others."""
     null = ir.Constant(_ptr, None)

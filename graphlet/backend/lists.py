@@ -30,6 +30,7 @@ module declares one of them.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from typing import Any
 
 import llvmlite.binding as llvm
@@ -44,13 +45,14 @@ from graphlet.backend.cpython_wrapper import (
     _OB_TYPE,
     _address,
     _c_api,
+    _Extern,
     _f64,
-    _FunctionAt,
     _i1,
     _i32,
     _i64,
     _long,
     _ptr,
+    declare_externals,
 )
 
 PREFIX = "graphlet_list_"
@@ -152,6 +154,7 @@ class _Library:
         self.new = self._new()
         self.reserve = self._reserve()
         self._extend()
+        self._splice()
         self._concat()
         self._repeat()
         self._range()
@@ -163,6 +166,7 @@ class _Library:
             self._find(item)
             self._count(item)
             self._reverse(item)
+            self._compare(item)
             self._unbox(item)
             self._box(item)
             self._reflect(item)
@@ -316,6 +320,29 @@ class _Library:
         self.mark_dirty(b, header)
         b.ret(ir.Constant(_i1, 1))
 
+    def _splice(self) -> None:
+        """`splice(arena, list, start, count, other, item_size) -> ok`: replace the
+        `count` items at `start` by the items of `other` (not `list` itself)."""
+        function, b = self.function("splice", _i1, _ptr, _ptr, _i64, _i64, _ptr, _i64)
+        arena, header, start, count, other, size = function.args
+        n = load_field(b, header, LENGTH)
+        m = load_field(b, other, LENGTH)
+        total = b.add(b.sub(n, count), m)
+        grown = b.call(self.reserve, [arena, header, total, size])
+        with b.if_then(b.not_(grown), likely=False):
+            b.ret(ir.Constant(_i1, 0))
+        data = load_field(b, header, DATA)
+
+        def at(index: ir.Value) -> ir.Value:
+            return b.gep(data, [b.mul(index, size)], source_etype=ir.IntType(8))
+
+        tail = b.add(start, count)
+        b.call(self.memmove, [at(b.add(start, m)), at(tail), b.mul(b.sub(n, tail), size)])
+        b.call(self.memmove, [at(start), load_field(b, other, DATA), b.mul(m, size)])
+        b.store(total, field(b, header, LENGTH))
+        self.mark_dirty(b, header)
+        b.ret(ir.Constant(_i1, 1))
+
     def _concat(self) -> None:
         """`concat(arena, a, b, item_size) -> new list or NULL`."""
         function, b = self.function("concat", _ptr, _ptr, _ptr, _ptr, _i64)
@@ -395,6 +422,55 @@ class _Library:
         if item == "f64":
             return b.fcmp_ordered("==", a, c)
         return b.icmp_signed("==", a, c)
+
+    def _compare(self, item: str) -> None:
+        """`compare_<item>(a, b, predicate) -> 0, 1 or 2`: `list_richcompare`. Lists
+        of different lengths are unequal without looking at items; otherwise the
+        first pair of items that differ decides, and if none does, the lengths.
+        Items are told apart as `PyObject_RichCompareBool` does, with an identity
+        shortcut: two NaNs are equal if they are one object, which native items
+        cannot tell, so a pair of NaNs answers 2 (undecided). `predicate` is the
+        position in `pylist.COMPARE_PREDICATES` (eq ne lt le gt ge)."""
+        function, b = self.function(f"compare_{item}", _i64, _ptr, _ptr, _i64)
+        first, second, predicate = function.args
+        n, m = load_field(b, first, LENGTH), load_field(b, second, LENGTH)
+        is_equality = b.icmp_unsigned("<", predicate, _const(2))
+        with b.if_then(b.and_(is_equality, b.icmp_signed("!=", n, m))):
+            b.ret(b.zext(b.icmp_signed("==", predicate, _const(1)), _i64))
+
+        def decide(x: ir.Value, y: ir.Value, fcmp: Any, icmp: Any) -> ir.Value:
+            """The answer of `x <predicate> y`, as 0 or 1."""
+            answers = [
+                fcmp(symbol, x, y) if fcmp else icmp(symbol, x, y)
+                for symbol in ("==", "!=", "<", "<=", ">", ">=")
+            ]
+            answer = answers[-1]
+            for code in range(len(answers) - 2, -1, -1):
+                answer = b.select(
+                    b.icmp_signed("==", predicate, _const(code)), answers[code], answer
+                )
+            return b.zext(answer, _i64)
+
+        def step(i: ir.Value) -> None:
+            x = self.load_item(b, first, i, item)
+            y = self.load_item(b, second, i, item)
+            if item == "f64":
+                both_nan = b.and_(b.fcmp_unordered("uno", x, x), b.fcmp_unordered("uno", y, y))
+                with b.if_then(both_nan, likely=False):
+                    b.ret(_const(2))
+                differ = b.fcmp_unordered("!=", x, y)
+                ordered = b.fcmp_ordered
+                with b.if_then(differ):
+                    # `!=` on the differing pair is true even for one NaN (unordered).
+                    answer = decide(x, y, ordered, None)
+                    b.ret(b.select(b.icmp_signed("==", predicate, _const(1)), _const(1), answer))
+            else:
+                compare = b.icmp_unsigned if item == "i1" else b.icmp_signed
+                with b.if_then(compare("!=", x, y)):
+                    b.ret(decide(x, y, None, compare))
+
+        loop(b, _const(0), b.select(b.icmp_signed("<", n, m), n, m), step)
+        b.ret(decide(n, m, None, b.icmp_signed))
 
     def _find(self, item: str) -> None:
         """`find_<item>(list, value, start, stop) -> index or -1` (the first equal item)."""
@@ -605,6 +681,7 @@ class Runtime:
         from graphlet.backend.jit import JitEngine
 
         library = _Library()
+        declare_externals(library.module)
         self.engine = JitEngine(str(library.module))
         self.types: dict[str, ir.FunctionType] = {}
         for function in library.module.functions:
@@ -612,18 +689,19 @@ class Runtime:
                 llvm.add_symbol(function.name, self.engine.address(function.name))
                 self.types[function.name] = function.function_type
 
-    def function(self, name: str) -> _FunctionAt:
-        """A callable constant for `IRBuilder.call` in another module (the wrapper)."""
+    def function(self, name: str) -> _Extern:
+        """A callable constant for `IRBuilder.call` in another module (the wrapper),
+        by symbol: code calling it can be cached."""
         full = PREFIX + name
-        return _FunctionAt(self.engine.address(full), self.types[full])
+        return _Extern(full, self.types[full])
 
-    def unbox(self, item: str) -> _FunctionAt:
+    def unbox(self, item: str) -> _Extern:
         return self.function(f"unbox_{item}")
 
-    def box(self, item: str) -> _FunctionAt:
+    def box(self, item: str) -> _Extern:
         return self.function(f"box_{item}")
 
-    def reflect(self, item: str) -> _FunctionAt:
+    def reflect(self, item: str) -> _Extern:
         return self.function(f"reflect_{item}")
 
 
@@ -641,7 +719,8 @@ def runtime() -> Runtime:
     return _runtime
 
 
-def provide_symbols(module: llvm.ModuleRef) -> None:
-    """Load the runtime library if `module` calls one of its functions."""
-    if any(f.is_declaration and f.name.startswith(PREFIX) for f in module.functions):
+def provide_symbols(external_symbols: Iterable[str]) -> None:
+    """Load the runtime library if code calling `external_symbols` needs one of its
+    functions."""
+    if any(name.startswith(PREFIX) for name in external_symbols):
         runtime()

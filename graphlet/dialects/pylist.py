@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from xdsl.dialects.builtin import IntegerType, TypeAttribute, i1, i64
+from xdsl.dialects.builtin import IntegerType, StringAttr, TypeAttribute, i1, i64
 from xdsl.dialects.llvm import LLVMPointerType
 from xdsl.ir import Attribute, Dialect, Operation, SSAValue
 from xdsl.irdl import (
@@ -332,6 +332,69 @@ class ClearOp(PylistOp):
 
 
 @irdl_op_definition
+class SpliceOp(PylistOp):
+    """`l[start : start + count] = other` (`other` is not `l`; `del l[a:b]` splices in
+    an empty list): `%ok = pylist.splice %arena, %l, %start, %count, %o {item = i64}`."""
+
+    name = "pylist.splice"
+    arena = operand_def(LIST)
+    list_ = operand_def(LIST)
+    start = operand_def(i64)
+    count = operand_def(i64)
+    other = operand_def(LIST)
+    item = prop_def(TypeAttribute)
+    ok = result_def(i1)
+
+    def __init__(
+        self,
+        arena: SSAValue,
+        list_: SSAValue,
+        start: SSAValue,
+        count: SSAValue,
+        other: SSAValue,
+        item: Attribute,
+    ) -> None:
+        super().__init__(
+            operands=[arena, list_, start, count, other],
+            properties={"item": item},
+            result_types=[i1],
+        )
+
+
+COMPARE_PREDICATES = ("eq", "ne", "lt", "le", "gt", "ge")
+"""`pylist.compare`'s predicates, in the order of the runtime's operation codes."""
+UNDECIDED = 2
+"""`pylist.compare`'s answer when a pair of NaNs decides: CPython's answer then depends
+on whether they are one object, which native items cannot tell."""
+
+
+@irdl_op_definition
+class CompareOp(PylistOp):
+    """CPython's list comparison (`==` by length first, then the first pair of items
+    that differ decides): 0 false, 1 true, or `UNDECIDED`:
+    `%r = pylist.compare lt, %a, %b {item = f64}`."""
+
+    name = "pylist.compare"
+    predicate = prop_def(StringAttr)
+    lhs = operand_def(LIST)
+    rhs = operand_def(LIST)
+    item = prop_def(TypeAttribute)
+    answer = result_def(i64)
+
+    def __init__(self, predicate: str, lhs: SSAValue, rhs: SSAValue, item: Attribute) -> None:
+        super().__init__(
+            operands=[lhs, rhs],
+            properties={"predicate": StringAttr(predicate), "item": item},
+            result_types=[i64],
+        )
+
+    def verify_(self) -> None:
+        super().verify_()
+        if self.predicate.data not in COMPARE_PREDICATES:
+            raise VerifyException(f"unknown list comparison {self.predicate.data!r}")
+
+
+@irdl_op_definition
 class SameOp(IRDLOperation):
     """`a is b` for two lists: `%same = pylist.same %a, %b`."""
 
@@ -361,6 +424,8 @@ PYLIST_OPS: Sequence[type[Operation]] = (
     CountOp,
     ReverseOp,
     ClearOp,
+    SpliceOp,
+    CompareOp,
     SameOp,
 )
 

@@ -31,19 +31,9 @@ from xdsl.irdl import (
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
-HAND_BACK = "HandBack"
-"""The guard kind for "Python's answer is not representable here" (an int past 64
-bits, a complex power, a float too big for `int`): Python recomputes it."""
-
-STATUS_CODES: dict[str, int] = {
-    "ZeroDivisionError": 1,
-    "ValueError": 2,
-    "OverflowError": 3,
-    HAND_BACK: 4,
-}
-"""The i32 status a function returns when a guard of that kind fails; 0 means ok."""
-
-KIND_OF_STATUS: dict[int, str] = {code: kind for kind, code in STATUS_CODES.items()}
+from graphlet.abi import HAND_BACK as HAND_BACK  # the guard kinds and their status codes
+from graphlet.abi import KIND_OF_STATUS as KIND_OF_STATUS
+from graphlet.abi import STATUS_CODES as STATUS_CODES
 
 
 class GuardFailure(Exception):

@@ -7,8 +7,8 @@ A backend's callable returns the function's value or raises `HandBack` when the
 compiled code cannot give CPython's answer (Python would raise, an int does not fit
 in 64 bits, a bail point was reached); the dispatcher then runs the plain function.
 
-`native` (the default when `graphlet.runtime.native` is importable) lowers with
-`lower-to-llvm` and runs LLVM code; `interpreter` runs the captured IR through the
+`native` (the default when the native backend is importable) has the driver
+compile with `lower-to-llvm` and runs LLVM code; `interpreter` runs the captured IR through the
 reference interpreter (exact, slow: for debugging and for platforms without LLVM).
 `GRAPHLET_BACKEND=interpreter` selects it.
 """
@@ -17,15 +17,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from xdsl.dialects.builtin import ModuleOp
+from graphlet.runtime.jit_kernel import HandBack as HandBack
 
-from graphlet.dialects import graphlet as g
-
-
-class HandBack(Exception):
-    """Compiled code cannot produce CPython's answer for this call: run the plain function."""
+if TYPE_CHECKING:
+    from xdsl.dialects.builtin import ModuleOp
 
 
 class ExecutionBackend(Protocol):
@@ -56,6 +53,8 @@ def _flatten(spec: Any, value: Any) -> list[Any]:
 
 def _unflatten(spec: Any, values: Iterator[Any]) -> Any:
     if isinstance(spec, str):
+        from graphlet.dialects import graphlet as g
+
         value = next(values)
         if not g.fits(value, g.ir_type({"i1": bool, "i64": int, "f64": float}[spec])):
             raise HandBack(f"result {value!r} does not fit {spec}")

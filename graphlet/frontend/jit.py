@@ -17,8 +17,15 @@ its guarded globals in native code and calls its kernel, or passes the call on t
 next one, the last to the Python dispatch above (`JitFunction._dispatch`). So a call
 with a compiled signature runs no Python code, and a changed guarded global or an
 unexpected argument always reaches the Python dispatch, which recompiles or falls
-back. The chain is rebuilt whenever the set of native versions changes; with DEBUG
-logging on at that moment there is no fast path, so every call is logged.
+back. The chain is rebuilt whenever the set of native versions changes. Debug logging
+keeps it (the first call of each version goes through the Python dispatch and is
+logged); only `GRAPHLET_DEBUG=3` drops it, so that every call is logged.
+
+`@graphlet.jit(cache=True)` (as Numba's) keeps each native version's machine code in
+the on-disk cache (`graphlet.driver.cache`), keyed by the function's code and argument
+types, with its guarded globals recorded by value (`graphlet.frontend.fingerprint`):
+a new process that finds it runs no capture, no xDSL and no LLVM. Importing this
+module and decorating load nothing of the compiler: that happens on the first call.
 """
 
 from __future__ import annotations
@@ -33,25 +40,21 @@ import types
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from xdsl.dialects.builtin import FileLineColLoc, ModuleOp
-
-from graphlet.dialects import graphlet as g
+from graphlet import abi, debug
 from graphlet.frontend.bytecode.breaks import BreakRecord, FunctionNotCompilable
-from graphlet.frontend.bytecode.capture import MISSING as _MISSING
-from graphlet.frontend.bytecode.capture import Guard, ModuleCapture
-from graphlet.frontend.bytecode.signature import (
-    arg_specs,
-    kinds_of_signature,
-    result_spec,
-    signature_of,
-)
+from graphlet.frontend.bytecode.signature import signature_of
 from graphlet.frontend.execution import ExecutionBackend, HandBack, default_backend
+from graphlet.frontend.guards import MISSING as _MISSING
+from graphlet.frontend.guards import Guard
+
+if TYPE_CHECKING:
+    from xdsl.dialects.builtin import ModuleOp
 
 logger = logging.getLogger("graphlet")
 
-_INT_MIN, _INT_MAX = g.INT_MIN, g.INT_MAX
+_INT_MIN, _INT_MAX = abi.INT_MIN, abi.INT_MAX
 HANDBACK_LIMIT = 64
 """After this many hand-backs, a version that hands back on most calls runs in Python."""
 FAST_CHAIN_LENGTH = 4
@@ -107,12 +110,20 @@ class JitFunction:
         )
         return super().__new__(own_class)
 
-    def __init__(self, fn: types.FunctionType, backend: ExecutionBackend | None = None) -> None:
+    def __init__(
+        self,
+        fn: types.FunctionType,
+        backend: ExecutionBackend | None = None,
+        *,
+        cache: bool = False,
+    ) -> None:
         if not isinstance(fn, types.FunctionType):
             raise TypeError(f"graphlet.jit needs a Python function, got {type(fn).__name__}")
         functools.update_wrapper(self, fn)
         self.__graphlet_py_func__ = fn
         self.py_func = fn
+        self.cache = cache
+        """Whether native versions are kept in (and taken from) the on-disk cache."""
         self._backend = backend
         self._argcount = fn.__code__.co_argcount
         self._versions: dict[tuple[type, ...], Version] = {}
@@ -218,14 +229,16 @@ class JitFunction:
         chain = [v for v in reversed(self._versions.values()) if v.fast and v.native][
             :FAST_CHAIN_LENGTH
         ]
-        if not chain or logger.isEnabledFor(logging.DEBUG):
+        if not chain or debug.level() >= debug.CALLS:
             if "__call__" in own_class.__dict__:
                 del own_class.__call__
             return
         entry = self._dispatch
         for version in reversed(chain):
-            entry = version.native.entry(entry, functools.partial(self._on_status, version))
-        own_class.__call__ = entry
+            entry = version.native.entry(  # type: ignore[union-attr]  # `fast`: a kernel
+                entry, functools.partial(self._on_status, version)
+            )
+        own_class.__call__ = entry  # type: ignore[method-assign]
 
     # ------------------------------------------------------------------ compiling
 
@@ -250,6 +263,17 @@ class JitFunction:
     def _build_version(self, signature: tuple[type, ...]) -> Version:
         fn = self.py_func
         name = fn.__qualname__
+        start = time.perf_counter()
+        if self._caching:  # only compilable signatures were stored
+            try:
+                cached = self._cached_version(signature, start)
+            except Exception as e:  # a cache that cannot be read only costs a compile
+                logger.debug("COMPILE %s: cache lookup failed (%s: %s)", name, type(e).__name__, e)
+                cached = None
+            if cached is not None:
+                return cached
+        from graphlet.frontend.bytecode.signature import kinds_of_signature
+
         kinds = kinds_of_signature(signature, self._versions)
         if isinstance(kinds, str):
             reason = kinds
@@ -258,7 +282,9 @@ class JitFunction:
             )
             logger.debug("FALLBACK %s: %s", name, reason)
             return Version(signature, None, (), [record], reason)
-        start = time.perf_counter()
+        from graphlet.frontend.bytecode.capture import ModuleCapture
+        from graphlet.frontend.bytecode.signature import arg_specs, result_spec
+
         unit = ModuleCapture()
         try:
             captured = unit.capture(fn, kinds)
@@ -280,9 +306,13 @@ class JitFunction:
             len(bails),
         )
         try:
-            native = self.backend.compile(
-                unit.module, captured.symbol, arg_specs(captured), result_spec(captured)
-            )
+            specs = arg_specs(captured), result_spec(captured)
+            if self._caching:
+                native = self._compile_cached(
+                    signature, unit.module, captured.symbol, specs, guards, bails
+                )
+            else:
+                native = self.backend.compile(unit.module, captured.symbol, *specs)
             fast = _prepare_fast_entry(native, guards)
         except Exception as e:  # an internal error: report it, run in Python
             return self._internal_error(signature, unit.module, e, "lowering")
@@ -301,6 +331,84 @@ class JitFunction:
             module=unit.module,
             kernel=native,
             fast=fast,
+        )
+
+    @property
+    def _caching(self) -> bool:
+        return self.cache and hasattr(self.backend, "load")
+
+    def _identity(self, signature: tuple[type, ...]) -> str:
+        fn = self.py_func
+        return f"jit {fn.__module__}.{fn.__qualname__}{_signature_text(signature)}"
+
+    def _cached_version(self, signature: tuple[type, ...], start: float) -> Version | None:
+        """The version of `signature` from the on-disk cache, if its code is there and
+        every global it read still has the value compiled in."""
+        from graphlet.frontend import fingerprint
+
+        fn = self.py_func
+        restored: list[tuple[Guard, ...]] = []
+
+        def guards_hold(metadata: dict[str, Any]) -> str | None:
+            guards, why = fingerprint.restore_guards(metadata["guards"], fn)
+            restored.append(guards)
+            return why
+
+        key = fingerprint.jit_key(fn, signature)
+        loaded = self.backend.load(key, self._identity(signature), guards_hold)  # type: ignore[attr-defined]
+        if loaded is None:
+            return None
+        native, metadata = loaded
+        guards = restored[-1]
+        breaks = [BreakRecord(*record) for record in metadata["breaks"]]
+        seconds = time.perf_counter() - start
+        logger.debug(
+            "COMPILE %s%s: loaded from the cache in %.1f ms",
+            fn.__qualname__,
+            _signature_text(signature),
+            seconds * 1e3,
+        )
+        return Version(
+            signature,
+            native,
+            guards,
+            breaks,
+            int_positions=tuple(i for i, t in enumerate(signature) if t is int),
+            has_bail_points=bool(breaks),
+            compile_seconds=seconds,
+            kernel=native,
+            fast=_prepare_fast_entry(native, guards),
+        )
+
+    def _compile_cached(
+        self,
+        signature: tuple[type, ...],
+        module: ModuleOp,
+        symbol: str,
+        specs: tuple[tuple[Any, ...], Any],
+        guards: tuple[Guard, ...],
+        bails: list[BreakRecord],
+    ) -> Any:
+        """Compiles through the backend, storing the code with what it depends on (or
+        not storing it, when a guarded global cannot be recognised in another process)."""
+        from graphlet.frontend import fingerprint
+
+        fn = self.py_func
+        try:
+            metadata: dict[str, Any] | None = {
+                "guards": fingerprint.guard_fingerprints(guards, fn),
+                "breaks": [list(vars(record).values()) for record in bails],
+            }
+        except fingerprint.Unfingerprintable as e:
+            logger.debug("COMPILE %s: not cached, a guarded global is %s", fn.__qualname__, e)
+            metadata = None
+        return self.backend.compile(  # type: ignore[call-arg]
+            module,
+            symbol,
+            *specs,
+            cache_key=fingerprint.jit_key(fn, signature) if metadata is not None else None,
+            identity=self._identity(signature),
+            metadata=metadata,
         )
 
     def _internal_error(
@@ -352,6 +460,8 @@ def _signature_text(signature: tuple[type, ...]) -> str:
 
 def _failing_line(module: ModuleOp) -> int | None:
     """The user's source line of the first op that fails verification, if any."""
+    from xdsl.dialects.builtin import FileLineColLoc
+
     for op in module.walk():
         try:
             op.verify(verify_nested_ops=False)
@@ -374,13 +484,18 @@ def _dump_ir(module: ModuleOp, stem: str) -> str:
     return path
 
 
-def jit(fn: Callable[..., Any] | None = None, *, backend: ExecutionBackend | None = None) -> Any:
-    """`@graphlet.jit`, `@graphlet.jit(backend=...)` or `graphlet.jit(fn)`."""
+def jit(
+    fn: Callable[..., Any] | None = None,
+    *,
+    backend: ExecutionBackend | None = None,
+    cache: bool = False,
+) -> Any:
+    """`@graphlet.jit`, `@graphlet.jit(cache=True, backend=...)` or `graphlet.jit(fn)`."""
     if fn is None:
-        return lambda f: JitFunction(f, backend)
+        return lambda f: jit(f, backend=backend, cache=cache)
     if isinstance(fn, JitFunction):
         return fn
-    return JitFunction(fn, backend)  # type: ignore[arg-type]
+    return JitFunction(fn, backend, cache=cache)  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------- explain

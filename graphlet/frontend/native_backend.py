@@ -1,98 +1,24 @@
-"""The native execution backend of `graphlet.jit`: LLVM code called through a CPython builtin.
-
-It lowers a clone of the captured module with `lower-to-llvm` (graphlet -> arith ->
-llvm, guards -> status results), compiles it with the backend's `JitEngine`, and wraps
-`_mlir_ciface_<symbol>(results*, args..., depth)` in a builtin function
-(`graphlet.backend.cpython_wrapper`). Unlike `graphlet.runtime.native`, which redoes a
-failed call in the reference interpreter, a non-zero status here hands the call back to
-the user's original Python function (`HandBack`), and the wrapper also checks the
-version's global guards. The dispatcher binds the same wrapper as its own call path
-(`entry`).
-"""
+"""The native execution backend of `graphlet.jit`: the driver compiles a captured
+module (`lower-to-llvm`, like every scalar entry point, with the entry's CPython
+wrapper: arguments and result as value specs, `graphlet.backend.pyvalues`, then the
+call depth and the list arena), the runtime's `NativeKernel` calls it. With a cache key, the compile is
+kept in the driver's on-disk cache (the dispatcher calls `load` first), and `load`
+takes it from there."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
-from xdsl.dialects.builtin import ModuleOp
-from xdsl.ir import Attribute
+from graphlet import abi
+from graphlet.runtime.jit_kernel import NativeKernel
 
-from graphlet.dialects.pyrt import KIND_OF_STATUS
-from graphlet.frontend.execution import HandBack
+if TYPE_CHECKING:
+    from xdsl.dialects.builtin import ModuleOp
 
-_NOTHING = object()
-
-
-class NativeKernel:
-    """Native code for one signature. Calling it returns the value or raises `HandBack`;
-    `entry` makes the builtin the dispatcher calls directly. The wrapper (a JIT engine
-    of its own) is built by `with_guards`, with the version's global guards compiled
-    in, or else on first use, without guards."""
-
-    def __init__(
-        self, engine: Any, symbol: str, arg_types: tuple[Attribute, ...], return_type: Attribute
-    ) -> None:
-        self.engine = engine
-        self.symbol = symbol
-        self.arg_types = arg_types
-        self.return_type = return_type
-        self._guards: tuple[tuple[dict, str, object], ...] = ()
-        self._absent: object = _NOTHING
-        self._wrapper: Any = None
-        self._run: Callable[..., Any] | None = None
-
-    def with_guards(self, guards: Iterable[tuple[dict, str, object]], absent: object) -> None:
-        """Check `namespace[name] is expected` (`absent`: no such name) on every call."""
-        if self._wrapper is not None:
-            raise RuntimeError("guards must be set before the kernel's first use")
-        self._guards, self._absent = tuple(guards), absent
-        self._build()
-
-    @property
-    def wrapper(self) -> Any:
-        if self._wrapper is None:
-            self._build()
-        return self._wrapper
-
-    def _build(self) -> Callable[..., Any]:
-        from graphlet.backend.cpython_wrapper import compile_wrapper
-
-        self._wrapper = compile_wrapper(
-            self.engine,
-            self.symbol,
-            self.arg_types,
-            (self.return_type,),
-            guards=self._guards,
-            absent=self._absent,
-            trailing_args=(0,),  # call depth 0
-            arena=True,  # then the call's list arena (graphlet.backend.lists)
-        )
-        self._run = self._wrapper.bind(_mismatch, _hand_back)
-        return self._run
-
-    @property
-    def calls(self) -> int:
-        """Calls that reached native code, through any binding."""
-        return self._wrapper.calls if self._wrapper is not None else 0
-
-    def entry(self, slow_path: Callable[..., Any], on_status: Callable[..., Any]) -> Any:
-        return self.wrapper.bind(slow_path, on_status)
-
-    def __call__(self, *args: Any) -> Any:
-        return (self._run or self._build())(*args)
-
-    @staticmethod
-    def describe(status: int) -> str:
-        return KIND_OF_STATUS.get(status, f"status {status}")
-
-
-def _hand_back(status: int, *args: Any) -> Any:
-    raise HandBack(NativeKernel.describe(status))
-
-
-def _mismatch(*args: Any, **kwargs: Any) -> Any:
-    raise HandBack("the arguments or guarded globals do not match the compiled version")
+PIPELINE = "lower-to-llvm"
+OPTIONS: dict[str, Any] = {"wrappers": ()}
+"""Only the captured entry gets a CPython wrapper, described by `entries`."""
 
 
 class NativeBackend:
@@ -100,24 +26,52 @@ class NativeBackend:
 
     name = "native"
 
-    def __init__(self) -> None:
-        from graphlet.registry import make_context
-
-        self._ctx = make_context()
-        from graphlet.lowering.lower_to_llvm import lower_to_llvm_passes
-
-        self._passes = lower_to_llvm_passes()
-
     def compile(
         self,
         module: ModuleOp,
         symbol: str,
-        arg_types: tuple[Attribute, ...],
-        return_type: Attribute,
+        arg_types: tuple[Any, ...],
+        return_type: Any,
+        *,
+        cache_key: Mapping[str, Any] | None = None,
+        identity: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
     ) -> NativeKernel:
-        from graphlet.backend.jit import JitEngine
+        from graphlet import driver
 
-        lowered = module.clone()
-        for lowering in self._passes:
-            lowering.apply(self._ctx, lowered)
-        return NativeKernel(JitEngine.from_module(lowered), symbol, arg_types, return_type)
+        artifact = driver.compile(
+            module,
+            PIPELINE,
+            cache=cache_key is not None,
+            key=cache_key,
+            identity=identity,
+            metadata={"symbol": symbol, **(metadata or {})},
+            look_up=False,
+            entries=[
+                abi.ScalarSignature(
+                    symbol,
+                    tuple(arg_types),
+                    (return_type,),
+                    call_depth=True,
+                    arena=True,
+                    fastcall=True,
+                )
+            ],
+            **OPTIONS,
+        )
+        return NativeKernel(artifact, symbol)
+
+    def load(
+        self,
+        cache_key: Mapping[str, Any],
+        identity: str,
+        validate: Callable[[dict[str, Any]], str | None],
+    ) -> tuple[NativeKernel, dict[str, Any]] | None:
+        """The kernel `compile` stored under `cache_key` and its metadata, if
+        `validate(metadata)` accepts them (returns None)."""
+        from graphlet import driver
+
+        artifact = driver.load(PIPELINE, cache_key, identity=identity, validate=validate, **OPTIONS)
+        if artifact is None:
+            return None
+        return NativeKernel(artifact, artifact.metadata["symbol"]), artifact.metadata

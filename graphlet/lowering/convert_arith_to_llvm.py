@@ -43,6 +43,7 @@ from xdsl.pattern_rewriter import (
 )
 
 from graphlet.dialects import llvm_ext
+from graphlet.lowering.legality import INDEX_ADVICE, ConversionTarget, has_index_type
 from graphlet.lowering.llvm_lowering_utils import (
     intrinsic_call,
     llvm_fastmath,
@@ -55,7 +56,7 @@ _OVERFLOW_BITS = {arith.IntegerOverflowFlag.NSW: 1, arith.IntegerOverflowFlag.NU
 def _check_llvm_type(op: Operation, type_: Attribute) -> None:
     element = type_.element_type if isinstance(type_, VectorType) else type_
     if isinstance(element, IndexType):
-        raise lowering_error(op, "has index type: run convert-index-to-i64 first")
+        raise lowering_error(op, INDEX_ADVICE)
     if isinstance(type_, VectorType) and type_.get_num_dims() != 1:
         raise lowering_error(op, f"only 1-D vectors lower to llvm, got {type_}")
 
@@ -275,17 +276,6 @@ class CeilDivUILowering(RewritePattern):
         )
 
 
-class RefuseOtherArithOps(RewritePattern):
-    """Last in the list: an arith op no pattern above lowered is an error."""
-
-    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter, /):
-        if not op.name.startswith("arith."):
-            return
-        for value in (*op.operands, *op.results):
-            _check_llvm_type(op, value.type)
-        raise lowering_error(op, "convert-arith-to-llvm cannot lower this op")
-
-
 ARITH_TO_LLVM_PATTERNS: tuple[RewritePattern, ...] = (
     ConstantLowering(),
     IntegerBinaryLowering(),
@@ -299,7 +289,12 @@ ARITH_TO_LLVM_PATTERNS: tuple[RewritePattern, ...] = (
     FloorDivSILowering(),
     CeilDivSILowering(),
     CeilDivUILowering(),
-    RefuseOtherArithOps(),
+)
+
+TARGET = ConversionTarget(
+    "convert-arith-to-llvm",
+    illegal_dialects=("arith",),
+    advice=lambda op: INDEX_ADVICE if has_index_type(op) else None,
 )
 
 
@@ -312,3 +307,4 @@ class ConvertArithToLLVMPass(ModulePass):
             GreedyRewritePatternApplier(list(ARITH_TO_LLVM_PATTERNS), dce_enabled=False),
             apply_recursively=False,
         ).rewrite_module(op)
+        TARGET.refuse_leftovers(op)

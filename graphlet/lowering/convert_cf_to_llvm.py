@@ -31,6 +31,7 @@ from xdsl.pattern_rewriter import (
 )
 from xdsl.rewriter import InsertPoint
 
+from graphlet.lowering.legality import ConversionTarget
 from graphlet.lowering.llvm_lowering_utils import (
     declare_external_function,
     enclosing_module,
@@ -182,6 +183,8 @@ CF_TO_LLVM_PATTERNS: tuple[RewritePattern, ...] = (
     AssertLowering(),
 )
 
+TARGET = ConversionTarget("convert-cf-to-llvm", illegal_dialects=("cf",))
+
 
 @dataclass(frozen=True)
 class ConvertCfToLLVMPass(ModulePass):
@@ -192,3 +195,4 @@ class ConvertCfToLLVMPass(ModulePass):
             GreedyRewritePatternApplier(list(CF_TO_LLVM_PATTERNS), dce_enabled=False),
             apply_recursively=False,
         ).rewrite_module(op)
+        TARGET.refuse_leftovers(op)

@@ -42,11 +42,11 @@ from xdsl.pattern_rewriter import (
     op_type_rewrite_pattern,
 )
 
+from graphlet.abi import C_INTERFACE_ATTRIBUTE, C_INTERFACE_PREFIX, SLOT_BYTES
+from graphlet.lowering.legality import ConversionTarget
 from graphlet.lowering.llvm_lowering_utils import lowering_error
 
-C_INTERFACE_ATTRIBUTE = "llvm.emit_c_interface"
-C_INTERFACE_PREFIX = "_mlir_ciface_"
-C_INTERFACE_SLOT_BYTES = 8
+C_INTERFACE_SLOT_BYTES = SLOT_BYTES
 
 
 def llvm_return_type(result_types: tuple[Attribute, ...]) -> Attribute:
@@ -187,6 +187,8 @@ FUNC_TO_LLVM_PATTERNS: tuple[RewritePattern, ...] = (
     CallLowering(),
 )
 
+TARGET = ConversionTarget("convert-func-to-llvm", illegal_dialects=("func",))
+
 
 @dataclass(frozen=True)
 class ConvertFuncToLLVMPass(ModulePass):
@@ -197,3 +199,4 @@ class ConvertFuncToLLVMPass(ModulePass):
             GreedyRewritePatternApplier(list(FUNC_TO_LLVM_PATTERNS), dce_enabled=False),
             apply_recursively=False,
         ).rewrite_module(op)
+        TARGET.refuse_leftovers(op)

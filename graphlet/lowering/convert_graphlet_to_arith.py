@@ -9,6 +9,9 @@ redoes a failed call in Python, so only the *condition* must be exact here, not 
 message. The float recipes follow CPython's `floatobject.c` and `mathmodule.c`; the
 builders, the predicate table and the floor-division recipe are `lowering/emitter.py`'s,
 shared with `convert-graphlet-to-linalg`.
+
+Every graphlet op must be gone afterwards: one on tensors is refused (the tensor
+pipeline, `lower-tensors-to-llvm`, lowers those through `convert-graphlet-to-linalg`).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from xdsl.pattern_rewriter import (
 from graphlet.dialects import graphlet as g
 from graphlet.dialects import pyrt
 from graphlet.lowering.emitter import Emitter
+from graphlet.lowering.legality import ConversionTarget
 
 ZDE, VALUE, OVERFLOW, HAND_BACK = "ZeroDivisionError", "ValueError", "OverflowError", pyrt.HAND_BACK
 INT_MIN = g.INT_MIN
@@ -313,9 +317,22 @@ class LowerGraphletOp(RewritePattern):
         lower = LOWERINGS.get(type(op))
         values = (*op.operands, *op.results)
         if lower is None or any(v.type not in g.SCALAR_TYPES for v in values):
-            return  # tensor ops are convert-graphlet-to-linalg's
+            return  # refused by TARGET
         result = lower(ScalarEmitter(rewriter), op, *op.operands)
         rewriter.replace(op, [], [result])
+
+
+def _advice(op: Operation) -> str | None:
+    if any(g.is_tensor(v.type) for v in (*op.operands, *op.results)):
+        return (
+            "it works on tensors, which lower-tensors-to-llvm lowers (convert-graphlet-to-linalg)"
+        )
+    return None
+
+
+TARGET = ConversionTarget(
+    "convert-graphlet-to-arith", illegal_dialects=("graphlet",), advice=_advice
+)
 
 
 @dataclass(frozen=True)
@@ -324,3 +341,4 @@ class ConvertGraphletToArithPass(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         PatternRewriteWalker(LowerGraphletOp(), apply_recursively=False).rewrite_module(op)
+        TARGET.refuse_leftovers(op)

@@ -33,9 +33,9 @@ inside loops, every buffer freed) and the runtime raises after the call.
 * cumsum/cumprod: a generic with two outputs, the running value (a reduction over
   the scanned dimension) and the result written at every step.
 
-reshape is left alone (a view, handled by `graphlet-bufferize`); mean, softmax,
-log_softmax and layer_norm are expected decomposed (`decompose-tensor-ops`). Ops
-this pass does not know are left alone: the caller checks that none remain.
+Tensor constants and reshape are left alone (a global and a view, handled by
+`graphlet-bufferize`); mean, softmax, log_softmax and layer_norm are expected
+decomposed (`decompose-tensor-ops`). Any other graphlet op left over is refused.
 
 The patterns live in `graphlet_to_linalg/` by category, the way torch-mlir splits
 TorchToLinalg: `elementwise`, `reduction`, `linear`, `data_movement`, `indexing`, `scan`, with the
@@ -47,10 +47,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from xdsl.context import Context
-from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects.builtin import ModuleOp, TensorType
+from xdsl.ir import Operation
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import GreedyRewritePatternApplier, PatternRewriteWalker
 
+from graphlet.dialects import graphlet as g
 from graphlet.lowering.graphlet_to_linalg.data_movement import DataMovementToGeneric
 from graphlet.lowering.graphlet_to_linalg.elementwise import ElementwiseToGeneric
 from graphlet.lowering.graphlet_to_linalg.indexing import IndexToGeneric
@@ -58,8 +60,33 @@ from graphlet.lowering.graphlet_to_linalg.linear import LinearToGeneric, MatmulT
 from graphlet.lowering.graphlet_to_linalg.reduction import ReductionToGeneric
 from graphlet.lowering.graphlet_to_linalg.scan import ScanToGeneric
 from graphlet.lowering.graphlet_to_linalg.status import STATUS_RESULT
+from graphlet.lowering.legality import ConversionTarget
+from graphlet.transforms.decompose_tensor_ops import DECOMPOSED_OPS
 
 __all__ = ["STATUS_RESULT", "ConvertGraphletToLinalgPass"]
+
+
+def _left_to_bufferize(op: Operation) -> bool:
+    """Tensor constants (globals) and reshapes (views) are `graphlet-bufferize`'s."""
+    return isinstance(op, g.ReshapeOp) or (
+        isinstance(op, g.ConstantOp) and isinstance(op.result.type, TensorType)
+    )
+
+
+def _advice(op: Operation) -> str | None:
+    if isinstance(op, DECOMPOSED_OPS):
+        return "run decompose-tensor-ops first"
+    if not any(isinstance(v.type, TensorType) for v in (*op.operands, *op.results)):
+        return "it works on scalars, which lower-to-llvm lowers (convert-graphlet-to-arith)"
+    return None
+
+
+TARGET = ConversionTarget(
+    "convert-graphlet-to-linalg",
+    illegal_dialects=("graphlet",),
+    legal_if=_left_to_bufferize,
+    advice=_advice,
+)
 
 
 @dataclass(frozen=True)
@@ -79,3 +106,4 @@ class ConvertGraphletToLinalgPass(ModulePass):
         PatternRewriteWalker(
             GreedyRewritePatternApplier(patterns), apply_recursively=False
         ).rewrite_module(op)
+        TARGET.refuse_leftovers(op)

@@ -9,7 +9,8 @@ returns early with its callee's non-zero status. Public functions get
 
     pyrt.guard %ok, "ValueError"     ~>   cf.cond_br %ok, ^continue, ^fail(%c2 : i32)
 
-Runs after scf/cf lowering: a guard must sit directly in the function's CFG.
+Runs after scf/cf lowering: a guard must sit directly in a `func.func`'s CFG; any
+other guard is refused.
 """
 
 from __future__ import annotations
@@ -39,10 +40,10 @@ from xdsl.pattern_rewriter import (
 )
 from xdsl.rewriter import InsertPoint
 
+from graphlet.abi import C_INTERFACE_ATTRIBUTE as C_INTERFACE
 from graphlet.dialects import pyrt
+from graphlet.lowering.legality import ConversionTarget
 from graphlet.lowering.llvm_lowering_utils import lowering_error, split_block_before
-
-C_INTERFACE = "llvm.emit_c_interface"
 
 
 def zero_of(t: Attribute) -> Operation:
@@ -122,6 +123,13 @@ def _branch_after(
         block.add_ops([*new_ops, branch])
 
 
+TARGET = ConversionTarget(
+    "convert-guards-to-status",
+    illegal_ops=(pyrt.GuardOp,),
+    advice=lambda op: "a guard must sit in the CFG of a func.func",
+)
+
+
 @dataclass(frozen=True)
 class ConvertGuardsToStatusPass(ModulePass):
     name = "convert-guards-to-status"
@@ -135,3 +143,4 @@ class ConvertGuardsToStatusPass(ModulePass):
         PatternRewriteWalker(
             FunctionToStatus(with_status), apply_recursively=False, walk_regions_first=False
         ).rewrite_module(op)
+        TARGET.refuse_leftovers(op)

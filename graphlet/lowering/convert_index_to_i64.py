@@ -9,6 +9,9 @@ which becomes nothing, an `arith.extsi` or an `arith.trunci` once `index` is i64
 xDSL's `TypeConversionPattern(recursive=True)` is not used: it loops forever on
 `arith.constant 0 : index` because it treats the falsy `IntegerAttr(0)` as "no
 conversion" (see the field notes). This pass checks for `None` explicitly.
+
+Ops of the dialects whose operands must be `index` (memref, tensor, linalg, affine,
+vector) are refused: lower them first (`convert-memref-to-llvm`, ...).
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from xdsl.pattern_rewriter import (
     RewritePattern,
 )
 
-INDEX_BITWIDTH = 64
+from graphlet.lowering.legality import ConversionTarget, defines_index_value
 
 
 class IndexTypeConverter:
@@ -125,6 +128,26 @@ class IndexToI64Pattern(RewritePattern):
             rewriter.replace(op, arith.TruncIOp(op.input, target))
 
 
+NEEDS_INDEX = frozenset(("memref", "tensor", "linalg", "affine", "vector"))
+"""Dialects whose ops take `index` operands only (indices, dimensions)."""
+
+
+def _advice(op: Operation) -> str | None:
+    if op.dialect_name() in NEEDS_INDEX:
+        return f"{op.dialect_name()} ops need index operands: lower them first"
+    return None
+
+
+TARGET = ConversionTarget(
+    "convert-index-to-i64",
+    illegal_dialects=tuple(sorted(NEEDS_INDEX)),
+    illegal_if=defines_index_value,
+    advice=_advice,
+)
+"""Any op still on `index`, and the ops the pass would leave with `index` operands
+(or, converted, invalid): no later lowering takes them, so they must be gone first."""
+
+
 @dataclass(frozen=True)
 class ConvertIndexToI64Pass(ModulePass):
     name = "convert-index-to-i64"
@@ -133,3 +156,4 @@ class ConvertIndexToI64Pass(ModulePass):
         PatternRewriteWalker(
             IndexToI64Pattern(IndexTypeConverter()), apply_recursively=False
         ).rewrite_module(op)
+        TARGET.refuse_leftovers(op)

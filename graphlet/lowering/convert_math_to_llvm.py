@@ -40,6 +40,7 @@ from xdsl.pattern_rewriter import (
     op_type_rewrite_pattern,
 )
 
+from graphlet.lowering.legality import ConversionTarget
 from graphlet.lowering.llvm_lowering_utils import (
     declare_external_function,
     intrinsic_call,
@@ -173,12 +174,6 @@ class LibmCallLowering(RewritePattern):
         rewriter.replace(op, llvm.CallOp(name, *op.operands, return_type=type_))
 
 
-class RefuseOtherMathOps(RewritePattern):
-    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter, /):
-        if op.name.startswith("math."):
-            raise lowering_error(op, "convert-math-to-llvm cannot lower this op")
-
-
 MATH_TO_LLVM_PATTERNS: tuple[RewritePattern, ...] = (
     LLVMIntrinsicOpLowering(),
     LibmCallLowering(),
@@ -186,8 +181,9 @@ MATH_TO_LLVM_PATTERNS: tuple[RewritePattern, ...] = (
     FmaLowering(),
     FPowILowering(),
     RsqrtLowering(),
-    RefuseOtherMathOps(),
 )
+
+TARGET = ConversionTarget("convert-math-to-llvm", illegal_dialects=("math",))
 
 
 @dataclass(frozen=True)
@@ -199,3 +195,4 @@ class ConvertMathToLLVMPass(ModulePass):
             GreedyRewritePatternApplier(list(MATH_TO_LLVM_PATTERNS), dce_enabled=False),
             apply_recursively=False,
         ).rewrite_module(op)
+        TARGET.refuse_leftovers(op)

@@ -14,8 +14,8 @@ unlike xDSL's ptrtoint/add/inttoptr. An `i1` element is a byte in memory (NumPy'
 and torch's bool), loaded as i8 and truncated, stored zero-extended: LLVM
 scalarises memory accesses of `i1` itself, and vectorises those of i8. `alloc` calls `aligned_alloc` (size
 rounded up to the alignment), `dealloc` calls `free`, `alloca` is
-`llvm.alloca`, globals become LLVM globals, `reinterpret_cast` (offset 0) is the
-same pointer. Values keep their memref type through
+`llvm.alloca`, globals become LLVM globals, a `reinterpret_cast` is the pointer
+moved by its offset. Values keep their memref type through
 `builtin.unrealized_conversion_cast`s while the pass runs, so each access still
 knows its shape; `reconcile-unrealized-casts` removes the pairs afterwards.
 Indices stay `index` (run `convert-index-to-i64` later).
@@ -52,6 +52,7 @@ from xdsl.pattern_rewriter import (
 )
 from xdsl.rewriter import InsertPoint
 
+from graphlet.lowering.legality import ConversionTarget
 from graphlet.lowering.llvm_lowering_utils import declare_external_function, lowering_error
 
 PTR = llvm.LLVMPointerType()
@@ -210,11 +211,27 @@ class GetGlobalLowering(RewritePattern):
 
 
 class ReinterpretCastLowering(RewritePattern):
+    """A view at an element offset (static or dynamic) is the pointer moved by it."""
+
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: memref.ReinterpretCastOp, rewriter: PatternRewriter) -> None:
-        if op.offsets or op.static_offsets.get_values() != (0,):
-            raise lowering_error(op, "only offset-0 views of row-major memrefs lower to llvm")
-        rewriter.replace(op, _as_memref(_pointer(op.source, rewriter), op.result.type))
+        if len(op.static_offsets.get_values()) != 1:
+            raise lowering_error(op, "only 1-offset views of row-major memrefs lower to llvm")
+        base = _pointer(op.source, rewriter)
+        if op.offsets:
+            cast = arith.IndexCastOp(op.offsets[0], i64)
+            rewriter.insert(cast)
+            offset = cast.result
+        elif (static := op.static_offsets.get_values()[0]) != 0:
+            constant = _i64(static)
+            rewriter.insert(constant)
+            offset = constant.result
+        else:
+            rewriter.replace(op, _as_memref(base, op.result.type))
+            return
+        element = _storage(op.source.type.get_element_type())
+        gep = llvm.GEPOp(base, [llvm.GEP_USE_SSA_VAL], element, ssa_indices=[offset], inbounds=True)
+        rewriter.replace(op, [gep, _as_memref(gep.result, op.result.type)])
 
 
 class FuncSignatureLowering(RewritePattern):
@@ -252,6 +269,9 @@ class CallLowering(RewritePattern):
         rewriter.replace(op, func.CallOp(op.callee, args, op.result_types))
 
 
+TARGET = ConversionTarget("convert-memref-to-llvm", illegal_dialects=("memref",))
+
+
 @dataclass(frozen=True)
 class ConvertMemrefToLLVMPass(ModulePass):
     name = "convert-memref-to-llvm"
@@ -272,3 +292,4 @@ class ConvertMemrefToLLVMPass(ModulePass):
         PatternRewriteWalker(
             GreedyRewritePatternApplier(patterns), apply_recursively=False
         ).rewrite_module(op)
+        TARGET.refuse_leftovers(op)

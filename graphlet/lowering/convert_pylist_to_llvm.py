@@ -2,8 +2,8 @@
 
 Reading and writing an item and the length are inline loads and stores on the
 list header (`graphlet.backend.lists`: length at byte 0, the item pointer at 16,
-the dirty flag at 40; bool items are bytes); everything that allocates, moves or
-searches items is a call to the list runtime (`graphlet_list_<op>[_<item>]`),
+the dirty flag at 40; bool items are bytes); everything that allocates, moves, searches or
+compares items is a call to the list runtime (`graphlet_list_<op>[_<item>]`),
 declared here and resolved by the JIT. An allocating op's `ok` is `list != null`.
 
     %x = "pylist.get"(%l, %i) : (!llvm.ptr, i64) -> f64
@@ -31,7 +31,8 @@ from xdsl.pattern_rewriter import (
 )
 
 from graphlet.dialects import pylist
-from graphlet.lowering.llvm_lowering_utils import declare_external_function, lowering_error
+from graphlet.lowering.legality import ConversionTarget
+from graphlet.lowering.llvm_lowering_utils import declare_external_function
 
 PTR = llvm.LLVMPointerType()
 RUNTIME_PREFIX = "graphlet_list_"
@@ -53,6 +54,7 @@ _WITH_SIZE = {
     pylist.ConcatOp: "concat",
     pylist.RepeatOp: "repeat",
     pylist.ExtendOp: "extend",
+    pylist.SpliceOp: "splice",
 }
 """Ops calling `graphlet_list_<name>` with their operands and the item size in bytes."""
 
@@ -75,10 +77,16 @@ class RuntimeCallLowering(RewritePattern):
             assert isinstance(op, pylist.PylistOp)
             name = f"{_BY_ITEM[type(op)]}_{pylist.item_name(op.item_type())}"
             operands = list(op.operands)
+        elif isinstance(op, pylist.CompareOp):
+            code = pylist.COMPARE_PREDICATES.index(op.predicate.data)
+            predicate = arith.ConstantOp(IntegerAttr(code, i64))
+            rewriter.insert(predicate)
+            name = f"compare_{pylist.item_name(op.item_type())}"
+            operands = [*op.operands, predicate.result]
         elif type(op) in _WITH_SIZE:
             assert isinstance(op, pylist.PylistOp)
             size = arith.ConstantOp(IntegerAttr(pylist.item_size(op.item_type()), i64))
-            rewriter.insert_op(size)
+            rewriter.insert(size)
             name, operands = _WITH_SIZE[type(op)], [*op.operands, size.result]
         else:
             return
@@ -179,6 +187,8 @@ PYLIST_TO_LLVM_PATTERNS: tuple[RewritePattern, ...] = (
     SameLowering(),
 )
 
+TARGET = ConversionTarget("convert-pylist-to-llvm", illegal_dialects=("pylist",))
+
 
 @dataclass(frozen=True)
 class ConvertPylistToLLVMPass(ModulePass):
@@ -189,6 +199,4 @@ class ConvertPylistToLLVMPass(ModulePass):
             GreedyRewritePatternApplier(list(PYLIST_TO_LLVM_PATTERNS), dce_enabled=False),
             apply_recursively=False,
         ).rewrite_module(op)
-        for inner in op.walk():
-            if inner.dialect_name() == "pylist":
-                raise lowering_error(inner, "has no lowering to the llvm dialect")
+        TARGET.refuse_leftovers(op)

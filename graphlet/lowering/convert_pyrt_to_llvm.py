@@ -5,7 +5,8 @@
     %v = llvm.extractvalue %s[0] : !llvm.struct<(i64, i1)>
     %o = llvm.extractvalue %s[1] : !llvm.struct<(i64, i1)>
 
-Guards must be gone by now (`convert-guards-to-status`): one left is an error.
+Guards must be gone by now (`convert-guards-to-status`): one left, or any other
+pyrt op, is refused.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from xdsl.pattern_rewriter import (
 )
 
 from graphlet.dialects import pyrt
-from graphlet.lowering.llvm_lowering_utils import intrinsic_call, lowering_error
+from graphlet.lowering.legality import ConversionTarget
+from graphlet.lowering.llvm_lowering_utils import intrinsic_call
 
 
 class LowerCheckedArith(RewritePattern):
@@ -41,10 +43,13 @@ class LowerCheckedArith(RewritePattern):
         rewriter.replace(op, [call, value, overflow], [value.res, overflow.res])
 
 
-class RejectGuard(RewritePattern):
-    @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: pyrt.GuardOp, rewriter: PatternRewriter, /) -> None:
-        raise lowering_error(op, "run convert-guards-to-status before convert-pyrt-to-llvm")
+TARGET = ConversionTarget(
+    "convert-pyrt-to-llvm",
+    illegal_dialects=("pyrt",),
+    advice=lambda op: (
+        "run convert-guards-to-status first" if isinstance(op, pyrt.GuardOp) else None
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,6 @@ class ConvertPyrtToLlvmPass(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         PatternRewriteWalker(
-            GreedyRewritePatternApplier([LowerCheckedArith(), RejectGuard()]),
-            apply_recursively=False,
+            GreedyRewritePatternApplier([LowerCheckedArith()]), apply_recursively=False
         ).rewrite_module(op)
+        TARGET.refuse_leftovers(op)

@@ -8,6 +8,9 @@ SCFToControlFlow does:
     ^before(%a...):  <before region>; cf.cond_br %c, ^after(%v...), ^exit(%v...)
     ^after(%b...):   <after region>;  cf.br ^before(%yielded...)
     ^exit(%r...):    <ops that followed the loop, using %r as the loop results>
+
+A loop nested in another scf op (`scf.if`, `scf.for`), whose region must stay one
+block, cannot be split that way: it is refused (run `convert-scf-to-cf` first).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from dataclasses import dataclass
 from xdsl.context import Context
 from xdsl.dialects import cf, scf
 from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import Operation
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
     PatternRewriter,
@@ -26,10 +30,14 @@ from xdsl.pattern_rewriter import (
 )
 from xdsl.rewriter import BlockInsertPoint, InsertPoint
 
+from graphlet.lowering.legality import ConversionTarget
+
 
 class WhileLowering(RewritePattern):
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: scf.WhileOp, rewriter: PatternRewriter, /) -> None:
+        if _in_single_block_region(op):
+            return  # refused by TARGET
         entry_block = op.parent_block()
         assert entry_block is not None
         exit_block = entry_block.split_before(op)
@@ -56,9 +64,25 @@ class WhileLowering(RewritePattern):
         rewriter.replace(op, [], exit_block.args)
 
 
+def _in_single_block_region(op: Operation) -> bool:
+    parent = op.parent_op()
+    return parent is not None and parent.dialect_name() == "scf"
+
+
+def _advice(op: Operation) -> str | None:
+    parent = op.parent_op()
+    if _in_single_block_region(op) and parent is not None:
+        return f"it is nested in '{parent.name}', whose region must stay one block: run convert-scf-to-cf first"
+    return None
+
+
+TARGET = ConversionTarget("convert-scf-while-to-cf", illegal_ops=(scf.WhileOp,), advice=_advice)
+
+
 @dataclass(frozen=True)
 class ConvertScfWhileToCfPass(ModulePass):
     name = "convert-scf-while-to-cf"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         PatternRewriteWalker(WhileLowering(), apply_recursively=False).rewrite_module(op)
+        TARGET.refuse_leftovers(op)

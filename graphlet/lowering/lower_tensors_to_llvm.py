@@ -7,6 +7,7 @@
     convert-linalg-to-blas      (blas=true) f32/f64 matmuls -> cblas_?gemm calls
     expand-math-approximations  exp/log/tanh/erf/... in generics -> polynomials that vectorise
     convert-linalg-to-loops     generics -> scf.for nests of memref.load/store
+    fuse-sibling-loops          loops over the same rows -> one loop (softmax: rows stay in L1)
     lower-affine                the affine.apply of broadcast/slice/cat maps -> arith
     convert-memref-to-llvm      memrefs -> bare pointers, GEP + load/store, malloc/free
     lower-std-to-llvm           scf/cf/index/arith/math/func -> llvm (the scalar lowering)
@@ -36,6 +37,7 @@ from graphlet.lowering.graphlet_bufferize import GraphletBufferizePass
 from graphlet.lowering.lower_to_llvm import LOWER_TO_LLVM_PASSES
 from graphlet.transforms.decompose_tensor_ops import DecomposeTensorOpsPass
 from graphlet.transforms.fuse_elementwise import FuseElementwisePass
+from graphlet.transforms.fuse_sibling_loops import FuseSiblingLoopsPass
 
 
 def lower_tensors_to_llvm_passes(blas: bool = True) -> tuple[ModulePass, ...]:
@@ -47,6 +49,7 @@ def lower_tensors_to_llvm_passes(blas: bool = True) -> tuple[ModulePass, ...]:
         *((ConvertLinalgToBlasPass(),) if blas else ()),
         ExpandMathApproximationsPass(),
         ConvertLinalgToLoopsPass(),
+        FuseSiblingLoopsPass(),
         LowerAffinePass(),
         ConvertMemrefToLLVMPass(),
         *LOWER_TO_LLVM_PASSES,

@@ -3,11 +3,10 @@ through the reference interpreter."""
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from xdsl.dialects.builtin import ModuleOp
-
-from graphlet.runtime.interpreter import interpret
+if TYPE_CHECKING:
+    from xdsl.dialects.builtin import ModuleOp
 
 
 class ExecutableGraph(Protocol):
@@ -56,6 +55,8 @@ def execute(graph: ExecutableGraph, /, **inputs: Any) -> Any:
     if native is not None:
         results = native(*args)
     else:
+        from graphlet.runtime.interpreter import interpret
+
         results = interpret(graph.module, graph.FUNCTION, args)
     if not isinstance(results, tuple):
         return results

@@ -1,6 +1,6 @@
 """Native execution of graphlet modules, with CPython's answers guaranteed.
 
-    from graphlet.runtime.native import compile_native
+    from graphlet.driver import compile_native
     native = compile_native(module)      # graphlet-optimize -> lower-to-llvm -> LLVM JIT
     native.sum_to(100)                   # or native["sum_to"](100); -> 4950
     native.f(2**62, 4)                   # overflow: redone in Python -> 18446744073709551616
@@ -14,39 +14,31 @@ Native code returns a status (see `convert-guards-to-status`); when it is non-ze
 does not fit in i64, the call is redone by the reference interpreter on the module
 *as given* (before any pass), so the caller sees CPython's exception and message, or
 CPython's big int. The ctypes prototype and result buffer are built once per
-function; the JIT engine lives as long as any of its functions. `COMPILE`, `EXEC`
-and `FALLBACK` are logged at DEBUG level on the `graphlet.runtime` logger.
+function; the compiled code lives as long as any of its functions. `EXEC` and
+`FALLBACK` are logged at DEBUG level on the `graphlet.runtime` logger (`COMPILE` on
+`graphlet.driver`).
 """
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import operator
 from collections.abc import Callable, Iterator
 from time import perf_counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from xdsl.context import Context
-from xdsl.dialects import func
-from xdsl.dialects.builtin import ModuleOp
-from xdsl.interpreter import Interpreter
-from xdsl.ir import Attribute
+from graphlet import abi
 
-from graphlet.dialects import graphlet as g
-from graphlet.dialects.pyrt import KIND_OF_STATUS
+if TYPE_CHECKING:
+    from xdsl.dialects.builtin import ModuleOp
+    from xdsl.interpreter import Interpreter
 
 logger = logging.getLogger("graphlet.runtime")
 
-_C_TYPES: dict[Attribute, type] = {
-    g.BOOL: ctypes.c_bool,
-    g.INT: ctypes.c_int64,
-    g.FLOAT: ctypes.c_double,
-}
-_PY_NAMES = {g.BOOL: "bool", g.INT: "int", g.FLOAT: "float"}
+_PY_NAMES = {name: t.__name__ for name, t in abi.PYTHON_TYPES.items()}
 
 
-def _argument_converter(t: Attribute, fname: str, position: int) -> Callable[[Any], Any]:
+def _argument_converter(t: str, fname: str, position: int) -> Callable[[Any], Any]:
     """A function turning a Python argument into the value native code takes; raises
     TypeError as CPython does for a wrong type, and `_TooBig` for an int past i64."""
     where = f"{fname}() argument {position}"
@@ -60,9 +52,9 @@ def _argument_converter(t: Attribute, fname: str, position: int) -> Callable[[An
             except TypeError:
                 raise TypeError(f"{where} must be int, not {type(x).__name__}") from None
             x = int(x)
-        if not g.INT_MIN <= x <= g.INT_MAX:
+        if not abi.INT_MIN <= x <= abi.INT_MAX:
             raise _TooBig
-        return x
+        return int(x)
 
     def to_float(x: Any) -> float:
         if type(x) is float:
@@ -78,7 +70,7 @@ def _argument_converter(t: Attribute, fname: str, position: int) -> Callable[[An
             return bool(x)
         raise TypeError(f"{where} must be bool, not {type(x).__name__}")
 
-    return {g.INT: to_int, g.FLOAT: to_float, g.BOOL: to_bool}[t]
+    return {"i64": to_int, "f64": to_float, "i1": to_bool}[t]
 
 
 class _TooBig(Exception):
@@ -101,25 +93,30 @@ class NativeFunction:
         )
         return super().__new__(own_class)
 
-    def __init__(
-        self,
-        owner: NativeModule,
-        name: str,
-        arg_types: tuple[Attribute, ...],
-        result_types: tuple[Attribute, ...],
-    ) -> None:
-        from graphlet.backend.cpython_wrapper import make_fast_callable
+    def __init__(self, owner: NativeModule, signature: abi.ScalarSignature) -> None:
+        self.owner = owner  # keeps the compiled code alive
+        self.name = name = signature.name
+        self.arg_types = signature.args
+        self.result_types = signature.results
+        self._arity = len(self.arg_types)
+        self._converters = [
+            _argument_converter(t, name, i + 1) for i, t in enumerate(self.arg_types)
+        ]
+        self._fallbacks = 0
+        self._wrapper = fast_wrapper(owner.artifact.engine, signature)
+        self._native = self._wrapper.bind(self._slow_call, self._on_status)
+        type(self).__call__ = self._native  # type: ignore[method-assign]
 
-        self.owner = owner  # keeps the JIT engine alive
-        self.name = name
-        self.arg_types = arg_types
-        self.result_types = result_types
-        self._arity = len(arg_types)
-        self._converters = [_argument_converter(t, name, i + 1) for i, t in enumerate(arg_types)]
-        self._native = make_fast_callable(
-            owner.engine, name, arg_types, result_types, self._slow_call, on_status=self._on_status
-        )
-        type(self).__call__ = self._native
+    @property
+    def calls(self) -> int:
+        """Calls that reached native code (whatever their status)."""
+        calls: int = self._wrapper.calls
+        return calls
+
+    @property
+    def fallbacks(self) -> int:
+        """Calls redone in Python: a non-zero status, or an int argument past i64."""
+        return self._fallbacks
 
     def __repr__(self) -> str:
         args = ", ".join(_PY_NAMES[t] for t in self.arg_types)
@@ -134,12 +131,48 @@ class NativeFunction:
         try:
             values = [convert(a) for convert, a in zip(self._converters, args)]
         except _TooBig:
+            self._fallbacks += 1
             return self.owner._fallback(self, args, "an int argument does not fit in i64")
         logger.debug("EXEC %s%r (converted arguments)", self.name, tuple(values))
         return self._native(*values)
 
     def _on_status(self, status: int, *args: Any) -> Any:
-        return self.owner._fallback(self, args, KIND_OF_STATUS.get(status, f"status {status}"))
+        self._fallbacks += 1
+        return self.owner._fallback(self, args, abi.describe_status(status))
+
+
+def fast_wrapper(
+    engine: Any,
+    signature: abi.ScalarSignature,
+    guards: Any = (),
+    absent: object = None,
+) -> Any:
+    """The `CompiledWrapper` of `signature`'s function: the one compiled with it
+    (`signature.fastcall`), or else one compiled now."""
+    from graphlet.backend import cpython_wrapper
+
+    options: dict[str, Any] = {"guards": guards}
+    if absent is not None:
+        options["absent"] = absent
+    if signature.fastcall:
+        return cpython_wrapper.CompiledWrapper(
+            engine,
+            cpython_wrapper.fastcall_symbol(signature.name),
+            signature.args,
+            signature.results,
+            name=signature.name,
+            **options,
+        )
+    trailing = abi.CALL_DEPTH_ARGS if signature.call_depth else ()
+    return cpython_wrapper.compile_wrapper(
+        engine,
+        signature.name,
+        signature.args,
+        signature.results,
+        trailing_args=trailing,
+        arena=signature.arena,
+        **options,
+    )
 
 
 def _arity_message(name: str, expected: int, given: int) -> str:
@@ -158,16 +191,18 @@ def _arity_message(name: str, expected: int, given: int) -> str:
 
 class NativeModule:
     """A module compiled to native code: `.functions` by name, also reachable as
-    attributes or items. Holds the JIT engine and the original module (for
-    fallbacks); functions keep it alive."""
+    attributes or items. Holds the compiled code (a `graphlet.driver.Artifact`) and
+    the original module (for fallbacks); functions keep it alive."""
 
-    def __init__(self, original: ModuleOp, engine: Any, signatures: dict[str, tuple]) -> None:
+    def __init__(self, original: ModuleOp, artifact: Any) -> None:
         self.original = original
-        self.engine = engine
+        self.artifact = artifact
+        self.engine = artifact.engine
         self._interpreter: Interpreter | None = None
         self.functions: dict[str, NativeFunction] = {
-            name: NativeFunction(self, name, args, results)
-            for name, (args, results) in signatures.items()
+            s.name: NativeFunction(self, s)
+            for s in artifact.signatures.values()
+            if isinstance(s, abi.ScalarSignature)
         }
 
     def __getitem__(self, name: str) -> NativeFunction:
@@ -200,9 +235,7 @@ class NativeModule:
             results = self._interpreter.call_op(name, tuple(args))
         except Exception as e:  # CPython's own exception: drop the interpreter's frames
             raise e.with_traceback(None) from None
-        values = tuple(
-            bool(v) if t == g.BOOL else v for v, t in zip(results, function.result_types)
-        )
+        values = tuple(bool(v) if t == "i1" else v for v, t in zip(results, function.result_types))
         if not values:
             return None
         return values[0] if len(values) == 1 else values
@@ -221,92 +254,15 @@ class NativeModule:
             )
 
 
-def native_signatures(module: ModuleOp) -> dict[str, tuple]:
-    """(argument types, result types) of the functions that can be called natively:
-    public, with a body, scalar (i1/i64/f64) arguments and results."""
-    signatures = {}
-    for op in module.ops:
-        if not isinstance(op, func.FuncOp) or op.is_declaration:
-            continue
-        if op.sym_visibility is not None and op.sym_visibility.data != "public":
-            continue
-        args, results = op.function_type.inputs.data, op.function_type.outputs.data
-        if all(t in _C_TYPES for t in (*args, *results)):
-            signatures[op.sym_name.data] = (tuple(args), tuple(results))
-    return signatures
+def compile_native(module: ModuleOp, **options: Any) -> NativeModule:
+    """`graphlet.driver.compile_native` (an alias kept while callers move to the driver)."""
+    from graphlet.driver import compile_native as compile_
 
-
-def compile_native(
-    module: ModuleOp, *, opt_level: int = 2, optimize: bool = True, ctx: Context | None = None
-) -> NativeModule:
-    """Compile `module` (graphlet/func/arith/scf/cf ops; not modified) to native code,
-    taking its LLVM IR from the on-disk cache when it was lowered before. Raises
-    what the passes raise (`DiagnosticException`, `VerifyException`) when the
-    module cannot be lowered."""
-    from graphlet.backend.cache import cached_lowering
-    from graphlet.backend.jit import JitEngine
-    from graphlet.backend.llvm_ir import translate_module
-    from graphlet.lowering.lower_to_llvm import LowerToLLVMPass
-    from graphlet.registry import make_context
-    from graphlet.transforms.graphlet_optimize import GraphletOptimizePass
-
-    ctx = ctx or make_context()
-    timings: dict[str, float] = {}
-    original = module.clone()
-
-    def lower() -> tuple[str, dict[str, Any]]:
-        start = perf_counter()
-        lowered = module.clone()
-        if optimize:
-            GraphletOptimizePass().apply(ctx, lowered)
-        timings["optimize"] = perf_counter() - start
-        start = perf_counter()
-        LowerToLLVMPass().apply(ctx, lowered)
-        lowered.verify()
-        timings["lower"] = perf_counter() - start
-        start = perf_counter()
-        llvm_ir = str(translate_module(lowered))
-        timings["translate"] = perf_counter() - start
-        return llvm_ir, {}
-
-    start = perf_counter()
-    lowering = cached_lowering(
-        original, "lower-to-llvm", {"optimize": optimize, "opt_level": opt_level}, lower
-    )
-    if lowering.hit:
-        timings["cache"] = perf_counter() - start
-    start = perf_counter()
-    engine = JitEngine(lowering.llvm_ir, opt_level=opt_level)
-    timings["jit"] = perf_counter() - start
-    native = NativeModule(original, engine, native_signatures(original))
-    if logger.isEnabledFor(logging.DEBUG):
-        stages = {**timings, **{f"jit.{k}": v for k, v in engine.timings.items()}}
-        logger.debug(
-            "COMPILE %s: %s",
-            ", ".join(native.functions) or "(no functions)",
-            ", ".join(f"{k} {v * 1e3:.1f} ms" for k, v in stages.items()),
-        )
-    return native
+    return compile_(module, **options)
 
 
 def compile_native_source(text: str, filename: str = "<string>", **options: Any) -> NativeModule:
-    """`compile_native` of IR text (graphlet's textual format)."""
-    from graphlet.registry import make_context
-    from graphlet.tools.diagnostics import LocatingParser
+    """`graphlet.driver.compile_native_source` (an alias, as `compile_native`)."""
+    from graphlet.driver import compile_native_source as compile_
 
-    ctx = make_context()
-    module = LocatingParser(ctx, text, filename).parse_module()
-    module.verify()
-    return compile_native(module, ctx=ctx, **options)
-
-
-def compile_graph_function(module: ModuleOp, name: str) -> NativeFunction:
-    """The native callable of function `name` of `module` (what the builder's
-    `Compiler(target="native")` attaches to a graph); it keeps its engine alive."""
-    native = compile_native(module)
-    if name not in native.functions:
-        raise ValueError(
-            f"@{name} cannot be called natively: only public functions with i1/i64/f64 "
-            "arguments and results can"
-        )
-    return native.functions[name]
+    return compile_(text, filename, **options)

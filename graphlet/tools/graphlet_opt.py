@@ -15,7 +15,8 @@ from xdsl.utils.exceptions import VerifyException
 from xdsl.xdsl_opt_main import xDSLOptMain
 
 from graphlet import registry
-from graphlet.tools.diagnostics import LocatingParser, locate_verify_error, report_errors
+from graphlet.locations import LocatingParser, locate_verify_error
+from graphlet.tools.diagnostics import report_errors
 
 
 class GraphletOptMain(xDSLOptMain):
@@ -59,8 +60,20 @@ class GraphletOptMain(xDSLOptMain):
             self.available_targets[name] = factory
 
 
+def version_text(tool: str) -> str:
+    """`graphlet-opt 0.1.0 (graphlet), on xDSL 0.74.0` for `--version`."""
+    from importlib import metadata
+
+    import graphlet
+
+    return f"{tool} {graphlet.__version__} (graphlet), on xDSL {metadata.version('xdsl')}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if "--version" in args:
+        print(version_text("graphlet-opt"))
+        return 0
     with report_errors(_input_name(args)):
         GraphletOptMain(description="graphlet modular optimizer driver", args=args).run()
     return 0

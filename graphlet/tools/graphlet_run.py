@@ -21,7 +21,9 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Attribute
 
 from graphlet.dialects import graphlet as g
-from graphlet.tools.diagnostics import LocatingParser, locate_verify_error, report_errors
+from graphlet.locations import LocatingParser, locate_verify_error
+from graphlet.tools.diagnostics import report_errors
+from graphlet.tools.graphlet_opt import version_text
 
 _TRUE, _FALSE = ("true", "1"), ("false", "0")
 OPTIONS = ("--entry", "--interpret", "--opt-level", "--args", "--help")
@@ -112,6 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         choices=range(4),
         help="LLVM optimization level (default 2)",
     )
+    parser.add_argument("--version", action="version", version=version_text("graphlet-run"))
     options = parser.parse_args(rest)
 
     with report_errors(options.file):
@@ -161,7 +164,7 @@ def _run(options: argparse.Namespace, raw_args: list[str]) -> int:
 
         call = lambda: _shape(interpret(module, options.entry, args), result_types)  # noqa: E731
     else:
-        from graphlet.runtime.native import compile_native
+        from graphlet.driver import compile_native
 
         native = compile_native(module, opt_level=options.opt_level, ctx=ctx)
         if options.entry not in native.functions:

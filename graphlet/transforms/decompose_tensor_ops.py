@@ -92,6 +92,10 @@ class DecomposeLayerNorm(RewritePattern):
         rewriter.replace(op, e.ops)
 
 
+DECOMPOSED_OPS = (g.MeanOp, g.SoftmaxOp, g.LogSoftmaxOp, g.LayerNormOp)
+"""The ops this pass replaces: no lowering has a kernel of its own for them."""
+
+
 @dataclass(frozen=True)
 class DecomposeTensorOpsPass(ModulePass):
     name = "decompose-tensor-ops"

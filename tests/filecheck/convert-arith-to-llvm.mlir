@@ -167,7 +167,7 @@ func.func @index_left(%a: index) -> index {
   %0 = arith.addi %a, %a : index
   func.return %0 : index
 }
-// CHECK: convert-arith-to-llvm.mlir:{{[0-9]+}}:3: error: 'arith.addi': has index type: run convert-index-to-i64 first
+// CHECK: convert-arith-to-llvm.mlir:{{[0-9]+}}:3: error: 'arith.addi': it has index type: run convert-index-to-i64 first
 
 // -----
 

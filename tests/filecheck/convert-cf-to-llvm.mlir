@@ -1,4 +1,4 @@
-// RUN: graphlet-opt %s -p convert-cf-to-llvm | filecheck %s
+// RUN: graphlet-opt %s -p convert-cf-to-llvm --split-input-file --verify-diagnostics --allow-unregistered-dialect | filecheck %s
 
 // One message global per distinct assert text, first in the module.
 // CHECK:       llvm.mlir.global internal constant @__graphlet_assert_msg_{{[0-9a-f]+}}("Assertion failed: x must be positive\0A")
@@ -80,3 +80,12 @@ func.func @assert(%ok: i1, %also: i1) {
 // CHECK:         llvm.mlir.addressof @[[MSG]] : !llvm.ptr
 // CHECK:       llvm.func @write(i32, !llvm.ptr, i64) -> i64
 // CHECK-NEXT:  llvm.func @abort()
+
+// -----
+
+// A cf op with no lowering (here one this xDSL does not define) is refused.
+func.func @unknown(%c: i1) {
+  "cf.unknown"(%c) : (i1) -> ()
+  func.return
+}
+// CHECK: convert-cf-to-llvm.mlir:{{[0-9]+}}:3: error: 'cf.unknown': convert-cf-to-llvm cannot lower this op

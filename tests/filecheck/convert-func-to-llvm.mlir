@@ -1,4 +1,4 @@
-// RUN: graphlet-opt %s -p convert-func-to-llvm --split-input-file --verify-diagnostics | filecheck %s
+// RUN: graphlet-opt %s -p convert-func-to-llvm --split-input-file --verify-diagnostics --allow-unregistered-dialect | filecheck %s
 
 func.func @single(%x: i64) -> i64 {
   func.return %x : i64
@@ -78,3 +78,12 @@ func.func @too_wide(%v: vector<2xi64>) -> vector<2xi64> attributes {llvm.emit_c_
   func.return %v : vector<2xi64>
 }
 // CHECK: convert-func-to-llvm.mlir:{{[0-9]+}}:1: error: 'func.func': C interface: result type vector<2xi64> does not fit an 8-byte slot
+
+// -----
+
+// A func op with no lowering (MLIR's indirect call, not in this xDSL) is refused.
+func.func @indirect(%f: !llvm.ptr, %x: i64) -> i64 {
+  %r = "func.call_indirect"(%f, %x) : (!llvm.ptr, i64) -> i64
+  func.return %r : i64
+}
+// CHECK: convert-func-to-llvm.mlir:{{[0-9]+}}:3: error: 'func.call_indirect': convert-func-to-llvm cannot lower this op

@@ -1,8 +1,8 @@
-// RUN: graphlet-opt %s -p convert-graphlet-to-arith | filecheck %s
+// RUN: graphlet-opt %s -p convert-graphlet-to-arith --split-input-file --verify-diagnostics | filecheck %s
 // Each graphlet op becomes arith/math/scf plus a pyrt.guard wherever Python raises
 // (ZeroDivisionError, ValueError, OverflowError) or the answer leaves 64 bits (HandBack).
-// RUN: graphlet-opt %s -p convert-graphlet-to-arith | filecheck %s --check-prefix=NONE-LEFT
-// NONE-LEFT-NOT: graphlet.
+// RUN: graphlet-opt %s -p convert-graphlet-to-arith --split-input-file --verify-diagnostics | filecheck %s --check-prefix=NONE-LEFT
+// NONE-LEFT-NOT: = graphlet.
 
 func.func @add_i64(%a: i64, %b: i64) -> i64 {
   %r = graphlet.add %a, %b : i64
@@ -478,3 +478,12 @@ func.func @select_const(%c: i1, %x: f64) -> f64 {
 // CHECK-LABEL: func.func @select_const(
 // CHECK:         %k = arith.constant 2.500000e+00 : f64
 // CHECK:         %r = arith.select %c, %x, %k : f64
+
+// -----
+
+// A graphlet op left behind (here one on tensors: the tensor pipeline's) is refused.
+func.func @tensor_add(%a: tensor<2xf32>) -> tensor<2xf32> {
+  %0 = graphlet.add %a, %a : tensor<2xf32>
+  func.return %0 : tensor<2xf32>
+}
+// CHECK: convert-graphlet-to-arith.mlir:{{[0-9]+}}:3: error: 'graphlet.add': convert-graphlet-to-arith cannot lower this op: it works on tensors, which lower-tensors-to-llvm lowers (convert-graphlet-to-linalg)

@@ -1,4 +1,4 @@
-// RUN: graphlet-opt %s -p convert-graphlet-to-linalg | filecheck %s
+// RUN: graphlet-opt %s -p convert-graphlet-to-linalg --split-input-file --verify-diagnostics | filecheck %s
 
 // Broadcasting lives in the indexing maps; a splat constant moves into the body.
 // CHECK-LABEL: func.func @chain
@@ -33,13 +33,15 @@ func.func @unary(%x: tensor<8xf32>) -> (tensor<8xf32>, tensor<8xf32>) {
 // CHECK-NEXT: arith.addf
 // CHECK-NEXT: arith.divf
 
-// Composite ops (decompose-tensor-ops' job) are left alone.
-// CHECK-LABEL: func.func @untouched
-func.func @untouched(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
-  %1 = graphlet.softmax %x {dim = 1 : i64} : (tensor<2x3xf32>) -> tensor<2x3xf32>
-  func.return %1 : tensor<2x3xf32>
+// A reshape (a view) and a dense constant (a global) are graphlet-bufferize's: they stay.
+// CHECK-LABEL: func.func @left_to_bufferize
+func.func @left_to_bufferize(%x: tensor<2x3xf32>) -> (tensor<6xf32>, tensor<2xf32>) {
+  %1 = graphlet.reshape %x : (tensor<2x3xf32>) -> tensor<6xf32>
+  %2 = graphlet.constant dense<[1.0, 2.0]> : tensor<2xf32>
+  func.return %1, %2 : tensor<6xf32>, tensor<2xf32>
 }
-// CHECK-NEXT: graphlet.softmax
+// CHECK-NEXT: %[[VIEW:.*]] = graphlet.reshape %x
+// CHECK-NEXT: %[[CST:.*]] = graphlet.constant dense<[1.000000e+00, 2.000000e+00]> : tensor<2xf32>
 
 // Ints wrap (addi), `ne` is true on NaN (une), where is a select, and a float to
 // int cast gives INT_MIN out of range instead of fptosi's poison.
@@ -204,3 +206,21 @@ func.func @cumprod(%x: tensor<4xi1>) -> tensor<4xi64> {
 // CHECK:      linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> ()>, affine_map<(d0) -> (d0)>], iterator_types = ["reduction"]}
 // CHECK:        arith.extui %{{.*}} : i1 to i64
 // CHECK-NEXT:   arith.muli
+
+// -----
+
+// Composite ops are decompose-tensor-ops' to take apart first: one left is refused.
+func.func @composite(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  %1 = graphlet.softmax %x {dim = 1 : i64} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  func.return %1 : tensor<2x3xf32>
+}
+// CHECK: convert-graphlet-to-linalg.mlir:{{[0-9]+}}:3: error: 'graphlet.softmax': convert-graphlet-to-linalg cannot lower this op: run decompose-tensor-ops first
+
+// -----
+
+// So is a scalar op: scalars are the scalar pipeline's.
+func.func @scalar(%a: i64) -> i64 {
+  %1 = graphlet.add %a, %a : i64
+  func.return %1 : i64
+}
+// CHECK: convert-graphlet-to-linalg.mlir:{{[0-9]+}}:3: error: 'graphlet.add': convert-graphlet-to-linalg cannot lower this op: it works on scalars, which lower-to-llvm lowers (convert-graphlet-to-arith)

@@ -1,4 +1,4 @@
-// RUN: graphlet-opt %s -p convert-guards-to-status | filecheck %s
+// RUN: graphlet-opt %s -p convert-guards-to-status --split-input-file --verify-diagnostics | filecheck %s
 // Guards become early returns of a status code (1 ZeroDivisionError, 2 ValueError,
 // 3 OverflowError, 4 HandBack); calls pass a callee's non-zero status on.
 
@@ -59,3 +59,23 @@ func.func private @external(i64) -> i64
 // CHECK-NEXT:    func.return %[[OK]], %y : i32, i64
 // CHECK-NEXT:  }
 // CHECK-NEXT:  func.func private @external(i64) -> i64
+
+// -----
+
+// A guard outside a func.func's CFG (here in an llvm.func) is refused.
+llvm.func @not_a_func(%ok: i1) {
+  pyrt.guard %ok, "ValueError"
+  llvm.return
+}
+// CHECK: convert-guards-to-status.mlir:{{[0-9]+}}:3: error: 'pyrt.guard': convert-guards-to-status cannot lower this op: a guard must sit in the CFG of a func.func
+
+// -----
+
+// So is one nested in a region (the CFG must be flat).
+func.func @nested(%c: i1, %ok: i1) {
+  scf.if %c {
+    pyrt.guard %ok, "ValueError"
+  }
+  func.return
+}
+// CHECK: convert-guards-to-status.mlir:{{[0-9]+}}:5: error: 'pyrt.guard': must sit in the function's CFG: run convert-scf-to-cf first

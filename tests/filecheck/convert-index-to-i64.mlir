@@ -1,4 +1,4 @@
-// RUN: graphlet-opt %s -p convert-index-to-i64 | filecheck %s
+// RUN: graphlet-opt %s -p convert-index-to-i64 --split-input-file --verify-diagnostics | filecheck %s
 
 func.func @zero_and_signature(%n: index) -> index {
   %c0 = arith.constant 0 : index
@@ -47,3 +47,12 @@ func.func @loop_and_call(%n: index) -> index {
 // CHECK-NEXT:    %v = func.call @zero_and_signature(%r) : (i64) -> i64
 // CHECK-NEXT:    %w = arith.constant dense<[1, 2]> : vector<2xi64>
 // CHECK-NEXT:    func.return %v : i64
+
+// -----
+
+// A memref access needs index operands: it keeps them and is refused.
+func.func @load(%m: memref<4xf64>, %i: index) -> f64 {
+  %x = memref.load %m[%i] : memref<4xf64>
+  func.return %x : f64
+}
+// CHECK: convert-index-to-i64.mlir:{{[0-9]+}}:3: error: 'memref.load': convert-index-to-i64 cannot lower this op: memref ops need index operands: lower them first

@@ -1,4 +1,4 @@
-// RUN: graphlet-opt %s -p convert-pyrt-to-llvm | filecheck %s
+// RUN: graphlet-opt %s -p convert-pyrt-to-llvm --split-input-file --verify-diagnostics | filecheck %s
 // RUN: graphlet-opt %s -p lower-to-llvm -t 'jit-call{function=main}' | filecheck %s --check-prefix=EXEC
 // Checked arithmetic becomes LLVM's overflow intrinsics; the pair is taken apart.
 
@@ -15,6 +15,7 @@ func.func @checked(%a: i64, %b: i64) -> (i64, i1, i64, i1, i64, i1) {
 // CHECK-NEXT:    %[[D:.*]] = llvm.call_intrinsic "llvm.ssub.with.overflow.i64"(%a, %b)
 // CHECK:         %[[M:.*]] = llvm.call_intrinsic "llvm.smul.with.overflow.i64"(%a, %b)
 // CHECK-NOT:     pyrt.
+// CHECK-LABEL: func.func @main
 
 // Natively: INT_MAX + 1 wraps and reports overflow, 3 * 4 does not; status 0 first.
 func.func @main() -> (i64, i1, i64, i1) {
@@ -31,3 +32,12 @@ func.func @main() -> (i64, i1, i64, i1) {
 // EXEC-NEXT: result 2: True
 // EXEC-NEXT: result 3: 12
 // EXEC-NEXT: result 4: False
+
+// -----
+
+// A guard is convert-guards-to-status's to lower first: one left is refused.
+func.func @guarded(%ok: i1) {
+  pyrt.guard %ok, "ValueError"
+  func.return
+}
+// CHECK: convert-pyrt-to-llvm.mlir:{{[0-9]+}}:3: error: 'pyrt.guard': convert-pyrt-to-llvm cannot lower this op: run convert-guards-to-status first

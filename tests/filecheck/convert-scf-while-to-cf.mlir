@@ -1,4 +1,4 @@
-// RUN: graphlet-opt %s -p convert-scf-while-to-cf | filecheck %s
+// RUN: graphlet-opt %s -p convert-scf-while-to-cf --split-input-file --verify-diagnostics | filecheck %s
 
 func.func @count_down(%n: i64) -> (i64, i64) {
   %c0 = arith.constant 0 : i64
@@ -61,3 +61,24 @@ func.func @nested(%n: i64) {
 // CHECK-NEXT:    cf.br ^bb1(%c0 : i64)
 // CHECK-NEXT:  ^bb6:
 // CHECK-NEXT:    func.return
+
+// -----
+
+// A loop inside an scf.if cannot split the if's one-block region: refused.
+func.func @in_if(%c: i1, %n: i64) -> i64 {
+  %r = scf.if %c -> (i64) {
+    %w = scf.while (%i = %n) : (i64) -> i64 {
+      %z = arith.constant 0 : i64
+      %more = arith.cmpi sgt, %i, %z : i64
+      scf.condition(%more) %i : i64
+    } do {
+    ^bb0(%j: i64):
+      scf.yield %j : i64
+    }
+    scf.yield %w : i64
+  } else {
+    scf.yield %n : i64
+  }
+  func.return %r : i64
+}
+// CHECK: convert-scf-while-to-cf.mlir:{{[0-9]+}}:5: error: 'scf.while': convert-scf-while-to-cf cannot lower this op: it is nested in 'scf.if', whose region must stay one block: run convert-scf-to-cf first

@@ -60,8 +60,9 @@ class GraphletOp(IRDLOperation, HasFolderInterface):
         raise NotImplementedError
 
     @staticmethod
-    def np_operation(*args: Any) -> Any:
-        """The op's meaning on tensors: a NumPy function with PyTorch's semantics."""
+    def np_operation(*args: Any, **kwargs: Any) -> Any:
+        """The op's meaning on tensors: a NumPy function with PyTorch's semantics (the
+        operands' arrays, then a tensor op's `static_args`)."""
         raise NotImplementedError
 
     RAISES: ClassVar[bool] = False
@@ -84,9 +85,10 @@ class GraphletOp(IRDLOperation, HasFolderInterface):
         if not self.RAISES or any(is_tensor(o.type) for o in self.operands):
             return False
         values = [ConstantLike.get_constant_value(o) for o in self.operands]
-        if any(v is None for v in values):
+        known = [v for v in values if v is not None]
+        if len(known) < len(values):
             return self._may_raise_for_unknown_operands()
-        args = [from_attr(v) for v in values]
+        args = [from_attr(v) for v in known]
         if self.cannot_fit(*args):
             return True
         try:
@@ -362,7 +364,8 @@ class TensorOp(GraphletOp):
         return {}
 
     @staticmethod
-    def infer_type(*operand_types: Attribute, **static: Any) -> Attribute:
+    def infer_type(*args: Any, **kwargs: Any) -> Attribute:
+        """The result type of operands of these types with these `static_args`."""
         raise NotImplementedError
 
     @classmethod
@@ -380,7 +383,7 @@ class TensorOp(GraphletOp):
 
     def _build(
         self,
-        operands: Sequence[SSAValue | Operation | Sequence[SSAValue]],
+        operands: Sequence[SSAValue | Operation | Sequence[SSAValue | Operation]],
         static: dict[str, Any],
         properties: dict[str, Attribute],
     ) -> None:

@@ -22,7 +22,9 @@ class SumOp(ReduceOp):
     TORCH_NAMES: ClassVar[tuple[str, ...]] = ("sum",)
 
     @staticmethod
-    def np_operation(x: np.ndarray, dims: tuple[int, ...], keepdim: bool) -> np.ndarray:
+    def np_operation(
+        x: np.ndarray, dims: tuple[int, ...], keepdim: bool
+    ) -> np.ndarray | np.generic:
         return np.sum(
             x, axis=dims, keepdims=keepdim, dtype=np.int64 if x.dtype.kind in "iub" else x.dtype
         )

@@ -454,7 +454,9 @@ class SelectOp(GraphletOp):
         b = parser.parse_unresolved_operand()
         attrs = parser.parse_optional_attr_dict()
         parser.parse_punctuation(":")
-        types = parser.parse_comma_separated_list(parser.Delimiter.NONE, parser.parse_type)
+        types: list[Attribute] = parser.parse_comma_separated_list(
+            parser.Delimiter.NONE, parser.parse_type
+        )
         if len(types) == 1:
             types = [_bool_like(types[0]), types[0], types[0]]
         elif len(types) != 3:

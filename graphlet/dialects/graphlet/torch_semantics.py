@@ -10,6 +10,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from graphlet.abi import TENSOR_STATUS_CODES
+
 
 class TensorZeroDivisionError(ZeroDivisionError, RuntimeError):
     """An int tensor divided by zero. PyTorch raises `RuntimeError("ZeroDivisionError")`,
@@ -27,9 +29,9 @@ class TensorIndexOutOfBoundsError(RuntimeError):
 
 
 TENSOR_ERRORS: dict[int, type[Exception]] = {
-    1: TensorZeroDivisionError,
-    2: TensorIndexError,
-    3: TensorIndexOutOfBoundsError,
+    TENSOR_STATUS_CODES["ZeroDivisionError"]: TensorZeroDivisionError,
+    TENSOR_STATUS_CODES["IndexError"]: TensorIndexError,
+    TENSOR_STATUS_CODES["IndexOutOfBounds"]: TensorIndexOutOfBoundsError,
 }
 """The errors native tensor code reports, by status code (0 is ok); the message
 is the class's torch message, `TENSOR_ERROR_MESSAGES`."""
@@ -107,4 +109,4 @@ def np_relu(x: np.ndarray) -> np.ndarray:
 
 def np_erf(x: np.ndarray) -> np.ndarray:
     """erf elementwise, in double precision (NumPy has no erf)."""
-    return np.frompyfunc(math.erf, 1, 1)(x.astype(np.float64)).astype(np.float64)
+    return np.asarray(np.frompyfunc(math.erf, 1, 1)(x.astype(np.float64)), dtype=np.float64)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from xdsl.dialects.builtin import (
+    AnyDenseElement,
     BytesAttr,
     DenseIntOrFPElementsAttr,
     FloatAttr,
@@ -27,7 +28,7 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Attribute
 from xdsl.utils.exceptions import VerifyException
 
-INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+from graphlet.abi import INT_MAX, INT_MIN
 
 BOOL, INT, FLOAT = i1, i64, f64
 SCALAR_TYPES: tuple[Attribute, ...] = (BOOL, INT, FLOAT)
@@ -167,7 +168,7 @@ def broadcast_shapes(*shapes: Sequence[int]) -> tuple[int, ...]:
 def dense_attr(array: Any, t: TensorType) -> DenseIntOrFPElementsAttr:
     """The dense constant of an array, converted to tensor type `t`."""
     data = np.ascontiguousarray(np.broadcast_to(array, t.get_shape()), dtype=np_dtype(t))
-    return DenseIntOrFPElementsAttr(t, BytesAttr(data.tobytes()))
+    return DenseIntOrFPElementsAttr(cast(TensorType[AnyDenseElement], t), BytesAttr(data.tobytes()))
 
 
 def array_of(attr: DenseIntOrFPElementsAttr) -> np.ndarray:

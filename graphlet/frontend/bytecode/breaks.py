@@ -87,7 +87,6 @@ _CONSTRUCTS = {
     "DELETE_ATTR": "deleting an attribute",
     "LOAD_SUPER_ATTR": "super()",
     "LOAD_BUILD_CLASS": "a class definition",
-    "UNPACK_EX": "starred unpacking (a, *b = ...)",
     "GET_LEN": "a match statement",
     "MATCH_CLASS": "a match statement",
     "MATCH_MAPPING": "a match statement",

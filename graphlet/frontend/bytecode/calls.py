@@ -34,12 +34,10 @@ from graphlet.frontend.bytecode.values import (
     kind_of,
     unflatten,
 )
+from graphlet.frontend.guards import MISSING
 
 if TYPE_CHECKING:
     from graphlet.frontend.bytecode.capture import FunctionCapture
-
-MISSING = object()
-"""What a guarded name that is not defined reads as."""
 
 
 def python_function(obj: Any) -> types.FunctionType | None:

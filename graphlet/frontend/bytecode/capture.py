@@ -67,6 +67,7 @@ from graphlet.frontend.bytecode.values import (
     unflatten,
     values_from_args,
 )
+from graphlet.frontend.guards import Guard
 
 __all__ = [
     "MISSING",
@@ -121,21 +122,6 @@ class ReturnSig:
 
     def describe(self) -> str:
         return " or ".join(inf.describe(kind) for kind in self.alternatives)
-
-
-@dataclass(frozen=True)
-class Guard:
-    """A compiled version stays valid while `namespace[name]` is still `expected`."""
-
-    namespace: dict
-    name: str
-    expected: Any
-
-    def holds(self) -> bool:
-        return self.namespace.get(self.name, MISSING) is self.expected
-
-    def describe(self) -> str:
-        return f"global {self.name!r}"
 
 
 @dataclass
@@ -325,7 +311,7 @@ class FunctionCapture(Emitter):
             raise self._whole_function_break("keyword-only parameters", first_line)
         if code.co_cellvars or code.co_freevars:
             raise self._whole_function_break(
-                "closures (nested functions or free variables)", first_line
+                "a closure (a nested function or lambda sharing variables)", first_line
             )
         if code.co_exceptiontable:
             raise self._whole_function_break("try/except, with or a comprehension", first_line)

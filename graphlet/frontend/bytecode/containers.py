@@ -7,7 +7,6 @@ item, and a loop over a tuple is unrolled (see `iteration`). Lists are in `lists
 
 from __future__ import annotations
 
-import operator
 from typing import TYPE_CHECKING, Any
 
 from xdsl.ir import SSAValue
@@ -233,9 +232,6 @@ def _tuple_arithmetic(c: FunctionCapture, symbol: str, lhs: Value, rhs: Value) -
     return NotImplemented
 
 
-_ORDERINGS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
-
-
 @compare_rule
 def _tuple_comparison(c: FunctionCapture, symbol: str, lhs: Value, rhs: Value) -> Any:
     if not (isinstance(lhs, TupleValue) and isinstance(rhs, TupleValue)):
@@ -254,7 +250,7 @@ def _lexicographic(c: FunctionCapture, symbol: str, a: tuple, b: tuple) -> Any:
     """CPython's tuple ordering: the first pair of items that differ decides; if one
     tuple is a prefix of the other, the lengths do."""
     if not a or not b:
-        return _ORDERINGS[symbol](len(a), len(b))
+        return g.CMP_PREDICATES[g.PREDICATE_OF_SYMBOL[symbol]](len(a), len(b))
     same = equal_items(c, a[0], b[0])
     rest = _lexicographic(c, symbol, a[1:], b[1:])
     if same is True:

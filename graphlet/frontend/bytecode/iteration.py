@@ -103,7 +103,7 @@ def for_iter(c: FunctionCapture, ins: Instr, state: State) -> Flow:
         if result is not NotImplemented:
             return result
     if not isinstance(iterator, RangeIter):
-        raise GraphBreak(f"FOR_ITER over {inf.kind_name(kind_of(iterator))}")
+        raise GraphBreak(f"a for loop over {inf.kind_name(kind_of(iterator))} is not compiled")
     current = iterator.next
     below = c.result(g.CmpOp("lt", current, iterator.stop))
     above = c.result(g.CmpOp("gt", current, iterator.stop))

@@ -71,8 +71,12 @@ def _kind_text(value: Value) -> str:
 def check_item_kind(c: FunctionCapture, lst: ListValue, kind: inf.Kind) -> None:
     """A graph break unless items of `kind` keep `lst` a list of one scalar type (an
     empty list of unknown type takes `kind`: inference restarts with it)."""
+    if isinstance(kind, inf.Poison):
+        raise GraphBreak(kind.reason)
     if lst.elem is None:
-        if kind in inf.SCALARS and not c.emitting and c.owns_site(lst.site):
+        if kind not in inf.SCALARS:
+            raise GraphBreak(not_scalar_items(kind))
+        if not c.emitting and c.owns_site(lst.site):
             raise ListItemTypeFixed(lst.site, kind)
         raise GraphBreak(f"storing {inf.kind_name(kind)} into an empty list of unknown item type")
     if kind != lst.elem:
@@ -80,6 +84,10 @@ def check_item_kind(c: FunctionCapture, lst: ListValue, kind: inf.Kind) -> None:
             f"storing {inf.kind_name(kind)} into a list of {inf.describe(lst.elem)} "
             "(a list of mixed types is not compiled)"
         )
+
+
+def not_scalar_items(kind: inf.Kind) -> str:
+    return f"a list of {inf.describe(kind)} items is not compiled (lists of bool, int or float are)"
 
 
 def storable(c: FunctionCapture, lst: ListValue, value: Value) -> SSAValue:
@@ -187,7 +195,7 @@ def build_list(c: FunctionCapture, ins: Instr, state: State) -> Flow:
     if len(kinds) > 1:
         raise GraphBreak("a list of mixed types is not compiled")
     if kinds and next(iter(kinds)) not in inf.SCALARS:
-        raise GraphBreak(f"a list of {_kind_text(items[0])}s is not compiled")
+        raise GraphBreak(not_scalar_items(next(iter(kinds))))
     site = ("build", c.symbol, ins.index)
     elem = next(iter(kinds)) if kinds else c.list_sites.get(site)
     lst = new_list(c, elem, c.const(len(items)), site)
@@ -319,7 +327,8 @@ def _store_subscript(c: FunctionCapture, container: Value, index: Value, value: 
     if not isinstance(container, ListValue):
         return NotImplemented
     if isinstance(index, SliceValue):
-        raise GraphBreak("assigning to a slice of a list is not compiled")
+        splice(c, container, index, as_list(c, container, value))
+        return None
     item = storable(c, container, value)
     position = normalized_index(c, index, length(c, container))
     c.insert(pylist.SetOp(container.handle, position, item))
@@ -329,11 +338,43 @@ def _store_subscript(c: FunctionCapture, container: Value, index: Value, value: 
 STORE_SUBSCRIPT_RULES.append(_store_subscript)
 
 
+def as_list(c: FunctionCapture, lst: ListValue, value: Value) -> ListValue:
+    """The items of `value` assigned to a slice of `lst`, as a new list (a copy even of
+    a list, which may be `lst` itself: `xs[1:] = xs`)."""
+    if isinstance(value, ListValue):
+        if value.elem is not None:
+            check_item_kind(c, lst, value.elem)
+        return copy_of(c, value)
+    if isinstance(value, RangeValue):
+        check_item_kind(c, lst, INT)
+        return from_range(c, value)
+    if isinstance(value, TupleValue):
+        for item in value.items:
+            check_item_kind(c, lst, kind_of(item))
+        items = new_list(c, item_type(lst), c.const(len(value.items)))
+        for item in value.items:
+            append(c, items, item)
+        return items
+    raise GraphBreak(f"assigning {_kind_text(value)} to a slice of a list is not compiled")
+
+
+def splice(c: FunctionCapture, lst: ListValue, index: SliceValue, items: ListValue) -> None:
+    """`lst[start:stop] = items` or `del lst[start:stop]` (a step of 1)."""
+    start, step, count = slice_bounds(c, index, length(c, lst))
+    if step != 1:
+        raise GraphBreak("assigning or deleting a slice with a step is not compiled")
+    op = pylist.SpliceOp(c.arena, lst.handle, start, count, items.handle, item_type(lst))
+    c.guard(c.result(op))
+
+
 @handles("DELETE_SUBSCR")
 def delete_subscr(c: FunctionCapture, ins: Instr, state: State) -> Flow:
     index, container = state.pop(), state.pop()
-    if not isinstance(container, ListValue) or isinstance(index, SliceValue):
+    if not isinstance(container, ListValue):
         raise GraphBreak(f"del of an item of {_kind_text(container)} is not compiled")
+    if isinstance(index, SliceValue):
+        splice(c, container, index, new_list(c, container.elem, c.const(0)))
+        return None
     position = normalized_index(c, index, length(c, container))
     c.insert(pylist.PopOp(container.handle, position, item_type(container)))
     return None
@@ -349,6 +390,49 @@ def _unpack(c: FunctionCapture, value: Value, count: int) -> Any:
 
 
 UNPACK_RULES.append(_unpack)
+
+
+@handles("UNPACK_EX")
+def unpack_ex(c: FunctionCapture, ins: Instr, state: State) -> Flow:
+    """`a, *rest, b = value`: the starred name gets a new list of the middle items."""
+    before, after = ins.arg & 0xFF, ins.arg >> 8
+    value = state.pop()
+    if isinstance(value, TupleValue):
+        items = list(value.items)
+        if len(items) < before + after:
+            raise GraphBreak(
+                f"unpacking a tuple of {len(items)} into at least {before + after} names "
+                "raises ValueError"
+            )
+        middle = items[before : len(items) - after]
+        kinds = {kind_of(item) for item in middle}
+        if len(kinds) > 1 or (kinds and next(iter(kinds)) not in inf.SCALARS):
+            raise GraphBreak("a starred name taking items of mixed or non-numeric types")
+        site = ("unpack", c.symbol, ins.index)
+        elem = next(iter(kinds)) if kinds else c.list_sites.get(site)
+        rest = new_list(c, elem, c.const(len(middle)), site)
+        for item in middle:
+            append(c, rest, item)
+        targets = [*items[:before], rest, *items[len(items) - after :]]
+    elif isinstance(value, ListValue):
+        if value.elem is None:
+            raise GraphBreak("unpacking an empty list of unknown item type")
+        n = length(c, value)
+        c.guard(c.result(g.CmpOp("ge", n, c.const(before + after))), "ValueError")
+        tail = c.result(g.SubOp(n, c.const(after)))
+        count = c.result(g.SubOp(tail, c.const(before)))
+        op = pylist.SliceOp(c.arena, value.handle, c.const(before), c.const(1), count, value.elem)
+        rest = allocated(c, op, value.elem)
+        head = [c.result(pylist.GetOp(value.handle, c.const(i), value.elem)) for i in range(before)]
+        last = [
+            c.result(pylist.GetOp(value.handle, c.result(g.AddOp(tail, c.const(k))), value.elem))
+            for k in range(after)
+        ]
+        targets = [*head, rest, *last]
+    else:
+        raise GraphBreak(f"starred unpacking of {_kind_text(value)} is not compiled")
+    state.stack.extend(reversed(targets))
+    return None
 
 
 # --------------------------------------------------------------------------- iteration
@@ -459,6 +543,19 @@ def _index(c: FunctionCapture, lst: ListValue, args: list[Value]) -> Value:
     found = c.both(possible, c.result(g.CmpOp("ne", index, c.const(-1))))
     c.guard(c.boolean(found), "ValueError")
     return index
+
+
+@method(ListValue, "remove")
+def _remove(c: FunctionCapture, lst: ListValue, args: list[Value]) -> Value:
+    if len(args) != 1:
+        raise GraphBreak("list.remove() takes exactly one argument (TypeError)")
+    index, possible = _find(c, lst, args[0])
+    if index is None:
+        raise GraphBreak("list.remove() of a value not in the list raises ValueError")
+    found = c.both(possible, c.result(g.CmpOp("ne", index, c.const(-1))))
+    c.guard(c.boolean(found), "ValueError")
+    c.insert(pylist.PopOp(lst.handle, index, item_type(lst)))
+    return Known(None)
 
 
 @method(ListValue, "count")
@@ -584,10 +681,27 @@ def _list_comparison(c: FunctionCapture, symbol: str, lhs: Value, rhs: Value) ->
     if not (isinstance(lhs, ListValue) or isinstance(rhs, ListValue)):
         return NotImplemented
     if isinstance(lhs, ListValue) and isinstance(rhs, ListValue):
-        raise GraphBreak(f"'{symbol}' between two lists is not compiled")
+        return compare_lists(c, symbol, lhs, rhs)
     if symbol in ("==", "!="):
         return symbol == "!="  # a list never equals a value of another kind
-    raise GraphBreak(f"'{symbol}' between a list and {_kind_text(rhs)} raises TypeError")
+    other = rhs if isinstance(lhs, ListValue) else lhs
+    raise GraphBreak(f"'{symbol}' between a list and {_kind_text(other)} raises TypeError")
+
+
+def compare_lists(c: FunctionCapture, symbol: str, lhs: ListValue, rhs: ListValue) -> SSAValue:
+    """CPython's list comparison, in the runtime (`pylist.compare`); where a pair of
+    NaNs would decide (their identity does, in CPython) the call hands back."""
+    if lhs.elem is not None and rhs.elem is not None and lhs.elem != rhs.elem:
+        raise GraphBreak(
+            f"'{symbol}' between a list of {inf.describe(lhs.elem)} and a list of "
+            f"{inf.describe(rhs.elem)} is not compiled"
+        )
+    elem = lhs.elem if lhs.elem is not None else item_type(rhs)
+    predicate = g.predicate_for_symbol(symbol)
+    assert predicate is not None, symbol
+    answer = c.result(pylist.CompareOp(predicate, lhs.handle, rhs.handle, elem))
+    c.guard(c.result(g.CmpOp("ne", answer, c.const(pylist.UNDECIDED))))
+    return c.result(g.CmpOp("eq", answer, c.const(1)))
 
 
 def _identical(c: FunctionCapture, lhs: ListValue, rhs: ListValue) -> SSAValue:

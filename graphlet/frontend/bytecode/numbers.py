@@ -4,8 +4,9 @@ A complex is its two f64 parts (`ComplexValue`). Its arithmetic is CPython 3.11-
 `Objects/complexobject.c`, operation for operation in C's double arithmetic (so
 `arith` ops, not graphlet's Python-float ops, which would guard `x / 0.0`): an int or
 float operand is first made `complex(x, 0.0)` (`to_complex`), `*` is `_Py_c_prod`,
-`/` is Smith's algorithm `_Py_c_quot`, `**` with a constant integral exponent of at
-most 100 is `c_powi`'s square-and-multiply. Where CPython raises (division by zero,
+`/` is Smith's algorithm `_Py_c_quot`, `**` with an integral exponent of at most 100
+is `c_powi`'s square-and-multiply (other exponents hand back: CPython's `_Py_c_pow`
+uses libm). Where CPython raises (division by zero,
 an infinite power) a guard hands the call back so CPython raises its own error.
 """
 
@@ -86,11 +87,16 @@ def product(d: Doubles, a: ComplexValue, b: ComplexValue) -> ComplexValue:
     return ComplexValue(real, imag)
 
 
-def quotient(d: Doubles, a: ComplexValue, b: ComplexValue, error: str) -> ComplexValue:
-    """`_Py_c_quot` (Smith's algorithm), with CPython's error when `b` is zero."""
+def quotient(
+    d: Doubles, a: ComplexValue, b: ComplexValue, error: str, used: SSAValue | None = None
+) -> ComplexValue:
+    """`_Py_c_quot` (Smith's algorithm), with CPython's error when `b` is zero (only
+    where `used` holds, if given: a quotient that is computed but not taken)."""
     c = d.c
     zero = d.const(0.0)
     b_is_zero = c.result(arith.AndIOp(d.cmp("oeq", b.real, zero), d.cmp("oeq", b.imag, zero)))
+    if used is not None:
+        b_is_zero = c.result(arith.AndIOp(b_is_zero, used))
     c.guard(c.result(arith.XOrIOp(b_is_zero, c.const(True))), error)
     abs_real, abs_imag = d.fabs(b.real), d.fabs(b.imag)
     by_real = d.cmp("oge", abs_real, abs_imag)
@@ -138,6 +144,53 @@ def power(c: FunctionCapture, d: Doubles, base: ComplexValue, n: int) -> Complex
         p = product(d, p, p)
     if n < 0:
         result = quotient(d, one, result, "ZeroDivisionError")
+    return overflow_checked(c, d, result)
+
+
+def runtime_power(
+    c: FunctionCapture, d: Doubles, base: ComplexValue, exponent: ComplexValue
+) -> ComplexValue:
+    """`base ** exponent` for an exponent known only at run time: `c_powi` when the
+    exponent is integral with no imaginary part and at most `POWI_LIMIT` in
+    magnitude, with its square-and-multiply unrolled over the bits such an exponent
+    can have (each product kept or not by a select, so the products CPython makes are
+    the ones taken). Other exponents need `_Py_c_pow` (libm's `pow`, `atan2`,
+    `hypot`): the call is handed back."""
+    real, imag = exponent.real, exponent.imag
+    limit = d.const(float(POWI_LIMIT))
+    integral = c.result(
+        arith.AndIOp(
+            c.result(
+                arith.AndIOp(d.cmp("oeq", imag, d.const(0.0)), d.cmp("ole", d.fabs(real), limit))
+            ),
+            d.cmp("oeq", real, c.result(xmath.FloorOp(real))),
+        )
+    )
+    c.guard(integral)
+    n = c.cast(d.select(integral, real, d.const(0.0)), INT)
+    negative = c.result(arith.CmpiOp(n, c.const(0), "slt"))
+    magnitude = c.result(arith.SelectOp(negative, c.result(arith.SubiOp(c.const(0), n)), n))
+    one = ComplexValue(d.const(1.0), d.const(0.0))
+    result, p = one, base
+    for bit in range(POWI_LIMIT.bit_length()):
+        mask = c.result(arith.AndIOp(magnitude, c.const(1 << bit)))
+        taken = c.result(arith.CmpiOp(mask, c.const(0), "ne"))
+        multiplied = product(d, result, p)
+        result = ComplexValue(
+            d.select(taken, multiplied.real, result.real),
+            d.select(taken, multiplied.imag, result.imag),
+        )
+        p = product(d, p, p)
+    inverse = quotient(d, one, result, "ZeroDivisionError", used=negative)
+    result = ComplexValue(
+        d.select(negative, inverse.real, result.real),
+        d.select(negative, inverse.imag, result.imag),
+    )
+    return overflow_checked(c, d, result)
+
+
+def overflow_checked(c: FunctionCapture, d: Doubles, result: ComplexValue) -> ComplexValue:
+    """`_Py_ADJUST_ERANGE2`: an infinite part is CPython's OverflowError."""
     inf = d.const(math.inf)
     infinite = c.result(
         arith.OrIOp(d.cmp("oeq", d.fabs(result.real), inf), d.cmp("oeq", d.fabs(result.imag), inf))
@@ -165,7 +218,7 @@ def _complex_arithmetic(c: FunctionCapture, symbol: str, lhs: Value, rhs: Value)
     if symbol == "**":
         n = integral_exponent(rhs)
         if n is None:
-            raise GraphBreak("complex '**' with an exponent that is not a small integer constant")
+            return runtime_power(c, d, a, b)
         return power(c, d, a, n)
     if symbol in ("//", "%"):
         raise GraphBreak(f"'{symbol}' on a complex raises TypeError")

@@ -165,14 +165,7 @@ def _known_objects(c: FunctionCapture, symbol: str, lhs: Value, rhs: Value) -> A
     if isinstance(lhs, Known) and isinstance(rhs, Known):
         a, b = lhs.obj, rhs.obj
         if type(a) is str and type(b) is str:
-            return {
-                "<": a < b,
-                "<=": a <= b,
-                ">": a > b,
-                ">=": a >= b,
-                "==": a == b,
-                "!=": a != b,
-            }[symbol]
+            return g.CMP_PREDICATES[g.PREDICATE_OF_SYMBOL[symbol]](a, b)
         if (
             symbol in ("==", "!=")
             and isinstance(a, _STATIC_EQUALITY)

@@ -19,25 +19,23 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from graphlet.frontend.bytecode import inference as inf
-from graphlet.frontend.bytecode.inference import (
-    BOOL,
-    COMPLEX,
-    FLOAT,
-    INT,
-    Known,
-    ListKind,
-    TupleKind,
-)
-
 if TYPE_CHECKING:
+    from graphlet.frontend.bytecode import inference as inf
     from graphlet.frontend.bytecode.capture import CapturedFunction
 
 STRING_VERSIONS = 8
 """At most this many different string values (or combinations of them) get versions
 of one function; further ones run in Python."""
 
-_SCALAR_KINDS = {bool: BOOL, int: INT, float: FLOAT}
+_SCALAR_TYPES = (bool, int, float)
+"""The argument types that are one scalar (the key part needs no capture: a cached
+version is found without importing it)."""
+
+
+def _scalar_kind(t: type) -> inf.Kind:
+    from graphlet.frontend.bytecode.inference import BOOL, FLOAT, INT
+
+    return {bool: BOOL, int: INT, float: FLOAT}[t]
 
 
 @dataclass(frozen=True)
@@ -92,7 +90,7 @@ def key_of(value: Any) -> Any:
             return ListOf(None)
         if len(item_types) == 1:
             (item,) = item_types
-            if item in _SCALAR_KINDS:
+            if item in _SCALAR_TYPES:
                 return ListOf(item)
         return Unsupported("list of mixed or non-numeric items")
     if t is str:
@@ -106,8 +104,10 @@ def signature_of(args: Iterable[Any]) -> tuple[Any, ...]:
 
 def _kind_of_key(key: Any) -> Any:
     """The kind for a key, or a `str` saying why it is not compiled."""
-    if key in _SCALAR_KINDS:
-        return _SCALAR_KINDS[key]
+    from graphlet.frontend.bytecode.inference import COMPLEX, Known, ListKind, TupleKind
+
+    if key in _SCALAR_TYPES:
+        return _scalar_kind(key)
     if key is complex:
         return COMPLEX
     if key is type(None):
@@ -119,7 +119,7 @@ def _kind_of_key(key: Any) -> Any:
                 return item
         return TupleKind(tuple(items))
     if isinstance(key, ListOf):
-        return ListKind(_SCALAR_KINDS[key.item] if key.item else None)
+        return ListKind(_scalar_kind(key.item) if key.item else None)
     if isinstance(key, StrValue):
         return Known(key.value)
     if isinstance(key, Unsupported):
@@ -166,6 +166,17 @@ def kinds_of_signature(
 
 def spec_of(kind: inf.Kind) -> Any:
     """The backend's description of how a value of `kind` crosses into Python."""
+    from graphlet.frontend.bytecode import inference as inf
+    from graphlet.frontend.bytecode.inference import (
+        BOOL,
+        COMPLEX,
+        FLOAT,
+        INT,
+        Known,
+        ListKind,
+        TupleKind,
+    )
+
     if kind == BOOL:
         return "i1"
     if kind == INT:

@@ -13,14 +13,14 @@ category). Nodes without a handler run in PyTorch between native partitions
 (`graph.py`); each input signature compiles once, behind a shape guard.
 
 Modules: `registry` (the `@handles` table, name resolution), `importer` (fx graph to
-`func.func`), `handlers/` (elementwise, reduction, linalg, shape, nn, meta), `export`
+`func.func`), `handlers/` (elementwise, reduction, linalg, shape, nn, attention, meta), `export`
 (models to Core ATen, the decomposition tables), `graph` (`CompiledGraph`: signatures,
 partitions), `kernel` (one imported graph made callable), `compiled` (`compile_fx`),
-`backend` (torch.compile), `report`/`explain` (what ran natively), `printer` (side by
-side), `dtypes`, `errors`.
+`backend` (torch.compile: `DynamoGraph` per Dynamo graph), `report`/`explain` (what ran natively), `printer` (side by
+side), `dtypes`, `errors`. See docs/pytorch-frontend.md.
 """
 
-from graphlet.frontend.fx.backend import collect_graphs, graphlet_backend
+from graphlet.frontend.fx.backend import DynamoGraph, collect_graphs, graphlet_backend
 from graphlet.frontend.fx.compiled import CompiledFx, compile_fx
 from graphlet.frontend.fx.dtypes import element_of, tensor_type_of
 from graphlet.frontend.fx.errors import UnsupportedNodeError, source_line
@@ -41,6 +41,7 @@ __all__ = [
     "SUPPORTED_OPS",
     "CompiledFx",
     "CompiledGraph",
+    "DynamoGraph",
     "EagerNode",
     "FxImporter",
     "GraphReport",

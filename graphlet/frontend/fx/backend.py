@@ -26,11 +26,34 @@ _GRAPH_NUMBERS = itertools.count()
 _COLLECTORS: list[list[CompiledGraph]] = []
 
 
+class DynamoGraph:
+    """What the backend returns for one Dynamo graph: call it as Dynamo does. It holds
+    the graphs AOTAutograd made of it (inference, or forward and backward), each a
+    `CompiledGraph`; `report()` and `native` say what ran natively so far."""
+
+    def __init__(self, run: Callable[..., Any], graphs: list[CompiledGraph]) -> None:
+        self._run = run
+        self.graphs = graphs
+
+    def __call__(self, *args: Any) -> Any:
+        return self._run(*args)
+
+    def report(self) -> Report:
+        return Report([r for g in self.graphs for r in g.reports()])
+
+    @property
+    def native(self) -> bool:
+        """Whether every node of every signature compiled so far ran natively (False
+        before the first call, when nothing is compiled yet)."""
+        return self.report().all_native
+
+
 def graphlet_backend(
     gm: torch.fx.GraphModule, example_inputs: Sequence[Any], **kwargs: Any
-) -> Callable[..., Any]:
+) -> DynamoGraph:
     """The `torch.compile(backend="graphlet")` backend. `options={"mode": "native"}`
     raises instead of running unsupported nodes in PyTorch."""
+    from functorch.compile import make_boxed_func
     from torch._dynamo.backends.common import aot_autograd
 
     options = kwargs.get("options") or {}
@@ -39,12 +62,12 @@ def graphlet_backend(
     graphs: list[CompiledGraph] = []
 
     def compiler(kind: str) -> Callable[..., Any]:
-        def compile_graph(aten: torch.fx.GraphModule, inputs: Sequence[Any]) -> CompiledGraph:
+        def compile_graph(aten: torch.fx.GraphModule, inputs: Sequence[Any]) -> Any:
             graph = CompiledGraph(aten, name=f"graph {number} {kind}", mode=mode)
             graphs.append(graph)
             for collector in _COLLECTORS:
                 collector.append(graph)
-            return graph
+            return make_boxed_func(graph)  # AOTAutograd's calling convention: one list
 
         return compile_graph
 
@@ -60,9 +83,7 @@ def graphlet_backend(
         out = aot(*args)
         return out[0] if tupled is not None else out
 
-    run.graphs = graphs  # type: ignore[attr-defined]
-    run.report = lambda: Report([r for g in graphs for r in g.reports()])  # type: ignore[attr-defined]
-    return run
+    return DynamoGraph(run, graphs)
 
 
 def _tuple_output(gm: torch.fx.GraphModule) -> torch.fx.GraphModule | None:

@@ -9,10 +9,7 @@ from xdsl.ir import Attribute
 from graphlet.dialects import graphlet as g
 
 TORCH_ELEMENTS: dict[torch.dtype, Attribute] = {
-    torch.float32: g.f32,
-    torch.float64: g.f64,
-    torch.int64: g.i64,
-    torch.bool: g.i1,
+    getattr(torch, name): t for t, name in g.TORCH_DTYPE_NAMES.items()
 }
 DTYPES = {v: k for k, v in TORCH_ELEMENTS.items()}
 """The torch dtype of each graphlet element type."""

@@ -32,11 +32,17 @@ def export_decompositions() -> Any:
     return table
 
 
+_AOT_EXTRA = ("_native_batch_norm_legit_functional",)
+"""Ops AOTAutograd's functionalization leaves that the Core ATen table does not
+decompose: training-mode batch norm (batch statistics, running-stat updates)."""
+
+
 def aot_decompositions() -> dict[Any, Callable[..., Any]]:
     """Core ATen decompositions for AOTAutograd, without the ops graphlet keeps whole."""
-    from torch._decomp import core_aten_decompositions
+    from torch._decomp import core_aten_decompositions, get_decompositions
 
     table = dict(core_aten_decompositions())
+    table.update(get_decompositions([getattr(torch.ops.aten, name) for name in _AOT_EXTRA]))
     for op in _kept():
         table.pop(op, None)
     return table

@@ -153,9 +153,10 @@ class CompiledGraph:
         signature = describe(inputs)
         if not imported.failures:
             kernel = Kernel(imported, self.mode)
-            native = len(nodes) if kernel.native else 0
-            eager = [] if kernel.native else [_eager(n, kernel.reason) for n in nodes]
-            report = GraphReport(self.name, signature, len(nodes), native, 1, eager)
+            ops = [n for n in nodes if not _unpacks(n)]
+            native = len(ops) if kernel.native else 0
+            eager = [] if kernel.native else [_eager(n, kernel.reason) for n in ops]
+            report = GraphReport(self.name, signature, len(ops), native, 1, eager)
             return Plan(kernel, [kernel], report)
         if not values:
             values.update(propagate(self.gm, self.full_inputs(inputs)))
@@ -204,6 +205,7 @@ class CompiledGraph:
                         in_partition.discard(n.name)
                         reasons[n.name] = kernel.reason
         failures = {n.name: reason for n, reason in tolerant.failures.items()}
+        ops = [n for n in nodes if not (_unpacks(n) and n.args[0].name not in in_partition)]
         eager = [
             _eager(
                 n,
@@ -211,11 +213,11 @@ class CompiledGraph:
                 or reasons.get(n.name)
                 or "it reads a value that PyTorch computes",
             )
-            for n in nodes
+            for n in ops
             if n.name not in in_partition
         ]
-        native = len(nodes) - len(eager)
-        report = GraphReport(self.name, signature, len(nodes), native, len(kernels), eager)
+        native = len(ops) - len(eager)
+        report = GraphReport(self.name, signature, len(ops), native, len(kernels), eager)
 
         def run(*inputs: Any) -> Any:
             return fused(*self.full_inputs(inputs))
@@ -229,6 +231,16 @@ class CompiledGraph:
 
     def side_by_side(self) -> str:
         return "\n\n".join(side_by_side(k.imported) for p in self.plans.values() for k in p.kernels)
+
+
+def _unpacks(node: torch.fx.Node) -> bool:
+    """A `getitem` taking one result of a multi-output op: it runs where that op runs,
+    and the report counts the op, not its unpacking."""
+    return (
+        node.op == "call_function"
+        and node.target is operator.getitem
+        and isinstance(node.args[0], torch.fx.Node)
+    )
 
 
 class _ByName(OperatorSupportBase):

@@ -25,7 +25,9 @@ class GraphReport:
     name: str
     signature: str
     nodes: int
-    """Compute nodes (call_function/call_method/call_module) in the graph."""
+    """Op nodes (call_function/call_method/call_module) in the graph; the `getitem`s
+    that unpack a multi-output op count with that op (but for one that cannot run
+    where its op runs)."""
     native: int
     """Of those, how many ran in graphlet's native code."""
     partitions: int

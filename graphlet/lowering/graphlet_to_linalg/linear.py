@@ -1,7 +1,7 @@
 """matmul/linear -> a fill (zeros, or the broadcast bias), then a contraction.
 
 The loop order is chosen for LLVM's vectoriser: matmul iterates (m, k, n), linear
-(m, n, k) with `reassoc`; one-GEMM contractions are tagged for `convert-linalg-to-blas`."""
+(m, n, k) with `reassoc`; GEMM contractions are tagged for `convert-linalg-to-blas`."""
 
 from __future__ import annotations
 
@@ -29,10 +29,10 @@ from graphlet.lowering.graphlet_to_linalg.common import (
     tensor_result,
 )
 
-GEMM_NN, GEMM_NT = "gemm_nn", "gemm_nt"
+GEMM_NN, GEMM_NT, BATCH_GEMM_NN = "gemm_nn", "gemm_nt", "batch_gemm_nn"
 """`library_call` tags of contractions that are one row-major GEMM, C += A B or
-C += A B^T (A's leading dims flattened into rows): `convert-linalg-to-blas` may
-turn them into BLAS calls."""
+C += A B^T (A's leading dims flattened into rows), or a batch of GEMMs C[i] += A[i] B[i]
+(batch dims broadcast): `convert-linalg-to-blas` may turn them into BLAS calls."""
 
 
 def _contraction(body_flags: arith.FastMathFlagsAttr | None) -> Body:
@@ -72,7 +72,7 @@ class MatmulToGeneric(RewritePattern):
         iterators = [PARALLEL] * rank
         iterators[k] = REDUCTION
         init = fill(result_type, 0)
-        gemm = GEMM_NN if len(a) == len(b) == 2 else None
+        gemm = None if min(len(a), len(b)) < 2 else GEMM_NN if len(b) == 2 else BATCH_GEMM_NN
         maps = [indexing_map(rank, lhs), indexing_map(rank, rhs), indexing_map(rank, res)]
         mm = generic(
             [op.lhs, op.rhs], init[-1].results[0], maps, iterators, _contraction(None), gemm

@@ -14,11 +14,12 @@ from xdsl.ir import Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter
 from xdsl.rewriter import InsertPoint
 
+from graphlet.abi import TENSOR_STATUS_ATTRIBUTE
 from graphlet.dialects import graphlet as g
 from graphlet.lowering.emitter import Emitter
 from graphlet.lowering.graphlet_to_linalg.common import REDUCTION, Body, fill, generic, indexing_map
 
-STATUS_RESULT = "graphlet.status_result"
+STATUS_RESULT = TENSOR_STATUS_ATTRIBUTE
 """Unit attribute of a function whose last result is its status (see above)."""
 
 

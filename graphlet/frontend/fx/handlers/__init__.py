@@ -7,6 +7,7 @@ here -- a handler in the module of its category, registered with `@handles_op(op
 """
 
 from graphlet.frontend.fx.handlers import (
+    attention,
     creation,
     data_movement,
     elementwise,
@@ -21,6 +22,7 @@ from graphlet.frontend.fx.handlers import (
 elementwise.derive_elementwise_handlers()
 
 __all__ = [
+    "attention",
     "creation",
     "data_movement",
     "elementwise",

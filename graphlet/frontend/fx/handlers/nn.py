@@ -258,6 +258,17 @@ def log_softmax_backward(
     return imp.emit(g.SubOp(grad, imp.emit(g.MulOp(imp.emit(g.ExpOp(y)), total))))
 
 
+@handles("native_dropout")
+def native_dropout(imp: FxImporter, x: Any, p: float, train: Any) -> tuple[Any, ...]:
+    """`(out, mask)`; in training the mask is drawn from PyTorch's random generator, so
+    the node runs in PyTorch (and the same seed gives the same mask as eager)."""
+    x = tensor(x)
+    if train and p > 0:
+        raise NotHere("dropout in training draws its mask from PyTorch's random generator")
+    keep = imp.constant(np.ones(g.shape_of(x.type), dtype=bool), g.i1)
+    return (x, keep)
+
+
 @handles("dropout")
 def dropout(
     imp: FxImporter, x: Any, p: float = 0.5, training: bool = True, inplace: bool = False

@@ -1,4 +1,4 @@
-"""Reductions over dimensions: sum, mean, amax, amin, max, min."""
+"""Reductions over dimensions: sum, mean, amax, amin, max, min, any, all, var, var_mean."""
 
 from __future__ import annotations
 
@@ -56,18 +56,11 @@ handles("any")(_any_or_all(g.AmaxOp))
 handles("all")(_any_or_all(g.AminOp))
 
 
-@handles("var")
-def var(
-    imp: FxImporter,
-    x: Any,
-    dim: Any = None,
-    unbiased: Any = None,
-    keepdim: bool = False,
-    *,
-    correction: Any = None,
-) -> SSAValue:
-    """`aten.var.correction(x, dim, correction=, keepdim=)`: the mean of squared
-    deviations, divided by `N - correction` (default 1)."""
+def _var_and_mean(
+    imp: FxImporter, x: Any, dim: Any, unbiased: Any, keepdim: bool, correction: Any
+) -> tuple[SSAValue, SSAValue]:
+    """The mean of squared deviations divided by `N - correction` (default 1), and the
+    mean; `unbiased=` is the older spelling of correction 1 or 0."""
     x = tensor(x)
     if g.element_type(x.type) not in g.FLOAT_ELEMENT_TYPES:
         raise NotHere("var of an integer tensor")
@@ -79,7 +72,36 @@ def var(
     centered = imp.emit(g.SubOp(x, mean))
     total = imp.emit(g.SumOp(imp.emit(g.MulOp(centered, centered)), dims, bool(keepdim)))
     divisor = count - (1 if correction is None else correction)
-    return binary(g.TrueDivOp, imp, total, float(max(divisor, 0)))
+    var = binary(g.TrueDivOp, imp, total, float(max(divisor, 0)))
+    return var, mean if keepdim else imp.emit(g.MeanOp(x, dims, False))
+
+
+@handles("var")
+def var(
+    imp: FxImporter,
+    x: Any,
+    dim: Any = None,
+    unbiased: Any = None,
+    keepdim: bool = False,
+    *,
+    correction: Any = None,
+) -> SSAValue:
+    """`aten.var.correction(x, dim, correction=, keepdim=)`."""
+    return _var_and_mean(imp, x, dim, unbiased, keepdim, correction)[0]
+
+
+@handles("var_mean")
+def var_mean(
+    imp: FxImporter,
+    x: Any,
+    dim: Any = None,
+    unbiased: Any = None,
+    keepdim: bool = False,
+    *,
+    correction: Any = None,
+) -> tuple[SSAValue, SSAValue]:
+    """`aten.var_mean.correction`: `(var, mean)`, as training-mode batch norm reads them."""
+    return _var_and_mean(imp, x, dim, unbiased, keepdim, correction)
 
 
 def _max_or_min(reduce_op: type[g.ReduceOp], binary_op: type[g.BinaryOp]) -> Callable[..., Any]:

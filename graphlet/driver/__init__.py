@@ -1,0 +1,105 @@
+"""The compile driver: named pipelines, the on-disk cache, and the entry points that
+hand the runtime a callable.
+
+    from graphlet import driver
+    llvm_ir, signatures = driver.lower(module, "lower-to-llvm")
+    artifact = driver.compile(module, "lower-to-llvm")          # loaded code + ABI
+    artifact = driver.load("lower-to-llvm", key, identity=...)  # a cache hit, or None
+    native = driver.compile_native(module)                      # runtime.native.NativeModule
+    kernel = driver.compile_tensor_function(module, "forward")  # runtime.tensors.TensorFunction
+
+Frontends build IR and call these; the runtime only calls what they return. The
+pipelines are in `graphlet.driver.pipelines`, the cache in `graphlet.driver.cache`.
+Importing this package loads neither xDSL nor the lowering: they load on first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from graphlet.driver.core import Artifact, compile, load, lower
+
+if TYPE_CHECKING:
+    from xdsl.context import Context
+    from xdsl.dialects.builtin import ModuleOp
+
+    from graphlet.runtime.native import NativeFunction, NativeModule
+    from graphlet.runtime.tensors import TensorFunction
+
+__all__ = [
+    "Artifact",
+    "compile",
+    "compile_graph_function",
+    "compile_native",
+    "compile_native_source",
+    "compile_tensor_function",
+    "load",
+    "lower",
+]
+
+
+def compile_native(
+    module: ModuleOp, *, opt_level: int = 2, optimize: bool = True, ctx: Context | None = None
+) -> NativeModule:
+    """`module`'s public scalar functions as native callables with CPython's answers
+    (see `graphlet.runtime.native`); the module is not modified."""
+    from graphlet.runtime.native import NativeModule
+
+    artifact = compile(module, "lower-to-llvm", ctx=ctx, opt_level=opt_level, optimize=optimize)
+    return NativeModule(module.clone(), artifact)
+
+
+def compile_native_source(text: str, filename: str = "<string>", **options: Any) -> NativeModule:
+    """`compile_native` of IR text (graphlet's textual format)."""
+    from graphlet.locations import LocatingParser
+    from graphlet.registry import make_context
+
+    ctx = make_context()
+    module = LocatingParser(ctx, text, filename).parse_module()
+    module.verify()
+    return compile_native(module, ctx=ctx, **options)
+
+
+def compile_graph_function(module: ModuleOp, name: str) -> NativeFunction:
+    """The native callable of function `name` of `module` (what the builder's
+    `Compiler(target="native")` attaches to a graph); it keeps its code alive."""
+    native = compile_native(module)
+    if name not in native.functions:
+        raise ValueError(
+            f"@{name} cannot be called natively: only public functions with i1/i64/f64 "
+            "arguments and results can"
+        )
+    return native.functions[name]
+
+
+def compile_tensor_function(
+    module: ModuleOp, name: str, *, blas: bool | None = None, opt_level: int = 3
+) -> TensorFunction:
+    """The tensor function `name` of `module` as a native callable on NumPy arrays
+    and torch tensors (see `graphlet.runtime.tensors`). `blas=None` calls BLAS for
+    matmuls when NumPy's OpenBLAS is there."""
+    from graphlet.backend.blas import bind_blas
+    from graphlet.runtime.tensors import TensorFunction
+
+    _check_tensor_function(module, name)
+    use_blas = bind_blas() if blas is None else blas and bind_blas()
+    artifact = compile(
+        module, "lower-tensors-to-llvm", function=name, blas=use_blas, opt_level=opt_level
+    )
+    return TensorFunction(artifact, name)
+
+
+def _check_tensor_function(module: ModuleOp, name: str) -> None:
+    from xdsl.dialects import func
+    from xdsl.dialects.builtin import TensorType
+
+    for op in module.ops:
+        if isinstance(op, func.FuncOp) and op.sym_name.data == name:
+            types = (*op.function_type.inputs.data, *op.function_type.outputs.data)
+            for t in types:
+                if not isinstance(t, TensorType):
+                    raise TypeError(
+                        f"@{name}: native tensor functions take and return tensors only, got {t}"
+                    )
+            return
+    raise KeyError(f"no function @{name} in the module")

@@ -1,0 +1,99 @@
+"""Source locations of IR: every error about an IR file names file:line:column.
+
+The parser attaches a `FileLineColLoc` to each op it reads, so a verifier error found
+later (after parsing or after any pass) can point at the op's source line. Ops a pass
+creates have no location of their own: the nearest located ancestor is named. Any
+layer may use these (lowering names the line of an op it cannot lower, the driver
+parses IR text); `graphlet.tools.diagnostics` turns them into exit codes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from xdsl.dialects.builtin import FileLineColLoc, IntAttr, ModuleOp, StringAttr
+from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.parser import Parser, UnresolvedOperand
+from xdsl.utils.exceptions import DiagnosticException, ParseError, VerifyException
+from xdsl.utils.lexer import Span
+
+
+class LocatingParser(Parser):
+    """xDSL's parser, recording where each op starts and turning verifier errors raised
+    while an op is built into parse errors at that op."""
+
+    line_offset: int = 0
+    _counted_to: int = 0
+    _line: int = 1
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._first_use: dict[str, Span] = {}
+        """Where each pending forward reference was first used."""
+
+    def resolve_operand(  # type: ignore[override]  # xDSL's is generic in the type
+        self, operand: UnresolvedOperand, type: Attribute
+    ) -> SSAValue:
+        name = operand.operand_name
+        if name not in self.ssa_values and name not in self.forward_ssa_references:
+            self._first_use[name] = operand.span
+        return super().resolve_operand(operand, type)
+
+    def parse_module(self, allow_implicit_module: bool = True) -> ModuleOp:
+        """xDSL reports values never defined at the end of the input: point at the
+        first use of the first such value instead."""
+        try:
+            return super().parse_module(allow_implicit_module)
+        except ParseError as e:
+            pending = [n for n in self.forward_ssa_references if n in self._first_use]
+            if not pending or not e.msg.startswith("values used but not defined"):
+                raise
+            name = min(pending, key=lambda n: self._first_use[n].start)
+            self.raise_error(f"use of undefined value %{name}", self._first_use[name])
+
+    def _line_col(self, pos: int, content: str) -> tuple[int, int]:
+        """Line and column of `pos`, counting newlines incrementally (ops come in order)."""
+        if pos < self._counted_to:
+            self._counted_to, self._line = 0, 1
+        self._line += content.count("\n", self._counted_to, pos)
+        self._counted_to = pos
+        return self._line, pos - (content.rfind("\n", 0, pos) + 1) + 1
+
+    def parse_operation(self) -> Operation:
+        start = self._current_token.span
+        try:
+            op = super().parse_operation()
+        except VerifyException as e:
+            self.raise_error(str(e), start)
+        if isinstance(op.location, FileLineColLoc):
+            return op
+        line, col = self._line_col(start.start, start.input.content)
+        op.location = FileLineColLoc(
+            StringAttr(start.input.name), IntAttr(line + self.line_offset), IntAttr(col)
+        )
+        return op
+
+
+def location_of(op: Operation | None) -> str | None:
+    while op is not None:
+        loc = op.location
+        if isinstance(loc, FileLineColLoc):
+            return f"{loc.filename.data}:{loc.line.data}:{loc.column.data}"
+        op = op.parent_op()
+    return None
+
+
+def locate_verify_error(module: ModuleOp, error: VerifyException) -> VerifyException:
+    """The same error, prefixed with the location of the op that fails: the first
+    in xDSL's verification order (nested ops before their parent, in program order)."""
+    failing: Operation | None = None
+    for op in module.walk(region_first=True):
+        try:
+            op.verify(verify_nested_ops=False)
+        except (VerifyException, DiagnosticException) as e:
+            failing, error = op, VerifyException(str(e))
+            break
+    where = location_of(failing)
+    if where is None:
+        return error
+    return VerifyException(f"{where}: error: {error}")

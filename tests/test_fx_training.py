@@ -1,0 +1,174 @@
+"""Training is honest: gradients through `torch.compile(backend="graphlet")` match eager.
+
+When a parameter or an input requires grad, AOTAutograd splits the graph into a
+forward and a backward graph and graphlet compiles both (partitioned where it lacks
+an op), so `loss.backward()` works. Each test compares the outputs, every gradient and
+(for batch norm) the running statistics with an eager copy of the model, and asserts
+from the reports which nodes ran natively: all of them, or exactly the ones named.
+`compile_fx` compiles for inference: on a model that needs autograd it warns once, and
+it refuses layers that behave differently in training. f32, rtol 1e-5, atol 1e-5.
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+nn = torch.nn
+
+from fx_opaque import REVERSE_RUNNING_SUM, RUNNING_SUM, running_sum  # noqa: E402
+
+from graphlet.frontend.fx import UnsupportedNodeError, collect_graphs, compile_fx  # noqa: E402
+
+TOL = dict(rtol=1e-5, atol=1e-5)
+
+
+def assert_close(got, want):
+    np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(), **TOL)
+
+
+def by_kind(graphs):
+    """kind ("forward", "backward", "inference") -> the reports of those graphs."""
+    kinds: dict[str, list] = {}
+    for g in graphs:
+        kinds.setdefault(g.name.rsplit(" ", 1)[-1], []).extend(g.reports())
+    return kinds
+
+
+def train_step(model, compiled, *inputs, seed=1):
+    """One forward and backward through eager `model` and `compiled` (a copy of it),
+    same seed, same loss; returns both outputs and the graphs graphlet compiled."""
+    torch.manual_seed(seed)
+    want = model(*inputs)
+    (want * torch.linspace(-1, 1, want.shape[-1])).sum().backward()
+    with collect_graphs() as graphs:
+        torch.manual_seed(seed)
+        got = compiled(*inputs)
+        (got * torch.linspace(-1, 1, got.shape[-1])).sum().backward()
+    return got, want, by_kind(graphs)
+
+
+def assert_same_gradients(model, twin):
+    for (name, p), (_, q) in zip(model.named_parameters(), twin.named_parameters()):
+        assert q.grad is not None, f"{name} got no gradient"
+        np.testing.assert_allclose(q.grad.numpy(), p.grad.numpy(), err_msg=name, **TOL)
+
+
+class Mlp(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.up = nn.Linear(6, 16)
+        self.norm = nn.LayerNorm(16)
+        self.mid = nn.Linear(16, 16)
+        self.down = nn.Linear(16, 4)
+
+    def forward(self, x):
+        h = torch.tanh(self.norm(self.up(x)))
+        h = torch.relu(self.mid(h)) + torch.sigmoid(h)
+        return torch.softmax(self.down(h), dim=-1)
+
+
+def test_parameter_gradients_match_eager_with_forward_and_backward_native():
+    torch.manual_seed(0)
+    model = Mlp().train()
+    twin = copy.deepcopy(model)
+    torch._dynamo.reset()
+    x = torch.randn(5, 6)
+    got, want, kinds = train_step(model, torch.compile(twin, backend="graphlet"), x)
+    assert got.requires_grad and got.grad_fn is not None
+    assert_close(got, want)
+    assert_same_gradients(model, twin)
+    assert sorted(kinds) == ["backward", "forward"]
+    for kind, reports in kinds.items():
+        assert reports and all(r.all_native for r in reports), (kind, [str(r) for r in reports])
+
+
+def test_input_gradients_match_eager():
+    def f(x, y):
+        return torch.tanh(x) * torch.sigmoid(y) + (x * y).sum(-1, keepdim=True)
+
+    x, y = torch.randn(3, 4, requires_grad=True), torch.randn(3, 4, requires_grad=True)
+    torch._dynamo.reset()
+    with collect_graphs() as graphs:
+        torch.compile(f, backend="graphlet")(x, y).sum().backward()
+    got = x.grad.clone(), y.grad.clone()
+    x.grad = y.grad = None
+    f(x, y).sum().backward()
+    assert_close(got[0], x.grad)
+    assert_close(got[1], y.grad)
+    kinds = by_kind(graphs)
+    assert sorted(kinds) == ["backward", "forward"]
+    assert all(r.all_native for reports in kinds.values() for r in reports)
+
+
+class WithOpaque(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3, 3)
+
+    def forward(self, x):
+        return torch.tanh(running_sum(self.fc(x))) * 2
+
+
+def test_backward_ops_graphlet_lacks_run_in_pytorch_and_are_named():
+    torch.manual_seed(0)
+    model = WithOpaque().train()
+    twin = copy.deepcopy(model)
+    torch._dynamo.reset()
+    got, want, kinds = train_step(model, torch.compile(twin, backend="graphlet"), torch.randn(4, 3))
+    assert_close(got, want)
+    assert_same_gradients(model, twin)
+    ((forward,), (backward,)) = kinds["forward"], kinds["backward"]
+    assert [n.target for n in forward.eager] == [RUNNING_SUM]
+    assert [n.target for n in backward.eager] == [REVERSE_RUNNING_SUM]
+    assert forward.native == forward.nodes - 1 and backward.native == backward.nodes - 1
+    assert backward.partitions == 2  # before and after the opaque node
+
+
+def test_batch_norm_and_dropout_in_training_mode():
+    """Batch statistics and running-stat updates compile; dropout's mask comes from
+    PyTorch's generator (same seed, same mask as eager), so that node runs in PyTorch."""
+    torch.manual_seed(0)
+    model = nn.Sequential(
+        nn.Linear(4, 6), nn.BatchNorm1d(6), nn.ReLU(), nn.Dropout(0.5), nn.Linear(6, 2)
+    ).train()
+    twin = copy.deepcopy(model)
+    torch._dynamo.reset()
+    got, want, kinds = train_step(model, torch.compile(twin, backend="graphlet"), torch.randn(8, 4))
+    assert_close(got, want)
+    assert_same_gradients(model, twin)
+    assert_close(twin[1].running_mean, model[1].running_mean)
+    assert_close(twin[1].running_var, model[1].running_var)
+    assert int(twin[1].num_batches_tracked) == int(model[1].num_batches_tracked) == 1
+    ((forward,), (backward,)) = kinds["forward"], kinds["backward"]
+    assert [n.target for n in forward.eager] == ["aten.native_dropout.default"], str(forward)
+    assert "random generator" in forward.eager[0].reason
+    assert backward.all_native, str(backward)
+
+
+def test_compile_fx_warns_once_when_outputs_lose_autograd():
+    torch.manual_seed(0)
+    model = Mlp().train()  # no layer that behaves differently in training
+    x = torch.randn(2, 6)
+    compiled = compile_fx(model, (x,))
+    with pytest.warns(UserWarning, match="do not record autograd history") as record:
+        out = compiled(x)
+        compiled(x)
+    assert len([w for w in record if "autograd" in str(w.message)]) == 1
+    assert not out.requires_grad
+    assert compiled.report().all_native, str(compiled.report())
+    with warnings.catch_warnings(record=True) as quiet, torch.no_grad():
+        warnings.simplefilter("always")
+        assert_close(compile_fx(model, (x,))(x), model(x))
+    assert not [w for w in quiet if "autograd" in str(w.message)]
+
+
+@pytest.mark.parametrize("layer", [nn.Dropout(0.2), nn.BatchNorm1d(6)])
+def test_compile_fx_refuses_layers_that_differ_in_training(layer):
+    model = nn.Sequential(nn.Linear(4, 6), layer).train()
+    with pytest.raises(UnsupportedNodeError, match=r"model\.eval\(\)"):
+        compile_fx(model, (torch.randn(3, 4),))
