@@ -35,8 +35,8 @@ COMPILE_FX = "compile_fx"
 TORCH_COMPILE = "torch.compile"
 
 NATIVE: dict[str, set[str]] = {
-    COMPILE_FX: set(),
-    TORCH_COMPILE: set(),
+    COMPILE_FX: {"nn_embedding_bag"},
+    TORCH_COMPILE: {"nn_embedding_bag"},
 }
 """The models that run with every node native, per entry point: their tests must pass."""
 
@@ -85,7 +85,6 @@ NOT_NATIVE_YET: dict[str, str] = {
     "nn_gru": "needs full.default, split_with_sizes.default; Dynamo: Attempted to wrap RNN, GRU, or LSTM",
     "nn_rnn_tanh": "needs full.default; Dynamo: Attempted to wrap RNN, GRU, or LSTM",
     "nn_embedding_lstm_tagger": "needs embedding.default, flip.default, full.default, split_with_sizes.default; Dynamo: Attempted to wrap RNN, GRU, or LSTM",
-    "nn_embedding_bag": "needs _embedding_bag.default",
     "resnet50": "needs _native_batch_norm_legit_no_training.default, convolution.default, max_pool2d_with_indices.default",
     "resnext50_32x4d": "needs _native_batch_norm_legit_no_training.default, convolution.default, max_pool2d_with_indices.default",
     "mobilenet_v3_large": "needs _native_batch_norm_legit_no_training.default, clamp.default, convolution.default",
