@@ -63,8 +63,6 @@ UNINITIALIZED = {"empty_like"}
 """Ops whose values are unspecified: only structure, shape and dtype are compared."""
 
 _BOOL_OPERANDS = "bool operands are not promoted: the graphlet op rejects i1 elements, and compile_fx raises (graphlet built an invalid module) instead of running the node in PyTorch"
-_ZERO_DIM = "a reduction or softmax over dim 0 (or -1) of a 0-dim tensor is refused (dimension 0 is out of range for rank 0)"
-_ANY_ZERO_DIM = "any(dim) of a 0-dim tensor (all() decomposes to it) is refused: its graphlet.amax has dimension 0 out of range for rank 0"
 _INDICES = "max/min(dim) returns the indices too, which graphlet does not compute (argmax); 0-dim samples run no node natively"
 _ALIAS = "aten.alias.default (the decomposition of t() or transpose() of a tensor of rank < 2) has no translation"
 _SQUEEZE_NONE = "WRONG SHAPE refused: squeeze(x, dims) with dims=() squeezes every size-1 dim instead of none (graphlet infers tensor<f32>, PyTorch has tensor<1x1x1x1xf32>)"
@@ -88,40 +86,6 @@ KNOWN_FAILURES: dict[str, str] = {
     "tanh-bool": _BOOL_OPERANDS,
     "rsqrt-bool": _BOOL_OPERANDS,
     "sqrt-bool": _BOOL_OPERANDS,
-    "softmax-float32": _ZERO_DIM,
-    "softmax-float64": _ZERO_DIM,
-    "softmax.with_dtype-float32": _ZERO_DIM,
-    "softmax.with_dtype-float64": _ZERO_DIM,
-    "softmax.with_dtype-int64": _ZERO_DIM,
-    "softmax.with_dtype-bool": _ZERO_DIM,
-    "log_softmax-float32": _ZERO_DIM,
-    "log_softmax-float64": _ZERO_DIM,
-    "log_softmax.with_dtype-float32": _ZERO_DIM,
-    "log_softmax.with_dtype-float64": _ZERO_DIM,
-    "log_softmax.with_dtype-int64": _ZERO_DIM,
-    "log_softmax.with_dtype-bool": _ZERO_DIM,
-    "amax-float32": _ZERO_DIM,
-    "amax-float64": _ZERO_DIM,
-    "amax-int64": _ZERO_DIM,
-    "amax-bool": _ZERO_DIM,
-    "amin-float32": _ZERO_DIM,
-    "amin-float64": _ZERO_DIM,
-    "amin-int64": _ZERO_DIM,
-    "amin-bool": _ZERO_DIM,
-    "sum-float32": _ZERO_DIM,
-    "sum-float64": _ZERO_DIM,
-    "sum-int64": _ZERO_DIM,
-    "sum-bool": _ZERO_DIM,
-    "mean-float32": _ZERO_DIM,
-    "mean-float64": _ZERO_DIM,
-    "any-float32": _ANY_ZERO_DIM,
-    "any-float64": _ANY_ZERO_DIM,
-    "any-int64": _ANY_ZERO_DIM,
-    "any-bool": _ANY_ZERO_DIM,
-    "all-float32": _ANY_ZERO_DIM,
-    "all-float64": _ANY_ZERO_DIM,
-    "all-int64": _ANY_ZERO_DIM,
-    "all-bool": _ANY_ZERO_DIM,
     "max.reduction_with_dim-float32": _INDICES,
     "max.reduction_with_dim-float64": _INDICES,
     "max.reduction_with_dim-int64": _INDICES,

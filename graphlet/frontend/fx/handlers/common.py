@@ -28,12 +28,14 @@ def norm_dim(d: int, rank: int) -> int:
 
 
 def norm_dims(ds: Any, rank: int) -> tuple[int, ...]:
-    """Sorted normalized dims; None or empty means all of them."""
+    """Sorted normalized dims; None or empty means all of them. A 0-d tensor takes
+    dims 0 and -1 but has none to reduce over: `()`, as `x.sum(0)` of a scalar is x."""
     if ds is None or ds == [] or ds == ():
         return tuple(range(rank))
     if isinstance(ds, int):
         ds = (ds,)
-    return tuple(sorted(norm_dim(d, rank) for d in ds))
+    dims = tuple(sorted(norm_dim(d, rank) for d in ds))
+    return dims if rank else ()
 
 
 def tensor(x: Any) -> SSAValue:
