@@ -62,30 +62,12 @@ TOLERANCES = {
 UNINITIALIZED = {"empty_like"}
 """Ops whose values are unspecified: only structure, shape and dtype are compared."""
 
-_BOOL_OPERANDS = "bool operands are not promoted: the graphlet op rejects i1 elements, and compile_fx raises (graphlet built an invalid module) instead of running the node in PyTorch"
 _INDICES = "max/min(dim) returns the indices too, which graphlet does not compute (argmax); 0-dim samples run no node natively"
 _ALIAS = "aten.alias.default (the decomposition of t() or transpose() of a tensor of rank < 2) has no translation"
 _SQUEEZE_NONE = "WRONG SHAPE refused: squeeze(x, dims) with dims=() squeezes every size-1 dim instead of none (graphlet infers tensor<f32>, PyTorch has tensor<1x1x1x1xf32>)"
 _ROLL = "roll of a 0-dim or flattened tensor decomposes to fmod.Scalar and index_select, which have no translation"
 
 KNOWN_FAILURES: dict[str, str] = {
-    "add-bool": _BOOL_OPERANDS,
-    "mul-bool": _BOOL_OPERANDS,
-    "div.no_rounding_mode-bool": _BOOL_OPERANDS,
-    "true_divide-bool": _BOOL_OPERANDS,
-    "max.binary-bool": _BOOL_OPERANDS,
-    "maximum-bool": _BOOL_OPERANDS,
-    "min.binary-bool": _BOOL_OPERANDS,
-    "minimum-bool": _BOOL_OPERANDS,
-    "clamp_max-bool": _BOOL_OPERANDS,
-    "clamp_min-bool": _BOOL_OPERANDS,
-    "cos-bool": _BOOL_OPERANDS,
-    "exp-bool": _BOOL_OPERANDS,
-    "log-bool": _BOOL_OPERANDS,
-    "sin-bool": _BOOL_OPERANDS,
-    "tanh-bool": _BOOL_OPERANDS,
-    "rsqrt-bool": _BOOL_OPERANDS,
-    "sqrt-bool": _BOOL_OPERANDS,
     "max.reduction_with_dim-float32": _INDICES,
     "max.reduction_with_dim-float64": _INDICES,
     "max.reduction_with_dim-int64": _INDICES,
