@@ -62,43 +62,13 @@ TOLERANCES = {
 UNINITIALIZED = {"empty_like"}
 """Ops whose values are unspecified: only structure, shape and dtype are compared."""
 
-_INDICES = "max/min(dim) returns the indices too, which graphlet does not compute (argmax); 0-dim samples run no node natively"
-_ALIAS = "aten.alias.default (the decomposition of t() or transpose() of a tensor of rank < 2) has no translation"
-_SQUEEZE_NONE = "WRONG SHAPE refused: squeeze(x, dims) with dims=() squeezes every size-1 dim instead of none (graphlet infers tensor<f32>, PyTorch has tensor<1x1x1x1xf32>)"
-_ROLL = "roll of a 0-dim or flattened tensor decomposes to fmod.Scalar and index_select, which have no translation"
 
 KNOWN_FAILURES: dict[str, str] = {
-    "max.reduction_with_dim-float32": _INDICES,
-    "max.reduction_with_dim-float64": _INDICES,
-    "max.reduction_with_dim-int64": _INDICES,
-    "max.reduction_with_dim-bool": _INDICES,
-    "min.reduction_with_dim-float32": _INDICES,
-    "min.reduction_with_dim-float64": _INDICES,
-    "min.reduction_with_dim-int64": _INDICES,
-    "min.reduction_with_dim-bool": _INDICES,
-    "t-float32": _ALIAS,
-    "t-float64": _ALIAS,
-    "t-int64": _ALIAS,
-    "t-bool": _ALIAS,
-    "transpose-float32": _ALIAS,
-    "transpose-float64": _ALIAS,
-    "transpose-int64": _ALIAS,
-    "transpose-bool": _ALIAS,
-    "squeeze.multiple-float32": _SQUEEZE_NONE,
-    "squeeze.multiple-float64": _SQUEEZE_NONE,
-    "squeeze.multiple-int64": _SQUEEZE_NONE,
-    "squeeze.multiple-bool": _SQUEEZE_NONE,
-    "roll-float32": _ROLL,
-    "roll-float64": _ROLL,
-    "roll-int64": _ROLL,
-    "roll-bool": _ROLL,
     "clamp-float32": "clamp with tensor bounds reads an int32 value, which graphlet has no tensors of",
     "clamp-float64": "clamp with tensor bounds reads an int32 value, which graphlet has no tensors of",
     "clamp-int64": "clamp with tensor bounds reads an int32 value, which graphlet has no tensors of",
     "native_batch_norm-float32": "training=True mutates running_mean/var (compile_fx refuses: inference only); training=False: the save_mean/save_invstd outputs are not computed",
     "native_batch_norm-float64": "training=True mutates running_mean/var (compile_fx refuses: inference only); training=False: the save_mean/save_invstd outputs are not computed",
-    "nn.functional.linear-int64": "integer linear is refused: graphlet.linear takes f32 or f64",
-    "nn.functional.hardtanh-int64": "WRONG DTYPE refused: graphlet's hardtanh of int64 infers f32 (PyTorch keeps int64)",
 }
 """'opinfo[.variant]-dtype' -> why graphlet fails a sample of an op it claims (with the
 default sample cap; `GRAPHLET_ATEN_SAMPLES=all` may find more)."""

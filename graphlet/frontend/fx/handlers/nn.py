@@ -182,6 +182,12 @@ def native_batch_norm(
 
 @handles("hardtanh")
 def hardtanh(imp: FxImporter, x: Any, min_val: float = -1.0, max_val: float = 1.0) -> SSAValue:
+    """`clamp` that keeps an int tensor's dtype: its bounds are truncated to ints."""
+    elem = g.element_type(tensor(x).type)
+    if elem == g.i1:
+        raise NotHere("PyTorch has no hardtanh of bool tensors")
+    if elem == g.i64:
+        min_val, max_val = int(min_val), int(max_val)
     return clamp(imp, x, min_val, max_val)
 
 
