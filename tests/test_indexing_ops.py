@@ -355,3 +355,59 @@ def test_embedding_bag_bad_input_raises_what_pytorch_raises(indices, offsets):
     compiled = export_native(bag, BAG_INPUTS)
     with pytest.raises(RuntimeError, match="index out of bounds"):
         compiled(indices, offsets, BAG_TABLE)
+
+
+def index_puts(x, i, j, v, n, b):
+    put = x.clone()
+    put[i] = v
+    added = x.clone()
+    added[i, 1:] += 2.5
+    return (
+        put,
+        x.index_put((i,), v, accumulate=True),
+        x.index_put((i, j), torch.tensor(-0.0), accumulate=False),
+        x.index_put((j,), v[0], accumulate=True),
+        added,
+        n.index_put((i,), n[:3] * 7, accumulate=True),
+        n.index_put((i, j), torch.tensor(9)),
+        b.index_put((i,), b[:3], accumulate=True),
+        b.index_put((i,), ~b[:3]),
+    )
+
+
+PUT_X = source((5, 3), torch.float32, seed=7)
+PUT_X[2, 1], PUT_X[3, 0] = float("inf"), -0.0
+PUT_INPUTS = (
+    PUT_X,
+    ids(0, 4, -1),  # 4 and -1 repeat a row: summed, or the last one wins
+    ids(1, 2, 1),
+    source((3, 3), torch.float32, seed=8),
+    source((5, 3), torch.int64, seed=9),
+    source((5, 3), torch.bool, seed=10),
+)
+
+
+def test_index_put_matches_pytorch_natively():
+    """`x[i] = v`, `index_put(accumulate=True)` with a repeated index (summed; for
+    bools, or), negative indices, broadcast values, two index tensors, and a put
+    into a slice (slice_scatter); an inf and a -0.0 that no put touches stay as they
+    are. Float sums within float tolerance (the order of the sum differs)."""
+    compiled = export_native(index_puts, PUT_INPUTS)
+    targets = {str(n.target) for n in compiled._first.gm.graph.nodes if n.op == "call_function"}
+    assert "aten.index_put.default" in targets, sorted(targets)
+    for got, want in zip(compiled(*PUT_INPUTS), index_puts(*PUT_INPUTS)):
+        assert got.dtype == want.dtype
+        torch.testing.assert_close(got, want, rtol=1e-6, atol=1e-6)
+    assert torch.equal(compiled(*PUT_INPUTS)[0][3].signbit(), PUT_X[3].signbit())
+
+
+def test_index_put_out_of_range_raises_index_error():
+    def put(x, i, v):
+        return x.index_put((i,), v, accumulate=True)
+
+    args = (PUT_X, ids(0, 5), PUT_INPUTS[3][:2])
+    with pytest.raises(IndexError):
+        put(*args)
+    compiled = export_native(put, (PUT_X, ids(0, 1), args[2]))
+    with pytest.raises(IndexError):
+        compiled(*args)

@@ -8,6 +8,7 @@ and refuses it otherwise, since the result's shape would depend on the data.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -196,3 +197,62 @@ def embedding_bag(
             out = imp.emit(g.TrueDivOp(out, imp.cast(at_least_one, elem)))
     refused = unsupported("embedding_bag's offset2bag, bag_size and max_indices (backward)")
     return (out, refused, refused, refused)
+
+
+INDEX_PUT_LIMIT = 1 << 24
+"""The most elements index_put's (rows, indices[, row size]) match table may have;
+a larger put is refused (and runs in PyTorch)."""
+
+
+@handles("aten.index_put.default")
+def index_put(
+    imp: FxImporter, x: Any, indices: Sequence[Any], values: Any, accumulate: bool = False
+) -> SSAValue:
+    """`x[indices] = values` (`+=` with `accumulate`, which sums repeated indices; or
+    for bools) for int64 index tensors on the leading dims; negatives count from the
+    end, an index out of range raises IndexError as in PyTorch. Without `accumulate`
+    the last of repeated indices wins, as PyTorch's CPU kernel writes them in order.
+
+    Built from a (rows, indices) match table over the rows of `x` flattened past the
+    indexed dims: each row takes a masked sum (or the last matching value) of the
+    values, so its size bounds what is compiled (`INDEX_PUT_LIMIT`)."""
+    x, values = tensor(x), tensor(values)
+    elem = g.element_type(x.type)
+    if g.element_type(values.type) != elem:
+        raise NotHere("index_put's values must have the destination's dtype, as in PyTorch")
+    if not indices or any(i is None for i in indices):
+        raise NotHere("index_put with None (full-slice) indices")
+    index = [_int_index(i) for i in indices]
+    shape = g.shape_of(x.type)
+    k = len(index)
+    if k > len(shape):
+        raise NotHere(f"index_put: {k} indices for a tensor of rank {len(shape)}")
+    n, rest = math.prod(shape[:k]), shape[k:]
+    row = math.prod(rest)
+    table = imp.constant(np.arange(n).reshape(shape[:k]), g.i64)
+    flat = imp.emit(g.IndexOp(table, index, list(range(k)), wrap_negative=True))
+    at = g.shape_of(flat.type)
+    m = math.prod(at)
+    if m == 0:
+        return x
+    if n * m * (row if accumulate else 1) > INDEX_PUT_LIMIT:
+        raise NotHere(f"index_put of {m} indices into {n} rows is too large a match table")
+    flat = imp.emit(g.ReshapeOp(flat, (1, m)))
+    rows = imp.emit(g.ReshapeOp(x, (n, row)))
+    puts = imp.emit(g.ReshapeOp(imp.emit(g.ExpandOp(values, (*at, *rest))), (m, row)))
+    hit = imp.emit(g.CmpOp("eq", imp.constant(np.arange(n).reshape(n, 1), g.i64), flat))
+    touched = imp.emit(g.ReshapeOp(imp.emit(g.AmaxOp(hit, (1,), False)), (n, 1)))
+    if accumulate:
+        hit3 = imp.emit(g.ReshapeOp(hit, (n, m, 1)))
+        puts3 = imp.emit(g.ReshapeOp(puts, (1, m, row)))
+        if elem == g.i1:
+            added = imp.emit(g.AmaxOp(imp.emit(g.AndOp(hit3, puts3)), (1,), False))
+            new = imp.emit(g.OrOp(rows, added))
+        else:
+            picked = imp.emit(g.SelectOp(hit3, puts3, imp.constant(0, elem)))
+            new = imp.emit(g.AddOp(rows, imp.emit(g.SumOp(picked, (1,), False))))
+    else:
+        order = imp.constant(np.arange(m).reshape(1, m), g.i64)
+        picked = imp.emit(g.SelectOp(hit, order, imp.constant(0, g.i64)))
+        new = imp.emit(g.IndexOp(puts, [imp.emit(g.AmaxOp(picked, (1,), False))], [0]))
+    return imp.emit(g.ReshapeOp(imp.emit(g.SelectOp(touched, new, rows)), shape))
