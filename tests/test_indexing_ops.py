@@ -411,3 +411,40 @@ def test_index_put_out_of_range_raises_index_error():
     compiled = export_native(put, (PUT_X, ids(0, 1), args[2]))
     with pytest.raises(IndexError):
         compiled(*args)
+
+
+def masked_puts(x, m, rows, v, n, b):
+    return (
+        x.index_put((m,), v[0]),
+        x.index_put((m,), rows, accumulate=True),
+        x.index_put((m,), torch.tensor(2.5)),
+        x.index_put((m[:, None].expand(5, 3),), torch.tensor(-1.0), accumulate=True),
+        n.index_put((m,), n[:2] * 3),
+        b.index_put((m,), b[:1], accumulate=True),
+    )
+
+
+MASK = torch.tensor([True, False, False, True, False])
+MASK_INPUTS = (PUT_X, MASK, source((2, 3), torch.float32, seed=11), *PUT_INPUTS[3:])
+
+
+def test_index_put_with_a_mask_matches_pytorch_natively():
+    """`x[mask] = v`: one value row for every selected row (broadcast), or a row per
+    selected row in order (its count checked at run time); a 2-d mask; accumulate."""
+    compiled = export_native(masked_puts, MASK_INPUTS)
+    for got, want in zip(compiled(*MASK_INPUTS), masked_puts(*MASK_INPUTS)):
+        assert got.dtype == want.dtype
+        torch.testing.assert_close(got, want, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("mask", [ids(1, 0, 0, 1, 1), ids(1, 0, 0, 0, 0)], ids=["more", "fewer"])
+def test_index_put_with_a_mask_of_another_count_raises(mask):
+    def put(x, m, rows):
+        return x.index_put((m,), rows)
+
+    args = (PUT_X, mask.bool(), MASK_INPUTS[2])
+    with pytest.raises(RuntimeError):
+        put(*args)
+    compiled = export_native(put, MASK_INPUTS[:3])
+    with pytest.raises(RuntimeError):
+        compiled(*args)

@@ -222,6 +222,8 @@ def index_put(
         raise NotHere("index_put's values must have the destination's dtype, as in PyTorch")
     if not indices or any(i is None for i in indices):
         raise NotHere("index_put with None (full-slice) indices")
+    if len(indices) == 1 and g.element_type(tensor(indices[0]).type) == g.i1:
+        return _masked_put(imp, x, indices[0], values, accumulate)
     index = [_int_index(i) for i in indices]
     shape = g.shape_of(x.type)
     k = len(index)
@@ -256,3 +258,41 @@ def index_put(
         picked = imp.emit(g.SelectOp(hit, order, imp.constant(0, g.i64)))
         new = imp.emit(g.IndexOp(puts, [imp.emit(g.AmaxOp(picked, (1,), False))], [0]))
     return imp.emit(g.ReshapeOp(imp.emit(g.SelectOp(touched, new, rows)), shape))
+
+
+def _masked_put(
+    imp: FxImporter, x: SSAValue, mask: SSAValue, values: SSAValue, accumulate: bool
+) -> SSAValue:
+    """`x[mask] = values` for a bool mask over the leading dims: each selected row
+    takes `values` broadcast, or, when `values` has a row per selected row, the j-th
+    selected row takes row j (a cumulative count of the mask); a count other than
+    that raises RuntimeError at run time, as in PyTorch."""
+    shape, mask_shape = g.shape_of(x.type), g.shape_of(mask.type)
+    r = len(mask_shape)
+    if tuple(shape[:r]) != tuple(mask_shape):
+        raise NotHere(f"index_put: mask {mask.type} does not match {x.type}")
+    elem, rest = g.element_type(x.type), shape[r:]
+    n, row = math.prod(mask_shape), math.prod(rest)
+    rows = imp.emit(g.ReshapeOp(x, (n, row)))
+    selected = imp.emit(g.ReshapeOp(mask, (n,)))
+    given = g.shape_of(values.type)
+    split = max(len(given) - len(rest), 0)
+    lead, trail = given[:split], given[split:]
+    if math.prod(lead) == 1:
+        one = imp.emit(g.ReshapeOp(values, trail))
+        puts = imp.emit(g.ReshapeOp(imp.emit(g.ExpandOp(one, rest)), (1, row)))
+    else:
+        if len(lead) != 1 or lead[0] == 0:
+            raise NotHere(f"index_put: values {values.type} for a mask {mask.type}")
+        count = lead[0]
+        total = imp.emit(g.SumOp(selected, (0,), False))
+        exact = _checked(imp, imp.emit(g.SubOp(total, imp.constant(count, g.i64))), 0, 1)
+        before = imp.emit(g.SubOp(imp.emit(g.CumsumOp(selected, 0)), imp.constant(1, g.i64)))
+        at = imp.emit(g.AddOp(imp.emit(g.MaxOp(before, imp.constant(0, g.i64))), exact))
+        table = imp.emit(g.ReshapeOp(values, (count, row)))
+        puts = imp.emit(g.IndexOp(table, [at], [0], error="RuntimeError"))
+    if accumulate:
+        op = g.OrOp if elem == g.i1 else g.AddOp
+        puts = imp.emit(op(rows, puts))
+    touched = imp.emit(g.ReshapeOp(selected, (n, 1)))
+    return imp.emit(g.ReshapeOp(imp.emit(g.SelectOp(touched, puts, rows)), shape))
