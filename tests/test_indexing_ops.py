@@ -21,7 +21,7 @@ from graphlet.dialects import graphlet as g  # noqa: E402
 from graphlet.frontend.fx import FUNCTION, FxImporter, compile_fx, tensor_type_of  # noqa: E402
 from graphlet.frontend.fx.errors import UnsupportedNodeError  # noqa: E402
 from graphlet.runtime.tensors import compile_tensor_function  # noqa: E402
-from tests.native_cases import compile_cases, compile_one, export, export_native  # noqa: E402
+from tests.native_cases import Fn, compile_cases, compile_one, export, export_native  # noqa: E402
 
 DTYPES = [torch.float32, torch.float64, torch.int64, torch.bool]
 
@@ -448,3 +448,22 @@ def test_index_put_with_a_mask_of_another_count_raises(mask):
     compiled = export_native(put, MASK_INPUTS[:3])
     with pytest.raises(RuntimeError):
         compiled(*args)
+
+
+def test_index_put_past_its_table_limit_runs_in_pytorch(monkeypatch):
+    """A put whose match table is past the limit is refused, named in the report,
+    and runs in PyTorch between native kernels: the answer is still PyTorch's."""
+    from graphlet.frontend.fx.handlers import indexing
+
+    monkeypatch.setattr(indexing, "MATCH_LIMIT", 8)
+
+    def put(x, i, v):
+        return x.index_put((i,), v, accumulate=True) * 2
+
+    args = PUT_INPUTS[:2] + (PUT_INPUTS[3],)
+    compiled = compile_fx(Fn(put), list(args))
+    torch.testing.assert_close(compiled(*args), put(*args))
+    report = compiled.report()
+    assert not report.all_native
+    assert [str(n.target) for n in report.eager] == ["aten.index_put.default"], report
+    assert "too large a match table" in report.eager[0].reason

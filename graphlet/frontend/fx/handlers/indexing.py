@@ -128,6 +128,11 @@ def _piece(imp: FxImporter, x: SSAValue, start: int, end: int) -> SSAValue:
     return imp.emit(g.SliceOp(x, [start], [end], [1]))
 
 
+MATCH_LIMIT = 1 << 24
+"""The most elements the match tables of index_put (rows x indices [x row]) and
+embedding_bag (bags x entries x row) may have; a larger one is refused (and the node
+runs in PyTorch)."""
+
 EMBEDDING_BAG_MODES = {0: "sum", 1: "mean", 2: "max"}
 
 
@@ -162,6 +167,8 @@ def embedding_bag(
     bags = g.shape_of(offsets.type)[0] - (1 if include_last_offset else 0)
     if bags < 1:
         raise NotHere("embedding_bag with no bags")
+    if bags * n * g.shape_of(weight.type)[1] > MATCH_LIMIT:
+        raise NotHere(f"embedding_bag of {bags} bags of {n} entries is too large a table")
     points = _checked(imp, offsets, 0, n + 1)
     first = _checked(imp, _piece(imp, points, 0, 1), 0, 1)
     starts = imp.emit(g.CatOp([first, _piece(imp, points, 1, bags)], 0)) if bags > 1 else first
@@ -199,11 +206,6 @@ def embedding_bag(
     return (out, refused, refused, refused)
 
 
-INDEX_PUT_LIMIT = 1 << 24
-"""The most elements index_put's (rows, indices[, row size]) match table may have;
-a larger put is refused (and runs in PyTorch)."""
-
-
 @handles("aten.index_put.default")
 def index_put(
     imp: FxImporter, x: Any, indices: Sequence[Any], values: Any, accumulate: bool = False
@@ -215,7 +217,7 @@ def index_put(
 
     Built from a (rows, indices) match table over the rows of `x` flattened past the
     indexed dims: each row takes a masked sum (or the last matching value) of the
-    values, so its size bounds what is compiled (`INDEX_PUT_LIMIT`)."""
+    values, so its size bounds what is compiled (`MATCH_LIMIT`)."""
     x, values = tensor(x), tensor(values)
     elem = g.element_type(x.type)
     if g.element_type(values.type) != elem:
@@ -237,7 +239,7 @@ def index_put(
     m = math.prod(at)
     if m == 0:
         return x
-    if n * m * (row if accumulate else 1) > INDEX_PUT_LIMIT:
+    if n * m * (row if accumulate else 1) > MATCH_LIMIT:
         raise NotHere(f"index_put of {m} indices into {n} rows is too large a match table")
     flat = imp.emit(g.ReshapeOp(flat, (1, m)))
     rows = imp.emit(g.ReshapeOp(x, (n, row)))
