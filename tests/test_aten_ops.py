@@ -62,7 +62,7 @@ TOLERANCES = {
 }
 """`assert_close` tolerances per output dtype; integer and bool outputs must be exact."""
 
-UNINITIALIZED = {"empty_like"}
+UNINITIALIZED = {"empty", "empty_like", "empty_strided"}
 
 TIES_IN_ANY_ORDER = {"topk"}
 """Ops whose indices PyTorch leaves unspecified among equal values (`topk`): their
@@ -71,14 +71,19 @@ values must equal eager's, and their indices must select those values from the i
 
 
 _NO_INT32 = "graphlet has no tensors of torch.int32"
+_NO_SMALL_INT = "graphlet has no tensors of torch."  # gather's int32 and uint8 indices
 
 REFUSED: dict[str, str] = {
     "clamp-float32": _NO_INT32,
     "clamp-float64": _NO_INT32,
     "clamp-int64": _NO_INT32,
+    "gather-float32": _NO_SMALL_INT,
+    "gather-float64": _NO_SMALL_INT,
+    "gather-int64": _NO_SMALL_INT,
+    "gather-bool": _NO_SMALL_INT,
 }
 """'opinfo[.variant]-dtype' -> what graphlet cannot represent in some of its samples
-(clamp's samples pass an int32 tensor as a bound). The importer must refuse those
+(clamp's samples pass an int32 tensor as a bound, gather's int32 and uint8 indices). The importer must refuse those
 nodes, saying so: every node that ran in PyTorch (through the partitioned fallback)
 gives this reason, at least one does, and every sample's outputs still match."""
 

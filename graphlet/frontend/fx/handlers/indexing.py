@@ -69,8 +69,16 @@ def index_select(imp: FxImporter, x: Any, dim: int, index: Any) -> SSAValue:
 
 @handles("aten.gather.default")
 def gather(imp: FxImporter, x: Any, dim: int, index: Any, sparse_grad: bool = False) -> SSAValue:
-    x = tensor(x)
-    return imp.emit(g.GatherOp(x, _int_index(index), norm_dim(dim, rank(x))))
+    """`torch.gather`; a 0-d tensor and index are taken as vectors of one element."""
+    x, index = tensor(x), _int_index(index)
+    at = norm_dim(dim, rank(x))
+    if rank(x):
+        return imp.emit(g.GatherOp(x, index, at))
+    shape = g.shape_of(index.type)
+    if tuple(shape) not in ((), (1,)):
+        raise NotHere(f"gather from a 0-d tensor at {index.type}")
+    vector = imp.emit(g.GatherOp(*(imp.emit(g.ReshapeOp(v, (1,))) for v in (x, index)), 0))
+    return imp.emit(g.ReshapeOp(vector, shape))
 
 
 def _mask_indices(imp: FxImporter, mask: SSAValue) -> list[SSAValue]:
