@@ -1,12 +1,17 @@
 """CPython vs Numba vs `@graphlet.jit` on loop kernels (scalars, tuples, lists), side by side.
 
     python benchmarks/bench_jit.py            # a few minutes; writes benchmarks/results/jit.md
+    python benchmarks/bench_jit.py array      # only the kernels whose title has "array"
+                                              # (writes benchmarks/results/jit-array.md)
 
 For each kernel: steady-state time (best of several calls), first-call time minus
 steady state (compile time), and the answers (all three must agree, or the row says
 so). The last rows measure call overhead (best of several timeit runs) on
 `identity(1)` and `add(1.5, 2.5)`. Numba wraps ints at 64 bits where graphlet and
-CPython do not; these kernels stay in range.
+CPython do not; these kernels stay in range. The array kernels (a dot product, a 2-D
+stencil, a histogram, pairwise distances) take NumPy arrays; their answers are
+compared by dtype, shape and items (graphlet's element values are NumPy scalars,
+as CPython's are, where Numba's are Python floats).
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ import time
 import timeit
 from collections.abc import Callable
 from typing import Any
+
+import numpy as np
 
 import graphlet
 
@@ -138,6 +145,51 @@ def sieve_count(n):
     return count
 
 
+def dot_product(a, b):
+    s = 0.0
+    for i in range(a.shape[0]):
+        s += a[i] * b[i]
+    return s
+
+
+def stencil(a):
+    n, m = a.shape
+    out = np.zeros_like(a)
+    for i in range(1, n - 1):
+        for j in range(1, m - 1):
+            out[i, j] = 0.25 * (a[i - 1, j] + a[i + 1, j] + a[i, j - 1] + a[i, j + 1])
+    return out
+
+
+def histogram(data, bins, lo, hi):
+    counts = np.zeros(bins, np.int64)
+    width = (hi - lo) / bins
+    for x in data:
+        k = int((x - lo) / width)
+        if 0 <= k < bins:
+            counts[k] += 1
+    return counts
+
+
+def pairwise_distances(x):
+    n, d = x.shape
+    out = np.empty((n, n))
+    for i in range(n):
+        for j in range(n):
+            s = 0.0
+            for k in range(d):
+                t = x[i, k] - x[j, k]
+                s += t * t
+            out[i, j] = np.sqrt(s)
+    return out
+
+
+_rng = np.random.default_rng(0)
+_VECTOR_A, _VECTOR_B = _rng.standard_normal(10**6), _rng.standard_normal(10**6)
+_GRID = _rng.standard_normal((500, 500))
+_POINTS = _rng.standard_normal((300, 3))
+
+
 def identity(x):
     return x
 
@@ -156,7 +208,22 @@ KERNELS: list[tuple[str, Callable[..., Any], tuple[Any, ...]]] = [
     ("Collatz step totals (n=3*10^4)", collatz_total, (30_000,)),
     ("n-body with tuples (2 bodies, 10^6 steps)", nbody_tuples, (1_000_000,)),
     ("sieve on a list of bools (n=10^6)", sieve_count, (1_000_000,)),
+    ("array: dot product (10^6 float64)", dot_product, (_VECTOR_A, _VECTOR_B)),
+    ("array: 2-D 4-point stencil (500x500)", stencil, (_GRID,)),
+    ("array: histogram (10^6 values, 64 bins)", histogram, (_VECTOR_A, 64, -4.0, 4.0)),
+    ("array: pairwise distances (300 points, 3-d)", pairwise_distances, (_POINTS,)),
 ]
+
+
+def same_answer(got: Any, expected: Any) -> bool:
+    """Equal value and type (arrays: dtype, shape and items)."""
+    if isinstance(expected, np.ndarray):
+        return (
+            isinstance(got, np.ndarray)
+            and got.dtype == expected.dtype
+            and np.array_equal(got, expected)
+        )
+    return bool(got == expected)
 
 
 def best_of(
@@ -209,7 +276,10 @@ def fmt_seconds(seconds: float | None) -> str:
 def main() -> None:
     backend = graphlet.jit(identity).backend.name
     rows = []
+    only = sys.argv[1] if len(sys.argv) > 1 else ""
     for title, kernel, args in KERNELS:
+        if only not in title:
+            continue
         print(f"running {title} ...", file=sys.stderr, flush=True)
         cpython_time, expected = best_of(kernel, args, 3, 5.0)
         numba_time = numba_compile = None
@@ -218,7 +288,7 @@ def main() -> None:
             numba_fn, first, got = first_call(lambda: numba.njit(kernel), args)
             numba_time, got = best_of(numba_fn, args, 5, 2.0)
             numba_compile = max(first - numba_time, 0.0)
-            numba_ok = "yes" if got == expected else f"no ({got!r})"
+            numba_ok = "yes" if same_answer(got, expected) else f"no ({got!r:.40})"
         jit_fn, first, got = first_call(lambda: graphlet.jit(kernel), args)
         graphlet_time, got = best_of(jit_fn, args, 5, 2.0)
         graphlet_compile = max(first - graphlet_time, 0.0)
@@ -226,7 +296,11 @@ def main() -> None:
         native = (
             version is not None and version.native is not None and not jit_fn.last_call_handed_back
         )
-        graphlet_ok = "yes" if got == expected and type(got) is type(expected) else f"no ({got!r})"
+        graphlet_ok = (
+            "yes"
+            if same_answer(got, expected) and type(got) is type(expected)
+            else f"no ({got!r:.40})"
+        )
         rows.append(
             [
                 title,
@@ -280,7 +354,8 @@ def main() -> None:
     table = "\n".join(lines) + "\n"
     out_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
     os.makedirs(out_dir, exist_ok=True)
-    with open(os.path.join(out_dir, "jit.md"), "w") as out:
+    name = f"jit-{only}.md" if only else "jit.md"
+    with open(os.path.join(out_dir, name), "w") as out:
         out.write(table)
     print(table)
 

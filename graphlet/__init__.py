@@ -20,6 +20,7 @@ _PUBLIC = {
     "Node": "graphlet.frontend.builder",
     "explain": "graphlet.frontend.jit",
     "jit": "graphlet.frontend.jit",
+    "JitCompileError": "graphlet.frontend.jit",
     "compile_fx": "graphlet.frontend.torch_entry",
     "explain_fx": "graphlet.frontend.torch_entry",
 }
@@ -27,6 +28,7 @@ _PUBLIC = {
 __all__ = [
     "Compiler",
     "Graph",
+    "JitCompileError",
     "Node",
     "__version__",
     "compile_fx",
@@ -38,7 +40,7 @@ __all__ = [
 if TYPE_CHECKING:
     from graphlet.compiler import Compiler
     from graphlet.frontend.builder import Graph, Node
-    from graphlet.frontend.jit import explain, jit
+    from graphlet.frontend.jit import JitCompileError, explain, jit
     from graphlet.frontend.torch_entry import compile_fx, explain_fx
 
 

@@ -36,8 +36,19 @@ SLOT_BYTES = 8
 STATUS_SLOT = 0
 """The slot of a scalar function's status (its results follow)."""
 
-CALL_DEPTH_ARGS = (0,)
-"""The trailing arguments a call from Python passes to a function `@jit` captured."""
+NATIVE_DEPTH_LIMIT = 1 << 20
+"""A function `@jit` captured takes its call depth as a trailing i64 and hands the
+call back when it is not below this: the depth a call from Python starts at is this
+limit less the levels it may nest."""
+NATIVE_DEPTH_CAP = 5000
+"""The most levels one call from Python nests natively (native frames are small, but
+a thread's stack is finite): a call's levels are CPython's remaining recursion
+budget, as Python frames would be, up to this many (see `cpython_wrapper`)."""
+UNKNOWN_BUDGET = 500
+"""The levels a call from Python nests when its wrapper cannot read CPython's budget."""
+CALL_DEPTH_ARGS = (NATIVE_DEPTH_LIMIT - UNKNOWN_BUDGET,)
+"""The trailing arguments a call from Python passes to a function `@jit` captured
+(the CPython wrapper computes the depth from the thread's recursion budget instead)."""
 
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 """The ints an `i64` holds; any other Python int takes the call back to Python."""

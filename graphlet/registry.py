@@ -32,6 +32,7 @@ GRAPHLET_DIALECTS: dict[str, Callable[[], Dialect]] = {
     "llvm_ext": _lazy("graphlet.dialects.llvm_ext:LLVMExt"),
     "pyrt": _lazy("graphlet.dialects.pyrt:Pyrt"),
     "pylist": _lazy("graphlet.dialects.pylist:Pylist"),
+    "pyarray": _lazy("graphlet.dialects.pyarray:Pyarray"),
 }
 
 _PASS_CLASSES = {
@@ -44,6 +45,7 @@ _PASS_CLASSES = {
     "convert-guards-to-status": "graphlet.lowering.convert_guards_to_status:ConvertGuardsToStatusPass",
     "convert-pyrt-to-llvm": "graphlet.lowering.convert_pyrt_to_llvm:ConvertPyrtToLlvmPass",
     "convert-pylist-to-llvm": "graphlet.lowering.convert_pylist_to_llvm:ConvertPylistToLLVMPass",
+    "convert-pyarray-to-llvm": "graphlet.lowering.convert_pyarray_to_llvm:ConvertPyarrayToLLVMPass",
     "convert-index-to-i64": "graphlet.lowering.convert_index_to_i64:ConvertIndexToI64Pass",
     "convert-arith-to-llvm": "graphlet.lowering.convert_arith_to_llvm:ConvertArithToLLVMPass",
     "convert-math-to-llvm": "graphlet.lowering.convert_math_to_llvm:ConvertMathToLLVMPass",

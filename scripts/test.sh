@@ -9,10 +9,10 @@ scripts/setup.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
-.venv/bin/python -m pytest
+.venv/bin/python -m pytest -n 2
 .venv/bin/lit -sv tests/filecheck
 
 echo "== Python 3.13 (without torch) =="
 PY=python3.13 VENV=.venv-3.13 EXTRAS=dev scripts/setup.sh
-.venv-3.13/bin/python -m pytest
+.venv-3.13/bin/python -m pytest -n 2
 .venv-3.13/bin/lit -sv tests/filecheck

@@ -7,6 +7,8 @@ decorated) so CPython's own run of each one is the reference.
 
 import math
 
+import numpy as np
+
 SCALE = 3
 OFFSET = 0.5
 LIMIT = 10
@@ -662,3 +664,162 @@ def int_or_float(x):
 def uses_int_or_float(x):
     value = int_or_float(x)
     return value * 3, value
+
+
+# --------------------------------------------------------------------------- NumPy arrays
+
+
+def array_shape(a):
+    return a.shape, a.ndim, a.size, len(a)
+
+
+def array_item(a, i):
+    return a[i]
+
+
+def array_item2(a, i, j):
+    return a[i, j]
+
+
+def array_row_item(a, i, j):
+    return a[i][j]
+
+
+def array_write(a, i, x):
+    a[i] = x
+    return a[i]
+
+
+def array_increment_then_index(a, i):
+    a[0] += 1
+    return a[i]
+
+
+def array_iterate(a):
+    s = 0
+    for x in a:
+        s += x
+    return s
+
+
+def array_loop_sum(a):
+    s = 0.0
+    for i in range(len(a)):
+        s = s + a[i]
+    return s
+
+
+def array_slice_sum(a, lo, hi):
+    return a[lo:hi].sum()
+
+
+def array_view_write(a):
+    b = a[::2]
+    b[0] = -1
+    return a
+
+
+def array_reversed(a):
+    return a[::-1]
+
+
+def array_slice_assign(a, lo, hi, x):
+    a[lo:hi] = x
+    return a
+
+
+def array_zeros_filled(n):
+    b = np.zeros(n)
+    for i in range(n):
+        b[i] = i * 0.5
+    return b
+
+
+def array_table(n, m):
+    t = np.empty((n, m), np.int64)
+    for i in range(n):
+        for j in range(m):
+            t[i, j] = i * m + j
+    return t
+
+
+def array_ones_like(a):
+    b = np.ones_like(a)
+    b[0] = 0
+    return b
+
+
+def array_arange(lo, hi):
+    return np.arange(lo, hi)
+
+
+def array_add(a, b):
+    return a + b
+
+
+def array_scale(a, x):
+    return a * x
+
+
+def array_divide(a, x):
+    return a / x
+
+
+def array_sqrt(a):
+    return np.sqrt(a)
+
+
+def array_sum(a):
+    return np.sum(a), a.sum()
+
+
+def array_extremes(a):
+    return a.max(), np.min(a)
+
+
+def array_int_dot(a, b):
+    return np.dot(a, b)
+
+
+def array_scalar_arith(a, x):
+    y = a[0] * x + a[-1]
+    return y, y > x
+
+
+def array_histogram(data, bins, lo, hi):
+    counts = np.zeros(bins, np.int64)
+    width = (hi - lo) / bins
+    for x in data:
+        k = int((x - lo) / width)
+        if 0 <= k < bins:
+            counts[k] += 1
+    return counts
+
+
+def array_stencil(a):
+    n, m = a.shape
+    out = np.zeros_like(a)
+    for i in range(1, n - 1):
+        for j in range(1, m - 1):
+            out[i, j] = 0.25 * (a[i - 1, j] + a[i + 1, j] + a[i, j - 1] + a[i, j + 1])
+    return out
+
+
+def array_pairwise(x):
+    n, d = x.shape
+    out = np.empty((n, n))
+    for i in range(n):
+        for j in range(n):
+            s = 0.0
+            for k in range(d):
+                t = x[i, k] - x[j, k]
+                s += t * t
+            out[i, j] = np.sqrt(s)
+    return out
+
+
+def array_dot_loop(a, b):
+    s = 0.0
+    for i in range(a.shape[0]):
+        s += a[i] * b[i]
+    return s

@@ -134,7 +134,7 @@ def test_min_max_propagate_nan():
 @pytest.mark.parametrize(
     "op,ref",
     [(g.AndOp, torch.bitwise_and), (g.OrOp, torch.bitwise_or), (g.XorOp, torch.bitwise_xor)],
-    ids=str,
+    ids=lambda v: getattr(v, "name", None) or v.__name__,
 )
 @pytest.mark.parametrize("dtype", [torch.bool, torch.int64], ids=str)
 def test_bitwise(op, ref, dtype):

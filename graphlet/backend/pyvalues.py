@@ -10,6 +10,11 @@ A *spec* says how one Python value crosses into compiled code and back:
                                   one pointer to a native list (`graphlet.backend.lists`)
     ("list", item_spec, "empty")  the same, for code compiled for an empty list only
     ("union", (spec, ...))        results only: an i64 tag, then every alternative's slots
+    ("array", dtype, ndim, w, v)  a NumPy array of that dtype name and ndim (writeable when
+                                  `w`; a view made by indexing when `v`): its object, data
+                                  pointer, lengths and byte strides, not copied
+                                  (`graphlet.backend.arrays`)
+    ("npscalar", dtype)           a NumPy scalar (`np.float64`, ...): one slot, its value
 
 Arguments are unboxed into the flattened native arguments (`Unboxer`), any mismatch
 taking the wrapper's slow path; results are read from the 8-byte result slots of
@@ -67,6 +72,10 @@ def validate(spec: Any) -> Any:
         return spec
     if kind == "list" and spec[1:2] and spec[1] in SCALARS and spec[2:] in ((), ("empty",)):
         return spec
+    if kind == "array" and len(spec) == 5 and spec[2] in (1, 2, 3):
+        return spec
+    if kind == "npscalar" and len(spec) == 2:
+        return spec
     raise TypeError(f"not a value spec: {spec!r}")
 
 
@@ -80,8 +89,10 @@ def slot_count(spec: Any) -> int:
         return 0
     if kind == "tuple":
         return sum(slot_count(item) for item in spec[1])
-    if kind == "list":
+    if kind in ("list", "npscalar"):
         return 1
+    if kind == "array":
+        return 2 + 2 * spec[2]
     if kind == "union":
         return 1 + sum(slot_count(item) for item in spec[1])
     raise TypeError(f"not a value spec: {spec!r}")
@@ -150,6 +161,10 @@ class Unboxer:
             if spec[2:] == ("empty",):
                 self.check(b.icmp_signed("==", b.load(native, typ=_i64), ir.Constant(_i64, 0)))
             return [native]
+        if kind == "array":
+            from graphlet.backend.arrays import check_array
+
+            return check_array(b, self.check, obj, spec[1], spec[2], spec[3])
         raise TypeError(f"no unboxing for {spec!r}")
 
     def _unbox_list(self, item: str, obj: ir.Value) -> ir.Value:
@@ -199,6 +214,17 @@ class Boxer:
             return b.call(lists.runtime().box(spec[1]), [self.slot(index, _ptr)])
         if kind == "union":
             return self._union(spec[1], index)
+        if kind == "array":
+            from graphlet.backend.arrays import emit_box_array
+
+            slots = [self.slot(index, _ptr), self.slot(index + 1, _ptr)]
+            slots += [self.slot(index + 2 + k, _i64) for k in range(2 * spec[2])]
+            return emit_box_array(b, slots, spec[4])
+        if kind == "npscalar":
+            from graphlet.backend.arrays import emit_box_scalar
+
+            float_ = spec[1] in ("float64", "float32")
+            return emit_box_scalar(b, spec[1], self.slot(index, _f64 if float_ else _i64))
         raise TypeError(f"no boxing for {spec!r}")
 
     def _scalar(self, spec: str, index: int) -> ir.Value:

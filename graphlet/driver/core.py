@@ -13,16 +13,22 @@ holds the loaded code, alive as long as it is, and the signatures of its native
 functions. Every entry point (`@jit`, `compile_native`, the builder's `Compiler`,
 graphlet-run, tensor functions) comes through here, so all optimize and cache the
 same way.
+
+Compiling is serialised process-wide (`COMPILE_LOCK`): LLVM's global state (and
+llvmlite, which locks each call but not a sequence of them) is not safe to drive from
+two threads at once. Running compiled code takes no lock.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from time import perf_counter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from graphlet import abi
 from graphlet.backend.jit import JitEngine, embeds_addresses
@@ -34,6 +40,20 @@ if TYPE_CHECKING:
     from xdsl.dialects.builtin import ModuleOp
 
 logger = logging.getLogger("graphlet.driver")
+
+COMPILE_LOCK = threading.RLock()
+"""Held while any thread lowers, compiles or loads code (see the module docstring)."""
+
+_Fn = TypeVar("_Fn", bound=Callable[..., Any])
+
+
+def _serialised(fn: _Fn) -> _Fn:
+    @functools.wraps(fn)
+    def locked(*args: Any, **kwargs: Any) -> Any:
+        with COMPILE_LOCK:
+            return fn(*args, **kwargs)
+
+    return cast(_Fn, locked)
 
 
 @dataclass
@@ -54,6 +74,7 @@ class Artifact:
         return ", ".join(f"{k} {v * 1e3:.1f} ms" for k, v in self.timings.items())
 
 
+@_serialised
 def lower(
     module: ModuleOp, pipeline: str = "lower-to-llvm", *, ctx: Context | None = None, **options: Any
 ) -> tuple[str, dict[str, abi.Signature]]:
@@ -68,6 +89,7 @@ def lower(
     return llvm_ir, {s.name: s for s in signatures}
 
 
+@_serialised
 def compile(
     module: ModuleOp,
     pipeline: str = "lower-to-llvm",
@@ -135,6 +157,7 @@ def compile(
     return artifact
 
 
+@_serialised
 def load(
     pipeline: str,
     key: Mapping[str, Any],

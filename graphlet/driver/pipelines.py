@@ -97,6 +97,7 @@ def _emit_wrappers(
                 signature.args,
                 signature.results,
                 trailing_args=abi.CALL_DEPTH_ARGS if signature.call_depth else (),
+                python_depth=signature.call_depth,
                 arena=signature.arena,
             )
 

@@ -19,6 +19,7 @@ import os
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Protocol
 
+from graphlet import abi
 from graphlet.runtime.jit_kernel import HandBack as HandBack
 
 if TYPE_CHECKING:
@@ -104,7 +105,7 @@ class InterpreterBackend:
         def call(*args: Any) -> Any:
             flat = [v for spec, arg in zip(arg_types, args) for v in _flatten(spec, arg)]
             try:
-                results = interpreter.call_op(symbol, (*flat, 0, None))
+                results = interpreter.call_op(symbol, (*flat, *abi.CALL_DEPTH_ARGS, None))
             except (GuardFailure, ArithmeticError, ValueError) as e:
                 raise HandBack(str(e)) from None
             return _unflatten(return_type, iter(results))

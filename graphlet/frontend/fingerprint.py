@@ -19,7 +19,7 @@ import types
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from graphlet.frontend.guards import MISSING, Guard
+from graphlet.frontend.guards import MISSING, Guard, function_guards
 
 Fingerprint = list[Any]
 
@@ -155,10 +155,13 @@ def jit_key(fn: types.FunctionType, signature: Sequence[type]) -> dict[str, Any]
 
 
 def guard_fingerprints(guards: Iterable[Guard], fn: types.FunctionType) -> list[Fingerprint]:
-    """The guards as [namespace, name, value] fingerprints; raises `Unfingerprintable`."""
+    """The global guards as [namespace, name, value] fingerprints; raises
+    `Unfingerprintable`. (Attribute guards are not stored: a function's fingerprint
+    holds its code and defaults, and `restore_guards` guards them again.)"""
     return [
         [namespace_fingerprint(g.namespace, fn), g.name, value_fingerprint(g.expected)]
         for g in guards
+        if not g.attribute
     ]
 
 
@@ -167,7 +170,7 @@ def restore_guards(
 ) -> tuple[tuple[Guard, ...], str | None]:
     """The stored guards as guards on this process's globals, or why they do not hold
     (the first global whose value differs from the one compiled in)."""
-    guards = []
+    guards = function_guards(fn)
     for namespace_spec, name, expected in stored:
         namespace = _namespace(namespace_spec, fn)
         if namespace is None:
@@ -180,4 +183,7 @@ def restore_guards(
         if current != expected:
             return (), f"global {name!r} changed{_values(expected, current)}"
         guards.append(Guard(namespace, name, value))
+        called = getattr(value, "__graphlet_py_func__", value)
+        if isinstance(called, types.FunctionType):
+            guards += function_guards(called)
     return tuple(guards), None

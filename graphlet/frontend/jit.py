@@ -5,10 +5,16 @@
 
 The dispatcher is thin: it picks the compiled version for the argument types
 (bool, int or float; anything else, or an int past 64 bits, runs in Python), checks
-that the globals the version read are unchanged, and calls it. A version that hands
+that what the version read is unchanged (its guards: the globals and module
+attributes such as `math.floor`, and the `__code__` and `__defaults__` of the
+function and of every function it calls), and calls it. A version that hands
 a call back (Python would raise, an int overflowed, a bail point was reached) reruns
 the plain function from the start, which is safe because compiled code has no side
-effects. `graphlet.explain(f, *args)` reports every graph break of that signature.
+effects. The fast entry calls the plain function itself, so a handed-back level of a
+recursion costs what a CPython level does (on 3.11 the entry also gives back the two
+levels calling it took from the recursion budget), and native recursion nests as deep
+as CPython's remaining budget allows (up to `abi.NATIVE_DEPTH_CAP`): recursion reaches
+CPython's depth either way. `graphlet.explain(f, *args)` reports every graph break of that signature.
 
 Fast path: each dispatcher is the only instance of its own subclass, whose
 `__call__` is a builtin function (see `graphlet.backend.cpython_wrapper`) for the
@@ -21,6 +27,11 @@ back. The chain is rebuilt whenever the set of native versions changes. Debug lo
 keeps it (the first call of each version goes through the Python dispatch and is
 logged); only `GRAPHLET_DEBUG=3` drops it, so that every call is logged.
 
+Threads: compiling is serialised (the dispatcher's lock, then the driver's
+`COMPILE_LOCK`); a thread that waited finds the version another compiled. Every fast
+entry ever installed lives as long as the dispatcher, since CPython's type cache can
+hand a replaced `__call__` to another thread.
+
 `@graphlet.jit(cache=True)` (as Numba's) keeps each native version's machine code in
 the on-disk cache (`graphlet.driver.cache`), keyed by the function's code and argument
 types, with its guarded globals recorded by value (`graphlet.frontend.fingerprint`):
@@ -30,11 +41,13 @@ module and decorating load nothing of the compiler: that happens on the first ca
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import inspect
 import logging
 import os
 import tempfile
+import threading
 import time
 import types
 import warnings
@@ -65,6 +78,12 @@ class GraphletCompileWarning(UserWarning):
     """graphlet failed inside the compiler; the call ran in Python."""
 
 
+class JitCompileError(TypeError):
+    """`@jit(strict=True)` could not compile a call (Numba's `nopython=True` error):
+    the message names the function, the argument types and each break's source line,
+    instruction and construct."""
+
+
 @dataclass
 class Version:
     """The code for one argument-type signature: native (`native` set) or Python."""
@@ -79,7 +98,9 @@ class Version:
     compile_seconds: float = 0.0
     counted_calls: int = 0
     """Native calls made through the Python dispatch, for kernels that do not count."""
-    handbacks: int = 0
+    python_handbacks: int = 0
+    """Hand-backs native code did not count (an int argument past 64 bits, a backend
+    without counters)."""
     module: ModuleOp | None = None
     kernel: Any = None
     """The native callable, kept after a demotion to Python for its call count."""
@@ -87,16 +108,22 @@ class Version:
     """Whether the native code checks this version's guards itself, so it can be the
     dispatcher's own call path (`_install_fast_path`)."""
 
+    demoted: bool = False
+    """Whether it hands back on most calls, so its calls run in Python outright (from
+    its fast entry, when it has one: `CompiledWrapper.demote`)."""
+
     @property
     def calls(self) -> int:
         """Calls that reached native code."""
         return self.counted_calls + getattr(self.kernel, "calls", 0)
 
+    @property
+    def handbacks(self) -> int:
+        """Calls handed back to Python."""
+        return self.python_handbacks + getattr(self.kernel, "handbacks", 0)
+
     def guards_hold(self) -> bool:
-        for guard in self.guards:
-            if guard.namespace.get(guard.name, _MISSING) is not guard.expected:
-                return False
-        return True
+        return all(guard.holds() for guard in self.guards)
 
 
 class JitFunction:
@@ -116,6 +143,8 @@ class JitFunction:
         backend: ExecutionBackend | None = None,
         *,
         cache: bool = False,
+        strict: bool = False,
+        fastmath: bool | set[str] = False,
     ) -> None:
         if not isinstance(fn, types.FunctionType):
             raise TypeError(f"graphlet.jit needs a Python function, got {type(fn).__name__}")
@@ -124,11 +153,23 @@ class JitFunction:
         self.py_func = fn
         self.cache = cache
         """Whether native versions are kept in (and taken from) the on-disk cache."""
+        self.strict = strict
+        """Whether a call that would run in Python (a graph break, an argument type that
+        is not compiled) raises `JitCompileError` instead."""
+        self.fastmath = fastmath
+        """Accepted for Numba's spelling and ignored: see `jit`."""
         self._backend = backend
         self._argcount = fn.__code__.co_argcount
         self._versions: dict[tuple[type, ...], Version] = {}
         self._retired_calls = 0
-        self._handback_stamp = -1
+        self._clock = (ctypes.c_int64 * 2)(1, 0)
+        """[calls so far, the count when the latest hand-back finished]: bumped by native
+        code too (`CompiledWrapper.hand_back_directly`), for `last_call_handed_back`."""
+        self._lock = threading.RLock()
+        """Serialises compiling and replacing the call path (other threads keep calling)."""
+        self._entries: list[Any] = []
+        """Every fast entry ever installed: CPython's type cache may still hand one to
+        another thread after it is replaced, so none is freed before the dispatcher."""
 
     @property
     def backend(self) -> ExecutionBackend:
@@ -149,34 +190,42 @@ class JitFunction:
     @property
     def last_call_handed_back(self) -> bool:
         """Whether the latest native call (or a call whose ints did not fit) handed
-        back to Python; derived from call counts, as fast calls run no Python code."""
-        return self._handback_stamp == self._native_calls()
+        back to Python; from a clock native code keeps, as fast calls run no Python code."""
+        return bool(self._clock[1] == self._clock[0])
 
     def _native_calls(self) -> int:
-        return self._retired_calls + sum(version.calls for version in self._versions.values())
+        versions = list(self._versions.values())  # other threads may be compiling
+        return self._retired_calls + sum(version.calls for version in versions)
 
     def _dispatch(self, *args: Any, **kwargs: Any) -> Any:
         """The Python call path: binds arguments, compiles, checks guards, falls back."""
         if kwargs or len(args) != self._argcount:
             bound = self._bind(args, kwargs)
             if bound is None:
+                if self.strict:
+                    raise self._strict_error("keyword-only parameters are not compiled", [])
                 return self.py_func(*args, **kwargs)
             args = bound
         version = self._versions.get(signature_of(args))
         if version is None or (version.guards and not version.guards_hold()):
-            version = self._compile(args, version)
+            version = self._compile_once(args)
         native = version.native
+        if self.strict and (native is None or version.has_bail_points):
+            raise self._strict_error(version.python_reason, version.breaks, version.signature)
         if native is None:
             return self.py_func(*args)
         for position in version.int_positions:
             if not _INT_MIN <= args[position] <= _INT_MAX:
                 return self._python_call(args, version, "an int argument does not fit in 64 bits")
-        if not hasattr(native, "calls"):  # a kernel that does not count its calls
+        counting = hasattr(native, "calls")
+        if not counting:  # a kernel that does not count its calls
             version.counted_calls += 1
+            self._clock[0] += 1
         try:
             result = native(*args)
         except HandBack as e:
-            return self._python_call(args, version, f"native code handed the call back ({e})")
+            why = f"native code handed the call back ({e})"
+            return self._python_call(args, version, why, counted=counting)
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "EXEC native %s%s", self.py_func.__qualname__, _signature_text(version.signature)
@@ -200,14 +249,33 @@ class JitFunction:
 
     __call__ = _dispatch
 
-    def _on_status(self, version: Version, status: int, *args: Any) -> Any:
-        """A fast call's native code handed the call back."""
-        why = f"native code handed the call back ({version.kernel.describe(status)})"
-        return self._python_call(args, version, why)
+    def _strict_error(
+        self,
+        reason: str | None,
+        breaks: list[BreakRecord],
+        signature: tuple[type, ...] = (),
+    ) -> JitCompileError:
+        name = f"{self.py_func.__qualname__}{_signature_text(signature)}"
+        lines = [f"graphlet.jit(strict=True): {name} cannot be compiled"]
+        lines += [f"  {record}" for record in breaks]
+        if not breaks:
+            code = self.py_func.__code__
+            lines.append(f"  {code.co_filename}:{code.co_firstlineno}: {reason}")
+        return JitCompileError("\n".join(lines))
 
-    def _python_call(self, args: tuple[Any, ...], version: Version, why: str) -> Any:
-        version.handbacks += 1
-        self._handback_stamp = self._native_calls()
+    def _on_status(self, version: Version, status: int, *args: Any) -> Any:
+        """A fast call's native code handed the call back, and its entry did not call
+        the function itself (debug logging, or time to consider demoting it)."""
+        why = f"native code handed the call back ({version.kernel.describe(status)})"
+        return self._python_call(args, version, why, counted=True)
+
+    def _python_call(
+        self, args: tuple[Any, ...], version: Version, why: str, *, counted: bool = False
+    ) -> Any:
+        """Runs the plain function for a call compiled code handed back (`counted`: its
+        native code counted the hand-back already)."""
+        if not counted:
+            version.python_handbacks += 1
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("FALLBACK %s: %s; running it in Python", self.py_func.__qualname__, why)
         if (
@@ -215,32 +283,58 @@ class JitFunction:
             and version.handbacks >= HANDBACK_LIMIT
             and version.handbacks * 2 > version.calls
         ):
-            version.native = None
-            version.python_reason = (
-                f"hands back to Python on most calls ({version.handbacks} of {version.calls})"
-            )
-            self._install_fast_path()
-        return self.py_func(*args)
+            self._demote(version)
+        self._clock[0] += 1
+        try:
+            return self.py_func(*args)
+        finally:
+            self._clock[1] = self._clock[0]
+
+    def _demote(self, version: Version) -> None:
+        version.native = None
+        version.demoted = True
+        version.python_reason = (
+            f"hands back to Python on most calls ({version.handbacks} of {version.calls})"
+        )
+        if version.fast:
+            version.kernel.wrapper.demote()
+        self._install_fast_path()
 
     def _install_fast_path(self) -> None:
         """Makes this dispatcher's `__call__` the chain of fast entries of its newest
-        native versions (see the module docstring), or the Python dispatch."""
-        own_class = type(self)
-        chain = [v for v in reversed(self._versions.values()) if v.fast and v.native][
-            :FAST_CHAIN_LENGTH
-        ]
-        if not chain or debug.level() >= debug.CALLS:
-            if "__call__" in own_class.__dict__:
-                del own_class.__call__
-            return
-        entry = self._dispatch
-        for version in reversed(chain):
-            entry = version.native.entry(  # type: ignore[union-attr]  # `fast`: a kernel
-                entry, functools.partial(self._on_status, version)
-            )
-        own_class.__call__ = entry  # type: ignore[method-assign]
+        native versions (see the module docstring), or the Python dispatch. The entry
+        it replaces stays alive (`_entries`): other threads may be about to call it."""
+        with self._lock:
+            own_class = type(self)
+            chain = [
+                v
+                for v in reversed(list(self._versions.values()))
+                if v.fast and (v.native or v.demoted)
+            ][:FAST_CHAIN_LENGTH]
+            if not chain or debug.level() >= debug.CALLS:
+                if "__call__" in own_class.__dict__:
+                    del own_class.__call__
+                return
+            entry = self._dispatch
+            for version in reversed(chain):
+                entry = version.kernel.entry(
+                    entry, functools.partial(self._on_status, version), self.py_func
+                )
+            self._entries.append(entry)
+            own_class.__call__ = entry  # type: ignore[method-assign]
 
     # ------------------------------------------------------------------ compiling
+
+    def _compile_once(self, args: tuple[Any, ...]) -> Version:
+        """The valid version for `args`, compiled by one thread at a time: a thread that
+        waited for the lock finds the version another one compiled."""
+        from graphlet.driver.core import COMPILE_LOCK  # capture is not thread-safe either
+
+        with self._lock, COMPILE_LOCK:
+            version = self._versions.get(signature_of(args))
+            if version is None or (version.guards and not version.guards_hold()):
+                version = self._compile(args, version)
+            return version
 
     def _compile(self, args: tuple[Any, ...], stale: Version | None) -> Version:
         signature = signature_of(args)
@@ -253,6 +347,11 @@ class JitFunction:
                 changed.describe() if changed else "a global",
             )
         version = self._build_version(signature)
+        if hasattr(version.kernel, "wrapper"):
+            limit = HANDBACK_LIMIT if version.has_bail_points else 1 << 62
+            if logger.isEnabledFor(logging.DEBUG):
+                limit = 0  # every hand-back through `_on_status`, which logs it
+            version.kernel.wrapper.hand_back_directly(limit, self._clock)
         if stale is not None:
             self._retired_calls += stale.calls
         self._versions.pop(signature, None)  # the newest version goes last
@@ -286,6 +385,7 @@ class JitFunction:
         from graphlet.frontend.bytecode.signature import arg_specs, result_spec
 
         unit = ModuleCapture()
+        unit.guard_function(fn)
         try:
             captured = unit.capture(fn, kinds)
         except FunctionNotCompilable as e:
@@ -313,7 +413,7 @@ class JitFunction:
                 )
             else:
                 native = self.backend.compile(unit.module, captured.symbol, *specs)
-            fast = _prepare_fast_entry(native, guards)
+            fast = _prepare_fast_entry(native, guards) and not (self.strict and bails)
         except Exception as e:  # an internal error: report it, run in Python
             return self._internal_error(signature, unit.module, e, "lowering")
         seconds = time.perf_counter() - start
@@ -377,7 +477,7 @@ class JitFunction:
             has_bail_points=bool(breaks),
             compile_seconds=seconds,
             kernel=native,
-            fast=_prepare_fast_entry(native, guards),
+            fast=_prepare_fast_entry(native, guards) and not (self.strict and breaks),
         )
 
     def _compile_cached(
@@ -443,9 +543,11 @@ class JitFunction:
 
 def _prepare_fast_entry(native: Any, guards: tuple[Guard, ...]) -> bool:
     """Compiles `guards` into a kernel that offers a fast entry; False when it has none
-    or a guard is on something other than a plain dict (the Python dispatch checks those)."""
+    or a guard is on something other than a plain dict or a function (the Python
+    dispatch checks those)."""
     if not hasattr(native, "with_guards") or any(
-        type(guard.namespace) is not dict for guard in guards
+        type(guard.namespace) is not (types.FunctionType if guard.attribute else dict)
+        for guard in guards
     ):
         return False
     native.with_guards(
@@ -489,13 +591,33 @@ def jit(
     *,
     backend: ExecutionBackend | None = None,
     cache: bool = False,
+    strict: bool = False,
+    fastmath: bool | set[str] = False,
 ) -> Any:
-    """`@graphlet.jit`, `@graphlet.jit(cache=True, backend=...)` or `graphlet.jit(fn)`."""
+    """`@graphlet.jit`, `@graphlet.jit(cache=True, strict=True, backend=...)` or
+    `graphlet.jit(fn)`.
+
+    `strict=True` is Numba's `nopython=True`: a call that would run in Python (a graph
+    break, an argument type or a keyword-only parameter that is not compiled) raises
+    `JitCompileError` naming the source line, instruction and construct of each break,
+    at the first call of that signature. A compiled call may still hand back to
+    CPython where its answer is CPython's and not a machine's: an int that leaves 64
+    bits, an exception CPython raises (`ZeroDivisionError`, `IndexError`, ...).
+
+    `fastmath=` is accepted for Numba's spelling and changes nothing: the scalar path's
+    contract is Python's exact float results (`x * y + z` is two roundings, `x ** 0.5`
+    is libm's `pow`), which LLVM's fast-math flags would break."""
     if fn is None:
-        return lambda f: jit(f, backend=backend, cache=cache)
+        return lambda f: jit(f, backend=backend, cache=cache, strict=strict, fastmath=fastmath)
     if isinstance(fn, JitFunction):
         return fn
-    return JitFunction(fn, backend, cache=cache)  # type: ignore[arg-type]
+    return JitFunction(
+        fn,  # type: ignore[arg-type]  # checked: a TypeError names what it got
+        backend,
+        cache=cache,
+        strict=strict,
+        fastmath=fastmath,
+    )
 
 
 # --------------------------------------------------------------------------- explain
@@ -523,6 +645,10 @@ class Explanation:
     breaks: list[ExplainedBreak] = field(default_factory=list)
     fell_back: bool = False
     result: Any = None
+
+    def __repr__(self) -> str:
+        """The report itself, so `graphlet.explain(f, x)` at a REPL prints it."""
+        return str(self)
 
     def __str__(self) -> str:
         lines = [f"{self.function}{_signature_text(self.signature)}: {self.mode}"]

@@ -29,6 +29,7 @@ from graphlet.lowering.convert_graphlet_to_arith import ConvertGraphletToArithPa
 from graphlet.lowering.convert_guards_to_status import ConvertGuardsToStatusPass
 from graphlet.lowering.convert_index_to_i64 import ConvertIndexToI64Pass
 from graphlet.lowering.convert_math_to_llvm import ConvertMathToLLVMPass
+from graphlet.lowering.convert_pyarray_to_llvm import ConvertPyarrayToLLVMPass
 from graphlet.lowering.convert_pylist_to_llvm import ConvertPylistToLLVMPass
 from graphlet.lowering.convert_pyrt_to_llvm import ConvertPyrtToLlvmPass
 from graphlet.lowering.convert_scf_while_to_cf import ConvertScfWhileToCfPass
@@ -59,6 +60,7 @@ def lower_to_llvm_passes() -> tuple[ModulePass, ...]:
     return (
         ConvertGraphletToArithPass(),
         ConvertPylistToLLVMPass(),
+        ConvertPyarrayToLLVMPass(),
         *STRUCTURED_TO_CFG,
         ConvertGuardsToStatusPass(),
         ConvertPyrtToLlvmPass(),

@@ -37,15 +37,14 @@ class NativeKernel:
         self.signature: abi.ScalarSignature = artifact.signatures[symbol]
         self.arg_types = self.signature.args
         (self.return_type,) = self.signature.results
-        self._guards: tuple[tuple[dict[str, Any], str, object], ...] = ()
+        self._guards: tuple[tuple[Any, str, object], ...] = ()
         self._absent: object = _NOTHING
         self._wrapper: Any = None
         self._run: Callable[..., Any] | None = None
 
-    def with_guards(
-        self, guards: Iterable[tuple[dict[str, Any], str, object]], absent: object
-    ) -> None:
-        """Check `namespace[name] is expected` (`absent`: no such name) on every call."""
+    def with_guards(self, guards: Iterable[tuple[Any, str, object]], absent: object) -> None:
+        """Check `namespace[name] is expected` (`absent`: no such name; for a function,
+        its `__code__` or `__defaults__`) on every call."""
         if self._wrapper is not None:
             raise RuntimeError("guards must be set before the kernel's first use")
         self._guards, self._absent = tuple(guards), absent
@@ -69,8 +68,21 @@ class NativeKernel:
         """Calls that reached native code, through any binding."""
         return self._wrapper.calls if self._wrapper is not None else 0
 
-    def entry(self, slow_path: Callable[..., Any], on_status: Callable[..., Any]) -> Any:
-        return self.wrapper.bind(slow_path, on_status)
+    def entry(
+        self,
+        slow_path: Callable[..., Any],
+        on_status: Callable[..., Any],
+        hand_back: Callable[..., Any] | None = None,
+    ) -> Any:
+        """The builtin the dispatcher installs: a non-zero status calls `hand_back`
+        (the user's function) from native code, or `on_status` (see
+        `CompiledWrapper.hand_back_directly`)."""
+        return self.wrapper.bind(slow_path, on_status, hand_back)
+
+    @property
+    def handbacks(self) -> int:
+        """Calls whose native code handed back, through any binding."""
+        return self._wrapper.handbacks if self._wrapper is not None else 0
 
     def __call__(self, *args: Any) -> Any:
         return (self._run or self._build())(*args)

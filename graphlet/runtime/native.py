@@ -170,6 +170,7 @@ def fast_wrapper(
         signature.args,
         signature.results,
         trailing_args=trailing,
+        python_depth=signature.call_depth,
         arena=signature.arena,
         **options,
     )

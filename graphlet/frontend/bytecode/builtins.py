@@ -91,6 +91,7 @@ def _math_unary(e: Emitter, target: Any, args: list[SSAValue]) -> SSAValue | Non
     return e.result(MATH_UNARY[target](e.cast(args[0], inf.arithmetic_type(args[0].type))))
 
 
+# the registered functions themselves (`math.floor` may be monkeypatched since): by name
 @builtin(math.floor, math.ceil)
 def _floor_ceil(e: Emitter, target: Any, args: list[SSAValue]) -> SSAValue | None:
     if len(args) != 1:
@@ -98,7 +99,7 @@ def _floor_ceil(e: Emitter, target: Any, args: list[SSAValue]) -> SSAValue | Non
     value = e.cast(args[0], inf.arithmetic_type(args[0].type))
     if value.type == INT:
         return value
-    rounded = e.result((g.FloorOp if target is math.floor else g.CeilOp)(value))
+    rounded = e.result((g.FloorOp if target.__name__ == "floor" else g.CeilOp)(value))
     return e.cast(rounded, INT)
 
 
@@ -115,11 +116,11 @@ def _float_class(e: Emitter, target: Any, args: list[SSAValue]) -> SSAValue | No
         return None
     (value,) = args
     if value.type != FLOAT:
-        return e.const(target is math.isfinite)
-    if target is math.isnan:
+        return e.const(target.__name__ == "isfinite")
+    if target.__name__ == "isnan":
         return e.result(g.CmpOp("ne", value, value))
     magnitude = e.result(g.AbsOp(value))
-    predicate = "eq" if target is math.isinf else "lt"
+    predicate = "eq" if target.__name__ == "isinf" else "lt"
     return e.result(g.CmpOp(predicate, magnitude, e.const(math.inf)))
 
 

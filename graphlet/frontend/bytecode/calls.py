@@ -97,9 +97,18 @@ def load_attr(c: FunctionCapture, ins: Instr, state: State) -> Flow:
     return None
 
 
+ATTRIBUTE_RULES: list[Any] = []
+"""`(capture, owner, name) -> value | NotImplemented` for `owner.name` of other
+kinds of values (arrays, see `arrays`)."""
+
+
 def attribute(c: FunctionCapture, owner: Value, name: str) -> Value:
+    for rule in ATTRIBUTE_RULES:
+        result = rule(c, owner, name)
+        if result is not NotImplemented:
+            return result
     if isinstance(owner, Known) and owner.obj is math:
-        value = getattr(math, name, MISSING)
+        value = c.unit.guard(math.__dict__, name)  # monkeypatching it recompiles
         if value is MISSING:
             raise GraphBreak(f"module 'math' has no attribute {name!r}")
         if isinstance(value, float):
@@ -177,6 +186,7 @@ def call(c: FunctionCapture, callee: Value, args: list[Value]) -> Value:
 
 
 def call_python(c: FunctionCapture, fn: types.FunctionType, args: list[Value]) -> Value:
+    c.unit.guard_function(fn)  # replacing its code or defaults recompiles the caller
     code = fn.__code__
     args = list(args)
     if len(args) < code.co_argcount and fn.__defaults__:

@@ -39,9 +39,10 @@ from xdsl.dialects import cf, func
 from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, ModuleOp, StringAttr, VectorType, i64
 from xdsl.ir import Attribute, Block, Region, SSAValue
 
+from graphlet import abi
 from graphlet.dialects import graphlet as g
 from graphlet.dialects import pyrt
-from graphlet.frontend.bytecode import calls, containers, iteration, lists, numbers  # noqa: F401
+from graphlet.frontend.bytecode import arrays, calls, containers, iteration, lists, numbers  # noqa: F401
 from graphlet.frontend.bytecode import inference as inf
 from graphlet.frontend.bytecode.breaks import (
     BreakRecord,
@@ -67,7 +68,7 @@ from graphlet.frontend.bytecode.values import (
     unflatten,
     values_from_args,
 )
-from graphlet.frontend.guards import Guard
+from graphlet.frontend.guards import Guard, function_guards
 
 __all__ = [
     "MISSING",
@@ -81,9 +82,10 @@ __all__ = [
 
 logger = logging.getLogger("graphlet")
 
-RECURSION_LIMIT = 500
+RECURSION_LIMIT = abi.NATIVE_DEPTH_LIMIT
 """Native calls nested deeper than this hand the call back to Python, which then
-recurses (or raises RecursionError) itself: native code must never overflow its stack."""
+recurses (or raises RecursionError) itself: native code must never overflow its stack.
+A call from Python starts below it by CPython's remaining recursion budget."""
 VERSION_LIMIT = 16
 """Versions of one bytecode block before further entries share a widened one."""
 WIDENED = -1
@@ -163,6 +165,10 @@ def mangle(kind: inf.Kind) -> str:
         return f"l_{kind.elem if kind.elem is not None else 'empty'}"
     if kind is inf.COMPLEX:
         return "c"
+    if isinstance(kind, inf.ArrayKind):
+        return f"a{kind.ndim}_{kind.dtype}{'' if kind.writeable else '_ro'}"
+    if isinstance(kind, inf.NpScalarKind):
+        return f"np_{kind.dtype}"
     if inf.is_none(kind):
         return "none"
     if isinstance(kind, inf.Known) and type(kind.obj) is str:
@@ -212,6 +218,11 @@ class ModuleCapture:
         value = namespace.get(name, MISSING)
         self.guards[(id(namespace), name)] = Guard(namespace, name, value)
         return value
+
+    def guard_function(self, fn: types.FunctionType) -> None:
+        """Remember that the compiled code depends on `fn`'s code and defaults."""
+        for guard in function_guards(fn):
+            self.guards[(id(fn), guard.name)] = guard
 
 
 def _with_sites(kind: inf.Kind, site: tuple[Any, ...]) -> inf.Kind:

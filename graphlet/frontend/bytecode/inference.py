@@ -8,6 +8,7 @@ A kind is what capture knows statically about a value (docs/jit-values.md):
 - `TupleKind(items)`, a tuple of values of those kinds (nested, any mix);
 - `ListKind(elem)`, a list whose items are all of the scalar kind `elem`
   (`elem` None: an empty list whose item type no path has fixed yet);
+- `ArrayKind(dtype, ndim, ...)`, a NumPy array; `NpScalarKind(dtype)`, a NumPy scalar;
 - `RANGE` and `RANGE_ITER`, a `range` object and its iterator; `ListIterKind`,
   `TupleIterKind`, the iterators of a list and of a tuple;
 - `Known(obj)`, a compile-time Python object: None, a string, a module, a function;
@@ -90,6 +91,32 @@ class ListKind:
 
 
 @dataclass(frozen=True)
+class ArrayKind:
+    """A NumPy array of `dtype` (a name: float64, float32, int64, int32, bool) with
+    `ndim` axes; `writeable` as the array says; `fresh` when compiled code made it in
+    this call (writes to it need no undo log, see `graphlet.backend.arrays`)."""
+
+    dtype: str
+    ndim: int
+    writeable: bool = True
+    fresh: bool = False
+    view: bool = False
+    """Whether it is a view made by indexing (returned, it is a new array object)."""
+
+
+@dataclass(frozen=True)
+class NpScalarKind:
+    """A NumPy scalar of `dtype` (`np.float64`, ...), as reading an element gives."""
+
+    dtype: str
+
+
+@dataclass(frozen=True)
+class ArrayIterKind:
+    array: ArrayKind
+
+
+@dataclass(frozen=True)
 class ListIterKind:
     elem: Attribute | None
 
@@ -128,6 +155,12 @@ def describe(kind: Kind) -> str:
         return "empty list" if kind.elem is None else f"list of {describe(kind.elem)}"
     if isinstance(kind, ListIterKind):
         return "list iterator"
+    if isinstance(kind, ArrayKind):
+        return f"{kind.ndim}-d {kind.dtype} array"
+    if isinstance(kind, NpScalarKind):
+        return f"numpy.{kind.dtype}"
+    if isinstance(kind, ArrayIterKind):
+        return "array iterator"
     if isinstance(kind, TupleIterKind):
         return "tuple iterator"
     if kind is RANGE:

@@ -3,14 +3,15 @@
 `signature_of(args)` is the dispatcher's key of a call: the Python type of each
 bool, int, float, complex and None argument, `TupleOf(...)` for a tuple (its items'
 keys), `ListOf(item type)` for a list whose items share one type (`ListOf(None)`
-when it is empty) and `StrValue(s)` for a string, whose value the code is
+when it is empty), `ArrayOf(dtype, ndim, writeable)` for a NumPy array and
+`StrValue(s)` for a string, whose value the code is
 specialized on. `kinds_of_signature` turns a key into capture's kinds, or says why
 those arguments run in Python.
 
 `arg_specs` / `result_spec` describe a captured function's parameters and result to
 the backend's CPython wrapper (`graphlet.backend.pyvalues`): "i1", "i64", "f64",
 ("complex",), ("const", obj), ("tuple", specs), ("list", item[, "empty"]),
-("union", specs).
+("array", dtype, ndim, writeable, view), ("npscalar", dtype), ("union", specs).
 """
 
 from __future__ import annotations
@@ -57,6 +58,36 @@ class ListOf:
 
 
 @dataclass(frozen=True)
+class ArrayOf:
+    """An `ndarray` of a compiled dtype in NumPy's canonical descriptor, aligned."""
+
+    dtype: str
+    ndim: int
+    writeable: bool
+
+    @property
+    def __name__(self) -> str:
+        return f"ndarray[{self.dtype}, {self.ndim}d{'' if self.writeable else ', read-only'}]"
+
+
+ARRAY_DTYPES = ("float64", "float32", "int64", "int32", "bool")
+
+
+def _array_key(value: Any) -> Any:
+    import numpy as np
+
+    dtype = value.dtype
+    name = dtype.name
+    if name not in ARRAY_DTYPES or dtype is not np.dtype(name):
+        return Unsupported(f"array of dtype {dtype}")
+    if not 1 <= value.ndim <= 3:
+        return Unsupported(f"{value.ndim}-d array")
+    if not value.flags.aligned:
+        return Unsupported("unaligned array")
+    return ArrayOf(name, value.ndim, bool(value.flags.writeable))
+
+
+@dataclass(frozen=True)
 class StrValue:
     value: str
 
@@ -95,6 +126,8 @@ def key_of(value: Any) -> Any:
         return Unsupported("list of mixed or non-numeric items")
     if t is str:
         return StrValue(value)
+    if t.__module__ == "numpy" and t.__name__ == "ndarray":
+        return _array_key(value)
     return t
 
 
@@ -122,6 +155,10 @@ def _kind_of_key(key: Any) -> Any:
         return ListKind(_scalar_kind(key.item) if key.item else None)
     if isinstance(key, StrValue):
         return Known(key.value)
+    if isinstance(key, ArrayOf):
+        from graphlet.frontend.bytecode.inference import ArrayKind
+
+        return ArrayKind(key.dtype, key.ndim, key.writeable)
     if isinstance(key, Unsupported):
         return f"a {key.why}"
     return f"arguments of type {_key_name(key)}"
@@ -193,6 +230,10 @@ def spec_of(kind: inf.Kind) -> Any:
         if kind.elem is None:  # no path stores into it: the code assumes it is empty
             return ("list", "i64", "empty")
         return ("list", spec_of(kind.elem))
+    if isinstance(kind, inf.ArrayKind):
+        return ("array", kind.dtype, kind.ndim, kind.writeable, kind.view)
+    if isinstance(kind, inf.NpScalarKind):
+        return ("npscalar", kind.dtype)
     raise TypeError(f"no value ABI for {inf.describe(kind)}")
 
 

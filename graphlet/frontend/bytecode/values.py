@@ -29,8 +29,11 @@ from graphlet.frontend.bytecode.inference import (
     INT,
     RANGE,
     RANGE_ITER,
+    ArrayIterKind,
+    ArrayKind,
     ListIterKind,
     ListKind,
+    NpScalarKind,
     Poison,
     TupleIterKind,
     TupleKind,
@@ -80,6 +83,34 @@ class ListValue:
     handle: SSAValue
     elem: Attribute | None
     site: Any = None
+
+
+@dataclass(frozen=True)
+class ArrayValue:
+    """A NumPy array: its object (the array it is, or a view into), its data
+    pointer, and per axis its length and byte stride (docs/jit-values.md)."""
+
+    obj: SSAValue
+    data: SSAValue
+    shape: tuple[SSAValue, ...]
+    strides: tuple[SSAValue, ...]
+    kind: ArrayKind
+
+
+@dataclass(frozen=True)
+class NpScalar:
+    """A NumPy scalar of `dtype`: its value in the compute type (`pyarray`)."""
+
+    value: SSAValue
+    dtype: str
+
+
+@dataclass(frozen=True)
+class ArrayIter:
+    """An iterator over the first axis of an array, and the index of the next item."""
+
+    array: ArrayValue
+    index: SSAValue
 
 
 @dataclass(frozen=True)
@@ -134,6 +165,12 @@ def kind_of(value: Value) -> inf.Kind:
         return ListKind(value.elem, value.site if value.elem is None else None)
     if isinstance(value, ComplexValue):
         return COMPLEX
+    if isinstance(value, ArrayValue):
+        return value.kind
+    if isinstance(value, NpScalar):
+        return NpScalarKind(value.dtype)
+    if isinstance(value, ArrayIter):
+        return ArrayIterKind(value.array.kind)
     if isinstance(value, RangeValue):
         return RANGE
     if isinstance(value, RangeIter):
@@ -163,6 +200,14 @@ def flat_types(kind: inf.Kind) -> list[Attribute]:
         return [t for item in kind.items for t in flat_types(item)]
     if isinstance(kind, ListKind):
         return [LIST_HANDLE]
+    if isinstance(kind, ArrayKind):
+        return [LIST_HANDLE, LIST_HANDLE] + [INT] * (2 * kind.ndim)
+    if isinstance(kind, NpScalarKind):
+        from graphlet.dialects.pyarray import compute_type
+
+        return [compute_type(kind.dtype)]
+    if isinstance(kind, ArrayIterKind):
+        return [*flat_types(kind.array), INT]
     if kind is COMPLEX:
         return [FLOAT, FLOAT]
     if kind is RANGE:
@@ -191,6 +236,12 @@ def flatten(kind: inf.Kind, value: Value) -> list[SSAValue]:
         return [v for k, item in zip(kind.items, value.items) for v in flatten(k, item)]
     if isinstance(kind, ListKind):
         return [value.handle]
+    if isinstance(kind, ArrayKind):
+        return [value.obj, value.data, *value.shape, *value.strides]
+    if isinstance(kind, NpScalarKind):
+        return [value.value]
+    if isinstance(kind, ArrayIterKind):
+        return [*flatten(kind.array, value.array), value.index]
     if kind is COMPLEX:
         return [value.real, value.imag]
     if kind is RANGE:
@@ -214,6 +265,15 @@ def unflatten(kind: inf.Kind, values: Iterator[SSAValue]) -> Value:
         return TupleValue(tuple(unflatten(item, values) for item in kind.items))
     if isinstance(kind, ListKind):
         return ListValue(next(values), kind.elem, kind.site)
+    if isinstance(kind, ArrayKind):
+        obj, data = next(values), next(values)
+        shape = tuple(next(values) for _ in range(kind.ndim))
+        strides = tuple(next(values) for _ in range(kind.ndim))
+        return ArrayValue(obj, data, shape, strides, kind)
+    if isinstance(kind, NpScalarKind):
+        return NpScalar(next(values), kind.dtype)
+    if isinstance(kind, ArrayIterKind):
+        return ArrayIter(unflatten(kind.array, values), next(values))
     if kind is COMPLEX:
         return ComplexValue(next(values), next(values))
     if kind is RANGE:
