@@ -18,7 +18,10 @@ sample.
 
 Ops graphlet does not claim are not tested here. A claimed op that fails on some
 sample is a real failure: `KNOWN_FAILURES` lists each one as a strict xfail with the
-reason, so the file passes today and a fixed op must be taken off the list.
+reason, so the file passes today and a fixed op must be taken off the list. Where
+PyTorch's behaviour cannot be represented in graphlet (an int32 tensor), `REFUSED`
+says what, and the test asserts that the importer refused exactly those nodes, which
+then ran in PyTorch through the partitioned fallback, with every output still right.
 """
 
 from __future__ import annotations
@@ -59,100 +62,44 @@ TOLERANCES = {
 }
 """`assert_close` tolerances per output dtype; integer and bool outputs must be exact."""
 
-UNINITIALIZED = {"empty_like"}
+UNINITIALIZED = {"empty", "empty_like", "empty_strided"}
+
+TIES_IN_ANY_ORDER = {"topk"}
+"""Ops whose indices PyTorch leaves unspecified among equal values (`topk`): their
+values must equal eager's, and their indices must select those values from the input."""
 """Ops whose values are unspecified: only structure, shape and dtype are compared."""
 
-_BOOL_OPERANDS = "bool operands are not promoted: the graphlet op rejects i1 elements, and compile_fx raises (graphlet built an invalid module) instead of running the node in PyTorch"
-_ZERO_DIM = "a reduction or softmax over dim 0 (or -1) of a 0-dim tensor is refused (dimension 0 is out of range for rank 0)"
-_ANY_ZERO_DIM = "any(dim) of a 0-dim tensor (all() decomposes to it) is refused: its graphlet.amax has dimension 0 out of range for rank 0"
-_INDICES = "max/min(dim) returns the indices too, which graphlet does not compute (argmax); 0-dim samples run no node natively"
-_ALIAS = "aten.alias.default (the decomposition of t() or transpose() of a tensor of rank < 2) has no translation"
-_SQUEEZE_NONE = "WRONG SHAPE refused: squeeze(x, dims) with dims=() squeezes every size-1 dim instead of none (graphlet infers tensor<f32>, PyTorch has tensor<1x1x1x1xf32>)"
-_ROLL = "roll of a 0-dim or flattened tensor decomposes to fmod.Scalar and index_select, which have no translation"
+
+_NO_INT32 = "graphlet has no tensors of torch.int32"
+_NO_SMALL_INT = "graphlet has no tensors of torch."  # gather's int32 and uint8 indices
+
+REFUSED: dict[str, str] = {
+    "clamp-float32": _NO_INT32,
+    "clamp-float64": _NO_INT32,
+    "clamp-int64": _NO_INT32,
+    "gather-float32": _NO_SMALL_INT,
+    "gather-float64": _NO_SMALL_INT,
+    "gather-int64": _NO_SMALL_INT,
+    "gather-bool": _NO_SMALL_INT,
+}
+"""'opinfo[.variant]-dtype' -> what graphlet cannot represent in some of its samples
+(clamp's samples pass an int32 tensor as a bound, gather's int32 and uint8 indices). The importer must refuse those
+nodes, saying so: every node that ran in PyTorch (through the partitioned fallback)
+gives this reason, at least one does, and every sample's outputs still match."""
+
+_LONG_SORT = "a sort along a dim of 8000 is refused: graphlet sorts by ranking (n^2 comparisons), up to handlers/sorting.py: SORT_LIMIT"
 
 KNOWN_FAILURES: dict[str, str] = {
-    "add-bool": _BOOL_OPERANDS,
-    "mul-bool": _BOOL_OPERANDS,
-    "div.no_rounding_mode-bool": _BOOL_OPERANDS,
-    "true_divide-bool": _BOOL_OPERANDS,
-    "max.binary-bool": _BOOL_OPERANDS,
-    "maximum-bool": _BOOL_OPERANDS,
-    "min.binary-bool": _BOOL_OPERANDS,
-    "minimum-bool": _BOOL_OPERANDS,
-    "clamp_max-bool": _BOOL_OPERANDS,
-    "clamp_min-bool": _BOOL_OPERANDS,
-    "cos-bool": _BOOL_OPERANDS,
-    "exp-bool": _BOOL_OPERANDS,
-    "log-bool": _BOOL_OPERANDS,
-    "sin-bool": _BOOL_OPERANDS,
-    "tanh-bool": _BOOL_OPERANDS,
-    "rsqrt-bool": _BOOL_OPERANDS,
-    "sqrt-bool": _BOOL_OPERANDS,
-    "softmax-float32": _ZERO_DIM,
-    "softmax-float64": _ZERO_DIM,
-    "softmax.with_dtype-float32": _ZERO_DIM,
-    "softmax.with_dtype-float64": _ZERO_DIM,
-    "softmax.with_dtype-int64": _ZERO_DIM,
-    "softmax.with_dtype-bool": _ZERO_DIM,
-    "log_softmax-float32": _ZERO_DIM,
-    "log_softmax-float64": _ZERO_DIM,
-    "log_softmax.with_dtype-float32": _ZERO_DIM,
-    "log_softmax.with_dtype-float64": _ZERO_DIM,
-    "log_softmax.with_dtype-int64": _ZERO_DIM,
-    "log_softmax.with_dtype-bool": _ZERO_DIM,
-    "amax-float32": _ZERO_DIM,
-    "amax-float64": _ZERO_DIM,
-    "amax-int64": _ZERO_DIM,
-    "amax-bool": _ZERO_DIM,
-    "amin-float32": _ZERO_DIM,
-    "amin-float64": _ZERO_DIM,
-    "amin-int64": _ZERO_DIM,
-    "amin-bool": _ZERO_DIM,
-    "sum-float32": _ZERO_DIM,
-    "sum-float64": _ZERO_DIM,
-    "sum-int64": _ZERO_DIM,
-    "sum-bool": _ZERO_DIM,
-    "mean-float32": _ZERO_DIM,
-    "mean-float64": _ZERO_DIM,
-    "any-float32": _ANY_ZERO_DIM,
-    "any-float64": _ANY_ZERO_DIM,
-    "any-int64": _ANY_ZERO_DIM,
-    "any-bool": _ANY_ZERO_DIM,
-    "all-float32": _ANY_ZERO_DIM,
-    "all-float64": _ANY_ZERO_DIM,
-    "all-int64": _ANY_ZERO_DIM,
-    "all-bool": _ANY_ZERO_DIM,
-    "max.reduction_with_dim-float32": _INDICES,
-    "max.reduction_with_dim-float64": _INDICES,
-    "max.reduction_with_dim-int64": _INDICES,
-    "max.reduction_with_dim-bool": _INDICES,
-    "min.reduction_with_dim-float32": _INDICES,
-    "min.reduction_with_dim-float64": _INDICES,
-    "min.reduction_with_dim-int64": _INDICES,
-    "min.reduction_with_dim-bool": _INDICES,
-    "t-float32": _ALIAS,
-    "t-float64": _ALIAS,
-    "t-int64": _ALIAS,
-    "t-bool": _ALIAS,
-    "transpose-float32": _ALIAS,
-    "transpose-float64": _ALIAS,
-    "transpose-int64": _ALIAS,
-    "transpose-bool": _ALIAS,
-    "squeeze.multiple-float32": _SQUEEZE_NONE,
-    "squeeze.multiple-float64": _SQUEEZE_NONE,
-    "squeeze.multiple-int64": _SQUEEZE_NONE,
-    "squeeze.multiple-bool": _SQUEEZE_NONE,
-    "roll-float32": _ROLL,
-    "roll-float64": _ROLL,
-    "roll-int64": _ROLL,
-    "roll-bool": _ROLL,
-    "clamp-float32": "clamp with tensor bounds reads an int32 value, which graphlet has no tensors of",
-    "clamp-float64": "clamp with tensor bounds reads an int32 value, which graphlet has no tensors of",
-    "clamp-int64": "clamp with tensor bounds reads an int32 value, which graphlet has no tensors of",
+    "sort-float32": _LONG_SORT,
+    "sort-float64": _LONG_SORT,
+    "sort-int64": _LONG_SORT,
+    "sort-bool": _LONG_SORT,
+    "argsort-float32": _LONG_SORT,
+    "argsort-float64": _LONG_SORT,
+    "argsort-int64": _LONG_SORT,
+    "argsort-bool": _LONG_SORT,
     "native_batch_norm-float32": "training=True mutates running_mean/var (compile_fx refuses: inference only); training=False: the save_mean/save_invstd outputs are not computed",
     "native_batch_norm-float64": "training=True mutates running_mean/var (compile_fx refuses: inference only); training=False: the save_mean/save_invstd outputs are not computed",
-    "nn.functional.linear-int64": "integer linear is refused: graphlet.linear takes f32 or f64",
-    "nn.functional.hardtanh-int64": "WRONG DTYPE refused: graphlet's hardtanh of int64 infers f32 (PyTorch keeps int64)",
 }
 """'opinfo[.variant]-dtype' -> why graphlet fails a sample of an op it claims (with the
 default sample cap; `GRAPHLET_ATEN_SAMPLES=all` may find more)."""
@@ -193,7 +140,10 @@ PARAMS = _params()
 
 def test_known_failures_name_tested_ops() -> None:
     ids = {p.id for p in PARAMS}
-    assert set(KNOWN_FAILURES) <= ids, sorted(set(KNOWN_FAILURES) - ids)
+    assert set(KNOWN_FAILURES) | set(REFUSED) <= ids, sorted(
+        (set(KNOWN_FAILURES) | set(REFUSED)) - ids
+    )
+    assert not set(KNOWN_FAILURES) & set(REFUSED)
 
 
 # ---------------------------------------------------------------- choosing samples
@@ -310,6 +260,20 @@ def compare(actual: Any, expected: Any, *, values: bool = True) -> None:
             torch.testing.assert_close(a, e, equal_nan=True, **tolerance)
 
 
+def compare_ties_in_any_order(sample: Any, actual: Any, expected: Any) -> None:
+    """`(values, indices)` along the sample's dim (its second argument, else -1): the
+    values as `compare` wants them, the indices of the same dtype and shape, each
+    pointing at its value in the input."""
+    compare(actual[0], expected[0])
+    compare(actual[1], expected[1], values=False)
+    x = sample.input
+    if x.dim() == 0:
+        assert actual[1].item() == 0, actual[1]
+        return
+    dim = sample.args[1] if len(sample.args) > 1 else sample.kwargs.get("dim", -1)
+    torch.testing.assert_close(x.gather(dim, actual[1]), actual[0], equal_nan=True, rtol=0, atol=0)
+
+
 def describe(sample: Any) -> str:
     def show(x: Any) -> str:
         if isinstance(x, torch.Tensor):
@@ -361,13 +325,25 @@ def test_claimed_op_matches_pytorch(opinfo: Any, dtype: torch.dtype) -> None:
         )
         raise AssertionError(f"each sample compiles alone, not together: {_first_line(e)}") from e
     report = compiled.report()
-    failures = sorted({f"ran in PyTorch: {n.target}: {n.reason}" for n in report.eager})
+    refusal = REFUSED.get(f"{_opinfo_id(opinfo)}-{str(dtype).removeprefix('torch.')}")
+    if refusal is not None:
+        assert report.eager, f"expected a node refused because {refusal}: {report}"
+    failures = sorted(
+        {
+            f"ran in PyTorch: {n.target}: {n.reason}"
+            for n in report.eager
+            if refusal is None or refusal not in n.reason
+        }
+    )
     for sample, a, e in zip(samples, actual, expected):
         try:
+            if opinfo.name in TIES_IN_ANY_ORDER:
+                compare_ties_in_any_order(sample, a, e)
+                continue
             compare(a, e, values=values)
         except AssertionError as error:
             failures.append(f"{describe(sample)}: {_first_line(error)}")
-    assert report.all_native and not failures, (
+    assert (report.all_native or refusal is not None) and not failures, (
         f"{report.native} of {report.nodes} nodes native; {len(samples)} samples:\n"
         + "\n".join(failures)
     )

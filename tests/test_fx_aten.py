@@ -72,6 +72,41 @@ def elementwise_int(i, j):
         (i > 0).any(dim=1),
         (i > 0).all(),
         torch.isnan(i),
+        F.hardtanh(i, -2.5, 3.7),
+        F.linear(i, j),
+        F.linear(i[0], j, j[:, 0]),
+    )
+
+
+def extremes(x, i, b):
+    """max/min along a dim return the first extreme's index, a NaN's if any."""
+    return (
+        *x.max(dim=1),
+        *x.min(dim=0, keepdim=True),
+        *i.max(dim=1),
+        *i.min(dim=0),
+        *b.max(dim=1),
+        *b.min(dim=0, keepdim=True),
+        *x[0, 0].max(0),
+        torch.argmax(x),
+        torch.argmin(x, 0),
+        torch.argmin(i, 1, keepdim=True),
+        torch.argmax(i, keepdim=True),
+    )
+
+
+def bools(a, b):
+    """PyTorch keeps +, *, max and min of bools bool; / and math functions are floats."""
+    return (
+        a + b,
+        a * b,
+        torch.maximum(a, b),
+        torch.minimum(a, b),
+        torch.clamp_min(a, b),
+        a / b,
+        torch.exp(a),
+        torch.rsqrt(b),
+        torch.square(a),
     )
 
 
@@ -156,7 +191,26 @@ GROUPS = {
             torch.tensor([[7, -7, 0, 13, -13, 5], [1, -1, 9, -9, 4, -4]]),
             torch.tensor([[2, 2, -3, -4, 4, 5], [3, -3, 2, -2, -1, 1]]),
         ),
-        {"aten.div.Tensor_mode", "aten.bitwise_not.default", "aten.any.dim"},
+        {"aten.div.Tensor_mode", "aten.bitwise_not.default", "aten.any.dim", "aten.linear.default"},
+    ),
+    "extremes": (
+        extremes,
+        lambda: (
+            torch.tensor(
+                [[1.0, float("nan"), 3, 3], [2, 2, -float("inf"), float("nan")], [-1, 5, 5, 0]]
+            ),
+            torch.tensor([[1, 3, 3, -2], [2, 2, 1, 4], [0, 0, 0, 0]]),
+            torch.tensor([[True, False, True], [False, False, False]]),
+        ),
+        {"aten.max.dim", "aten.min.dim", "aten.argmax.default", "aten.argmin.default"},
+    ),
+    "bools": (
+        bools,
+        lambda: (
+            torch.tensor([True, False, True, False]),
+            torch.tensor([True, True, False, False]),
+        ),
+        {"aten.add.Tensor", "aten.mul.Tensor", "aten.div.Tensor", "aten.exp.default"},
     ),
     "reductions": (
         reductions,

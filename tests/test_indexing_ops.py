@@ -21,7 +21,7 @@ from graphlet.dialects import graphlet as g  # noqa: E402
 from graphlet.frontend.fx import FUNCTION, FxImporter, compile_fx, tensor_type_of  # noqa: E402
 from graphlet.frontend.fx.errors import UnsupportedNodeError  # noqa: E402
 from graphlet.runtime.tensors import compile_tensor_function  # noqa: E402
-from tests.native_cases import compile_cases, compile_one, export, export_native  # noqa: E402
+from tests.native_cases import Fn, compile_cases, compile_one, export, export_native  # noqa: E402
 
 DTYPES = [torch.float32, torch.float64, torch.int64, torch.bool]
 
@@ -303,3 +303,167 @@ def test_reference_interpreter_agrees_with_native_indexing():
     np.testing.assert_array_equal(op.evaluate(x.numpy(), i.numpy(), j.numpy()), want)
     kernel = compile_one(lambda a, b, c: g.IndexOp(a, [b, c], [0, 2], wrap_negative=True), x, i, j)
     np.testing.assert_array_equal(kernel(x, i, j)[0].numpy(), want)
+
+
+def embedding_bags(indices, offsets, weight):
+    last = torch.cat([offsets, offsets[-1:] * 0 + len(indices)])
+    return (
+        F.embedding_bag(indices, weight, offsets, mode="sum"),
+        F.embedding_bag(indices, weight, offsets, mode="mean"),
+        F.embedding_bag(indices, weight, offsets, mode="max"),
+        F.embedding_bag(indices, weight, offsets, mode="mean", padding_idx=4),
+        F.embedding_bag(indices, weight, offsets, mode="max", padding_idx=4),
+        F.embedding_bag(indices, weight.double(), last, mode="sum", include_last_offset=True),
+        F.embedding_bag(indices.view(2, 4), weight, mode="mean"),
+    )
+
+
+BAG_TABLE = source((10, 3), torch.float32, seed=5)
+BAG_TABLE[7, 1] = float("inf")
+BAG_INPUTS = (ids(1, 2, 4, 5, 4, 3, 7, 9), ids(0, 4, 4, 7), BAG_TABLE)
+
+
+def test_embedding_bag_matches_pytorch_natively():
+    """Sum, mean and max bags, an empty bag (0), padding_idx, include_last_offset and
+    a 2-d input (fixed-size bags); an inf in the table stays in its own bags only.
+    The sums run in another order than PyTorch's: within float tolerance."""
+    compiled = export_native(embedding_bags, BAG_INPUTS)
+    targets = {str(n.target) for n in compiled._first.gm.graph.nodes if n.op == "call_function"}
+    assert targets & {"aten._embedding_bag.default", "aten._embedding_bag_forward_only.default"}
+    for got, want in zip(compiled(*BAG_INPUTS), embedding_bags(*BAG_INPUTS)):
+        assert got.dtype == want.dtype
+        torch.testing.assert_close(got, want, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "indices, offsets",
+    [
+        (BAG_INPUTS[0], ids(1, 4, 4, 7)),  # offsets[0] must be 0
+        (BAG_INPUTS[0], ids(0, 5, 3, 7)),  # decreasing
+        (BAG_INPUTS[0], ids(0, 4, 4, 9)),  # past the end
+        (ids(1, 2, 4, 5, 4, 3, 7, 10), BAG_INPUTS[1]),  # outside the table
+        (ids(1, 2, 4, 5, -1, 3, 7, 9), BAG_INPUTS[1]),
+    ],
+    ids=["first-offset", "decreasing", "past-end", "index-past-table", "index-negative"],
+)
+def test_embedding_bag_bad_input_raises_what_pytorch_raises(indices, offsets):
+    def bag(i, o, w):
+        return F.embedding_bag(i, w, o, mode="sum")
+
+    with pytest.raises(RuntimeError):
+        bag(indices, offsets, BAG_TABLE)
+    compiled = export_native(bag, BAG_INPUTS)
+    with pytest.raises(RuntimeError, match="index out of bounds"):
+        compiled(indices, offsets, BAG_TABLE)
+
+
+def index_puts(x, i, j, v, n, b):
+    put = x.clone()
+    put[i] = v
+    added = x.clone()
+    added[i, 1:] += 2.5
+    return (
+        put,
+        x.index_put((i,), v, accumulate=True),
+        x.index_put((i, j), torch.tensor(-0.0), accumulate=False),
+        x.index_put((j,), v[0], accumulate=True),
+        added,
+        n.index_put((i,), n[:3] * 7, accumulate=True),
+        n.index_put((i, j), torch.tensor(9)),
+        b.index_put((i,), b[:3], accumulate=True),
+        b.index_put((i,), ~b[:3]),
+    )
+
+
+PUT_X = source((5, 3), torch.float32, seed=7)
+PUT_X[2, 1], PUT_X[3, 0] = float("inf"), -0.0
+PUT_INPUTS = (
+    PUT_X,
+    ids(0, 4, -1),  # 4 and -1 repeat a row: summed, or the last one wins
+    ids(1, 2, 1),
+    source((3, 3), torch.float32, seed=8),
+    source((5, 3), torch.int64, seed=9),
+    source((5, 3), torch.bool, seed=10),
+)
+
+
+def test_index_put_matches_pytorch_natively():
+    """`x[i] = v`, `index_put(accumulate=True)` with a repeated index (summed; for
+    bools, or), negative indices, broadcast values, two index tensors, and a put
+    into a slice (slice_scatter); an inf and a -0.0 that no put touches stay as they
+    are. Float sums within float tolerance (the order of the sum differs)."""
+    compiled = export_native(index_puts, PUT_INPUTS)
+    targets = {str(n.target) for n in compiled._first.gm.graph.nodes if n.op == "call_function"}
+    assert "aten.index_put.default" in targets, sorted(targets)
+    for got, want in zip(compiled(*PUT_INPUTS), index_puts(*PUT_INPUTS)):
+        assert got.dtype == want.dtype
+        torch.testing.assert_close(got, want, rtol=1e-6, atol=1e-6)
+    assert torch.equal(compiled(*PUT_INPUTS)[0][3].signbit(), PUT_X[3].signbit())
+
+
+def test_index_put_out_of_range_raises_index_error():
+    def put(x, i, v):
+        return x.index_put((i,), v, accumulate=True)
+
+    args = (PUT_X, ids(0, 5), PUT_INPUTS[3][:2])
+    with pytest.raises(IndexError):
+        put(*args)
+    compiled = export_native(put, (PUT_X, ids(0, 1), args[2]))
+    with pytest.raises(IndexError):
+        compiled(*args)
+
+
+def masked_puts(x, m, rows, v, n, b):
+    return (
+        x.index_put((m,), v[0]),
+        x.index_put((m,), rows, accumulate=True),
+        x.index_put((m,), torch.tensor(2.5)),
+        x.index_put((m[:, None].expand(5, 3),), torch.tensor(-1.0), accumulate=True),
+        n.index_put((m,), n[:2] * 3),
+        b.index_put((m,), b[:1], accumulate=True),
+    )
+
+
+MASK = torch.tensor([True, False, False, True, False])
+MASK_INPUTS = (PUT_X, MASK, source((2, 3), torch.float32, seed=11), *PUT_INPUTS[3:])
+
+
+def test_index_put_with_a_mask_matches_pytorch_natively():
+    """`x[mask] = v`: one value row for every selected row (broadcast), or a row per
+    selected row in order (its count checked at run time); a 2-d mask; accumulate."""
+    compiled = export_native(masked_puts, MASK_INPUTS)
+    for got, want in zip(compiled(*MASK_INPUTS), masked_puts(*MASK_INPUTS)):
+        assert got.dtype == want.dtype
+        torch.testing.assert_close(got, want, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("mask", [ids(1, 0, 0, 1, 1), ids(1, 0, 0, 0, 0)], ids=["more", "fewer"])
+def test_index_put_with_a_mask_of_another_count_raises(mask):
+    def put(x, m, rows):
+        return x.index_put((m,), rows)
+
+    args = (PUT_X, mask.bool(), MASK_INPUTS[2])
+    with pytest.raises(RuntimeError):
+        put(*args)
+    compiled = export_native(put, MASK_INPUTS[:3])
+    with pytest.raises(RuntimeError):
+        compiled(*args)
+
+
+def test_index_put_past_its_table_limit_runs_in_pytorch(monkeypatch):
+    """A put whose match table is past the limit is refused, named in the report,
+    and runs in PyTorch between native kernels: the answer is still PyTorch's."""
+    from graphlet.frontend.fx.handlers import indexing
+
+    monkeypatch.setattr(indexing, "MATCH_LIMIT", 8)
+
+    def put(x, i, v):
+        return x.index_put((i,), v, accumulate=True) * 2
+
+    args = PUT_INPUTS[:2] + (PUT_INPUTS[3],)
+    compiled = compile_fx(Fn(put), list(args))
+    torch.testing.assert_close(compiled(*args), put(*args))
+    report = compiled.report()
+    assert not report.all_native
+    assert [str(n.target) for n in report.eager] == ["aten.index_put.default"], report
+    assert "too large a match table" in report.eager[0].reason

@@ -43,8 +43,8 @@ _RECURRENT = {"nn_lstm", "nn_gru", "nn_rnn_tanh", "nn_embedding_lstm_tagger"}
 """Dynamo traces these only with `torch._dynamo.config.allow_rnn` (their cases set it)."""
 
 NATIVE: dict[str, set[str]] = {
-    COMPILE_FX: _TRANSFORMERS_AND_NN | _RECURRENT,
-    TORCH_COMPILE: _TRANSFORMERS_AND_NN | _RECURRENT,
+    COMPILE_FX: _TRANSFORMERS_AND_NN | _RECURRENT | {"nn_embedding_bag"},
+    TORCH_COMPILE: _TRANSFORMERS_AND_NN | _RECURRENT | {"nn_embedding_bag"},
 }
 """The models that run with every node native, per entry point: their tests must pass."""
 
@@ -72,7 +72,6 @@ NOT_NATIVE_YET: dict[str, str] = {
     "nn_conv2d_net": "needs _native_batch_norm_legit_no_training.default, avg_pool2d.default, clamp.default, convolution.default, max_pool2d_with_indices.default",
     "nn_conv1d_net": "needs _native_batch_norm_legit_no_training.default, adaptive_max_pool2d.default, convolution.default, max_pool2d_with_indices.default",
     "nn_conv_transpose_decoder": "needs _to_copy.default, arange.start_step, convolution.default, index.Tensor, leaky_relu.default, native_group_norm.default, upsample_nearest2d.vec",
-    "nn_embedding_bag": "needs _embedding_bag.default",
     "resnet50": "needs _native_batch_norm_legit_no_training.default, convolution.default, max_pool2d_with_indices.default",
     "resnext50_32x4d": "needs _native_batch_norm_legit_no_training.default, convolution.default, max_pool2d_with_indices.default",
     "mobilenet_v3_large": "needs _native_batch_norm_legit_no_training.default, clamp.default, convolution.default",

@@ -17,6 +17,7 @@ from graphlet.frontend.fx.handlers import (
     nn,
     reduction,
     shape,
+    sorting,
 )
 
 elementwise.derive_elementwise_handlers()
@@ -32,4 +33,5 @@ __all__ = [
     "nn",
     "reduction",
     "shape",
+    "sorting",
 ]

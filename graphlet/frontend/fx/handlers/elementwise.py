@@ -190,6 +190,10 @@ def rsqrt(imp: FxImporter, x: Any) -> SSAValue:
 
 @handles("square")
 def square(imp: FxImporter, x: Any) -> SSAValue:
+    """`x * x`; PyTorch squares bools as int64 (it is `pow(x, 2)`)."""
+    x = tensor(x)
+    if g.element_type(x.type) == g.i1:
+        x = imp.cast(x, g.i64)
     return binary(g.MulOp, imp, x, x)
 
 

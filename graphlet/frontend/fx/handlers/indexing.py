@@ -8,14 +8,16 @@ and refuses it otherwise, since the result's shape would depend on the data.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from xdsl.ir import SSAValue
 
 from graphlet.dialects import graphlet as g
 from graphlet.frontend.fx.errors import NotHere
-from graphlet.frontend.fx.handlers.common import norm_dim, rank, tensor
+from graphlet.frontend.fx.handlers.common import norm_dim, rank, tensor, unsupported
 from graphlet.frontend.fx.registry import handles
 
 if TYPE_CHECKING:
@@ -67,8 +69,16 @@ def index_select(imp: FxImporter, x: Any, dim: int, index: Any) -> SSAValue:
 
 @handles("aten.gather.default")
 def gather(imp: FxImporter, x: Any, dim: int, index: Any, sparse_grad: bool = False) -> SSAValue:
-    x = tensor(x)
-    return imp.emit(g.GatherOp(x, _int_index(index), norm_dim(dim, rank(x))))
+    """`torch.gather`; a 0-d tensor and index are taken as vectors of one element."""
+    x, index = tensor(x), _int_index(index)
+    at = norm_dim(dim, rank(x))
+    if rank(x):
+        return imp.emit(g.GatherOp(x, index, at))
+    shape = g.shape_of(index.type)
+    if tuple(shape) not in ((), (1,)):
+        raise NotHere(f"gather from a 0-d tensor at {index.type}")
+    vector = imp.emit(g.GatherOp(*(imp.emit(g.ReshapeOp(v, (1,))) for v in (x, index)), 0))
+    return imp.emit(g.ReshapeOp(vector, shape))
 
 
 def _mask_indices(imp: FxImporter, mask: SSAValue) -> list[SSAValue]:
@@ -112,3 +122,187 @@ def index(imp: FxImporter, x: Any, indices: Sequence[Any]) -> SSAValue:
     if not tensors:
         return x
     return imp.emit(g.IndexOp(x, tensors, dims, wrap_negative=True))
+
+
+def _checked(imp: FxImporter, values: SSAValue, low: int, high: int) -> SSAValue:
+    """`values`, raising RuntimeError at run time unless each is in [low, high): a
+    read of the constant `arange(low, high)` at `values - low`."""
+    valid = imp.constant(np.arange(low, high), g.i64)
+    shifted = imp.emit(g.SubOp(values, imp.constant(low, g.i64))) if low else values
+    return imp.emit(g.IndexOp(valid, [shifted], [0], error="RuntimeError"))
+
+
+def _piece(imp: FxImporter, x: SSAValue, start: int, end: int) -> SSAValue:
+    return imp.emit(g.SliceOp(x, [start], [end], [1]))
+
+
+MATCH_LIMIT = 1 << 24
+"""The most elements the match tables of index_put (rows x indices [x row]) and
+embedding_bag (bags x entries x row) may have; a larger one is refused (and the node
+runs in PyTorch)."""
+
+EMBEDDING_BAG_MODES = {0: "sum", 1: "mean", 2: "max"}
+
+
+@handles("aten._embedding_bag.default", "aten._embedding_bag_forward_only.default")
+def embedding_bag(
+    imp: FxImporter,
+    weight: Any,
+    indices: Any,
+    offsets: Any,
+    scale_grad_by_freq: bool = False,
+    mode: int = 0,
+    sparse: bool = False,
+    per_sample_weights: Any = None,
+    include_last_offset: bool = False,
+    padding_idx: int = -1,
+) -> tuple[Any, ...]:
+    """`F.embedding_bag`: bag b reduces (sum, mean or max) the rows of `indices[j]`
+    for j in `[offsets[b], offsets[b + 1])`, skipping `padding_idx`; an empty bag is 0.
+
+    Built as a (bags, entries) membership mask over the gathered rows and one masked
+    reduction over the entries. As in PyTorch, an index outside the table, offsets
+    not starting at 0, decreasing or past the end raise RuntimeError at run time.
+    Only the output is supported (the other three results serve the backward)."""
+    weight = tensor(weight)
+    indices, offsets = _int_index(indices), _int_index(offsets, "offsets")
+    elem = g.element_type(weight.type)
+    if per_sample_weights is not None or elem not in g.FLOAT_ELEMENT_TYPES:
+        raise NotHere("embedding_bag with per_sample_weights or a non-float table")
+    if rank(weight) != 2 or rank(indices) != 1 or rank(offsets) != 1 or mode not in (0, 1, 2):
+        raise NotHere(f"embedding_bag of {weight.type}, {indices.type}, {offsets.type}")
+    n = g.shape_of(indices.type)[0]
+    bags = g.shape_of(offsets.type)[0] - (1 if include_last_offset else 0)
+    if bags < 1:
+        raise NotHere("embedding_bag with no bags")
+    if bags * n * g.shape_of(weight.type)[1] > MATCH_LIMIT:
+        raise NotHere(f"embedding_bag of {bags} bags of {n} entries is too large a table")
+    points = _checked(imp, offsets, 0, n + 1)
+    first = _checked(imp, _piece(imp, points, 0, 1), 0, 1)
+    starts = imp.emit(g.CatOp([first, _piece(imp, points, 1, bags)], 0)) if bags > 1 else first
+    ends = (
+        _piece(imp, points, 1, bags + 1)
+        if include_last_offset
+        else imp.emit(g.CatOp([_piece(imp, points, 1, bags), imp.constant([n], g.i64)], 0))
+        if bags > 1
+        else imp.constant([n], g.i64)
+    )
+    lengths = _checked(imp, imp.emit(g.SubOp(ends, starts)), 0, n + 1)
+    column = (bags, 1)
+    j = imp.constant(np.arange(n).reshape(1, n), g.i64)
+    begin = imp.emit(g.ReshapeOp(starts, column))
+    end = imp.emit(g.ReshapeOp(imp.emit(g.AddOp(starts, lengths)), column))
+    mask = imp.emit(g.AndOp(imp.emit(g.CmpOp("ge", j, begin)), imp.emit(g.CmpOp("lt", j, end))))
+    if padding_idx is not None and padding_idx >= 0:
+        kept = imp.emit(g.CmpOp("ne", indices, imp.constant(padding_idx, g.i64)))
+        mask = imp.emit(g.AndOp(mask, imp.emit(g.ReshapeOp(kept, (1, n)))))
+    rows = imp.emit(g.IndexOp(weight, [indices], [0], error="RuntimeError"))
+    mask3 = imp.emit(g.ReshapeOp(mask, (bags, n, 1)))
+    counts = imp.emit(g.SumOp(mask, (1,), True))
+    zero = imp.constant(0.0, elem)
+    if EMBEDDING_BAG_MODES[mode] == "max":
+        picked = imp.emit(g.SelectOp(mask3, rows, imp.constant(-np.inf, elem)))
+        largest = imp.emit(g.AmaxOp(picked, (1,), False))
+        empty = imp.emit(g.CmpOp("eq", counts, imp.constant(0, g.i64)))
+        out = imp.emit(g.SelectOp(empty, zero, largest))
+    else:
+        out = imp.emit(g.SumOp(imp.emit(g.SelectOp(mask3, rows, zero)), (1,), False))
+        if EMBEDDING_BAG_MODES[mode] == "mean":
+            at_least_one = imp.emit(g.MaxOp(counts, imp.constant(1, g.i64)))
+            out = imp.emit(g.TrueDivOp(out, imp.cast(at_least_one, elem)))
+    refused = unsupported("embedding_bag's offset2bag, bag_size and max_indices (backward)")
+    return (out, refused, refused, refused)
+
+
+@handles("aten.index_put.default")
+def index_put(
+    imp: FxImporter, x: Any, indices: Sequence[Any], values: Any, accumulate: bool = False
+) -> SSAValue:
+    """`x[indices] = values` (`+=` with `accumulate`, which sums repeated indices; or
+    for bools) for int64 index tensors on the leading dims; negatives count from the
+    end, an index out of range raises IndexError as in PyTorch. Without `accumulate`
+    the last of repeated indices wins, as PyTorch's CPU kernel writes them in order.
+
+    Built from a (rows, indices) match table over the rows of `x` flattened past the
+    indexed dims: each row takes a masked sum (or the last matching value) of the
+    values, so its size bounds what is compiled (`MATCH_LIMIT`)."""
+    x, values = tensor(x), tensor(values)
+    elem = g.element_type(x.type)
+    if g.element_type(values.type) != elem:
+        raise NotHere("index_put's values must have the destination's dtype, as in PyTorch")
+    if not indices or any(i is None for i in indices):
+        raise NotHere("index_put with None (full-slice) indices")
+    if len(indices) == 1 and g.element_type(tensor(indices[0]).type) == g.i1:
+        return _masked_put(imp, x, indices[0], values, accumulate)
+    index = [_int_index(i) for i in indices]
+    shape = g.shape_of(x.type)
+    k = len(index)
+    if k > len(shape):
+        raise NotHere(f"index_put: {k} indices for a tensor of rank {len(shape)}")
+    n, rest = math.prod(shape[:k]), shape[k:]
+    row = math.prod(rest)
+    table = imp.constant(np.arange(n).reshape(shape[:k]), g.i64)
+    flat = imp.emit(g.IndexOp(table, index, list(range(k)), wrap_negative=True))
+    at = g.shape_of(flat.type)
+    m = math.prod(at)
+    if m == 0:
+        return x
+    if n * m * (row if accumulate else 1) > MATCH_LIMIT:
+        raise NotHere(f"index_put of {m} indices into {n} rows is too large a match table")
+    flat = imp.emit(g.ReshapeOp(flat, (1, m)))
+    rows = imp.emit(g.ReshapeOp(x, (n, row)))
+    puts = imp.emit(g.ReshapeOp(imp.emit(g.ExpandOp(values, (*at, *rest))), (m, row)))
+    hit = imp.emit(g.CmpOp("eq", imp.constant(np.arange(n).reshape(n, 1), g.i64), flat))
+    touched = imp.emit(g.ReshapeOp(imp.emit(g.AmaxOp(hit, (1,), False)), (n, 1)))
+    if accumulate:
+        hit3 = imp.emit(g.ReshapeOp(hit, (n, m, 1)))
+        puts3 = imp.emit(g.ReshapeOp(puts, (1, m, row)))
+        if elem == g.i1:
+            added = imp.emit(g.AmaxOp(imp.emit(g.AndOp(hit3, puts3)), (1,), False))
+            new = imp.emit(g.OrOp(rows, added))
+        else:
+            picked = imp.emit(g.SelectOp(hit3, puts3, imp.constant(0, elem)))
+            new = imp.emit(g.AddOp(rows, imp.emit(g.SumOp(picked, (1,), False))))
+    else:
+        order = imp.constant(np.arange(m).reshape(1, m), g.i64)
+        picked = imp.emit(g.SelectOp(hit, order, imp.constant(0, g.i64)))
+        new = imp.emit(g.IndexOp(puts, [imp.emit(g.AmaxOp(picked, (1,), False))], [0]))
+    return imp.emit(g.ReshapeOp(imp.emit(g.SelectOp(touched, new, rows)), shape))
+
+
+def _masked_put(
+    imp: FxImporter, x: SSAValue, mask: SSAValue, values: SSAValue, accumulate: bool
+) -> SSAValue:
+    """`x[mask] = values` for a bool mask over the leading dims: each selected row
+    takes `values` broadcast, or, when `values` has a row per selected row, the j-th
+    selected row takes row j (a cumulative count of the mask); a count other than
+    that raises RuntimeError at run time, as in PyTorch."""
+    shape, mask_shape = g.shape_of(x.type), g.shape_of(mask.type)
+    r = len(mask_shape)
+    if tuple(shape[:r]) != tuple(mask_shape):
+        raise NotHere(f"index_put: mask {mask.type} does not match {x.type}")
+    elem, rest = g.element_type(x.type), shape[r:]
+    n, row = math.prod(mask_shape), math.prod(rest)
+    rows = imp.emit(g.ReshapeOp(x, (n, row)))
+    selected = imp.emit(g.ReshapeOp(mask, (n,)))
+    given = g.shape_of(values.type)
+    split = max(len(given) - len(rest), 0)
+    lead, trail = given[:split], given[split:]
+    if math.prod(lead) == 1:
+        one = imp.emit(g.ReshapeOp(values, trail))
+        puts = imp.emit(g.ReshapeOp(imp.emit(g.ExpandOp(one, rest)), (1, row)))
+    else:
+        if len(lead) != 1 or lead[0] == 0:
+            raise NotHere(f"index_put: values {values.type} for a mask {mask.type}")
+        count = lead[0]
+        total = imp.emit(g.SumOp(selected, (0,), False))
+        exact = _checked(imp, imp.emit(g.SubOp(total, imp.constant(count, g.i64))), 0, 1)
+        before = imp.emit(g.SubOp(imp.emit(g.CumsumOp(selected, 0)), imp.constant(1, g.i64)))
+        at = imp.emit(g.AddOp(imp.emit(g.MaxOp(before, imp.constant(0, g.i64))), exact))
+        table = imp.emit(g.ReshapeOp(values, (count, row)))
+        puts = imp.emit(g.IndexOp(table, [at], [0], error="RuntimeError"))
+    if accumulate:
+        op = g.OrOp if elem == g.i1 else g.AddOp
+        puts = imp.emit(op(rows, puts))
+    touched = imp.emit(g.ReshapeOp(selected, (n, 1)))
+    return imp.emit(g.ReshapeOp(imp.emit(g.SelectOp(touched, puts, rows)), shape))

@@ -17,7 +17,14 @@ if TYPE_CHECKING:
 
 @handles_op(g.LinearOp, "aten.linear.default")
 def linear(imp: FxImporter, x: Any, w: Any, b: Any = None) -> SSAValue:
-    return imp.emit(g.LinearOp(tensor(x), tensor(w), b))
+    """`x @ w.T + b`: graphlet's linear for floats, matmul and add for ints."""
+    x, w = tensor(x), tensor(w)
+    if g.element_type(x.type) in g.FLOAT_ELEMENT_TYPES:
+        return imp.emit(g.LinearOp(x, w, b))
+    product = matmul(
+        imp, x, imp.emit(g.TransposeOp(w, [1, 0])) if len(g.shape_of(w.type)) == 2 else w
+    )
+    return product if b is None else add(imp, product, b)
 
 
 def _transposed_weight(b: Any) -> SSAValue | None:

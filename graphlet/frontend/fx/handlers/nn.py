@@ -57,12 +57,21 @@ def _softmax_dim(x: SSAValue, dim: Any, rest: tuple[Any, ...], dtype: Any, what:
     return norm_dim(dim, rank(x))
 
 
+def _along_dim(
+    imp: FxImporter, op: type[g.SoftmaxOp | g.LogSoftmaxOp], x: SSAValue, dim: int
+) -> SSAValue:
+    """`op(x, dim)`; a 0-d tensor is taken as a vector of its one element (softmax 1)."""
+    if rank(x):
+        return imp.emit(op(x, dim))
+    return imp.emit(g.ReshapeOp(imp.emit(op(imp.emit(g.ReshapeOp(x, (1,))), 0)), ()))
+
+
 @handles_op(g.SoftmaxOp)
 def softmax(
     imp: FxImporter, x: Any, dim: Any = None, *rest: Any, dtype: Any = None, **kw: Any
 ) -> SSAValue:
     x = tensor(x)
-    return imp.emit(g.SoftmaxOp(x, _softmax_dim(x, dim, rest, dtype, "softmax")))
+    return _along_dim(imp, g.SoftmaxOp, x, _softmax_dim(x, dim, rest, dtype, "softmax"))
 
 
 @handles_op(g.LogSoftmaxOp)
@@ -70,7 +79,7 @@ def log_softmax(
     imp: FxImporter, x: Any, dim: Any = None, *rest: Any, dtype: Any = None, **kw: Any
 ) -> SSAValue:
     x = tensor(x)
-    return imp.emit(g.LogSoftmaxOp(x, _softmax_dim(x, dim, rest, dtype, "log_softmax")))
+    return _along_dim(imp, g.LogSoftmaxOp, x, _softmax_dim(x, dim, rest, dtype, "log_softmax"))
 
 
 @handles_op(g.LayerNormOp, "aten.layer_norm.default")
@@ -173,6 +182,12 @@ def native_batch_norm(
 
 @handles("hardtanh")
 def hardtanh(imp: FxImporter, x: Any, min_val: float = -1.0, max_val: float = 1.0) -> SSAValue:
+    """`clamp` that keeps an int tensor's dtype: its bounds are truncated to ints."""
+    elem = g.element_type(tensor(x).type)
+    if elem == g.i1:
+        raise NotHere("PyTorch has no hardtanh of bool tensors")
+    if elem == g.i64:
+        min_val, max_val = int(min_val), int(max_val)
     return clamp(imp, x, min_val, max_val)
 
 

@@ -1,4 +1,5 @@
-"""Reductions over dimensions: sum, mean, amax, amin, max, min, any, all, var, var_mean."""
+"""Reductions over dimensions: sum, mean, amax, amin, max, min, argmax, argmin, any,
+all, var, var_mean."""
 
 from __future__ import annotations
 
@@ -6,13 +7,14 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import torch
 from xdsl.ir import SSAValue
 
 from graphlet.dialects import graphlet as g
 from graphlet.frontend.fx.dtypes import element_of
 from graphlet.frontend.fx.errors import NotHere
-from graphlet.frontend.fx.handlers.common import binary, norm_dims, rank, tensor, unsupported
+from graphlet.frontend.fx.handlers.common import binary, norm_dims, rank, tensor
 from graphlet.frontend.fx.registry import handles, handles_op
 
 if TYPE_CHECKING:
@@ -104,8 +106,33 @@ def var_mean(
     return _var_and_mean(imp, x, dim, unbiased, keepdim, correction)
 
 
+def _extreme_along(
+    imp: FxImporter, reduce_op: type[g.ReduceOp], x: SSAValue, dim: Any, keepdim: bool
+) -> tuple[SSAValue, SSAValue]:
+    """`max(x, dim)` / `min(x, dim)` as PyTorch computes them: the values, and the
+    index of the first extreme element along `dim` (of the first NaN, which both
+    propagate). A 0-d tensor is its own extreme, at index 0."""
+    r = rank(x)
+    dims = norm_dims(dim, r)
+    if not r:
+        return x, imp.constant(0, g.i64)
+    (d,) = dims
+    n = g.shape_of(x.type)[d]
+    if n == 0:
+        raise NotHere(f"max/min of the empty dimension {d} raises in PyTorch")
+    extreme = imp.emit(reduce_op(x, dims, True))
+    hit = imp.emit(g.CmpOp("eq", x, extreme))
+    if g.element_type(x.type) in g.FLOAT_ELEMENT_TYPES:
+        hit = imp.emit(g.OrOp(hit, imp.emit(g.CmpOp("ne", x, x))))
+    positions = np.arange(n).reshape([n if i == d else 1 for i in range(r)])
+    candidates = imp.emit(g.SelectOp(hit, imp.constant(positions, g.i64), imp.constant(n, g.i64)))
+    indices = imp.emit(g.AminOp(candidates, dims, bool(keepdim)))
+    values = extreme if keepdim else imp.emit(g.ReshapeOp(extreme, g.shape_of(indices.type)))
+    return values, indices
+
+
 def _max_or_min(reduce_op: type[g.ReduceOp], binary_op: type[g.BinaryOp]) -> Callable[..., Any]:
-    """`max(x)`, `max(x, dim)` (values; the indices are refused when used) and `max(x, y)`."""
+    """`max(x)`, `max(x, dim)` (values and indices) and `max(x, y)`."""
 
     def max_or_min(imp: FxImporter, x: Any, dim: Any = None, keepdim: bool = False) -> Any:
         if isinstance(dim, SSAValue):
@@ -113,11 +140,32 @@ def _max_or_min(reduce_op: type[g.ReduceOp], binary_op: type[g.BinaryOp]) -> Cal
         x = tensor(x)
         if dim is None:
             return imp.emit(reduce_op(x, norm_dims(None, rank(x)), False))
-        values = imp.emit(reduce_op(x, norm_dims(dim, rank(x)), bool(keepdim)))
-        return (values, unsupported("the indices of max/min (argmax) are not supported"))
+        return _extreme_along(imp, reduce_op, x, dim, keepdim)
 
     return max_or_min
 
 
 handles("max")(_max_or_min(g.AmaxOp, g.MaxOp))
 handles("min")(_max_or_min(g.AminOp, g.MinOp))
+
+
+def _arg_extreme(reduce_op: type[g.ReduceOp]) -> Callable[..., SSAValue]:
+    """`argmax(x, dim, keepdim)`; without a dim, the index into the flattened tensor."""
+
+    def arg_extreme(imp: FxImporter, x: Any, dim: Any = None, keepdim: bool = False) -> SSAValue:
+        x = tensor(x)
+        if g.element_type(x.type) == g.i1:
+            raise NotHere("PyTorch has no argmax/argmin of bool tensors")
+        if dim is not None:
+            return _extreme_along(imp, reduce_op, x, dim, keepdim)[1]
+        flat = imp.emit(g.ReshapeOp(x, (math.prod(g.shape_of(x.type)),)))
+        index = _extreme_along(imp, reduce_op, flat, 0, False)[1]
+        if keepdim:
+            return imp.emit(g.ReshapeOp(index, (1,) * rank(x)))
+        return index
+
+    return arg_extreme
+
+
+handles("argmax")(_arg_extreme(g.AmaxOp))
+handles("argmin")(_arg_extreme(g.AminOp))

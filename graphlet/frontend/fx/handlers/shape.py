@@ -83,9 +83,13 @@ def unsqueeze(imp: FxImporter, x: Any, dim: int) -> SSAValue:
 
 @handles("squeeze")
 def squeeze(imp: FxImporter, x: Any, dim: Any = None) -> SSAValue:
+    """The size-1 dims among `dim` (all of them when None; none when `dim=()`)."""
     x = tensor(x)
     shape = g.shape_of(x.type)
-    which = norm_dims(dim, len(shape)) if dim is not None else tuple(range(len(shape)))
+    if dim is None:
+        which = tuple(range(len(shape)))
+    else:
+        which = norm_dims(dim, len(shape)) if dim not in ((), []) else ()
     return view(imp, x, *(n for i, n in enumerate(shape) if not (i in which and n == 1)))
 
 
