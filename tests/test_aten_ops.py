@@ -18,10 +18,10 @@ sample.
 
 Ops graphlet does not claim are not tested here. A claimed op that fails on some
 sample is a real failure: `KNOWN_FAILURES` lists each one as a strict xfail with the
-reason, so the file passes today and a fixed op must be taken off the list. Where
-PyTorch's behaviour cannot be represented in graphlet (an int32 tensor), `REFUSED`
-says what, and the test asserts that the importer refused exactly those nodes, which
-then ran in PyTorch through the partitioned fallback, with every output still right.
+reason, so the file passes today and a fixed op must be taken off the list. Where a
+sample holds a tensor graphlet cannot represent (an int32 tensor), the test asserts
+that the importer refused exactly those nodes, naming the dtype, and that they ran in
+PyTorch through the partitioned fallback with every output still right.
 """
 
 from __future__ import annotations
@@ -70,22 +70,24 @@ values must equal eager's, and their indices must select those values from the i
 """Ops whose values are unspecified: only structure, shape and dtype are compared."""
 
 
-_NO_INT32 = "graphlet has no tensors of torch.int32"
-_NO_SMALL_INT = "graphlet has no tensors of torch."  # gather's int32 and uint8 indices
+REPRESENTABLE = set(DTYPES)
+"""The tensor dtypes graphlet has. A sample holding a tensor of another dtype (clamp's
+int32 bounds, gather's int32 and uint8 indices) cannot compile: the importer must
+refuse its node, saying so, and the node runs in PyTorch through the partitioned
+fallback with its outputs still right."""
 
-REFUSED: dict[str, str] = {
-    "clamp-float32": _NO_INT32,
-    "clamp-float64": _NO_INT32,
-    "clamp-int64": _NO_INT32,
-    "gather-float32": _NO_SMALL_INT,
-    "gather-float64": _NO_SMALL_INT,
-    "gather-int64": _NO_SMALL_INT,
-    "gather-bool": _NO_SMALL_INT,
-}
-"""'opinfo[.variant]-dtype' -> what graphlet cannot represent in some of its samples
-(clamp's samples pass an int32 tensor as a bound, gather's int32 and uint8 indices). The importer must refuse those
-nodes, saying so: every node that ran in PyTorch (through the partitioned fallback)
-gives this reason, at least one does, and every sample's outputs still match."""
+
+def _unrepresentable(samples: list[Any]) -> list[str]:
+    """The dtypes graphlet has no tensors of that some sample holds, e.g. ['int32']."""
+    leaves = pytree.tree_leaves([(s.input, s.args, s.kwargs) for s in samples])
+    return sorted(
+        {
+            str(x.dtype).removeprefix("torch.")
+            for x in leaves
+            if isinstance(x, torch.Tensor) and x.dtype not in REPRESENTABLE
+        }
+    )
+
 
 _LONG_SORT = "a sort along a dim of 8000 is refused: graphlet sorts by ranking (n^2 comparisons), up to handlers/sorting.py: SORT_LIMIT"
 
@@ -140,10 +142,7 @@ PARAMS = _params()
 
 def test_known_failures_name_tested_ops() -> None:
     ids = {p.id for p in PARAMS}
-    assert set(KNOWN_FAILURES) | set(REFUSED) <= ids, sorted(
-        (set(KNOWN_FAILURES) | set(REFUSED)) - ids
-    )
-    assert not set(KNOWN_FAILURES) & set(REFUSED)
+    assert set(KNOWN_FAILURES) <= ids, sorted(set(KNOWN_FAILURES) - ids)
 
 
 # ---------------------------------------------------------------- choosing samples
@@ -325,14 +324,14 @@ def test_claimed_op_matches_pytorch(opinfo: Any, dtype: torch.dtype) -> None:
         )
         raise AssertionError(f"each sample compiles alone, not together: {_first_line(e)}") from e
     report = compiled.report()
-    refusal = REFUSED.get(f"{_opinfo_id(opinfo)}-{str(dtype).removeprefix('torch.')}")
-    if refusal is not None:
-        assert report.eager, f"expected a node refused because {refusal}: {report}"
+    unrepresentable = _unrepresentable(samples)
+    if unrepresentable:
+        assert report.eager, f"expected a node refused for its {unrepresentable} tensors: {report}"
     failures = sorted(
         {
             f"ran in PyTorch: {n.target}: {n.reason}"
             for n in report.eager
-            if refusal is None or refusal not in n.reason
+            if not any(f"no tensors of torch.{d}" in n.reason for d in unrepresentable)
         }
     )
     for sample, a, e in zip(samples, actual, expected):
@@ -343,7 +342,7 @@ def test_claimed_op_matches_pytorch(opinfo: Any, dtype: torch.dtype) -> None:
             compare(a, e, values=values)
         except AssertionError as error:
             failures.append(f"{describe(sample)}: {_first_line(error)}")
-    assert (report.all_native or refusal is not None) and not failures, (
+    assert (report.all_native or unrepresentable) and not failures, (
         f"{report.native} of {report.nodes} nodes native; {len(samples)} samples:\n"
         + "\n".join(failures)
     )

@@ -114,8 +114,12 @@ def identity(imp: FxImporter, x: Any, *args: Any, **kwargs: Any) -> Any:
 
 @handles_op(g.CatOp)
 def cat(imp: FxImporter, tensors: Sequence[Any], dim: int = 0) -> SSAValue:
+    """PyTorch's legacy rule: 1-D empty tensors are skipped (they still take part in
+    the dtype promotion), so `cat([x, torch.tensor([])], dim=1)` is `x`."""
     xs = imp.promote(*tensors)
-    return imp.emit(g.CatOp(xs, norm_dim(dim, rank(xs[0]))))
+    kept = [x for x in xs if g.shape_of(x.type) != (0,)] or xs[:1]
+    at = norm_dim(dim, rank(kept[0]))
+    return kept[0] if len(kept) == 1 else imp.emit(g.CatOp(kept, at))
 
 
 @handles("stack")
