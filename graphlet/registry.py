@@ -36,6 +36,7 @@ GRAPHLET_DIALECTS: dict[str, Callable[[], Dialect]] = {
 }
 
 _PASS_CLASSES = {
+    "graphlet-verify": "graphlet.transforms.graphlet_verify:GraphletVerifyPass",
     "graphlet-optimize": "graphlet.transforms.graphlet_optimize:GraphletOptimizePass",
     "decompose-tensor-ops": "graphlet.transforms.decompose_tensor_ops:DecomposeTensorOpsPass",
     "fuse-elementwise": "graphlet.transforms.fuse_elementwise:FuseElementwisePass",

@@ -1,0 +1,348 @@
+"""`graphlet-verify`: the checks MLIR's verifier makes and xDSL 0.74's does not.
+
+xDSL accepts IR that upstream MLIR rejects (a use before its definition, a branch
+passing two values to a one-argument block, a `memref.get_global` of a missing
+symbol, a 96-bit `index` constant, a public declaration, a tensor of tensors); such
+IR then breaks lowering with an internal error. `graphlet-opt` runs this check after
+parsing and after every pass, so each of these is a located diagnostic instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects import builtin, cf, func, llvm, memref
+from xdsl.dialects.builtin import (
+    ArrayAttr,
+    ComplexType,
+    DictionaryAttr,
+    IndexType,
+    IntegerAttr,
+    IntegerType,
+    MemRefType,
+    ModuleOp,
+    TensorType,
+    UnrankedMemRefType,
+    UnrankedTensorType,
+    VectorType,
+)
+from xdsl.ir import (
+    Attribute,
+    Block,
+    BlockArgument,
+    Operation,
+    ParametrizedAttribute,
+    Region,
+    SSAValue,
+)
+from xdsl.passes import ModulePass
+from xdsl.traits import IsolatedFromAbove, SymbolTable
+from xdsl.utils.exceptions import VerifyException
+
+from graphlet.locations import locate_verify_error, location_of
+
+_INDEX_MIN, _INDEX_MAX = -(2**63), 2**64 - 1
+"""MLIR stores an `index` attribute in 64 bits (signed or unsigned spelling)."""
+
+
+def verify_module(module: ModuleOp, after: str | None = None) -> None:
+    """xDSL's verifier, then `verify_strict`; any failure (xDSL's verifiers also raise
+    bare exceptions) is a located `VerifyException`, naming the pass `after` which
+    the IR broke."""
+    try:
+        module.verify()
+        verify_strict(module)
+    except Exception as e:
+        located = locate_verify_error(module, e)
+        if after is not None:
+            located = VerifyException(f"{located} (the IR is invalid after pass {after})")
+        raise located from None
+
+
+def verify_strict(module: Operation) -> None:
+    """Raise a located `VerifyException` at the first op MLIR's verifier would reject."""
+    checker = _Checker()
+    for op in module.walk():
+        message = checker.check(op)
+        if message is not None:
+            where = location_of(op)
+            text = f"'{op.name}' op {message}"
+            raise VerifyException(f"{where}: error: {text}" if where else text)
+
+
+class _Checker:
+    def __init__(self) -> None:
+        self._positions: dict[Block, dict[Operation, int]] = {}
+        self._dominators: dict[Region, dict[Block, set[Block]]] = {}
+
+    def check(self, op: Operation) -> str | None:
+        for message in (
+            self._dominance(op),
+            _successors(op),
+            _symbols(op),
+            _declaration(op),
+            _attributes(op),
+            _types(op),
+        ):
+            if message is not None:
+                return message
+        return None
+
+    def _dominance(self, user: Operation) -> str | None:
+        for i, value in enumerate(user.operands):
+            message = self._dominates(value, user)
+            if message is not None:
+                return f"operand #{i} {message}"
+        return None
+
+    def _dominates(self, value: SSAValue, user: Operation) -> str | None:
+        """Why `value` does not dominate `user`, or None when it does."""
+        if isinstance(value, BlockArgument):
+            def_block, def_op = value.block, None
+        else:
+            assert isinstance(value.owner, Operation)
+            def_op = value.owner
+            def_block = def_op.parent_block()
+        if def_op is user:
+            return "uses the op's own result"
+        if def_block is None or def_block.parent is None:
+            return "uses a value that is not in the IR"
+        region = def_block.parent
+        ancestor: Operation = user
+        while True:
+            block = ancestor.parent_block()
+            if block is None:
+                return "uses a value defined in a region that does not enclose it"
+            if block.parent is region:
+                break
+            parent = ancestor.parent_op()
+            if parent is None:
+                return "uses a value defined in a region that does not enclose it"
+            if parent is def_op:
+                return "uses a result of the op whose region holds the use"
+            if parent.has_trait(IsolatedFromAbove):
+                return f"uses a value defined above its isolated-from-above parent '{parent.name}'"
+            ancestor = parent
+        if isinstance(region.parent, ModuleOp):
+            return None  # a graph region: order does not matter
+        if block is def_block:
+            if def_op is None:
+                return None
+            if def_op is ancestor:
+                return "uses a result of the op whose region holds the use"
+            positions = self._block_positions(block)
+            if positions[def_op] > positions[ancestor]:
+                return "is used before its definition"
+            return None
+        dominators = self._region_dominators(region)
+        if block not in dominators:
+            return None  # unreachable: MLIR does not check dominance there
+        if def_block not in dominators[block]:
+            return "is used in a block its definition does not dominate"
+        return None
+
+    def _block_positions(self, block: Block) -> dict[Operation, int]:
+        if block not in self._positions:
+            self._positions[block] = {op: i for i, op in enumerate(block.ops)}
+        return self._positions[block]
+
+    def _region_dominators(self, region: Region) -> dict[Block, set[Block]]:
+        """Each reachable block's dominators (the iterative data-flow algorithm)."""
+        if region in self._dominators:
+            return self._dominators[region]
+        entry = region.blocks.first
+        assert entry is not None
+        reachable: list[Block] = []
+        stack, seen = [entry], {entry}
+        while stack:
+            block = stack.pop()
+            reachable.append(block)
+            for successor in _block_successors(block):
+                if successor not in seen and successor.parent is region:
+                    seen.add(successor)
+                    stack.append(successor)
+        predecessors: dict[Block, list[Block]] = {b: [] for b in reachable}
+        for block in reachable:
+            for successor in _block_successors(block):
+                if successor in predecessors:
+                    predecessors[successor].append(block)
+        everything = set(reachable)
+        dominators = {b: set(everything) for b in reachable}
+        dominators[entry] = {entry}
+        changed = True
+        while changed:
+            changed = False
+            for block in reachable[1:]:
+                new = set.intersection(*(dominators[p] for p in predecessors[block])) | {block}
+                if new != dominators[block]:
+                    dominators[block], changed = new, True
+        self._dominators[region] = dominators
+        return dominators
+
+
+def _block_successors(block: Block) -> Sequence[Block]:
+    last = block.last_op
+    return last.successors if last is not None else ()
+
+
+@dataclass(frozen=True)
+class _Edge:
+    block: Block
+    operands: Sequence[SSAValue]
+
+
+def _edges(op: Operation) -> Iterator[_Edge] | None:
+    """The operands each successor of a known branch op receives."""
+    if isinstance(op, cf.BranchOp | llvm.BrOp):
+        return iter([_Edge(op.successor, op.arguments)])
+    if isinstance(op, cf.ConditionalBranchOp | llvm.CondBrOp):
+        return iter(
+            [_Edge(op.then_block, op.then_arguments), _Edge(op.else_block, op.else_arguments)]
+        )
+    if isinstance(op, cf.SwitchOp):
+        edges = [_Edge(op.default_block, op.default_operands)]
+        start = 0
+        sizes = op.case_operand_segments.get_values()
+        for block, size in zip(op.case_blocks, sizes):
+            edges.append(_Edge(block, op.case_operands[start : start + size]))
+            start += size
+        return iter(edges)
+    return None
+
+
+def _successors(op: Operation) -> str | None:
+    if not op.successors:
+        return None
+    region = op.parent_region()
+    for successor in op.successors:
+        if successor.parent is not region:
+            return "branches to a block of another region"
+        if region is not None and successor is region.blocks.first:
+            return "branches to the entry block of its region, which may not have predecessors"
+    edges = _edges(op)
+    if edges is None:
+        return None
+    for i, edge in enumerate(edges):
+        arguments = edge.block.args
+        if len(edge.operands) != len(arguments):
+            return (
+                f"passes {len(edge.operands)} operand(s) to successor #{i}, "
+                f"which has {len(arguments)} argument(s)"
+            )
+        for j, (value, argument) in enumerate(zip(edge.operands, arguments)):
+            if value.type != argument.type:
+                return (
+                    f"passes a {value.type} as argument #{j} of successor #{i}, "
+                    f"which has type {argument.type}"
+                )
+    return None
+
+
+def _symbols(op: Operation) -> str | None:
+    if isinstance(op, memref.GetGlobalOp):
+        target = SymbolTable.lookup_symbol(op, op.name_)
+        if not isinstance(target, memref.GlobalOp):
+            return f"'{op.name_}' does not reference a memref.global"
+        if target.type != op.memref.type:
+            return f"result type {op.memref.type} does not match the type {target.type} of global {op.name_}"
+    elif isinstance(op, llvm.AddressOfOp):
+        target = SymbolTable.lookup_symbol(op, op.global_name)
+        if not isinstance(target, llvm.GlobalOp | llvm.FuncOp):
+            return f"'{op.global_name}' does not reference an llvm.mlir.global or llvm.func"
+    elif (
+        isinstance(op, llvm.CallOp)
+        and op.callee is not None
+        and not isinstance(SymbolTable.lookup_symbol(op, op.callee), llvm.FuncOp)
+    ):
+        return f"'{op.callee}' does not reference an llvm.func"
+    return None
+
+
+def _declaration(op: Operation) -> str | None:
+    if isinstance(op, func.FuncOp) and not op.body.blocks:
+        visibility = op.sym_visibility.data if op.sym_visibility is not None else "public"
+        if visibility == "public":
+            return f"@{op.sym_name.data} is a declaration, which cannot be public (write func.func private)"
+    return None
+
+
+def _attributes(op: Operation) -> str | None:
+    for name, attribute in (*op.properties.items(), *op.attributes.items()):
+        for inner in _nested_attributes(attribute):
+            if isinstance(inner, IntegerAttr) and isinstance(inner.type, IndexType):
+                value = inner.value.data
+                if not _INDEX_MIN <= value <= _INDEX_MAX:
+                    return (
+                        f"attribute '{name}' holds {value}, which does not fit the 64 bits of index"
+                    )
+    return None
+
+
+def _nested_attributes(attribute: Attribute) -> Iterator[Attribute]:
+    yield attribute
+    if isinstance(attribute, ArrayAttr):
+        for element in attribute.data:
+            yield from _nested_attributes(element)
+    elif isinstance(attribute, DictionaryAttr):
+        for element in attribute.data.values():
+            yield from _nested_attributes(element)
+
+
+def _types(op: Operation) -> str | None:
+    values: list[SSAValue] = [*op.results]
+    for region in op.regions:
+        for block in region.blocks:
+            values.extend(block.args)
+    for value in values:
+        message = _element_type_error(value.type)
+        if message is not None:
+            return message
+    for attribute in op.properties.values():
+        if isinstance(attribute, builtin.FunctionType):
+            for t in (*attribute.inputs.data, *attribute.outputs.data):
+                message = _element_type_error(t)
+                if message is not None:
+                    return message
+    return None
+
+
+_SCALAR = (IntegerType, IndexType, builtin.AnyFloat)
+
+
+def _element_type_error(t: Attribute) -> str | None:
+    """Why type `t` (or a type inside it) is not a valid builtin type, as MLIR judges."""
+    if isinstance(t, TensorType | UnrankedTensorType):
+        element = t.element_type
+        if _is_builtin(element) and not isinstance(element, (*_SCALAR, ComplexType, VectorType)):
+            return f"has type {t}: a tensor's elements cannot be {element}"
+    elif isinstance(t, MemRefType | UnrankedMemRefType):
+        element = t.element_type
+        if _is_builtin(element) and not isinstance(
+            element, (*_SCALAR, ComplexType, VectorType, MemRefType)
+        ):
+            return f"has type {t}: a memref's elements cannot be {element}"
+    elif isinstance(t, VectorType) and not isinstance(t.element_type, _SCALAR):
+        return f"has type {t}: a vector's elements must be integers, indices or floats"
+    if isinstance(t, ParametrizedAttribute):
+        for parameter in t.parameters:
+            if isinstance(parameter, ParametrizedAttribute):
+                message = _element_type_error(parameter)
+                if message is not None:
+                    return message
+    return None
+
+
+def _is_builtin(t: Attribute) -> bool:
+    return type(t).__module__ == builtin.__name__
+
+
+@dataclass(frozen=True)
+class GraphletVerifyPass(ModulePass):
+    """Reject the IR MLIR's verifier rejects and xDSL's accepts (see the module doc)."""
+
+    name = "graphlet-verify"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        verify_strict(op)
