@@ -78,7 +78,7 @@ class LocatingParser(Parser):
         except RecursionError:
             self.raise_error("the IR is nested too deeply for the parser", start)
         except Exception as e:  # xDSL's op parsers also raise KeyError, IndexError, ...
-            self.raise_error(str(e) or type(e).__name__, start)
+            self.raise_error(f"cannot parse this op: {str(e) or type(e).__name__}", start)
         if isinstance(op.location, FileLineColLoc):
             return op
         line, col = self._line_col(start.start, start.input.content)
@@ -119,6 +119,9 @@ def locate_verify_error(module: ModuleOp, error: Exception) -> VerifyException:
             if op.regions and _fails(op):
                 failing = op
                 break
+    redefined = _REDEFINITION.fullmatch(message)
+    if redefined is not None and failing is not None:
+        failing = _second_definition(failing, redefined.group(1)) or failing
     where = location_of(failing)
     if where is None:
         return VerifyException(message)
@@ -126,6 +129,22 @@ def locate_verify_error(module: ModuleOp, error: Exception) -> VerifyException:
 
 
 _LOCATED = re.compile(r"[^\n]*:\d+:\d+: error: ")
+
+
+_REDEFINITION = re.compile(r'Redefinition of symbol "(.*)"')
+
+
+def _second_definition(table: Operation, name: str) -> Operation | None:
+    """The op that defines symbol `name` a second time in symbol table `table`."""
+    seen = False
+    for region in table.regions:
+        op: Operation
+        for op in region.ops:
+            if op.properties.get("sym_name") == StringAttr(name):
+                if seen:
+                    return op
+                seen = True
+    return None
 
 
 def _fails(op: Operation) -> bool:

@@ -11,6 +11,7 @@ located diagnostic with a non-zero exit.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import time
@@ -148,9 +149,10 @@ class GraphletOptMain(xDSLOptMain):
         if target in _XDSL_TARGETS:
             try:
                 return super().output_resulting_program(prog)
-            except (AssertionError, AttributeError, TypeError, KeyError) as e:
+            except (AssertionError, AttributeError, TypeError, KeyError, ValueError):
                 raise DiagnosticException(
-                    f"target '{target}' prints only xDSL's {target} dialects: {e}".splitlines()[0]
+                    f"target '{target}' cannot print this IR: it prints only the ops of "
+                    f"xDSL's {target.split('-')[0]} dialects (for LLVM IR use -t llvm)"
                 ) from None
         return super().output_resulting_program(prog)
 
@@ -213,16 +215,38 @@ def list_passes() -> str:
     """graphlet's passes with their one-line summaries, then xDSL's names."""
     lines = ["graphlet's passes:"]
     for name, factory in registry.GRAPHLET_PASSES.items():
-        doc = (factory().__doc__ or "").strip().splitlines()
-        lines.append(f"  {name:<28} {doc[0] if doc else ''}")
+        lines.append(f"  {name:<28} {_summary(factory(), name)}")
     xdsl = sorted(set(registry.all_passes()) - set(registry.GRAPHLET_PASSES))
     lines.append("xDSL's passes:")
     lines.extend(f"  {name}" for name in xdsl)
     return "\n".join(lines)
 
 
+def _summary(pass_class: type[ModulePass], name: str) -> str:
+    """The first sentence of the pass's docstring (of its module's when the class
+    has none of its own), without a "`name`:" lead."""
+    doc = (pass_class.__doc__ or "").strip()
+    if not doc or doc.startswith(f"{pass_class.__name__}("):  # dataclass's default
+        doc = (sys.modules[pass_class.__module__].__doc__ or "").strip()
+    first = " ".join(doc.split("\n\n")[0].split())
+    return re.sub(rf"^`{re.escape(name)}`:\s*", "", first)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = normalize_arguments(list(sys.argv[1:] if argv is None else argv))
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # The reader (`| head`) left: say nothing, as a process killed by SIGPIPE.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    try:
+        args = normalize_arguments(list(sys.argv[1:] if argv is None else argv))
+    except ValueError as e:
+        print(f"graphlet-opt: error: {e}", file=sys.stderr)
+        return 1
     if "--version" in args or "-v" in args:
         print(version_text("graphlet-opt"))
         return 0

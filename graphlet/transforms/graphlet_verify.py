@@ -340,7 +340,8 @@ def _is_builtin(t: Attribute) -> bool:
 
 @dataclass(frozen=True)
 class GraphletVerifyPass(ModulePass):
-    """Reject the IR MLIR's verifier rejects and xDSL's accepts (see the module doc)."""
+    """MLIR's checks that xDSL's verifier lacks: dominance, successor operands,
+    symbol uses, declarations, index ranges, element types."""
 
     name = "graphlet-verify"
 
