@@ -42,7 +42,7 @@ def report_errors(input_name: str, replay: Sequence[str] | None = None) -> Itera
         sys.exit(141)
     except RecursionError:
         _fail(f"{input_name}: error: the IR is nested too deeply")
-    except (NotImplementedError, ValueError) as e:
+    except (NotImplementedError, ValueError, LookupError) as e:
         _fail(f"{input_name}: error: {e}")
     except KeyboardInterrupt:
         sys.exit(130)

@@ -63,6 +63,10 @@ def parse_argument(text: str, t: Attribute, position: int, entry: str) -> Any:
 def _split_args(argv: list[str]) -> tuple[list[str], list[str]]:
     """Takes the values after `--args` out of argv, so that `-inf` or `-3` are values,
     not options; they end at the next graphlet-run option."""
+    for i, arg in enumerate(argv):
+        if arg.startswith("--args="):  # `--args=10`: the first value is attached
+            argv = [*argv[:i], "--args", arg.removeprefix("--args="), *argv[i + 1 :]]
+            break
     if "--args" not in argv:
         return argv, []
     start = argv.index("--args")
