@@ -201,14 +201,13 @@ def campaign(runs: int, seed: int, keep: Path | None = None) -> Campaign:
             Path(path).write_text(text)
             outcome = classify(args, *run_tool(path, args))
             result.counts[outcome.kind] += 1
-            if outcome.kind in ("internal", "bad-llvm"):
-                result.failures.append(outcome)
+            if outcome.kind in ("internal", "bad-llvm", "unlocated"):
+                found = result.unlocated if outcome.kind == "unlocated" else result.failures
+                found.append(outcome)
                 if keep is not None:
                     keep.mkdir(parents=True, exist_ok=True)
                     (keep / f"mutant{i}.mlir").write_text(text)
                     outcome.detail = f"[{keep / f'mutant{i}.mlir'}] {outcome.detail}"
-            elif outcome.kind == "unlocated":
-                result.unlocated.append(outcome)
     return result
 
 
@@ -216,7 +215,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--keep", type=Path, help="save failing mutants in this directory")
+    parser.add_argument(
+        "--keep", type=Path, help="save failing (and unlocated) mutants in this directory"
+    )
     parser.add_argument("--verbose", action="store_true")
     options = parser.parse_args()
     os.environ.setdefault("GRAPHLET_CACHE", "0")

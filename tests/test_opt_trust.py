@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import io
+import math
 import os
 import shutil
 import subprocess
@@ -422,3 +423,93 @@ def test_fuzzer_flags_an_internal_error():
     bad = fuzz.classify(("-p", "x"), 2, "", "f.mlir: internal error: KeyError: 'x'")
     wrong_ir = fuzz.classify(("-t", "llvm"), 0, "define i64 @f() {\n  ret i64 false\n}\n", "")
     assert (bad.kind, wrong_ir.kind) == ("internal", "bad-llvm")
+
+
+# The reference interpreter covers what graphlet-run --interpret may meet
+
+
+BIT_OPS = """
+func.func @maxui(%a: i64, %b: i64) -> i64 {
+  %r = arith.maxui %a, %b : i64
+  func.return %r : i64
+}
+func.func @minui(%a: i64, %b: i64) -> i64 {
+  %r = arith.minui %a, %b : i64
+  func.return %r : i64
+}
+func.func @uitofp(%a: i64) -> f64 {
+  %r = arith.uitofp %a : i64 to f64
+  func.return %r : f64
+}
+func.func @ctlz(%a: i64) -> i64 {
+  %r = math.ctlz %a : i64
+  func.return %r : i64
+}
+func.func @cttz(%a: i64) -> i64 {
+  %r = math.cttz %a : i64
+  func.return %r : i64
+}
+func.func @ctpop(%a: i64) -> i64 {
+  %r = math.ctpop %a : i64
+  func.return %r : i64
+}
+func.func @fma(%a: f64, %b: f64, %c: f64) -> f64 {
+  %r = math.fma %a, %b, %c : f64
+  func.return %r : f64
+}
+"""
+
+U64 = 1 << 64
+
+
+def _u(x: int) -> int:
+    return x % U64
+
+
+def _s(x: int) -> int:
+    x %= U64
+    return x - U64 if x >= 1 << 63 else x
+
+
+INTS = [0, 1, -1, 5, -(1 << 63), (1 << 63) - 1, 1 << 40]
+REFERENCE = {
+    "maxui": lambda a, b: _s(max(_u(a), _u(b))),
+    "minui": lambda a, b: _s(min(_u(a), _u(b))),
+    "uitofp": lambda a: float(_u(a)),
+    "ctlz": lambda a: 64 - _u(a).bit_length(),
+    "cttz": lambda a: 64 if a == 0 else (_u(a) & -_u(a)).bit_length() - 1,
+    "ctpop": lambda a: bin(_u(a)).count("1"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCE))
+def test_interpreter_and_native_agree_with_python_on_unsigned_and_bit_ops(name):
+    from graphlet.driver import compile_native_source
+    from graphlet.locations import LocatingParser
+    from graphlet.registry import make_context
+    from graphlet.runtime.interpreter import interpret
+
+    module = LocatingParser(make_context(), BIT_OPS, "bits.mlir").parse_module()
+    native = compile_native_source(BIT_OPS, "bits.mlir")
+    assert name in native.functions
+    reference = REFERENCE[name]
+    arity = reference.__code__.co_argcount
+    cases = [(a, b) for a in INTS for b in INTS] if arity == 2 else [(a,) for a in INTS]
+    for args in cases:
+        expected = reference(*args)
+        assert interpret(module, name, args) == (expected,), args
+        assert native[name](*args) == expected, args
+    assert native[name].fallbacks == 0
+
+
+def test_interpreter_fma_rounds_once():
+    from graphlet.locations import LocatingParser
+    from graphlet.registry import make_context
+    from graphlet.runtime.interpreter import interpret
+
+    module = LocatingParser(make_context(), BIT_OPS, "bits.mlir").parse_module()
+    a = 1.0 + 2.0**-30
+    # a*a = 1 + 2**-29 + 2**-60: a separate multiply rounds the 2**-60 away
+    (fused,) = interpret(module, "fma", (a, a, -1.0))
+    assert fused == 2.0**-29 + 2.0**-60 != a * a - 1.0
+    assert interpret(module, "fma", (math.inf, 1.0, 1.0)) == (math.inf,)

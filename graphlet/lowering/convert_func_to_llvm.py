@@ -84,6 +84,7 @@ class FuncLowering(RewritePattern):
             linkage=llvm.LinkageAttr(linkage),
             body=body,
         )
+        new_func.location = op.location  # errors in the body keep naming the source
         new_ops: list[Operation] = [new_func]
         if C_INTERFACE_ATTRIBUTE in op.attributes:
             argument_names = [a.name_hint for a in body.blocks[0].args] if has_body else []
