@@ -41,14 +41,15 @@ UNSIGNED_DIVISIONS = (arith.DivUIOp, arith.RemUIOp, arith.CeilDivUIOp)
 
 def _width(t: Attribute) -> int | None:
     if isinstance(t, IntegerType):
-        return t.width.data
+        width: int = t.width.data
+        return width
     return 64 if isinstance(t, IndexType) else None
 
 
 def _constant(value: int | float, t: Attribute) -> arith.ConstantOp:
     if isinstance(t, AnyFloat):
         return arith.ConstantOp(FloatAttr(float(value), t))
-    assert isinstance(t, IntegerType | IndexType)
+    assert isinstance(t, IntegerType | IndexType) and isinstance(value, int)
     return arith.ConstantOp(IntegerAttr(value, t))
 
 

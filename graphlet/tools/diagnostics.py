@@ -10,12 +10,23 @@ import shlex
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 
 from xdsl.utils.exceptions import DiagnosticException, ParseError, PassFailedException
 
 _STACK_BYTES = 512 << 20
 _RECURSION_LIMIT = 100_000
 """Deep enough to parse, verify and print 1000 nested regions (MLIR's depth)."""
+
+
+@dataclass
+class Stage:
+    """What the tool is doing, for the internal-error message."""
+
+    running: str | None = None
+
+
+STAGE = Stage()
 
 
 @contextlib.contextmanager
@@ -48,8 +59,9 @@ def report_errors(input_name: str, replay: Sequence[str] | None = None) -> Itera
         sys.exit(130)
     except Exception as e:
         command = shlex.join(replay) if replay else None
+        during = f" (while running {STAGE.running})" if STAGE.running else ""
         print(
-            f"{input_name}: internal error: {type(e).__name__}: {e}\n"
+            f"{input_name}: internal error{during}: {type(e).__name__}: {e}\n"
             "This is a bug in graphlet; rerun with GRAPHLET_DEBUG=1 for the traceback"
             + (f":\n  GRAPHLET_DEBUG=1 {command}" if command else "."),
             file=sys.stderr,

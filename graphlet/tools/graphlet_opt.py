@@ -27,7 +27,7 @@ from xdsl.xdsl_opt_main import xDSLOptMain
 
 from graphlet import registry
 from graphlet.locations import LocatingParser
-from graphlet.tools.diagnostics import report_errors, run_with_deep_stack
+from graphlet.tools.diagnostics import STAGE, report_errors, run_with_deep_stack
 from graphlet.tools.verify_diagnostics import has_expectations, run_verify_diagnostics
 from graphlet.transforms.graphlet_verify import verify_module
 
@@ -141,11 +141,13 @@ class GraphletOptMain(xDSLOptMain):
                 print("\n\n\n")
             if self.args.time_passes and following is not None:
                 timer = time.perf_counter()
+            STAGE.running = f"pass {following.name}" if following is not None else None
 
         self.pipeline = PassPipeline.parse_spec(self.available_passes, self.args.passes, callback)
 
     def output_resulting_program(self, prog: ModuleOp) -> str:
         target = self.args.target.split("{")[0]
+        STAGE.running = f"target {target}"
         if target in _XDSL_TARGETS:
             try:
                 return super().output_resulting_program(prog)
@@ -257,6 +259,7 @@ def _main(argv: Sequence[str] | None) -> int:
 
 
 def _run(args: list[str]) -> int:
+    STAGE.running = None
     with report_errors(_input_name(args), replay=["graphlet-opt", *args]):
         tool = GraphletOptMain(description="graphlet modular optimizer driver", args=args)
         if tool.args.verify_diagnostics:

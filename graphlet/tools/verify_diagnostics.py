@@ -90,10 +90,11 @@ def run_verify_diagnostics(tool: GraphletOptMain, text: bytes) -> int:
                 e.span = dataclasses.replace(e.span, line_offset=offset)
             message = str(e) or type(e).__name__
             failures.extend(_match(name, message, expected))
-        for e in expected:
-            if not e.matched:
+        for expectation in expected:
+            if not expectation.matched:
                 failures.append(
-                    f'{name}:{e.written_at}:1: error: expected {e.kind} "{e.text}" was not produced'
+                    f"{name}:{expectation.written_at}:1: error: expected {expectation.kind} "
+                    f'"{expectation.text}" was not produced'
                 )
         offset += piece.count(b"\n")
     output.flush()

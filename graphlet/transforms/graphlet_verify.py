@@ -99,6 +99,8 @@ class _Checker:
 
     def _dominates(self, value: SSAValue, user: Operation) -> str | None:
         """Why `value` does not dominate `user`, or None when it does."""
+        def_block: Block | None
+        def_op: Operation | None
         if isinstance(value, BlockArgument):
             def_block, def_op = value.block, None
         else:
