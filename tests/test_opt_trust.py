@@ -513,3 +513,47 @@ def test_interpreter_fma_rounds_once():
     (fused,) = interpret(module, "fma", (a, a, -1.0))
     assert fused == 2.0**-29 + 2.0**-60 != a * a - 1.0
     assert interpret(module, "fma", (math.inf, 1.0, 1.0)) == (math.inf,)
+
+
+SWITCH_AND_BITCAST = """
+func.func @sw(%x: i64) -> i64 {
+  cf.switch %x : i64, [
+    default: ^d,
+    1: ^one,
+    -5: ^neg(%x : i64)
+  ]
+^d:
+  %c0 = arith.constant 100 : i64
+  func.return %c0 : i64
+^one:
+  %c1 = arith.constant 11 : i64
+  func.return %c1 : i64
+^neg(%v: i64):
+  %r = arith.muli %v, %v : i64
+  func.return %r : i64
+}
+func.func @bits(%x: f64) -> i64 {
+  %r = arith.bitcast %x : f64 to i64
+  func.return %r : i64
+}
+"""
+
+
+def test_interpreter_and_native_agree_on_switch_and_bitcast():
+    import struct
+
+    from graphlet.driver import compile_native_source
+    from graphlet.locations import LocatingParser
+    from graphlet.registry import make_context
+    from graphlet.runtime.interpreter import interpret
+
+    module = LocatingParser(make_context(), SWITCH_AND_BITCAST, "sw.mlir").parse_module()
+    native = compile_native_source(SWITCH_AND_BITCAST, "sw.mlir")
+    for x, expected in ((1, 11), (-5, 25), (7, 100), (0, 100)):
+        assert interpret(module, "sw", (x,)) == (expected,)
+        assert native["sw"](x) == expected
+    for x in (-1.5, 0.0, -0.0, math.inf, 1e-310):
+        expected = struct.unpack("q", struct.pack("d", x))[0]
+        assert interpret(module, "bits", (x,)) == (expected,)
+        assert native["bits"](x) == expected
+    assert native["sw"].fallbacks == native["bits"].fallbacks == 0

@@ -22,7 +22,9 @@ from xdsl.interpreter import (
     Interpreter,
     InterpreterFunctions,
     PythonValues,
+    Successor,
     impl,
+    impl_terminator,
     register_impls,
 )
 from xdsl.interpreters import register_implementations
@@ -370,6 +372,39 @@ class UnsignedAndBitFunctions(InterpreterFunctions):
         return (bin(_unsigned(args[0], _width(op.result.type))).count("1"),)
 
 
+_BITCAST_FORMATS = {"i64": "q", "f64": "d", "i32": "i", "f32": "f", "i16": "h", "i8": "b"}
+
+
+@register_impls
+class BitcastAndSwitchFunctions(InterpreterFunctions):
+    """`arith.bitcast` between same-width ints and floats, and `cf.switch`."""
+
+    @impl(arith.BitcastOp)
+    def run_bitcast(self, interpreter: Interpreter, op: arith.BitcastOp, args: PythonValues):
+        source = _BITCAST_FORMATS.get(str(op.input.type))
+        target = _BITCAST_FORMATS.get(str(op.result.type))
+        if source is None or target is None:
+            raise NotImplementedError(f"arith.bitcast from {op.input.type} to {op.result.type}")
+        value = args[0]
+        if source in "qihb":
+            value = _signed(int(value), struct.calcsize(source) * 8)
+        return (struct.unpack(target, struct.pack(source, value))[0],)
+
+    @impl_terminator(cf.SwitchOp)
+    def run_switch(self, interpreter: Interpreter, op: cf.SwitchOp, args: PythonValues):
+        width = _width(op.flag.type)
+        flag = _signed(int(args[0]), width)
+        values = op.case_values.get_values() if op.case_values is not None else ()
+        start = 0
+        sizes = op.case_operand_segments.get_values()
+        for value, block, size in zip(values, op.case_blocks, sizes):
+            if _signed(int(value), width) == flag:
+                operands = op.case_operands[start : start + size]
+                return Successor(block, interpreter.get_values(operands)), ()
+            start += size
+        return Successor(op.default_block, interpreter.get_values(op.default_operands)), ()
+
+
 @register_impls
 class PyrtFunctions(InterpreterFunctions):
     """`pyrt` ops: a failed guard raises `pyrt.GuardFailure`; checked arithmetic
@@ -410,6 +445,7 @@ def make_interpreter(module: ModuleOp) -> Interpreter:
         GraphletFunctions(),
         PyrtFunctions(),
         UnsignedAndBitFunctions(),
+        BitcastAndSwitchFunctions(),
     ):
         interpreter.register_implementations(functions)
     interpreter.register_implementations(LibmFunctions(), override=True)
