@@ -3,7 +3,8 @@ undefined, so that the call returns a status and Python raises the exception.
 
 Integer division by zero and `INT_MIN / -1` kill the process with SIGFPE, a failed
 `cf.assert` aborts it, and `fptosi` of a float outside the integer's range is
-poison. `lower-to-llvm` runs this pass before `convert-guards-to-status`; a guard
+poison. `lower-to-llvm` runs this pass before `convert-guards-to-status` (after scf is
+lowered, so only ops directly in a function's CFG are guarded); a guard
 that fails makes the native call hand back to the reference interpreter, which
 raises CPython's exception (ZeroDivisionError, OverflowError, AssertionError).
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from xdsl.context import Context
-from xdsl.dialects import arith, cf
+from xdsl.dialects import arith, cf, func
 from xdsl.dialects.builtin import (
     AnyFloat,
     FloatAttr,
@@ -91,6 +92,8 @@ def _conversion_guards(op: arith.FPToSIOp | arith.FPToUIOp) -> list[Operation]:
 
 
 def guard_op(op: Operation, rewriter: Rewriter) -> None:
+    if not isinstance(op.parent_op(), func.FuncOp):
+        return  # a guard must sit in a function's CFG (convert-guards-to-status)
     if isinstance(op, SIGNED_DIVISIONS + UNSIGNED_DIVISIONS):
         guards = _division_guards(op)
     elif isinstance(op, arith.FPToSIOp | arith.FPToUIOp):
