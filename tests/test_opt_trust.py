@@ -283,6 +283,8 @@ def test_pass_pipeline_and_repeated_p_compose(tmp_path):
     ]
     status, _, err = opt(tmp_path, OK, "--pass-pipeline=canonicalize")
     assert status == 1 and "builtin.module(" in err
+    status, _, err = opt(tmp_path, OK, "-p", "canonicalize,,cse")
+    assert status == 1 and "Expected pass name here" in err and "internal" not in err
 
 
 def test_output_file_and_split_input_file(tmp_path):
@@ -557,3 +559,28 @@ def test_interpreter_and_native_agree_on_switch_and_bitcast():
         assert interpret(module, "bits", (x,)) == (expected,)
         assert native["bits"](x) == expected
     assert native["sw"].fallbacks == native["bits"].fallbacks == 0
+
+
+def test_mlir_opt_spellings_become_xdsl_opts():
+    from graphlet.tools.graphlet_opt import normalize_arguments
+
+    assert normalize_arguments(
+        [
+            "-",
+            "-o",
+            "-",
+            "--pass-pipeline",
+            "builtin.module(canonicalize, cse)",
+            "-pdce",
+            "--passes=lower-to-llvm",
+            "--mlir-print-ir-after-all",
+            "--mlir-print-debuginfo",
+            "--verify-each",
+        ]
+    ) == [
+        "--print-between-passes",
+        "--print-debuginfo",
+        "--verify-each=true",
+        "-p",
+        "canonicalize,cse,dce,lower-to-llvm",
+    ]

@@ -12,7 +12,12 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from xdsl.utils.exceptions import DiagnosticException, ParseError, PassFailedException
+from xdsl.utils.exceptions import (
+    ArgSpecParseError,
+    DiagnosticException,
+    ParseError,
+    PassFailedException,
+)
 
 _STACK_BYTES = 512 << 20
 _RECURSION_LIMIT = 100_000
@@ -37,6 +42,8 @@ def report_errors(input_name: str, replay: Sequence[str] | None = None) -> Itera
         yield
     except ParseError as e:
         _fail(str(e).rstrip())
+    except ArgSpecParseError as e:  # a BaseException in xDSL 0.74
+        _fail(f"error: {e}".rstrip())
     except PassFailedException as e:
         _fail(f"{input_name}: error: pass failed: {e}")
     except DiagnosticException as e:
@@ -87,6 +94,9 @@ def run_with_deep_stack(work: Callable[[], int]) -> int:
             outcome[0] = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
             if isinstance(e.code, str):
                 print(e.code, file=sys.stderr)
+        except BaseException as e:  # never a thread's traceback
+            print(f"internal error: {type(e).__name__}: {e}", file=sys.stderr)
+            outcome[0] = 2
 
     previous_stack = threading.stack_size(_STACK_BYTES)
     previous_limit = sys.getrecursionlimit()

@@ -179,7 +179,8 @@ def version_text(tool: str) -> str:
 def normalize_arguments(args: Sequence[str]) -> list[str]:
     """mlir-opt's command line as xdsl-opt's: every `-p`/`--passes` and
     `--pass-pipeline='builtin.module(...)'` joined into one `-p`, `--mlir-*`
-    aliases renamed, `-` (stdin) dropped, `--verify-each` given a value."""
+    aliases renamed, `-` (stdin, or stdout after `-o`) dropped, `--verify-each`
+    given a value."""
     passes: list[str] = []
     rest: list[str] = []
     items = iter(args)
@@ -195,8 +196,10 @@ def normalize_arguments(args: Sequence[str]) -> list[str]:
             passes.append(arg[2:])
         elif name in _ALIASES:
             rest.append(_ALIASES[name] + (eq + value if eq else ""))
-        elif arg == "-":
-            continue
+        elif arg == "-" and rest and rest[-1] in ("-o", "--output-file"):
+            rest.pop()  # `-o -`: stdout, xdsl-opt's default
+        elif arg in ("-", "--output-file=-", "-o=-"):
+            continue  # `-` as the input: stdin
         elif arg == "--verify-each":
             rest.append("--verify-each=true")
         else:
@@ -210,7 +213,7 @@ def _strip_anchor(spec: str) -> str:
     match = re.fullmatch(r"(?:builtin\.)?module\((.*)\)", spec, re.DOTALL)
     if match is None:
         raise ValueError(f"--pass-pipeline expects 'builtin.module(pass1,pass2,...)', got {spec!r}")
-    return match.group(1).strip()
+    return re.sub(r"\s*,\s*", ",", match.group(1).strip())
 
 
 def list_passes() -> str:
