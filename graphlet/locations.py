@@ -9,12 +9,13 @@ parses IR text); `graphlet.tools.diagnostics` turns them into exit codes.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from xdsl.dialects.builtin import FileLineColLoc, IntAttr, ModuleOp, StringAttr
-from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.ir import Attribute, Block, Operation, SSAValue
 from xdsl.parser import Parser, UnresolvedOperand
-from xdsl.utils.exceptions import DiagnosticException, ParseError, VerifyException
+from xdsl.utils.exceptions import ParseError, VerifyException
 from xdsl.utils.lexer import Span
 
 
@@ -51,6 +52,15 @@ class LocatingParser(Parser):
             name = min(pending, key=lambda n: self._first_use[n].start)
             self.raise_error(f"use of undefined value %{name}", self._first_use[name])
 
+    def _parse_block(self) -> Block:
+        """xDSL 0.74 fails with a KeyError on a block label defined twice after a
+        forward reference: a located error instead."""
+        token = self._current_token
+        name = token.text[1:]
+        if name in self.blocks and name not in self.forward_block_references:
+            self.raise_error(f"re-declaration of block '{name}'", token.span)
+        return super()._parse_block()
+
     def _line_col(self, pos: int, content: str) -> tuple[int, int]:
         """Line and column of `pos`, counting newlines incrementally (ops come in order)."""
         if pos < self._counted_to:
@@ -63,8 +73,12 @@ class LocatingParser(Parser):
         start = self._current_token.span
         try:
             op = super().parse_operation()
-        except VerifyException as e:
-            self.raise_error(str(e), start)
+        except ParseError:
+            raise
+        except RecursionError:
+            self.raise_error("the IR is nested too deeply for the parser", start)
+        except Exception as e:  # xDSL's op parsers also raise KeyError, IndexError, ...
+            self.raise_error(f"cannot parse this op: {str(e) or type(e).__name__}", start)
         if isinstance(op.location, FileLineColLoc):
             return op
         line, col = self._line_col(start.start, start.input.content)
@@ -83,17 +97,59 @@ def location_of(op: Operation | None) -> str | None:
     return None
 
 
-def locate_verify_error(module: ModuleOp, error: VerifyException) -> VerifyException:
+def locate_verify_error(module: ModuleOp, error: Exception) -> VerifyException:
     """The same error, prefixed with the location of the op that fails: the first
-    in xDSL's verification order (nested ops before their parent, in program order)."""
+    in xDSL's verification order (nested ops before their parent, in program order).
+    xDSL's verifiers also raise bare exceptions (a `memref.load` with too few indices):
+    those become located errors too."""
+    if isinstance(error, VerifyException) and _LOCATED.match(str(error)):
+        return error
     failing: Operation | None = None
+    message = str(error) or type(error).__name__
     for op in module.walk(region_first=True):
         try:
             op.verify(verify_nested_ops=False)
-        except (VerifyException, DiagnosticException) as e:
-            failing, error = op, VerifyException(str(e))
+        except Exception as e:
+            failing, message = op, str(e) or type(e).__name__
             break
+    else:
+        # A block-structure error (an empty block, a misplaced terminator) is found
+        # only by verifying an op with its regions: name the innermost such op.
+        for op in module.walk(region_first=True):
+            if op.regions and _fails(op):
+                failing = op
+                break
+    redefined = _REDEFINITION.fullmatch(message)
+    if redefined is not None and failing is not None:
+        failing = _second_definition(failing, redefined.group(1)) or failing
     where = location_of(failing)
     if where is None:
-        return error
-    return VerifyException(f"{where}: error: {error}")
+        return VerifyException(message)
+    return VerifyException(f"{where}: error: {message}")
+
+
+_LOCATED = re.compile(r"[^\n]*:\d+:\d+: error: ")
+
+
+_REDEFINITION = re.compile(r'Redefinition of symbol "(.*)"')
+
+
+def _second_definition(table: Operation, name: str) -> Operation | None:
+    """The op that defines symbol `name` a second time in symbol table `table`."""
+    seen = False
+    for region in table.regions:
+        op: Operation
+        for op in region.ops:
+            if op.properties.get("sym_name") == StringAttr(name):
+                if seen:
+                    return op
+                seen = True
+    return None
+
+
+def _fails(op: Operation) -> bool:
+    try:
+        op.verify()
+    except Exception:
+        return True
+    return False

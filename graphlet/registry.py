@@ -36,12 +36,14 @@ GRAPHLET_DIALECTS: dict[str, Callable[[], Dialect]] = {
 }
 
 _PASS_CLASSES = {
+    "graphlet-verify": "graphlet.transforms.graphlet_verify:GraphletVerifyPass",
     "graphlet-optimize": "graphlet.transforms.graphlet_optimize:GraphletOptimizePass",
     "decompose-tensor-ops": "graphlet.transforms.decompose_tensor_ops:DecomposeTensorOpsPass",
     "fuse-elementwise": "graphlet.transforms.fuse_elementwise:FuseElementwisePass",
     "fuse-sibling-loops": "graphlet.transforms.fuse_sibling_loops:FuseSiblingLoopsPass",
     "convert-graphlet-to-arith": "graphlet.lowering.convert_graphlet_to_arith:ConvertGraphletToArithPass",
     "convert-scf-while-to-cf": "graphlet.lowering.convert_scf_while_to_cf:ConvertScfWhileToCfPass",
+    "guard-native-traps": "graphlet.lowering.guard_native_traps:GuardNativeTrapsPass",
     "convert-guards-to-status": "graphlet.lowering.convert_guards_to_status:ConvertGuardsToStatusPass",
     "convert-pyrt-to-llvm": "graphlet.lowering.convert_pyrt_to_llvm:ConvertPyrtToLlvmPass",
     "convert-pylist-to-llvm": "graphlet.lowering.convert_pylist_to_llvm:ConvertPylistToLLVMPass",

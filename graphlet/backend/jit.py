@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from time import perf_counter
@@ -73,6 +74,12 @@ def missing_symbols(names: Sequence[str]) -> list[str]:
     ]
 
 
+def _is_called(name: str, llvm_ir: str) -> bool:
+    """Whether the module refers to `name` beyond its declaration (an unused
+    declaration need not resolve: MCJIT never links it)."""
+    return len(re.findall(rf'@"?{re.escape(name)}"?(?![\w.$"])', llvm_ir)) > 1
+
+
 def _check_external_symbols(names: Sequence[str]) -> None:
     """MCJIT does not report a declaration it cannot resolve: the call jumps to
     nowhere. Fail here instead, naming the symbols (after loading graphlet's own
@@ -118,7 +125,7 @@ class JitEngine:
             module = llvm.parse_assembly(llvm_ir)
             module.verify()
             self.external_symbols = tuple(f.name for f in module.functions if f.is_declaration)
-            _check_external_symbols(self.external_symbols)
+            _check_external_symbols([n for n in self.external_symbols if _is_called(n, llvm_ir)])
         with _timed("optimize", self.timings):
             optimizing_machine = host_target_machine(opt_level)
             module.triple = llvm.get_process_triple()

@@ -30,11 +30,12 @@ from xdsl.backend.llvm.convert_op import convert_op as xdsl_convert_op
 from xdsl.backend.llvm.convert_type import convert_type
 from xdsl.context import Context
 from xdsl.dialects import llvm
-from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects.builtin import IntegerAttr, ModuleOp
 from xdsl.ir import Block, Operation, SSAValue
 from xdsl.utils.target import Target
 
 from graphlet.dialects import llvm_ext
+from graphlet.lowering.llvm_lowering_utils import lowering_error
 
 _EXTENSION_CASTS: dict[type[Operation], Callable[[ir.IRBuilder], Callable]] = {
     llvm_ext.FPToSIOp: lambda b: b.fptosi,
@@ -56,8 +57,16 @@ def _convert_op_with_extensions(
         name := _UNARY_INTRINSIC_MAP.get(type(op)) or _BINARY_INTRINSIC_MAP.get(type(op))
     ) is not None:
         _convert_overloaded_intrinsic(name, op, builder, val_map)
+    elif isinstance(op, llvm.ConstantOp) and isinstance(op.value, IntegerAttr):
+        # int(): a bool value (IntAttr(False) == IntAttr(0)) would print `i64 false`.
+        val_map[op.result] = ir.Constant(convert_type(op.result.type), int(op.value.value.data))
     else:
-        xdsl_convert_op(op, builder, val_map, block_map)
+        try:
+            xdsl_convert_op(op, builder, val_map, block_map)
+        except NotImplementedError as e:
+            raise lowering_error(
+                op, f"-t llvm cannot translate this op ({e}); lower it to the llvm dialect first"
+            ) from None
 
 
 def _convert_overloaded_intrinsic(

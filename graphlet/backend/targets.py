@@ -34,12 +34,26 @@ class JitCallTarget(Target):
 
 
 def _result_types(module: ModuleOp, name: str) -> tuple[Attribute, ...]:
-    for op in module.ops:
-        if isinstance(op, llvm_dialect.FuncOp) and op.sym_name.data == name:
+    """The result types of `@name`; a ValueError (a diagnostic) when there is no such
+    argument-less llvm.func."""
+    functions = [op for op in module.ops if isinstance(op, llvm_dialect.FuncOp)]
+    for op in functions:
+        if op.sym_name.data == name:
+            if op.function_type.inputs.data:
+                raise ValueError(
+                    f"-t jit-call calls @{name} without arguments, but it takes "
+                    f"{len(op.function_type.inputs.data)}"
+                )
+            if op.body.blocks.first is None:
+                raise ValueError(f"-t jit-call: @{name} is a declaration, not a function")
             output = op.function_type.output
             if isinstance(output, llvm_dialect.LLVMVoidType):
                 return ()
             if isinstance(output, llvm_dialect.LLVMStructType):
                 return tuple(output.types.data)
             return (output,)
-    raise KeyError(f"no llvm.func named {name!r}")
+    known = ", ".join(f"@{op.sym_name.data}" for op in functions) or "none"
+    raise ValueError(
+        f"-t jit-call: no llvm.func @{name} (llvm.funcs: {known}; "
+        "run -p lower-to-llvm first, choose one with -t 'jit-call{function=NAME}')"
+    )

@@ -66,6 +66,13 @@ class FuncLowering(RewritePattern):
     def match_and_rewrite(self, op: func.FuncOp, rewriter: PatternRewriter, /):
         inputs = op.function_type.inputs.data
         outputs = op.function_type.outputs.data
+        for t in (*inputs, *outputs):
+            if not llvm.is_compatible_type(t):
+                raise lowering_error(
+                    op,
+                    f"convert-func-to-llvm cannot lower this op: a {t} argument or result "
+                    "has no LLVM type (memrefs and tensors go through lower-tensors-to-llvm)",
+                )
         function_type = llvm.LLVMFunctionType(inputs, llvm_return_type(outputs))
         has_body = bool(op.body.blocks)
         is_private = op.sym_visibility is not None and op.sym_visibility.data == "private"
@@ -77,6 +84,7 @@ class FuncLowering(RewritePattern):
             linkage=llvm.LinkageAttr(linkage),
             body=body,
         )
+        new_func.location = op.location  # errors in the body keep naming the source
         new_ops: list[Operation] = [new_func]
         if C_INTERFACE_ATTRIBUTE in op.attributes:
             argument_names = [a.name_hint for a in body.blocks[0].args] if has_body else []

@@ -52,6 +52,10 @@ class IndexTypeConverter:
         self._cache: dict[Attribute, Attribute] = {}
 
     def convert(self, attr: Attribute) -> Attribute:
+        if not isinstance(attr, ParametrizedAttribute | ArrayAttr | DictionaryAttr):
+            # Not memoised: IntAttr(False) == IntAttr(0), so a cache would hand the
+            # bool to an i64 constant (printed `i64 false`, which LLVM rejects).
+            return attr
         cached = self._cache.get(attr)
         if cached is None:
             cached = self._convert_uncached(attr)

@@ -68,6 +68,8 @@ NSW = arith.IntegerOverflowAttr([arith.IntegerOverflowFlag.NSW])
 
 
 def _bytes(element: Attribute) -> int:
+    if isinstance(element, IndexType):
+        return 8  # index is i64 once lowered
     width = element.bitwidth if hasattr(element, "bitwidth") else element.width.data
     return max(1, width // 8)
 

@@ -5,8 +5,9 @@ not to need one: a function body is a straight line of `tensor.empty`,
 `linalg.generic` on tensors (from `convert-graphlet-to-linalg`), dense
 `graphlet.constant`s and `graphlet.reshape` views. So:
 
-* tensor arguments become memref arguments; each result becomes an out-param
-  after them (`(ins..., outs...) -> ()`), allocated by the caller;
+* tensor arguments become memref arguments; each tensor result becomes an
+  out-param after them (`(ins..., outs...) -> (other results)`), allocated by the
+  caller; a result of another type (a scalar, a memref) stays a result;
 * `tensor.empty` becomes `memref.alloc` (64-byte aligned), a dense constant a
   `memref.global`, a reshape a `memref.reinterpret_cast` view (shapes are static
   and buffers row-major, so a view is the same pointer);
@@ -105,11 +106,15 @@ class _FunctionBufferizer:
     position: dict[Operation, int] = field(default_factory=dict)
     values: dict[SSAValue, SSAValue] = field(default_factory=dict)
     """Non-tensor values of the old body and their copies."""
+    results: list[Attribute] = field(default_factory=list)
+    """The result types that stay results (all but tensors)."""
 
     def run(self) -> func.FuncOp:
         ftype = self.func_op.function_type
         ins, outs = ftype.inputs.data, ftype.outputs.data
-        self.block = Block(arg_types=[self._type(t) for t in (*ins, *outs)])
+        tensor_outs = [t for t in outs if isinstance(t, TensorType)]
+        self.results = [t for t in outs if not isinstance(t, TensorType)]
+        self.block = Block(arg_types=[self._type(t) for t in (*ins, *tensor_outs)])
         old = self.func_op.body.block
         for arg, new in zip(old.args, self.block.args):
             new.name_hint = arg.name_hint
@@ -117,7 +122,7 @@ class _FunctionBufferizer:
         self.position = {op: i for i, op in enumerate(old.ops)}
         for op in old.ops:
             self._bufferize(op)
-        new_type = FunctionType.from_lists([a.type for a in self.block.args], [])
+        new_type = FunctionType.from_lists([a.type for a in self.block.args], self.results)
         new_func = func.FuncOp(
             self.func_op.sym_name.data, new_type, Region(self.block), self.func_op.sym_visibility
         )
@@ -240,10 +245,11 @@ class _FunctionBufferizer:
             self._bind(result, buffer, self.roots[buffer])
 
     def _return(self, op: func.ReturnOp) -> None:
-        out_params = self.block.args[len(self.block.args) - len(op.arguments) :]
+        tensors = [v for v in op.arguments if isinstance(v.type, TensorType)]
+        out_params = self.block.args[len(self.block.args) - len(tensors) :]
         claimed: dict[SSAValue, SSAValue] = {}
         """Allocations that became out-params, and the out-param."""
-        for value, out in zip(op.arguments, out_params):
+        for value, out in zip(tensors, out_params):
             buffer = self.buffers[value]
             alloc = buffer.owner
             if (
@@ -260,7 +266,15 @@ class _FunctionBufferizer:
                 self._add(copy_generic(claimed.get(buffer, buffer), out))
         for alloc in self.allocs:
             self._add(memref.DeallocOp.get(alloc.results[0]))
-        self._add(func.ReturnOp())
+        self._add(
+            func.ReturnOp(
+                *(
+                    self.values.get(v, self.buffers.get(v, v))
+                    for v in op.arguments
+                    if not isinstance(v.type, TensorType)
+                )
+            )
+        )
 
 
 class BufferizeFunction(RewritePattern):

@@ -1,7 +1,8 @@
 """`lower-to-llvm`: the whole way from graphlet/func/arith/math/scf/cf to the llvm dialect.
 
 The order matters: graphlet ops first become arith/math/scf plus pyrt checks;
-scf becomes cf (its loops introduce `index` arithmetic); guards then become
+scf becomes cf (its loops introduce `index` arithmetic); what native code would
+trap on gets a guard (`guard-native-traps`); guards then become
 status results, which changes every function's signature (a leading i32 status,
 see `convert-guards-to-status`); then `index` becomes i64,
 because the llvm lowerings expect builtin integer types only; then each dialect
@@ -33,6 +34,7 @@ from graphlet.lowering.convert_pyarray_to_llvm import ConvertPyarrayToLLVMPass
 from graphlet.lowering.convert_pylist_to_llvm import ConvertPylistToLLVMPass
 from graphlet.lowering.convert_pyrt_to_llvm import ConvertPyrtToLlvmPass
 from graphlet.lowering.convert_scf_while_to_cf import ConvertScfWhileToCfPass
+from graphlet.lowering.guard_native_traps import GuardNativeTrapsPass
 
 STRUCTURED_TO_CFG: tuple[ModulePass, ...] = (ConvertScfWhileToCfPass(), ConvertScfToCf())
 """scf loops and branches -> cf blocks (their loops introduce `index` arithmetic)."""
@@ -62,6 +64,7 @@ def lower_to_llvm_passes() -> tuple[ModulePass, ...]:
         ConvertPylistToLLVMPass(),
         ConvertPyarrayToLLVMPass(),
         *STRUCTURED_TO_CFG,
+        GuardNativeTrapsPass(),
         ConvertGuardsToStatusPass(),
         ConvertPyrtToLlvmPass(),
         *CFG_TO_LLVM,

@@ -9,19 +9,22 @@ ops xDSL 0.74 leaves out are added here with LLVM's meaning.
 
 from __future__ import annotations
 
+import fractions
 import math
 import struct
 from collections.abc import Sequence
 from typing import Any
 
-from xdsl.dialects import arith, llvm
+from xdsl.dialects import arith, cf, llvm
 from xdsl.dialects import math as xmath
-from xdsl.dialects.builtin import IntegerType, ModuleOp
+from xdsl.dialects.builtin import IntegerType, ModuleOp, f32
 from xdsl.interpreter import (
     Interpreter,
     InterpreterFunctions,
     PythonValues,
+    Successor,
     impl,
+    impl_terminator,
     register_impls,
 )
 from xdsl.interpreters import register_implementations
@@ -100,10 +103,6 @@ class ArithCompletionFunctions(InterpreterFunctions):
     def run_sitofp(self, interpreter: Interpreter, op: arith.SIToFPOp, args: PythonValues):
         return (float(args[0]),)
 
-    @impl(arith.FPToSIOp)
-    def run_fptosi(self, interpreter: Interpreter, op: arith.FPToSIOp, args: PythonValues):
-        return (int(args[0]),)
-
     @impl(arith.ExtFOp)
     def run_extf(self, interpreter: Interpreter, op: arith.ExtFOp, args: PythonValues):
         return (float(args[0]),)
@@ -123,16 +122,6 @@ class ArithCompletionFunctions(InterpreterFunctions):
     @impl(arith.TruncIOp)
     def run_trunci(self, interpreter: Interpreter, op: arith.TruncIOp, args: PythonValues):
         return (_signed(int(args[0]), _width(op.result.type)),)
-
-    @impl(arith.DivUIOp)
-    def run_divui(self, interpreter: Interpreter, op: arith.DivUIOp, args: PythonValues):
-        w = _width(op.result.type)
-        return (_signed(_unsigned(args[0], w) // _unsigned(args[1], w), w),)
-
-    @impl(arith.RemUIOp)
-    def run_remui(self, interpreter: Interpreter, op: arith.RemUIOp, args: PythonValues):
-        w = _width(op.result.type)
-        return (_signed(_unsigned(args[0], w) % _unsigned(args[1], w), w),)
 
     @impl(arith.ShRUIOp)
     def run_shrui(self, interpreter: Interpreter, op: arith.ShRUIOp, args: PythonValues):
@@ -248,6 +237,174 @@ class LibmFunctions(InterpreterFunctions):
         return (math.fmod(x, y),)
 
 
+_ZERO_DIVISION = "integer division or modulo by zero"
+
+
+def _signed_operands(op: Any, args: PythonValues) -> tuple[int, int, int]:
+    w = _width(op.result.type)
+    a, b = _signed(int(args[0]), w), _signed(int(args[1]), w)
+    if b == 0:
+        raise ZeroDivisionError(_ZERO_DIVISION)
+    return a, b, w
+
+
+def _exact_signed(op: Any, exact: int, w: int) -> PythonValues:
+    """`exact` when it fits i`w`; LLVM traps where it does not (`INT_MIN / -1`)."""
+    if exact != _signed(exact, w):
+        raise OverflowError(f"{op.name}: {exact} does not fit i{w}")
+    return (exact,)
+
+
+def _c_div(a: int, b: int) -> int:
+    """C's division, truncating toward zero."""
+    q = abs(a) // abs(b)
+    return q if (a < 0) == (b < 0) else -q
+
+
+@register_impls
+class NoTrapFunctions(InterpreterFunctions):
+    """What native code would trap on (SIGFPE, SIGABRT) raises a Python exception:
+    integer division by zero is CPython's ZeroDivisionError, `INT_MIN / -1` an
+    OverflowError, a failed `cf.assert` an AssertionError with its message, and a
+    float that does not fit the integer of `fptosi` an OverflowError (LLVM's result
+    is poison). These replace xDSL's implementations."""
+
+    @impl(arith.DivSIOp)
+    def run_divsi(self, interpreter: Interpreter, op: arith.DivSIOp, args: PythonValues):
+        a, b, w = _signed_operands(op, args)
+        return _exact_signed(op, _c_div(a, b), w)
+
+    @impl(arith.RemSIOp)
+    def run_remsi(self, interpreter: Interpreter, op: arith.RemSIOp, args: PythonValues):
+        a, b, _ = _signed_operands(op, args)
+        return (a - _c_div(a, b) * b,)
+
+    @impl(arith.FloorDivSIOp)
+    def run_floordivsi(self, interpreter: Interpreter, op: arith.FloorDivSIOp, args: PythonValues):
+        a, b, w = _signed_operands(op, args)
+        return _exact_signed(op, a // b, w)
+
+    @impl(arith.CeilDivSIOp)
+    def run_ceildivsi(self, interpreter: Interpreter, op: arith.CeilDivSIOp, args: PythonValues):
+        a, b, w = _signed_operands(op, args)
+        return _exact_signed(op, -(-a // b), w)
+
+    @impl(arith.DivUIOp)
+    def run_divui(self, interpreter: Interpreter, op: arith.DivUIOp, args: PythonValues):
+        w = _width(op.result.type)
+        if _unsigned(args[1], w) == 0:
+            raise ZeroDivisionError(_ZERO_DIVISION)
+        return (_signed(_unsigned(args[0], w) // _unsigned(args[1], w), w),)
+
+    @impl(arith.RemUIOp)
+    def run_remui(self, interpreter: Interpreter, op: arith.RemUIOp, args: PythonValues):
+        w = _width(op.result.type)
+        if _unsigned(args[1], w) == 0:
+            raise ZeroDivisionError(_ZERO_DIVISION)
+        return (_signed(_unsigned(args[0], w) % _unsigned(args[1], w), w),)
+
+    @impl(arith.CeilDivUIOp)
+    def run_ceildivui(self, interpreter: Interpreter, op: arith.CeilDivUIOp, args: PythonValues):
+        w = _width(op.result.type)
+        a, b = _unsigned(args[0], w), _unsigned(args[1], w)
+        if b == 0:
+            raise ZeroDivisionError(_ZERO_DIVISION)
+        return (_signed(-(-a // b), w),)
+
+    @impl(arith.FPToSIOp)
+    def run_fptosi(self, interpreter: Interpreter, op: arith.FPToSIOp, args: PythonValues):
+        w = _width(op.result.type)
+        x = args[0]
+        if not -(2 ** (w - 1)) - 1 < x < 2 ** (w - 1):
+            raise OverflowError(f"arith.fptosi: {x!r} does not fit i{w}")
+        return (int(x),)
+
+    @impl(cf.AssertOp)
+    def run_assert(self, interpreter: Interpreter, op: cf.AssertOp, args: PythonValues):
+        if not args[0]:
+            raise AssertionError(op.msg.data)
+        return ()
+
+
+@register_impls
+class UnsignedAndBitFunctions(InterpreterFunctions):
+    """More arith and math ops xDSL 0.74's interpreter lacks, with LLVM's meaning."""
+
+    @impl(arith.MaxUIOp)
+    def run_maxui(self, interpreter: Interpreter, op: arith.MaxUIOp, args: PythonValues):
+        w = _width(op.result.type)
+        return (_signed(max(_unsigned(args[0], w), _unsigned(args[1], w)), w),)
+
+    @impl(arith.MinUIOp)
+    def run_minui(self, interpreter: Interpreter, op: arith.MinUIOp, args: PythonValues):
+        w = _width(op.result.type)
+        return (_signed(min(_unsigned(args[0], w), _unsigned(args[1], w)), w),)
+
+    @impl(arith.UIToFPOp)
+    def run_uitofp(self, interpreter: Interpreter, op: arith.UIToFPOp, args: PythonValues):
+        value = float(_unsigned(int(args[0]), _width(op.input.type)))
+        return (_f32(value) if op.result.type == f32 else value,)
+
+    @impl(xmath.FmaOp)
+    def run_fma(self, interpreter: Interpreter, op: xmath.FmaOp, args: PythonValues):
+        a, b, c = args
+        return (
+            float(fractions.Fraction(a) * fractions.Fraction(b) + fractions.Fraction(c))
+            if all(math.isfinite(v) for v in args)
+            else a * b + c,
+        )
+
+    @impl(xmath.CountLeadingZerosOp)
+    def run_ctlz(self, interpreter: Interpreter, op: xmath.CountLeadingZerosOp, args: PythonValues):
+        w = _width(op.result.type)
+        return (w - _unsigned(args[0], w).bit_length(),)
+
+    @impl(xmath.CountTrailingZerosOp)
+    def run_cttz(
+        self, interpreter: Interpreter, op: xmath.CountTrailingZerosOp, args: PythonValues
+    ):
+        w = _width(op.result.type)
+        v = _unsigned(args[0], w)
+        return (w if v == 0 else (v & -v).bit_length() - 1,)
+
+    @impl(xmath.CtPopOp)
+    def run_ctpop(self, interpreter: Interpreter, op: xmath.CtPopOp, args: PythonValues):
+        return (bin(_unsigned(args[0], _width(op.result.type))).count("1"),)
+
+
+_BITCAST_FORMATS = {"i64": "q", "f64": "d", "i32": "i", "f32": "f", "i16": "h", "i8": "b"}
+
+
+@register_impls
+class BitcastAndSwitchFunctions(InterpreterFunctions):
+    """`arith.bitcast` between same-width ints and floats, and `cf.switch`."""
+
+    @impl(arith.BitcastOp)
+    def run_bitcast(self, interpreter: Interpreter, op: arith.BitcastOp, args: PythonValues):
+        source = _BITCAST_FORMATS.get(str(op.input.type))
+        target = _BITCAST_FORMATS.get(str(op.result.type))
+        if source is None or target is None:
+            raise NotImplementedError(f"arith.bitcast from {op.input.type} to {op.result.type}")
+        value = args[0]
+        if source in "qihb":
+            value = _signed(int(value), struct.calcsize(source) * 8)
+        return (struct.unpack(target, struct.pack(source, value))[0],)
+
+    @impl_terminator(cf.SwitchOp)
+    def run_switch(self, interpreter: Interpreter, op: cf.SwitchOp, args: PythonValues):
+        width = _width(op.flag.type)
+        flag = _signed(int(args[0]), width)
+        values = op.case_values.get_values() if op.case_values is not None else ()
+        start = 0
+        sizes = op.case_operand_segments.get_values()
+        for value, block, size in zip(values, op.case_blocks, sizes):
+            if _signed(int(value), width) == flag:
+                operands = op.case_operands[start : start + size]
+                return Successor(block, interpreter.get_values(operands)), ()
+            start += size
+        return Successor(op.default_block, interpreter.get_values(op.default_operands)), ()
+
+
 @register_impls
 class PyrtFunctions(InterpreterFunctions):
     """`pyrt` ops: a failed guard raises `pyrt.GuardFailure`; checked arithmetic
@@ -287,9 +444,12 @@ def make_interpreter(module: ModuleOp) -> Interpreter:
         ArithCompletionFunctions(),
         GraphletFunctions(),
         PyrtFunctions(),
+        UnsignedAndBitFunctions(),
+        BitcastAndSwitchFunctions(),
     ):
         interpreter.register_implementations(functions)
     interpreter.register_implementations(LibmFunctions(), override=True)
+    interpreter.register_implementations(NoTrapFunctions(), override=True)
     _raise_plainly(interpreter)
     return interpreter
 

@@ -1,25 +1,54 @@
-"""`graphlet-opt`: xDSL's `xdsl-opt` driver with graphlet's dialects and passes.
+"""`graphlet-opt`: xDSL's `xdsl-opt` driver with graphlet's dialects and passes, and
+mlir-opt's conventions.
 
-Argument parsing, pipelines, printing and targets are xDSL's; this file registers
-graphlet's parts and turns errors into located diagnostics with a non-zero exit.
+Argument parsing, printing and targets are xDSL's; this file registers graphlet's
+parts, accepts mlir-opt's spellings (`--pass-pipeline`, repeated `-p`, `--mlir-*`,
+`-` for stdin, `--list-passes`), verifies as strictly as MLIR after parsing and
+after every pass (`--verify-each`, on by default) and turns every error into a
+located diagnostic with a non-zero exit.
 """
 
 from __future__ import annotations
 
+import argparse
+import os
+import re
 import sys
+import time
 from collections.abc import Sequence
+from io import BytesIO
 from typing import IO
 
 from xdsl.dialects.builtin import ModuleOp
-from xdsl.utils.exceptions import VerifyException
+from xdsl.passes import ModulePass, PassPipeline
+from xdsl.printer import Printer
+from xdsl.utils.exceptions import DiagnosticException
 from xdsl.xdsl_opt_main import xDSLOptMain
 
 from graphlet import registry
-from graphlet.locations import LocatingParser, locate_verify_error
-from graphlet.tools.diagnostics import report_errors
+from graphlet.locations import LocatingParser
+from graphlet.tools.diagnostics import STAGE, report_errors, run_with_deep_stack
+from graphlet.tools.verify_diagnostics import has_expectations, run_verify_diagnostics
+from graphlet.transforms.graphlet_verify import verify_module
+
+_ALIASES = {
+    "--mlir-print-ir-after-all": "--print-between-passes",
+    "--mlir-timing": "--time-passes",
+    "--mlir-print-debuginfo": "--print-debuginfo",
+    "--mlir-print-op-generic": "--print-op-generic",
+    "--mlir-disable-verifier": "--disable-verify",
+}
+"""mlir-opt's spellings of xdsl-opt's flags."""
+
+_XDSL_TARGETS = ("arm-asm", "csl", "mps", "riscv-asm", "wat", "wgsl", "x86-asm")
+"""xDSL's targets for its own backend dialects: any other input is refused."""
+
+_COMMENT = re.compile(r"//[^\n]*")
 
 
 class GraphletOptMain(xDSLOptMain):
+    version_format = "graphlet-opt"
+
     def register_all_dialects(self) -> None:
         super().register_all_dialects()
         for name, factory in registry.GRAPHLET_DIALECTS.items():
@@ -31,23 +60,57 @@ class GraphletOptMain(xDSLOptMain):
         self._chunk_line_offset = 0
 
         def parse_mlir(io: IO[bytes]) -> ModuleOp:
-            parser = LocatingParser(self.ctx, io.read().decode(), self.get_input_name())
+            text = io.read().decode(errors="replace")
+            if not _COMMENT.sub("", text).strip():
+                return ModuleOp([])  # mlir-opt prints an empty module for an empty input
+            parser = LocatingParser(self.ctx, text, self.get_input_name())
             parser.line_offset = self._chunk_line_offset
             return parser.parse_module(not self.args.no_implicit_module)
 
         self.available_frontends["mlir"] = parse_mlir
+
+    def register_all_arguments(self, arg_parser: argparse.ArgumentParser) -> None:
+        super().register_all_arguments(arg_parser)
+        arg_parser.add_argument(
+            "--verify-each",
+            type=_boolean,
+            default=True,
+            metavar="BOOL",
+            help="verify the IR after every pass, as strictly as MLIR (default true)",
+        )
+        for action in arg_parser._actions:
+            if "--passes" in action.option_strings:
+                action.help = (
+                    "comma-separated pass pipeline, `pass{option=value}`; may be repeated "
+                    "(see --list-passes; graphlet's passes: "
+                    + ", ".join(registry.GRAPHLET_PASSES)
+                    + ")"
+                )
+            elif "--version" in action.option_strings:
+                action.help = "print graphlet-opt's version"
+
+    _input: bytes | None = None
+
+    def read_input(self) -> bytes:
+        """The whole input, kept for `run` (stdin can be read once only)."""
+        stream, _ = super().get_input_stream()
+        with stream:
+            self._input = stream.read()
+        return self._input
+
+    def get_input_stream(self) -> tuple[IO[bytes], str]:
+        if self._input is None:
+            return super().get_input_stream()
+        return BytesIO(self._input), "mlir"
+
+    def get_input_name(self) -> str:
+        return self.args.input_file or "<stdin>"
 
     def parse_chunk(
         self, chunk: IO[bytes], file_extension: str, start_offset: int = 0
     ) -> ModuleOp | None:
         self._chunk_line_offset = start_offset
         return super().parse_chunk(chunk, file_extension, start_offset)
-
-    def apply_passes(self, prog: ModuleOp) -> None:
-        try:
-            super().apply_passes(prog)
-        except VerifyException as e:
-            raise locate_verify_error(prog, e) from None
 
     def register_all_passes(self) -> None:
         super().register_all_passes()
@@ -59,6 +122,50 @@ class GraphletOptMain(xDSLOptMain):
         for name, factory in registry.GRAPHLET_TARGETS.items():
             self.available_targets[name] = factory
 
+    def setup_pipeline(self) -> None:
+        """xDSL's pipeline with graphlet's verifier: after parsing always (unless
+        --disable-verify), after each pass while --verify-each holds."""
+        timer = time.perf_counter()
+
+        def callback(
+            previous: ModulePass | None, module: ModuleOp, following: ModulePass | None
+        ) -> None:
+            nonlocal timer
+            if self.args.time_passes and previous is not None:
+                print(f"Pass {previous.name} took {time.perf_counter() - timer} seconds")
+            if not self.args.disable_verify and (previous is None or self.args.verify_each):
+                verify_module(module, after=previous.name if previous else None)
+            if previous and following and self.args.print_between_passes:
+                print(f"IR after {previous.name}:")
+                Printer(stream=sys.stdout).print_op(module)
+                print("\n\n\n")
+            if self.args.time_passes and following is not None:
+                timer = time.perf_counter()
+            STAGE.running = f"pass {following.name}" if following is not None else None
+
+        self.pipeline = PassPipeline.parse_spec(self.available_passes, self.args.passes, callback)
+
+    def output_resulting_program(self, prog: ModuleOp) -> str:
+        target = self.args.target.split("{")[0]
+        STAGE.running = f"target {target}"
+        if target in _XDSL_TARGETS:
+            try:
+                return super().output_resulting_program(prog)
+            except (AssertionError, AttributeError, TypeError, KeyError, ValueError):
+                raise DiagnosticException(
+                    f"target '{target}' cannot print this IR: it prints only the ops of "
+                    f"xDSL's {target.split('-')[0]} dialects (for LLVM IR use -t llvm)"
+                ) from None
+        return super().output_resulting_program(prog)
+
+
+def _boolean(text: str) -> bool:
+    if text.lower() in ("1", "true", "on", "yes"):
+        return True
+    if text.lower() in ("0", "false", "off", "no"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+
 
 def version_text(tool: str) -> str:
     """`graphlet-opt 0.1.0 (graphlet), on xDSL 0.74.0` for `--version`."""
@@ -69,18 +176,109 @@ def version_text(tool: str) -> str:
     return f"{tool} {graphlet.__version__} (graphlet), on xDSL {metadata.version('xdsl')}"
 
 
+def normalize_arguments(args: Sequence[str]) -> list[str]:
+    """mlir-opt's command line as xdsl-opt's: every `-p`/`--passes` and
+    `--pass-pipeline='builtin.module(...)'` joined into one `-p`, `--mlir-*`
+    aliases renamed, `-` (stdin, or stdout after `-o`) dropped, `--verify-each`
+    given a value."""
+    passes: list[str] = []
+    rest: list[str] = []
+    items = iter(args)
+    for arg in items:
+        name, eq, value = arg.partition("=")
+        if name in ("-p", "--passes", "--pass-pipeline"):
+            spec = value if eq else next(items, "")
+            if name == "--pass-pipeline":
+                spec = _strip_anchor(spec)
+            if spec:
+                passes.append(spec)
+        elif arg.startswith("-p") and len(arg) > 2 and not arg.startswith("--"):
+            passes.append(arg[2:])
+        elif name in _ALIASES:
+            rest.append(_ALIASES[name] + (eq + value if eq else ""))
+        elif arg == "-" and rest and rest[-1] in ("-o", "--output-file"):
+            rest.pop()  # `-o -`: stdout, xdsl-opt's default
+        elif arg in ("-", "--output-file=-", "-o=-"):
+            continue  # `-` as the input: stdin
+        elif arg == "--verify-each":
+            rest.append("--verify-each=true")
+        else:
+            rest.append(arg)
+    return rest + (["-p", ",".join(passes)] if passes else [])
+
+
+def _strip_anchor(spec: str) -> str:
+    """`builtin.module(a,b{x=1})` -> `a,b{x=1}`: graphlet's passes all run on the module."""
+    spec = spec.strip()
+    match = re.fullmatch(r"(?:builtin\.)?module\((.*)\)", spec, re.DOTALL)
+    if match is None:
+        raise ValueError(f"--pass-pipeline expects 'builtin.module(pass1,pass2,...)', got {spec!r}")
+    return re.sub(r"\s*,\s*", ",", match.group(1).strip())
+
+
+def list_passes() -> str:
+    """graphlet's passes with their one-line summaries, then xDSL's names."""
+    lines = ["graphlet's passes:"]
+    for name, factory in registry.GRAPHLET_PASSES.items():
+        lines.append(f"  {name:<28} {_summary(factory(), name)}")
+    xdsl = sorted(set(registry.all_passes()) - set(registry.GRAPHLET_PASSES))
+    lines.append("xDSL's passes:")
+    lines.extend(f"  {name}" for name in xdsl)
+    return "\n".join(lines)
+
+
+def _summary(pass_class: type[ModulePass], name: str) -> str:
+    """The first sentence of the pass's docstring (of its module's when the class
+    has none of its own), without a "`name`:" lead."""
+    doc = (pass_class.__doc__ or "").strip()
+    if not doc or doc.startswith(f"{pass_class.__name__}("):  # dataclass's default
+        doc = (sys.modules[pass_class.__module__].__doc__ or "").strip()
+    first = " ".join(doc.split("\n\n")[0].split())
+    return re.sub(rf"^`{re.escape(name)}`:\s*", "", first)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    if "--version" in args:
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # The reader (`| head`) left: say nothing, as a process killed by SIGPIPE.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    try:
+        args = normalize_arguments(list(sys.argv[1:] if argv is None else argv))
+    except ValueError as e:
+        print(f"graphlet-opt: error: {e}", file=sys.stderr)
+        return 1
+    if "--version" in args or "-v" in args:
         print(version_text("graphlet-opt"))
         return 0
-    with report_errors(_input_name(args)):
-        GraphletOptMain(description="graphlet modular optimizer driver", args=args).run()
+    if "--list-passes" in args:
+        print(list_passes())
+        return 0
+    return run_with_deep_stack(lambda: _run(args))
+
+
+def _run(args: list[str]) -> int:
+    STAGE.running = None
+    with report_errors(_input_name(args), replay=["graphlet-opt", *args]):
+        tool = GraphletOptMain(description="graphlet modular optimizer driver", args=args)
+        if tool.args.verify_diagnostics:
+            text = tool.read_input()
+            if has_expectations(text):
+                return run_verify_diagnostics(tool, text)
+        tool.run()
     return 0
 
 
 def _input_name(args: Sequence[str]) -> str:
     positional = [a for a in args if not a.startswith("-")]
+    flags_with_value = {"-o", "--output-file", "-t", "--target", "-p", "--passes", "-f"}
+    for i, arg in enumerate(args[:-1]):
+        if arg in flags_with_value and args[i + 1] in positional:
+            positional.remove(args[i + 1])
     return positional[0] if positional else "<stdin>"
 
 

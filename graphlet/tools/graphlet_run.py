@@ -21,9 +21,10 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Attribute
 
 from graphlet.dialects import graphlet as g
-from graphlet.locations import LocatingParser, locate_verify_error
+from graphlet.locations import LocatingParser
 from graphlet.tools.diagnostics import report_errors
 from graphlet.tools.graphlet_opt import version_text
+from graphlet.transforms.graphlet_verify import verify_module
 
 _TRUE, _FALSE = ("true", "1"), ("false", "0")
 OPTIONS = ("--entry", "--interpret", "--opt-level", "--args", "--help")
@@ -63,6 +64,10 @@ def parse_argument(text: str, t: Attribute, position: int, entry: str) -> Any:
 def _split_args(argv: list[str]) -> tuple[list[str], list[str]]:
     """Takes the values after `--args` out of argv, so that `-inf` or `-3` are values,
     not options; they end at the next graphlet-run option."""
+    for i, arg in enumerate(argv):
+        if arg.startswith("--args="):  # `--args=10`: the first value is attached
+            argv = [*argv[:i], "--args", arg.removeprefix("--args="), *argv[i + 1 :]]
+            break
     if "--args" not in argv:
         return argv, []
     start = argv.index("--args")
@@ -132,14 +137,7 @@ def _run(options: argparse.Namespace, raw_args: list[str]) -> int:
     with open(options.file) as f:
         text = f.read()
     module = LocatingParser(ctx, text, options.file).parse_module()
-    try:
-        module.verify()
-    except Exception as e:
-        from xdsl.utils.exceptions import VerifyException
-
-        if isinstance(e, VerifyException):
-            raise locate_verify_error(module, e) from None
-        raise
+    verify_module(module)
     entry = _entry(module, options.entry, options.file)
     arg_types = entry.function_type.inputs.data
     result_types = entry.function_type.outputs.data

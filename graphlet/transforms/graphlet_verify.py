@@ -1,0 +1,251 @@
+"""`graphlet-verify`: the checks MLIR's verifier makes and xDSL 0.74's does not.
+
+xDSL accepts IR that upstream MLIR rejects (a use before its definition, a branch
+passing two values to a one-argument block, a `memref.get_global` of a missing
+symbol, a 96-bit `index` constant, a public declaration, a tensor of tensors); such
+IR then breaks lowering with an internal error. `graphlet-opt` runs this check after
+parsing and after every pass, so each of these is a located diagnostic instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects import builtin, cf, func, llvm, memref
+from xdsl.dialects.builtin import (
+    ArrayAttr,
+    ComplexType,
+    DictionaryAttr,
+    IndexType,
+    IntegerAttr,
+    IntegerType,
+    MemRefType,
+    ModuleOp,
+    TensorType,
+    UnrankedMemRefType,
+    UnrankedTensorType,
+    VectorType,
+)
+from xdsl.ir import (
+    Attribute,
+    Block,
+    Operation,
+    ParametrizedAttribute,
+    SSAValue,
+)
+from xdsl.passes import ModulePass
+from xdsl.traits import SymbolTable
+from xdsl.utils.exceptions import VerifyException
+
+from graphlet.locations import locate_verify_error, location_of
+from graphlet.transforms.dominance import Dominance
+
+_INDEX_MIN, _INDEX_MAX = -(2**63), 2**64 - 1
+"""MLIR stores an `index` attribute in 64 bits (signed or unsigned spelling)."""
+
+
+def verify_module(module: ModuleOp, after: str | None = None) -> None:
+    """xDSL's verifier, then `verify_strict`; any failure (xDSL's verifiers also raise
+    bare exceptions) is a located `VerifyException`, naming the pass `after` which
+    the IR broke."""
+    try:
+        module.verify()
+        verify_strict(module)
+    except Exception as e:
+        located = locate_verify_error(module, e)
+        if after is not None:
+            located = VerifyException(f"{located} (the IR is invalid after pass {after})")
+        raise located from None
+
+
+def verify_strict(module: Operation) -> None:
+    """Raise a located `VerifyException` at the first op MLIR's verifier would reject."""
+    checker = _Checker()
+    for op in module.walk():
+        message = checker.check(op)
+        if message is not None:
+            where = location_of(op)
+            text = f"'{op.name}' op {message}"
+            raise VerifyException(f"{where}: error: {text}" if where else text)
+
+
+class _Checker:
+    def __init__(self) -> None:
+        self._dominance = Dominance()
+
+    def check(self, op: Operation) -> str | None:
+        for message in (
+            self._dominance.operand_error(op),
+            _successors(op),
+            _symbols(op),
+            _declaration(op),
+            _attributes(op),
+            _types(op),
+        ):
+            if message is not None:
+                return message
+        return None
+
+
+@dataclass(frozen=True)
+class _Edge:
+    block: Block
+    operands: Sequence[SSAValue]
+
+
+def _edges(op: Operation) -> Iterator[_Edge] | None:
+    """The operands each successor of a known branch op receives."""
+    if isinstance(op, cf.BranchOp | llvm.BrOp):
+        return iter([_Edge(op.successor, op.arguments)])
+    if isinstance(op, cf.ConditionalBranchOp | llvm.CondBrOp):
+        return iter(
+            [_Edge(op.then_block, op.then_arguments), _Edge(op.else_block, op.else_arguments)]
+        )
+    if isinstance(op, cf.SwitchOp):
+        edges = [_Edge(op.default_block, op.default_operands)]
+        start = 0
+        sizes = op.case_operand_segments.get_values()
+        for block, size in zip(op.case_blocks, sizes):
+            edges.append(_Edge(block, op.case_operands[start : start + size]))
+            start += size
+        return iter(edges)
+    return None
+
+
+def _successors(op: Operation) -> str | None:
+    if not op.successors:
+        return None
+    region = op.parent_region()
+    for successor in op.successors:
+        if successor.parent is not region:
+            return "branches to a block of another region"
+        if region is not None and successor is region.blocks.first:
+            return "branches to the entry block of its region, which may not have predecessors"
+    edges = _edges(op)
+    if edges is None:
+        return None
+    for i, edge in enumerate(edges):
+        arguments = edge.block.args
+        if len(edge.operands) != len(arguments):
+            return (
+                f"passes {len(edge.operands)} operand(s) to successor #{i}, "
+                f"which has {len(arguments)} argument(s)"
+            )
+        for j, (value, argument) in enumerate(zip(edge.operands, arguments)):
+            if value.type != argument.type:
+                return (
+                    f"passes a {value.type} as argument #{j} of successor #{i}, "
+                    f"which has type {argument.type}"
+                )
+    return None
+
+
+def _symbols(op: Operation) -> str | None:
+    if isinstance(op, memref.GetGlobalOp):
+        target = SymbolTable.lookup_symbol(op, op.name_)
+        if not isinstance(target, memref.GlobalOp):
+            return f"'{op.name_}' does not reference a memref.global"
+        if target.type != op.memref.type:
+            return f"result type {op.memref.type} does not match the type {target.type} of global {op.name_}"
+    elif isinstance(op, llvm.AddressOfOp):
+        target = SymbolTable.lookup_symbol(op, op.global_name)
+        if not isinstance(target, llvm.GlobalOp | llvm.FuncOp):
+            return f"'{op.global_name}' does not reference an llvm.mlir.global or llvm.func"
+    elif (
+        isinstance(op, llvm.CallOp)
+        and op.callee is not None
+        and not isinstance(SymbolTable.lookup_symbol(op, op.callee), llvm.FuncOp)
+    ):
+        return f"'{op.callee}' does not reference an llvm.func"
+    return None
+
+
+def _declaration(op: Operation) -> str | None:
+    if isinstance(op, func.FuncOp) and not op.body.blocks:
+        visibility = op.sym_visibility.data if op.sym_visibility is not None else "public"
+        if visibility == "public":
+            return f"@{op.sym_name.data} is a declaration, which cannot be public (write func.func private)"
+    return None
+
+
+def _attributes(op: Operation) -> str | None:
+    for name, attribute in (*op.properties.items(), *op.attributes.items()):
+        for inner in _nested_attributes(attribute):
+            if isinstance(inner, IntegerAttr) and isinstance(inner.type, IndexType):
+                value = inner.value.data
+                if not _INDEX_MIN <= value <= _INDEX_MAX:
+                    return (
+                        f"attribute '{name}' holds {value}, which does not fit the 64 bits of index"
+                    )
+    return None
+
+
+def _nested_attributes(attribute: Attribute) -> Iterator[Attribute]:
+    yield attribute
+    if isinstance(attribute, ArrayAttr):
+        for element in attribute.data:
+            yield from _nested_attributes(element)
+    elif isinstance(attribute, DictionaryAttr):
+        for element in attribute.data.values():
+            yield from _nested_attributes(element)
+
+
+def _types(op: Operation) -> str | None:
+    values: list[SSAValue] = [*op.results]
+    for region in op.regions:
+        for block in region.blocks:
+            values.extend(block.args)
+    for value in values:
+        message = _element_type_error(value.type)
+        if message is not None:
+            return message
+    for attribute in op.properties.values():
+        if isinstance(attribute, builtin.FunctionType):
+            for t in (*attribute.inputs.data, *attribute.outputs.data):
+                message = _element_type_error(t)
+                if message is not None:
+                    return message
+    return None
+
+
+_SCALAR = (IntegerType, IndexType, builtin.AnyFloat)
+
+
+def _element_type_error(t: Attribute) -> str | None:
+    """Why type `t` (or a type inside it) is not a valid builtin type, as MLIR judges."""
+    if isinstance(t, TensorType | UnrankedTensorType):
+        element = t.element_type
+        if _is_builtin(element) and not isinstance(element, (*_SCALAR, ComplexType, VectorType)):
+            return f"has type {t}: a tensor's elements cannot be {element}"
+    elif isinstance(t, MemRefType | UnrankedMemRefType):
+        element = t.element_type
+        if _is_builtin(element) and not isinstance(
+            element, (*_SCALAR, ComplexType, VectorType, MemRefType)
+        ):
+            return f"has type {t}: a memref's elements cannot be {element}"
+    elif isinstance(t, VectorType) and not isinstance(t.element_type, _SCALAR):
+        return f"has type {t}: a vector's elements must be integers, indices or floats"
+    if isinstance(t, ParametrizedAttribute):
+        for parameter in t.parameters:
+            if isinstance(parameter, ParametrizedAttribute):
+                message = _element_type_error(parameter)
+                if message is not None:
+                    return message
+    return None
+
+
+def _is_builtin(t: Attribute) -> bool:
+    return type(t).__module__ == builtin.__name__
+
+
+@dataclass(frozen=True)
+class GraphletVerifyPass(ModulePass):
+    """MLIR's checks that xDSL's verifier lacks: dominance, successor operands,
+    symbol uses, declarations, index ranges, element types."""
+
+    name = "graphlet-verify"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        verify_strict(op)

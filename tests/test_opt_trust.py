@@ -1,0 +1,586 @@
+"""graphlet-opt as trustworthy as mlir-opt (issue 17): what MLIR's verifier rejects
+is a located error, no input ends in an internal error, mlir-opt's command-line
+conventions hold, and a seeded mutation fuzzer finds no internal error."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import math
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import llvmlite.binding as llvm
+import pytest
+
+from graphlet.tools.graphlet_opt import main
+
+ROOT = Path(__file__).resolve().parent.parent
+FILECHECK = ROOT / "tests" / "filecheck"
+
+
+def opt(tmp_path: Path, text: str, *args: str, stdin: str | None = None) -> tuple[int, str, str]:
+    """graphlet-opt on `text` in this process: (exit status, stdout, stderr)."""
+    path = tmp_path / "input.mlir"
+    path.write_text(text)
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            status = main([str(path), *args])
+        except SystemExit as e:
+            status = e.code if isinstance(e.code, int) else 1
+    return status, out.getvalue(), err.getvalue()
+
+
+def assert_located(status: int, err: str, line: int, message: str) -> None:
+    assert status == 1, err
+    assert "internal error" not in err and "Traceback" not in err
+    assert f"input.mlir:{line}:" in err, err
+    assert message in err, err
+
+
+INVALID = {
+    "self-use": (
+        "func.func @f(%a: i64) -> i64 {\n  %0 = arith.addi %0, %a : i64\n  func.return %0 : i64\n}",
+        2,
+        "operand #0 uses the op's own result",
+    ),
+    "use-before-def": (
+        "func.func @f(%a: i64) -> i64 {\n  %1 = arith.addi %0, %a : i64\n"
+        "  %0 = arith.addi %a, %a : i64\n  func.return %1 : i64\n}",
+        2,
+        "operand #0 is used before its definition",
+    ),
+    "result-inside-own-region": (
+        "func.func @f(%c: i1) -> i64 {\n  %r = scf.if %c -> (i64) {\n    scf.yield %r : i64\n"
+        "  } else {\n    %z = arith.constant 0 : i64\n    scf.yield %z : i64\n  }\n"
+        "  func.return %r : i64\n}",
+        3,
+        "uses a result of the op whose region holds the use",
+    ),
+    "branch-operand-count": (
+        "func.func @f(%a: i64) -> i64 {\n  cf.br ^bb1(%a, %a : i64, i64)\n"
+        "^bb1(%x: i64):\n  func.return %x : i64\n}",
+        2,
+        "passes 2 operand(s) to successor #0, which has 1 argument(s)",
+    ),
+    "missing-global": (
+        "func.func @f() -> memref<4xf64> {\n  %0 = memref.get_global @nope : memref<4xf64>\n"
+        "  func.return %0 : memref<4xf64>\n}",
+        2,
+        "'@nope' does not reference a memref.global",
+    ),
+    "96-bit-index": (
+        "func.func @f() -> index {\n  %0 = arith.constant 79228162514264337593543950335 : index\n"
+        "  func.return %0 : index\n}",
+        2,
+        "does not fit the 64 bits of index",
+    ),
+    "public-declaration": (
+        "func.func @g(i64) -> i64\n",
+        1,
+        "@g is a declaration, which cannot be public",
+    ),
+    "empty-body": (
+        '"func.func"() <{sym_name = "f", function_type = () -> ()}> ({\n^bb0:\n}) : () -> ()',
+        1,
+        "empty block",
+    ),
+    "tensor-of-tensors": (
+        "func.func @f(%a: tensor<2xtensor<2xf64>>) {\n  func.return\n}",
+        1,
+        "a tensor's elements cannot be tensor<2xf64>",
+    ),
+    "load-index-count": (
+        "func.func @f(%m: memref<4x4xf64>, %i: index) -> f64 {\n"
+        "  %0 = memref.load %m[%i] : memref<4x4xf64>\n  func.return %0 : f64\n}",
+        2,
+        "expected an index for each dimension",
+    ),
+    "malformed-matmul": (
+        "func.func @f(%a: memref<2x2xf64>, %b: memref<2x2xf64>) {\n"
+        "  linalg.matmul ins(%a : memref<2x2xf64>) outs(%b : memref<2x2xf64>)\n  func.return\n}",
+        2,
+        "cannot parse this op",
+    ),
+    "duplicate-block-label": (
+        "func.func @f(%a: i64) -> i64 {\n  cf.br ^bb1\n^bb1:\n  cf.br ^bb1\n^bb1:\n"
+        "  func.return %a : i64\n}",
+        5,
+        "re-declaration of block 'bb1'",
+    ),
+    "f32-hex-overflow": (
+        "func.func @f() -> f32 {\n  %0 = arith.constant 0x1FFFFFFFFF : f32\n  func.return %0 : f32\n}",
+        2,
+        "int too big to convert",
+    ),
+    "symbol-redefinition": (
+        "func.func @f() {\n  func.return\n}\nfunc.func @f() {\n  func.return\n}",
+        4,
+        'Redefinition of symbol "f"',
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(INVALID))
+def test_invalid_ir_is_a_located_error(tmp_path, case):
+    text, line, message = INVALID[case]
+    status, _, err = opt(tmp_path, text, "-p", "lower-to-llvm", "-t", "llvm")
+    assert_located(status, err, line, message)
+
+
+def test_the_ir_a_pass_breaks_is_reported_after_that_pass(tmp_path, monkeypatch):
+    from xdsl.dialects import arith
+
+    from graphlet.transforms import graphlet_optimize
+
+    def break_ir(self, ctx, module):
+        for op in module.walk():
+            if isinstance(op, arith.AddiOp):
+                op.operands = [op.results[0], op.operands[1]]
+
+    monkeypatch.setattr(graphlet_optimize.GraphletOptimizePass, "apply", break_ir)
+    text = (
+        "func.func @f(%a: i64) -> i64 {\n  %0 = arith.addi %a, %a : i64\n  func.return %0 : i64\n}"
+    )
+    status, _, err = opt(tmp_path, text, "-p", "graphlet-optimize")
+    assert_located(status, err, 2, "uses the op's own result")
+    assert "after pass graphlet-optimize" in err
+    status, out, err = opt(tmp_path, text, "-p", "graphlet-optimize", "--verify-each=false")
+    assert status == 0 and "arith.addi %0, %a" in out, err
+
+
+def test_valid_ir_across_blocks_and_regions_verifies(tmp_path):
+    text = """
+func.func @f(%c: i1, %a: i64, %n: index) -> i64 {
+  %x = arith.addi %a, %a : i64
+  cf.cond_br %c, ^bb1, ^bb2(%x : i64)
+^bb1:
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %r = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %x) -> (i64) {
+    %s = arith.addi %acc, %a : i64
+    scf.yield %s : i64
+  }
+  cf.br ^bb2(%r : i64)
+^bb2(%y: i64):
+  func.return %y : i64
+}
+"""
+    status, out, err = opt(tmp_path, text)
+    assert status == 0, err
+    assert "cf.br ^bb2(%r : i64)" in out
+
+
+def test_a_thousand_nested_regions_parse_verify_and_print(tmp_path):
+    depth = 1000
+    text = (
+        "func.func @deep() {\n"
+        + "scf.execute_region {\n" * depth
+        + "scf.yield\n}\n" * depth
+        + "func.return\n}\n"
+    )
+    status, out, err = opt(tmp_path, text, "-p", "canonicalize")
+    assert status == 0, err[-500:]
+    assert "func.func @deep" in out
+
+
+def llvm_ir(tmp_path: Path, text: str, pipeline: str = "lower-to-llvm") -> str:
+    status, out, err = opt(tmp_path, text, "-p", pipeline, "-t", "llvm")
+    assert status == 0, err
+    llvm.parse_assembly(out).verify()
+    return out
+
+
+def test_an_i64_zero_beside_a_vector_constant_is_valid_llvm_ir(tmp_path):
+    text = """
+func.func private @g() -> vector<4xi64> {
+  %1 = arith.constant dense<0> : vector<4xi64>
+  func.return %1 : vector<4xi64>
+}
+func.func @f() -> i64 {
+  %b = arith.constant false
+  %0 = arith.constant 0 : i64
+  %1 = func.call @g() : () -> vector<4xi64>
+  func.return %0 : i64
+}
+"""
+    out = llvm_ir(tmp_path, text)
+    assert "i64 false" not in out and "i32 false" not in out
+
+
+def test_the_i64_zero_runs_natively_and_returns_python_zero(tmp_path):
+    text = """
+func.func @f(%a: i1) -> i64 {
+  %0 = arith.constant 0 : i64
+  %one = arith.constant 1 : i64
+  %r = arith.select %a, %one, %0 : i64
+  %v = arith.constant dense<0> : vector<4xi64>
+  func.return %r : i64
+}
+"""
+    from graphlet.driver import compile_native_source
+
+    native = compile_native_source(text, "f.mlir")
+    assert "f" in native.functions  # a native function, not the interpreter
+    assert [native["f"](flag) for flag in (False, True)] == [int(False), int(True)]
+
+
+def test_bufferize_keeps_a_memref_result_beside_tensor_out_params(tmp_path):
+    text = """
+func.func @f(%t: tensor<4xf64>, %n: i64) -> (tensor<4xf64>, memref<4xf64>, i64) {
+  %m = memref.alloc() : memref<4xf64>
+  func.return %t, %m, %n : tensor<4xf64>, memref<4xf64>, i64
+}
+"""
+    status, out, err = opt(tmp_path, text, "-p", "graphlet-bufferize")
+    assert status == 0, err
+    assert "(%t: memref<4xf64>, %n: i64, %0: memref<4xf64>) -> (memref<4xf64>, i64)" in out
+    assert "func.return %m, %n : memref<4xf64>, i64" in out
+
+
+# mlir-opt's conventions
+
+
+OK = "func.func @f(%a: i64) -> i64 {\n  %0 = arith.addi %a, %a : i64\n  func.return %0 : i64\n}\n"
+
+
+def test_version_names_graphlet(tmp_path):
+    status, out, _ = opt(tmp_path, OK, "--version")
+    assert status == 0 and out.startswith("graphlet-opt ") and "(graphlet)" in out
+
+
+def test_list_passes_shows_graphlets_first_with_summaries(tmp_path):
+    status, out, _ = opt(tmp_path, OK, "--list-passes")
+    lines = out.splitlines()
+    assert status == 0 and lines[0] == "graphlet's passes:"
+    assert any(line.split()[:1] == ["lower-to-llvm"] and len(line.split()) > 3 for line in lines)
+    assert lines.index("xDSL's passes:") < next(
+        i for i, line in enumerate(lines) if line.strip() == "canonicalize"
+    )
+
+
+def test_pass_pipeline_and_repeated_p_compose(tmp_path):
+    status, out, err = opt(
+        tmp_path,
+        OK,
+        "--pass-pipeline=builtin.module(canonicalize)",
+        "-p",
+        "cse",
+        "-p",
+        "dce",
+        "--mlir-timing",
+    )
+    assert status == 0, err
+    assert [line.split()[1] for line in out.splitlines() if line.startswith("Pass ")] == [
+        "canonicalize",
+        "cse",
+        "dce",
+    ]
+    status, _, err = opt(tmp_path, OK, "--pass-pipeline=canonicalize")
+    assert status == 1 and "builtin.module(" in err
+    status, _, err = opt(tmp_path, OK, "-p", "canonicalize,,cse")
+    assert status == 1 and "Expected pass name here" in err and "internal" not in err
+
+
+def test_output_file_and_split_input_file(tmp_path):
+    target = tmp_path / "out.mlir"
+    status, _, err = opt(tmp_path, OK + "// -----\n" + OK, "--split-input-file", "-o", str(target))
+    assert status == 0, err
+    assert target.read_text().count("func.func @f") == 2
+    assert "// -----" in target.read_text()
+
+
+def test_empty_input_is_an_empty_module(tmp_path):
+    status, out, err = opt(tmp_path, "// nothing here\n")
+    assert status == 0, err
+    assert out.split() == ["builtin.module", "{", "}"]
+
+
+ANNOTATED = """
+func.func @f(%a: i64) -> i64 {
+  // expected-error@+1 {{uses the op's own result}}
+  %0 = arith.addi %0, %a : i64
+  func.return %0 : i64
+}
+// -----
+func.func @g(%a: i64) -> i64 {
+  %0 = arith.addi %0, %a : i64
+  // expected-error@above {{uses the op's own result}}
+  func.return %0 : i64
+}
+// -----
+// expected-error@below {{cannot be public}}
+func.func @h(i64) -> i64
+"""
+
+
+def test_verify_diagnostics_checks_expectations(tmp_path):
+    status, _, err = opt(tmp_path, ANNOTATED, "--split-input-file", "--verify-diagnostics")
+    assert status == 0, err
+    wrong = ANNOTATED.replace("{{cannot be public}}", "{{some other message}}")
+    status, _, err = opt(tmp_path, wrong, "--split-input-file", "--verify-diagnostics")
+    assert status == 1
+    assert 'expected error "some other message" was not produced' in err
+    assert "unexpected error" in err and "input.mlir:15:1: error: unexpected error" in err
+    missing = ANNOTATED + "// -----\n// expected-error@+1 {{never}}\n" + OK
+    status, _, err = opt(tmp_path, missing, "--split-input-file", "--verify-diagnostics")
+    assert status == 1 and 'expected error "never" was not produced' in err
+
+
+def test_targets_for_other_dialects_and_jit_call_refuse_cleanly(tmp_path):
+    status, _, err = opt(tmp_path, OK, "-t", "x86-asm")
+    assert status == 1 and "cannot print this IR" in err and "internal" not in err
+    status, _, err = opt(tmp_path, OK, "-p", "lower-to-llvm", "-t", "jit-call")
+    assert status == 1 and "no llvm.func @main" in err and "internal" not in err
+    status, _, err = opt(tmp_path, OK, "-p", "lower-to-llvm", "-t", "jit-call{function=f}")
+    assert status == 1 and "takes 1" in err
+
+
+def _tool(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "graphlet.tools.graphlet_opt", *args],
+        input=stdin,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_stdin_dash_and_a_closed_pipe():
+    done = _tool("-", "-p", "canonicalize", stdin=OK)
+    assert done.returncode == 0 and "func.func @f" in done.stdout, done.stderr
+    shell = subprocess.run(
+        f"{sys.executable} -m graphlet.tools.graphlet_opt --list-passes | head -1",
+        shell=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert shell.stdout == "graphlet's passes:\n" and shell.stderr == ""
+
+
+# Upstream MLIR as an oracle: iree-base-compiler's iree-opt parses what graphlet prints.
+
+
+def _iree_opt() -> str | None:
+    found = shutil.which("iree-opt")
+    if found is None and importlib.util.find_spec("iree") is not None:
+        candidate = Path(sys.executable).parent / "iree-opt"
+        found = str(candidate) if candidate.exists() else None
+    return found
+
+
+@pytest.mark.skipif(
+    _iree_opt() is None,
+    reason="iree-base-compiler (iree-opt) is not installed: pip install '.[interop]'",
+)
+@pytest.mark.parametrize("generic", [True, False], ids=["generic", "pretty"])
+def test_upstream_mlir_parses_graphlets_output(tmp_path, generic):
+    iree_opt = _iree_opt()
+    assert iree_opt is not None
+    failures = []
+    for path in sorted(FILECHECK.glob("lower-*.mlir")):
+        args = ["--split-input-file", "-p", "lower-to-llvm"]
+        status, out, _ = opt(tmp_path, path.read_text(), *args, *(["--print-op-generic"] * generic))
+        if status != 0:
+            continue
+        done = subprocess.run(
+            [iree_opt, "--split-input-file", "-"], input=out, capture_output=True, text=True
+        )
+        if done.returncode != 0:
+            failures.append(f"{path.name}: {done.stderr[:300]}")
+    assert not failures, failures
+
+
+# The mutation fuzzer
+
+
+def _fuzzer():
+    spec = importlib.util.spec_from_file_location("fuzz_opt", ROOT / "scripts" / "fuzz_opt.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["fuzz_opt"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_mutation_fuzzer_finds_no_internal_error():
+    runs = int(os.environ.get("GRAPHLET_FUZZ_RUNS", "30"))
+    seed = int(os.environ.get("GRAPHLET_FUZZ_SEED", "17"))
+    result = _fuzzer().campaign(runs, seed)
+    assert result.runs == runs
+    assert result.counts["ok"] + result.counts["located"] > 0
+    assert not result.failures, "\n".join(f"{o.args}: {o.detail}" for o in result.failures)
+
+
+def test_fuzzer_flags_an_internal_error():
+    fuzz = _fuzzer()
+    bad = fuzz.classify(("-p", "x"), 2, "", "f.mlir: internal error: KeyError: 'x'")
+    wrong_ir = fuzz.classify(("-t", "llvm"), 0, "define i64 @f() {\n  ret i64 false\n}\n", "")
+    assert (bad.kind, wrong_ir.kind) == ("internal", "bad-llvm")
+
+
+# The reference interpreter covers what graphlet-run --interpret may meet
+
+
+BIT_OPS = """
+func.func @maxui(%a: i64, %b: i64) -> i64 {
+  %r = arith.maxui %a, %b : i64
+  func.return %r : i64
+}
+func.func @minui(%a: i64, %b: i64) -> i64 {
+  %r = arith.minui %a, %b : i64
+  func.return %r : i64
+}
+func.func @uitofp(%a: i64) -> f64 {
+  %r = arith.uitofp %a : i64 to f64
+  func.return %r : f64
+}
+func.func @ctlz(%a: i64) -> i64 {
+  %r = math.ctlz %a : i64
+  func.return %r : i64
+}
+func.func @cttz(%a: i64) -> i64 {
+  %r = math.cttz %a : i64
+  func.return %r : i64
+}
+func.func @ctpop(%a: i64) -> i64 {
+  %r = math.ctpop %a : i64
+  func.return %r : i64
+}
+func.func @fma(%a: f64, %b: f64, %c: f64) -> f64 {
+  %r = math.fma %a, %b, %c : f64
+  func.return %r : f64
+}
+"""
+
+U64 = 1 << 64
+
+
+def _u(x: int) -> int:
+    return x % U64
+
+
+def _s(x: int) -> int:
+    x %= U64
+    return x - U64 if x >= 1 << 63 else x
+
+
+INTS = [0, 1, -1, 5, -(1 << 63), (1 << 63) - 1, 1 << 40]
+REFERENCE = {
+    "maxui": lambda a, b: _s(max(_u(a), _u(b))),
+    "minui": lambda a, b: _s(min(_u(a), _u(b))),
+    "uitofp": lambda a: float(_u(a)),
+    "ctlz": lambda a: 64 - _u(a).bit_length(),
+    "cttz": lambda a: 64 if a == 0 else (_u(a) & -_u(a)).bit_length() - 1,
+    "ctpop": lambda a: bin(_u(a)).count("1"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCE))
+def test_interpreter_and_native_agree_with_python_on_unsigned_and_bit_ops(name):
+    from graphlet.driver import compile_native_source
+    from graphlet.locations import LocatingParser
+    from graphlet.registry import make_context
+    from graphlet.runtime.interpreter import interpret
+
+    module = LocatingParser(make_context(), BIT_OPS, "bits.mlir").parse_module()
+    native = compile_native_source(BIT_OPS, "bits.mlir")
+    assert name in native.functions
+    reference = REFERENCE[name]
+    arity = reference.__code__.co_argcount
+    cases = [(a, b) for a in INTS for b in INTS] if arity == 2 else [(a,) for a in INTS]
+    for args in cases:
+        expected = reference(*args)
+        assert interpret(module, name, args) == (expected,), args
+        assert native[name](*args) == expected, args
+    assert native[name].fallbacks == 0
+
+
+def test_interpreter_fma_rounds_once():
+    from graphlet.locations import LocatingParser
+    from graphlet.registry import make_context
+    from graphlet.runtime.interpreter import interpret
+
+    module = LocatingParser(make_context(), BIT_OPS, "bits.mlir").parse_module()
+    a = 1.0 + 2.0**-30
+    # a*a = 1 + 2**-29 + 2**-60: a separate multiply rounds the 2**-60 away
+    (fused,) = interpret(module, "fma", (a, a, -1.0))
+    assert fused == 2.0**-29 + 2.0**-60 != a * a - 1.0
+    assert interpret(module, "fma", (math.inf, 1.0, 1.0)) == (math.inf,)
+
+
+SWITCH_AND_BITCAST = """
+func.func @sw(%x: i64) -> i64 {
+  cf.switch %x : i64, [
+    default: ^d,
+    1: ^one,
+    -5: ^neg(%x : i64)
+  ]
+^d:
+  %c0 = arith.constant 100 : i64
+  func.return %c0 : i64
+^one:
+  %c1 = arith.constant 11 : i64
+  func.return %c1 : i64
+^neg(%v: i64):
+  %r = arith.muli %v, %v : i64
+  func.return %r : i64
+}
+func.func @bits(%x: f64) -> i64 {
+  %r = arith.bitcast %x : f64 to i64
+  func.return %r : i64
+}
+"""
+
+
+def test_interpreter_and_native_agree_on_switch_and_bitcast():
+    import struct
+
+    from graphlet.driver import compile_native_source
+    from graphlet.locations import LocatingParser
+    from graphlet.registry import make_context
+    from graphlet.runtime.interpreter import interpret
+
+    module = LocatingParser(make_context(), SWITCH_AND_BITCAST, "sw.mlir").parse_module()
+    native = compile_native_source(SWITCH_AND_BITCAST, "sw.mlir")
+    for x, expected in ((1, 11), (-5, 25), (7, 100), (0, 100)):
+        assert interpret(module, "sw", (x,)) == (expected,)
+        assert native["sw"](x) == expected
+    for x in (-1.5, 0.0, -0.0, math.inf, 1e-310):
+        expected = struct.unpack("q", struct.pack("d", x))[0]
+        assert interpret(module, "bits", (x,)) == (expected,)
+        assert native["bits"](x) == expected
+    assert native["sw"].fallbacks == native["bits"].fallbacks == 0
+
+
+def test_mlir_opt_spellings_become_xdsl_opts():
+    from graphlet.tools.graphlet_opt import normalize_arguments
+
+    assert normalize_arguments(
+        [
+            "-",
+            "-o",
+            "-",
+            "--pass-pipeline",
+            "builtin.module(canonicalize, cse)",
+            "-pdce",
+            "--passes=lower-to-llvm",
+            "--mlir-print-ir-after-all",
+            "--mlir-print-debuginfo",
+            "--verify-each",
+        ]
+    ) == [
+        "--print-between-passes",
+        "--print-debuginfo",
+        "--verify-each=true",
+        "-p",
+        "canonicalize,cse,dce,lower-to-llvm",
+    ]
