@@ -42,11 +42,11 @@ from graphlet.dialects.graphlet.abstract_ops import (
     same_elements,
 )
 from graphlet.dialects.graphlet.constant import ConstantOp, GraphletConstantMaterialization
-from graphlet.dialects.graphlet.elementwise import GeluOp, SigmoidOp
+from graphlet.dialects.graphlet.elementwise import GeluOp, RintOp, SigmoidOp, TanOp
 from graphlet.dialects.graphlet.indexing import GatherOp, IndexOp, advanced_index_layout
 from graphlet.dialects.graphlet.linear_algebra import LinearOp, MatmulOp
 from graphlet.dialects.graphlet.nn import LayerNormOp, LogSoftmaxOp, SoftmaxOp
-from graphlet.dialects.graphlet.reduction import AmaxOp, AminOp, MeanOp, SumOp
+from graphlet.dialects.graphlet.reduction import AmaxOp, AminOp, MeanOp, ProdOp, SumOp
 from graphlet.dialects.graphlet.scalar_ops import (
     CMP_PREDICATES,
     PREDICATE_OF_SYMBOL,
@@ -157,6 +157,7 @@ TENSOR_OPS: list[type[TensorOp]] = [
     ReshapeOp,
     ExpandOp,
     SumOp,
+    ProdOp,
     MeanOp,
     AmaxOp,
     AminOp,
@@ -165,6 +166,8 @@ TENSOR_OPS: list[type[TensorOp]] = [
     LayerNormOp,
     GeluOp,
     SigmoidOp,
+    TanOp,
+    RintOp,
     CatOp,
     SliceOp,
     IndexOp,
@@ -279,10 +282,12 @@ __all__ = [
     "OrOp",
     "PatternsFromRegistry",
     "PowOp",
+    "ProdOp",
     "RaisesLikePython",
     "ReduceOp",
     "ReluOp",
     "ReshapeOp",
+    "RintOp",
     "ScalarOnly",
     "ScanOp",
     "SelectOp",
@@ -297,6 +302,7 @@ __all__ = [
     "SqrtOp",
     "SubOp",
     "SumOp",
+    "TanOp",
     "TanhOp",
     "TensorIndexError",
     "TensorIndexOutOfBoundsError",

@@ -1,4 +1,4 @@
-"""Tensor-only elementwise activations: gelu, sigmoid."""
+"""Tensor-only elementwise ops: gelu, sigmoid, and the NumPy functions tan and rint."""
 
 from __future__ import annotations
 
@@ -73,3 +73,38 @@ class SigmoidOp(TensorOp):
     def infer_type(x: Attribute) -> Attribute:
         require_float_tensor(x)
         return x
+
+
+class _FloatUnary(TensorOp):
+    """A float function of one tensor, applied to each element."""
+
+    input = operand_def()
+    result = result_def()
+    assembly_format = "$input attr-dict `:` functional-type(operands, results)"
+    ELEMENTWISE: ClassVar[bool] = True
+
+    def __init__(self, input: SSAValue | Operation) -> None:
+        self._build([input], {}, {})
+
+    @staticmethod
+    def infer_type(x: Attribute) -> Attribute:
+        require_float_tensor(x)
+        return x
+
+
+@irdl_op_definition
+class TanOp(_FloatUnary):
+    """`numpy.tan(x)` (libm's `tan`).
+    `%t = graphlet.tan %x : (tensor<4xf64>) -> tensor<4xf64>`"""
+
+    name = "graphlet.tan"
+    np_operation = staticmethod(np.tan)
+
+
+@irdl_op_definition
+class RintOp(_FloatUnary):
+    """`numpy.rint(x)` / `numpy.round(x)`: to the nearest integer, ties to even.
+    `%r = graphlet.rint %x : (tensor<4xf64>) -> tensor<4xf64>`"""
+
+    name = "graphlet.rint"
+    np_operation = staticmethod(np.rint)

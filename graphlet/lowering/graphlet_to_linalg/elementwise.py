@@ -158,6 +158,8 @@ BODIES: dict[type[Operation], Body] = {
     g.TanhOp: lambda e, a: e(math.TanhOp(*a)),
     g.SinOp: lambda e, a: e(math.SinOp(*a)),
     g.CosOp: lambda e, a: e(math.CosOp(*a)),
+    g.TanOp: lambda e, a: e(math.TanOp(*a)),
+    g.RintOp: lambda e, a: e(math.RoundEvenOp(*a)),
     g.FloorOp: lambda e, a: e(math.FloorOp(*a)) if is_float(a[0]) else a[0],
     g.CeilOp: lambda e, a: e(math.CeilOp(*a)) if is_float(a[0]) else a[0],
     g.SigmoidOp: lambda e, a: _sigmoid(e, a[0]),
