@@ -171,7 +171,7 @@ def _simple(op: type[g.GraphletOp]) -> Handler:
 
 for _name, _op in {
     "subtract": g.SubOp,
-    "true_divide": g.TrueDivOp,
+    "divide": g.TrueDivOp,
     "floor_divide": g.FloorDivOp,
     "negative": g.NegOp,
     "absolute": g.AbsOp,

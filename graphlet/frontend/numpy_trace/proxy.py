@@ -184,7 +184,8 @@ class Recorder:
                 f"{source_line()}: numpy.{ufunc.__name__}(..., out=...) writes into an array; "
                 "write `y = numpy.{0}(...)` instead".format(ufunc.__name__)
             )
-        name = f"numpy.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
+        owner = "numpy." if getattr(np, ufunc.__name__, None) is ufunc else ""
+        name = f"{owner}{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
         return self.record(name, ufunc, method, inputs, kwargs, getattr(ufunc, method))
 
     def function(
@@ -195,7 +196,8 @@ class Recorder:
             raise TraceError(f"{source_line()}: {module}.{func.__name__} is not a NumPy function")
         if "out" in kwargs and kwargs["out"] is not None:
             raise TraceError(f"{source_line()}: numpy.{func.__name__}(..., out=...) is not traced")
-        return self.record(f"numpy.{func.__name__}", func, "", args, kwargs, func)
+        public = module if not any(p.startswith("_") for p in module.split(".")) else "numpy"
+        return self.record(f"{public}.{func.__name__}", func, "", args, kwargs, func)
 
     def inplace(self, target: Tracked, ufunc: np.ufunc, other: Any) -> Tracked:
         """`a += b`: the new value of `a` is a call of its own; `a` stands for it from now on."""
