@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from graphlet import abi
+from graphlet.backend.arrays import DATA_OFFSET
 from graphlet.backend.blas import bind_blas as bind_blas
 from graphlet.backend.blas import set_blas_threads as set_blas_threads
 
@@ -109,6 +110,22 @@ class TensorFunction:
             raise _tensor_error(int(status))
         return outs
 
+    def call_guarded(self, *arrays: np.ndarray) -> list[np.ndarray]:
+        """The results for C-contiguous NumPy arrays whose shapes and dtypes the
+        caller's own guards have already matched to the signature (`trace_graph`'s):
+        the per-call checks of `__call__` skipped, for small arrays where they cost
+        more than the kernel."""
+        outs = [np.empty(shape, dtype) for shape, dtype in self._out_specs]
+        pointers = [_data(id(a) + DATA_OFFSET).value for a in (*arrays, *outs)]
+        if not self._status:
+            self._kernel(*pointers)
+            return outs
+        status = np.zeros((), np.int64)
+        self._kernel(*pointers, status.__array_interface__["data"][0])
+        if status:
+            raise _tensor_error(int(status))
+        return outs
+
     def _pointer(
         self,
         index: int,
@@ -153,6 +170,11 @@ class TensorFunction:
             f"{what} {index} of @{self.name} has shape {tuple(shape)} and dtype {dtype}; "
             f"compiled for shape {want_shape} and dtype {want_dtype}"
         )
+
+
+_data = ctypes.c_void_p.from_address
+"""An ndarray's data pointer, read from its `PyArrayObject` (`__array_interface__`
+builds a dict per call: microseconds, more than a small kernel)."""
 
 
 def _tensor_error(status: int) -> Exception:

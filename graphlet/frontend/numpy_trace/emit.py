@@ -16,9 +16,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-from xdsl.builder import Builder, InsertPoint
+from xdsl.builder import Builder
 from xdsl.dialects.builtin import TensorType
 from xdsl.ir import Block, Operation, SSAValue
+from xdsl.rewriter import InsertPoint
 
 from graphlet.dialects import graphlet as g
 from graphlet.frontend.numpy_trace.proxy import Call, Ref, TraceError
@@ -29,6 +30,8 @@ class Unsupported(Exception):
 
 
 Handler = Callable[..., SSAValue | Sequence[SSAValue]]
+OpBuilder = Callable[..., Operation]
+"""An op class, called with its operands."""
 UFUNCS: dict[str, Handler] = {}
 """Ufunc name -> handler(emitter, loop dtype of the inputs, *operands cast to it)."""
 FUNCTIONS: dict[str, Handler] = {}
@@ -159,17 +162,19 @@ class Emitter:
         name = reductions.get(ufunc.__name__)
         if name is None:
             raise Unsupported(f"{ufunc.__name__}.reduce")
-        return FUNCTIONS[name](self, call, x, axis)
+        result = FUNCTIONS[name](self, call, x, axis)
+        assert isinstance(result, SSAValue)
+        return result
 
 
 # --------------------------------------------------------------------------- ufuncs
 
 
-def _simple(op: type[g.GraphletOp]) -> Handler:
+def _simple(op: OpBuilder) -> Handler:
     return lambda e, dtype, *xs: e.emit(op(*xs))
 
 
-for _name, _op in {
+_SIMPLE: dict[str, OpBuilder] = {
     "subtract": g.SubOp,
     "divide": g.TrueDivOp,
     "floor_divide": g.FloorDivOp,
@@ -189,11 +194,12 @@ for _name, _op in {
     "bitwise_and": g.AndOp,
     "bitwise_or": g.OrOp,
     "bitwise_xor": g.XorOp,
-}.items():
+}
+for _name, _op in _SIMPLE.items():
     UFUNCS[_name] = _simple(_op)
 
 
-def _arith_or_logic(arith: type[g.GraphletOp], logic: type[g.GraphletOp]) -> Handler:
+def _arith_or_logic(arith: OpBuilder, logic: OpBuilder) -> Handler:
     def build(e: Emitter, dtype: np.dtype, a: SSAValue, b: SSAValue) -> SSAValue:
         return e.emit((logic if dtype == np.bool_ else arith)(a, b))
 
@@ -206,7 +212,7 @@ UFUNCS["positive"] = lambda e, dtype, x: x
 UFUNCS["square"] = lambda e, dtype, x: e.emit(g.MulOp(x, x))
 
 
-def _numpy_extremum(predicate: str, int_op: type[g.GraphletOp]) -> Handler:
+def _numpy_extremum(predicate: str, int_op: OpBuilder) -> Handler:
     """NumPy's `maximum`/`minimum` on floats: `a` if `a > b` (`<`) or `a` is NaN, else
     `b` (so NaN propagates, and of two zeros the second wins); ints and bools plainly."""
 
@@ -267,7 +273,7 @@ for _name, _predicate in {
     UFUNCS[_name] = _compare(_predicate)
 
 
-def _logical(op: type[g.GraphletOp]) -> Handler:
+def _logical(op: OpBuilder) -> Handler:
     def build(e: Emitter, dtype: np.dtype, a: SSAValue, b: SSAValue) -> SSAValue:
         return e.emit(op(e.cast(a, np.dtype(np.bool_)), e.cast(b, np.dtype(np.bool_))))
 
@@ -308,7 +314,7 @@ def _axes(axis: Any, rank: int) -> tuple[int, ...]:
 
 
 def _no_extras(**extras: Any) -> None:
-    used = [k for k, v in extras.items() if v is not None and v is not np._NoValue]  # type: ignore[attr-defined]
+    used = [k for k, v in extras.items() if v is not None and v is not np._NoValue]
     if used:
         raise Unsupported(f"arguments {used} are not traced")
 
@@ -330,7 +336,7 @@ def _reduction(op: type[g.ReduceOp]) -> Handler:
         x = e.operand(x, np.dtype(dtype) if dtype is not None else e.dtype_of(x))
         if op is g.MeanOp:
             x = e.cast(x, real.dtype)
-        keep = bool(keepdims) if keepdims is not np._NoValue else False  # type: ignore[attr-defined]
+        keep = bool(keepdims) if keepdims is not np._NoValue else False
         return e.emit(op(x, _axes(axis, len(g.shape_of(x.type))), keep))
 
     return build
@@ -354,7 +360,7 @@ def _extreme(op: type[g.ReduceOp]) -> Handler:
     ) -> SSAValue:
         _no_extras(out=out, initial=initial, where=where if where is not True else None)
         x = e.operand(x, e.dtype_of(x))
-        keep = bool(keepdims) if keepdims is not np._NoValue else False  # type: ignore[attr-defined]
+        keep = bool(keepdims) if keepdims is not np._NoValue else False
         return e.emit(op(x, _axes(axis, len(g.shape_of(x.type))), keep))
 
     return build
@@ -505,18 +511,18 @@ def _clip(
 def _round(e: Emitter, call: Call, x: Any, decimals: int = 0, out: Any = None) -> SSAValue:
     """NumPy's recipe: rint(x * 10**d) / 10**d (x / 10**-d, then times, below 0)."""
     _no_extras(out=out)
-    x = e.operand(x, e.dtype_of(x))
-    dtype = g.np_dtype(x.type)
+    v = e.operand(x, e.dtype_of(x))
+    dtype = g.np_dtype(v.type)
     if dtype.kind != "f":
         if decimals < 0:
             raise Unsupported("rounding ints to negative decimals")
-        return x
+        return v
     if decimals == 0:
-        return e.emit(g.RintOp(x))
+        return e.emit(g.RintOp(v))
     factor = e.constant(10.0 ** abs(decimals), dtype)
     if decimals > 0:
-        return e.emit(g.TrueDivOp(e.emit(g.RintOp(e.emit(g.MulOp(x, factor)))), factor))
-    return e.emit(g.MulOp(e.emit(g.RintOp(e.emit(g.TrueDivOp(x, factor)))), factor))
+        return e.emit(g.TrueDivOp(e.emit(g.RintOp(e.emit(g.MulOp(v, factor)))), factor))
+    return e.emit(g.MulOp(e.emit(g.RintOp(e.emit(g.TrueDivOp(v, factor)))), factor))
 
 
 @handles(FUNCTIONS, "zeros_like", "ones_like", "full_like", "empty_like")

@@ -347,7 +347,7 @@ class Tracked:
 
     @property
     def T(self) -> Any:
-        return np.transpose(self)  # type: ignore[call-overload]
+        return np.transpose(self)
 
     def __len__(self) -> int:
         return len(self.value)
@@ -423,10 +423,10 @@ class Tracked:
 
     def transpose(self, *axes: Any) -> Any:
         perm = axes[0] if len(axes) == 1 else (axes or None)
-        return np.transpose(self, perm)  # type: ignore[call-overload]
+        return np.transpose(self, perm)
 
     def flatten(self) -> Any:
-        return np.ravel(self)  # type: ignore[call-overload]
+        return np.ravel(self)
 
     sum = _via(np.sum)
     prod = _via(np.prod)
@@ -463,8 +463,8 @@ class Tracked:
     __le__ = _binary(np.less_equal)[0]
     __gt__ = _binary(np.greater)[0]
     __ge__ = _binary(np.greater_equal)[0]
-    __eq__ = _binary(np.equal)[0]  # type: ignore[assignment]
-    __ne__ = _binary(np.not_equal)[0]  # type: ignore[assignment]
+    __eq__ = _binary(np.equal)[0]
+    __ne__ = _binary(np.not_equal)[0]
     __hash__ = None  # type: ignore[assignment]
     __iadd__ = _inplace(np.add)
     __isub__ = _inplace(np.subtract)
@@ -545,7 +545,7 @@ def generator_states(fn: Callable[..., Any]) -> dict[str, Any]:
         return found
     cells = zip(code.co_freevars, getattr(fn, "__closure__", None) or ())
     named = [(n, c.cell_contents) for n, c in cells]
-    named += [(n, fn.__globals__[n]) for n in code.co_names if n in fn.__globals__]  # type: ignore[attr-defined]
+    named += [(n, fn.__globals__[n]) for n in code.co_names if n in fn.__globals__]
     for name, obj in named:
         if isinstance(obj, np.random.Generator):
             found[name] = repr(obj.bit_generator.state)

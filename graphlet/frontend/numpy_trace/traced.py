@@ -32,6 +32,7 @@ from graphlet.frontend.numpy_trace.proxy import (
     generator_states,
     wrapped_numpy,
 )
+from graphlet.runtime.tensors import TensorFunction
 
 log = logging.getLogger("graphlet.trace_graph")
 
@@ -48,7 +49,7 @@ class Result:
 
 @dataclass(frozen=True)
 class Input:
-    """An output leaf: argument leaf `index`, returned as it came in."""
+    """An output leaf: argument leaf `index` (an input array), returned as it came in."""
 
     index: int
 
@@ -74,7 +75,7 @@ class Version:
     array_leaves: list[int]
     """The argument leaves that are arrays, in kernel argument order."""
     output_tree: Any
-    kernel: Callable[..., Sequence[np.ndarray]] | None = None
+    kernel: TensorFunction | None = None
     native_calls: int = 0
     numpy_calls: int = 0
     numpy_reasons: list[str] = field(default_factory=list)
@@ -99,14 +100,20 @@ def _unflatten(tree: Any, leaves: Iterator[Any]) -> Any:
     return next(leaves)
 
 
-def _guard(leaf: Any, index: int) -> tuple[Any, ...]:
-    """What a version is specialised to: an array's shape and dtype, a number's value."""
-    if isinstance(leaf, np.ndarray):
-        return ("array", leaf.shape, leaf.dtype.str)
-    if isinstance(leaf, bool | int | float | complex | str | np.generic) or leaf is None:
-        return (type(leaf).__name__, repr(leaf))
+_CONTAINERS = (tuple, list, dict)
+
+
+def _guard(leaf: Any) -> tuple[Any, ...]:
+    """What a version is specialised to: an array's shape and dtype, a number's value
+    (by `repr`, so that NaN matches itself and -0.0 differs from 0.0)."""
+    if type(leaf) is np.ndarray:
+        return (leaf.shape, leaf.dtype)
+    if type(leaf) in (bool, int, str) or leaf is None:
+        return (type(leaf), leaf)
+    if isinstance(leaf, float | complex | np.generic | int):
+        return (type(leaf), repr(leaf))
     raise TraceError(
-        f"argument leaf {index} is a {type(leaf).__name__}: trace_graph takes NumPy arrays, "
+        f"an argument is a {type(leaf).__name__}: trace_graph takes NumPy arrays, "
         "numbers and tuples, lists or dicts of them"
     )
 
@@ -120,8 +127,10 @@ class TracedFunction:
         self.last: Version | None = None
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        leaves = list(_flatten((args, kwargs)))
-        key = tuple(_guard(leaf, i) for i, leaf in enumerate(leaves))
+        leaves: Sequence[Any] = args
+        if kwargs or any(type(a) in _CONTAINERS for a in args):
+            leaves = list(_flatten((args, kwargs)))
+        key = tuple([(a.shape, a.dtype) if type(a) is np.ndarray else _guard(a) for a in leaves])
         version = self.versions.get(key)
         if version is None:
             version = self._trace(args, kwargs, leaves, key)
@@ -170,7 +179,11 @@ class TracedFunction:
     # ---- tracing
 
     def _trace(
-        self, args: tuple[Any, ...], kwargs: dict[str, Any], leaves: list[Any], key: tuple[Any, ...]
+        self,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        leaves: Sequence[Any],
+        key: tuple[Any, ...],
     ) -> Version:
         if self.versions:
             log.info("graphlet.trace_graph: retracing %s for %s", _name(self.fn), key)
@@ -188,7 +201,7 @@ class TracedFunction:
                 "frozen into the graph; draw them outside and pass them in as an argument"
             )
         output_ids: list[int] = []
-        tree = self._output_tree(result, recorder, output_ids)
+        tree = self._output_tree(result, recorder, output_ids, array_leaves)
         kept, dropped = connect(recorder.calls, output_ids)
         for call in dropped:
             log.debug("graphlet.trace_graph: dropped %s", call)
@@ -204,17 +217,24 @@ class TracedFunction:
         self.versions[key] = version
         return version
 
-    def _output_tree(self, value: Any, recorder: Recorder, output_ids: list[int]) -> Any:
+    def _output_tree(
+        self, value: Any, recorder: Recorder, output_ids: list[int], array_leaves: list[int]
+    ) -> Any:
         if isinstance(value, Tracked):
             if value.id in recorder.inputs:
-                return Input(recorder.inputs.index(value.id))
+                return Input(array_leaves[recorder.inputs.index(value.id)])
             if value.id not in output_ids:
                 output_ids.append(value.id)
             return Result(output_ids.index(value.id), value.id in recorder.scalars)
         if isinstance(value, tuple | list):
-            return type(value)(self._output_tree(v, recorder, output_ids) for v in value)
+            return type(value)(
+                self._output_tree(v, recorder, output_ids, array_leaves) for v in value
+            )
         if isinstance(value, dict):
-            return {k: self._output_tree(v, recorder, output_ids) for k, v in value.items()}
+            return {
+                k: self._output_tree(v, recorder, output_ids, array_leaves)
+                for k, v in value.items()
+            }
         if isinstance(value, np.ndarray):
             return Constant(value.copy())
         return Constant(value)
@@ -222,23 +242,26 @@ class TracedFunction:
     # ---- calling
 
     def _run(
-        self, version: Version, args: tuple[Any, ...], kwargs: dict[str, Any], leaves: list[Any]
+        self,
+        version: Version,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        leaves: Sequence[Any],
     ) -> Any:
         results: Sequence[np.ndarray] = []
         if version.kernel is not None:
             arrays = [np.ascontiguousarray(leaves[i]) for i in version.array_leaves]
             try:
-                results = version.kernel(*arrays)
+                results = version.kernel.call_guarded(*arrays)
             except g.TensorZeroDivisionError:
                 version.numpy_calls += 1
                 version.numpy_reasons.append("an int division by zero (NumPy answers 0)")
                 return self.fn(*args, **kwargs)
         version.native_calls += 1
-        arrays_by_input = {n: leaves[i] for n, i in enumerate(version.array_leaves)}
-        return _rebuild(version.output_tree, results, arrays_by_input)
+        return _rebuild(version.output_tree, results, leaves)
 
 
-def _rebuild(tree: Any, results: Sequence[np.ndarray], inputs: dict[int, Any]) -> Any:
+def _rebuild(tree: Any, results: Sequence[np.ndarray], inputs: Sequence[Any]) -> Any:
     if isinstance(tree, Result):
         value = results[tree.index]
         return value[()] if tree.scalar else value
