@@ -118,6 +118,8 @@ def test_softmax_and_log_sum_exp(dtype: type) -> None:
     x = RNG.normal(size=(4, 7)).astype(dtype) * 10
     traced = graphlet.trace_graph(softmax, args=(x,))
     run_native(traced, softmax, RNG.normal(size=(4, 7)).astype(dtype), rtol=rtol)
+    run_native(traced, softmax, RNG.normal(size=(2, 3, 5)).astype(dtype), rtol=rtol)
+    assert traced.stats()["traces"] == 2
     lse = graphlet.trace_graph(log_sum_exp, args=(x,))
     run_native(lse, log_sum_exp, (RNG.normal(size=(4, 7)) * 300).astype(dtype), rtol=rtol)
 
@@ -135,7 +137,8 @@ def test_heat_step_both_ways() -> None:
     u = RNG.normal(size=16)
     traced = graphlet.trace_graph(heat_step, args=(u, 0.2))
     run_native(traced, heat_step, RNG.normal(size=16), 0.2)
-    assert traced(RNG.normal(size=16), 0.3) is not None and traced.stats()["traces"] == 2
+    run_native(traced, heat_step, RNG.normal(size=16), 0.3)  # a new r: a second trace
+    assert traced.stats()["traces"] == 2
     in_place = graphlet.trace_graph(heat_step_in_place, args=(u,))
     run_native(in_place, heat_step_in_place, RNG.normal(size=16))
 
@@ -186,6 +189,37 @@ def test_dtype_promotion_is_numpys() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # sqrt of negative ints
         run_native(traced, promotions, i, j, args[2] * 7, RNG.normal(size=12) > 0, rtol=1e-6)
+
+
+def reductions(x, i, b):
+    return (
+        x.var(axis=0),
+        np.std(x, ddof=1),
+        np.cumsum(x, axis=1),
+        np.cumsum(i),
+        np.cumprod(i, axis=0),
+        np.prod(i, axis=1, keepdims=True),
+        np.any(b, axis=1),
+        b.all(),
+        (x > 0).any(),
+        np.var(i),
+        np.add.reduce(x, axis=1),
+        np.maximum.reduce(i),
+        x.mean(axis=(0, 1)),
+        np.argmax(x, axis=0),
+    )
+
+
+def test_reductions_and_scans() -> None:
+    args = (RNG.normal(size=(4, 5)), RNG.integers(-3, 4, size=(4, 5)), RNG.normal(size=(4, 5)) > 0)
+    traced = graphlet.trace_graph(reductions, args=args)
+    run_native(
+        traced,
+        reductions,
+        RNG.normal(size=(4, 5)),
+        RNG.integers(-3, 4, size=(4, 5)),
+        RNG.normal(size=(4, 5)) > 0,
+    )
 
 
 EDGES = np.array([-3.0, 3.0, -0.0, 0.0, math.nan, math.inf, -math.inf, 5.5, 2.5, -0.5, 7.0, 1e300])

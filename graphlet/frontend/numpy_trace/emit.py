@@ -139,10 +139,10 @@ class Emitter:
             target, other = args
             value = self.ufunc(ufunc, [target, other])
             return self.cast(value, g.np_dtype(target.type))
+        if call.method == "reduce":
+            return self._ufunc_reduce(call, ufunc, *args, **kwargs)
         if kwargs:
             raise Unsupported(f"keyword arguments {sorted(kwargs)}")
-        if call.method == "reduce":
-            return self._ufunc_reduce(call, ufunc, *args)
         if call.method != "__call__":
             raise Unsupported(f"ufunc method {call.method}")
         return self.ufunc(ufunc, list(args))
@@ -157,12 +157,14 @@ class Emitter:
         assert isinstance(result, SSAValue)
         return self.cast(result, dtypes[-1])
 
-    def _ufunc_reduce(self, call: Call, ufunc: np.ufunc, x: Any, axis: Any = 0) -> SSAValue:
+    def _ufunc_reduce(
+        self, call: Call, ufunc: np.ufunc, x: Any, axis: Any = 0, keepdims: bool = False
+    ) -> SSAValue:
         reductions = {"add": "sum", "multiply": "prod", "maximum": "max", "minimum": "min"}
         name = reductions.get(ufunc.__name__)
         if name is None:
             raise Unsupported(f"{ufunc.__name__}.reduce")
-        result = FUNCTIONS[name](self, call, x, axis)
+        result = FUNCTIONS[name](self, call, x, axis, keepdims=keepdims)
         assert isinstance(result, SSAValue)
         return result
 
@@ -345,6 +347,71 @@ def _reduction(op: type[g.ReduceOp]) -> Handler:
 FUNCTIONS["sum"] = _reduction(g.SumOp)
 FUNCTIONS["prod"] = _reduction(g.ProdOp)
 FUNCTIONS["mean"] = _reduction(g.MeanOp)
+
+
+def _moment(root: bool) -> Handler:
+    """var/std as NumPy computes them: mean(|x - mean(x)|**2) times n / (n - ddof)."""
+
+    def build(
+        e: Emitter,
+        call: Call,
+        x: Any,
+        axis: Any = None,
+        dtype: Any = None,
+        out: Any = None,
+        ddof: Any = 0,
+        keepdims: Any = False,
+        **extras: Any,
+    ) -> SSAValue:
+        _no_extras(out=out, **{k: v for k, v in extras.items() if k != "where" or v is not True})
+        real = call.results[0]
+        v = e.operand(x, real.dtype)
+        shape = g.shape_of(v.type)
+        axes = _axes(axis, len(shape))
+        keep = bool(keepdims) if keepdims is not np._NoValue else False
+        centered = e.emit(g.SubOp(v, e.emit(g.MeanOp(v, axes, True))))
+        total = e.emit(g.SumOp(e.emit(g.MulOp(centered, centered)), axes, keep))
+        count = math.prod(shape[a] for a in axes) - ddof
+        result = e.emit(g.TrueDivOp(total, e.constant(max(count, 0), real.dtype)))
+        return e.emit(g.SqrtOp(result)) if root else result
+
+    return build
+
+
+FUNCTIONS["var"] = _moment(root=False)
+FUNCTIONS["std"] = _moment(root=True)
+
+
+def _any_all(op: type[g.ReduceOp]) -> Handler:
+    def build(
+        e: Emitter, call: Call, x: Any, axis: Any = None, out: Any = None, keepdims: Any = False,
+        **extras: Any,
+    ) -> SSAValue:  # fmt: skip
+        _no_extras(out=out, **{k: v for k, v in extras.items() if k != "where" or v is not True})
+        v = e.operand(x, np.dtype(np.bool_))
+        keep = bool(keepdims) if keepdims is not np._NoValue else False
+        return e.emit(op(v, _axes(axis, len(g.shape_of(v.type))), keep))
+
+    return build
+
+
+FUNCTIONS["any"] = _any_all(g.AmaxOp)
+FUNCTIONS["all"] = _any_all(g.AminOp)
+
+
+@handles(FUNCTIONS, "cumsum", "cumprod")
+def _scan(
+    e: Emitter, call: Call, x: Any, axis: Any = None, dtype: Any = None, out: Any = None
+) -> SSAValue:
+    _no_extras(out=out)
+    real = call.results[0]
+    v = e.operand(x, real.dtype)
+    if axis is None:
+        v = e.emit(g.ReshapeOp(v, (math.prod(g.shape_of(v.type)),)))
+        axis = 0
+    (dim,) = _axes(axis, len(g.shape_of(v.type)))
+    op = g.CumsumOp if call.target.__name__ == "cumsum" else g.CumprodOp
+    return e.emit(op(v, dim))
 
 
 def _extreme(op: type[g.ReduceOp]) -> Handler:

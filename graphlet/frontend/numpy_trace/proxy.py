@@ -443,6 +443,7 @@ class Tracked:
     copy = _via(np.copy)
     round = _via(np.round)
     std = _via(np.std)
+    cumprod = _via(np.cumprod)
     var = _via(np.var)
     cumsum = _via(np.cumsum)
     all = _via(np.all)
