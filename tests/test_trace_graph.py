@@ -222,6 +222,53 @@ def test_reductions_and_scans() -> None:
     )
 
 
+def assorted(args, scale=1.0):
+    empty, zero_d, ia, ib, x, b1, b2, i1, i2, f32 = args
+    return {
+        "empty": (empty.sum(axis=0), empty * 2, np.concatenate([empty, empty])),
+        "zero_d": (zero_d + 1, np.sin(zero_d)),
+        "int_matmul": (ia @ ib, np.dot(ia[0], ib[:, 0])),
+        "indexing": (
+            x[..., 1],
+            x[None, :, ::2],
+            x[-1],
+            x[1:, -2:],
+            [r * i for i, r in enumerate(x)],
+        ),
+        "stack": (np.stack([x, x * scale], axis=1), np.stack([x[0], x[1]])),
+        "bools": (~b1, b1 & b2, b1 | b2, b1 ^ b2, np.logical_not(b1), b1.sum(), b1 + b2, b1 * b2),
+        "ints": (i1 & i2, i1 | 3, ~i1, np.maximum(i1, i2), np.abs(i1), i1 - i2, i1 * i2),
+        "float32": (f32 / 3, f32.mean(), f32.astype(np.float64) * f32, f32 > 0.5),
+        "metadata": (x.shape, len(x), x.ndim),
+        "input": x,
+    }
+
+
+def test_assorted_shapes_dtypes_and_argument_trees() -> None:
+    def example() -> list[np.ndarray]:
+        return [
+            np.zeros((0, 3)),
+            np.array(RNG.normal()),
+            RNG.integers(-5, 5, (3, 4)),
+            RNG.integers(-5, 5, (4, 2)),
+            RNG.normal(size=(3, 4)),
+            RNG.normal(size=5) > 0,
+            RNG.normal(size=5) > 0,
+            RNG.integers(-9, 9, 6),
+            RNG.integers(-9, 9, 6),
+            RNG.normal(size=6).astype(np.float32),
+        ]
+
+    traced = graphlet.trace_graph(assorted, args=(example(),), kwargs={"scale": 3.0})
+    args = example()
+    args[4] = np.arange(24.0).reshape(3, 8)[:, ::2]  # not contiguous: copied for the kernel
+    got, want = traced(args, scale=3.0), assorted(args, scale=3.0)
+    assert got.keys() == want.keys() and got["input"] is args[4]
+    for key in want:
+        same(got[key], want[key], rtol=1e-6)
+    assert traced.stats() == {"traces": 1, "native": 2, "numpy": 0}
+
+
 EDGES = np.array([-3.0, 3.0, -0.0, 0.0, math.nan, math.inf, -math.inf, 5.5, 2.5, -0.5, 7.0, 1e300])
 DIVISORS = np.array([3.0, -3.0, 0.0, -0.0, 1.0, 2.0, math.nan, -2.0, -0.0, 3.5, math.inf, 1e-300])
 

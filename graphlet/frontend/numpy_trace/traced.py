@@ -78,7 +78,7 @@ class Version:
     kernel: TensorFunction | None = None
     native_calls: int = 0
     numpy_calls: int = 0
-    numpy_reasons: list[str] = field(default_factory=list)
+    numpy_reasons: set[str] = field(default_factory=set)
 
 
 def _flatten(tree: Any) -> Iterator[Any]:
@@ -255,7 +255,7 @@ class TracedFunction:
                 results = version.kernel.call_guarded(*arrays)
             except g.TensorZeroDivisionError:
                 version.numpy_calls += 1
-                version.numpy_reasons.append("an int division by zero (NumPy answers 0)")
+                version.numpy_reasons.add("an int division by zero (NumPy answers 0)")
                 return self.fn(*args, **kwargs)
         version.native_calls += 1
         return _rebuild(version.output_tree, results, leaves)
