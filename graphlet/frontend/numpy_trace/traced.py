@@ -38,6 +38,9 @@ log = logging.getLogger("graphlet.trace_graph")
 
 FUNCTION = "forward"
 
+Rebuild = Callable[[Sequence[np.ndarray], Sequence[Any]], Any]
+"""Builds a version's outputs from the kernel's results and the argument leaves."""
+
 
 @dataclass(frozen=True)
 class Result:
@@ -75,6 +78,7 @@ class Version:
     array_leaves: list[int]
     """The argument leaves that are arrays, in kernel argument order."""
     output_tree: Any
+    rebuild: Rebuild
     kernel: TensorFunction | None = None
     native_calls: int = 0
     numpy_calls: int = 0
@@ -103,6 +107,10 @@ def _unflatten(tree: Any, leaves: Iterator[Any]) -> Any:
 _CONTAINERS = (tuple, list, dict)
 
 
+class _Nested(Exception):
+    """Arguments with containers or keywords: flattened first (the slower path)."""
+
+
 def _guard(leaf: Any) -> tuple[Any, ...]:
     """What a version is specialised to: an array's shape and dtype, a number's value
     (by `repr`, so that NaN matches itself and -0.0 differs from 0.0)."""
@@ -112,6 +120,8 @@ def _guard(leaf: Any) -> tuple[Any, ...]:
         return (type(leaf), leaf)
     if isinstance(leaf, float | complex | np.generic | int):
         return (type(leaf), repr(leaf))
+    if type(leaf) in _CONTAINERS:
+        raise _Nested
     raise TraceError(
         f"an argument is a {type(leaf).__name__}: trace_graph takes NumPy arrays, "
         "numbers and tuples, lists or dicts of them"
@@ -128,9 +138,13 @@ class TracedFunction:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         leaves: Sequence[Any] = args
-        if kwargs or any(type(a) in _CONTAINERS for a in args):
+        try:
+            if kwargs:
+                raise _Nested
+            key = tuple([(a.shape, a.dtype) if type(a) is np.ndarray else _guard(a) for a in args])
+        except _Nested:
             leaves = list(_flatten((args, kwargs)))
-        key = tuple([(a.shape, a.dtype) if type(a) is np.ndarray else _guard(a) for a in leaves])
+            key = tuple(map(_guard, leaves))
         version = self.versions.get(key)
         if version is None:
             version = self._trace(args, kwargs, leaves, key)
@@ -208,7 +222,7 @@ class TracedFunction:
         module = _build(recorder, kept, output_ids)
         version = Version(
             key, module, recorder.calls, kept, dropped, recorder.inputs, output_ids,
-            array_leaves, tree,
+            array_leaves, tree, _rebuilder(tree),
         )  # fmt: skip
         if output_ids:
             from graphlet import driver
@@ -258,22 +272,32 @@ class TracedFunction:
                 version.numpy_reasons.add("an int division by zero (NumPy answers 0)")
                 return self.fn(*args, **kwargs)
         version.native_calls += 1
-        return _rebuild(version.output_tree, results, leaves)
+        return version.rebuild(results, leaves)
 
 
-def _rebuild(tree: Any, results: Sequence[np.ndarray], inputs: Sequence[Any]) -> Any:
+def _rebuilder(tree: Any) -> Rebuild:
+    """The function that builds the outputs from the kernel's results and the argument
+    leaves, made once per version (walking the tree on every call costs microseconds)."""
     if isinstance(tree, Result):
-        value = results[tree.index]
-        return value[()] if tree.scalar else value
+        i = tree.index
+        if tree.scalar:
+            return lambda results, leaves: results[i][()]
+        return lambda results, leaves: results[i]
     if isinstance(tree, Input):
-        return inputs[tree.index]
+        j = tree.index
+        return lambda results, leaves: leaves[j]
     if isinstance(tree, Constant):
-        return tree.value.copy() if isinstance(tree.value, np.ndarray) else tree.value
+        value = tree.value
+        if isinstance(value, np.ndarray):
+            return lambda results, leaves: value.copy()
+        return lambda results, leaves: value
     if isinstance(tree, tuple | list):
-        return type(tree)(_rebuild(t, results, inputs) for t in tree)
-    if isinstance(tree, dict):
-        return {k: _rebuild(v, results, inputs) for k, v in tree.items()}
-    return tree
+        parts = [_rebuilder(t) for t in tree]
+        kind = type(tree)
+        return lambda results, leaves: kind([p(results, leaves) for p in parts])
+    assert isinstance(tree, dict)
+    items = [(k, _rebuilder(v)) for k, v in tree.items()]
+    return lambda results, leaves: {k: p(results, leaves) for k, p in items}
 
 
 def _build(recorder: Recorder, kept: list[Call], output_ids: list[int]) -> ModuleOp:
