@@ -368,6 +368,32 @@ def writes_a_viewed_array(x):
     return v
 
 
+def strict_library(a):
+    if not isinstance(a, np.ndarray):
+        raise TypeError("expected np.ndarray")
+    return a * 2
+
+
+def calls_a_strict_library(x):
+    return strict_library(x) + 1
+
+
+def masks(x):
+    return x[x > 1]
+
+
+def reverses(x):
+    return x[::-1]
+
+
+def sorts(x):
+    return np.sort(x)
+
+
+def writes_out(x):
+    return np.add(x, 1, out=x)
+
+
 @pytest.mark.parametrize(
     ("fn", "message"),
     [
@@ -379,12 +405,22 @@ def writes_a_viewed_array(x):
         (calls_math, r"math.sin\(x\[0\]\): float\(\) reads an array's value"),
         (calls_linalg, r"np.linalg.inv.*cannot trace numpy.linalg.inv: no translation"),
         (writes_a_viewed_array, r"y \+= 1: .* another array views"),
+        (calls_a_strict_library, r"strict_library\(x\) \+ 1: TypeError: expected np.ndarray"),
+        (masks, r"x\[x > 1\]: .* a boolean mask gives a data-dependent shape"),
+        (reverses, r"x\[::-1\]: .* a slice with a negative step"),
+        (sorts, r"np.sort\(x\): graphlet cannot trace numpy.sort"),
+        (writes_out, r"out=\.\.\.\) writes into an array"),
     ],
     ids=lambda v: getattr(v, "__name__", ""),
 )
 def test_what_cannot_be_traced_is_a_clear_error(fn: Any, message: str) -> None:
     with pytest.raises(TraceError, match=message):
         graphlet.trace_graph(fn, args=(np.arange(1.0, 5.0),))
+
+
+def test_the_functions_own_errors_stay_numpys() -> None:
+    with pytest.raises(ValueError, match="could not be broadcast"):
+        graphlet.trace_graph(lambda x: x + np.ones(5), args=(np.ones(4),))
 
 
 def test_unsupported_dtype_names_the_input() -> None:

@@ -622,8 +622,11 @@ def _getitem(e: Emitter, call: Call, x: SSAValue, key: Any) -> SSAValue:
 def _box(key: Any, shape: Sequence[int]) -> tuple[list[int], list[int], list[int]]:
     """The start, end and step per dimension that basic index `key` selects."""
     items = list(key) if isinstance(key, tuple) else [key]
-    if any(isinstance(k, SSAValue | np.ndarray | list) for k in items):
-        raise Unsupported("advanced (array) indexing")
+    for k in items:
+        if isinstance(k, SSAValue) and g.element_type(k.type) == g.BOOL:
+            raise Unsupported("a boolean mask gives a data-dependent shape (use numpy.where)")
+        if isinstance(k, SSAValue | np.ndarray | list):
+            raise Unsupported("advanced (array) indexing")
     if items.count(Ellipsis) > 1:
         raise Unsupported("more than one Ellipsis")
     taking = sum(1 for k in items if k is not None and k is not Ellipsis)

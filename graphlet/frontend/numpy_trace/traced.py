@@ -10,7 +10,9 @@ original function, so the answer is always NumPy's.
 
 from __future__ import annotations
 
+import linecache
 import logging
+import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -206,8 +208,17 @@ class TracedFunction:
         array_leaves = [i for i, x in enumerate(leaves) if isinstance(x, np.ndarray)]
         traced_args, traced_kwargs = _unflatten((args, kwargs), iter(proxies))
         states = generator_states(self.fn)
-        with wrapped_numpy():
-            result = self.fn(*traced_args, **traced_kwargs)
+        try:
+            with wrapped_numpy():
+                result = self.fn(*traced_args, **traced_kwargs)
+        except TraceError:
+            raise
+        except Exception as e:
+            self.fn(*args, **kwargs)  # the function's own error on plain arrays, if it has one
+            raise TraceError(
+                f"{_user_line(e, self.fn)}: {type(e).__name__}: {e} (raised on a traced "
+                "array but not on a plain one: a library graphlet does not trace?)"
+            ) from e
         if generator_states(self.fn) != states:
             changed = [k for k, v in generator_states(self.fn).items() if states.get(k) != v]
             raise TraceError(
@@ -331,6 +342,22 @@ def _build(recorder: Recorder, kept: list[Call], output_ids: list[int]) -> Modul
 
     all_passes()["graphlet-optimize"]()().apply(make_context(), module)
     return module
+
+
+def _user_line(error: BaseException, fn: Callable[..., Any]) -> str:
+    """`file:line: code` of the line of `fn` (or else of its file) the error passed through."""
+    code = getattr(fn, "__code__", None)
+    found: list[tuple[bool, str]] = []
+    tb = error.__traceback__
+    while tb is not None:
+        frame_code = tb.tb_frame.f_code
+        if code is not None and frame_code.co_filename == code.co_filename:
+            text = linecache.getline(frame_code.co_filename, tb.tb_lineno).strip()
+            where = f"{os.path.basename(frame_code.co_filename)}:{tb.tb_lineno}: {text}"
+            found.append((frame_code is code, where))
+        tb = tb.tb_next
+    in_fn = [w for own, w in found if own]
+    return (in_fn or [w for _, w in found] or ["<unknown>"])[-1]
 
 
 def _name(fn: Callable[..., Any]) -> str:
