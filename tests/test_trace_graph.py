@@ -312,6 +312,32 @@ def test_int_division_by_zero_gives_numpys_answer() -> None:
     assert traced.stats()["numpy"] == 1 and not traced.native
 
 
+WEIGHTS = np.eye(3)
+SCALE = 2.0
+
+
+def uses_globals(x):
+    return (x @ WEIGHTS) * SCALE
+
+
+def test_global_arrays_are_inputs_and_global_numbers_guards() -> None:
+    global WEIGHTS, SCALE
+    saved = WEIGHTS, SCALE
+    try:
+        x = RNG.normal(size=3)
+        traced = graphlet.trace_graph(uses_globals, args=(x,))
+        WEIGHTS = RNG.normal(size=(3, 3))  # rebound: the new array is read
+        run_native(traced, uses_globals, x)
+        WEIGHTS[0, 0] = 7.0  # changed in place: read as it is now
+        run_native(traced, uses_globals, x)
+        assert traced.stats()["traces"] == 1
+        SCALE = 3.0  # a number: a guard, so a second trace
+        run_native(traced, uses_globals, x)
+        assert traced.stats()["traces"] == 2
+    finally:
+        WEIGHTS, SCALE = saved
+
+
 def test_python_number_arguments_are_guards() -> None:
     def scale(x, k):
         return x * k
@@ -398,7 +424,7 @@ def writes_out(x):
     ("fn", "message"),
     [
         (branches, r"test_trace_graph.py:\d+: if x.sum\(\) > 0:: bool\(\) reads an array's value"),
-        (writes_input, r"x \+= 1: `add` in place writes into an input array"),
+        (writes_input, r"x \+= 1: `add` in place writes into an input array \(an argument"),
         (assigns_into_input, r"x\[0\] = 1.0: item assignment writes into an input array"),
         (draws, r"numpy.random.rand: random numbers would be frozen"),
         (draws_from_a_generator, r"draws random numbers \(GENERATOR\)"),

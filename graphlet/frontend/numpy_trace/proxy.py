@@ -256,8 +256,8 @@ class Recorder:
         for i in self.inputs:
             if np.may_share_memory(target.value, self.values[i]):
                 raise TraceError(
-                    f"{line}: {what} writes into an input array (or a view of one); "
-                    "the compiled function never changes its arguments: copy it first"
+                    f"{line}: {what} writes into an input array (an argument, a global or "
+                    "a view of one); the compiled function never changes them: copy it first"
                 )
         for other in list(self.live.values()):
             if other is not target and np.may_share_memory(target.value, other.value):
@@ -537,20 +537,46 @@ def wrapped_numpy() -> Iterator[None]:
             setattr(module, name, obj)
 
 
+@dataclass(frozen=True)
+class Binding:
+    """A name `fn` reads from its closure or its module's globals."""
+
+    name: str
+    namespace: Any
+    """The closure cell, or the globals dict."""
+
+    def get(self) -> Any:
+        if isinstance(self.namespace, dict):
+            return self.namespace.get(self.name)
+        return self.namespace.cell_contents
+
+    def set(self, value: Any) -> None:
+        if isinstance(self.namespace, dict):
+            self.namespace[self.name] = value
+        else:
+            self.namespace.cell_contents = value
+
+
+def bindings(fn: Callable[..., Any]) -> list[Binding]:
+    """The closure variables and globals `fn`'s own code reads (not its helpers')."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return []
+    cells = zip(code.co_freevars, getattr(fn, "__closure__", None) or ())
+    found = [Binding(n, c) for n, c in cells]
+    namespace = getattr(fn, "__globals__", {})
+    return found + [Binding(n, namespace) for n in code.co_names if n in namespace]
+
+
 def generator_states(fn: Callable[..., Any]) -> dict[str, Any]:
     """The states of the NumPy random generators `fn` reads from its closure or globals
     (a draw from one changes it: the trace refuses that)."""
-    code = getattr(fn, "__code__", None)
     found: dict[str, Any] = {}
-    if code is None:
-        return found
-    cells = zip(code.co_freevars, getattr(fn, "__closure__", None) or ())
-    named = [(n, c.cell_contents) for n, c in cells]
-    named += [(n, fn.__globals__[n]) for n in code.co_names if n in fn.__globals__]
-    for name, obj in named:
+    for binding in bindings(fn):
+        obj = binding.get()
         if isinstance(obj, np.random.Generator):
-            found[name] = repr(obj.bit_generator.state)
+            found[binding.name] = repr(obj.bit_generator.state)
         elif isinstance(obj, np.random.RandomState):
-            found[name] = repr(obj.get_state(legacy=False))
+            found[binding.name] = repr(obj.get_state(legacy=False))
     found["numpy.random"] = repr(np.random.get_state(legacy=False))
     return found

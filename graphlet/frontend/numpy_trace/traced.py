@@ -27,10 +27,12 @@ from graphlet.dialects import graphlet as g
 from graphlet.frontend.numpy_trace.emit import Emitter
 from graphlet.frontend.numpy_trace.graph import connect, to_mermaid
 from graphlet.frontend.numpy_trace.proxy import (
+    Binding,
     Call,
     Recorder,
     TraceError,
     Tracked,
+    bindings,
     generator_states,
     wrapped_numpy,
 )
@@ -130,6 +132,15 @@ def _guard(leaf: Any) -> tuple[Any, ...]:
     )
 
 
+def _outside_guard(value: Any) -> tuple[Any, ...]:
+    """A global's or closure variable's guard: never raises (it may be rebound to
+    anything between calls; only arrays and numbers are followed)."""
+    try:
+        return _guard(value)
+    except (TraceError, _Nested):
+        return ("unguarded", type(value))
+
+
 class TracedFunction:
     """A NumPy function compiled from its trace; call it like the original."""
 
@@ -137,6 +148,11 @@ class TracedFunction:
         self.fn = fn
         self.versions: dict[tuple[Any, ...], Version] = {}
         self.last: Version | None = None
+        self.externals: list[Binding] = [
+            b for b in bindings(fn) if isinstance(b.get(), np.ndarray | bool | int | float)
+        ]
+        """Arrays and numbers `fn` reads from its closure or globals, read again at each
+        call: an array is an input (the one bound to the name then), a number a guard."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         leaves: Sequence[Any] = args
@@ -147,6 +163,10 @@ class TracedFunction:
         except _Nested:
             leaves = list(_flatten((args, kwargs)))
             key = tuple(map(_guard, leaves))
+        if self.externals:
+            outside = [b.get() for b in self.externals]
+            leaves = [*leaves, *outside]
+            key += tuple(map(_outside_guard, outside))
         version = self.versions.get(key)
         if version is None:
             version = self._trace(args, kwargs, leaves, key)
@@ -208,17 +228,31 @@ class TracedFunction:
         array_leaves = [i for i, x in enumerate(leaves) if isinstance(x, np.ndarray)]
         traced_args, traced_kwargs = _unflatten((args, kwargs), iter(proxies))
         states = generator_states(self.fn)
+        outside = leaves[len(leaves) - len(self.externals) :]
+        externals = [(b, v) for b, v in zip(self.externals, outside) if type(v) is np.ndarray]
+        arrays = [
+            p
+            for p, v in zip(proxies[len(leaves) - len(outside) :], outside)
+            if type(v) is np.ndarray
+        ]
         try:
+            for (binding, _), proxy in zip(externals, arrays):
+                binding.set(proxy)
             with wrapped_numpy():
                 result = self.fn(*traced_args, **traced_kwargs)
         except TraceError:
             raise
         except Exception as e:
+            for binding, value in externals:
+                binding.set(value)
             self.fn(*args, **kwargs)  # the function's own error on plain arrays, if it has one
             raise TraceError(
                 f"{_user_line(e, self.fn)}: {type(e).__name__}: {e} (raised on a traced "
                 "array but not on a plain one: a library graphlet does not trace?)"
             ) from e
+        finally:
+            for binding, value in externals:
+                binding.set(value)
         if generator_states(self.fn) != states:
             changed = [k for k, v in generator_states(self.fn).items() if states.get(k) != v]
             raise TraceError(
