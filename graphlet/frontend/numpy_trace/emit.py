@@ -20,6 +20,7 @@ from xdsl.builder import Builder
 from xdsl.dialects.builtin import TensorType
 from xdsl.ir import Block, Operation, SSAValue
 from xdsl.rewriter import InsertPoint
+from xdsl.utils.exceptions import VerifyException
 
 from graphlet.dialects import graphlet as g
 from graphlet.frontend.numpy_trace.proxy import Call, Ref, TraceError
@@ -109,7 +110,7 @@ class Emitter:
         """Emit one call and check its results against the eager run's."""
         try:
             results = self._call(call)
-        except (Unsupported, TypeError, ValueError) as e:
+        except (Unsupported, TypeError, ValueError, KeyError, VerifyException) as e:
             raise TraceError(f"{call.line}: graphlet cannot trace {call.name}: {e}") from None
         results = [results] if isinstance(results, SSAValue) else list(results)
         if len(results) != len(call.outputs):
@@ -149,7 +150,7 @@ class Emitter:
 
     def ufunc(self, ufunc: np.ufunc, args: Sequence[Any]) -> SSAValue:
         handler = UFUNCS.get(ufunc.__name__)
-        if handler is None:
+        if handler is None or getattr(np, ufunc.__name__, None) is not ufunc:
             raise Unsupported("no translation to graphlet ops")
         dtypes = ufunc.resolve_dtypes((*(self.dtype_of(a) for a in args), *[None] * ufunc.nout))
         operands = [self.operand(a, d) for a, d in zip(args, dtypes)]
