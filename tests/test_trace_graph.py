@@ -269,6 +269,20 @@ def test_assorted_shapes_dtypes_and_argument_trees() -> None:
     assert traced.stats() == {"traces": 1, "native": 2, "numpy": 0}
 
 
+def gathers(x, idx, table):
+    return x[idx], x[:, idx], np.take(x, idx, axis=1), np.take(x, idx), table[..., idx], x[[0, -1]]
+
+
+def test_array_indexing_and_its_index_error() -> None:
+    x, table = RNG.normal(size=(4, 5)), RNG.normal(size=(2, 3, 4))
+    idx = np.array([[0, 3], [-1, 2]])
+    traced = graphlet.trace_graph(gathers, args=(x, idx, table))
+    run_native(traced, gathers, RNG.normal(size=(4, 5)), np.array([[1, -4], [0, 0]]), table)
+    with pytest.raises(IndexError, match="index 9 is out of bounds for axis 0 with size 4"):
+        traced(x, np.array([[0, 9], [1, 2]]), table)  # reported by the kernel, raised by NumPy
+    assert traced.stats()["numpy"] == 1
+
+
 EDGES = np.array([-3.0, 3.0, -0.0, 0.0, math.nan, math.inf, -math.inf, 5.5, 2.5, -0.5, 7.0, 1e300])
 DIVISORS = np.array([3.0, -3.0, 0.0, -0.0, 1.0, 2.0, math.nan, -2.0, -0.0, 3.5, math.inf, 1e-300])
 

@@ -613,11 +613,60 @@ def _getitem(e: Emitter, call: Call, x: SSAValue, key: Any) -> SSAValue:
     """Basic indexing (ints, slices with positive steps, None, ...): a slice, then a
     reshape to NumPy's result shape."""
     shape = g.shape_of(x.type)
+    items = list(key) if isinstance(key, tuple) else [key]
+    if any(isinstance(k, SSAValue | np.ndarray | list) for k in items):
+        return _advanced_index(e, x, items)
     starts, ends, steps = _box(key, shape)
     if (starts, ends, steps) != ([0] * len(shape), list(shape), [1] * len(shape)):
         x = e.emit(g.SliceOp(x, starts, ends, steps))
     want = call.results[0].shape
     return x if g.shape_of(x.type) == want else e.emit(g.ReshapeOp(x, want))
+
+
+def _advanced_index(e: Emitter, x: SSAValue, items: list[Any]) -> SSAValue:
+    """`x[..., idx, :, jdx]`: int arrays at some dimensions, the others whole (NumPy's
+    layout of the result, negatives counted from the end; an index out of range makes
+    the kernel report it and the call is redone by NumPy, which raises)."""
+    rank = len(g.shape_of(x.type))
+    if Ellipsis in items:
+        at = items.index(Ellipsis)
+        items[at : at + 1] = [slice(None)] * (rank - len(items) + 1)
+    dims, indices = [], []
+    for d, k in enumerate(items):
+        if isinstance(k, slice) and k == slice(None):
+            continue
+        if isinstance(k, list):
+            k = np.asarray(k)
+        is_array = isinstance(k, SSAValue | np.ndarray)
+        kind = g.np_dtype(k.type).kind if isinstance(k, SSAValue) else getattr(k, "dtype", None)
+        if is_array and (kind == "b" or getattr(kind, "kind", None) == "b"):
+            raise Unsupported("a boolean mask gives a data-dependent shape (use numpy.where)")
+        if not is_array:
+            raise Unsupported("array indices mixed with ints, partial slices or None")
+        dims.append(d)
+        indices.append(e.operand(k, np.dtype(np.int64)))
+    return e.emit(g.IndexOp(x, indices, dims, wrap_negative=True))
+
+
+@handles(FUNCTIONS, "take")
+def _take(
+    e: Emitter,
+    call: Call,
+    a: Any,
+    indices: Any,
+    axis: Any = None,
+    out: Any = None,
+    mode: str = "raise",
+) -> SSAValue:
+    _no_extras(out=out)
+    if mode != "raise":
+        raise Unsupported(f"mode={mode!r}")
+    x = e.operand(a, e.dtype_of(a))
+    if axis is None:
+        x = e.emit(g.ReshapeOp(x, (math.prod(g.shape_of(x.type)),)))
+        axis = 0
+    (dim,) = _axes(axis, len(g.shape_of(x.type)))
+    return _advanced_index(e, x, [slice(None)] * dim + [indices])
 
 
 def _box(key: Any, shape: Sequence[int]) -> tuple[list[int], list[int], list[int]]:

@@ -132,6 +132,12 @@ def _guard(leaf: Any) -> tuple[Any, ...]:
     )
 
 
+_KERNEL_ERRORS = tuple(g.TENSOR_ERRORS.values())
+"""What a kernel reports (an int division by zero, where NumPy answers 0; an index
+out of range, where NumPy raises its own IndexError): the original function redoes
+the call, so the answer or the exception is NumPy's."""
+
+
 def _outside_guard(value: Any) -> tuple[Any, ...]:
     """A global's or closure variable's guard: never raises (it may be rebound to
     anything between calls; only arrays and numbers are followed)."""
@@ -312,9 +318,9 @@ class TracedFunction:
             arrays = [np.ascontiguousarray(leaves[i]) for i in version.array_leaves]
             try:
                 results = version.kernel.call_guarded(*arrays)
-            except g.TensorZeroDivisionError:
+            except _KERNEL_ERRORS as e:
                 version.numpy_calls += 1
-                version.numpy_reasons.add("an int division by zero (NumPy answers 0)")
+                version.numpy_reasons.add(f"the kernel reported {type(e).__name__}")
                 return self.fn(*args, **kwargs)
         version.native_calls += 1
         return version.rebuild(results, leaves)
