@@ -207,6 +207,10 @@ def reductions(x, i, b):
         np.maximum.reduce(i),
         x.mean(axis=(0, 1)),
         np.argmax(x, axis=0),
+        np.linalg.norm(x),
+        np.linalg.norm(i, axis=1, keepdims=True),
+        np.outer(i[0], x[:, 0]),
+        np.subtract.outer(i[0], x),
     )
 
 
@@ -300,6 +304,7 @@ def float_edges(x, y):
         np.argmin(y),
         np.clip(x, -1.0, 2.0),
         np.isnan(x) | np.isinf(y),
+        np.sign(x),
         x.astype(np.int64),
     )
 

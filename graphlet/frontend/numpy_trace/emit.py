@@ -142,6 +142,8 @@ class Emitter:
             return self.cast(value, g.np_dtype(target.type))
         if call.method == "reduce":
             return self._ufunc_reduce(call, ufunc, *args, **kwargs)
+        if call.method == "outer" and not kwargs:
+            return self.outer(ufunc, *args)
         if kwargs:
             raise Unsupported(f"keyword arguments {sorted(kwargs)}")
         if call.method != "__call__":
@@ -157,6 +159,13 @@ class Emitter:
         result = handler(self, dtypes[0], *operands)
         assert isinstance(result, SSAValue)
         return self.cast(result, dtypes[-1])
+
+    def outer(self, ufunc: np.ufunc, a: Any, b: Any) -> SSAValue:
+        """`ufunc.outer(a, b)`: `a` gets `b`'s dimensions as trailing 1s, then broadcasts."""
+        a = self.operand(a, self.dtype_of(a))
+        b = self.operand(b, self.dtype_of(b))
+        shape = (*g.shape_of(a.type), *[1] * len(g.shape_of(b.type)))
+        return self.ufunc(ufunc, [self.emit(g.ReshapeOp(a, shape)), b])
 
     def _ufunc_reduce(
         self, call: Call, ufunc: np.ufunc, x: Any, axis: Any = 0, keepdims: bool = False
@@ -296,6 +305,17 @@ UFUNCS["isinf"] = lambda e, dtype, x: e.emit(
 UFUNCS["isfinite"] = lambda e, dtype, x: e.emit(
     g.CmpOp("lt", e.emit(g.AbsOp(x)), e.constant(math.inf, dtype))
 )
+
+
+@handles(UFUNCS, "sign")
+def _sign(e: Emitter, dtype: np.dtype, x: SSAValue) -> SSAValue:
+    """1, -1, or x itself for zeros and NaN, except that NumPy's sign of -0.0 is 0.0."""
+    one, minus_one, zero = (e.constant(v, dtype) for v in (1, -1, 0))
+    rest = x
+    if dtype.kind == "f":
+        rest = e.emit(g.SelectOp(e.emit(g.CmpOp("eq", x, zero)), zero, x))
+    negative = e.emit(g.SelectOp(e.emit(g.CmpOp("lt", x, zero)), minus_one, rest))
+    return e.emit(g.SelectOp(e.emit(g.CmpOp("gt", x, zero)), one, negative))
 
 
 @handles(UFUNCS, "invert")
@@ -558,6 +578,32 @@ def _dot(e: Emitter, call: Call, a: Any, b: Any, out: Any = None) -> SSAValue:
     if max(ranks) > 2:
         raise Unsupported("numpy.dot of arrays with more than 2 dimensions")
     return e.ufunc(ufunc, [a, b])
+
+
+@handles(FUNCTIONS, "outer")
+def _outer(e: Emitter, call: Call, a: Any, b: Any, out: Any = None) -> SSAValue:
+    _no_extras(out=out)
+    flat = []
+    for v in (a, b):
+        v = e.operand(v, e.dtype_of(v))
+        flat.append(e.emit(g.ReshapeOp(v, (math.prod(g.shape_of(v.type)),))))
+    return e.outer(np.multiply, *flat)
+
+
+@handles(FUNCTIONS, "norm")
+def _norm(
+    e: Emitter, call: Call, x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False
+) -> SSAValue:
+    """`numpy.linalg.norm` for the 2-norm (Frobenius for matrices): sqrt(sum(x*x))."""
+    if ord is not None:
+        raise Unsupported(f"ord={ord!r}")
+    if call.target.__module__ != "numpy.linalg":
+        raise Unsupported("no translation to graphlet ops")
+    real = call.results[0]
+    v = e.operand(x, real.dtype)
+    axes = _axes(axis, len(g.shape_of(v.type)))
+    total = e.emit(g.SumOp(e.emit(g.MulOp(v, v)), axes, bool(keepdims)))
+    return e.emit(g.SqrtOp(total))
 
 
 @handles(FUNCTIONS, "clip")
