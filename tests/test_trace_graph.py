@@ -150,6 +150,7 @@ def test_mlp_drops_the_dead_branch() -> None:
     assert [d.split(" at ")[0] for d in traced.dropped] == ["numpy.tanh", "numpy.sum"]
     assert all("unused = np.tanh(h).sum()" in d for d in traced.dropped)
     assert "graphlet.tanh" not in traced.graph
+    assert traced.calls[0].startswith("%6 = numpy.matmul(%1, %2)  # test_trace_graph.py:")
     run_native(traced, mlp, *[RNG.normal(size=s) for s in shapes])
 
 

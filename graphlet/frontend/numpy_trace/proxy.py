@@ -79,6 +79,12 @@ class Call:
     def __str__(self) -> str:
         return f"{self.name} at {self.line}"
 
+    def logged(self) -> str:
+        """`%4 = numpy.add(%1, %2)  # line`: the call with its input and output ids."""
+        outputs = ", ".join(f"%{i}" for i in self.outputs)
+        inputs = ", ".join(f"%{i}" for i in dict.fromkeys(self.inputs))
+        return f"{outputs or '()'} = {self.name}({inputs})  # {self.line}"
+
 
 def _refs(tree: Any) -> Iterator[Ref]:
     if isinstance(tree, Ref):

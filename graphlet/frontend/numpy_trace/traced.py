@@ -198,8 +198,9 @@ class TracedFunction:
 
     @property
     def calls(self) -> list[str]:
-        """Every logged call of the latest trace, in order."""
-        return [str(c) for c in self._version().calls]
+        """Every logged call of the latest trace, in order, with the ids of its inputs
+        and outputs (the inputs are %1, %2, ... in argument order)."""
+        return [c.logged() for c in self._version().calls]
 
     @property
     def native(self) -> bool:
