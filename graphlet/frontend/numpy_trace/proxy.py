@@ -186,9 +186,10 @@ class Recorder:
         self, ufunc: np.ufunc, method: str, inputs: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
         if "out" in kwargs:
+            name = ufunc.__name__
             raise TraceError(
-                f"{source_line()}: numpy.{ufunc.__name__}(..., out=...) writes into an array; "
-                "write `y = numpy.{0}(...)` instead".format(ufunc.__name__)
+                f"{source_line()}: numpy.{name}(..., out=...) writes into an array; "
+                f"write `y = numpy.{name}(...)` instead"
             )
         owner = "numpy." if getattr(np, ufunc.__name__, None) is ufunc else ""
         name = f"{owner}{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
