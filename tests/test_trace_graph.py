@@ -330,6 +330,7 @@ def test_int_division_by_zero_gives_numpys_answer() -> None:
         warnings.simplefilter("ignore")
         same(traced(a, zero), floor_div(a, zero))  # NumPy's 0, redone by NumPy
     assert traced.stats()["numpy"] == 1 and not traced.native
+    assert traced.numpy_reasons == ["the kernel reported TensorZeroDivisionError"]
 
 
 WEIGHTS = np.eye(3)

@@ -215,6 +215,11 @@ class TracedFunction:
             "numpy": sum(v.numpy_calls for v in self.versions.values()),
         }
 
+    @property
+    def numpy_reasons(self) -> list[str]:
+        """Why calls were redone by the original function (`stats()["numpy"]`)."""
+        return sorted({r for v in self.versions.values() for r in v.numpy_reasons})
+
     def to_mermaid(self) -> str:
         v = self._version()
         return to_mermaid(v.kept, v.input_ids, v.output_ids)
