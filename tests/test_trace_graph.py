@@ -275,7 +275,17 @@ def test_assorted_shapes_dtypes_and_argument_trees() -> None:
 
 
 def gathers(x, idx, table):
-    return x[idx], x[:, idx], np.take(x, idx, axis=1), np.take(x, idx), table[..., idx], x[[0, -1]]
+    return (
+        x[idx],
+        x[:, idx],
+        np.take(x, idx, axis=1),
+        np.take(x, idx),
+        table[..., idx],
+        x[[0, -1]],
+        x[::-1],
+        x[3:0:-2, 1],
+        table[..., ::-1][None],
+    )
 
 
 def test_array_indexing_and_its_index_error() -> None:
@@ -429,8 +439,10 @@ def masks(x):
     return x[x > 1]
 
 
-def reverses(x):
-    return x[::-1]
+def assigns_reversed(x):
+    y = x * 1
+    y[::-1] = x
+    return y
 
 
 def sorts(x):
@@ -454,7 +466,7 @@ def writes_out(x):
         (writes_a_viewed_array, r"y \+= 1: .* another array views"),
         (calls_a_strict_library, r"strict_library\(x\) \+ 1: TypeError: expected np.ndarray"),
         (masks, r"x\[x > 1\]: .* a boolean mask gives a data-dependent shape"),
-        (reverses, r"x\[::-1\]: .* a slice with a negative step"),
+        (assigns_reversed, r"y\[::-1\] = x: .* assignment to a slice with a step"),
         (sorts, r"np.sort\(x\): graphlet cannot trace numpy.sort"),
         (writes_out, r"out=\.\.\.\) writes into an array"),
     ],

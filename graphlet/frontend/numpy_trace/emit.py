@@ -656,15 +656,18 @@ def _astype(e: Emitter, call: Call, x: Any, dtype: np.dtype, casting: str = "uns
 
 @handles(FUNCTIONS, "getitem")
 def _getitem(e: Emitter, call: Call, x: SSAValue, key: Any) -> SSAValue:
-    """Basic indexing (ints, slices with positive steps, None, ...): a slice, then a
-    reshape to NumPy's result shape."""
+    """Basic indexing (ints, slices, None, ...): a slice (a gather for a negative
+    step), then a reshape to NumPy's result shape."""
     shape = g.shape_of(x.type)
     items = list(key) if isinstance(key, tuple) else [key]
     if any(isinstance(k, SSAValue | np.ndarray | list) for k in items):
         return _advanced_index(e, x, items)
-    starts, ends, steps = _box(key, shape)
+    starts, ends, steps, gathers = _box(key, shape)
     if (starts, ends, steps) != ([0] * len(shape), list(shape), [1] * len(shape)):
         x = e.emit(g.SliceOp(x, starts, ends, steps))
+    for dim, positions in gathers:
+        index = e.constant(positions, np.dtype(np.int64))
+        x = e.emit(g.IndexOp(x, [index], [dim]))
     want = call.results[0].shape
     return x if g.shape_of(x.type) == want else e.emit(g.ReshapeOp(x, want))
 
@@ -715,8 +718,13 @@ def _take(
     return _advanced_index(e, x, [slice(None)] * dim + [indices])
 
 
-def _box(key: Any, shape: Sequence[int]) -> tuple[list[int], list[int], list[int]]:
-    """The start, end and step per dimension that basic index `key` selects."""
+Box = tuple[list[int], list[int], list[int], list[tuple[int, np.ndarray]]]
+
+
+def _box(key: Any, shape: Sequence[int]) -> Box:
+    """The start, end and step per dimension that basic index `key` selects, and the
+    positions a negative step picks (a gather along that dimension, which the box
+    keeps whole)."""
     items = list(key) if isinstance(key, tuple) else [key]
     for k in items:
         if isinstance(k, SSAValue) and g.element_type(k.type) == g.BOOL:
@@ -729,7 +737,10 @@ def _box(key: Any, shape: Sequence[int]) -> tuple[list[int], list[int], list[int
     if Ellipsis in items:
         at = items.index(Ellipsis)
         items[at : at + 1] = [slice(None)] * (len(shape) - taking)
-    starts, ends, steps = [], [], []
+    starts: list[int] = []
+    ends: list[int] = []
+    steps: list[int] = []
+    gathers: list[tuple[int, np.ndarray]] = []
     dims = iter(shape)
     for k in items:
         if k is None:
@@ -737,8 +748,12 @@ def _box(key: Any, shape: Sequence[int]) -> tuple[list[int], list[int], list[int
         n = next(dims)
         if isinstance(k, slice):
             start, stop, step = k.indices(n)
-            if step < 1:
-                raise Unsupported("a slice with a negative step")
+            positions = np.arange(start, stop, step)
+            if step < 0 and positions.size:
+                gathers.append((len(starts), positions))
+                start, stop, step = 0, n, 1
+            elif step < 0:
+                start, stop, step = 0, 0, 1
             starts.append(start)
             ends.append(max(stop, start))
             steps.append(step)
@@ -753,7 +768,7 @@ def _box(key: Any, shape: Sequence[int]) -> tuple[list[int], list[int], list[int
         starts.append(0)
         ends.append(n)
         steps.append(1)
-    return starts, ends, steps
+    return starts, ends, steps, gathers
 
 
 @handles(FUNCTIONS, "setitem")
@@ -761,8 +776,8 @@ def _setitem(e: Emitter, call: Call, x: SSAValue, key: Any, value: Any) -> SSAVa
     """`x[box] = v` with unit steps: `x` rebuilt around `v` by concatenation, one
     dimension at a time (values, not memory)."""
     shape = g.shape_of(x.type)
-    starts, ends, steps = _box(key, shape)
-    if any(s != 1 for s in steps):
+    starts, ends, steps, gathers = _box(key, shape)
+    if gathers or any(s != 1 for s in steps):
         raise Unsupported("assignment to a slice with a step")
     region = tuple(b - a for a, b in zip(starts, ends))
     view = np.broadcast_to(np.empty((), np.bool_), shape)[key].shape
