@@ -15,15 +15,19 @@ from __future__ import annotations
 import argparse
 import platform
 import random
+import sys
 import timeit
 from pathlib import Path
 from time import perf_counter
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from xdsl.builder import Builder, InsertPoint
 from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Block, Region, SSAValue
 
+from benchmarks.results_file import add_replace_flag, write_results
 from graphlet.backend.jit import JitEngine
 from graphlet.backend.llvm_ir import emit_llvm_ir
 from graphlet.dialects import graphlet as g
@@ -126,6 +130,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000, 10000])
     parser.add_argument("--repeat", type=int, default=3)
+    add_replace_flag(parser)
     args = parser.parse_args()
 
     lines = [
@@ -152,9 +157,8 @@ def main() -> None:
         f"| plain Python `add(40, 2)` | {python * 1e9:.0f} |",
     ]
     table = "\n".join(lines) + "\n"
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(table)
     print(table)
+    write_results(RESULTS.name, table, args.replace)
 
 
 if __name__ == "__main__":

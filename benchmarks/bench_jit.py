@@ -1,6 +1,7 @@
 """CPython vs Numba vs `@graphlet.jit` on loop kernels (scalars, tuples, lists), side by side.
 
-    python benchmarks/bench_jit.py            # a few minutes; writes benchmarks/results/jit.md
+    python benchmarks/bench_jit.py            # a few minutes; writes benchmarks/results/jit.<time>.md
+                                              # beside jit.md (--replace: jit.md itself)
     python benchmarks/bench_jit.py array      # only the kernels whose title has "array"
                                               # (writes benchmarks/results/jit-array.md)
 
@@ -16,6 +17,7 @@ as CPython's are, where Numba's are Python floats).
 
 from __future__ import annotations
 
+import argparse
 import math
 import os
 import sys
@@ -26,7 +28,10 @@ from typing import Any
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
 import graphlet
+from benchmarks.results_file import add_replace_flag, write_results
 
 try:
     import numba
@@ -275,8 +280,12 @@ def fmt_seconds(seconds: float | None) -> str:
 
 def main() -> None:
     backend = graphlet.jit(identity).backend.name
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("only", nargs="?", default="", help="only the kernels whose title has this")
+    add_replace_flag(parser)
+    options = parser.parse_args()
     rows = []
-    only = sys.argv[1] if len(sys.argv) > 1 else ""
+    only = options.only
     for title, kernel, args in KERNELS:
         if only not in title:
             continue
@@ -352,12 +361,8 @@ def main() -> None:
     ]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     table = "\n".join(lines) + "\n"
-    out_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
-    os.makedirs(out_dir, exist_ok=True)
-    name = f"jit-{only}.md" if only else "jit.md"
-    with open(os.path.join(out_dir, name), "w") as out:
-        out.write(table)
     print(table)
+    write_results(f"jit-{only}.md" if only else "jit.md", table, options.replace)
 
 
 if __name__ == "__main__":

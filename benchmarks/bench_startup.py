@@ -25,6 +25,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "startup.md"
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.results_file import add_replace_flag, write_results  # noqa: E402
 
 KERNELS = """
 import graphlet
@@ -160,6 +163,7 @@ def _mean(clocks: list[list[float]]) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
+    add_replace_flag(parser)
     options = parser.parse_args()
     best = measure(options.repeat)
     lines = [
@@ -180,8 +184,8 @@ def main() -> None:
         "",
     ]
     text = "\n".join(lines)
-    RESULTS.write_text(text)
     print(text)
+    write_results(RESULTS.name, text, options.replace)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """Benchmark of `graphlet.trace_graph`: `python -m benchmarks.bench_trace_graph` writes
-`benchmarks/results/trace-graph.md`.
+`benchmarks/results/trace-graph.md` (beside it unless `--replace`, see `results_file`).
 
 The original NumPy function against the traced and compiled one, on small arrays
 (where NumPy's per-call overhead dominates) and large ones (where fusing an
@@ -11,6 +11,7 @@ and an MLP forward.
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import sys
@@ -25,10 +26,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import graphlet
+from benchmarks.results_file import add_replace_flag, write_results
 from graphlet.backend.blas import set_blas_threads
 from tests.test_trace_graph import heat_step, kmeans_step, log_sum_exp, mlp, seed_example, softmax
 
-RESULTS = Path(__file__).parent / "results" / "trace-graph.md"
+RESULTS = "trace-graph.md"
 
 
 def chain(a, b, c):
@@ -67,6 +69,9 @@ def cases(rng: np.random.Generator) -> list[tuple[str, str, Callable[..., Any], 
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_replace_flag(parser)
+    options = parser.parse_args()
     set_blas_threads(1)
     rng = np.random.default_rng(0)
     rows = [
@@ -95,8 +100,7 @@ def main() -> None:
         "(with graphlet's on-disk cache warm it skips LLVM).",
         "",
     ]
-    RESULTS.write_text("\n".join([*header, *rows, ""]))
-    print(f"wrote {RESULTS}")
+    write_results(RESULTS, "\n".join([*header, *rows, ""]), options.replace)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """What share of the `@graphlet.jit` differential corpus runs in native code.
 
-    python -m benchmarks.jit_corpus_coverage     # writes benchmarks/results/jit-coverage.md
+    python -m benchmarks.jit_corpus_coverage     # writes benchmarks/results/jit-coverage.<time>.md
+                                                 # (--replace: jit-coverage.md)
 
 Every case of `tests/test_jit_corpus.py` is called on the same generated inputs
 (a fixed seed, `EXAMPLES` per case) through one jitted function; a call counts as
@@ -10,6 +11,7 @@ gives, per construct group, the calls and functions that ran natively.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import copy
 import io
@@ -24,6 +26,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]  # this tree's graphlet and corpus
 
 import graphlet  # noqa: E402
+from benchmarks.results_file import add_replace_flag, write_results  # noqa: E402
 
 EXAMPLES = 30
 RESULT = os.path.join(ROOT, "benchmarks", "results", "jit-coverage.md")
@@ -58,6 +61,10 @@ def _native_calls(jitted: Any) -> int:
 
 def main() -> None:
     from hypothesis.errors import NonInteractiveExampleWarning
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_replace_flag(parser)
+    options = parser.parse_args()
     from test_jit_corpus import CASES
 
     warnings.simplefilter("ignore")
@@ -98,10 +105,8 @@ def main() -> None:
     nf, tf = sum(f[0] for f in functions.values()), sum(f[1] for f in functions.values())
     lines.append(f"| **all** | **{nc}/{tc} ({nc / tc:.0%})** | **{nf}/{tf}** |")
     text = "\n".join(lines) + "\n"
-    os.makedirs(os.path.dirname(RESULT), exist_ok=True)
-    with open(RESULT, "w") as out:
-        out.write(text)
     print(text)
+    write_results(os.path.basename(RESULT), text, options.replace)
 
 
 if __name__ == "__main__":
