@@ -241,7 +241,10 @@ def assorted(args, scale=1.0):
             [r * i for i, r in enumerate(x)],
         ),
         "stack": (np.stack([x, x * scale], axis=1), np.stack([x[0], x[1]])),
-        "bools": (~b1, b1 & b2, b1 | b2, b1 ^ b2, np.logical_not(b1), b1.sum(), b1 + b2, b1 * b2),
+        "bools": (
+            (~b1, b1 & b2, b1 | b2, b1 ^ b2, np.logical_not(b1), b1.sum(), b1 + b2, b1 * b2),
+            (np.floor(b1), np.abs(b1), np.ceil(i1)),
+        ),
         "ints": (i1 & i2, i1 | 3, ~i1, np.maximum(i1, i2), np.abs(i1), i1 - i2, i1 * i2),
         "float32": (f32 / 3, f32.mean(), f32.astype(np.float64) * f32, f32 > 0.5),
         "metadata": (x.shape, len(x), x.ndim),

@@ -57,6 +57,7 @@ class Emitter:
         self.values: dict[int, SSAValue] = {}
 
     def emit(self, op: Operation) -> SSAValue:
+        op.verify()  # now, so that a bad operand names the call that made it
         self.builder.insert(op)
         return op.results[0]
 
@@ -191,7 +192,6 @@ _SIMPLE: dict[str, OpBuilder] = {
     "divide": g.TrueDivOp,
     "floor_divide": g.FloorDivOp,
     "negative": g.NegOp,
-    "absolute": g.AbsOp,
     "exp": g.ExpOp,
     "log": g.LogOp,
     "sqrt": g.SqrtOp,
@@ -199,8 +199,6 @@ _SIMPLE: dict[str, OpBuilder] = {
     "cos": g.CosOp,
     "tan": g.TanOp,
     "tanh": g.TanhOp,
-    "floor": g.FloorOp,
-    "ceil": g.CeilOp,
     "rint": g.RintOp,
     "matmul": g.MatmulOp,
     "bitwise_and": g.AndOp,
@@ -221,6 +219,16 @@ def _arith_or_logic(arith: OpBuilder, logic: OpBuilder) -> Handler:
 UFUNCS["add"] = _arith_or_logic(g.AddOp, g.OrOp)
 UFUNCS["multiply"] = _arith_or_logic(g.MulOp, g.AndOp)
 UFUNCS["positive"] = lambda e, dtype, x: x
+
+
+def _integral(op: OpBuilder) -> Handler:
+    """floor/ceil/trunc: ints and bools are already integral (NumPy keeps their dtype)."""
+    return lambda e, dtype, x: x if dtype.kind in "biu" else e.emit(op(x))
+
+
+UFUNCS["floor"] = _integral(g.FloorOp)
+UFUNCS["ceil"] = _integral(g.CeilOp)
+UFUNCS["absolute"] = lambda e, dtype, x: x if dtype == np.bool_ else e.emit(g.AbsOp(x))
 UFUNCS["square"] = lambda e, dtype, x: e.emit(g.MulOp(x, x))
 
 
