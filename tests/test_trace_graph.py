@@ -331,6 +331,41 @@ def test_float_edge_cases_match_numpy_bit_for_bit() -> None:
         run_native(traced, float_edges, DIVISORS, EDGES, rtol=0)
 
 
+FLOAT_FUNCTIONS = [
+    np.exp2,
+    np.log2,
+    np.log10,
+    np.log1p,
+    np.expm1,
+    np.sinh,
+    np.cosh,
+    np.arcsin,
+    np.arccos,
+    np.arctan,
+    np.arcsinh,
+    np.arccosh,
+    np.arctanh,
+    np.trunc,
+]
+
+
+def float_functions(x, y):
+    return (*(f(x) for f in FLOAT_FUNCTIONS), np.logaddexp(x, y), np.trunc(np.arange(3) - y[:3]))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_numpys_other_float_functions(dtype: type) -> None:
+    """libm's functions on both sides (NumPy's SIMD versions may differ by ulps)."""
+    special = [0.0, -0.0, 1.0, -1.0, math.inf, -math.inf, math.nan, 2.0, 1e-10, -0.5]
+    y_special = [0.0, 0.0, 1.0, 3.0, math.inf, math.inf, 1.0, -math.inf, 1e-10, -0.5]
+    x = np.concatenate([RNG.normal(size=30) * 3, special]).astype(dtype)
+    y = np.concatenate([RNG.normal(size=30) * 3, y_special]).astype(dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        traced = graphlet.trace_graph(float_functions, args=(x, y))
+        run_native(traced, float_functions, x, y, rtol=1e-13 if dtype is np.float64 else 1e-6)
+
+
 def test_int_division_by_zero_gives_numpys_answer() -> None:
     def floor_div(a, b):
         return a // b, a % b

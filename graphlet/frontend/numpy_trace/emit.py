@@ -200,6 +200,19 @@ _SIMPLE: dict[str, OpBuilder] = {
     "tan": g.TanOp,
     "tanh": g.TanhOp,
     "rint": g.RintOp,
+    "exp2": g.Exp2Op,
+    "log2": g.Log2Op,
+    "log10": g.Log10Op,
+    "log1p": g.Log1pOp,
+    "expm1": g.Expm1Op,
+    "sinh": g.SinhOp,
+    "cosh": g.CoshOp,
+    "arcsin": g.ArcsinOp,
+    "arccos": g.ArccosOp,
+    "arctan": g.ArctanOp,
+    "arcsinh": g.ArcsinhOp,
+    "arccosh": g.ArccoshOp,
+    "arctanh": g.ArctanhOp,
     "matmul": g.MatmulOp,
     "bitwise_and": g.AndOp,
     "bitwise_or": g.OrOp,
@@ -228,6 +241,23 @@ def _integral(op: OpBuilder) -> Handler:
 
 UFUNCS["floor"] = _integral(g.FloorOp)
 UFUNCS["ceil"] = _integral(g.CeilOp)
+UFUNCS["trunc"] = _integral(g.TruncOp)
+
+
+@handles(UFUNCS, "logaddexp")
+def _logaddexp(e: Emitter, dtype: np.dtype, x: SSAValue, y: SSAValue) -> SSAValue:
+    """NumPy's `npy_logaddexp`: x + log(2) when equal (same-signed infinities), else the
+    larger plus log1p(exp(-|x - y|)); NaN stays NaN."""
+    diff = e.emit(g.SubOp(x, y))
+    x_larger = e.emit(g.AddOp(x, e.emit(g.Log1pOp(e.emit(g.ExpOp(e.emit(g.NegOp(diff))))))))
+    y_side = e.emit(g.AddOp(y, e.emit(g.Log1pOp(e.emit(g.ExpOp(diff))))))
+    zero = e.constant(0, dtype)
+    rest = e.emit(g.SelectOp(e.emit(g.CmpOp("le", diff, zero)), y_side, diff))
+    result = e.emit(g.SelectOp(e.emit(g.CmpOp("gt", diff, zero)), x_larger, rest))
+    equal = e.emit(g.CmpOp("eq", x, y))
+    return e.emit(g.SelectOp(equal, e.emit(g.AddOp(x, e.constant(math.log(2), dtype))), result))
+
+
 UFUNCS["absolute"] = lambda e, dtype, x: x if dtype == np.bool_ else e.emit(g.AbsOp(x))
 UFUNCS["square"] = lambda e, dtype, x: e.emit(g.MulOp(x, x))
 
