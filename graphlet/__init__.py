@@ -23,6 +23,8 @@ _PUBLIC = {
     "JitCompileError": "graphlet.frontend.jit",
     "compile_fx": "graphlet.frontend.torch_entry",
     "explain_fx": "graphlet.frontend.torch_entry",
+    "trace_graph": "graphlet.frontend.numpy_trace",
+    "TraceError": "graphlet.frontend.numpy_trace",
 }
 
 __all__ = [
@@ -30,17 +32,20 @@ __all__ = [
     "Graph",
     "JitCompileError",
     "Node",
+    "TraceError",
     "__version__",
     "compile_fx",
     "explain",
     "explain_fx",
     "jit",
+    "trace_graph",
 ]
 
 if TYPE_CHECKING:
     from graphlet.compiler import Compiler
     from graphlet.frontend.builder import Graph, Node
     from graphlet.frontend.jit import JitCompileError, explain, jit
+    from graphlet.frontend.numpy_trace import TraceError, trace_graph
     from graphlet.frontend.torch_entry import compile_fx, explain_fx
 
 

@@ -58,6 +58,19 @@ CASES = [
     ("cos", [(7,)], g.CosOp, torch.cos),
     ("floor", [(7,)], g.FloorOp, torch.floor),
     ("ceil", [(7,)], g.CeilOp, torch.ceil),
+    ("tan", [(7,)], g.TanOp, torch.tan),
+    ("rint", [(7,)], g.RintOp, torch.round),
+    ("prod-dim", [(3, 4)], lambda x: g.ProdOp(x, [1]), lambda x: x.prod(1)),
+    ("trunc", [(7,)], g.TruncOp, torch.trunc),
+    ("exp2", [(7,)], g.Exp2Op, torch.exp2),
+    ("log2", [(7,)], g.Log2Op, torch.log2),
+    ("log10", [(7,)], g.Log10Op, torch.log10),
+    ("log1p", [(7,)], g.Log1pOp, torch.log1p),
+    ("expm1", [(7,)], g.Expm1Op, torch.expm1),
+    ("sinh", [(7,)], g.SinhOp, torch.sinh),
+    ("cosh", [(7,)], g.CoshOp, torch.cosh),
+    ("arctan", [(7,)], g.ArctanOp, torch.atan),
+    ("arcsinh", [(7,)], g.ArcsinhOp, torch.asinh),
     ("sigmoid", [(3, 3)], g.SigmoidOp, torch.sigmoid),
     ("gelu", [(9,)], lambda x: g.GeluOp(x), F.gelu),
     ("gelu-tanh", [(9,)], lambda x: g.GeluOp(x, "tanh"), lambda x: F.gelu(x, approximate="tanh")),
@@ -135,7 +148,7 @@ CASES = [
     ),
 ]
 
-POSITIVE = {"log", "sqrt"}
+POSITIVE = {"log", "sqrt", "log2", "log10", "log1p"}
 
 
 def inputs_for(case, dtype):

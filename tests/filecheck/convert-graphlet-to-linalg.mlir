@@ -110,6 +110,27 @@ func.func @reductions(%x: tensor<2x3xf32>) -> (tensor<2xf32>, tensor<1x3xf32>) {
 // CHECK-SAME: outs(%{{.*}} : tensor<1x3xf32>)
 // CHECK:        arith.maximumf
 
+// prod starts from 1 (ints multiply wrapping); tan is libm's (math.tan), rint rounds
+// ties to even (math.roundeven), as numpy.tan and numpy.rint; log1p is math.log1p.
+// CHECK-LABEL: func.func @numpy_functions
+func.func @numpy_functions(%x: tensor<2x3xf64>, %i: tensor<3xi64>) -> (tensor<3xf64>, tensor<i64>, tensor<2x3xf64>, tensor<2x3xf64>, tensor<2x3xf64>) {
+  %p = graphlet.prod %x {dims = array<i64: 0>} : (tensor<2x3xf64>) -> tensor<3xf64>
+  %q = graphlet.prod %i {dims = array<i64: 0>} : (tensor<3xi64>) -> tensor<i64>
+  %t = graphlet.tan %x : (tensor<2x3xf64>) -> tensor<2x3xf64>
+  %r = graphlet.rint %x : (tensor<2x3xf64>) -> tensor<2x3xf64>
+  %l = graphlet.log1p %x : (tensor<2x3xf64>) -> tensor<2x3xf64>
+  func.return %p, %q, %t, %r, %l : tensor<3xf64>, tensor<i64>, tensor<2x3xf64>, tensor<2x3xf64>, tensor<2x3xf64>
+}
+// CHECK:        arith.constant 1.000000e+00 : f64
+// CHECK:      iterator_types = ["reduction", "parallel"]
+// CHECK:        arith.mulf %{{.*}}, %{{.*}} fastmath<reassoc,contract> : f64
+// CHECK:        arith.constant 1 : i64
+// CHECK:      iterator_types = ["reduction"]
+// CHECK:        arith.muli
+// CHECK:        math.tan
+// CHECK:        math.roundeven
+// CHECK:        math.log1p
+
 // matmul iterates (m, k, n) so the inner loop walks rows; linear iterates (m, n, k)
 // with reassoc; both start from their fill (zeros, or the broadcast bias) and are
 // tagged as GEMMs for convert-linalg-to-blas.

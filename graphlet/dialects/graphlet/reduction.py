@@ -1,4 +1,4 @@
-"""Reductions over some dimensions: sum, mean, amax, amin."""
+"""Reductions over some dimensions: sum, prod, mean, amax, amin."""
 
 from __future__ import annotations
 
@@ -26,6 +26,26 @@ class SumOp(ReduceOp):
         x: np.ndarray, dims: tuple[int, ...], keepdim: bool
     ) -> np.ndarray | np.generic:
         return np.sum(
+            x, axis=dims, keepdims=keepdim, dtype=np.int64 if x.dtype.kind in "iub" else x.dtype
+        )
+
+    @staticmethod
+    def result_element(elem: Attribute) -> Attribute:
+        return elem if elem in FLOAT_ELEMENT_TYPES else i64
+
+
+@irdl_op_definition
+class ProdOp(ReduceOp):
+    """`numpy.prod(x, dims, keepdims)`; bools and ints multiply to i64 (wrapping).
+    `%p = graphlet.prod %x {dims = array<i64: 1>} : (tensor<2x3xf64>) -> tensor<2xf64>`"""
+
+    name = "graphlet.prod"
+
+    @staticmethod
+    def np_operation(
+        x: np.ndarray, dims: tuple[int, ...], keepdim: bool
+    ) -> np.ndarray | np.generic:
+        return np.prod(
             x, axis=dims, keepdims=keepdim, dtype=np.int64 if x.dtype.kind in "iub" else x.dtype
         )
 

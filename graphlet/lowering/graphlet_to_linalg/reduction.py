@@ -1,4 +1,4 @@
-"""sum/amax/amin -> a fill with the neutral element, then a generic with reduction
+"""sum/prod/amax/amin -> a fill with the neutral element, then a generic with reduction
 iterators (not `linalg.reduce`, which `convert-linalg-to-loops` cannot lower)."""
 
 from __future__ import annotations
@@ -32,6 +32,10 @@ def _reduction(op: Operation, elem: Attribute) -> tuple[float | int, Body]:
         if float_:
             return 0.0, lambda e, a: e(arith.AddfOp(a[1], a[0], REASSOC))
         return 0, lambda e, a: e(arith.AddiOp(a[1], e(arith.ExtUIOp(a[0], i64)) if bool_ else a[0]))
+    if isinstance(op, g.ProdOp):
+        if float_:
+            return 1.0, lambda e, a: e(arith.MulfOp(a[1], a[0], REASSOC))
+        return 1, lambda e, a: e(arith.MuliOp(a[1], e(arith.ExtUIOp(a[0], i64)) if bool_ else a[0]))
     is_max = isinstance(op, g.AmaxOp)
     if float_:
         return (-pymath.inf if is_max else pymath.inf), lambda e, a: e(
@@ -49,7 +53,7 @@ def _reduction(op: Operation, elem: Attribute) -> tuple[float | int, Body]:
 class ReductionToGeneric(RewritePattern):
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
         if (
-            not isinstance(op, g.SumOp | g.AmaxOp | g.AminOp)
+            not isinstance(op, g.SumOp | g.ProdOp | g.AmaxOp | g.AminOp)
             or (result_type := tensor_result(op)) is None
         ):
             return

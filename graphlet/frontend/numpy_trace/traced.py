@@ -1,0 +1,423 @@
+"""`graphlet.trace_graph`: run a NumPy function once on proxies, keep what its outputs
+need, compile that, and call the native code from then on.
+
+Each version of the function is specialised to its inputs' shapes and dtypes (and
+to the values of its Python-number arguments): those are its guards, and a call
+that fails them traces again. A native run whose int division meets a zero
+divisor (NumPy answers 0 and warns, the kernel reports it) is redone by the
+original function, so the answer is always NumPy's.
+"""
+
+from __future__ import annotations
+
+import linecache
+import logging
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from xdsl.dialects import func
+from xdsl.dialects.builtin import ModuleOp, TensorType
+from xdsl.ir import Block, Region
+from xdsl.utils.exceptions import VerifyException
+
+from graphlet.dialects import graphlet as g
+from graphlet.frontend.numpy_trace.emit import Emitter
+from graphlet.frontend.numpy_trace.graph import connect, to_mermaid
+from graphlet.frontend.numpy_trace.proxy import (
+    Binding,
+    Call,
+    Recorder,
+    TraceError,
+    Tracked,
+    bindings,
+    generator_states,
+    wrapped_numpy,
+)
+from graphlet.runtime.tensors import TensorFunction
+
+log = logging.getLogger("graphlet.trace_graph")
+
+FUNCTION = "forward"
+
+Rebuild = Callable[[Sequence[np.ndarray], Sequence[Any]], Any]
+"""Builds a version's outputs from the kernel's results and the argument leaves."""
+
+
+@dataclass(frozen=True)
+class Result:
+    """An output leaf: kernel result `index` (a NumPy scalar when NumPy gave one)."""
+
+    index: int
+    scalar: bool
+
+
+@dataclass(frozen=True)
+class Input:
+    """An output leaf: argument leaf `index` (an input array), returned as it came in."""
+
+    index: int
+
+
+@dataclass(frozen=True)
+class Constant:
+    """An output leaf that does not depend on the inputs' values."""
+
+    value: Any
+
+
+@dataclass
+class Version:
+    """One trace: its guards' key, its graph, its kernel, how to rebuild the outputs."""
+
+    key: tuple[Any, ...]
+    module: ModuleOp
+    calls: list[Call]
+    kept: list[Call]
+    dropped: list[Call]
+    input_ids: list[int]
+    output_ids: list[int]
+    array_leaves: list[int]
+    """The argument leaves that are arrays, in kernel argument order."""
+    output_tree: Any
+    rebuild: Rebuild
+    kernel: TensorFunction | None = None
+    native_calls: int = 0
+    numpy_calls: int = 0
+    numpy_reasons: set[str] = field(default_factory=set)
+
+
+def _flatten(tree: Any) -> Iterator[Any]:
+    if isinstance(tree, tuple | list):
+        for t in tree:
+            yield from _flatten(t)
+    elif isinstance(tree, dict):
+        for t in tree.values():
+            yield from _flatten(t)
+    else:
+        yield tree
+
+
+def _unflatten(tree: Any, leaves: Iterator[Any]) -> Any:
+    if isinstance(tree, tuple | list):
+        return type(tree)(_unflatten(t, leaves) for t in tree)
+    if isinstance(tree, dict):
+        return {k: _unflatten(v, leaves) for k, v in tree.items()}
+    return next(leaves)
+
+
+_CONTAINERS = (tuple, list, dict)
+
+
+class _Nested(Exception):
+    """Arguments with containers or keywords: flattened first (the slower path)."""
+
+
+def _guard(leaf: Any) -> tuple[Any, ...]:
+    """What a version is specialised to: an array's shape and dtype, a number's value
+    (by `repr`, so that NaN matches itself and -0.0 differs from 0.0)."""
+    if type(leaf) is np.ndarray:
+        return (leaf.shape, leaf.dtype)
+    if type(leaf) in (bool, int, str) or leaf is None:
+        return (type(leaf), leaf)
+    if isinstance(leaf, float | complex | np.generic | int):
+        return (type(leaf), repr(leaf))
+    if type(leaf) in _CONTAINERS:
+        raise _Nested
+    raise TraceError(
+        f"an argument is a {type(leaf).__name__}: trace_graph takes NumPy arrays, "
+        "numbers and tuples, lists or dicts of them"
+    )
+
+
+_KERNEL_ERRORS = tuple(g.TENSOR_ERRORS.values())
+"""What a kernel reports (an int division by zero, where NumPy answers 0; an index
+out of range, where NumPy raises its own IndexError): the original function redoes
+the call, so the answer or the exception is NumPy's."""
+
+
+def _outside_guard(value: Any) -> tuple[Any, ...]:
+    """A global's or closure variable's guard: never raises (it may be rebound to
+    anything between calls; only arrays and numbers are followed)."""
+    try:
+        return _guard(value)
+    except (TraceError, _Nested):
+        return ("unguarded", type(value))
+
+
+class TracedFunction:
+    """A NumPy function compiled from its trace; call it like the original."""
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        self.fn = fn
+        self.versions: dict[tuple[Any, ...], Version] = {}
+        self.last: Version | None = None
+        self.externals: list[Binding] = [
+            b for b in bindings(fn) if isinstance(b.get(), np.ndarray | bool | int | float)
+        ]
+        """Arrays and numbers `fn` reads from its closure or globals, read again at each
+        call: an array is an input (the one bound to the name then), a number a guard."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        leaves: Sequence[Any] = args
+        try:
+            if kwargs:
+                raise _Nested
+            key = tuple([(a.shape, a.dtype) if type(a) is np.ndarray else _guard(a) for a in args])
+        except _Nested:
+            leaves = list(_flatten((args, kwargs)))
+            key = tuple(map(_guard, leaves))
+        if self.externals:
+            outside = [b.get() for b in self.externals]
+            leaves = [*leaves, *outside]
+            key += tuple(map(_outside_guard, outside))
+        version = self.versions.get(key)
+        if version is None:
+            version = self._trace(args, kwargs, leaves, key)
+        self.last = version
+        return self._run(version, args, kwargs, leaves)
+
+    # ---- inspection
+
+    def _version(self) -> Version:
+        if self.last is None:
+            raise ValueError("the function has not been traced yet")
+        return self.last
+
+    @property
+    def graph(self) -> str:
+        """The graphlet IR of the latest version."""
+        return str(self._version().module)
+
+    @property
+    def dropped(self) -> list[str]:
+        """The calls the outputs do not depend on, with their source lines."""
+        return [str(c) for c in self._version().dropped]
+
+    @property
+    def calls(self) -> list[str]:
+        """Every logged call of the latest trace, in order, with the ids of its inputs
+        and outputs (the inputs are %1, %2, ... in argument order)."""
+        return [c.logged() for c in self._version().calls]
+
+    @property
+    def native(self) -> bool:
+        """Whether every call so far ran native code (none was redone in NumPy)."""
+        return all(v.numpy_calls == 0 for v in self.versions.values())
+
+    def stats(self) -> dict[str, int]:
+        """Traces made, calls run natively, calls redone by the original function."""
+        return {
+            "traces": len(self.versions),
+            "native": sum(v.native_calls for v in self.versions.values()),
+            "numpy": sum(v.numpy_calls for v in self.versions.values()),
+        }
+
+    @property
+    def numpy_reasons(self) -> list[str]:
+        """Why calls were redone by the original function (`stats()["numpy"]`)."""
+        return sorted({r for v in self.versions.values() for r in v.numpy_reasons})
+
+    def to_mermaid(self) -> str:
+        v = self._version()
+        return to_mermaid(v.kept, v.input_ids, v.output_ids)
+
+    # ---- tracing
+
+    def _trace(
+        self,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        leaves: Sequence[Any],
+        key: tuple[Any, ...],
+    ) -> Version:
+        if self.versions:
+            log.info("graphlet.trace_graph: retracing %s for %s", _name(self.fn), key)
+        recorder = Recorder()
+        proxies = [recorder.input(x) if isinstance(x, np.ndarray) else x for x in leaves]
+        array_leaves = [i for i, x in enumerate(leaves) if isinstance(x, np.ndarray)]
+        traced_args, traced_kwargs = _unflatten((args, kwargs), iter(proxies))
+        states = generator_states(self.fn)
+        outside = leaves[len(leaves) - len(self.externals) :]
+        externals = [(b, v) for b, v in zip(self.externals, outside) if type(v) is np.ndarray]
+        arrays = [
+            p
+            for p, v in zip(proxies[len(leaves) - len(outside) :], outside)
+            if type(v) is np.ndarray
+        ]
+        try:
+            for (binding, _), proxy in zip(externals, arrays):
+                binding.set(proxy)
+            with wrapped_numpy():
+                result = self.fn(*traced_args, **traced_kwargs)
+        except TraceError:
+            raise
+        except Exception as e:
+            for binding, value in externals:
+                binding.set(value)
+            self.fn(*args, **kwargs)  # the function's own error on plain arrays, if it has one
+            raise TraceError(
+                f"{_user_line(e, self.fn)}: {type(e).__name__}: {e} (raised on a traced "
+                "array but not on a plain one: a library graphlet does not trace?)"
+            ) from e
+        finally:
+            for binding, value in externals:
+                binding.set(value)
+        if generator_states(self.fn) != states:
+            changed = [k for k, v in generator_states(self.fn).items() if states.get(k) != v]
+            raise TraceError(
+                f"{_name(self.fn)} draws random numbers ({', '.join(changed)}): they would be "
+                "frozen into the graph; draw them outside and pass them in as an argument"
+            )
+        output_ids: list[int] = []
+        tree = self._output_tree(result, recorder, output_ids, array_leaves)
+        kept, dropped = connect(recorder.calls, output_ids)
+        for call in dropped:
+            log.debug("graphlet.trace_graph: dropped %s", call)
+        module = _build(recorder, kept, output_ids)
+        version = Version(
+            key, module, recorder.calls, kept, dropped, recorder.inputs, output_ids,
+            array_leaves, tree, _rebuilder(tree),
+        )  # fmt: skip
+        if output_ids:
+            from graphlet import driver
+
+            version.kernel = driver.compile_tensor_function(module, FUNCTION)
+        self.versions[key] = version
+        return version
+
+    def _output_tree(
+        self, value: Any, recorder: Recorder, output_ids: list[int], array_leaves: list[int]
+    ) -> Any:
+        if isinstance(value, Tracked):
+            if value.id in recorder.inputs:
+                return Input(array_leaves[recorder.inputs.index(value.id)])
+            if value.id not in output_ids:
+                output_ids.append(value.id)
+            return Result(output_ids.index(value.id), value.id in recorder.scalars)
+        if isinstance(value, tuple | list):
+            return type(value)(
+                self._output_tree(v, recorder, output_ids, array_leaves) for v in value
+            )
+        if isinstance(value, dict):
+            return {
+                k: self._output_tree(v, recorder, output_ids, array_leaves)
+                for k, v in value.items()
+            }
+        if isinstance(value, np.ndarray):
+            return Constant(value.copy())
+        return Constant(value)
+
+    # ---- calling
+
+    def _run(
+        self,
+        version: Version,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        leaves: Sequence[Any],
+    ) -> Any:
+        results: Sequence[np.ndarray] = []
+        if version.kernel is not None:
+            arrays = [np.ascontiguousarray(leaves[i]) for i in version.array_leaves]
+            try:
+                results = version.kernel.call_guarded(*arrays)
+            except _KERNEL_ERRORS as e:
+                version.numpy_calls += 1
+                version.numpy_reasons.add(f"the kernel reported {type(e).__name__}")
+                return self.fn(*args, **kwargs)
+        version.native_calls += 1
+        return version.rebuild(results, leaves)
+
+
+def _rebuilder(tree: Any) -> Rebuild:
+    """The function that builds the outputs from the kernel's results and the argument
+    leaves, made once per version (walking the tree on every call costs microseconds)."""
+    if isinstance(tree, Result):
+        i = tree.index
+        if tree.scalar:
+            return lambda results, leaves: results[i][()]
+        return lambda results, leaves: results[i]
+    if isinstance(tree, Input):
+        j = tree.index
+        return lambda results, leaves: leaves[j]
+    if isinstance(tree, Constant):
+        value = tree.value
+        if isinstance(value, np.ndarray):
+            return lambda results, leaves: value.copy()
+        return lambda results, leaves: value
+    if isinstance(tree, tuple | list):
+        parts = [_rebuilder(t) for t in tree]
+        kind = type(tree)
+        return lambda results, leaves: kind([p(results, leaves) for p in parts])
+    assert isinstance(tree, dict)
+    items = [(k, _rebuilder(v)) for k, v in tree.items()]
+    return lambda results, leaves: {k: p(results, leaves) for k, p in items}
+
+
+def _build(recorder: Recorder, kept: list[Call], output_ids: list[int]) -> ModuleOp:
+    """`func.func @forward(inputs...) -> outputs...` of the kept calls, optimized."""
+    types = []
+    for n, i in enumerate(recorder.inputs):
+        value = recorder.values[i]
+        try:
+            types.append(TensorType(g.element_type_of_dtype(value.dtype), value.shape))
+        except TypeError:
+            raise TraceError(
+                f"input {n} has dtype {value.dtype}: graphlet traces arrays of float32, "
+                "float64, int64 and bool"
+            ) from None
+    block = Block(arg_types=types)
+    emitter = Emitter(block)
+    emitter.values.update(zip(recorder.inputs, block.args))
+    for call in kept:
+        emitter.call(call)
+    results = [emitter.values[i] for i in output_ids]
+    emitter.builder.insert(func.ReturnOp(*results))
+    fn = func.FuncOp.from_region(
+        FUNCTION, [a.type for a in block.args], [r.type for r in results], Region(block)
+    )
+    module = ModuleOp([fn])
+    try:
+        module.verify()
+    except VerifyException as e:
+        raise TraceError(f"graphlet built an invalid graph: {e}") from None
+    from graphlet.registry import all_passes, make_context
+
+    all_passes()["graphlet-optimize"]()().apply(make_context(), module)
+    return module
+
+
+def _user_line(error: BaseException, fn: Callable[..., Any]) -> str:
+    """`file:line: code` of the line of `fn` (or else of its file) the error passed through."""
+    code = getattr(fn, "__code__", None)
+    found: list[tuple[bool, str]] = []
+    tb = error.__traceback__
+    while tb is not None:
+        frame_code = tb.tb_frame.f_code
+        if code is not None and frame_code.co_filename == code.co_filename:
+            text = linecache.getline(frame_code.co_filename, tb.tb_lineno).strip()
+            where = f"{os.path.basename(frame_code.co_filename)}:{tb.tb_lineno}: {text}"
+            found.append((frame_code is code, where))
+        tb = tb.tb_next
+    in_fn = [w for own, w in found if own]
+    return (in_fn or [w for _, w in found] or ["<unknown>"])[-1]
+
+
+def _name(fn: Callable[..., Any]) -> str:
+    return getattr(fn, "__qualname__", repr(fn))
+
+
+def trace_graph(
+    fn: Callable[..., Any], args: Sequence[Any] = (), kwargs: dict[str, Any] | None = None
+) -> TracedFunction:
+    """Trace `fn` on example arguments and compile what its outputs depend on.
+
+    The result is called like `fn`; each call checks the guards (shapes, dtypes,
+    Python numbers) and traces again when they differ. Raises `TraceError`, naming
+    the source line, for what a graph cannot express."""
+    traced = TracedFunction(fn)
+    traced(*args, **(kwargs or {}))
+    return traced

@@ -1,0 +1,536 @@
+"""`graphlet.trace_graph` against NumPy itself: the seed's example and real NumPy
+programs on random inputs (values, shapes, dtypes), NumPy's dtype promotion and
+float edge cases, retraces on new shapes, dropped calls, and the clear errors for
+what a graph cannot express. Every compiled call is asserted native."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+import pytest
+
+import graphlet
+from graphlet import TraceError
+
+RNG = np.random.default_rng(14)
+
+
+def same(got: Any, want: Any, rtol: float = 1e-12) -> None:
+    """Same structure, Python/NumPy types, dtypes, shapes; values to rounding (exact
+    for ints and bools, NaNs and signed zeros included)."""
+    if isinstance(want, tuple | list):
+        assert type(got) is type(want) and len(got) == len(want)
+        for g_, w in zip(got, want):
+            same(g_, w, rtol)
+        return
+    assert type(got) is type(want), (type(got), type(want))
+    got, want = np.asarray(got), np.asarray(want)
+    assert got.dtype == want.dtype and got.shape == want.shape, (got.dtype, want.dtype)
+    if want.dtype.kind == "f":
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=0, equal_nan=True)
+        exact = want == got
+        assert (np.signbit(got[exact]) == np.signbit(want[exact])).all()
+    else:
+        np.testing.assert_array_equal(got, want)
+
+
+def run_native(traced: Any, fn: Any, *args: Any, rtol: float = 1e-12) -> None:
+    """The traced call matches the original and ran native code (no NumPy rerun)."""
+    before = traced.stats()
+    got = traced(*args)
+    after = traced.stats()
+    assert after["native"] == before["native"] + 1 and after["numpy"] == before["numpy"]
+    assert traced.last.kernel is not None
+    same(got, fn(*args), rtol)
+
+
+# --------------------------------------------------------------------------- the seed's example
+
+
+def seed_example(x):
+    y = np.sum(x)
+    z = np.prod(x)
+    a = np.sin(y)
+    b = np.cos(z)
+    c = np.tan(z)
+    i = np.round(a)
+    j = np.floor(b)
+    k = np.ceil(c)
+    return i, j, k
+
+
+def test_seed_example_runs_native_and_retraces_on_a_new_shape() -> None:
+    traced = graphlet.trace_graph(seed_example, args=(np.array([1.0]),))
+    assert traced.dropped == []
+    assert "graphlet.prod" in traced.graph and "graphlet.tan" in traced.graph
+    run_native(traced, seed_example, np.array([0.4]))
+    run_native(traced, seed_example, np.array([-2.5]))
+    run_native(traced, seed_example, RNG.normal(size=5))  # a new shape: a second trace
+    assert traced.stats()["traces"] == 2
+    assert traced.native and traced.to_mermaid().startswith("flowchart TD")
+
+
+# --------------------------------------------------------------------------- NumPy programs
+
+
+def softmax(x):
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def log_sum_exp(x):
+    m = np.max(x, axis=1)
+    return m + np.log(np.sum(np.exp(x - m[:, None]), axis=1))
+
+
+def kmeans_step(x, centers):
+    d = ((x[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)
+    labels = np.argmin(d, axis=1)
+    onehot = (labels[:, None] == np.arange(centers.shape[0])[None, :]).astype(x.dtype)
+    return (onehot.T @ x) / onehot.sum(axis=0)[:, None], labels
+
+
+def heat_step(u, r):
+    interior = u[1:-1] + r * (u[2:] - 2 * u[1:-1] + u[:-2])
+    return np.concatenate([u[:1], interior, u[-1:]])
+
+
+def heat_step_in_place(u):
+    new = u.copy()
+    new[1:-1] = u[1:-1] + 0.25 * (u[2:] - 2 * u[1:-1] + u[:-2])
+    new[0] = 0.0
+    return new
+
+
+def mlp(x, w1, b1, w2, b2):
+    h = np.maximum(x @ w1 + b1, 0)
+    logits = h @ w2 + b2
+    unused = np.tanh(h).sum()  # noqa: F841  (dead: the trace drops it)
+    return softmax(logits)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_softmax_and_log_sum_exp(dtype: type) -> None:
+    rtol = 1e-12 if dtype is np.float64 else 2e-6
+    x = RNG.normal(size=(4, 7)).astype(dtype) * 10
+    traced = graphlet.trace_graph(softmax, args=(x,))
+    run_native(traced, softmax, RNG.normal(size=(4, 7)).astype(dtype), rtol=rtol)
+    run_native(traced, softmax, RNG.normal(size=(2, 3, 5)).astype(dtype), rtol=rtol)
+    assert traced.stats()["traces"] == 2
+    lse = graphlet.trace_graph(log_sum_exp, args=(x,))
+    run_native(lse, log_sum_exp, (RNG.normal(size=(4, 7)) * 300).astype(dtype), rtol=rtol)
+
+
+def test_kmeans_step() -> None:
+    x, c = RNG.normal(size=(30, 3)), RNG.normal(size=(4, 3))
+    traced = graphlet.trace_graph(kmeans_step, args=(x, c))
+    for _ in range(3):
+        run_native(traced, kmeans_step, RNG.normal(size=(30, 3)), RNG.normal(size=(4, 3)) * 0.1)
+    tie = np.zeros((30, 3))  # every point ties every center: argmin takes the first
+    run_native(traced, kmeans_step, tie, np.zeros((4, 3)) + [[0], [0], [1], [1]])
+
+
+def test_heat_step_both_ways() -> None:
+    u = RNG.normal(size=16)
+    traced = graphlet.trace_graph(heat_step, args=(u, 0.2))
+    run_native(traced, heat_step, RNG.normal(size=16), 0.2)
+    run_native(traced, heat_step, RNG.normal(size=16), 0.3)  # a new r: a second trace
+    assert traced.stats()["traces"] == 2
+    in_place = graphlet.trace_graph(heat_step_in_place, args=(u,))
+    run_native(in_place, heat_step_in_place, RNG.normal(size=16))
+
+
+def test_mlp_drops_the_dead_branch() -> None:
+    shapes = [(3, 8), (8, 16), (16,), (16, 4), (4,)]
+    args = [RNG.normal(size=s) for s in shapes]
+    traced = graphlet.trace_graph(mlp, args=args)
+    assert [d.split(" at ")[0] for d in traced.dropped] == ["numpy.tanh", "numpy.sum"]
+    assert all("unused = np.tanh(h).sum()" in d for d in traced.dropped)
+    assert "graphlet.tanh" not in traced.graph
+    assert traced.calls[0].startswith("%6 = numpy.matmul(%1, %2)  # test_trace_graph.py:")
+    run_native(traced, mlp, *[RNG.normal(size=s) for s in shapes])
+
+
+# --------------------------------------------------------------------------- NumPy's semantics
+
+
+def promotions(i, j, f32, b):
+    return (
+        i / j,  # int / int is float64
+        i // 3,
+        i % -4,
+        i * 2.5,  # a Python float lifts ints to float64
+        f32 * 2.5,  # ... and keeps float32 float32
+        f32 + i,  # float32 with int64 is float64
+        i > f32,
+        np.sum(b),  # bools sum to int64
+        np.mean(i),  # an int mean is float64
+        np.where(i > 2, i, 0.5),
+        b + b,  # bool + is or
+        -i,
+        i**2,
+        np.abs(f32).astype(np.int64),
+        np.sqrt(i),
+    )
+
+
+def test_dtype_promotion_is_numpys() -> None:
+    args = (
+        np.arange(-6, 6),
+        np.arange(1, 13),
+        RNG.normal(size=12).astype(np.float32),
+        RNG.normal(size=12) > 0,
+    )
+    traced = graphlet.trace_graph(promotions, args=args)
+    i = RNG.integers(-50, 50, size=12)
+    j = RNG.integers(1, 9, size=12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # sqrt of negative ints
+        run_native(traced, promotions, i, j, args[2] * 7, RNG.normal(size=12) > 0, rtol=1e-6)
+
+
+def reductions(x, i, b):
+    return (
+        x.var(axis=0),
+        np.std(x, ddof=1),
+        np.cumsum(x, axis=1),
+        np.cumsum(i),
+        np.cumprod(i, axis=0),
+        np.prod(i, axis=1, keepdims=True),
+        np.any(b, axis=1),
+        b.all(),
+        (x > 0).any(),
+        np.var(i),
+        np.add.reduce(x, axis=1),
+        np.maximum.reduce(i),
+        x.mean(axis=(0, 1)),
+        np.argmax(x, axis=0),
+        np.linalg.norm(x),
+        np.linalg.norm(i, axis=1, keepdims=True),
+        np.outer(i[0], x[:, 0]),
+        np.subtract.outer(i[0], x),
+    )
+
+
+def test_reductions_and_scans() -> None:
+    args = (RNG.normal(size=(4, 5)), RNG.integers(-3, 4, size=(4, 5)), RNG.normal(size=(4, 5)) > 0)
+    traced = graphlet.trace_graph(reductions, args=args)
+    run_native(
+        traced,
+        reductions,
+        RNG.normal(size=(4, 5)),
+        RNG.integers(-3, 4, size=(4, 5)),
+        RNG.normal(size=(4, 5)) > 0,
+    )
+
+
+def assorted(args, scale=1.0):
+    empty, zero_d, ia, ib, x, b1, b2, i1, i2, f32 = args
+    return {
+        "empty": (empty.sum(axis=0), empty * 2, np.concatenate([empty, empty])),
+        "zero_d": (zero_d + 1, np.sin(zero_d)),
+        "int_matmul": (ia @ ib, np.dot(ia[0], ib[:, 0])),
+        "indexing": (
+            x[..., 1],
+            x[None, :, ::2],
+            x[-1],
+            x[1:, -2:],
+            [r * i for i, r in enumerate(x)],
+        ),
+        "stack": (np.stack([x, x * scale], axis=1), np.stack([x[0], x[1]])),
+        "bools": (
+            (~b1, b1 & b2, b1 | b2, b1 ^ b2, np.logical_not(b1), b1.sum(), b1 + b2, b1 * b2),
+            (np.floor(b1), np.abs(b1), np.ceil(i1)),
+        ),
+        "ints": (i1 & i2, i1 | 3, ~i1, np.maximum(i1, i2), np.abs(i1), i1 - i2, i1 * i2),
+        "float32": (f32 / 3, f32.mean(), f32.astype(np.float64) * f32, f32 > 0.5),
+        "metadata": (x.shape, len(x), x.ndim),
+        "input": x,
+    }
+
+
+def test_assorted_shapes_dtypes_and_argument_trees() -> None:
+    def example() -> list[np.ndarray]:
+        return [
+            np.zeros((0, 3)),
+            np.array(RNG.normal()),
+            RNG.integers(-5, 5, (3, 4)),
+            RNG.integers(-5, 5, (4, 2)),
+            RNG.normal(size=(3, 4)),
+            RNG.normal(size=5) > 0,
+            RNG.normal(size=5) > 0,
+            RNG.integers(-9, 9, 6),
+            RNG.integers(-9, 9, 6),
+            RNG.normal(size=6).astype(np.float32),
+        ]
+
+    traced = graphlet.trace_graph(assorted, args=(example(),), kwargs={"scale": 3.0})
+    args = example()
+    args[4] = np.arange(24.0).reshape(3, 8)[:, ::2]  # not contiguous: copied for the kernel
+    got, want = traced(args, scale=3.0), assorted(args, scale=3.0)
+    assert got.keys() == want.keys() and got["input"] is args[4]
+    for key in want:
+        same(got[key], want[key], rtol=1e-6)
+    assert traced.stats() == {"traces": 1, "native": 2, "numpy": 0}
+
+
+def gathers(x, idx, table):
+    return (
+        x[idx],
+        x[:, idx],
+        np.take(x, idx, axis=1),
+        np.take(x, idx),
+        table[..., idx],
+        x[[0, -1]],
+        x[::-1],
+        x[3:0:-2, 1],
+        table[..., ::-1][None],
+    )
+
+
+def test_array_indexing_and_its_index_error() -> None:
+    x, table = RNG.normal(size=(4, 5)), RNG.normal(size=(2, 3, 4))
+    idx = np.array([[0, 3], [-1, 2]])
+    traced = graphlet.trace_graph(gathers, args=(x, idx, table))
+    run_native(traced, gathers, RNG.normal(size=(4, 5)), np.array([[1, -4], [0, 0]]), table)
+    with pytest.raises(IndexError, match="index 9 is out of bounds for axis 0 with size 4"):
+        traced(x, np.array([[0, 9], [1, 2]]), table)  # reported by the kernel, raised by NumPy
+    assert traced.stats()["numpy"] == 1
+
+
+EDGES = np.array([-3.0, 3.0, -0.0, 0.0, math.nan, math.inf, -math.inf, 5.5, 2.5, -0.5, 7.0, 1e300])
+DIVISORS = np.array([3.0, -3.0, 0.0, -0.0, 1.0, 2.0, math.nan, -2.0, -0.0, 3.5, math.inf, 1e-300])
+
+
+def float_edges(x, y):
+    return (
+        np.maximum(x, y),
+        np.minimum(x, y),
+        np.remainder(x, y),
+        x // y,
+        x / y,
+        np.rint(x),
+        np.round(x, 1),
+        np.argmax(x),
+        np.argmin(y),
+        np.clip(x, -1.0, 2.0),
+        np.isnan(x) | np.isinf(y),
+        np.sign(x),
+        x.astype(np.int64),
+    )
+
+
+def test_float_edge_cases_match_numpy_bit_for_bit() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        traced = graphlet.trace_graph(float_edges, args=(EDGES, DIVISORS))
+        run_native(traced, float_edges, EDGES, DIVISORS, rtol=0)
+        run_native(traced, float_edges, DIVISORS, EDGES, rtol=0)
+
+
+FLOAT_FUNCTIONS = [
+    np.exp2,
+    np.log2,
+    np.log10,
+    np.log1p,
+    np.expm1,
+    np.sinh,
+    np.cosh,
+    np.arcsin,
+    np.arccos,
+    np.arctan,
+    np.arcsinh,
+    np.arccosh,
+    np.arctanh,
+    np.trunc,
+]
+
+
+def float_functions(x, y):
+    return (*(f(x) for f in FLOAT_FUNCTIONS), np.logaddexp(x, y), np.trunc(np.arange(3) - y[:3]))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_numpys_other_float_functions(dtype: type) -> None:
+    """libm's functions on both sides (NumPy's SIMD versions may differ by ulps)."""
+    special = [0.0, -0.0, 1.0, -1.0, math.inf, -math.inf, math.nan, 2.0, 1e-10, -0.5]
+    y_special = [0.0, 0.0, 1.0, 3.0, math.inf, math.inf, 1.0, -math.inf, 1e-10, -0.5]
+    x = np.concatenate([RNG.normal(size=30) * 3, special]).astype(dtype)
+    y = np.concatenate([RNG.normal(size=30) * 3, y_special]).astype(dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        traced = graphlet.trace_graph(float_functions, args=(x, y))
+        run_native(traced, float_functions, x, y, rtol=1e-13 if dtype is np.float64 else 1e-6)
+
+
+def test_int_division_by_zero_gives_numpys_answer() -> None:
+    def floor_div(a, b):
+        return a // b, a % b
+
+    a, b = np.array([7, -7, 3]), np.array([2, -2, 4])
+    traced = graphlet.trace_graph(floor_div, args=(a, b))
+    run_native(traced, floor_div, a, b)
+    zero = np.array([2, 0, -2])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        same(traced(a, zero), floor_div(a, zero))  # NumPy's 0, redone by NumPy
+    assert traced.stats()["numpy"] == 1 and not traced.native
+    assert traced.numpy_reasons == ["the kernel reported TensorZeroDivisionError"]
+
+
+WEIGHTS = np.eye(3)
+SCALE = 2.0
+
+
+def uses_globals(x):
+    return (x @ WEIGHTS) * SCALE
+
+
+def test_global_arrays_are_inputs_and_global_numbers_guards() -> None:
+    global WEIGHTS, SCALE
+    saved = WEIGHTS, SCALE
+    try:
+        x = RNG.normal(size=3)
+        traced = graphlet.trace_graph(uses_globals, args=(x,))
+        WEIGHTS = RNG.normal(size=(3, 3))  # rebound: the new array is read
+        run_native(traced, uses_globals, x)
+        WEIGHTS[0, 0] = 7.0  # changed in place: read as it is now
+        run_native(traced, uses_globals, x)
+        assert traced.stats()["traces"] == 1
+        SCALE = 3.0  # a number: a guard, so a second trace
+        run_native(traced, uses_globals, x)
+        assert traced.stats()["traces"] == 2
+    finally:
+        WEIGHTS, SCALE = saved
+
+
+def test_python_number_arguments_are_guards() -> None:
+    def scale(x, k):
+        return x * k
+
+    x = RNG.normal(size=4)
+    traced = graphlet.trace_graph(scale, args=(x, 2))
+    run_native(traced, scale, x, 2)
+    run_native(traced, scale, x, 3)
+    assert traced.stats()["traces"] == 2
+
+
+# --------------------------------------------------------------------------- what cannot be traced
+
+
+def branches(x):
+    if x.sum() > 0:
+        return x
+    return -x
+
+
+def writes_input(x):
+    x += 1
+    return x
+
+
+def assigns_into_input(x):
+    x[0] = 1.0
+    return x
+
+
+def draws(x):
+    return x + np.random.rand(*x.shape)
+
+
+GENERATOR = np.random.default_rng(0)
+
+
+def draws_from_a_generator(x):
+    return x + GENERATOR.normal(size=x.shape)
+
+
+def calls_math(x):
+    return math.sin(x[0])
+
+
+def calls_linalg(x):
+    return np.linalg.inv(x.reshape(2, 2))
+
+
+def writes_a_viewed_array(x):
+    y = x * 1
+    v = y[1:]
+    y += 1
+    return v
+
+
+def strict_library(a):
+    if not isinstance(a, np.ndarray):
+        raise TypeError("expected np.ndarray")
+    return a * 2
+
+
+def calls_a_strict_library(x):
+    return strict_library(x) + 1
+
+
+def masks(x):
+    return x[x > 1]
+
+
+def assigns_reversed(x):
+    y = x * 1
+    y[::-1] = x
+    return y
+
+
+def sorts(x):
+    return np.sort(x)
+
+
+def writes_out(x):
+    return np.add(x, 1, out=x)
+
+
+@pytest.mark.parametrize(
+    ("fn", "message"),
+    [
+        (branches, r"test_trace_graph.py:\d+: if x.sum\(\) > 0:: bool\(\) reads an array's value"),
+        (writes_input, r"x \+= 1: `add` in place writes into an input array \(an argument"),
+        (assigns_into_input, r"x\[0\] = 1.0: item assignment writes into an input array"),
+        (draws, r"numpy.random.rand: random numbers would be frozen"),
+        (draws_from_a_generator, r"draws random numbers \(GENERATOR\)"),
+        (calls_math, r"math.sin\(x\[0\]\): float\(\) reads an array's value"),
+        (calls_linalg, r"np.linalg.inv.*cannot trace numpy.linalg.inv: no translation"),
+        (writes_a_viewed_array, r"y \+= 1: .* another array views"),
+        (calls_a_strict_library, r"strict_library\(x\) \+ 1: TypeError: expected np.ndarray"),
+        (masks, r"x\[x > 1\]: .* a boolean mask gives a data-dependent shape"),
+        (assigns_reversed, r"y\[::-1\] = x: .* assignment to a slice with a step"),
+        (sorts, r"np.sort\(x\): graphlet cannot trace numpy.sort"),
+        (writes_out, r"out=\.\.\.\) writes into an array"),
+    ],
+    ids=lambda v: getattr(v, "__name__", ""),
+)
+def test_what_cannot_be_traced_is_a_clear_error(fn: Any, message: str) -> None:
+    with pytest.raises(TraceError, match=message):
+        graphlet.trace_graph(fn, args=(np.arange(1.0, 5.0),))
+
+
+def test_the_functions_own_errors_stay_numpys() -> None:
+    with pytest.raises(ValueError, match="could not be broadcast"):
+        graphlet.trace_graph(lambda x: x + np.ones(5), args=(np.ones(4),))
+
+
+def test_unsupported_dtype_names_the_input() -> None:
+    with pytest.raises(TraceError, match="input 0 has dtype int32"):
+        graphlet.trace_graph(lambda x: x + 1, args=(np.arange(3, dtype=np.int32),))
+
+
+def test_a_dead_untraceable_call_is_dropped_not_refused() -> None:
+    def fn(x):
+        np.linalg.inv(x.reshape(2, 2))
+        return x * 2
+
+    x = np.arange(1.0, 5.0)
+    traced = graphlet.trace_graph(fn, args=(x,))
+    assert [d.split(" at ")[0] for d in traced.dropped] == ["numpy.reshape", "numpy.linalg.inv"]
+    run_native(traced, fn, x)
