@@ -23,25 +23,48 @@ _PUBLIC = {
     "JitCompileError": "graphlet.frontend.jit",
     "compile_fx": "graphlet.frontend.torch_entry",
     "explain_fx": "graphlet.frontend.torch_entry",
+    "extract_ir": "graphlet.frontend.torch_entry",
+    "verify_ir_with_state_dict": "graphlet.frontend.torch_entry",
+    "register_op": "graphlet.frontend.torch_entry",
+    "ModelIR": "graphlet.frontend.model_ir",
+    "IRFormatError": "graphlet.frontend.model_ir",
+    "load_ir": "graphlet.frontend.model_ir",
+    "ir_to_mermaid": "graphlet.frontend.model_ir",
+    "ir_to_dot": "graphlet.frontend.model_ir",
 }
 
 __all__ = [
     "Compiler",
     "Graph",
+    "IRFormatError",
     "JitCompileError",
+    "ModelIR",
     "Node",
     "__version__",
     "compile_fx",
     "explain",
     "explain_fx",
+    "extract_ir",
+    "ir_to_dot",
+    "ir_to_mermaid",
     "jit",
+    "load_ir",
+    "register_op",
+    "verify_ir_with_state_dict",
 ]
 
 if TYPE_CHECKING:
     from graphlet.compiler import Compiler
     from graphlet.frontend.builder import Graph, Node
     from graphlet.frontend.jit import JitCompileError, explain, jit
-    from graphlet.frontend.torch_entry import compile_fx, explain_fx
+    from graphlet.frontend.model_ir import IRFormatError, ModelIR, ir_to_dot, ir_to_mermaid, load_ir
+    from graphlet.frontend.torch_entry import (
+        compile_fx,
+        explain_fx,
+        extract_ir,
+        register_op,
+        verify_ir_with_state_dict,
+    )
 
 
 def _version() -> str:
