@@ -27,6 +27,7 @@ import model_corpus as corpus  # noqa: E402
 from torch import nn  # noqa: E402
 
 import graphlet  # noqa: E402
+from graphlet.frontend.fx import UnsupportedNodeError  # noqa: E402
 from graphlet.frontend.model_ir import IRFormatError, ModelIR  # noqa: E402
 from graphlet.tools import graphlet_ir  # noqa: E402
 
@@ -382,7 +383,7 @@ def test_register_op_makes_an_unknown_op_extractable_and_verifiable():
     with torch.device("meta"):
         meta = Twice().eval()
     with pytest.raises(
-        Exception,
+        UnsupportedNodeError,
         match=r"graphlet_test.twice.default has no shape function.*register_op\('graphlet_test::twice'",
     ):
         graphlet.extract_ir(meta, (torch.randn(2, 4),))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -95,7 +96,11 @@ def _write(text: str, output: str | None) -> None:
 def _extract(options: argparse.Namespace) -> int:
     from graphlet.frontend.torch_entry import extract_ir
 
-    ir = extract_ir(build_model(options.model), example_inputs(options.input_shape))
+    model = build_model(options.model)  # imports torch, which configures its loggers
+    # a failed shape check is reported in one line below, not as torch's logged traceback
+    logging.getLogger("torch._subclasses.fake_tensor").setLevel(logging.CRITICAL)
+
+    ir = extract_ir(model, example_inputs(options.input_shape))
     _write(ir.to_json() + "\n", options.output)
     if options.output not in (None, "-"):
         print(
