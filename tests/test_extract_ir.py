@@ -339,6 +339,23 @@ def test_corpus_model_verifies_with_random_weights(name):
         }  # fmt: skip
 
 
+@pytest.mark.skipif(
+    not corpus.NOT_NATIVE_TOO, reason="the whole corpus runs with GRAPHLET_CORPUS=all"
+)
+@pytest.mark.parametrize("name", [c.name for c in corpus.cases()])
+def test_every_corpus_model_extracts_round_trips_and_verifies(name, tmp_path):
+    """The whole corpus (minutes, so not in CI's default run): extraction on the meta
+    device, an exact JSON round trip, and verification with random weights."""
+    model, inputs = _meta(name)
+    ir = graphlet.extract_ir(model, inputs)
+    ir.save(tmp_path / "model.json")
+    loaded = ModelIR.load(tmp_path / "model.json")
+    assert loaded == ir
+    check_mermaid(graphlet.ir_to_mermaid(loaded), loaded)
+    ok, report = _verify(loaded, name)
+    assert ok, report
+
+
 def test_a_100m_parameter_meta_model_allocates_nothing():
     """Peak resident memory (VmHWM, reset through /proc/self/clear_refs) grows by a
     few MB for a model whose float32 weights would take 400 MB."""
