@@ -550,6 +550,8 @@ def test_loading_and_drawing_need_no_torch(seed_ir, tmp_path):
             graphlet.extract_ir(None, ())
         except ModuleNotFoundError as e:
             print(e, file=sys.stderr)
+        from graphlet.tools import graphlet_ir
+        assert graphlet_ir.main(["extract", "m:f", "--input-shape", "1x4"]) == 1
         """
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}

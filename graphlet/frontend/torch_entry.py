@@ -21,7 +21,7 @@ def explain_fx(model: Any, example_inputs: Sequence[Any], **options: Any) -> Any
     return explain_(model, example_inputs, **options)
 
 
-def _require_torch(what: str) -> None:
+def require_torch(what: str) -> None:
     """A missing torch named with the extra that brings it."""
     try:
         import torch  # noqa: F401
@@ -35,7 +35,7 @@ def _require_torch(what: str) -> None:
 
 def extract_ir(model: Any, example_inputs: Sequence[Any]) -> Any:
     """See `graphlet.frontend.model_ir.extract.extract_ir`."""
-    _require_torch("extract_ir")
+    require_torch("extract_ir")
     from graphlet.frontend.model_ir.extract import extract_ir as extract
 
     return extract(model, example_inputs)
@@ -43,7 +43,7 @@ def extract_ir(model: Any, example_inputs: Sequence[Any]) -> Any:
 
 def verify_ir_with_state_dict(**arguments: Any) -> Any:
     """See `graphlet.frontend.model_ir.verify.verify_ir_with_state_dict`."""
-    _require_torch("verify_ir_with_state_dict")
+    require_torch("verify_ir_with_state_dict")
     from graphlet.frontend.model_ir.verify import verify_ir_with_state_dict as verify
 
     return verify(**arguments)
@@ -51,7 +51,7 @@ def verify_ir_with_state_dict(**arguments: Any) -> Any:
 
 def register_op(name: str, **description: Any) -> Any:
     """See `graphlet.frontend.model_ir.custom_ops.register_op`."""
-    _require_torch("register_op")
+    require_torch("register_op")
     from graphlet.frontend.model_ir.custom_ops import register_op as register
 
     return register(name, **description)

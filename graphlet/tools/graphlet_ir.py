@@ -94,8 +94,9 @@ def _write(text: str, output: str | None) -> None:
 
 
 def _extract(options: argparse.Namespace) -> int:
-    from graphlet.frontend.torch_entry import extract_ir
+    from graphlet.frontend.torch_entry import extract_ir, require_torch
 
+    require_torch("extract_ir (graphlet-ir extract)")
     model = build_model(options.model)  # imports torch, which configures its loggers
     # a failed shape check is reported in one line below, not as torch's logged traceback
     logging.getLogger("torch._subclasses.fake_tensor").setLevel(logging.CRITICAL)
