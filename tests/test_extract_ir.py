@@ -291,6 +291,31 @@ def test_a_transposed_square_weight_is_located_at_its_node():
     assert ok and report.all_native, report
 
 
+def test_a_constant_made_in_forward_is_a_weight_taken_from_the_model():
+    """`torch.tensor(...)` in forward: on the meta device too, lifted as a constant
+    (no state-dict key), and bound from the model's own export for verification."""
+
+    class Offset(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(3, 3)
+
+        def forward(self, x):
+            return self.fc(x) + torch.tensor([1.0, -2.0, 3.0])
+
+    with torch.device("meta"):
+        meta = Offset().eval()
+    ir = graphlet.extract_ir(meta, (torch.randn(2, 3),))
+    constant = [w for w in ir.weights if w.kind == "constant"]
+    assert len(constant) == 1 and constant[0].shape == (3,) and not constant[0].persistent
+    torch.manual_seed(0)
+    real = Offset().eval()
+    ok, report = graphlet.verify_ir_with_state_dict(
+        ir=ir, state_dict=real.state_dict(), original_model=real, test_inputs=(torch.randn(2, 3),)
+    )
+    assert ok and report.all_native, report
+
+
 # --------------------------------------------------------------------------- the corpus
 
 

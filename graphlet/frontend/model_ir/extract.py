@@ -9,6 +9,7 @@ every shape and dtype comes from the nodes' `meta["val"]`.
 
 from __future__ import annotations
 
+import contextlib
 import operator
 from collections.abc import Sequence
 from typing import Any
@@ -274,8 +275,12 @@ def extract_ir(model: Any, example_inputs: Sequence[Any]) -> ModelIR:
             f"extract_ir records the inference graph, and {layers[0]} behaves differently "
             "in training mode: call model.eval() first"
         )
+    # tensors the forward creates (torch.tensor(...), torch.arange(...)) go to the meta
+    # device too, next to the model's
+    device = torch.device("meta") if _on_meta(model) else contextlib.nullcontext()
     try:
-        ep = export_core_aten(model, inputs)
+        with device:
+            ep = export_core_aten(model, inputs)
     except UnsupportedNodeError as e:
         cause = e.__cause__
         if isinstance(cause, torch._subclasses.fake_tensor.UnsupportedOperatorException):

@@ -136,12 +136,13 @@ class _Binding:
         ir: ModelIR,
         state_dict: Mapping[str, Any],
         model: torch.nn.Module,
+        inputs: tuple[Any, ...],
         report: VerificationReport,
     ) -> None:
         self.tensors: list[torch.Tensor] = []
         self.model = model
         self._export: torch.export.ExportedProgram | None = None
-        self.inputs: tuple[Any, ...] = ()
+        self.inputs = inputs
         known: set[str] = set()
         for w in ir.weights:
             known |= {w.name, *w.aliases}
@@ -275,8 +276,7 @@ def verify_ir_with_state_dict(
         return False, report
     inputs = tuple(test_inputs)
     _check_inputs(ir, inputs, report)
-    binding = _Binding(ir, state_dict, original_model, report)
-    binding.inputs = inputs
+    binding = _Binding(ir, state_dict, original_model, inputs, report)
     if report.errors or report.missing_keys or report.mismatched_keys:
         return False, report
 
