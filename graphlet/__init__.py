@@ -25,28 +25,51 @@ _PUBLIC = {
     "explain_fx": "graphlet.frontend.torch_entry",
     "trace_graph": "graphlet.frontend.numpy_trace",
     "TraceError": "graphlet.frontend.numpy_trace",
+    "extract_ir": "graphlet.frontend.torch_entry",
+    "verify_ir_with_state_dict": "graphlet.frontend.torch_entry",
+    "register_op": "graphlet.frontend.torch_entry",
+    "ModelIR": "graphlet.frontend.model_ir",
+    "IRFormatError": "graphlet.frontend.model_ir",
+    "load_ir": "graphlet.frontend.model_ir",
+    "ir_to_mermaid": "graphlet.frontend.model_ir",
+    "ir_to_dot": "graphlet.frontend.model_ir",
 }
 
 __all__ = [
     "Compiler",
     "Graph",
+    "IRFormatError",
     "JitCompileError",
+    "ModelIR",
     "Node",
     "TraceError",
     "__version__",
     "compile_fx",
     "explain",
     "explain_fx",
+    "extract_ir",
+    "ir_to_dot",
+    "ir_to_mermaid",
     "jit",
+    "load_ir",
+    "register_op",
     "trace_graph",
+    "verify_ir_with_state_dict",
 ]
 
 if TYPE_CHECKING:
     from graphlet.compiler import Compiler
     from graphlet.frontend.builder import Graph, Node
     from graphlet.frontend.jit import JitCompileError, explain, jit
+    from graphlet.frontend.model_ir import IRFormatError, ModelIR, ir_to_dot, ir_to_mermaid, load_ir
     from graphlet.frontend.numpy_trace import TraceError, trace_graph
-    from graphlet.frontend.torch_entry import compile_fx, explain_fx
+    from graphlet.frontend.torch_entry import (
+        compile_fx,
+        explain_fx,
+        extract_ir,
+        register_op,
+        verify_ir_with_state_dict,
+    )
 
 
 def _version() -> str:

@@ -19,3 +19,39 @@ def explain_fx(model: Any, example_inputs: Sequence[Any], **options: Any) -> Any
     from graphlet.frontend.fx import explain_fx as explain_
 
     return explain_(model, example_inputs, **options)
+
+
+def require_torch(what: str) -> None:
+    """A missing torch named with the extra that brings it."""
+    try:
+        import torch  # noqa: F401
+    except ImportError as e:
+        raise ModuleNotFoundError(
+            f"graphlet.{what} needs PyTorch, which is not installed: "
+            "pip install 'graphlet[torch]' (or pip install torch)",
+            name="torch",
+        ) from e
+
+
+def extract_ir(model: Any, example_inputs: Sequence[Any]) -> Any:
+    """See `graphlet.frontend.model_ir.extract.extract_ir`."""
+    require_torch("extract_ir")
+    from graphlet.frontend.model_ir.extract import extract_ir as extract
+
+    return extract(model, example_inputs)
+
+
+def verify_ir_with_state_dict(**arguments: Any) -> Any:
+    """See `graphlet.frontend.model_ir.verify.verify_ir_with_state_dict`."""
+    require_torch("verify_ir_with_state_dict")
+    from graphlet.frontend.model_ir.verify import verify_ir_with_state_dict as verify
+
+    return verify(**arguments)
+
+
+def register_op(name: str, **description: Any) -> Any:
+    """See `graphlet.frontend.model_ir.custom_ops.register_op`."""
+    require_torch("register_op")
+    from graphlet.frontend.model_ir.custom_ops import register_op as register
+
+    return register(name, **description)

@@ -1,1 +1,1 @@
-"""Command-line tools: graphlet-opt and graphlet-run."""
+"""Command-line tools: graphlet-opt, graphlet-run and graphlet-ir."""

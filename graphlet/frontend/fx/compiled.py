@@ -28,7 +28,7 @@ NO_AUTOGRAD = (
 )
 
 
-def _training_dependent(model: Any) -> list[str]:
+def training_dependent(model: Any) -> list[str]:
     """Modules whose result differs in training mode (dropout, batch norm)."""
     if not isinstance(model, torch.nn.Module) or not model.training:
         return []
@@ -53,7 +53,7 @@ class CompiledFx:
         inline_params: bool = False,
         mode: str = "auto",
     ) -> None:
-        if layers := _training_dependent(model):
+        if layers := training_dependent(model):
             raise UnsupportedNodeError(
                 f"graphlet.compile_fx compiles for inference, and {layers[0]} behaves "
                 "differently in training mode: call model.eval() first (or use "
