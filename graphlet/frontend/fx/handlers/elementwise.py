@@ -333,3 +333,16 @@ def fmod(imp: FxImporter, a: Any, b: Any) -> SSAValue:
         )
     )
     return imp.emit(g.SelectOp(moved, imp.emit(g.SubOp(r, b)), r))
+
+
+@handles("sign", "sgn")
+def sign(imp: FxImporter, x: Any) -> SSAValue:
+    """`(x > 0) - (x < 0)` in x's dtype: NaN and -0.0 give 0; a bool is itself."""
+    x = tensor(x)
+    elem = g.element_type(x.type)
+    if elem == g.i1:
+        return x
+    zero = imp.constant(0, elem)
+    above = imp.cast(imp.emit(g.CmpOp("gt", x, zero)), elem)
+    below = imp.cast(imp.emit(g.CmpOp("lt", x, zero)), elem)
+    return imp.emit(g.SubOp(above, below))

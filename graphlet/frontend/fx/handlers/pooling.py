@@ -1,13 +1,14 @@
 """Pooling and resampling over the last two (spatial) dims of an image: max, average
 and adaptive pooling, nearest and bilinear upsampling.
 
-Shapes are static, so every window is known at import: a handler reads the input
-once per window tap (a strided slice of the input padded with the pool's fill value
-where the taps are evenly spaced, a read at constant positions, `graphlet.index`,
-where they are not) and combines the taps with elementwise ops, which fuse into one
-loop, in PyTorch's order: a running max (NaN wins), a sum divided by PyTorch's
-divisor, a weighted sum. Max pooling's indices are built only when something reads
-them, by PyTorch's scan: a tap replaces the best so far when it is greater, or NaN.
+Shapes are static, so every window is known at import: a pool reads its input's
+windows at constant positions (`graphlet.index` into the input padded with the
+pool's fill value, or masked where adaptive windows are shorter) as a tensor
+`(..., out_h, out_w, kernel_h, kernel_w)` and reduces the last two dims (amax, or a
+sum divided by PyTorch's divisor); the read fuses into the reduction, so the windows
+are never stored. Max pooling's indices are built only when something reads them,
+as PyTorch's scan picks them: a tap replaces the best so far when it is greater, or
+NaN. Upsampling reads at constant positions and sums with constant weights.
 The 1-D pools reach here as 2-D ones over a unit dimension (Core ATen's decomposition).
 """
 
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 class Taps:
     """A pool's windows along one spatial dim of `size`: tap k of output o reads input
     position `positions[k, o]` where `valid[k, o]`. Evenly spaced taps (`stride` set)
-    read padding where they are not valid; the others are masked there."""
+    read padding where they are not valid; the others (adaptive) are masked there."""
 
     size: int
     positions: np.ndarray
@@ -100,56 +101,35 @@ def adaptive(size: int, out: int) -> Taps:
     return Taps(size, positions, positions < end[None, :], start)
 
 
-class Windows:
-    """Reads the taps of a 2-D pool of `x` (its last two dims), padded with `fill`."""
-
-    def __init__(self, imp: FxImporter, x: SSAValue, taps: tuple[Taps, Taps], fill: Any) -> None:
-        self.imp, self.taps, self.fill = imp, taps, fill
-        self.elem = g.element_type(x.type)
-        pad: list[int] = []
-        self.low: list[int] = []
-        for t in reversed(taps):
-            low = high = 0
-            if t.stride is not None:
-                low = max(0, -int(t.positions.min()))
-                high = max(0, int(t.positions.max()) - t.size + 1)
-            pad += [low, high]
-            self.low.insert(0, low)
-        self.x = constant_pad_nd(imp, x, pad, fill) if any(pad) else x
-
-    def tap(self, kh: int, kw: int) -> SSAValue:
-        imp, x = self.imp, self.x
-        shape = g.shape_of(x.type)
-        r = len(shape)
-        starts, ends, steps = [0] * r, list(shape), [1] * r
-        gathered: list[tuple[int, np.ndarray]] = []
-        mask = np.ones((self.taps[0].out, self.taps[1].out), bool)
-        for i, (t, k) in enumerate(zip(self.taps, (kh, kw))):
-            d = r - 2 + i
-            if t.stride is not None:
-                starts[d] = int(t.positions[k, 0]) + self.low[i]
-                ends[d] = starts[d] + (t.out - 1) * t.stride + 1
-                steps[d] = t.stride
-            else:
-                gathered.append((d, np.clip(t.positions[k], 0, t.size - 1)))
-                mask &= t.valid[k][:, None] if i == 0 else t.valid[k][None, :]
-        if (starts, ends, steps) != ([0] * r, list(shape), [1] * r):
-            x = imp.emit(g.SliceOp(x, starts, ends, steps))
-        if len(gathered) == 2:
-            rows, cols = gathered[0][1][:, None], gathered[1][1][None, :]
-            x = imp.emit(
-                g.IndexOp(x, [imp.constant(rows, g.i64), imp.constant(cols, g.i64)], [r - 2, r - 1])
-            )
-        elif gathered:
-            d, positions = gathered[0]
-            x = imp.emit(g.IndexOp(x, [imp.constant(positions, g.i64)], [d]))
-        if not mask.all():
-            fill = imp.constant(self.fill, self.elem)
-            x = imp.emit(g.SelectOp(imp.constant(mask, g.i1), x, fill))
-        return x
-
-    def all_taps(self) -> list[tuple[int, int]]:
-        return [(a, b) for a in range(self.taps[0].kernel) for b in range(self.taps[1].kernel)]
+def windows(imp: FxImporter, x: SSAValue, taps: tuple[Taps, Taps], fill: Any) -> SSAValue:
+    """x's windows as `(..., out_h, out_w, kernel_h, kernel_w)`: one read of x (padded
+    with `fill` along evenly spaced taps) at constant positions, `fill` where a tap
+    is not valid. A reduction over the last two dims fuses with the read."""
+    pad: list[int] = []
+    low: list[int] = []
+    for t in reversed(taps):
+        lo = hi = 0
+        if t.stride is not None:
+            lo = max(0, -int(t.positions.min()))
+            hi = max(0, int(t.positions.max()) - t.size + 1)
+        pad += [lo, hi]
+        low.insert(0, lo)
+    padded = constant_pad_nd(imp, x, pad, fill) if any(pad) else x
+    h, w = taps
+    rows = np.clip(h.positions + low[0], 0, h.size + sum(pad[2:]) - 1).T[:, None, :, None]
+    cols = np.clip(w.positions + low[1], 0, w.size + sum(pad[:2]) - 1).T[None, :, None, :]
+    r = rank(x)
+    indices = [imp.constant(rows, g.i64), imp.constant(cols, g.i64)]
+    read = imp.emit(g.IndexOp(padded, indices, [r - 2, r - 1]))
+    mask = np.ones((h.out, w.out, h.kernel, w.kernel), bool)
+    if h.stride is None:
+        mask &= h.valid.T[:, None, :, None]
+    if w.stride is None:
+        mask &= w.valid.T[None, :, None, :]
+    if mask.all():
+        return read
+    elem = g.element_type(x.type)
+    return imp.emit(g.SelectOp(imp.constant(mask, g.i1), read, imp.constant(fill, elem)))
 
 
 def _image(x: Any, what: str) -> SSAValue:
@@ -167,30 +147,36 @@ def _lowest(elem: Any) -> float | int:
 
 def max_pool(imp: FxImporter, x: SSAValue, taps: tuple[Taps, Taps]) -> tuple[Any, Any]:
     """`(values, indices)`: the max of each window (NaN if it holds one), and the flat
-    position (over the last two dims) PyTorch's scan picks, built when read."""
+    position (over the last two dims) PyTorch's scan picks, built when read: the last
+    NaN, else the first tap equal to the max (taps scan in increasing position)."""
     elem = g.element_type(x.type)
     if elem == g.i1:
         raise NotHere("PyTorch has no max pooling of bool tensors")
-    windows = Windows(imp, x, taps, _lowest(elem))
-    order = windows.all_taps()
-    values = windows.tap(*order[0])
-    for k in order[1:]:
-        values = imp.emit(g.MaxOp(values, windows.tap(*k)))
-    width = taps[1].size
+    r = rank(x)
+    window_dims = (r, r + 1)
+    v = windows(imp, x, taps, _lowest(elem))
+    values = imp.emit(g.AmaxOp(v, window_dims, False))
 
     def indices() -> SSAValue:
-        best = imp.constant(_lowest(elem), elem)
-        start = taps[0].first[:, None] * width + taps[1].first[None, :]
-        index = imp.constant(start, g.i64)
-        for kh, kw in order:
-            v = windows.tap(kh, kw)
-            better = imp.emit(g.CmpOp("gt", v, best))
-            if elem in g.FLOAT_ELEMENT_TYPES:
-                better = imp.emit(g.OrOp(better, imp.emit(g.CmpOp("ne", v, v))))
-            at = taps[0].positions[kh][:, None] * width + taps[1].positions[kw][None, :]
-            best = imp.emit(g.SelectOp(better, v, best))
-            index = imp.emit(g.SelectOp(better, imp.constant(at, g.i64), index))
-        return index
+        h, w = taps
+        flat = h.positions.T[:, None, :, None] * w.size + w.positions.T[None, :, None, :]
+        valid = h.valid.T[:, None, :, None] & w.valid.T[None, :, None, :]
+        position = imp.constant(flat, g.i64)
+        extreme = imp.emit(g.AmaxOp(v, window_dims, True))
+        hit = imp.emit(g.AndOp(imp.emit(g.CmpOp("eq", v, extreme)), imp.constant(valid, g.i1)))
+        beyond = imp.constant(h.size * w.size, g.i64)
+        first = imp.emit(g.SelectOp(hit, position, beyond))
+        index = imp.emit(g.AminOp(first, window_dims, False))
+        if elem not in g.FLOAT_ELEMENT_TYPES:
+            return index
+        nan = imp.emit(g.CmpOp("ne", v, v))
+        last_nan = imp.emit(
+            g.AmaxOp(
+                imp.emit(g.SelectOp(nan, position, imp.constant(-1, g.i64))), window_dims, False
+            )
+        )
+        has_nan = imp.emit(g.CmpOp("ge", last_nan, imp.constant(0, g.i64)))
+        return imp.emit(g.SelectOp(has_nan, last_nan, index))
 
     return values, Deferred(indices)
 
@@ -234,12 +220,9 @@ def _float_image(x: Any, what: str) -> SSAValue:
     return x
 
 
-def _window_sum(imp: FxImporter, windows: Windows) -> SSAValue:
-    order = windows.all_taps()
-    total = windows.tap(*order[0])
-    for k in order[1:]:
-        total = imp.emit(g.AddOp(total, windows.tap(*k)))
-    return total
+def _window_sum(imp: FxImporter, x: SSAValue, taps: tuple[Taps, Taps]) -> SSAValue:
+    r = rank(x)
+    return imp.emit(g.SumOp(windows(imp, x, taps, 0.0), (r, r + 1), False))
 
 
 def _avg_divisor(t: Taps, pad: int, count_include_pad: bool) -> np.ndarray:
@@ -272,7 +255,7 @@ def avg_pool2d(
         sliding(w, kernel[1], steps[1], pads[1], 1, bool(ceil_mode)),
     )
     elem = g.element_type(x.type)
-    total = _window_sum(imp, Windows(imp, x, taps, 0.0))
+    total = _window_sum(imp, x, taps)
     if divisor_override:
         divisor: Any = np.asarray(float(divisor_override))
     else:
@@ -289,7 +272,7 @@ def adaptive_avg_pool2d(imp: FxImporter, x: Any, output_size: Any) -> SSAValue:
     h, w = g.shape_of(x.type)[-2:]
     taps = (adaptive(h, out[0]), adaptive(w, out[1]))
     elem = g.element_type(x.type)
-    total = _window_sum(imp, Windows(imp, x, taps, 0.0))
+    total = _window_sum(imp, x, taps)
     heights, widths = (t.valid.sum(axis=0).astype(float) for t in taps)
     total = imp.emit(g.TrueDivOp(total, imp.constant(heights[:, None], elem)))
     return imp.emit(g.TrueDivOp(total, imp.constant(widths[None, :], elem)))
