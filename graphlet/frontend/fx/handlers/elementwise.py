@@ -48,13 +48,13 @@ def div(imp: FxImporter, a: Any, b: Any, rounding_mode: str | None = None) -> SS
     if rounding_mode == "floor":
         return binary(g.FloorDivOp, imp, a, b)
     if rounding_mode == "trunc":
-        return _trunc_div(imp, a, b)
+        return trunc_div(imp, a, b)
     if rounding_mode is not None:
         raise NotHere(f"rounding_mode={rounding_mode!r} is not supported")
     return binary(g.TrueDivOp, imp, a, b)
 
 
-def _trunc_div(imp: FxImporter, a: Any, b: Any) -> SSAValue:
+def trunc_div(imp: FxImporter, a: Any, b: Any) -> SSAValue:
     """Division rounded toward zero: floats round the true quotient, ints step the
     floor quotient back up where the signs differ and the division is not exact."""
     a, b = imp.promote(a, b)

@@ -198,13 +198,17 @@ def native_group_norm(
     channel; mean and rstd are `(n, group)`, built when read."""
     x = tensor(x)
     shape = g.shape_of(x.type)
-    if rank(x) < 2 or group < 1 or c % group or math.prod(shape) != n * c * hw or not n * hw:
+    if rank(x) < 2 or group < 1 or c % group or math.prod(shape) != n * c * hw or not hw:
         raise NotHere(f"group_norm of {list(shape)} in {group} groups")
+    elem = g.element_type(x.type)
+    if not n:
+        empty = imp.constant(np.zeros((0, group)), elem)
+        return (x, empty, empty)
     grouped = view(imp, x, n, group, c // group * hw)
     mean = imp.emit(g.MeanOp(grouped, (2,), True))
     centered = imp.emit(g.SubOp(grouped, mean))
     var = imp.emit(g.MeanOp(imp.emit(g.MulOp(centered, centered)), (2,), True))
-    shifted = imp.emit(g.AddOp(var, imp.constant(eps, g.element_type(x.type))))
+    shifted = imp.emit(g.AddOp(var, imp.constant(eps, elem)))
     rstd = binary(g.TrueDivOp, imp, 1.0, imp.emit(g.SqrtOp(shifted)))
     out = view(imp, imp.emit(g.MulOp(centered, rstd)), *shape)
     if weight is not None:

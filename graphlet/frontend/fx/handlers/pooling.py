@@ -25,6 +25,7 @@ from xdsl.ir import SSAValue
 from graphlet.dialects import graphlet as g
 from graphlet.frontend.fx.errors import NotHere
 from graphlet.frontend.fx.handlers.common import Deferred, rank, tensor
+from graphlet.frontend.fx.handlers.elementwise import trunc_div
 from graphlet.frontend.fx.handlers.shape import constant_pad_nd
 from graphlet.frontend.fx.registry import handles
 
@@ -222,7 +223,7 @@ def _float_image(x: Any, what: str) -> SSAValue:
 
 def _window_sum(imp: FxImporter, x: SSAValue, taps: tuple[Taps, Taps]) -> SSAValue:
     r = rank(x)
-    return imp.emit(g.SumOp(windows(imp, x, taps, 0.0), (r, r + 1), False))
+    return imp.emit(g.SumOp(windows(imp, x, taps, 0), (r, r + 1), False))
 
 
 def _avg_divisor(t: Taps, pad: int, count_include_pad: bool) -> np.ndarray:
@@ -245,7 +246,11 @@ def avg_pool2d(
     count_include_pad: bool = True,
     divisor_override: Any = None,
 ) -> SSAValue:
-    x = _float_image(x, "avg_pool2d")
+    """The window sum divided by PyTorch's divisor (an int sum: rounded toward zero)."""
+    x = _image(x, "avg_pool2d")
+    elem = g.element_type(x.type)
+    if elem == g.i1:
+        raise NotHere("PyTorch has no avg_pool2d of bool tensors")
     kernel = _pair(kernel_size, "kernel_size")
     steps = _pair(stride, "stride") if stride else kernel
     pads = _pair(padding, "padding")
@@ -254,13 +259,14 @@ def avg_pool2d(
         sliding(h, kernel[0], steps[0], pads[0], 1, bool(ceil_mode)),
         sliding(w, kernel[1], steps[1], pads[1], 1, bool(ceil_mode)),
     )
-    elem = g.element_type(x.type)
     total = _window_sum(imp, x, taps)
     if divisor_override:
-        divisor: Any = np.asarray(float(divisor_override))
+        divisor: Any = np.asarray(int(divisor_override))
     else:
         rows, cols = (_avg_divisor(t, p, count_include_pad) for t, p in zip(taps, pads))
         divisor = rows[:, None] * cols[None, :]
+    if elem not in g.FLOAT_ELEMENT_TYPES:
+        return trunc_div(imp, total, imp.constant(divisor, elem))
     return imp.emit(g.TrueDivOp(total, imp.constant(divisor.astype(float), elem)))
 
 
