@@ -7,8 +7,9 @@ pool's fill value, or masked where adaptive windows are shorter) as a tensor
 `(..., out_h, out_w, kernel_h, kernel_w)` and reduces the last two dims (amax, or a
 sum divided by PyTorch's divisor); the read fuses into the reduction, so the windows
 are never stored. Max pooling's indices are built only when something reads them,
-as PyTorch's scan picks them: a tap replaces the best so far when it is greater, or
-NaN. Upsampling reads at constant positions and sums with constant weights.
+as PyTorch's scan (a tap replaces the best so far when greater, or NaN) picks them:
+the last NaN, else the first maximum. Upsampling reads at constant positions and sums
+with constant weights.
 The 1-D pools reach here as 2-D ones over a unit dimension (Core ATen's decomposition).
 """
 
@@ -42,8 +43,6 @@ class Taps:
     size: int
     positions: np.ndarray
     valid: np.ndarray
-    first: np.ndarray
-    """Per output, the position PyTorch's max pooling starts its index from."""
     stride: int | None = None
 
     @property
@@ -85,8 +84,7 @@ def sliding(size: int, kernel: int, stride: int, pad: int, dilation: int, ceil: 
         raise NotHere(f"pooling a dimension of size {size} with kernel {kernel} leaves nothing")
     starts = np.arange(out) * stride - pad
     positions = starts[None, :] + (np.arange(kernel) * dilation)[:, None]
-    first = np.where(starts < 0, starts + (-starts + dilation - 1) // dilation * dilation, starts)
-    return Taps(size, positions, (positions >= 0) & (positions < size), first, stride)
+    return Taps(size, positions, (positions >= 0) & (positions < size), stride)
 
 
 def adaptive(size: int, out: int) -> Taps:
@@ -99,7 +97,7 @@ def adaptive(size: int, out: int) -> Taps:
         k = size // out
         return sliding(size, k, k, 0, 1, False)
     positions = start[None, :] + np.arange(int((end - start).max()))[:, None]
-    return Taps(size, positions, positions < end[None, :], start)
+    return Taps(size, positions, positions < end[None, :])
 
 
 def windows(imp: FxImporter, x: SSAValue, taps: tuple[Taps, Taps], fill: Any) -> SSAValue:
