@@ -122,7 +122,20 @@ class Norms(torch.nn.Module):
         )
 
 
-EDGE = [0.0, -0.0, 1.5, -2.25, 7.0, 3.0, -3.0, 1e-30, -1e-30, float("inf"), -float("inf"), float("nan")]
+EDGE = [
+    0.0,
+    -0.0,
+    1.5,
+    -2.25,
+    7.0,
+    3.0,
+    -3.0,
+    1e-30,
+    -1e-30,
+    float("inf"),
+    -float("inf"),
+    float("nan"),
+]
 
 
 def fmods(a, b, i, j):
@@ -165,19 +178,23 @@ GROUPS = {
     ),
     "norms": (
         None,
-        lambda dtype: lambda: (
-            image(2, 6, 4, 5, dtype=dtype, edges=False),
-            image(3, 4, 5, dtype=dtype, seed=2),
+        lambda dtype: (
+            lambda: (
+                image(2, 6, 4, 5, dtype=dtype, edges=False),
+                image(3, 4, 5, dtype=dtype, seed=2),
+            )
         ),
         {"aten.native_group_norm.default", "aten.linalg_vector_norm.default"},
     ),
     "fmod": (
         fmods,
-        lambda dtype: lambda: (
-            torch.tensor(EDGE + [x * 5 for x in EDGE], dtype=dtype),
-            torch.tensor(EDGE[::-1] + EDGE, dtype=dtype),
-            torch.tensor([7, -7, 0, 13, -13, 5, -(2**63), 2**63 - 1, 1, -1]),
-            torch.tensor([2, 2, -3, -4, 4, 5, -1, 3, -7, 9]),
+        lambda dtype: (
+            lambda: (
+                torch.tensor(EDGE + [x * 5 for x in EDGE], dtype=dtype),
+                torch.tensor(EDGE[::-1] + EDGE, dtype=dtype),
+                torch.tensor([7, -7, 0, 13, -13, 5, -(2**63), 2**63 - 1, 1, -1]),
+                torch.tensor([2, 2, -3, -4, 4, 5, -1, 3, -7, 9]),
+            )
         ),
         {"aten.fmod.Scalar", "aten.fmod.Tensor"},
     ),
@@ -258,17 +275,17 @@ def test_torch_compile_runs_pooling_and_upsampling_natively(caplog):
 
 
 def test_unsupported_pooling_runs_in_pytorch_and_says_why():
-    """avg_pool2d of an int tensor (PyTorch divides in integers) is refused by name;
-    the partitioned fallback runs it in PyTorch, the rest natively."""
+    """Max pooling of an empty batch is refused by name; the partitioned fallback runs
+    it in PyTorch, the rest natively; `mode="native"` raises instead."""
 
-    def fn(i, x):
-        return F.avg_pool2d(i, 2), F.max_pool2d(x, 2)
+    def fn(empty, x):
+        return F.max_pool2d(empty, 2), F.max_pool2d(x, 2)
 
-    args = (torch.arange(32).reshape(1, 2, 4, 4), image(1, 2, 4, 4))
+    args = (torch.zeros(0, 2, 4, 4), image(1, 2, 4, 4))
     compiled = graphlet.compile_fx(fn, args)
     report = compiled.report()
-    assert not report.all_native
-    assert "avg_pool2d" in str(report) and "int tensor" in str(report), str(report)
+    assert not report.all_native and len(report.eager) == 1, str(report)
+    assert "max_pool2d of an empty tensor" in str(report), str(report)
     _compare(compiled(*args), fn(*args))
-    with pytest.raises(graphlet.frontend.fx.UnsupportedNodeError, match="avg_pool2d"):
+    with pytest.raises(graphlet.frontend.fx.UnsupportedNodeError, match="max_pool2d"):
         graphlet.compile_fx(fn, args, mode="native")
