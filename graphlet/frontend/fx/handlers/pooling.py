@@ -2,8 +2,8 @@
 and adaptive pooling, nearest and bilinear upsampling.
 
 Shapes are static, so every window is known at import: a pool reads its input's
-windows at constant positions (`graphlet.index` into the input padded with the
-pool's fill value, or masked where adaptive windows are shorter) as a tensor
+windows at constant positions (`graphlet.index`; taps in the padding, or past a
+shorter adaptive window, masked to the pool's fill value) as a tensor
 `(..., out_h, out_w, kernel_h, kernel_w)` and reduces the last two dims (amax, or a
 sum divided by PyTorch's divisor); the read fuses into the reduction, so the windows
 are never stored. Max pooling's indices are built only when something reads them,
@@ -27,7 +27,6 @@ from graphlet.dialects import graphlet as g
 from graphlet.frontend.fx.errors import NotHere
 from graphlet.frontend.fx.handlers.common import Deferred, rank, tensor
 from graphlet.frontend.fx.handlers.elementwise import trunc_div
-from graphlet.frontend.fx.handlers.shape import constant_pad_nd
 from graphlet.frontend.fx.registry import handles
 
 if TYPE_CHECKING:
@@ -37,13 +36,12 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Taps:
     """A pool's windows along one spatial dim of `size`: tap k of output o reads input
-    position `positions[k, o]` where `valid[k, o]`. Evenly spaced taps (`stride` set)
-    read padding where they are not valid; the others (adaptive) are masked there."""
+    position `positions[k, o]` where `valid[k, o]` (elsewhere padding, or past a
+    shorter adaptive window)."""
 
     size: int
     positions: np.ndarray
     valid: np.ndarray
-    stride: int | None = None
 
     @property
     def out(self) -> int:
@@ -84,7 +82,7 @@ def sliding(size: int, kernel: int, stride: int, pad: int, dilation: int, ceil: 
         raise NotHere(f"pooling a dimension of size {size} with kernel {kernel} leaves nothing")
     starts = np.arange(out) * stride - pad
     positions = starts[None, :] + (np.arange(kernel) * dilation)[:, None]
-    return Taps(size, positions, (positions >= 0) & (positions < size), stride)
+    return Taps(size, positions, (positions >= 0) & (positions < size))
 
 
 def adaptive(size: int, out: int) -> Taps:
@@ -101,30 +99,17 @@ def adaptive(size: int, out: int) -> Taps:
 
 
 def windows(imp: FxImporter, x: SSAValue, taps: tuple[Taps, Taps], fill: Any) -> SSAValue:
-    """x's windows as `(..., out_h, out_w, kernel_h, kernel_w)`: one read of x (padded
-    with `fill` along evenly spaced taps) at constant positions, `fill` where a tap
-    is not valid. A reduction over the last two dims fuses with the read."""
-    pad: list[int] = []
-    low: list[int] = []
-    for t in reversed(taps):
-        lo = hi = 0
-        if t.stride is not None:
-            lo = max(0, -int(t.positions.min()))
-            hi = max(0, int(t.positions.max()) - t.size + 1)
-        pad += [lo, hi]
-        low.insert(0, lo)
-    padded = constant_pad_nd(imp, x, pad, fill) if any(pad) else x
+    """x's windows as `(..., out_h, out_w, kernel_h, kernel_w)`: one read of x at
+    constant positions (clipped into range), `fill` where a tap is not valid (padding,
+    or past a shorter adaptive window). A reduction over the last two dims fuses with
+    the read and the fill, so the windows are never stored."""
     h, w = taps
-    rows = np.clip(h.positions + low[0], 0, h.size + sum(pad[2:]) - 1).T[:, None, :, None]
-    cols = np.clip(w.positions + low[1], 0, w.size + sum(pad[:2]) - 1).T[None, :, None, :]
+    rows = np.clip(h.positions, 0, h.size - 1).T[:, None, :, None]
+    cols = np.clip(w.positions, 0, w.size - 1).T[None, :, None, :]
     r = rank(x)
     indices = [imp.constant(rows, g.i64), imp.constant(cols, g.i64)]
-    read = imp.emit(g.IndexOp(padded, indices, [r - 2, r - 1]))
-    mask = np.ones((h.out, w.out, h.kernel, w.kernel), bool)
-    if h.stride is None:
-        mask &= h.valid.T[:, None, :, None]
-    if w.stride is None:
-        mask &= w.valid.T[None, :, None, :]
+    read = imp.emit(g.IndexOp(x, indices, [r - 2, r - 1]))
+    mask = h.valid.T[:, None, :, None] & w.valid.T[None, :, None, :]
     if mask.all():
         return read
     elem = g.element_type(x.type)
