@@ -48,13 +48,13 @@ def div(imp: FxImporter, a: Any, b: Any, rounding_mode: str | None = None) -> SS
     if rounding_mode == "floor":
         return binary(g.FloorDivOp, imp, a, b)
     if rounding_mode == "trunc":
-        return _trunc_div(imp, a, b)
+        return trunc_div(imp, a, b)
     if rounding_mode is not None:
         raise NotHere(f"rounding_mode={rounding_mode!r} is not supported")
     return binary(g.TrueDivOp, imp, a, b)
 
 
-def _trunc_div(imp: FxImporter, a: Any, b: Any) -> SSAValue:
+def trunc_div(imp: FxImporter, a: Any, b: Any) -> SSAValue:
     """Division rounded toward zero: floats round the true quotient, ints step the
     floor quotient back up where the signs differ and the division is not exact."""
     a, b = imp.promote(a, b)
@@ -305,3 +305,44 @@ def copy(imp: FxImporter, dst: Any, src: Any, non_blocking: bool = False) -> SSA
 @handles("type_as")
 def type_as(imp: FxImporter, x: Any, other: Any) -> SSAValue:
     return imp.cast(tensor(x), g.element_type(tensor(other).type))
+
+
+@handles("fmod")
+def fmod(imp: FxImporter, a: Any, b: Any) -> SSAValue:
+    """`torch.fmod`: C's remainder, signed like the dividend. Floats: Python's `%` of
+    the magnitudes (exact: it is fmod of nonnegatives) signed like `a`, a zero result
+    keeping a's zero; ints: `%` moved to a's sign (a zero divisor raises, as in PyTorch)."""
+    a, b = imp.promote(a, b)
+    elem = g.element_type(a.type)
+    if elem == g.i1:
+        raise NotHere("PyTorch has no fmod of bool tensors")
+    zero = imp.constant(0, elem)
+    negative = imp.emit(g.CmpOp("lt", a, zero))
+    if elem in g.FLOAT_ELEMENT_TYPES:
+        r = imp.emit(g.ModOp(imp.emit(g.AbsOp(a)), imp.emit(g.AbsOp(b))))
+        signed = imp.emit(g.SelectOp(negative, imp.emit(g.NegOp(r)), r))
+        zero_result = imp.emit(
+            g.AndOp(imp.emit(g.CmpOp("eq", a, zero)), imp.emit(g.CmpOp("eq", r, zero)))
+        )
+        return imp.emit(g.SelectOp(zero_result, a, signed))
+    r = imp.emit(g.ModOp(a, b))
+    moved = imp.emit(
+        g.AndOp(
+            imp.emit(g.CmpOp("ne", r, zero)),
+            imp.emit(g.XorOp(imp.emit(g.CmpOp("lt", r, zero)), negative)),
+        )
+    )
+    return imp.emit(g.SelectOp(moved, imp.emit(g.SubOp(r, b)), r))
+
+
+@handles("sign", "sgn")
+def sign(imp: FxImporter, x: Any) -> SSAValue:
+    """`(x > 0) - (x < 0)` in x's dtype: NaN and -0.0 give 0; a bool is itself."""
+    x = tensor(x)
+    elem = g.element_type(x.type)
+    if elem == g.i1:
+        return x
+    zero = imp.constant(0, elem)
+    above = imp.cast(imp.emit(g.CmpOp("gt", x, zero)), elem)
+    below = imp.cast(imp.emit(g.CmpOp("lt", x, zero)), elem)
+    return imp.emit(g.SubOp(above, below))

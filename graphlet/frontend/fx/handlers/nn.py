@@ -3,6 +3,7 @@ leaf modules as `symbolic_trace` leaves them (`call_module`)."""
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -178,6 +179,47 @@ def native_batch_norm(
     if training or running_mean is None:
         raise NotHere("batch_norm in training mode (batch statistics) is not supported")
     return batch_norm_inference(imp, x, weight, bias, running_mean, running_var, momentum, eps)
+
+
+@handles("native_group_norm")
+def native_group_norm(
+    imp: FxImporter,
+    x: Any,
+    weight: Any,
+    bias: Any,
+    n: int,
+    c: int,
+    hw: int,
+    group: int,
+    eps: float,
+) -> tuple[Any, ...]:
+    """`(out, mean, rstd)`: x normalized over each group of `c / group` channels (and
+    all their positions) with the biased variance, then scaled and shifted per
+    channel; mean and rstd are `(n, group)`, built when read."""
+    x = tensor(x)
+    shape = g.shape_of(x.type)
+    if rank(x) < 2 or group < 1 or c % group or math.prod(shape) != n * c * hw or not hw:
+        raise NotHere(f"group_norm of {list(shape)} in {group} groups")
+    elem = g.element_type(x.type)
+    if not n:
+        empty = imp.constant(np.zeros((0, group)), elem)
+        return (x, empty, empty)
+    grouped = view(imp, x, n, group, c // group * hw)
+    mean = imp.emit(g.MeanOp(grouped, (2,), True))
+    centered = imp.emit(g.SubOp(grouped, mean))
+    var = imp.emit(g.MeanOp(imp.emit(g.MulOp(centered, centered)), (2,), True))
+    shifted = imp.emit(g.AddOp(var, imp.constant(eps, elem)))
+    rstd = binary(g.TrueDivOp, imp, 1.0, imp.emit(g.SqrtOp(shifted)))
+    out = view(imp, imp.emit(g.MulOp(centered, rstd)), *shape)
+    if weight is not None:
+        out = imp.emit(g.MulOp(out, _per_channel(imp, weight, len(shape))))
+    if bias is not None:
+        out = imp.emit(g.AddOp(out, _per_channel(imp, bias, len(shape))))
+    return (
+        out,
+        Deferred(lambda: view(imp, mean, n, group)),
+        Deferred(lambda: view(imp, rstd, n, group)),
+    )
 
 
 @handles("hardtanh")

@@ -169,3 +169,41 @@ def _arg_extreme(reduce_op: type[g.ReduceOp]) -> Callable[..., SSAValue]:
 
 handles("argmax")(_arg_extreme(g.AmaxOp))
 handles("argmin")(_arg_extreme(g.AminOp))
+
+
+@handles("linalg_vector_norm")
+def linalg_vector_norm(
+    imp: FxImporter,
+    x: Any,
+    ord: Any = 2,
+    dim: Any = None,
+    keepdim: bool = False,
+    *,
+    dtype: Any = None,
+) -> SSAValue:
+    """`torch.linalg.vector_norm`: `sum(|x| ** ord) ** (1 / ord)` over `dim`; ord 2 as
+    `sqrt(sum(x * x))`, 1 as `sum(|x|)`, inf/-inf as max/min of `|x|`, 0 as the count
+    of nonzeros."""
+    x = tensor(x)
+    if dtype is not None:
+        x = imp.cast(x, element_of(dtype))
+    if g.element_type(x.type) not in g.FLOAT_ELEMENT_TYPES:
+        raise NotHere("linalg.vector_norm of an int or bool tensor raises in PyTorch")
+    dims, keep = norm_dims(dim, rank(x)), bool(keepdim)
+    p = float(ord)
+    if p in (math.inf, -math.inf):
+        if any(g.shape_of(x.type)[d] == 0 for d in dims):
+            raise NotHere("an inf-norm over an empty dimension raises in PyTorch")
+        reduce_op = g.AmaxOp if p > 0 else g.AminOp
+        return imp.emit(reduce_op(imp.emit(g.AbsOp(x)), dims, keep))
+    if p == 0:
+        elem = g.element_type(x.type)
+        nonzero = imp.cast(imp.emit(g.CmpOp("ne", x, imp.constant(0, elem))), elem)
+        return imp.emit(g.SumOp(nonzero, dims, keep))
+    if p == 2:
+        return imp.emit(g.SqrtOp(imp.emit(g.SumOp(imp.emit(g.MulOp(x, x)), dims, keep))))
+    magnitude = imp.emit(g.AbsOp(x))
+    if p == 1:
+        return imp.emit(g.SumOp(magnitude, dims, keep))
+    total = imp.emit(g.SumOp(binary(g.PowOp, imp, magnitude, p), dims, keep))
+    return binary(g.PowOp, imp, total, 1.0 / p)

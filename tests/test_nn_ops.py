@@ -1,0 +1,291 @@
+"""Pooling, upsampling, padding modes, group norm, vector norms and fmod against
+torch.nn.functional, natively.
+
+Each group is one function of many calls, compiled once per dtype by `compile_fx` in
+"native" mode (a node graphlet cannot compile fails the test); the test checks the
+graph holds the ATen ops under test, that every node ran natively, and compares with
+eager PyTorch: float32 within rtol/atol 1e-5, float64 within 1e-12, indices and ints
+exactly, NaN where eager has NaN, and zeros signed as eager's where the op is exact
+(max pooling, fmod). Inputs hold NaN, +-inf and +-0.0; interpolation's inputs no
+infinities (eager itself gives inf or NaN for `inf * 0` depending on its code path).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+F = torch.nn.functional
+
+import graphlet  # noqa: E402
+from graphlet.frontend.fx import Report, collect_graphs, compile_fx  # noqa: E402
+
+FLOATS = (torch.float32, torch.float64)
+
+
+def image(*shape, dtype=torch.float32, seed=0, edges=True, infinities=True):
+    """Seeded normal values with a NaN, a -0.0 and (with `infinities`) +-inf."""
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(*shape, generator=g).to(dtype)
+    if edges:
+        flat = x.view(-1)
+        flat[3], flat[29] = float("nan"), -0.0
+        if infinities:
+            flat[10], flat[17] = float("inf"), -float("inf")
+    return x
+
+
+def max_pools(x, x1):
+    return (
+        *F.max_pool2d(x, 3, 2, 1, return_indices=True),
+        *F.max_pool2d(x, (2, 3), (1, 2), (1, 0), (2, 1), ceil_mode=True, return_indices=True),
+        F.max_pool2d(x[0], 2),
+        *F.max_pool1d(x1, 3, 2, 1, return_indices=True),
+        F.max_pool2d(x.nan_to_num(0.0, 5.0, -5.0).to(torch.int64), 2, 1, 1),
+    )
+
+
+def avg_pools(x, x1):
+    return (
+        F.avg_pool2d(x, 3, 2, 1),
+        F.avg_pool2d(x, 3, 2, 1, count_include_pad=False),
+        F.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False),
+        F.avg_pool2d(x, (2, 3), (2, 1), (1, 0), divisor_override=4),
+        F.avg_pool2d(x[1], 2, 1),
+        F.avg_pool1d(x1, 3, 2, 1),
+        F.avg_pool2d(x.nan_to_num(0.0, 5.0, -5.0).mul(3).to(torch.int64), 3, 2, 1),
+        F.lp_pool2d(x.abs(), 2, 2),
+    )
+
+
+def adaptive_pools(x, x1):
+    return (
+        F.adaptive_avg_pool2d(x, 1),
+        F.adaptive_avg_pool2d(x, (3, 5)),
+        F.adaptive_avg_pool2d(x, (4, 2)),
+        *F.adaptive_max_pool2d(x, (3, 5), return_indices=True),
+        F.adaptive_max_pool2d(x[0], 1),
+        F.adaptive_avg_pool1d(x1, 4),
+        *F.adaptive_max_pool1d(x1, 4, return_indices=True),
+    )
+
+
+def resampling(x, x1):
+    return (
+        F.interpolate(x, scale_factor=2, mode="nearest"),
+        F.interpolate(x, size=(5, 11), mode="nearest"),
+        F.interpolate(x, scale_factor=(1.7, 0.5), mode="nearest"),
+        F.interpolate(x, scale_factor=2, mode="bilinear"),
+        F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=True),
+        F.interpolate(x, size=(5, 11), mode="bilinear"),
+        F.interpolate(x, scale_factor=1.3, mode="bilinear"),
+        F.interpolate(x1, scale_factor=2, mode="nearest"),
+        F.interpolate(x1, size=13, mode="linear"),
+        F.pad(x, (1, 2, 2, 0), mode="reflect"),
+        F.pad(x, (1, 2, 2, 0), mode="replicate"),
+        F.pad(x1, (2, 1), mode="reflect"),
+        F.pad(x1, (2, 3), mode="replicate"),
+    )
+
+
+class Norms(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gn = torch.nn.GroupNorm(3, 6)
+        self.gn_plain = torch.nn.GroupNorm(2, 6, affine=False)
+        with torch.no_grad():
+            self.gn.weight.normal_()
+            self.gn.bias.normal_()
+
+    def forward(self, x, v):
+        out, mean, rstd = torch.ops.aten.native_group_norm.default(
+            x, self.gn.weight, self.gn.bias, 2, 6, 20, 3, 1e-3
+        )
+        return (
+            self.gn(x),
+            self.gn_plain(x),
+            F.group_norm(x[:, :, 0], 6),
+            out,
+            mean,
+            rstd,
+            torch.linalg.vector_norm(v),
+            torch.linalg.vector_norm(v, dim=1),
+            torch.linalg.vector_norm(v, 1, dim=(0, 2), keepdim=True),
+            torch.linalg.vector_norm(v, float("inf"), dim=2),
+            torch.linalg.vector_norm(v, -float("inf"), dim=0),
+            torch.linalg.vector_norm(v, 0, dim=-1),
+            torch.linalg.vector_norm(v, 3.5, dim=1),
+            v.norm(dim=0),
+        )
+
+
+EDGE = [
+    0.0,
+    -0.0,
+    1.5,
+    -2.25,
+    7.0,
+    3.0,
+    -3.0,
+    1e-30,
+    -1e-30,
+    float("inf"),
+    -float("inf"),
+    float("nan"),
+]
+
+
+def fmods(a, b, i, j):
+    return (
+        torch.fmod(a, 1.5),
+        torch.fmod(a, -2.0),
+        torch.fmod(a, 0.0),
+        torch.fmod(a, float("inf")),
+        torch.fmod(a, b),
+        torch.fmod(i, 3),
+        torch.fmod(i, -3),
+        torch.fmod(i, 2.5),
+        torch.fmod(i, j),
+    )
+
+
+def _floats(dtype, infinities=True):
+    return lambda: (
+        image(2, 3, 7, 9, dtype=dtype, infinities=infinities),
+        image(2, 3, 11, dtype=dtype, seed=1, infinities=infinities),
+    )
+
+
+GROUPS = {
+    "max_pool": (
+        max_pools,
+        _floats,
+        {"aten.max_pool2d_with_indices.default"},
+    ),
+    "avg_pool": (avg_pools, _floats, {"aten.avg_pool2d.default"}),
+    "adaptive_pool": (
+        adaptive_pools,
+        _floats,
+        {"aten._adaptive_avg_pool2d.default", "aten.adaptive_max_pool2d.default"},
+    ),
+    "resampling": (
+        resampling,
+        lambda dtype: _floats(dtype, infinities=False),
+        {"aten.upsample_nearest2d.vec", "aten.upsample_bilinear2d.vec"},
+    ),
+    "norms": (
+        None,
+        lambda dtype: (
+            lambda: (
+                image(2, 6, 4, 5, dtype=dtype, edges=False),
+                image(3, 4, 5, dtype=dtype, seed=2),
+            )
+        ),
+        {"aten.native_group_norm.default", "aten.linalg_vector_norm.default"},
+    ),
+    "fmod": (
+        fmods,
+        lambda dtype: (
+            lambda: (
+                torch.tensor(EDGE + [x * 5 for x in EDGE], dtype=dtype),
+                torch.tensor(EDGE[::-1] + EDGE, dtype=dtype),
+                torch.tensor([7, -7, 0, 13, -13, 5, -(2**63), 2**63 - 1, 1, -1]),
+                torch.tensor([2, 2, -3, -4, 4, 5, -1, 3, -7, 9]),
+            )
+        ),
+        {"aten.fmod.Scalar", "aten.fmod.Tensor"},
+    ),
+}
+
+EXACT = {"max_pool", "fmod"}
+"""Groups whose float results must match eager's zeros' signs too (taps compared,
+never summed; fmod is exact)."""
+
+
+def tolerance(t):
+    return dict(rtol=1e-12, atol=1e-12) if t.dtype == torch.float64 else dict(rtol=1e-5, atol=1e-5)
+
+
+def _compare(got, want, exact=False):
+    assert len(got) == len(want)
+    for k, (a, b) in enumerate(zip(got, want)):
+        assert a.shape == b.shape and a.dtype == b.dtype, (k, a.shape, b.shape, a.dtype, b.dtype)
+        if not b.dtype.is_floating_point:
+            np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=str(k))
+            continue
+        np.testing.assert_allclose(a.numpy(), b.numpy(), err_msg=str(k), **tolerance(b))
+        if exact:
+            zeros = b == 0
+            assert torch.equal(torch.signbit(a[zeros]), torch.signbit(b[zeros])), k
+
+
+@pytest.mark.parametrize("dtype", FLOATS, ids=["f32", "f64"])
+@pytest.mark.parametrize("group", list(GROUPS))
+def test_nn_ops_match_pytorch_natively(group, dtype):
+    fn, inputs, expected_ops = GROUPS[group]
+    torch.manual_seed(0)
+    model = fn or Norms().to(dtype).eval()
+    args = inputs(dtype)()
+    compiled = compile_fx(model, args, mode="native")
+    targets = {str(n.target) for n in compiled._first.gm.graph.nodes if n.op == "call_function"}
+    assert expected_ops <= targets, sorted(targets)
+    with torch.no_grad():
+        got, want = compiled(*args), model(*args)
+    assert compiled.report().all_native, str(compiled.report())
+    _compare(got, want, exact=group in EXACT)
+
+
+class Head(torch.nn.Module):
+    """A conv-free segmentation-style head: group norm, pooling both ways, bilinear
+    upsampling back to the input size."""
+
+    def __init__(self):
+        super().__init__()
+        self.norm = torch.nn.GroupNorm(2, 4)
+
+    def forward(self, x):
+        y = torch.relu(self.norm(x))
+        pooled = F.max_pool2d(y, 3, 2, 1) + F.avg_pool2d(y, 3, 2, 1)
+        context = F.adaptive_avg_pool2d(y, 1) * torch.sigmoid(F.adaptive_max_pool2d(y, 1))
+        up = F.interpolate(pooled * context, size=x.shape[-2:], mode="bilinear")
+        return F.interpolate(up, scale_factor=0.5, mode="nearest"), F.leaky_relu(up, 0.1)
+
+
+def test_torch_compile_runs_pooling_and_upsampling_natively(caplog):
+    model = Head().eval()
+    x = image(1, 4, 9, 10, edges=False)
+    caplog.set_level(logging.WARNING, logger="graphlet")
+    torch._dynamo.reset()
+    try:
+        compiled = torch.compile(
+            model, backend="graphlet", fullgraph=True, options={"mode": "native"}
+        )
+        with torch.no_grad(), collect_graphs() as graphs:
+            want = model(x)
+            got = compiled(x)
+    finally:
+        torch._dynamo.reset()
+    report = Report([r for gr in graphs for r in gr.reports()])
+    assert report.graphs and report.all_native, str(report)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    _compare(got, want)
+
+
+def test_unsupported_pooling_runs_in_pytorch_and_says_why():
+    """Max pooling of an empty batch is refused by name; the partitioned fallback runs
+    it in PyTorch, the rest natively; `mode="native"` raises instead."""
+
+    def fn(empty, x):
+        return F.max_pool2d(empty, 2), F.max_pool2d(x, 2)
+
+    args = (torch.zeros(0, 2, 4, 4), image(1, 2, 4, 4))
+    compiled = graphlet.compile_fx(fn, args)
+    report = compiled.report()
+    assert not report.all_native and len(report.eager) == 1, str(report)
+    assert "max_pool2d of an empty tensor" in str(report), str(report)
+    _compare(compiled(*args), fn(*args))
+    with pytest.raises(graphlet.frontend.fx.UnsupportedNodeError, match="max_pool2d"):
+        graphlet.compile_fx(fn, args, mode="native")
