@@ -43,45 +43,45 @@ _TRANSFORMERS_AND_NN = {
 _RECURRENT = {"nn_lstm", "nn_gru", "nn_rnn_tanh", "nn_embedding_lstm_tagger"}
 """Dynamo traces these only with `torch._dynamo.config.allow_rnn` (their cases set it)."""
 
+_CONV = {"vit", "convnext_hf", "whisper"}
+"""Transformers whose patch or audio stems are convolutions."""
+
 NATIVE: dict[str, set[str]] = {
-    COMPILE_FX: _TRANSFORMERS_AND_NN | _RECURRENT | {"nn_embedding_bag"},
-    TORCH_COMPILE: _TRANSFORMERS_AND_NN | _RECURRENT | {"nn_embedding_bag"},
+    COMPILE_FX: _TRANSFORMERS_AND_NN | _RECURRENT | _CONV | {"nn_embedding_bag"},
+    TORCH_COMPILE: _TRANSFORMERS_AND_NN | _RECURRENT | _CONV | {"nn_embedding_bag"},
 }
 """The models that run with every node native, per entry point: their tests must pass."""
 
 NOT_NATIVE_YET: dict[str, str] = {
-    "resnet18": "needs _native_batch_norm_legit_no_training.default, convolution.default, max_pool2d_with_indices.default",
-    "mobilenet_v2": "needs _native_batch_norm_legit_no_training.default, convolution.default, hardtanh.default",
-    "mobilenet_v3_small": "needs _native_batch_norm_legit_no_training.default, clamp.default, convolution.default",
-    "efficientnet_b0": "needs _native_batch_norm_legit_no_training.default, convolution.default",
-    "squeezenet1_1": "needs convolution.default, max_pool2d_with_indices.default",
-    "shufflenet_v2_x0_5": "needs _native_batch_norm_legit_no_training.default, convolution.default, max_pool2d_with_indices.default, split_with_sizes.default",
-    "mnasnet0_5": "needs _native_batch_norm_legit_no_training.default, convolution.default",
-    "densenet121": "needs _native_batch_norm_legit_no_training.default, avg_pool2d.default, convolution.default, max_pool2d_with_indices.default",
-    "regnet_y_400mf": "needs _native_batch_norm_legit_no_training.default, convolution.default",
-    "convnext_tiny": "needs as_strided.default, convolution.default, native_layer_norm.default",
-    "vit_tiny": "needs any.dim, convolution.default, full_like.default, logical_not.default, native_layer_norm.default",
-    "swin_tiny": "needs alias.default, arange.start_step, as_strided.default, constant_pad_nd.default, convolution.default, copy.default, fmod.Scalar, full.default, index.Tensor, index_select.default, lift_fresh_copy.default, native_layer_norm.default, scalar_tensor.default, slice_scatter.default",
-    "fcn_resnet18": "needs _native_batch_norm_legit_no_training.default, _to_copy.default, arange.start_step, clamp.default, convolution.default, index.Tensor, max_pool2d_with_indices.default, upsample_bilinear2d.vec",
-    "deeplabv3_mobilenet_v3_small": "needs _native_batch_norm_legit_no_training.default, _to_copy.default, arange.start_step, clamp.default, convolution.default, index.Tensor, upsample_bilinear2d.vec",
-    "lraspp_mobilenet_v3_small": "needs _native_batch_norm_legit_no_training.default, _to_copy.default, arange.start_step, clamp.default, convolution.default, index.Tensor, upsample_bilinear2d.vec",
+    "resnet18": "needs _native_batch_norm_legit_no_training.default, max_pool2d_with_indices.default",
+    "mobilenet_v2": "needs _native_batch_norm_legit_no_training.default, hardtanh.default",
+    "mobilenet_v3_small": "needs _native_batch_norm_legit_no_training.default, clamp.default",
+    "efficientnet_b0": "needs _native_batch_norm_legit_no_training.default",
+    "squeezenet1_1": "needs max_pool2d_with_indices.default",
+    "shufflenet_v2_x0_5": "needs _native_batch_norm_legit_no_training.default, max_pool2d_with_indices.default, split_with_sizes.default",
+    "mnasnet0_5": "needs _native_batch_norm_legit_no_training.default",
+    "densenet121": "needs _native_batch_norm_legit_no_training.default, avg_pool2d.default, max_pool2d_with_indices.default",
+    "regnet_y_400mf": "needs _native_batch_norm_legit_no_training.default",
+    "convnext_tiny": "needs as_strided.default, native_layer_norm.default",
+    "vit_tiny": "needs any.dim, full_like.default, logical_not.default, native_layer_norm.default",
+    "swin_tiny": "needs alias.default, arange.start_step, as_strided.default, constant_pad_nd.default, copy.default, fmod.Scalar, full.default, index.Tensor, index_select.default, lift_fresh_copy.default, native_layer_norm.default, scalar_tensor.default, slice_scatter.default",
+    "fcn_resnet18": "needs _native_batch_norm_legit_no_training.default, _to_copy.default, arange.start_step, clamp.default, index.Tensor, max_pool2d_with_indices.default, upsample_bilinear2d.vec",
+    "deeplabv3_mobilenet_v3_small": "needs _native_batch_norm_legit_no_training.default, _to_copy.default, arange.start_step, clamp.default, index.Tensor, upsample_bilinear2d.vec",
+    "lraspp_mobilenet_v3_small": "needs _native_batch_norm_legit_no_training.default, _to_copy.default, arange.start_step, clamp.default, index.Tensor, upsample_bilinear2d.vec",
     "roberta": "every op claimed; refuses aten._to_copy.default: graphlet has no tensors of torch.int32 (f32, f64, i64 and bool only)",
-    "vit": "needs convolution.default",
-    "convnext_hf": "needs convolution.default",
-    "wav2vec2": "needs convolution.default, linalg_vector_norm.default, native_group_norm.default",
-    "whisper": "needs convolution.default",
-    "nn_conv2d_net": "needs _native_batch_norm_legit_no_training.default, avg_pool2d.default, clamp.default, convolution.default, max_pool2d_with_indices.default",
-    "nn_conv1d_net": "needs _native_batch_norm_legit_no_training.default, adaptive_max_pool2d.default, convolution.default, max_pool2d_with_indices.default",
-    "nn_conv_transpose_decoder": "needs _to_copy.default, arange.start_step, convolution.default, index.Tensor, leaky_relu.default, native_group_norm.default, upsample_nearest2d.vec",
-    "resnet50": "needs _native_batch_norm_legit_no_training.default, convolution.default, max_pool2d_with_indices.default",
-    "resnext50_32x4d": "needs _native_batch_norm_legit_no_training.default, convolution.default, max_pool2d_with_indices.default",
-    "mobilenet_v3_large": "needs _native_batch_norm_legit_no_training.default, clamp.default, convolution.default",
-    "googlenet": "needs _native_batch_norm_legit_no_training.default, convolution.default, max_pool2d_with_indices.default",
-    "vgg11": "needs _adaptive_avg_pool2d.default, convolution.default, max_pool2d_with_indices.default",
-    "alexnet": "needs _adaptive_avg_pool2d.default, convolution.default, max_pool2d_with_indices.default",
-    "fcn_resnet50": "needs _native_batch_norm_legit_no_training.default, _to_copy.default, arange.start_step, clamp.default, convolution.default, index.Tensor, max_pool2d_with_indices.default, upsample_bilinear2d.vec",
-    "deeplabv3_mobilenet_v3_large": "needs _native_batch_norm_legit_no_training.default, _to_copy.default, arange.start_step, clamp.default, convolution.default, index.Tensor, upsample_bilinear2d.vec",
-    "lraspp_mobilenet_v3_large": "needs _native_batch_norm_legit_no_training.default, _to_copy.default, arange.start_step, clamp.default, convolution.default, index.Tensor, upsample_bilinear2d.vec",
+    "wav2vec2": "needs linalg_vector_norm.default, native_group_norm.default",
+    "nn_conv2d_net": "needs _native_batch_norm_legit_no_training.default, avg_pool2d.default, clamp.default, max_pool2d_with_indices.default",
+    "nn_conv1d_net": "needs _native_batch_norm_legit_no_training.default, adaptive_max_pool2d.default, max_pool2d_with_indices.default",
+    "nn_conv_transpose_decoder": "needs _to_copy.default, arange.start_step, index.Tensor, leaky_relu.default, native_group_norm.default, upsample_nearest2d.vec",
+    "resnet50": "needs _native_batch_norm_legit_no_training.default, max_pool2d_with_indices.default",
+    "resnext50_32x4d": "needs _native_batch_norm_legit_no_training.default, max_pool2d_with_indices.default",
+    "mobilenet_v3_large": "needs _native_batch_norm_legit_no_training.default, clamp.default",
+    "googlenet": "needs _native_batch_norm_legit_no_training.default, max_pool2d_with_indices.default",
+    "vgg11": "needs _adaptive_avg_pool2d.default, max_pool2d_with_indices.default",
+    "alexnet": "needs _adaptive_avg_pool2d.default, max_pool2d_with_indices.default",
+    "fcn_resnet50": "needs _native_batch_norm_legit_no_training.default, _to_copy.default, arange.start_step, clamp.default, index.Tensor, max_pool2d_with_indices.default, upsample_bilinear2d.vec",
+    "deeplabv3_mobilenet_v3_large": "needs _native_batch_norm_legit_no_training.default, _to_copy.default, arange.start_step, clamp.default, index.Tensor, upsample_bilinear2d.vec",
+    "lraspp_mobilenet_v3_large": "needs _native_batch_norm_legit_no_training.default, _to_copy.default, arange.start_step, clamp.default, index.Tensor, upsample_bilinear2d.vec",
 }
 """Every other model, with what it lacks: ops graphlet does not claim on the Core ATen
 route, the first node graphlet refuses when it claims every op, and what stops Dynamo

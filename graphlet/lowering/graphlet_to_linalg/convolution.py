@@ -121,7 +121,7 @@ def _window(geo: g.ConvGeometry, j0: int, p0: int) -> list[AffineExpr]:
     ]
 
 
-def _takes_blas(geo: g.ConvGeometry, elem: Attribute) -> bool:
+def takes_blas(geo: g.ConvGeometry, elem: Attribute) -> bool:
     """Whether `convert-linalg-to-blas` will call BLAS for the contraction."""
     gemms = geo.batch * geo.groups
     k = geo.in_per_group * math.prod(geo.kernel)
@@ -200,7 +200,7 @@ class ConvolutionToGeneric(RewritePattern):
         b = _Builder(elem)
         framed = _framed(b, op.input, geo)
         weights = _weights(b, op.weight, geo)
-        if _takes_blas(geo, elem):
+        if takes_blas(geo, elem):
             shape = (geo.batch, geo.groups, geo.out_per_group, math.prod(geo.out))
             out = _im2col_gemm(b, framed, weights, _init(b, op.bias, shape), geo)
         else:
