@@ -3,8 +3,9 @@
 
 A few conv shapes of real CNNs at batch 1 (and one at batch 8), float32, one thread:
 torch eager (oneDNN), torch.compile with Inductor, and graphlet (`compile_fx`,
-native), per call, with which lowering graphlet took (im2col + BLAS GEMM, or the
-direct loop nest) and its compile time. `--quick` times fewer rounds.
+native): the fastest of many single calls (robust to a loaded machine), which
+lowering graphlet took (im2col + BLAS GEMM, or the direct loop nest) and its compile
+time. `--quick` times fewer rounds.
 """
 
 from __future__ import annotations
@@ -18,13 +19,24 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.bench_fx import best_time
 from graphlet.backend.blas import set_blas_threads
 from graphlet.dialects import graphlet as g
 from graphlet.frontend.fx import compile_fx
 from graphlet.lowering.graphlet_to_linalg.convolution import takes_blas
 
 RESULTS = Path(__file__).parent / "results" / "conv.md"
+
+
+def best_call(fn, *args, calls: int = 30) -> float:
+    """The fastest of `calls` single calls: on a loaded machine the least disturbed."""
+    fn(*args)
+    times = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        fn(*args)
+        times.append(time.perf_counter() - start)
+    return min(times)
+
 
 SHAPES = [
     # name, input shape, Conv2d(in, out, kernel, stride, padding, groups)
@@ -49,7 +61,7 @@ def _model(spec: tuple[int, ...] | None) -> torch.nn.Module:
 def main(quick: bool = False) -> None:
     torch.set_num_threads(1)
     set_blas_threads(1)
-    min_time, repeat = (0.1, 3) if quick else (0.3, 5)
+    calls = 15 if quick else 50
     rows = [
         "| conv | input | eager | inductor | graphlet | graphlet / eager | lowering | compile graphlet |",
         "|---|---|---|---|---|---|---|---|",
@@ -66,9 +78,9 @@ def main(quick: bool = False) -> None:
             torch.testing.assert_close(ours(x), model(x), rtol=1e-4, atol=1e-4)
             inductor = torch.compile(model, dynamic=False)
             inductor(x)
-            eager_t = best_time(model, x, min_time=min_time, repeat=repeat)
-            inductor_t = best_time(inductor, x, min_time=min_time, repeat=repeat)
-            ours_t = best_time(ours, x, min_time=min_time, repeat=repeat)
+            eager_t = best_call(model, x, calls=calls)
+            inductor_t = best_call(inductor, x, calls=calls)
+            ours_t = best_call(ours, x, calls=calls)
         geo = g.conv_geometry(
             tuple(x.shape),
             tuple(model.weight.shape),
@@ -89,7 +101,7 @@ def main(quick: bool = False) -> None:
         "# Convolution: graphlet vs eager vs Inductor",
         "",
         f"`python benchmarks/bench_conv.py{' --quick' if quick else ''}`; float32, one thread "
-        f"(torch and OpenBLAS), best of {repeat} rounds; {platform.processor() or platform.machine()}, "
+        f"(torch and OpenBLAS), fastest of {calls} calls; {platform.processor() or platform.machine()}, "
         f"torch {torch.__version__}.",
         "",
     ]

@@ -173,6 +173,8 @@ def _case(
 
 
 NATIVE_CASES = {
+    # one number standing for every spatial dim (as aten.convolution takes it)
+    "conv2d_single_numbers": (_case((1, 3, 8, 7), 4, 3, stride=[2], padding=[1], dilation=[1], output_padding=[0]), torch.float32),
     # im2col + one GEMM (batch 1, >= 8 output channels: BLAS)
     "conv2d_gemm": (_case((1, 3, 9, 9), 16, 3, padding=1), torch.float32),
     "conv2d_gemm_stride_dilation": (_case((1, 4, 11, 10), 8, (3, 2), stride=(2, 1), padding=(1, 2), dilation=(2, 1)), torch.float64),

@@ -42,22 +42,20 @@ def convolution(
     output_padding: Sequence[int],
     groups: int,
 ) -> SSAValue:
-    """An unbatched input (channels, spatial...) is taken as a batch of one."""
+    """PyTorch's own conv functions take unbatched inputs and single numbers; by
+    `aten.convolution` the input is batched, a single number may still stand for all."""
     x, weight = tensor(x), tensor(weight)
     spatial = rank(weight) - 2
-    unbatched = rank(x) == rank(weight) - 1
-    if unbatched:
-        x = imp.emit(g.ReshapeOp(x, (1, *g.shape_of(x.type))))
-    op = g.ConvolutionOp(
-        x,
-        weight,
-        tensor(bias) if bias is not None else None,
-        _numbers(stride, spatial, "stride"),
-        _numbers(padding, spatial, "padding"),
-        _numbers(dilation, spatial, "dilation"),
-        bool(transposed),
-        _numbers(output_padding, spatial, "output_padding"),
-        int(groups),
+    return imp.emit(
+        g.ConvolutionOp(
+            x,
+            weight,
+            tensor(bias) if bias is not None else None,
+            _numbers(stride, spatial, "stride"),
+            _numbers(padding, spatial, "padding"),
+            _numbers(dilation, spatial, "dilation"),
+            bool(transposed),
+            _numbers(output_padding, spatial, "output_padding"),
+            int(groups),
+        )
     )
-    y = imp.emit(op)
-    return imp.emit(g.ReshapeOp(y, g.shape_of(y.type)[1:])) if unbatched else y
