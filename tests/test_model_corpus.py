@@ -43,8 +43,9 @@ _TRANSFORMERS_AND_NN = {
 _RECURRENT = {"nn_lstm", "nn_gru", "nn_rnn_tanh", "nn_embedding_lstm_tagger"}
 """Dynamo traces these only with `torch._dynamo.config.allow_rnn` (their cases set it)."""
 
-_CONV = {"vit", "convnext_hf", "whisper"}
-"""Transformers whose patch or audio stems are convolutions."""
+_CONV = {"vit", "convnext_hf", "whisper", "efficientnet_b0", "mnasnet0_5"}
+"""Models whose convolutions made them native: transformers with convolutional patch or
+audio stems, and CNNs whose other ops (inference batch norm, activations) were native."""
 
 NATIVE: dict[str, set[str]] = {
     COMPILE_FX: _TRANSFORMERS_AND_NN | _RECURRENT | _CONV | {"nn_embedding_bag"},
@@ -56,10 +57,8 @@ NOT_NATIVE_YET: dict[str, str] = {
     "resnet18": "needs _native_batch_norm_legit_no_training.default, max_pool2d_with_indices.default",
     "mobilenet_v2": "needs _native_batch_norm_legit_no_training.default, hardtanh.default",
     "mobilenet_v3_small": "needs _native_batch_norm_legit_no_training.default, clamp.default",
-    "efficientnet_b0": "needs _native_batch_norm_legit_no_training.default",
     "squeezenet1_1": "needs max_pool2d_with_indices.default",
     "shufflenet_v2_x0_5": "needs _native_batch_norm_legit_no_training.default, max_pool2d_with_indices.default, split_with_sizes.default",
-    "mnasnet0_5": "needs _native_batch_norm_legit_no_training.default",
     "densenet121": "needs _native_batch_norm_legit_no_training.default, avg_pool2d.default, max_pool2d_with_indices.default",
     "regnet_y_400mf": "needs _native_batch_norm_legit_no_training.default",
     "convnext_tiny": "needs as_strided.default, native_layer_norm.default",
