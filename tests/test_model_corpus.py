@@ -43,7 +43,7 @@ _TRANSFORMERS_AND_NN = {
 _RECURRENT = {"nn_lstm", "nn_gru", "nn_rnn_tanh", "nn_embedding_lstm_tagger"}
 """Dynamo traces these only with `torch._dynamo.config.allow_rnn` (their cases set it)."""
 
-_CONV = {"vit", "convnext_hf", "whisper", "efficientnet_b0", "mnasnet0_5"}
+_CONV = {"vit", "convnext_hf", "whisper", "efficientnet_b0", "mnasnet0_5", "regnet_y_400mf"}
 """Models whose convolutions made them native: transformers with convolutional patch or
 audio stems, and CNNs whose other ops (inference batch norm, activations) were native."""
 
@@ -60,7 +60,6 @@ NOT_NATIVE_YET: dict[str, str] = {
     "squeezenet1_1": "needs max_pool2d_with_indices.default",
     "shufflenet_v2_x0_5": "needs _native_batch_norm_legit_no_training.default, max_pool2d_with_indices.default, split_with_sizes.default",
     "densenet121": "needs _native_batch_norm_legit_no_training.default, avg_pool2d.default, max_pool2d_with_indices.default",
-    "regnet_y_400mf": "needs _native_batch_norm_legit_no_training.default",
     "convnext_tiny": "needs as_strided.default, native_layer_norm.default",
     "vit_tiny": "needs any.dim, full_like.default, logical_not.default, native_layer_norm.default",
     "swin_tiny": "needs alias.default, arange.start_step, as_strided.default, constant_pad_nd.default, copy.default, fmod.Scalar, full.default, index.Tensor, index_select.default, lift_fresh_copy.default, native_layer_norm.default, scalar_tensor.default, slice_scatter.default",
