@@ -187,6 +187,7 @@ NATIVE_CASES = {
     "conv2d_depthwise": (_case((2, 6, 7, 7), 6, 3, stride=2, padding=1, groups=6), torch.float32),
     "conv2d_depthwise_multiplier": (_case((1, 3, 6, 6), 6, 3, padding=1, groups=3, bias=False), torch.float64),
     "conv2d_batched_small": (_case((3, 4, 5, 5), 8, 3), torch.float32),
+    "conv2d_empty_batch": (_case((0, 3, 5, 5), 4, 3, padding=1), torch.float32),
     "conv2d_int64": (_case((1, 2, 5, 5), 3, 3, padding=1), torch.int64),
     "conv1d": (_case((2, 3, 10), 5, 3, padding=2, dilation=2), torch.float32),
     "conv1d_gemm": (_case((1, 4, 140), 8, 5, stride=1, padding=2), torch.float32),
