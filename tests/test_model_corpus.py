@@ -43,9 +43,13 @@ _TRANSFORMERS_AND_NN = {
 _RECURRENT = {"nn_lstm", "nn_gru", "nn_rnn_tanh", "nn_embedding_lstm_tagger"}
 """Dynamo traces these only with `torch._dynamo.config.allow_rnn` (their cases set it)."""
 
+_CONV = {"vit", "convnext_hf", "whisper", "efficientnet_b0", "mnasnet0_5", "regnet_y_400mf"}
+"""Models whose convolutions made them native: transformers with convolutional patch or
+audio stems, and CNNs whose other ops (inference batch norm, activations) were native."""
+
 NATIVE: dict[str, set[str]] = {
-    COMPILE_FX: _TRANSFORMERS_AND_NN | _RECURRENT | {"nn_embedding_bag"},
-    TORCH_COMPILE: _TRANSFORMERS_AND_NN | _RECURRENT | {"nn_embedding_bag"},
+    COMPILE_FX: _TRANSFORMERS_AND_NN | _RECURRENT | _CONV | {"nn_embedding_bag"},
+    TORCH_COMPILE: _TRANSFORMERS_AND_NN | _RECURRENT | _CONV | {"nn_embedding_bag"},
 }
 """The models that run with every node native, per entry point: their tests must pass."""
 
@@ -53,12 +57,9 @@ NOT_NATIVE_YET: dict[str, str] = {
     "resnet18": "needs convolution.default",
     "mobilenet_v2": "needs convolution.default",
     "mobilenet_v3_small": "needs convolution.default",
-    "efficientnet_b0": "needs convolution.default",
     "squeezenet1_1": "needs convolution.default",
     "shufflenet_v2_x0_5": "needs convolution.default",
-    "mnasnet0_5": "needs convolution.default",
     "densenet121": "needs convolution.default",
-    "regnet_y_400mf": "needs convolution.default",
     "convnext_tiny": "needs convolution.default",
     "vit_tiny": "needs convolution.default",
     "swin_tiny": "needs convolution.default",
@@ -66,10 +67,7 @@ NOT_NATIVE_YET: dict[str, str] = {
     "deeplabv3_mobilenet_v3_small": "needs convolution.default",
     "lraspp_mobilenet_v3_small": "needs convolution.default",
     "roberta": "every op claimed; refuses aten._to_copy.default: graphlet has no tensors of torch.int32 (f32, f64, i64 and bool only)",
-    "vit": "needs convolution.default",
-    "convnext_hf": "needs convolution.default",
     "wav2vec2": "needs convolution.default",
-    "whisper": "needs convolution.default",
     "nn_conv2d_net": "needs convolution.default",
     "nn_conv1d_net": "needs convolution.default",
     "nn_conv_transpose_decoder": "needs convolution.default",

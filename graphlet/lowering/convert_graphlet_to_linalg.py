@@ -25,6 +25,9 @@ inside loops, every buffer freed) and the runtime raises after the call.
   innermost loop walks rows of b and of the result; linear iterates (m, n, k), a
   dot product over contiguous rows of x and w, with `reassoc` so it vectorises.
   2-d matmuls and all linears are tagged (`library_call`) as GEMMs.
+* convolution: the input framed in zeros (padding; a transposed convolution's
+  stride), then im2col and a GEMM-tagged contraction per (batch, group) where BLAS
+  will take it, else a direct loop nest whose inner loops walk an output row.
 * transpose/expand/slice/cat: copies whose indexing maps do the data movement.
 * index (advanced indexing, embedding, index_select) and gather: a generic over the
   result reading the source with `tensor.extract` at coordinates computed from the
@@ -38,7 +41,7 @@ Tensor constants and reshape are left alone (a global and a view, handled by
 decomposed (`decompose-tensor-ops`). Any other graphlet op left over is refused.
 
 The patterns live in `graphlet_to_linalg/` by category, the way torch-mlir splits
-TorchToLinalg: `elementwise`, `reduction`, `linear`, `data_movement`, `indexing`, `scan`, with the
+TorchToLinalg: `elementwise`, `reduction`, `linear`, `convolution`, `data_movement`, `indexing`, `scan`, with the
 shared builders in `common` and the status result in `status`.
 """
 
@@ -53,6 +56,7 @@ from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import GreedyRewritePatternApplier, PatternRewriteWalker
 
 from graphlet.dialects import graphlet as g
+from graphlet.lowering.graphlet_to_linalg.convolution import ConvolutionToGeneric
 from graphlet.lowering.graphlet_to_linalg.data_movement import DataMovementToGeneric
 from graphlet.lowering.graphlet_to_linalg.elementwise import ElementwiseToGeneric
 from graphlet.lowering.graphlet_to_linalg.indexing import IndexToGeneric
@@ -99,6 +103,7 @@ class ConvertGraphletToLinalgPass(ModulePass):
             ReductionToGeneric(),
             MatmulToGeneric(),
             LinearToGeneric(),
+            ConvolutionToGeneric(),
             DataMovementToGeneric(),
             IndexToGeneric(),
             ScanToGeneric(),

@@ -71,15 +71,17 @@ from xdsl.rewriter import InsertPoint
 
 from graphlet import abi
 from graphlet.lowering.emitter import Emitter
-from graphlet.lowering.graphlet_to_linalg.linear import BATCH_GEMM_NN, GEMM_NN, GEMM_NT
+from graphlet.lowering.graphlet_to_linalg.linear import (
+    BATCH_GEMM_NN,
+    BATCH_MIN_COLUMNS,
+    BLAS_MIN_ROWS,
+    GEMM_NN,
+    GEMM_NT,
+)
 from graphlet.lowering.legality import ConversionTarget
 from graphlet.lowering.llvm_lowering_utils import enclosing_module
 
 ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112
-BLAS_MIN_ROWS = 8
-"""GEMMs with fewer rows (M) stay loops: faster there, see above."""
-BATCH_MIN_COLUMNS = 128
-"""Batched GEMMs with narrower products (N) stay loops (see above)."""
 GEMM_SYMBOLS = {Float32Type(): abi.GEMM_SYMBOLS[32], Float64Type(): abi.GEMM_SYMBOLS[64]}
 """The external symbols the runtime binds, by element type."""
 

@@ -17,8 +17,9 @@ not to need one: a function body is a straight line of `tensor.empty`,
 * a `tensor.extract` in a generic's body (a gather reading its source at computed
   coordinates) becomes a `memref.load` of the source's buffer, and counts as a read
   of it by that generic;
-* a returned alloc *is* the out-param (the alloc disappears); other returned
-  buffers (arguments, constants, views, a value returned twice) are copied;
+* a returned alloc *is* the out-param (the alloc disappears), and so is the alloc
+  under a returned view (seen through a view of the out-param); other returned
+  buffers (arguments, constants, views of them, a value returned twice) are copied;
   every remaining alloc is freed before the return.
 
 Anything else with tensor operands or results makes the pass fail with the
@@ -244,6 +245,31 @@ class _FunctionBufferizer:
         for result, buffer in zip(op.results, outs):
             self._bind(result, buffer, self.roots[buffer])
 
+    def _is_view_of_own_alloc(self, buffer: SSAValue, claimed: dict[SSAValue, SSAValue]) -> bool:
+        """Whether `buffer` is a reshape view of a whole alloc no result has claimed."""
+        root = self.roots[buffer]
+        return (
+            buffer is not root
+            and isinstance(root.owner, memref.AllocOp)
+            and root not in claimed
+            and isinstance(buffer.owner, memref.ReinterpretCastOp)
+        )
+
+    def _claim_viewed_alloc(self, root: SSAValue, out: SSAValue) -> None:
+        """The alloc under a returned view becomes the out-param seen in the alloc's
+        shape (same elements, row-major), so the result needs no copy."""
+        alloc = root.owner
+        assert isinstance(alloc, memref.AllocOp)
+        shape = root.type.get_shape()
+        cast = memref.ReinterpretCastOp(
+            out, [], [], [], [0], shape, row_major_strides(shape), root.type
+        )
+        self.block.insert_op_before(cast, alloc)
+        root.replace_all_uses_with(cast.results[0])
+        self.allocs.remove(alloc)
+        alloc.detach()
+        alloc.erase()
+
     def _return(self, op: func.ReturnOp) -> None:
         tensors = [v for v in op.arguments if isinstance(v.type, TensorType)]
         out_params = self.block.args[len(self.block.args) - len(tensors) :]
@@ -262,6 +288,9 @@ class _FunctionBufferizer:
                 self.allocs.remove(alloc)
                 alloc.detach()
                 alloc.erase()
+            elif self._is_view_of_own_alloc(buffer, claimed):
+                self._claim_viewed_alloc(self.roots[buffer], out)
+                claimed[self.roots[buffer]] = out
             else:
                 self._add(copy_generic(claimed.get(buffer, buffer), out))
         for alloc in self.allocs:

@@ -228,6 +228,48 @@ func.func @cumprod(%x: tensor<4xi1>) -> tensor<4xi64> {
 // CHECK:        arith.extui %{{.*}} : i1 to i64
 // CHECK-NEXT:   arith.muli
 
+// convolution, where BLAS takes it (f32, >= 8 output channels, one GEMM): the input
+// framed in zeros (padding 1), im2col, one GEMM-tagged contraction from the bias.
+// CHECK-LABEL: func.func @conv_gemm
+func.func @conv_gemm(%x: tensor<1x3x8x8xf32>, %w: tensor<16x3x3x3xf32>, %b: tensor<16xf32>) -> tensor<1x16x8x8xf32> {
+  %y = graphlet.convolution %x, %w, %b {stride = array<i64: 1, 1>, padding = array<i64: 1, 1>, dilation = array<i64: 1, 1>, output_padding = array<i64: 0, 0>, groups = 1 : i64} : (tensor<1x3x8x8xf32>, tensor<16x3x3x3xf32>, tensor<16xf32>) -> tensor<1x16x8x8xf32>
+  func.return %y : tensor<1x16x8x8xf32>
+}
+// CHECK:      arith.constant 0.000000e+00 : f32
+// CHECK:      linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, (d2 + 1), (d3 + 1))>]
+// CHECK-SAME:   ins(%x : tensor<1x3x8x8xf32>)
+// CHECK:      linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d1, d2)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>]
+// CHECK:      linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2, (d5 + d3), (d6 + d4))>, affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2, d3, d4, d5, d6)>]
+// CHECK-SAME:   outs(%{{.*}} : tensor<1x1x3x3x3x8x8xf32>)
+// CHECK:      linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "reduction", "parallel"], library_call = "gemm_nn"}
+// CHECK-SAME:   ins(%{{.*}}, %{{.*}} : tensor<16x27xf32>, tensor<27x64xf32>) outs(%{{.*}} : tensor<16x64xf32>)
+// CHECK:      graphlet.reshape %{{.*}} : (tensor<16x64xf32>) -> tensor<1x16x8x8xf32>
+
+// Depthwise (one channel per group): a direct loop nest (n, g, o, c, kh, kw, oh, ow)
+// whose inner loops walk an output row, reading the framed input at stride 2.
+// CHECK-LABEL: func.func @conv_depthwise
+func.func @conv_depthwise(%x: tensor<1x4x8x8xf64>, %w: tensor<4x1x3x3xf64>) -> tensor<1x4x4x4xf64> {
+  %y = graphlet.convolution %x, %w {stride = array<i64: 2, 2>, padding = array<i64: 1, 1>, dilation = array<i64: 1, 1>, output_padding = array<i64: 0, 0>, groups = 4 : i64} : (tensor<1x4x8x8xf64>, tensor<4x1x3x3xf64>) -> tensor<1x4x4x4xf64>
+  func.return %y : tensor<1x4x4x4xf64>
+}
+// CHECK:      linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d3, ((d6 * 2) + d4), ((d7 * 2) + d5))>, affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d1, d2, d3, d4, d5)>, affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d2, d6, d7)>], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "reduction", "parallel", "parallel"]}
+// CHECK-NOT:  library_call
+// CHECK:      arith.mulf
+// CHECK-NEXT: arith.addf
+
+// Transposed: the input spread by the stride after its lead of zeros, the weights
+// flipped with their channel dims swapped; then a plain convolution of step 1.
+// CHECK-LABEL: func.func @conv_transposed
+func.func @conv_transposed(%x: tensor<1x2x5xf32>, %w: tensor<2x3x3xf32>) -> tensor<1x3x10xf32> {
+  %y = graphlet.convolution %x, %w {stride = array<i64: 2>, padding = array<i64: 1>, dilation = array<i64: 1>, output_padding = array<i64: 1>, groups = 1 : i64, transposed} : (tensor<1x2x5xf32>, tensor<2x3x3xf32>) -> tensor<1x3x10xf32>
+  func.return %y : tensor<1x3x10xf32>
+}
+// CHECK:      linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, ((d2 * 2) + 1))>]
+// CHECK-SAME:   outs(%{{.*}} : tensor<1x2x12xf32>)
+// CHECK:      linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d2, d1, ((d3 * -1) + 2))>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>]
+// CHECK-SAME:   outs(%{{.*}} : tensor<1x3x2x3xf32>)
+// CHECK:      linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d3, (d5 + d4))>
+
 // -----
 
 // Composite ops are decompose-tensor-ops' to take apart first: one left is refused.

@@ -42,6 +42,25 @@ func.func @temporaries(%x: tensor<2x3xf32>) -> (tensor<2x3xf32>, tensor<3x2xf32>
 // CHECK:      linalg.generic {{.*}} ins(%2 : memref<2xf32>) outs(%3 : memref<2xf32>)
 // CHECK:      func.return
 
+// A returned view of our own alloc (a convolution's grouped output) needs no copy:
+// the alloc becomes the out-param, seen in the alloc's shape.
+// CHECK-LABEL: func.func @returned_view(%x: memref<2x3xf32>, %0: memref<6xf32>) {
+func.func @returned_view(%x: tensor<2x3xf32>) -> tensor<6xf32> {
+  %e = tensor.empty() : tensor<2x3xf32>
+  %n = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<2x3xf32>) outs(%e : tensor<2x3xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %m = arith.negf %v : f32
+    linalg.yield %m : f32
+  } -> tensor<2x3xf32>
+  %r = graphlet.reshape %n : (tensor<2x3xf32>) -> tensor<6xf32>
+  func.return %r : tensor<6xf32>
+}
+// CHECK-NEXT: %[[OUT:.*]] = memref.reinterpret_cast %0 to offset: [0], sizes: [2, 3], strides: [3, 1] : memref<6xf32> to memref<2x3xf32>
+// CHECK-NEXT: linalg.generic {{.*}} ins(%x : memref<2x3xf32>) outs(%[[OUT]] : memref<2x3xf32>)
+// CHECK:      memref.reinterpret_cast %[[OUT]]
+// CHECK-NEXT: func.return
+// CHECK-NOT:  memref.alloc
+
 // A destination still read later is copied before it is overwritten (here the
 // copy is itself returned, so it is the out-param); a dense constant becomes a global.
 // CHECK:      "memref.global"() <{sym_name = "__constant_copy_on_write_0", type = memref<2xf32>, initial_value = dense<[1.000000e+00, 2.000000e+00]> : tensor<2xf32>, sym_visibility = "private", constant, alignment = 64 : i64}>

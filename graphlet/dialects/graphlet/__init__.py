@@ -16,7 +16,7 @@ The package is split by kind, like xDSL's `dialects/linalg/`: `types` (IR types 
 the Python/NumPy tables), `traits`, `abstract_ops` (the op base classes),
 `constant`, `scalar_ops` (Python's operators and `math` functions, elementwise on
 tensors too), the tensor-only ops by category (`elementwise`, `reduction`,
-`linear_algebra`, `shape`, `nn`), `torch_semantics` (NumPy with PyTorch's rules),
+`linear_algebra`, `convolution`, `shape`, `nn`), `torch_semantics` (NumPy with PyTorch's rules),
 `patterns` (canonicalization) and `spellings` (each op's Python and PyTorch names, for
 the frontends). This module assembles the `Dialect` and re-exports
 every public name, so `from graphlet.dialects import graphlet as g; g.AddOp` works.
@@ -42,6 +42,14 @@ from graphlet.dialects.graphlet.abstract_ops import (
     same_elements,
 )
 from graphlet.dialects.graphlet.constant import ConstantOp, GraphletConstantMaterialization
+from graphlet.dialects.graphlet.convolution import (
+    ConvGeometry,
+    ConvolutionOp,
+    SpatialFrame,
+    conv_geometry,
+    np_convolution,
+    regular_weights,
+)
 from graphlet.dialects.graphlet.elementwise import (
     ArccoshOp,
     ArccosOp,
@@ -172,6 +180,7 @@ from graphlet.dialects.graphlet.types import (
 TENSOR_OPS: list[type[TensorOp]] = [
     MatmulOp,
     LinearOp,
+    ConvolutionOp,
     TransposeOp,
     ReshapeOp,
     ExpandOp,
@@ -293,6 +302,8 @@ __all__ = [
     "CmpOp",
     "CommutativeBinaryOp",
     "ConstantOp",
+    "ConvGeometry",
+    "ConvolutionOp",
     "CosOp",
     "CoshOp",
     "CumprodOp",
@@ -343,6 +354,7 @@ __all__ = [
     "SinhOp",
     "SliceOp",
     "SoftmaxOp",
+    "SpatialFrame",
     "SpeculatableUnlessRaising",
     "Spellings",
     "SqrtOp",
@@ -368,6 +380,7 @@ __all__ = [
     "canonicalized",
     "check_dims",
     "check_indices",
+    "conv_geometry",
     "dense_attr",
     "dims_attr",
     "element_type",
@@ -381,6 +394,7 @@ __all__ = [
     "i64",
     "ir_type",
     "is_tensor",
+    "np_convolution",
     "np_dtype",
     "np_erf",
     "np_floordiv",
@@ -394,6 +408,7 @@ __all__ = [
     "predicate_for_torch_name",
     "python_pure",
     "python_type",
+    "regular_weights",
     "require",
     "require_float_tensor",
     "same_elements",

@@ -33,9 +33,13 @@ GEMM_NN, GEMM_NT, BATCH_GEMM_NN = "gemm_nn", "gemm_nt", "batch_gemm_nn"
 """`library_call` tags of contractions that are one row-major GEMM, C += A B or
 C += A B^T (A's leading dims flattened into rows), or a batch of GEMMs C[i] += A[i] B[i]
 (batch dims broadcast): `convert-linalg-to-blas` may turn them into BLAS calls."""
+BLAS_MIN_ROWS = 8
+"""GEMMs with fewer rows (M) stay loops in `convert-linalg-to-blas`: faster there."""
+BATCH_MIN_COLUMNS = 128
+"""Batched GEMMs with narrower products (N) stay loops (see `convert-linalg-to-blas`)."""
 
 
-def _contraction(body_flags: arith.FastMathFlagsAttr | None) -> Body:
+def contraction(body_flags: arith.FastMathFlagsAttr | None) -> Body:
     def body(e: Emitter, a: Sequence[SSAValue]) -> SSAValue:
         if not is_float(a[0]):
             return e(arith.AddiOp(a[2], e(arith.MuliOp(a[0], a[1]))))
@@ -75,7 +79,7 @@ class MatmulToGeneric(RewritePattern):
         gemm = None if min(len(a), len(b)) < 2 else GEMM_NN if len(b) == 2 else BATCH_GEMM_NN
         maps = [indexing_map(rank, lhs), indexing_map(rank, rhs), indexing_map(rank, res)]
         mm = generic(
-            [op.lhs, op.rhs], init[-1].results[0], maps, iterators, _contraction(None), gemm
+            [op.lhs, op.rhs], init[-1].results[0], maps, iterators, contraction(None), gemm
         )
         rewriter.replace(op, [*init, mm])
 
@@ -108,7 +112,7 @@ class LinearToGeneric(RewritePattern):
             init[-1].results[0],
             maps,
             iterators,
-            _contraction(REASSOC),
+            contraction(REASSOC),
             GEMM_NT,
         )
         rewriter.replace(op, [*init, y])

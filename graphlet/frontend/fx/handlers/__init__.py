@@ -8,6 +8,7 @@ here -- a handler in the module of its category, registered with `@handles_op(op
 
 from graphlet.frontend.fx.handlers import (
     attention,
+    convolution,
     creation,
     data_movement,
     elementwise,
@@ -25,6 +26,7 @@ elementwise.derive_elementwise_handlers()
 
 __all__ = [
     "attention",
+    "convolution",
     "creation",
     "data_movement",
     "elementwise",

@@ -1,0 +1,210 @@
+"""convolution -> the framed input, then im2col + one GEMM per (batch, group), or loops.
+
+Every convolution is a grouped plain one over its framed input (`g.ConvGeometry`: the
+padding, and for a transposed convolution the input spread by its stride and the
+weights flipped). The input is framed by a zero fill and a copy into its place (none
+when there is nothing to add), then:
+
+* where `convert-linalg-to-blas` will call BLAS (f32/f64, at least `BLAS_MIN_ROWS`
+  output channels per group, and one GEMM in all or `BATCH_MIN_COLUMNS` output
+  positions): im2col, `cols[n, g, c, j..., p...] = framed[n, g, c, offset + p * step +
+  j * dilation]` (skipped for a 1x1 kernel reading the input as it is), and a
+  GEMM-tagged contraction `out[n, g] += w[g] @ cols[n, g]`;
+* otherwise (depthwise, few channels, ints) a direct loop nest (n, g, o, c, j..., p...):
+  the innermost loops walk a row of the output, which LLVM vectorises.
+
+The output starts as the broadcast bias, or zeros."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from xdsl.dialects import tensor
+from xdsl.dialects.builtin import TensorType
+from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.ir.affine import AffineExpr
+from xdsl.pattern_rewriter import PatternRewriter, RewritePattern
+
+from graphlet.dialects import graphlet as g
+from graphlet.lowering.graphlet_to_linalg.common import (
+    PARALLEL,
+    REDUCTION,
+    copy,
+    fill,
+    generic,
+    indexing_map,
+    tensor_result,
+)
+from graphlet.lowering.graphlet_to_linalg.linear import (
+    BATCH_GEMM_NN,
+    BATCH_MIN_COLUMNS,
+    BLAS_MIN_ROWS,
+    GEMM_NN,
+    contraction,
+)
+
+
+class _Builder:
+    """Collects the ops replacing one convolution."""
+
+    def __init__(self, elem: Attribute) -> None:
+        self.ops: list[Operation] = []
+        self.elem = elem
+
+    def add(self, op: Operation) -> SSAValue:
+        self.ops.append(op)
+        return op.results[0]
+
+    def add_all(self, ops: Sequence[Operation]) -> SSAValue:
+        self.ops.extend(ops)
+        return ops[-1].results[0]
+
+    def reshape(self, value: SSAValue, shape: Sequence[int]) -> SSAValue:
+        if g.shape_of(value.type) == tuple(shape):
+            return value
+        return self.add(g.ReshapeOp(value, tuple(shape)))
+
+    def type(self, shape: Sequence[int]) -> TensorType:
+        return TensorType(self.elem, list(shape))
+
+
+def _framed(b: _Builder, x: SSAValue, geo: g.ConvGeometry) -> SSAValue:
+    """The input in its zero frame, (N, G, C/G, framed...)."""
+    if all(f.is_identity for f in geo.frames):
+        framed = x
+    else:
+        shape = (geo.batch, geo.groups * geo.in_per_group, *geo.framed)
+        zeros = b.add_all(fill(b.type(shape), 0))
+        rank = len(shape)
+        out: list[AffineExpr | int] = [0, 1]
+        for i, f in enumerate(geo.frames):
+            place = AffineExpr.dimension(2 + i) * f.spread + f.lead
+            # `% size` keeps a plain dim from claiming the whole (larger) destination dim.
+            out.append(place if (f.spread, f.lead) != (1, 0) else place % f.size)
+        framed = b.add(copy([x], zeros, [indexing_map(rank, range(rank)), indexing_map(rank, out)]))
+    return b.reshape(framed, (geo.batch, geo.groups, geo.in_per_group, *geo.framed))
+
+
+def _weights(b: _Builder, w: SSAValue, geo: g.ConvGeometry) -> SSAValue:
+    """The plain convolution's weights, (G, O/G, C/G, k...)."""
+    shape = (geo.groups, geo.out_per_group, geo.in_per_group, *geo.kernel)
+    if not geo.transposed:
+        return b.reshape(w, shape)
+    grouped = b.reshape(w, (geo.groups, geo.in_per_group, geo.out_per_group, *geo.kernel))
+    rank = len(shape)
+    flipped = [
+        AffineExpr.constant(k - 1) - AffineExpr.dimension(3 + i) for i, k in enumerate(geo.kernel)
+    ]
+    empty = b.add(tensor.EmptyOp([], b.type(shape)))
+    read = indexing_map(rank, [0, 2, 1, *flipped])
+    return b.add(copy([grouped], empty, [read, indexing_map(rank, range(rank))]))
+
+
+def _init(b: _Builder, bias: SSAValue | None, shape: Sequence[int]) -> SSAValue:
+    """(N, G, O/G, ...) of the bias broadcast, or zeros."""
+    if bias is None:
+        return b.add_all(fill(b.type(shape), 0))
+    grouped = b.reshape(bias, shape[1:3])
+    empty = b.add(tensor.EmptyOp([], b.type(shape)))
+    rank = len(shape)
+    return b.add(
+        copy([grouped], empty, [indexing_map(rank, [1, 2]), indexing_map(rank, range(rank))])
+    )
+
+
+def _window(geo: g.ConvGeometry, j0: int, p0: int) -> list[AffineExpr]:
+    """`offset + p * step + j * dilation` per spatial dim, j and p from dims j0.., p0..."""
+    return [
+        AffineExpr.dimension(p0 + i) * f.step + AffineExpr.dimension(j0 + i) * f.dilation + f.offset
+        for i, f in enumerate(geo.frames)
+    ]
+
+
+def takes_blas(geo: g.ConvGeometry, elem: Attribute) -> bool:
+    """Whether `convert-linalg-to-blas` will call BLAS for the contraction."""
+    gemms = geo.batch * geo.groups
+    k = geo.in_per_group * math.prod(geo.kernel)
+    return (
+        elem in g.FLOAT_ELEMENT_TYPES
+        and geo.out_per_group >= BLAS_MIN_ROWS
+        and gemms >= 1
+        and k >= 1
+        and (gemms == 1 or math.prod(geo.out) >= BATCH_MIN_COLUMNS)
+    )
+
+
+def _direct(
+    b: _Builder, framed: SSAValue, weights: SSAValue, init: SSAValue, geo: g.ConvGeometry
+) -> SSAValue:
+    """Domain (n, g, o, c, j..., p...)."""
+    s = len(geo.frames)
+    rank = 4 + 2 * s
+    j0, p0 = 4, 4 + s
+    maps = [
+        indexing_map(rank, [0, 1, 3, *_window(geo, j0, p0)]),
+        indexing_map(rank, [1, 2, 3, *range(j0, j0 + s)]),
+        indexing_map(rank, [0, 1, 2, *range(p0, p0 + s)]),
+    ]
+    iterators = [PARALLEL] * 3 + [REDUCTION] * (1 + s) + [PARALLEL] * s
+    return b.add(generic([framed, weights], init, maps, iterators, contraction(None)))
+
+
+def _im2col_gemm(
+    b: _Builder, framed: SSAValue, weights: SSAValue, init: SSAValue, geo: g.ConvGeometry
+) -> SSAValue:
+    """cols (N, G, K, P) with K = C/G * prod(k) and P = prod(out), then w[g] @ cols[n, g]."""
+    s = len(geo.frames)
+    n, groups, m = geo.batch, geo.groups, geo.out_per_group
+    k, p = geo.in_per_group * math.prod(geo.kernel), math.prod(geo.out)
+    reads_input = all(f.kernel == 1 and f.step == 1 and f.offset == 0 for f in geo.frames) and (
+        geo.framed == geo.out
+    )
+    if reads_input:
+        cols = framed
+    else:
+        shape = (n, groups, geo.in_per_group, *geo.kernel, *geo.out)
+        rank = len(shape)
+        empty = b.add(tensor.EmptyOp([], b.type(shape)))
+        read = indexing_map(rank, [0, 1, 2, *_window(geo, 3, 3 + s)])
+        cols = b.add(copy([framed], empty, [read, indexing_map(rank, range(rank))]))
+    if n * groups == 1:
+        a_, b_, c_ = (
+            b.reshape(weights, (m, k)),
+            b.reshape(cols, (k, p)),
+            b.reshape(init, (m, p)),
+        )
+        maps = [indexing_map(3, [0, 1]), indexing_map(3, [1, 2]), indexing_map(3, [0, 2])]
+        iterators, tag = [PARALLEL, REDUCTION, PARALLEL], GEMM_NN
+    else:
+        a_, b_, c_ = (
+            b.reshape(weights, (groups, m, k)),
+            b.reshape(cols, (n, groups, k, p)),
+            b.reshape(init, (n, groups, m, p)),
+        )
+        maps = [
+            indexing_map(5, [1, 2, 3]),
+            indexing_map(5, [0, 1, 3, 4]),
+            indexing_map(5, [0, 1, 2, 4]),
+        ]
+        iterators, tag = [PARALLEL] * 3 + [REDUCTION, PARALLEL], BATCH_GEMM_NN
+    return b.add(generic([a_, b_], c_, maps, iterators, contraction(None), tag))
+
+
+class ConvolutionToGeneric(RewritePattern):
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
+        if not isinstance(op, g.ConvolutionOp) or (result_type := tensor_result(op)) is None:
+            return
+        geo = op.geometry()
+        elem = result_type.get_element_type()
+        b = _Builder(elem)
+        framed = _framed(b, op.input, geo)
+        weights = _weights(b, op.weight, geo)
+        if takes_blas(geo, elem):
+            shape = (geo.batch, geo.groups, geo.out_per_group, math.prod(geo.out))
+            out = _im2col_gemm(b, framed, weights, _init(b, op.bias, shape), geo)
+        else:
+            shape = (geo.batch, geo.groups, geo.out_per_group, *geo.out)
+            out = _direct(b, framed, weights, _init(b, op.bias, shape), geo)
+        result = b.reshape(out, geo.result_shape)
+        rewriter.replace(op, b.ops, [result])
