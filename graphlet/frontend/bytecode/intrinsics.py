@@ -135,8 +135,8 @@ def round_int(x: int, ndigits: int) -> int:
         return x
     if ndigits < -19:  # half of 10**20 exceeds every i64: the nearest multiple is 0
         return 0
-    if ndigits == -19:  # 0, or -10**19 for x below -5 * 10**18 (past 64 bits)
-        expect(x >= -5 * 10**18)
+    if ndigits == -19:  # 0, or +-10**19 (past 64 bits) beyond +-5 * 10**18
+        expect(-5 * 10**18 <= x <= 5 * 10**18)
         return 0
     unit = 10 ** (-ndigits)
     quotient, remainder = divmod(x, unit)

@@ -50,9 +50,12 @@ def _expect(e: Any, target: Any, args: list[SSAValue]) -> SSAValue | None:
 @binary_rule
 def _type_union(c: FunctionCapture, symbol: str, lhs: Value, rhs: Value) -> Any:
     """`int | None` of classes known at compile time (for `isinstance`)."""
-    if symbol == "|" and isinstance(lhs, Known) and isinstance(rhs, Known):
-        if all(isinstance(v.obj, type | types.UnionType) or v.obj is None for v in (lhs, rhs)):
-            return Known(lhs.obj | rhs.obj)
+    operands = (lhs, rhs)
+    if symbol == "|" and all(
+        isinstance(v, Known) and (isinstance(v.obj, type | types.UnionType) or v.obj is None)
+        for v in operands
+    ):
+        return Known(lhs.obj | rhs.obj)
     return NotImplemented
 
 
