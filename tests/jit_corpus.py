@@ -921,3 +921,15 @@ def builtin_scale_number(x):
 
 def builtin_math_mix(x):
     return math.tanh(x) + math.log1p(abs(x)) + math.cbrt(x) - math.copysign(math.fmod(x, 3.0), x)
+
+
+def builtin_mean(xs):
+    if not xs:
+        return 0.0
+    return sum(xs) / len(xs)
+
+
+def builtin_spread(xs):
+    if not xs:
+        return 0
+    return max(xs) - min(xs)

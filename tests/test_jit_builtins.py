@@ -502,3 +502,36 @@ def test_enumerate_zip_and_reversed_loops(xs, ys, fs, start, a, b) -> None:
     jitted = JITTED.setdefault(reversed_while_popping, graphlet.jit(reversed_while_popping))
     assert jitted(mine) == reversed_while_popping(theirs) and mine == theirs
     assert not jitted.last_call_handed_back
+
+
+def sum_of(xs):
+    return sum(xs)
+
+
+def sum_from(xs, start):
+    return sum(xs, start)
+
+
+def min_max_of(xs):
+    return min(xs), max(xs)
+
+
+def sum_of_range_and_tuple(n):
+    return sum(range(n)), sum((1.5, 2.25, 1e16)), sum((1, True)), max((n, 2, -1))
+
+
+SUM_FLOATS = st.lists(
+    st.one_of(st.sampled_from([0.1, -0.0, 1e16, -1e16, math.inf, 1e308]), st.floats(-1e17, 1e17)),
+    max_size=8,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(SUM_FLOATS, LISTS, st.lists(st.booleans(), max_size=4), st.sampled_from([0, 2, 0.5, -0.0]))
+def test_sum_min_max_of_lists(fs, xs, bs, start) -> None:
+    """`sum` of floats is CPython's own loop: plain on 3.11, compensated from 3.12."""
+    for items in (fs, xs, bs):
+        check(sum_of, list(items))
+        check(sum_from, list(items), start)
+        check(min_max_of, list(items))
+    check(sum_of_range_and_tuple, len(xs))

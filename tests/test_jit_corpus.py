@@ -319,6 +319,8 @@ CASES: list[Case] = [
     Case(corpus.builtin_digit_sum, (INTS,)),
     Case(corpus.builtin_scale_number, (NUMBERS,)),
     Case(corpus.builtin_math_mix, (FLOATS,)),
+    Case(corpus.builtin_mean, (SCALAR_LISTS,)),
+    Case(corpus.builtin_spread, (SCALAR_LISTS,)),
 ]
 
 CASE_IDS = [f"{case.fn.__name__}-{len(case.strategies)}" for case in CASES]
@@ -441,8 +443,8 @@ def check_ran_natively(
 
 
 def test_corpus_is_large_enough() -> None:
-    assert len(CASES) >= 131
-    assert sum(case.native is NATIVE for case in CASES) >= 125
+    assert len(CASES) >= 133
+    assert sum(case.native is NATIVE for case in CASES) >= 127
 
 
 class _HandsBackEverything:

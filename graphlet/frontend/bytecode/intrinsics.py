@@ -180,3 +180,68 @@ def round_float(x: float, ndigits: int) -> float:
         elif half == -0.5 and error < 0.0:
             r -= 1.0
     return r / scale
+
+
+def min_of(xs: list) -> object:
+    """`min(xs)`: the first item no later item is less than."""
+    expect(len(xs) > 0)  # ValueError
+    best = xs[0]
+    for x in xs:
+        if x < best:
+            best = x
+    return best
+
+
+def max_of(xs: list) -> object:
+    expect(len(xs) > 0)  # ValueError
+    best = xs[0]
+    for x in xs:
+        if x > best:
+            best = x
+    return best
+
+
+def sum_ints(xs: list, start: int) -> int:
+    total = start
+    for x in xs:
+        total += x
+    return total
+
+
+def sum_floats_from_int(xs: list, start: int) -> object:
+    """CPython's int loop adds the first float with `PyNumber_Add`, then its float
+    loop takes the rest."""
+    if len(xs) == 0:
+        return start
+    return _float_sum(xs, start + xs[0], 1)
+
+
+def sum_floats(xs: list, start: float) -> float:
+    return _float_sum(xs, start, 0)
+
+
+def sum_ints_into_float(xs: list, start: float) -> float:
+    """Ints met by CPython's float loop are added without compensation."""
+    total = start
+    for x in xs:
+        total += float(x)
+    return total
+
+
+def _float_sum(xs: list, total: float, first: int) -> float:
+    if not NEUMAIER_SUM:
+        for i in range(first, len(xs)):
+            total += xs[i]
+        return total
+    compensation = 0.0
+    for i in range(first, len(xs)):
+        x = xs[i]
+        t = total + x
+        if abs(total) >= abs(x):
+            compensation += (total - t) + x
+        else:
+            compensation += (x - t) + total
+        total = t
+    if compensation != 0.0 and math.isfinite(compensation):
+        total += compensation
+    return total

@@ -1,6 +1,6 @@
 """Numeric builtins whose arguments or results are more than one number: `round`,
-`divmod`, `pow` with a modulus, `min`/`max` over mixed types, `abs` of a complex,
-`isinstance`, and the integer functions of `math` (`gcd`, `lcm`, `factorial`,
+`divmod`, `pow` with a modulus, `min`/`max` over mixed types or of a list, `sum`, `abs`
+of a complex, `isinstance`, and the integer functions of `math` (`gcd`, `lcm`, `factorial`,
 `isqrt`, `comb`, `perm`), the last written in Python (`intrinsics`) and compiled
 like the user's code.
 
@@ -171,6 +171,9 @@ def _min_max(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None
     """`min`/`max` of numbers of mixed types: the first item that no later item beats
     (`<` for min, `>` for max, compared exactly), with its own type. Its type depends
     on the values, so the result is split by kind (`SplitResult`)."""
+    if len(args) == 1 and isinstance(args[0], ListValue):
+        helper = intrinsics.min_of if target is min else intrinsics.max_of
+        return call_python(c, helper, args)
     if len(args) == 1 and isinstance(args[0], TupleValue):
         args = list(args[0].items)  # the items of a tuple, as arguments
         if len(args) == 1:
@@ -196,6 +199,39 @@ def _min_max(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None
         best[arg.type] = c.result(g.SelectOp(taken, arg, best[arg.type]))
         tag = c.result(g.SelectOp(taken, c.const(kinds.index(arg.type)), tag))
     return SplitResult(tag, [best[t] for t in kinds])
+
+
+@builtins.value_builtin(sum)
+def _sum(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
+    """`sum(items, start=0)` of a list, a range or a tuple of one number type: CPython's
+    exact int sum, or its float loop (compensated from 3.12), started as CPython starts
+    it (see `intrinsics`)."""
+    if not 1 <= len(args) <= 2:
+        return None
+    if _unknown(args):
+        return BOTTOM
+    items, start = args[0], args[1] if len(args) == 2 else c.const(0)
+    if isinstance(items, ListValue) and items.elem is None and isinstance(start, SSAValue):
+        return start  # a list that never gets an item (see `ListItemTypeFixed`)
+    if isinstance(items, ListValue):
+        item = items.elem
+    elif isinstance(items, RangeValue):
+        item = INT
+    elif isinstance(items, TupleValue) and items.items:
+        kinds = {kind_of(v) for v in items.items}
+        item = INT if kinds <= {INT, BOOL} else kinds.pop() if len(kinds) == 1 else None
+    else:
+        item = None
+    if item not in (BOOL, INT, FLOAT) or not isinstance(start, SSAValue):
+        raise GraphBreak(f"sum() of {inf.kind_name(kind_of(items))} is not compiled")
+    start_float = start.type == FLOAT
+    if item == FLOAT:
+        helper = intrinsics.sum_floats if start_float else intrinsics.sum_floats_from_int
+    else:
+        helper = intrinsics.sum_ints_into_float if start_float else intrinsics.sum_ints
+    if not start_float:
+        start = c.cast(start, INT)
+    return call_python(c, helper, [items, start])
 
 
 def _python_type(value: Value) -> type | None:
