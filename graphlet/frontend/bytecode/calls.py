@@ -221,7 +221,11 @@ def _bind_keywords(
     """The arguments of a call with keywords, all by position: a Python function's
     parameters, or a builtin's in `KEYWORD_PARAMETERS`. What CPython would reject
     (an unknown or repeated name) is a graph break, so CPython raises its TypeError."""
-    target = callee.obj if isinstance(callee, Known) else None
+    if isinstance(callee, BoundMethod):
+        raise GraphBreak(f"keyword arguments to the method .{callee.name}() are not compiled")
+    if not isinstance(callee, Known):
+        raise GraphBreak(f"keyword arguments in calling {inf.kind_name(kind_of(callee))}")
+    target = callee.obj
     fn = python_function(target)
     if fn is not None:
         code = fn.__code__
