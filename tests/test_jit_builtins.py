@@ -26,7 +26,7 @@ EDGE_FLOATS = [
 INTS = st.one_of(st.sampled_from(EDGE_INTS), st.integers(-1000, 1000), st.integers(*I64))
 FLOATS = st.one_of(st.sampled_from(EDGE_FLOATS), st.floats(-10, 10), st.floats())
 NUMBERS = st.one_of(INTS, FLOATS, st.booleans())
-EXAMPLES = settings(max_examples=60, deadline=None)
+EXAMPLES = settings(max_examples=30, deadline=None)
 
 
 def fits(value: Any) -> bool:
