@@ -823,3 +823,113 @@ def array_dot_loop(a, b):
     for i in range(a.shape[0]):
         s += a[i] * b[i]
     return s
+
+
+# --------------------------------------------------------------------------- builtins
+
+
+def builtin_price_with_tax(x):
+    return round(x * 1.07, 2)
+
+
+def builtin_reduce_fraction(a, b):
+    g = math.gcd(a, b)
+    if g == 0:
+        return (0, 0)
+    return (a // g, b // g)
+
+
+def builtin_modpow(a, b):
+    return pow(a, b, 1000000007)
+
+
+def builtin_heading(x, y):
+    return math.degrees(math.atan2(y, x)) % 360.0
+
+
+def builtin_decibels(x):
+    if x <= 0:
+        return -math.inf
+    return 10.0 * math.log(x, 10)
+
+
+def builtin_clamp(x, lo, hi):
+    return max(lo, min(x, hi))
+
+
+def builtin_weighted(xs):
+    total = 0
+    for i, x in enumerate(xs, 1):
+        total += i * x
+    return total
+
+
+def builtin_dot(xs, ys):
+    total = 0.0
+    for x, y in zip(xs, ys):
+        total += x * y
+    return total
+
+
+def builtin_horner(coeffs, x):
+    result = 0.0
+    for c in reversed(coeffs):
+        result = result * x + c
+    return result
+
+
+def _lerp(a, b, t=0.5, clamp=True):
+    if clamp:
+        t = min(max(t, 0.0), 1.0)
+    return a + (b - a) * t
+
+
+def builtin_keywords(a, b, t):
+    return _lerp(a, b, t=t) + _lerp(a, b, clamp=False, t=t)
+
+
+def builtin_is_square(n):
+    if n < 0:
+        return False
+    r = math.isqrt(n)
+    return r * r == n
+
+
+def builtin_binomial_row(n):
+    row = []
+    for k in range(n + 1):
+        row.append(math.comb(n, k))
+    return row
+
+
+def builtin_digit_sum(n):
+    n = abs(n)
+    total = 0
+    while n:
+        n, d = divmod(n, 10)
+        total += d
+    return total
+
+
+def builtin_scale_number(x):
+    if isinstance(x, bool):
+        return 0
+    if isinstance(x, int):
+        return x * 2
+    return x * 0.5
+
+
+def builtin_math_mix(x):
+    return math.tanh(x) + math.log1p(abs(x)) + math.cbrt(x) - math.copysign(math.fmod(x, 3.0), x)
+
+
+def builtin_mean(xs):
+    if not xs:
+        return 0.0
+    return sum(xs) / len(xs)
+
+
+def builtin_spread(xs):
+    if not xs:
+        return 0
+    return max(xs) - min(xs)

@@ -108,6 +108,13 @@ def _bool_invert(a: Any) -> bool:
     return isinstance(a, bool) and sys.version_info >= (3, 12)
 
 
+def _rounds_past_2_52(x: float) -> bool:
+    """`round(x, 2)` hands back where `x * 100` is at least 2**52 but x is not
+    (docs/jit-builtins.md)."""
+    y = x * 1.07
+    return math.isfinite(y) and abs(y) < 2**52 <= abs(y) * 100
+
+
 CASES: list[Case] = [
     Case(corpus.add, (NUMBERS, NUMBERS)),
     Case(corpus.sub_mul, (NUMBERS, NUMBERS)),
@@ -292,6 +299,28 @@ CASES: list[Case] = [
     Case(corpus.mixed_accumulator, (TINY, st.one_of(SMALL, st.floats(-5, 5)))),
     Case(corpus.int_or_float, (SMALL_NUMBERS,)),
     Case(corpus.uses_int_or_float, (SMALL_NUMBERS,)),
+    # builtins (docs/jit-builtins.md)
+    Case(
+        corpus.builtin_price_with_tax,
+        (st.one_of(FLOATS, st.decimals(0, 1000, places=2).map(float)),),
+        hands_back_if=_rounds_past_2_52,
+    ),
+    Case(corpus.builtin_reduce_fraction, (INTS, INTS)),
+    Case(corpus.builtin_modpow, (INTS, st.one_of(SMALL, st.integers(-(2**62), 2**62)))),
+    Case(corpus.builtin_heading, (FLOATS, FLOATS)),
+    Case(corpus.builtin_decibels, (st.one_of(FLOATS, INTS),)),
+    Case(corpus.builtin_clamp, (SMALL_NUMBERS, SMALL_NUMBERS, SMALL_NUMBERS)),
+    Case(corpus.builtin_weighted, (st.one_of(INT_LISTS, FLOAT_LISTS),)),
+    Case(corpus.builtin_dot, (FLOAT_LISTS, st.one_of(INT_LISTS, FLOAT_LISTS))),
+    Case(corpus.builtin_horner, (FLOAT_LISTS, st.floats(-3, 3))),
+    Case(corpus.builtin_keywords, (SMALL_NUMBERS, SMALL_NUMBERS, st.floats(-1, 2))),
+    Case(corpus.builtin_is_square, (st.one_of(INTS, st.integers(0, 10**6).map(lambda r: r * r)),)),
+    Case(corpus.builtin_binomial_row, (st.integers(-2, 60),)),
+    Case(corpus.builtin_digit_sum, (INTS,)),
+    Case(corpus.builtin_scale_number, (NUMBERS,)),
+    Case(corpus.builtin_math_mix, (FLOATS,)),
+    Case(corpus.builtin_mean, (SCALAR_LISTS,)),
+    Case(corpus.builtin_spread, (SCALAR_LISTS,)),
 ]
 
 CASE_IDS = [f"{case.fn.__name__}-{len(case.strategies)}" for case in CASES]
@@ -414,8 +443,8 @@ def check_ran_natively(
 
 
 def test_corpus_is_large_enough() -> None:
-    assert len(CASES) >= 100
-    assert sum(case.native is NATIVE for case in CASES) >= 90
+    assert len(CASES) >= 133
+    assert sum(case.native is NATIVE for case in CASES) >= 127
 
 
 class _HandsBackEverything:

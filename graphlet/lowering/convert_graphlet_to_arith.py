@@ -37,6 +37,7 @@ from graphlet.dialects import graphlet as g
 from graphlet.dialects import pyrt
 from graphlet.lowering.emitter import Emitter
 from graphlet.lowering.legality import ConversionTarget
+from graphlet.lowering.llvm_lowering_utils import declare_external_function
 
 ZDE, VALUE, OVERFLOW, HAND_BACK = "ZeroDivisionError", "ValueError", "OverflowError", pyrt.HAND_BACK
 INT_MIN = g.INT_MIN
@@ -260,6 +261,55 @@ def lower_exp(e: ScalarEmitter, op: g.GraphletOp, x: SSAValue) -> SSAValue:
     return r
 
 
+def _libm(math_op: type[Operation]) -> Lowering:
+    """CPython's `math_1`: the C function, raising (so handing back) when it gives a
+    NaN for a non-NaN operand or an infinity for a finite one."""
+
+    def lower(e: ScalarEmitter, op: g.GraphletOp, x: SSAValue) -> SSAValue:
+        x = e.to_float(x)
+        r = e(math_op(x))
+        e.guard(e.not_(_math_1_error(e, r, x)), VALUE)
+        return r
+
+    return lower
+
+
+def _math_1_error(e: ScalarEmitter, r: SSAValue, *xs: SSAValue) -> SSAValue:
+    nan_in = e.any(*(e.cmpf("uno", x, x) for x in xs))
+    finite_in = e.all(*(e.cmpf("one", e(xmath.AbsFOp(x)), math.inf) for x in xs))
+    return e.any(e.all(e.cmpf("uno", r, r), e.not_(nan_in)), e.all(e.is_inf(r), finite_in))
+
+
+def lower_atan2(e: ScalarEmitter, op: g.GraphletOp, y: SSAValue, x: SSAValue) -> SSAValue:
+    """CPython's `m_atan2`: NaN (CPython's own) when either is NaN, else libm's, which
+    follows C99 on infinities and zeros as `m_atan2` spells out."""
+    either_nan = e.any(e.cmpf("uno", y, y), e.cmpf("uno", x, x))
+    return e.select(either_nan, e.float(math.nan), e(xmath.Atan2Op(y, x)))
+
+
+def lower_fmod(e: ScalarEmitter, op: g.GraphletOp, x: SSAValue, y: SSAValue) -> SSAValue:
+    """`math_fmod`: x for a finite x and an infinite y; a NaN from non-NaN operands
+    (y == 0, x infinite) raises ValueError."""
+    r = e(llvm.FRemOp(x, y))
+    nan_in = e.any(e.cmpf("uno", x, x), e.cmpf("uno", y, y))
+    e.guard(e.not_(e.all(e.cmpf("uno", r, r), e.not_(nan_in))), VALUE)
+    finite_x = e.cmpf("one", e(xmath.AbsFOp(x)), math.inf)
+    return e.select(e.all(finite_x, e.is_inf(y)), x, r)
+
+
+def lower_hypot(e: ScalarEmitter, op: g.GraphletOp, x: SSAValue, y: SSAValue) -> SSAValue:
+    """`_Py_c_abs`: an infinite part gives inf (even with a NaN), a NaN part NaN, else
+    libm's `hypot`, raising OverflowError when finite parts overflow."""
+    ax, ay = e(xmath.AbsFOp(x)), e(xmath.AbsFOp(y))
+    finite = e.all(e.cmpf("olt", ax, math.inf), e.cmpf("olt", ay, math.inf))
+    assert e.rewriter is not None
+    declare_external_function(op, e.rewriter, "hypot", llvm.LLVMFunctionType([f64, f64], f64))
+    r = e(llvm.CallOp("hypot", x, y, return_type=f64))
+    e.guard(e.not_(e.all(finite, e.is_inf(r))), OVERFLOW)
+    any_inf = e.any(e.cmpf("oeq", ax, math.inf), e.cmpf("oeq", ay, math.inf))
+    return e.select(any_inf, e.float(math.inf), r)
+
+
 def _rounding(math_op: type[Operation]) -> Lowering:
     def lower(e: ScalarEmitter, op: g.GraphletOp, x: SSAValue) -> SSAValue:
         return e(math_op(x)) if x.type == f64 else x
@@ -307,6 +357,27 @@ LOWERINGS: dict[type[g.GraphletOp], Lowering] = {
     g.FloorOp: _rounding(xmath.FloorOp),
     g.CeilOp: _rounding(xmath.CeilOp),
     g.ReluOp: lower_relu,
+    g.TanOp: _libm(xmath.TanOp),
+    g.AsinOp: _libm(xmath.AsinOp),
+    g.AcosOp: _libm(xmath.AcosOp),
+    g.AtanOp: _libm(xmath.AtanOp),
+    g.SinhOp: _libm(xmath.SinhOp),
+    g.CoshOp: _libm(xmath.CoshOp),
+    g.AsinhOp: _libm(xmath.AsinhOp),
+    g.AcoshOp: _libm(xmath.AcoshOp),
+    g.AtanhOp: _libm(xmath.AtanhOp),
+    g.Log2Op: _libm(xmath.Log2Op),
+    g.Log10Op: _libm(xmath.Log10Op),
+    g.Log1pOp: _libm(xmath.Log1pOp),
+    g.Expm1Op: _libm(xmath.ExpM1Op),
+    g.Exp2Op: _libm(xmath.Exp2Op),
+    g.CbrtOp: _libm(xmath.CbrtOp),
+    g.ErfOp: _libm(xmath.ErfOp),
+    g.RoundEvenOp: _rounding(xmath.RoundEvenOp),
+    g.Atan2Op: lower_atan2,
+    g.FmodOp: lower_fmod,
+    g.CopySignOp: lambda e, op, x, y: e(xmath.CopySignOp(x, y)),
+    g.HypotOp: lower_hypot,
 }
 """One expansion per scalar graphlet op."""
 

@@ -479,6 +479,70 @@ func.func @select_const(%c: i1, %x: f64) -> f64 {
 // CHECK:         %k = arith.constant 2.500000e+00 : f64
 // CHECK:         %r = arith.select %c, %x, %k : f64
 
+// The `math` functions CPython takes from libm: the same C function, a guard where
+// `math_1` raises (NaN from a non-NaN operand, an infinity from a finite one).
+func.func @tan_f64(%a: f64) -> f64 {
+  %r = graphlet.tan %a : f64
+  func.return %r : f64
+}
+
+// CHECK-LABEL: func.func @tan_f64(
+// CHECK:         %r = math.tan %a : f64
+// CHECK:         %[[BAD:.*]] = arith.ori
+// CHECK:         %[[OK:.*]] = arith.xori %[[BAD]]
+// CHECK:         pyrt.guard %[[OK]], "ValueError"
+// CHECK:         func.return %r : f64
+
+func.func @atan2_f64(%y: f64, %x: f64) -> f64 {
+  %r = graphlet.atan2 %y, %x : f64
+  func.return %r : f64
+}
+
+// CHECK-LABEL: func.func @atan2_f64(
+// CHECK:         %[[NAN_IN:.*]] = arith.ori
+// CHECK:         %[[NAN:.*]] = arith.constant 0x7ff8000000000000 : f64
+// CHECK:         %[[R:.*]] = math.atan2 %y, %x : f64
+// CHECK:         %r = arith.select %[[NAN_IN]], %[[NAN]], %[[R]] : f64
+
+func.func @fmod_f64(%x: f64, %y: f64) -> f64 {
+  %r = graphlet.fmod %x, %y : f64
+  func.return %r : f64
+}
+
+// CHECK-LABEL: func.func @fmod_f64(
+// CHECK:         %[[R:.*]] = llvm.frem %x, %y : f64
+// CHECK:         pyrt.guard %{{.*}}, "ValueError"
+// CHECK:         %r = arith.select %{{.*}}, %x, %[[R]] : f64
+
+func.func @hypot_f64(%x: f64, %y: f64) -> f64 {
+  %r = graphlet.hypot %x, %y : f64
+  func.return %r : f64
+}
+
+// CHECK-LABEL: func.func @hypot_f64(
+// CHECK:         %[[H:.*]] = llvm.call @hypot(%x, %y) : (f64, f64) -> f64
+// CHECK:         pyrt.guard %{{.*}}, "OverflowError"
+// CHECK:         %r = arith.select %{{.*}}, %{{.*}}, %[[H]] : f64
+// CHECK:       llvm.func @hypot(f64, f64) -> f64
+
+// -----
+
+func.func @roundeven_f64(%a: f64) -> f64 {
+  %r = graphlet.roundeven %a : f64
+  func.return %r : f64
+}
+
+// CHECK-LABEL: func.func @roundeven_f64(
+// CHECK:         %r = math.roundeven %a : f64
+
+func.func @roundeven_i64(%a: i64) -> i64 {
+  %r = graphlet.roundeven %a : i64
+  func.return %r : i64
+}
+
+// CHECK-LABEL: func.func @roundeven_i64(
+// CHECK-NEXT:    func.return %a : i64
+
 // -----
 
 // A graphlet op left behind (here one on tensors: the tensor pipeline's) is refused.

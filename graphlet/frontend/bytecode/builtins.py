@@ -91,6 +91,52 @@ def _math_unary(e: Emitter, target: Any, args: list[SSAValue]) -> SSAValue | Non
     return e.result(MATH_UNARY[target](e.cast(args[0], inf.arithmetic_type(args[0].type))))
 
 
+@builtin(math.log)
+def _log(e: Emitter, target: Any, args: list[SSAValue]) -> SSAValue | None:
+    """`math.log(x)`, and `math.log(x, base)`: CPython divides the two logarithms
+    (ZeroDivisionError for base 1)."""
+    logs = [e.result(g.LogOp(e.cast(a, inf.arithmetic_type(a.type)))) for a in args]
+    if len(logs) == 1:
+        return logs[0]
+    if len(logs) == 2:
+        return e.result(g.TrueDivOp(*logs))
+    return None
+
+
+MATH_BINARY: dict[Callable, type[g.BinaryOp]] = {
+    math.atan2: g.Atan2Op,
+    math.fmod: g.FmodOp,
+    math.copysign: g.CopySignOp,
+}
+"""Two-argument `math` functions on floats (an int argument is converted first)."""
+
+
+@builtin(*MATH_BINARY)
+def _math_binary(e: Emitter, target: Any, args: list[SSAValue]) -> SSAValue | None:
+    if len(args) != 2:
+        return None
+    return e.result(MATH_BINARY[target](*(e.cast(a, FLOAT) for a in args)))
+
+
+ANGLE_FACTORS = {math.degrees: 180.0 / math.pi, math.radians: math.pi / 180.0}
+"""CPython's `radToDeg` and `degToRad`: the conversion is one multiplication."""
+
+
+@builtin(*ANGLE_FACTORS)
+def _angle(e: Emitter, target: Any, args: list[SSAValue]) -> SSAValue | None:
+    if len(args) != 1:
+        return None
+    return e.result(g.MulOp(e.cast(args[0], FLOAT), e.const(ANGLE_FACTORS[target])))
+
+
+@builtin(math.trunc)
+def _trunc(e: Emitter, target: Any, args: list[SSAValue]) -> SSAValue | None:
+    """`math.trunc`: an int (ValueError for NaN, OverflowError for infinities)."""
+    if len(args) != 1:
+        return None
+    return e.cast(args[0], INT)
+
+
 # the registered functions themselves (`math.floor` may be monkeypatched since): by name
 @builtin(math.floor, math.ceil)
 def _floor_ceil(e: Emitter, target: Any, args: list[SSAValue]) -> SSAValue | None:

@@ -29,6 +29,7 @@ from graphlet.frontend.bytecode.values import (
     BoundMethod,
     ListItemTypeFixed,
     State,
+    TupleValue,
     Value,
     flatten,
     kind_of,
@@ -125,7 +126,23 @@ def attribute(c: FunctionCapture, owner: Value, name: str) -> Value:
 
 @handles("CALL")
 def call_op(c: FunctionCapture, ins: Instr, state: State) -> Flow:
-    args = [state.pop() for _ in range(ins.arg)][::-1]
+    return _call(c, ins, state, ins.arg, ())
+
+
+@handles("CALL_KW")
+def call_kw(c: FunctionCapture, ins: Instr, state: State) -> Flow:
+    """A call with keyword arguments: the last `len(names)` arguments are they."""
+    if isinstance(ins.arg, tuple):
+        count, names = ins.arg
+    else:
+        count, names_value = ins.arg, state.pop()
+        assert isinstance(names_value, TupleValue)
+        names = tuple(item.obj for item in names_value.items)
+    return _call(c, ins, state, count, names)
+
+
+def _call(c: FunctionCapture, ins: Instr, state: State, count: int, names: tuple[str, ...]) -> Flow:
+    args = [state.pop() for _ in range(count)][::-1]
     second, first = state.pop(), state.pop()
     if NULL_BEFORE_CALLABLE:
         callee, self_arg = (second, NULL) if first is NULL else (first, second)
@@ -133,7 +150,8 @@ def call_op(c: FunctionCapture, ins: Instr, state: State) -> Flow:
         callee, self_arg = first, second
     if self_arg is not NULL:
         args.insert(0, self_arg)
-    result = call(c, callee, args)
+    keywords = dict(zip(names, args[len(args) - len(names) :]))
+    result = call(c, callee, args[: len(args) - len(names)], keywords)
     if isinstance(result, SplitResult):
         paths = []
         for alternative in result.alternatives:
@@ -149,7 +167,19 @@ def _callee_name(target: Any) -> str:
     return getattr(target, "__qualname__", None) or type(target).__name__
 
 
-def call(c: FunctionCapture, callee: Value, args: list[Value]) -> Value:
+KEYWORD_PARAMETERS: dict[Any, tuple[str, ...]] = {
+    round: ("number", "ndigits"),
+    pow: ("base", "exp", "mod"),
+    enumerate: ("iterable", "start"),
+}
+"""Builtins whose parameters may be passed by keyword: their names, in order."""
+
+
+def call(
+    c: FunctionCapture, callee: Value, args: list[Value], keywords: dict[str, Value] | None = None
+) -> Value:
+    if keywords:
+        args = _bind_keywords(c, callee, args, keywords)
     if isinstance(callee, BoundMethod):
         value_class = SSAValue if isinstance(callee.owner, SSAValue) else type(callee.owner)
         return METHODS[(value_class, callee.name)](c, callee.owner, args)
@@ -183,6 +213,53 @@ def call(c: FunctionCapture, callee: Value, args: list[Value]) -> Value:
     if result is None:
         raise GraphBreak(f"{name}() with {len(args)} arguments is not supported")
     return result
+
+
+def _bind_keywords(
+    c: FunctionCapture, callee: Value, args: list[Value], keywords: dict[str, Value]
+) -> list[Value]:
+    """The arguments of a call with keywords, all by position: a Python function's
+    parameters, or a builtin's in `KEYWORD_PARAMETERS`. What CPython would reject
+    (an unknown or repeated name) is a graph break, so CPython raises its TypeError."""
+    if isinstance(callee, BoundMethod):
+        raise GraphBreak(f"keyword arguments to the method .{callee.name}() are not compiled")
+    if not isinstance(callee, Known):
+        raise GraphBreak(f"keyword arguments in calling {inf.kind_name(kind_of(callee))}")
+    target = callee.obj
+    fn = python_function(target)
+    if fn is not None:
+        code = fn.__code__
+        parameters = code.co_varnames[: code.co_argcount]
+        defaults = fn.__defaults__ or ()
+        first_default = len(parameters) - len(defaults)
+    else:
+        parameters = KEYWORD_PARAMETERS.get(target) if _hashable(target) else None
+        if parameters is None:
+            raise GraphBreak(f"keyword arguments to {_callee_name(target)}() are not compiled")
+        first_default = len(parameters)
+        defaults = ()
+    bound: list[Value] = list(args)
+    for position in range(len(args), len(parameters)):
+        name = parameters[position]
+        if name in keywords:
+            bound.append(keywords[name])
+        elif fn is not None and position >= first_default:
+            bound.append(c.constant(defaults[position - first_default]))
+        else:
+            break
+    used = set(parameters[len(args) : len(bound)]) & set(keywords)
+    if used != set(keywords):
+        extra = ", ".join(sorted(set(keywords) - used))
+        raise GraphBreak(f"keyword arguments {extra} of {_callee_name(target)}() are not compiled")
+    return bound
+
+
+def _hashable(target: Any) -> bool:
+    try:
+        hash(target)
+    except TypeError:
+        return False
+    return True
 
 
 def call_python(c: FunctionCapture, fn: types.FunctionType, args: list[Value]) -> Value:

@@ -42,7 +42,16 @@ from xdsl.ir import Attribute, Block, Region, SSAValue
 from graphlet import abi
 from graphlet.dialects import graphlet as g
 from graphlet.dialects import pyrt
-from graphlet.frontend.bytecode import arrays, calls, containers, iteration, lists, numbers  # noqa: F401
+from graphlet.frontend.bytecode import (  # noqa: F401
+    arrays,
+    calls,
+    containers,
+    iteration,
+    iterators,
+    lists,
+    numbers,
+    numeric_builtins,
+)
 from graphlet.frontend.bytecode import inference as inf
 from graphlet.frontend.bytecode.breaks import (
     BreakRecord,

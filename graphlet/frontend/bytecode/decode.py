@@ -11,6 +11,8 @@ difference is settled here, so the abstract interpreter reads one vocabulary:
     UNARY_POSITIVE      TO_BOOL            POP_TOP            COPY n     SWAP n
     JUMP                POP_JUMP_IF_FALSE/TRUE/NONE/NOT_NONE  JUMP_IF_FALSE/TRUE_OR_POP
     GET_ITER            FOR_ITER           RETURN_VALUE       NOP
+    CALL_KW (argc, names): 3.11/3.12's `KW_NAMES` folded into its `CALL`
+    CALL_KW argc: 3.13's, the names a tuple on top of the stack
 
 Anything else keeps its CPython name and is a graph break for the interpreter.
 Jump targets are indices into the decoded list, not byte offsets.
@@ -116,8 +118,17 @@ def decode(code: CodeType) -> list[Instr]:
     raw = list(dis.get_instructions(code))
     decoded: list[tuple[str, Any, dis.Instruction]] = []
     index_of_offset: dict[int, int] = {}
+    keywords: tuple[str, ...] | None = None
     for ins in raw:
         index_of_offset[ins.offset] = len(decoded)
+        if ins.opname == "KW_NAMES":  # 3.11/3.12: names for the next CALL
+            keywords = ins.argval if isinstance(ins.argval, tuple) else code.co_consts[ins.arg]
+            decoded.append(("NOP", None, ins))
+            continue
+        if ins.opname == "CALL" and keywords is not None:
+            decoded.append(("CALL_KW", (ins.argval, keywords), ins))
+            keywords = None
+            continue
         for op, arg in _expand(ins):
             decoded.append((op, arg, ins))
     by_offset = {ins.offset: ins for ins in raw}

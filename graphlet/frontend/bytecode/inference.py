@@ -129,6 +129,21 @@ class TupleIterKind:
     tuple is unrolled by block specialization (its items may differ in kind)."""
 
 
+@dataclass(frozen=True)
+class ReversedListIterKind:
+    elem: Attribute | None
+
+
+@dataclass(frozen=True)
+class EnumerateIterKind:
+    inner: Any
+
+
+@dataclass(frozen=True)
+class ZipIterKind:
+    inners: tuple[Any, ...]
+
+
 Kind = Any
 """An IR type, a `Known`, a `Poison`, a marker or one of the kind classes above."""
 
@@ -163,6 +178,12 @@ def describe(kind: Kind) -> str:
         return "array iterator"
     if isinstance(kind, TupleIterKind):
         return "tuple iterator"
+    if isinstance(kind, ReversedListIterKind):
+        return "reversed list iterator"
+    if isinstance(kind, EnumerateIterKind):
+        return "enumerate object"
+    if isinstance(kind, ZipIterKind):
+        return "zip object"
     if kind is RANGE:
         return "range"
     if kind is RANGE_ITER:

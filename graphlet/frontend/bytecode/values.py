@@ -31,12 +31,15 @@ from graphlet.frontend.bytecode.inference import (
     RANGE_ITER,
     ArrayIterKind,
     ArrayKind,
+    EnumerateIterKind,
     ListIterKind,
     ListKind,
     NpScalarKind,
     Poison,
+    ReversedListIterKind,
     TupleIterKind,
     TupleKind,
+    ZipIterKind,
 )
 
 LIST_HANDLE = llvm.LLVMPointerType()
@@ -130,6 +133,30 @@ class TupleIter:
 
 
 @dataclass(frozen=True)
+class ReversedListIter:
+    """`reversed(xs)`: the list and the index of the next item (-1 when done), as
+    CPython's `listreverseiterator`."""
+
+    list: ListValue
+    index: SSAValue
+
+
+@dataclass(frozen=True)
+class EnumerateIter:
+    """`enumerate(iterable, start)`: the iterator it wraps and the next count."""
+
+    inner: Any
+    count: SSAValue
+
+
+@dataclass(frozen=True)
+class ZipIter:
+    """`zip(*iterables)`: the iterators it advances in turn."""
+
+    inners: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
 class SliceValue:
     """`slice(start, stop, step)`: each an int value or `Known(None)`."""
 
@@ -179,6 +206,12 @@ def kind_of(value: Value) -> inf.Kind:
         return ListIterKind(value.list.elem)
     if isinstance(value, TupleIter):
         return TupleIterKind(tuple(kind_of(item) for item in value.items), value.position)
+    if isinstance(value, ReversedListIter):
+        return ReversedListIterKind(value.list.elem)
+    if isinstance(value, EnumerateIter):
+        return EnumerateIterKind(kind_of(value.inner))
+    if isinstance(value, ZipIter):
+        return ZipIterKind(tuple(kind_of(inner) for inner in value.inners))
     if isinstance(value, BoundMethod):
         return BoundMethodKind(kind_of(value.owner), value.name)
     if isinstance(value, inf.Known | inf.Poison | inf.Marker):
@@ -218,6 +251,12 @@ def flat_types(kind: inf.Kind) -> list[Attribute]:
         return [LIST_HANDLE, INT]
     if isinstance(kind, TupleIterKind):
         return flat_types(TupleKind(kind.items))
+    if isinstance(kind, ReversedListIterKind):
+        return [LIST_HANDLE, INT]
+    if isinstance(kind, EnumerateIterKind):
+        return [*flat_types(kind.inner), INT]
+    if isinstance(kind, ZipIterKind):
+        return [t for inner in kind.inners for t in flat_types(inner)]
     if isinstance(kind, BoundMethodKind):
         return flat_types(kind.owner)
     return []
@@ -252,6 +291,12 @@ def flatten(kind: inf.Kind, value: Value) -> list[SSAValue]:
         return [value.list.handle, value.index]
     if isinstance(kind, TupleIterKind):
         return flatten(TupleKind(kind.items), TupleValue(value.items))
+    if isinstance(kind, ReversedListIterKind):
+        return [value.list.handle, value.index]
+    if isinstance(kind, EnumerateIterKind):
+        return [*flatten(kind.inner, value.inner), value.count]
+    if isinstance(kind, ZipIterKind):
+        return [v for k, inner in zip(kind.inners, value.inners) for v in flatten(k, inner)]
     if isinstance(kind, BoundMethodKind):
         return flatten(kind.owner, value.owner)
     return []
@@ -285,6 +330,12 @@ def unflatten(kind: inf.Kind, values: Iterator[SSAValue]) -> Value:
     if isinstance(kind, TupleIterKind):
         items = unflatten(TupleKind(kind.items), values).items
         return TupleIter(items, kind.position)
+    if isinstance(kind, ReversedListIterKind):
+        return ReversedListIter(ListValue(next(values), kind.elem), next(values))
+    if isinstance(kind, EnumerateIterKind):
+        return EnumerateIter(unflatten(kind.inner, values), next(values))
+    if isinstance(kind, ZipIterKind):
+        return ZipIter(tuple(unflatten(inner, values) for inner in kind.inners))
     if isinstance(kind, BoundMethodKind):
         return BoundMethod(unflatten(kind.owner, values), kind.name)
     return kind

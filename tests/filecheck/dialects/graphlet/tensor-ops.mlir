@@ -80,14 +80,14 @@ func.func @tensor_ops(%x: tensor<2x3xf32>, %w: tensor<4x3xf32>, %b: tensor<4xf32
   %17 = graphlet.slice %x {starts = array<i64: 0, 1>, ends = array<i64: 2, 3>, steps = array<i64: 1, 2>} : (tensor<2x3xf32>) -> tensor<2x1xf32>
   // CHECK-NEXT: %18 = graphlet.prod %x {dims = array<i64: 1>} : (tensor<2x3xf32>) -> tensor<2xf32>
   %18 = graphlet.prod %x {dims = array<i64: 1>} : (tensor<2x3xf32>) -> tensor<2xf32>
-  // CHECK-NEXT: %19 = graphlet.tan %x : (tensor<2x3xf32>) -> tensor<2x3xf32>
-  %19 = graphlet.tan %x : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  // CHECK-NEXT: %19 = graphlet.tan %x : tensor<2x3xf32>
+  %19 = graphlet.tan %x : tensor<2x3xf32>
   // CHECK-NEXT: %20 = graphlet.rint %x : (tensor<2x3xf32>) -> tensor<2x3xf32>
   %20 = graphlet.rint %x : (tensor<2x3xf32>) -> tensor<2x3xf32>
-  // CHECK-NEXT: %21 = graphlet.log1p %x : (tensor<2x3xf32>) -> tensor<2x3xf32>
-  %21 = graphlet.log1p %x : (tensor<2x3xf32>) -> tensor<2x3xf32>
-  // CHECK-NEXT: %22 = graphlet.arctanh %x : (tensor<2x3xf32>) -> tensor<2x3xf32>
-  %22 = graphlet.arctanh %x : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  // CHECK-NEXT: %21 = graphlet.log1p %x : tensor<2x3xf32>
+  %21 = graphlet.log1p %x : tensor<2x3xf32>
+  // CHECK-NEXT: %22 = graphlet.atanh %x : tensor<2x3xf32>
+  %22 = graphlet.atanh %x : tensor<2x3xf32>
   // CHECK-NEXT: func.return %0 : tensor<2x4xf32>
   func.return %0 : tensor<2x4xf32>
 }

@@ -1,0 +1,247 @@
+"""Builtins written in Python and compiled like the user's code.
+
+Each function computes exactly what CPython's builtin does on ints that fit in 64
+bits and on floats, or reaches `expect(False)`: a guard that hands the call back, so
+CPython computes the answer (or raises its own error) instead. Arithmetic that
+leaves 64 bits hands back as everywhere in compiled code. The handlers in
+`numeric_builtins` check the argument kinds and call these with `call_python`; CPython
+itself never runs them.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+
+NEUMAIER_SUM = sys.version_info >= (3, 12)
+"""`sum()` of floats is compensated (Neumaier) from Python 3.12 on."""
+
+FACTORIALS = tuple(math.factorial(n) for n in range(21))
+"""Every factorial that fits in 64 bits."""
+
+POWERS_OF_TEN = tuple(10.0**n for n in range(23))
+"""The powers of ten that are exact doubles."""
+
+ISQRT_MAX = math.isqrt(2**63 - 1)
+"""The largest square root of an i64, so that `(s + 1) ** 2` below never overflows."""
+
+MULMOD_MAX = math.isqrt(2**63 - 1)
+"""The largest modulus whose products of two residues fit in 64 bits."""
+
+SPLITTER = 134217729.0
+"""2**27 + 1: Veltkamp's constant that splits a double into two 26-bit halves."""
+
+
+class _Expect:
+    """`expect(ok)` compiles to a guard: the call hands back to CPython unless `ok`.
+    (An object, not a function, so that capture calls its builtin handler.)"""
+
+    def __call__(self, ok: bool) -> None:
+        if not ok:
+            raise AssertionError("graphlet intrinsic precondition")
+
+
+expect = _Expect()
+
+
+def gcd(a: int, b: int) -> int:
+    """Euclid on the signed values (|a % b| < |b|), so that only a gcd of 2**63
+    leaves 64 bits."""
+    while b:
+        a, b = b, a % b
+    return abs(a)
+
+
+def lcm(a: int, b: int) -> int:
+    if a == 0 or b == 0:
+        return 0
+    return abs(a // gcd(a, b) * b)
+
+
+def factorial(n: int) -> int:
+    expect(0 <= n <= 20)  # ValueError below, a big int above
+    return FACTORIALS[n]
+
+
+def isqrt(n: int) -> int:
+    expect(n >= 0)  # ValueError
+    s = int(math.sqrt(n))  # within one of the root
+    while s * s > n:
+        s -= 1
+    while s < ISQRT_MAX and (s + 1) * (s + 1) <= n:
+        s += 1
+    return s
+
+
+def comb(n: int, k: int) -> int:
+    expect(n >= 0 and k >= 0)  # ValueError
+    if k > n:
+        return 0
+    k = min(k, n - k)
+    result = 1
+    for i in range(k):
+        result = result * (n - i) // (i + 1)  # C(n, i + 1), exactly
+    return result
+
+
+def perm(n: int, k: int) -> int:
+    expect(n >= 0 and k >= 0)  # ValueError
+    if k > n:
+        return 0
+    result = 1
+    for i in range(k):
+        result *= n - i
+    return result
+
+
+def _inverse(a: int, n: int) -> int:
+    """a's inverse modulo n > 0 (extended Euclid); not invertible hands back
+    (CPython's ValueError)."""
+    old_r, r = a % n, n
+    old_s, s = 1, 0
+    while r:
+        q = old_r // r
+        old_r, r = r, old_r - q * r
+        old_s, s = s, old_s - q * s
+    expect(old_r == 1)
+    return old_s % n
+
+
+def pow_mod(base: int, exp: int, mod: int) -> int:
+    """`pow(base, exp, mod)`: in [0, mod) for a positive modulus, (mod, 0] for a
+    negative one; a negative exponent uses the inverse of base."""
+    expect(mod != 0)  # ValueError
+    m = abs(mod)
+    expect(m <= MULMOD_MAX)
+    if exp < 0:
+        base = _inverse(base, m)
+        exp = -exp
+    result = 1 % m
+    base %= m
+    while exp:
+        if exp & 1:
+            result = result * base % m
+        base = base * base % m
+        exp >>= 1
+    if mod < 0 and result != 0:
+        result -= m
+    return result
+
+
+def round_int(x: int, ndigits: int) -> int:
+    """`round(x, ndigits)` of an int: itself for ndigits >= 0, else the nearest
+    multiple of 10**-ndigits, ties to even (`_PyLong_DivmodNear`)."""
+    if ndigits >= 0:
+        return x
+    if ndigits < -19:  # half of 10**20 exceeds every i64: the nearest multiple is 0
+        return 0
+    if ndigits == -19:  # 0, or +-10**19 (past 64 bits) beyond +-5 * 10**18
+        expect(-5 * 10**18 <= x <= 5 * 10**18)
+        return 0
+    unit = 10 ** (-ndigits)
+    quotient, remainder = divmod(x, unit)
+    twice = 2 * remainder
+    if twice > unit or (twice == unit and quotient % 2 == 1):
+        quotient += 1
+    return quotient * unit
+
+
+def _two_product(a: float, b: float) -> float:
+    """The rounding error of `a * b` (Dekker), exact when nothing underflows."""
+    p = a * b
+    c = SPLITTER * a
+    a_high = c - (c - a)
+    a_low = a - a_high
+    c = SPLITTER * b
+    b_high = c - (c - b)
+    b_low = b - b_high
+    return ((a_high * b_high - p) + a_high * b_low + a_low * b_high) + a_low * b_low
+
+
+def round_float(x: float, ndigits: int) -> float:
+    """`round(x, ndigits)` of a float: x's exact value rounded to `ndigits`
+    decimals, ties to even, then the nearest double, as CPython's correctly rounded
+    `double_round`. Here for 0 <= ndigits <= 22, where 10**ndigits is exact, and
+    x * 10**ndigits below 2**52: with
+    y = x * 10**n and its exact error e, the nearest integer to y + e is found exactly,
+    and dividing it by 10**n rounds once."""
+    if not math.isfinite(x) or (ndigits >= 0 and abs(x) >= 4503599627370496.0):
+        return x  # NaN, infinities, and doubles from 2**52 up, which are integers
+    expect(0 <= ndigits <= 22)
+    scale = POWERS_OF_TEN[ndigits]
+    y = x * scale
+    expect(abs(y) < 4503599627370496.0)  # 2**52: every integer here is exact
+    r = math.copysign(float(round(y)), y)
+    if abs(y) >= 0.25:  # only then can the error move y across a half
+        error = _two_product(x, scale)
+        half = y - r  # exact
+        if half == 0.5 and error > 0.0:
+            r += 1.0
+        elif half == -0.5 and error < 0.0:
+            r -= 1.0
+    return r / scale
+
+
+def min_of(xs: list) -> object:
+    """`min(xs)`: the first item no later item is less than."""
+    expect(len(xs) > 0)  # ValueError
+    best = xs[0]
+    for x in xs:
+        if x < best:
+            best = x
+    return best
+
+
+def max_of(xs: list) -> object:
+    expect(len(xs) > 0)  # ValueError
+    best = xs[0]
+    for x in xs:
+        if x > best:
+            best = x
+    return best
+
+
+def sum_ints(xs: list, start: int) -> int:
+    total = start
+    for x in xs:
+        total += x
+    return total
+
+
+def sum_floats_from_int(xs: list, start: int) -> object:
+    """CPython's int loop adds the first float with `PyNumber_Add`, then its float
+    loop takes the rest."""
+    if len(xs) == 0:
+        return start
+    return _float_sum(xs, start + xs[0], 1)
+
+
+def sum_floats(xs: list, start: float) -> float:
+    return _float_sum(xs, start, 0)
+
+
+def sum_ints_into_float(xs: list, start: float) -> float:
+    """Ints met by CPython's float loop are added without compensation."""
+    total = start
+    for x in xs:
+        total += float(x)
+    return total
+
+
+def _float_sum(xs: list, total: float, first: int) -> float:
+    if not NEUMAIER_SUM:
+        for i in range(first, len(xs)):
+            total += xs[i]
+        return total
+    compensation = 0.0
+    for i in range(first, len(xs)):
+        x = xs[i]
+        t = total + x
+        if abs(total) >= abs(x):
+            compensation += (total - t) + x
+        else:
+            compensation += (x - t) + total
+        total = t
+    if compensation != 0.0 and math.isfinite(compensation):
+        total += compensation
+    return total

@@ -1,0 +1,175 @@
+"""`enumerate`, `zip` and `reversed` in `for` loops.
+
+`enumerate(it, start)` and `zip(*its)` are iterators over the iterators of their
+arguments (any iterable capture compiles: ranges, tuples, lists, arrays, and each
+other); each `FOR_ITER` advances the inner iterators in CPython's order (zip stops at
+the first exhausted one) and builds the tuple of their items. `reversed` of a range is
+a range, of a tuple its items reversed, and of a list CPython's reverse iterator,
+which reads the list on every step (a loop sees items changed while it runs).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from xdsl.ir import SSAValue
+
+from graphlet.dialects import graphlet as g
+from graphlet.dialects import pylist
+from graphlet.frontend.bytecode import builtins
+from graphlet.frontend.bytecode import inference as inf
+from graphlet.frontend.bytecode.breaks import GraphBreak
+from graphlet.frontend.bytecode.decode import Instr
+from graphlet.frontend.bytecode.inference import BOTTOM, INT
+from graphlet.frontend.bytecode.iteration import ITERATE_RULES, NEXT_RULES, for_iter, iterate
+from graphlet.frontend.bytecode.lists import length, range_count
+from graphlet.frontend.bytecode.values import (
+    EnumerateIter,
+    ListValue,
+    RangeValue,
+    ReversedListIter,
+    State,
+    TupleIter,
+    TupleValue,
+    Value,
+    ZipIter,
+    kind_of,
+)
+
+if TYPE_CHECKING:
+    from graphlet.frontend.bytecode.capture import FunctionCapture
+
+
+@builtins.value_builtin(enumerate)
+def _enumerate(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
+    if not 1 <= len(args) <= 2:
+        return None
+    if any(a is BOTTOM for a in args):
+        return BOTTOM
+    start = c.scalar(args[1]) if len(args) == 2 else c.const(0)
+    if start.type not in (INT, inf.BOOL):
+        raise GraphBreak(f"enumerate() start of {inf.kind_name(kind_of(start))} raises TypeError")
+    return EnumerateIter(iterate(c, args[0]), c.cast(start, INT))
+
+
+@builtins.value_builtin(zip)
+def _zip(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
+    if not args or any(a is BOTTOM for a in args):
+        return None if not args else BOTTOM
+    return ZipIter(tuple(iterate(c, a) for a in args))
+
+
+@builtins.value_builtin(reversed)
+def _reversed(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
+    if len(args) != 1:
+        return None
+    (value,) = args
+    if isinstance(value, TupleValue):
+        return TupleIter(tuple(reversed(value.items)), 0)
+    if isinstance(value, ListValue):
+        return ReversedListIter(value, c.result(g.SubOp(length(c, value), c.const(1))))
+    if isinstance(value, RangeValue):
+        count = range_count(c, value)
+        last = c.result(g.MulOp(c.result(g.SubOp(count, c.const(1))), value.step))
+        start = c.result(g.AddOp(value.start, last))
+        stop = c.result(g.SubOp(value.start, value.step))
+        return RangeValue(start, stop, c.negate(value.step))
+    if value is BOTTOM:
+        return BOTTOM
+    return None
+
+
+def _iterate(c: FunctionCapture, value: Value) -> Any:
+    if isinstance(value, EnumerateIter | ZipIter | ReversedListIter):
+        return value
+    return NotImplemented
+
+
+ITERATE_RULES.append(_iterate)
+
+
+def advance(
+    c: FunctionCapture, ins: Instr, state: State, iterator: Value
+) -> tuple[SSAValue | bool, Value, Value]:
+    """One step of `iterator` as `FOR_ITER` takes it: whether it had an item (known
+    statically or not), the item, and the advanced iterator."""
+    scratch = State(dict(state.locals), [iterator])
+    flow = for_iter(c, ins, scratch)
+    assert isinstance(flow, list)
+    body = [s for target, s, _ in flow if target == ins.index + 1]
+    if not body:
+        return False, None, None
+    item, advanced = body[0].stack[-1], body[0].stack[-2]
+    if len(flow) == 1:
+        return True, item, advanced
+    has_next = flow[1][2]
+    assert has_next is not None
+    return has_next, item, advanced
+
+
+def _next(c: FunctionCapture, ins: Instr, state: State, iterator: Value) -> Any:
+    if isinstance(iterator, ReversedListIter):
+        return _next_reversed(c, ins, state, iterator)
+    if isinstance(iterator, EnumerateIter):
+        has_next, item, inner = advance(c, ins, state, iterator.inner)
+        if has_next is False:
+            return _done(ins, state)
+        count = iterator.count
+        following = EnumerateIter(inner, c.result(g.AddOp(count, c.const(1))))
+        return _step(ins, state, has_next, following, TupleValue((count, item)))
+    if isinstance(iterator, ZipIter):
+        items, inners = [], []
+        has_next: SSAValue | bool = True
+        for inner in iterator.inners:
+            more, item, advanced = advance(c, ins, state, inner)
+            has_next = c.both(has_next, more)
+            if has_next is False:
+                return _done(ins, state)
+            items.append(item)
+            inners.append(advanced)
+        return _step(ins, state, has_next, ZipIter(tuple(inners)), TupleValue(tuple(items)))
+    return NotImplemented
+
+
+NEXT_RULES.append(_next)
+
+
+def _done(ins: Instr, state: State) -> Any:
+    done = state.copy()
+    done.pop()
+    assert ins.target is not None
+    return [(ins.target, done, None)]
+
+
+def _step(ins: Instr, state: State, has_next: SSAValue | bool, iterator: Value, item: Value) -> Any:
+    body = state.copy()
+    body.stack[-1] = iterator
+    body.stack.append(item)
+    if has_next is True:
+        return [(ins.index + 1, body, None)]
+    done = state.copy()
+    done.pop()
+    assert ins.target is not None
+    return [(ins.index + 1, body, None), (ins.target, done, has_next)]
+
+
+def _next_reversed(c: FunctionCapture, ins: Instr, state: State, iterator: ReversedListIter) -> Any:
+    """CPython's `listreviter_next`: an item while 0 <= index < len(list)."""
+    lst, index = iterator.list, iterator.index
+    in_range = c.result(
+        g.AndOp(
+            c.result(g.CmpOp("ge", index, c.const(0))),
+            c.result(g.CmpOp("lt", index, length(c, lst))),
+        )
+    )
+    body = state.copy()
+    body.stack[-1] = ReversedListIter(lst, c.result(g.SubOp(index, c.const(1))))
+    if lst.elem is None:
+        body.stack.append(inf.Poison("an item of an empty list of unknown item type"))
+    else:
+        safe = c.result(g.SelectOp(in_range, index, c.const(0)))
+        body.stack.append(c.result(pylist.GetOp(lst.handle, safe, lst.elem)))
+    done = state.copy()
+    done.pop()
+    assert ins.target is not None
+    return [(ins.index + 1, body, None), (ins.target, done, in_range)]

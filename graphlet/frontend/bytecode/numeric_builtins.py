@@ -1,0 +1,283 @@
+"""Numeric builtins whose arguments or results are more than one number: `round`,
+`divmod`, `pow` with a modulus, `min`/`max` over mixed types or of a list, `sum`, `abs`
+of a complex, `isinstance`, and the integer functions of `math` (`gcd`, `lcm`, `factorial`,
+`isqrt`, `comb`, `perm`), the last written in Python (`intrinsics`) and compiled
+like the user's code.
+
+An argument of a kind CPython rejects (a float to `math.gcd`, a float `ndigits`) is
+a graph break, so CPython raises its TypeError.
+"""
+
+from __future__ import annotations
+
+import math
+import types
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from xdsl.ir import SSAValue
+
+from graphlet.dialects import graphlet as g
+from graphlet.frontend.bytecode import builtins, intrinsics
+from graphlet.frontend.bytecode import inference as inf
+from graphlet.frontend.bytecode.breaks import GraphBreak
+from graphlet.frontend.bytecode.calls import SplitResult, call_python
+from graphlet.frontend.bytecode.inference import BOOL, BOTTOM, FLOAT, INT, Known
+from graphlet.frontend.bytecode.operators import binary_rule
+from graphlet.frontend.bytecode.values import (
+    ArrayValue,
+    ComplexValue,
+    ListValue,
+    NpScalar,
+    RangeValue,
+    TupleValue,
+    Value,
+    kind_of,
+)
+
+if TYPE_CHECKING:
+    from graphlet.frontend.bytecode.capture import FunctionCapture
+
+
+@builtins.builtin(intrinsics.expect)
+def _expect(e: Any, target: Any, args: list[SSAValue]) -> SSAValue | None:
+    if len(args) != 1:
+        return None
+    e.guard(e.truth(args[0]))
+    return e.const(True)
+
+
+@binary_rule
+def _type_union(c: FunctionCapture, symbol: str, lhs: Value, rhs: Value) -> Any:
+    """`int | None` of classes known at compile time (for `isinstance`)."""
+    operands = (lhs, rhs)
+    if symbol == "|" and all(
+        isinstance(v, Known) and (isinstance(v.obj, type | types.UnionType) or v.obj is None)
+        for v in operands
+    ):
+        return Known(lhs.obj | rhs.obj)
+    return NotImplemented
+
+
+def _ints(c: FunctionCapture, name: str, args: list[Value]) -> list[SSAValue]:
+    """The arguments as i64; one that is not an int or bool is a graph break
+    (CPython raises TypeError)."""
+    values = []
+    for arg in args:
+        if not isinstance(arg, SSAValue) or arg.type not in (INT, BOOL):
+            raise GraphBreak(f"{name}() of {inf.kind_name(kind_of(arg))} is not compiled")
+        values.append(c.cast(arg, INT))
+    return values
+
+
+def _unknown(args: list[Value]) -> bool:
+    return any(a is BOTTOM for a in args)
+
+
+@builtins.value_builtin(math.gcd, math.lcm)
+def _gcd_lcm(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
+    if _unknown(args):
+        return BOTTOM
+    values = _ints(c, f"math.{target.__name__}", args)
+    helper = intrinsics.gcd if target is math.gcd else intrinsics.lcm
+    if not values:
+        return c.const(0 if target is math.gcd else 1)
+    if len(values) == 1:
+        return c.result(g.AbsOp(values[0]))
+    result: Value = values[0]
+    for value in values[1:]:
+        result = call_python(c, helper, [result, value])
+    return result
+
+
+INT_FUNCTIONS = {
+    math.factorial: (intrinsics.factorial, 1),
+    math.isqrt: (intrinsics.isqrt, 1),
+    math.comb: (intrinsics.comb, 2),
+    math.perm: (intrinsics.perm, 2),
+}
+"""`math` functions of ints written in Python: the implementation and its arity."""
+
+
+@builtins.value_builtin(*INT_FUNCTIONS)
+def _int_function(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
+    helper, arity = INT_FUNCTIONS[target]
+    if target is math.perm and len(args) == 2 and args[1] == Known(None):
+        args = args[:1]  # perm(n, None) is factorial(n)
+    if target is math.perm and len(args) == 1:
+        helper, arity = intrinsics.factorial, 1
+    if len(args) != arity:
+        return None
+    if _unknown(args):
+        return BOTTOM
+    return call_python(c, helper, list(_ints(c, f"math.{target.__name__}", args)))
+
+
+@builtins.value_builtin(round)
+def _round(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
+    """`round(x)`: an int, ties to even; `round(x, n)`: x's type (CPython's
+    `float.__round__` and `int.__round__`)."""
+    if len(args) == 2 and args[1] == Known(None):
+        args = args[:1]
+    if not 1 <= len(args) <= 2:
+        return None
+    if _unknown(args):
+        return BOTTOM
+    x = args[0]
+    if not isinstance(x, SSAValue):
+        raise GraphBreak(f"round() of {inf.kind_name(kind_of(x))} is not compiled")
+    if len(args) == 1:
+        if x.type != FLOAT:
+            return c.cast(x, INT)
+        return c.cast(c.result(g.RoundEvenOp(x)), INT)
+    (ndigits,) = _ints(c, "round", args[1:])
+    if x.type == FLOAT:
+        return call_python(c, intrinsics.round_float, [x, ndigits])
+    return call_python(c, intrinsics.round_int, [c.cast(x, INT), ndigits])
+
+
+@builtins.value_builtin(divmod)
+def _divmod(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
+    """`(a // b, a % b)`: CPython's `divmod` computes both parts the same way."""
+    if len(args) != 2:
+        return None
+    if _unknown(args):
+        return BOTTOM
+    a, b = c.scalars(args)
+    return TupleValue((c.binary("//", a, b), c.binary("%", a, b)))
+
+
+@builtins.value_builtin(pow)
+def _pow(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
+    if len(args) == 3 and args[2] == Known(None):
+        args = args[:2]
+    if len(args) != 3:
+        return None  # the two-argument form is `**`
+    if _unknown(args):
+        return BOTTOM
+    return call_python(c, intrinsics.pow_mod, list(_ints(c, "pow", args)))
+
+
+@builtins.value_builtin(abs)
+def _abs(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
+    """`abs(z)` of a complex: libm's `hypot`, as CPython's `_Py_c_abs`."""
+    if len(args) != 1 or not isinstance(args[0], ComplexValue):
+        return None
+    return c.result(g.HypotOp(args[0].real, args[0].imag))
+
+
+@builtins.value_builtin(min, max)
+def _min_max(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
+    """`min`/`max` of numbers of mixed types: the first item that no later item beats
+    (`<` for min, `>` for max, compared exactly), with its own type. Its type depends
+    on the values, so the result is split by kind (`SplitResult`)."""
+    if len(args) == 1 and isinstance(args[0], ListValue):
+        helper = intrinsics.min_of if target is min else intrinsics.max_of
+        return call_python(c, helper, args)
+    if len(args) == 1 and isinstance(args[0], TupleValue):
+        args = list(args[0].items)  # the items of a tuple, as arguments
+        if len(args) == 1:
+            return args[0]
+        if not args:
+            raise GraphBreak(f"{target.__name__}() of an empty tuple raises ValueError")
+    if len(args) < 2 or not all(isinstance(a, SSAValue) for a in args):
+        return None
+    kinds = list(dict.fromkeys(a.type for a in args))
+    if len(kinds) == 1:
+        return builtins.BUILTINS[target](c, target, args)
+    symbol = "<" if target is min else ">"
+    best = {t: c.zero(t) for t in kinds}
+    first = args[0]
+    best[first.type] = first
+    tag = c.const(kinds.index(first.type))
+    for arg in args[1:]:
+        beats: SSAValue | bool = False
+        for position, t in enumerate(kinds):
+            holds = c.result(g.CmpOp("eq", tag, c.const(position)))
+            beats = c.either(beats, c.both(holds, c.compare(symbol, arg, best[t])))
+        taken = c.boolean(beats)
+        best[arg.type] = c.result(g.SelectOp(taken, arg, best[arg.type]))
+        tag = c.result(g.SelectOp(taken, c.const(kinds.index(arg.type)), tag))
+    return SplitResult(tag, [best[t] for t in kinds])
+
+
+@builtins.value_builtin(sum)
+def _sum(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
+    """`sum(items, start=0)` of a list, a range or a tuple of one number type: CPython's
+    exact int sum, or its float loop (compensated from 3.12), started as CPython starts
+    it (see `intrinsics`)."""
+    if not 1 <= len(args) <= 2:
+        return None
+    if _unknown(args):
+        return BOTTOM
+    items, start = args[0], args[1] if len(args) == 2 else c.const(0)
+    if isinstance(items, ListValue) and items.elem is None and isinstance(start, SSAValue):
+        return start  # a list that never gets an item (see `ListItemTypeFixed`)
+    if isinstance(items, ListValue):
+        item = items.elem
+    elif isinstance(items, RangeValue):
+        item = INT
+    elif isinstance(items, TupleValue) and items.items:
+        kinds = {kind_of(v) for v in items.items}
+        item = INT if kinds <= {INT, BOOL} else kinds.pop() if len(kinds) == 1 else None
+    else:
+        item = None
+    if item not in (BOOL, INT, FLOAT) or not isinstance(start, SSAValue):
+        raise GraphBreak(f"sum() of {inf.kind_name(kind_of(items))} is not compiled")
+    start_float = start.type == FLOAT
+    if item == FLOAT:
+        helper = intrinsics.sum_floats if start_float else intrinsics.sum_floats_from_int
+    else:
+        helper = intrinsics.sum_ints_into_float if start_float else intrinsics.sum_ints
+    if not start_float:
+        start = c.cast(start, INT)
+    return call_python(c, helper, [items, start])
+
+
+def _python_type(value: Value) -> type | None:
+    """The Python type of a value, where it is known statically."""
+    if isinstance(value, SSAValue):
+        return g.python_type(value.type)
+    if isinstance(value, Known):
+        return type(value.obj)
+    if isinstance(value, NpScalar):
+        return type(np.dtype(value.dtype).type(0))
+    simple = {
+        ComplexValue: complex,
+        TupleValue: tuple,
+        ListValue: list,
+        RangeValue: range,
+        ArrayValue: np.ndarray,
+    }
+    return simple.get(type(value))
+
+
+def _classes(value: Value) -> tuple[type, ...] | None:
+    """The classes of `isinstance`'s second argument, when each is a plain class
+    (no metaclass that could change its answer later, as an ABC's `register` can)."""
+    if isinstance(value, TupleValue):
+        found: list[type] = []
+        for item in value.items:
+            classes = _classes(item)
+            if classes is None:
+                return None
+            found += classes
+        return tuple(found)
+    if isinstance(value, Known) and type(value.obj) is type:
+        return (value.obj,)
+    if isinstance(value, Known) and isinstance(value.obj, types.UnionType):
+        return _classes(TupleValue(tuple(Known(t) for t in value.obj.__args__)))
+    return None
+
+
+@builtins.value_builtin(isinstance)
+def _isinstance(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
+    """Decided statically: every value's type is known at compile time."""
+    if len(args) != 2:
+        return None
+    if _unknown(args[:1]):
+        return BOTTOM
+    cls, classes = _python_type(args[0]), _classes(args[1])
+    if cls is None or classes is None:
+        raise GraphBreak("isinstance() with this class is not compiled")
+    return c.const(issubclass(cls, classes))

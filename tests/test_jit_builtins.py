@@ -1,0 +1,537 @@
+"""`@graphlet.jit` on `math` and numeric builtins: each call compared with CPython
+(value, exact type, float bits, exception type and message) on edge values and
+hypothesis-generated inputs, and asserted to have run natively unless CPython raises,
+an int leaves 64 bits, or the case names why it may hand back."""
+
+from __future__ import annotations
+
+import math
+import struct
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import graphlet
+from graphlet.frontend.bytecode import intrinsics
+
+I64 = (-(2**63), 2**63 - 1)
+EDGE_INTS = [0, 1, -1, 2, 3, 7, -7, 10, 12, 20, 21, 25, -25, 35, 2**31, 2**62, I64[0], I64[1]]
+EDGE_FLOATS = [
+    0.0, -0.0, 0.5, -0.5, 1.0, -1.0, 1.5, 2.5, -2.5, 0.1, 2.675, 1e-300, 5e-324, 1e16,
+    1e300, 1.7976931348623157e308, math.inf, -math.inf, math.nan, 2.0**52 + 0.5, 710.0,
+]  # fmt: skip
+INTS = st.one_of(st.sampled_from(EDGE_INTS), st.integers(-1000, 1000), st.integers(*I64))
+FLOATS = st.one_of(st.sampled_from(EDGE_FLOATS), st.floats(-10, 10), st.floats())
+NUMBERS = st.one_of(INTS, FLOATS, st.booleans())
+EXAMPLES = settings(max_examples=30, deadline=None)
+
+
+def fits(value: Any) -> bool:
+    if isinstance(value, tuple):
+        return all(map(fits, value))
+    return not isinstance(value, int) or I64[0] <= value <= I64[1]
+
+
+def outcome(fn: Callable[..., Any], *args: Any) -> tuple[Any, ...]:
+    """What a call gives, comparable exactly: floats by their bits (-0.0, NaN)."""
+    try:
+        result = fn(*args)
+    except Exception as e:
+        return ("raises", type(e), str(e))
+    return ("value", exact(result))
+
+
+def exact(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return tuple(exact(v) for v in value)
+    if isinstance(value, float):  # bit for bit; NaNs match NaNs (their sign is not Python's)
+        return float, "nan" if math.isnan(value) else struct.pack("<d", value)
+    return type(value), value
+
+
+JITTED: dict[Callable[..., Any], Any] = {}
+
+
+def check(fn: Callable[..., Any], *args: Any, may_hand_back: bool = False) -> None:
+    """`fn(*args)` jitted gives CPython's outcome, natively unless CPython raises, an
+    int leaves 64 bits, or `may_hand_back`."""
+    jitted = JITTED.setdefault(fn, graphlet.jit(fn))
+    before = sum(v.calls for v in jitted.versions.values())
+    want = outcome(fn, *args)
+    got = outcome(jitted, *args)
+    assert got == want, (fn.__name__, args)
+    if want[0] == "raises" or may_hand_back or not fits(args) or not fits(fn(*args)):
+        return
+    native = sum(v.calls for v in jitted.versions.values()) == before + 1
+    assert native and not jitted.last_call_handed_back, (
+        f"{fn.__name__}{args} ran in Python: {graphlet.explain(fn, *args)}"
+    )
+
+
+def _unary(name: str) -> Callable[[Any], Any]:
+    source = f"def math_{name}(x):\n    return math.{name}(x)\n"
+    namespace: dict[str, Any] = {"math": math}
+    exec(compile(source, __file__, "exec"), namespace)
+    return namespace[f"math_{name}"]
+
+
+LIBM_UNARY = [
+    "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "log2",
+    "log10", "log1p", "expm1", "exp2", "cbrt", "erf", "sqrt", "exp", "log", "sin", "cos",
+    "tanh", "trunc", "floor", "ceil", "degrees", "radians", "fabs", "isnan", "isinf",
+    "isfinite",
+]  # fmt: skip
+UNARY = {name: _unary(name) for name in LIBM_UNARY}
+
+
+@pytest.mark.parametrize("name", LIBM_UNARY)
+def test_math_function_of_one_number_is_cpythons(name: str) -> None:
+    fn = UNARY[name]
+    for x in [*EDGE_FLOATS, *EDGE_INTS, True, False, 0.75, -0.75, 1.0 - 2**-53, 100.0]:
+        check(fn, x)
+
+    @EXAMPLES
+    @given(NUMBERS)
+    def random_values(x: Any) -> None:
+        check(fn, x)
+
+    random_values()
+
+
+def atan2(y, x):
+    return math.atan2(y, x)
+
+
+def fmod(x, y):
+    return math.fmod(x, y)
+
+
+def copysign(x, y):
+    return math.copysign(x, y)
+
+
+def log_base(x, base):
+    return math.log(x, base)
+
+
+PAIRS = [*EDGE_FLOATS[:10], math.inf, -math.inf, math.nan, 3, -2, 0, True]
+
+
+@pytest.mark.parametrize("fn", [atan2, fmod, copysign, log_base])
+def test_math_function_of_two_numbers_is_cpythons(fn: Callable[..., Any]) -> None:
+    for a in PAIRS:
+        for b in PAIRS:
+            check(fn, a, b)
+
+    @EXAMPLES
+    @given(NUMBERS, NUMBERS)
+    def random_values(a: Any, b: Any) -> None:
+        check(fn, a, b)
+
+    random_values()
+
+
+def gcd2(a, b):
+    return math.gcd(a, b)
+
+
+def gcd3(a, b, c):
+    return math.gcd(a, b, c)
+
+
+def gcd1(a):
+    return math.gcd(a)
+
+
+def gcd0():
+    return math.gcd()
+
+
+def lcm2(a, b):
+    return math.lcm(a, b)
+
+
+def lcm3(a, b, c):
+    return math.lcm(a, b, c)
+
+
+def factorial(n):
+    return math.factorial(n)
+
+
+def isqrt(n):
+    return math.isqrt(n)
+
+
+def comb(n, k):
+    return math.comb(n, k)
+
+
+def perm(n, k):
+    return math.perm(n, k)
+
+
+def perm1(n):
+    return math.perm(n)
+
+
+def pow_mod(a, b, m):
+    return pow(a, b, m)
+
+
+def divmod_(a, b):
+    return divmod(a, b)
+
+
+def _intermediate_overflow(n: int, k: int) -> bool:
+    """comb's running product C(n, i) * (n - i) may leave 64 bits before the result."""
+    k = min(k, n - k)
+    return k > 0 and n > 0 and math.comb(n, k) * k > 2**62
+
+
+@pytest.mark.parametrize("fn", [gcd2, lcm2, divmod_])
+def test_integer_functions_of_two_ints_are_cpythons(fn: Callable[..., Any]) -> None:
+    small = [0, 1, -1, 2, 5, 6, 12, 18, -18, 20, 40, 62, 63, 64, 100, 2**31, I64[0], I64[1]]
+    for a in small:
+        for b in small:
+            check(fn, a, b)
+
+    @EXAMPLES
+    @given(st.one_of(INTS, st.booleans()), st.one_of(INTS, st.booleans()))
+    def random_values(a: Any, b: Any) -> None:
+        check(fn, a, b)
+
+    random_values()
+
+
+@pytest.mark.parametrize("fn", [comb, perm])
+def test_comb_and_perm_are_cpythons(fn: Callable[..., Any]) -> None:
+    """Arguments CPython answers quickly (its result for large ones is a huge int)."""
+    small = [-1, 0, 1, 2, 5, 10, 20, 21, 30, 62, 63, 64, 67, 100, 1000, 10**6]
+    for n in small:
+        for k in small:
+            if fn is perm and k > 30 and n >= k:
+                continue
+            check(fn, n, k, may_hand_back=fn is comb and _intermediate_overflow(n, k))
+
+    @EXAMPLES
+    @given(st.one_of(st.integers(-3, 70), st.booleans()), st.integers(-3, 25))
+    def random_values(n: Any, k: int) -> None:
+        check(fn, n, k, may_hand_back=fn is comb and n >= k >= 0 and _intermediate_overflow(n, k))
+
+    random_values()
+
+
+def test_integer_functions_of_other_arities_are_cpythons() -> None:
+    check(gcd0)
+    for a in EDGE_INTS:
+        check(gcd1, a)
+        check(isqrt, a)
+        if a < 10**4:  # CPython's factorial of a huge int never ends
+            check(factorial, a)
+            check(perm1, a)
+        check(gcd3, a, 12, 18)
+        check(lcm3, a, 4, 6)
+    for n in range(-2, 25):
+        check(factorial, n)
+        check(perm1, n)
+    for n in [*range(200), 2**62, 2**63 - 1, 3037000499**2, 3037000499**2 - 1]:
+        check(isqrt, n)
+    check(factorial, True)
+    check(gcd2, 2.0, 4)  # TypeError in CPython
+    check(isqrt, -1.5)
+
+
+def test_pow_with_a_modulus_is_cpythons() -> None:
+    values = [0, 1, -1, 2, 3, -3, 7, 10, -10, 12, 97, 1000003, 2**40, I64[1]]
+    for a in values:
+        for b in [0, 1, 2, 5, 64, 10**18, -1, -2]:
+            for m in [1, -1, 2, 7, -7, 10, 97, 1000003, 3037000499, 2**40, 0]:
+                check(pow_mod, a, b, m, may_hand_back=abs(m) > intrinsics.MULMOD_MAX)
+
+    @EXAMPLES
+    @given(INTS, INTS, st.integers(-(10**9), 10**9))
+    def random_values(a: int, b: int, m: int) -> None:
+        check(pow_mod, a, b, m)
+
+    random_values()
+
+
+def test_divmod_of_floats_and_mixed_is_cpythons() -> None:
+    for a in PAIRS:
+        for b in PAIRS:
+            check(divmod_, a, b)
+
+
+def round1(x):
+    return round(x)
+
+
+def round2(x, n):
+    return round(x, n)
+
+
+def round_none(x):
+    return round(x, None)
+
+
+def _rounding_hands_back(x: Any, n: int) -> bool:
+    """`round(float, n)` compiles for 0 <= n <= 22 and |x| * 10**n below 2**52."""
+    if not isinstance(x, float) or not math.isfinite(x):
+        return False
+    return not 0 <= n <= 22 or abs(x) * 10.0**n >= 2**52
+
+
+def test_round_is_cpythons() -> None:
+    for x in [*EDGE_FLOATS, *EDGE_INTS, 0.125, 0.375, 2.5, 3.5, -3.5, 1.005, 1234.5678, True]:
+        check(round1, x)
+        check(round_none, x)
+        for n in [-20, -19, -3, -1, 0, 1, 2, 3, 10, 17, 22, 23, 400]:
+            check(round2, x, n, may_hand_back=_rounding_hands_back(x, n))
+
+    @settings(max_examples=300, deadline=None)
+    @given(
+        st.one_of(st.floats(-1e6, 1e6), st.decimals(-1000, 1000, places=3).map(float)),
+        st.integers(0, 8),
+    )
+    def random_values(x: float, n: int) -> None:
+        check(round2, x, n, may_hand_back=_rounding_hands_back(x, n))
+        check(round1, x)
+
+    random_values()
+
+    @EXAMPLES
+    @given(INTS, st.integers(-20, 3))
+    def random_ints(x: int, n: int) -> None:
+        check(round2, x, n)
+
+    random_ints()
+    check(round2, 1.5, 1.0)  # TypeError
+
+
+def min2(a, b):
+    return min(a, b)
+
+
+def max2(a, b):
+    return max(a, b)
+
+
+def min3(a, b, c):
+    return min(a, b, c)
+
+
+def max3(a, b, c):
+    return max(a, b, c)
+
+
+def max_tuple(t):
+    return max(t)
+
+
+def min_of_mixed_then_used(a, b):
+    m = min(a, b)
+    return m * 2
+
+
+@pytest.mark.parametrize("fn", [min2, max2, min_of_mixed_then_used])
+def test_min_max_of_mixed_types_return_the_first_best_item(fn: Callable[..., Any]) -> None:
+    values = [0, 1, -1, True, False, 0.0, -0.0, 1.0, 0.5, math.nan, math.inf, 2**53 + 1, 2.0**53]
+    for a in values:
+        for b in values:
+            check(fn, a, b)
+
+
+def test_min_max_of_three_mixed_and_of_a_tuple() -> None:
+    values = [1, 1.0, 0.5, math.nan, -3]  # each combination of types compiles once
+    for a in values:
+        for b in values:
+            for c in values:
+                check(min3, a, b, c)
+                check(max_tuple, (a, b, c))
+    for args in [(True, 1, 0.5), (1, True, 1.0), (0.0, False, 0), (False, 0.0, -1)]:
+        check(max3, *args)
+        check(min3, *args)
+
+
+def abs_complex(z):
+    return abs(z)
+
+
+def test_abs_of_a_complex_is_libm_hypot() -> None:
+    parts = [0.0, -0.0, 3.0, -4.0, 1e308, 1e-320, math.inf, -math.inf, math.nan, 0.1]
+    for re in parts:
+        for im in parts:
+            check(abs_complex, complex(re, im))
+
+    @EXAMPLES
+    @given(st.complex_numbers())
+    def random_values(z: complex) -> None:
+        check(abs_complex, z)
+
+    random_values()
+
+
+NONE_TYPE = type(None)
+
+
+def kinds_of(x):
+    return (
+        isinstance(x, int),
+        isinstance(x, float),
+        isinstance(x, bool),
+        isinstance(x, (int, float)),
+        isinstance(x, complex),
+        isinstance(x, tuple),
+        isinstance(x, list),
+        isinstance(x, NONE_TYPE),
+        isinstance(x, int | None),
+    )
+
+
+def test_isinstance_with_builtin_types() -> None:
+    for x in [1, True, 1.5, 1j, (1, 2.0), [1, 2], None, 2**70]:
+        check(kinds_of, x)
+
+
+def _scaled(x, factor=2, offset=0.5):
+    return x * factor + offset
+
+
+def keywords_to_a_jitted_helper(x):
+    return _scaled(x, offset=1) + _scaled(x, 3) + _scaled(offset=x, x=2, factor=x)
+
+
+def keywords_to_builtins(x, n):
+    return round(x, ndigits=2) + pow(n, 3, mod=7) + pow(base=n, exp=2)
+
+
+def unknown_keyword(x):
+    return _scaled(x, scale=2)  # TypeError in CPython
+
+
+def positional_and_keyword(x):
+    return _scaled(x, x=2)  # TypeError in CPython
+
+
+def test_keyword_arguments_in_calls() -> None:
+    for x in [0, 1, -3, 2.5, True, 2**40]:
+        check(keywords_to_a_jitted_helper, x)
+        check(unknown_keyword, x)
+        check(positional_and_keyword, x)
+    for x in [0.125, 1.005, -2.675, 3.0]:
+        for n in [0, 1, 5, -4, True]:
+            check(keywords_to_builtins, x, n)
+
+
+def enumerate_sum(xs, start):
+    total = 0
+    for i, x in enumerate(xs, start=start):
+        total += i * x
+    return total
+
+
+def zip_dot(xs, ys):
+    total = 0.0
+    for x, y in zip(xs, ys):
+        total += x * y
+    return total
+
+
+def zip_three(xs, t, n):
+    out = []
+    for a, b, i in zip(xs, t, range(n)):
+        out.append(a * b + i)
+    return out
+
+
+def enumerate_zip(xs, ys):
+    total = 0
+    for i, (a, b) in enumerate(zip(xs, ys)):
+        total += i * (a - b)
+    return total
+
+
+def reversed_digits(xs):
+    total = 0
+    for x in reversed(xs):
+        total = total * 10 + x
+    return total
+
+
+def reversed_while_popping(xs):
+    seen = []
+    for x in reversed(xs):
+        seen.append(x)
+        if xs:
+            xs.pop()
+    return seen
+
+
+def reversed_range(a, b, t):
+    out = []
+    for x in reversed(range(a, b, 3)):
+        out.append(x)
+    for x in reversed(range(b, a, -2)):
+        out.append(-x)
+    for x in reversed(t):
+        out.append(x * 100)
+    return out
+
+
+LISTS = st.lists(st.integers(-9, 9), max_size=6)
+FLOAT_LISTS = st.lists(st.floats(-100, 100), max_size=6)
+
+
+@settings(max_examples=25, deadline=None)
+@given(LISTS, LISTS, FLOAT_LISTS, st.integers(-3, 3), st.integers(-10, 10), st.integers(-10, 10))
+def test_enumerate_zip_and_reversed_loops(xs, ys, fs, start, a, b) -> None:
+    check(enumerate_sum, xs, start)
+    check(enumerate_sum, tuple(xs), start)
+    check(zip_dot, fs, xs)
+    check(zip_dot, tuple(fs), ys)
+    check(zip_three, xs, (1.0, 2.5, -0.5), a + 10)
+    check(enumerate_zip, xs, ys)
+    check(reversed_digits, xs)
+    check(reversed_digits, tuple(xs))
+    check(reversed_range, a, b, (1, 2, True))
+    mine, theirs = list(xs), list(xs)
+    jitted = JITTED.setdefault(reversed_while_popping, graphlet.jit(reversed_while_popping))
+    assert jitted(mine) == reversed_while_popping(theirs) and mine == theirs
+    assert not jitted.last_call_handed_back
+
+
+def sum_of(xs):
+    return sum(xs)
+
+
+def sum_from(xs, start):
+    return sum(xs, start)
+
+
+def min_max_of(xs):
+    return min(xs), max(xs)
+
+
+def sum_of_range_and_tuple(n):
+    return sum(range(n)), sum((1.5, 2.25, 1e16)), sum((1, True)), max((n, 2, -1))
+
+
+SUM_FLOATS = st.lists(
+    st.one_of(st.sampled_from([0.1, -0.0, 1e16, -1e16, math.inf, 1e308]), st.floats(-1e17, 1e17)),
+    max_size=8,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(SUM_FLOATS, LISTS, st.lists(st.booleans(), max_size=4), st.sampled_from([0, 2, 0.5, -0.0]))
+def test_sum_min_max_of_lists(fs, xs, bs, start) -> None:
+    """`sum` of floats is CPython's own loop: plain on 3.11, compensated from 3.12."""
+    for items in (fs, xs, bs):
+        check(sum_of, list(items))
+        check(sum_from, list(items), start)
+        check(min_max_of, list(items))
+    check(sum_of_range_and_tuple, len(xs))
