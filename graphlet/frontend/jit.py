@@ -108,6 +108,10 @@ class Version:
     """Whether the native code checks this version's guards itself, so it can be the
     dispatcher's own call path (`_install_fast_path`)."""
 
+    regions: list[Any] = field(default_factory=list)
+    """Its region breaks (`graphlet.frontend.bytecode.regions.RegionSite`): calls that
+    run in CPython while the rest of the call stays native."""
+
     demoted: bool = False
     """Whether it hands back on most calls, so its calls run in Python outright (from
     its fast entry, when it has one: `CompiledWrapper.demote`)."""
@@ -145,6 +149,7 @@ class JitFunction:
         cache: bool = False,
         strict: bool = False,
         fastmath: bool | set[str] = False,
+        regions: bool = False,
     ) -> None:
         if not isinstance(fn, types.FunctionType):
             raise TypeError(f"graphlet.jit needs a Python function, got {type(fn).__name__}")
@@ -158,6 +163,9 @@ class JitFunction:
         is not compiled) raises `JitCompileError` instead."""
         self.fastmath = fastmath
         """Accepted for Numba's spelling and ignored: see `jit`."""
+        self.regions = regions
+        """Whether a graph break may be a region break: that call runs in CPython and
+        the compiled code carries on (docs/jit-region-breaks.md)."""
         self._backend = backend
         self._argcount = fn.__code__.co_argcount
         self._versions: dict[tuple[type, ...], Version] = {}
@@ -266,6 +274,8 @@ class JitFunction:
     def _on_status(self, version: Version, status: int, *args: Any) -> Any:
         """A fast call's native code handed the call back, and its entry did not call
         the function itself (debug logging, or time to consider demoting it)."""
+        if version.regions and region_runtime().is_region_status(status):
+            return region_runtime().finish(status)
         why = f"native code handed the call back ({version.kernel.describe(status)})"
         return self._python_call(args, version, why, counted=True)
 
@@ -349,8 +359,8 @@ class JitFunction:
         version = self._build_version(signature)
         if hasattr(version.kernel, "wrapper"):
             limit = HANDBACK_LIMIT if version.has_bail_points else 1 << 62
-            if logger.isEnabledFor(logging.DEBUG):
-                limit = 0  # every hand-back through `_on_status`, which logs it
+            if version.regions or logger.isEnabledFor(logging.DEBUG):
+                limit = 0  # every hand-back through `_on_status` (which logs it, or ends a region)
             version.kernel.wrapper.hand_back_directly(limit, self._clock)
         if stale is not None:
             self._retired_calls += stale.calls
@@ -384,10 +394,16 @@ class JitFunction:
         from graphlet.frontend.bytecode.capture import ModuleCapture
         from graphlet.frontend.bytecode.signature import arg_specs, result_spec
 
-        unit = ModuleCapture()
+        unit = ModuleCapture(regions=self.regions)
         unit.guard_function(fn)
         try:
             captured = unit.capture(fn, kinds)
+            if captured.region_sites and _calls_itself(unit.module, captured.symbol):
+                # a native level under a region break could not resume: no regions
+                _unregister(captured.region_sites)
+                unit = ModuleCapture()
+                unit.guard_function(fn)
+                captured = unit.capture(fn, kinds)
         except FunctionNotCompilable as e:
             for record in e.records:
                 logger.debug("FALLBACK %s runs in Python: %s", name, record)
@@ -407,7 +423,7 @@ class JitFunction:
         )
         try:
             specs = arg_specs(captured), result_spec(captured)
-            if self._caching:
+            if self._caching and not captured.region_sites:  # site numbers are this process's
                 native = self._compile_cached(
                     signature, unit.module, captured.symbol, specs, guards, bails
                 )
@@ -420,6 +436,8 @@ class JitFunction:
         logger.debug(
             "COMPILE %s done in %.1f ms (%s backend)", name, seconds * 1e3, self.backend.name
         )
+        for site in captured.region_sites:
+            site.guards = guards
         return Version(
             signature,
             native,
@@ -431,6 +449,7 @@ class JitFunction:
             module=unit.module,
             kernel=native,
             fast=fast,
+            regions=list(captured.region_sites),
         )
 
     @property
@@ -541,6 +560,26 @@ class JitFunction:
         return dict(self._versions)
 
 
+def region_runtime() -> Any:
+    from graphlet.runtime import regions
+
+    return regions
+
+
+def _calls_itself(module: ModuleOp, symbol: str) -> bool:
+    """Whether some function of `module` calls `symbol` natively."""
+    from xdsl.dialects import func
+
+    return any(
+        isinstance(op, func.CallOp) and op.callee.string_value() == symbol for op in module.walk()
+    )
+
+
+def _unregister(sites: list[Any]) -> None:
+    for site in sites:
+        region_runtime().unregister(site.number)
+
+
 def _prepare_fast_entry(native: Any, guards: tuple[Guard, ...]) -> bool:
     """Compiles `guards` into a kernel that offers a fast entry; False when it has none
     or a guard is on something other than a plain dict or a function (the Python
@@ -593,6 +632,7 @@ def jit(
     cache: bool = False,
     strict: bool = False,
     fastmath: bool | set[str] = False,
+    regions: bool = False,
 ) -> Any:
     """`@graphlet.jit`, `@graphlet.jit(cache=True, strict=True, backend=...)` or
     `graphlet.jit(fn)`.
@@ -606,9 +646,15 @@ def jit(
 
     `fastmath=` is accepted for Numba's spelling and changes nothing: the scalar path's
     contract is Python's exact float results (`x * y + z` is two roundings, `x ** 0.5`
-    is libm's `pow`), which LLVM's fast-math flags would break."""
+    is libm's `pow`), which LLVM's fast-math flags would break.
+
+    `regions=True` (`graphlet.capture.region_jit`) makes graph breaks region breaks
+    where that is sound: a `print` or an unknown call at a statement boundary runs in
+    CPython and the compiled code carries on (docs/jit-region-breaks.md)."""
     if fn is None:
-        return lambda f: jit(f, backend=backend, cache=cache, strict=strict, fastmath=fastmath)
+        return lambda f: jit(
+            f, backend=backend, cache=cache, strict=strict, fastmath=fastmath, regions=regions
+        )
     if isinstance(fn, JitFunction):
         return fn
     return JitFunction(
@@ -617,6 +663,7 @@ def jit(
         cache=cache,
         strict=strict,
         fastmath=fastmath,
+        regions=regions,
     )
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from graphlet import abi
+from graphlet.runtime import regions
 
 _NOTHING = object()
 
@@ -93,6 +94,8 @@ class NativeKernel:
 
 
 def _hand_back(status: int, *args: Any) -> Any:
+    if regions.is_region_status(status):  # the call ended in CPython after a region break
+        return regions.finish(status)
     raise HandBack(NativeKernel.describe(status))
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from xdsl.dialects import func
 from xdsl.ir import SSAValue
 
-from graphlet.frontend.bytecode import builtins
+from graphlet.frontend.bytecode import builtins, regions
 from graphlet.frontend.bytecode import inference as inf
 from graphlet.frontend.bytecode.breaks import FunctionNotCompilable, GraphBreak
 from graphlet.frontend.bytecode.decode import NULL_BEFORE_CALLABLE, Instr
@@ -133,7 +133,12 @@ def call_op(c: FunctionCapture, ins: Instr, state: State) -> Flow:
         callee, self_arg = first, second
     if self_arg is not NULL:
         args.insert(0, self_arg)
-    result = call(c, callee, args)
+    try:
+        result = call(c, callee, args)
+    except GraphBreak as e:
+        result = None if e.whole_function else regions.region_call(c, ins, state, callee, args)
+        if result is None:
+            raise
     if isinstance(result, SplitResult):
         paths = []
         for alternative in result.alternatives:
