@@ -82,6 +82,10 @@ class LowerRegionCall(RewritePattern):
                 widened = llvm.ZExtOp(value, i64)
                 ops.append(widened)
                 value = widened.res
+            elif value.type != i64:
+                bits = llvm.BitcastOp(value, i64)
+                ops.append(bits)
+                value = bits.result
             ops.append(llvm.StoreOp(value, _slot(op.frame, index, ops), alignment=8))
         function_type = llvm.LLVMFunctionType([llvm.LLVMPointerType(), i64], i32)
         declare_external_function(op, rewriter, abi.REGION_CALL_SYMBOL, function_type)
@@ -94,14 +98,17 @@ class LowerRegionCall(RewritePattern):
         if op.result:
             assert op.result_slot is not None
             (result,) = op.result
-            load_type = i64 if result.type == i1 else result.type
-            load = llvm.LoadOp(_slot(op.frame, op.result_slot.value.data, ops), load_type)
+            load = llvm.LoadOp(_slot(op.frame, op.result_slot.value.data, ops), i64)
             ops.append(load)
             value = load.dereferenced_value
             if result.type == i1:
                 narrowed = llvm.TruncOp(value, i1)
                 ops.append(narrowed)
                 value = narrowed.res
+            elif result.type != i64:
+                bits = llvm.BitcastOp(value, result.type)
+                ops.append(bits)
+                value = bits.result
             results.append(value)
         rewriter.replace(op, ops, results)
 
