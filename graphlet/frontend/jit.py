@@ -275,6 +275,8 @@ class JitFunction:
         """A fast call's native code handed the call back, and its entry did not call
         the function itself (debug logging, or time to consider demoting it)."""
         if version.regions and region_runtime().is_region_status(status):
+            if status == abi.RESUMED:  # the rest of the call ran in CPython
+                self._clock[1] = self._clock[0]
             return region_runtime().finish(status)
         why = f"native code handed the call back ({version.kernel.describe(status)})"
         return self._python_call(args, version, why, counted=True)
@@ -683,6 +685,28 @@ class ExplainedBreak:
 
 
 @dataclass
+class RegionReport:
+    """A region break of a version: its place, what it calls, and how often (over all
+    calls of the version) that call ran and the rest of the call resumed in CPython."""
+
+    filename: str
+    line: int | None
+    function: str
+    target: str
+    calls: int
+    resumed: int
+
+    def __str__(self) -> str:
+        text = (
+            f"region break at {self.filename}:{self.line} in {self.function}: "
+            f"{self.calls} calls to {self.target} ran in CPython, the rest natively"
+        )
+        if self.resumed:
+            text += f" ({self.resumed} calls resumed in CPython after it)"
+        return text
+
+
+@dataclass
 class Explanation:
     """What `graphlet.explain` found for one call."""
 
@@ -692,6 +716,7 @@ class Explanation:
     breaks: list[ExplainedBreak] = field(default_factory=list)
     fell_back: bool = False
     result: Any = None
+    regions: list[RegionReport] = field(default_factory=list)
 
     def __repr__(self) -> str:
         """The report itself, so `graphlet.explain(f, x)` at a REPL prints it."""
@@ -702,8 +727,9 @@ class Explanation:
         lines.append(
             f"  this call {'fell back to Python' if self.fell_back else 'ran in native code'}"
         )
-        if not self.breaks:
+        if not self.breaks and not self.regions:
             lines.append("  no graph breaks")
+        lines += [f"  {region}" for region in self.regions]
         for b in self.breaks:
             where = f"{b.filename}:{b.line}"
             lines.append(f"  break at {where} in {b.function}: {b.opname}: {b.reason}")
@@ -728,12 +754,25 @@ def explain(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Explanation:
         mode = f"runs in Python ({version.python_reason})"
     elif version.has_bail_points:
         mode = "compiled, with bail points that hand the call back to Python"
+    elif version.regions:
+        mode = "compiled, with region breaks that run one call in CPython"
     else:
         mode = "compiled"
     breaks = [
         ExplainedBreak(r.line, r.filename, r.function, r.opname, r.reason, fell_back)
         for r in version.breaks
     ]
+    regions = [
+        RegionReport(
+            site.fn.__code__.co_filename,
+            site.line,
+            site.fn.__qualname__,
+            site.target_name,
+            site.calls,
+            site.resumed,
+        )
+        for site in version.regions
+    ]
     return Explanation(
-        jitted.py_func.__qualname__, version.signature, mode, breaks, fell_back, result
+        jitted.py_func.__qualname__, version.signature, mode, breaks, fell_back, result, regions
     )
