@@ -229,8 +229,11 @@ class JitFunction:
         if not counting:  # a kernel that does not count its calls
             version.counted_calls += 1
             self._clock[0] += 1
+        resumed = _resumed(version)
         try:
             result = native(*args)
+            if version.regions and _resumed(version) != resumed:
+                self._clock[1] = self._clock[0]  # its rest ran in CPython
         except HandBack as e:
             why = f"native code handed the call back ({e})"
             return self._python_call(args, version, why, counted=counting)
@@ -566,6 +569,11 @@ def region_runtime() -> Any:
     from graphlet.runtime import regions
 
     return regions
+
+
+def _resumed(version: Version) -> int:
+    """How many calls of `version` ran their rest in CPython after a region break."""
+    return sum(site.resumed for site in version.regions)
 
 
 def _calls_itself(module: ModuleOp, symbol: str) -> bool:
