@@ -110,9 +110,8 @@ def test_an_exception_after_a_break_is_cpythons_with_the_users_lines() -> None:
     jitted = region_jit(divides_after_print)
     version = assert_like_cpython(jitted, 6)
     assert version.regions[0].resumed == 1
-    with contextlib.redirect_stdout(io.StringIO()):
-        with pytest.raises(ZeroDivisionError) as info:
-            jitted(6)
+    with contextlib.redirect_stdout(io.StringIO()), pytest.raises(ZeroDivisionError) as info:
+        jitted(6)
     last = traceback.extract_tb(info.value.__traceback__)[-1]
     assert last.name == "divides_after_print" and last.line == "t += 10 // (i - 3)"
 
@@ -131,9 +130,11 @@ def test_an_exception_raised_by_the_called_function_propagates() -> None:
     assert version.native is not None
     (site,) = version.regions
     assert site.calls == 4 and site.resumed == 0
-    with contextlib.redirect_stdout(io.StringIO()):
-        with pytest.raises(ValueError, match="bad value 3") as info:
-            jitted(5)
+    with (
+        contextlib.redirect_stdout(io.StringIO()),
+        pytest.raises(ValueError, match="bad value 3") as info,
+    ):
+        jitted(5)
     frames = traceback.extract_tb(info.value.__traceback__)
     assert frames[-1].name == "fails_at_three"
     assert_like_cpython(jitted, 3)  # no exception: all native

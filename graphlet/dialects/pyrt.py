@@ -23,9 +23,8 @@ the call in CPython.
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from collections.abc import Sequence
+from typing import ClassVar
 
 from xdsl.dialects import llvm
 from xdsl.dialects.builtin import IntegerAttr, IntegerType, StringAttr, i1, i32, i64
@@ -150,6 +149,7 @@ CHECKED_OPS: tuple[type[CheckedIntegerOp], ...] = (
     CheckedMuliOp,
 )
 
+
 @irdl_op_definition
 class RegionFrameOp(IRDLOperation):
     """A function's region frame, `slots` 8-byte slots on its stack (the first
@@ -158,7 +158,6 @@ class RegionFrameOp(IRDLOperation):
     name = "pyrt.region_frame"
     slots = prop_def(IntegerAttr)
     frame = result_def(llvm.LLVMPointerType)
-
 
     def __init__(self, slots: int) -> None:
         super().__init__(
@@ -182,7 +181,6 @@ class RegionCallOp(IRDLOperation):
     result_slot = opt_prop_def(IntegerAttr)
     ok = result_def(i1)
     result = var_result_def()
-
 
     def __init__(
         self,
@@ -219,7 +217,6 @@ class RegionUnwindOp(IRDLOperation):
     frame = operand_def(llvm.LLVMPointerType)
     status = operand_def(i32)
     result = result_def(i32)
-
 
     def __init__(self, frame: SSAValue | Operation, status: SSAValue | Operation) -> None:
         super().__init__(operands=[frame, status], result_types=[i32])

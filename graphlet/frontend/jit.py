@@ -581,7 +581,8 @@ def _calls_itself(module: ModuleOp, symbol: str) -> bool:
     from xdsl.dialects import func
 
     return any(
-        isinstance(op, func.CallOp) and op.callee.string_value() == symbol for op in module.walk()
+        isinstance(op, func.CallOp) and op.callee.root_reference.data == symbol
+        for op in module.walk()
     )
 
 

@@ -139,6 +139,7 @@ class ConvertPyrtToLlvmPass(ModulePass):
         PatternRewriteWalker(
             GreedyRewritePatternApplier(
                 [LowerCheckedArith(), LowerRegionFrame(), LowerRegionCall(), LowerRegionUnwind()]
-            ), apply_recursively=False
+            ),
+            apply_recursively=False,
         ).rewrite_module(op)
         TARGET.refuse_leftovers(op)

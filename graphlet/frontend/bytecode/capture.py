@@ -49,8 +49,7 @@ from xdsl.ir import Attribute, Block, Region, SSAValue
 from graphlet import abi
 from graphlet.dialects import graphlet as g
 from graphlet.dialects import pyrt
-from graphlet.frontend.bytecode import arrays, calls, containers, iteration, lists, numbers  # noqa: F401
-from graphlet.frontend.bytecode import regions
+from graphlet.frontend.bytecode import arrays, calls, containers, iteration, lists, numbers, regions  # noqa: F401
 from graphlet.frontend.bytecode import inference as inf
 from graphlet.frontend.bytecode.breaks import (
     BreakRecord,

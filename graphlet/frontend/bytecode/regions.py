@@ -166,7 +166,8 @@ class RegionSite:
         self._state_bytes = struct.calcsize(self._state_format)
         self._operand_format = "=" + _slot_format(self.operand_specs)
         self.result_slot = (
-            abi.REGION_HEADER_SLOTS + (self._state_bytes + struct.calcsize(self._operand_format)) // 8
+            abi.REGION_HEADER_SLOTS
+            + (self._state_bytes + struct.calcsize(self._operand_format)) // 8
         )
         self.slots = self.result_slot + 1
 
@@ -182,7 +183,9 @@ class RegionSite:
     def _slots(self, frame: Any, fmt: str, start: int) -> list[Any]:
         address = ctypes.cast(frame, ctypes.c_void_p).value
         assert address is not None
-        return list(struct.unpack_from(fmt, ctypes.string_at(address + start, struct.calcsize(fmt))))
+        return list(
+            struct.unpack_from(fmt, ctypes.string_at(address + start, struct.calcsize(fmt)))
+        )
 
     def call(self, frame: Any) -> int:
         """Run the Python call with the values native code put in `frame`."""
@@ -226,7 +229,9 @@ class RegionSite:
         failure unwinds to the last finished region call)."""
         result: Any = None
         if self.stores and not isinstance(self.result_kind, Known):
-            slot = self._slots(frame, "=" + _SLOT_FORMAT[str(self.result_kind)], self.result_slot * 8)
+            slot = self._slots(
+                frame, "=" + _SLOT_FORMAT[str(self.result_kind)], self.result_slot * 8
+            )
             result = bool(slot[0]) if self.result_kind == BOOL else slot[0]
         return self._resume(frame, result)
 
@@ -249,7 +254,9 @@ class RegionSite:
 
     def resume_function(self) -> types.FunctionType:
         if self._resume_fn is None:
-            self._resume_fn = resume_function(self.fn, self.resume_offset, len(self.stack_specs) + 1)
+            self._resume_fn = resume_function(
+                self.fn, self.resume_offset, len(self.stack_specs) + 1
+            )
         return self._resume_fn
 
 
