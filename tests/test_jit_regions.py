@@ -306,3 +306,25 @@ def test_lists_and_breaks() -> None:
         assert mutating(mine, 4) == mutates_argument(theirs, 4)
     assert mine == theirs and out.getvalue().count("log") == 8  # 4 each
     assert not mutating.version_for([7], 4).regions
+
+
+def bails_after_print(n):
+    t = 0
+    for i in range(n):
+        print(i)
+        t += i
+        if i == 4:
+            t += len(f"{t}")
+    return t
+
+
+def test_a_bail_point_after_a_break_resumes_in_cpython() -> None:
+    """The f-string is a bail point: reached after native prints, the call resumes
+    from the last print instead of rerunning (and reprinting) from the start."""
+    jitted = region_jit(bails_after_print)
+    version = assert_like_cpython(jitted, 8)
+    assert version.has_bail_points
+    (site,) = version.regions
+    assert site.calls == 5 and site.resumed == 1
+    assert_like_cpython(jitted, 4)  # the bail is not reached: all native
+    assert site.calls == 9 and not jitted.last_call_handed_back
