@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
 import traceback
 from typing import Any
 
@@ -328,3 +329,28 @@ def test_a_bail_point_after_a_break_resumes_in_cpython() -> None:
     assert site.calls == 5 and site.resumed == 1
     assert_like_cpython(jitted, 4)  # the bail is not reached: all native
     assert site.calls == 9 and not jitted.last_call_handed_back
+
+
+def doubled(*args: Any) -> Any:
+    return args[0] * 2
+
+
+def results_inside_expressions(n):
+    t = 1
+    for i in range(n):
+        t = t * 1000 + doubled(i)
+        print(math.sqrt(doubled(i)), t)
+    return t
+
+
+def test_calls_inside_expressions_with_values_and_calls_pending() -> None:
+    """The stack below the call holds `t * 1000`, or `print` and `math.sqrt` waiting
+    for their arguments (and CPython's NULLs): all travel, and a resume pushes them."""
+    jitted = region_jit(results_inside_expressions)
+    assert_like_cpython(jitted, 4)  # learns what each site returns: one per call,
+    assert_like_cpython(jitted, 4)  # as the first mismatch resumes in CPython
+    version = assert_like_cpython(jitted, 4)
+    assert not version.has_bail_points and not jitted.last_call_handed_back
+    assert sorted(site.calls for site in version.regions) == [4, 4, 4]
+    version = assert_like_cpython(jitted, 9)  # 1000**7 leaves 64 bits: resumed
+    assert sum(site.resumed for site in version.regions) == 1

@@ -1,11 +1,10 @@
 """Region breaks: a call graphlet cannot compile runs in CPython, and the compiled code
 carries on after it (docs/jit-region-breaks.md).
 
-`region_call` is what the `CALL` handler tries when a call is a graph break: at a
-statement boundary (the call's result is popped or stored in a local, and the value
-stack below it holds nothing but loop iterators), with arguments and live locals of
-kinds that box without native memory (numbers, tuples, constants, complex, range and
-tuple iterators), the call becomes a `pyrt.region_call`. Its values go to the
+`region_call` is what the `CALL` handler tries when a call is a graph break: when its
+arguments, the live locals and the values below it on the stack have kinds that box
+without native memory (numbers, tuples, constants, complex, range and tuple
+iterators, CPython's NULL), the call becomes a `pyrt.region_call`. Its values go to the
 function's region frame; the region runtime (`graphlet.runtime.regions`) calls the
 Python callable there (a `RegionSite`), and its result, unboxed to the kind observed
 before (`OBSERVED`), comes back.
@@ -35,7 +34,7 @@ from graphlet import abi
 from graphlet.dialects import pyrt
 from graphlet.frontend.bytecode import inference as inf
 from graphlet.frontend.bytecode.decode import Instr
-from graphlet.frontend.bytecode.inference import BOOL, BOTTOM, FLOAT, INT, Known
+from graphlet.frontend.bytecode.inference import BOOL, BOTTOM, FLOAT, INT, NULL, Known
 from graphlet.frontend.bytecode.values import (
     ComplexValue,
     RangeIter,
@@ -61,6 +60,8 @@ Spec = tuple[Any, ...]
 ("tuple", specs), ("complex",), ("range",) (next, stop, step) or ("tupleiter", specs)."""
 
 _SLOT_FORMAT = {"i1": "q", "i64": "q", "f64": "d"}
+_NULL = None
+"""What a resume function is passed for a NULL stack item (its prologue pushes NULL)."""
 _RESULT_KINDS = {bool: BOOL, int: INT, float: FLOAT}
 _PYTHON_TYPES = {BOOL: bool, INT: int, FLOAT: float}
 
@@ -89,6 +90,8 @@ def layout(value: Value) -> tuple[Spec, list[SSAValue]] | None:
         return ("tuple" if isinstance(value, TupleValue) else "tupleiter", specs), flat
     if isinstance(value, RangeIter):
         return ("range",), [value.next, value.stop, value.step]
+    if value is NULL:
+        return ("null",), []
     return None
 
 
@@ -98,7 +101,7 @@ def _slot_format(specs: list[Spec]) -> str:
             return _SLOT_FORMAT[spec[0]]
         if spec[0] in ("tuple", "tupleiter"):
             return "".join(walk(item) for item in spec[1])
-        return {"const": "", "complex": "dd", "range": "qqq"}[spec[0]]
+        return {"const": "", "null": "", "complex": "dd", "range": "qqq"}[spec[0]]
 
     return "".join(walk(spec) for spec in specs)
 
@@ -111,6 +114,8 @@ def _decode(spec: Spec, slots: list[Any], position: int) -> tuple[Any, int]:
         return slots[position], position + 1
     if kind == "const":
         return spec[1], position
+    if kind == "null":
+        return _NULL, position
     if kind == "complex":
         return complex(slots[position], slots[position + 1]), position + 2
     if kind == "range":
@@ -142,7 +147,7 @@ class RegionSite:
     opname: str
     key: str
     resume_offset: int
-    """Bytecode offset of the instruction after the call (`POP_TOP`/`STORE_FAST`)."""
+    """Bytecode offset of the instruction after the call."""
     local_specs: list[tuple[int, Spec]]
     """(index in `co_varnames`, spec) of each live local."""
     stack_specs: list[Spec]
@@ -151,6 +156,7 @@ class RegionSite:
     result_kind: Any
     """The kind the stored result is unboxed to (`Known(None)` for None or a popped result)."""
     stores: bool
+    """Whether the result is used (else the next instruction pops it)."""
     number: int = 0
     calls: int = 0
     """How many times the Python call ran (for `explain`)."""
@@ -254,9 +260,8 @@ class RegionSite:
 
     def resume_function(self) -> types.FunctionType:
         if self._resume_fn is None:
-            self._resume_fn = resume_function(
-                self.fn, self.resume_offset, len(self.stack_specs) + 1
-            )
+            nulls = tuple(spec[0] == "null" for spec in self.stack_specs) + (False,)
+            self._resume_fn = resume_function(self.fn, self.resume_offset, nulls)
         return self._resume_fn
 
 
@@ -268,19 +273,26 @@ def _skip_own(tb: types.TracebackType | None) -> types.TracebackType | None:
 _OP = dis.opmap
 
 
-def resume_function(fn: types.FunctionType, offset: int, stack_items: int) -> types.FunctionType:
-    """`fn` entered at bytecode `offset` with the value stack holding `stack_items`
-    values: a function of `fn`'s locals (in `co_varnames` order) and then those values,
+def resume_function(
+    fn: types.FunctionType, offset: int, nulls: tuple[bool, ...]
+) -> types.FunctionType:
+    """`fn` entered at bytecode `offset` with a value stack of `len(nulls)` items: a
+    function of `fn`'s locals (in `co_varnames` order) and then those items (an item
+    whose `nulls` entry is true is CPython's NULL, pushed whatever is passed for it),
     whose code is `fn`'s own behind a prologue that pushes them and jumps to `offset`
     (jumps are relative, so the original code runs unchanged; its line table too, so
     tracebacks name the user's lines)."""
     code = fn.__code__
     count = len(code.co_varnames)
+    stack_items = len(nulls)
     names = code.co_varnames + tuple(f".stack{i}" for i in range(stack_items))
     prologue = [_OP["RESUME"], 0]
-    for i in range(stack_items):
+    for i, null in enumerate(nulls):
         index = count + i
-        prologue += [_OP["EXTENDED_ARG"], index >> 8, _OP["LOAD_FAST"], index & 0xFF]
+        if null:
+            prologue += [_OP["PUSH_NULL"], 0]
+        else:
+            prologue += [_OP["EXTENDED_ARG"], index >> 8, _OP["LOAD_FAST"], index & 0xFF]
     jump_at = len(prologue) // 2 + 1
     units = jump_at + 1
     delta = units + offset // 2 - (jump_at + 1)
@@ -334,14 +346,12 @@ def region_call(
     if any(a is BOTTOM for a in args):
         return BOTTOM
     following = c.instrs[ins.index + 1] if ins.index + 1 < len(c.instrs) else None
-    if following is None or following.op not in ("POP_TOP", "STORE_FAST"):
+    if following is None:
         return None
     if following.offset == ins.offset:
         return None
     operands = [layout(a) for a in args]
     below = [layout(v) for v in state.stack]
-    if not all(isinstance(v, RangeIter | TupleIter) for v in state.stack):
-        return None
     live = c.live[ins.index + 1]
     if any(name not in state.locals for name in live):
         return None
@@ -350,7 +360,7 @@ def region_call(
     parts = [*local_layouts, *below, *operands]
     if any(part is None for part in parts):
         return None
-    stores = following.op == "STORE_FAST"
+    stores = following.op != "POP_TOP"
     result_kind: Any = Known(None)
     key = site_key(c.code, following.offset)
     if stores:
