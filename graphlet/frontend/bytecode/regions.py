@@ -260,7 +260,7 @@ class RegionSite:
 
     def resume_function(self) -> types.FunctionType:
         if self._resume_fn is None:
-            nulls = tuple(spec[0] == "null" for spec in self.stack_specs) + (False,)
+            nulls = (*(spec[0] == "null" for spec in self.stack_specs), False)
             self._resume_fn = resume_function(self.fn, self.resume_offset, nulls)
         return self._resume_fn
 
