@@ -364,7 +364,8 @@ def region_call(
     result_kind: Any = Known(None)
     key = site_key(c.code, following.offset)
     if stores:
-        seen = c.unit.guard(OBSERVED, key)
+        known = c.unit.guards.get((id(OBSERVED), key))  # one reading per compile
+        seen = known.expected if known is not None else c.unit.guard(OBSERVED, key)
         if seen is MIXED:
             return None
         result_kind = _RESULT_KINDS.get(seen, Known(None)) if seen is not MISSING else Known(None)
