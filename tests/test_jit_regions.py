@@ -354,3 +354,43 @@ def test_calls_inside_expressions_with_values_and_calls_pending() -> None:
     assert sorted(site.calls for site in version.regions) == [4, 4, 4]
     version = assert_like_cpython(jitted, 9)  # 1000**7 leaves 64 bits: resumed
     assert sum(site.resumed for site in version.regions) == 1
+
+
+RECORDED: list[Any] = []
+
+
+def record(*args: Any) -> None:
+    RECORDED.append(args)  # list.append is atomic under the GIL
+
+
+def threaded(n, k):
+    t = 1
+    for i in range(n):
+        record(k, i)
+        t = t * 1000 + k
+    return t
+
+
+def test_threads_resume_and_raise_each_their_own_call() -> None:
+    """Outcomes wait per thread: concurrent resumes (k=8, 9: past 64 bits) and native
+    finishes return each their own result."""
+    import threading
+
+    jitted = region_jit(threaded)
+    assert jitted(2, 0) == threaded(2, 0)
+    RECORDED.clear()
+    results: dict[tuple[int, int], Any] = {}
+
+    def worker(k: int) -> None:
+        for n in (3, 8, 9):
+            for _ in range(5):
+                results[(k, n)] = jitted(n, k)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(RECORDED) == 8 * 5 * (3 + 8 + 9)  # each call once, none rerun
+    for (k, n), value in results.items():
+        assert value == threaded(n, k) and type(value) is int
