@@ -232,11 +232,12 @@ class JitFunction:
         resumed = _resumed(version)
         try:
             result = native(*args)
-            if version.regions and _resumed(version) != resumed:
-                self._clock[1] = self._clock[0]  # its rest ran in CPython
         except HandBack as e:
             why = f"native code handed the call back ({e})"
             return self._python_call(args, version, why, counted=counting)
+        finally:
+            if version.regions and _resumed(version) != resumed:
+                self._clock[1] = self._clock[0]  # its rest ran in CPython
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "EXEC native %s%s", self.py_func.__qualname__, _signature_text(version.signature)

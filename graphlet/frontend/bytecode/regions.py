@@ -162,7 +162,7 @@ class RegionSite:
     """How many times the Python call ran (for `explain`)."""
     resumed: int = 0
     """How many calls ran their rest in CPython from this site."""
-    guards: tuple[Any, ...] = ()
+    guards: tuple[Any, ...] = field(default=(), repr=False)
     """The version's guards, checked after each call (the call may change a global)."""
     _resume_fn: types.FunctionType | None = field(default=None, repr=False)
 
@@ -366,9 +366,12 @@ def region_call(
     if stores:
         known = c.unit.guards.get((id(OBSERVED), key))  # one reading per compile
         seen = known.expected if known is not None else c.unit.guard(OBSERVED, key)
-        if seen is MIXED:
+        if seen is MISSING or seen is type(None):
+            result_kind = Known(None)
+        elif seen in _RESULT_KINDS:
+            result_kind = _RESULT_KINDS[seen]
+        else:  # two types, or one without a native form: a bail point
             return None
-        result_kind = _RESULT_KINDS.get(seen, Known(None)) if seen is not MISSING else Known(None)
     values = [v for part in parts if part is not None for v in part[1]]
     result_type: Attribute | None = None if isinstance(result_kind, Known) else result_kind
     site_number = 0
