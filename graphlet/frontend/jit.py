@@ -229,15 +229,11 @@ class JitFunction:
         if not counting:  # a kernel that does not count its calls
             version.counted_calls += 1
             self._clock[0] += 1
-        resumed = _resumed(version)
         try:
             result = native(*args)
         except HandBack as e:
             why = f"native code handed the call back ({e})"
             return self._python_call(args, version, why, counted=counting)
-        finally:
-            if version.regions and _resumed(version) != resumed:
-                self._clock[1] = self._clock[0]  # its rest ran in CPython
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "EXEC native %s%s", self.py_func.__qualname__, _signature_text(version.signature)
@@ -279,8 +275,6 @@ class JitFunction:
         """A fast call's native code handed the call back, and its entry did not call
         the function itself (debug logging, or time to consider demoting it)."""
         if version.regions and region_runtime().is_region_status(status):
-            if status == abi.RESUMED:  # the rest of the call ran in CPython
-                self._clock[1] = self._clock[0]
             return region_runtime().finish(status)
         why = f"native code handed the call back ({version.kernel.describe(status)})"
         return self._python_call(args, version, why, counted=True)
@@ -443,7 +437,7 @@ class JitFunction:
             "COMPILE %s done in %.1f ms (%s backend)", name, seconds * 1e3, self.backend.name
         )
         for site in captured.region_sites:
-            site.guards = guards
+            site.guards, site.clock = guards, self._clock
         return Version(
             signature,
             native,
@@ -570,11 +564,6 @@ def region_runtime() -> Any:
     from graphlet.runtime import regions
 
     return regions
-
-
-def _resumed(version: Version) -> int:
-    """How many calls of `version` ran their rest in CPython after a region break."""
-    return sum(site.resumed for site in version.regions)
 
 
 def _calls_itself(module: ModuleOp, symbol: str) -> bool:

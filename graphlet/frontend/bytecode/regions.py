@@ -164,6 +164,8 @@ class RegionSite:
     """How many calls ran their rest in CPython from this site."""
     guards: tuple[Any, ...] = field(default=(), repr=False)
     """The version's guards, checked after each call (the call may change a global)."""
+    clock: Any = field(default=None, repr=False)
+    """The dispatcher's call clock: a resumed call counts as handed back."""
     _resume_fn: types.FunctionType | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -243,6 +245,8 @@ class RegionSite:
 
     def _resume(self, frame: Any, result: Any) -> int:
         self.resumed += 1
+        if self.clock is not None:  # `last_call_handed_back`
+            self.clock[1] = self.clock[0]
         slots = self._slots(frame, self._state_format, abi.REGION_HEADER_SLOTS * 8)
         state = _decode_all([spec for _, spec in self.local_specs] + self.stack_specs, slots)
         code = self.fn.__code__
