@@ -25,8 +25,6 @@ import threading
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-import llvmlite.binding as llvm
-
 from graphlet import abi
 
 _FRAME = ctypes.POINTER(ctypes.c_int64)
@@ -115,6 +113,8 @@ _SYMBOLS = {abi.REGION_CALL_SYMBOL: _CALL, abi.REGION_UNWIND_SYMBOL: _UNWIND}
 
 def provide_symbols(names: Sequence[str]) -> None:
     """Makes the helpers among `names` resolvable by the JIT (code that calls them)."""
+    import llvmlite.binding as llvm
+
     for name in names:
         callback = _SYMBOLS.get(name)
         if callback is not None:

@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from graphlet import abi
-from graphlet.runtime import regions
 
 _NOTHING = object()
 
@@ -94,6 +93,8 @@ class NativeKernel:
 
 
 def _hand_back(status: int, *args: Any) -> Any:
+    from graphlet.runtime import regions  # light: the dispatcher imports this module
+
     if regions.is_region_status(status):  # the call ended in CPython after a region break
         return regions.finish(status)
     raise HandBack(NativeKernel.describe(status))
