@@ -68,11 +68,28 @@ STATUS_CODES: dict[str, int] = {
     "ValueError": 2,
     "OverflowError": 3,
     HAND_BACK: 4,
+    "Raised": 5,
+    "Resumed": 6,
 }
 """The status a native function reports when Python would raise `kind` (or, for
 `HandBack`, when only Python can compute the answer); 0 means ok."""
 
 KIND_OF_STATUS: dict[int, str] = {code: kind for kind, code in STATUS_CODES.items()}
+
+RAISED = STATUS_CODES["Raised"]
+"""A region break's Python call raised (or the CPython rest of the call did): the
+exception waits in `graphlet.runtime.regions` for the dispatcher to raise it."""
+RESUMED = STATUS_CODES["Resumed"]
+"""After a region break, the rest of the call ran in CPython; its result waits in
+`graphlet.runtime.regions`."""
+REGION_HEADER_SLOTS = 2
+"""A region frame's leading slots: the site of the last region call that finished
+(0: none yet), and the status a region helper left for the unwinding code."""
+REGION_CALL_SYMBOL = "graphlet_region_call"
+"""`i32 graphlet_region_call(i64 *frame, i64 site)`: calls a region break's Python callable."""
+REGION_UNWIND_SYMBOL = "graphlet_region_unwind"
+"""`i32 graphlet_region_unwind(i64 *frame, i32 status)`: what a failing function with a
+region frame returns instead of `status` (the rest of the call run in CPython)."""
 
 TENSOR_STATUS_CODES: dict[str, int] = {
     "ZeroDivisionError": 1,

@@ -84,10 +84,11 @@ def _check_external_symbols(names: Sequence[str]) -> None:
     """MCJIT does not report a declaration it cannot resolve: the call jumps to
     nowhere. Fail here instead, naming the symbols (after loading graphlet's own
     runtime library if the code calls it)."""
-    from graphlet.backend import arrays, lists
+    from graphlet.backend import arrays, lists, regions
 
     lists.provide_symbols(names)
     arrays.provide_symbols(names)
+    regions.provide_symbols(names)
     missing = missing_symbols(names)
     if missing:
         raise LookupError(f"external functions not found in this process: {', '.join(missing)}")

@@ -10,23 +10,37 @@ the user sees CPython's own exception (or CPython's big int).
     %ok = arith.cmpi ne, %b, %zero : i64
     pyrt.guard %ok, "ZeroDivisionError"
     %v, %overflow = pyrt.checked_addi %a, %b : i64
+
+Region breaks of `@jit` (docs/jit-region-breaks.md): a function keeps a frame of
+8-byte slots; a region call hands CPython one instruction through it, and a failing
+function with a frame unwinds through the region runtime, which may run the rest of
+the call in CPython.
+
+    %frame = "pyrt.region_frame"() <{slots = 6 : i64}> : () -> !llvm.ptr
+    %ok, %r = "pyrt.region_call"(%frame, %x) <{site = 3 : i64, result_slot = 3 : i64}> : (!llvm.ptr, i64) -> (i1, i64)
+    %s = "pyrt.region_unwind"(%frame, %code) : (!llvm.ptr, i32) -> i32
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
-from xdsl.dialects.builtin import IntegerType, StringAttr, i1
-from xdsl.ir import Dialect, Operation, SSAValue
+from xdsl.dialects import llvm
+from xdsl.dialects.builtin import IntegerAttr, IntegerType, StringAttr, i1, i32, i64
+from xdsl.ir import Attribute, Dialect, Operation, SSAValue
 from xdsl.irdl import (
     IRDLOperation,
     VarConstraint,
     base,
     irdl_op_definition,
     operand_def,
+    opt_prop_def,
     prop_def,
     result_def,
     traits_def,
+    var_operand_def,
+    var_result_def,
 )
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
@@ -135,4 +149,79 @@ CHECKED_OPS: tuple[type[CheckedIntegerOp], ...] = (
     CheckedMuliOp,
 )
 
-Pyrt = Dialect("pyrt", [GuardOp, *CHECKED_OPS], [])
+
+@irdl_op_definition
+class RegionFrameOp(IRDLOperation):
+    """A function's region frame, `slots` 8-byte slots on its stack (the first
+    `abi.REGION_HEADER_SLOTS` zeroed): `%f = pyrt.region_frame {slots = 6 : i64}`."""
+
+    name = "pyrt.region_frame"
+    slots = prop_def(IntegerAttr)
+    frame = result_def(llvm.LLVMPointerType)
+
+    def __init__(self, slots: int) -> None:
+        super().__init__(
+            properties={"slots": IntegerAttr(slots, i64)},
+            result_types=[llvm.LLVMPointerType()],
+        )
+
+
+@irdl_op_definition
+class RegionCallOp(IRDLOperation):
+    """A region break: `values` (i1, i64 or f64) go to the frame's slots from
+    `abi.REGION_HEADER_SLOTS` on, then the region runtime runs `site`'s Python call;
+    `%ok` is whether it returned (else it raised, or ran the rest of the call in
+    CPython), `result` (at most one) is read back from `result_slot`. Not pure: it
+    calls Python."""
+
+    name = "pyrt.region_call"
+    frame = operand_def(llvm.LLVMPointerType)
+    values = var_operand_def()
+    site = prop_def(IntegerAttr)
+    result_slot = opt_prop_def(IntegerAttr)
+    ok = result_def(i1)
+    result = var_result_def()
+
+    def __init__(
+        self,
+        frame: SSAValue | Operation,
+        values: Sequence[SSAValue],
+        site: int,
+        result_type: Attribute | None = None,
+        result_slot: int | None = None,
+    ) -> None:
+        properties: dict[str, Attribute] = {"site": IntegerAttr(site, i64)}
+        if result_slot is not None:
+            properties["result_slot"] = IntegerAttr(result_slot, i64)
+        super().__init__(
+            operands=[frame, values],
+            properties=properties,
+            result_types=[i1, [result_type] if result_type is not None else []],
+        )
+
+    def verify_(self) -> None:
+        if len(self.result) > 1:
+            raise VerifyException("'pyrt.region_call' has at most one result")
+        if self.result and self.result_slot is None:
+            raise VerifyException("'pyrt.region_call' with a result needs a result_slot")
+
+
+@irdl_op_definition
+class RegionUnwindOp(IRDLOperation):
+    """The status a failing function with a region frame returns in place of
+    `status`: `%s = pyrt.region_unwind %frame, %status` (the region runtime either
+    keeps `status`, a hand-back before any region call finished, or runs the rest of
+    the call in CPython and says how that ended)."""
+
+    name = "pyrt.region_unwind"
+    frame = operand_def(llvm.LLVMPointerType)
+    status = operand_def(i32)
+    result = result_def(i32)
+
+    def __init__(self, frame: SSAValue | Operation, status: SSAValue | Operation) -> None:
+        super().__init__(operands=[frame, status], result_types=[i32])
+
+
+REGION_OPS = (RegionFrameOp, RegionCallOp, RegionUnwindOp)
+
+Pyrt = Dialect("pyrt", [GuardOp, *CHECKED_OPS, *REGION_OPS], [])

@@ -108,6 +108,10 @@ class Version:
     """Whether the native code checks this version's guards itself, so it can be the
     dispatcher's own call path (`_install_fast_path`)."""
 
+    regions: list[Any] = field(default_factory=list)
+    """Its region breaks (`graphlet.frontend.bytecode.regions.RegionSite`): calls that
+    run in CPython while the rest of the call stays native."""
+
     demoted: bool = False
     """Whether it hands back on most calls, so its calls run in Python outright (from
     its fast entry, when it has one: `CompiledWrapper.demote`)."""
@@ -145,6 +149,7 @@ class JitFunction:
         cache: bool = False,
         strict: bool = False,
         fastmath: bool | set[str] = False,
+        regions: bool = False,
     ) -> None:
         if not isinstance(fn, types.FunctionType):
             raise TypeError(f"graphlet.jit needs a Python function, got {type(fn).__name__}")
@@ -158,6 +163,9 @@ class JitFunction:
         is not compiled) raises `JitCompileError` instead."""
         self.fastmath = fastmath
         """Accepted for Numba's spelling and ignored: see `jit`."""
+        self.regions = regions
+        """Whether a graph break may be a region break: that call runs in CPython and
+        the compiled code carries on (docs/jit-region-breaks.md)."""
         self._backend = backend
         self._argcount = fn.__code__.co_argcount
         self._versions: dict[tuple[type, ...], Version] = {}
@@ -266,6 +274,8 @@ class JitFunction:
     def _on_status(self, version: Version, status: int, *args: Any) -> Any:
         """A fast call's native code handed the call back, and its entry did not call
         the function itself (debug logging, or time to consider demoting it)."""
+        if version.regions and region_runtime().is_region_status(status):
+            return region_runtime().finish(status)
         why = f"native code handed the call back ({version.kernel.describe(status)})"
         return self._python_call(args, version, why, counted=True)
 
@@ -349,8 +359,8 @@ class JitFunction:
         version = self._build_version(signature)
         if hasattr(version.kernel, "wrapper"):
             limit = HANDBACK_LIMIT if version.has_bail_points else 1 << 62
-            if logger.isEnabledFor(logging.DEBUG):
-                limit = 0  # every hand-back through `_on_status`, which logs it
+            if version.regions or logger.isEnabledFor(logging.DEBUG):
+                limit = 0  # every hand-back through `_on_status` (which logs it, or ends a region)
             version.kernel.wrapper.hand_back_directly(limit, self._clock)
         if stale is not None:
             self._retired_calls += stale.calls
@@ -384,10 +394,16 @@ class JitFunction:
         from graphlet.frontend.bytecode.capture import ModuleCapture
         from graphlet.frontend.bytecode.signature import arg_specs, result_spec
 
-        unit = ModuleCapture()
+        unit = ModuleCapture(regions=self.regions)
         unit.guard_function(fn)
         try:
             captured = unit.capture(fn, kinds)
+            if captured.region_sites and _calls_itself(unit.module, captured.symbol):
+                # a native level under a region break could not resume: no regions
+                _unregister(captured.region_sites)
+                unit = ModuleCapture()
+                unit.guard_function(fn)
+                captured = unit.capture(fn, kinds)
         except FunctionNotCompilable as e:
             for record in e.records:
                 logger.debug("FALLBACK %s runs in Python: %s", name, record)
@@ -407,7 +423,7 @@ class JitFunction:
         )
         try:
             specs = arg_specs(captured), result_spec(captured)
-            if self._caching:
+            if self._caching and not captured.region_sites:  # site numbers are this process's
                 native = self._compile_cached(
                     signature, unit.module, captured.symbol, specs, guards, bails
                 )
@@ -420,6 +436,8 @@ class JitFunction:
         logger.debug(
             "COMPILE %s done in %.1f ms (%s backend)", name, seconds * 1e3, self.backend.name
         )
+        for site in captured.region_sites:
+            site.guards, site.clock = guards, self._clock
         return Version(
             signature,
             native,
@@ -431,6 +449,7 @@ class JitFunction:
             module=unit.module,
             kernel=native,
             fast=fast,
+            regions=list(captured.region_sites),
         )
 
     @property
@@ -541,6 +560,27 @@ class JitFunction:
         return dict(self._versions)
 
 
+def region_runtime() -> Any:
+    from graphlet.runtime import regions
+
+    return regions
+
+
+def _calls_itself(module: ModuleOp, symbol: str) -> bool:
+    """Whether some function of `module` calls `symbol` natively."""
+    from xdsl.dialects import func
+
+    return any(
+        isinstance(op, func.CallOp) and op.callee.root_reference.data == symbol
+        for op in module.walk()
+    )
+
+
+def _unregister(sites: list[Any]) -> None:
+    for site in sites:
+        region_runtime().unregister(site.number)
+
+
 def _prepare_fast_entry(native: Any, guards: tuple[Guard, ...]) -> bool:
     """Compiles `guards` into a kernel that offers a fast entry; False when it has none
     or a guard is on something other than a plain dict or a function (the Python
@@ -593,6 +633,7 @@ def jit(
     cache: bool = False,
     strict: bool = False,
     fastmath: bool | set[str] = False,
+    regions: bool = False,
 ) -> Any:
     """`@graphlet.jit`, `@graphlet.jit(cache=True, strict=True, backend=...)` or
     `graphlet.jit(fn)`.
@@ -606,9 +647,15 @@ def jit(
 
     `fastmath=` is accepted for Numba's spelling and changes nothing: the scalar path's
     contract is Python's exact float results (`x * y + z` is two roundings, `x ** 0.5`
-    is libm's `pow`), which LLVM's fast-math flags would break."""
+    is libm's `pow`), which LLVM's fast-math flags would break.
+
+    `regions=True` (`graphlet.capture.region_jit`) makes graph breaks region breaks
+    where that is sound: a `print` or an unknown call at a statement boundary runs in
+    CPython and the compiled code carries on (docs/jit-region-breaks.md)."""
     if fn is None:
-        return lambda f: jit(f, backend=backend, cache=cache, strict=strict, fastmath=fastmath)
+        return lambda f: jit(
+            f, backend=backend, cache=cache, strict=strict, fastmath=fastmath, regions=regions
+        )
     if isinstance(fn, JitFunction):
         return fn
     return JitFunction(
@@ -617,6 +664,7 @@ def jit(
         cache=cache,
         strict=strict,
         fastmath=fastmath,
+        regions=regions,
     )
 
 
@@ -636,6 +684,28 @@ class ExplainedBreak:
 
 
 @dataclass
+class RegionReport:
+    """A region break of a version: its place, what it calls, and how often (over all
+    calls of the version) that call ran and the rest of the call resumed in CPython."""
+
+    filename: str
+    line: int | None
+    function: str
+    target: str
+    calls: int
+    resumed: int
+
+    def __str__(self) -> str:
+        text = (
+            f"region break at {self.filename}:{self.line} in {self.function}: "
+            f"{self.calls} calls to {self.target} ran in CPython, the rest natively"
+        )
+        if self.resumed:
+            text += f" ({self.resumed} calls resumed in CPython after it)"
+        return text
+
+
+@dataclass
 class Explanation:
     """What `graphlet.explain` found for one call."""
 
@@ -645,6 +715,7 @@ class Explanation:
     breaks: list[ExplainedBreak] = field(default_factory=list)
     fell_back: bool = False
     result: Any = None
+    regions: list[RegionReport] = field(default_factory=list)
 
     def __repr__(self) -> str:
         """The report itself, so `graphlet.explain(f, x)` at a REPL prints it."""
@@ -655,8 +726,9 @@ class Explanation:
         lines.append(
             f"  this call {'fell back to Python' if self.fell_back else 'ran in native code'}"
         )
-        if not self.breaks:
+        if not self.breaks and not self.regions:
             lines.append("  no graph breaks")
+        lines += [f"  {region}" for region in self.regions]
         for b in self.breaks:
             where = f"{b.filename}:{b.line}"
             lines.append(f"  break at {where} in {b.function}: {b.opname}: {b.reason}")
@@ -681,12 +753,25 @@ def explain(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Explanation:
         mode = f"runs in Python ({version.python_reason})"
     elif version.has_bail_points:
         mode = "compiled, with bail points that hand the call back to Python"
+    elif version.regions:
+        mode = "compiled, with region breaks that run one call in CPython"
     else:
         mode = "compiled"
     breaks = [
         ExplainedBreak(r.line, r.filename, r.function, r.opname, r.reason, fell_back)
         for r in version.breaks
     ]
+    regions = [
+        RegionReport(
+            site.fn.__code__.co_filename,
+            site.line,
+            site.fn.__qualname__,
+            site.target_name,
+            site.calls,
+            site.resumed,
+        )
+        for site in version.regions
+    ]
     return Explanation(
-        jitted.py_func.__qualname__, version.signature, mode, breaks, fell_back, result
+        jitted.py_func.__qualname__, version.signature, mode, breaks, fell_back, result, regions
     )

@@ -9,6 +9,10 @@ returns early with its callee's non-zero status. Public functions get
 
     pyrt.guard %ok, "ValueError"     ~>   cf.cond_br %ok, ^continue, ^fail(%c2 : i32)
 
+In a function with a region frame (`pyrt.region_frame`, `@jit`'s region breaks)
+the failing block returns `pyrt.region_unwind`'s status instead, which may be the
+rest of the call run in CPython.
+
 Runs after scf/cf lowering: a guard must sit directly in a `func.func`'s CFG; any
 other guard is refused.
 """
@@ -72,7 +76,13 @@ class FunctionToStatus(RewritePattern):
 
         fail = Block(arg_types=[i32])
         zeros = [zero_of(t) for t in results]
-        fail.add_ops([*zeros, func.ReturnOp(fail.args[0], *(z.results[0] for z in zeros))])
+        status: SSAValue = fail.args[0]
+        frame = next((f for f in op.walk() if isinstance(f, pyrt.RegionFrameOp)), None)
+        if frame is not None:  # a failure after a region break resumes in CPython
+            unwind = pyrt.RegionUnwindOp(frame, status)
+            fail.add_op(unwind)
+            status = unwind.result
+        fail.add_ops([*zeros, func.ReturnOp(status, *(z.results[0] for z in zeros))])
         ok = arith.ConstantOp(IntegerAttr(0, i32))
         rewriter.insert(ok, InsertPoint.at_start(op.body.blocks[0]))
         used_fail = False

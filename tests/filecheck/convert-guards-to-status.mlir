@@ -62,6 +62,24 @@ func.func private @external(i64) -> i64
 
 // -----
 
+// With a region frame, the failing block returns what pyrt.region_unwind says (the
+// rest of the call may have run in CPython after a region break).
+func.func @region(%x: i64) -> i64 {
+  %frame = "pyrt.region_frame"() <{slots = 4 : i64}> : () -> !llvm.ptr
+  %ok = "pyrt.region_call"(%frame, %x) <{site = 1 : i64}> : (!llvm.ptr, i64) -> i1
+  pyrt.guard %ok, "Raised"
+  func.return %x : i64
+}
+// CHECK-LABEL: func.func @region(%x: i64) -> (i32, i64)
+// CHECK:         %[[CODE:.*]] = arith.constant 5 : i32
+// CHECK-NEXT:    cf.cond_br %ok, ^[[OK:.*]], ^[[FAIL:.*]](%[[CODE]] : i32)
+// CHECK:       ^[[FAIL]](%[[S:.*]]: i32):
+// CHECK-NEXT:    %[[U:.*]] = "pyrt.region_unwind"(%frame, %[[S]]) : (!llvm.ptr, i32) -> i32
+// CHECK-NEXT:    %[[Z:.*]] = arith.constant 0 : i64
+// CHECK-NEXT:    func.return %[[U]], %[[Z]] : i32, i64
+
+// -----
+
 // A guard outside a func.func's CFG (here in an llvm.func) is refused.
 llvm.func @not_a_func(%ok: i1) {
   pyrt.guard %ok, "ValueError"

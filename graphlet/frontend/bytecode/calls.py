@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from xdsl.dialects import func
 from xdsl.ir import SSAValue
 
-from graphlet.frontend.bytecode import builtins
+from graphlet.frontend.bytecode import builtins, regions
 from graphlet.frontend.bytecode import inference as inf
 from graphlet.frontend.bytecode.breaks import FunctionNotCompilable, GraphBreak
 from graphlet.frontend.bytecode.decode import NULL_BEFORE_CALLABLE, Instr
@@ -151,7 +151,17 @@ def _call(c: FunctionCapture, ins: Instr, state: State, count: int, names: tuple
     if self_arg is not NULL:
         args.insert(0, self_arg)
     keywords = dict(zip(names, args[len(args) - len(names) :]))
-    result = call(c, callee, args[: len(args) - len(names)], keywords)
+    positional = args[: len(args) - len(names)]
+    try:
+        result = call(c, callee, positional, keywords)
+    except GraphBreak as e:
+        result = (
+            None
+            if e.whole_function or keywords
+            else regions.region_call(c, ins, state, callee, positional)
+        )
+        if result is None:
+            raise
     if isinstance(result, SplitResult):
         paths = []
         for alternative in result.alternatives:

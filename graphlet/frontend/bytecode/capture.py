@@ -36,7 +36,14 @@ from typing import Any
 
 from xdsl.builder import Builder, InsertPoint
 from xdsl.dialects import cf, func
-from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, ModuleOp, StringAttr, VectorType, i64
+from xdsl.dialects.builtin import (
+    DenseIntOrFPElementsAttr,
+    IntegerAttr,
+    ModuleOp,
+    StringAttr,
+    VectorType,
+    i64,
+)
 from xdsl.ir import Attribute, Block, Region, SSAValue
 
 from graphlet import abi
@@ -51,6 +58,7 @@ from graphlet.frontend.bytecode import (  # noqa: F401
     lists,
     numbers,
     numeric_builtins,
+    regions,
 )
 from graphlet.frontend.bytecode import inference as inf
 from graphlet.frontend.bytecode.breaks import (
@@ -146,6 +154,7 @@ class CapturedFunction:
     returns: ReturnSig
     func_op: func.FuncOp
     bail_records: list[BreakRecord] = field(default_factory=list)
+    region_sites: list[regions.RegionSite] = field(default_factory=list)
 
     @property
     def arg_types(self) -> tuple[inf.Kind, ...]:
@@ -198,9 +207,11 @@ def _symbol_for(fn: types.FunctionType, kinds: tuple[inf.Kind, ...], taken: set[
 
 
 class ModuleCapture:
-    """Captures a function and, in turn, every Python function it calls, into one module."""
+    """Captures a function and, in turn, every Python function it calls, into one module.
+    With `regions`, the first function captured may have region breaks (`regions`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, regions: bool = False) -> None:
+        self.regions = regions
         self.module = ModuleOp([])
         self.functions: dict[tuple[Any, ...], CapturedFunction] = {}
         self.in_progress: dict[tuple[Any, ...], FunctionCapture] = {}
@@ -213,6 +224,9 @@ class ModuleCapture:
         if key in self.functions:
             return self.functions[key]
         capture = FunctionCapture(self, fn, kinds, _symbol_for(fn, kinds, self.symbols))
+        capture.regions = (
+            self.regions and not self.functions and not self.in_progress
+        ) and regions.enabled_for(kinds, fn.__code__)
         self.in_progress[key] = capture
         try:
             captured = capture.run()
@@ -286,6 +300,12 @@ class FunctionCapture(Emitter):
         self.builder: Builder | None = None
         self.current: Instr | None = None
         self.inferred_bails: dict[BlockKey, BreakRecord] = {}
+        self.regions = False
+        """Whether graph breaks may be region breaks (`regions.region_call`)."""
+        self.region_used = False
+        self.region_sites: list[regions.RegionSite] = []
+        self.region_slots = 0
+        self.region_frame: SSAValue | None = None
         self.list_sites: dict[Any, Attribute] = {}
         """Item types of empty lists fixed by an append, by the list's site."""
         self.versions: dict[int, list[EntryKinds]] = {}
@@ -482,6 +502,9 @@ class FunctionCapture(Emitter):
         depth, self.arena = func_entry.args[-2], func_entry.args[-1]
         self.builder = Builder(InsertPoint.at_end(func_entry))
         self.current = None
+        frame_op = pyrt.RegionFrameOp(0) if self.region_used else None
+        if frame_op is not None:
+            self.region_frame = self.result(frame_op)
         self.guard(self.result(g.CmpOp("lt", depth, self.const(RECURSION_LIMIT))))
         self.next_depth = self.result(g.AddOp(depth, self.const(1)))
         entry = self._entry()
@@ -500,8 +523,16 @@ class FunctionCapture(Emitter):
                 bails.append(outcome.bail)
         if not self._some_return_reachable(blocks):
             raise FunctionNotCompilable(bails)
+        if frame_op is not None:
+            frame_op.slots = IntegerAttr(max(self.region_slots, abi.REGION_HEADER_SLOTS), i64)
         return CapturedFunction(
-            self.fn, self.symbol, param_kinds, self.assumed_return, func_op, bails
+            self.fn,
+            self.symbol,
+            param_kinds,
+            self.assumed_return,
+            func_op,
+            bails,
+            self.region_sites,
         )
 
     @staticmethod
