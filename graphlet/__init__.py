@@ -23,6 +23,7 @@ _PUBLIC = {
     "JitCompileError": "graphlet.frontend.jit",
     "compile_fx": "graphlet.frontend.torch_entry",
     "explain_fx": "graphlet.frontend.torch_entry",
+    "pythonify": "graphlet.frontend.pythonify",
 }
 
 __all__ = [
@@ -35,12 +36,14 @@ __all__ = [
     "explain",
     "explain_fx",
     "jit",
+    "pythonify",
 ]
 
 if TYPE_CHECKING:
     from graphlet.compiler import Compiler
     from graphlet.frontend.builder import Graph, Node
     from graphlet.frontend.jit import JitCompileError, explain, jit
+    from graphlet.frontend.pythonify import pythonify
     from graphlet.frontend.torch_entry import compile_fx, explain_fx
 
 

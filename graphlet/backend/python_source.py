@@ -24,7 +24,7 @@ from typing import IO, Any, NoReturn
 
 import numpy as np
 from xdsl.context import Context
-from xdsl.dialects import arith, cf, func, scf
+from xdsl.dialects import arith, cf, func, llvm, scf
 from xdsl.dialects import math as xmath
 from xdsl.dialects.builtin import (
     FloatAttr,
@@ -354,9 +354,10 @@ class PythonPrinter:
         """Hand back where Python's answer is not of the declared type (`2 ** -1`), as
         native code does."""
         result_type = op.results[0].type
-        if isinstance(op, g.PowOp) and result_type == g.INT:
-            self.line(f"if type({name}) is not int:")
-            self.line(f'{INDENT}raise HandBack("{op.name}: the result is not an int")')
+        if isinstance(op, g.PowOp):  # `2 ** -1` is a float, `(-8.0) ** 0.5` complex
+            kind = g.python_type(result_type).__name__
+            self.line(f"if type({name}) is not {kind}:")
+            self.line(f'{INDENT}raise HandBack("{op.name}: the result is not a {kind}")')
 
     def print_elementwise(self, op: g.GraphletOp, operands: list[str]) -> None:
         """`evaluate_tensors`: int operands of a float result are converted first."""
@@ -560,12 +561,16 @@ class PythonPrinter:
 
     @emits(arith.CmpfOp)
     def print_cmpf(self, op: arith.CmpfOp) -> None:
-        entry = _ARITH_FLOAT_PREDICATES.get(op.predicate.value.data)
-        if entry is None:
-            self.unsupported(op)
-        symbol, unordered = entry
+        predicate = op.predicate.value.data
         a, b = self.args(op.operands)
         nan = f"math.isnan({a}) or math.isnan({b})"
+        if predicate in (0, 15):  # false, true
+            self.assign(op, str(predicate == 15))
+            return
+        if predicate in (7, 14):  # ord, uno
+            self.assign(op, f"{'not ' if predicate == 7 else ''}({nan})")
+            return
+        symbol, unordered = _ARITH_FLOAT_PREDICATES[predicate]
         if unordered:
             self.assign(op, f"({nan}) or {a} {symbol} {b}")
         else:
@@ -614,6 +619,11 @@ class PythonPrinter:
     def print_divf(self, op: arith.DivfOp) -> None:
         a, b = self.args(op.operands)
         self.assign(op, f"ieee(np.divide, {a}, {b})")
+
+    @emits(llvm.FRemOp)
+    def print_frem(self, op: llvm.FRemOp) -> None:
+        a, b = self.args(op.operands)
+        self.assign(op, f"ieee(np.fmod, {a}, {b})")
 
     @emits(arith.NegfOp)
     def print_negf(self, op: arith.NegfOp) -> None:

@@ -145,6 +145,7 @@ class JitFunction:
         cache: bool = False,
         strict: bool = False,
         fastmath: bool | set[str] = False,
+        pythonify: str | os.PathLike[str] | None = None,
     ) -> None:
         if not isinstance(fn, types.FunctionType):
             raise TypeError(f"graphlet.jit needs a Python function, got {type(fn).__name__}")
@@ -158,6 +159,8 @@ class JitFunction:
         is not compiled) raises `JitCompileError` instead."""
         self.fastmath = fastmath
         """Accepted for Numba's spelling and ignored: see `jit`."""
+        self.pythonify = pythonify
+        """Where each compiled version's Python source is written (`graphlet.pythonify`)."""
         self._backend = backend
         self._argcount = fn.__code__.co_argcount
         self._versions: dict[tuple[type, ...], Version] = {}
@@ -357,7 +360,26 @@ class JitFunction:
         self._versions.pop(signature, None)  # the newest version goes last
         self._versions[signature] = version
         self._install_fast_path()
+        if self.pythonify is not None:
+            self._write_source(version)
         return version
+
+    def _write_source(self, version: Version) -> None:
+        """Writes the version's Python source to `pythonify`; a failure is a warning."""
+        from graphlet.frontend.pythonify import PythonifyWarning, version_source, write_source
+
+        what = f"{self.py_func.__qualname__}{_signature_text(version.signature)}"
+        try:
+            source = version_source(self, version)
+        except Exception as e:  # an op the Python back end cannot print
+            warnings.warn(
+                f"graphlet pythonify: no Python source for {what}: {e}",
+                PythonifyWarning,
+                stacklevel=5,
+            )
+            return
+        assert self.pythonify is not None
+        write_source(self.pythonify, source, what)
 
     def _build_version(self, signature: tuple[type, ...]) -> Version:
         fn = self.py_func
@@ -593,9 +615,14 @@ def jit(
     cache: bool = False,
     strict: bool = False,
     fastmath: bool | set[str] = False,
+    pythonify: str | os.PathLike[str] | None = None,
 ) -> Any:
     """`@graphlet.jit`, `@graphlet.jit(cache=True, strict=True, backend=...)` or
     `graphlet.jit(fn)`.
+
+    `pythonify="out.py"` writes each version it compiles as a readable Python module
+    (`graphlet.pythonify`), replacing the file atomically; a path that cannot be
+    written is a `PythonifyWarning`, and the compiled code is used all the same.
 
     `strict=True` is Numba's `nopython=True`: a call that would run in Python (a graph
     break, an argument type or a keyword-only parameter that is not compiled) raises
@@ -608,7 +635,14 @@ def jit(
     contract is Python's exact float results (`x * y + z` is two roundings, `x ** 0.5`
     is libm's `pow`), which LLVM's fast-math flags would break."""
     if fn is None:
-        return lambda f: jit(f, backend=backend, cache=cache, strict=strict, fastmath=fastmath)
+        return lambda f: jit(
+            f,
+            backend=backend,
+            cache=cache,
+            strict=strict,
+            fastmath=fastmath,
+            pythonify=pythonify,
+        )
     if isinstance(fn, JitFunction):
         return fn
     return JitFunction(
@@ -617,6 +651,7 @@ def jit(
         cache=cache,
         strict=strict,
         fastmath=fastmath,
+        pythonify=pythonify,
     )
 
 
