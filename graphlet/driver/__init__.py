@@ -35,6 +35,7 @@ __all__ = [
     "compile_tensor_function",
     "load",
     "lower",
+    "python_literal",
     "python_name",
     "python_source",
 ]
@@ -46,6 +47,13 @@ def python_source(module: ModuleOp) -> str:
     from graphlet.backend.python_source import module_source
 
     return module_source(module)
+
+
+def python_literal(value: Any) -> str:
+    """A constant (a number, a NumPy array) as `python_source` writes it."""
+    from graphlet.backend.python_source import literal
+
+    return literal(value)
 
 
 def python_name(symbol: str) -> str:

@@ -44,6 +44,13 @@ def section(title: str) -> str:
     return f"\n\n{bar}\n# {title}\n{bar}\n"
 
 
+def literal(value: Any) -> str:
+    """A NumPy array as source (its values, dtype and shape), through the driver."""
+    from graphlet import driver
+
+    return driver.python_literal(value)
+
+
 def _literal(value: Any) -> str:
     """A guard's expected plain value as source (inf and nan spelled with `float`)."""
     if isinstance(value, float) and value != value:
