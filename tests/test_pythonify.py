@@ -325,3 +325,78 @@ def test_jit_version_with_lists_is_a_clear_warning_and_still_compiles(tmp_path: 
         assert jitted([1, 2, 3]) == 6
     with pytest.raises(PythonSourceError, match="pylist"):
         graphlet.pythonify(jitted, [1, 2, 3])
+
+
+# ------------------------------------------------------------------ torch graphs
+
+
+def _torch_models() -> list[tuple[str, Any, Any]]:
+    torch = pytest.importorskip("torch")
+
+    class Mixed(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc = torch.nn.Linear(3, 4)
+
+        def forward(self, x: Any, k: Any) -> Any:
+            y = torch.relu(self.fc(x)) // 0.3
+            return y, k // torch.tensor([2, -3, 5]), k % torch.tensor([2, -3, 5]), k * 0.5
+
+    def division(a: Any, b: Any) -> Any:
+        return a / b, torch.floor_divide(a, b), torch.remainder(a, b), a.sum(dim=0)
+
+    def floats(x: Any, y: Any) -> Any:
+        return torch.exp(x) - y, torch.maximum(x, y), torch.where(x > y, x, y * 2), x.mean(dim=1)
+
+    ints = torch.tensor([[7, -7, 0], [9, -9, 2**40]])
+    special = torch.tensor([[0.5, -0.0, float("inf")], [float("nan"), 1e30, -2.5]])
+    return [
+        ("mixed", Mixed().eval(), (torch.randn(2, 3), ints)),
+        ("division", division, (ints, torch.tensor([2, -3, -5]))),
+        ("floats", floats, (special, torch.tensor([1.0, float("-inf"), 0.0]))),
+    ]
+
+
+def _same(got: Any, expected: Any) -> None:
+    torch = pytest.importorskip("torch")
+    assert got.dtype == expected.dtype and got.shape == expected.shape
+    torch.testing.assert_close(got, expected, equal_nan=True, rtol=1e-6, atol=0)
+
+
+@pytest.mark.parametrize("index", range(3), ids=["mixed", "division", "floats"])
+def test_compile_fx_graph_as_numpy_agrees_with_pytorch_eager(index: int, tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    _, model, inputs = _torch_models()[index]
+    out = tmp_path / "graph.py"
+    with torch.no_grad():
+        compiled = graphlet.compile_fx(model, inputs, pythonify=out)
+        assert compiled.report().all_native
+        expected = model(*inputs)
+        namespace = run_source(out.read_text(), {"model": model} if index == 0 else {})
+        got = namespace["run"](*inputs)
+    assert len(got) == len(expected)
+    for g_value, e_value in zip(got, expected):
+        _same(g_value, e_value)
+    assert "# Input checks" in out.read_text() and "# Parameters" in out.read_text()
+    if index == 0:
+        assert "('fc.weight', (4, 3), 'float32')" in out.read_text()
+        bad = torch.randn(3, 3)
+        with pytest.raises(TypeError, match=r"input 0 must be a float32 tensor of shape \(2, 3\)"):
+            namespace["run"](bad, inputs[1])
+
+
+def test_torch_compile_option_writes_the_graph(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    _, model, inputs = _torch_models()[2]
+    out = tmp_path / "compiled.py"
+    from graphlet.frontend.fx import collect_graphs
+
+    compiled = torch.compile(model, backend="graphlet", options={"pythonify": str(out)})
+    with torch.no_grad(), collect_graphs() as graphs:
+        expected = model(*inputs)
+        result = compiled(*inputs)
+        got = run_source(out.read_text())["run"](*inputs)
+    assert graphs and all(r.all_native for g in graphs for r in g.reports())
+    for g_value, e_value, r_value in zip(got, expected, result):
+        _same(g_value, e_value)
+        _same(r_value, e_value)
