@@ -452,6 +452,21 @@ class PythonPrinter:
         self.depth -= 1
         self.jump(op.else_block, op.else_arguments)
 
+    @emits(cf.SwitchOp)
+    def print_switch(self, op: cf.SwitchOp) -> None:
+        """`if flag == value:` per case, in order, then the default."""
+        values = op.case_values.get_values() if op.case_values is not None else ()
+        segments = op.case_operand_segments.get_values()
+        operands = list(op.case_operands)
+        start = 0
+        for value, block, size in zip(values, op.case_blocks, segments):
+            self.line(f"if {self.name(op.flag)} == {value}:")
+            self.depth += 1
+            self.jump(block, operands[start : start + size])
+            self.depth -= 1
+            start += size
+        self.jump(op.default_block, op.default_operands)
+
     @emits(scf.ForOp)
     def print_for(self, op: scf.ForOp) -> None:
         lb, ub, step = self.args([op.lb, op.ub, op.step])

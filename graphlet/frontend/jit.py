@@ -102,6 +102,10 @@ class Version:
     """Hand-backs native code did not count (an int argument past 64 bits, a backend
     without counters)."""
     module: ModuleOp | None = None
+    specs: tuple[tuple[Any, ...], Any] | None = None
+    """The value specs of the arguments and of the result (`graphlet.backend.pyvalues`)."""
+    symbol: str | None = None
+    """The entry function of `module`."""
     kernel: Any = None
     """The native callable, kept after a demotion to Python for its call count."""
     fast: bool = False
@@ -451,6 +455,8 @@ class JitFunction:
             has_bail_points=bool(bails),
             compile_seconds=seconds,
             module=unit.module,
+            specs=specs,
+            symbol=captured.symbol,
             kernel=native,
             fast=fast,
         )

@@ -28,8 +28,6 @@ from graphlet.frontend import fingerprint
 from graphlet.frontend.guards import Guard
 
 if TYPE_CHECKING:
-    from xdsl.dialects.builtin import ModuleOp
-
     from graphlet.frontend.jit import JitFunction, Version
 
 logger = logging.getLogger("graphlet")
@@ -213,10 +211,9 @@ def version_source(jitted: JitFunction, version: Version) -> str:
     title = f"{fn.__qualname__}({signature_text})"
     body: str | None = None
     symbol: str | None = None
-    extra: list[str] = []
-    if version.module is not None:
+    if version.module is not None and version.symbol is not None:
         body = driver.python_source(version.module)
-        symbol, extra = _entry(version.module, version.kernel, len(params))
+        symbol = driver.python_name(version.symbol)
     out = [f'"""graphlet pythonify: {title}, from {code.co_filename}:{code.co_firstlineno}.\n']
     out.append(
         'Run it with `exec(source, {"original": f})` (f the `@graphlet.jit` function or the\n'
@@ -226,6 +223,7 @@ def version_source(jitted: JitFunction, version: Version) -> str:
     )
     out.append(body if body is not None else "import math\n")
     out.append("import builtins\nimport ctypes\nimport sys\n\n")
+    out.append("from graphlet.frontend.execution import flatten_value, unflatten_value\n")
     out.append("from graphlet.frontend.fingerprint import code_fingerprint, function_fingerprint\n")
     out.append(section("The original function"))
     out.append(
@@ -258,10 +256,19 @@ def version_source(jitted: JitFunction, version: Version) -> str:
     )
     out.append(section("Compiled body: the version's IR as Python (above), called with its ABI"))
     out.append(f"def body({', '.join(params)}):\n")
-    if symbol is None:
+    if symbol is None or version.specs is None:
         out.append(f"    raise HandBack({str(version.python_reason)!r})\n")
     else:
-        out.append(f"    return {symbol}({', '.join([*params, *extra])})\n")
+        arg_specs, result_spec = version.specs
+        out.append(
+            f'    """The values flattened as the ABI passes them ({list(arg_specs)!r}), then the\n'
+            f'    call depth and no list arena; the result rebuilt from {result_spec!r}."""\n'
+            f"    flat = [v for spec, arg in zip({arg_specs!r}, ({''.join(p + ', ' for p in params)})) "
+            "for v in flatten_value(spec, arg)]\n"
+            f"    results = {symbol}(*flat, {abi.CALL_DEPTH_ARGS[0]}, None)\n"
+            "    results = results if isinstance(results, tuple) else (results,)\n"
+            f"    return unflatten_value({result_spec!r}, iter(results))\n"
+        )
     out.append(section("Fallback path: the original function in CPython"))
     out.append(f"def fallback({', '.join(params)}):\n")
     out.append("    global LAST_PATH\n")
@@ -288,24 +295,6 @@ def version_source(jitted: JitFunction, version: Version) -> str:
         "    return result\n"
     )
     return "".join(out)
-
-
-def _entry(module: ModuleOp, kernel: Any, argcount: int) -> tuple[str, list[str]]:
-    """The Python name of the version's entry function and the trailing arguments its
-    ABI adds: the call depth a call from Python starts at, and no list arena."""
-    from xdsl.dialects import func
-    from xdsl.dialects.builtin import IntegerType
-
-    from graphlet import driver
-
-    functions = [op for op in module.ops if isinstance(op, func.FuncOp)]
-    symbol = getattr(kernel, "symbol", None)
-    entry = next((f for f in functions if f.sym_name.data == symbol), functions[0])
-    extra = [
-        str(abi.CALL_DEPTH_ARGS[0]) if isinstance(t, IntegerType) else "None"
-        for t in entry.function_type.inputs.data[argcount:]
-    ]
-    return driver.python_name(entry.sym_name.data), extra
 
 
 def write_source(path: str | os.PathLike[str], source: str, what: str) -> bool:

@@ -14,14 +14,16 @@ import struct
 from collections.abc import Sequence
 from typing import Any
 
-from xdsl.dialects import arith, llvm
+from xdsl.dialects import arith, cf, llvm
 from xdsl.dialects import math as xmath
 from xdsl.dialects.builtin import IntegerType, ModuleOp
 from xdsl.interpreter import (
     Interpreter,
     InterpreterFunctions,
     PythonValues,
+    Successor,
     impl,
+    impl_terminator,
     register_impls,
 )
 from xdsl.interpreters import register_implementations
@@ -278,6 +280,25 @@ class PyrtFunctions(InterpreterFunctions):
         return self._checked(op, args)
 
 
+@register_impls
+class SwitchFunctions(InterpreterFunctions):
+    """`cf.switch`, which xDSL 0.74's interpreter lacks: the first case equal to the
+    flag, else the default."""
+
+    @impl_terminator(cf.SwitchOp)
+    def run_switch(self, interpreter: Interpreter, op: cf.SwitchOp, args: PythonValues):
+        values = op.case_values.get_values() if op.case_values is not None else ()
+        operands = list(op.case_operands)
+        start = 0
+        for value, block, size in zip(
+            values, op.case_blocks, op.case_operand_segments.get_values()
+        ):
+            if args[0] == value:
+                return Successor(block, interpreter.get_values(operands[start : start + size])), ()
+            start += size
+        return Successor(op.default_block, interpreter.get_values(op.default_operands)), ()
+
+
 def make_interpreter(module: ModuleOp) -> Interpreter:
     interpreter = Interpreter(module)
     register_implementations(interpreter, make_context())
@@ -287,6 +308,7 @@ def make_interpreter(module: ModuleOp) -> Interpreter:
         ArithCompletionFunctions(),
         GraphletFunctions(),
         PyrtFunctions(),
+        SwitchFunctions(),
     ):
         interpreter.register_implementations(functions)
     interpreter.register_implementations(LibmFunctions(), override=True)
