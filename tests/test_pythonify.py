@@ -429,7 +429,7 @@ def test_the_jit_corpus_agrees_across_cpython_interpreter_native_and_emitted_pyt
     same exception. Versions holding lists or arrays are refused by name."""
     from graphlet.frontend.execution import InterpreterBackend
 
-    emitted = refused = 0
+    emitted = refused = native = 0
     for number, fn in enumerate(_corpus_functions()):
         n = fn.__code__.co_argcount
         calls = [
@@ -455,7 +455,9 @@ def test_the_jit_corpus_agrees_across_cpython_interpreter_native_and_emitted_pyt
             for executor in executors:
                 assert outcome(executor, *args) == expected, (fn.__name__, args, executor)
             assert outcome(namespace[fn.__name__], *args) == expected, (fn.__name__, args)
-    assert emitted > 100 and refused < 10, (emitted, refused)
+        compiled = executors[-1].version_for(*calls[0]) if number % 4 == 0 else None
+        native += compiled is not None and compiled.native is not None and not compiled.breaks
+    assert emitted > 100 and refused < 10 and native > 15, (emitted, refused, native)
 
 
 def _interpreter_runs(specs: Any) -> bool:

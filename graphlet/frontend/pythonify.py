@@ -137,7 +137,6 @@ def _native_section(version: Version, params: list[str]) -> str:
         )
     arg_types = [_C_TYPES[a] for a in signature.args]
     decode = ", ".join(f"decode(slots[{i + 1}], {kind!r})" for i, kind in enumerate(results))
-    value = decode if len(results) > 1 else decode + ""
     return f'''NATIVE_SYMBOL = {abi.c_interface_symbol(kernel.symbol)!r}
 PROTOTYPE = ctypes.CFUNCTYPE(
     None, ctypes.c_void_p, {", ".join(arg_types)}, ctypes.c_int64, ctypes.c_void_p
@@ -157,9 +156,17 @@ def native_call({", ".join(params)}):
     function(ctypes.addressof(slots), {", ".join(params)}, {abi.CALL_DEPTH_ARGS[0]}, ctypes.addressof(arena))
     if slots[0] != 0:
         return HAND_BACK  # status {{slots[0]}}: Python computes this call
-    return {value}
+    return {decode}
 '''
 
+
+RESERVED = frozenset(
+    {"arguments_match", "body", "decode", "fallback", "guards_hold", "module_namespace"}
+    | {"native_call", "resolve", "same_value", "HandBack", "ieee", "trunc_div", "trunc_rem"}
+    | {"wrap64", "math", "np", "builtins", "ctypes", "sys", "flatten_value", "unflatten_value"}
+    | {"code_fingerprint", "function_fingerprint"}
+)
+"""Names the emitted module defines: an entry of such a name gets `_entry` appended."""
 
 ARENA_POINTERS = 16
 """Pointers in the zeroed list arena the ctypes call passes (no emitted version uses lists)."""
@@ -209,6 +216,7 @@ def version_source(jitted: JitFunction, version: Version) -> str:
         t.__name__ if isinstance(t, type) else repr(t) for t in version.signature
     )
     title = f"{fn.__qualname__}({signature_text})"
+    entry = fn.__name__ if fn.__name__ not in RESERVED else f"{fn.__name__}_entry"
     body: str | None = None
     symbol: str | None = None
     if version.module is not None and version.symbol is not None:
@@ -218,7 +226,7 @@ def version_source(jitted: JitFunction, version: Version) -> str:
     out.append(
         'Run it with `exec(source, {"original": f})` (f the `@graphlet.jit` function or the\n'
         f"plain one), or import it: the original is then `{fn.__module__}.{fn.__qualname__}`.\n"
-        f"Call `{fn.__name__}(...)` as the original; LAST_PATH says which path it took.\n"
+        f"Call `{entry}(...)` as the original; LAST_PATH says which path it took.\n"
         '"""\n'
     )
     out.append(body if body is not None else "import math\n")
@@ -277,7 +285,7 @@ def version_source(jitted: JitFunction, version: Version) -> str:
     out.append(section("Entry: what the dispatcher does on a call"))
     args = ", ".join(params)
     out.append(
-        f"def {fn.__name__}({args}):\n"
+        f"def {entry}({args}):\n"
         "    global LAST_PATH\n"
         f"    if not (arguments_match({args}) and guards_hold()):\n"
         f"        return fallback({args})\n"
