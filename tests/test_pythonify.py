@@ -468,3 +468,22 @@ def _interpreter_runs(specs: Any) -> bool:
     if isinstance(specs, tuple) and specs and specs[0] in ("npscalar", "array", "list"):
         return False
     return all(_interpreter_runs(s) for s in specs if isinstance(s, tuple | str))
+
+
+@pytest.mark.parametrize("name", ["nn_mlp", "nn_transformer_encoder_layer", "nn_embedding_bag"])
+def test_model_corpus_graphs_as_numpy_agree_with_eager(name: str, tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    import model_corpus
+
+    case = next(c for c in model_corpus.ALL_CASES if c.name == name)
+    model, inputs = model_corpus.build(case)
+    out = tmp_path / "model.py"
+    with torch.no_grad():
+        compiled = graphlet.compile_fx(model, inputs, pythonify=out)
+        assert compiled.report().all_native
+        got = run_source(out.read_text(), {"model": model})["run"](*inputs)
+        expected = torch.utils._pytree.tree_flatten(model(*inputs))[0]
+    assert len(got) == len(expected)
+    for g_value, e_value in zip(got, expected):
+        assert g_value.dtype == e_value.dtype and g_value.shape == e_value.shape
+        torch.testing.assert_close(g_value, e_value, rtol=case.rtol, atol=case.atol)
