@@ -43,19 +43,11 @@ def section(title: str) -> str:
 
 
 def literal(value: Any) -> str:
-    """A NumPy array as source (its values, dtype and shape), through the driver."""
+    """A constant (a number, a NumPy array with its dtype and shape) as source, as the
+    printed IR writes it (through the driver)."""
     from graphlet import driver
 
     return driver.python_literal(value)
-
-
-def _literal(value: Any) -> str:
-    """A guard's expected plain value as source (inf and nan spelled with `float`)."""
-    if isinstance(value, float) and value != value:
-        return 'float("nan")'
-    if isinstance(value, float) and value in (float("inf"), float("-inf")):
-        return f'float("{value}")'
-    return repr(value)
 
 
 def _namespace_expression(spec: list[Any]) -> str:
@@ -96,7 +88,7 @@ def guard_check(guard: Guard, fn: types.FunctionType) -> str:
             f"function_fingerprint({namespace}.get({name})) == {expected[1:]!r},"
             f"  # the function {guard.name} as compiled"
         )
-    value = _literal(guard.expected)
+    value = literal(guard.expected)
     return f"same_value({namespace}.get({name}, MISSING), {value}),  # {guard.name} == {value}"
 
 
