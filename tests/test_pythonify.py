@@ -120,6 +120,9 @@ def test_emitted_module_takes_the_fallback_when_a_guarded_global_changes(monkeyp
     assert not namespace["guards_hold"]()
     assert namespace["loops"](10, 1.5) == loops(10, 1.5)  # CPython's answer with the new 4
     assert namespace["LAST_PATH"] == "fallback"
+    stale = jitted.version_for(10, 1.5)
+    assert stale is not None and not stale.guards_hold()  # the dispatcher sees it too
+    assert jitted(10, 1.5) == loops(10, 1.5)
 
 
 def test_argument_checks_send_other_types_and_big_ints_to_the_fallback() -> None:
