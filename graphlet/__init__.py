@@ -33,6 +33,7 @@ _PUBLIC = {
     "load_ir": "graphlet.frontend.model_ir",
     "ir_to_mermaid": "graphlet.frontend.model_ir",
     "ir_to_dot": "graphlet.frontend.model_ir",
+    "pythonify": "graphlet.frontend.pythonify",
 }
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "ir_to_mermaid",
     "jit",
     "load_ir",
+    "pythonify",
     "register_op",
     "trace_graph",
     "verify_ir_with_state_dict",
@@ -63,6 +65,7 @@ if TYPE_CHECKING:
     from graphlet.frontend.jit import JitCompileError, explain, jit
     from graphlet.frontend.model_ir import IRFormatError, ModelIR, ir_to_dot, ir_to_mermaid, load_ir
     from graphlet.frontend.numpy_trace import TraceError, trace_graph
+    from graphlet.frontend.pythonify import pythonify
     from graphlet.frontend.torch_entry import (
         compile_fx,
         explain_fx,

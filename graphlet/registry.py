@@ -70,6 +70,7 @@ GRAPHLET_PASSES: dict[str, Callable[[], type[ModulePass]]] = {
 GRAPHLET_TARGETS: dict[str, Callable[[], type]] = {
     "llvm": _lazy("graphlet.backend.llvm_ir:GraphletLLVMTarget"),
     "jit-call": _lazy("graphlet.backend.targets:JitCallTarget"),
+    "python": _lazy("graphlet.backend.python_source:PythonTarget"),
 }
 """Extra `-t` output targets of graphlet-opt, by name."""
 

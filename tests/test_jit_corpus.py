@@ -366,7 +366,7 @@ def an_intermediate_leaves_64_bits(jitted: Any, signature: Any, args: tuple[Any,
     """Runs the captured graphlet IR in the reference interpreter, where every op
     computes Python's exact value, and reports whether some int-typed result does not
     fit in 64 bits (native code hands those calls back, by design)."""
-    from graphlet.frontend.execution import _flatten
+    from graphlet.frontend.execution import flatten_value
     from graphlet.runtime.interpreter import make_interpreter
 
     version = jitted.versions.get(signature)
@@ -376,7 +376,7 @@ def an_intermediate_leaves_64_bits(jitted: Any, signature: Any, args: tuple[Any,
     if not hasattr(kernel, "arg_types"):  # a test's stand-in, not a compiled kernel
         return False
     try:
-        flat = [v for spec, arg in zip(kernel.arg_types, args) for v in _flatten(spec, arg)]
+        flat = [v for spec, arg in zip(kernel.arg_types, args) for v in flatten_value(spec, arg)]
     except NotImplementedError:  # lists: the interpreter has no native lists
         return False
     interpreter = make_interpreter(version.module)

@@ -35,7 +35,32 @@ __all__ = [
     "compile_tensor_function",
     "load",
     "lower",
+    "python_literal",
+    "python_name",
+    "python_source",
 ]
+
+
+def python_source(module: ModuleOp) -> str:
+    """`module` as Python source (`graphlet.backend.python_source`); an op the back end
+    cannot print raises its `PythonSourceError`, a located diagnostic."""
+    from graphlet.backend.python_source import module_source
+
+    return module_source(module)
+
+
+def python_literal(value: Any) -> str:
+    """A constant (a number, a NumPy array) as `python_source` writes it."""
+    from graphlet.backend.python_source import literal
+
+    return literal(value)
+
+
+def python_name(symbol: str) -> str:
+    """The name `python_source` gives the function `@symbol`."""
+    from graphlet.backend.python_source import PythonPrinter
+
+    return PythonPrinter.function_name(symbol)
 
 
 def compile_native(

@@ -142,7 +142,9 @@ def load(key: str) -> tuple[Entry | None, str]:
         return None, f"damaged entry ignored ({e})"
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes) -> None:
+    """Writes `data` to a temporary file beside `path` and renames it into place, so a
+    reader sees the old file or the new one, never a part."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -156,8 +158,8 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 def store(key: str, entry: Entry, identity: str, parts: Mapping[str, Any]) -> None:
     try:
-        _write_atomically(_entry_path(key), _encode(key, entry))
-        _write_atomically(_identity_path(identity), json.dumps(parts, default=str).encode())
+        write_atomically(_entry_path(key), _encode(key, entry))
+        write_atomically(_identity_path(identity), json.dumps(parts, default=str).encode())
     except OSError as e:
         logger.debug("could not write cache entry %s: %s", key, e)
 

@@ -38,7 +38,7 @@ class ExecutionBackend(Protocol):
     ) -> Callable[..., Any]: ...
 
 
-def _flatten(spec: Any, value: Any) -> list[Any]:
+def flatten_value(spec: Any, value: Any) -> list[Any]:
     """The flat arguments of a Python value described by `spec`."""
     if isinstance(spec, str):
         return [value]
@@ -48,11 +48,13 @@ def _flatten(spec: Any, value: Any) -> list[Any]:
     if kind == "const":
         return []
     if kind == "tuple":
-        return [flat for item, v in zip(spec[1], value) for flat in _flatten(item, v)]
+        return [flat for item, v in zip(spec[1], value) for flat in flatten_value(item, v)]
     raise NotImplementedError(f"the interpreter backend does not run {kind} values")
 
 
-def _unflatten(spec: Any, values: Iterator[Any]) -> Any:
+def unflatten_value(spec: Any, values: Iterator[Any]) -> Any:
+    """The Python value described by `spec` from the flat results; HandBack for a
+    scalar that does not fit its type."""
     if isinstance(spec, str):
         from graphlet.dialects import graphlet as g
 
@@ -66,10 +68,10 @@ def _unflatten(spec: Any, values: Iterator[Any]) -> Any:
     if kind == "const":
         return spec[1]
     if kind == "tuple":
-        return tuple(_unflatten(item, values) for item in spec[1])
+        return tuple(unflatten_value(item, values) for item in spec[1])
     if kind == "union":
         tag = next(values)
-        alternatives = [_unflatten(item, values) for item in spec[1]]
+        alternatives = [unflatten_value(item, values) for item in spec[1]]
         return alternatives[tag]
     raise NotImplementedError(f"the interpreter backend does not run {kind} values")
 
@@ -95,6 +97,7 @@ class InterpreterBackend:
         arg_types: tuple[Any, ...],
         return_type: Any,
     ) -> Callable[..., Any]:
+        from graphlet.dialects.graphlet import UnrepresentableResult
         from graphlet.dialects.pyrt import GuardFailure
         from graphlet.runtime.interpreter import make_interpreter
 
@@ -103,12 +106,12 @@ class InterpreterBackend:
         interpreter = make_interpreter(module)
 
         def call(*args: Any) -> Any:
-            flat = [v for spec, arg in zip(arg_types, args) for v in _flatten(spec, arg)]
+            flat = [v for spec, arg in zip(arg_types, args) for v in flatten_value(spec, arg)]
             try:
                 results = interpreter.call_op(symbol, (*flat, *abi.CALL_DEPTH_ARGS, None))
-            except (GuardFailure, ArithmeticError, ValueError) as e:
+            except (GuardFailure, ArithmeticError, ValueError, UnrepresentableResult) as e:
                 raise HandBack(str(e)) from None
-            return _unflatten(return_type, iter(results))
+            return unflatten_value(return_type, iter(results))
 
         return call
 

@@ -102,6 +102,10 @@ class Version:
     """Hand-backs native code did not count (an int argument past 64 bits, a backend
     without counters)."""
     module: ModuleOp | None = None
+    specs: tuple[tuple[Any, ...], Any] | None = None
+    """The value specs of the arguments and of the result (`graphlet.backend.pyvalues`)."""
+    symbol: str | None = None
+    """The entry function of `module`."""
     kernel: Any = None
     """The native callable, kept after a demotion to Python for its call count."""
     fast: bool = False
@@ -150,6 +154,7 @@ class JitFunction:
         strict: bool = False,
         fastmath: bool | set[str] = False,
         regions: bool = False,
+        pythonify: str | os.PathLike[str] | None = None,
     ) -> None:
         if not isinstance(fn, types.FunctionType):
             raise TypeError(f"graphlet.jit needs a Python function, got {type(fn).__name__}")
@@ -166,6 +171,8 @@ class JitFunction:
         self.regions = regions
         """Whether a graph break may be a region break: that call runs in CPython and
         the compiled code carries on (docs/jit-region-breaks.md)."""
+        self.pythonify = pythonify
+        """Where each compiled version's Python source is written (`graphlet.pythonify`)."""
         self._backend = backend
         self._argcount = fn.__code__.co_argcount
         self._versions: dict[tuple[type, ...], Version] = {}
@@ -367,7 +374,26 @@ class JitFunction:
         self._versions.pop(signature, None)  # the newest version goes last
         self._versions[signature] = version
         self._install_fast_path()
+        if self.pythonify is not None:
+            self._write_source(version)
         return version
+
+    def _write_source(self, version: Version) -> None:
+        """Writes the version's Python source to `pythonify`; a failure is a warning."""
+        from graphlet.frontend.pythonify import PythonifyWarning, version_source, write_source
+
+        what = f"{self.py_func.__qualname__}{_signature_text(version.signature)}"
+        try:
+            source = version_source(self, version)
+        except Exception as e:  # an op the Python back end cannot print
+            warnings.warn(
+                f"graphlet pythonify: no Python source for {what}: {e}",
+                PythonifyWarning,
+                stacklevel=5,
+            )
+            return
+        assert self.pythonify is not None
+        write_source(self.pythonify, source, what)
 
     def _build_version(self, signature: tuple[type, ...]) -> Version:
         fn = self.py_func
@@ -447,6 +473,8 @@ class JitFunction:
             has_bail_points=bool(bails),
             compile_seconds=seconds,
             module=unit.module,
+            specs=specs,
+            symbol=captured.symbol,
             kernel=native,
             fast=fast,
             regions=list(captured.region_sites),
@@ -634,9 +662,14 @@ def jit(
     strict: bool = False,
     fastmath: bool | set[str] = False,
     regions: bool = False,
+    pythonify: str | os.PathLike[str] | None = None,
 ) -> Any:
     """`@graphlet.jit`, `@graphlet.jit(cache=True, strict=True, backend=...)` or
     `graphlet.jit(fn)`.
+
+    `pythonify="out.py"` writes each version it compiles as a readable Python module
+    (`graphlet.pythonify`), replacing the file atomically; a path that cannot be
+    written is a `PythonifyWarning`, and the compiled code is used all the same.
 
     `strict=True` is Numba's `nopython=True`: a call that would run in Python (a graph
     break, an argument type or a keyword-only parameter that is not compiled) raises
@@ -654,7 +687,13 @@ def jit(
     CPython and the compiled code carries on (docs/jit-region-breaks.md)."""
     if fn is None:
         return lambda f: jit(
-            f, backend=backend, cache=cache, strict=strict, fastmath=fastmath, regions=regions
+            f,
+            backend=backend,
+            cache=cache,
+            strict=strict,
+            fastmath=fastmath,
+            regions=regions,
+            pythonify=pythonify,
         )
     if isinstance(fn, JitFunction):
         return fn
@@ -665,6 +704,7 @@ def jit(
         strict=strict,
         fastmath=fastmath,
         regions=regions,
+        pythonify=pythonify,
     )
 
 

@@ -52,7 +52,8 @@ def graphlet_backend(
     gm: torch.fx.GraphModule, example_inputs: Sequence[Any], **kwargs: Any
 ) -> DynamoGraph:
     """The `torch.compile(backend="graphlet")` backend. `options={"mode": "native"}`
-    raises instead of running unsupported nodes in PyTorch."""
+    raises instead of running unsupported nodes in PyTorch; `{"pythonify": "out.py"}`
+    writes each compiled graph as Python (`graphlet.frontend.fx.pythonify`)."""
     from functorch.compile import make_boxed_func
     from torch._dynamo.backends.common import aot_autograd
 
@@ -63,7 +64,12 @@ def graphlet_backend(
 
     def compiler(kind: str) -> Callable[..., Any]:
         def compile_graph(aten: torch.fx.GraphModule, inputs: Sequence[Any]) -> Any:
-            graph = CompiledGraph(aten, name=f"graph {number} {kind}", mode=mode)
+            graph = CompiledGraph(
+                aten,
+                name=f"graph {number} {kind}",
+                mode=mode,
+                pythonify=options.get("pythonify"),
+            )
             graphs.append(graph)
             for collector in _COLLECTORS:
                 collector.append(graph)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -52,6 +53,7 @@ class CompiledFx:
         *,
         inline_params: bool = False,
         mode: str = "auto",
+        pythonify: str | os.PathLike[str] | None = None,
     ) -> None:
         if layers := training_dependent(model):
             raise UnsupportedNodeError(
@@ -62,6 +64,7 @@ class CompiledFx:
         self.model = model
         self.inline_params = inline_params
         self.mode = check_mode(mode)
+        self.pythonify = pythonify
         self.graphs: dict[tuple[Any, ...], CompiledGraph] = {}
         self._warned = False
         inputs = _as_torch(example_inputs)
@@ -100,6 +103,7 @@ class CompiledFx:
             param_names=names,
             inline_params=self.inline_params,
             mode=self.mode,
+            pythonify=self.pythonify,
         )
         graph.out_spec = ep.call_spec.out_spec  # type: ignore[attr-defined]
         self.graphs[key] = graph
@@ -172,7 +176,12 @@ def _as_torch(inputs: Sequence[Any]) -> list[Any]:
 
 
 def compile_fx(
-    model: Any, example_inputs: Sequence[Any], *, inline_params: bool = False, mode: str = "auto"
+    model: Any,
+    example_inputs: Sequence[Any],
+    *,
+    inline_params: bool = False,
+    mode: str = "auto",
+    pythonify: str | os.PathLike[str] | None = None,
 ) -> CompiledFx:
     """Compile an nn.Module, function, GraphModule or ExportedProgram for these inputs.
 
@@ -180,5 +189,8 @@ def compile_fx(
     PyTorch's memory and are passed as arguments (no copy), or with `inline_params=True`
     become dense constants that folding can use. `mode` is "auto" (native where
     possible, the rest of the graph in PyTorch), "native" (raise unless every node is
-    native) or "reference" (the reference interpreter)."""
-    return CompiledFx(model, example_inputs, inline_params=inline_params, mode=mode)
+    native) or "reference" (the reference interpreter). `pythonify="out.py"` writes
+    each compiled signature as Python (`graphlet.frontend.fx.pythonify`)."""
+    return CompiledFx(
+        model, example_inputs, inline_params=inline_params, mode=mode, pythonify=pythonify
+    )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import operator
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -80,7 +81,10 @@ class CompiledGraph:
         param_names: dict[str, str] | None = None,
         inline_params: bool = False,
         mode: str = "auto",
+        pythonify: str | os.PathLike[str] | None = None,
     ) -> None:
+        self.pythonify = pythonify
+        """Where each signature's Python source is written (`graphlet.frontend.fx.pythonify`)."""
         self.gm = gm
         self.name = name
         self.lifted = lifted or {}
@@ -124,6 +128,10 @@ class CompiledGraph:
         plan = self.plans.get(key)
         if plan is None:
             plan = self.plans[key] = self._compile(list(inputs))
+            if self.pythonify is not None:
+                from graphlet.frontend.fx.pythonify import write_plan
+
+                write_plan(self.pythonify, self.name, describe(inputs), plan)
             report = plan.report
             if report.all_native:
                 log.info("graphlet: %s", report)

@@ -70,6 +70,8 @@ class ImportedGraph:
     graph_module: torch.fx.GraphModule | None = None
     failures: dict[torch.fx.Node, str] = field(default_factory=dict)
     """In tolerant mode: each node that could not be imported, and why."""
+    param_names: list[str] = field(default_factory=list)
+    """The name (the model's, e.g. `fc.weight`) of each of `params`."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,7 @@ class FxImporter:
         self.input_types: list[TensorType] = []
         self.input_indices: list[int] = []
         self.param_values: list[torch.Tensor] = []
+        self.param_value_names: list[str] = []
         self.param_args: dict[str, SSAValue] = {}
         self.node_ops: dict[torch.fx.Node, list[Operation]] = {}
         self.failures: dict[torch.fx.Node, str] = {}
@@ -148,6 +151,7 @@ class FxImporter:
         else:
             value = self.block.insert_arg(tensor_type_of(tensor), len(self.block.args))
             self.param_values.append(tensor)
+            self.param_value_names.append(name)
         value.name_hint = hint(name)
         self.param_args[name] = value
         return value
@@ -246,6 +250,7 @@ class FxImporter:
             self.node_ops,
             self.gm,
             self.failures,
+            self.param_value_names,
         )
 
     def fail(self, node: torch.fx.Node, error: UnsupportedNodeError, reason: str = "") -> None:

@@ -1,0 +1,672 @@
+"""The Python source back end: graphlet IR printed as a Python module that computes
+the same values, for reading and for running where native code cannot.
+
+    source = PythonPrinter().print_module(module)
+
+One method per op (registered with `@emits`), as a code generator visits one node
+kind per method. Scalars are plain Python, so the answer is CPython's (ints never
+wrap; `//`, `%`, `**` and every exception are Python's own): an op's spelling is the
+one it declares (`PY_SYMBOL`, `PY_FUNCTIONS`), else its `py_operation`. Tensors are
+NumPy arrays computed by each op's `np_operation` (NumPy with PyTorch's rules). A
+`pyrt.guard` that fails raises `HandBack`: only the original function knows the
+answer. Blocks of `cf` branches become a `while True` state machine; `scf` regions
+become Python loops and ifs. An op with no method is a `PythonSourceError` naming
+the op and its location.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import IO, Any, NoReturn
+
+import numpy as np
+from xdsl.context import Context
+from xdsl.dialects import arith, cf, func, llvm, scf
+from xdsl.dialects import math as xmath
+from xdsl.dialects.builtin import (
+    FloatAttr,
+    IndexType,
+    IntegerAttr,
+    IntegerType,
+    ModuleOp,
+)
+from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+from xdsl.utils.exceptions import DiagnosticException
+from xdsl.utils.target import Target
+
+from graphlet.dialects import graphlet as g
+from graphlet.dialects import pyrt
+from graphlet.locations import location_of
+
+INDENT = "    "
+
+IMPORTS = """\
+import math
+
+import numpy as np
+"""
+"""The imports every emitted module starts with."""
+
+PRELUDE = '''\
+class HandBack(Exception):
+    """A `pyrt.guard` failed: native code would hand this call back to Python."""
+
+
+def wrap64(value):
+    """An arith (LLVM) integer op's two's-complement result."""
+    return (value + (1 << 63)) % (1 << 64) - (1 << 63)
+
+
+def trunc_div(a, b):
+    """`arith.divsi`: the quotient rounded toward zero."""
+    q = abs(a) // abs(b)
+    return wrap64(q if (a < 0) == (b < 0) else -q)
+
+
+def trunc_rem(a, b):
+    """`arith.remsi`: the remainder with the sign of the dividend."""
+    return a - b * trunc_div(a, b)
+
+
+def ieee(fn, *args):
+    """A float op of `arith`/`math` with IEEE results (inf, nan), never Python's errors."""
+    with np.errstate(all="ignore"):
+        return float(fn(*(np.float64(a) for a in args)))
+'''
+"""The helpers every emitted module defines after its imports."""
+
+
+class PythonSourceError(DiagnosticException):
+    """An op the Python back end has no method for (or cannot express)."""
+
+
+_EMITTERS: dict[type[Operation], str] = {}
+
+
+def emits(*ops: type[Operation]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Registers the decorated `PythonPrinter` method as the one that prints `ops`."""
+
+    def register(method: Callable[..., Any]) -> Callable[..., Any]:
+        for op in ops:
+            _EMITTERS[op] = method.__name__
+        return method
+
+    return register
+
+
+def literal(value: Any) -> str:
+    """Python source for a constant: floats keep inf, nan and -0.0; arrays their dtype."""
+    if isinstance(value, np.ndarray):
+        items = ", ".join(literal(v) for v in value.ravel().tolist())
+        return f"np.array([{items}], dtype=np.{value.dtype}).reshape({value.shape!r})"
+    if isinstance(value, float) and not math.isfinite(value):
+        if math.isnan(value):
+            return "math.nan"
+        return "math.inf" if value > 0 else "-math.inf"
+    return repr(value)
+
+
+def _python_name(fn: Callable[..., Any]) -> str | None:
+    """`math.exp`, `abs`: how Python code names a function of `math` or the builtins."""
+    module = getattr(fn, "__module__", None) or "builtins"
+    name = getattr(fn, "__name__", "")
+    if module == "builtins":
+        return name
+    if module == "math":
+        return f"math.{name}"
+    return None
+
+
+_SYMBOL_OF_PREDICATE = {p: symbol for symbol, p in g.PREDICATE_OF_SYMBOL.items()}
+
+_ARITH_INT_PREDICATES = {
+    0: ("==", False),
+    1: ("!=", False),
+    2: ("<", False),
+    3: ("<=", False),
+    4: (">", False),
+    5: (">=", False),
+    6: ("<", True),
+    7: ("<=", True),
+    8: (">", True),
+    9: (">=", True),
+}
+"""`arith.cmpi` predicates (by their enum number): Python's operator, and whether the
+operands compare as unsigned."""
+
+_ARITH_FLOAT_PREDICATES = {
+    1: ("==", False),
+    2: (">", False),
+    3: (">=", False),
+    4: ("<", False),
+    5: ("<=", False),
+    6: ("!=", False),
+    8: ("==", True),
+    9: (">", True),
+    10: (">=", True),
+    11: ("<", True),
+    12: ("<=", True),
+    13: ("!=", True),
+}
+"""`arith.cmpf` predicates: Python's operator, and whether unordered (NaN) is true."""
+
+
+_MATH_FUNCTIONS: dict[type[Operation], str] = {
+    xmath.AbsFOp: "abs",
+    xmath.CeilOp: "ceil",
+    xmath.CopySignOp: "copysign",
+    xmath.CosOp: "cos",
+    xmath.ExpOp: "exp",
+    xmath.FloorOp: "floor",
+    xmath.LogOp: "log",
+    xmath.PowFOp: "power",
+    xmath.SinOp: "sin",
+    xmath.SqrtOp: "sqrt",
+    xmath.TanhOp: "tanh",
+}
+"""The `math` dialect ops and the NumPy function (IEEE, like libm) of each."""
+
+
+_INTEGER_SYMBOLS: dict[type[Operation], str] = {
+    arith.AddiOp: "+",
+    arith.SubiOp: "-",
+    arith.MuliOp: "*",
+}
+_BITWISE_SYMBOLS: dict[type[Operation], str] = {
+    arith.AndIOp: "&",
+    arith.OrIOp: "|",
+    arith.XOrIOp: "^",
+}
+_FLOAT_SYMBOLS: dict[type[Operation], str] = {
+    arith.AddfOp: "+",
+    arith.SubfOp: "-",
+    arith.MulfOp: "*",
+}
+
+
+class PythonPrinter:
+    """Prints the `func.func`s of a module as Python functions of the same names."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.depth = 0
+        self.names: dict[SSAValue, str] = {}
+        self.imports: set[str] = set()
+        self._blocks: dict[Block, int] = {}
+        self._count = 0
+
+    # ------------------------------------------------------------------ structure
+
+    def print_module(self, module: ModuleOp, *, prelude: bool = True) -> str:
+        """The module's functions as Python source (with the prelude they rely on)."""
+        for op in module.ops:
+            if not isinstance(op, func.FuncOp):
+                self.unsupported(op)
+            if op.body.blocks:
+                self.print_function(op)
+                self.line("")
+                self.line("")
+        body = "\n".join(self.lines).rstrip() + "\n"
+        imports = "".join(f"{line}\n" for line in sorted(self.imports))
+        if not prelude:
+            return f"{imports}\n\n{body}" if imports else body
+        return f"{IMPORTS}{imports}\n\n{PRELUDE}\n\n{body}"
+
+    def print_function(self, op: func.FuncOp) -> None:
+        self.names = {}
+        self._blocks = {}
+        self._count = 0
+        entry = op.body.blocks.first
+        assert entry is not None
+        params = [self.define(arg, f"a{i}") for i, arg in enumerate(entry.args)]
+        self.line(f"def {self.function_name(op.sym_name.data)}({', '.join(params)}):")
+        self.depth += 1
+        tensors = any(g.is_tensor(t) for t in (*op.function_type.inputs, *op.function_type.outputs))
+        if tensors:
+            self.line('with np.errstate(all="ignore"):')
+            self.depth += 1
+        self.print_region(op.body)
+        self.depth -= 2 if tensors else 1
+
+    def print_region(self, region: Region) -> None:
+        """A single block in line; several as a state machine over block numbers."""
+        blocks = list(region.blocks)
+        if len(blocks) == 1:
+            self.print_block(blocks[0])
+            return
+        self._blocks.update({block: index for index, block in enumerate(blocks)})
+        for block in blocks[1:]:
+            for i, arg in enumerate(block.args):
+                self.define(arg, f"b{self._blocks[block]}_{i}")
+        self.line("block = 0")
+        self.line("while True:")
+        self.depth += 1
+        for index, block in enumerate(blocks):
+            self.line(f"{'if' if index == 0 else 'elif'} block == {index}:")
+            self.depth += 1
+            self.print_block(block)
+            self.depth -= 1
+        self.depth -= 1
+
+    def print_block(self, block: Block) -> None:
+        for op in block.ops:
+            self.print_op(op)
+
+    def print_op(self, op: Operation) -> None:
+        method = next((_EMITTERS[t] for t in type(op).__mro__ if t in _EMITTERS), None)
+        if method is None:
+            self.unsupported(op)
+        getattr(self, method)(op)
+
+    def unsupported(self, op: Operation) -> NoReturn:
+        where = location_of(op)
+        raise PythonSourceError(
+            f"{where + ': error: ' if where else ''}'{op.name}': "
+            "the Python source back end has no method for this op"
+        )
+
+    # ------------------------------------------------------------------ helpers
+
+    def line(self, text: str) -> None:
+        self.lines.append(f"{INDENT * self.depth}{text}" if text else "")
+
+    def define(self, value: SSAValue, fallback: str | None = None) -> str:
+        hint = value.name_hint and re.sub(r"\W", "_", value.name_hint)
+        self._count += 1
+        name = f"{hint}_{self._count}" if hint else fallback or f"v{self._count}"
+        self.names[value] = name
+        return name
+
+    def name(self, value: SSAValue) -> str:
+        return self.names[value]
+
+    def assign(self, op: Operation, expression: str) -> str:
+        """`v = expression` for the op's one result."""
+        name = self.define(op.results[0])
+        self.line(f"{name} = {expression}")
+        return name
+
+    def args(self, values: Iterable[SSAValue]) -> list[str]:
+        return [self.name(v) for v in values]
+
+    @staticmethod
+    def function_name(symbol: str) -> str:
+        return re.sub(r"\W", "_", symbol)
+
+    def jump(self, block: Block, values: Sequence[SSAValue]) -> None:
+        """Go to `block` of the state machine with its arguments set."""
+        targets = [self.name(arg) for arg in block.args]
+        if targets:
+            self.line(f"{', '.join(targets)} = {', '.join(self.args(values))}")
+        self.line(f"block = {self._blocks[block]}")
+        self.line("continue")
+
+    def op_ref(self, op: Operation, dialect: str = "graphlet.dialects.graphlet") -> str:
+        """The op's class, imported from its dialect (for its `py_operation`,
+        `np_operation` or `exact`)."""
+        cls = type(op).__name__
+        self.imports.add(f"from {dialect} import {cls}")
+        return cls
+
+    def nested(self, block: Block) -> None:
+        """`block` one level in (`pass` when it prints nothing)."""
+        self.depth += 1
+        start = len(self.lines)
+        self.print_block(block)
+        if len(self.lines) == start:
+            self.line("pass")
+        self.depth -= 1
+
+    def tensor_result(self, op: Operation, expression: str) -> str:
+        dtype = g.np_dtype(op.results[0].type)
+        return self.assign(op, f"np.asarray({expression}).astype(np.{dtype}, copy=False)")
+
+    # ------------------------------------------------------------------ graphlet
+
+    @emits(g.ConstantOp)
+    def print_constant(self, op: g.ConstantOp) -> None:
+        self.assign(op, literal(g.from_attr(op.value)))
+
+    @emits(g.BinaryOp, g.UnaryOp)
+    def print_arithmetic(self, op: g.GraphletOp) -> None:
+        """An operator or function of Python on scalars; `np_operation` on tensors."""
+        operands = self.args(op.operands)
+        if g.is_tensor(op.results[0].type):
+            self.print_elementwise(op, operands)
+            return
+        symbol = op.PY_SYMBOL
+        functions = [name for fn in op.PY_FUNCTIONS if (name := _python_name(fn))]
+        if symbol is not None and len(operands) == 2:
+            expression = f"{operands[0]} {symbol} {operands[1]}"
+        elif symbol is not None:
+            expression = f"{symbol}{operands[0]}"
+        elif functions:
+            expression = f"{functions[0]}({', '.join(operands)})"
+        else:
+            expression = f"{self.op_ref(op)}.py_operation({', '.join(operands)})"
+        name = self.assign(op, expression)
+        self.check_python_type(op, name)
+
+    def check_python_type(self, op: Operation, name: str) -> None:
+        """Hand back where Python's answer is not of the declared type (`2 ** -1`), as
+        native code does."""
+        result_type = op.results[0].type
+        if isinstance(op, g.PowOp):  # `2 ** -1` is a float, `(-8.0) ** 0.5` complex
+            kind = g.python_type(result_type).__name__
+            self.line(f"if type({name}) is not {kind}:")
+            self.line(f'{INDENT}raise HandBack("{op.name}: the result is not a {kind}")')
+
+    def print_elementwise(self, op: g.GraphletOp, operands: list[str]) -> None:
+        """`evaluate_tensors`: int operands of a float result are converted first."""
+        dtype = g.np_dtype(op.results[0].type)
+        if dtype.kind == "f":
+            operands = [
+                a if g.np_dtype(v.type).kind == "f" else f"{a}.astype(np.{dtype})"
+                for a, v in zip(operands, op.operands)
+            ]
+        fn = op.np_operation
+        if isinstance(fn, np.ufunc) and getattr(np, fn.__name__, None) is fn:
+            callee = f"np.{fn.__name__}"
+        else:
+            callee = f"{self.op_ref(op)}.np_operation"
+        self.tensor_result(op, f"{callee}({', '.join(operands)})")
+
+    @emits(g.CmpOp)
+    def print_cmp(self, op: g.CmpOp) -> None:
+        a, b = self.args(op.operands)
+        self.assign(op, f"{a} {_SYMBOL_OF_PREDICATE[op.predicate.data]} {b}")
+
+    @emits(g.SelectOp)
+    def print_select(self, op: g.SelectOp) -> None:
+        cond, a, b = self.args(op.operands)
+        if g.is_tensor(op.result.type):
+            self.tensor_result(op, f"np.where({cond}, {a}, {b})")
+        else:
+            self.assign(op, f"{a} if {cond} else {b}")
+
+    @emits(g.CastOp)
+    def print_cast(self, op: g.CastOp) -> None:
+        (x,) = self.args(op.operands)
+        if g.is_tensor(op.result.type):
+            self.tensor_result(op, x)
+        else:
+            self.assign(op, f"{g.python_type(op.result.type).__name__}({x})")
+
+    @emits(g.TensorOp)
+    def print_tensor_op(self, op: g.TensorOp) -> None:
+        """The op's `np_operation` with its attributes as keyword arguments."""
+        operands = self.args(op.operands)
+        keywords = [f"{k}={literal(v)}" for k, v in op.static_args().items()]
+        call = f"{self.op_ref(op)}.np_operation({', '.join([*operands, *keywords])})"
+        self.tensor_result(op, call)
+
+    # ------------------------------------------------------------------ pyrt
+
+    @emits(pyrt.GuardOp)
+    def print_guard(self, op: pyrt.GuardOp) -> None:
+        self.line(f"if not {self.name(op.ok)}:")
+        self.line(f"{INDENT}raise HandBack({op.kind.data!r})")
+
+    @emits(*pyrt.CHECKED_OPS)
+    def print_checked(self, op: pyrt.CheckedIntegerOp) -> None:
+        """The wrapped result and whether Python's exact one (`exact`) differs."""
+        a, b = self.args(op.operands)
+        exact = f"{self.op_ref(op, 'graphlet.dialects.pyrt')}.exact({a}, {b})"
+        value, overflow = self.define(op.value), self.define(op.overflow)
+        self.line(f"{value} = wrap64({exact})")
+        self.line(f"{overflow} = {value} != {exact}")
+
+    # ------------------------------------------------------------------ func, cf, scf
+
+    @emits(func.ReturnOp)
+    def print_return(self, op: func.ReturnOp) -> None:
+        values = self.args(op.operands)
+        if len(values) == 1:
+            self.line(f"return {values[0]}")
+        else:
+            self.line(f"return {', '.join(values)}" if values else "return ()")
+
+    @emits(func.CallOp)
+    def print_call(self, op: func.CallOp) -> None:
+        call = f"{self.function_name(op.callee.root_reference.data)}({', '.join(self.args(op.operands))})"
+        results = [self.define(r) for r in op.results]
+        if len(results) == 1:
+            self.line(f"{results[0]} = {call}")
+        elif results:
+            self.line(f"{', '.join(results)} = {call}")
+        else:
+            self.line(call)
+
+    @emits(cf.BranchOp)
+    def print_branch(self, op: cf.BranchOp) -> None:
+        self.jump(op.successor, op.arguments)
+
+    @emits(cf.ConditionalBranchOp)
+    def print_cond_branch(self, op: cf.ConditionalBranchOp) -> None:
+        self.line(f"if {self.name(op.cond)}:")
+        self.depth += 1
+        self.jump(op.then_block, op.then_arguments)
+        self.depth -= 1
+        self.jump(op.else_block, op.else_arguments)
+
+    @emits(cf.SwitchOp)
+    def print_switch(self, op: cf.SwitchOp) -> None:
+        """`if flag == value:` per case, in order, then the default."""
+        values = op.case_values.get_values() if op.case_values is not None else ()
+        segments = op.case_operand_segments.get_values()
+        operands = list(op.case_operands)
+        start = 0
+        for value, block, size in zip(values, op.case_blocks, segments):
+            self.line(f"if {self.name(op.flag)} == {value}:")
+            self.depth += 1
+            self.jump(block, operands[start : start + size])
+            self.depth -= 1
+            start += size
+        self.jump(op.default_block, op.default_operands)
+
+    @emits(scf.ForOp)
+    def print_for(self, op: scf.ForOp) -> None:
+        lb, ub, step = self.args([op.lb, op.ub, op.step])
+        body = op.body.block
+        carried = [self.define(arg) for arg in body.args[1:]]
+        for target, initial in zip(carried, self.args(op.iter_args)):
+            self.line(f"{target} = {initial}")
+        self.line(f"for {self.define(body.args[0])} in range({lb}, {ub}, {step}):")
+        self.nested(body)
+        for result, value in zip(op.results, carried):
+            self.line(f"{self.define(result)} = {value}")
+
+    @emits(scf.YieldOp)
+    def print_yield(self, op: scf.YieldOp) -> None:
+        parent = op.parent_op()
+        values = self.args(op.operands)
+        if isinstance(parent, scf.ForOp):
+            targets = self.args(parent.body.block.args[1:])
+        elif isinstance(parent, scf.WhileOp):
+            targets = self.args(parent.before_region.block.args)
+        else:
+            assert parent is not None
+            targets = self.args(parent.results)
+        if targets:
+            self.line(f"{', '.join(targets)} = {', '.join(values)}")
+
+    @emits(scf.IfOp)
+    def print_if(self, op: scf.IfOp) -> None:
+        for result in op.results:
+            self.define(result)
+        self.line(f"if {self.name(op.cond)}:")
+        self.nested(op.true_region.block)
+        if op.false_region.blocks:
+            self.line("else:")
+            self.nested(op.false_region.block)
+
+    @emits(scf.WhileOp)
+    def print_while(self, op: scf.WhileOp) -> None:
+        before, after = op.before_region.block, op.after_region.block
+        for arg, initial in zip(before.args, self.args(op.arguments)):
+            self.line(f"{self.define(arg)} = {initial}")
+        for value in (*after.args, *op.results):
+            self.define(value)
+        self.line("while True:")
+        self.depth += 1
+        self.print_block(before)
+        self.print_block(after)
+        self.depth -= 1
+
+    @emits(scf.ConditionOp)
+    def print_condition(self, op: scf.ConditionOp) -> None:
+        loop = op.parent_op()
+        assert isinstance(loop, scf.WhileOp)
+        values = self.args(op.args)
+        results = self.args(loop.results)
+        self.line(f"if not {self.name(op.condition)}:")
+        if results:
+            self.line(f"{INDENT}{', '.join(results)} = {', '.join(values)}")
+        self.line(f"{INDENT}break")
+        after = self.args(loop.after_region.block.args)
+        if after:
+            self.line(f"{', '.join(after)} = {', '.join(values)}")
+
+    # ------------------------------------------------------------------ arith (LLVM's meaning)
+
+    @emits(arith.ConstantOp)
+    def print_arith_constant(self, op: arith.ConstantOp) -> None:
+        value = op.value
+        if isinstance(value, IntegerAttr):
+            number: Any = value.value.data
+            if isinstance(value.type, IntegerType) and value.type.width.data == 1:
+                number = bool(number & 1)
+        elif isinstance(value, FloatAttr):
+            number = float(value.value.data)
+        else:
+            self.unsupported(op)
+        self.assign(op, literal(number))
+
+    @emits(arith.AddiOp, arith.SubiOp, arith.MuliOp)
+    def print_arith_integer(self, op: arith.SignlessIntegerBinaryOperation) -> None:
+        a, b = self.args(op.operands)
+        symbol = _INTEGER_SYMBOLS[type(op)]
+        if _is_bool(op.result.type):
+            self.assign(op, f"bool(({a} {symbol} {b}) & 1)")
+        else:
+            self.assign(op, f"wrap64({a} {symbol} {b})")
+
+    @emits(arith.AndIOp, arith.OrIOp, arith.XOrIOp)
+    def print_arith_bitwise(self, op: arith.SignlessIntegerBinaryOperation) -> None:
+        a, b = self.args(op.operands)
+        symbol = _BITWISE_SYMBOLS[type(op)]
+        self.assign(op, f"{a} {symbol} {b}")
+
+    @emits(arith.AddfOp, arith.SubfOp, arith.MulfOp)
+    def print_arith_float(self, op: arith.FloatingPointLikeBinaryOperation) -> None:
+        a, b = self.args(op.operands)
+        symbol = _FLOAT_SYMBOLS[type(op)]
+        self.assign(op, f"{a} {symbol} {b}")
+
+    @emits(arith.CmpiOp)
+    def print_cmpi(self, op: arith.CmpiOp) -> None:
+        symbol, unsigned = _ARITH_INT_PREDICATES[op.predicate.value.data]
+        a, b = self.args(op.operands)
+        if unsigned:
+            a, b = f"({a}) % (1 << 64)", f"({b}) % (1 << 64)"
+        self.assign(op, f"{a} {symbol} {b}")
+
+    @emits(arith.CmpfOp)
+    def print_cmpf(self, op: arith.CmpfOp) -> None:
+        predicate = op.predicate.value.data
+        a, b = self.args(op.operands)
+        nan = f"math.isnan({a}) or math.isnan({b})"
+        if predicate in (0, 15):  # false, true
+            self.assign(op, str(predicate == 15))
+            return
+        if predicate in (7, 14):  # ord, uno
+            self.assign(op, f"{'not ' if predicate == 7 else ''}({nan})")
+            return
+        symbol, unordered = _ARITH_FLOAT_PREDICATES[predicate]
+        if unordered:
+            self.assign(op, f"({nan}) or {a} {symbol} {b}")
+        else:
+            self.assign(op, f"not ({nan}) and {a} {symbol} {b}")
+
+    @emits(arith.SelectOp)
+    def print_arith_select(self, op: arith.SelectOp) -> None:
+        cond, a, b = self.args(op.operands)
+        self.assign(op, f"{a} if {cond} else {b}")
+
+    @emits(arith.ExtUIOp, arith.ExtSIOp, arith.IndexCastOp)
+    def print_arith_extend(self, op: Operation) -> None:
+        (x,) = self.args(op.operands)
+        self.assign(op, f"int({x})")
+
+    @emits(arith.SIToFPOp)
+    def print_sitofp(self, op: arith.SIToFPOp) -> None:
+        (x,) = self.args(op.operands)
+        self.assign(op, f"float({x})")
+
+    @emits(arith.UIToFPOp)
+    def print_uitofp(self, op: arith.UIToFPOp) -> None:
+        (x,) = self.args(op.operands)
+        self.assign(op, f"float(({x}) % (1 << 64))")
+
+    @emits(arith.FPToSIOp)
+    def print_fptosi(self, op: arith.FPToSIOp) -> None:
+        (x,) = self.args(op.operands)
+        self.assign(op, f"wrap64(int({x}))")
+
+    @emits(arith.DivSIOp, arith.RemSIOp)
+    def print_arith_division(self, op: arith.SignlessIntegerBinaryOperation) -> None:
+        a, b = self.args(op.operands)
+        helper = "trunc_div" if isinstance(op, arith.DivSIOp) else "trunc_rem"
+        self.assign(op, f"{helper}({a}, {b})")
+
+    @emits(arith.ShLIOp, arith.ShRSIOp)
+    def print_arith_shift(self, op: arith.SignlessIntegerBinaryOperation) -> None:
+        a, b = self.args(op.operands)
+        if isinstance(op, arith.ShLIOp):
+            self.assign(op, f"wrap64({a} << {b})")
+        else:
+            self.assign(op, f"{a} >> {b}")
+
+    @emits(arith.DivfOp)
+    def print_divf(self, op: arith.DivfOp) -> None:
+        a, b = self.args(op.operands)
+        self.assign(op, f"ieee(np.divide, {a}, {b})")
+
+    @emits(llvm.FRemOp)
+    def print_frem(self, op: llvm.FRemOp) -> None:
+        a, b = self.args(op.operands)
+        self.assign(op, f"ieee(np.fmod, {a}, {b})")
+
+    @emits(arith.NegfOp)
+    def print_negf(self, op: arith.NegfOp) -> None:
+        (x,) = self.args(op.operands)
+        self.assign(op, f"-{x}")
+
+    @emits(*_MATH_FUNCTIONS)
+    def print_math(self, op: Operation) -> None:
+        """A libm function, IEEE results (`math.log(-1.0)` is nan, not an error)."""
+        self.assign(
+            op, f"ieee(np.{_MATH_FUNCTIONS[type(op)]}, {', '.join(self.args(op.operands))})"
+        )
+
+
+def _is_bool(t: Attribute) -> bool:
+    return isinstance(t, IntegerType) and t.width.data == 1 and not isinstance(t, IndexType)
+
+
+def module_source(module: ModuleOp) -> str:
+    """The Python source of `module` (see `PythonPrinter`)."""
+    return PythonPrinter().print_module(module)
+
+
+@dataclass(frozen=True)
+class PythonTarget(Target):
+    """`graphlet-opt FILE -t python`: the module as Python source (`PythonPrinter`)."""
+
+    name = "python"
+
+    def emit(self, ctx: Context, module: ModuleOp, output: IO[str]) -> None:
+        output.write(module_source(module))

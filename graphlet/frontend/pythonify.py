@@ -1,0 +1,334 @@
+"""`graphlet.pythonify(f, *args)`: a compiled `@jit` version as one readable Python module.
+
+The module makes the dispatcher's work visible, in sections: the original function,
+the guards (each global and code object the version read, with the value it was
+compiled for), the argument checks, the native call (ctypes on the version's C
+interface symbol, when the live version is loaded in this process), the compiled body
+(its IR printed as Python by `graphlet.backend.python_source`, through the driver),
+the fallback path and the entry that ties them together. Its `LAST_PATH` says which
+path the latest call took ("native", "python", "fallback").
+
+`graphlet.jit(f, pythonify="out.py")` writes the module of each version it compiles;
+the file is replaced atomically, and a path that cannot be written is a warning that
+names it, never a failed compile.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import types
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from graphlet import abi
+from graphlet.frontend import fingerprint
+from graphlet.frontend.guards import Guard
+
+if TYPE_CHECKING:
+    from graphlet.frontend.jit import JitFunction, Version
+
+logger = logging.getLogger("graphlet")
+
+
+class PythonifyWarning(UserWarning):
+    """The Python source of a compiled version could not be written; the compile stands."""
+
+
+def section(title: str) -> str:
+    bar = "# " + "=" * 76
+    return f"\n\n{bar}\n# {title}\n{bar}\n"
+
+
+def literal(value: Any) -> str:
+    """A constant (a number, a NumPy array with its dtype and shape) as source, as the
+    printed IR writes it (through the driver)."""
+    from graphlet import driver
+
+    return driver.python_literal(value)
+
+
+def _namespace_expression(spec: list[Any]) -> str:
+    if spec == ["globals"]:
+        return "G"
+    if spec == ["builtins"]:
+        return "B"
+    return f"module_namespace({spec[1]!r})"
+
+
+def guard_check(guard: Guard, fn: types.FunctionType) -> str:
+    """One guard as a Python expression, with a comment saying what it checks."""
+    if guard.attribute:
+        if guard.namespace is fn and guard.name == "__code__":
+            digest = fingerprint.code_fingerprint(guard.expected)
+            return f"code_fingerprint(PY_FUNC.__code__) == {digest!r},  # the compiled code"
+        if guard.namespace is fn:
+            return f"PY_FUNC.{guard.name} == {guard.expected!r},  # {guard.name}"
+        return f"True,  # {guard.describe()}: in the fingerprint of its global"
+    try:
+        namespace = _namespace_expression(fingerprint.namespace_fingerprint(guard.namespace, fn))
+        expected = fingerprint.value_fingerprint(guard.expected)
+    except fingerprint.Unfingerprintable as e:
+        return f"False,  # global {guard.name!r} is {e}: not checkable from source, so fallback"
+    name = repr(guard.name)
+    kind = expected[0]
+    if kind == "absent":
+        return f"{name} not in {namespace},  # global {guard.name!r} is not defined"
+    if kind == "module":
+        return f"{namespace}.get({name}) is sys.modules.get({expected[1]!r}),  # module"
+    if kind == "object":
+        return (
+            f"{namespace}.get({name}, MISSING) is resolve({expected[1]!r}, {expected[2]!r}),"
+            f"  # {expected[1]}.{expected[2]}"
+        )
+    if kind in ("jit", "function"):
+        return (
+            f"function_fingerprint({namespace}.get({name})) == {expected[1:]!r},"
+            f"  # the function {guard.name} as compiled"
+        )
+    value = literal(guard.expected)
+    return f"same_value({namespace}.get({name}, MISSING), {value}),  # {guard.name} == {value}"
+
+
+def argument_check(name: str, kind: Any) -> str:
+    if kind is int:
+        return f"type({name}) is int and {abi.INT_MIN} <= {name} <= {abi.INT_MAX}"
+    if kind in (bool, float):
+        return f"type({name}) is {kind.__name__}"
+    return f"False  # {kind!r}: not checked from source, so fallback"
+
+
+_C_TYPES = {"i1": "ctypes.c_bool", "i64": "ctypes.c_int64", "f64": "ctypes.c_double"}
+
+
+def _flat_results(spec: Any) -> list[str] | None:
+    """The scalar result slots of a result spec, or None for values that are not scalars."""
+    if spec in _C_TYPES:
+        return [spec]
+    if isinstance(spec, tuple) and spec[0] == "tuple" and all(s in _C_TYPES for s in spec[1]):
+        return list(spec[1])
+    return None
+
+
+def _native_section(version: Version, params: list[str]) -> str:
+    kernel = version.kernel
+    signature = getattr(kernel, "signature", None)
+    results = _flat_results(signature.results[0]) if signature is not None else None
+    if (
+        signature is None
+        or results is None
+        or not all(a in _C_TYPES for a in signature.args)
+        or not signature.call_depth
+    ):
+        return (
+            "def native_call(" + ", ".join(params) + "):\n"
+            '    """This version has no scalar C interface to call from ctypes."""\n'
+            "    return NOT_NATIVE\n"
+        )
+    arg_types = [_C_TYPES[a] for a in signature.args]
+    decode = ", ".join(f"decode(slots[{i + 1}], {kind!r})" for i, kind in enumerate(results))
+    return f'''NATIVE_SYMBOL = {abi.c_interface_symbol(kernel.symbol)!r}
+PROTOTYPE = ctypes.CFUNCTYPE(
+    None, ctypes.c_void_p, {", ".join(arg_types)}, ctypes.c_int64, ctypes.c_void_p
+)
+
+
+def native_call({", ".join(params)}):
+    """`{abi.c_interface_symbol(kernel.symbol)}(results*, args..., depth, arena)` of the
+    live version's engine, through ctypes; NOT_NATIVE when this process has none."""
+    version = getattr(ORIGINAL, "versions", {{}}).get(SIGNATURE)
+    engine = getattr(getattr(version, "kernel", None), "engine", None)
+    if version is None or version.native is None or engine is None:
+        return NOT_NATIVE
+    slots = (ctypes.c_uint64 * {len(results) + 1})()
+    arena = (ctypes.c_void_p * {ARENA_POINTERS})()
+    function = PROTOTYPE(engine.address(NATIVE_SYMBOL))
+    function(ctypes.addressof(slots), {", ".join(params)}, {abi.CALL_DEPTH_ARGS[0]}, ctypes.addressof(arena))
+    if slots[0] != 0:
+        return HAND_BACK  # status {{slots[0]}}: Python computes this call
+    return {decode}
+'''
+
+
+RESERVED = frozenset(
+    {"arguments_match", "body", "decode", "fallback", "guards_hold", "module_namespace"}
+    | {"native_call", "resolve", "same_value", "HandBack", "ieee", "trunc_div", "trunc_rem"}
+    | {"wrap64", "math", "np", "builtins", "ctypes", "sys", "flatten_value", "unflatten_value"}
+    | {"code_fingerprint", "function_fingerprint"}
+)
+"""Names the emitted module defines: an entry of such a name gets `_entry` appended."""
+
+ARENA_POINTERS = 16
+"""Pointers in the zeroed list arena the ctypes call passes (no emitted version uses lists)."""
+
+
+HELPERS = '''
+MISSING = object()
+NOT_NATIVE = object()
+HAND_BACK = object()
+LAST_PATH = None
+"""Which path the latest call took: "native", "python" (the body below) or "fallback"."""
+
+
+def module_namespace(name):
+    module = sys.modules.get(name)
+    return vars(module) if module is not None else {}
+
+
+def resolve(module, qualname):
+    found = sys.modules.get(module)
+    for part in qualname.split("."):
+        found = getattr(found, part, MISSING)
+    return found
+
+
+def same_value(value, expected):
+    return type(value) is type(expected) and repr(value) == repr(expected)
+
+
+def decode(slot, kind):
+    """One 8-byte result slot as the Python value of its IR type."""
+    if kind == "f64":
+        return ctypes.c_double.from_buffer(ctypes.c_uint64(slot)).value
+    value = ctypes.c_int64(slot).value
+    return bool(value) if kind == "i1" else value
+'''
+
+
+def version_source(jitted: JitFunction, version: Version) -> str:
+    """The Python module of one compiled version of `jitted` (see the module docstring)."""
+    from graphlet import driver
+
+    fn = jitted.py_func
+    code = fn.__code__
+    params = list(code.co_varnames[: code.co_argcount])
+    signature_text = ", ".join(
+        t.__name__ if isinstance(t, type) else repr(t) for t in version.signature
+    )
+    title = f"{fn.__qualname__}({signature_text})"
+    entry = fn.__name__ if fn.__name__ not in RESERVED else f"{fn.__name__}_entry"
+    body: str | None = None
+    symbol: str | None = None
+    if version.module is not None and version.symbol is not None:
+        body = driver.python_source(version.module)
+        symbol = driver.python_name(version.symbol)
+    out = [f'"""graphlet pythonify: {title}, from {code.co_filename}:{code.co_firstlineno}.\n']
+    out.append(
+        'Run it with `exec(source, {"original": f})` (f the `@graphlet.jit` function or the\n'
+        f"plain one), or import it: the original is then `{fn.__module__}.{fn.__qualname__}`.\n"
+        f"Call `{entry}(...)` as the original; LAST_PATH says which path it took.\n"
+        '"""\n'
+    )
+    out.append(body if body is not None else "import math\n")
+    out.append("import builtins\nimport ctypes\nimport sys\n\n")
+    out.append("from graphlet.frontend.execution import flatten_value, unflatten_value\n")
+    out.append("from graphlet.frontend.fingerprint import code_fingerprint, function_fingerprint\n")
+    out.append(section("The original function"))
+    out.append(
+        f'ORIGINAL = globals().get("original") or resolve({fn.__module__!r}, {fn.__qualname__!r})\n'
+        'PY_FUNC = getattr(ORIGINAL, "py_func", ORIGINAL)\n'
+        f"SIGNATURE = ({''.join(f'{t.__name__}, ' for t in version.signature if isinstance(t, type))})\n"
+    )
+    out.insert(len(out) - 2, HELPERS)
+    out.append(section("Guards: what this version read, with the values it was compiled for"))
+    checks = [guard_check(g, fn) for g in version.guards]
+    out.append("def guards_hold():\n")
+    out.append("    G = PY_FUNC.__globals__\n")
+    out.append('    B = G.get("__builtins__", builtins.__dict__)\n')
+    out.append("    B = vars(B) if isinstance(B, type(sys)) else B\n")
+    out.append("    return all((\n")
+    out.extend(f"        {check}\n" for check in checks)
+    out.append("    ))\n")
+    out.append(section("Argument checks: the types this version was compiled for"))
+    arg_checks = [argument_check(p, t) for p, t in zip(params, version.signature)]
+    out.append(f"def arguments_match({', '.join(params)}):\n")
+    out.append("    return " + (" and ".join(f"({c})" for c in arg_checks) or "True") + "\n")
+    out.append(section("Native call: the machine code, through ctypes on its symbol"))
+    out.append(
+        _native_section(version, params)
+        if version.native is not None
+        else (
+            f"def native_call({', '.join(params)}):\n"
+            f"    return NOT_NATIVE  # runs in Python: {version.python_reason}\n"
+        )
+    )
+    out.append(section("Compiled body: the version's IR as Python (above), called with its ABI"))
+    out.append(f"def body({', '.join(params)}):\n")
+    if symbol is None or version.specs is None:
+        out.append(f"    raise HandBack({str(version.python_reason)!r})\n")
+    else:
+        arg_specs, result_spec = version.specs
+        out.append(
+            f'    """The values flattened as the ABI passes them ({list(arg_specs)!r}), then the\n'
+            f'    call depth and no list arena; the result rebuilt from {result_spec!r}."""\n'
+            f"    flat = [v for spec, arg in zip({arg_specs!r}, ({''.join(p + ', ' for p in params)})) "
+            "for v in flatten_value(spec, arg)]\n"
+            f"    results = {symbol}(*flat, {abi.CALL_DEPTH_ARGS[0]}, None)\n"
+            "    results = results if isinstance(results, tuple) else (results,)\n"
+            f"    return unflatten_value({result_spec!r}, iter(results))\n"
+        )
+    out.append(section("Fallback path: the original function in CPython"))
+    out.append(f"def fallback({', '.join(params)}):\n")
+    out.append("    global LAST_PATH\n")
+    out.append('    LAST_PATH = "fallback"\n')
+    out.append(f"    return PY_FUNC({', '.join(params)})\n")
+    out.append(section("Entry: what the dispatcher does on a call"))
+    args = ", ".join(params)
+    out.append(
+        f"def {entry}({args}):\n"
+        "    global LAST_PATH\n"
+        f"    if not (arguments_match({args}) and guards_hold()):\n"
+        f"        return fallback({args})\n"
+        f"    result = native_call({args})\n"
+        "    if result is HAND_BACK:\n"
+        f"        return fallback({args})\n"
+        "    if result is not NOT_NATIVE:\n"
+        '        LAST_PATH = "native"\n'
+        "        return result\n"
+        "    try:\n"
+        f"        result = body({args})\n"
+        "    except Exception:  # HandBack, or an error: CPython redoes the call, as\n"
+        f"        return fallback({args})  # native code hands back where Python raises\n"
+        '    LAST_PATH = "python"\n'
+        "    return result\n"
+    )
+    return "".join(out)
+
+
+def write_source(path: str | os.PathLike[str], source: str, what: str) -> bool:
+    """Writes `source` to `path` atomically; a path that cannot be written is a
+    `PythonifyWarning` naming it and the reason (False), never an exception."""
+    from graphlet.driver.cache import write_atomically
+
+    try:
+        write_atomically(Path(path), source.encode())
+    except OSError as e:
+        warnings.warn(
+            f"graphlet pythonify: cannot write {what} to {os.fspath(path)!r}: "
+            f"{e.strerror or e}; the compiled code is unaffected",
+            PythonifyWarning,
+            stacklevel=4,
+        )
+        return False
+    logger.debug("PYTHONIFY %s -> %s", what, os.fspath(path))
+    return True
+
+
+def pythonify(fn: Callable[..., Any], *args: Any) -> str:
+    """The Python source of `fn`'s `@jit` version for these arguments (compiled now
+    if it was not yet; `fn` is not called)."""
+    from graphlet.frontend.jit import JitFunction, jit
+
+    jitted: JitFunction = fn if isinstance(fn, JitFunction) else jit(fn)
+    bound = jitted._bind(args, {}) if len(args) != jitted._argcount else tuple(args)
+    if bound is None:
+        raise TypeError(
+            f"graphlet.pythonify: {jitted.py_func.__qualname__} has keyword-only parameters, "
+            "which run in Python"
+        )
+    version = jitted.version_for(*bound)
+    if version is None or (version.guards and not version.guards_hold()):
+        version = jitted._compile_once(bound)
+    return version_source(jitted, version)

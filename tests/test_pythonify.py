@@ -1,0 +1,492 @@
+"""The Python source back end and `graphlet.pythonify`: every emitted module is compiled
+and run, and agrees with CPython (the original function), the reference interpreter
+and NumPy/PyTorch's rules, including the edge cases (big ints, negative floor
+division, float edge cases, broadcasting, int tensors' division)."""
+
+from __future__ import annotations
+
+import math
+import os
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from xdsl.parser import Parser
+
+import graphlet
+from graphlet.backend.python_source import PythonSourceError, module_source
+from graphlet.dialects import graphlet as g
+from graphlet.frontend.execution import HandBack
+from graphlet.frontend.pythonify import PythonifyWarning
+from graphlet.registry import make_context
+from graphlet.runtime.interpreter import interpret
+
+INTS = [0, 1, -1, 7, -7, 3, -3, 2**62, -(2**63), 2**63 - 1]
+FLOATS = [0.0, -0.0, 1.5, -2.5, 1e300, -1e-300, math.inf, -math.inf, math.nan]
+
+
+def outcome(fn: Any, *args: Any) -> tuple[str, Any]:
+    """The value (with its exact type) or the exception (type and message) of a call."""
+    try:
+        value = fn(*args)
+    except RecursionError:  # its message depends on where the limit is hit
+        return ("raised", (RecursionError, ""))
+    except Exception as e:
+        return ("raised", (type(e), str(e)))
+    return ("value", (type(value), repr(value)))
+
+
+def run_source(source: str, namespace: dict[str, Any] | None = None) -> dict[str, Any]:
+    namespace = dict(namespace or {})
+    exec(compile(source, "<pythonify>", "exec"), namespace)
+    return namespace
+
+
+def parse(text: str) -> Any:
+    return Parser(make_context(), text).parse_module()
+
+
+# ------------------------------------------------------------------ @jit functions
+
+GLOBAL_SCALE = 3
+
+
+def arithmetic(a, b):
+    return a // b, a % b, a * b - a, -a, abs(b), a < b, a / b
+
+
+def loops(n, x):
+    total = 0
+    for i in range(n):
+        if i % 3 == 0:
+            total += i // 2 * GLOBAL_SCALE
+        else:
+            total -= i
+    return total + int(x * 2.5) + math.floor(x)
+
+
+def floats(x, y):
+    return x * y + x, x - y, min(x, y), max(x, y), x == y, math.sqrt(x) if x >= 0 else -x
+
+
+def powers(a, b):
+    return a**b
+
+
+CASES = [
+    (arithmetic, [(a, b) for a in INTS for b in INTS[:7]]),
+    (loops, [(n, x) for n in (0, 1, 10, 25) for x in FLOATS]),
+    (floats, [(x, y) for x in FLOATS for y in FLOATS[:6]]),
+    (powers, [(a, b) for a in (2, -3, 0, 10) for b in (0, 3, 63, 70, -1)]),
+]
+
+
+@pytest.mark.parametrize("fn, inputs", CASES, ids=[c[0].__name__ for c in CASES])
+def test_emitted_jit_module_agrees_with_cpython_native_and_python(fn, inputs) -> None:
+    jitted = graphlet.jit(fn)
+    source = graphlet.pythonify(jitted, *inputs[0])
+    version = jitted.version_for(*inputs[0])
+    assert version is not None and version.native is not None and not version.breaks
+    with_native = run_source(source, {"original": jitted})
+    python_only = run_source(source, {"original": fn})  # no live version: the body runs
+    entry = fn.__name__
+    paths = {"native": 0, "python": 0}
+    for args in inputs:
+        expected = outcome(fn, *args)
+        assert outcome(with_native[entry], *args) == expected, args
+        if with_native["LAST_PATH"] == "native":
+            paths["native"] += 1
+        assert outcome(python_only[entry], *args) == expected, args
+        assert python_only["LAST_PATH"] in ("python", "fallback")
+        if python_only["LAST_PATH"] == "python":
+            paths["python"] += 1
+        body = python_only["body"]
+        if python_only["arguments_match"](*args):  # the IR as Python, without the wrapper
+            got = outcome(body, *args)
+            hand_backs = (python_only["HandBack"], HandBack)  # a guard; a result past 64 bits
+            if got[0] == "value" or got[1][0] not in hand_backs:
+                assert got == expected, args
+    assert paths["native"] > 0 and paths["python"] > 0, paths
+
+
+def test_emitted_module_takes_the_fallback_when_a_guarded_global_changes(monkeypatch) -> None:
+    jitted = graphlet.jit(loops)
+    namespace = run_source(graphlet.pythonify(jitted, 10, 1.5), {"original": jitted})
+    assert namespace["loops"](10, 1.5) == loops(10, 1.5)
+    assert namespace["LAST_PATH"] == "native"
+    monkeypatch.setattr(__import__(__name__), "GLOBAL_SCALE", 4)
+    assert not namespace["guards_hold"]()
+    assert namespace["loops"](10, 1.5) == loops(10, 1.5)  # CPython's answer with the new 4
+    assert namespace["LAST_PATH"] == "fallback"
+    stale = jitted.version_for(10, 1.5)
+    assert stale is not None and not stale.guards_hold()  # the dispatcher sees it too
+    assert jitted(10, 1.5) == loops(10, 1.5)
+
+
+def test_argument_checks_send_other_types_and_big_ints_to_the_fallback() -> None:
+    jitted = graphlet.jit(arithmetic)
+    namespace = run_source(graphlet.pythonify(jitted, 7, 2), {"original": jitted})
+    for args in [(2**70, 3), (7.5, 2), (True, 2)]:
+        assert outcome(namespace["arithmetic"], *args) == outcome(arithmetic, *args)
+        assert namespace["LAST_PATH"] == "fallback"
+
+
+def test_the_source_has_the_sections_with_the_guarded_values() -> None:
+    source = graphlet.pythonify(loops, 10, 1.5)
+    for header in (
+        "# The original function",
+        "# Guards",
+        "# Argument checks",
+        "# Native call",
+        "# Compiled body",
+        "# Fallback path",
+        "# Entry",
+    ):
+        assert header in source
+    assert "same_value(G.get('GLOBAL_SCALE', MISSING), 3)" in source
+    assert "module_namespace('math').get('floor', MISSING) is resolve('math', 'floor')" in source
+
+
+# ------------------------------------------------------------------ writing the file
+
+
+def test_jit_pythonify_writes_the_file(tmp_path: Path) -> None:
+    out = tmp_path / "out.py"
+    jitted = graphlet.jit(arithmetic, pythonify=out)
+    assert jitted(7, -2) == arithmetic(7, -2)
+    namespace = run_source(out.read_text(), {"original": jitted})
+    assert namespace["arithmetic"](-7, 2) == arithmetic(-7, 2)
+    assert [p.name for p in tmp_path.iterdir()] == ["out.py"]  # no temporary left behind
+
+
+def test_an_unwritable_path_is_a_warning_and_the_compile_stands(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    jitted = graphlet.jit(arithmetic, pythonify=blocker / "out.py")  # a file is no directory
+    with pytest.warns(PythonifyWarning, match=r"cannot write arithmetic\(int, int\) to .*out\.py"):
+        assert jitted(7, -2) == arithmetic(7, -2)
+    assert graphlet.explain(jitted, 7, -2).mode == "compiled"
+
+
+def test_the_write_is_atomic(tmp_path: Path, monkeypatch) -> None:
+    out = tmp_path / "out.py"
+    out.write_text("old = 1\n")
+
+    def fail(*args: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", fail)
+    jitted = graphlet.jit(floats, pythonify=out)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert outcome(jitted, 1.5, -2.5) == outcome(floats, 1.5, -2.5)
+    assert any(issubclass(w.category, PythonifyWarning) for w in caught)
+    assert out.read_text() == "old = 1\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.py"]
+
+
+# ------------------------------------------------------------------ IR straight to Python
+
+SCALARS = """
+func.func @divmod_(%a: i64, %b: i64) -> (i64, i64, f64, i64) {
+  %q = graphlet.floordiv %a, %b : i64
+  %r = graphlet.mod %a, %b : i64
+  %t = graphlet.truediv %a, %b : i64
+  %s = graphlet.shl %a, %b : i64
+  func.return %q, %r, %t, %s : i64, i64, f64, i64
+}
+func.func @fl(%x: f64, %y: f64) -> (f64, f64, f64, i1, f64, f64) {
+  %m = graphlet.mod %x, %y : f64
+  %q = graphlet.floordiv %x, %y : f64
+  %f = graphlet.floor %x : f64
+  %c = graphlet.cmp ne, %x, %y : f64
+  %n = graphlet.min %x, %y : f64
+  %p = graphlet.pow %x, %y : f64
+  func.return %m, %q, %f, %c, %n, %p : f64, f64, f64, i1, f64, f64
+}
+func.func @sum_to(%n: i64) -> i64 {
+  %zero = graphlet.constant 0 : i64
+  %one = graphlet.constant 1 : i64
+  cf.br ^loop(%zero, %zero : i64, i64)
+^loop(%i: i64, %acc: i64):
+  %done = graphlet.cmp ge, %i, %n : i64
+  cf.cond_br %done, ^exit(%acc : i64), ^body
+^body:
+  %sq = graphlet.mul %i, %i : i64
+  %acc2 = graphlet.add %acc, %sq : i64
+  %i2 = graphlet.add %i, %one : i64
+  cf.br ^loop(%i2, %acc2 : i64, i64)
+^exit(%r: i64):
+  func.return %r : i64
+}
+"""
+
+
+def test_scalar_ir_runs_as_python_with_the_interpreters_answers() -> None:
+    module = parse(SCALARS)
+    namespace = run_source(module_source(module))
+    cases = {
+        "divmod_": [(a, b) for a in INTS for b in (1, -1, 2, -3, 0, 64, -1 if a else 5)],
+        "fl": [(x, y) for x in FLOATS for y in FLOATS],
+        "sum_to": [(n,) for n in (0, 1, 10, 3_000_000_000 // 10**9)],
+    }
+    for name, inputs in cases.items():
+        for args in inputs:
+            expected = outcome(lambda *a: _single(interpret(module, name, a)), *args)
+            got = outcome(namespace[name], *args)
+            if expected[0] == "raised" and expected[1][0] is g.UnrepresentableResult:
+                # Python's answer is not of the declared type: both hand the call back.
+                assert got[0] == "raised" and got[1][0] is namespace["HandBack"], (name, args)
+                continue
+            assert got == expected, (name, args)
+
+
+def _single(results: tuple[Any, ...]) -> Any:
+    return results[0] if len(results) == 1 else results
+
+
+def test_lowered_scalar_ir_runs_as_python_loops() -> None:
+    """After convert-graphlet-to-arith (arith with LLVM's meaning, pyrt guards, scf)."""
+    from graphlet.registry import GRAPHLET_PASSES
+
+    module = parse(SCALARS)
+    reference = module.clone()
+    for name in ("graphlet-optimize", "convert-graphlet-to-arith"):
+        GRAPHLET_PASSES[name]()().apply(make_context(), module)
+    namespace = run_source(module_source(module))
+    for a in INTS:
+        for b in (1, -1, 2, -3, 7):
+            got = outcome(namespace["divmod_"], a, b)
+            if got[0] == "raised" and got[1][0] is namespace["HandBack"]:
+                continue  # native code would hand this call back too
+            assert got == outcome(lambda *x: interpret(reference, "divmod_", x), a, b), (a, b)
+    assert namespace["sum_to"](100) == sum(i * i for i in range(100))
+
+
+TENSORS = """
+func.func @t(%x: tensor<2x3xi64>, %y: tensor<3xi64>, %f: tensor<2x3xf32>) -> (tensor<2x3xi64>, tensor<2x3xi64>, tensor<2x3xf32>, tensor<2x3xf32>, tensor<2xf32>) {
+  %q = graphlet.floordiv %x, %y : tensor<2x3xi64>, tensor<3xi64>
+  %r = graphlet.mod %x, %y : tensor<2x3xi64>, tensor<3xi64>
+  %d = graphlet.truediv %x, %y : tensor<2x3xi64>, tensor<3xi64>
+  %a = graphlet.add %d, %f : tensor<2x3xf32>
+  %s = graphlet.sum %a {dims = array<i64: 1>} : (tensor<2x3xf32>) -> tensor<2xf32>
+  func.return %q, %r, %d, %a, %s : tensor<2x3xi64>, tensor<2x3xi64>, tensor<2x3xf32>, tensor<2x3xf32>, tensor<2xf32>
+}
+"""
+
+
+def test_tensor_ir_runs_as_numpy_with_pytorchs_rules() -> None:
+    torch = pytest.importorskip("torch")
+    module = parse(TENSORS)
+    namespace = run_source(module_source(module))
+    x = np.array([[7, -7, 0], [5, -9, 2**40]], dtype=np.int64)
+    y = np.array([2, -3, -5], dtype=np.int64)
+    f = np.array([[0.5, -0.0, np.inf], [np.nan, 1e30, -2.5]], dtype=np.float32)
+    got = namespace["t"](x, y, f)
+    tx, ty, tf = map(torch.from_numpy, (x, y, f))
+    d = torch.true_divide(tx, ty)
+    expected = [
+        torch.floor_divide(tx, ty),
+        torch.remainder(tx, ty),
+        d,
+        d + tf,
+        (d + tf).sum(dim=1),
+    ]
+    for g_value, e_value in zip(got, expected):
+        assert g_value.dtype == e_value.numpy().dtype
+        np.testing.assert_array_equal(g_value, e_value.numpy())
+    for g_value, e_value in zip(got, interpret(module, "t", (x, y, f))):
+        np.testing.assert_array_equal(g_value, e_value)
+
+
+# ------------------------------------------------------------------ errors
+
+
+def test_an_op_without_a_method_is_a_located_error() -> None:
+    module = parse(
+        """
+func.func @f(%p: !llvm.ptr) -> i64 {
+  %x = llvm.load %p : !llvm.ptr -> i64
+  func.return %x : i64
+}
+"""
+    )
+    with pytest.raises(PythonSourceError, match=r"'llvm.load': the Python source back end has no"):
+        module_source(module)
+
+
+def test_jit_version_with_lists_is_a_clear_warning_and_still_compiles(tmp_path: Path) -> None:
+    def total(xs):
+        s = 0
+        for x in xs:
+            s += x
+        return s
+
+    jitted = graphlet.jit(total, pythonify=tmp_path / "out.py")
+    with pytest.warns(
+        PythonifyWarning,
+        match=r"total\(list\[int\]\): .*test_pythonify.py:\d+:\d+: error: 'pylist\.\w+'",
+    ):
+        assert jitted([1, 2, 3]) == 6
+    with pytest.raises(PythonSourceError, match="pylist"):
+        graphlet.pythonify(jitted, [1, 2, 3])
+
+
+# ------------------------------------------------------------------ torch graphs
+
+
+def _torch_models() -> list[tuple[str, Any, Any]]:
+    torch = pytest.importorskip("torch")
+
+    class Mixed(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc = torch.nn.Linear(3, 4)
+
+        def forward(self, x: Any, k: Any) -> Any:
+            y = torch.relu(self.fc(x)) // 0.3
+            return y, k // torch.tensor([2, -3, 5]), k % torch.tensor([2, -3, 5]), k * 0.5
+
+    def division(a: Any, b: Any) -> Any:
+        return a / b, torch.floor_divide(a, b), torch.remainder(a, b), a.sum(dim=0)
+
+    def floats(x: Any, y: Any) -> Any:
+        return torch.exp(x) - y, torch.maximum(x, y), torch.where(x > y, x, y * 2), x.mean(dim=1)
+
+    ints = torch.tensor([[7, -7, 0], [9, -9, 2**40]])
+    special = torch.tensor([[0.5, -0.0, float("inf")], [float("nan"), 1e30, -2.5]])
+    return [
+        ("mixed", Mixed().eval(), (torch.randn(2, 3), ints)),
+        ("division", division, (ints, torch.tensor([2, -3, -5]))),
+        ("floats", floats, (special, torch.tensor([1.0, float("-inf"), 0.0]))),
+    ]
+
+
+def _same(got: Any, expected: Any) -> None:
+    torch = pytest.importorskip("torch")
+    assert got.dtype == expected.dtype and got.shape == expected.shape
+    torch.testing.assert_close(got, expected, equal_nan=True, rtol=1e-6, atol=0)
+
+
+@pytest.mark.parametrize("index", range(3), ids=["mixed", "division", "floats"])
+def test_compile_fx_graph_as_numpy_agrees_with_pytorch_eager(index: int, tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    _, model, inputs = _torch_models()[index]
+    out = tmp_path / "graph.py"
+    with torch.no_grad():
+        compiled = graphlet.compile_fx(model, inputs, pythonify=out)
+        assert compiled.report().all_native
+        expected = model(*inputs)
+        namespace = run_source(out.read_text(), {"model": model} if index == 0 else {})
+        got = namespace["run"](*inputs)
+    assert len(got) == len(expected)
+    for g_value, e_value in zip(got, expected):
+        _same(g_value, e_value)
+    assert "# Input checks" in out.read_text() and "# Parameters" in out.read_text()
+    if index == 0:
+        assert "('fc.weight', (4, 3), 'float32')" in out.read_text()
+        bad = torch.randn(3, 3)
+        with pytest.raises(TypeError, match=r"input 0 must be a float32 tensor of shape \(2, 3\)"):
+            namespace["run"](bad, inputs[1])
+
+
+def test_torch_compile_option_writes_the_graph(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    _, model, inputs = _torch_models()[2]
+    out = tmp_path / "compiled.py"
+    from graphlet.frontend.fx import collect_graphs
+
+    compiled = torch.compile(model, backend="graphlet", options={"pythonify": str(out)})
+    with torch.no_grad(), collect_graphs() as graphs:
+        expected = model(*inputs)
+        result = compiled(*inputs)
+        got = run_source(out.read_text())["run"](*inputs)
+    assert graphs and all(r.all_native for g in graphs for r in g.reports())
+    for g_value, e_value, r_value in zip(got, expected, result):
+        _same(g_value, e_value)
+        _same(r_value, e_value)
+
+
+# ------------------------------------------------------------------ the jit corpus, four executors
+
+CORPUS_ARGUMENTS = [5, -3, 0, 2.5, -0.0, 2**62, 7]
+
+
+def _corpus_functions() -> list[Any]:
+    import types
+
+    import jit_corpus as corpus
+
+    return [
+        fn
+        for fn in vars(corpus).values()
+        if isinstance(fn, types.FunctionType) and fn.__module__ == corpus.__name__
+    ]
+
+
+def test_the_jit_corpus_agrees_across_cpython_interpreter_native_and_emitted_python() -> None:
+    """CPython (the original), the reference interpreter, native code (every fourth
+    function, for time) and the emitted module give the same value and type, or the
+    same exception. Versions holding lists or arrays are refused by name."""
+    from graphlet.frontend.execution import InterpreterBackend
+
+    emitted = refused = native = 0
+    for number, fn in enumerate(_corpus_functions()):
+        n = fn.__code__.co_argcount
+        calls = [
+            tuple(CORPUS_ARGUMENTS[(i + k) % len(CORPUS_ARGUMENTS)] for i in range(n))
+            for k in (0, 1, 3)
+        ]
+        executors = [graphlet.jit(fn, backend=InterpreterBackend())]
+        if number % 4 == 0:
+            executors.append(graphlet.jit(fn))
+        try:
+            source = graphlet.pythonify(executors[0], *calls[0])
+        except PythonSourceError as e:
+            assert "'pylist." in str(e) or "'pyarray." in str(e), (fn.__name__, e)
+            refused += 1
+            continue
+        namespace = run_source(source, {"original": fn})
+        emitted += 1
+        version = executors[0].version_for(*calls[0])
+        if version is not None and not _interpreter_runs(version.specs):
+            executors.pop(0)  # NumPy scalars: the interpreter backend does not run them
+        for args in calls:
+            expected = outcome(fn, *args)
+            for executor in executors:
+                assert outcome(executor, *args) == expected, (fn.__name__, args, executor)
+            assert outcome(namespace[fn.__name__], *args) == expected, (fn.__name__, args)
+        compiled = executors[-1].version_for(*calls[0]) if number % 4 == 0 else None
+        native += compiled is not None and compiled.native is not None and not compiled.breaks
+    assert emitted > 100 and refused < 10 and native > 15, (emitted, refused, native)
+
+
+def _interpreter_runs(specs: Any) -> bool:
+    """Whether the interpreter backend runs values of these specs (not arrays, lists
+    or NumPy scalars)."""
+    if specs is None or isinstance(specs, str):
+        return True
+    if isinstance(specs, tuple) and specs and specs[0] in ("npscalar", "array", "list"):
+        return False
+    return all(_interpreter_runs(s) for s in specs if isinstance(s, tuple | str))
+
+
+@pytest.mark.parametrize("name", ["nn_mlp", "nn_transformer_encoder_layer", "nn_embedding_bag"])
+def test_model_corpus_graphs_as_numpy_agree_with_eager(name: str, tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    import model_corpus
+
+    case = next(c for c in model_corpus.ALL_CASES if c.name == name)
+    model, inputs = model_corpus.build(case)
+    out = tmp_path / "model.py"
+    with torch.no_grad():
+        compiled = graphlet.compile_fx(model, inputs, pythonify=out)
+        assert compiled.report().all_native
+        got = run_source(out.read_text(), {"model": model})["run"](*inputs)
+        expected = torch.utils._pytree.tree_flatten(model(*inputs))[0]
+    assert len(got) == len(expected)
+    for g_value, e_value in zip(got, expected):
+        assert g_value.dtype == e_value.dtype and g_value.shape == e_value.shape
+        torch.testing.assert_close(g_value, e_value, rtol=case.rtol, atol=case.atol)
