@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from xdsl.dialects.builtin import FileLineColLoc, IntAttr, ModuleOp, StringAttr
+from xdsl.dialects.builtin import FileLineColLoc, IntAttr, ModuleOp, StringAttr, UnregisteredOp
 from xdsl.ir import Attribute, Block, Operation, SSAValue
 from xdsl.parser import Parser, UnresolvedOperand
-from xdsl.utils.exceptions import ParseError, VerifyException
+from xdsl.utils.exceptions import DiagnosticException, ParseError, VerifyException
 from xdsl.utils.lexer import Span
 
 
@@ -153,3 +153,15 @@ def _fails(op: Operation) -> bool:
     except Exception:
         return True
     return False
+
+
+def lowering_error(op: Operation, message: str) -> DiagnosticException:
+    """An error naming the source line of `op` (or of its nearest located parent)."""
+    where = location_of(op)
+    prefix = f"{where}: error: " if where else ""
+    return DiagnosticException(f"{prefix}'{op_name(op)}': {message}")
+
+
+def op_name(op: Operation) -> str:
+    """The name `op` was written with, also for an unregistered op."""
+    return op.op_name.data if isinstance(op, UnregisteredOp) else op.name

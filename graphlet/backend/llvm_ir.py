@@ -35,7 +35,7 @@ from xdsl.ir import Block, Operation, SSAValue
 from xdsl.utils.target import Target
 
 from graphlet.dialects import llvm_ext
-from graphlet.lowering.llvm_lowering_utils import lowering_error
+from graphlet.locations import lowering_error
 
 _EXTENSION_CASTS: dict[type[Operation], Callable[[ir.IRBuilder], Callable]] = {
     llvm_ext.FPToSIOp: lambda b: b.fptosi,

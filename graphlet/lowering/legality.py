@@ -19,7 +19,7 @@ from xdsl.dialects.builtin import IndexType, VectorType
 from xdsl.ir import Attribute, Dialect, Operation
 from xdsl.utils.exceptions import DiagnosticException
 
-from graphlet.lowering.llvm_lowering_utils import lowering_error, op_name
+from graphlet.locations import lowering_error, op_name
 
 
 @dataclass(frozen=True)

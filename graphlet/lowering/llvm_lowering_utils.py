@@ -9,27 +9,13 @@ from xdsl.dialects.builtin import (
     IntegerType,
     ModuleOp,
     StringAttr,
-    UnregisteredOp,
     VectorType,
 )
 from xdsl.ir import Attribute, Block, Operation
 from xdsl.pattern_rewriter import PatternRewriter
 from xdsl.rewriter import InsertPoint
-from xdsl.utils.exceptions import DiagnosticException
 
-from graphlet.locations import location_of
-
-
-def lowering_error(op: Operation, message: str) -> DiagnosticException:
-    """An error naming the source line of `op` (or of its nearest located parent)."""
-    where = location_of(op)
-    prefix = f"{where}: error: " if where else ""
-    return DiagnosticException(f"{prefix}'{op_name(op)}': {message}")
-
-
-def op_name(op: Operation) -> str:
-    """The name `op` was written with, also for an unregistered op."""
-    return op.op_name.data if isinstance(op, UnregisteredOp) else op.name
+from graphlet.locations import lowering_error
 
 
 def llvm_fastmath(flags: arith.FastMathFlagsAttr) -> llvm.FastMathAttr:

@@ -435,7 +435,6 @@ class PyrtFunctions(InterpreterFunctions):
         return self._checked(op, args)
 
 
-@register_impls
 def make_interpreter(module: ModuleOp) -> Interpreter:
     interpreter = Interpreter(module)
     register_implementations(interpreter, make_context())

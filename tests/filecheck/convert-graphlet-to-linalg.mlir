@@ -116,9 +116,9 @@ func.func @reductions(%x: tensor<2x3xf32>) -> (tensor<2xf32>, tensor<1x3xf32>) {
 func.func @numpy_functions(%x: tensor<2x3xf64>, %i: tensor<3xi64>) -> (tensor<3xf64>, tensor<i64>, tensor<2x3xf64>, tensor<2x3xf64>, tensor<2x3xf64>) {
   %p = graphlet.prod %x {dims = array<i64: 0>} : (tensor<2x3xf64>) -> tensor<3xf64>
   %q = graphlet.prod %i {dims = array<i64: 0>} : (tensor<3xi64>) -> tensor<i64>
-  %t = graphlet.tan %x : (tensor<2x3xf64>) -> tensor<2x3xf64>
+  %t = graphlet.tan %x : tensor<2x3xf64>
   %r = graphlet.rint %x : (tensor<2x3xf64>) -> tensor<2x3xf64>
-  %l = graphlet.log1p %x : (tensor<2x3xf64>) -> tensor<2x3xf64>
+  %l = graphlet.log1p %x : tensor<2x3xf64>
   func.return %p, %q, %t, %r, %l : tensor<3xf64>, tensor<i64>, tensor<2x3xf64>, tensor<2x3xf64>, tensor<2x3xf64>
 }
 // CHECK:        arith.constant 1.000000e+00 : f64

@@ -166,10 +166,3 @@ func.func @tensor_constant_type() {
 }
 // CHECK: 'graphlet.constant' tensor elements must be f32, f64, i64 or i1, got i32
 
-// -----
-
-func.func @int_tan(%x: tensor<3xi64>) {
-  %0 = graphlet.tan %x : (tensor<3xi64>) -> tensor<3xi64>
-  func.return
-}
-// CHECK: 'graphlet.tan' operand must be a tensor of f32 or f64, got tensor<3xi64>
