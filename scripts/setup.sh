@@ -3,13 +3,14 @@
 #   scripts/setup.sh              -> .venv with Python 3.11, extras dev + torch (CPU wheel torch==2.13.0)
 #                                    + models (torchvision, transformers: the model corpus)
 #                                    + distributed (dask: the multi-process cache tests)
+#                                    + interop (iree-opt: upstream MLIR as an oracle)
 #   PY=python3.13 VENV=.venv-3.13 EXTRAS=dev scripts/setup.sh   -> a newer Python, without torch
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PYENV_VERSION="${PYENV_VERSION:-3.11.7:3.12.1:3.13.0}"
 PY="${PY:-python3.11}"
 VENV="${VENV:-.venv}"
-EXTRAS="${EXTRAS:-dev,torch,models,distributed}"
+EXTRAS="${EXTRAS:-dev,torch,models,distributed,interop}"
 if [[ ",$EXTRAS," == *",models,"* && ",$EXTRAS," != *",torch,"* ]]; then
   # torchvision requires torch==2.13.0: without the CPU wheel installed first, pip would fetch CUDA torch.
   echo "setup.sh: the models extra needs the torch extra" >&2
