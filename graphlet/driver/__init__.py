@@ -5,6 +5,7 @@ hand the runtime a callable.
     llvm_ir, signatures = driver.lower(module, "lower-to-llvm")
     artifact = driver.compile(module, "lower-to-llvm")          # loaded code + ABI
     artifact = driver.load("lower-to-llvm", key, identity=...)  # a cache hit, or None
+    driver.compile_counts()                                     # LLVM runs and cache loads so far
     native = driver.compile_native(module)                      # runtime.native.NativeModule
     kernel = driver.compile_tensor_function(module, "forward")  # runtime.tensors.TensorFunction
 
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from graphlet.driver.core import Artifact, compile, load, lower
+from graphlet.driver.core import Artifact, CompileCounts, compile, compile_counts, load, lower
 
 if TYPE_CHECKING:
     from xdsl.context import Context
@@ -28,7 +29,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Artifact",
+    "CompileCounts",
     "compile",
+    "compile_counts",
     "compile_graph_function",
     "compile_native",
     "compile_native_source",

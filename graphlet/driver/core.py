@@ -44,6 +44,24 @@ logger = logging.getLogger("graphlet.driver")
 COMPILE_LOCK = threading.RLock()
 """Held while any thread lowers, compiles or loads code (see the module docstring)."""
 
+
+@dataclass
+class CompileCounts:
+    """What this process's compiles did: how often LLVM ran, and how often the code
+    came from the on-disk cache instead (a worker of a pool should only load)."""
+
+    compiled: int = 0
+    loaded: int = 0
+
+
+COUNTS = CompileCounts()
+
+
+def compile_counts() -> CompileCounts:
+    """A copy of this process's counts so far."""
+    return CompileCounts(COUNTS.compiled, COUNTS.loaded)
+
+
 _Fn = TypeVar("_Fn", bound=Callable[..., Any])
 
 
@@ -132,6 +150,7 @@ def compile(
         module, pipeline, resolved, ctx or make_context(), timings, entries
     )
     engine = JitEngine(llvm_ir, opt_level=resolved["opt_level"])
+    COUNTS.compiled += 1
     timings.update(engine.timings)
     artifact = Artifact(
         engine,
@@ -198,6 +217,7 @@ def _from_entry(
     except (KeyError, TypeError, ValueError, LookupError, RuntimeError) as e:
         logging.getLogger("graphlet.cache").debug("cached code not loadable, recompiling: %s", e)
         return None
+    COUNTS.loaded += 1
     artifact = Artifact(
         engine,
         {s.name: s for s in signatures},

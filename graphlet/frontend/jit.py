@@ -43,9 +43,12 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import importlib
 import inspect
 import logging
 import os
+import pickle
+import sys
 import tempfile
 import threading
 import time
@@ -194,6 +197,28 @@ class JitFunction:
 
     def __repr__(self) -> str:
         return f"<graphlet.jit {self.py_func.__qualname__}>"
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickled by reference, as Numba's dispatchers are: the module and name it is
+        found under (a process that unpickles it imports the module and gets the same
+        dispatcher), or, when it is not reachable so (a nested function, `__main__`
+        under a cluster), its Python function by value, which cloudpickle can write.
+        Never machine code: a new process compiles, or loads from the on-disk cache
+        when `cache=True`."""
+        fn = self.py_func
+        if _find(fn.__module__, fn.__qualname__) is self:
+            return _jit_by_reference, (fn.__module__, fn.__qualname__)
+        return _jit_by_value, (fn, self._options())
+
+    def _options(self) -> dict[str, Any]:
+        return {
+            "backend": self._backend,
+            "cache": self.cache,
+            "strict": self.strict,
+            "fastmath": self.fastmath,
+            "regions": self.regions,
+            "pythonify": self.pythonify,
+        }
 
     def __get__(self, instance: Any, owner: type | None = None) -> Any:
         if instance is None:
@@ -652,6 +677,28 @@ def _dump_ir(module: ModuleOp, stem: str) -> str:
         except Exception as e:  # the IR itself may be what is broken
             out.write(f"// could not print the module: {e}\n")
     return path
+
+
+def _find(module: str, qualname: str) -> Any:
+    """The object `module.qualname` names, or None."""
+    found: Any = sys.modules.get(module)
+    for part in qualname.split("."):
+        found = getattr(found, part, None)
+    return found
+
+
+def _jit_by_reference(module: str, qualname: str) -> JitFunction:
+    importlib.import_module(module)
+    found = _find(module, qualname)
+    if not isinstance(found, JitFunction):
+        raise pickle.UnpicklingError(
+            f"graphlet.jit: {module}.{qualname} is not a jitted function in this process"
+        )
+    return found
+
+
+def _jit_by_value(fn: types.FunctionType, options: dict[str, Any]) -> JitFunction:
+    return JitFunction(fn, options.pop("backend"), **options)
 
 
 def jit(

@@ -68,8 +68,16 @@ class CompiledFx:
         self.graphs: dict[tuple[Any, ...], CompiledGraph] = {}
         self._warned = False
         inputs = _as_torch(example_inputs)
+        self._example_inputs = inputs
         self._first = self._graph(inputs)
         self._first_plan = self._first.plan(inputs)
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickled as the model, its example inputs and the options, never as machine
+        code: unpickling compiles again, which the on-disk cache of machine code
+        answers without LLVM when this machine compiled the model before."""
+        options = {"inline_params": self.inline_params, "mode": self.mode}
+        return _compile_fx_again, (self.model, self._example_inputs, options)
 
     # ---- compiling
 
@@ -163,6 +171,10 @@ class CompiledFx:
 
     def side_by_side(self) -> str:
         return self._first.side_by_side()
+
+
+def _compile_fx_again(model: Any, example_inputs: list[Any], options: dict[str, Any]) -> CompiledFx:
+    return CompiledFx(model, example_inputs, **options)
 
 
 def _name_of(model: Any) -> str:
