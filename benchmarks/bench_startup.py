@@ -7,13 +7,17 @@ Each figure is the best of `--repeat` fresh processes (so disk and page caches a
 warm, as on a developer's machine). `import graphlet` is timed inside the process
 (wall and CPU clocks around the import) and by `python -X importtime` (its cumulative
 figure for graphlet). The compile rows time the first call of three `@jit(cache=True)`
-functions and one `compile_tensor_function` in a process with an empty cache (cold)
-and in a second process that finds the entries (hit: no capture, no xDSL, no LLVM).
+functions, one `compile_tensor_function` and one `compile_fx` of a small MLP in a
+process with an empty cache (cold) and in a second process that finds the entries
+(hit: no capture, no xDSL, no LLVM; `compile_fx` still exports and imports the
+model). The same three kernels under `numba.njit`, first call in a fresh process, are
+the comparison the compile-speed aims are set against.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -91,8 +95,59 @@ module = ModuleOp([func.FuncOp.from_region("k", [t, t], [t], Region(block))])
 start = clocks()
 kernel = compile_tensor_function(module, "k")
 tensor = since(start)
+fx = None
+try:
+    import torch
+except ImportError:
+    torch = None
+if torch is not None:
+    from graphlet import driver
+    torch.manual_seed(0)
+    mlp = torch.nn.Sequential(torch.nn.Linear(32, 64), torch.nn.ReLU(), torch.nn.Linear(64, 8)).eval()
+    before = driver.compile_counts().loaded
+    start = clocks()
+    compiled = graphlet.compile_fx(mlp, [torch.randn(4, 32)])
+    fx = since(start)
+    assert compiled.report().all_native
+    fx_hit = driver.compile_counts().loaded > before
 print(json.dumps({"import": imported, "jit": seconds, "tensor": tensor,
-                  "hit": kernel.artifact.hit}))
+                  "hit": kernel.artifact.hit, "fx": fx, "fx_hit": fx is not None and fx_hit}))
+"""
+
+NUMBA_TIMED = """
+import json, time
+def clocks():
+    return time.perf_counter(), time.process_time()
+def since(start):
+    return [now - then for now, then in zip(clocks(), start)]
+start = clocks()
+import numba
+imported = since(start)
+SCALE = 3
+@numba.njit
+def scaled_sum(n):
+    s = 0
+    for i in range(n):
+        s += i * SCALE
+    return s
+@numba.njit
+def collatz(n):
+    steps = 0
+    while n != 1:
+        n = n // 2 if n % 2 == 0 else 3 * n + 1
+        steps += 1
+    return steps
+@numba.njit
+def gcd(a, b):
+    while b:
+        a, b = b, a % b
+    return a
+seconds = []
+for fn, args in [(scaled_sum, (10,)), (collatz, (27,)), (gcd, (84, 36))]:
+    start = clocks()
+    fn(*args)
+    seconds.append(since(start))
+print(json.dumps({"import": imported, "jit": seconds}))
 """
 
 
@@ -107,9 +162,9 @@ def _environment(directory: Path, cache: Path) -> dict[str, str]:
     return environment
 
 
-def _run(directory: Path, cache: Path) -> dict:
+def _run(directory: Path, cache: Path, script: str = TIMED) -> dict:
     done = subprocess.run(
-        [sys.executable, "-c", TIMED],
+        [sys.executable, "-c", script],
         env=_environment(directory, cache),
         capture_output=True,
         text=True,
@@ -153,6 +208,15 @@ def measure(repeat: int) -> dict[str, list[float]]:
             keep("@jit cache hit: each further function", _mean(warm["jit"][1:]))
             keep("tensor function 64x64, cold", cold["tensor"])
             keep("tensor function 64x64, cache hit", warm["tensor"])
+            if cold["fx"] is not None:
+                assert not cold["fx_hit"] and warm["fx_hit"], "compile_fx did not hit"
+                keep("compile_fx 32-64-8 MLP, cold", cold["fx"])
+                keep("compile_fx 32-64-8 MLP, cache hit (export and import still run)", warm["fx"])
+            if importlib.util.find_spec("numba") is not None:
+                numba = _run(directory, cache, NUMBA_TIMED)
+                keep("import numba", numba["import"])
+                keep("Numba first call: first function", numba["jit"][0])
+                keep("Numba first call: each further function", _mean(numba["jit"][1:]))
     return best
 
 
