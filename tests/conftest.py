@@ -17,6 +17,7 @@ def pytest_configure(config) -> None:
     _previous_cache_dir = os.environ.get("GRAPHLET_CACHE_DIR")
     _session_cache_dir = tempfile.mkdtemp(prefix="graphlet-test-cache-")
     os.environ["GRAPHLET_CACHE_DIR"] = _session_cache_dir
+    os.environ.setdefault("GRAPHLET_VERIFY", "1")  # lowering bugs fail where they are made
 
 
 def pytest_unconfigure(config) -> None:
