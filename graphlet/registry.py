@@ -29,7 +29,7 @@ def _lazy(path: str) -> Callable[[], Any]:
 
 GRAPHLET_DIALECTS: dict[str, Callable[[], Dialect]] = {
     "graphlet": _lazy("graphlet.dialects.graphlet:Graphlet"),
-    "llvm_ext": _lazy("graphlet.dialects.llvm_ext:LLVMExt"),
+    "llvm": _lazy("graphlet.dialects.llvm_ext:LLVM"),
     "pyrt": _lazy("graphlet.dialects.pyrt:Pyrt"),
     "pylist": _lazy("graphlet.dialects.pylist:Pylist"),
     "pyarray": _lazy("graphlet.dialects.pyarray:Pyarray"),
@@ -77,15 +77,17 @@ GRAPHLET_TARGETS: dict[str, Callable[[], type]] = {
 
 def make_context() -> Context:
     """A context with xDSL's dialects and graphlet's registered (lazily)."""
+    ctx = Context()
+    for name, factory in all_dialects().items():
+        ctx.register_dialect(name, factory)
+    return ctx
+
+
+def all_dialects() -> dict[str, Callable[[], Dialect]]:
+    """xDSL's dialects plus graphlet's, graphlet's winning on a name clash (`llvm`)."""
     from xdsl.universe import Universe
 
-    ctx = Context()
-    for name, factory in Universe.get_multiverse().all_dialects.items():
-        ctx.register_dialect(name, factory)
-    for name, factory in GRAPHLET_DIALECTS.items():
-        if name not in ctx.registered_dialect_names:
-            ctx.register_dialect(name, factory)
-    return ctx
+    return {**Universe.get_multiverse().all_dialects, **GRAPHLET_DIALECTS}
 
 
 def all_passes() -> dict[str, Callable[[], type[ModulePass]]]:

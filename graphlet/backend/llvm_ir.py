@@ -3,7 +3,8 @@
 xDSL's translator (`xdsl.backend.llvm.convert.convert_module`) does the work.
 Two gaps are filled here, in this one place:
 
-* the `llvm_ext` ops (fptosi, fptoui, uitofp) are translated by wrapping
+* the `llvm.fptosi`, `llvm.fptoui` and `llvm.uitofp` ops graphlet adds
+  (`dialects/llvm_ext.py`) are translated by wrapping
   xDSL's `convert_op`, which `convert.py` looks up through its module globals;
 * the same wrapper translates xDSL's unary/binary `llvm.intr.*` ops itself:
   xDSL declares them unmangled (`llvm.sqrt`), so an f32 and an f64 use in one
@@ -106,7 +107,7 @@ def emit_llvm_ir(module: ModuleOp) -> str:
 
 @dataclass(frozen=True)
 class GraphletLLVMTarget(Target):
-    """`-t llvm`: xDSL's LLVM IR printer plus the `llvm_ext` ops and linkage."""
+    """`-t llvm`: xDSL's LLVM IR printer plus the llvm ops graphlet adds, and linkage."""
 
     name = "llvm"
 

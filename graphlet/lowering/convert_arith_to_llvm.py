@@ -10,7 +10,7 @@ them. Choices where arith and LLVM differ:
   `llvm.intr.minnum`/`maxnum`.
 * `cmpf false`/`true` become constants (LLVM's `fcmp false` is not translated).
 * `floordivsi`, `ceildivsi`, `ceildivui` expand to div/rem and a correction.
-* `fptosi`, `fptoui`, `uitofp` use `llvm_ext` ops (xDSL's llvm has none).
+* `fptosi`, `fptoui`, `uitofp` become the `llvm` ops graphlet adds (`dialects/llvm_ext.py`).
 * `index_cast` is not handled here: `convert-index-to-i64` resolves it.
 
 Any other arith op (e.g. `addui_extended`) is refused with a located error.

@@ -42,11 +42,9 @@ from xdsl.pattern_rewriter import (
     op_type_rewrite_pattern,
 )
 
-from graphlet.abi import C_INTERFACE_ATTRIBUTE, C_INTERFACE_PREFIX, SLOT_BYTES
+from graphlet.abi import C_INTERFACE_ATTRIBUTE, C_INTERFACE_PREFIX
 from graphlet.lowering.legality import ConversionTarget
 from graphlet.lowering.llvm_lowering_utils import lowering_error
-
-C_INTERFACE_SLOT_BYTES = SLOT_BYTES
 
 
 def llvm_return_type(result_types: tuple[Attribute, ...]) -> Attribute:
@@ -128,7 +126,7 @@ def _c_interface_wrapper(
             gep = llvm.GEPOp(results_buffer, [index], i64)
             block.add_op(gep)
             slot = gep.result
-        block.add_op(llvm.StoreOp(stored, slot, alignment=C_INTERFACE_SLOT_BYTES))
+        block.add_op(llvm.StoreOp(stored, slot))
     block.add_op(llvm.ReturnOp())
     return llvm.FuncOp(
         C_INTERFACE_PREFIX + name,

@@ -12,7 +12,10 @@ before the call). Accesses become
 so LLVM sees typed, in-bounds address arithmetic it can analyse and vectorise,
 unlike xDSL's ptrtoint/add/inttoptr. An `i1` element is a byte in memory (NumPy's
 and torch's bool), loaded as i8 and truncated, stored zero-extended: LLVM
-scalarises memory accesses of `i1` itself, and vectorises those of i8. `alloc` calls `aligned_alloc` (size
+scalarises memory accesses of `i1` itself, and vectorises those of i8. Loads and
+stores carry no `alignment`: LLVM's default is the element's natural alignment,
+which is what they have, and xDSL 0.74 prints the attribute in a syntax upstream
+MLIR no longer parses. `alloc` calls `aligned_alloc` (size
 rounded up to the alignment), `dealloc` calls `free`, `alloca` is
 `llvm.alloca`, globals become LLVM globals, a `reinterpret_cast` is the pointer
 moved by its offset. Values keep their memref type through
@@ -127,7 +130,7 @@ class LoadLowering(RewritePattern):
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: memref.LoadOp, rewriter: PatternRewriter) -> None:
         element = op.res.type
-        load = llvm.LoadOp(_address(op, rewriter), _storage(element), alignment=_bytes(element))
+        load = llvm.LoadOp(_address(op, rewriter), _storage(element))
         rewriter.replace(
             op, [load, llvm.TruncOp(load.dereferenced_value, i1)] if element == i1 else load
         )
@@ -140,7 +143,7 @@ class StoreLowering(RewritePattern):
         value: list[Operation] = [llvm.ZExtOp(op.value, BYTE)] if element == i1 else []
         stored = value[0].results[0] if value else op.value
         rewriter.replace(
-            op, [*value, llvm.StoreOp(stored, _address(op, rewriter), alignment=_bytes(element))]
+            op, [*value, llvm.StoreOp(stored, _address(op, rewriter))]
         )
 
 

@@ -69,7 +69,7 @@ class LowerRegionFrame(RewritePattern):
         zero = arith.ConstantOp(IntegerAttr(0, i64))
         ops: list[Operation] = [count, alloca, zero]
         for index in range(abi.REGION_HEADER_SLOTS):
-            ops.append(llvm.StoreOp(zero, _slot(alloca.res, index, ops), alignment=8))
+            ops.append(llvm.StoreOp(zero, _slot(alloca.res, index, ops)))
         rewriter.replace(op, ops, [alloca.res])
 
 
@@ -86,7 +86,7 @@ class LowerRegionCall(RewritePattern):
                 bits = llvm.BitcastOp(value, i64)
                 ops.append(bits)
                 value = bits.result
-            ops.append(llvm.StoreOp(value, _slot(op.frame, index, ops), alignment=8))
+            ops.append(llvm.StoreOp(value, _slot(op.frame, index, ops)))
         function_type = llvm.LLVMFunctionType([llvm.LLVMPointerType(), i64], i32)
         declare_external_function(op, rewriter, abi.REGION_CALL_SYMBOL, function_type)
         site = arith.ConstantOp(IntegerAttr(op.site.value.data, i64))

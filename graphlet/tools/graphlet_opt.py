@@ -50,10 +50,8 @@ class GraphletOptMain(xDSLOptMain):
     version_format = "graphlet-opt"
 
     def register_all_dialects(self) -> None:
-        super().register_all_dialects()
-        for name, factory in registry.GRAPHLET_DIALECTS.items():
-            if name not in self.ctx.registered_dialect_names:
-                self.ctx.register_dialect(name, factory)
+        for name, factory in registry.all_dialects().items():
+            self.ctx.register_dialect(name, factory)
 
     def register_all_frontends(self) -> None:
         super().register_all_frontends()

@@ -98,9 +98,9 @@ func.func @casts(%i: i32, %f: f32, %d: f64) -> (i64, i64, i16, f64, f64, i64, i6
 // CHECK-NEXT:    %1 = llvm.zext %i : i32 to i64
 // CHECK-NEXT:    %2 = llvm.trunc %i : i32 to i16
 // CHECK-NEXT:    %3 = llvm.sitofp %i : i32 to f64
-// CHECK-NEXT:    %4 = llvm_ext.uitofp %i : i32 to f64
-// CHECK-NEXT:    %5 = llvm_ext.fptosi %d : f64 to i64
-// CHECK-NEXT:    %6 = llvm_ext.fptoui %d : f64 to i64
+// CHECK-NEXT:    %4 = llvm.uitofp %i : i32 to f64
+// CHECK-NEXT:    %5 = llvm.fptosi %d : f64 to i64
+// CHECK-NEXT:    %6 = llvm.fptoui %d : f64 to i64
 // CHECK-NEXT:    %7 = llvm.fpext %f : f32 to f64
 // CHECK-NEXT:    %8 = llvm.fptrunc %d : f64 to f32
 // CHECK-NEXT:    %9 = llvm.bitcast %f : f32 to i32

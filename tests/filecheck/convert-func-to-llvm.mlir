@@ -58,18 +58,18 @@ func.func @exported(%a: i32, %f: f32) -> (i1, i32, f32, f64) attributes {llvm.em
 // CHECK-NEXT:    %{{.*}} = llvm.call @exported(%[[A]], %[[F]]) : (i32, f32) -> !llvm.struct<(i1, i32, f32, f64)>
 // CHECK-NEXT:    %[[R0:.*]] = llvm.extractvalue %{{.*}}[0] : !llvm.struct<(i1, i32, f32, f64)>
 // CHECK-NEXT:    %[[W0:.*]] = llvm.zext %[[R0]] : i1 to i64
-// CHECK-NEXT:    llvm.store %[[W0]], %results {alignment = 8 : i64} : i64, !llvm.ptr
+// CHECK-NEXT:    llvm.store %[[W0]], %results : i64, !llvm.ptr
 // CHECK-NEXT:    %[[R1:.*]] = llvm.extractvalue %{{.*}}[1] : !llvm.struct<(i1, i32, f32, f64)>
 // CHECK-NEXT:    %[[W1:.*]] = llvm.sext %[[R1]] : i32 to i64
 // CHECK-NEXT:    %[[P1:.*]] = llvm.getelementptr %results[1] : (!llvm.ptr) -> !llvm.ptr, i64
-// CHECK-NEXT:    llvm.store %[[W1]], %[[P1]] {alignment = 8 : i64} : i64, !llvm.ptr
+// CHECK-NEXT:    llvm.store %[[W1]], %[[P1]] : i64, !llvm.ptr
 // CHECK-NEXT:    %[[R2:.*]] = llvm.extractvalue %{{.*}}[2] : !llvm.struct<(i1, i32, f32, f64)>
 // CHECK-NEXT:    %[[W2:.*]] = llvm.fpext %[[R2]] : f32 to f64
 // CHECK-NEXT:    %[[P2:.*]] = llvm.getelementptr %results[2] : (!llvm.ptr) -> !llvm.ptr, i64
-// CHECK-NEXT:    llvm.store %[[W2]], %[[P2]] {alignment = 8 : i64} : f64, !llvm.ptr
+// CHECK-NEXT:    llvm.store %[[W2]], %[[P2]] : f64, !llvm.ptr
 // CHECK-NEXT:    %[[R3:.*]] = llvm.extractvalue %{{.*}}[3] : !llvm.struct<(i1, i32, f32, f64)>
 // CHECK-NEXT:    %[[P3:.*]] = llvm.getelementptr %results[3] : (!llvm.ptr) -> !llvm.ptr, i64
-// CHECK-NEXT:    llvm.store %[[R3]], %[[P3]] {alignment = 8 : i64} : f64, !llvm.ptr
+// CHECK-NEXT:    llvm.store %[[R3]], %[[P3]] : f64, !llvm.ptr
 // CHECK-NEXT:    llvm.return
 
 // -----

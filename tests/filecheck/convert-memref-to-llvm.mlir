@@ -14,9 +14,9 @@ func.func @access(%m: memref<4x8xf32>, %i: index, %j: index) -> f32 {
 // CHECK-NEXT: %[[L:.*]] = arith.addi %[[R]], %j overflow<nsw> : index
 // CHECK-NEXT: %[[L64:.*]] = arith.index_cast %[[L]] : index to i64
 // CHECK-NEXT: %[[P:.*]] = llvm.getelementptr inbounds %m[%[[L64]]] : (!llvm.ptr, i64) -> !llvm.ptr, f32
-// CHECK-NEXT: %[[V:.*]] = llvm.load %[[P]] {alignment = 4 : i64} : !llvm.ptr -> f32
+// CHECK-NEXT: %[[V:.*]] = llvm.load %[[P]] : !llvm.ptr -> f32
 // CHECK:      llvm.getelementptr inbounds %m[%{{.*}}] : (!llvm.ptr, i64) -> !llvm.ptr, f32
-// CHECK-NEXT: llvm.store %[[V]], %{{.*}} {alignment = 4 : i64} : f32, !llvm.ptr
+// CHECK-NEXT: llvm.store %[[V]], %{{.*}} : f32, !llvm.ptr
 
 // alloc/dealloc call aligned_alloc (size rounded up to the alignment) and free;
 // a 0-d memref is its pointer; a reinterpret_cast is the same pointer.
@@ -33,7 +33,7 @@ func.func @buffers(%x: memref<f64>) -> f64 {
 // CHECK:      %[[AL:.*]] = arith.constant 64 : i64
 // CHECK-NEXT: %[[SZ:.*]] = arith.constant 128 : i64
 // CHECK-NEXT: %[[A:.*]] = llvm.call @aligned_alloc(%[[AL]], %[[SZ]]) : (i64, i64) -> !llvm.ptr
-// CHECK:      %[[V:.*]] = llvm.load %x {alignment = 8 : i64} : !llvm.ptr -> f64
+// CHECK:      %[[V:.*]] = llvm.load %x : !llvm.ptr -> f64
 // CHECK:      llvm.getelementptr inbounds %[[A]][%{{.*}}] : (!llvm.ptr, i64) -> !llvm.ptr, f64
 // CHECK:      llvm.call @free(%[[A]]) : (!llvm.ptr) -> ()
 

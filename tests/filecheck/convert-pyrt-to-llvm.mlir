@@ -49,7 +49,7 @@ func.func @region(%frame: !llvm.ptr, %x: i64, %y: f64, %b: i1) -> (f64, i1, i32)
 // CHECK-NEXT:    %[[N:.*]] = arith.constant 6 : i64
 // CHECK-NEXT:    %[[F:.*]] = llvm.alloca %[[N]] x i64 {alignment = 8 : i64} : (i64) -> !llvm.ptr
 // CHECK-NEXT:    %[[Z:.*]] = arith.constant 0 : i64
-// CHECK-NEXT:    llvm.store %[[Z]], %[[F]] {alignment = 8 : i64} : i64, !llvm.ptr
+// CHECK-NEXT:    llvm.store %[[Z]], %[[F]] : i64, !llvm.ptr
 // CHECK-NEXT:    %[[H:.*]] = llvm.getelementptr %[[F]][1] : (!llvm.ptr) -> !llvm.ptr, i64
 // CHECK-NEXT:    llvm.store %[[Z]], %[[H]]
 // CHECK-NEXT:    %[[S2:.*]] = llvm.getelementptr %frame[2] : (!llvm.ptr) -> !llvm.ptr, i64
