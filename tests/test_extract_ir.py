@@ -356,12 +356,7 @@ def test_corpus_model_verifies_with_random_weights(name):
     ok, report = _verify(ir, name)
     assert ok, report
     assert report.native is not None and report.native.native > 0
-    if name == "bert":
-        assert report.all_native, report.native
-    else:  # convolutions run in PyTorch between graphlet's kernels; the report says so
-        assert {e.target for e in report.native.eager} <= {
-            "aten.convolution.default", "aten.max_pool2d_with_indices.default", "aten.avg_pool2d.default",
-        }  # fmt: skip
+    assert report.all_native, report.native
 
 
 @pytest.mark.skipif(
