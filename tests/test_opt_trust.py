@@ -255,6 +255,20 @@ def test_version_names_graphlet(tmp_path):
     assert status == 0 and out.startswith("graphlet-opt ") and "(graphlet)" in out
 
 
+@pytest.mark.parametrize("tool", ["graphlet_run", "graphlet_ir"])
+def test_every_command_has_a_version_naming_graphlet(tool):
+    done = subprocess.run(
+        [sys.executable, "-m", f"graphlet.tools.{tool}", "--version"],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    name = tool.replace("_", "-")
+    assert done.returncode == 0 and done.stdout.startswith(f"{name} 0."), done.stderr
+    assert "(graphlet)" in done.stdout
+
+
 def test_list_passes_shows_graphlets_first_with_summaries(tmp_path):
     status, out, _ = opt(tmp_path, OK, "--list-passes")
     lines = out.splitlines()

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from graphlet.frontend.model_ir import IRFormatError, ModelIR, ir_to_dot, ir_to_mermaid
+from graphlet.tools import version_text
 
 
 class UsageError(Exception):
@@ -120,6 +121,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="graphlet-ir", description="Weight-free model IR: extract and draw."
     )
+    parser.add_argument("--version", action="version", version=version_text("graphlet-ir"))
     commands = parser.add_subparsers(dest="command", required=True)
     extract = commands.add_parser("extract", help="extract a model's IR on the meta device")
     extract.add_argument(

@@ -27,6 +27,7 @@ from xdsl.xdsl_opt_main import xDSLOptMain
 
 from graphlet import registry
 from graphlet.locations import LocatingParser
+from graphlet.tools import version_text
 from graphlet.tools.diagnostics import STAGE, report_errors, run_with_deep_stack
 from graphlet.tools.verify_diagnostics import has_expectations, run_verify_diagnostics
 from graphlet.transforms.graphlet_verify import verify_module
@@ -163,15 +164,6 @@ def _boolean(text: str) -> bool:
     if text.lower() in ("0", "false", "off", "no"):
         return False
     raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
-
-
-def version_text(tool: str) -> str:
-    """`graphlet-opt 0.1.0 (graphlet), on xDSL 0.74.0` for `--version`."""
-    from importlib import metadata
-
-    import graphlet
-
-    return f"{tool} {graphlet.__version__} (graphlet), on xDSL {metadata.version('xdsl')}"
 
 
 def normalize_arguments(args: Sequence[str]) -> list[str]:

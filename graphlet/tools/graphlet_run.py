@@ -22,8 +22,8 @@ from xdsl.ir import Attribute
 
 from graphlet.dialects import graphlet as g
 from graphlet.locations import LocatingParser
+from graphlet.tools import version_text
 from graphlet.tools.diagnostics import report_errors
-from graphlet.tools.graphlet_opt import version_text
 from graphlet.transforms.graphlet_verify import verify_module
 
 _TRUE, _FALSE = ("true", "1"), ("false", "0")
