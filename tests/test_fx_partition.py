@@ -148,3 +148,35 @@ def test_the_opaque_op_is_what_the_test_says():
     x = torch.randn(5, 3)
     assert torch.equal(running_sum(x), torch.cumsum(x, 0))
     assert torch.equal(fx_opaque.reverse_running_sum(x), torch.cumsum(x.flip(0), 0).flip(0))
+
+
+class SeededNoise(nn.Module):
+    """Makes and seeds a generator in forward: every call draws the same numbers."""
+
+    def forward(self, x):
+        generator = torch.Generator().manual_seed(3)
+        return x * 2 + torch.randn(x.shape, generator=generator)
+
+
+def test_compile_fx_refuses_a_generator_made_in_forward():
+    """torch.export lifts the generator as one object and drops the seeding, so its
+    program draws new numbers on the second call; graphlet refuses, saying why."""
+    x = torch.zeros(4)
+    with pytest.raises(UnsupportedNodeError, match=r"torch\.Generator in forward.*torch\.compile"):
+        compile_fx(SeededNoise(), (x,))
+
+
+def test_torch_compile_draws_from_a_seeded_generator_in_python_and_the_rest_native():
+    model, x = SeededNoise(), torch.zeros(4)
+    torch._dynamo.reset()
+    compiled_graphs = []
+
+    def recording(gm, inputs, **kwargs):
+        compiled_graphs.append(graphlet.frontend.fx.graphlet_backend(gm, inputs, **kwargs))
+        return compiled_graphs[-1]
+
+    compiled = torch.compile(model, backend=recording)  # Dynamo breaks at the generator
+    first, second = compiled(x), compiled(x)
+    assert torch.equal(first, model(x)) and torch.equal(second, model(x))
+    reports = [g.report() for g in compiled_graphs]  # x * 2, then the sum: both native
+    assert len(reports) == 2 and all(r.all_native for r in reports), reports

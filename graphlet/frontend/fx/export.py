@@ -145,6 +145,17 @@ def lifted_tensors(
         names[placeholder] = fqn
     for placeholder, fqn in sig.inputs_to_lifted_tensor_constants.items():
         tensors[placeholder], names[placeholder] = ep.constants[fqn], fqn
+    for placeholder, fqn in getattr(sig, "inputs_to_lifted_custom_objs", {}).items():
+        obj = ep.constants[fqn]
+        if isinstance(obj, torch.Generator):
+            raise UnsupportedNodeError(
+                "the model makes a torch.Generator in forward: torch.export keeps one "
+                "generator across calls and drops its seeding, so a second call would "
+                "draw other numbers than the model; use torch.compile(model, "
+                "backend='graphlet') instead"
+            )
+        # Other script objects: the nodes reading one run eagerly, from here.
+        tensors[placeholder], names[placeholder] = obj, fqn
     if sig.buffers_to_mutate or getattr(sig, "user_inputs_to_mutate", None):
         raise UnsupportedNodeError(
             "the program mutates buffers or inputs (a model in training mode?); "

@@ -293,7 +293,10 @@ class FxImporter:
 
     def placeholder(self, node: torch.fx.Node, examples: Iterator[tuple[int, Any]]) -> Any:
         if node.name in self.lifted:
-            return self.param(self.param_names.get(node.name, node.name), self.lifted[node.name])
+            lifted = self.lifted[node.name]
+            if not isinstance(lifted, torch.Tensor):
+                raise NotHere(f"a {type(lifted).__name__} made in forward is not a tensor")
+            return self.param(self.param_names.get(node.name, node.name), lifted)
         index, example = next(examples)
         if isinstance(example, bool | int | float):
             return example
