@@ -107,7 +107,7 @@ class TensorFunction:
         status = np.zeros((), np.int64)
         self._kernel(*pointers, status.__array_interface__["data"][0])
         if status:
-            raise _tensor_error(int(status))
+            raise tensor_error(int(status))
         return outs
 
     def call_guarded(self, *arrays: np.ndarray) -> list[np.ndarray]:
@@ -125,8 +125,42 @@ class TensorFunction:
         status = np.zeros((), np.int64)
         self._thunk(*arrays, *outs, status)
         if status:
-            raise _tensor_error(int(status))
+            raise tensor_error(int(status))
         return outs
+
+    def entry(
+        self,
+        params: Sequence[tuple[Any, ...]],
+        scalars: Sequence[bool],
+        tree: Any,
+        last: tuple[int, int] | None = None,
+    ) -> Any:
+        """A `TensorEntry` of this kernel (`graphlet.backend.tensor_entry`): bound, a
+        builtin that checks its arguments against `params` (whose arrays must be this
+        signature's inputs, in order), allocates the outputs and calls the kernel with
+        no Python frame and no ctypes. Result `j` is a NumPy scalar when `scalars[j]`.
+        A non-zero status calls `on_status(status, *args)` (`tensor_error(status)` is
+        the exception it stands for)."""
+        from graphlet.backend.tensor_entry import compile_tensor_entry
+
+        arrays = [(tuple(p[2]), np.dtype(p[1])) for p in params if p[0] == "array"]
+        if arrays != [(tuple(shape), dtype) for shape, dtype in self._in_specs]:
+            raise TensorSignatureError(
+                f"@{self.name}'s entry: the array parameters {arrays} are not its inputs"
+            )
+        outputs = [
+            (dtype.name, tuple(shape), scalar)
+            for (shape, dtype), scalar in zip(self._out_specs, scalars, strict=True)
+        ]
+        return compile_tensor_entry(
+            self.engine.address(self.name),
+            params,
+            outputs,
+            tree,
+            status=bool(self._status),
+            last=last,
+            keep_alive=self,
+        )
 
     def _pointer(
         self,
@@ -200,7 +234,7 @@ def _pointer_thunk(function: TensorFunction) -> Callable[..., None]:
     return thunk
 
 
-def _tensor_error(status: int) -> Exception:
+def tensor_error(status: int) -> Exception:
     """The exception PyTorch raises for what status `status` reports."""
     from graphlet.dialects import graphlet as g
 

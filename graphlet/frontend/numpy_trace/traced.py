@@ -6,10 +6,21 @@ to the values of its Python-number arguments): those are its guards, and a call
 that fails them traces again. A native run whose int division meets a zero
 divisor (NumPy answers 0 and warns, the kernel reports it) is redone by the
 original function, so the answer is always NumPy's.
+
+Fast path: each traced function is the only instance of its own subclass, whose
+`__call__` is a chain of native entries (`TensorFunction.entry`, built on
+`graphlet.backend.tensor_entry`) of its newest versions: each checks its arguments
+(every array's type, dtype, shape and C-contiguity, every number's value) in native
+code, allocates fresh outputs, calls the kernel and builds the result, or passes the
+call on to the next entry; the last passes it to the Python dispatch (`_call`), which
+retraces, copies non-contiguous arrays, and handles keywords, nested arguments and
+globals. So a call that matches a version runs no Python code.
 """
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import linecache
 import logging
 import os
@@ -36,11 +47,13 @@ from graphlet.frontend.numpy_trace.proxy import (
     generator_states,
     wrapped_numpy,
 )
-from graphlet.runtime.tensors import TensorFunction
+from graphlet.runtime.tensors import TensorFunction, tensor_error
 
 log = logging.getLogger("graphlet.trace_graph")
 
 FUNCTION = "forward"
+FAST_CHAIN_LENGTH = 4
+"""How many of the newest versions have their native entry in `__call__`."""
 
 Rebuild = Callable[[Sequence[np.ndarray], Sequence[Any]], Any]
 """Builds a version's outputs from the kernel's results and the argument leaves."""
@@ -73,6 +86,8 @@ class Version:
     """One trace: its guards' key, its graph, its kernel, how to rebuild the outputs."""
 
     key: tuple[Any, ...]
+    number: int
+    """Its index in `TracedFunction.order`."""
     module: ModuleOp
     calls: list[Call]
     kept: list[Call]
@@ -84,7 +99,10 @@ class Version:
     output_tree: Any
     rebuild: Rebuild
     kernel: TensorFunction | None = None
+    entry: Any = None
+    """The kernel's `TensorEntry`, when the version's arguments and outputs fit one."""
     native_calls: int = 0
+    """Native runs through the Python dispatch (`entry.calls` counts the others)."""
     numpy_calls: int = 0
     numpy_reasons: set[str] = field(default_factory=set)
 
@@ -150,17 +168,37 @@ def _outside_guard(value: Any) -> tuple[Any, ...]:
 class TracedFunction:
     """A NumPy function compiled from its trace; call it like the original."""
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> TracedFunction:
+        """An instance of a class of its own, whose `__call__` can then be the native
+        entries' chain (builtins in a class are not bound to the instance)."""
+        own_class = type(
+            cls.__name__, (cls,), {"__module__": cls.__module__, "__qualname__": cls.__qualname__}
+        )
+        return super().__new__(own_class)
+
     def __init__(self, fn: Callable[..., Any]) -> None:
         self.fn = fn
         self.versions: dict[tuple[Any, ...], Version] = {}
-        self.last: Version | None = None
+        self.order: list[Version] = []
+        """The versions in the order they were traced."""
+        self._last = ctypes.c_int64(-1)
+        """The number of the version the latest call ran (native entries store it)."""
+        self._entries: list[Any] = []
+        """Every chain ever installed: another thread may be about to call an old one."""
         self.externals: list[Binding] = [
             b for b in bindings(fn) if isinstance(b.get(), np.ndarray | bool | int | float)
         ]
         """Arrays and numbers `fn` reads from its closure or globals, read again at each
         call: an array is an input (the one bound to the name then), a number a guard."""
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    @property
+    def last(self) -> Version | None:
+        """The version the latest call ran."""
+        number = self._last.value
+        return self.order[number] if number >= 0 else None
+
+    def _call(self, *args: Any, **kwargs: Any) -> Any:
+        """The Python dispatch: guards, a retrace when none matches, the call."""
         leaves: Sequence[Any] = args
         try:
             if kwargs:
@@ -176,15 +214,18 @@ class TracedFunction:
         version = self.versions.get(key)
         if version is None:
             version = self._trace(args, kwargs, leaves, key)
-        self.last = version
+        self._last.value = version.number
         return self._run(version, args, kwargs, leaves)
+
+    __call__ = _call
 
     # ---- inspection
 
     def _version(self) -> Version:
-        if self.last is None:
+        last = self.last
+        if last is None:
             raise ValueError("the function has not been traced yet")
-        return self.last
+        return last
 
     @property
     def graph(self) -> str:
@@ -211,7 +252,9 @@ class TracedFunction:
         """Traces made, calls run natively, calls redone by the original function."""
         return {
             "traces": len(self.versions),
-            "native": sum(v.native_calls for v in self.versions.values()),
+            "native": sum(
+                v.native_calls + (v.entry.calls if v.entry else 0) for v in self.versions.values()
+            ),
             "numpy": sum(v.numpy_calls for v in self.versions.values()),
         }
 
@@ -278,15 +321,68 @@ class TracedFunction:
             log.debug("graphlet.trace_graph: dropped %s", call)
         module = _build(recorder, kept, output_ids)
         version = Version(
-            key, module, recorder.calls, kept, dropped, recorder.inputs, output_ids,
+            key, len(self.order), module, recorder.calls, kept, dropped, recorder.inputs, output_ids,
             array_leaves, tree, _rebuilder(tree),
         )  # fmt: skip
         if output_ids:
             from graphlet import driver
 
             version.kernel = driver.compile_tensor_function(module, FUNCTION)
+            version.entry = self._entry(version, args, kwargs)
         self.versions[key] = version
+        self.order.append(version)
+        self._install_entries()
         return version
+
+    def _entry(
+        self, version: Version, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        """The version's native entry, or None when its call needs Python: keywords,
+        nested arguments, globals, a number other than a bool, an int or a float, an
+        output that is a constant or in a dict."""
+        if kwargs or self.externals or version.kernel is None:
+            return None
+        params: list[tuple[Any, ...]] = []
+        for a in args:
+            if type(a) is np.ndarray:
+                params.append(("array", a.dtype.name, a.shape))
+            elif a is None or type(a) is bool:
+                params.append(("is", a))
+            elif type(a) is int and -(2**63) <= a < 2**63:
+                params.append(("int", a))
+            elif type(a) is float:
+                params.append(("float", a))
+            else:
+                return None
+        scalars = [False] * len(version.output_ids)
+        tree = _entry_tree(version.output_tree, scalars)
+        if tree is None:
+            return None
+        return version.kernel.entry(
+            params, scalars, tree, (ctypes.addressof(self._last), version.number)
+        )
+
+    def _install_entries(self) -> None:
+        """Makes `__call__` the chain of the newest versions' entries, ending in `_call`."""
+        own_class = type(self)
+        chain = [v for v in reversed(self.order) if v.entry is not None][:FAST_CHAIN_LENGTH]
+        if not chain:
+            return
+        call: Any = self._call
+        for version in reversed(chain):
+            call = version.entry.bind(call, functools.partial(self._on_status, version))
+        self._entries.append(call)
+        own_class.__call__ = call  # type: ignore[method-assign]
+
+    def _on_status(self, version: Version, status: int, *args: Any) -> Any:
+        """A native entry's kernel reported `status`: NumPy's answer, as in `_run`."""
+        error = tensor_error(status)
+        if not isinstance(error, _KERNEL_ERRORS):
+            raise error
+        self._last.value = version.number
+        version.numpy_calls += 1
+        version.numpy_reasons.add(f"the kernel reported {type(error).__name__}")
+        return self.fn(*args)
 
     def _output_tree(
         self, value: Any, recorder: Recorder, output_ids: list[int], array_leaves: list[int]
@@ -330,6 +426,21 @@ class TracedFunction:
                 return self.fn(*args, **kwargs)
         version.native_calls += 1
         return version.rebuild(results, leaves)
+
+
+def _entry_tree(tree: Any, scalars: list[bool]) -> Any:
+    """`tree` in `tensor_entry`'s terms (marking the scalar results), or None."""
+    if isinstance(tree, Result):
+        scalars[tree.index] = tree.scalar
+        return ("result", tree.index)
+    if isinstance(tree, Input):
+        return ("input", tree.index)
+    if type(tree) in (tuple, list):
+        children = [_entry_tree(t, scalars) for t in tree]
+        if any(c is None for c in children):
+            return None
+        return ("tuple" if type(tree) is tuple else "list", children)
+    return None
 
 
 def _rebuilder(tree: Any) -> Rebuild:

@@ -1,0 +1,349 @@
+"""CPython builtins that call a compiled tensor function with no Python frame and no
+ctypes: the fast entry of `graphlet.trace_graph`'s versions.
+
+    entry = compile_tensor_entry(address, params, outputs, tree, status=False)
+    f = entry.bind(slow_path, on_status)
+    f(x, y)     # checks, allocates the outputs, calls the kernel, returns them
+
+The kernel at `address` has the ABI of `graphlet.abi.TensorSignature`: one data
+pointer per input, one per output, then (with `status`) a pointer to an i64 status.
+`params` says what each positional argument must be:
+
+    ("array", dtype, shape)   exactly an `ndarray` of NumPy's canonical descriptor for
+                              `dtype`, of that shape, aligned and C-contiguous: its data
+                              pointer is the kernel's next input (not copied)
+    ("is", obj)               exactly the object `obj` (None, True, False)
+    ("int", value)            an `int` (not a subclass) equal to `value` (fits in 64 bits)
+    ("float", value)          a `float` (not a subclass) with the bits of `value`
+
+`outputs` are the kernel's results as `(dtype, shape, scalar)`: an array result is a
+new `numpy.empty(shape, dtype)` on every call, so no result ever shares memory with
+another call's; a `scalar` one is written to the entry's stack and boxed as NumPy's
+scalar (`np.float64`, ...). `tree` builds what the call returns: `("result", j)`,
+`("input", i)` (argument `i` itself), `("tuple", [trees])`, `("list", [trees])`.
+
+A call with other arguments (count, keywords, types, shapes, strides, values) returns
+`slow_path(*args, **kwargs)`, so that the caller retraces or copies. A non-zero status
+drops the outputs and returns `on_status(status, *args)`. `calls` counts the calls
+that reached the kernel; with `last=(address, number)`, each such call also stores
+`number` in the int64 at `address` (which version ran last, for the caller). The code embeds addresses of this process (the kernel, the
+descriptors, the shape tuples): it is never cached. The returned builtin's `self` is
+`(slow_path, on_status, entry)`; the entry keeps the objects its code points to.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import struct
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import llvmlite.ir as ir
+import numpy as np
+
+from graphlet.backend.arrays import (
+    CANONICAL,
+    DATA_OFFSET,
+    DESCR_OFFSET,
+    DIMS_OFFSET,
+    FLAGS_OFFSET,
+    ND_OFFSET,
+    STORAGE,
+    emit_box_scalar,
+)
+from graphlet.backend.cpython_wrapper import (
+    _OB_FVAL,
+    _OB_TYPE,
+    METH_FASTCALL,
+    METH_KEYWORDS,
+    _address,
+    _c_api,
+    _f64,
+    _FunctionAt,
+    _i32,
+    _i64,
+    _MethodDef,
+    _new_function,
+    _ptr,
+    declare_externals,
+)
+from graphlet.backend.jit import JitEngine
+
+SYMBOL = "graphlet_tensor_entry"
+NPY_C_CONTIGUOUS, NPY_ALIGNED = 0x0001, 0x0100
+SCALAR_DTYPES = ("float64", "float32", "int64", "bool")
+"""The dtypes a scalar result may have (`emit_box_scalar`'s)."""
+
+_VECTORCALL = _c_api("PyObject_Vectorcall", _ptr, _ptr, _ptr, _i64, _ptr)
+_LONG_AS = _c_api("PyLong_AsLongLongAndOverflow", _i64, _ptr, _ptr)
+_LONG_FROM = _c_api("PyLong_FromLongLong", _ptr, _i64)
+_TUPLE_NEW = _c_api("PyTuple_New", _ptr, _i64)
+_TUPLE_SET = _c_api("PyTuple_SetItem", _i32, _ptr, _i64, _ptr)
+_TUPLE_GET = _c_api("PyTuple_GetItem", _ptr, _ptr, _i64)
+_LIST_NEW = _c_api("PyList_New", _ptr, _i64)
+_LIST_SET = _c_api("PyList_SetItem", _i32, _ptr, _i64, _ptr)
+_INCREF = _c_api("Py_IncRef", ir.VoidType(), _ptr)
+_DECREF = _c_api("Py_DecRef", ir.VoidType(), _ptr)
+
+Param = tuple[Any, ...]
+Output = tuple[str, tuple[int, ...], bool]
+
+
+def _const(value: int) -> ir.Constant:
+    return ir.Constant(_i64, value)
+
+
+def _field(b: ir.IRBuilder, obj: ir.Value, offset: int, typ: ir.Type) -> ir.Value:
+    return b.load(b.gep(obj, [_const(offset)], source_etype=ir.IntType(8)), typ=typ)
+
+
+def check_params(params: Sequence[Param], outputs: Sequence[Output], tree: Any) -> None:
+    """TypeError unless the entry can be built for these (see the module docstring)."""
+    for param in params:
+        kind = param[0]
+        if kind == "array":
+            if param[1] not in CANONICAL:
+                raise TypeError(f"no fast entry for arrays of {param[1]}")
+        elif kind == "is":
+            if param[1] not in (None, True, False):
+                raise TypeError("an identity guard is for None, True or False")
+        elif kind == "int":
+            if type(param[1]) is not int or not -(2**63) <= param[1] < 2**63:
+                raise TypeError(f"an int guard needs a 64-bit int, got {param[1]!r}")
+        elif kind == "float":
+            if type(param[1]) is not float or _OB_FVAL is None:
+                raise TypeError(f"no float guard for {param[1]!r}")
+        else:
+            raise TypeError(f"not an entry parameter: {param!r}")
+    for dtype, shape, scalar in outputs:
+        if dtype not in CANONICAL or (scalar and (dtype not in SCALAR_DTYPES or shape != ())):
+            raise TypeError(f"no fast entry for results of {dtype} {shape}")
+
+    def walk(node: Any) -> None:
+        kind, value = node
+        if kind == "result" and 0 <= value < len(outputs):
+            return
+        if kind == "input" and 0 <= value < len(params) and params[value][0] == "array":
+            return
+        if kind in ("tuple", "list"):
+            for child in value:
+                walk(child)
+            return
+        raise TypeError(f"not an entry result: {node!r}")
+
+    walk(tree)
+
+
+class TensorEntry:
+    """The compiled entry (see the module docstring); `bind` makes builtins of it."""
+
+    def __init__(
+        self,
+        address: int,
+        params: Sequence[Param],
+        outputs: Sequence[Output],
+        tree: Any,
+        *,
+        status: bool = False,
+        last: tuple[int, int] | None = None,
+        keep_alive: object = None,
+    ) -> None:
+        check_params(params, outputs, tree)
+        self.params, self.outputs, self.tree = tuple(params), tuple(outputs), tree
+        self.keep_alive = keep_alive
+        self._shapes = [tuple(shape) for _, shape, _ in outputs]
+        """The shape tuples the code passes to `numpy.empty` (by address: kept here)."""
+        module = ir.Module()
+        self._emit(module, address, status, last)
+        declare_externals(module)
+        self.engine = JitEngine(str(module), opt_level=2)
+        self._counter = ctypes.c_int64.from_address(self.engine.global_address(f"{SYMBOL}.calls"))
+        self._method = _MethodDef(
+            SYMBOL.encode(), self.engine.address(SYMBOL), METH_FASTCALL | METH_KEYWORDS, None
+        )
+
+    @property
+    def calls(self) -> int:
+        return int(self._counter.value)
+
+    def bind(self, slow_path: Callable[..., Any], on_status: Callable[..., Any]) -> Any:
+        """A builtin function running this entry."""
+        return _new_function(ctypes.byref(self._method), (slow_path, on_status, self), None)
+
+    def _emit(
+        self, module: ir.Module, address: int, status: bool, last: tuple[int, int] | None
+    ) -> None:
+        counter = ir.GlobalVariable(module, _i64, f"{SYMBOL}.calls")
+        counter.initializer = _const(0)
+        function = ir.Function(module, ir.FunctionType(_ptr, (_ptr, _ptr, _i64, _ptr)), SYMBOL)
+        self_, args, nargs, kwnames = function.args
+        b = ir.IRBuilder(function.append_basic_block("entry"))
+        slow = function.append_basic_block("slow")
+        null = ir.Constant(_ptr, None)
+
+        def check(ok: ir.Value) -> None:
+            following = function.append_basic_block()
+            b.cbranch(ok, following, slow)
+            b.position_at_end(following)
+
+        check(
+            b.and_(
+                b.icmp_signed("==", nargs, _const(len(self.params))),
+                b.icmp_unsigned("==", kwnames, null),
+            )
+        )
+        overflow = b.alloca(_i32)
+        arg_values = [
+            b.load(b.gep(args, [_const(i)], source_etype=_ptr), typ=_ptr)
+            for i in range(len(self.params))
+        ]
+        pointers = []
+        for arg, param in zip(arg_values, self.params):
+            kind = param[0]
+            if kind == "array":
+                pointers.append(self._check_array(b, check, arg, param[1], param[2]))
+            elif kind == "is":
+                check(b.icmp_unsigned("==", arg, _address(param[1])))
+            else:
+                python_type = int if kind == "int" else float
+                type_ = _field(b, arg, _OB_TYPE, _ptr)
+                check(b.icmp_unsigned("==", type_, _address(python_type)))
+                if kind == "int":
+                    value = b.call(_LONG_AS, [arg, overflow])
+                    check(b.icmp_signed("==", b.load(overflow, typ=_i32), ir.Constant(_i32, 0)))
+                    check(b.icmp_signed("==", value, _const(param[1])))
+                else:
+                    bits = struct.unpack("<q", struct.pack("<d", param[1]))[0]
+                    assert _OB_FVAL is not None
+                    check(b.icmp_signed("==", _field(b, arg, _OB_FVAL, _i64), _const(bits)))
+
+        made: list[ir.Value] = []
+        """The result arrays allocated so far (new references)."""
+
+        def fail_if_null(value: ir.Value, also: Sequence[ir.Value] = ()) -> None:
+            with b.if_then(b.icmp_unsigned("==", value, null), likely=False):
+                for obj in (*also, *made):
+                    b.call(_DECREF, [obj])
+                b.ret(null)
+
+        call_args = b.alloca(_ptr, 2)
+        result_pointers = []
+        objects: dict[int, ir.Value] = {}
+        scalar_slots: dict[int, ir.Value] = {}
+        for j, ((dtype, _, scalar), shape) in enumerate(zip(self.outputs, self._shapes)):
+            if scalar:
+                scalar_slots[j] = b.alloca(_i64)
+                result_pointers.append(scalar_slots[j])
+                continue
+            b.store(_address(shape), call_args)
+            b.store(
+                _address(CANONICAL[dtype]), b.gep(call_args, [_const(1)], source_etype=_ptr)
+            )
+            array = b.call(_VECTORCALL, [_address(np.empty), call_args, _const(2), null])
+            fail_if_null(array)
+            made.append(array)
+            objects[j] = array
+            result_pointers.append(_field(b, array, DATA_OFFSET, _ptr))
+        status_slot = None
+        if status:
+            status_slot = b.alloca(_i64)
+            b.store(_const(0), status_slot)
+        b.store(b.add(b.load(counter, typ=_i64), _const(1)), counter)
+        if last is not None:
+            cell, number = last
+            b.store(_const(number), _const(cell).inttoptr(_ptr))
+        kernel_args = [*pointers, *result_pointers, *([status_slot] if status_slot else [])]
+        kernel_type = ir.FunctionType(ir.VoidType(), [_ptr] * len(kernel_args))
+        b.call(_FunctionAt(address, kernel_type), kernel_args)
+        if status_slot is not None:
+            code = b.load(status_slot, typ=_i64)
+            with b.if_then(b.icmp_signed("!=", code, _const(0)), likely=False):
+                for obj in made:
+                    b.call(_DECREF, [obj])
+                self._on_status(b, self_, args, nargs, code)
+
+        def build(node: Any, open_: list[ir.Value]) -> ir.Value:
+            kind, value = node
+            if kind == "input":
+                b.call(_INCREF, [arg_values[value]])
+                return arg_values[value]
+            if kind == "result":
+                if value in objects:
+                    b.call(_INCREF, [objects[value]])
+                    return objects[value]
+                dtype = self.outputs[value][0]
+                loaded = b.load(scalar_slots[value], typ=STORAGE[dtype])
+                if dtype == "float32":
+                    loaded = b.fpext(loaded, _f64)
+                elif dtype == "bool":
+                    loaded = b.zext(loaded, _i64)
+                boxed = emit_box_scalar(b, dtype, loaded)
+                fail_if_null(boxed, open_)
+                return boxed
+            new, set_item = (_TUPLE_NEW, _TUPLE_SET) if kind == "tuple" else (_LIST_NEW, _LIST_SET)
+            container = b.call(new, [_const(len(value))])
+            fail_if_null(container, open_)
+            for index, child in enumerate(value):
+                item = build(child, [container, *open_])
+                b.call(set_item, [container, _const(index), item])
+            return container
+
+        result = build(self.tree, [])
+        for obj in made:
+            b.call(_DECREF, [obj])
+        b.ret(result)
+
+        b.position_at_end(slow)
+        slow_path = b.call(_TUPLE_GET, [self_, _const(0)])
+        b.ret(b.call(_VECTORCALL, [slow_path, args, nargs, kwnames]))
+
+    def _check_array(
+        self, b: ir.IRBuilder, check: Any, obj: ir.Value, dtype: str, shape: Sequence[int]
+    ) -> ir.Value:
+        """The data pointer of `obj`, after checking it is the array the kernel takes."""
+        check(b.icmp_unsigned("==", _field(b, obj, _OB_TYPE, _ptr), _address(np.ndarray)))
+        check(b.icmp_unsigned("==", _field(b, obj, DESCR_OFFSET, _ptr), _address(CANONICAL[dtype])))
+        check(b.icmp_signed("==", _field(b, obj, ND_OFFSET, _i32), ir.Constant(_i32, len(shape))))
+        want = ir.Constant(_i32, NPY_C_CONTIGUOUS | NPY_ALIGNED)
+        check(b.icmp_signed("==", b.and_(_field(b, obj, FLAGS_OFFSET, _i32), want), want))
+        if shape:
+            dims = _field(b, obj, DIMS_OFFSET, _ptr)
+            for k, length in enumerate(shape):
+                got = b.load(b.gep(dims, [_const(k)], source_etype=_i64), typ=_i64)
+                check(b.icmp_signed("==", got, _const(length)))
+        return _field(b, obj, DATA_OFFSET, _ptr)
+
+    def _on_status(
+        self, b: ir.IRBuilder, self_: ir.Value, args: ir.Value, nargs: ir.Value, code: ir.Value
+    ) -> None:
+        """`return on_status(status, *args)`."""
+        null = ir.Constant(_ptr, None)
+        status_object = b.call(_LONG_FROM, [code])
+        with b.if_then(b.icmp_unsigned("==", status_object, null), likely=False):
+            b.ret(null)
+        count = len(self.params)
+        call_args = b.alloca(_ptr, 1 + count)
+        b.store(status_object, call_args)
+        for i in range(count):
+            arg = b.load(b.gep(args, [_const(i)], source_etype=_ptr), typ=_ptr)
+            b.store(arg, b.gep(call_args, [_const(i + 1)], source_etype=_ptr))
+        on_status = b.call(_TUPLE_GET, [self_, _const(1)])
+        result = b.call(_VECTORCALL, [on_status, call_args, _const(1 + count), null])
+        b.call(_DECREF, [status_object])
+        b.ret(result)
+
+
+def compile_tensor_entry(
+    address: int,
+    params: Sequence[Param],
+    outputs: Sequence[Output],
+    tree: Any,
+    *,
+    status: bool = False,
+    last: tuple[int, int] | None = None,
+    keep_alive: object = None,
+) -> TensorEntry:
+    """The entry of the tensor kernel at `address` (kept alive by `keep_alive`)."""
+    return TensorEntry(
+        address, params, outputs, tree, status=status, last=last, keep_alive=keep_alive
+    )
