@@ -6,6 +6,7 @@ what a graph cannot express. Every compiled call is asserted native."""
 from __future__ import annotations
 
 import math
+import sys
 import warnings
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 
 import graphlet
 from graphlet import TraceError
+from graphlet.frontend.numpy_trace.traced import FAST_CHAIN_LENGTH
 
 RNG = np.random.default_rng(14)
 
@@ -534,3 +536,132 @@ def test_a_dead_untraceable_call_is_dropped_not_refused() -> None:
     traced = graphlet.trace_graph(fn, args=(x,))
     assert [d.split(" at ")[0] for d in traced.dropped] == ["numpy.reshape", "numpy.linalg.inv"]
     run_native(traced, fn, x)
+
+
+# --------------------------------------------------------------------------- the native entry
+
+
+def entry_calls(traced: Any) -> list[int]:
+    return [v.entry.calls if v.entry is not None else -1 for v in traced.order]
+
+
+def run_entry(traced: Any, fn: Any, *args: Any, version: int = -1, rtol: float = 1e-12) -> Any:
+    """The call ran version `version`'s native entry (no Python dispatch) and matches
+    the original; returns its result."""
+    before, python_before = entry_calls(traced), [v.native_calls for v in traced.order]
+    got = traced(*args)
+    after = entry_calls(traced)
+    number = traced.order[version].number
+    assert after[number] == before[number] + 1, (before, after)
+    assert [v.native_calls for v in traced.order] == python_before
+    assert traced.last is traced.order[version] and traced.stats()["numpy"] == 0
+    same(got, fn(*args), rtol)
+    return got
+
+
+def pair(a, b):
+    return np.sin(a) * b + 1.0, a
+
+
+def test_the_entry_runs_matching_calls_and_retraces_the_others() -> None:
+    a, b = RNG.normal(size=(3, 4)), RNG.normal(size=(3, 4))
+    traced = graphlet.trace_graph(pair, args=(a, b))
+    _, same_a = run_entry(traced, pair, a, b)
+    assert same_a is a  # an input returned is the input itself, as NumPy's function does
+    run_entry(traced, pair, RNG.normal(size=(3, 4)), RNG.normal(size=(3, 4)))
+    run_native(traced, pair, RNG.normal(size=(4, 3)), RNG.normal(size=(4, 3)))  # a new shape
+    f32 = RNG.normal(size=(3, 4)).astype(np.float32)
+    run_native(traced, pair, f32, f32, rtol=2e-6)  # a new dtype
+    i64 = np.arange(12).reshape(3, 4)
+    run_native(traced, pair, i64, i64)
+    assert traced.stats()["traces"] == 4
+    run_entry(traced, pair, a, b, version=0)  # older versions stay in the chain
+    run_entry(traced, pair, f32, f32, version=2, rtol=2e-6)
+    run_entry(traced, pair, i64, i64, version=3)
+    assert traced.stats()["traces"] == 4
+
+
+def test_non_contiguous_read_only_and_odd_calls_take_the_python_dispatch() -> None:
+    a, b = RNG.normal(size=(4, 6)), RNG.normal(size=(4, 6))
+    traced = graphlet.trace_graph(pair, args=(a, b))
+    big = RNG.normal(size=(8, 12))
+    read_only = b.copy()
+    read_only.flags.writeable = False
+    run_entry(traced, pair, a, read_only)  # read, never written: still the entry
+    calls = entry_calls(traced)
+    for args in [
+        (big[::2, ::2], b),  # strided
+        (big[:4, :6], b),  # a window: rows are strided
+        (RNG.normal(size=(6, 4)).T, b),  # transposed
+        (np.asfortranarray(a), b),  # Fortran order
+        (a, big[1::2, 1::2]),
+    ]:
+        assert not all(x.flags.c_contiguous for x in args)
+        run_native(traced, pair, *args)
+    same(traced(a, b=b), pair(a, b))  # a keyword
+    assert entry_calls(traced) == calls and traced.stats()["traces"] == 1
+
+
+def test_results_never_share_memory_with_another_calls() -> None:
+    def three(x):
+        return x * 2.0, np.exp(x), np.sum(x)
+
+    x = RNG.normal(size=8)
+    traced = graphlet.trace_graph(three, args=(x,))
+    kept = [run_entry(traced, three, x) for _ in range(3)]
+    kept.append(run_entry(traced, three, x + 1.0))
+    for i, first in enumerate(kept):
+        for second in kept[i + 1 :]:
+            for u, v in zip(first[:2], second[:2]):
+                assert not np.shares_memory(u, v)
+    for got, want in zip(kept, [three(x)] * 3 + [three(x + 1.0)]):
+        same(got, want)  # earlier results unchanged by later calls
+    assert all(r.flags.owndata and r.flags.writeable for k in kept for r in k[:2])
+    assert type(kept[0][2]) is np.float64
+
+
+def test_the_entry_keeps_reference_counts() -> None:
+    x = RNG.normal(size=5)
+    traced = graphlet.trace_graph(pair, args=(x, x))
+    before = sys.getrefcount(x)
+    results = [traced(x, x) for _ in range(50)]
+    assert sys.getrefcount(x) == before + 50  # each result holds `x` once, as NumPy's
+    del results
+    assert sys.getrefcount(x) == before
+    result = traced(x, x)[0]
+    assert sys.getrefcount(result) == 2  # the name, getrefcount's argument
+
+
+def test_number_arguments_in_the_entry() -> None:
+    def scaled(x, k, flag, nothing):
+        y = x * k
+        return (y if flag else -y) if nothing is None else y
+
+    x = RNG.normal(size=4)
+    traced = graphlet.trace_graph(scaled, args=(x, 2.5, True, None))
+    run_entry(traced, scaled, x, 2.5, True, None)
+    run_native(traced, scaled, x, -0.0, True, None)  # -0.0 is not 0.0: a second trace
+    run_native(traced, scaled, x, 0.0, True, None)
+    run_native(traced, scaled, x, 2, True, None)  # an int
+    run_native(traced, scaled, x, 2.5, False, None)
+    run_native(traced, scaled, x, np.float64(2.5), True, None)  # a NumPy scalar
+    assert traced.stats()["traces"] == 6 and traced.order[-1].entry is None
+    run_native(traced, scaled, x, 2.5, True, None)  # past the chain's length: in Python
+    assert traced.last is traced.order[0] and FAST_CHAIN_LENGTH == 4
+    run_entry(traced, scaled, x, 2, True, None, version=3)
+    run_entry(traced, scaled, x, -0.0, True, None, version=1)
+
+
+def test_a_kernel_status_in_the_entry_gives_numpys_answer() -> None:
+    def floor_div(a, b):
+        return a // b
+
+    a, b = np.array([7, -7, 3]), np.array([2, -2, 4])
+    traced = graphlet.trace_graph(floor_div, args=(a, b))
+    run_entry(traced, floor_div, a, b)
+    zero = np.array([2, 0, -2])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        same(traced(a, zero), floor_div(a, zero))
+    assert traced.stats()["numpy"] == 1 and traced.order[0].entry.calls == 2
+    assert traced.stats()["native"] == 2  # the first call, then one by the entry

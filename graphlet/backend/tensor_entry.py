@@ -69,6 +69,9 @@ from graphlet.backend.cpython_wrapper import (
 )
 from graphlet.backend.jit import JitEngine
 
+if _OB_TYPE is None:  # cpython_wrapper refuses to import then
+    raise ImportError("graphlet: unexpected PyObject layout (ob_type)")
+OB_TYPE: int = _OB_TYPE
 SYMBOL = "graphlet_tensor_entry"
 NPY_C_CONTIGUOUS, NPY_ALIGNED = 0x0001, 0x0100
 SCALAR_DTYPES = ("float64", "float32", "int64", "bool")
@@ -206,7 +209,7 @@ class TensorEntry:
                 check(b.icmp_unsigned("==", arg, _address(param[1])))
             else:
                 python_type = int if kind == "int" else float
-                type_ = _field(b, arg, _OB_TYPE, _ptr)
+                type_ = _field(b, arg, OB_TYPE, _ptr)
                 check(b.icmp_unsigned("==", type_, _address(python_type)))
                 if kind == "int":
                     value = b.call(_LONG_AS, [arg, overflow])
@@ -236,9 +239,7 @@ class TensorEntry:
                 result_pointers.append(scalar_slots[j])
                 continue
             b.store(_address(shape), call_args)
-            b.store(
-                _address(CANONICAL[dtype]), b.gep(call_args, [_const(1)], source_etype=_ptr)
-            )
+            b.store(_address(CANONICAL[dtype]), b.gep(call_args, [_const(1)], source_etype=_ptr))
             array = b.call(_VECTORCALL, [_address(np.empty), call_args, _const(2), null])
             fail_if_null(array)
             made.append(array)
@@ -301,7 +302,7 @@ class TensorEntry:
         self, b: ir.IRBuilder, check: Any, obj: ir.Value, dtype: str, shape: Sequence[int]
     ) -> ir.Value:
         """The data pointer of `obj`, after checking it is the array the kernel takes."""
-        check(b.icmp_unsigned("==", _field(b, obj, _OB_TYPE, _ptr), _address(np.ndarray)))
+        check(b.icmp_unsigned("==", _field(b, obj, OB_TYPE, _ptr), _address(np.ndarray)))
         check(b.icmp_unsigned("==", _field(b, obj, DESCR_OFFSET, _ptr), _address(CANONICAL[dtype])))
         check(b.icmp_signed("==", _field(b, obj, ND_OFFSET, _i32), ir.Constant(_i32, len(shape))))
         want = ir.Constant(_i32, NPY_C_CONTIGUOUS | NPY_ALIGNED)

@@ -103,8 +103,16 @@ class Version:
     """The kernel's `TensorEntry`, when the version's arguments and outputs fit one."""
     native_calls: int = 0
     """Native runs through the Python dispatch (`entry.calls` counts the others)."""
+    entry_statuses: int = 0
+    """Calls of `entry` whose kernel reported a status (redone by NumPy)."""
     numpy_calls: int = 0
     numpy_reasons: set[str] = field(default_factory=set)
+
+    @property
+    def native(self) -> int:
+        """Calls that ran natively, whichever way they came."""
+        entry = self.entry.calls - self.entry_statuses if self.entry is not None else 0
+        return self.native_calls + entry
 
 
 def _flatten(tree: Any) -> Iterator[Any]:
@@ -252,9 +260,7 @@ class TracedFunction:
         """Traces made, calls run natively, calls redone by the original function."""
         return {
             "traces": len(self.versions),
-            "native": sum(
-                v.native_calls + (v.entry.calls if v.entry else 0) for v in self.versions.values()
-            ),
+            "native": sum(v.native for v in self.versions.values()),
             "numpy": sum(v.numpy_calls for v in self.versions.values()),
         }
 
@@ -334,9 +340,7 @@ class TracedFunction:
         self._install_entries()
         return version
 
-    def _entry(
-        self, version: Version, args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> Any:
+    def _entry(self, version: Version, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """The version's native entry, or None when its call needs Python: keywords,
         nested arguments, globals, a number other than a bool, an int or a float, an
         output that is a constant or in a dict."""
@@ -380,6 +384,7 @@ class TracedFunction:
         if not isinstance(error, _KERNEL_ERRORS):
             raise error
         self._last.value = version.number
+        version.entry_statuses += 1
         version.numpy_calls += 1
         version.numpy_reasons.add(f"the kernel reported {type(error).__name__}")
         return self.fn(*args)
