@@ -17,7 +17,7 @@ pointer per input, one per output, then (with `status`) a pointer to an i64 stat
     ("float", value)          a `float` (not a subclass) with the bits of `value`
 
 `outputs` are the kernel's results as `(dtype, shape, scalar)`: an array result is a
-new `numpy.empty(shape, dtype)` on every call, so no result ever shares memory with
+new `numpy.empty(shape, dtype)` on every call (made by NumPy's `PyArray_NewFromDescr`), so no result ever shares memory with
 another call's; a `scalar` one is written to the entry's stack and boxed as NumPy's
 scalar (`np.float64`, ...). `tree` builds what the call returns: `("result", j)`,
 `("input", i)` (argument `i` itself), `("tuple", [trees])`, `("list", [trees])`.
@@ -34,6 +34,7 @@ descriptors, the shape tuples): it is never cached. The returned builtin's `self
 from __future__ import annotations
 
 import ctypes
+import importlib
 import struct
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -77,6 +78,28 @@ NPY_C_CONTIGUOUS, NPY_ALIGNED = 0x0001, 0x0100
 SCALAR_DTYPES = ("float64", "float32", "int64", "bool")
 """The dtypes a scalar result may have (`emit_box_scalar`'s)."""
 
+
+def _numpy_api(index: int) -> int | None:
+    """Entry `index` of NumPy's C-API table (`PyArray_API`), if the table reads as
+    NumPy's (its entry 2 is `ndarray`); else None."""
+    try:
+        multiarray = importlib.import_module("numpy._core._multiarray_umath")
+    except ImportError:  # NumPy 1.x
+        multiarray = importlib.import_module("numpy.core._multiarray_umath")
+    capsule = getattr(multiarray, "_ARRAY_API", None)
+    if capsule is None:
+        return None
+    get_pointer = ctypes.pythonapi.PyCapsule_GetPointer
+    get_pointer.restype = ctypes.c_void_p
+    get_pointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
+    table = (ctypes.c_void_p * (index + 1)).from_address(get_pointer(capsule, None))
+    return table[index] if table[2] == id(np.ndarray) else None
+
+
+_NEW_FROM_DESCR_ADDRESS = _numpy_api(94)
+"""`PyArray_NewFromDescr(type, descr, nd, dims, strides, data, flags, obj)` (it steals
+`descr`): what `numpy.empty` calls, without parsing its arguments."""
+_NEW_FROM_DESCR_TYPE = ir.FunctionType(_ptr, [_ptr, _ptr, _i32, _ptr, _ptr, _ptr, _i32, _ptr])
 _VECTORCALL = _c_api("PyObject_Vectorcall", _ptr, _ptr, _ptr, _i64, _ptr)
 _LONG_AS = _c_api("PyLong_AsLongLongAndOverflow", _i64, _ptr, _ptr)
 _LONG_FROM = _c_api("PyLong_FromLongLong", _ptr, _i64)
@@ -238,9 +261,7 @@ class TensorEntry:
                 scalar_slots[j] = b.alloca(_i64)
                 result_pointers.append(scalar_slots[j])
                 continue
-            b.store(_address(shape), call_args)
-            b.store(_address(CANONICAL[dtype]), b.gep(call_args, [_const(1)], source_etype=_ptr))
-            array = b.call(_VECTORCALL, [_address(np.empty), call_args, _const(2), null])
+            array = self._allocate(b, module, j, dtype, shape, call_args)
             fail_if_null(array)
             made.append(array)
             objects[j] = array
@@ -297,6 +318,33 @@ class TensorEntry:
         b.position_at_end(slow)
         slow_path = b.call(_TUPLE_GET, [self_, _const(0)])
         b.ret(b.call(_VECTORCALL, [slow_path, args, nargs, kwnames]))
+
+    def _allocate(
+        self,
+        b: ir.IRBuilder,
+        module: ir.Module,
+        index: int,
+        dtype: str,
+        shape: tuple[int, ...],
+        call_args: ir.Value,
+    ) -> ir.Value:
+        """A new uninitialised C-ordered array (NULL with an exception set on failure)."""
+        null = ir.Constant(_ptr, None)
+        descr = _address(CANONICAL[dtype])
+        if _NEW_FROM_DESCR_ADDRESS is None:
+            b.store(_address(shape), call_args)
+            b.store(descr, b.gep(call_args, [_const(1)], source_etype=_ptr))
+            return b.call(_VECTORCALL, [_address(np.empty), call_args, _const(2), null])
+        dims_type = ir.ArrayType(_i64, max(len(shape), 1))
+        dims = ir.GlobalVariable(module, dims_type, f"{SYMBOL}.shape{index}")
+        dims.initializer = ir.Constant(dims_type, list(shape) or [0])
+        dims.global_constant = True
+        b.call(_INCREF, [descr])
+        new = _FunctionAt(_NEW_FROM_DESCR_ADDRESS, _NEW_FROM_DESCR_TYPE)
+        zero = ir.Constant(_i32, 0)
+        array_type = _address(np.ndarray)
+        rank = ir.Constant(_i32, len(shape))
+        return b.call(new, [array_type, descr, rank, dims, null, null, zero, null])
 
     def _check_array(
         self, b: ir.IRBuilder, check: Any, obj: ir.Value, dtype: str, shape: Sequence[int]
