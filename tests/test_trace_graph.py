@@ -665,3 +665,41 @@ def test_a_kernel_status_in_the_entry_gives_numpys_answer() -> None:
         same(traced(a, zero), floor_div(a, zero))
     assert traced.stats()["numpy"] == 1 and traced.order[0].entry.calls == 2
     assert traced.stats()["native"] == 2  # the first call, then one by the entry
+
+
+def test_globals_and_closure_variables_in_the_entry() -> None:
+    global WEIGHTS, SCALE
+    saved = WEIGHTS, SCALE
+    try:
+        x = RNG.normal(size=3)
+        traced = graphlet.trace_graph(uses_globals, args=(x,))
+        run_entry(traced, uses_globals, x)
+        WEIGHTS = RNG.normal(size=(3, 3))  # rebound: the entry reads the new array
+        run_entry(traced, uses_globals, x)
+        WEIGHTS[0, 0] = 7.0
+        run_entry(traced, uses_globals, x)
+        WEIGHTS = np.asfortranarray(WEIGHTS)  # not C-contiguous: the Python dispatch copies
+        run_native(traced, uses_globals, x)
+        WEIGHTS = RNG.normal(size=(3, 2))  # a new shape: a second trace
+        run_native(traced, uses_globals, x)
+        SCALE = 3  # an int: a third
+        run_native(traced, uses_globals, x)
+        assert traced.stats()["traces"] == 3
+        WEIGHTS, SCALE = saved
+        run_entry(traced, uses_globals, x, version=0)
+    finally:
+        WEIGHTS, SCALE = saved
+
+    offset = RNG.normal(size=3)
+    factor = 2.0
+
+    def closure(y):
+        return y * factor + offset
+
+    traced = graphlet.trace_graph(closure, args=(x,))
+    run_entry(traced, closure, x)
+    offset = RNG.normal(size=3)
+    run_entry(traced, closure, x)
+    factor = 0.5
+    run_native(traced, closure, x)
+    assert traced.stats()["traces"] == 2

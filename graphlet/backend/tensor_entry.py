@@ -22,6 +22,12 @@ another call's; a `scalar` one is written to the entry's stack and boxed as NumP
 scalar (`np.float64`, ...). `tree` builds what the call returns: `("result", j)`,
 `("input", i)` (argument `i` itself), `("tuple", [trees])`, `("list", [trees])`.
 
+`externals` are values the function reads from its globals or closure, checked on
+every call as `(namespace, name, param)`: the value of `name` in the dict `namespace`
+(or the contents of the cell `namespace`), missing ones taking the slow path; their
+arrays are the kernel's inputs after the arguments', and `("input", i)` counts them
+after the arguments.
+
 A call with other arguments (count, keywords, types, shapes, strides, values) returns
 `slow_path(*args, **kwargs)`, so that the caller retraces or copies. A non-zero status
 drops the outputs and returns `on_status(status, *args)`. `calls` counts the calls
@@ -36,6 +42,7 @@ from __future__ import annotations
 import ctypes
 import importlib
 import struct
+import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -106,6 +113,8 @@ _LONG_FROM = _c_api("PyLong_FromLongLong", _ptr, _i64)
 _TUPLE_NEW = _c_api("PyTuple_New", _ptr, _i64)
 _TUPLE_SET = _c_api("PyTuple_SetItem", _i32, _ptr, _i64, _ptr)
 _TUPLE_GET = _c_api("PyTuple_GetItem", _ptr, _ptr, _i64)
+_DICT_GET = _c_api("PyDict_GetItem", _ptr, _ptr, _ptr)
+_CELL_GET = _c_api("PyCell_Get", _ptr, _ptr)
 _LIST_NEW = _c_api("PyList_New", _ptr, _i64)
 _LIST_SET = _c_api("PyList_SetItem", _i32, _ptr, _i64, _ptr)
 _INCREF = _c_api("Py_IncRef", ir.VoidType(), _ptr)
@@ -124,7 +133,8 @@ def _field(b: ir.IRBuilder, obj: ir.Value, offset: int, typ: ir.Type) -> ir.Valu
 
 
 def check_params(params: Sequence[Param], outputs: Sequence[Output], tree: Any) -> None:
-    """TypeError unless the entry can be built for these (see the module docstring)."""
+    """TypeError unless the entry can be built for these (see the module docstring);
+    `params` are the positional arguments' and then the externals'."""
     for param in params:
         kind = param[0]
         if kind == "array":
@@ -172,9 +182,16 @@ class TensorEntry:
         *,
         status: bool = False,
         last: tuple[int, int] | None = None,
+        externals: Sequence[tuple[Any, str, Param]] = (),
         keep_alive: object = None,
     ) -> None:
-        check_params(params, outputs, tree)
+        self.externals = tuple(externals)
+        for namespace, name, _ in self.externals:
+            if not (type(namespace) is dict and type(name) is str) and not isinstance(
+                namespace, types.CellType
+            ):
+                raise TypeError("an external is a str key of a dict, or a cell")
+        check_params([*params, *(p for _, _, p in self.externals)], outputs, tree)
         self.params, self.outputs, self.tree = tuple(params), tuple(outputs), tree
         self.keep_alive = keep_alive
         self._shapes = [tuple(shape) for _, shape, _ in outputs]
@@ -223,28 +240,27 @@ class TensorEntry:
             b.load(b.gep(args, [_const(i)], source_etype=_ptr), typ=_ptr)
             for i in range(len(self.params))
         ]
-        pointers = []
+        pointers: list[ir.Value] = []
         for arg, param in zip(arg_values, self.params):
-            kind = param[0]
-            if kind == "array":
-                pointers.append(self._check_array(b, check, arg, param[1], param[2]))
-            elif kind == "is":
-                check(b.icmp_unsigned("==", arg, _address(param[1])))
+            self._check_param(b, check, arg, param, pointers, overflow)
+        external_values = []
+        for namespace, name, param in self.externals:
+            if type(namespace) is dict:
+                value = b.call(_DICT_GET, [_address(namespace), _address(name)])
+                check(b.icmp_unsigned("!=", value, null))
             else:
-                python_type = int if kind == "int" else float
-                type_ = _field(b, arg, OB_TYPE, _ptr)
-                check(b.icmp_unsigned("==", type_, _address(python_type)))
-                if kind == "int":
-                    value = b.call(_LONG_AS, [arg, overflow])
-                    check(b.icmp_signed("==", b.load(overflow, typ=_i32), ir.Constant(_i32, 0)))
-                    check(b.icmp_signed("==", value, _const(param[1])))
-                else:
-                    bits = struct.unpack("<q", struct.pack("<d", param[1]))[0]
-                    assert _OB_FVAL is not None
-                    check(b.icmp_signed("==", _field(b, arg, _OB_FVAL, _i64), _const(bits)))
+                value = b.call(_CELL_GET, [_address(namespace)])
+                check(b.icmp_unsigned("!=", value, null))
+                b.call(_DECREF, [value])  # borrowed, as from the dict, until the incref below
+            self._check_param(b, check, value, param, pointers, overflow)
+            external_values.append(value)
+        for value in external_values:  # held until the call returns
+            b.call(_INCREF, [value])
+        arg_values += external_values
 
-        made: list[ir.Value] = []
-        """The result arrays allocated so far (new references)."""
+        made: list[ir.Value] = list(external_values)
+        """The new references every exit from here on drops: the externals' values, the
+        result arrays allocated so far."""
 
         def fail_if_null(value: ir.Value, also: Sequence[ir.Value] = ()) -> None:
             with b.if_then(b.icmp_unsigned("==", value, null), likely=False):
@@ -319,6 +335,34 @@ class TensorEntry:
         slow_path = b.call(_TUPLE_GET, [self_, _const(0)])
         b.ret(b.call(_VECTORCALL, [slow_path, args, nargs, kwnames]))
 
+    def _check_param(
+        self,
+        b: ir.IRBuilder,
+        check: Any,
+        obj: ir.Value,
+        param: Param,
+        pointers: list[ir.Value],
+        overflow: ir.Value,
+    ) -> None:
+        """Checks `obj` against `param`; an array's data pointer goes to `pointers`."""
+        kind = param[0]
+        if kind == "array":
+            pointers.append(self._check_array(b, check, obj, param[1], param[2]))
+        elif kind == "is":
+            check(b.icmp_unsigned("==", obj, _address(param[1])))
+        else:
+            python_type = int if kind == "int" else float
+            type_ = _field(b, obj, OB_TYPE, _ptr)
+            check(b.icmp_unsigned("==", type_, _address(python_type)))
+            if kind == "int":
+                value = b.call(_LONG_AS, [obj, overflow])
+                check(b.icmp_signed("==", b.load(overflow, typ=_i32), ir.Constant(_i32, 0)))
+                check(b.icmp_signed("==", value, _const(param[1])))
+            else:
+                bits = struct.unpack("<q", struct.pack("<d", param[1]))[0]
+                assert _OB_FVAL is not None
+                check(b.icmp_signed("==", _field(b, obj, _OB_FVAL, _i64), _const(bits)))
+
     def _allocate(
         self,
         b: ir.IRBuilder,
@@ -390,9 +434,17 @@ def compile_tensor_entry(
     *,
     status: bool = False,
     last: tuple[int, int] | None = None,
+    externals: Sequence[tuple[Any, str, Param]] = (),
     keep_alive: object = None,
 ) -> TensorEntry:
     """The entry of the tensor kernel at `address` (kept alive by `keep_alive`)."""
     return TensorEntry(
-        address, params, outputs, tree, status=status, last=last, keep_alive=keep_alive
+        address,
+        params,
+        outputs,
+        tree,
+        status=status,
+        last=last,
+        externals=externals,
+        keep_alive=keep_alive,
     )

@@ -134,16 +134,19 @@ class TensorFunction:
         scalars: Sequence[bool],
         tree: Any,
         last: tuple[int, int] | None = None,
+        externals: Sequence[tuple[Any, str, tuple[Any, ...]]] = (),
     ) -> Any:
         """A `TensorEntry` of this kernel (`graphlet.backend.tensor_entry`): bound, a
-        builtin that checks its arguments against `params` (whose arrays must be this
-        signature's inputs, in order), allocates the outputs and calls the kernel with
+        builtin that checks its arguments against `params` and the `externals` it reads
+        (whose arrays, the arguments' then the externals', must be this signature's
+        inputs, in order), allocates the outputs and calls the kernel with
         no Python frame and no ctypes. Result `j` is a NumPy scalar when `scalars[j]`.
         A non-zero status calls `on_status(status, *args)` (`tensor_error(status)` is
         the exception it stands for)."""
         from graphlet.backend.tensor_entry import compile_tensor_entry
 
-        arrays = [(tuple(p[2]), np.dtype(p[1])) for p in params if p[0] == "array"]
+        every = [*params, *(p for _, _, p in externals)]
+        arrays = [(tuple(p[2]), np.dtype(p[1])) for p in every if p[0] == "array"]
         if arrays != [(tuple(shape), dtype) for shape, dtype in self._in_specs]:
             raise TensorSignatureError(
                 f"@{self.name}'s entry: the array parameters {arrays} are not its inputs"
@@ -159,6 +162,7 @@ class TensorFunction:
             tree,
             status=bool(self._status),
             last=last,
+            externals=externals,
             keep_alive=self,
         )
 

@@ -334,37 +334,34 @@ class TracedFunction:
             from graphlet import driver
 
             version.kernel = driver.compile_tensor_function(module, FUNCTION)
-            version.entry = self._entry(version, args, kwargs)
+            if not kwargs and all(type(a) not in _CONTAINERS for a in args):
+                version.entry = self._entry(version, args, leaves)
         self.versions[key] = version
         self.order.append(version)
         self._install_entries()
         return version
 
-    def _entry(self, version: Version, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    def _entry(self, version: Version, args: tuple[Any, ...], leaves: Sequence[Any]) -> Any:
         """The version's native entry, or None when its call needs Python: keywords,
-        nested arguments, globals, a number other than a bool, an int or a float, an
-        output that is a constant or in a dict."""
-        if kwargs or self.externals or version.kernel is None:
+        nested arguments, a number other than a bool, an int or a float (as an argument
+        or a global), an output that is a constant or in a dict."""
+        if version.kernel is None or len(leaves) != len(args) + len(self.externals):
             return None
-        params: list[tuple[Any, ...]] = []
-        for a in args:
-            if type(a) is np.ndarray:
-                params.append(("array", a.dtype.name, a.shape))
-            elif a is None or type(a) is bool:
-                params.append(("is", a))
-            elif type(a) is int and -(2**63) <= a < 2**63:
-                params.append(("int", a))
-            elif type(a) is float:
-                params.append(("float", a))
-            else:
+        params = []
+        for value in leaves:
+            param = _entry_param(value)
+            if param is None:
                 return None
+            params.append(param)
+        outside = params[len(args) :]
+        externals = [(b.namespace, b.name, p) for b, p in zip(self.externals, outside)]
+        params = params[: len(args)]
         scalars = [False] * len(version.output_ids)
         tree = _entry_tree(version.output_tree, scalars)
         if tree is None:
             return None
-        return version.kernel.entry(
-            params, scalars, tree, (ctypes.addressof(self._last), version.number)
-        )
+        last = (ctypes.addressof(self._last), version.number)
+        return version.kernel.entry(params, scalars, tree, last, externals)
 
     def _install_entries(self) -> None:
         """Makes `__call__` the chain of the newest versions' entries, ending in `_call`."""
@@ -431,6 +428,19 @@ class TracedFunction:
                 return self.fn(*args, **kwargs)
         version.native_calls += 1
         return version.rebuild(results, leaves)
+
+
+def _entry_param(value: Any) -> tuple[Any, ...] | None:
+    """What a native entry checks `value` by (the guard `_guard` makes of it), or None."""
+    if type(value) is np.ndarray:
+        return ("array", value.dtype.name, value.shape)
+    if value is None or type(value) is bool:
+        return ("is", value)
+    if type(value) is int and -(2**63) <= value < 2**63:
+        return ("int", value)
+    if type(value) is float:
+        return ("float", value)
+    return None
 
 
 def _entry_tree(tree: Any, scalars: list[bool]) -> Any:
