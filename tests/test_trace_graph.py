@@ -703,3 +703,21 @@ def test_globals_and_closure_variables_in_the_entry() -> None:
     factor = 0.5
     run_native(traced, closure, x)
     assert traced.stats()["traces"] == 2
+
+
+def test_scalar_results_of_every_dtype_in_the_entry() -> None:
+    def scalars(f64, f32, i64, b):
+        return np.sum(f64), np.max(f32), np.sum(i64), np.any(b), np.all(b), f32.mean()
+
+    args = (RNG.normal(size=5), RNG.normal(size=5).astype(np.float32), np.arange(5), np.eye(2) > 0)
+    traced = graphlet.trace_graph(scalars, args=args)
+    got = run_entry(traced, scalars, *args, rtol=1e-6)
+    assert [type(r) for r in got] == [
+        np.float64,
+        np.float32,
+        np.int64,
+        np.bool_,
+        np.bool_,
+        np.float32,
+    ]
+    assert got[3] is np.True_ and got[4] is np.False_

@@ -17,9 +17,10 @@ pointer per input, one per output, then (with `status`) a pointer to an i64 stat
     ("float", value)          a `float` (not a subclass) with the bits of `value`
 
 `outputs` are the kernel's results as `(dtype, shape, scalar)`: an array result is a
-new `numpy.empty(shape, dtype)` on every call (made by NumPy's `PyArray_NewFromDescr`), so no result ever shares memory with
+new `numpy.empty(shape, dtype)` on every call (made by NumPy's `PyArray_NewFromDescr`,
+read from NumPy's C-API table), so no result ever shares memory with
 another call's; a `scalar` one is written to the entry's stack and boxed as NumPy's
-scalar (`np.float64`, ...). `tree` builds what the call returns: `("result", j)`,
+scalar (`np.float64`, ...: `PyArray_Scalar`, as `array[()]`). `tree` builds what the call returns: `("result", j)`,
 `("input", i)` (argument `i` itself), `("tuple", [trees])`, `("list", [trees])`.
 
 `externals` are values the function reads from its globals or closure, checked on
@@ -107,6 +108,9 @@ _NEW_FROM_DESCR_ADDRESS = _numpy_api(94)
 """`PyArray_NewFromDescr(type, descr, nd, dims, strides, data, flags, obj)` (it steals
 `descr`): what `numpy.empty` calls, without parsing its arguments."""
 _NEW_FROM_DESCR_TYPE = ir.FunctionType(_ptr, [_ptr, _ptr, _i32, _ptr, _ptr, _ptr, _i32, _ptr])
+_SCALAR_ADDRESS = _numpy_api(60)
+"""`PyArray_Scalar(data, descr, base)`: the NumPy scalar `array[()]` returns."""
+_SCALAR_TYPE = ir.FunctionType(_ptr, [_ptr, _ptr, _ptr])
 _VECTORCALL = _c_api("PyObject_Vectorcall", _ptr, _ptr, _ptr, _i64, _ptr)
 _LONG_AS = _c_api("PyLong_AsLongLongAndOverflow", _i64, _ptr, _ptr)
 _LONG_FROM = _c_api("PyLong_FromLongLong", _ptr, _i64)
@@ -309,13 +313,7 @@ class TensorEntry:
                 if value in objects:
                     b.call(_INCREF, [objects[value]])
                     return objects[value]
-                dtype = self.outputs[value][0]
-                loaded = b.load(scalar_slots[value], typ=STORAGE[dtype])
-                if dtype == "float32":
-                    loaded = b.fpext(loaded, _f64)
-                elif dtype == "bool":
-                    loaded = b.zext(loaded, _i64)
-                boxed = emit_box_scalar(b, dtype, loaded)
+                boxed = self._box_scalar(b, self.outputs[value][0], scalar_slots[value])
                 fail_if_null(boxed, open_)
                 return boxed
             new, set_item = (_TUPLE_NEW, _TUPLE_SET) if kind == "tuple" else (_LIST_NEW, _LIST_SET)
@@ -334,6 +332,18 @@ class TensorEntry:
         b.position_at_end(slow)
         slow_path = b.call(_TUPLE_GET, [self_, _const(0)])
         b.ret(b.call(_VECTORCALL, [slow_path, args, nargs, kwnames]))
+
+    def _box_scalar(self, b: ir.IRBuilder, dtype: str, slot: ir.Value) -> ir.Value:
+        """The NumPy scalar of the element at `slot` (NULL with an exception set)."""
+        if _SCALAR_ADDRESS is not None:
+            scalar = _FunctionAt(_SCALAR_ADDRESS, _SCALAR_TYPE)
+            return b.call(scalar, [slot, _address(CANONICAL[dtype]), ir.Constant(_ptr, None)])
+        loaded = b.load(slot, typ=STORAGE[dtype])
+        if dtype == "float32":
+            loaded = b.fpext(loaded, _f64)
+        elif dtype == "bool":
+            loaded = b.zext(loaded, _i64)
+        return emit_box_scalar(b, dtype, loaded)
 
     def _check_param(
         self,
