@@ -78,6 +78,7 @@ def main() -> None:
     add_replace_flag(parser)
     options = parser.parse_args()
     set_blas_threads(1)
+    load = os.getloadavg()[0]
     rng = np.random.default_rng(0)
     rows = [
         "| program | size | NumPy | traced | speed-up | Python dispatch | speed-up | trace + compile |",
@@ -110,7 +111,9 @@ def main() -> None:
         "(`graphlet.backend.tensor_entry`); `Python dispatch` the same version called "
         "through `TracedFunction._call` (the guards, copies and ctypes call in Python, the "
         "path every call took before the entry), in the same run. The trace + compile "
-        "column is the first call (with graphlet's on-disk cache warm it skips LLVM).",
+        "column is the first call (with graphlet's on-disk cache warm it skips LLVM). "
+        f"Load average {load:.1f} at the start: compare the columns of one "
+        "run, not runs.",
         "",
     ]
     write_results(RESULTS, "\n".join([*header, *rows, ""]), options.replace)
