@@ -663,7 +663,7 @@ def test_a_kernel_status_in_the_entry_gives_numpys_answer() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         same(traced(a, zero), floor_div(a, zero))
-    assert traced.stats()["numpy"] == 1 and traced.order[0].entry.calls == 2
+    assert traced.stats()["numpy"] == 1 and traced.order[0].entry.calls == 3  # the first too
     assert traced.stats()["native"] == 2  # the first call, then one by the entry
 
 
@@ -721,3 +721,19 @@ def test_scalar_results_of_every_dtype_in_the_entry() -> None:
         np.float32,
     ]
     assert got[3] is np.True_ and got[4] is np.False_
+
+
+def test_strided_arguments_are_copied_then_run_by_the_entry() -> None:
+    def fused(a, b):
+        return np.sin(a) * b + 1.0, (a * b).sum(axis=0)
+
+    a, b = RNG.normal(size=(4, 6)), RNG.normal(size=(4, 6))
+    traced = graphlet.trace_graph(fused, args=(a, b))
+    big = RNG.normal(size=(8, 12))
+    run_entry(traced, fused, a[:, :], b.reshape(2, 12).reshape(4, 6))  # views, contiguous
+    for args in [(big[::2, ::2], b), (np.asfortranarray(a), big[1::2, 1::2])]:
+        before = traced.order[0].entry.calls
+        run_native(traced, fused, *args)
+        assert traced.order[0].entry.calls == before + 1  # the copies took the entry
+    assert traced.stats()["traces"] == 1
+    run_entry(traced, fused, np.arange(30.0)[3:27].reshape(4, 6), b)  # a contiguous window

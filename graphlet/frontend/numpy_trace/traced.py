@@ -103,6 +103,9 @@ class Version:
     """The kernel's `TensorEntry`, when the version's arguments and outputs fit one."""
     native_calls: int = 0
     """Native runs through the Python dispatch (`entry.calls` counts the others)."""
+    direct: Any = None
+    """The entry bound for the Python dispatch's calls that copied strided arrays (when
+    no output is an input, which the copies would replace); its slow path is ctypes."""
     entry_statuses: int = 0
     """Calls of `entry` whose kernel reported a status (redone by NumPy)."""
     numpy_calls: int = 0
@@ -336,6 +339,11 @@ class TracedFunction:
             version.kernel = driver.compile_tensor_function(module, FUNCTION)
             if not kwargs and all(type(a) not in _CONTAINERS for a in args):
                 version.entry = self._entry(version, args, leaves)
+            if version.entry is not None and not self.externals and not _has_input(tree):
+                version.direct = version.entry.bind(
+                    functools.partial(self._run_positional, version),
+                    functools.partial(self._on_status, version),
+                )
         self.versions[key] = version
         self.order.append(version)
         self._install_entries()
@@ -374,6 +382,9 @@ class TracedFunction:
             call = version.entry.bind(call, functools.partial(self._on_status, version))
         self._entries.append(call)
         own_class.__call__ = call  # type: ignore[method-assign]
+
+    def _run_positional(self, version: Version, *args: Any) -> Any:
+        return self._run_ctypes(version, args, {}, args)
 
     def _on_status(self, version: Version, status: int, *args: Any) -> Any:
         """A native entry's kernel reported `status`: NumPy's answer, as in `_run`."""
@@ -417,6 +428,20 @@ class TracedFunction:
         kwargs: dict[str, Any],
         leaves: Sequence[Any],
     ) -> Any:
+        if version.direct is not None and not kwargs:
+            contiguous = [np.ascontiguousarray(a) if type(a) is np.ndarray else a for a in args]
+            return version.direct(*contiguous)
+        return self._run_ctypes(version, args, kwargs, leaves)
+
+    def _run_ctypes(
+        self,
+        version: Version,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        leaves: Sequence[Any],
+    ) -> Any:
+        """The kernel through ctypes (`TensorFunction.call_guarded`), the outputs rebuilt
+        in Python."""
         results: Sequence[np.ndarray] = []
         if version.kernel is not None:
             arrays = [np.ascontiguousarray(leaves[i]) for i in version.array_leaves]
@@ -428,6 +453,16 @@ class TracedFunction:
                 return self.fn(*args, **kwargs)
         version.native_calls += 1
         return version.rebuild(results, leaves)
+
+
+def _has_input(tree: Any) -> bool:
+    if isinstance(tree, Input):
+        return True
+    if isinstance(tree, tuple | list):
+        return any(_has_input(t) for t in tree)
+    if isinstance(tree, dict):
+        return any(_has_input(t) for t in tree.values())
+    return False
 
 
 def _entry_param(value: Any) -> tuple[Any, ...] | None:
