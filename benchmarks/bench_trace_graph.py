@@ -93,6 +93,7 @@ def main() -> None:
         entry_before = traced.last.entry.calls
         numpy_s, traced_s = per_call(fn, args), per_call(traced, args)
         assert traced.last.entry.calls > entry_before  # the native entry ran the calls
+        traced.last.direct = None  # the Python dispatch as it was: guards, then ctypes
         python_s = per_call(traced._call, args)
         assert traced.stats()["numpy"] == 0 and traced.stats()["traces"] == 1
         row = (
@@ -109,7 +110,8 @@ def main() -> None:
         f"{os.cpu_count()} cores, one thread (OpenBLAS too), NumPy {np.__version__}. "
         "Per call, best of 5 rounds. `traced` is a call through the native entry "
         "(`graphlet.backend.tensor_entry`); `Python dispatch` the same version called "
-        "through `TracedFunction._call` (the guards, copies and ctypes call in Python, the "
+        "through `TracedFunction._call` with its `direct` entry unset (the guards, copies "
+        "and ctypes call in Python, the "
         "path every call took before the entry), in the same run. The trace + compile "
         "column is the first call (with graphlet's on-disk cache warm it skips LLVM). "
         f"Load average {load:.1f} at the start: compare the columns of one "
