@@ -737,3 +737,22 @@ def test_strided_arguments_are_copied_then_run_by_the_entry() -> None:
         assert traced.order[0].entry.calls == before + 1  # the copies took the entry
     assert traced.stats()["traces"] == 1
     run_entry(traced, fused, np.arange(30.0)[3:27].reshape(4, 6), b)  # a contiguous window
+
+
+@pytest.mark.parametrize(
+    ("params", "outputs", "tree", "message"),
+    [
+        ([("array", "complex128", (2,))], [], ("tuple", []), "no fast entry for arrays of"),
+        ([("int", 2**70)], [], ("tuple", []), "a 64-bit int"),
+        ([("is", 3)], [], ("tuple", []), "None, True or False"),
+        ([("str", "a")], [], ("tuple", []), "not an entry parameter"),
+        ([], [("float64", (2,), True)], ("result", 0), "no fast entry for results"),
+        ([("int", 1)], [], ("input", 0), "not an entry result"),
+        ([], [("float64", (2,), False)], ("result", 1), "not an entry result"),
+    ],
+)
+def test_entry_parameters_are_checked(params: Any, outputs: Any, tree: Any, message: str) -> None:
+    from graphlet.backend.tensor_entry import check_params
+
+    with pytest.raises(TypeError, match=message):
+        check_params(params, outputs, tree)

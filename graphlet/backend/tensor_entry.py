@@ -203,7 +203,7 @@ class TensorEntry:
         module = ir.Module()
         self._emit(module, address, status, last)
         declare_externals(module)
-        self.engine = JitEngine(str(module), opt_level=2)
+        self.engine = JitEngine(str(module), opt_level=1)
         self._counter = ctypes.c_int64.from_address(self.engine.global_address(f"{SYMBOL}.calls"))
         self._method = _MethodDef(
             SYMBOL.encode(), self.engine.address(SYMBOL), METH_FASTCALL | METH_KEYWORDS, None
