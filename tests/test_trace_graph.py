@@ -756,3 +756,23 @@ def test_entry_parameters_are_checked(params: Any, outputs: Any, tree: Any, mess
 
     with pytest.raises(TypeError, match=message):
         check_params(params, outputs, tree)
+
+
+def test_large_calls_release_the_gil_and_run_from_threads() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from graphlet.backend.tensor_entry import RELEASE_GIL_BYTES
+
+    def fused(a, b):
+        return np.sin(a) * b + 1.0
+
+    inputs = [(RNG.normal(size=20_000), RNG.normal(size=20_000)) for _ in range(8)]
+    traced = graphlet.trace_graph(fused, args=inputs[0])
+    entry = traced.order[0].entry
+    assert entry.touched_bytes() == 3 * 20_000 * 8 >= RELEASE_GIL_BYTES
+    before = entry.calls
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda ab: traced(*ab), inputs * 3))
+    assert entry.calls == before + len(results)
+    for got, (a, b) in zip(results, inputs * 3):
+        same(got, fused(a, b))
