@@ -17,6 +17,10 @@ nothing. Calling it:
   raise, e.g. int `//` by zero, has one: see `convert-graphlet-to-linalg`) after
   the call, as PyTorch would have raised.
 
+`TensorFunction.entry` builds a CPython builtin that does the same checks, the
+allocation and the call in machine code (`graphlet.backend.tensor_entry`), for a
+caller whose arguments' shapes are fixed (`trace_graph`'s versions).
+
 All pointer arguments are marked `noalias`: inputs are only read and outputs
 are fresh allocations, so the promise holds even when one array is passed
 twice, and LLVM may keep accumulators in registers and vectorise without
