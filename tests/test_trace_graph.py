@@ -598,8 +598,9 @@ def test_non_contiguous_read_only_and_odd_calls_take_the_python_dispatch() -> No
     ]:
         assert not all(x.flags.c_contiguous for x in args)
         run_native(traced, pair, *args)
-    same(traced(a, b=b), pair(a, b))  # a keyword
     assert entry_calls(traced) == calls and traced.stats()["traces"] == 1
+    same(traced(a, b=b), pair(a, b))  # a keyword: a version of its own, with no entry
+    assert entry_calls(traced) == [*calls, -1] and traced.stats()["traces"] == 2
 
 
 def test_results_never_share_memory_with_another_calls() -> None:
@@ -776,3 +777,17 @@ def test_large_calls_release_the_gil_and_run_from_threads() -> None:
     assert entry.calls == before + len(results)
     for got, (a, b) in zip(results, inputs * 3):
         same(got, fused(a, b))
+
+
+def test_keywords_and_nesting_are_guards() -> None:
+    def diff(a, b=None):
+        if b is None:
+            return a[0] - a[1]
+        return a - b
+
+    x, y = RNG.normal(size=3), RNG.normal(size=3)
+    traced = graphlet.trace_graph(diff, args=(x, y))
+    for args, kwargs in [((x, y), {}), ((), {"b": y, "a": x}), (((x, y),), {}), ((x,), {"b": y})]:
+        same(traced(*args, **kwargs), diff(*args, **kwargs))
+    same(traced(b=x, a=y), diff(b=x, a=y))
+    assert traced.stats()["traces"] == 4 and traced.native

@@ -129,6 +129,16 @@ def _flatten(tree: Any) -> Iterator[Any]:
         yield tree
 
 
+def _structure(tree: Any) -> Any:
+    """The containers of `tree` (keywords by name, in order), its leaves left out: part
+    of the guards, so that `f(b=y, a=x)` or `f((x, y))` is not run as `f(x, y)`."""
+    if isinstance(tree, tuple | list):
+        return (type(tree).__name__, tuple(_structure(t) for t in tree))
+    if isinstance(tree, dict):
+        return ("dict", tuple((k, _structure(v)) for k, v in tree.items()))
+    return None
+
+
 def _unflatten(tree: Any, leaves: Iterator[Any]) -> Any:
     if isinstance(tree, tuple | list):
         return type(tree)(_unflatten(t, leaves) for t in tree)
@@ -217,7 +227,7 @@ class TracedFunction:
             key = tuple([(a.shape, a.dtype) if type(a) is np.ndarray else _guard(a) for a in args])
         except _Nested:
             leaves = list(_flatten((args, kwargs)))
-            key = tuple(map(_guard, leaves))
+            key = (_structure((args, kwargs)), *map(_guard, leaves))
         if self.externals:
             outside = [b.get() for b in self.externals]
             leaves = [*leaves, *outside]
