@@ -18,26 +18,27 @@ pointer per input, one per output, then (with `status`) a pointer to an i64 stat
 
 `outputs` are the kernel's results as `(dtype, shape, scalar)`: an array result is a
 new `numpy.empty(shape, dtype)` on every call (made by NumPy's `PyArray_NewFromDescr`,
-read from NumPy's C-API table), so no result ever shares memory with
-another call's; a `scalar` one is written to the entry's stack and boxed as NumPy's
-scalar (`np.float64`, ...: `PyArray_Scalar`, as `array[()]`). `tree` builds what the call returns: `("result", j)`,
-`("input", i)` (argument `i` itself), `("tuple", [trees])`, `("list", [trees])`.
+read from NumPy's C-API table), so no result ever shares memory with another call's;
+a `scalar` one is written to the entry's stack and boxed as NumPy's scalar
+(`np.float64`, ...: `PyArray_Scalar`, as `array[()]` does). `tree` builds what the
+call returns: `("result", j)`, `("input", i)` (argument `i` itself), `("tuple",
+[trees])`, `("list", [trees])`.
 
 `externals` are values the function reads from its globals or closure, checked on
 every call as `(namespace, name, param)`: the value of `name` in the dict `namespace`
-(or the contents of the cell `namespace`), missing ones taking the slow path; their
+(or the contents of the cell `namespace`), a missing one taking the slow path; their
 arrays are the kernel's inputs after the arguments', and `("input", i)` counts them
-after the arguments.
-
-A kernel that touches `RELEASE_GIL_BYTES` or more runs with the GIL released.
+after the arguments. A kernel that touches `RELEASE_GIL_BYTES` or more runs with the
+GIL released.
 
 A call with other arguments (count, keywords, types, shapes, strides, values) returns
 `slow_path(*args, **kwargs)`, so that the caller retraces or copies. A non-zero status
 drops the outputs and returns `on_status(status, *args)`. `calls` counts the calls
 that reached the kernel; with `last=(address, number)`, each such call also stores
-`number` in the int64 at `address` (which version ran last, for the caller). The code embeds addresses of this process (the kernel, the
-descriptors, the shape tuples): it is never cached. The returned builtin's `self` is
-`(slow_path, on_status, entry)`; the entry keeps the objects its code points to.
+`number` in the int64 at `address` (which version ran last, for the caller). The code
+embeds addresses of this process (the kernel, NumPy's descriptors and C API, the
+namespaces): it is never cached. The returned builtin's `self` is `(slow_path,
+on_status, entry)`; the entry keeps the objects its code points to.
 """
 
 from __future__ import annotations
@@ -254,28 +255,7 @@ class TensorEntry:
                 b.icmp_unsigned("==", kwnames, null),
             )
         )
-        overflow = b.alloca(_i32)
-        arg_values = [
-            b.load(b.gep(args, [_const(i)], source_etype=_ptr), typ=_ptr)
-            for i in range(len(self.params))
-        ]
-        pointers: list[ir.Value] = []
-        for arg, param in zip(arg_values, self.params):
-            self._check_param(b, check, arg, param, pointers, overflow)
-        external_values = []
-        for namespace, name, param in self.externals:
-            if type(namespace) is dict:
-                value = b.call(_DICT_GET, [_address(namespace), _address(name)])
-                check(b.icmp_unsigned("!=", value, null))
-            else:
-                value = b.call(_CELL_GET, [_address(namespace)])
-                check(b.icmp_unsigned("!=", value, null))
-                b.call(_DECREF, [value])  # borrowed, as from the dict, until the incref below
-            self._check_param(b, check, value, param, pointers, overflow)
-            external_values.append(value)
-        for value in external_values:  # held until the call returns
-            b.call(_INCREF, [value])
-        arg_values += external_values
+        arg_values, pointers, external_values = self._check_arguments(b, check, args)
 
         made: list[ir.Value] = list(external_values)
         """The new references every exit from here on drops: the externals' values, the
@@ -352,6 +332,36 @@ class TensorEntry:
         b.position_at_end(slow)
         slow_path = b.call(_TUPLE_GET, [self_, _const(0)])
         b.ret(b.call(_VECTORCALL, [slow_path, args, nargs, kwnames]))
+
+    def _check_arguments(
+        self, b: ir.IRBuilder, check: Callable[[ir.Value], None], args: ir.Value
+    ) -> tuple[list[ir.Value], list[ir.Value], list[ir.Value]]:
+        """Checks the arguments and the externals; returns every value (the arguments',
+        then the externals'), the kernel's input pointers, and the externals' values
+        (new references from here on)."""
+        null = ir.Constant(_ptr, None)
+        overflow = b.alloca(_i32)
+        values = [
+            b.load(b.gep(args, [_const(i)], source_etype=_ptr), typ=_ptr)
+            for i in range(len(self.params))
+        ]
+        pointers: list[ir.Value] = []
+        for arg, param in zip(values, self.params):
+            self._check_param(b, check, arg, param, pointers, overflow)
+        external_values = []
+        for namespace, name, param in self.externals:
+            if type(namespace) is dict:
+                value = b.call(_DICT_GET, [_address(namespace), _address(name)])
+                check(b.icmp_unsigned("!=", value, null))
+            else:
+                value = b.call(_CELL_GET, [_address(namespace)])
+                check(b.icmp_unsigned("!=", value, null))
+                b.call(_DECREF, [value])  # borrowed, as from the dict, until the incref below
+            self._check_param(b, check, value, param, pointers, overflow)
+            external_values.append(value)
+        for value in external_values:  # held until the call returns
+            b.call(_INCREF, [value])
+        return [*values, *external_values], pointers, external_values
 
     def _box_scalar(self, b: ir.IRBuilder, dtype: str, slot: ir.Value) -> ir.Value:
         """The NumPy scalar of the element at `slot` (NULL with an exception set)."""
