@@ -28,6 +28,11 @@ def same(got: Any, want: Any, rtol: float = 1e-12) -> None:
         for g_, w in zip(got, want):
             same(g_, w, rtol)
         return
+    if isinstance(want, dict):
+        assert type(got) is dict and list(got) == list(want)
+        for k in want:
+            same(got[k], want[k], rtol)
+        return
     assert type(got) is type(want), (type(got), type(want))
     got, want = np.asarray(got), np.asarray(want)
     assert got.dtype == want.dtype and got.shape == want.shape, (got.dtype, want.dtype)
@@ -791,3 +796,25 @@ def test_keywords_and_nesting_are_guards() -> None:
         same(traced(*args, **kwargs), diff(*args, **kwargs))
     same(traced(b=x, a=y), diff(b=x, a=y))
     assert traced.stats()["traces"] == 4 and traced.native
+
+
+def test_dicts_and_constants_among_the_outputs_in_the_entry() -> None:
+    def report(x):
+        return {"mean": x.mean(), "shifted": x - 1.0, "n": x.shape[0], "tag": None}, [x]
+
+    x = RNG.normal(size=6)
+    traced = graphlet.trace_graph(report, args=(x,))
+    got = run_entry(traced, report, x)
+    assert list(got[0]) == ["mean", "shifted", "n", "tag"] and got[1][0] is x
+    assert type(got[0]["n"]) is int and got[0]["tag"] is None
+    again = run_entry(traced, report, x)
+    assert not np.shares_memory(again[0]["shifted"], got[0]["shifted"])
+
+    def with_array_constant(x):
+        return x + 1.0, np.arange(3.0)
+
+    traced = graphlet.trace_graph(with_array_constant, args=(x,))
+    assert traced.order[0].entry is None  # a constant array is copied per call, in Python
+    first = traced(x)[1]
+    first[0] = 99.0
+    same(traced(x), with_array_constant(x))

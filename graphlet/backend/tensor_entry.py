@@ -22,7 +22,8 @@ read from NumPy's C-API table), so no result ever shares memory with another cal
 a `scalar` one is written to the entry's stack and boxed as NumPy's scalar
 (`np.float64`, ...: `PyArray_Scalar`, as `array[()]` does). `tree` builds what the
 call returns: `("result", j)`, `("input", i)` (argument `i` itself), `("tuple",
-[trees])`, `("list", [trees])`.
+[trees])`, `("list", [trees])`, `("dict", [(key, tree)])`, `("const", obj)` (that
+object itself, not an array).
 
 `externals` are values the function reads from its globals or closure, checked on
 every call as `(namespace, name, param)`: the value of `name` in the dict `namespace`
@@ -126,6 +127,8 @@ _TUPLE_SET = _c_api("PyTuple_SetItem", _i32, _ptr, _i64, _ptr)
 _TUPLE_GET = _c_api("PyTuple_GetItem", _ptr, _ptr, _i64)
 _DICT_GET = _c_api("PyDict_GetItem", _ptr, _ptr, _ptr)
 _CELL_GET = _c_api("PyCell_Get", _ptr, _ptr)
+_DICT_NEW = _c_api("PyDict_New", _ptr)
+_DICT_SET = _c_api("PyDict_SetItem", _i32, _ptr, _ptr, _ptr)
 _SAVE_THREAD = _c_api("PyEval_SaveThread", _ptr)
 _RESTORE_THREAD = _c_api("PyEval_RestoreThread", ir.VoidType(), _ptr)
 _LIST_NEW = _c_api("PyList_New", _ptr, _i64)
@@ -178,6 +181,13 @@ def check_params(params: Sequence[Param], outputs: Sequence[Output], tree: Any) 
             for child in value:
                 walk(child)
             return
+        if kind == "dict":
+            for key, child in value:
+                hash(key)
+                walk(child)
+            return
+        if kind == "const" and not isinstance(value, np.ndarray):
+            return
         raise TypeError(f"not an entry result: {node!r}")
 
     walk(tree)
@@ -208,6 +218,8 @@ class TensorEntry:
         check_params(self._every_param, outputs, tree)
         self.params, self.outputs, self.tree = tuple(params), tuple(outputs), tree
         self.keep_alive = keep_alive
+        self._constants = _constants(tree)
+        """The objects the code returns or uses as keys (by address: kept here)."""
         self._shapes = [tuple(shape) for _, shape, _ in outputs]
         """The shape tuples the code passes to `numpy.empty` (by address: kept here)."""
         module = ir.Module()
@@ -316,6 +328,22 @@ class TensorEntry:
                 boxed = self._box_scalar(b, self.outputs[value][0], scalar_slots[value])
                 fail_if_null(boxed, open_)
                 return boxed
+            if kind == "const":
+                b.call(_INCREF, [_address(value)])
+                return _address(value)
+            if kind == "dict":
+                container = b.call(_DICT_NEW, [])
+                fail_if_null(container, open_)
+                for key, child in value:
+                    item = build(child, [container, *open_])
+                    stored = b.call(_DICT_SET, [container, _address(key), item])
+                    b.call(_DECREF, [item])  # PyDict_SetItem does not steal it
+                    failed = b.icmp_signed("!=", stored, ir.Constant(_i32, 0))
+                    with b.if_then(failed, likely=False):
+                        for obj in (container, *open_, *made):
+                            b.call(_DECREF, [obj])
+                        b.ret(null)
+                return container
             new, set_item = (_TUPLE_NEW, _TUPLE_SET) if kind == "tuple" else (_LIST_NEW, _LIST_SET)
             container = b.call(new, [_const(len(value))])
             fail_if_null(container, open_)
@@ -464,6 +492,17 @@ class TensorEntry:
         result = b.call(_VECTORCALL, [on_status, call_args, _const(1 + count), null])
         b.call(_DECREF, [status_object])
         b.ret(result)
+
+
+def _constants(tree: Any) -> list[Any]:
+    kind, value = tree
+    if kind == "const":
+        return [value]
+    if kind in ("tuple", "list"):
+        return [c for child in value for c in _constants(child)]
+    if kind == "dict":
+        return [c for key, child in value for c in (key, *_constants(child))]
+    return []
 
 
 def compile_tensor_entry(

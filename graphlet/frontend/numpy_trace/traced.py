@@ -362,7 +362,7 @@ class TracedFunction:
     def _entry(self, version: Version, args: tuple[Any, ...], leaves: Sequence[Any]) -> Any:
         """The version's native entry, or None when its call needs Python: keywords,
         nested arguments, a number other than a bool, an int or a float (as an argument
-        or a global), an output that is a constant or in a dict."""
+        or a global), an output that is a constant array."""
         if version.kernel is None or len(leaves) != len(args) + len(self.externals):
             return None
         params = []
@@ -495,11 +495,18 @@ def _entry_tree(tree: Any, scalars: list[bool]) -> Any:
         return ("result", tree.index)
     if isinstance(tree, Input):
         return ("input", tree.index)
+    if isinstance(tree, Constant):
+        return None if isinstance(tree.value, np.ndarray) else ("const", tree.value)
     if type(tree) in (tuple, list):
         children = [_entry_tree(t, scalars) for t in tree]
         if any(c is None for c in children):
             return None
         return ("tuple" if type(tree) is tuple else "list", children)
+    if type(tree) is dict:
+        items = [(k, _entry_tree(t, scalars)) for k, t in tree.items()]
+        if any(c is None for _, c in items):
+            return None
+        return ("dict", items)
     return None
 
 
