@@ -550,17 +550,25 @@ def entry_calls(traced: Any) -> list[int]:
     return [v.entry.calls if v.entry is not None else -1 for v in traced.order]
 
 
-def run_entry(traced: Any, fn: Any, *args: Any, version: int = -1, rtol: float = 1e-12) -> Any:
+def run_entry(
+    traced: Any,
+    fn: Any,
+    *args: Any,
+    version: int = -1,
+    rtol: float = 1e-12,
+    kwargs: dict[str, Any] | None = None,
+) -> Any:
     """The call ran version `version`'s native entry (no Python dispatch) and matches
     the original; returns its result."""
+    kwargs = kwargs or {}
     before, python_before = entry_calls(traced), [v.native_calls for v in traced.order]
-    got = traced(*args)
+    got = traced(*args, **kwargs)
     after = entry_calls(traced)
     number = traced.order[version].number
     assert after[number] == before[number] + 1, (before, after)
     assert [v.native_calls for v in traced.order] == python_before
     assert traced.last is traced.order[version] and traced.stats()["numpy"] == 0
-    same(got, fn(*args), rtol)
+    same(got, fn(*args, **kwargs), rtol)
     return got
 
 
@@ -604,8 +612,8 @@ def test_non_contiguous_read_only_and_odd_calls_take_the_python_dispatch() -> No
         assert not all(x.flags.c_contiguous for x in args)
         run_native(traced, pair, *args)
     assert entry_calls(traced) == calls and traced.stats()["traces"] == 1
-    same(traced(a, b=b), pair(a, b))  # a keyword: a version of its own, with no entry
-    assert entry_calls(traced) == [*calls, -1] and traced.stats()["traces"] == 2
+    same(traced(a, b=b), pair(a, b))  # a keyword: a version of its own
+    assert entry_calls(traced) == [*calls, 0] and traced.stats()["traces"] == 2
 
 
 def test_results_never_share_memory_with_another_calls() -> None:
@@ -818,3 +826,30 @@ def test_dicts_and_constants_among_the_outputs_in_the_entry() -> None:
     first = traced(x)[1]
     first[0] = 99.0
     same(traced(x), with_array_constant(x))
+
+
+def test_keyword_arguments_in_the_entry() -> None:
+    def scaled(x, *, eps, shift=None):
+        y = x / (np.abs(x).sum() + eps)
+        return y if shift is None else y + shift
+
+    x, shift = RNG.normal(size=5), RNG.normal(size=5)
+    traced = graphlet.trace_graph(scaled, args=(x,), kwargs={"eps": 1e-3, "shift": shift})
+    run_entry(traced, scaled, x, kwargs={"eps": 1e-3, "shift": shift})
+    run_entry(traced, scaled, RNG.normal(size=5), kwargs={"eps": 1e-3, "shift": x})
+    same(traced(x, eps=1e-3), scaled(x, eps=1e-3))  # other keywords: a version of their own
+    run_entry(traced, scaled, x, kwargs={"eps": 1e-3})
+    traced(x, shift=shift, eps=1e-3)  # the names in another order: another
+    run_entry(traced, scaled, x, kwargs={"shift": shift, "eps": 1e-3})
+    same(traced(x, eps=1e-2), scaled(x, eps=1e-2))  # another value
+    assert traced.stats()["traces"] == 4 and traced.native
+
+    def floor_div(a, *, b):
+        return a // b
+
+    a, zero = np.array([7, -7, 3]), np.array([2, 0, -2])
+    traced = graphlet.trace_graph(floor_div, args=(a,), kwargs={"b": a})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        same(traced(a, b=zero), floor_div(a, b=zero))  # redone by NumPy, with the keyword
+    assert traced.stats()["numpy"] == 1 and traced.order[0].entry.calls == 1

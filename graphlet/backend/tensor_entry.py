@@ -7,7 +7,8 @@ ctypes: the fast entry of `graphlet.trace_graph`'s versions.
 
 The kernel at `address` has the ABI of `graphlet.abi.TensorSignature`: one data
 pointer per input, one per output, then (with `status`) a pointer to an i64 status.
-`params` says what each positional argument must be:
+`params` says what each argument must be (with `keywords`, the last ones are passed
+by those names, in that order: `f(x, eps=1e-5)`):
 
     ("array", dtype, shape)   exactly an `ndarray` of NumPy's canonical descriptor for
                               `dtype`, of that shape, aligned and C-contiguous: its data
@@ -34,7 +35,7 @@ GIL released.
 
 A call with other arguments (count, keywords, types, shapes, strides, values) returns
 `slow_path(*args, **kwargs)`, so that the caller retraces or copies. A non-zero status
-drops the outputs and returns `on_status(status, *args)`. `calls` counts the calls
+drops the outputs and returns `on_status(status, *args, **kwargs)`. `calls` counts the calls
 that reached the kernel; with `last=(address, number)`, each such call also stores
 `number` in the int64 at `address` (which version ran last, for the caller). The code
 embeds addresses of this process (the kernel, NumPy's descriptors and C API, the
@@ -128,6 +129,8 @@ _TUPLE_GET = _c_api("PyTuple_GetItem", _ptr, _ptr, _i64)
 _DICT_GET = _c_api("PyDict_GetItem", _ptr, _ptr, _ptr)
 _CELL_GET = _c_api("PyCell_Get", _ptr, _ptr)
 _DICT_NEW = _c_api("PyDict_New", _ptr)
+_TUPLE_SIZE = _c_api("PyTuple_Size", _i64, _ptr)
+_UNICODE_COMPARE = _c_api("PyUnicode_Compare", _i32, _ptr, _ptr)
 _DICT_SET = _c_api("PyDict_SetItem", _i32, _ptr, _ptr, _ptr)
 _SAVE_THREAD = _c_api("PyEval_SaveThread", _ptr)
 _RESTORE_THREAD = _c_api("PyEval_RestoreThread", ir.VoidType(), _ptr)
@@ -206,8 +209,12 @@ class TensorEntry:
         status: bool = False,
         last: tuple[int, int] | None = None,
         externals: Sequence[tuple[Any, str, Param]] = (),
+        keywords: Sequence[str] = (),
         keep_alive: object = None,
     ) -> None:
+        self.keywords = tuple(keywords)
+        if len(self.keywords) > len(params) or not all(type(k) is str for k in self.keywords):
+            raise TypeError(f"keywords {keywords!r} are not names of the last parameters")
         self.externals = tuple(externals)
         for namespace, name, _ in self.externals:
             if not (type(namespace) is dict and type(name) is str) and not isinstance(
@@ -261,12 +268,18 @@ class TensorEntry:
             b.cbranch(ok, following, slow)
             b.position_at_end(following)
 
-        check(
-            b.and_(
-                b.icmp_signed("==", nargs, _const(len(self.params))),
-                b.icmp_unsigned("==", kwnames, null),
-            )
-        )
+        positional = len(self.params) - len(self.keywords)
+        check(b.icmp_signed("==", nargs, _const(positional)))
+        if not self.keywords:
+            check(b.icmp_unsigned("==", kwnames, null))
+        else:
+            check(b.icmp_unsigned("!=", kwnames, null))
+            size = b.call(_TUPLE_SIZE, [kwnames])
+            check(b.icmp_signed("==", size, _const(len(self.keywords))))
+            for index, keyword in enumerate(self.keywords):
+                name = b.call(_TUPLE_GET, [kwnames, _const(index)])
+                equal = b.call(_UNICODE_COMPARE, [name, _address(keyword)])
+                check(b.icmp_signed("==", equal, ir.Constant(_i32, 0)))
         arg_values, pointers, external_values = self._check_arguments(b, check, args)
 
         made: list[ir.Value] = list(external_values)
@@ -314,7 +327,7 @@ class TensorEntry:
             with b.if_then(b.icmp_signed("!=", code, _const(0)), likely=False):
                 for obj in made:
                     b.call(_DECREF, [obj])
-                self._on_status(b, self_, args, nargs, code)
+                self._on_status(b, self_, args, nargs, kwnames, code)
 
         def build(node: Any, open_: list[ir.Value]) -> ir.Value:
             kind, value = node
@@ -475,9 +488,15 @@ class TensorEntry:
         return _field(b, obj, DATA_OFFSET, _ptr)
 
     def _on_status(
-        self, b: ir.IRBuilder, self_: ir.Value, args: ir.Value, nargs: ir.Value, code: ir.Value
+        self,
+        b: ir.IRBuilder,
+        self_: ir.Value,
+        args: ir.Value,
+        nargs: ir.Value,
+        kwnames: ir.Value,
+        code: ir.Value,
     ) -> None:
-        """`return on_status(status, *args)`."""
+        """`return on_status(status, *args, **kwargs)`."""
         null = ir.Constant(_ptr, None)
         status_object = b.call(_LONG_FROM, [code])
         with b.if_then(b.icmp_unsigned("==", status_object, null), likely=False):
@@ -489,7 +508,8 @@ class TensorEntry:
             arg = b.load(b.gep(args, [_const(i)], source_etype=_ptr), typ=_ptr)
             b.store(arg, b.gep(call_args, [_const(i + 1)], source_etype=_ptr))
         on_status = b.call(_TUPLE_GET, [self_, _const(1)])
-        result = b.call(_VECTORCALL, [on_status, call_args, _const(1 + count), null])
+        passed = b.add(nargs, _const(1))
+        result = b.call(_VECTORCALL, [on_status, call_args, passed, kwnames])
         b.call(_DECREF, [status_object])
         b.ret(result)
 
@@ -514,6 +534,7 @@ def compile_tensor_entry(
     status: bool = False,
     last: tuple[int, int] | None = None,
     externals: Sequence[tuple[Any, str, Param]] = (),
+    keywords: Sequence[str] = (),
     keep_alive: object = None,
 ) -> TensorEntry:
     """The entry of the tensor kernel at `address` (kept alive by `keep_alive`)."""
@@ -525,5 +546,6 @@ def compile_tensor_entry(
         status=status,
         last=last,
         externals=externals,
+        keywords=keywords,
         keep_alive=keep_alive,
     )

@@ -139,13 +139,14 @@ class TensorFunction:
         tree: Any,
         last: tuple[int, int] | None = None,
         externals: Sequence[tuple[Any, str, tuple[Any, ...]]] = (),
+        keywords: Sequence[str] = (),
     ) -> Any:
         """A `TensorEntry` of this kernel (`graphlet.backend.tensor_entry`): bound, a
         builtin that checks its arguments against `params` and the `externals` it reads
         (whose arrays, the arguments' then the externals', must be this signature's
         inputs, in order), allocates the outputs and calls the kernel with
         no Python frame and no ctypes. Result `j` is a NumPy scalar when `scalars[j]`.
-        A non-zero status calls `on_status(status, *args)` (`tensor_error(status)` is
+        A non-zero status calls `on_status(status, *args, **kwargs)` (`tensor_error(status)` is
         the exception it stands for)."""
         from graphlet.backend.tensor_entry import compile_tensor_entry
 
@@ -167,6 +168,7 @@ class TensorFunction:
             status=bool(self._status),
             last=last,
             externals=externals,
+            keywords=keywords,
             keep_alive=self,
         )
 

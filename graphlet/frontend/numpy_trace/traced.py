@@ -347,9 +347,10 @@ class TracedFunction:
             from graphlet import driver
 
             version.kernel = driver.compile_tensor_function(module, FUNCTION)
-            if not kwargs and all(type(a) not in _CONTAINERS for a in args):
-                version.entry = self._entry(version, args, leaves)
-            if version.entry is not None and not self.externals and not _has_input(tree):
+            if all(type(a) not in _CONTAINERS for a in (*args, *kwargs.values())):
+                version.entry = self._entry(version, len(args) + len(kwargs), list(kwargs), leaves)
+            flat = version.entry is not None and not kwargs and not self.externals
+            if flat and not _has_input(tree):
                 version.direct = version.entry.bind(
                     functools.partial(self._run_positional, version),
                     functools.partial(self._on_status, version),
@@ -359,11 +360,14 @@ class TracedFunction:
         self._install_entries()
         return version
 
-    def _entry(self, version: Version, args: tuple[Any, ...], leaves: Sequence[Any]) -> Any:
-        """The version's native entry, or None when its call needs Python: keywords,
-        nested arguments, a number other than a bool, an int or a float (as an argument
-        or a global), an output that is a constant array."""
-        if version.kernel is None or len(leaves) != len(args) + len(self.externals):
+    def _entry(
+        self, version: Version, count: int, keywords: list[str], leaves: Sequence[Any]
+    ) -> Any:
+        """The version's native entry for calls of `count` arguments, the last passed
+        by the names `keywords`, or None when its call needs Python: nested arguments,
+        a number other than a bool, an int or a float (as an argument or a global), an
+        output that is a constant array."""
+        if version.kernel is None or len(leaves) != count + len(self.externals):
             return None
         params = []
         for value in leaves:
@@ -371,15 +375,15 @@ class TracedFunction:
             if param is None:
                 return None
             params.append(param)
-        outside = params[len(args) :]
+        outside = params[count:]
         externals = [(b.namespace, b.name, p) for b, p in zip(self.externals, outside)]
-        params = params[: len(args)]
+        params = params[:count]
         scalars = [False] * len(version.output_ids)
         tree = _entry_tree(version.output_tree, scalars)
         if tree is None:
             return None
         last = (ctypes.addressof(self._last), version.number)
-        return version.kernel.entry(params, scalars, tree, last, externals)
+        return version.kernel.entry(params, scalars, tree, last, externals, keywords)
 
     def _install_entries(self) -> None:
         """Makes `__call__` the chain of the newest versions' entries, ending in `_call`."""
@@ -396,7 +400,7 @@ class TracedFunction:
     def _run_positional(self, version: Version, *args: Any) -> Any:
         return self._run_ctypes(version, args, {}, args)
 
-    def _on_status(self, version: Version, status: int, *args: Any) -> Any:
+    def _on_status(self, version: Version, status: int, *args: Any, **kwargs: Any) -> Any:
         """A native entry's kernel reported `status`: NumPy's answer, as in `_run`."""
         error = tensor_error(status)
         if not isinstance(error, _KERNEL_ERRORS):
@@ -405,7 +409,7 @@ class TracedFunction:
         version.entry_statuses += 1
         version.numpy_calls += 1
         version.numpy_reasons.add(f"the kernel reported {type(error).__name__}")
-        return self.fn(*args)
+        return self.fn(*args, **kwargs)
 
     def _output_tree(
         self, value: Any, recorder: Recorder, output_ids: list[int], array_leaves: list[int]
