@@ -6,6 +6,7 @@ what a graph cannot express. Every compiled call is asserted native."""
 from __future__ import annotations
 
 import math
+import sys
 import warnings
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 
 import graphlet
 from graphlet import TraceError
+from graphlet.frontend.numpy_trace.traced import FAST_CHAIN_LENGTH
 
 RNG = np.random.default_rng(14)
 
@@ -25,6 +27,11 @@ def same(got: Any, want: Any, rtol: float = 1e-12) -> None:
         assert type(got) is type(want) and len(got) == len(want)
         for g_, w in zip(got, want):
             same(g_, w, rtol)
+        return
+    if isinstance(want, dict):
+        assert type(got) is dict and list(got) == list(want)
+        for k in want:
+            same(got[k], want[k], rtol)
         return
     assert type(got) is type(want), (type(got), type(want))
     got, want = np.asarray(got), np.asarray(want)
@@ -534,3 +541,315 @@ def test_a_dead_untraceable_call_is_dropped_not_refused() -> None:
     traced = graphlet.trace_graph(fn, args=(x,))
     assert [d.split(" at ")[0] for d in traced.dropped] == ["numpy.reshape", "numpy.linalg.inv"]
     run_native(traced, fn, x)
+
+
+# --------------------------------------------------------------------------- the native entry
+
+
+def entry_calls(traced: Any) -> list[int]:
+    return [v.entry.calls if v.entry is not None else -1 for v in traced.order]
+
+
+def run_entry(
+    traced: Any,
+    fn: Any,
+    *args: Any,
+    version: int = -1,
+    rtol: float = 1e-12,
+    kwargs: dict[str, Any] | None = None,
+) -> Any:
+    """The call ran version `version`'s native entry (no Python dispatch) and matches
+    the original; returns its result."""
+    kwargs = kwargs or {}
+    before, python_before = entry_calls(traced), [v.native_calls for v in traced.order]
+    got = traced(*args, **kwargs)
+    after = entry_calls(traced)
+    number = traced.order[version].number
+    assert after[number] == before[number] + 1, (before, after)
+    assert [v.native_calls for v in traced.order] == python_before
+    assert traced.last is traced.order[version] and traced.stats()["numpy"] == 0
+    same(got, fn(*args, **kwargs), rtol)
+    return got
+
+
+def pair(a, b):
+    return np.sin(a) * b + 1.0, a
+
+
+def test_the_entry_runs_matching_calls_and_retraces_the_others() -> None:
+    a, b = RNG.normal(size=(3, 4)), RNG.normal(size=(3, 4))
+    traced = graphlet.trace_graph(pair, args=(a, b))
+    _, same_a = run_entry(traced, pair, a, b)
+    assert same_a is a  # an input returned is the input itself, as NumPy's function does
+    run_entry(traced, pair, RNG.normal(size=(3, 4)), RNG.normal(size=(3, 4)))
+    run_native(traced, pair, RNG.normal(size=(4, 3)), RNG.normal(size=(4, 3)))  # a new shape
+    f32 = RNG.normal(size=(3, 4)).astype(np.float32)
+    run_native(traced, pair, f32, f32, rtol=2e-6)  # a new dtype
+    i64 = np.arange(12).reshape(3, 4)
+    run_native(traced, pair, i64, i64)
+    assert traced.stats()["traces"] == 4
+    run_entry(traced, pair, a, b, version=0)  # older versions stay in the chain
+    run_entry(traced, pair, f32, f32, version=2, rtol=2e-6)
+    run_entry(traced, pair, i64, i64, version=3)
+    assert traced.stats()["traces"] == 4
+
+
+def test_non_contiguous_read_only_and_odd_calls_take_the_python_dispatch() -> None:
+    a, b = RNG.normal(size=(4, 6)), RNG.normal(size=(4, 6))
+    traced = graphlet.trace_graph(pair, args=(a, b))
+    big = RNG.normal(size=(8, 12))
+    read_only = b.copy()
+    read_only.flags.writeable = False
+    run_entry(traced, pair, a, read_only)  # read, never written: still the entry
+    calls = entry_calls(traced)
+    for args in [
+        (big[::2, ::2], b),  # strided
+        (big[:4, :6], b),  # a window: rows are strided
+        (RNG.normal(size=(6, 4)).T, b),  # transposed
+        (np.asfortranarray(a), b),  # Fortran order
+        (a, big[1::2, 1::2]),
+    ]:
+        assert not all(x.flags.c_contiguous for x in args)
+        run_native(traced, pair, *args)
+    assert entry_calls(traced) == calls and traced.stats()["traces"] == 1
+    same(traced(a, b=b), pair(a, b))  # a keyword: a version of its own
+    assert entry_calls(traced) == [*calls, 0] and traced.stats()["traces"] == 2
+
+
+def test_results_never_share_memory_with_another_calls() -> None:
+    def three(x):
+        return x * 2.0, np.exp(x), np.sum(x)
+
+    x = RNG.normal(size=8)
+    traced = graphlet.trace_graph(three, args=(x,))
+    kept = [run_entry(traced, three, x) for _ in range(3)]
+    kept.append(run_entry(traced, three, x + 1.0))
+    for i, first in enumerate(kept):
+        for second in kept[i + 1 :]:
+            for u, v in zip(first[:2], second[:2]):
+                assert not np.shares_memory(u, v)
+    for got, want in zip(kept, [three(x)] * 3 + [three(x + 1.0)]):
+        same(got, want)  # earlier results unchanged by later calls
+    assert all(r.flags.owndata and r.flags.writeable for k in kept for r in k[:2])
+    assert type(kept[0][2]) is np.float64
+
+
+def test_the_entry_keeps_reference_counts() -> None:
+    x = RNG.normal(size=5)
+    traced = graphlet.trace_graph(pair, args=(x, x))
+    before = sys.getrefcount(x)
+    results = [traced(x, x) for _ in range(50)]
+    assert sys.getrefcount(x) == before + 50  # each result holds `x` once, as NumPy's
+    del results
+    assert sys.getrefcount(x) == before
+    result = traced(x, x)[0]
+    assert sys.getrefcount(result) == 2  # the name, getrefcount's argument
+
+
+def test_number_arguments_in_the_entry() -> None:
+    def scaled(x, k, flag, nothing):
+        y = x * k
+        return (y if flag else -y) if nothing is None else y
+
+    x = RNG.normal(size=4)
+    traced = graphlet.trace_graph(scaled, args=(x, 2.5, True, None))
+    run_entry(traced, scaled, x, 2.5, True, None)
+    run_native(traced, scaled, x, -0.0, True, None)  # -0.0 is not 0.0: a second trace
+    run_native(traced, scaled, x, 0.0, True, None)
+    run_native(traced, scaled, x, 2, True, None)  # an int
+    run_native(traced, scaled, x, 2.5, False, None)
+    run_native(traced, scaled, x, np.float64(2.5), True, None)  # a NumPy scalar
+    assert traced.stats()["traces"] == 6 and traced.order[-1].entry is None
+    run_native(traced, scaled, x, 2.5, True, None)  # past the chain's length: in Python
+    assert traced.last is traced.order[0] and FAST_CHAIN_LENGTH == 4
+    run_entry(traced, scaled, x, 2, True, None, version=3)
+    run_entry(traced, scaled, x, -0.0, True, None, version=1)
+
+
+def test_a_kernel_status_in_the_entry_gives_numpys_answer() -> None:
+    def floor_div(a, b):
+        return a // b
+
+    a, b = np.array([7, -7, 3]), np.array([2, -2, 4])
+    traced = graphlet.trace_graph(floor_div, args=(a, b))
+    run_entry(traced, floor_div, a, b)
+    zero = np.array([2, 0, -2])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        same(traced(a, zero), floor_div(a, zero))
+    assert traced.stats()["numpy"] == 1 and traced.order[0].entry.calls == 3  # the first too
+    assert traced.stats()["native"] == 2  # the first call, then one by the entry
+
+
+def test_globals_and_closure_variables_in_the_entry() -> None:
+    global WEIGHTS, SCALE
+    saved = WEIGHTS, SCALE
+    try:
+        x = RNG.normal(size=3)
+        traced = graphlet.trace_graph(uses_globals, args=(x,))
+        run_entry(traced, uses_globals, x)
+        WEIGHTS = RNG.normal(size=(3, 3))  # rebound: the entry reads the new array
+        run_entry(traced, uses_globals, x)
+        WEIGHTS[0, 0] = 7.0
+        run_entry(traced, uses_globals, x)
+        WEIGHTS = np.asfortranarray(WEIGHTS)  # not C-contiguous: the Python dispatch copies
+        run_native(traced, uses_globals, x)
+        WEIGHTS = RNG.normal(size=(3, 2))  # a new shape: a second trace
+        run_native(traced, uses_globals, x)
+        SCALE = 3  # an int: a third
+        run_native(traced, uses_globals, x)
+        assert traced.stats()["traces"] == 3
+        WEIGHTS, SCALE = saved
+        run_entry(traced, uses_globals, x, version=0)
+    finally:
+        WEIGHTS, SCALE = saved
+
+    offset = RNG.normal(size=3)
+    factor = 2.0
+
+    def closure(y):
+        return y * factor + offset
+
+    traced = graphlet.trace_graph(closure, args=(x,))
+    run_entry(traced, closure, x)
+    offset = RNG.normal(size=3)
+    run_entry(traced, closure, x)
+    factor = 0.5
+    run_native(traced, closure, x)
+    assert traced.stats()["traces"] == 2
+
+
+def test_scalar_results_of_every_dtype_in_the_entry() -> None:
+    def scalars(f64, f32, i64, b):
+        return np.sum(f64), np.max(f32), np.sum(i64), np.any(b), np.all(b), f32.mean()
+
+    args = (RNG.normal(size=5), RNG.normal(size=5).astype(np.float32), np.arange(5), np.eye(2) > 0)
+    traced = graphlet.trace_graph(scalars, args=args)
+    got = run_entry(traced, scalars, *args, rtol=1e-6)
+    assert [type(r) for r in got] == [
+        np.float64,
+        np.float32,
+        np.int64,
+        np.bool_,
+        np.bool_,
+        np.float32,
+    ]
+    assert got[3] is np.True_ and got[4] is np.False_
+
+
+def test_strided_arguments_are_copied_then_run_by_the_entry() -> None:
+    def fused(a, b):
+        return np.sin(a) * b + 1.0, (a * b).sum(axis=0)
+
+    a, b = RNG.normal(size=(4, 6)), RNG.normal(size=(4, 6))
+    traced = graphlet.trace_graph(fused, args=(a, b))
+    big = RNG.normal(size=(8, 12))
+    run_entry(traced, fused, a[:, :], b.reshape(2, 12).reshape(4, 6))  # views, contiguous
+    for args in [(big[::2, ::2], b), (np.asfortranarray(a), big[1::2, 1::2])]:
+        before = traced.order[0].entry.calls
+        run_native(traced, fused, *args)
+        assert traced.order[0].entry.calls == before + 1  # the copies took the entry
+    assert traced.stats()["traces"] == 1
+    run_entry(traced, fused, np.arange(30.0)[3:27].reshape(4, 6), b)  # a contiguous window
+
+
+@pytest.mark.parametrize(
+    ("params", "outputs", "tree", "message"),
+    [
+        ([("array", "complex128", (2,))], [], ("tuple", []), "no fast entry for arrays of"),
+        ([("int", 2**70)], [], ("tuple", []), "a 64-bit int"),
+        ([("is", 3)], [], ("tuple", []), "None, True or False"),
+        ([("str", "a")], [], ("tuple", []), "not an entry parameter"),
+        ([], [("float64", (2,), True)], ("result", 0), "no fast entry for results"),
+        ([("int", 1)], [], ("input", 0), "not an entry result"),
+        ([], [("float64", (2,), False)], ("result", 1), "not an entry result"),
+    ],
+)
+def test_entry_parameters_are_checked(params: Any, outputs: Any, tree: Any, message: str) -> None:
+    from graphlet.backend.tensor_entry import check_params
+
+    with pytest.raises(TypeError, match=message):
+        check_params(params, outputs, tree)
+
+
+def test_large_calls_release_the_gil_and_run_from_threads() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from graphlet.backend.tensor_entry import RELEASE_GIL_BYTES
+
+    def fused(a, b):
+        return np.sin(a) * b + 1.0
+
+    inputs = [(RNG.normal(size=20_000), RNG.normal(size=20_000)) for _ in range(8)]
+    traced = graphlet.trace_graph(fused, args=inputs[0])
+    entry = traced.order[0].entry
+    assert entry.touched_bytes() == 3 * 20_000 * 8 >= RELEASE_GIL_BYTES
+    before = entry.calls
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda ab: traced(*ab), inputs * 3))
+    assert entry.calls == before + len(results)
+    for got, (a, b) in zip(results, inputs * 3):
+        same(got, fused(a, b))
+
+
+def test_keywords_and_nesting_are_guards() -> None:
+    def diff(a, b=None):
+        if b is None:
+            return a[0] - a[1]
+        return a - b
+
+    x, y = RNG.normal(size=3), RNG.normal(size=3)
+    traced = graphlet.trace_graph(diff, args=(x, y))
+    for args, kwargs in [((x, y), {}), ((), {"b": y, "a": x}), (((x, y),), {}), ((x,), {"b": y})]:
+        same(traced(*args, **kwargs), diff(*args, **kwargs))
+    same(traced(b=x, a=y), diff(b=x, a=y))
+    assert traced.stats()["traces"] == 4 and traced.native
+
+
+def test_dicts_and_constants_among_the_outputs_in_the_entry() -> None:
+    def report(x):
+        return {"mean": x.mean(), "shifted": x - 1.0, "n": x.shape[0], "tag": None}, [x]
+
+    x = RNG.normal(size=6)
+    traced = graphlet.trace_graph(report, args=(x,))
+    got = run_entry(traced, report, x)
+    assert list(got[0]) == ["mean", "shifted", "n", "tag"] and got[1][0] is x
+    assert type(got[0]["n"]) is int and got[0]["tag"] is None
+    again = run_entry(traced, report, x)
+    assert not np.shares_memory(again[0]["shifted"], got[0]["shifted"])
+
+    def with_array_constant(x):
+        return x + 1.0, np.arange(3.0)
+
+    traced = graphlet.trace_graph(with_array_constant, args=(x,))
+    assert traced.order[0].entry is None  # a constant array is copied per call, in Python
+    first = traced(x)[1]
+    first[0] = 99.0
+    same(traced(x), with_array_constant(x))
+
+
+def test_keyword_arguments_in_the_entry() -> None:
+    def scaled(x, *, eps, shift=None):
+        y = x / (np.abs(x).sum() + eps)
+        return y if shift is None else y + shift
+
+    x, shift = RNG.normal(size=5), RNG.normal(size=5)
+    traced = graphlet.trace_graph(scaled, args=(x,), kwargs={"eps": 1e-3, "shift": shift})
+    run_entry(traced, scaled, x, kwargs={"eps": 1e-3, "shift": shift})
+    run_entry(traced, scaled, RNG.normal(size=5), kwargs={"eps": 1e-3, "shift": x})
+    same(traced(x, eps=1e-3), scaled(x, eps=1e-3))  # other keywords: a version of their own
+    run_entry(traced, scaled, x, kwargs={"eps": 1e-3})
+    traced(x, shift=shift, eps=1e-3)  # the names in another order: another
+    run_entry(traced, scaled, x, kwargs={"shift": shift, "eps": 1e-3})
+    same(traced(x, eps=1e-2), scaled(x, eps=1e-2))  # another value
+    assert traced.stats()["traces"] == 4 and traced.native
+
+    def floor_div(a, *, b):
+        return a // b
+
+    a, zero = np.array([7, -7, 3]), np.array([2, 0, -2])
+    traced = graphlet.trace_graph(floor_div, args=(a,), kwargs={"b": a})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        same(traced(a, b=zero), floor_div(a, b=zero))  # redone by NumPy, with the keyword
+    assert traced.stats()["numpy"] == 1 and traced.order[0].entry.calls == 1

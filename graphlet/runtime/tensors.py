@@ -17,6 +17,10 @@ nothing. Calling it:
   raise, e.g. int `//` by zero, has one: see `convert-graphlet-to-linalg`) after
   the call, as PyTorch would have raised.
 
+`TensorFunction.entry` builds a CPython builtin that does the same checks, the
+allocation and the call in machine code (`graphlet.backend.tensor_entry`), for a
+caller whose arguments' shapes are fixed (`trace_graph`'s versions).
+
 All pointer arguments are marked `noalias`: inputs are only read and outputs
 are fresh allocations, so the promise holds even when one array is passed
 twice, and LLVM may keep accumulators in registers and vectorise without
@@ -107,7 +111,7 @@ class TensorFunction:
         status = np.zeros((), np.int64)
         self._kernel(*pointers, status.__array_interface__["data"][0])
         if status:
-            raise _tensor_error(int(status))
+            raise tensor_error(int(status))
         return outs
 
     def call_guarded(self, *arrays: np.ndarray) -> list[np.ndarray]:
@@ -125,8 +129,48 @@ class TensorFunction:
         status = np.zeros((), np.int64)
         self._thunk(*arrays, *outs, status)
         if status:
-            raise _tensor_error(int(status))
+            raise tensor_error(int(status))
         return outs
+
+    def entry(
+        self,
+        params: Sequence[tuple[Any, ...]],
+        scalars: Sequence[bool],
+        tree: Any,
+        last: tuple[int, int] | None = None,
+        externals: Sequence[tuple[Any, str, tuple[Any, ...]]] = (),
+        keywords: Sequence[str] = (),
+    ) -> Any:
+        """A `TensorEntry` of this kernel (`graphlet.backend.tensor_entry`): bound, a
+        builtin that checks its arguments against `params` and the `externals` it reads
+        (whose arrays, the arguments' then the externals', must be this signature's
+        inputs, in order), allocates the outputs and calls the kernel with
+        no Python frame and no ctypes. Result `j` is a NumPy scalar when `scalars[j]`.
+        A non-zero status calls `on_status(status, *args, **kwargs)` (`tensor_error(status)` is
+        the exception it stands for)."""
+        from graphlet.backend.tensor_entry import compile_tensor_entry
+
+        every = [*params, *(p for _, _, p in externals)]
+        arrays = [(tuple(p[2]), np.dtype(p[1])) for p in every if p[0] == "array"]
+        if arrays != [(tuple(shape), dtype) for shape, dtype in self._in_specs]:
+            raise TensorSignatureError(
+                f"@{self.name}'s entry: the array parameters {arrays} are not its inputs"
+            )
+        outputs = [
+            (dtype.name, tuple(shape), scalar)
+            for (shape, dtype), scalar in zip(self._out_specs, scalars, strict=True)
+        ]
+        return compile_tensor_entry(
+            self.engine.address(self.name),
+            params,
+            outputs,
+            tree,
+            status=bool(self._status),
+            last=last,
+            externals=externals,
+            keywords=keywords,
+            keep_alive=self,
+        )
 
     def _pointer(
         self,
@@ -200,7 +244,7 @@ def _pointer_thunk(function: TensorFunction) -> Callable[..., None]:
     return thunk
 
 
-def _tensor_error(status: int) -> Exception:
+def tensor_error(status: int) -> Exception:
     """The exception PyTorch raises for what status `status` reports."""
     from graphlet.dialects import graphlet as g
 

@@ -6,10 +6,21 @@ to the values of its Python-number arguments): those are its guards, and a call
 that fails them traces again. A native run whose int division meets a zero
 divisor (NumPy answers 0 and warns, the kernel reports it) is redone by the
 original function, so the answer is always NumPy's.
+
+Fast path: each traced function is the only instance of its own subclass, whose
+`__call__` is a chain of native entries (`TensorFunction.entry`, built on
+`graphlet.backend.tensor_entry`) of its newest versions: each checks its arguments
+(every array's type, dtype, shape and C-contiguity, every number's value) in native
+code, allocates fresh outputs, calls the kernel and builds the result, or passes the
+call on to the next entry; the last passes it to the Python dispatch (`_call`), which
+retraces, copies non-contiguous arrays, and handles keywords, nested arguments and
+globals. So a call that matches a version runs no Python code.
 """
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import linecache
 import logging
 import os
@@ -36,11 +47,13 @@ from graphlet.frontend.numpy_trace.proxy import (
     generator_states,
     wrapped_numpy,
 )
-from graphlet.runtime.tensors import TensorFunction
+from graphlet.runtime.tensors import TensorFunction, tensor_error
 
 log = logging.getLogger("graphlet.trace_graph")
 
 FUNCTION = "forward"
+FAST_CHAIN_LENGTH = 4
+"""How many of the newest versions have their native entry in `__call__`."""
 
 Rebuild = Callable[[Sequence[np.ndarray], Sequence[Any]], Any]
 """Builds a version's outputs from the kernel's results and the argument leaves."""
@@ -73,6 +86,8 @@ class Version:
     """One trace: its guards' key, its graph, its kernel, how to rebuild the outputs."""
 
     key: tuple[Any, ...]
+    number: int
+    """Its index in `TracedFunction.order`."""
     module: ModuleOp
     calls: list[Call]
     kept: list[Call]
@@ -84,9 +99,23 @@ class Version:
     output_tree: Any
     rebuild: Rebuild
     kernel: TensorFunction | None = None
+    entry: Any = None
+    """The kernel's `TensorEntry`, when the version's arguments and outputs fit one."""
     native_calls: int = 0
+    """Native runs through the Python dispatch (`entry.calls` counts the others)."""
+    direct: Any = None
+    """The entry bound for the Python dispatch's calls that copied strided arrays (when
+    no output is an input, which the copies would replace); its slow path is ctypes."""
+    entry_statuses: int = 0
+    """Calls of `entry` whose kernel reported a status (redone by NumPy)."""
     numpy_calls: int = 0
     numpy_reasons: set[str] = field(default_factory=set)
+
+    @property
+    def native(self) -> int:
+        """Calls that ran natively, whichever way they came."""
+        entry = self.entry.calls - self.entry_statuses if self.entry is not None else 0
+        return self.native_calls + entry
 
 
 def _flatten(tree: Any) -> Iterator[Any]:
@@ -98,6 +127,16 @@ def _flatten(tree: Any) -> Iterator[Any]:
             yield from _flatten(t)
     else:
         yield tree
+
+
+def _structure(tree: Any) -> Any:
+    """The containers of `tree` (keywords by name, in order), its leaves left out: part
+    of the guards, so that `f(b=y, a=x)` or `f((x, y))` is not run as `f(x, y)`."""
+    if isinstance(tree, tuple | list):
+        return (type(tree).__name__, tuple(_structure(t) for t in tree))
+    if isinstance(tree, dict):
+        return ("dict", tuple((k, _structure(v)) for k, v in tree.items()))
+    return None
 
 
 def _unflatten(tree: Any, leaves: Iterator[Any]) -> Any:
@@ -150,17 +189,37 @@ def _outside_guard(value: Any) -> tuple[Any, ...]:
 class TracedFunction:
     """A NumPy function compiled from its trace; call it like the original."""
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> TracedFunction:
+        """An instance of a class of its own, whose `__call__` can then be the native
+        entries' chain (builtins in a class are not bound to the instance)."""
+        own_class = type(
+            cls.__name__, (cls,), {"__module__": cls.__module__, "__qualname__": cls.__qualname__}
+        )
+        return super().__new__(own_class)
+
     def __init__(self, fn: Callable[..., Any]) -> None:
         self.fn = fn
         self.versions: dict[tuple[Any, ...], Version] = {}
-        self.last: Version | None = None
+        self.order: list[Version] = []
+        """The versions in the order they were traced."""
+        self._last = ctypes.c_int64(-1)
+        """The number of the version the latest call ran (native entries store it)."""
+        self._entries: list[Any] = []
+        """Every chain ever installed: another thread may be about to call an old one."""
         self.externals: list[Binding] = [
             b for b in bindings(fn) if isinstance(b.get(), np.ndarray | bool | int | float)
         ]
         """Arrays and numbers `fn` reads from its closure or globals, read again at each
         call: an array is an input (the one bound to the name then), a number a guard."""
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    @property
+    def last(self) -> Version | None:
+        """The version the latest call ran."""
+        number = self._last.value
+        return self.order[number] if number >= 0 else None
+
+    def _call(self, *args: Any, **kwargs: Any) -> Any:
+        """The Python dispatch: guards, a retrace when none matches, the call."""
         leaves: Sequence[Any] = args
         try:
             if kwargs:
@@ -168,7 +227,7 @@ class TracedFunction:
             key = tuple([(a.shape, a.dtype) if type(a) is np.ndarray else _guard(a) for a in args])
         except _Nested:
             leaves = list(_flatten((args, kwargs)))
-            key = tuple(map(_guard, leaves))
+            key = (_structure((args, kwargs)), *map(_guard, leaves))
         if self.externals:
             outside = [b.get() for b in self.externals]
             leaves = [*leaves, *outside]
@@ -176,15 +235,18 @@ class TracedFunction:
         version = self.versions.get(key)
         if version is None:
             version = self._trace(args, kwargs, leaves, key)
-        self.last = version
+        self._last.value = version.number
         return self._run(version, args, kwargs, leaves)
+
+    __call__ = _call
 
     # ---- inspection
 
     def _version(self) -> Version:
-        if self.last is None:
+        last = self.last
+        if last is None:
             raise ValueError("the function has not been traced yet")
-        return self.last
+        return last
 
     @property
     def graph(self) -> str:
@@ -211,7 +273,7 @@ class TracedFunction:
         """Traces made, calls run natively, calls redone by the original function."""
         return {
             "traces": len(self.versions),
-            "native": sum(v.native_calls for v in self.versions.values()),
+            "native": sum(v.native for v in self.versions.values()),
             "numpy": sum(v.numpy_calls for v in self.versions.values()),
         }
 
@@ -278,15 +340,76 @@ class TracedFunction:
             log.debug("graphlet.trace_graph: dropped %s", call)
         module = _build(recorder, kept, output_ids)
         version = Version(
-            key, module, recorder.calls, kept, dropped, recorder.inputs, output_ids,
+            key, len(self.order), module, recorder.calls, kept, dropped, recorder.inputs, output_ids,
             array_leaves, tree, _rebuilder(tree),
         )  # fmt: skip
         if output_ids:
             from graphlet import driver
 
             version.kernel = driver.compile_tensor_function(module, FUNCTION)
+            if all(type(a) not in _CONTAINERS for a in (*args, *kwargs.values())):
+                version.entry = self._entry(version, len(args) + len(kwargs), list(kwargs), leaves)
+            flat = version.entry is not None and not kwargs and not self.externals
+            if flat and not _has_input(tree):
+                version.direct = version.entry.bind(
+                    functools.partial(self._run_positional, version),
+                    functools.partial(self._on_status, version),
+                )
         self.versions[key] = version
+        self.order.append(version)
+        self._install_entries()
         return version
+
+    def _entry(
+        self, version: Version, count: int, keywords: list[str], leaves: Sequence[Any]
+    ) -> Any:
+        """The version's native entry for calls of `count` arguments, the last passed
+        by the names `keywords`, or None when its call needs Python: nested arguments,
+        a number other than a bool, an int or a float (as an argument or a global), an
+        output that is a constant array."""
+        if version.kernel is None or len(leaves) != count + len(self.externals):
+            return None
+        params = []
+        for value in leaves:
+            param = _entry_param(value)
+            if param is None:
+                return None
+            params.append(param)
+        outside = params[count:]
+        externals = [(b.namespace, b.name, p) for b, p in zip(self.externals, outside)]
+        params = params[:count]
+        scalars = [False] * len(version.output_ids)
+        tree = _entry_tree(version.output_tree, scalars)
+        if tree is None:
+            return None
+        last = (ctypes.addressof(self._last), version.number)
+        return version.kernel.entry(params, scalars, tree, last, externals, keywords)
+
+    def _install_entries(self) -> None:
+        """Makes `__call__` the chain of the newest versions' entries, ending in `_call`."""
+        own_class = type(self)
+        chain = [v for v in reversed(self.order) if v.entry is not None][:FAST_CHAIN_LENGTH]
+        if not chain:
+            return
+        call: Any = self._call
+        for version in reversed(chain):
+            call = version.entry.bind(call, functools.partial(self._on_status, version))
+        self._entries.append(call)
+        own_class.__call__ = call  # type: ignore[method-assign]
+
+    def _run_positional(self, version: Version, *args: Any) -> Any:
+        return self._run_ctypes(version, args, {}, args)
+
+    def _on_status(self, version: Version, status: int, *args: Any, **kwargs: Any) -> Any:
+        """A native entry's kernel reported `status`: NumPy's answer, as in `_run`."""
+        error = tensor_error(status)
+        if not isinstance(error, _KERNEL_ERRORS):
+            raise error
+        self._last.value = version.number
+        version.entry_statuses += 1
+        version.numpy_calls += 1
+        version.numpy_reasons.add(f"the kernel reported {type(error).__name__}")
+        return self.fn(*args, **kwargs)
 
     def _output_tree(
         self, value: Any, recorder: Recorder, output_ids: list[int], array_leaves: list[int]
@@ -319,6 +442,20 @@ class TracedFunction:
         kwargs: dict[str, Any],
         leaves: Sequence[Any],
     ) -> Any:
+        if version.direct is not None and not kwargs:
+            contiguous = [np.ascontiguousarray(a) if type(a) is np.ndarray else a for a in args]
+            return version.direct(*contiguous)
+        return self._run_ctypes(version, args, kwargs, leaves)
+
+    def _run_ctypes(
+        self,
+        version: Version,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        leaves: Sequence[Any],
+    ) -> Any:
+        """The kernel through ctypes (`TensorFunction.call_guarded`), the outputs rebuilt
+        in Python."""
         results: Sequence[np.ndarray] = []
         if version.kernel is not None:
             arrays = [np.ascontiguousarray(leaves[i]) for i in version.array_leaves]
@@ -330,6 +467,51 @@ class TracedFunction:
                 return self.fn(*args, **kwargs)
         version.native_calls += 1
         return version.rebuild(results, leaves)
+
+
+def _has_input(tree: Any) -> bool:
+    if isinstance(tree, Input):
+        return True
+    if isinstance(tree, tuple | list):
+        return any(_has_input(t) for t in tree)
+    if isinstance(tree, dict):
+        return any(_has_input(t) for t in tree.values())
+    return False
+
+
+def _entry_param(value: Any) -> tuple[Any, ...] | None:
+    """What a native entry checks `value` by (the guard `_guard` makes of it), or None."""
+    if type(value) is np.ndarray:
+        return ("array", value.dtype.name, value.shape)
+    if value is None or type(value) is bool:
+        return ("is", value)
+    if type(value) is int and -(2**63) <= value < 2**63:
+        return ("int", value)
+    if type(value) is float:
+        return ("float", value)
+    return None
+
+
+def _entry_tree(tree: Any, scalars: list[bool]) -> Any:
+    """`tree` in `tensor_entry`'s terms (marking the scalar results), or None."""
+    if isinstance(tree, Result):
+        scalars[tree.index] = tree.scalar
+        return ("result", tree.index)
+    if isinstance(tree, Input):
+        return ("input", tree.index)
+    if isinstance(tree, Constant):
+        return None if isinstance(tree.value, np.ndarray) else ("const", tree.value)
+    if type(tree) in (tuple, list):
+        children = [_entry_tree(t, scalars) for t in tree]
+        if any(c is None for c in children):
+            return None
+        return ("tuple" if type(tree) is tuple else "list", children)
+    if type(tree) is dict:
+        items = [(k, _entry_tree(t, scalars)) for k, t in tree.items()]
+        if any(c is None for _, c in items):
+            return None
+        return ("dict", items)
+    return None
 
 
 def _rebuilder(tree: Any) -> Rebuild:
