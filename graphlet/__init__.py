@@ -26,6 +26,7 @@ _PUBLIC = {
     "trace_graph": "graphlet.frontend.numpy_trace",
     "TraceError": "graphlet.frontend.numpy_trace",
     "extract_ir": "graphlet.frontend.torch_entry",
+    "build_on_meta": "graphlet.frontend.torch_entry",
     "verify_ir_with_state_dict": "graphlet.frontend.torch_entry",
     "register_op": "graphlet.frontend.torch_entry",
     "ModelIR": "graphlet.frontend.model_ir",
@@ -45,6 +46,7 @@ __all__ = [
     "Node",
     "TraceError",
     "__version__",
+    "build_on_meta",
     "compile_fx",
     "explain",
     "explain_fx",
@@ -67,6 +69,7 @@ if TYPE_CHECKING:
     from graphlet.frontend.numpy_trace import TraceError, trace_graph
     from graphlet.frontend.pythonify import pythonify
     from graphlet.frontend.torch_entry import (
+        build_on_meta,
         compile_fx,
         explain_fx,
         extract_ir,

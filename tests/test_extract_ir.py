@@ -115,8 +115,7 @@ def _meta(case_name):
         pytest.skip(f"{case.package} is not installed")
     if case.family == "torchvision":
         corpus.import_torchvision()
-    with torch.device("meta"):
-        model, inputs = case.builder()
+    model, inputs = graphlet.build_on_meta(case.builder)
     return model.eval(), inputs
 
 
@@ -584,3 +583,26 @@ def test_loading_and_drawing_need_no_torch(seed_ir, tmp_path):
         "graphlet.extract_ir needs PyTorch, which is not installed: pip install 'graphlet[torch]'"
         in done.stderr
     )
+
+
+def test_a_constructor_computing_with_tensors_builds_on_meta_and_extracts():
+    """RegNet rounds its widths with tensors in `__init__`: under `torch.device("meta")`
+    that fails (no data), so `build_on_meta` builds it with empty weights instead."""
+    corpus.import_torchvision()
+    from torchvision import models
+
+    def build():
+        return models.regnet_y_400mf(weights=None, num_classes=10)
+
+    with pytest.raises(NotImplementedError, match="meta"), torch.device("meta"):
+        build()
+    model = graphlet.build_on_meta(build).eval()
+    assert all(t.is_meta for t in [*model.parameters(), *model.buffers()])
+    real = build().eval()
+    assert {k: (v.shape, v.dtype) for k, v in model.state_dict().items()} == {
+        k: (v.shape, v.dtype) for k, v in real.state_dict().items()
+    }
+    ir = graphlet.extract_ir(model, (torch.empty(1, 3, 32, 32, device="meta"),))
+    assert [t.shape for t in ir.graph_outputs] == [(1, 10)]
+    assert {w.name for w in ir.weights if w.persistent} == set(real.state_dict())
+    # verification with these weights: test_every_corpus_model_... (GRAPHLET_CORPUS=all)

@@ -41,6 +41,14 @@ def extract_ir(model: Any, example_inputs: Sequence[Any]) -> Any:
     return extract(model, example_inputs)
 
 
+def build_on_meta(build: Any) -> Any:
+    """See `graphlet.frontend.model_ir.meta.build_on_meta`."""
+    require_torch("build_on_meta")
+    from graphlet.frontend.model_ir.meta import build_on_meta as on_meta
+
+    return on_meta(build)
+
+
 def verify_ir_with_state_dict(**arguments: Any) -> Any:
     """See `graphlet.frontend.model_ir.verify.verify_ir_with_state_dict`."""
     require_torch("verify_ir_with_state_dict")

@@ -5,8 +5,9 @@
     graphlet-ir dot model.json -o model.dot    # Graphviz
 
 `CALLABLE` (a class or a function of no arguments, found in MODULE, which is imported
-with the current directory on the path) is called under `torch.device("meta")`, so the
-model's weights are never allocated; a module object is used as it is. Each
+with the current directory on the path) is called under `torch.device("meta")` (or,
+when its constructor reads a tensor it computed, `graphlet.build_on_meta`'s fallback),
+so the model's weights are never allocated; a module object is used as it is. Each
 `--input-shape` is one input, `1x3x224x224`, with an optional dtype: `1x8:int64`.
 Errors are one line naming what is wrong, with exit status 1 (2 for bad usage).
 """
@@ -67,8 +68,9 @@ def build_model(spec: str) -> Any:
         return factory.eval()
     if not callable(factory):
         raise UsageError(f"{spec} is a {type(factory).__name__}, not a class or function")
-    with torch.device("meta"):
-        model = factory()
+    from graphlet.frontend.model_ir.meta import build_on_meta
+
+    model = build_on_meta(factory)
     if not isinstance(model, torch.nn.Module):
         raise UsageError(f"{spec}() returned a {type(model).__name__}, not a torch.nn.Module")
     return model.eval()
