@@ -38,6 +38,7 @@ GRAPHLET_DIALECTS: dict[str, Callable[[], Dialect]] = {
 _PASS_CLASSES = {
     "graphlet-verify": "graphlet.transforms.graphlet_verify:GraphletVerifyPass",
     "graphlet-optimize": "graphlet.transforms.graphlet_optimize:GraphletOptimizePass",
+    "graphlet-autodiff": "graphlet.transforms.graphlet_autodiff:GraphletAutodiffPass",
     "decompose-tensor-ops": "graphlet.transforms.decompose_tensor_ops:DecomposeTensorOpsPass",
     "fuse-elementwise": "graphlet.transforms.fuse_elementwise:FuseElementwisePass",
     "fuse-sibling-loops": "graphlet.transforms.fuse_sibling_loops:FuseSiblingLoopsPass",

@@ -17,7 +17,9 @@ from graphlet.dialects.graphlet.abstract_ops import (
     require_float_tensor,
     same_elements,
 )
+from graphlet.dialects.graphlet.scalar_ops import ExpOp
 from graphlet.dialects.graphlet.types import shape_of, shape_str
+from graphlet.dialects.graphlet.vjp import Derivative
 
 
 class _AlongDim(TensorOp):
@@ -54,6 +56,11 @@ class SoftmaxOp(_AlongDim):
         e = np.exp(x - np.amax(x, axis=dim, keepdims=True))
         return e / np.sum(e, axis=dim, keepdims=True)
 
+    def vjp(self, d: Derivative, grad: SSAValue) -> tuple[SSAValue | None, ...]:
+        """y * (grad - sum(grad * y, dim))."""
+        y, dim = self.result, self.static_args()["dim"]
+        return (d.mul(y, d.sub(grad, d.sum(d.mul(grad, y), [dim], keepdim=True))),)
+
 
 @irdl_op_definition
 class LogSoftmaxOp(_AlongDim):
@@ -67,6 +74,12 @@ class LogSoftmaxOp(_AlongDim):
     def np_operation(x: np.ndarray, dim: int) -> np.ndarray:
         shifted = x - np.amax(x, axis=dim, keepdims=True)
         return shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+
+    def vjp(self, d: Derivative, grad: SSAValue) -> tuple[SSAValue | None, ...]:
+        """grad - exp(y) * sum(grad, dim)."""
+        y, dim = self.result, self.static_args()["dim"]
+        total = d.sum(grad, [dim], keepdim=True)
+        return (d.sub(grad, d.mul(d.unary(ExpOp, y), total)),)
 
 
 @irdl_op_definition
