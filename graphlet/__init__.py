@@ -34,9 +34,13 @@ _PUBLIC = {
     "ir_to_mermaid": "graphlet.frontend.model_ir",
     "ir_to_dot": "graphlet.frontend.model_ir",
     "pythonify": "graphlet.frontend.pythonify",
+    "grad": "graphlet.frontend.autodiff",
+    "value_and_grad": "graphlet.frontend.autodiff",
+    "AutodiffError": "graphlet.frontend.autodiff",
 }
 
 __all__ = [
+    "AutodiffError",
     "Compiler",
     "Graph",
     "IRFormatError",
@@ -49,6 +53,7 @@ __all__ = [
     "explain",
     "explain_fx",
     "extract_ir",
+    "grad",
     "ir_to_dot",
     "ir_to_mermaid",
     "jit",
@@ -56,11 +61,13 @@ __all__ = [
     "pythonify",
     "register_op",
     "trace_graph",
+    "value_and_grad",
     "verify_ir_with_state_dict",
 ]
 
 if TYPE_CHECKING:
     from graphlet.compiler import Compiler
+    from graphlet.frontend.autodiff import AutodiffError, grad, value_and_grad
     from graphlet.frontend.builder import Graph, Node
     from graphlet.frontend.jit import JitCompileError, explain, jit
     from graphlet.frontend.model_ir import IRFormatError, ModelIR, ir_to_dot, ir_to_mermaid, load_ir
