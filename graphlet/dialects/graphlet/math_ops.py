@@ -24,6 +24,7 @@ from xdsl.irdl import irdl_op_definition
 
 from graphlet.dialects.graphlet.abstract_ops import BinaryOp, FloatResultUnaryOp, UnaryOp
 from graphlet.dialects.graphlet.scalar_ops import CeilOp, ExpOp, FloorOp, SqrtOp
+from graphlet.dialects.graphlet.torch_semantics import np_erf
 from graphlet.dialects.graphlet.types import FLOAT
 from graphlet.dialects.graphlet.vjp import Derivative, Partial, zero_derivatives
 
@@ -265,6 +266,7 @@ class ErfOp(LibmUnaryOp):
     name = "graphlet.erf"
     PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (math.erf,)
     py_operation = staticmethod(math.erf)
+    np_operation = staticmethod(np_erf)
 
     def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
         """2 / sqrt(pi) exp(-x²)."""
