@@ -17,6 +17,7 @@ configure_from_environment()
 _PUBLIC = {
     "Compiler": "graphlet.compiler",
     "Graph": "graphlet.frontend.builder",
+    "backward": "graphlet.frontend.builder",
     "Node": "graphlet.frontend.builder",
     "explain": "graphlet.frontend.jit",
     "jit": "graphlet.frontend.jit",
@@ -49,6 +50,7 @@ __all__ = [
     "Node",
     "TraceError",
     "__version__",
+    "backward",
     "compile_fx",
     "explain",
     "explain_fx",
@@ -68,7 +70,7 @@ __all__ = [
 if TYPE_CHECKING:
     from graphlet.compiler import Compiler
     from graphlet.frontend.autodiff import AutodiffError, grad, value_and_grad
-    from graphlet.frontend.builder import Graph, Node
+    from graphlet.frontend.builder import Graph, Node, backward
     from graphlet.frontend.jit import JitCompileError, explain, jit
     from graphlet.frontend.model_ir import IRFormatError, ModelIR, ir_to_dot, ir_to_mermaid, load_ir
     from graphlet.frontend.numpy_trace import TraceError, trace_graph

@@ -114,29 +114,27 @@ def _jvp(d: Derivative, tangents: Sequence[SSAValue | None]) -> SSAValue | None:
         raise _error(e.op, "has no derivative rule; gradients cannot flow through it") from None
 
 
-def reverse_mode(fn: func.FuncOp, wrt: Sequence[int], output: int) -> list[Attribute]:
-    """Append the backward sweep to `fn`'s one block and return the gradients after
-    its results; the gradients' types."""
-    block = fn.body.block
-    ret = block.last_op
-    assert isinstance(ret, func.ReturnOp)
-    targets = [block.args[i] for i in wrt]
+def gradients(
+    block: Block, out: SSAValue, targets: Sequence[SSAValue], before: Operation | None
+) -> list[SSAValue]:
+    """The reverse sweep: d`out`/d(each target) as values, its ops inserted in `block`
+    before `before` (at the end for None). The forward values are the tape."""
     active: set[SSAValue] = set(targets)
     for op in block.ops:
         if any(o in active for o in op.operands):
             active.update(r for r in op.results if is_float(r.type))
-    sweep = _Sweep(block, ret)
+    sweep = _Sweep(block, before)
     seed = Derivative(None, ())
-    out = ret.operands[output]
     ones = np.ones(g.shape_of(out.type), g.np_dtype(out.type)) if g.is_tensor(out.type) else None
     cotangent: dict[SSAValue, SSAValue] = {
         out: seed.emit(g.ConstantOp.from_array(ones, g.element_type(out.type)))
         if ones is not None
         else seed.const(1.0, out)
     }
+    forward = [op for op in block.ops if op is not before]
     sweep.insert(seed.ops)
-    for op in reversed(list(block.ops)):
-        if op is ret or op in seed.ops or not any(r in cotangent for r in op.results):
+    for op in reversed(forward):
+        if not any(r in cotangent for r in op.results):
             continue
         if op.regions:
             raise _error(op, "has regions: structured control flow is not differentiated")
@@ -157,6 +155,17 @@ def reverse_mode(fn: func.FuncOp, wrt: Sequence[int], output: int) -> list[Attri
     zeros = Derivative(None, ())
     results = [cotangent.get(t) or zeros.zeros(t.type) for t in targets]
     sweep.insert(zeros.ops)
+    return results
+
+
+def reverse_mode(fn: func.FuncOp, wrt: Sequence[int], output: int) -> list[Attribute]:
+    """Append the backward sweep to `fn`'s one block and return the gradients after
+    its results; the gradients' types."""
+    block = fn.body.block
+    ret = block.last_op
+    assert isinstance(ret, func.ReturnOp)
+    targets = [block.args[i] for i in wrt]
+    results = gradients(block, ret.operands[output], targets, ret)
     new = func.ReturnOp(*ret.operands, *results)
     new.location = ret.location
     block.insert_op_before(new, ret)
@@ -323,4 +332,10 @@ class GraphletAutodiffPass(ModulePass):
         return functions[0]
 
 
-__all__ = ["GraphletAutodiffPass", "forward_mode", "merge_straight_line", "reverse_mode"]
+__all__ = [
+    "GraphletAutodiffPass",
+    "forward_mode",
+    "gradients",
+    "merge_straight_line",
+    "reverse_mode",
+]
