@@ -89,7 +89,7 @@ def test_backward_of_the_seed_mlp_matches_torch(target):
 def test_backward_skips_int_inputs_and_gives_zero_for_unused_ones():
     g = Graph()
     x = g.input("x", float)
-    unused = g.input("unused", float)
+    g.input("unused", float)
     k = g.input("k")
     y = g.add_op("mul", g.add_op("sin", x), g.add_op("float", k))
     grads = backward(g, y)
