@@ -243,6 +243,14 @@ def _tensor_cases(b: _Builder, t: dict[str, object]) -> list[object]:
     both(b(g.GeluOp(a["s3"])), torch.nn.functional.gelu(t["s3"]))
     both(b(g.GeluOp(a["s4"], "tanh")), torch.nn.functional.gelu(t["s4"], approximate="tanh"))
     both(b(g.CatOp([a["c1"], a["c2"]], 0)), torch.cat([t["c1"], t["c2"]], 0))
+    both(
+        b(g.LayerNormOp(a["ln_x"], a["ln_w"], a["ln_b"], 1, 1e-5)),
+        torch.nn.functional.layer_norm(t["ln_x"], (4,), t["ln_w"], t["ln_b"], 1e-5),
+    )
+    both(
+        b(g.LayerNormOp(a["ln2_x"], a["ln2_w"], a["ln2_b"], 2, 1e-3)),
+        torch.nn.functional.layer_norm(t["ln2_x"], (2, 3), t["ln2_w"], t["ln2_b"], 1e-3),
+    )
     cond = b.const(np.array([[True, False, True], [False, True, True]]), np.bool_)
     both(
         b(g.SelectOp(cond, a["q1"], a["q2"])),
@@ -261,7 +269,8 @@ def _tensor_inputs() -> dict[str, np.ndarray]:
         "w4": (4, 3), "vec2": (3,), "x6": (2, 3), "lw": (4, 3), "lb": (4,),
         "r1": (2, 3), "r2": (2, 3), "r3": (2, 3), "r4": (2, 3), "r5": (2, 3), "row3": (1, 3),
         "s1": (2, 3), "s2": (2, 3), "s3": (2, 3), "s4": (2, 3), "c1": (2, 3), "c2": (1, 3),
-        "q1": (2, 3), "q2": (1, 3),
+        "q1": (2, 3), "q2": (1, 3), "ln_x": (3, 4), "ln_w": (4,), "ln_b": (4,),
+        "ln2_x": (2, 2, 3), "ln2_w": (2, 3), "ln2_b": (2, 3),
     }  # fmt: skip
     inputs = {name: rng.uniform(-2, 2, shape) for name, shape in shapes.items()}
     for name in ("pos_row", "p1", "p2", "p3"):
