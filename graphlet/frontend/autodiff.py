@@ -190,11 +190,11 @@ class GradFunction:
 
 
 def _differentiate(module: ModuleOp, function: str, wrt: tuple[int, ...], name: str) -> None:
-    from graphlet.registry import make_context
-    from graphlet.transforms.graphlet_autodiff import GraphletAutodiffPass
+    from graphlet.registry import all_passes, make_context
 
+    autodiff = all_passes()["graphlet-autodiff"]()
     try:
-        GraphletAutodiffPass(function=function, wrt=wrt, grad_name=name).apply(
+        autodiff(function=function, wrt=wrt, grad_name=name).apply(  # type: ignore[call-arg]
             make_context(), module
         )
     except DiagnosticException as e:

@@ -272,7 +272,7 @@ def backward(graph: Graph, loss: Node) -> dict[str, Node]:
     new nodes (by input name) built from each op's derivative rule, for
     `set_outputs` and `execute`. Int and bool inputs have no gradient (as in PyTorch);
     `graphlet-optimize` (the `Compiler`'s default) removes what the outputs do not use."""
-    from graphlet.transforms.graphlet_autodiff import gradients
+    from graphlet.dialects.graphlet.vjp import gradients
 
     if loss.value.type != g.FLOAT:
         raise TypeError(f"backward: the loss must be a float, got {loss.type.__name__} {loss!r}")

@@ -35,12 +35,19 @@ import numpy as np
 from xdsl.context import Context
 from xdsl.dialects import cf, func
 from xdsl.dialects.builtin import FunctionType, ModuleOp, StringAttr
-from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+from xdsl.ir import Attribute, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import DiagnosticException
 
 from graphlet.dialects import graphlet as g
-from graphlet.dialects.graphlet.vjp import Derivative, NoDerivative, is_float
+from graphlet.dialects.graphlet.vjp import (
+    Derivative,
+    NoDerivative,
+    Sweep,
+    gradients,
+    is_float,
+    rule_builder,
+)
 from graphlet.locations import lowering_error
 
 
@@ -75,87 +82,12 @@ def merge_straight_line(region: Region) -> None:
             break
 
 
-class _Sweep:
-    """Inserts one rule's ops at a fixed point of a block."""
-
-    def __init__(self, block: Block, before: Operation | None) -> None:
-        self.block, self.before = block, before
-
-    def insert(self, ops: Sequence[Operation]) -> None:
-        for op in ops:
-            if self.before is None:
-                self.block.add_op(op)
-            else:
-                self.block.insert_op_before(op, self.before)
-
-
-def _rule(op: Operation, wanted: Sequence[bool]) -> Derivative:
-    """The builder for `op`'s rule, or an error at `op` when it cannot have one."""
-    if not isinstance(op, g.GraphletOp):
-        raise _error(op, "has no derivative rule (only graphlet ops are differentiated)")
-    if len(op.results) != 1:
-        raise _error(op, "has several results: no derivative rule")
-    return Derivative(op, wanted)
-
-
-def _vjp(d: Derivative, grad: SSAValue) -> tuple[SSAValue | None, ...]:
-    assert d.op is not None
-    try:
-        return d.op.vjp(d, grad)
-    except NoDerivative as e:
-        raise _error(e.op, "has no derivative rule; gradients cannot flow through it") from None
-
-
 def _jvp(d: Derivative, tangents: Sequence[SSAValue | None]) -> SSAValue | None:
     assert d.op is not None
     try:
         return d.op.jvp(d, tangents)
     except NoDerivative as e:
         raise _error(e.op, "has no derivative rule; gradients cannot flow through it") from None
-
-
-def gradients(
-    block: Block, out: SSAValue, targets: Sequence[SSAValue], before: Operation | None
-) -> list[SSAValue]:
-    """The reverse sweep: d`out`/d(each target) as values, its ops inserted in `block`
-    before `before` (at the end for None). The forward values are the tape."""
-    active: set[SSAValue] = set(targets)
-    for op in block.ops:
-        if any(o in active for o in op.operands):
-            active.update(r for r in op.results if is_float(r.type))
-    sweep = _Sweep(block, before)
-    seed = Derivative(None, ())
-    ones = np.ones(g.shape_of(out.type), g.np_dtype(out.type)) if g.is_tensor(out.type) else None
-    cotangent: dict[SSAValue, SSAValue] = {
-        out: seed.emit(g.ConstantOp.from_array(ones, g.element_type(out.type)))
-        if ones is not None
-        else seed.const(1.0, out)
-    }
-    forward = [op for op in block.ops if op is not before]
-    sweep.insert(seed.ops)
-    for op in reversed(forward):
-        if not any(r in cotangent for r in op.results):
-            continue
-        if op.regions:
-            raise _error(op, "has regions: structured control flow is not differentiated")
-        wanted = [o in active for o in op.operands]
-        if not any(wanted):
-            continue
-        d = _rule(op, wanted)
-        grads = _vjp(d, cotangent[op.results[0]])
-        sweep.insert(d.ops)
-        for operand, grad, want in zip(op.operands, grads, wanted):
-            if not want or grad is None:
-                continue
-            if operand in cotangent:
-                total = g.AddOp(cotangent[operand], grad)
-                sweep.insert([total])
-                grad = total.result
-            cotangent[operand] = grad
-    zeros = Derivative(None, ())
-    results = [cotangent.get(t) or zeros.zeros(t.type) for t in targets]
-    sweep.insert(zeros.ops)
-    return results
 
 
 def reverse_mode(fn: func.FuncOp, wrt: Sequence[int], output: int) -> list[Attribute]:
@@ -185,7 +117,7 @@ def forward_mode(fn: func.FuncOp, wrt: Sequence[int], output: int) -> list[Attri
         arg = entry.args[i]
         tangents[arg] = [seeds.const(1.0, arg) if n == j else None for n in range(k)]
     first = entry.first_op
-    _Sweep(entry, first).insert(seeds.ops)
+    Sweep(entry, first).insert(seeds.ops)
     for block in list(fn.body.blocks)[1:]:
         for arg in list(block.args):
             if is_float(arg.type):
@@ -208,9 +140,9 @@ def forward_mode(fn: func.FuncOp, wrt: Sequence[int], output: int) -> list[Attri
             after = op.next_op
             for n in range(k):
                 per = [t[n] if t is not None else None for t in incoming]
-                d = _rule(op, [p is not None for p in per])
+                d = rule_builder(op, [p is not None for p in per])
                 result.append(_jvp(d, per))
-                _Sweep(block, after).insert(d.ops)
+                Sweep(block, after).insert(d.ops)
             tangents[op.results[0]] = result
     return [fn.function_type.outputs.data[output]] * k
 
@@ -220,7 +152,7 @@ def _materialize(tangent: SSAValue | None, like: SSAValue, before: Operation) ->
         return tangent
     zero = Derivative(None, ())
     value = zero.zeros(like.type)
-    _Sweep(before.parent_block(), before).insert(zero.ops)  # type: ignore[arg-type]
+    Sweep(before.parent_block(), before).insert(zero.ops)  # type: ignore[arg-type]
     return value
 
 

@@ -1,5 +1,5 @@
-"""The vocabulary of derivative rules: what an op's `vjp` / `local_derivatives` is
-written in.
+"""The vocabulary of derivative rules (what an op's `vjp` / `local_derivatives` is
+written in) and the reverse sweep that applies them over a block.
 
 Each graphlet op declares its derivative beside its meaning (micrograd keeps a value
 and its local derivative together): an elementwise op gives `local_derivatives`, the
@@ -11,6 +11,10 @@ insert. A rule returns `None` for an operand whose gradient is zero (floor, a
 comparison's operands) and may return the Python floats `1.0` / `-1.0` for an identity
 or negated partial. An op with no rule raises `NoDerivative`, which the pass reports at
 the op's source line, as PyTorch reports a function without a derivative formula.
+
+`gradients` is the engine (micrograd's `backward()`, beside its ops): it walks a block
+backwards from one output, accumulating each value's cotangent from its users' rules.
+The `graphlet-autodiff` pass and the builder's `backward` both call it.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from xdsl.dialects.builtin import FloatAttr, TensorType
-from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.ir import Attribute, Block, Operation, SSAValue
 
 from graphlet.dialects.graphlet.types import (
     FLOAT,
@@ -31,6 +35,7 @@ from graphlet.dialects.graphlet.types import (
     np_dtype,
     shape_of,
 )
+from graphlet.locations import lowering_error
 
 if TYPE_CHECKING:
     from graphlet.dialects.graphlet.abstract_ops import GraphletOp
@@ -240,3 +245,85 @@ def zero_derivatives(op: GraphletOp, d: Derivative) -> tuple[Partial, ...]:
     """`local_derivatives` of a piecewise-constant op (floor, rounding, `//`): zero
     almost everywhere, and zero where PyTorch defines it too."""
     return (None,) * len(op.operands)
+
+
+# --------------------------------------------------------------------------- the reverse sweep
+
+
+class Sweep:
+    """Inserts one rule's ops at a fixed point of a block."""
+
+    def __init__(self, block: Block, before: Operation | None) -> None:
+        self.block, self.before = block, before
+
+    def insert(self, ops: Sequence[Operation]) -> None:
+        for op in ops:
+            if self.before is None:
+                self.block.add_op(op)
+            else:
+                self.block.insert_op_before(op, self.before)
+
+
+def rule_builder(op: Operation, wanted: Sequence[bool]) -> Derivative:
+    """The builder for `op`'s rule, or an error at `op` when it cannot have one."""
+    g = _g()
+    if not isinstance(op, g.GraphletOp):
+        raise lowering_error(op, "has no derivative rule (only graphlet ops are differentiated)")
+    if len(op.results) != 1:
+        raise lowering_error(op, "has several results: no derivative rule")
+    return Derivative(op, wanted)
+
+
+def _vjp(d: Derivative, grad: SSAValue) -> tuple[SSAValue | None, ...]:
+    assert d.op is not None
+    try:
+        return d.op.vjp(d, grad)
+    except NoDerivative as e:
+        raise lowering_error(
+            e.op, "has no derivative rule; gradients cannot flow through it"
+        ) from None
+
+
+def gradients(
+    block: Block, out: SSAValue, targets: Sequence[SSAValue], before: Operation | None
+) -> list[SSAValue]:
+    """The reverse sweep: d`out`/d(each target) as values, its ops inserted in `block`
+    before `before` (at the end for None). The forward values are the tape."""
+    g = _g()
+    active: set[SSAValue] = set(targets)
+    for op in block.ops:
+        if any(o in active for o in op.operands):
+            active.update(r for r in op.results if is_float(r.type))
+    sweep = Sweep(block, before)
+    seed = Derivative(None, ())
+    ones = np.ones(g.shape_of(out.type), g.np_dtype(out.type)) if g.is_tensor(out.type) else None
+    cotangent: dict[SSAValue, SSAValue] = {
+        out: seed.emit(g.ConstantOp.from_array(ones, g.element_type(out.type)))
+        if ones is not None
+        else seed.const(1.0, out)
+    }
+    forward = [op for op in block.ops if op is not before]
+    sweep.insert(seed.ops)
+    for op in reversed(forward):
+        if not any(r in cotangent for r in op.results):
+            continue
+        if op.regions:
+            raise lowering_error(op, "has regions: structured control flow is not differentiated")
+        wanted = [o in active for o in op.operands]
+        if not any(wanted):
+            continue
+        d = rule_builder(op, wanted)
+        grads = _vjp(d, cotangent[op.results[0]])
+        sweep.insert(d.ops)
+        for operand, grad, want in zip(op.operands, grads, wanted):
+            if not want or grad is None:
+                continue
+            if operand in cotangent:
+                total = g.AddOp(cotangent[operand], grad)
+                sweep.insert([total])
+                grad = total.result
+            cotangent[operand] = grad
+    zeros = Derivative(None, ())
+    results = [cotangent.get(t) or zeros.zeros(t.type) for t in targets]
+    sweep.insert(zeros.ops)
+    return results
