@@ -4,7 +4,8 @@ PyTorch's autograd and central finite differences.
 Each op's derivative rule is checked on its own: a one-op function per scalar op
 (on hypothesis-drawn points of the op's smooth domain) and one weighted-sum loss over
 every tensor op (each op on its own inputs, so each input's gradient is that op's
-rule). Every compiled gradient must have run natively (no fallback counted).
+rule; compiled once, run on hypothesis-seeded input values). Every compiled gradient
+must have run natively (no fallback counted; tensor kernels have no fallback).
 Tolerances: against torch in float64, rtol 1e-9 / atol 1e-12 (the same formulas,
 summed in another order); against central differences (step 1e-6 relative),
 rtol 1e-5 / atol 1e-6.
@@ -259,8 +260,8 @@ def _tensor_cases(b: _Builder, t: dict[str, object]) -> list[object]:
     return s
 
 
-def _tensor_inputs() -> dict[str, np.ndarray]:
-    rng = np.random.default_rng(3)
+def _tensor_inputs(seed: int = 3) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
     shapes = {
         "x": (2, 3), "row": (3,), "x2": (2, 3), "col": (2, 1), "x3": (2, 3), "row2": (1, 3),
         "x4": (2, 3), "m1": (2, 3), "m2": (2, 3), "m3": (2, 3), "m4": (2, 3),
@@ -280,28 +281,57 @@ def _tensor_inputs() -> dict[str, np.ndarray]:
     return inputs
 
 
-def test_tensor_rules_match_torch_autograd():
-    inputs = _tensor_inputs()
-    b = _Builder(inputs)
-    tensors = {n: torch.tensor(v, requires_grad=True) for n, v in inputs.items()}
-    terms = _tensor_cases(b, tensors)
+@pytest.fixture(scope="module")
+def tensor_gradient():
+    """The weighted loss over every tensor op and its gradient, compiled once: the
+    input values are the kernel's arguments, so each drawn example reuses it."""
+    b = _Builder(_tensor_inputs())
+    _tensor_cases(b, {n: torch.tensor(v) for n, v in b.arrays.items()})
     module = b.module()
     GraphletAutodiffPass(function="loss", wrt=tuple(range(len(b.names)))).apply(
         make_context(), module
     )
-    kernel = driver.compile_tensor_function(module, "loss_grad")
-    value, *grads = kernel(*[inputs[n] for n in b.names])
+    return b.names, driver.compile_tensor_function(module, "loss_grad")
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_tensor_rules_match_torch_autograd(seed, tensor_gradient):
+    names, kernel = tensor_gradient
+    inputs = _tensor_inputs(seed)
+    b = _Builder(inputs)  # the same terms and weights, for torch's side
+    tensors = {n: torch.tensor(v, requires_grad=True) for n, v in inputs.items()}
+    terms = _tensor_cases(b, tensors)
+    value, *grads = kernel(*[inputs[n] for n in names])
     loss = sum(
         (term * torch.tensor(r)).sum()
         for term, r in zip(terms, b.weights)  # type: ignore[operator]
     )
     loss.backward()  # type: ignore[union-attr]
     np.testing.assert_allclose(value, loss.item(), rtol=1e-12)  # type: ignore[union-attr]
-    for name, grad in zip(b.names, grads):
+    for name, grad in zip(names, grads):
         want = tensors[name].grad
         assert want is not None, name
         assert grad.shape == tuple(want.shape), name
         np.testing.assert_allclose(grad, want.numpy(), **TORCH, err_msg=name)
+
+
+def test_tensor_rule_matches_finite_differences(tensor_gradient):
+    """A few entries of each input's gradient by central differences of the loss."""
+    names, kernel = tensor_gradient
+    inputs = _tensor_inputs(11)
+    _, *grads = kernel(*[inputs[n] for n in names])
+    rng = np.random.default_rng(0)
+    for k, name in enumerate(names):
+        for _ in range(2):
+            index = tuple(int(rng.integers(0, n)) for n in inputs[name].shape)
+            h = 1e-6
+            up = [v.copy() for v in (inputs[n] for n in names)]
+            down = [v.copy() for v in up]
+            up[k][index] += h
+            down[k][index] -= h
+            fd = (kernel(*up)[0] - kernel(*down)[0]) / (2 * h)
+            np.testing.assert_allclose(grads[k][index], fd, **FD, err_msg=f"{name}{index}")
 
 
 def test_tensor_rules_in_float32():
