@@ -279,3 +279,21 @@ def test_array_gradient_needs_a_scalar():
 def test_array_gradient_by_an_int_array_is_a_type_error():
     with pytest.raises(TypeError, match="argument 0 of .* is int64"):
         graphlet.grad(lambda x: np.sum(x * 2.0))(np.arange(3))
+
+
+def through_a_list(x):
+    pair = [x, 2.0 * x]
+    return pair[0] * pair[1]
+
+
+def test_a_value_stored_in_a_list_is_an_error_not_a_wrong_gradient():
+    with pytest.raises(graphlet.AutodiffError, match=r"test_grad\.py:\d+:\d+: error: 'pylist\."):
+        graphlet.grad(through_a_list)(1.5)
+
+
+def test_tuples_carry_gradients():
+    def pick(x, y):
+        pair = (x * y, x + y)
+        return pair[0] - pair[1]
+
+    np.testing.assert_allclose(graphlet.grad(pick, argnums=(0, 1))(1.5, 0.5), (-0.5, 0.5), **TORCH)

@@ -90,6 +90,60 @@ def _jvp(d: Derivative, tangents: Sequence[SSAValue | None]) -> SSAValue | None:
         raise _error(e.op, "has no derivative rule; gradients cannot flow through it") from None
 
 
+def active_values(fn: func.FuncOp, wrt: Sequence[int]) -> set[SSAValue]:
+    """The float values that depend on the `wrt` arguments, through ops and branches."""
+    entry = fn.body.blocks.first
+    assert entry is not None
+    active: set[SSAValue] = {entry.args[i] for i in wrt}
+    changed = True
+    while changed:
+        changed = False
+        for block in fn.body.blocks:
+            for op in block.ops:
+                if isinstance(op, cf.BranchOp | cf.ConditionalBranchOp):
+                    edges = [
+                        (succ, list(op.operands[_successor_operands(op, n)]))
+                        for n, succ in enumerate(op.successors)
+                    ]
+                    new = {
+                        arg
+                        for succ, values in edges
+                        for arg, v in zip(succ.args, values)
+                        if v in active and arg not in active
+                    }
+                elif any(o in active for o in op.operands):
+                    new = {r for r in op.results if is_float(r.type) and r not in active}
+                else:
+                    continue
+                if new:
+                    active |= new
+                    changed = True
+    return active
+
+
+def _successor_operands(op: Operation, n: int) -> slice:
+    """The operands `op` passes to its successor `n`."""
+    if isinstance(op, cf.ConditionalBranchOp):
+        then = len(op.then_arguments)
+        return slice(1, 1 + then) if n == 0 else slice(1 + then, None)
+    return slice(None)
+
+
+def check_no_escapes(fn: func.FuncOp, active: set[SSAValue]) -> None:
+    """Refuse a value the gradient depends on flowing into an op that is not a
+    graphlet op or a branch (a list or array store, a call): its derivative would be
+    lost, and the gradient silently wrong."""
+    for op in fn.walk():
+        if isinstance(op, g.GraphletOp | cf.BranchOp | cf.ConditionalBranchOp | func.ReturnOp):
+            continue
+        if any(o in active for o in op.operands):
+            raise _error(
+                op,
+                "a value the gradient depends on flows into this op (memory or a call), "
+                "which has no derivative rule: the gradient would be lost",
+            )
+
+
 def reverse_mode(fn: func.FuncOp, wrt: Sequence[int], output: int) -> list[Attribute]:
     """Append the backward sweep to `fn`'s one block and return the gradients after
     its results; the gradients' types."""
@@ -242,6 +296,7 @@ class GraphletAutodiffPass(ModulePass):
         grad = fn.clone()
         grad.sym_name = StringAttr(name)
         merge_straight_line(grad.body)
+        check_no_escapes(grad, active_values(grad, self.wrt))
         if len(grad.body.blocks) == 1:
             types = reverse_mode(grad, self.wrt, self.output)
         else:
@@ -266,6 +321,8 @@ class GraphletAutodiffPass(ModulePass):
 
 __all__ = [
     "GraphletAutodiffPass",
+    "active_values",
+    "check_no_escapes",
     "forward_mode",
     "gradients",
     "merge_straight_line",

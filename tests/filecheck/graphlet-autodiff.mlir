@@ -150,3 +150,16 @@ func.func @f(%x: f64, %y: f64) -> f64 {
   }
   func.return %0 : f64
 }
+
+// -----
+
+// A value the gradient depends on must not escape into memory or a call: its
+// derivative would be lost (an error, never a silently wrong gradient).
+
+func.func private @h(f64) -> f64
+
+func.func @f(%x: f64, %y: f64) -> f64 {
+  // expected-error@+1 {{'func.call': a value the gradient depends on flows into this op (memory or a call), which has no derivative rule: the gradient would be lost}}
+  %0 = func.call @h(%x) : (f64) -> f64
+  func.return %0 : f64
+}
