@@ -297,3 +297,15 @@ def test_tuples_carry_gradients():
         return pair[0] - pair[1]
 
     np.testing.assert_allclose(graphlet.grad(pick, argnums=(0, 1))(1.5, 0.5), (-0.5, 0.5), **TORCH)
+
+
+def running_total(x):
+    return np.sum(np.cumsum(x))
+
+
+def test_an_array_op_without_a_rule_names_its_line():
+    with pytest.raises(
+        graphlet.AutodiffError,
+        match=r"test_grad\.py:\d+:0: error: 'graphlet\.cumsum': has no derivative rule",
+    ):
+        graphlet.grad(running_total)(np.ones(3))
