@@ -176,9 +176,21 @@ def calls_another(x):
     return square(x) + 1.0
 
 
-def test_grad_through_a_call_names_the_line():
+def test_grad_through_calls_inlines_them():
+    dfdx = graphlet.grad(calls_another)
+    np.testing.assert_allclose(dfdx(1.5), 3.0, **TORCH)
+    assert dfdx.native_calls == 1
+
+
+def power(x, n):
+    if n == 0:
+        return 1.0
+    return x * power(x, n - 1)
+
+
+def test_grad_through_recursion_names_the_call():
     with pytest.raises(graphlet.AutodiffError, match=r"test_grad\.py:\d+:\d+: error: 'func\.call'"):
-        graphlet.grad(calls_another)(1.5)
+        graphlet.grad(power)(1.5, 3)
 
 
 def test_a_raising_function_raises_pythons_error():

@@ -5,7 +5,8 @@ compiled natively through the `graphlet-autodiff` pass.
     value, (dx, dy) = graphlet.value_and_grad(f, argnums=(0, 1))(x, y)
 
 A function of Python floats is captured by the bytecode frontend (the `@jit`
-one: loops and branches included; the pass carries tangents through them), a
+one: loops and branches included, the pass carries tangents through them; the Python
+functions it calls are inlined, recursive ones are an error), a
 function of NumPy arrays by the tracer (`trace_graph`: straight-line, reverse mode).
 Each new signature (argument types; arrays' shapes and dtypes; the values of the
 Python numbers passed beside arrays) compiles once. The gradient always runs as
@@ -122,7 +123,7 @@ class GradFunction:
                 "the gradient needs a float result"
             )
         symbol = f"{captured.symbol}_grad"
-        _differentiate(unit.module, captured.symbol, self.argnums, symbol)
+        _differentiate(unit.module, captured.symbol, self.argnums, symbol, inline=True)
         grads = ("tuple", ("f64",) * len(self.argnums))
         kernel = default_backend().compile(
             unit.module, symbol, arg_specs(captured), ("tuple", ("f64", grads))
@@ -189,10 +190,16 @@ class GradFunction:
         return _Version(call, module, lambda: self._tensor_calls)
 
 
-def _differentiate(module: ModuleOp, function: str, wrt: tuple[int, ...], name: str) -> None:
+def _differentiate(
+    module: ModuleOp, function: str, wrt: tuple[int, ...], name: str, inline: bool = False
+) -> None:
+    """Add `@name`, the gradient of `@function` (its calls inlined first: the pass
+    differentiates within one function)."""
     from graphlet.registry import all_passes, make_context
 
     autodiff = all_passes()["graphlet-autodiff"]()
+    if inline:
+        all_passes()["inline-functions"]()().apply(make_context(), module)
     try:
         autodiff(function=function, wrt=wrt, grad_name=name).apply(  # type: ignore[call-arg]
             make_context(), module
