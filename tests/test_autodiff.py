@@ -352,3 +352,36 @@ def test_tensor_rules_in_float32():
     np.testing.assert_allclose(value, out.item(), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(gw, tw.grad.numpy(), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(gb, tb.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_the_pass_refuses_an_argument_named_twice():
+    from xdsl.utils.exceptions import DiagnosticException
+
+    module = ModuleOp([_one_op_function(g.MulOp, 2)])
+    with pytest.raises(DiagnosticException, match=r"wrt names an argument twice: \[0, 0\]"):
+        GraphletAutodiffPass(wrt=(0, 0)).apply(make_context(), module)
+
+
+def test_a_loop_in_one_block_gets_forward_mode():
+    """A block branching to itself is not straight-line: tangents, not a reverse sweep."""
+    from xdsl.dialects import cf
+
+    block = Block(arg_types=[f64])
+    loop = Block(arg_types=[f64])
+    done = Block()
+    x = block.args[0]
+    block.add_op(cf.BranchOp(loop, x))
+    y = g.MulOp(loop.args[0], x)
+    below = g.CmpOp("lt", y.result, g.ConstantOp.from_value(100.0).result)
+    const = below.rhs.owner
+    loop.add_ops(
+        [y, const, below, cf.ConditionalBranchOp(below.result, loop, [y.result], done, [])]
+    )
+    done.add_op(func.ReturnOp(y.result))
+    fn = func.FuncOp.from_region("power_past", [f64], [f64], Region([block, loop, done]))
+    module = ModuleOp([fn])
+    GraphletAutodiffPass().apply(make_context(), module)
+    module.verify()
+    native = driver.compile_native(module)["power_past_grad"]
+    value, grad = native(3.0)  # 3 ** 5 = 243: d/dx x ** 5 = 5 x ** 4
+    assert value == 243.0 and grad == 5 * 3.0**4 and native.fallbacks == 0

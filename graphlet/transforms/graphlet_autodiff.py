@@ -275,6 +275,8 @@ class GraphletAutodiffPass(ModulePass):
         if any(isinstance(o, func.FuncOp) and o.sym_name.data == name for o in op.ops):
             raise _error(fn, f"cannot add @{name}: the module already has a function of that name")
         inputs = fn.function_type.inputs.data
+        if len(set(self.wrt)) != len(self.wrt):
+            raise _error(fn, f"wrt names an argument twice: {list(self.wrt)}")
         for i in self.wrt:
             if not 0 <= i < len(inputs):
                 raise _error(
@@ -297,7 +299,8 @@ class GraphletAutodiffPass(ModulePass):
         grad.sym_name = StringAttr(name)
         merge_straight_line(grad.body)
         check_no_escapes(grad, active_values(grad, self.wrt))
-        if len(grad.body.blocks) == 1:
+        only = grad.body.blocks.first
+        if only is not None and only.next_block is None and isinstance(only.last_op, func.ReturnOp):
             types = reverse_mode(grad, self.wrt, self.output)
         else:
             types = forward_mode(grad, self.wrt, self.output)
