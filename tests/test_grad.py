@@ -321,3 +321,21 @@ def test_an_array_op_without_a_rule_names_its_line():
         match=r"test_grad\.py:\d+:0: error: 'graphlet\.cumsum': has no derivative rule",
     ):
         graphlet.grad(running_total)(np.ones(3))
+
+
+SCALE = 2.0
+
+
+def scaled(x):
+    return SCALE * x * x
+
+
+def test_a_changed_global_compiles_again():
+    global SCALE
+    dfdx = graphlet.grad(scaled)
+    assert dfdx(1.5) == 6.0
+    SCALE = 3.0
+    try:
+        assert dfdx(1.5) == 9.0
+    finally:
+        SCALE = 2.0

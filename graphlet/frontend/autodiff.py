@@ -37,6 +37,11 @@ class _Version:
     call: Callable[..., Any]
     module: ModuleOp
     native_calls: Callable[[], int]
+    guards: tuple[Any, ...] = ()
+    """What the capture read (globals, the functions' code): changed, it compiles again."""
+
+    def valid(self) -> bool:
+        return all(guard.holds() for guard in self.guards)
 
 
 class GradFunction:
@@ -63,7 +68,7 @@ class GradFunction:
                 raise TypeError(f"{self.__name__} got {len(args)} arguments, argnums has {i}")
         key = _key(args)
         version = self.versions.get(key)
-        if version is None:
+        if version is None or not version.valid():
             version = self.versions[key] = self._compile(args)
         value, grads = version.call(*args)
         result = grads[0] if self.single else tuple(grads)
@@ -140,7 +145,8 @@ class GradFunction:
                     f"be computed in floats ({e})"
                 ) from None
 
-        return _Version(call, unit.module, lambda: int(getattr(kernel, "calls", 0)))
+        calls = lambda: int(getattr(kernel, "calls", 0))  # noqa: E731
+        return _Version(call, unit.module, calls, tuple(unit.guards.values()))
 
     # ---------------------------------------------------------------- arrays
 
