@@ -385,3 +385,37 @@ def test_a_loop_in_one_block_gets_forward_mode():
     native = driver.compile_native(module)["power_past_grad"]
     value, grad = native(3.0)  # 3 ** 5 = 243: d/dx x ** 5 = 5 x ** 4
     assert value == 243.0 and grad == 5 * 3.0**4 and native.fallbacks == 0
+
+
+SCF_WHILE = """
+func.func @grow(%x: f64) -> f64 {
+  %limit = graphlet.constant 1.000000e+02 : f64
+  %r = scf.while (%s = %x) : (f64) -> f64 {
+    %c = graphlet.cmp lt, %s, %limit : f64
+    scf.condition(%c) %s : f64
+  } do {
+  ^bb0(%t: f64):
+    %n = graphlet.mul %t, %x : f64
+    scf.yield %n : f64
+  }
+  func.return %r : f64
+}
+"""
+
+
+def test_an_scf_while_loop_is_differentiated_natively():
+    from xdsl.parser import Parser
+
+    ctx = make_context()
+    module = Parser(ctx, SCF_WHILE).parse_module()
+    GraphletAutodiffPass().apply(ctx, module)
+    module.verify()
+    native = driver.compile_native(module)["grow_grad"]
+    for x in (3.0, 1.5, 7.0):
+        k = 1
+        while x**k < 100:
+            k += 1
+        value, grad = native(x)
+        np.testing.assert_allclose(value, x**k, rtol=1e-15)
+        np.testing.assert_allclose(grad, k * x ** (k - 1), rtol=1e-14)
+    assert native.fallbacks == 0

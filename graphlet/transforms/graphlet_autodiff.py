@@ -20,8 +20,10 @@ gets a tangent argument beside each float argument, so the derivative follows
 whichever path the values take, however many iterations, without a tape. That costs
 one tangent per argument, which suits the scalar Python functions that have control
 flow; tensor code (the NumPy tracer's, torch's) is straight-line and gets reverse
-mode. Structured control flow (`scf.for`, `scf.while`, `scf.if`), calls, and ops
-without a derivative rule give an error naming the op and its source line.
+mode. Structured control flow (`scf.for`, `scf.while`, `scf.if`) is lowered to `cf`
+first (by the lowering's passes, found by name) and gets forward mode too. A value the
+gradient depends on flowing into memory or a call, and an op without a derivative
+rule, give an error naming the op and its source line.
 Non-differentiable values (ints, bools, comparisons) carry no gradient; piecewise
 constant ops (floor, rounding, `//`) give zero gradients, as in PyTorch.
 """
@@ -49,6 +51,7 @@ from graphlet.dialects.graphlet.vjp import (
     rule_builder,
 )
 from graphlet.locations import lowering_error
+from graphlet.registry import all_passes
 
 
 def _error(op: Operation, message: str) -> DiagnosticException:
@@ -57,6 +60,19 @@ def _error(op: Operation, message: str) -> DiagnosticException:
 
 def _is_scalar_output(t: Attribute) -> bool:
     return is_float(t) and (not g.is_tensor(t) or int(np.prod(g.shape_of(t))) == 1)
+
+
+def lower_structured_control_flow(ctx: Context, fn: func.FuncOp) -> None:
+    """`scf.for`, `scf.while` and `scf.if` as `cf` branches (the lowering's own passes,
+    found by name), so that forward mode carries tangents through their iterations."""
+    if not any(op.name.startswith("scf.") for op in fn.walk()):
+        return
+    holder = ModuleOp([])
+    holder.body.block.add_op(fn)
+    passes = all_passes()
+    for name in ("convert-scf-while-to-cf", "convert-scf-to-cf"):
+        passes[name]()().apply(ctx, holder)
+    holder.body.block.detach_op(fn)
 
 
 def merge_straight_line(region: Region) -> None:
@@ -297,6 +313,7 @@ class GraphletAutodiffPass(ModulePass):
             )
         grad = fn.clone()
         grad.sym_name = StringAttr(name)
+        lower_structured_control_flow(ctx, grad)
         merge_straight_line(grad.body)
         check_no_escapes(grad, active_values(grad, self.wrt))
         only = grad.body.blocks.first

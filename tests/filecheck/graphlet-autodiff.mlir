@@ -92,6 +92,31 @@ func.func @f(%x: f64, %y: f64) -> f64 {
 
 // -----
 
+// scf loops are lowered to cf first and get forward mode: f = y * x ** 3.
+
+func.func @f(%x: f64, %y: f64) -> f64 {
+  %lb = arith.constant 0 : index
+  %ub = arith.constant 3 : index
+  %st = arith.constant 1 : index
+  %r = scf.for %i = %lb to %ub step %st iter_args(%acc = %y) -> (f64) {
+    %n = graphlet.mul %acc, %x : f64
+    scf.yield %n : f64
+  }
+  func.return %r : f64
+}
+
+// CHECK-LABEL: func.func @f_grad(%x: f64, %y: f64) -> (f64, f64, f64) {
+// CHECK:         cf.br ^bb1(%lb, %y, %{{.*}}, %{{.*}} : index, f64, f64, f64)
+// CHECK-NEXT:  ^bb1(%i: index, %acc: f64, %[[DX:.*]]: f64, %[[DY:.*]]: f64):
+// CHECK:         %n = graphlet.mul %acc, %x : f64
+// CHECK-NEXT:    %[[T:.*]] = graphlet.mul %[[DX]], %x : f64
+// CHECK-NEXT:    %[[DX2:.*]] = graphlet.add %[[T]], %acc : f64
+// CHECK-NEXT:    %[[DY2:.*]] = graphlet.mul %[[DY]], %x : f64
+// CHECK:         cf.br ^bb1(%{{.*}}, %n, %[[DX2]], %[[DY2]] : index, f64, f64, f64)
+// CHECK:         func.return %acc, %[[DX]], %[[DY]] : f64, f64, f64
+
+// -----
+
 // Ints, comparisons and piecewise-constant ops carry no gradient (floor's is zero,
 // as in PyTorch); the gradient of an unused argument is zero.
 
