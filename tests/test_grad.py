@@ -2,8 +2,9 @@
 and branches included) and of NumPy arrays, against PyTorch's autograd and central
 finite differences; every gradient must have run natively.
 
-Tolerances: against torch (float64), rtol 1e-9 / atol 1e-12; against central
-differences (step 1e-6 relative), rtol 1e-5 / atol 1e-6.
+Tolerances: against torch (float64), rtol 1e-9 / atol 1e-12 (random programs:
+atol 1e-9, their gradients sum many terms); against central differences (step 1e-6
+relative), rtol 1e-5 / atol 1e-6.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import graphlet
 
@@ -339,3 +342,64 @@ def test_a_changed_global_compiles_again():
         assert dfdx(1.5) == 9.0
     finally:
         SCALE = 2.0
+
+
+# --------------------------------------------------------------------------- random programs
+
+UNARY = {
+    "math.sin": "torch.sin",
+    "math.cos": "torch.cos",
+    "math.tanh": "torch.tanh",
+    "math.exp": "torch.exp",
+}
+BINARY = ("+", "-", "*")
+
+
+def _expression(draw, depth):
+    """Python source over x and y, and the same expression in torch."""
+    choice = draw(st.integers(0, 3 if depth > 0 else 1))
+    if choice == 0:
+        name = draw(st.sampled_from(["x", "y"]))
+        return name, name
+    if choice == 1:
+        c = draw(st.sampled_from([0.5, 1.5, 2.0, -0.75]))
+        return repr(c), repr(c)
+    if choice == 2:
+        fn = draw(st.sampled_from(sorted(UNARY)))
+        py, pt = _expression(draw, depth - 1)
+        return f"{fn}(0.5 * ({py}))", f"{UNARY[fn]}(0.5 * ({pt}))"
+    op = draw(st.sampled_from(BINARY))
+    a_py, a_pt = _expression(draw, depth - 1)
+    b_py, b_pt = _expression(draw, depth - 1)
+    return f"({a_py} {op} {b_py})", f"({a_pt} {op} {b_pt})"
+
+
+@st.composite
+def programs(draw):
+    py, pt = _expression(draw, 4)
+    loop = draw(st.booleans())
+    body = f"s = s * 0.5 + {py}" if loop else f"s = {py}"
+    torch_body = f"s = s * 0.5 + {pt}" if loop else f"s = {pt}"
+    header = "    for _ in range(3):\n        " if loop else "    "
+    source = f"def f(x, y):\n    s = 0.0\n{header}{body}\n    return s + x * y\n"
+    torch_source = (
+        f"def f(x, y):\n    s = torch.zeros((), dtype=torch.float64)\n{header}{torch_body}\n"
+        "    return s + x * y\n"
+    )
+    return source, torch_source
+
+
+@settings(max_examples=12, deadline=None)
+@given(program=programs(), x=st.floats(-2, 2), y=st.floats(-2, 2))
+def test_random_programs_match_torch(program, x, y):
+    source, torch_source = program
+    scope: dict = {"math": math}
+    exec(compile(source, "<generated>", "exec"), scope)
+    torch_scope: dict = {"torch": torch}
+    exec(compile(torch_source, "<generated-torch>", "exec"), torch_scope)
+    vg = graphlet.value_and_grad(scope["f"], argnums=(0, 1))
+    value, grads = vg(x, y)
+    want_value, want = torch_grads(torch_scope["f"], (x, y), (0, 1))
+    np.testing.assert_allclose(value, want_value, rtol=1e-12, atol=1e-12, err_msg=source)
+    np.testing.assert_allclose(grads, want, rtol=1e-9, atol=1e-9, err_msg=source)
+    assert vg.native_calls == 1
