@@ -200,7 +200,8 @@ def _differentiate(
     module: ModuleOp, function: str, wrt: tuple[int, ...], name: str, inline: bool = False
 ) -> None:
     """Add `@name`, the gradient of `@function` (its calls inlined first: the pass
-    differentiates within one function)."""
+    differentiates within one function), then fold and drop what it does not use
+    (the tensor pipeline does not run `graphlet-optimize` itself)."""
     from graphlet.registry import all_passes, make_context
 
     autodiff = all_passes()["graphlet-autodiff"]()
@@ -212,6 +213,7 @@ def _differentiate(
         )
     except DiagnosticException as e:
         raise AutodiffError(f"graphlet.grad: {e}") from None
+    all_passes()["graphlet-optimize"]()().apply(make_context(), module)
 
 
 def _breaks(name: str, records: Sequence[Any]) -> str:
