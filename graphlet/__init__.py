@@ -17,6 +17,7 @@ configure_from_environment()
 _PUBLIC = {
     "Compiler": "graphlet.compiler",
     "Graph": "graphlet.frontend.builder",
+    "backward": "graphlet.frontend.builder",
     "Node": "graphlet.frontend.builder",
     "explain": "graphlet.frontend.jit",
     "jit": "graphlet.frontend.jit",
@@ -35,9 +36,13 @@ _PUBLIC = {
     "ir_to_mermaid": "graphlet.frontend.model_ir",
     "ir_to_dot": "graphlet.frontend.model_ir",
     "pythonify": "graphlet.frontend.pythonify",
+    "grad": "graphlet.frontend.autodiff",
+    "value_and_grad": "graphlet.frontend.autodiff",
+    "AutodiffError": "graphlet.frontend.autodiff",
 }
 
 __all__ = [
+    "AutodiffError",
     "Compiler",
     "Graph",
     "IRFormatError",
@@ -46,11 +51,13 @@ __all__ = [
     "Node",
     "TraceError",
     "__version__",
+    "backward",
     "build_on_meta",
     "compile_fx",
     "explain",
     "explain_fx",
     "extract_ir",
+    "grad",
     "ir_to_dot",
     "ir_to_mermaid",
     "jit",
@@ -58,12 +65,14 @@ __all__ = [
     "pythonify",
     "register_op",
     "trace_graph",
+    "value_and_grad",
     "verify_ir_with_state_dict",
 ]
 
 if TYPE_CHECKING:
     from graphlet.compiler import Compiler
-    from graphlet.frontend.builder import Graph, Node
+    from graphlet.frontend.autodiff import AutodiffError, grad, value_and_grad
+    from graphlet.frontend.builder import Graph, Node, backward
     from graphlet.frontend.jit import JitCompileError, explain, jit
     from graphlet.frontend.model_ir import IRFormatError, ModelIR, ir_to_dot, ir_to_mermaid, load_ir
     from graphlet.frontend.numpy_trace import TraceError, trace_graph

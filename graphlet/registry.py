@@ -40,6 +40,8 @@ GRAPHLET_DIALECTS: dict[str, Callable[[], Dialect]] = {
 _PASS_CLASSES = {
     "graphlet-verify": "graphlet.transforms.graphlet_verify:GraphletVerifyPass",
     "graphlet-optimize": "graphlet.transforms.graphlet_optimize:GraphletOptimizePass",
+    "inline-functions": "graphlet.transforms.inline_functions:InlineFunctionsPass",
+    "graphlet-autodiff": "graphlet.transforms.graphlet_autodiff:GraphletAutodiffPass",
     "decompose-tensor-ops": "graphlet.transforms.decompose_tensor_ops:DecomposeTensorOpsPass",
     "fuse-elementwise": "graphlet.transforms.fuse_elementwise:FuseElementwisePass",
     "fuse-sibling-loops": "graphlet.transforms.fuse_sibling_loops:FuseSiblingLoopsPass",

@@ -14,6 +14,7 @@ are typed (`int` by default, or `float`/`bool`); mixing types promotes like Pyth
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +23,7 @@ from xdsl.builder import Builder, InsertPoint
 from xdsl.dialects import func
 from xdsl.dialects.builtin import FunctionType, ModuleOp
 from xdsl.ir import Attribute, Block, BlockArgument, Operation, OpResult, Region, SSAValue
-from xdsl.utils.exceptions import VerifyException
+from xdsl.utils.exceptions import DiagnosticException, VerifyException
 
 from graphlet.dialects import graphlet as g
 
@@ -137,6 +138,29 @@ class Graph:
     def __iter__(self) -> Iterator[Node]:
         return iter(self.nodes)
 
+    def topological_sort(self) -> list[Node]:
+        """Every node after the nodes it reads (Kahn's algorithm on the dataflow edges,
+        inputs and constants first, ties in program order): the order `execute`
+        evaluates in and `backward` walks in reverse."""
+        nodes = self.nodes
+        users: dict[SSAValue, list[Node]] = {n.value: [] for n in nodes}
+        waiting: dict[SSAValue, int] = {}
+        for n in nodes:
+            reads = {i.value for i in n.inputs}
+            waiting[n.value] = len(reads)
+            for value in reads:
+                users[value].append(n)
+        ready = deque(n for n in nodes if waiting[n.value] == 0)
+        order: list[Node] = []
+        while ready:
+            node = ready.popleft()
+            order.append(node)
+            for user in users[node.value]:
+                waiting[user.value] -= 1
+                if waiting[user.value] == 0:
+                    ready.append(user)
+        return order
+
     def __len__(self) -> int:
         return len(self.nodes)
 
@@ -241,3 +265,23 @@ class Graph:
 
     def clone(self) -> Graph:
         return Graph(self.module.clone())
+
+
+def backward(graph: Graph, loss: Node) -> dict[str, Node]:
+    """Reverse-mode autodiff in the graph: d`loss`/d(input) for each float input, as
+    new nodes (by input name) built from each op's derivative rule, for
+    `set_outputs` and `execute`. Int and bool inputs have no gradient (as in PyTorch);
+    `graphlet-optimize` (the `Compiler`'s default) removes what the outputs do not use."""
+    from graphlet.dialects.graphlet.vjp import gradients
+
+    if loss.value.type != g.FLOAT:
+        raise TypeError(f"backward: the loss must be a float, got {loss.type.__name__} {loss!r}")
+    block = graph._block
+    targets = [arg for arg in block.args if arg.type == g.FLOAT]
+    if not targets:
+        raise TypeError("backward: the graph has no float inputs to differentiate by")
+    try:
+        values = gradients(block, loss.value, targets, graph._return)
+    except DiagnosticException as e:
+        raise TypeError(f"backward: {e}") from None
+    return {arg.name_hint or f"arg{arg.index}": Node(v) for arg, v in zip(targets, values)}

@@ -46,6 +46,13 @@ from graphlet.dialects.graphlet.types import (
     shape_of,
     to_attr,
 )
+from graphlet.dialects.graphlet.vjp import (
+    Derivative,
+    NoDerivative,
+    Partial,
+    elementwise_jvp,
+    elementwise_vjp,
+)
 
 
 class GraphletOp(IRDLOperation, HasFolderInterface):
@@ -79,6 +86,19 @@ class GraphletOp(IRDLOperation, HasFolderInterface):
     """PyTorch's names of the op, in the notation of the fx frontend's `@handles`: a bare
     name (`add`: torch.add, Tensor.add, every aten.add overload), `aten.<name>[.<overload>]`
     or `Tensor.<name>`. The handler adapts the arguments; the meaning is `np_operation`."""
+
+    def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
+        """The op's derivative, elementwise: the partial derivative of the result by
+        each operand, at these operands (see `graphlet.dialects.graphlet.vjp`)."""
+        raise NoDerivative(self)
+
+    def vjp(self, d: Derivative, grad: SSAValue) -> tuple[SSAValue | None, ...]:
+        """Reverse mode: each operand's cotangent given the result's, `grad`."""
+        return elementwise_vjp(d, grad)
+
+    def jvp(self, d: Derivative, tangents: Sequence[SSAValue | None]) -> SSAValue | None:
+        """Forward mode: the result's tangent given the operands' (None is zero)."""
+        return elementwise_jvp(d, tangents)
 
     def may_raise(self) -> bool:
         """Whether this op can raise for its operands; tensor ops follow NumPy and never do."""

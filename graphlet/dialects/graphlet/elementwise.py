@@ -13,7 +13,10 @@ from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.irdl import irdl_op_definition, operand_def, prop_def, result_def
 
 from graphlet.dialects.graphlet.abstract_ops import TensorOp, require, require_float_tensor
+from graphlet.dialects.graphlet.math_ops import ErfOp
+from graphlet.dialects.graphlet.scalar_ops import ExpOp, TanhOp
 from graphlet.dialects.graphlet.torch_semantics import np_erf
+from graphlet.dialects.graphlet.vjp import Derivative, Partial, zero_derivatives
 
 
 @irdl_op_definition
@@ -51,6 +54,22 @@ class GeluOp(TensorOp):
         )
         return x
 
+    def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
+        """PyTorch's GeLU backward: Phi(x) + x phi(x) exactly, or the tanh form's
+        derivative."""
+        x = self.input
+        if self.approximate.data == "tanh":
+            k = math.sqrt(2.0 / math.pi)
+            x2 = d.square(x)
+            t = d.unary(TanhOp, d.scale(d.add(x, d.scale(d.mul(x2, x), 0.044715)), k))
+            slope = d.scale(d.add(d.const(1.0, x), d.scale(x2, 3 * 0.044715)), k)
+            one_minus_t2 = d.sub(d.const(1.0, t), d.square(t))
+            left = d.scale(d.add(d.const(1.0, t), t), 0.5)
+            return (d.add(left, d.scale(d.mul(d.mul(x, one_minus_t2), slope), 0.5)),)
+        cdf = d.scale(d.add(d.const(1.0, x), d.unary(ErfOp, d.scale(x, 1 / math.sqrt(2.0)))), 0.5)
+        pdf = d.scale(d.unary(ExpOp, d.scale(d.square(x), -0.5)), 1 / math.sqrt(2 * math.pi))
+        return (d.add(cdf, d.mul(x, pdf)),)
+
 
 @irdl_op_definition
 class SigmoidOp(TensorOp):
@@ -75,6 +94,10 @@ class SigmoidOp(TensorOp):
     def infer_type(x: Attribute) -> Attribute:
         require_float_tensor(x)
         return x
+
+    def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
+        y = self.result
+        return (d.mul(y, d.sub(d.const(1.0, y), y)),)
 
 
 class _FloatUnary(TensorOp):
@@ -102,6 +125,8 @@ class RintOp(_FloatUnary):
     name = "graphlet.rint"
     np_operation = staticmethod(np.rint)
 
+    local_derivatives = zero_derivatives
+
 
 @irdl_op_definition
 class TruncOp(_FloatUnary):
@@ -110,3 +135,5 @@ class TruncOp(_FloatUnary):
 
     name = "graphlet.trunc"
     np_operation = staticmethod(np.trunc)
+
+    local_derivatives = zero_derivatives

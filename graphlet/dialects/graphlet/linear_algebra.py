@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Callable
 from typing import Any, ClassVar
@@ -18,6 +19,7 @@ from graphlet.dialects.graphlet.abstract_ops import (
     same_elements,
 )
 from graphlet.dialects.graphlet.types import broadcast_shapes, shape_of, shape_str
+from graphlet.dialects.graphlet.vjp import Derivative
 
 
 @irdl_op_definition
@@ -55,6 +57,24 @@ class MatmulOp(TensorOp):
         batch = broadcast_shapes(a2[:-2], b2[:-2])
         shape = (*batch, *(a2[-2:-1] if len(a) > 1 else ()), *(b2[-1:] if len(b) > 1 else ()))
         return TensorType(elem, shape)
+
+    def vjp(self, d: Derivative, grad: SSAValue) -> tuple[SSAValue | None, ...]:
+        """grad @ b.mT and a.mT @ grad, vectors as 1-row / 1-column matrices and
+        broadcast batch dimensions summed away."""
+        a, b = self.lhs, self.rhs
+        sa, sb = shape_of(a.type), shape_of(b.type)
+        a2 = d.reshape(a, (1, *sa)) if len(sa) == 1 else a
+        b2 = d.reshape(b, (*sb, 1)) if len(sb) == 1 else b
+        out = shape_of(MatmulOp.infer_type(a2.type, b2.type))
+        g2 = d.reshape(grad, out)
+        grads: list[SSAValue | None] = [None, None]
+        if d.wants(0):
+            ga = d.matmul(g2, d.swap_last(b2))
+            grads[0] = d.reshape(d.unbroadcast(ga, a2.type), sa)
+        if d.wants(1):
+            gb = d.matmul(d.swap_last(a2), g2)
+            grads[1] = d.reshape(d.unbroadcast(gb, b2.type), sb)
+        return tuple(grads)
 
 
 @irdl_op_definition
@@ -101,3 +121,18 @@ class LinearOp(TensorOp):
                 f"bias must have shape {ws[0]}, got {shape_str(shape_of(b))}",
             )
         return TensorType(elem, (*xs[:-1], ws[0]))
+
+    def vjp(self, d: Derivative, grad: SSAValue) -> tuple[SSAValue | None, ...]:
+        """grad @ w, grad.T @ x over all leading dimensions, and grad summed for b."""
+        x, w = self.input, self.weight
+        grads: list[SSAValue | None] = [None, None, None]
+        if d.wants(0):
+            grads[0] = d.matmul(grad, w)
+        if d.wants(1):
+            features = shape_of(x.type)[-1]
+            rows = math.prod(shape_of(x.type)[:-1])
+            g2 = d.reshape(grad, (rows, shape_of(w.type)[0]))
+            grads[1] = d.matmul(d.swap_last(g2), d.reshape(x, (rows, features)))
+        if len(self.operands) == 3 and d.wants(2):
+            grads[2] = d.unbroadcast(grad, self.operands[2].type)
+        return tuple(grads[: len(self.operands)])

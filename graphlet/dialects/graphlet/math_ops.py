@@ -23,7 +23,10 @@ from xdsl.ir import Attribute
 from xdsl.irdl import irdl_op_definition
 
 from graphlet.dialects.graphlet.abstract_ops import BinaryOp, FloatResultUnaryOp, UnaryOp
+from graphlet.dialects.graphlet.scalar_ops import CeilOp, ExpOp, FloorOp, SqrtOp
+from graphlet.dialects.graphlet.torch_semantics import np_erf
 from graphlet.dialects.graphlet.types import FLOAT
+from graphlet.dialects.graphlet.vjp import Derivative, Partial, zero_derivatives
 
 
 class LibmUnaryOp(FloatResultUnaryOp):
@@ -41,6 +44,11 @@ class TanOp(LibmUnaryOp):
     py_operation = staticmethod(math.tan)
     np_operation = staticmethod(np.tan)
 
+    def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
+        """1 + tan(x)²."""
+        y = self.result
+        return (d.add(d.const(1.0, y), d.square(y)),)
+
 
 @irdl_op_definition
 class AsinOp(LibmUnaryOp):
@@ -50,6 +58,11 @@ class AsinOp(LibmUnaryOp):
     PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (math.asin,)
     py_operation = staticmethod(math.asin)
     np_operation = staticmethod(np.arcsin)
+
+    def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
+        """1 / sqrt(1 - x²)."""
+        x = self.operand
+        return (d.div(d.const(1.0, x), d.unary(SqrtOp, d.sub(d.const(1.0, x), d.square(x)))),)
 
 
 @irdl_op_definition
@@ -61,6 +74,11 @@ class AcosOp(LibmUnaryOp):
     py_operation = staticmethod(math.acos)
     np_operation = staticmethod(np.arccos)
 
+    def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
+        """-1 / sqrt(1 - x²)."""
+        x = self.operand
+        return (d.div(d.const(-1.0, x), d.unary(SqrtOp, d.sub(d.const(1.0, x), d.square(x)))),)
+
 
 @irdl_op_definition
 class AtanOp(LibmUnaryOp):
@@ -70,6 +88,11 @@ class AtanOp(LibmUnaryOp):
     PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (math.atan,)
     py_operation = staticmethod(math.atan)
     np_operation = staticmethod(np.arctan)
+
+    def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
+        """1 / (1 + x²)."""
+        x = self.operand
+        return (d.div(d.const(1.0, x), d.add(d.const(1.0, x), d.square(x))),)
 
 
 @irdl_op_definition
@@ -81,6 +104,11 @@ class SinhOp(LibmUnaryOp):
     py_operation = staticmethod(math.sinh)
     np_operation = staticmethod(np.sinh)
 
+    def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
+        """cosh(x)."""
+        x = self.operand
+        return (d.unary(CoshOp, x),)
+
 
 @irdl_op_definition
 class CoshOp(LibmUnaryOp):
@@ -90,6 +118,11 @@ class CoshOp(LibmUnaryOp):
     PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (math.cosh,)
     py_operation = staticmethod(math.cosh)
     np_operation = staticmethod(np.cosh)
+
+    def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
+        """sinh(x)."""
+        x = self.operand
+        return (d.unary(SinhOp, x),)
 
 
 @irdl_op_definition
@@ -101,6 +134,11 @@ class AsinhOp(LibmUnaryOp):
     py_operation = staticmethod(math.asinh)
     np_operation = staticmethod(np.arcsinh)
 
+    def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
+        """1 / sqrt(x² + 1)."""
+        x = self.operand
+        return (d.div(d.const(1.0, x), d.unary(SqrtOp, d.add(d.square(x), d.const(1.0, x)))),)
+
 
 @irdl_op_definition
 class AcoshOp(LibmUnaryOp):
@@ -110,6 +148,11 @@ class AcoshOp(LibmUnaryOp):
     PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (math.acosh,)
     py_operation = staticmethod(math.acosh)
     np_operation = staticmethod(np.arccosh)
+
+    def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
+        """1 / sqrt(x² - 1)."""
+        x = self.operand
+        return (d.div(d.const(1.0, x), d.unary(SqrtOp, d.sub(d.square(x), d.const(1.0, x)))),)
 
 
 @irdl_op_definition
@@ -121,6 +164,11 @@ class AtanhOp(LibmUnaryOp):
     py_operation = staticmethod(math.atanh)
     np_operation = staticmethod(np.arctanh)
 
+    def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
+        """1 / (1 - x²)."""
+        x = self.operand
+        return (d.div(d.const(1.0, x), d.sub(d.const(1.0, x), d.square(x))),)
+
 
 @irdl_op_definition
 class Log2Op(LibmUnaryOp):
@@ -130,6 +178,11 @@ class Log2Op(LibmUnaryOp):
     PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (math.log2,)
     py_operation = staticmethod(math.log2)
     np_operation = staticmethod(np.log2)
+
+    def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
+        """1 / (x ln 2)."""
+        x = self.operand
+        return (d.div(d.const(1.0 / math.log(2.0), x), x),)
 
 
 @irdl_op_definition
@@ -141,6 +194,11 @@ class Log10Op(LibmUnaryOp):
     py_operation = staticmethod(math.log10)
     np_operation = staticmethod(np.log10)
 
+    def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
+        """1 / (x ln 10)."""
+        x = self.operand
+        return (d.div(d.const(1.0 / math.log(10.0), x), x),)
+
 
 @irdl_op_definition
 class Log1pOp(LibmUnaryOp):
@@ -150,6 +208,11 @@ class Log1pOp(LibmUnaryOp):
     PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (math.log1p,)
     py_operation = staticmethod(math.log1p)
     np_operation = staticmethod(np.log1p)
+
+    def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
+        """1 / (1 + x)."""
+        x = self.operand
+        return (d.div(d.const(1.0, x), d.add(d.const(1.0, x), x)),)
 
 
 @irdl_op_definition
@@ -161,6 +224,11 @@ class Expm1Op(LibmUnaryOp):
     py_operation = staticmethod(math.expm1)
     np_operation = staticmethod(np.expm1)
 
+    def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
+        """expm1(x) + 1."""
+        y = self.result
+        return (d.add(y, d.const(1.0, y)),)
+
 
 @irdl_op_definition
 class Exp2Op(LibmUnaryOp):
@@ -171,6 +239,11 @@ class Exp2Op(LibmUnaryOp):
     py_operation = staticmethod(math.exp2)
     np_operation = staticmethod(np.exp2)
 
+    def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
+        """2 ** x ln 2."""
+        y = self.result
+        return (d.scale(y, math.log(2.0)),)
+
 
 @irdl_op_definition
 class CbrtOp(LibmUnaryOp):
@@ -180,6 +253,11 @@ class CbrtOp(LibmUnaryOp):
     PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (math.cbrt,)
     py_operation = staticmethod(math.cbrt)
 
+    def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
+        """1 / (3 cbrt(x)²)."""
+        y = self.result
+        return (d.div(d.const(1.0 / 3.0, y), d.square(y)),)
+
 
 @irdl_op_definition
 class ErfOp(LibmUnaryOp):
@@ -188,6 +266,12 @@ class ErfOp(LibmUnaryOp):
     name = "graphlet.erf"
     PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (math.erf,)
     py_operation = staticmethod(math.erf)
+    np_operation = staticmethod(np_erf)
+
+    def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
+        """2 / sqrt(pi) exp(-x²)."""
+        x = self.operand
+        return (d.scale(d.unary(ExpOp, d.neg(d.square(x))), 2.0 / math.sqrt(math.pi)),)
 
 
 def _ieee_round_half_even(x: Any) -> Any:
@@ -204,6 +288,7 @@ class RoundEvenOp(UnaryOp):
 
     name = "graphlet.roundeven"
     py_operation = staticmethod(_ieee_round_half_even)
+    local_derivatives = zero_derivatives
 
 
 class FloatBinaryOp(BinaryOp):
@@ -220,6 +305,12 @@ class Atan2Op(FloatBinaryOp):
     PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (math.atan2,)
     py_operation = staticmethod(math.atan2)
 
+    def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
+        """x / (x² + y²) and -y / (x² + y²) (the operands are y, x)."""
+        y, x = self.lhs, self.rhs
+        norm = d.add(d.square(x), d.square(y))
+        return (d.div(x, norm), d.neg(d.div(y, norm)))
+
 
 @irdl_op_definition
 class FmodOp(FloatBinaryOp):
@@ -232,6 +323,14 @@ class FmodOp(FloatBinaryOp):
     PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (math.fmod,)
     py_operation = staticmethod(math.fmod)
 
+    def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
+        """1 and -trunc(x / y), as torch.fmod."""
+        q = d.div(self.lhs, self.rhs)
+        toward_zero = d.where(
+            d.cmp("ge", q, d.const(0.0, q)), d.unary(FloorOp, q), d.unary(CeilOp, q)
+        )
+        return (1.0, d.neg(toward_zero) if d.wants(1) else None)
+
 
 @irdl_op_definition
 class CopySignOp(FloatBinaryOp):
@@ -240,6 +339,11 @@ class CopySignOp(FloatBinaryOp):
     name = "graphlet.copysign"
     PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (math.copysign,)
     py_operation = staticmethod(math.copysign)
+
+    def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
+        """sign(x) times y's sign by x; zero by y."""
+        y_sign = d.emit(CopySignOp(d.const(1.0, self.rhs), self.rhs))
+        return (d.mul(d.sign(self.lhs), y_sign), None)
 
 
 def _libm_hypot(x: float, y: float) -> float:
@@ -256,6 +360,10 @@ class HypotOp(FloatBinaryOp):
 
     name = "graphlet.hypot"
     py_operation = staticmethod(_libm_hypot)
+
+    def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
+        """x / hypot and y / hypot."""
+        return (d.div(self.lhs, self.result), d.div(self.rhs, self.result))
 
 
 MATH_OPS: list[type[UnaryOp] | type[BinaryOp]] = [

@@ -17,7 +17,9 @@ from graphlet.dialects.graphlet.abstract_ops import (
     require_float_tensor,
     same_elements,
 )
+from graphlet.dialects.graphlet.scalar_ops import ExpOp, SqrtOp
 from graphlet.dialects.graphlet.types import shape_of, shape_str
+from graphlet.dialects.graphlet.vjp import Derivative
 
 
 class _AlongDim(TensorOp):
@@ -54,6 +56,11 @@ class SoftmaxOp(_AlongDim):
         e = np.exp(x - np.amax(x, axis=dim, keepdims=True))
         return e / np.sum(e, axis=dim, keepdims=True)
 
+    def vjp(self, d: Derivative, grad: SSAValue) -> tuple[SSAValue | None, ...]:
+        """y * (grad - sum(grad * y, dim))."""
+        y, dim = self.result, self.static_args()["dim"]
+        return (d.mul(y, d.sub(grad, d.sum(d.mul(grad, y), [dim], keepdim=True))),)
+
 
 @irdl_op_definition
 class LogSoftmaxOp(_AlongDim):
@@ -67,6 +74,12 @@ class LogSoftmaxOp(_AlongDim):
     def np_operation(x: np.ndarray, dim: int) -> np.ndarray:
         shifted = x - np.amax(x, axis=dim, keepdims=True)
         return shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+
+    def vjp(self, d: Derivative, grad: SSAValue) -> tuple[SSAValue | None, ...]:
+        """grad - exp(y) * sum(grad, dim)."""
+        y, dim = self.result, self.static_args()["dim"]
+        total = d.sum(grad, [dim], keepdim=True)
+        return (d.sub(grad, d.mul(d.unary(ExpOp, y), total)),)
 
 
 @irdl_op_definition
@@ -113,6 +126,32 @@ class LayerNormOp(TensorOp):
         centered = x - mean
         var = np.mean(centered * centered, axis=axes, keepdims=True, dtype=x.dtype)
         return centered / np.sqrt(var + x.dtype.type(eps)) * w + b
+
+    def vjp(self, d: Derivative, grad: SSAValue) -> tuple[SSAValue | None, ...]:
+        """With x̂ = (x - mean) / std over the normalized dims: grad summed over the
+        others for b, (grad * x̂) for w, and for x
+        (g - mean(g) - x̂ mean(g x̂)) / std, where g = grad * w."""
+        x, w = self.input, self.weight
+        shape = shape_of(x.type)
+        rank, n = len(shape), self.static_args()["normalized_ndim"]
+        dims = list(range(rank - n, rank))
+        count = d.count(shape, dims)
+        mean = d.scale(d.sum(x, dims, keepdim=True), 1.0 / count)
+        centered = d.sub(x, mean)
+        var = d.scale(d.sum(d.square(centered), dims, keepdim=True), 1.0 / count)
+        std = d.unary(SqrtOp, d.add(var, d.const(self.static_args()["eps"], x)))
+        normed = d.div(centered, std)
+        grads: list[SSAValue | None] = [None, None, None]
+        if d.wants(0):
+            gn = d.mul(grad, w)
+            mean_g = d.scale(d.sum(gn, dims, keepdim=True), 1.0 / count)
+            mean_gx = d.scale(d.sum(d.mul(gn, normed), dims, keepdim=True), 1.0 / count)
+            grads[0] = d.div(d.sub(d.sub(gn, mean_g), d.mul(normed, mean_gx)), std)
+        if d.wants(1):
+            grads[1] = d.unbroadcast(d.mul(grad, normed), w.type)
+        if d.wants(2):
+            grads[2] = d.unbroadcast(grad, self.bias.type)
+        return tuple(grads)
 
     @staticmethod
     def infer_type(

@@ -6,11 +6,12 @@ from typing import ClassVar
 
 import numpy as np
 from xdsl.dialects.builtin import i64
-from xdsl.ir import Attribute
+from xdsl.ir import Attribute, SSAValue
 from xdsl.irdl import irdl_op_definition
 
 from graphlet.dialects.graphlet.abstract_ops import ReduceOp, require
-from graphlet.dialects.graphlet.types import FLOAT_ELEMENT_TYPES
+from graphlet.dialects.graphlet.types import FLOAT_ELEMENT_TYPES, shape_of
+from graphlet.dialects.graphlet.vjp import Derivative
 
 
 @irdl_op_definition
@@ -32,6 +33,12 @@ class SumOp(ReduceOp):
     @staticmethod
     def result_element(elem: Attribute) -> Attribute:
         return elem if elem in FLOAT_ELEMENT_TYPES else i64
+
+    def vjp(self, d: Derivative, grad: SSAValue) -> tuple[SSAValue | None, ...]:
+        """The cotangent, broadcast back over the summed dimensions."""
+        static = self.static_args()
+        shape = shape_of(self.input.type)
+        return (d.restore_reduced(grad, shape, static["dims"], static["keepdim"]),)
 
 
 @irdl_op_definition
@@ -71,6 +78,13 @@ class MeanOp(ReduceOp):
         require(elem in FLOAT_ELEMENT_TYPES, f"needs f32 or f64 elements, got {elem}")
         return elem
 
+    def vjp(self, d: Derivative, grad: SSAValue) -> tuple[SSAValue | None, ...]:
+        """Sum's, divided by the number of elements averaged."""
+        static = self.static_args()
+        shape = shape_of(self.input.type)
+        spread = d.restore_reduced(grad, shape, static["dims"], static["keepdim"])
+        return (d.scale(spread, 1.0 / d.count(shape, static["dims"])),)
+
 
 @irdl_op_definition
 class AmaxOp(ReduceOp):
@@ -84,6 +98,9 @@ class AmaxOp(ReduceOp):
     def np_operation(x: np.ndarray, dims: tuple[int, ...], keepdim: bool) -> np.ndarray:
         return np.amax(x, axis=dims, keepdims=keepdim)
 
+    def vjp(self, d: Derivative, grad: SSAValue) -> tuple[SSAValue | None, ...]:
+        return _extremum_vjp(self, d, grad)
+
 
 @irdl_op_definition
 class AminOp(ReduceOp):
@@ -96,3 +113,18 @@ class AminOp(ReduceOp):
     @staticmethod
     def np_operation(x: np.ndarray, dims: tuple[int, ...], keepdim: bool) -> np.ndarray:
         return np.amin(x, axis=dims, keepdims=keepdim)
+
+    def vjp(self, d: Derivative, grad: SSAValue) -> tuple[SSAValue | None, ...]:
+        return _extremum_vjp(self, d, grad)
+
+
+def _extremum_vjp(op: ReduceOp, d: Derivative, grad: SSAValue) -> tuple[SSAValue | None, ...]:
+    """PyTorch's amax/amin backward: the cotangent shared evenly among the elements
+    equal to the extremum."""
+    static = op.static_args()
+    shape = shape_of(op.input.type)
+    dims, keepdim = static["dims"], static["keepdim"]
+    best = d.restore_reduced(op.results[0], shape, dims, keepdim)
+    hits = d.indicator("eq", op.input, best)
+    ties = d.restore_reduced(d.sum(hits, dims, keepdim=True), shape, dims, True)
+    return (d.div(d.mul(d.restore_reduced(grad, shape, dims, keepdim), hits), ties),)

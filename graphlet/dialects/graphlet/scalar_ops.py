@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -46,6 +46,7 @@ from graphlet.dialects.graphlet.types import (
     shape_of,
     shape_str,
 )
+from graphlet.dialects.graphlet.vjp import Derivative, Partial, is_float, zero_derivatives
 
 # --------------------------------------------------------------------------- arithmetic
 
@@ -61,6 +62,9 @@ class AddOp(CommutativeBinaryOp):
     np_operation = staticmethod(np.add)
     py_operation = staticmethod(operator.add)
 
+    def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
+        return (1.0, 1.0)
+
 
 @irdl_op_definition
 class SubOp(BinaryOp):
@@ -73,6 +77,9 @@ class SubOp(BinaryOp):
     np_operation = staticmethod(np.subtract)
     py_operation = staticmethod(operator.sub)
 
+    def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
+        return (1.0, -1.0)
+
 
 @irdl_op_definition
 class MulOp(CommutativeBinaryOp):
@@ -84,6 +91,9 @@ class MulOp(CommutativeBinaryOp):
     TORCH_NAMES: ClassVar[tuple[str, ...]] = ("mul",)
     np_operation = staticmethod(np.multiply)
     py_operation = staticmethod(operator.mul)
+
+    def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
+        return (self.rhs, self.lhs)
 
 
 @irdl_op_definition
@@ -102,6 +112,13 @@ class TrueDivOp(BinaryOp):
     TORCH_NAMES: ClassVar[tuple[str, ...]] = ("div", "truediv", "true_divide")
     np_operation = staticmethod(np.true_divide)
     py_operation = staticmethod(operator.truediv)
+
+    def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
+        """1/b and -(a/b)/b."""
+        b = self.rhs
+        by_a = d.div(d.const(1.0, b), b) if d.wants(0) else None
+        by_b = d.neg(d.div(self.result, b)) if d.wants(1) else None
+        return (by_a, by_b)
 
     def result_type_for(self, operand_type: Attribute) -> Attribute:
         return FLOAT
@@ -124,6 +141,8 @@ class FloorDivOp(BinaryOp):
     np_operation = staticmethod(np_floordiv)
     py_operation = staticmethod(operator.floordiv)
 
+    local_derivatives = zero_derivatives
+
 
 @irdl_op_definition
 class ModOp(BinaryOp):
@@ -141,6 +160,11 @@ class ModOp(BinaryOp):
     TORCH_NAMES: ClassVar[tuple[str, ...]] = ("remainder", "mod")
     np_operation = staticmethod(np_mod)
     py_operation = staticmethod(operator.mod)
+
+    def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
+        """a % b = a - b * floor(a / b): 1 and -floor(a / b), as torch.remainder."""
+        a, b = self.lhs, self.rhs
+        return (1.0, d.neg(d.unary(FloorOp, d.div(a, b))) if d.wants(1) else None)
 
 
 @irdl_op_definition
@@ -160,6 +184,16 @@ class PowOp(BinaryOp):
     def cannot_fit(self, a: Any, b: Any) -> bool:
         return type(a) is int and type(b) is int and b >= 64 and abs(a) >= 2
 
+    def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
+        """b * a ** (b - 1) and a ** b * log(a) (the latter only when asked for: log
+        raises for a <= 0 on Python floats, where `x ** 2.0` is fine)."""
+        a, b = self.lhs, self.rhs
+        by_a = None
+        if d.wants(0):
+            by_a = d.mul(b, d.emit(PowOp(a, d.sub(b, d.const(1.0, b)))))
+        by_b = d.mul(self.result, d.unary(LogOp, a)) if d.wants(1) else None
+        return (by_a, by_b)
+
 
 @irdl_op_definition
 class MinOp(BinaryOp):
@@ -175,6 +209,9 @@ class MinOp(BinaryOp):
     def py_operation(a: Any, b: Any) -> Any:
         return min(a, b)
 
+    def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
+        return _extremum_derivatives(d, self.lhs, self.rhs, "gt")
+
 
 @irdl_op_definition
 class MaxOp(BinaryOp):
@@ -189,6 +226,21 @@ class MaxOp(BinaryOp):
     def py_operation(a: Any, b: Any) -> Any:
         return max(a, b)
 
+    def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
+        return _extremum_derivatives(d, self.lhs, self.rhs, "lt")
+
+
+def _extremum_derivatives(
+    d: Derivative, a: SSAValue, b: SSAValue, loses: str
+) -> tuple[Partial, ...]:
+    """torch.maximum/minimum's rule: the gradient goes to the operand that wins, half
+    to each on a tie (`loses` is the predicate under which `a` is not chosen)."""
+    half, one, zero = d.const(0.5, a), d.const(1.0, a), d.const(0.0, a)
+    tie = d.cmp("eq", a, b)
+    by_a = d.where(tie, half, d.where(d.cmp(loses, a, b), zero, one)) if d.wants(0) else None
+    by_b = d.where(tie, half, d.where(d.cmp(loses, b, a), zero, one)) if d.wants(1) else None
+    return (by_a, by_b)
+
 
 @irdl_op_definition
 class NegOp(UnaryOp):
@@ -201,6 +253,9 @@ class NegOp(UnaryOp):
     np_operation = staticmethod(np.negative)
     py_operation = staticmethod(operator.neg)
 
+    def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
+        return (-1.0,)
+
 
 @irdl_op_definition
 class AbsOp(UnaryOp):
@@ -211,6 +266,9 @@ class AbsOp(UnaryOp):
     TORCH_NAMES: ClassVar[tuple[str, ...]] = ("abs", "absolute")
     np_operation = staticmethod(np.abs)
     py_operation = staticmethod(abs)
+
+    def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
+        return (d.sign(self.operand),)
 
 
 # --------------------------------------------------------------------------- bitwise
@@ -427,6 +485,25 @@ class SelectOp(GraphletOp):
     def py_operation(cond: bool, a: Any, b: Any) -> Any:
         return a if cond else b
 
+    def vjp(self, d: Derivative, grad: SSAValue) -> tuple[SSAValue | None, ...]:
+        """The cotangent goes to the value chosen; none to the condition."""
+        zero = d.const(0.0, grad)
+        grads: list[SSAValue | None] = [None]
+        for i, value in ((1, self.true_value), (2, self.false_value)):
+            if not d.wants(i):
+                grads.append(None)
+                continue
+            chosen = (grad, zero) if i == 1 else (zero, grad)
+            grads.append(d.unbroadcast(d.where(self.cond, *chosen), value.type))
+        return tuple(grads)
+
+    def jvp(self, d: Derivative, tangents: Sequence[SSAValue | None]) -> SSAValue | None:
+        _, a, b = tangents
+        if a is None and b is None:
+            return None
+        zero = d.const(0.0, self.result)
+        return d.where(self.cond, a or zero, b or zero)
+
     def verify_(self) -> None:
         if is_tensor(self.cond.type) or is_tensor(self.true_value.type):
             self._verify_where()
@@ -506,6 +583,18 @@ class CastOp(GraphletOp):
     def py_operation(to: type, x: Any) -> Any:
         return to(x)
 
+    def vjp(self, d: Derivative, grad: SSAValue) -> tuple[SSAValue | None, ...]:
+        """Float to float converts the cotangent back; to an int or bool, none flows."""
+        if not (is_float(self.operand.type) and is_float(self.result.type)):
+            return (None,)
+        return (d.cast(grad, self.operand.type),)
+
+    def jvp(self, d: Derivative, tangents: Sequence[SSAValue | None]) -> SSAValue | None:
+        (tangent,) = tangents
+        if tangent is None or not is_float(self.result.type):
+            return None
+        return d.cast(tangent, self.result.type)
+
     @staticmethod
     def np_operation(to: np.dtype, x: np.ndarray) -> np.ndarray:
         """`x.to(dtype)`: floats to ints truncate toward zero, nonzero is True."""
@@ -573,6 +662,9 @@ class ExpOp(FloatResultUnaryOp):
     np_operation = staticmethod(np.exp)
     py_operation = staticmethod(math.exp)
 
+    def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
+        return (self.result,)
+
 
 @irdl_op_definition
 class LogOp(FloatResultUnaryOp):
@@ -585,6 +677,9 @@ class LogOp(FloatResultUnaryOp):
     TORCH_NAMES: ClassVar[tuple[str, ...]] = ("log",)
     np_operation = staticmethod(np.log)
     py_operation = staticmethod(math.log)
+
+    def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
+        return (d.div(d.const(1.0, self.operand), self.operand),)
 
 
 @irdl_op_definition
@@ -599,6 +694,9 @@ class SqrtOp(FloatResultUnaryOp):
     np_operation = staticmethod(np.sqrt)
     py_operation = staticmethod(math.sqrt)
 
+    def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
+        return (d.div(d.const(0.5, self.result), self.result),)
+
 
 @irdl_op_definition
 class SinOp(FloatResultUnaryOp):
@@ -611,6 +709,9 @@ class SinOp(FloatResultUnaryOp):
     TORCH_NAMES: ClassVar[tuple[str, ...]] = ("sin",)
     np_operation = staticmethod(np.sin)
     py_operation = staticmethod(math.sin)
+
+    def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
+        return (d.unary(CosOp, self.operand),)
 
 
 @irdl_op_definition
@@ -625,6 +726,9 @@ class CosOp(FloatResultUnaryOp):
     np_operation = staticmethod(np.cos)
     py_operation = staticmethod(math.cos)
 
+    def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
+        return (d.neg(d.unary(SinOp, self.operand)),)
+
 
 @irdl_op_definition
 class TanhOp(FloatResultUnaryOp):
@@ -635,6 +739,9 @@ class TanhOp(FloatResultUnaryOp):
     TORCH_NAMES: ClassVar[tuple[str, ...]] = ("tanh",)
     np_operation = staticmethod(np.tanh)
     py_operation = staticmethod(math.tanh)
+
+    def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
+        return (d.sub(d.const(1.0, self.result), d.square(self.result)),)
 
 
 def _ieee_round(python_round: Callable[[float], int]) -> Callable[[Any], Any]:
@@ -657,6 +764,7 @@ class FloorOp(UnaryOp):
     TORCH_NAMES: ClassVar[tuple[str, ...]] = ("floor",)
     np_operation = staticmethod(np_keep_ints(np.floor))
     py_operation = staticmethod(_ieee_round(math.floor))
+    local_derivatives = zero_derivatives
 
 
 @irdl_op_definition
@@ -667,6 +775,7 @@ class CeilOp(UnaryOp):
     TORCH_NAMES: ClassVar[tuple[str, ...]] = ("ceil",)
     np_operation = staticmethod(np_keep_ints(np.ceil))
     py_operation = staticmethod(_ieee_round(math.ceil))
+    local_derivatives = zero_derivatives
 
 
 @irdl_op_definition
@@ -682,3 +791,7 @@ class ReluOp(UnaryOp):
         if x > 0 or x != x:
             return x
         return type(x)(0)
+
+    def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
+        """1 where x > 0, else 0 (0 at 0, as torch.relu)."""
+        return (d.indicator("gt", self.operand, d.const(0.0, self.operand)),)

@@ -19,6 +19,7 @@ from graphlet.dialects.graphlet.abstract_ops import (
     same_elements,
 )
 from graphlet.dialects.graphlet.types import element_type, shape_of, shape_str
+from graphlet.dialects.graphlet.vjp import Derivative
 
 
 @irdl_op_definition
@@ -51,6 +52,12 @@ class TransposeOp(TensorOp):
             f"perm {list(perm)} is not a permutation of the {len(shape)} dimensions",
         )
         return TensorType(element_type(x), tuple(shape[p] for p in perm))
+
+    def vjp(self, d: Derivative, grad: SSAValue) -> tuple[SSAValue | None, ...]:
+        """The cotangent, permuted back."""
+        perm = self.static_args()["perm"]
+        inverse = sorted(range(len(perm)), key=perm.__getitem__)
+        return (d.transpose(grad, inverse),)
 
 
 class _ShapeFromResult(TensorOp):
@@ -88,6 +95,9 @@ class ReshapeOp(_ShapeFromResult):
         )
         return TensorType(element_type(x), shape)
 
+    def vjp(self, d: Derivative, grad: SSAValue) -> tuple[SSAValue | None, ...]:
+        return (d.reshape(grad, shape_of(self.input.type)),)
+
 
 @irdl_op_definition
 class ExpandOp(_ShapeFromResult):
@@ -109,6 +119,10 @@ class ExpandOp(_ShapeFromResult):
         )
         require(ok, f"cannot expand {shape_str(src)} to {shape_str(shape)}")
         return TensorType(element_type(x), shape)
+
+    def vjp(self, d: Derivative, grad: SSAValue) -> tuple[SSAValue | None, ...]:
+        """Summed over the dimensions the expansion stretched."""
+        return (d.unbroadcast(grad, self.input.type),)
 
 
 @irdl_op_definition
@@ -148,6 +162,23 @@ class CatOp(TensorOp):
             )
         size = sum(shape_of(t)[dim] for t in xs)
         return TensorType(elem, (*first[:dim], size, *first[dim + 1 :]))
+
+    def vjp(self, d: Derivative, grad: SSAValue) -> tuple[SSAValue | None, ...]:
+        """Each input's slice of the cotangent."""
+        dim = self.static_args()["dim"]
+        shape = shape_of(grad.type)
+        grads: list[SSAValue | None] = []
+        start = 0
+        for i, x in enumerate(self.inputs):
+            size = shape_of(x.type)[dim]
+            if d.wants(i):
+                starts = [start if k == dim else 0 for k in range(len(shape))]
+                ends = [start + size if k == dim else n for k, n in enumerate(shape)]
+                grads.append(d.emit(SliceOp(grad, starts, ends, [1] * len(shape))))
+            else:
+                grads.append(None)
+            start += size
+        return tuple(grads)
 
 
 @irdl_op_definition

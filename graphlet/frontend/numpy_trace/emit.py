@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 from xdsl.builder import Builder
-from xdsl.dialects.builtin import TensorType
+from xdsl.dialects.builtin import FileLineColLoc, IntAttr, StringAttr, TensorType
 from xdsl.ir import Block, Operation, SSAValue
 from xdsl.rewriter import InsertPoint
 from xdsl.utils.exceptions import VerifyException
@@ -48,6 +48,15 @@ def handles(table: dict[str, Handler], *names: str) -> Callable[[Handler], Handl
     return register
 
 
+def _location(line: str) -> FileLineColLoc | None:
+    """The location of a call's `file:line: code`."""
+    file, _, rest = line.partition(":")
+    number = rest.partition(":")[0]
+    if not number.isdigit():
+        return None
+    return FileLineColLoc(StringAttr(file), IntAttr(int(number)), IntAttr(0))
+
+
 class Emitter:
     """Builds `func.func @forward`'s body from the connected calls."""
 
@@ -55,9 +64,14 @@ class Emitter:
         self.block = block
         self.builder = Builder(InsertPoint.at_end(block))
         self.values: dict[int, SSAValue] = {}
+        self.location: FileLineColLoc | None = None
+        """The user's line of the call being emitted, given to its ops (a pass's error
+        about one, `graphlet-autodiff`'s, names it)."""
 
     def emit(self, op: Operation) -> SSAValue:
         op.verify()  # now, so that a bad operand names the call that made it
+        if self.location is not None:
+            op.location = self.location
         self.builder.insert(op)
         return op.results[0]
 
@@ -109,6 +123,7 @@ class Emitter:
 
     def call(self, call: Call) -> None:
         """Emit one call and check its results against the eager run's."""
+        self.location = _location(call.line)
         try:
             results = self._call(call)
         except (Unsupported, TypeError, ValueError, KeyError, VerifyException) as e:
