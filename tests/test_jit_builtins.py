@@ -535,3 +535,46 @@ def test_sum_min_max_of_lists(fs, xs, bs, start) -> None:
         check(sum_from, list(items), start)
         check(min_max_of, list(items))
     check(sum_of_range_and_tuple, len(xs))
+
+
+def floordiv(a, b):
+    return a // b
+
+
+def mod(a, b):
+    return a % b
+
+
+def floordiv_by_true(a):
+    return a // True
+
+
+def mod_by_two(a):
+    return a % 2.0
+
+
+def bits(fn: Callable[..., Any], *args: Any) -> Any:
+    """The outcome with floats as their bits, a NaN's sign included."""
+    try:
+        result = fn(*args)
+    except Exception as e:
+        return ("raises", type(e), str(e))
+    if isinstance(result, tuple):
+        return tuple(struct.pack("<d", r) for r in result)
+    return struct.pack("<d", result)
+
+
+def test_floor_division_and_modulo_of_an_infinity_give_cpythons_nan() -> None:
+    """CPython's NaN is libm's `fmod(inf, y)` (negative on x86-64), while LLVM expands
+    `frem` by a constant power of two (1.0 from a bool, `% 2.0`) into `x - trunc(x)`,
+    whose NaN has `x`'s sign: compiled code calls libm for an infinite dividend."""
+    divisors = [True, 1, 1.0, -1.0, 2.0, 0.5, 3.0, math.inf, -math.inf]
+    for a in [math.inf, -math.inf, math.nan, -math.nan, 5.5, -0.0]:
+        for fn, args in [(floordiv_by_true, (a,)), (mod_by_two, (a,))] + [
+            (f, (a, b)) for f in (floordiv, mod, divmod_) for b in divisors
+        ]:
+            jitted = JITTED.setdefault(fn, graphlet.jit(fn))
+            before = sum(v.calls for v in jitted.versions.values())
+            assert bits(jitted, *args) == bits(fn, *args), (fn.__name__, args)
+            assert sum(v.calls for v in jitted.versions.values()) == before + 1
+            assert not jitted.last_call_handed_back, (fn.__name__, args)
