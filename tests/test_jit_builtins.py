@@ -47,6 +47,8 @@ def outcome(fn: Callable[..., Any], *args: Any) -> tuple[Any, ...]:
 def exact(value: Any) -> Any:
     if isinstance(value, tuple):
         return tuple(exact(v) for v in value)
+    if isinstance(value, list):  # item by item: the order of 0.0 and -0.0 shows
+        return list, tuple(exact(v) for v in value)
     if isinstance(value, float):  # bit for bit; NaNs match NaNs (their sign is not Python's)
         return float, "nan" if math.isnan(value) else struct.pack("<d", value)
     return type(value), value
@@ -578,3 +580,159 @@ def test_floor_division_and_modulo_of_an_infinity_give_cpythons_nan() -> None:
             assert bits(jitted, *args) == bits(fn, *args), (fn.__name__, args)
             assert sum(v.calls for v in jitted.versions.values()) == before + 1
             assert not jitted.last_call_handed_back, (fn.__name__, args)
+
+
+def hypot0():
+    return math.hypot()
+
+
+def hypot1(x):
+    return math.hypot(x)
+
+
+def hypot2(x, y):
+    return math.hypot(x, y)
+
+
+def hypot3(x, y, z):
+    return math.hypot(x, y, z)
+
+
+def hypot5(a, b, c, d, e):
+    return math.hypot(a, b, c, d, e)
+
+
+def dist2(p, q):
+    return math.dist(p, q)
+
+
+HYPOT_EDGES = [
+    0.0, -0.0, 3.0, -4.0, 1.0, 5e-324, 1e-310, 2.0**-1022, 2.0**-1024, 1e-200, 1e200,
+    1.7976931348623157e308, 1e308, math.inf, -math.inf, math.nan, 0.1, 7.0,
+]  # fmt: skip
+WIDE_FLOATS = st.one_of(
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.floats(-1e-300, 1e-300),
+    st.floats(-10, 10),
+    st.sampled_from(HYPOT_EDGES),
+)
+"""Floats of every magnitude (each mix of ints and floats compiles a version of its own)."""
+
+
+def test_hypot_and_dist_are_cpythons_vector_norm() -> None:
+    """`math.hypot` is CPython's own scaled, compensated norm (not libm's `hypot`),
+    bit for bit, at every arity; `math.dist` of tuples the norm of the differences."""
+    check(hypot0)
+    for x in HYPOT_EDGES:
+        check(hypot1, x)
+        for y in HYPOT_EDGES:
+            check(hypot2, x, y)
+            check(hypot3, x, y, 2.5)
+            check(dist2, (x, 1.0), (y, -2.5))
+    for n in [0, 7, -12, True, I64[1], I64[0]]:
+        check(hypot2, n, 2.5)
+        check(hypot3, 1e-310, n, n)
+        check(dist2, (n, 1), (0.5, n))
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.lists(WIDE_FLOATS, min_size=5, max_size=5))
+    def random_values(xs: list[float]) -> None:
+        check(hypot2, xs[0], xs[1])
+        check(hypot3, *xs[:3])
+        check(hypot5, *xs)
+        check(dist2, tuple(xs[:2]), tuple(xs[2:4]))
+
+    random_values()
+    check(dist2, (1.0, 2.0), (1.0,))  # ValueError
+    check(hypot2, 2**70, 1.0)  # an int past 64 bits
+
+
+def fsum_of(xs):
+    return math.fsum(xs)
+
+
+def fsum_of_range(n):
+    return math.fsum(range(n))
+
+
+FSUM_LISTS = [
+    [], [0.1] * 10, [1e-16, 1.0, 1e16], [1e308, 1e308], [1e308, 1e308, -1e308], [-0.0],
+    [-0.0, -0.0], [math.inf, 1.0], [math.inf, -math.inf], [math.nan, 1.0], [-math.inf, 5.0],
+    [1e100, 1.0, -1e100, 1e-100, 1e50, -1.0, -1e50], [2.0**53, 1.0, 1.0], [5e-324, -5e-324],
+    [1.7976931348623157e308, 1e292, -1e292],
+]  # fmt: skip
+
+
+def test_fsum_is_cpythons() -> None:
+    """CPython's exact partials: the correctly rounded sum, its half-even fix across
+    partials, OverflowError on an intermediate overflow, ValueError for -inf + inf."""
+    for xs in FSUM_LISTS:
+        check(fsum_of, list(xs))
+    check(fsum_of, (1e-16, 1.0, 1e16))  # each tuple length compiles a version
+    check(fsum_of, (1, 0.5))
+    for xs in [[1, 2, 3], [I64[1], I64[1], 1], [-(2**62), 2**53 + 1, 1]]:
+        check(fsum_of, xs)
+    check(fsum_of, [True, False, True])
+    for n in [0, 1, 10, 1000]:
+        check(fsum_of_range, n)
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.lists(st.one_of(WIDE_FLOATS, st.floats()), max_size=12))
+    def random_values(xs: list[float]) -> None:
+        check(fsum_of, xs)
+
+    random_values()
+
+
+def sorted_of(xs):
+    return sorted(xs)
+
+
+def sorted_reversed(xs, r):
+    return sorted(xs, reverse=r)
+
+
+def sorted_key_none(xs):
+    return sorted(xs, key=None, reverse=True)
+
+
+def sorted_then_used(xs):
+    ys = sorted(xs)
+    ys.append(0)
+    return ys, xs
+
+
+def sorted_positional_reverse(xs):
+    return sorted(xs, None, True)  # TypeError in CPython
+
+
+SORTABLE = st.one_of(
+    st.lists(st.integers(-5, 5), max_size=20),
+    st.lists(st.integers(*I64), max_size=6),
+    st.lists(st.sampled_from([0.0, -0.0, 1.5, -1.5, math.inf, -math.inf, 2.0]), max_size=20),
+    st.lists(st.floats(allow_nan=False), max_size=12),
+    st.lists(st.booleans(), max_size=10),
+)
+
+
+def test_sorted_of_a_list_is_cpythons_stable_order() -> None:
+    """A new list in CPython's stable order, also reversed (equal items keep their
+    order, which -0.0 and 0.0 show); a NaN hands back (timsort's order around one
+    depends on its comparisons), as does a key function."""
+    for xs in [[], [1], [3, 1, 2], [0.0, -0.0, 0.0, -0.0], [-0.0, 0.0], [True, False, True]]:
+        check(sorted_of, list(xs))
+        for r in [True, False, 0, 1]:
+            check(sorted_reversed, list(xs), r)
+    check(sorted_key_none, [2.5, -0.0, 0.0, 2.5])
+    check(sorted_then_used, [3, 1, 2])
+    check(sorted_of, [1.0, math.nan, 0.0], may_hand_back=True)
+    check(sorted_reversed, [1, 2], 0.5)  # TypeError in CPython
+    check(sorted_positional_reverse, [1, 2])
+
+    @settings(max_examples=150, deadline=None)
+    @given(SORTABLE, st.booleans())
+    def random_values(xs: list[Any], r: bool) -> None:
+        check(sorted_of, list(xs))
+        check(sorted_reversed, list(xs), r)
+
+    random_values()

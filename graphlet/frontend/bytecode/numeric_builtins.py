@@ -281,3 +281,85 @@ def _isinstance(c: FunctionCapture, target: Any, args: list[Value]) -> Value | N
     if cls is None or classes is None:
         raise GraphBreak("isinstance() with this class is not compiled")
     return c.const(issubclass(cls, classes))
+
+
+def _floats(c: FunctionCapture, name: str, items: list[Value]) -> list[SSAValue]:
+    """Numbers as floats, as `PyFloat_AsDouble` converts them; anything else is a graph
+    break (CPython raises TypeError)."""
+    values = []
+    for item in items:
+        if not isinstance(item, SSAValue) or item.type not in (INT, BOOL, FLOAT):
+            raise GraphBreak(f"{name}() of {inf.kind_name(kind_of(item))} is not compiled")
+        values.append(c.cast(item, FLOAT))
+    return values
+
+
+@builtins.value_builtin(math.hypot)
+def _hypot(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
+    """`math.hypot(*coordinates)`: CPython's own `vector_norm` (see `intrinsics`)."""
+    if _unknown(args):
+        return BOTTOM
+    coords = _floats(c, "math.hypot", args)
+    return call_python(c, intrinsics.hypot, [TupleValue(tuple(coords))])
+
+
+def _items(value: Value) -> list[Value] | None:
+    if isinstance(value, TupleValue):
+        return list(value.items)
+    return None
+
+
+@builtins.value_builtin(math.dist)
+def _dist(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
+    """`math.dist(p, q)` of two tuples: the norm of the float differences."""
+    if len(args) != 2:
+        return None
+    if _unknown(args):
+        return BOTTOM
+    p, q = _items(args[0]), _items(args[1])
+    if p is None or q is None or len(p) != len(q):
+        raise GraphBreak("math.dist() of points that are not tuples of one length is not compiled")
+    pairs = zip(_floats(c, "math.dist", p), _floats(c, "math.dist", q))
+    diffs = tuple(c.result(g.SubOp(a, b)) for a, b in pairs)
+    return call_python(c, intrinsics.hypot, [TupleValue(diffs)])
+
+
+def _number_items(value: Value) -> bool:
+    """Whether `value` is a list, range or tuple of numbers."""
+    if isinstance(value, ListValue):
+        return value.elem in (None, BOOL, INT, FLOAT)
+    if isinstance(value, RangeValue):
+        return True
+    if isinstance(value, TupleValue):
+        return all(isinstance(v, SSAValue) and v.type in (BOOL, INT, FLOAT) for v in value.items)
+    return False
+
+
+@builtins.value_builtin(math.fsum)
+def _fsum(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
+    """`math.fsum(items)` of a list, range or tuple of numbers: CPython's `msum`."""
+    if len(args) != 1:
+        return None
+    if _unknown(args):
+        return BOTTOM
+    if not _number_items(args[0]):
+        raise GraphBreak(f"math.fsum() of {inf.kind_name(kind_of(args[0]))} is not compiled")
+    return call_python(c, intrinsics.fsum, args)
+
+
+@builtins.value_builtin(sorted)
+def _sorted(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
+    """`sorted(xs, key=None, reverse=False)` of a list of numbers: a new list, in
+    CPython's stable order (see `intrinsics.sorted_list`)."""
+    if not 1 <= len(args) <= 3:
+        return None
+    if _unknown(args):
+        return BOTTOM
+    items, key, reverse = (*args, Known(None), c.const(False))[:3]
+    if key != Known(None):
+        raise GraphBreak("sorted() with a key function is not compiled")
+    if not isinstance(items, ListValue) or items.elem not in (None, BOOL, INT, FLOAT):
+        raise GraphBreak(f"sorted() of {inf.kind_name(kind_of(items))} is not compiled")
+    if not isinstance(reverse, SSAValue) or reverse.type not in (BOOL, INT):
+        raise GraphBreak(f"sorted() with reverse={inf.kind_name(kind_of(reverse))} is not compiled")
+    return call_python(c, intrinsics.sorted_list, [items, c.cast(reverse, BOOL)])
