@@ -736,3 +736,74 @@ def test_sorted_of_a_list_is_cpythons_stable_order() -> None:
         check(sorted_reversed, list(xs), r)
 
     random_values()
+
+
+def wide_comparisons(x):
+    c = 10**30
+    return (x < c, x <= c, x > c, x >= c, x == c, x != c, c < x, -c > x, x == 2**64, x >= 2**64)
+
+
+def wide_float_comparisons(x):
+    return wide_comparisons(x) + (x < 2**1024 - 1, x > -(2**1024), x == 2**53 + 1, x < 2**64 + 1)
+
+
+def wide_divisions(x):
+    return x // 10**20, x // -(10**20), x % 10**20, -x % -(10**20)
+
+
+def wide_mask(x):
+    return x & 0xFFFF_FFFF_FFFF_FFFF_FFFF
+
+
+def wide_with_floats(x):
+    return x + 10**30, x * 2**64, x - 2**100, x ** -(2**64) if x > 1.0 else 0.0, 10**30 / x
+
+
+def wide_folded(x):
+    return x + 10**30 // 10**25 + (2**64 > 2**63) + ~(2**70) // 2**66
+
+
+def wide_only_on_a_path(x):
+    if x > 100:
+        return x + 2**64  # past 64 bits: hands back, on this path only
+    return -x
+
+
+def wide_returned(x):
+    return 10**30 if x else -(2**64)
+
+
+def wide_too_large_for_floats(x):
+    return x + 2**1024  # OverflowError in CPython
+
+
+def test_int_constants_past_64_bits_hand_back_only_where_used() -> None:
+    """A wide constant compiles: comparisons decide now against ints and exactly
+    against floats (as `float_richcompare`), floats convert it as CPython does, and
+    only a result that leaves 64 bits (or CPython's OverflowError) hands back."""
+    for x in [0, 1, -1, 7, I64[0], I64[1], True, False]:
+        check(wide_comparisons, x)
+        check(wide_divisions, x)
+        check(wide_mask, x)
+        check(wide_folded, x)
+        check(wide_only_on_a_path, x)
+        check(wide_returned, x)
+    for x in [0.0, -0.0, 1e30, 1e30 * (1 + 2**-52), 1e29, 2.0**64, 2.0**53, 2.0**1023, 1.5]:
+        for v in [x, -x, math.inf, -math.inf, math.nan, 1.7976931348623157e308]:
+            check(wide_float_comparisons, v)
+            check(wide_with_floats, v)
+            check(wide_too_large_for_floats, v)
+    check(wide_too_large_for_floats, 3)
+
+    @EXAMPLES
+    @given(st.one_of(INTS, FLOATS))
+    def random_values(x: Any) -> None:
+        if isinstance(x, float):
+            check(wide_float_comparisons, x)
+            check(wide_with_floats, x)
+        else:
+            check(wide_comparisons, x)
+            check(wide_divisions, x)
+            check(wide_mask, x)
+
+    random_values()

@@ -206,7 +206,7 @@ class Emitter:
         if isinstance(value, bool | float) or (isinstance(value, int) and g.fits(value, INT)):
             return self.const(value)
         if isinstance(value, int):
-            raise GraphBreak(f"the constant {value} does not fit in 64 bits")
+            return Known(value)  # past 64 bits: see `wide_ints`
         if type(value) is complex:
             return ComplexValue(self.const(value.real), self.const(value.imag))
         if type(value) is tuple:
@@ -235,7 +235,7 @@ class Emitter:
         if isinstance(value, Known):
             obj = value.obj
             if obj is None or isinstance(
-                obj, str | bytes | tuple | types.ModuleType | types.FunctionType
+                obj, int | str | bytes | tuple | types.ModuleType | types.FunctionType
             ):
                 return bool(obj)
             raise GraphBreak(f"truth value of a {type(obj).__name__}")
