@@ -702,6 +702,10 @@ def sorted_then_used(xs):
     return ys, xs
 
 
+def sorted_by_key(xs):
+    return sorted(xs, key=abs)
+
+
 def sorted_positional_reverse(xs):
     return sorted(xs, None, True)  # TypeError in CPython
 
@@ -728,6 +732,8 @@ def test_sorted_of_a_list_is_cpythons_stable_order() -> None:
     check(sorted_of, [1.0, math.nan, 0.0], may_hand_back=True)
     check(sorted_reversed, [1, 2], 0.5)  # TypeError in CPython
     check(sorted_positional_reverse, [1, 2])
+    check(sorted_by_key, [2, -1], may_hand_back=True)
+    assert "with a key function is not compiled" in str(graphlet.explain(sorted_by_key, [2, -1]))
 
     @settings(max_examples=150, deadline=None)
     @given(SORTABLE, st.booleans())
@@ -805,5 +811,94 @@ def test_int_constants_past_64_bits_hand_back_only_where_used() -> None:
             check(wide_comparisons, x)
             check(wide_divisions, x)
             check(wide_mask, x)
+
+    random_values()
+
+
+def isclose2(a, b):
+    return math.isclose(a, b)
+
+
+def isclose_tolerances(a, b, rel, tol):
+    return math.isclose(a, b, rel_tol=rel, abs_tol=tol), math.isclose(a, b, abs_tol=tol)
+
+
+def any_all(xs):
+    return any(xs), all(xs)
+
+
+def any_all_of_range(n):
+    return any(range(n)), all(range(1, n)), any_all(range(n))
+
+
+def prod1(xs):
+    return math.prod(xs)
+
+
+def prod_from(xs, start):
+    return math.prod(xs, start=start)
+
+
+def frexp1(x):
+    return math.frexp(x)
+
+
+def modf1(x):
+    return math.modf(x)
+
+
+def ldexp2(x, i):
+    return math.ldexp(x, i)
+
+
+CLOSE = [0.0, -0.0, 1.0, 1.0 + 1e-10, 1.1, -1.0, 1e-300, math.inf, -math.inf, math.nan, 3]
+
+
+def test_isclose_any_all_and_prod_are_cpythons() -> None:
+    for a in CLOSE:
+        for b in CLOSE:
+            check(isclose2, a, b)
+        for rel, tol in [(0.0, 0.0), (0.1, 0.5), (math.nan, 0.0), (-1.0, 0.0), (0.0, -0.5)]:
+            check(isclose_tolerances, a, 1.05, rel, tol)
+    for xs in [[], [0], [0, 2], [0.0, -0.0], [math.nan], [True, False], [False]]:
+        check(any_all, list(xs))
+        check(any_all, tuple(xs))
+    for n in [0, 1, 3]:
+        check(any_all_of_range, n)
+
+    @EXAMPLES
+    @given(st.one_of(st.lists(st.integers(-(2**20), 2**20), max_size=5), SUM_FLOATS, LISTS))
+    def random_values(xs: list[Any]) -> None:
+        check(prod1, list(xs))
+        check(prod_from, list(xs), 0.5)
+        check(prod_from, list(xs), 3)
+        check(any_all, list(xs))
+
+    random_values()
+    check(prod1, [2**40, 2**40])  # past 64 bits
+    check(prod_from, (2, 0.5, 3), 3)
+    check(prod_from, [1, 2], True, may_hand_back=True)  # a bool start: a graph break
+    assert "with a bool as start is not compiled" in str(graphlet.explain(prod_from, [1, 2], True))
+    check(isclose2, "a", 1.0)  # TypeError
+
+
+def test_frexp_ldexp_and_modf_are_cpythons() -> None:
+    """Exact power-of-two scaling; ldexp's overflow (OverflowError) and results below
+    2**-1022 from a smaller exponent hand back (scaling down there could round twice)."""
+    values = [*EDGE_FLOATS, 2.0**-1022, 2.0**-1074 * 3, 1e-310, -3.75, 0.1, 2.0**53 - 1]
+    for x in [*values, 3, -7, True, I64[1]]:
+        check(frexp1, x)
+        check(modf1, x)
+    for x in [*values, 3]:
+        for i in [0, 1, -1, 52, -1022, 1023, 1024, 2000, -1000, -1074, True]:
+            check(ldexp2, x, i, may_hand_back=i < -1022)
+    check(ldexp2, 1.0, 0.5)  # TypeError
+
+    @EXAMPLES
+    @given(st.floats(), st.integers(-1022, 2100))
+    def random_values(x: float, i: int) -> None:
+        check(frexp1, x)
+        check(modf1, x)
+        check(ldexp2, x, i)
 
     random_values()

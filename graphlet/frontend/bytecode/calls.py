@@ -182,13 +182,19 @@ KEYWORD_PARAMETERS: dict[Any, tuple[str, ...]] = {
     pow: ("base", "exp", "mod"),
     enumerate: ("iterable", "start"),
     sorted: ("iterable", "key", "reverse"),
+    math.isclose: ("a", "b", "rel_tol", "abs_tol"),
+    math.prod: ("iterable", "start"),
 }
 """Builtins whose parameters may be passed by keyword: their names, in order."""
 
-KEYWORD_DEFAULTS: dict[Any, tuple[Any, ...]] = {sorted: (None, False)}
+KEYWORD_DEFAULTS: dict[Any, tuple[Any, ...]] = {
+    sorted: (None, False),
+    math.isclose: (1e-09, 0.0),
+    math.prod: (1,),
+}
 """The defaults of a builtin's last parameters, filled in when a later one is passed."""
 
-POSITIONAL_LIMITS: dict[Any, int] = {sorted: 1}
+POSITIONAL_LIMITS: dict[Any, int] = {sorted: 1, math.isclose: 2, math.prod: 1}
 """Builtins whose later parameters are keyword-only: how many may come by position."""
 
 

@@ -414,3 +414,103 @@ def sorted_list(xs: list[float], reverse: bool) -> list[float]:
         items, spare = spare, items
         width *= 2
     return items
+
+
+def isclose(a: float, b: float, rel_tol: float, abs_tol: float) -> bool:
+    """`math.isclose`: CPython's weak (Boost) test; a negative tolerance hands back
+    (ValueError)."""
+    expect(not (rel_tol < 0.0 or abs_tol < 0.0))
+    if a == b:
+        return True
+    if math.isinf(a) or math.isinf(b):
+        return False
+    diff = abs(b - a)
+    return diff <= abs(rel_tol * b) or diff <= abs(rel_tol * a) or diff <= abs_tol
+
+
+def any_of(xs: Iterable[float]) -> bool:
+    """The loop itself (`any` here would be a call of the builtin being compiled)."""
+    for x in xs:  # noqa: SIM110
+        if x:
+            return True
+    return False
+
+
+def all_of(xs: Iterable[float]) -> bool:
+    for x in xs:  # noqa: SIM110
+        if not x:
+            return False
+    return True
+
+
+def prod_of(xs: Iterable[float], start: float) -> float:
+    """`math.prod`: `start * x0 * x1 ...` left to right, with Python's arithmetic (its
+    int and float fast paths give the same values)."""
+    result = start
+    for x in xs:
+        result = result * x
+    return result
+
+
+def prod_floats_from_int(xs: list[float], start: int) -> object:
+    """An int start meets the first float (an empty list gives the int itself)."""
+    if len(xs) == 0:
+        return start
+    result = start * xs[0]
+    for i in range(1, len(xs)):
+        result = result * xs[i]
+    return result
+
+
+TWO_54 = 2.0**54
+"""Scales a subnormal to a normal double, exactly."""
+
+
+def frexp(x: float) -> tuple[float, int]:
+    """`math.frexp`: (m, e) with x == m * 2**e, 0.5 <= |m| < 1; (x, 0) for zeros,
+    infinities and NaN. The exponent comes from log2 (one off at most) and is fixed
+    by exact power-of-two scaling."""
+    if x == 0.0 or not math.isfinite(x):
+        return (x, 0)
+    shift = 0
+    if abs(x) < DBL_MIN:
+        x *= TWO_54
+        shift = 54
+    e = math.floor(math.log2(abs(x))) + 1
+    m = x * 2.0 ** (-e)
+    if abs(m) >= 1.0:
+        m *= 0.5
+        e += 1
+    elif abs(m) < 0.5:
+        m *= 2.0
+        e -= 1
+    return (m, e - shift)
+
+
+def ldexp(x: float, i: int) -> float:
+    """`math.ldexp(x, i)`: x * 2**i rounded once. Scaling up is exact in steps of
+    2**1023 (until it overflows: OverflowError hands back); scaling down below
+    2**-1022 could round twice, so it hands back."""
+    if x == 0.0 or not math.isfinite(x):
+        return x
+    if i < 0:
+        expect(i >= -1022)
+        return x * 2.0**i
+    while i > 1023:
+        x *= 2.0**1023
+        i -= 1023
+        expect(math.isfinite(x))
+    r = x * 2.0**i
+    expect(math.isfinite(r))  # math range error
+    return r
+
+
+def modf(x: float) -> tuple[float, float]:
+    """`math.modf`: (fraction, whole), both signed like x; (+-0.0, x) for infinities,
+    (x, x) for NaN."""
+    if math.isinf(x):
+        return (math.copysign(0.0, x), x)
+    if x != x:
+        return (x, x)
+    whole = x if abs(x) >= 4503599627370496.0 else math.copysign(float(int(x)), x)
+    return (math.copysign(x - whole, x), whole)

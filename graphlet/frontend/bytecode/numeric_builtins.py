@@ -361,5 +361,80 @@ def _sorted(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
     if not isinstance(items, ListValue) or items.elem not in (None, BOOL, INT, FLOAT):
         raise GraphBreak(f"sorted() of {inf.kind_name(kind_of(items))} is not compiled")
     if not isinstance(reverse, SSAValue) or reverse.type not in (BOOL, INT):
-        raise GraphBreak(f"sorted() with reverse={inf.kind_name(kind_of(reverse))} is not compiled")
+        raise GraphBreak(
+            f"sorted() with {inf.kind_name(kind_of(reverse))} as reverse is not compiled"
+        )
     return call_python(c, intrinsics.sorted_list, [items, c.cast(reverse, BOOL)])
+
+
+@builtins.value_builtin(math.isclose)
+def _isclose(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
+    """`math.isclose(a, b, *, rel_tol=1e-09, abs_tol=0.0)` of numbers."""
+    if len(args) == 2:
+        args = [*args, c.const(1e-09), c.const(0.0)]
+    if len(args) != 4:  # keywords bind the defaults (see `calls.KEYWORD_DEFAULTS`)
+        return None
+    if _unknown(args):
+        return BOTTOM
+    return call_python(c, intrinsics.isclose, list(_floats(c, "math.isclose", args)))
+
+
+@builtins.value_builtin(any, all)
+def _any_all(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
+    """`any(items)`, `all(items)` of a list, range or tuple of numbers."""
+    if len(args) != 1:
+        return None
+    if _unknown(args):
+        return BOTTOM
+    if not _number_items(args[0]):
+        raise GraphBreak(
+            f"{target.__name__}() of {inf.kind_name(kind_of(args[0]))} is not compiled"
+        )
+    return call_python(c, intrinsics.any_of if target is any else intrinsics.all_of, args)
+
+
+@builtins.value_builtin(math.prod)
+def _prod(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
+    """`math.prod(items, *, start=1)` of a list, range or tuple of numbers, with an int
+    or float start."""
+    if len(args) == 1:
+        args = [*args, c.const(1)]
+    if len(args) != 2:
+        return None
+    if _unknown(args):
+        return BOTTOM
+    items, start = args
+    if not _number_items(items):
+        raise GraphBreak(f"math.prod() of {inf.kind_name(kind_of(items))} is not compiled")
+    if not isinstance(start, SSAValue) or start.type == BOOL:  # prod([], start=True) is True
+        raise GraphBreak(
+            f"math.prod() with {inf.kind_name(kind_of(start))} as start is not compiled"
+        )
+    if isinstance(items, ListValue) and items.elem == FLOAT and start.type == INT:
+        return call_python(c, intrinsics.prod_floats_from_int, [items, start])
+    if isinstance(items, TupleValue) and start.type == INT:
+        kinds = {v.type for v in items.items if isinstance(v, SSAValue)}
+        if FLOAT in kinds and items.items:  # the int start meets the first item
+            first = c.binary("*", start, c.scalar(items.items[0]))
+            return call_python(c, intrinsics.prod_of, [TupleValue(items.items[1:]), first])
+    return call_python(c, intrinsics.prod_of, [items, start])
+
+
+@builtins.value_builtin(math.frexp, math.modf)
+def _frexp_modf(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
+    if len(args) != 1:
+        return None
+    if _unknown(args):
+        return BOTTOM
+    helper = intrinsics.frexp if target is math.frexp else intrinsics.modf
+    return call_python(c, helper, _floats(c, f"math.{target.__name__}", args))
+
+
+@builtins.value_builtin(math.ldexp)
+def _ldexp(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
+    if len(args) != 2:
+        return None
+    if _unknown(args):
+        return BOTTOM
+    (x,) = _floats(c, "math.ldexp", args[:1])
+    return call_python(c, intrinsics.ldexp, [x, *_ints(c, "math.ldexp", args[1:])])
