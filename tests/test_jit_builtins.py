@@ -702,6 +702,11 @@ def sorted_then_used(xs):
     return ys, xs
 
 
+def sort_in_place(xs):
+    xs.sort()
+    return xs[0] if xs else 0
+
+
 def sorted_by_key(xs):
     return sorted(xs, key=abs)
 
@@ -740,6 +745,10 @@ def test_sorted_of_a_list_is_cpythons_stable_order() -> None:
     def random_values(xs: list[Any], r: bool) -> None:
         check(sorted_of, list(xs))
         check(sorted_reversed, list(xs), r)
+        mine, theirs = list(xs), list(xs)  # list.sort(): the caller sees the order
+        jitted = JITTED.setdefault(sort_in_place, graphlet.jit(sort_in_place))
+        assert exact(jitted(mine)) == exact(sort_in_place(theirs))
+        assert exact(mine) == exact(theirs) and not jitted.last_call_handed_back
 
     random_values()
 

@@ -514,3 +514,11 @@ def modf(x: float) -> tuple[float, float]:
         return (x, x)
     whole = x if abs(x) >= 4503599627370496.0 else math.copysign(float(int(x)), x)
     return (math.copysign(x - whole, x), whole)
+
+
+def sort_in_place(xs: list[float]) -> None:
+    """`xs.sort()`: the stable order of `sorted_list`, written back item by item (a
+    NaN hands back before any write)."""
+    ordered = sorted_list(xs, False)
+    for i in range(len(ordered)):
+        xs[i] = ordered[i]

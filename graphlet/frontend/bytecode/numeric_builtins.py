@@ -23,7 +23,7 @@ from graphlet.frontend.bytecode import inference as inf
 from graphlet.frontend.bytecode.breaks import GraphBreak
 from graphlet.frontend.bytecode.calls import SplitResult, call_python
 from graphlet.frontend.bytecode.inference import BOOL, BOTTOM, FLOAT, INT, Known
-from graphlet.frontend.bytecode.operators import binary_rule
+from graphlet.frontend.bytecode.operators import binary_rule, method
 from graphlet.frontend.bytecode.values import (
     ArrayValue,
     ComplexValue,
@@ -438,3 +438,14 @@ def _ldexp(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
         return BOTTOM
     (x,) = _floats(c, "math.ldexp", args[:1])
     return call_python(c, intrinsics.ldexp, [x, *_ints(c, "math.ldexp", args[1:])])
+
+
+@method(ListValue, "sort")
+def _sort(c: FunctionCapture, lst: ListValue, args: list[Value]) -> Value:
+    """`xs.sort()` of a list of numbers, in place (keywords are a graph break)."""
+    if args:
+        raise GraphBreak("list.sort() takes no positional arguments (TypeError)")
+    if lst.elem not in (None, BOOL, INT, FLOAT):
+        raise GraphBreak(f"list.sort() of {inf.kind_name(kind_of(lst))} is not compiled")
+    call_python(c, intrinsics.sort_in_place, [lst])
+    return Known(None)
