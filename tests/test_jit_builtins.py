@@ -911,3 +911,14 @@ def test_frexp_ldexp_and_modf_are_cpythons() -> None:
         check(ldexp2, x, i)
 
     random_values()
+
+
+def int_to_negative_constant_powers(x):
+    return x**-1, x**-2, x**-3 * 2, pow(x, -5)
+
+
+def test_an_int_to_a_negative_constant_power_is_a_float() -> None:
+    """`long_pow` with a negative exponent is `float_pow` of the two as floats
+    (0 raises ZeroDivisionError, which hands back)."""
+    for x in [*EDGE_INTS, True, False, 10, -10, 3, 2**53 + 1]:
+        check(int_to_negative_constant_powers, x)
