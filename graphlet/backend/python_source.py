@@ -648,7 +648,7 @@ class PythonPrinter:
     @emits(llvm.CallOp)
     def print_libm_call(self, op: llvm.CallOp) -> None:
         """A call of a C library function (`fmod`, `hypot`), IEEE results."""
-        callee = op.callee.string_value() if op.callee is not None else None
+        callee = op.callee.root_reference.data if op.callee is not None else None
         if callee not in _LIBM_CALLS:
             self.unsupported(op)
         self.assign(op, f"ieee(np.{_LIBM_CALLS[callee]}, {', '.join(self.args(op.operands))})")
