@@ -933,3 +933,30 @@ def builtin_spread(xs):
     if not xs:
         return 0
     return max(xs) - min(xs)
+
+
+def builtin_polyline_length(xs, ys):
+    total = 0.0
+    for i in range(1, min(len(xs), len(ys))):
+        total += math.hypot(xs[i] - xs[i - 1], ys[i] - ys[i - 1])
+    return total
+
+
+def builtin_median(xs):
+    if not xs:
+        return 0.0
+    s = sorted(xs)
+    n = len(s)
+    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
+
+
+def builtin_exact_mean(xs):
+    return math.fsum(xs) / len(xs) if xs else 0.0
+
+
+def builtin_hash_mix(n):
+    return (n * 31 + 7) & 0xFFFFFFFFFFFFFFFF if n >= 0 else n % 1000000007
+
+
+def builtin_fits_in_u64(x):
+    return 0 <= x < 2**64

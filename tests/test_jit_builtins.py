@@ -47,6 +47,8 @@ def outcome(fn: Callable[..., Any], *args: Any) -> tuple[Any, ...]:
 def exact(value: Any) -> Any:
     if isinstance(value, tuple):
         return tuple(exact(v) for v in value)
+    if isinstance(value, list):  # item by item: the order of 0.0 and -0.0 shows
+        return list, tuple(exact(v) for v in value)
     if isinstance(value, float):  # bit for bit; NaNs match NaNs (their sign is not Python's)
         return float, "nan" if math.isnan(value) else struct.pack("<d", value)
     return type(value), value
@@ -535,3 +537,388 @@ def test_sum_min_max_of_lists(fs, xs, bs, start) -> None:
         check(sum_from, list(items), start)
         check(min_max_of, list(items))
     check(sum_of_range_and_tuple, len(xs))
+
+
+def floordiv(a, b):
+    return a // b
+
+
+def mod(a, b):
+    return a % b
+
+
+def floordiv_by_true(a):
+    return a // True
+
+
+def mod_by_two(a):
+    return a % 2.0
+
+
+def bits(fn: Callable[..., Any], *args: Any) -> Any:
+    """The outcome with floats as their bits, a NaN's sign included."""
+    try:
+        result = fn(*args)
+    except Exception as e:
+        return ("raises", type(e), str(e))
+    if isinstance(result, tuple):
+        return tuple(struct.pack("<d", r) for r in result)
+    return struct.pack("<d", result)
+
+
+def test_floor_division_and_modulo_of_an_infinity_give_cpythons_nan() -> None:
+    """CPython's NaN is libm's `fmod(inf, y)` (negative on x86-64), while LLVM expands
+    `frem` by a constant power of two (1.0 from a bool, `% 2.0`) into `x - trunc(x)`,
+    whose NaN has `x`'s sign: compiled code calls libm for an infinite dividend."""
+    divisors = [True, 1, 1.0, -1.0, 2.0, 0.5, 3.0, math.inf, -math.inf]
+    for a in [math.inf, -math.inf, math.nan, -math.nan, 5.5, -0.0]:
+        for fn, args in [(floordiv_by_true, (a,)), (mod_by_two, (a,))] + [
+            (f, (a, b)) for f in (floordiv, mod, divmod_) for b in divisors
+        ]:
+            jitted = JITTED.setdefault(fn, graphlet.jit(fn))
+            before = sum(v.calls for v in jitted.versions.values())
+            assert bits(jitted, *args) == bits(fn, *args), (fn.__name__, args)
+            assert sum(v.calls for v in jitted.versions.values()) == before + 1
+            assert not jitted.last_call_handed_back, (fn.__name__, args)
+
+
+def hypot0():
+    return math.hypot()
+
+
+def hypot1(x):
+    return math.hypot(x)
+
+
+def hypot2(x, y):
+    return math.hypot(x, y)
+
+
+def hypot3(x, y, z):
+    return math.hypot(x, y, z)
+
+
+def hypot5(a, b, c, d, e):
+    return math.hypot(a, b, c, d, e)
+
+
+def dist2(p, q):
+    return math.dist(p, q)
+
+
+HYPOT_EDGES = [
+    0.0, -0.0, 3.0, -4.0, 1.0, 5e-324, 1e-310, 2.0**-1022, 2.0**-1024, 1e-200, 1e200,
+    1.7976931348623157e308, 1e308, math.inf, -math.inf, math.nan, 0.1, 7.0,
+]  # fmt: skip
+WIDE_FLOATS = st.one_of(
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.floats(-1e-300, 1e-300),
+    st.floats(-10, 10),
+    st.sampled_from(HYPOT_EDGES),
+)
+"""Floats of every magnitude (each mix of ints and floats compiles a version of its own)."""
+
+
+def test_hypot_and_dist_are_cpythons_vector_norm() -> None:
+    """`math.hypot` is CPython's own scaled, compensated norm (not libm's `hypot`),
+    bit for bit, at every arity; `math.dist` of tuples the norm of the differences."""
+    check(hypot0)
+    for x in HYPOT_EDGES:
+        check(hypot1, x)
+        for y in HYPOT_EDGES:
+            check(hypot2, x, y)
+            check(hypot3, x, y, 2.5)
+            check(dist2, (x, 1.0), (y, -2.5))
+    for n in [0, 7, -12, True, I64[1], I64[0]]:
+        check(hypot2, n, 2.5)
+        check(hypot3, 1e-310, n, n)
+        check(dist2, (n, 1), (0.5, n))
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.lists(WIDE_FLOATS, min_size=5, max_size=5))
+    def random_values(xs: list[float]) -> None:
+        check(hypot2, xs[0], xs[1])
+        check(hypot3, *xs[:3])
+        check(hypot5, *xs)
+        check(dist2, tuple(xs[:2]), tuple(xs[2:4]))
+
+    random_values()
+    check(dist2, (1.0, 2.0), (1.0,))  # ValueError
+    check(hypot2, 2**70, 1.0)  # an int past 64 bits
+
+
+def fsum_of(xs):
+    return math.fsum(xs)
+
+
+def fsum_of_range(n):
+    return math.fsum(range(n))
+
+
+FSUM_LISTS = [
+    [], [0.1] * 10, [1e-16, 1.0, 1e16], [1e308, 1e308], [1e308, 1e308, -1e308], [-0.0],
+    [-0.0, -0.0], [math.inf, 1.0], [math.inf, -math.inf], [math.nan, 1.0], [-math.inf, 5.0],
+    [1e100, 1.0, -1e100, 1e-100, 1e50, -1.0, -1e50], [2.0**53, 1.0, 1.0], [5e-324, -5e-324],
+    [1.7976931348623157e308, 1e292, -1e292],
+]  # fmt: skip
+
+
+def test_fsum_is_cpythons() -> None:
+    """CPython's exact partials: the correctly rounded sum, its half-even fix across
+    partials, OverflowError on an intermediate overflow, ValueError for -inf + inf."""
+    for xs in FSUM_LISTS:
+        check(fsum_of, list(xs))
+    check(fsum_of, (1e-16, 1.0, 1e16))  # each tuple length compiles a version
+    check(fsum_of, (1, 0.5))
+    for xs in [[1, 2, 3], [I64[1], I64[1], 1], [-(2**62), 2**53 + 1, 1]]:
+        check(fsum_of, xs)
+    check(fsum_of, [True, False, True])
+    for n in [0, 1, 10, 1000]:
+        check(fsum_of_range, n)
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.lists(st.one_of(WIDE_FLOATS, st.floats()), max_size=12))
+    def random_values(xs: list[float]) -> None:
+        check(fsum_of, xs)
+
+    random_values()
+
+
+def sorted_of(xs):
+    return sorted(xs)
+
+
+def sorted_reversed(xs, r):
+    return sorted(xs, reverse=r)
+
+
+def sorted_key_none(xs):
+    return sorted(xs, key=None, reverse=True)
+
+
+def sorted_then_used(xs):
+    ys = sorted(xs)
+    ys.append(0)
+    return ys, xs
+
+
+def sort_in_place(xs):
+    xs.sort()
+    return xs[0] if xs else 0
+
+
+def sorted_by_key(xs):
+    return sorted(xs, key=abs)
+
+
+def sorted_positional_reverse(xs):
+    return sorted(xs, None, True)  # TypeError in CPython
+
+
+SORTABLE = st.one_of(
+    st.lists(st.integers(-5, 5), max_size=20),
+    st.lists(st.integers(*I64), max_size=6),
+    st.lists(st.sampled_from([0.0, -0.0, 1.5, -1.5, math.inf, -math.inf, 2.0]), max_size=20),
+    st.lists(st.floats(allow_nan=False), max_size=12),
+    st.lists(st.booleans(), max_size=10),
+)
+
+
+def test_sorted_of_a_list_is_cpythons_stable_order() -> None:
+    """A new list in CPython's stable order, also reversed (equal items keep their
+    order, which -0.0 and 0.0 show); a NaN hands back (timsort's order around one
+    depends on its comparisons), as does a key function."""
+    for xs in [[], [1], [3, 1, 2], [0.0, -0.0, 0.0, -0.0], [-0.0, 0.0], [True, False, True]]:
+        check(sorted_of, list(xs))
+        for r in [True, False, 0, 1]:
+            check(sorted_reversed, list(xs), r)
+    check(sorted_key_none, [2.5, -0.0, 0.0, 2.5])
+    check(sorted_then_used, [3, 1, 2])
+    check(sorted_of, [1.0, math.nan, 0.0], may_hand_back=True)
+    check(sorted_reversed, [1, 2], 0.5)  # TypeError in CPython
+    check(sorted_positional_reverse, [1, 2])
+    check(sorted_by_key, [2, -1], may_hand_back=True)
+    assert "with a key function is not compiled" in str(graphlet.explain(sorted_by_key, [2, -1]))
+
+    @settings(max_examples=150, deadline=None)
+    @given(SORTABLE, st.booleans())
+    def random_values(xs: list[Any], r: bool) -> None:
+        check(sorted_of, list(xs))
+        check(sorted_reversed, list(xs), r)
+        mine, theirs = list(xs), list(xs)  # list.sort(): the caller sees the order
+        jitted = JITTED.setdefault(sort_in_place, graphlet.jit(sort_in_place))
+        assert exact(jitted(mine)) == exact(sort_in_place(theirs))
+        assert exact(mine) == exact(theirs) and not jitted.last_call_handed_back
+
+    random_values()
+
+
+def wide_comparisons(x):
+    c = 10**30
+    return (x < c, x <= c, x > c, x >= c, x == c, x != c, c < x, -c > x, x == 2**64, x >= 2**64)
+
+
+def wide_float_comparisons(x):
+    return wide_comparisons(x) + (x < 2**1024 - 1, x > -(2**1024), x == 2**53 + 1, x < 2**64 + 1)
+
+
+def wide_divisions(x):
+    return x // 10**20, x // -(10**20), x % 10**20, -x % -(10**20)
+
+
+def wide_mask(x):
+    return x & 0xFFFF_FFFF_FFFF_FFFF_FFFF
+
+
+def wide_with_floats(x):
+    return x + 10**30, x * 2**64, x - 2**100, x ** -(2**64) if x > 1.0 else 0.0, 10**30 / x
+
+
+def wide_folded(x):
+    return x + 10**30 // 10**25 + (2**64 > 2**63) + ~(2**70) // 2**66
+
+
+def wide_only_on_a_path(x):
+    if x > 100:
+        return x + 2**64  # past 64 bits: hands back, on this path only
+    return -x
+
+
+def wide_returned(x):
+    return 10**30 if x else -(2**64)
+
+
+def wide_too_large_for_floats(x):
+    return x + 2**1024  # OverflowError in CPython
+
+
+def test_int_constants_past_64_bits_hand_back_only_where_used() -> None:
+    """A wide constant compiles: comparisons decide now against ints and exactly
+    against floats (as `float_richcompare`), floats convert it as CPython does, and
+    only a result that leaves 64 bits (or CPython's OverflowError) hands back."""
+    for x in [0, 1, -1, 7, I64[0], I64[1], True, False]:
+        check(wide_comparisons, x)
+        check(wide_divisions, x)
+        check(wide_mask, x)
+        check(wide_folded, x)
+        check(wide_only_on_a_path, x)
+        check(wide_returned, x)
+    for x in [0.0, -0.0, 1e30, 1e30 * (1 + 2**-52), 1e29, 2.0**64, 2.0**53, 2.0**1023, 1.5]:
+        for v in [x, -x, math.inf, -math.inf, math.nan, 1.7976931348623157e308]:
+            check(wide_float_comparisons, v)
+            check(wide_with_floats, v)
+            check(wide_too_large_for_floats, v)
+    check(wide_too_large_for_floats, 3)
+
+    @EXAMPLES
+    @given(st.one_of(INTS, FLOATS))
+    def random_values(x: Any) -> None:
+        if isinstance(x, float):
+            check(wide_float_comparisons, x)
+            check(wide_with_floats, x)
+        else:
+            check(wide_comparisons, x)
+            check(wide_divisions, x)
+            check(wide_mask, x)
+
+    random_values()
+
+
+def isclose2(a, b):
+    return math.isclose(a, b)
+
+
+def isclose_tolerances(a, b, rel, tol):
+    return math.isclose(a, b, rel_tol=rel, abs_tol=tol), math.isclose(a, b, abs_tol=tol)
+
+
+def any_all(xs):
+    return any(xs), all(xs)
+
+
+def any_all_of_range(n):
+    return any(range(n)), all(range(1, n)), any_all(range(n))
+
+
+def prod1(xs):
+    return math.prod(xs)
+
+
+def prod_from(xs, start):
+    return math.prod(xs, start=start)
+
+
+def frexp1(x):
+    return math.frexp(x)
+
+
+def modf1(x):
+    return math.modf(x)
+
+
+def ldexp2(x, i):
+    return math.ldexp(x, i)
+
+
+CLOSE = [0.0, -0.0, 1.0, 1.0 + 1e-10, 1.1, -1.0, 1e-300, math.inf, -math.inf, math.nan, 3]
+
+
+def test_isclose_any_all_and_prod_are_cpythons() -> None:
+    for a in CLOSE:
+        for b in CLOSE:
+            check(isclose2, a, b)
+        for rel, tol in [(0.0, 0.0), (0.1, 0.5), (math.nan, 0.0), (-1.0, 0.0), (0.0, -0.5)]:
+            check(isclose_tolerances, a, 1.05, rel, tol)
+    for xs in [[], [0], [0, 2], [0.0, -0.0], [math.nan], [True, False], [False]]:
+        check(any_all, list(xs))
+        check(any_all, tuple(xs))
+    for n in [0, 1, 3]:
+        check(any_all_of_range, n)
+
+    @EXAMPLES
+    @given(st.one_of(st.lists(st.integers(-(2**20), 2**20), max_size=5), SUM_FLOATS, LISTS))
+    def random_values(xs: list[Any]) -> None:
+        check(prod1, list(xs))
+        check(prod_from, list(xs), 0.5)
+        check(prod_from, list(xs), 3)
+        check(any_all, list(xs))
+
+    random_values()
+    check(prod1, [2**40, 2**40])  # past 64 bits
+    check(prod_from, (2, 0.5, 3), 3)
+    check(prod_from, [1, 2], True, may_hand_back=True)  # a bool start: a graph break
+    assert "with a bool as start is not compiled" in str(graphlet.explain(prod_from, [1, 2], True))
+    check(isclose2, "a", 1.0)  # TypeError
+
+
+def test_frexp_ldexp_and_modf_are_cpythons() -> None:
+    """Exact power-of-two scaling; ldexp's overflow (OverflowError) and results below
+    2**-1022 from a smaller exponent hand back (scaling down there could round twice)."""
+    values = [*EDGE_FLOATS, 2.0**-1022, 2.0**-1074 * 3, 1e-310, -3.75, 0.1, 2.0**53 - 1]
+    for x in [*values, 3, -7, True, I64[1]]:
+        check(frexp1, x)
+        check(modf1, x)
+    for x in [*values, 3]:
+        for i in [0, 1, -1, 52, -1022, 1023, 1024, 2000, -1000, -1074, True]:
+            check(ldexp2, x, i, may_hand_back=i < -1022)
+    check(ldexp2, 1.0, 0.5)  # TypeError
+
+    @EXAMPLES
+    @given(st.floats(), st.integers(-1022, 2100))
+    def random_values(x: float, i: int) -> None:
+        check(frexp1, x)
+        check(modf1, x)
+        check(ldexp2, x, i)
+
+    random_values()
+
+
+def int_to_negative_constant_powers(x):
+    return x**-1, x**-2, x**-3 * 2, pow(x, -5)
+
+
+def test_an_int_to_a_negative_constant_power_is_a_float() -> None:
+    """`long_pow` with a negative exponent is `float_pow` of the two as floats
+    (0 raises ZeroDivisionError, which hands back)."""
+    for x in [*EDGE_INTS, True, False, 10, -10, 3, 2**53 + 1]:
+        check(int_to_negative_constant_powers, x)

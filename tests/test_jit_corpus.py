@@ -321,6 +321,11 @@ CASES: list[Case] = [
     Case(corpus.builtin_math_mix, (FLOATS,)),
     Case(corpus.builtin_mean, (SCALAR_LISTS,)),
     Case(corpus.builtin_spread, (SCALAR_LISTS,)),
+    Case(corpus.builtin_polyline_length, (FLOAT_LISTS, st.one_of(INT_LISTS, FLOAT_LISTS))),
+    Case(corpus.builtin_median, (st.one_of(INT_LISTS, FLOAT_LISTS),), hands_back_if=_nan_items),
+    Case(corpus.builtin_exact_mean, (st.one_of(INT_LISTS, FLOAT_LISTS),)),
+    Case(corpus.builtin_hash_mix, (INTS,)),
+    Case(corpus.builtin_fits_in_u64, (st.one_of(INTS, FLOATS),)),
 ]
 
 CASE_IDS = [f"{case.fn.__name__}-{len(case.strategies)}" for case in CASES]

@@ -169,6 +169,9 @@ _MATH_FUNCTIONS: dict[type[Operation], str] = {
 }
 """The `math` dialect ops and the NumPy function (IEEE, like libm) of each."""
 
+_LIBM_CALLS: dict[str, str] = {"fmod": "fmod", "hypot": "hypot"}
+"""The C library functions lowered code calls (`llvm.call`), and NumPy's of each."""
+
 
 _INTEGER_SYMBOLS: dict[type[Operation], str] = {
     arith.AddiOp: "+",
@@ -203,6 +206,8 @@ class PythonPrinter:
     def print_module(self, module: ModuleOp, *, prelude: bool = True) -> str:
         """The module's functions as Python source (with the prelude they rely on)."""
         for op in module.ops:
+            if _libm_declaration(op):
+                continue  # its calls print as NumPy's function (`print_libm_call`)
             if not isinstance(op, func.FuncOp):
                 self.unsupported(op)
             if op.body.blocks:
@@ -640,6 +645,14 @@ class PythonPrinter:
         a, b = self.args(op.operands)
         self.assign(op, f"ieee(np.fmod, {a}, {b})")
 
+    @emits(llvm.CallOp)
+    def print_libm_call(self, op: llvm.CallOp) -> None:
+        """A call of a C library function (`fmod`, `hypot`), IEEE results."""
+        callee = op.callee.root_reference.data if op.callee is not None else None
+        if callee not in _LIBM_CALLS:
+            self.unsupported(op)
+        self.assign(op, f"ieee(np.{_LIBM_CALLS[callee]}, {', '.join(self.args(op.operands))})")
+
     @emits(arith.NegfOp)
     def print_negf(self, op: arith.NegfOp) -> None:
         (x,) = self.args(op.operands)
@@ -651,6 +664,11 @@ class PythonPrinter:
         self.assign(
             op, f"ieee(np.{_MATH_FUNCTIONS[type(op)]}, {', '.join(self.args(op.operands))})"
         )
+
+
+def _libm_declaration(op: Operation) -> bool:
+    """`llvm.func @fmod` and the like: a body-less declaration of a known C function."""
+    return isinstance(op, llvm.FuncOp) and not op.body.blocks and op.sym_name.data in _LIBM_CALLS
 
 
 def _is_bool(t: Attribute) -> bool:

@@ -45,7 +45,37 @@ INT_MIN = g.INT_MIN
 
 class ScalarEmitter(Emitter):
     """The shared `Emitter`, plus `pyrt` guards: where Python raises or the answer
-    leaves 64 bits, the function returns a status instead."""
+    leaves 64 bits, the function returns a status instead. `anchor` is the op being
+    rewritten (its module receives the libm declarations)."""
+
+    def __init__(
+        self,
+        rewriter: PatternRewriter | None = None,
+        block: Block | None = None,
+        anchor: Operation | None = None,
+    ) -> None:
+        super().__init__(rewriter, block)
+        self.anchor = anchor
+
+    def libm(self, name: str, *args: SSAValue) -> Operation:
+        """A call of the C library's `name` on f64s, declared in the module; built
+        unattached (for a region) when this emitter only has a block."""
+        assert self.rewriter is not None and self.anchor is not None
+        function_type = llvm.LLVMFunctionType([f64] * len(args), f64)
+        declare_external_function(self.anchor, self.rewriter, name, function_type)
+        return llvm.CallOp(name, *args, return_type=f64)
+
+    def fmod(self, a: SSAValue, b: SSAValue) -> SSAValue:
+        """C's `fmod`: of an infinite `a`, libm's own call, whose NaN (and its sign) is
+        CPython's; LLVM expands `frem` by a constant power of two into
+        `x - trunc(x)` with `x`'s sign, a NaN of another sign (`inf // True`)."""
+        if self.rewriter is None or self.anchor is None:
+            return super().fmod(a, b)
+        call = self.libm("fmod", a, b)
+        frem = llvm.FRemOp(a, b)
+        infinite = Region(Block([call, scf.YieldOp(call.results[0])]))
+        finite = Region(Block([frem, scf.YieldOp(frem.results[0])]))
+        return self(scf.IfOp(self.is_inf(a), [f64], infinite, finite))
 
     def guard(self, ok: SSAValue, kind: str) -> None:
         self.op(pyrt.GuardOp(ok, kind))
@@ -302,9 +332,7 @@ def lower_hypot(e: ScalarEmitter, op: g.GraphletOp, x: SSAValue, y: SSAValue) ->
     libm's `hypot`, raising OverflowError when finite parts overflow."""
     ax, ay = e(xmath.AbsFOp(x)), e(xmath.AbsFOp(y))
     finite = e.all(e.cmpf("olt", ax, math.inf), e.cmpf("olt", ay, math.inf))
-    assert e.rewriter is not None
-    declare_external_function(op, e.rewriter, "hypot", llvm.LLVMFunctionType([f64, f64], f64))
-    r = e(llvm.CallOp("hypot", x, y, return_type=f64))
+    r = e(e.libm("hypot", x, y))
     e.guard(e.not_(e.all(finite, e.is_inf(r))), OVERFLOW)
     any_inf = e.any(e.cmpf("oeq", ax, math.inf), e.cmpf("oeq", ay, math.inf))
     return e.select(any_inf, e.float(math.inf), r)
@@ -389,7 +417,7 @@ class LowerGraphletOp(RewritePattern):
         values = (*op.operands, *op.results)
         if lower is None or any(v.type not in g.SCALAR_TYPES for v in values):
             return  # refused by TARGET
-        result = lower(ScalarEmitter(rewriter), op, *op.operands)
+        result = lower(ScalarEmitter(rewriter, anchor=op), op, *op.operands)
         rewriter.replace(op, [], [result])
 
 

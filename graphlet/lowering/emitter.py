@@ -6,7 +6,7 @@ same `Emitter`: constants built once per expansion, comparisons with Python's
 predicates (`CMP_PREDICATES`, the one table), i1 logic, selects, conversions, and
 CPython's float floor division and modulo recipe (`floatobject.c`), which PyTorch's
 `div_floor_floating` and `remainder` follow too. Float remainder is `llvm.frem`
-(C's `fmod`): arith has none.
+(C's `fmod`; arith has none), or whatever a subclass's `fmod` builds.
 """
 
 from __future__ import annotations
@@ -132,9 +132,13 @@ class Emitter:
         fix-up toward -inf (it is nonzero and its sign differs from b's)."""
         return self.all(self.cmpi("ne", r, 0), self.cmpi("slt", self(arith.XOrIOp(r, b)), 0))
 
+    def fmod(self, a: SSAValue, b: SSAValue) -> SSAValue:
+        """C's `fmod(a, b)`."""
+        return self(llvm.FRemOp(a, b))
+
     def float_remainder(self, a: SSAValue, b: SSAValue) -> Sequence[SSAValue]:
         """CPython's `_float_div_mod` up to the sign test: (fmod, fmod != 0, needs fix-up)."""
-        mod = self(llvm.FRemOp(a, b))
+        mod = self.fmod(a, b)
         mod_nonzero = self.cmpf("une", mod, 0.0)
         signs_differ = self(arith.XOrIOp(self.cmpf("olt", b, 0.0), self.cmpf("olt", mod, 0.0)))
         return mod, mod_nonzero, self.all(mod_nonzero, signs_differ)

@@ -96,6 +96,7 @@ func.func @floordiv_i64(%a: i64, %b: i64) -> i64 {
 // CHECK:         %[[QM1:.*]] = arith.subi %[[Q]], %{{.*}} : i64
 // CHECK:         %r = arith.select %[[FIX]], %[[QM1]], %[[Q]] : i64
 
+// The remainder of an infinity is libm's fmod call (its NaN is CPython's), of a finite a llvm.frem.
 func.func @floordiv_f64(%a: f64, %b: f64) -> f64 {
   %r = graphlet.floordiv %a, %b : f64
   func.return %r : f64
@@ -103,7 +104,12 @@ func.func @floordiv_f64(%a: f64, %b: f64) -> f64 {
 
 // CHECK-LABEL: func.func @floordiv_f64(
 // CHECK:         pyrt.guard %{{.*}}, "ZeroDivisionError"
-// CHECK:         %[[MOD:.*]] = llvm.frem %a, %b : f64
+// CHECK:         %[[INF:.*]] = arith.cmpf oeq, %{{.*}}, %{{.*}} : f64
+// CHECK:         %[[MOD:.*]] = scf.if %[[INF]] -> (f64) {
+// CHECK:           llvm.call @fmod(%a, %b) : (f64, f64) -> f64
+// CHECK:         } else {
+// CHECK:           llvm.frem %a, %b : f64
+// CHECK:         }
 // CHECK:         %[[AM:.*]] = arith.subf %a, %[[MOD]] : f64
 // CHECK:         %[[DIV:.*]] = arith.divf %[[AM]], %b : f64
 // CHECK:         math.floor
@@ -133,7 +139,12 @@ func.func @mod_f64(%a: f64, %b: f64) -> f64 {
 
 // CHECK-LABEL: func.func @mod_f64(
 // CHECK:         pyrt.guard %{{.*}}, "ZeroDivisionError"
-// CHECK:         %[[MOD:.*]] = llvm.frem %a, %b : f64
+// CHECK:         %[[INF:.*]] = arith.cmpf oeq, %{{.*}}, %{{.*}} : f64
+// CHECK:         %[[MOD:.*]] = scf.if %[[INF]] -> (f64) {
+// CHECK:           llvm.call @fmod(%a, %b) : (f64, f64) -> f64
+// CHECK:         } else {
+// CHECK:           llvm.frem %a, %b : f64
+// CHECK:         }
 // CHECK:         %[[MB:.*]] = arith.addf %[[MOD]], %b : f64
 // CHECK:         %[[FIXED:.*]] = arith.select %{{.*}}, %[[MB]], %[[MOD]] : f64
 // CHECK:         %[[Z:.*]] = math.copysign %{{.*}}, %b : f64

@@ -181,13 +181,30 @@ KEYWORD_PARAMETERS: dict[Any, tuple[str, ...]] = {
     round: ("number", "ndigits"),
     pow: ("base", "exp", "mod"),
     enumerate: ("iterable", "start"),
+    sorted: ("iterable", "key", "reverse"),
+    math.isclose: ("a", "b", "rel_tol", "abs_tol"),
+    math.prod: ("iterable", "start"),
 }
 """Builtins whose parameters may be passed by keyword: their names, in order."""
+
+KEYWORD_DEFAULTS: dict[Any, tuple[Any, ...]] = {
+    sorted: (None, False),
+    math.isclose: (1e-09, 0.0),
+    math.prod: (1,),
+}
+"""The defaults of a builtin's last parameters, filled in when a later one is passed."""
+
+POSITIONAL_LIMITS: dict[Any, int] = {sorted: 1, math.isclose: 2, math.prod: 1}
+"""Builtins whose later parameters are keyword-only: how many may come by position."""
 
 
 def call(
     c: FunctionCapture, callee: Value, args: list[Value], keywords: dict[str, Value] | None = None
 ) -> Value:
+    hashable = isinstance(callee, Known) and _hashable(callee.obj)
+    limit = POSITIONAL_LIMITS.get(callee.obj) if hashable else None
+    if limit is not None and len(args) > limit:
+        raise GraphBreak(f"{_callee_name(callee.obj)}() takes {limit} positional argument")
     if keywords:
         args = _bind_keywords(c, callee, args, keywords)
     if isinstance(callee, BoundMethod):
@@ -246,14 +263,14 @@ def _bind_keywords(
         parameters = KEYWORD_PARAMETERS.get(target) if _hashable(target) else None
         if parameters is None:
             raise GraphBreak(f"keyword arguments to {_callee_name(target)}() are not compiled")
-        first_default = len(parameters)
-        defaults = ()
+        defaults = KEYWORD_DEFAULTS.get(target, ())
+        first_default = len(parameters) - len(defaults)
     bound: list[Value] = list(args)
     for position in range(len(args), len(parameters)):
         name = parameters[position]
         if name in keywords:
             bound.append(keywords[name])
-        elif fn is not None and position >= first_default:
+        elif position >= first_default:
             bound.append(c.constant(defaults[position - first_default]))
         else:
             break

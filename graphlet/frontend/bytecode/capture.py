@@ -59,6 +59,7 @@ from graphlet.frontend.bytecode import (  # noqa: F401
     numbers,
     numeric_builtins,
     regions,
+    wide_ints,
 )
 from graphlet.frontend.bytecode import inference as inf
 from graphlet.frontend.bytecode.breaks import (

@@ -88,8 +88,18 @@ class Emitter:
         return self.cast(value, FLOAT)
 
     def binary(self, symbol: str, lhs: SSAValue, rhs: SSAValue) -> SSAValue:
+        if symbol == "**" and self._negative_int_constant(rhs) and lhs.type in (INT, BOOL):
+            # int ** negative int is float ** float in CPython (`long_pow`)
+            lhs, rhs = self.cast(lhs, FLOAT), self.cast(rhs, FLOAT)
         op_class, operand_type = inf.binary_rule(symbol, lhs.type, rhs.type)
         return self.result(op_class(self.cast(lhs, operand_type), self.cast(rhs, operand_type)))
+
+    @staticmethod
+    def _negative_int_constant(value: SSAValue) -> bool:
+        owner = value.owner
+        return (
+            value.type == INT and isinstance(owner, g.ConstantOp) and g.from_attr(owner.value) < 0
+        )
 
     def compare(self, symbol: str, lhs: SSAValue, rhs: SSAValue) -> SSAValue:
         predicate = g.predicate_for_symbol(symbol)
@@ -206,7 +216,7 @@ class Emitter:
         if isinstance(value, bool | float) or (isinstance(value, int) and g.fits(value, INT)):
             return self.const(value)
         if isinstance(value, int):
-            raise GraphBreak(f"the constant {value} does not fit in 64 bits")
+            return Known(value)  # past 64 bits: see `wide_ints`
         if type(value) is complex:
             return ComplexValue(self.const(value.real), self.const(value.imag))
         if type(value) is tuple:
@@ -235,7 +245,7 @@ class Emitter:
         if isinstance(value, Known):
             obj = value.obj
             if obj is None or isinstance(
-                obj, str | bytes | tuple | types.ModuleType | types.FunctionType
+                obj, int | str | bytes | tuple | types.ModuleType | types.FunctionType
             ):
                 return bool(obj)
             raise GraphBreak(f"truth value of a {type(obj).__name__}")

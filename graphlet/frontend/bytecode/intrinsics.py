@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Iterable
 
 NEUMAIER_SUM = sys.version_info >= (3, 12)
 """`sum()` of floats is compensated (Neumaier) from Python 3.12 on."""
@@ -245,3 +246,279 @@ def _float_sum(xs: list, total: float, first: int) -> float:
     if compensation != 0.0 and math.isfinite(compensation):
         total += compensation
     return total
+
+
+DBL_MIN = sys.float_info.min
+"""2**-1022, the smallest normal double."""
+
+TINY_NORM = 2.0**-1024
+"""Below this largest coordinate CPython's `vector_norm` first divides by DBL_MIN:
+the power-of-two scale would overflow."""
+
+
+def hypot(coords: tuple[float, ...]) -> float:
+    """`math.hypot(*coords)` of floats: CPython's `vector_norm` (3.10+), whose result
+    is fixed by its exact steps: the largest |x| picks a power-of-two scale, each
+    square is split exactly (Veltkamp-Dekker) and summed compensated from 1.0, and
+    the square root gets one differential correction."""
+    top = 0.0
+    nan = False
+    for x in coords:
+        a = abs(x)
+        nan = nan or a != a
+        if a > top:
+            top = a
+    if math.isinf(top):
+        return top
+    if nan:
+        return math.nan
+    if top == 0.0 or len(coords) <= 1:
+        return top
+    if top < TINY_NORM:  # subnormals: DBL_MIN * the norm of the values / DBL_MIN
+        return DBL_MIN * _vector_norm(coords, top / DBL_MIN, DBL_MIN)
+    return _vector_norm(coords, top, 1.0)
+
+
+def _vector_norm(coords: tuple[float, ...], top: float, divisor: float) -> float:
+    exponent = math.floor(math.log2(top)) + 1  # frexp's, up to one off
+    scale = 2.0 ** (-exponent)
+    if top * scale >= 1.0:
+        scale *= 0.5
+    elif top * scale < 0.5:
+        scale *= 2.0
+    total, frac1, frac2, frac3 = 1.0, 0.0, 0.0, 0.0
+    for x in coords:
+        x = abs(x) / divisor * scale
+        c = x * SPLITTER
+        high = c - (c - x)
+        low = x - high
+        x = high * high
+        old = total
+        total += x
+        frac1 += (old - total) + x
+        x = 2.0 * high * low
+        old = total
+        total += x
+        frac2 += (old - total) + x
+        frac3 += low * low
+    h = math.sqrt(total - 1.0 + (frac1 + frac2 + frac3))
+    c = h * SPLITTER
+    high = c - (c - h)
+    low = h - high
+    x = -high * high
+    old = total
+    total += x
+    frac1 += (old - total) + x
+    x = -2.0 * high * low
+    old = total
+    total += x
+    frac2 += (old - total) + x
+    x = -low * low
+    old = total
+    total += x
+    frac3 += (old - total) + x
+    x = total - 1.0 + (frac1 + frac2 + frac3)
+    return (h + x / (2.0 * h)) / scale
+
+
+def fsum(xs: Iterable[float]) -> float:
+    """`math.fsum`: CPython's Shewchuk partials (`msum`), the same steps in the same
+    order, then its half-even fix across partials. An intermediate overflow
+    (OverflowError) or `-inf + inf` (ValueError) hands back."""
+    partials = [0.0]
+    n = 0
+    special = 0.0
+    infinities = 0.0
+    for item in xs:
+        x = float(item)
+        original = x
+        i = 0
+        for j in range(n):
+            y = partials[j]
+            if abs(x) < abs(y):
+                x, y = y, x
+            high = x + y
+            low = y - (high - x)
+            if low != 0.0:
+                partials[i] = low
+                i += 1
+            x = high
+        n = i
+        if x != 0.0:
+            if not math.isfinite(x):
+                expect(not math.isfinite(original))  # intermediate overflow
+                if math.isinf(original):
+                    infinities += original
+                special += original
+                n = 0
+            elif n < len(partials):
+                partials[n] = x
+                n += 1
+            else:
+                partials.append(x)
+                n += 1
+    if special != 0.0:
+        expect(infinities == infinities)  # -inf + inf
+        return special
+    high = 0.0
+    low = 0.0
+    if n > 0:
+        n -= 1
+        high = partials[n]
+        while n > 0:
+            x = high
+            n -= 1
+            y = partials[n]
+            high = x + y
+            low = y - (high - x)
+            if low != 0.0:
+                break
+        if n > 0 and (
+            (low < 0.0 and partials[n - 1] < 0.0) or (low > 0.0 and partials[n - 1] > 0.0)
+        ):
+            y = low * 2.0
+            x = high + y
+            if y == x - high:
+                high = x
+    return high
+
+
+def sorted_list(xs: list[float], reverse: bool) -> list[float]:
+    """`sorted(xs, reverse=...)` of numbers: CPython's sort is stable (so is its
+    reverse), so any stable sort of items that `<` orders gives its list; a NaN
+    hands back, since timsort's order around one depends on its comparisons."""
+    items = list(xs)
+    n = len(items)
+    for x in items:
+        expect(x == x)
+    spare = list(items)
+    width = 1
+    while width < n:
+        start = 0
+        while start < n:
+            middle = min(start + width, n)
+            end = min(start + 2 * width, n)
+            i = start
+            j = middle
+            for k in range(start, end):
+                right = j < end and (
+                    i >= middle or (items[j] > items[i] if reverse else items[j] < items[i])
+                )
+                if right:
+                    spare[k] = items[j]
+                    j += 1
+                else:
+                    spare[k] = items[i]
+                    i += 1
+            start = end
+        items, spare = spare, items
+        width *= 2
+    return items
+
+
+def isclose(a: float, b: float, rel_tol: float, abs_tol: float) -> bool:
+    """`math.isclose`: CPython's weak (Boost) test; a negative tolerance hands back
+    (ValueError)."""
+    expect(not (rel_tol < 0.0 or abs_tol < 0.0))
+    if a == b:
+        return True
+    if math.isinf(a) or math.isinf(b):
+        return False
+    diff = abs(b - a)
+    return diff <= abs(rel_tol * b) or diff <= abs(rel_tol * a) or diff <= abs_tol
+
+
+def any_of(xs: Iterable[float]) -> bool:
+    """The loop itself (`any` here would be a call of the builtin being compiled)."""
+    for x in xs:  # noqa: SIM110
+        if x:
+            return True
+    return False
+
+
+def all_of(xs: Iterable[float]) -> bool:
+    for x in xs:  # noqa: SIM110
+        if not x:
+            return False
+    return True
+
+
+def prod_of(xs: Iterable[float], start: float) -> float:
+    """`math.prod`: `start * x0 * x1 ...` left to right, with Python's arithmetic (its
+    int and float fast paths give the same values)."""
+    result = start
+    for x in xs:
+        result = result * x
+    return result
+
+
+def prod_floats_from_int(xs: list[float], start: int) -> object:
+    """An int start meets the first float (an empty list gives the int itself)."""
+    if len(xs) == 0:
+        return start
+    result = start * xs[0]
+    for i in range(1, len(xs)):
+        result = result * xs[i]
+    return result
+
+
+TWO_54 = 2.0**54
+"""Scales a subnormal to a normal double, exactly."""
+
+
+def frexp(x: float) -> tuple[float, int]:
+    """`math.frexp`: (m, e) with x == m * 2**e, 0.5 <= |m| < 1; (x, 0) for zeros,
+    infinities and NaN. The exponent comes from log2 (one off at most) and is fixed
+    by exact power-of-two scaling."""
+    if x == 0.0 or not math.isfinite(x):
+        return (x, 0)
+    shift = 0
+    if abs(x) < DBL_MIN:
+        x *= TWO_54
+        shift = 54
+    e = math.floor(math.log2(abs(x))) + 1
+    m = x * 2.0 ** (-e)
+    if abs(m) >= 1.0:
+        m *= 0.5
+        e += 1
+    elif abs(m) < 0.5:
+        m *= 2.0
+        e -= 1
+    return (m, e - shift)
+
+
+def ldexp(x: float, i: int) -> float:
+    """`math.ldexp(x, i)`: x * 2**i rounded once. Scaling up is exact in steps of
+    2**1023 (until it overflows: OverflowError hands back); scaling down below
+    2**-1022 could round twice, so it hands back."""
+    if x == 0.0 or not math.isfinite(x):
+        return x
+    if i < 0:
+        expect(i >= -1022)
+        return x * 2.0**i
+    while i > 1023:
+        x *= 2.0**1023
+        i -= 1023
+        expect(math.isfinite(x))
+    r = x * 2.0**i
+    expect(math.isfinite(r))  # math range error
+    return r
+
+
+def modf(x: float) -> tuple[float, float]:
+    """`math.modf`: (fraction, whole), both signed like x; (+-0.0, x) for infinities,
+    (x, x) for NaN."""
+    if math.isinf(x):
+        return (math.copysign(0.0, x), x)
+    if x != x:
+        return (x, x)
+    whole = x if abs(x) >= 4503599627370496.0 else math.copysign(float(int(x)), x)
+    return (math.copysign(x - whole, x), whole)
+
+
+def sort_in_place(xs: list[float]) -> None:
+    """`xs.sort()`: the stable order of `sorted_list`, written back item by item (a
+    NaN hands back before any write)."""
+    ordered = sorted_list(xs, False)
+    for i in range(len(ordered)):
+        xs[i] = ordered[i]

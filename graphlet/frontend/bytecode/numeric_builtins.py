@@ -23,7 +23,7 @@ from graphlet.frontend.bytecode import inference as inf
 from graphlet.frontend.bytecode.breaks import GraphBreak
 from graphlet.frontend.bytecode.calls import SplitResult, call_python
 from graphlet.frontend.bytecode.inference import BOOL, BOTTOM, FLOAT, INT, Known
-from graphlet.frontend.bytecode.operators import binary_rule
+from graphlet.frontend.bytecode.operators import binary_rule, method
 from graphlet.frontend.bytecode.values import (
     ArrayValue,
     ComplexValue,
@@ -281,3 +281,171 @@ def _isinstance(c: FunctionCapture, target: Any, args: list[Value]) -> Value | N
     if cls is None or classes is None:
         raise GraphBreak("isinstance() with this class is not compiled")
     return c.const(issubclass(cls, classes))
+
+
+def _floats(c: FunctionCapture, name: str, items: list[Value]) -> list[SSAValue]:
+    """Numbers as floats, as `PyFloat_AsDouble` converts them; anything else is a graph
+    break (CPython raises TypeError)."""
+    values = []
+    for item in items:
+        if not isinstance(item, SSAValue) or item.type not in (INT, BOOL, FLOAT):
+            raise GraphBreak(f"{name}() of {inf.kind_name(kind_of(item))} is not compiled")
+        values.append(c.cast(item, FLOAT))
+    return values
+
+
+@builtins.value_builtin(math.hypot)
+def _hypot(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
+    """`math.hypot(*coordinates)`: CPython's own `vector_norm` (see `intrinsics`)."""
+    if _unknown(args):
+        return BOTTOM
+    coords = _floats(c, "math.hypot", args)
+    return call_python(c, intrinsics.hypot, [TupleValue(tuple(coords))])
+
+
+def _items(value: Value) -> list[Value] | None:
+    if isinstance(value, TupleValue):
+        return list(value.items)
+    return None
+
+
+@builtins.value_builtin(math.dist)
+def _dist(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
+    """`math.dist(p, q)` of two tuples: the norm of the float differences."""
+    if len(args) != 2:
+        return None
+    if _unknown(args):
+        return BOTTOM
+    p, q = _items(args[0]), _items(args[1])
+    if p is None or q is None or len(p) != len(q):
+        raise GraphBreak("math.dist() of points that are not tuples of one length is not compiled")
+    pairs = zip(_floats(c, "math.dist", p), _floats(c, "math.dist", q))
+    diffs = tuple(c.result(g.SubOp(a, b)) for a, b in pairs)
+    return call_python(c, intrinsics.hypot, [TupleValue(diffs)])
+
+
+def _number_items(value: Value) -> bool:
+    """Whether `value` is a list, range or tuple of numbers."""
+    if isinstance(value, ListValue):
+        return value.elem in (None, BOOL, INT, FLOAT)
+    if isinstance(value, RangeValue):
+        return True
+    if isinstance(value, TupleValue):
+        return all(isinstance(v, SSAValue) and v.type in (BOOL, INT, FLOAT) for v in value.items)
+    return False
+
+
+@builtins.value_builtin(math.fsum)
+def _fsum(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
+    """`math.fsum(items)` of a list, range or tuple of numbers: CPython's `msum`."""
+    if len(args) != 1:
+        return None
+    if _unknown(args):
+        return BOTTOM
+    if not _number_items(args[0]):
+        raise GraphBreak(f"math.fsum() of {inf.kind_name(kind_of(args[0]))} is not compiled")
+    return call_python(c, intrinsics.fsum, args)
+
+
+@builtins.value_builtin(sorted)
+def _sorted(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
+    """`sorted(xs, key=None, reverse=False)` of a list of numbers: a new list, in
+    CPython's stable order (see `intrinsics.sorted_list`)."""
+    if not 1 <= len(args) <= 3:
+        return None
+    if _unknown(args):
+        return BOTTOM
+    items, key, reverse = (*args, Known(None), c.const(False))[:3]
+    if key != Known(None):
+        raise GraphBreak("sorted() with a key function is not compiled")
+    if not isinstance(items, ListValue) or items.elem not in (None, BOOL, INT, FLOAT):
+        raise GraphBreak(f"sorted() of {inf.kind_name(kind_of(items))} is not compiled")
+    if not isinstance(reverse, SSAValue) or reverse.type not in (BOOL, INT):
+        raise GraphBreak(
+            f"sorted() with {inf.kind_name(kind_of(reverse))} as reverse is not compiled"
+        )
+    return call_python(c, intrinsics.sorted_list, [items, c.cast(reverse, BOOL)])
+
+
+@builtins.value_builtin(math.isclose)
+def _isclose(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
+    """`math.isclose(a, b, *, rel_tol=1e-09, abs_tol=0.0)` of numbers."""
+    if len(args) == 2:
+        args = [*args, c.const(1e-09), c.const(0.0)]
+    if len(args) != 4:  # keywords bind the defaults (see `calls.KEYWORD_DEFAULTS`)
+        return None
+    if _unknown(args):
+        return BOTTOM
+    return call_python(c, intrinsics.isclose, list(_floats(c, "math.isclose", args)))
+
+
+@builtins.value_builtin(any, all)
+def _any_all(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
+    """`any(items)`, `all(items)` of a list, range or tuple of numbers."""
+    if len(args) != 1:
+        return None
+    if _unknown(args):
+        return BOTTOM
+    if not _number_items(args[0]):
+        raise GraphBreak(
+            f"{target.__name__}() of {inf.kind_name(kind_of(args[0]))} is not compiled"
+        )
+    return call_python(c, intrinsics.any_of if target is any else intrinsics.all_of, args)
+
+
+@builtins.value_builtin(math.prod)
+def _prod(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
+    """`math.prod(items, *, start=1)` of a list, range or tuple of numbers, with an int
+    or float start."""
+    if len(args) == 1:
+        args = [*args, c.const(1)]
+    if len(args) != 2:
+        return None
+    if _unknown(args):
+        return BOTTOM
+    items, start = args
+    if not _number_items(items):
+        raise GraphBreak(f"math.prod() of {inf.kind_name(kind_of(items))} is not compiled")
+    if not isinstance(start, SSAValue) or start.type == BOOL:  # prod([], start=True) is True
+        raise GraphBreak(
+            f"math.prod() with {inf.kind_name(kind_of(start))} as start is not compiled"
+        )
+    if isinstance(items, ListValue) and items.elem == FLOAT and start.type == INT:
+        return call_python(c, intrinsics.prod_floats_from_int, [items, start])
+    if isinstance(items, TupleValue) and start.type == INT:
+        kinds = {v.type for v in items.items if isinstance(v, SSAValue)}
+        if FLOAT in kinds and items.items:  # the int start meets the first item
+            first = c.binary("*", start, c.scalar(items.items[0]))
+            return call_python(c, intrinsics.prod_of, [TupleValue(items.items[1:]), first])
+    return call_python(c, intrinsics.prod_of, [items, start])
+
+
+@builtins.value_builtin(math.frexp, math.modf)
+def _frexp_modf(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
+    if len(args) != 1:
+        return None
+    if _unknown(args):
+        return BOTTOM
+    helper = intrinsics.frexp if target is math.frexp else intrinsics.modf
+    return call_python(c, helper, _floats(c, f"math.{target.__name__}", args))
+
+
+@builtins.value_builtin(math.ldexp)
+def _ldexp(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
+    if len(args) != 2:
+        return None
+    if _unknown(args):
+        return BOTTOM
+    (x,) = _floats(c, "math.ldexp", args[:1])
+    return call_python(c, intrinsics.ldexp, [x, *_ints(c, "math.ldexp", args[1:])])
+
+
+@method(ListValue, "sort")
+def _sort(c: FunctionCapture, lst: ListValue, args: list[Value]) -> Value:
+    """`xs.sort()` of a list of numbers, in place (keywords are a graph break)."""
+    if args:
+        raise GraphBreak("list.sort() takes no positional arguments (TypeError)")
+    if lst.elem not in (None, BOOL, INT, FLOAT):
+        raise GraphBreak(f"list.sort() of {inf.kind_name(kind_of(lst))} is not compiled")
+    call_python(c, intrinsics.sort_in_place, [lst])
+    return Known(None)

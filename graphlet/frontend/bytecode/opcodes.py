@@ -23,7 +23,7 @@ from xdsl.ir import SSAValue
 
 from graphlet.dialects import graphlet as g
 from graphlet.frontend.bytecode import inference as inf
-from graphlet.frontend.bytecode import numbers, operators
+from graphlet.frontend.bytecode import numbers, operators, wide_ints
 from graphlet.frontend.bytecode.breaks import GraphBreak
 from graphlet.frontend.bytecode.decode import Instr
 from graphlet.frontend.bytecode.inference import BOTTOM, NULL, Known, Poison
@@ -182,6 +182,8 @@ def unary_negative(c: FunctionCapture, ins: Instr, state: State) -> Flow:
     value = state.pop()
     if isinstance(value, ComplexValue):
         state.stack.append(numbers.negate(c, value))
+    elif wide_ints.is_wide(value):
+        state.stack.append(c.constant(-value.obj))
     else:
         state.stack.append(c.lifted(c.negate, value))
     return None
@@ -199,7 +201,11 @@ def unary_positive(c: FunctionCapture, ins: Instr, state: State) -> Flow:
 
 @handles("UNARY_INVERT")
 def unary_invert(c: FunctionCapture, ins: Instr, state: State) -> Flow:
-    state.stack.append(c.lifted(c.invert, state.pop()))
+    value = state.pop()
+    if wide_ints.is_wide(value):
+        state.stack.append(c.constant(~value.obj))
+    else:
+        state.stack.append(c.lifted(c.invert, value))
     return None
 
 

@@ -91,7 +91,9 @@ def binary(
     if lhs is BOTTOM or rhs is BOTTOM:
         return BOTTOM
     if isinstance(lhs, SSAValue) and isinstance(rhs, SSAValue):
-        return c.binary(symbol, lhs, rhs)
+        from graphlet.frontend.bytecode.wide_ints import folded_power
+
+        return folded_power(c, symbol, lhs, rhs) or c.binary(symbol, lhs, rhs)
     if inplace:
         for rule in INPLACE_RULES:
             result = rule(c, symbol, lhs, rhs)
