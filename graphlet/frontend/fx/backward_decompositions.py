@@ -1,0 +1,179 @@
+"""Backward ops as the forward ops graphlet compiles: AOTAutograd's decompositions.
+
+Autograd's derivative of a convolution is `aten.convolution_backward` and of max
+pooling `aten.max_pool2d_with_indices_backward`; Core ATen keeps both whole, and
+graphlet has no kernel of its own for them. Written here as plain and transposed
+convolutions, masks and pads, they compile natively like the forward graph:
+
+- convolution (1, 2 or 3 spatial dims, any stride, padding, dilation and groups,
+  plain or transposed): the input's gradient is the transposed convolution of the
+  output's gradient with the same weight (the plain one, for a transposed
+  convolution), cut to the input's size; the weight's is a convolution of the input,
+  batch and channels swapped, with the output's gradient as the kernel, stride and
+  dilation swapped (`_weight_gradient`); the bias's is a sum.
+- max pooling (any kernel, stride, padding, dilation, ceil_mode): each window tap's
+  share of the output's gradient (where the pooled index is that tap's position),
+  spread by the stride and shifted to the tap. Exact for overlapping windows too;
+  where windows overlap the sums are added in tap order, not PyTorch's output order.
+
+A case a decomposition does not cover returns `NotImplemented`: the op then stays
+whole and runs in PyTorch, named in the report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import torch
+
+aten = torch.ops.aten
+
+
+def _narrow_spatial(t: torch.Tensor, sizes: Sequence[Any]) -> torch.Tensor:
+    """`t` cut to `sizes` along its trailing (spatial) dims."""
+    first = t.dim() - len(sizes)
+    for i, size in enumerate(sizes):
+        if t.shape[first + i] != size:
+            t = t.narrow(first + i, 0, size)
+    return t
+
+
+def _weight_gradient(
+    x: torch.Tensor,
+    dy: torch.Tensor,
+    kernel: Sequence[int],
+    stride: Sequence[int],
+    padding: Sequence[int],
+    dilation: Sequence[int],
+    groups: int,
+) -> torch.Tensor:
+    """d(loss)/d(weight) of `y = conv(x, weight)`, (groups * Og, Cg, *kernel):
+    `sum_n sum_o dy[n, g*Og + a, o] * x_padded[n, g*Cg + c, o * stride + j * dilation]`,
+    a grouped convolution of x (Cg as batch, (group, n) as channels) with dy
+    ((group, a) as output channels, n as input channels) as kernel, with stride and
+    dilation swapped. It reaches at least `kernel` taps; the rest are cut."""
+    n, spatial = x.shape[0], x.dim() - 2
+    cg, og = x.shape[1] // groups, dy.shape[1] // groups
+    dims = tuple(range(3, 3 + spatial))
+    xt = x.reshape(n, groups, cg, *x.shape[2:]).permute(2, 1, 0, *dims)
+    xt = xt.reshape(cg, groups * n, *x.shape[2:])
+    wt = dy.reshape(n, groups, og, *dy.shape[2:]).permute(1, 2, 0, *dims)
+    wt = wt.reshape(groups * og, n, *dy.shape[2:])
+    zeros = [0] * spatial
+    r = aten.convolution(xt, wt, None, dilation, padding, stride, False, zeros, groups)
+    return _narrow_spatial(r, kernel).transpose(0, 1)
+
+
+def convolution_backward(
+    grad_output: torch.Tensor,
+    input: torch.Tensor,
+    weight: torch.Tensor,
+    bias_sizes: Any,
+    stride: Sequence[int],
+    padding: Sequence[int],
+    dilation: Sequence[int],
+    transposed: bool,
+    output_padding: Sequence[int],
+    groups: int,
+    output_mask: Sequence[bool],
+) -> Any:
+    """`aten.convolution_backward` as convolutions: (grad_input, grad_weight,
+    grad_bias), None where `output_mask` does not ask for it."""
+    spatial = weight.dim() - 2
+    if input.dim() != weight.dim() or len(stride) != spatial or len(padding) != spatial:
+        return NotImplemented  # unbatched or single-number arguments: not autograd's call
+    stride, padding, dilation = list(stride), list(padding), list(dilation)
+    kernel = list(weight.shape[2:])
+    in_sizes, out_sizes = list(input.shape[2:]), list(grad_output.shape[2:])
+    zeros = [0] * spatial
+    grad_input = grad_weight = grad_bias = None
+    if output_mask[0]:
+        if transposed:
+            grad_input = aten.convolution(
+                grad_output, weight, None, stride, padding, dilation, False, zeros, groups
+            )
+        else:
+            reach = [d * (k - 1) + 1 for d, k in zip(dilation, kernel)]
+            extra = [
+                i - ((o - 1) * s - 2 * p + r)
+                for i, o, s, p, r in zip(in_sizes, out_sizes, stride, padding, reach)
+            ]
+            grad_input = aten.convolution(
+                grad_output, weight, None, stride, padding, dilation, True, extra, groups
+            )
+        grad_input = _narrow_spatial(grad_input, in_sizes)
+    if output_mask[1]:
+        if transposed:  # the plain rule with input and output's gradient swapped
+            grad_weight = _weight_gradient(
+                grad_output, input, kernel, stride, padding, dilation, groups
+            )
+        else:
+            grad_weight = _weight_gradient(
+                input, grad_output, kernel, stride, padding, dilation, groups
+            )
+    if output_mask[2]:
+        grad_bias = grad_output.sum([0, *range(2, grad_output.dim())])
+    return grad_input, grad_weight, grad_bias
+
+
+def _pair(values: Any) -> list[int]:
+    values = [values] if isinstance(values, int) else list(values)
+    return values * 2 if len(values) == 1 else values
+
+
+def _spread(t: torch.Tensor, step: int, dim: int) -> torch.Tensor:
+    """`t` with `step - 1` zeros after each element along `dim` (its size times step)."""
+    if step == 1:
+        return t
+    t = t.unsqueeze(dim + 1)
+    pad = [0, 0] * (t.dim() - dim - 2) + [0, step - 1]
+    t = aten.constant_pad_nd(t, pad, 0.0)
+    return t.flatten(dim, dim + 1)
+
+
+def max_pool2d_with_indices_backward(
+    grad_output: torch.Tensor,
+    self: torch.Tensor,
+    kernel_size: Any,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    ceil_mode: bool,
+    indices: torch.Tensor,
+) -> Any:
+    """The input's gradient of `max_pool2d`: each output's gradient added at the
+    input position its index names (flat over the last two dims)."""
+    kh, kw = _pair(kernel_size)
+    sh, sw = _pair(stride) if stride else (kh, kw)
+    ph, pw = _pair(padding)
+    dh, dw = _pair(dilation)
+    if self.dim() not in (3, 4):
+        return NotImplemented
+    h, w = self.shape[-2:]
+    oh, ow = grad_output.shape[-2:]
+    rows = torch.arange(oh, device=self.device) * sh - ph
+    cols = torch.arange(ow, device=self.device) * sw - pw
+    zero = torch.zeros((), dtype=grad_output.dtype, device=self.device)
+    total = None
+    for i in range(kh):
+        r = rows + i * dh
+        for j in range(kw):
+            c = cols + j * dw
+            inside = ((r >= 0) & (r < h)).unsqueeze(1) & ((c >= 0) & (c < w)).unsqueeze(0)
+            target = torch.where(inside, r.unsqueeze(1) * w + c.unsqueeze(0), -1)
+            share = torch.where(indices == target, grad_output, zero)
+            share = _spread(_spread(share, sh, share.dim() - 2), sw, share.dim() - 1)
+            top, left = i * dh - ph, j * dw - pw
+            pad = [left, w - left - ow * sw, top, h - top - oh * sh]
+            share = aten.constant_pad_nd(share, pad, 0.0)
+            total = share if total is None else total + share
+    return total
+
+
+def backward_decompositions() -> dict[Any, Callable[..., Any]]:
+    """The backward ops above, for AOTAutograd's decomposition table."""
+    return {
+        aten.convolution_backward.default: convolution_backward,
+        aten.max_pool2d_with_indices_backward.default: max_pool2d_with_indices_backward,
+    }
