@@ -1,4 +1,5 @@
-"""Indexing by index tensors: embedding, advanced indexing, index_select, gather.
+"""Indexing by index tensors: embedding, advanced indexing, index_select, gather,
+scatter of a value.
 
 Index tensors must be int64 (graphlet has no int32 tensors). A boolean mask index
 selects a number of elements known only from the mask's values: graphlet accepts it
@@ -79,6 +80,43 @@ def gather(imp: FxImporter, x: Any, dim: int, index: Any, sparse_grad: bool = Fa
         raise NotHere(f"gather from a 0-d tensor at {index.type}")
     vector = imp.emit(g.GatherOp(*(imp.emit(g.ReshapeOp(v, (1,))) for v in (x, index)), 0))
     return imp.emit(g.ReshapeOp(vector, shape))
+
+
+@handles("aten.scatter.value")
+def scatter_value(imp: FxImporter, x: Any, dim: int, index: Any, value: Any) -> SSAValue:
+    """`x.scatter(dim, index, value)`: `value` at each position along `dim` some
+    index names (within the index's extent in the other dims), `x` elsewhere; what
+    `nll_loss_backward` (cross entropy's gradient) decomposes to. Repeated indices
+    write the same value, so their order does not matter. An index outside
+    [0, size) raises RuntimeError, as in PyTorch."""
+    x, index = tensor(x), _int_index(index)
+    r = rank(x)
+    if r == 0 or rank(index) != r:
+        raise NotHere(f"scatter of {index.type} into {x.type}: index must have x's rank >= 1")
+    at = norm_dim(dim, r)
+    shape, extent = g.shape_of(x.type), g.shape_of(index.type)
+    if any(extent[d] > shape[d] for d in range(r) if d != at):
+        raise NotHere(f"scatter: index {index.type} is larger than {x.type} off dim {at}")
+    if 0 in extent:
+        return x
+    size = shape[at]
+    index = _checked(imp, index, 0, size)
+    named = imp.emit(
+        g.CmpOp(
+            "eq",
+            imp.emit(g.ReshapeOp(index, (*extent, 1))),
+            imp.constant(np.arange(size), g.i64),
+        )
+    )
+    hit = imp.emit(g.AmaxOp(named, (at,), False))  # (extent without dim, size)
+    perm = [*range(at), r - 1, *range(at, r - 1)]
+    hit = imp.emit(g.TransposeOp(hit, perm))
+    for d in range(r):
+        if d != at and extent[d] < shape[d]:
+            rest = [*g.shape_of(hit.type)]
+            rest[d] = shape[d] - extent[d]
+            hit = imp.emit(g.CatOp([hit, imp.constant(np.zeros(rest, bool), g.i1)], d))
+    return imp.emit(g.SelectOp(hit, imp.constant(value, g.element_type(x.type)), x))
 
 
 def _mask_indices(imp: FxImporter, mask: SSAValue) -> list[SSAValue]:
