@@ -163,10 +163,57 @@ def max_pool2d_with_indices_backward(
             inside = ((r >= 0) & (r < h)).unsqueeze(1) & ((c >= 0) & (c < w)).unsqueeze(0)
             target = torch.where(inside, r.unsqueeze(1) * w + c.unsqueeze(0), -1)
             share = torch.where(indices == target, grad_output, zero)
-            share = _spread(_spread(share, sh, share.dim() - 2), sw, share.dim() - 1)
-            top, left = i * dh - ph, j * dw - pw
-            pad = [left, w - left - ow * sw, top, h - top - oh * sh]
-            share = aten.constant_pad_nd(share, pad, 0.0)
+            share = _placed(share, (sh, sw), (i * dh - ph, j * dw - pw), (h, w))
+            total = share if total is None else total + share
+    return total
+
+
+def _placed(share: torch.Tensor, steps: Sequence[int], offsets: Sequence[Any], size: Sequence[Any]) -> torch.Tensor:
+    """`share` (..., OH, OW) spread by `steps` and shifted by `offsets` onto an
+    (..., H, W) canvas: element (a, b) lands at (a * sh + top, b * sw + left), cut
+    where that is outside the canvas."""
+    (sh, sw), (top, left), (h, w) = steps, offsets, size
+    oh, ow = share.shape[-2:]
+    share = _spread(_spread(share, sh, share.dim() - 2), sw, share.dim() - 1)
+    pad = [left, w - left - ow * sw, top, h - top - oh * sh]
+    return aten.constant_pad_nd(share, pad, 0.0)
+
+
+def avg_pool2d_backward(
+    grad_output: torch.Tensor,
+    self: torch.Tensor,
+    kernel_size: Any,
+    stride: Any,
+    padding: Any,
+    ceil_mode: bool,
+    count_include_pad: bool,
+    divisor_override: Any,
+) -> Any:
+    """The input's gradient of `avg_pool2d`: each output's gradient over its divisor
+    (PyTorch's: the window within the padded input, or within the input without
+    `count_include_pad`, or `divisor_override`) added to every tap of its window."""
+    kh, kw = _pair(kernel_size)
+    sh, sw = _pair(stride) if stride else (kh, kw)
+    ph, pw = _pair(padding)
+    if self.dim() not in (3, 4):
+        return NotImplemented
+    h, w = self.shape[-2:]
+    oh, ow = grad_output.shape[-2:]
+    if divisor_override:
+        delta = grad_output / divisor_override
+    else:
+        sizes = []
+        for o, k, s, p, n in ((oh, kh, sh, ph, h), (ow, kw, sw, pw, w)):
+            start = torch.arange(o, device=self.device) * s - p
+            if count_include_pad:
+                sizes.append(torch.clamp(start + k, max=n + p) - start)
+            else:
+                sizes.append(torch.clamp(start + k, max=n) - torch.clamp(start, min=0))
+        delta = grad_output / (sizes[0].unsqueeze(1) * sizes[1].unsqueeze(0))
+    total = None
+    for i in range(kh):
+        for j in range(kw):
+            share = _placed(delta, (sh, sw), (i - ph, j - pw), (h, w))
             total = share if total is None else total + share
     return total
 
@@ -176,4 +223,5 @@ def backward_decompositions() -> dict[Any, Callable[..., Any]]:
     return {
         aten.convolution_backward.default: convolution_backward,
         aten.max_pool2d_with_indices_backward.default: max_pool2d_with_indices_backward,
+        aten.avg_pool2d_backward.default: avg_pool2d_backward,
     }
