@@ -12,6 +12,7 @@ it refuses layers that behave differently in training. f32, rtol 1e-5, atol 1e-5
 from __future__ import annotations
 
 import copy
+import itertools
 import warnings
 
 import numpy as np
@@ -23,6 +24,11 @@ nn = torch.nn
 from fx_opaque import REVERSE_RUNNING_SUM, RUNNING_SUM, running_sum  # noqa: E402
 
 from graphlet.frontend.fx import UnsupportedNodeError, collect_graphs, compile_fx  # noqa: E402
+from graphlet.frontend.fx.backward_decompositions import (  # noqa: E402
+    avg_pool2d_backward,
+    convolution_backward,
+    max_pool2d_with_indices_backward,
+)
 
 TOL = dict(rtol=1e-5, atol=1e-5)
 
@@ -277,3 +283,118 @@ def test_sgd_training_with_a_new_batch_size_stays_native():
             kind,
             signatures,
         )
+
+
+# --------------------------------------------------------------------------- backward decompositions
+
+
+class ConvZoo(nn.Module):
+    """The convolutions and pools whose backward `aot_decompositions()` rewrites:
+    stride, padding, dilation, groups (depthwise too), transposed with output
+    padding, 1-d; max pooling with overlapping windows, padding and ceil_mode, and
+    average pooling without the padding in its divisor."""
+
+    def __init__(self):
+        super().__init__()
+        self.strided = nn.Conv2d(2, 4, 3, stride=2, padding=1)
+        self.dilated = nn.Conv2d(4, 4, 3, padding=2, dilation=2, groups=2)
+        self.depthwise = nn.Conv2d(4, 4, (3, 2), stride=(1, 2), padding=(1, 0), groups=4)
+        self.up = nn.ConvTranspose2d(4, 2, 3, stride=2, padding=1, output_padding=1)
+        self.line = nn.Conv1d(2, 4, 3, stride=2, groups=2, bias=False)
+
+    def forward(self, x):
+        h = torch.tanh(self.strided(x))  # (N, 4, 5, 5) from 9x9
+        h = nn.functional.max_pool2d(h, 3, stride=2, padding=1, ceil_mode=True)  # 3x3
+        h = torch.tanh(self.dilated(h))
+        h = self.up(torch.sigmoid(self.depthwise(h)))  # (N, 2, 4, 4)
+        h = nn.functional.avg_pool2d(h, 3, stride=1, padding=1, count_include_pad=False)
+        return self.line(h.flatten(2)).flatten(1)
+
+
+def test_convolution_and_pooling_gradients_match_eager_all_native():
+    """Parameter gradients and the input's (the strided convolution's grad_input)."""
+    torch.manual_seed(0)
+    model = ConvZoo().train()
+    twin = copy.deepcopy(model)
+    torch._dynamo.reset()
+    x = torch.randn(3, 2, 9, 9)
+    x_eager, x_twin = x.clone().requires_grad_(), x.clone().requires_grad_()
+    compiled = torch.compile(twin, backend="graphlet")
+    want = model(x_eager)
+    (want * torch.linspace(-1, 1, want.shape[-1])).sum().backward()
+    with collect_graphs() as graphs:
+        got = compiled(x_twin)
+        (got * torch.linspace(-1, 1, got.shape[-1])).sum().backward()
+    assert_close(got, want)
+    assert_same_gradients(model, twin)
+    assert_close(x_twin.grad, x_eager.grad)
+    kinds = by_kind(graphs)
+    assert sorted(kinds) == ["backward", "forward"]
+    for kind, reports in kinds.items():
+        assert reports and all(r.all_native for r in reports), (kind, [str(r) for r in reports])
+
+
+def _conv_cases():
+    """(spatial dims, transposed, stride, padding, dilation, groups, output_padding)."""
+    for spatial, transposed, stride, padding, dilation, groups in itertools.product(
+        (1, 2, 3), (False, True), (1, 2, 3), (0, 2), (1, 2), (1, 2)
+    ):
+        if spatial == 3 and (groups, dilation) != (1, 1):
+            continue
+        for output_padding in (0, 1) if transposed else (0,):
+            if output_padding < max(stride, dilation):
+                yield spatial, transposed, stride, padding, dilation, groups, output_padding
+
+
+def test_convolution_backward_decomposition_is_autograd_exactly():
+    """Against `aten.convolution_backward` itself in float64, every combination (the
+    compiled route is the test above; this one is every geometry, eagerly)."""
+    aten = torch.ops.aten
+    gen = torch.Generator().manual_seed(0)
+    checked = 0
+    for spatial, transposed, s, p, d, groups, op in _conv_cases():
+        k = 3 if spatial < 3 else 2
+        x = torch.randn(2, 4, *[7 - spatial] * spatial, dtype=torch.float64, generator=gen)
+        shape = (4, 6 // groups) if transposed else (6, 4 // groups)
+        w = torch.randn(*shape, *[k] * spatial, dtype=torch.float64, generator=gen)
+        geometry = ([s] * spatial, [p] * spatial, [d] * spatial, transposed, [op] * spatial)
+        try:
+            y = aten.convolution(x, w, None, *geometry, groups)
+        except RuntimeError:  # too small an input for this kernel: not a convolution
+            continue
+        grad = torch.randn(y.shape, dtype=torch.float64, generator=gen)
+        args = (grad, x, w, [y.shape[1]], *geometry, groups, [True, True, True])
+        for got, want, name in zip(
+            convolution_backward(*args), aten.convolution_backward(*args), ("input", "weight", "bias")
+        ):
+            np.testing.assert_allclose(
+                got, want, rtol=1e-12, atol=1e-12, err_msg=f"{name} {spatial}d {geometry} {groups}"
+            )
+        checked += 1
+    assert checked > 150
+
+
+@pytest.mark.parametrize("kind", ["max", "avg"])
+def test_pooling_backward_decompositions_are_autograd_exactly(kind):
+    aten = torch.ops.aten
+    gen = torch.Generator().manual_seed(0)
+    for k, s, p, ceil, extra, size in itertools.product(
+        (1, 2, 3), (1, 2, 3), (0, 1), (False, True), (False, True), (5, 8)
+    ):
+        if p > k // 2:
+            continue
+        x = torch.randn(2, 3, size, size + 1, dtype=torch.float64, generator=gen)
+        for image in (x, x[0]):  # batched and not
+            if kind == "max":  # extra: dilation 2
+                geometry = ([k, k], [s, s], [p, p], [1 + extra] * 2, ceil)
+                y, indices = aten.max_pool2d_with_indices(image, *geometry)
+                grad = torch.randn(y.shape, dtype=torch.float64, generator=gen)
+                got = max_pool2d_with_indices_backward(grad, image, *geometry, indices)
+                want = aten.max_pool2d_with_indices_backward(grad, image, *geometry, indices)
+            else:  # extra: count_include_pad; a divisor_override every other size
+                geometry = ([k, k], [s, s], [p, p], ceil, extra, 3 if size == 5 else None)
+                y = aten.avg_pool2d(image, *geometry)
+                grad = torch.randn(y.shape, dtype=torch.float64, generator=gen)
+                got = avg_pool2d_backward(grad, image, *geometry)
+                want = aten.avg_pool2d_backward(grad, image, *geometry)
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12, err_msg=str(geometry))
