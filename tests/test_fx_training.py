@@ -365,7 +365,9 @@ def test_convolution_backward_decomposition_is_autograd_exactly():
         grad = torch.randn(y.shape, dtype=torch.float64, generator=gen)
         args = (grad, x, w, [y.shape[1]], *geometry, groups, [True, True, True])
         for got, want, name in zip(
-            convolution_backward(*args), aten.convolution_backward(*args), ("input", "weight", "bias")
+            convolution_backward(*args),
+            aten.convolution_backward(*args),
+            ("input", "weight", "bias"),
         ):
             np.testing.assert_allclose(
                 got, want, rtol=1e-12, atol=1e-12, err_msg=f"{name} {spatial}d {geometry} {groups}"

@@ -118,8 +118,8 @@ def convolution_backward(
 
 
 def _pair(values: Any) -> list[int]:
-    values = [values] if isinstance(values, int) else list(values)
-    return values * 2 if len(values) == 1 else values
+    numbers = [int(values)] if isinstance(values, int) else [int(v) for v in values]
+    return numbers * 2 if len(numbers) == 1 else numbers
 
 
 def _spread(t: torch.Tensor, step: int, dim: int) -> torch.Tensor:
@@ -168,7 +168,9 @@ def max_pool2d_with_indices_backward(
     return total
 
 
-def _placed(share: torch.Tensor, steps: Sequence[int], offsets: Sequence[Any], size: Sequence[Any]) -> torch.Tensor:
+def _placed(
+    share: torch.Tensor, steps: Sequence[int], offsets: Sequence[Any], size: Sequence[Any]
+) -> torch.Tensor:
     """`share` (..., OH, OW) spread by `steps` and shifted by `offsets` onto an
     (..., H, W) canvas: element (a, b) lands at (a * sh + top, b * sw + left), cut
     where that is outside the canvas."""
@@ -176,7 +178,8 @@ def _placed(share: torch.Tensor, steps: Sequence[int], offsets: Sequence[Any], s
     oh, ow = share.shape[-2:]
     share = _spread(_spread(share, sh, share.dim() - 2), sw, share.dim() - 1)
     pad = [left, w - left - ow * sw, top, h - top - oh * sh]
-    return aten.constant_pad_nd(share, pad, 0.0)
+    placed: torch.Tensor = aten.constant_pad_nd(share, pad, 0.0)
+    return placed
 
 
 def avg_pool2d_backward(

@@ -98,7 +98,7 @@ def scatter_value(imp: FxImporter, x: Any, dim: int, index: Any, value: Any) -> 
     if any(extent[d] > shape[d] for d in range(r) if d != at):
         raise NotHere(f"scatter: index {index.type} is larger than {x.type} off dim {at}")
     if 0 in extent:
-        return x
+        return tensor(x)
     size = shape[at]
     index = _checked(imp, index, 0, size)
     named = imp.emit(
@@ -116,7 +116,8 @@ def scatter_value(imp: FxImporter, x: Any, dim: int, index: Any, value: Any) -> 
             rest = [*g.shape_of(hit.type)]
             rest[d] = shape[d] - extent[d]
             hit = imp.emit(g.CatOp([hit, imp.constant(np.zeros(rest, bool), g.i1)], d))
-    return imp.emit(g.SelectOp(hit, imp.constant(value, g.element_type(x.type)), x))
+    written: SSAValue = imp.emit(g.SelectOp(hit, imp.constant(value, g.element_type(x.type)), x))
+    return written
 
 
 def _mask_indices(imp: FxImporter, mask: SSAValue) -> list[SSAValue]:
