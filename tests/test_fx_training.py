@@ -25,6 +25,8 @@ from fx_opaque import REVERSE_RUNNING_SUM, RUNNING_SUM, running_sum  # noqa: E40
 
 from graphlet.frontend.fx import UnsupportedNodeError, collect_graphs, compile_fx  # noqa: E402
 from graphlet.frontend.fx.backward_decompositions import (  # noqa: E402
+    adaptive_avg_pool2d_backward,
+    adaptive_max_pool2d_backward,
     avg_pool2d_backward,
     convolution_backward,
     max_pool2d_with_indices_backward,
@@ -291,8 +293,9 @@ def test_sgd_training_with_a_new_batch_size_stays_native():
 class ConvZoo(nn.Module):
     """The convolutions and pools whose backward `aot_decompositions()` rewrites:
     stride, padding, dilation, groups (depthwise too), transposed with output
-    padding, 1-d; max pooling with overlapping windows, padding and ceil_mode, and
-    average pooling without the padding in its divisor."""
+    padding, 1-d; max pooling with overlapping windows, padding and ceil_mode,
+    average pooling without the padding in its divisor, adaptive max and average
+    pooling with overlapping windows (4 to 3)."""
 
     def __init__(self):
         super().__init__()
@@ -308,6 +311,7 @@ class ConvZoo(nn.Module):
         h = torch.tanh(self.dilated(h))
         h = self.up(torch.sigmoid(self.depthwise(h)))  # (N, 2, 4, 4)
         h = nn.functional.avg_pool2d(h, 3, stride=1, padding=1, count_include_pad=False)
+        h = nn.functional.adaptive_max_pool2d(h, 3) + nn.functional.adaptive_avg_pool2d(h, 3)
         return self.line(h.flatten(2)).flatten(1)
 
 
@@ -400,3 +404,20 @@ def test_pooling_backward_decompositions_are_autograd_exactly(kind):
                 got = avg_pool2d_backward(grad, image, *geometry)
                 want = aten.avg_pool2d_backward(grad, image, *geometry)
             np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12, err_msg=str(geometry))
+
+
+def test_adaptive_pooling_backward_decompositions_are_autograd_exactly():
+    aten = torch.ops.aten
+    gen = torch.Generator().manual_seed(0)
+    for h, w, oh, ow in itertools.product((5, 8), (6, 9), (1, 2, 3, 5), (1, 4, 6)):
+        x = torch.randn(2, 3, h, w, dtype=torch.float64, generator=gen)
+        for image in (x, x[0]):
+            y = aten._adaptive_avg_pool2d(image, [oh, ow])
+            grad = torch.randn(y.shape, dtype=torch.float64, generator=gen)
+            got = adaptive_avg_pool2d_backward(grad, image)
+            want = aten._adaptive_avg_pool2d_backward(grad, image)
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12, err_msg=f"avg {oh, ow}")
+            y, indices = aten.adaptive_max_pool2d(image, [oh, ow])
+            got = adaptive_max_pool2d_backward(grad, image, indices)
+            want = aten.adaptive_max_pool2d_backward(grad, image, indices)
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12, err_msg=f"max {oh, ow}")

@@ -221,10 +221,53 @@ def avg_pool2d_backward(
     return total
 
 
+def _adaptive_windows(out: int, size: int, device: Any) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each adaptive window's [start, end) along a dim: PyTorch's `start_index` and
+    `end_index`, floor(o * size / out) and ceil((o + 1) * size / out)."""
+    o = torch.arange(out, device=device)
+    return (o * size) // out, ((o + 1) * size + out - 1) // out
+
+
+def adaptive_avg_pool2d_backward(grad_output: torch.Tensor, self: torch.Tensor) -> Any:
+    """The input's gradient of `adaptive_avg_pool2d`: each output's gradient over
+    its window's height, then width (PyTorch's `/ kh / kw`), added over the window;
+    as (window x position) 0/1 matrices on either side of the gradient."""
+    if self.dim() not in (3, 4):
+        return NotImplemented
+    h, w = self.shape[-2:]
+    oh, ow = grad_output.shape[-2:]
+    (h0, h1), (w0, w1) = (
+        _adaptive_windows(oh, h, self.device),
+        _adaptive_windows(ow, w, self.device),
+    )
+    delta = grad_output / (h1 - h0).unsqueeze(1) / (w1 - w0).unsqueeze(0)
+    ih, iw = torch.arange(h, device=self.device), torch.arange(w, device=self.device)
+    rows = ((ih >= h0.unsqueeze(1)) & (ih < h1.unsqueeze(1))).to(delta.dtype)  # (oh, h)
+    cols = ((iw >= w0.unsqueeze(1)) & (iw < w1.unsqueeze(1))).to(delta.dtype)  # (ow, w)
+    return rows.transpose(0, 1) @ (delta @ cols)
+
+
+def adaptive_max_pool2d_backward(
+    grad_output: torch.Tensor, self: torch.Tensor, indices: torch.Tensor
+) -> Any:
+    """The input's gradient of `adaptive_max_pool2d`: each output's gradient at the
+    input position its index names, as a match of every index against every
+    position (adaptive windows vary in size, so they are not a stride's taps)."""
+    if self.dim() not in (3, 4):
+        return NotImplemented
+    positions = torch.arange(self.shape[-2] * self.shape[-1], device=self.device)
+    hit = indices.flatten(-2).unsqueeze(-1) == positions  # (..., outputs, positions)
+    zero = torch.zeros((), dtype=grad_output.dtype, device=self.device)
+    shares = torch.where(hit, grad_output.flatten(-2).unsqueeze(-1), zero)
+    return shares.sum(-2).reshape(self.shape)
+
+
 def backward_decompositions() -> dict[Any, Callable[..., Any]]:
     """The backward ops above, for AOTAutograd's decomposition table."""
     return {
         aten.convolution_backward.default: convolution_backward,
         aten.max_pool2d_with_indices_backward.default: max_pool2d_with_indices_backward,
         aten.avg_pool2d_backward.default: avg_pool2d_backward,
+        aten._adaptive_avg_pool2d_backward.default: adaptive_avg_pool2d_backward,
+        aten.adaptive_max_pool2d_backward.default: adaptive_max_pool2d_backward,
     }
