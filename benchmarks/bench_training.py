@@ -14,6 +14,7 @@ backward graphs natively. `--quick` times fewer steps.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import sys
 import time
@@ -99,7 +100,8 @@ def main() -> None:
         "one SGD step (momentum 0.9) of the model and its cross-entropy loss: zero_grad, "
         "forward, backward, step; float32, one thread (torch and OpenBLAS); the fastest "
         f"of {steps} steps after the first (compile) step; {platform.machine()}, "
-        f"torch {torch.__version__}. The optimizer step runs eagerly in every column.",
+        f"torch {torch.__version__}, load average {os.getloadavg()[0]:.1f} at the start. "
+        "The optimizer step runs eagerly in every column.",
         "",
         "| model | batch | eager | inductor | graphlet | graphlet / eager | "
         "native fw + bw | compile inductor | compile graphlet |",
