@@ -11,10 +11,14 @@ convolutions, masks and pads, they compile natively like the forward graph:
   convolution), cut to the input's size; the weight's is a convolution of the input,
   batch and channels swapped, with the output's gradient as the kernel, stride and
   dilation swapped (`_weight_gradient`); the bias's is a sum.
-- max pooling (any kernel, stride, padding, dilation, ceil_mode): each window tap's
-  share of the output's gradient (where the pooled index is that tap's position),
-  spread by the stride and shifted to the tap. Exact for overlapping windows too;
-  where windows overlap the sums are added in tap order, not PyTorch's output order.
+- max and average pooling (any kernel, stride, padding, dilation, ceil_mode;
+  PyTorch's divisors): each window tap's share of the output's gradient (for max
+  pooling, where the pooled index is that tap's position), all taps placed on the
+  input at once by a transposed convolution with a one-hot (or all-ones) weight:
+  no scatter, and no dense blocks of zeros that a pad would write into the code.
+  Exact for overlapping windows too; where windows overlap the sums are added in
+  another order than PyTorch's. Adaptive pooling: 0/1 window matrices (average) and
+  a match of each index against each position (max).
 
 A case a decomposition does not cover returns `NotImplemented`: the op then stays
 whole and runs in PyTorch, named in the report.
@@ -122,14 +126,28 @@ def _pair(values: Any) -> list[int]:
     return numbers * 2 if len(numbers) == 1 else numbers
 
 
-def _spread(t: torch.Tensor, step: int, dim: int) -> torch.Tensor:
-    """`t` with `step - 1` zeros after each element along `dim` (its size times step)."""
-    if step == 1:
-        return t
-    t = t.unsqueeze(dim + 1)
-    pad = [0, 0] * (t.dim() - dim - 2) + [0, step - 1]
-    t = aten.constant_pad_nd(t, pad, 0.0)
-    return t.flatten(dim, dim + 1)
+def _taps_to_input(
+    shares: torch.Tensor,
+    weight: torch.Tensor,
+    like: torch.Tensor,
+    stride: Sequence[int],
+    padding: Sequence[int],
+    dilation: Sequence[int],
+) -> torch.Tensor:
+    """Window taps' shares (planes, taps, OH, OW) added onto the input's positions:
+    the transposed convolution with `weight` (taps, 1, kh, kw) puts output (a, b) of
+    tap (i, j) at (a * sh - ph + i * dh, b * sw - pw + j * dw); cut or filled to the
+    size of `like`, whose shape the result takes."""
+    h, w = like.shape[-2:]
+    oh, ow = shares.shape[-2:]
+    (kh, kw), extra = weight.shape[-2:], []
+    for size, o, k, s, p, d in zip((h, w), (oh, ow), (kh, kw), stride, padding, dilation):
+        extra.append(size - ((o - 1) * s - 2 * p + d * (k - 1) + 1))  # below the stride
+    out = aten.convolution(
+        shares, weight, None, stride, padding, dilation, True, [max(e, 0) for e in extra], 1
+    )
+    out = _narrow_spatial(out, [h, w])
+    return out.reshape(like.shape)
 
 
 def max_pool2d_with_indices_backward(
@@ -143,7 +161,9 @@ def max_pool2d_with_indices_backward(
     indices: torch.Tensor,
 ) -> Any:
     """The input's gradient of `max_pool2d`: each output's gradient added at the
-    input position its index names (flat over the last two dims)."""
+    input position its index names (flat over the last two dims): for each window
+    tap, the gradients whose index is that tap's position, then all taps placed at
+    once by a transposed convolution with a one-hot weight (no scatter)."""
     kh, kw = _pair(kernel_size)
     sh, sw = _pair(stride) if stride else (kh, kw)
     ph, pw = _pair(padding)
@@ -152,34 +172,28 @@ def max_pool2d_with_indices_backward(
         return NotImplemented
     h, w = self.shape[-2:]
     oh, ow = grad_output.shape[-2:]
-    rows = torch.arange(oh, device=self.device) * sh - ph
-    cols = torch.arange(ow, device=self.device) * sw - pw
-    zero = torch.zeros((), dtype=grad_output.dtype, device=self.device)
-    total = None
-    for i in range(kh):
-        r = rows + i * dh
-        for j in range(kw):
-            c = cols + j * dw
-            inside = ((r >= 0) & (r < h)).unsqueeze(1) & ((c >= 0) & (c < w)).unsqueeze(0)
-            target = torch.where(inside, r.unsqueeze(1) * w + c.unsqueeze(0), -1)
-            share = torch.where(indices == target, grad_output, zero)
-            share = _placed(share, (sh, sw), (i * dh - ph, j * dw - pw), (h, w))
-            total = share if total is None else total + share
-    return total
-
-
-def _placed(
-    share: torch.Tensor, steps: Sequence[int], offsets: Sequence[Any], size: Sequence[Any]
-) -> torch.Tensor:
-    """`share` (..., OH, OW) spread by `steps` and shifted by `offsets` onto an
-    (..., H, W) canvas: element (a, b) lands at (a * sh + top, b * sw + left), cut
-    where that is outside the canvas."""
-    (sh, sw), (top, left), (h, w) = steps, offsets, size
-    oh, ow = share.shape[-2:]
-    share = _spread(_spread(share, sh, share.dim() - 2), sw, share.dim() - 1)
-    pad = [left, w - left - ow * sw, top, h - top - oh * sh]
-    placed: torch.Tensor = aten.constant_pad_nd(share, pad, 0.0)
-    return placed
+    device = self.device
+    rows = (torch.arange(oh, device=device) * sh - ph).unsqueeze(0)
+    rows = rows + (torch.arange(kh, device=device) * dh).unsqueeze(1)  # (kh, oh)
+    cols = (torch.arange(ow, device=device) * sw - pw).unsqueeze(0)
+    cols = cols + (torch.arange(kw, device=device) * dw).unsqueeze(1)  # (kw, ow)
+    inside = ((rows >= 0) & (rows < h))[:, None, :, None] & ((cols >= 0) & (cols < w))[
+        None, :, None, :
+    ]
+    position = rows[:, None, :, None] * w + cols[None, :, None, :]
+    target = torch.where(inside, position, -1).reshape(kh * kw, oh, ow)
+    zero = torch.zeros((), dtype=grad_output.dtype, device=device)
+    shares = torch.where(indices.unsqueeze(-3) == target, grad_output.unsqueeze(-3), zero)
+    taps = torch.arange(kh * kw, device=device)
+    one_hot = (taps.unsqueeze(1) == taps.unsqueeze(0)).to(grad_output.dtype)
+    return _taps_to_input(
+        shares.reshape(-1, kh * kw, oh, ow),
+        one_hot.reshape(kh * kw, 1, kh, kw),
+        self,
+        [sh, sw],
+        [ph, pw],
+        [dh, dw],
+    )
 
 
 def avg_pool2d_backward(
@@ -194,7 +208,8 @@ def avg_pool2d_backward(
 ) -> Any:
     """The input's gradient of `avg_pool2d`: each output's gradient over its divisor
     (PyTorch's: the window within the padded input, or within the input without
-    `count_include_pad`, or `divisor_override`) added to every tap of its window."""
+    `count_include_pad`, or `divisor_override`) added to every tap of its window, a
+    transposed convolution with a weight of ones."""
     kh, kw = _pair(kernel_size)
     sh, sw = _pair(stride) if stride else (kh, kw)
     ph, pw = _pair(padding)
@@ -213,12 +228,8 @@ def avg_pool2d_backward(
             else:
                 sizes.append(torch.clamp(start + k, max=n) - torch.clamp(start, min=0))
         delta = grad_output / (sizes[0].unsqueeze(1) * sizes[1].unsqueeze(0))
-    total = None
-    for i in range(kh):
-        for j in range(kw):
-            share = _placed(delta, (sh, sw), (i - ph, j - pw), (h, w))
-            total = share if total is None else total + share
-    return total
+    ones = torch.ones((1, 1, kh, kw), dtype=grad_output.dtype, device=self.device)
+    return _taps_to_input(delta.reshape(-1, 1, oh, ow), ones, self, [sh, sw], [ph, pw], [1, 1])
 
 
 def _adaptive_windows(out: int, size: int, device: Any) -> tuple[torch.Tensor, torch.Tensor]:
