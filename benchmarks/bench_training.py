@@ -101,7 +101,8 @@ def main() -> None:
         "forward, backward, step; float32, one thread (torch and OpenBLAS); the fastest "
         f"of {steps} steps after the first (compile) step; {platform.machine()}, "
         f"torch {torch.__version__}, load average {os.getloadavg()[0]:.1f} at the start. "
-        "The optimizer step runs eagerly in every column.",
+        "The optimizer step runs eagerly in every column; a warm on-disk cache "
+        "(Inductor's, graphlet's) shortens the compile columns.",
         "",
         "| model | batch | eager | inductor | graphlet | graphlet / eager | "
         "native fw + bw | compile inductor | compile graphlet |",
