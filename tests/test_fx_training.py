@@ -228,7 +228,7 @@ TRAIN_TOL = dict(rtol=1e-4, atol=1e-5)
 """After a few SGD steps float32 rounding differences (sums in other orders) grow."""
 
 
-def sgd_train(make, shape, batches, momentum):
+def sgd_train(make, shape, batches, momentum, dynamic=None):
     """The same model trained eagerly and through `torch.compile(backend="graphlet")`
     with SGD (lr 0.1, `momentum`), one step per batch size in `batches`; checks each
     step's loss and, at the end, every parameter and buffer. Returns the graphs."""
@@ -236,7 +236,7 @@ def sgd_train(make, shape, batches, momentum):
     model = Classifier(make()).train()
     twin = copy.deepcopy(model)
     torch._dynamo.reset()
-    compiled = torch.compile(twin, backend="graphlet")
+    compiled = torch.compile(twin, backend="graphlet", dynamic=dynamic)
     steps = [
         (net, torch.optim.SGD(m.parameters(), lr=0.1, momentum=momentum))
         for net, m in ((model, model), (compiled, twin))
@@ -274,11 +274,13 @@ def test_sgd_training_matches_eager_all_native(net, momentum):
     assert_all_native(sgd_train(make, shape, [4, 4, 4], momentum))
 
 
-def test_sgd_training_with_a_new_batch_size_stays_native():
-    """Batch 4, then 6: Dynamo recompiles with a symbolic batch, which graphlet
-    specialises per concrete size, forward and backward, natively."""
+@pytest.mark.parametrize("dynamic", [None, True])
+def test_sgd_training_with_a_new_batch_size_stays_native(dynamic):
+    """Batch 4, then 6: Dynamo recompiles with a symbolic batch (`dynamic=None`), or
+    traces every size symbolically from the start (`dynamic=True`); graphlet
+    specialises the graphs per concrete shape, forward and backward, natively."""
     make, shape = NETS["cnn"]
-    kinds = assert_all_native(sgd_train(make, shape, [4, 6, 4, 6], 0.9))
+    kinds = assert_all_native(sgd_train(make, shape, [4, 6, 4, 6], 0.9, dynamic))
     for kind in ("forward", "backward"):
         signatures = " ".join(r.signature for r in kinds[kind])
         assert "float32[4, 3, 8, 8]" in signatures and "float32[6, 3, 8, 8]" in signatures, (
