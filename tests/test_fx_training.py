@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import math
 import warnings
 
 import numpy as np
@@ -29,6 +30,8 @@ from graphlet.frontend.fx.backward_decompositions import (  # noqa: E402
     adaptive_max_pool2d_backward,
     avg_pool2d_backward,
     convolution_backward,
+    flash_attention_for_cpu,
+    flash_attention_for_cpu_backward,
     max_pool2d_with_indices_backward,
 )
 
@@ -423,3 +426,60 @@ def test_adaptive_pooling_backward_decompositions_are_autograd_exactly():
             got = adaptive_max_pool2d_backward(grad, image, indices)
             want = aten.adaptive_max_pool2d_backward(grad, image, indices)
             np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12, err_msg=f"max {oh, ow}")
+
+
+# --------------------------------------------------------------------------- attention
+
+
+def test_transformer_encoder_layer_gradients_match_eager_all_native():
+    """Core ATen's decomposition of the CPU flash attention kernel hands its backward
+    the attention weights as the logsumexp: graphlet decomposes both (its own
+    logsumexp), so the attention's input projection gets eager's gradients."""
+    torch.manual_seed(0)
+    model = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True).train()
+    twin = copy.deepcopy(model)
+    torch._dynamo.reset()
+    got, want, kinds = train_step(
+        model, torch.compile(twin, backend="graphlet"), torch.randn(2, 5, 8)
+    )
+    assert_close(got, want)
+    assert_same_gradients(model, twin)
+    assert_all_native_kinds(kinds)
+
+
+def assert_all_native_kinds(kinds):
+    assert sorted(kinds) == ["backward", "forward"], sorted(kinds)
+    for kind, reports in kinds.items():
+        assert reports and all(r.all_native for r in reports), (kind, [str(r) for r in reports])
+
+
+@pytest.mark.parametrize(
+    "case", ["plain", "causal", "-inf mask", "float mask and scale", "longer keys"]
+)
+def test_flash_attention_decompositions_are_the_kernels(case):
+    """Forward (output, logsumexp) and backward against PyTorch's CPU flash kernels."""
+    aten = torch.ops.aten
+    gen = torch.Generator().manual_seed(0)
+    keys = 7 if case == "longer keys" else 5
+    q = torch.randn(2, 3, 5, 4, dtype=torch.float64, generator=gen)
+    k, v = (torch.randn(2, 3, keys, 4, dtype=torch.float64, generator=gen) for _ in range(2))
+    options = {}
+    if case == "-inf mask":  # what a bool mask becomes before the kernel (it takes no bool)
+        masked = torch.rand(5, keys, generator=gen) < 0.3
+        masked[:, 0] = False  # no row fully masked
+        options["attn_mask"] = torch.zeros(5, keys, dtype=torch.float64).masked_fill(
+            masked, -math.inf
+        )
+    elif case == "float mask and scale":
+        options = {"attn_mask": torch.randn(5, keys, dtype=torch.float64, generator=gen)}
+        options["scale"] = 0.3
+    causal = case == "causal"
+    out, lse = aten._scaled_dot_product_flash_attention_for_cpu(q, k, v, 0.0, causal, **options)
+    got_out, got_lse = flash_attention_for_cpu(q, k, v, 0.0, causal, **options)
+    np.testing.assert_allclose(got_out, out, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(got_lse, lse, rtol=1e-12, atol=1e-12)
+    grad = torch.randn(out.shape, dtype=torch.float64, generator=gen)
+    args = (grad, q, k, v, out, lse, 0.0, causal)
+    want = aten._scaled_dot_product_flash_attention_for_cpu_backward(*args, **options)
+    for g, w, name in zip(flash_attention_for_cpu_backward(*args, **options), want, "qkv"):
+        np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-12, err_msg=name)

@@ -26,6 +26,7 @@ whole and runs in PyTorch, named in the report.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -273,6 +274,81 @@ def adaptive_max_pool2d_backward(
     return shares.sum(-2).reshape(self.shape)
 
 
+def _attention_scores(
+    query: torch.Tensor,
+    key: torch.Tensor,
+    is_causal: bool,
+    attn_mask: torch.Tensor | None,
+    scale: float | None,
+) -> tuple[torch.Tensor, float]:
+    """The scaled, masked scores `q k^T * scale` (N, H, L, S) and the scale."""
+    scale = scale if scale is not None else 1.0 / math.sqrt(query.shape[-1])
+    scores = (query @ key.transpose(-2, -1)) * scale
+    if is_causal:
+        ones = torch.ones(scores.shape[-2:], dtype=torch.bool, device=query.device)
+        scores = scores.masked_fill(~ones.tril(), -math.inf)
+    if attn_mask is not None:  # the kernel takes an additive mask of the query's dtype
+        scores = scores + attn_mask
+    return scores, scale
+
+
+def _plain_attention(query: torch.Tensor, key: torch.Tensor, dropout_p: float) -> bool:
+    return dropout_p == 0.0 and query.dim() == 4 and query.shape[1] == key.shape[1]
+
+
+def flash_attention_for_cpu(
+    query: torch.Tensor,
+    key: torch.Tensor,
+    value: torch.Tensor,
+    dropout_p: float = 0.0,
+    is_causal: bool = False,
+    *,
+    attn_mask: torch.Tensor | None = None,
+    scale: float | None = None,
+) -> Any:
+    """`(out, logsumexp)` of the CPU flash attention kernel. Core ATen's own
+    decomposition returns the attention weights (N, H, L, S) in place of the
+    logsumexp (N, H, L), which the backward kernel then misreads (wrong gradients of
+    `nn.TransformerEncoderLayer`); this one returns the logsumexp the backward below
+    reads."""
+    if not _plain_attention(query, key, dropout_p):
+        return NotImplemented
+    scores, _ = _attention_scores(query, key, is_causal, attn_mask, scale)
+    logsumexp = torch.logsumexp(scores, -1)
+    out = torch.exp(scores - logsumexp.unsqueeze(-1)) @ value
+    # the kernel's (N, H, L, E) result is laid out as (L, N, H, E), as Core ATen's has it
+    out = out.permute(2, 0, 1, 3).contiguous(memory_format=torch.contiguous_format)
+    return out.permute(1, 2, 0, 3), logsumexp
+
+
+def flash_attention_for_cpu_backward(
+    grad_out: torch.Tensor,
+    query: torch.Tensor,
+    key: torch.Tensor,
+    value: torch.Tensor,
+    out: torch.Tensor,
+    logsumexp: torch.Tensor,
+    dropout_p: float,
+    is_causal: bool,
+    *,
+    attn_mask: torch.Tensor | None = None,
+    scale: float | None = None,
+) -> Any:
+    """(grad_query, grad_key, grad_value) of attention, from the weights recomputed
+    with the forward's logsumexp: dV = P^T dO, dS = P (dO V^T - rowsum(dO O)),
+    dQ = dS K scale, dK = dS^T Q scale."""
+    if not _plain_attention(query, key, dropout_p):
+        return NotImplemented
+    scores, scale = _attention_scores(query, key, is_causal, attn_mask, scale)
+    weights = torch.exp(scores - logsumexp.unsqueeze(-1))
+    grad_value = weights.transpose(-2, -1) @ grad_out
+    along = (grad_out * out).sum(-1, keepdim=True)
+    grad_scores = weights * (grad_out @ value.transpose(-2, -1) - along)
+    grad_query = (grad_scores @ key) * scale
+    grad_key = (grad_scores.transpose(-2, -1) @ query) * scale
+    return grad_query, grad_key, grad_value
+
+
 def backward_decompositions() -> dict[Any, Callable[..., Any]]:
     """The backward ops above, for AOTAutograd's decomposition table."""
     return {
@@ -281,4 +357,8 @@ def backward_decompositions() -> dict[Any, Callable[..., Any]]:
         aten.avg_pool2d_backward.default: avg_pool2d_backward,
         aten._adaptive_avg_pool2d_backward.default: adaptive_avg_pool2d_backward,
         aten.adaptive_max_pool2d_backward.default: adaptive_max_pool2d_backward,
+        aten._scaled_dot_product_flash_attention_for_cpu.default: flash_attention_for_cpu,
+        aten._scaled_dot_product_flash_attention_for_cpu_backward.default: (
+            flash_attention_for_cpu_backward
+        ),
     }
