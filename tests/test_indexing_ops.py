@@ -510,3 +510,33 @@ def test_scatter_index_out_of_range_raises_runtime_error(bad):
     compiled = export_native(put, (x, ids([0], [1], [2])))
     with pytest.raises(RuntimeError):
         compiled(x, bad)
+
+
+def scatter_adds(x, n, src, m, i, j):
+    return (
+        x.scatter_add(1, i, src[:, :2]),
+        x.scatter_add(0, j, src),  # src larger than the index: cut to its extent
+        x.scatter_add(-1, i[:1], src[:1, :2]),
+        n.scatter_add(0, j, m),
+    )
+
+
+SCATTER_ADD_INPUTS = (
+    SCATTER_INPUTS[0],
+    SCATTER_INPUTS[1],
+    source((5, 3), torch.float32, seed=15),
+    source((5, 3), torch.int64, seed=16),
+    SCATTER_INPUTS[3],  # repeated indices: their sources are summed
+    SCATTER_INPUTS[4],
+)
+
+
+def test_scatter_add_matches_pytorch_natively():
+    """`x.scatter_add(dim, index, src)` (gather's gradient): repeated indices sum,
+    a larger src is cut to the index's extent; ints exactly, floats to rounding."""
+    compiled = export_native(scatter_adds, SCATTER_ADD_INPUTS)
+    targets = {str(n.target) for n in compiled._first.gm.graph.nodes if n.op == "call_function"}
+    assert "aten.scatter_add.default" in targets, sorted(targets)
+    for got, want in zip(compiled(*SCATTER_ADD_INPUTS), scatter_adds(*SCATTER_ADD_INPUTS)):
+        assert got.dtype == want.dtype
+        torch.testing.assert_close(got, want, rtol=1e-6, atol=1e-6)
