@@ -137,22 +137,32 @@ def scatter_value(imp: FxImporter, x: Any, dim: int, index: Any, value: Any) -> 
 def scatter_add(imp: FxImporter, x: Any, dim: int, index: Any, src: Any) -> SSAValue:
     """`x.scatter_add(dim, index, src)`: x plus, at each position along `dim`, the sum
     of `src` (cut to the index's extent) where the index names it; `gather`'s
-    gradient. Float sums are added in another order than PyTorch's loop."""
+    gradient. Float sums are added in another order than PyTorch's loop; bools add
+    as or."""
     x, src = tensor(x), tensor(src)
     elem = g.element_type(x.type)
-    if g.element_type(src.type) != elem or elem == g.i1:
-        raise NotHere(f"scatter_add of {src.type} into {x.type}: one numeric dtype")
+    if g.element_type(src.type) != elem:
+        raise NotHere(f"scatter_add of {src.type} into {x.type}: one dtype")
     if 0 in g.shape_of(tensor(index).type):
         return tensor(x)
+    if rank(x) == 0 and rank(tensor(index)) == 0 and rank(src) == 0:  # as vectors of one
+        one = [imp.emit(g.ReshapeOp(v, (1,))) for v in (x, tensor(index), src)]
+        return imp.emit(g.ReshapeOp(scatter_add(imp, one[0], 0, one[1], one[2]), ()))
     named, at, extent = _scatter_match(imp, x, dim, index, "scatter_add")
     if rank(src) != len(extent) or any(e > n for e, n in zip(extent, g.shape_of(src.type))):
         raise NotHere(f"scatter_add: src {src.type} is smaller than the index")
     if tuple(g.shape_of(src.type)) != extent:
         src = imp.emit(g.SliceOp(src, [0] * len(extent), extent, [1] * len(extent)))
     column = imp.emit(g.ReshapeOp(src, (*extent, 1)))
-    picked = imp.emit(g.SelectOp(named, column, imp.constant(0, elem)))
-    added = _onto(imp, x, imp.emit(g.SumOp(picked, (at,), False)), at, 0)
-    result: SSAValue = imp.emit(g.AddOp(x, added))
+    result: SSAValue
+    if elem == g.i1:  # bools add as or
+        picked = imp.emit(g.AndOp(named, column))
+        added = _onto(imp, x, imp.emit(g.AmaxOp(picked, (at,), False)), at, False)
+        result = imp.emit(g.OrOp(x, added))
+    else:
+        picked = imp.emit(g.SelectOp(named, column, imp.constant(0, elem)))
+        added = _onto(imp, x, imp.emit(g.SumOp(picked, (at,), False)), at, 0)
+        result = imp.emit(g.AddOp(x, added))
     return result
 
 
