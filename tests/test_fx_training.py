@@ -12,6 +12,8 @@ it refuses layers that behave differently in training. f32, rtol 1e-5, atol 1e-5
 from __future__ import annotations
 
 import copy
+import itertools
+import math
 import warnings
 
 import numpy as np
@@ -23,6 +25,15 @@ nn = torch.nn
 from fx_opaque import REVERSE_RUNNING_SUM, RUNNING_SUM, running_sum  # noqa: E402
 
 from graphlet.frontend.fx import UnsupportedNodeError, collect_graphs, compile_fx  # noqa: E402
+from graphlet.frontend.fx.backward_decompositions import (  # noqa: E402
+    adaptive_avg_pool2d_backward,
+    adaptive_max_pool2d_backward,
+    avg_pool2d_backward,
+    convolution_backward,
+    flash_attention_for_cpu,
+    flash_attention_for_cpu_backward,
+    max_pool2d_with_indices_backward,
+)
 
 TOL = dict(rtol=1e-5, atol=1e-5)
 
@@ -172,3 +183,303 @@ def test_compile_fx_refuses_layers_that_differ_in_training(layer):
     model = nn.Sequential(nn.Linear(4, 6), layer).train()
     with pytest.raises(UnsupportedNodeError, match=r"model\.eval\(\)"):
         compile_fx(model, (torch.randn(3, 4),))
+
+
+# --------------------------------------------------------------------------- SGD training loops
+
+
+class Classifier(nn.Module):
+    """A network and its cross-entropy loss as one module: the compiled graphs hold the
+    loss too, so its gradient (log_softmax's and nll_loss's backward) is graphlet's."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x, y):
+        return nn.functional.cross_entropy(self.net(x), y)
+
+
+def mlp():
+    return nn.Sequential(
+        nn.Linear(6, 16),
+        nn.LayerNorm(16),
+        nn.GELU(),
+        nn.Linear(16, 16),
+        nn.ReLU(),
+        nn.Linear(16, 4),
+    )
+
+
+def cnn():
+    """conv (padding) -> batch norm (training mode) -> relu -> max pool -> conv (stride
+    2, padding) -> relu -> linear: 8x8 images, 2x2 before the classifier."""
+    return nn.Sequential(
+        nn.Conv2d(3, 8, 3, padding=1),
+        nn.BatchNorm2d(8),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(8, 8, 3, stride=2, padding=1),
+        nn.ReLU(),
+        nn.Flatten(),
+        nn.Linear(8 * 2 * 2, 4),
+    )
+
+
+NETS = {"mlp": (mlp, (6,)), "cnn": (cnn, (3, 8, 8))}
+TRAIN_TOL = dict(rtol=1e-4, atol=1e-5)
+"""After a few SGD steps float32 rounding differences (sums in other orders) grow."""
+
+
+def sgd_train(make, shape, batches, momentum, dynamic=None):
+    """The same model trained eagerly and through `torch.compile(backend="graphlet")`
+    with SGD (lr 0.1, `momentum`), one step per batch size in `batches`; checks each
+    step's loss and, at the end, every parameter and buffer. Returns the graphs."""
+    torch.manual_seed(0)
+    model = Classifier(make()).train()
+    twin = copy.deepcopy(model)
+    torch._dynamo.reset()
+    compiled = torch.compile(twin, backend="graphlet", dynamic=dynamic)
+    steps = [
+        (net, torch.optim.SGD(m.parameters(), lr=0.1, momentum=momentum))
+        for net, m in ((model, model), (compiled, twin))
+    ]
+    gen = torch.Generator().manual_seed(1)
+    with collect_graphs() as graphs:
+        for step, batch in enumerate(batches):
+            x = torch.randn(batch, *shape, generator=gen)
+            y = torch.randint(0, 4, (batch,), generator=gen)
+            losses = []
+            for net, opt in steps:
+                opt.zero_grad()
+                loss = net(x, y)
+                loss.backward()
+                opt.step()
+                losses.append(loss.item())
+            np.testing.assert_allclose(losses[1], losses[0], err_msg=f"step {step}", **TRAIN_TOL)
+    for (name, p), (_, q) in zip(model.state_dict().items(), twin.state_dict().items()):
+        np.testing.assert_allclose(q.numpy(), p.numpy(), err_msg=name, **TRAIN_TOL)
+    return graphs
+
+
+def assert_all_native(graphs):
+    kinds = by_kind(graphs)
+    assert sorted(kinds) == ["backward", "forward"], sorted(kinds)
+    for kind, reports in kinds.items():
+        assert reports and all(r.all_native for r in reports), (kind, [str(r) for r in reports])
+    return kinds
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+@pytest.mark.parametrize("net", sorted(NETS))
+def test_sgd_training_matches_eager_all_native(net, momentum):
+    make, shape = NETS[net]
+    assert_all_native(sgd_train(make, shape, [4, 4, 4], momentum))
+
+
+@pytest.mark.parametrize("dynamic", [None, True])
+def test_sgd_training_with_a_new_batch_size_stays_native(dynamic):
+    """Batch 4, then 6: Dynamo recompiles with a symbolic batch (`dynamic=None`), or
+    traces every size symbolically from the start (`dynamic=True`); graphlet
+    specialises the graphs per concrete shape, forward and backward, natively."""
+    make, shape = NETS["cnn"]
+    kinds = assert_all_native(sgd_train(make, shape, [4, 6, 4, 6], 0.9, dynamic))
+    for kind in ("forward", "backward"):
+        signatures = " ".join(r.signature for r in kinds[kind])
+        assert "float32[4, 3, 8, 8]" in signatures and "float32[6, 3, 8, 8]" in signatures, (
+            kind,
+            signatures,
+        )
+
+
+# --------------------------------------------------------------------------- backward decompositions
+
+
+class ConvZoo(nn.Module):
+    """The convolutions and pools whose backward `aot_decompositions()` rewrites:
+    stride, padding, dilation, groups (depthwise too), transposed with output
+    padding, 1-d; max pooling with overlapping windows, padding and ceil_mode,
+    average pooling without the padding in its divisor, adaptive max and average
+    pooling with overlapping windows (4 to 3)."""
+
+    def __init__(self):
+        super().__init__()
+        self.strided = nn.Conv2d(2, 4, 3, stride=2, padding=1)
+        self.dilated = nn.Conv2d(4, 4, 3, padding=2, dilation=2, groups=2)
+        self.depthwise = nn.Conv2d(4, 4, (3, 2), stride=(1, 2), padding=(1, 0), groups=4)
+        self.up = nn.ConvTranspose2d(4, 2, 3, stride=2, padding=1, output_padding=1)
+        self.line = nn.Conv1d(2, 4, 3, stride=2, groups=2, bias=False)
+
+    def forward(self, x):
+        h = torch.tanh(self.strided(x))  # (N, 4, 5, 5) from 9x9
+        h = nn.functional.max_pool2d(h, 3, stride=2, padding=1, ceil_mode=True)  # 3x3
+        h = torch.tanh(self.dilated(h))
+        h = self.up(torch.sigmoid(self.depthwise(h)))  # (N, 2, 4, 4)
+        h = nn.functional.avg_pool2d(h, 3, stride=1, padding=1, count_include_pad=False)
+        h = nn.functional.adaptive_max_pool2d(h, 3) + nn.functional.adaptive_avg_pool2d(h, 3)
+        return self.line(h.flatten(2)).flatten(1)
+
+
+def test_convolution_and_pooling_gradients_match_eager_all_native():
+    """Parameter gradients and the input's (the strided convolution's grad_input)."""
+    torch.manual_seed(0)
+    model = ConvZoo().train()
+    twin = copy.deepcopy(model)
+    torch._dynamo.reset()
+    x = torch.randn(3, 2, 9, 9)
+    x_eager, x_twin = x.clone().requires_grad_(), x.clone().requires_grad_()
+    compiled = torch.compile(twin, backend="graphlet")
+    want = model(x_eager)
+    (want * torch.linspace(-1, 1, want.shape[-1])).sum().backward()
+    with collect_graphs() as graphs:
+        got = compiled(x_twin)
+        (got * torch.linspace(-1, 1, got.shape[-1])).sum().backward()
+    assert_close(got, want)
+    assert_same_gradients(model, twin)
+    assert_close(x_twin.grad, x_eager.grad)
+    kinds = by_kind(graphs)
+    assert sorted(kinds) == ["backward", "forward"]
+    for kind, reports in kinds.items():
+        assert reports and all(r.all_native for r in reports), (kind, [str(r) for r in reports])
+
+
+def _conv_cases():
+    """(spatial dims, transposed, stride, padding, dilation, groups, output_padding)."""
+    for spatial, transposed, stride, padding, dilation, groups in itertools.product(
+        (1, 2, 3), (False, True), (1, 2, 3), (0, 2), (1, 2), (1, 2)
+    ):
+        if spatial == 3 and (groups, dilation) != (1, 1):
+            continue
+        for output_padding in (0, 1) if transposed else (0,):
+            if output_padding < max(stride, dilation):
+                yield spatial, transposed, stride, padding, dilation, groups, output_padding
+
+
+def test_convolution_backward_decomposition_is_autograd_exactly():
+    """Against `aten.convolution_backward` itself in float64, every combination (the
+    compiled route is the test above; this one is every geometry, eagerly)."""
+    aten = torch.ops.aten
+    gen = torch.Generator().manual_seed(0)
+    checked = 0
+    for spatial, transposed, s, p, d, groups, op in _conv_cases():
+        k = 3 if spatial < 3 else 2
+        x = torch.randn(2, 4, *[7 - spatial] * spatial, dtype=torch.float64, generator=gen)
+        shape = (4, 6 // groups) if transposed else (6, 4 // groups)
+        w = torch.randn(*shape, *[k] * spatial, dtype=torch.float64, generator=gen)
+        geometry = ([s] * spatial, [p] * spatial, [d] * spatial, transposed, [op] * spatial)
+        try:
+            y = aten.convolution(x, w, None, *geometry, groups)
+        except RuntimeError:  # too small an input for this kernel: not a convolution
+            continue
+        grad = torch.randn(y.shape, dtype=torch.float64, generator=gen)
+        args = (grad, x, w, [y.shape[1]], *geometry, groups, [True, True, True])
+        for got, want, name in zip(
+            convolution_backward(*args),
+            aten.convolution_backward(*args),
+            ("input", "weight", "bias"),
+        ):
+            np.testing.assert_allclose(
+                got, want, rtol=1e-12, atol=1e-12, err_msg=f"{name} {spatial}d {geometry} {groups}"
+            )
+        checked += 1
+    assert checked > 150
+
+
+@pytest.mark.parametrize("kind", ["max", "avg"])
+def test_pooling_backward_decompositions_are_autograd_exactly(kind):
+    aten = torch.ops.aten
+    gen = torch.Generator().manual_seed(0)
+    for k, s, p, ceil, extra, size in itertools.product(
+        (1, 2, 3), (1, 2, 3), (0, 1), (False, True), (False, True), (5, 8)
+    ):
+        if p > k // 2:
+            continue
+        x = torch.randn(2, 3, size, size + 1, dtype=torch.float64, generator=gen)
+        for image in (x, x[0]):  # batched and not
+            if kind == "max":  # extra: dilation 2
+                geometry = ([k, k], [s, s], [p, p], [1 + extra] * 2, ceil)
+                y, indices = aten.max_pool2d_with_indices(image, *geometry)
+                grad = torch.randn(y.shape, dtype=torch.float64, generator=gen)
+                got = max_pool2d_with_indices_backward(grad, image, *geometry, indices)
+                want = aten.max_pool2d_with_indices_backward(grad, image, *geometry, indices)
+            else:  # extra: count_include_pad; a divisor_override every other size
+                geometry = ([k, k], [s, s], [p, p], ceil, extra, 3 if size == 5 else None)
+                y = aten.avg_pool2d(image, *geometry)
+                grad = torch.randn(y.shape, dtype=torch.float64, generator=gen)
+                got = avg_pool2d_backward(grad, image, *geometry)
+                want = aten.avg_pool2d_backward(grad, image, *geometry)
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12, err_msg=str(geometry))
+
+
+def test_adaptive_pooling_backward_decompositions_are_autograd_exactly():
+    aten = torch.ops.aten
+    gen = torch.Generator().manual_seed(0)
+    for h, w, oh, ow in itertools.product((5, 8), (6, 9), (1, 2, 3, 5), (1, 4, 6)):
+        x = torch.randn(2, 3, h, w, dtype=torch.float64, generator=gen)
+        for image in (x, x[0]):
+            y = aten._adaptive_avg_pool2d(image, [oh, ow])
+            grad = torch.randn(y.shape, dtype=torch.float64, generator=gen)
+            got = adaptive_avg_pool2d_backward(grad, image)
+            want = aten._adaptive_avg_pool2d_backward(grad, image)
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12, err_msg=f"avg {oh, ow}")
+            y, indices = aten.adaptive_max_pool2d(image, [oh, ow])
+            got = adaptive_max_pool2d_backward(grad, image, indices)
+            want = aten.adaptive_max_pool2d_backward(grad, image, indices)
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12, err_msg=f"max {oh, ow}")
+
+
+# --------------------------------------------------------------------------- attention
+
+
+def test_transformer_encoder_layer_gradients_match_eager_all_native():
+    """Core ATen's decomposition of the CPU flash attention kernel hands its backward
+    the attention weights as the logsumexp: graphlet decomposes both (its own
+    logsumexp), so the attention's input projection gets eager's gradients."""
+    torch.manual_seed(0)
+    model = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True).train()
+    twin = copy.deepcopy(model)
+    torch._dynamo.reset()
+    got, want, kinds = train_step(
+        model, torch.compile(twin, backend="graphlet"), torch.randn(2, 5, 8)
+    )
+    assert_close(got, want)
+    assert_same_gradients(model, twin)
+    assert_all_native_kinds(kinds)
+
+
+def assert_all_native_kinds(kinds):
+    assert sorted(kinds) == ["backward", "forward"], sorted(kinds)
+    for kind, reports in kinds.items():
+        assert reports and all(r.all_native for r in reports), (kind, [str(r) for r in reports])
+
+
+@pytest.mark.parametrize(
+    "case", ["plain", "causal", "-inf mask", "float mask and scale", "longer keys"]
+)
+def test_flash_attention_decompositions_are_the_kernels(case):
+    """Forward (output, logsumexp) and backward against PyTorch's CPU flash kernels."""
+    aten = torch.ops.aten
+    gen = torch.Generator().manual_seed(0)
+    keys = 7 if case == "longer keys" else 5
+    q = torch.randn(2, 3, 5, 4, dtype=torch.float64, generator=gen)
+    k, v = (torch.randn(2, 3, keys, 4, dtype=torch.float64, generator=gen) for _ in range(2))
+    options = {}
+    if case == "-inf mask":  # what a bool mask becomes before the kernel (it takes no bool)
+        masked = torch.rand(5, keys, generator=gen) < 0.3
+        masked[:, 0] = False  # no row fully masked
+        options["attn_mask"] = torch.zeros(5, keys, dtype=torch.float64).masked_fill(
+            masked, -math.inf
+        )
+    elif case == "float mask and scale":
+        options = {"attn_mask": torch.randn(5, keys, dtype=torch.float64, generator=gen)}
+        options["scale"] = 0.3
+    causal = case == "causal"
+    out, lse = aten._scaled_dot_product_flash_attention_for_cpu(q, k, v, 0.0, causal, **options)
+    got_out, got_lse = flash_attention_for_cpu(q, k, v, 0.0, causal, **options)
+    np.testing.assert_allclose(got_out, out, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(got_lse, lse, rtol=1e-12, atol=1e-12)
+    grad = torch.randn(out.shape, dtype=torch.float64, generator=gen)
+    args = (grad, q, k, v, out, lse, 0.0, causal)
+    want = aten._scaled_dot_product_flash_attention_for_cpu_backward(*args, **options)
+    for g, w, name in zip(flash_attention_for_cpu_backward(*args, **options), want, "qkv"):
+        np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-12, err_msg=name)

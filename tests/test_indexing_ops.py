@@ -467,3 +467,76 @@ def test_index_put_past_its_table_limit_runs_in_pytorch(monkeypatch):
     assert not report.all_native
     assert [str(n.target) for n in report.eager] == ["aten.index_put.default"], report
     assert "too large a match table" in report.eager[0].reason
+
+
+def scatters(x, n, b, i, j):
+    return (
+        x.scatter(1, i, -1.5),
+        x.scatter(0, j, 2.0),
+        x.scatter(-1, i[:1], 0.0),
+        n.scatter(1, i, 7),
+        b.scatter(0, j, True),
+    )
+
+
+SCATTER_INPUTS = (
+    source((5, 3), torch.float32, seed=12),
+    source((5, 3), torch.int64, seed=13),
+    source((5, 3), torch.bool, seed=14),
+    ids([2, 0], [1, 1], [0, 2]),  # a repeated index writes the same value twice
+    ids([4, 0, 4], [1, 3, 0]),  # an index smaller than x along the other dims
+)
+
+
+def test_scatter_of_a_value_matches_pytorch_natively():
+    """`x.scatter(dim, index, value)` (what cross entropy's gradient decomposes to)
+    along each dim, with an index smaller than x off the dim and repeated indices."""
+    compiled = export_native(scatters, SCATTER_INPUTS)
+    targets = {str(n.target) for n in compiled._first.gm.graph.nodes if n.op == "call_function"}
+    assert "aten.scatter.value" in targets, sorted(targets)
+    for got, want in zip(compiled(*SCATTER_INPUTS), scatters(*SCATTER_INPUTS)):
+        assert got.dtype == want.dtype
+        assert torch.equal(got, want)
+
+
+@pytest.mark.parametrize("bad", [ids([3], [0], [0]), ids([-1], [0], [0])], ids=["past", "negative"])
+def test_scatter_index_out_of_range_raises_runtime_error(bad):
+    def put(x, i):
+        return x.scatter(1, i, 1.0)
+
+    x = SCATTER_INPUTS[0]
+    with pytest.raises(RuntimeError):
+        put(x, bad)
+    compiled = export_native(put, (x, ids([0], [1], [2])))
+    with pytest.raises(RuntimeError):
+        compiled(x, bad)
+
+
+def scatter_adds(x, n, src, m, i, j):
+    return (
+        x.scatter_add(1, i, src[:, :2]),
+        x.scatter_add(0, j, src),  # src larger than the index: cut to its extent
+        x.scatter_add(-1, i[:1], src[:1, :2]),
+        n.scatter_add(0, j, m),
+    )
+
+
+SCATTER_ADD_INPUTS = (
+    SCATTER_INPUTS[0],
+    SCATTER_INPUTS[1],
+    source((5, 3), torch.float32, seed=15),
+    source((5, 3), torch.int64, seed=16),
+    SCATTER_INPUTS[3],  # repeated indices: their sources are summed
+    SCATTER_INPUTS[4],
+)
+
+
+def test_scatter_add_matches_pytorch_natively():
+    """`x.scatter_add(dim, index, src)` (gather's gradient): repeated indices sum,
+    a larger src is cut to the index's extent; ints exactly, floats to rounding."""
+    compiled = export_native(scatter_adds, SCATTER_ADD_INPUTS)
+    targets = {str(n.target) for n in compiled._first.gm.graph.nodes if n.op == "call_function"}
+    assert "aten.scatter_add.default" in targets, sorted(targets)
+    for got, want in zip(compiled(*SCATTER_ADD_INPUTS), scatter_adds(*SCATTER_ADD_INPUTS)):
+        assert got.dtype == want.dtype
+        torch.testing.assert_close(got, want, rtol=1e-6, atol=1e-6)

@@ -261,17 +261,21 @@ class CbrtOp(LibmUnaryOp):
 
 @irdl_op_definition
 class ErfOp(LibmUnaryOp):
-    """`math.erf(x)`."""
+    """`math.erf(x)`; `torch.erf` on tensors (GELU's gradient needs it)."""
 
     name = "graphlet.erf"
     PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (math.erf,)
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("erf",)
     py_operation = staticmethod(math.erf)
-    np_operation = staticmethod(np_erf)
 
     def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
         """2 / sqrt(pi) exp(-x²)."""
         x = self.operand
         return (d.scale(d.unary(ExpOp, d.neg(d.square(x))), 2.0 / math.sqrt(math.pi)),)
+
+    @staticmethod
+    def np_operation(x: np.ndarray) -> np.ndarray:
+        return np_erf(x).astype(x.dtype if x.dtype.kind == "f" else np.float32)
 
 
 def _ieee_round_half_even(x: Any) -> Any:

@@ -15,6 +15,7 @@ from typing import Any
 import torch
 import torch.fx
 
+from graphlet.frontend.fx.backward_decompositions import backward_decompositions
 from graphlet.frontend.fx.errors import UnsupportedNodeError
 from graphlet.frontend.fx.registry import declared_overloads
 
@@ -38,13 +39,15 @@ decompose: training-mode batch norm (batch statistics, running-stat updates)."""
 
 
 def aot_decompositions() -> dict[Any, Callable[..., Any]]:
-    """Core ATen decompositions for AOTAutograd, without the ops graphlet keeps whole."""
+    """Core ATen decompositions for AOTAutograd, without the ops graphlet keeps whole,
+    and the backward ops Core ATen keeps whole as ops graphlet compiles."""
     from torch._decomp import core_aten_decompositions, get_decompositions
 
     table = dict(core_aten_decompositions())
     table.update(get_decompositions([getattr(torch.ops.aten, name) for name in _AOT_EXTRA]))
     for op in _kept():
         table.pop(op, None)
+    table.update(backward_decompositions())
     return table
 
 

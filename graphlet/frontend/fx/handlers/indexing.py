@@ -1,4 +1,5 @@
-"""Indexing by index tensors: embedding, advanced indexing, index_select, gather.
+"""Indexing by index tensors: embedding, advanced indexing, index_select, gather,
+scatter of a value, scatter_add.
 
 Index tensors must be int64 (graphlet has no int32 tensors). A boolean mask index
 selects a number of elements known only from the mask's values: graphlet accepts it
@@ -79,6 +80,90 @@ def gather(imp: FxImporter, x: Any, dim: int, index: Any, sparse_grad: bool = Fa
         raise NotHere(f"gather from a 0-d tensor at {index.type}")
     vector = imp.emit(g.GatherOp(*(imp.emit(g.ReshapeOp(v, (1,))) for v in (x, index)), 0))
     return imp.emit(g.ReshapeOp(vector, shape))
+
+
+def _scatter_match(
+    imp: FxImporter, x: SSAValue, dim: int, index: Any, what: str
+) -> tuple[SSAValue, int, tuple[int, ...]]:
+    """`(named, dim, extent)`: `named[..., j, ..., k]` says whether `index[..., j, ...]`
+    names position k along `dim` (shape: the index's, then x's size along dim). An
+    index outside [0, size) raises RuntimeError, as in PyTorch."""
+    index = _int_index(index)
+    r = rank(x)
+    if r == 0 or rank(index) != r:
+        raise NotHere(f"{what} of {index.type} into {x.type}: index must have x's rank >= 1")
+    at = norm_dim(dim, r)
+    shape, extent = g.shape_of(x.type), tuple(g.shape_of(index.type))
+    if any(extent[d] > shape[d] for d in range(r) if d != at):
+        raise NotHere(f"{what}: index {index.type} is larger than {x.type} off dim {at}")
+    size = shape[at]
+    index = _checked(imp, index, 0, size)
+    column = imp.emit(g.ReshapeOp(index, (*extent, 1)))
+    named = imp.emit(g.CmpOp("eq", column, imp.constant(np.arange(size), g.i64)))
+    return named, at, extent
+
+
+def _onto(imp: FxImporter, x: SSAValue, per_position: SSAValue, at: int, fill: Any) -> SSAValue:
+    """`per_position` (x's dims but `at`, over the index's extent, then x's size along
+    `at`) moved into x's layout, padded with `fill` where the index did not reach."""
+    r, shape = rank(x), g.shape_of(x.type)
+    moved = imp.emit(g.TransposeOp(per_position, [*range(at), r - 1, *range(at, r - 1)]))
+    for d in range(r):
+        have = g.shape_of(moved.type)
+        if d != at and have[d] < shape[d]:
+            rest = [*have]
+            rest[d] = shape[d] - have[d]
+            block = imp.constant(np.full(rest, fill), g.element_type(moved.type))
+            moved = imp.emit(g.CatOp([moved, block], d))
+    return moved
+
+
+@handles("aten.scatter.value")
+def scatter_value(imp: FxImporter, x: Any, dim: int, index: Any, value: Any) -> SSAValue:
+    """`x.scatter(dim, index, value)`: `value` at each position along `dim` some
+    index names (within the index's extent in the other dims), `x` elsewhere; what
+    `nll_loss_backward` (cross entropy's gradient) decomposes to. Repeated indices
+    write the same value, so their order does not matter."""
+    if 0 in g.shape_of(tensor(index).type):
+        return tensor(x)
+    x = tensor(x)
+    named, at, _ = _scatter_match(imp, x, dim, index, "scatter")
+    hit = _onto(imp, x, imp.emit(g.AmaxOp(named, (at,), False)), at, False)
+    written: SSAValue = imp.emit(g.SelectOp(hit, imp.constant(value, g.element_type(x.type)), x))
+    return written
+
+
+@handles("aten.scatter_add.default")
+def scatter_add(imp: FxImporter, x: Any, dim: int, index: Any, src: Any) -> SSAValue:
+    """`x.scatter_add(dim, index, src)`: x plus, at each position along `dim`, the sum
+    of `src` (cut to the index's extent) where the index names it; `gather`'s
+    gradient. Float sums are added in another order than PyTorch's loop; bools add
+    as or."""
+    x, src = tensor(x), tensor(src)
+    elem = g.element_type(x.type)
+    if g.element_type(src.type) != elem:
+        raise NotHere(f"scatter_add of {src.type} into {x.type}: one dtype")
+    if 0 in g.shape_of(tensor(index).type):
+        return tensor(x)
+    if rank(x) == 0 and rank(tensor(index)) == 0 and rank(src) == 0:  # as vectors of one
+        one = [imp.emit(g.ReshapeOp(v, (1,))) for v in (x, tensor(index), src)]
+        return imp.emit(g.ReshapeOp(scatter_add(imp, one[0], 0, one[1], one[2]), ()))
+    named, at, extent = _scatter_match(imp, x, dim, index, "scatter_add")
+    if rank(src) != len(extent) or any(e > n for e, n in zip(extent, g.shape_of(src.type))):
+        raise NotHere(f"scatter_add: src {src.type} is smaller than the index")
+    if tuple(g.shape_of(src.type)) != extent:
+        src = imp.emit(g.SliceOp(src, [0] * len(extent), extent, [1] * len(extent)))
+    column = imp.emit(g.ReshapeOp(src, (*extent, 1)))
+    result: SSAValue
+    if elem == g.i1:  # bools add as or
+        picked = imp.emit(g.AndOp(named, column))
+        added = _onto(imp, x, imp.emit(g.AmaxOp(picked, (at,), False)), at, False)
+        result = imp.emit(g.OrOp(x, added))
+    else:
+        picked = imp.emit(g.SelectOp(named, column, imp.constant(0, elem)))
+        added = _onto(imp, x, imp.emit(g.SumOp(picked, (at,), False)), at, 0)
+        result = imp.emit(g.AddOp(x, added))
+    return result
 
 
 def _mask_indices(imp: FxImporter, mask: SSAValue) -> list[SSAValue]:
