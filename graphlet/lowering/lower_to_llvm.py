@@ -34,6 +34,7 @@ from graphlet.lowering.convert_pyarray_to_llvm import ConvertPyarrayToLLVMPass
 from graphlet.lowering.convert_pylist_to_llvm import ConvertPylistToLLVMPass
 from graphlet.lowering.convert_pyrt_to_llvm import ConvertPyrtToLlvmPass
 from graphlet.lowering.convert_scf_while_to_cf import ConvertScfWhileToCfPass
+from graphlet.lowering.eliminate_overflow_checks import EliminateOverflowChecksPass
 from graphlet.lowering.guard_native_traps import GuardNativeTrapsPass
 
 STRUCTURED_TO_CFG: tuple[ModulePass, ...] = (ConvertScfWhileToCfPass(), ConvertScfToCf())
@@ -64,6 +65,7 @@ def lower_to_llvm_passes() -> tuple[ModulePass, ...]:
         ConvertPylistToLLVMPass(),
         ConvertPyarrayToLLVMPass(),
         *STRUCTURED_TO_CFG,
+        EliminateOverflowChecksPass(),
         GuardNativeTrapsPass(),
         ConvertGuardsToStatusPass(),
         ConvertPyrtToLlvmPass(),
