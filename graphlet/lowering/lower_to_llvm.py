@@ -36,6 +36,7 @@ from graphlet.lowering.convert_pyrt_to_llvm import ConvertPyrtToLlvmPass
 from graphlet.lowering.convert_scf_while_to_cf import ConvertScfWhileToCfPass
 from graphlet.lowering.eliminate_overflow_checks import EliminateOverflowChecksPass
 from graphlet.lowering.guard_native_traps import GuardNativeTrapsPass
+from graphlet.lowering.version_int_loops import VersionIntLoopsPass
 
 STRUCTURED_TO_CFG: tuple[ModulePass, ...] = (ConvertScfWhileToCfPass(), ConvertScfToCf())
 """scf loops and branches -> cf blocks (their loops introduce `index` arithmetic)."""
@@ -66,6 +67,7 @@ def lower_to_llvm_passes() -> tuple[ModulePass, ...]:
         ConvertPyarrayToLLVMPass(),
         *STRUCTURED_TO_CFG,
         EliminateOverflowChecksPass(),
+        VersionIntLoopsPass(),
         GuardNativeTrapsPass(),
         ConvertGuardsToStatusPass(),
         ConvertPyrtToLlvmPass(),
