@@ -161,6 +161,8 @@ def natural_loops(order: list[Block]) -> dict[Block, Loop]:
 _NEGATED = {"slt": "sge", "sle": "sgt", "sgt": "sle", "sge": "slt", "eq": "ne", "ne": "eq"}
 _MIRRORED = {"slt": "sgt", "sle": "sge", "sgt": "slt", "sge": "sle", "eq": "eq", "ne": "ne"}
 _SIGNED_PREDICATES = ("eq", "ne", "slt", "sle", "sgt", "sge")
+_UNSIGNED_AS_SIGNED = {"ult": "slt", "ule": "sle", "ugt": "sgt", "uge": "sge"}
+"""Unsigned comparisons of non-negative values are the signed ones."""
 
 
 def refine(x: Interval, predicate: str, y: Interval) -> Interval | None:
@@ -604,6 +606,13 @@ class IntRanges:
                 return a if c.lo else b
             if a is None or b is None:
                 return a or b
+            assert isinstance(op, arith.SelectOp)
+            comparison = self.comparison(op.cond)
+            if comparison is not None:  # min, max, abs: each side where it is chosen
+                a = self._refined(op.lhs, a, comparison, True)
+                b = self._refined(op.rhs, b, comparison, False)
+                if a is None or b is None:
+                    return a or b
             return a.join(b)
         assert x is not None
         if isinstance(op, arith.AddiOp | arith.SubiOp | arith.MuliOp):
@@ -623,6 +632,8 @@ class IntRanges:
         if isinstance(op, arith.CmpiOp):
             assert y is not None
             name = arith.CMPI_COMPARISON_OPERATIONS[op.predicate.value.data]
+            if name in _UNSIGNED_AS_SIGNED and x.lo >= 0 and y.lo >= 0:
+                name = _UNSIGNED_AS_SIGNED[name]
             return _compare(name, x, y) if name in _SIGNED_PREDICATES else None
         if width_bounds == Interval(0, 1) and isinstance(op, arith.AndIOp | arith.OrIOp | arith.XOrIOp):
             assert y is not None
@@ -644,7 +655,7 @@ class IntRanges:
             return _bits_bound(x, y)
         if isinstance(op, arith.ShLIOp | arith.ShRSIOp):
             assert y is not None
-            if y.lo < 0 or y.hi > 62:
+            if y.lo < 0 or y.hi > 63:
                 return None
             if isinstance(op, arith.ShRSIOp):
                 return Interval(min(x.lo >> y.lo, x.lo >> y.hi), max(x.hi >> y.lo, x.hi >> y.hi))

@@ -12,9 +12,9 @@ or vectorise), and the loop's entry tests the assumption:
     ^check(%a...): %ok = (-B <= %n <= B) and ...
                    cf.cond_br %ok, ^head_unchecked(%a...), ^head(%a...)
 
-The bound `B` is the largest power-of-two-and-a-bit for which the assumption proves
-as many ops as it does for inputs up to 2**16; a loop where even that proves nothing
-is left alone. Only outermost loops with one entry edge are versioned, and only when
+The bound `B` is the largest (a power of two and four more bits) for which the
+assumption proves every op it proves for inputs up to 2**8; a loop where even that
+proves nothing is left alone. Only outermost loops with one entry edge are versioned, and only when
 no value defined in the loop is used outside it except through block arguments.
 It runs after `eliminate-overflow-checks`, on a function's flat CFG.
 """
@@ -34,8 +34,9 @@ from graphlet.dialects import pyrt
 from graphlet.lowering.eliminate_overflow_checks import unchecked
 from graphlet.lowering.int_ranges import Interval, IntRanges, Loop, successors, type_range
 
-SMALLEST_BOUND_BITS = 16
-"""The assumption `|x| <= 2**16` must prove some check, or the loop stays as it is."""
+SMALLEST_BOUND_BITS = 8
+"""The assumption `|x| <= 2**8` must prove some check, or the loop stays as it is; the
+bound chosen is the largest that proves all it proves."""
 
 MAX_LOOPS = 4
 """Loops versioned per function at most (each doubles its loop's code)."""
