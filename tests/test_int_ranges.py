@@ -12,28 +12,28 @@ import graphlet
 from graphlet import driver
 
 
-def sum_squares(n):
+def sum_squares(n: int) -> int:
     s = 0
     for i in range(n):
         s += i * i
     return s
 
 
-def sum_cubes(n):
+def sum_cubes(n: int) -> int:
     s = 0
     for i in range(n):
         s += i * i * i
     return s
 
 
-def squares_down(n):
+def squares_down(n: int) -> int:
     s = 0
     for i in range(n, -n, -3):
         s += i * i
     return s
 
 
-def grid_products():
+def grid_products() -> int:
     s = 0
     for a in range(100):
         for b in range(1, 100, 7):
@@ -41,7 +41,7 @@ def grid_products():
     return s
 
 
-def mixed_bounds(x, y):
+def mixed_bounds(x: int, y: int) -> int:
     return (x & 0xFFFF) * (y & 0xFFFF) + (x >> 40) * (y % 1000) + abs(x % 97) * min(max(y, -5), 5)
 
 

@@ -17,7 +17,6 @@ statuses.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from xdsl.context import Context
@@ -28,9 +27,11 @@ from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
 
 from graphlet.dialects import pyrt
-from graphlet.lowering.int_ranges import Interval, IntRanges
+from graphlet.lowering.int_ranges import IntRanges
 
-_PLAIN: dict[type[pyrt.CheckedIntegerOp], type[arith.SignlessIntegerBinaryOperationWithOverflow]] = {
+_PLAIN: dict[
+    type[pyrt.CheckedIntegerOp], type[arith.SignlessIntegerBinaryOperationWithOverflow]
+] = {
     pyrt.CheckedAddiOp: arith.AddiOp,
     pyrt.CheckedSubiOp: arith.SubiOp,
     pyrt.CheckedMuliOp: arith.MuliOp,
@@ -40,7 +41,9 @@ _PLAIN: dict[type[pyrt.CheckedIntegerOp], type[arith.SignlessIntegerBinaryOperat
 def unchecked(op: pyrt.CheckedIntegerOp, rewriter: Rewriter) -> None:
     """Replace a checked op that cannot overflow by its `nsw` op; the guards on its
     overflow flag (through `xori %o, true`) go, other uses read `false`."""
-    plain = _PLAIN[type(op)](op.lhs, op.rhs, overflow=arith.IntegerOverflowAttr([arith.IntegerOverflowFlag.NSW]))
+    plain = _PLAIN[type(op)](
+        op.lhs, op.rhs, overflow=arith.IntegerOverflowAttr([arith.IntegerOverflowFlag.NSW])
+    )
     rewriter.insert_op(plain, InsertPoint.before(op))
     for use in list(op.overflow.uses):
         negation = use.operation
@@ -66,16 +69,10 @@ def _is_true(owner: Operation | object) -> bool:
     )
 
 
-def eliminate_in(
-    function: func.FuncOp,
-    rewriter: Rewriter,
-    ops: Callable[[], list[pyrt.CheckedIntegerOp]] | None = None,
-    assume: dict | None = None,
-) -> int:
+def eliminate_in(function: func.FuncOp, rewriter: Rewriter) -> int:
     """Make the function's provably-fitting checked ops plain; how many there were."""
-    ranges = IntRanges(function, assume or {})
-    candidates = ops() if ops is not None else _checked_ops(function)
-    proven = [op for op in candidates if ranges.cannot_overflow(op)]
+    ranges = IntRanges(function)
+    proven = [op for op in _checked_ops(function) if ranges.cannot_overflow(op)]
     for op in proven:
         unchecked(op, rewriter)
     return len(proven)
@@ -99,6 +96,3 @@ class EliminateOverflowChecksPass(ModulePass):
         for function in op.ops:
             if isinstance(function, func.FuncOp) and not function.is_declaration:
                 eliminate_in(function, rewriter)
-
-
-__all__ = ["EliminateOverflowChecksPass", "Interval", "eliminate_in", "unchecked"]

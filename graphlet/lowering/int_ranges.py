@@ -245,9 +245,9 @@ def _compare(predicate: str, x: Interval, y: Interval) -> Interval:
         "eq": x.hi < y.lo or y.hi < x.lo,
         "ne": x.lo == x.hi == y.lo == y.hi,
     }
-    if predicate in always and always[predicate]:
+    if always.get(predicate):
         return Interval(1, 1)
-    if predicate in never and never[predicate]:
+    if never.get(predicate):
         return Interval(0, 0)
     return Interval(0, 1)
 
@@ -341,7 +341,9 @@ class IntRanges:
                     changed |= self._set(arg, interval, widen)
             else:
                 for index, arg in enumerate(block.args):
-                    changed |= self._set(arg, self._incoming(block, index, self.preds[block]), widen)
+                    changed |= self._set(
+                        arg, self._incoming(block, index, self.preds[block]), widen
+                    )
             for op in block.ops:
                 for result, interval in zip(op.results, self._transfer(op), strict=True):
                     changed |= self._set(result, interval, widen)
@@ -457,7 +459,9 @@ class IntRanges:
                 continue
             if block is not loop.header:
                 for index, barg in enumerate(block.args):
-                    offsets[barg] = self._offset_of_argument(loop, block, index, offsets, inner_headers)
+                    offsets[barg] = self._offset_of_argument(
+                        loop, block, index, offsets, inner_headers
+                    )
             for op in block.ops:
                 if isinstance(op, pyrt.CheckedAddiOp | pyrt.CheckedSubiOp):
                     offsets[op.value] = self._offset_of_sum(op, op.lhs, op.rhs, offsets)
@@ -617,7 +621,13 @@ class IntRanges:
         assert x is not None
         if isinstance(op, arith.AddiOp | arith.SubiOp | arith.MuliOp):
             assert y is not None
-            exact = x + y if isinstance(op, arith.AddiOp) else x - y if isinstance(op, arith.SubiOp) else x * y
+            exact = (
+                x + y
+                if isinstance(op, arith.AddiOp)
+                else x - y
+                if isinstance(op, arith.SubiOp)
+                else x * y
+            )
             return exact if width_bounds is not None and exact.within(width_bounds) else None
         if isinstance(op, arith.DivSIOp | arith.FloorDivSIOp):
             assert y is not None
@@ -635,7 +645,9 @@ class IntRanges:
             if name in _UNSIGNED_AS_SIGNED and x.lo >= 0 and y.lo >= 0:
                 name = _UNSIGNED_AS_SIGNED[name]
             return _compare(name, x, y) if name in _SIGNED_PREDICATES else None
-        if width_bounds == Interval(0, 1) and isinstance(op, arith.AndIOp | arith.OrIOp | arith.XOrIOp):
+        if width_bounds == Interval(0, 1) and isinstance(
+            op, arith.AndIOp | arith.OrIOp | arith.XOrIOp
+        ):
             assert y is not None
             if x.lo == x.hi and y.lo == y.hi:
                 if isinstance(op, arith.AndIOp):
@@ -685,4 +697,3 @@ def _edges(term: Operation) -> list[tuple[Block, tuple[SSAValue, ...]]]:
             (term.else_block, tuple(term.else_arguments)),
         ]
     return []
-

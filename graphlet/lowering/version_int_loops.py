@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from xdsl.context import Context
 from xdsl.dialects import arith, cf, func
-from xdsl.dialects.builtin import IntegerAttr, ModuleOp
+from xdsl.dialects.builtin import IndexType, IntegerAttr, IntegerType, ModuleOp
 from xdsl.ir import Block, Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.rewriter import Rewriter
@@ -79,7 +79,9 @@ def _proven(
     """The loop's checked ops proven when every live-in is within `-bound..bound`."""
     ranges = IntRanges(function, {v: Interval(-bound, bound) for v in live})
     ops = _loop_ops(loop, ranges.order)
-    return [op for op in ops if isinstance(op, pyrt.CheckedIntegerOp) and ranges.cannot_overflow(op)]
+    return [
+        op for op in ops if isinstance(op, pyrt.CheckedIntegerOp) and ranges.cannot_overflow(op)
+    ]
 
 
 def _largest_bound(function: func.FuncOp, loop: Loop, live: list[SSAValue]) -> int | None:
@@ -145,6 +147,7 @@ def version(function: func.FuncOp, loop: Loop, live: list[SSAValue], bound: int)
     ok: SSAValue | None = None
     for value in live:
         for predicate, limit in (("sge", -bound), ("sle", bound)):
+            assert isinstance(value.type, IntegerType | IndexType)
             constant = arith.ConstantOp(IntegerAttr(limit, value.type))
             test = arith.CmpiOp(value, constant, predicate)
             tests += [constant, test]
@@ -180,7 +183,9 @@ def version_loops(function: func.FuncOp) -> int:
             ):
                 continue
             done.add(header)
-            if not any(isinstance(op, pyrt.CheckedIntegerOp) for op in _loop_ops(loop, ranges.order)):
+            if not any(
+                isinstance(op, pyrt.CheckedIntegerOp) for op in _loop_ops(loop, ranges.order)
+            ):
                 continue
             if len(loop.entries) != 1 or successors(loop.entries[0]).count(header) != 1:
                 continue
