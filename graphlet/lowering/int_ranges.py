@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 
 from xdsl.dialects import arith, cf, func
 from xdsl.dialects.builtin import IndexType, IntegerAttr, IntegerType
@@ -54,6 +55,7 @@ class Interval:
         return Interval(min(corners), max(corners))
 
 
+@cache
 def type_range(t: Attribute) -> Interval | None:
     """The values of an integer type (i1 as 0..1), None for other types."""
     if isinstance(t, IndexType):
@@ -266,20 +268,49 @@ class IntRanges:
     (`version-int-loops`: what a run-time check at a loop's entry establishes)."""
 
     MAX_PASSES = 24
+    CHANGES_BEFORE_WIDENING = 3
+    """A value whose interval changed this often goes to its type's range."""
 
-    def __init__(self, function: func.FuncOp, assume: Mapping[SSAValue, Interval] = {}) -> None:
+    def __init__(
+        self,
+        function: func.FuncOp,
+        assume: Mapping[SSAValue, Interval] = {},
+        within: tuple[IntRanges, Loop] | None = None,
+    ) -> None:
+        """`within`: an analysis of the same function and one of its loops: only that
+        loop is analysed again, the values outside keep their intervals there (narrowed
+        by `assume`)."""
         self.assume = assume
+        self.order: list[Block]
+        self.loops: dict[Block, Loop]
+        self.preds: dict[Block, list[Block]]
         self.ranges: dict[SSAValue, Interval] = {}
-        self.order = reverse_post_order(function.body)
-        self.loops = natural_loops(self.order)
-        self.preds: dict[Block, list[Block]] = {b: [] for b in self.order}
-        for block in self.order:
-            for succ in set(successors(block)):
-                if succ in self.preds:
-                    self.preds[succ].append(block)
         self.deltas: dict[BlockArgument, Interval | None] = {}
         self.trips: dict[Block, int | None] = {}
         self._widened: set[SSAValue] = set()
+        self._changes: dict[SSAValue, int] = {}
+        if within is not None:
+            base, loop = within
+            self.order, self.loops, self.preds = base.order, base.loops, base.preds
+            self.ranges.update(base.ranges)
+            self.deltas.update(base.deltas)
+            self.trips.update(base.trips)
+            self.sweep_order = [b for b in self.order if b in loop.blocks]
+            for block in self.sweep_order:
+                for value in (*block.args, *(r for op in block.ops for r in op.results)):
+                    self.ranges.pop(value, None)
+            for value, interval in assume.items():
+                if value in self.ranges:
+                    self.ranges[value] = self.ranges[value].meet(interval) or interval
+        else:
+            self.order = reverse_post_order(function.body)
+            self.loops = natural_loops(self.order)
+            self.preds = {b: [] for b in self.order}
+            for block in self.order:
+                for succ in set(successors(block)):
+                    if succ in self.preds:
+                        self.preds[succ].append(block)
+            self.sweep_order = self.order
         self._solve()
 
     # ------------------------------------------------------------------ queries
@@ -322,7 +353,11 @@ class IntRanges:
         old = self.ranges.get(value)
         if old == interval:
             return False
-        if widen and old is not None:
+        if old is not None:
+            self._changes[value] = self._changes.get(value, 0) + 1
+        if (
+            widen or self._changes.get(value, 0) > self.CHANGES_BEFORE_WIDENING
+        ) and old is not None:
             self._widened.add(value)
             interval = bounds
             if old == interval:
@@ -332,7 +367,7 @@ class IntRanges:
 
     def _sweep(self, widen: bool = False) -> bool:
         changed = False
-        for block in self.order:
+        for block in self.sweep_order:
             if block is self.order[0]:
                 for arg in block.args:
                     changed |= self._set(arg, type_range(arg.type), widen)
@@ -450,23 +485,11 @@ class IntRanges:
 
     def _delta(self, loop: Loop, arg: BlockArgument) -> Interval | None:
         """What one trip adds to the header argument `arg`: the join over the back edges
-        of (back-edge value - arg), traced through checked adds and subs and forwarded
-        block arguments of the loop; None when some back-edge value is not of that form."""
-        offsets: dict[SSAValue, Interval | None] = {arg: Interval(0, 0)}
-        inner_headers = {b for b in loop.blocks if b in self.loops and b is not loop.header}
-        for block in self.order:
-            if block not in loop.blocks:
-                continue
-            if block is not loop.header:
-                for index, barg in enumerate(block.args):
-                    offsets[barg] = self._offset_of_argument(
-                        loop, block, index, offsets, inner_headers
-                    )
-            for op in block.ops:
-                if isinstance(op, pyrt.CheckedAddiOp | pyrt.CheckedSubiOp):
-                    offsets[op.value] = self._offset_of_sum(op, op.lhs, op.rhs, offsets)
-                elif isinstance(op, arith.AddiOp | arith.SubiOp) and self._exact(op):
-                    offsets[op.result] = self._offset_of_sum(op, op.lhs, op.rhs, offsets)
+        of (back-edge value - arg), traced back through checked adds and subs, adds
+        that do not wrap, forwarded block arguments of the loop and inner loops (entry
+        offset + their trips x their delta); None when some back-edge value is not of
+        that form."""
+        memo: dict[SSAValue, Interval | None] = {arg: Interval(0, 0)}
         result: Interval | None = None
         for latch in loop.latches:
             term = latch.last_op
@@ -474,10 +497,42 @@ class IntRanges:
             for succ, operands in _edges(term):
                 if succ is not loop.header:
                     continue
-                offset = offsets.get(operands[arg.index])
+                offset = self._offset(loop, operands[arg.index], memo, 0)
                 if offset is None:
                     return None
                 result = offset if result is None else result.join(offset)
+        return result
+
+    MAX_TRACE_DEPTH = 64
+
+    def _offset(
+        self, loop: Loop, value: SSAValue, memo: dict[SSAValue, Interval | None], depth: int
+    ) -> Interval | None:
+        """`value` - the traced header argument (the memo's seed), or None."""
+        if value in memo:
+            return memo[value]
+        memo[value] = None  # a cycle not through an inner header: not of the form
+        if depth > self.MAX_TRACE_DEPTH:
+            return None
+        result: Interval | None = None
+        owner = value.owner
+        if isinstance(value, BlockArgument):
+            block = value.block
+            if block in loop.blocks and block is not loop.header:
+                result = self._offset_of_argument(loop, block, value.index, memo, depth)
+        elif isinstance(owner, pyrt.CheckedAddiOp | pyrt.CheckedSubiOp) or (
+            isinstance(owner, arith.AddiOp | arith.SubiOp) and self._exact(owner)
+        ):
+            assert isinstance(owner, Operation)
+            lhs, rhs = owner.operands
+            if owner.parent_block() in loop.blocks:
+                subtract = isinstance(owner, pyrt.CheckedSubiOp | arith.SubiOp)
+                offset, other = self._offset(loop, lhs, memo, depth + 1), self.of(rhs)
+                if offset is None and not subtract:
+                    offset, other = self._offset(loop, rhs, memo, depth + 1), self.of(lhs)
+                if offset is not None and other is not None:
+                    result = offset - other if subtract else offset + other
+        memo[value] = result
         return result
 
     def _offset_of_argument(
@@ -485,10 +540,10 @@ class IntRanges:
         loop: Loop,
         block: Block,
         index: int,
-        offsets: dict[SSAValue, Interval | None],
-        inner_headers: set[Block],
+        memo: dict[SSAValue, Interval | None],
+        depth: int,
     ) -> Interval | None:
-        inner = self.loops.get(block) if block in inner_headers else None
+        inner = self.loops.get(block)
         sources = inner.entries if inner is not None else self.preds[block]
         result: Interval | None = None
         for source in sources:
@@ -499,7 +554,7 @@ class IntRanges:
             for succ, operands in _edges(term):
                 if succ is not block:
                     continue
-                offset = offsets.get(operands[index])
+                offset = self._offset(loop, operands[index], memo, depth + 1)
                 if offset is None:
                     return None
                 result = offset if result is None else result.join(offset)
@@ -519,24 +574,6 @@ class IntRanges:
         if x is None or y is None or bounds is None:
             return False
         return (x + y if isinstance(op, arith.AddiOp) else x - y).within(bounds)
-
-    def _offset_of_sum(
-        self,
-        op: Operation,
-        lhs_value: SSAValue,
-        rhs_value: SSAValue,
-        offsets: dict[SSAValue, Interval | None],
-    ) -> Interval | None:
-        """(lhs +- rhs) - arg, from lhs's or rhs's offset and the other's interval."""
-        lhs, rhs = offsets.get(lhs_value), offsets.get(rhs_value)
-        if isinstance(op, pyrt.CheckedSubiOp | arith.SubiOp):
-            other = self.of(rhs_value)
-            return lhs - other if lhs is not None and other is not None else None
-        if lhs is not None and (other := self.of(rhs_value)) is not None:
-            return lhs + other
-        if rhs is not None and (other := self.of(lhs_value)) is not None:
-            return rhs + other
-        return None
 
     def _trip_bound(self, loop: Loop) -> int | None:
         """At most how many times the back edges run per entry: from the header's exit
@@ -573,6 +610,8 @@ class IntRanges:
 
     def _transfer(self, op: Operation) -> list[Interval | None]:
         """The results' intervals; None for all while an integer operand has none yet."""
+        if not any(type_range(r.type) is not None for r in op.results):
+            return [None] * len(op.results)
         operands = [self.of(v) for v in op.operands]
         if any(i is None and type_range(v.type) is not None for i, v in zip(operands, op.operands)):
             return [None] * len(op.results)

@@ -12,9 +12,10 @@ or vectorise), and the loop's entry tests the assumption:
     ^check(%a...): %ok = (-B <= %n <= B) and ...
                    cf.cond_br %ok, ^head_unchecked(%a...), ^head(%a...)
 
-The bound `B` is the largest (a power of two and four more bits) for which the
-assumption proves every op it proves for inputs up to 2**8; a loop where even that
-proves nothing is left alone. Only outermost loops with one entry edge are versioned, and only when
+The bound `B` is the largest (a power of two and two more bits) for which the
+assumption proves every check of the loop; a loop where even `|inputs| <= 2**8` leaves
+a check (`3 * m + 1` in a Collatz loop) is left alone: a copy that keeps a check gains
+little. Only outermost loops with one entry edge are versioned, and only when
 no value defined in the loop is used outside it except through block arguments.
 It runs after `eliminate-overflow-checks`, on a function's flat CFG.
 """
@@ -35,11 +36,16 @@ from graphlet.lowering.eliminate_overflow_checks import unchecked
 from graphlet.lowering.int_ranges import Interval, IntRanges, Loop, successors, type_range
 
 SMALLEST_BOUND_BITS = 8
-"""The assumption `|x| <= 2**8` must prove some check, or the loop stays as it is; the
-bound chosen is the largest that proves all it proves."""
+"""The assumption `|x| <= 2**8` must prove every check of the loop, or it stays as it
+is; the bound chosen is the largest that still does."""
 
 MAX_LOOPS = 4
 """Loops versioned per function at most (each doubles its loop's code)."""
+
+MAX_LOOP_OPS = 160
+"""Larger loops are not versioned: the copy costs compile time (the bound's search
+analyses the loop a dozen times, LLVM compiles it twice) where closing or vectorising
+a loop is unlikely anyway."""
 
 
 def _loop_ops(loop: Loop, order: list[Block]) -> list[Operation]:
@@ -74,32 +80,37 @@ def _live_ins(loop: Loop, ranges: IntRanges) -> list[SSAValue] | None:
 
 
 def _proven(
-    function: func.FuncOp, loop: Loop, live: list[SSAValue], bound: int
+    function: func.FuncOp, loop: Loop, live: list[SSAValue], bound: int, base: IntRanges
 ) -> list[pyrt.CheckedIntegerOp]:
-    """The loop's checked ops proven when every live-in is within `-bound..bound`."""
-    ranges = IntRanges(function, {v: Interval(-bound, bound) for v in live})
+    """The loop's checked ops proven when every live-in is within `-bound..bound`
+    (only the loop analysed again, from `base`)."""
+    assume = {v: Interval(-bound, bound) for v in live}
+    ranges = IntRanges(function, assume, within=(base, loop))
     ops = _loop_ops(loop, ranges.order)
     return [
         op for op in ops if isinstance(op, pyrt.CheckedIntegerOp) and ranges.cannot_overflow(op)
     ]
 
 
-def _largest_bound(function: func.FuncOp, loop: Loop, live: list[SSAValue]) -> int | None:
-    """The largest bound (a power of two and 4 more bits) proving as many checks as
-    2**SMALLEST_BOUND_BITS does; None if that proves none."""
-    target = len(_proven(function, loop, live, 1 << SMALLEST_BOUND_BITS))
-    if target == 0:
-        return None
+def _largest_bound(
+    function: func.FuncOp, loop: Loop, live: list[SSAValue], base: IntRanges
+) -> int | None:
+    """The largest bound (a power of two and 2 more bits) proving all the loop's checks;
+    None if 2**SMALLEST_BOUND_BITS does not."""
+    target = len(_proven(function, loop, live, 1 << SMALLEST_BOUND_BITS, base))
+    checked = [op for op in _loop_ops(loop, base.order) if isinstance(op, pyrt.CheckedIntegerOp)]
+    if target < len(checked):
+        return None  # a copy that keeps a check gains little: LLVM closes no such loop
 
     def holds(bound: int) -> bool:
-        return len(_proven(function, loop, live, bound)) >= target
+        return len(_proven(function, loop, live, bound, base)) >= target
 
     low, high = SMALLEST_BOUND_BITS, 63  # holds(2**low); not known for 2**high
     while high - low > 1:
         middle = (low + high) // 2
         low, high = (middle, high) if holds(1 << middle) else (low, middle)
     bound = 1 << low
-    for bit in range(low - 1, max(low - 5, -1), -1):
+    for bit in range(low - 1, max(low - 3, -1), -1):
         if holds(bound | (1 << bit)):
             bound |= 1 << bit
     return bound
@@ -122,16 +133,13 @@ def _clone_loop(loop: Loop, order: list[Block], region_blocks: list[Block]) -> d
     return block_map
 
 
-def version(function: func.FuncOp, loop: Loop, live: list[SSAValue], bound: int) -> Block:
+def version(
+    function: func.FuncOp, loop: Loop, live: list[SSAValue], bound: int, base: IntRanges
+) -> Block:
     """Clone `loop`, make the copy's checks that `|live-ins| <= bound` proves plain, and
     branch to the copy when that holds at the entry; the copy's header."""
-    ranges = IntRanges(function, {v: Interval(-bound, bound) for v in live})
-    proven = {
-        op
-        for op in _loop_ops(loop, ranges.order)
-        if isinstance(op, pyrt.CheckedIntegerOp) and ranges.cannot_overflow(op)
-    }
-    order = ranges.order
+    proven = set(_proven(function, loop, live, bound, base))
+    order = base.order
     copies = _clone_loop(loop, order, list(function.body.blocks))
     rewriter = Rewriter()
     for block in order:
@@ -189,12 +197,14 @@ def version_loops(function: func.FuncOp) -> int:
                 continue
             if len(loop.entries) != 1 or successors(loop.entries[0]).count(header) != 1:
                 continue
+            if len(_loop_ops(loop, ranges.order)) > MAX_LOOP_OPS:
+                continue
             live = _live_ins(loop, ranges)
             if not live:
                 continue
-            bound = _largest_bound(function, loop, live)
+            bound = _largest_bound(function, loop, live, ranges)
             if bound is not None:
-                candidate = (loop, live, bound)
+                candidate = (loop, live, bound, ranges)
                 break
         if candidate is None:
             return count
