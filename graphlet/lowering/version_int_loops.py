@@ -168,8 +168,8 @@ def version(
     assert ok is not None
     check.add_ops(tests)
     check.add_op(cf.ConditionalBranchOp(ok, copies[header], check.args, header, check.args))
-    function.body.insert_block_before(check, header)
     (entry,) = loop.entries
+    function.body.insert_block_after(check, entry)  # after the values it tests
     term = entry.last_op
     assert term is not None
     for index, succ in enumerate(term.successors):
