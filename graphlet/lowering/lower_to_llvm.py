@@ -1,7 +1,9 @@
 """`lower-to-llvm`: the whole way from graphlet/func/arith/math/scf/cf to the llvm dialect.
 
 The order matters: graphlet ops first become arith/math/scf plus pyrt checks;
-scf becomes cf (its loops introduce `index` arithmetic); what native code would
+scf becomes cf (its loops introduce `index` arithmetic); checked int ops that
+provably fit become plain ones (`eliminate-overflow-checks`), and loops whose checks
+hold for small inputs get an unchecked copy (`version-int-loops`); what native code would
 trap on gets a guard (`guard-native-traps`); guards then become
 status results, which changes every function's signature (a leading i32 status,
 see `convert-guards-to-status`); then `index` becomes i64,
