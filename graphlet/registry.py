@@ -47,6 +47,8 @@ _PASS_CLASSES = {
     "fuse-sibling-loops": "graphlet.transforms.fuse_sibling_loops:FuseSiblingLoopsPass",
     "convert-graphlet-to-arith": "graphlet.lowering.convert_graphlet_to_arith:ConvertGraphletToArithPass",
     "convert-scf-while-to-cf": "graphlet.lowering.convert_scf_while_to_cf:ConvertScfWhileToCfPass",
+    "eliminate-overflow-checks": "graphlet.lowering.eliminate_overflow_checks:EliminateOverflowChecksPass",
+    "version-int-loops": "graphlet.lowering.version_int_loops:VersionIntLoopsPass",
     "guard-native-traps": "graphlet.lowering.guard_native_traps:GuardNativeTrapsPass",
     "convert-guards-to-status": "graphlet.lowering.convert_guards_to_status:ConvertGuardsToStatusPass",
     "convert-pyrt-to-llvm": "graphlet.lowering.convert_pyrt_to_llvm:ConvertPyrtToLlvmPass",

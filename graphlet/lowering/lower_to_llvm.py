@@ -1,7 +1,9 @@
 """`lower-to-llvm`: the whole way from graphlet/func/arith/math/scf/cf to the llvm dialect.
 
 The order matters: graphlet ops first become arith/math/scf plus pyrt checks;
-scf becomes cf (its loops introduce `index` arithmetic); what native code would
+scf becomes cf (its loops introduce `index` arithmetic); checked int ops that
+provably fit become plain ones (`eliminate-overflow-checks`), and loops whose checks
+hold for small inputs get an unchecked copy (`version-int-loops`); what native code would
 trap on gets a guard (`guard-native-traps`); guards then become
 status results, which changes every function's signature (a leading i32 status,
 see `convert-guards-to-status`); then `index` becomes i64,
@@ -34,7 +36,9 @@ from graphlet.lowering.convert_pyarray_to_llvm import ConvertPyarrayToLLVMPass
 from graphlet.lowering.convert_pylist_to_llvm import ConvertPylistToLLVMPass
 from graphlet.lowering.convert_pyrt_to_llvm import ConvertPyrtToLlvmPass
 from graphlet.lowering.convert_scf_while_to_cf import ConvertScfWhileToCfPass
+from graphlet.lowering.eliminate_overflow_checks import EliminateOverflowChecksPass
 from graphlet.lowering.guard_native_traps import GuardNativeTrapsPass
+from graphlet.lowering.version_int_loops import VersionIntLoopsPass
 
 STRUCTURED_TO_CFG: tuple[ModulePass, ...] = (ConvertScfWhileToCfPass(), ConvertScfToCf())
 """scf loops and branches -> cf blocks (their loops introduce `index` arithmetic)."""
@@ -64,6 +68,8 @@ def lower_to_llvm_passes() -> tuple[ModulePass, ...]:
         ConvertPylistToLLVMPass(),
         ConvertPyarrayToLLVMPass(),
         *STRUCTURED_TO_CFG,
+        EliminateOverflowChecksPass(),
+        VersionIntLoopsPass(),
         GuardNativeTrapsPass(),
         ConvertGuardsToStatusPass(),
         ConvertPyrtToLlvmPass(),

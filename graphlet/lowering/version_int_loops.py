@@ -1,0 +1,223 @@
+"""`version-int-loops`: a loop whose int checks hold whenever its inputs are small gets an
+unchecked copy, chosen once at its entry.
+
+`for i in range(n): s += i * i` cannot be proven to stay in 64 bits (n is known only
+at run time), but it does whenever `|n| <= 2097151`, by the integer range analysis
+(`int_ranges.py`) run with that assumption. So the loop is cloned; in the clone the
+checked ops that the assumption proves become plain `nsw` ops (which LLVM can close
+or vectorise), and the loop's entry tests the assumption:
+
+    ^pre: ...; cf.br ^head(%init...)
+~>  ^pre: ...; cf.br ^check(%init...)
+    ^check(%a...): %ok = (-B <= %n <= B) and ...
+                   cf.cond_br %ok, ^head_unchecked(%a...), ^head(%a...)
+
+The bound `B` is the largest (a power of two and two more bits) for which the
+assumption proves every check of the loop; a loop where even `|inputs| <= 2**8` leaves
+a check (`3 * m + 1` in a Collatz loop) is left alone: a copy that keeps a check gains
+little. Only outermost loops with one entry edge are versioned, and only when
+no value defined in the loop is used outside it except through block arguments.
+It runs after `eliminate-overflow-checks`, on a function's flat CFG.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects import arith, cf, func
+from xdsl.dialects.builtin import IndexType, IntegerAttr, IntegerType, ModuleOp
+from xdsl.ir import Block, Operation, SSAValue
+from xdsl.passes import ModulePass
+from xdsl.rewriter import Rewriter
+
+from graphlet.dialects import pyrt
+from graphlet.lowering.eliminate_overflow_checks import unchecked
+from graphlet.lowering.int_ranges import Interval, IntRanges, Loop, successors, type_range
+
+SMALLEST_BOUND_BITS = 8
+"""The assumption `|x| <= 2**8` must prove every check of the loop, or it stays as it
+is; the bound chosen is the largest that still does."""
+
+MAX_LOOPS = 4
+"""Loops versioned per function at most (each doubles its loop's code)."""
+
+MAX_LOOP_OPS = 160
+"""Larger loops are not versioned: the copy costs compile time (the bound's search
+analyses the loop a dozen times, LLVM compiles it twice) where closing or vectorising
+a loop is unlikely anyway."""
+
+
+def _loop_ops(loop: Loop, order: list[Block]) -> list[Operation]:
+    return [op for block in order if block in loop.blocks for op in block.ops]
+
+
+def _live_ins(loop: Loop, ranges: IntRanges) -> list[SSAValue] | None:
+    """The integer values the loop reads from outside whose interval is not one value;
+    None when a value of the loop is used outside it (a copy could not define it)."""
+    defined: set[SSAValue] = set()
+    for block in loop.blocks:
+        defined.update(block.args)
+        for op in block.ops:
+            defined.update(op.results)
+    for value in defined:
+        if any(use.operation.parent_block() not in loop.blocks for use in value.uses):
+            return None
+    (entry,) = loop.entries
+    term = entry.last_op
+    assert term is not None
+    reads: list[SSAValue] = list(term.operands)
+    for op in _loop_ops(loop, ranges.order):
+        reads.extend(op.operands)
+    live: list[SSAValue] = []
+    for value in reads:
+        interval, bounds = ranges.of(value), type_range(value.type)
+        if value in defined or value in live or bounds is None or bounds.hi <= 1:
+            continue
+        if interval is None or interval.lo != interval.hi:
+            live.append(value)
+    return live
+
+
+def _proven(
+    function: func.FuncOp, loop: Loop, live: list[SSAValue], bound: int, base: IntRanges
+) -> list[pyrt.CheckedIntegerOp]:
+    """The loop's checked ops proven when every live-in is within `-bound..bound`
+    (only the loop analysed again, from `base`)."""
+    assume = {v: Interval(-bound, bound) for v in live}
+    ranges = IntRanges(function, assume, within=(base, loop))
+    ops = _loop_ops(loop, ranges.order)
+    return [
+        op for op in ops if isinstance(op, pyrt.CheckedIntegerOp) and ranges.cannot_overflow(op)
+    ]
+
+
+def _largest_bound(
+    function: func.FuncOp, loop: Loop, live: list[SSAValue], base: IntRanges
+) -> int | None:
+    """The largest bound (a power of two and 2 more bits) proving all the loop's checks;
+    None if 2**SMALLEST_BOUND_BITS does not."""
+    target = len(_proven(function, loop, live, 1 << SMALLEST_BOUND_BITS, base))
+    checked = [op for op in _loop_ops(loop, base.order) if isinstance(op, pyrt.CheckedIntegerOp)]
+    if target < len(checked):
+        return None  # a copy that keeps a check gains little: LLVM closes no such loop
+
+    def holds(bound: int) -> bool:
+        return len(_proven(function, loop, live, bound, base)) >= target
+
+    low, high = SMALLEST_BOUND_BITS, 63  # holds(2**low); not known for 2**high
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if holds(1 << middle) else (low, middle)
+    bound = 1 << low
+    for bit in range(low - 1, max(low - 3, -1), -1):
+        if holds(bound | (1 << bit)):
+            bound |= 1 << bit
+    return bound
+
+
+def _clone_loop(loop: Loop, order: list[Block], region_blocks: list[Block]) -> dict[Block, Block]:
+    """A copy of the loop's blocks at the end of the region (edges out of the loop kept)."""
+    blocks = [b for b in order if b in loop.blocks]
+    block_map = {b: Block(arg_types=[a.type for a in b.args]) for b in blocks}
+    values: dict[SSAValue, SSAValue] = {}
+    for old, new in block_map.items():
+        values.update(zip(old.args, new.args, strict=True))
+    for old in blocks:
+        for op in old.ops:
+            block_map[old].add_op(op.clone(values, block_map))
+    region = region_blocks[0].parent
+    assert region is not None
+    for block in blocks:
+        region.add_block(block_map[block])
+    return block_map
+
+
+def version(
+    function: func.FuncOp, loop: Loop, live: list[SSAValue], bound: int, base: IntRanges
+) -> Block:
+    """Clone `loop`, make the copy's checks that `|live-ins| <= bound` proves plain, and
+    branch to the copy when that holds at the entry; the copy's header."""
+    proven = set(_proven(function, loop, live, bound, base))
+    order = base.order
+    copies = _clone_loop(loop, order, list(function.body.blocks))
+    rewriter = Rewriter()
+    for block in order:
+        if block not in loop.blocks:
+            continue
+        for old, new in zip(list(block.ops), list(copies[block].ops), strict=True):
+            if old in proven:
+                assert isinstance(new, pyrt.CheckedIntegerOp)
+                unchecked(new, rewriter)
+    header = loop.header
+    check = Block(arg_types=[a.type for a in header.args])
+    tests: list[Operation] = []
+    ok: SSAValue | None = None
+    for value in live:
+        for predicate, limit in (("sge", -bound), ("sle", bound)):
+            assert isinstance(value.type, IntegerType | IndexType)
+            constant = arith.ConstantOp(IntegerAttr(limit, value.type))
+            test = arith.CmpiOp(value, constant, predicate)
+            tests += [constant, test]
+            if ok is None:
+                ok = test.result
+            else:
+                both = arith.AndIOp(ok, test.result)
+                tests.append(both)
+                ok = both.result
+    assert ok is not None
+    check.add_ops(tests)
+    check.add_op(cf.ConditionalBranchOp(ok, copies[header], check.args, header, check.args))
+    (entry,) = loop.entries
+    function.body.insert_block_after(check, entry)  # after the values it tests
+    term = entry.last_op
+    assert term is not None
+    for index, succ in enumerate(term.successors):
+        if succ is header:
+            term.successors[index] = check
+    return copies[header]
+
+
+def version_loops(function: func.FuncOp) -> int:
+    """Version the function's outermost loops that can be; how many were."""
+    done: set[Block] = set()
+    count = 0
+    while count < MAX_LOOPS:
+        ranges = IntRanges(function)
+        candidate = None
+        for header, loop in ranges.loops.items():
+            if header in done or any(
+                header in other.blocks and other is not loop for other in ranges.loops.values()
+            ):
+                continue
+            done.add(header)
+            if not any(
+                isinstance(op, pyrt.CheckedIntegerOp) for op in _loop_ops(loop, ranges.order)
+            ):
+                continue
+            if len(loop.entries) != 1 or successors(loop.entries[0]).count(header) != 1:
+                continue
+            if len(_loop_ops(loop, ranges.order)) > MAX_LOOP_OPS:
+                continue
+            live = _live_ins(loop, ranges)
+            if not live:
+                continue
+            bound = _largest_bound(function, loop, live, ranges)
+            if bound is not None:
+                candidate = (loop, live, bound, ranges)
+                break
+        if candidate is None:
+            return count
+        done.add(version(function, *candidate))
+        count += 1
+    return count
+
+
+@dataclass(frozen=True)
+class VersionIntLoopsPass(ModulePass):
+    name = "version-int-loops"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        for function in op.ops:
+            if isinstance(function, func.FuncOp) and not function.is_declaration:
+                version_loops(function)
