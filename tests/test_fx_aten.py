@@ -133,6 +133,7 @@ def int32s(x, y, i, f):
         x.to(torch.bool),
         (i * 1000003).to(torch.int32),
         (f * 1000).to(torch.int32),
+        (f * 1e10).to(torch.int32),  # out of range: INT32_MIN (x86, as torch)
         (f > 0).int(),
         x.t().reshape(3, 2),
         torch.cat([x, y], 0),
