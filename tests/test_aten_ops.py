@@ -19,7 +19,7 @@ sample.
 Ops graphlet does not claim are not tested here. A claimed op that fails on some
 sample is a real failure: `KNOWN_FAILURES` lists each one as a strict xfail with the
 reason, so the file passes today and a fixed op must be taken off the list. Where a
-sample holds a tensor graphlet cannot represent (an int32 tensor), the test asserts
+sample holds a tensor graphlet cannot represent (a uint8 tensor), the test asserts
 that the importer refused exactly those nodes, naming the dtype, and that they ran in
 PyTorch through the partitioned fallback with every output still right.
 """
@@ -70,15 +70,16 @@ values must equal eager's, and their indices must select those values from the i
 """Ops whose values are unspecified: only structure, shape and dtype are compared."""
 
 
-REPRESENTABLE = set(DTYPES)
-"""The tensor dtypes graphlet has. A sample holding a tensor of another dtype (clamp's
-int32 bounds, gather's int32 and uint8 indices) cannot compile: the importer must
+REPRESENTABLE = {*DTYPES, torch.int32}
+"""The tensor dtypes graphlet has (int32 too: `tests/test_fx_aten.py`'s int32 group tests
+it; its OpInfo samples are not swept, to keep this file's time). A sample holding a
+tensor of another dtype (gather's uint8 indices) cannot compile: the importer must
 refuse its node, saying so, and the node runs in PyTorch through the partitioned
 fallback with its outputs still right."""
 
 
 def _unrepresentable(samples: list[Any]) -> list[str]:
-    """The dtypes graphlet has no tensors of that some sample holds, e.g. ['int32']."""
+    """The dtypes graphlet has no tensors of that some sample holds, e.g. ['uint8']."""
     leaves = pytree.tree_leaves([(s.input, s.args, s.kwargs) for s in samples])
     return sorted(
         {

@@ -95,6 +95,56 @@ def extremes(x, i, b):
     )
 
 
+def int32s(x, y, i, f):
+    """int32 tensors stay int32 with ints (wrapping at 32 bits) and promote with int64
+    and floats; sums and cumsums are int64; int32 indices index like int64 ones."""
+    table = torch.arange(12.0).reshape(6, 2)
+    return (
+        x + y,
+        x * y,
+        x - 7,
+        x * 3,
+        x + i,
+        x * 0.5,
+        x / y,
+        torch.div(x, y, rounding_mode="floor"),
+        torch.div(x, y, rounding_mode="trunc"),
+        torch.remainder(x, y),
+        y**3,
+        -x,
+        torch.abs(y),
+        torch.maximum(x, y),
+        torch.clamp(x, -10, 10),
+        torch.where(x > y, x, y),
+        x == y,
+        x & y,
+        x | y,
+        x ^ y,
+        ~x,
+        x.sum(),
+        x.sum(1),
+        torch.cumsum(y, 1),
+        x.amax(1),
+        y.amin(0),
+        torch.argmax(y, 1),
+        x.to(torch.int64),
+        x.to(torch.float32),
+        x.to(torch.float64),
+        x.to(torch.bool),
+        (i * 1000003).to(torch.int32),
+        (f * 1000).to(torch.int32),
+        (f * 1e10).to(torch.int32),  # out of range: INT32_MIN (x86, as torch)
+        (f > 0).int(),
+        x.t().reshape(3, 2),
+        torch.cat([x, y], 0),
+        x[:, 1:].expand(2, 2, 2),
+        torch.gather(x, 1, y.abs().remainder(3).to(torch.int64)),
+        F.embedding(y.abs().remainder(6), table),
+        torch.index_select(table, 0, y[0].abs().remainder(6)),
+        table[y.abs().remainder(6)],
+    )
+
+
 def bools(a, b):
     """PyTorch keeps +, *, max and min of bools bool; / and math functions are floats."""
     return (
@@ -203,6 +253,16 @@ GROUPS = {
             torch.tensor([[True, False, True], [False, False, False]]),
         ),
         {"aten.max.dim", "aten.min.dim", "aten.argmax.default", "aten.argmin.default"},
+    ),
+    "int32": (
+        int32s,
+        lambda: (
+            torch.tensor([[2**31 - 1, -5, 7], [3, -(2**31), 9]], dtype=torch.int32),
+            torch.tensor([[2, 3, -4], [5, -6, 7]], dtype=torch.int32),
+            torch.tensor([[2**40, -3, 4], [0, 1, -(2**35)]]),
+            floats(2, 3),
+        ),
+        {"aten.cumsum.default", "aten._to_copy.default", "aten.embedding.default"},
     ),
     "bools": (
         bools,

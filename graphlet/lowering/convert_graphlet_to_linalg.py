@@ -3,7 +3,7 @@
 Every op becomes one or two `linalg.generic`s writing into a `tensor.empty`
 destination (destination-passing style, ready for `graphlet-bufferize`):
 
-* elementwise ops on f32/f64/i64/i1, compare, select (`where`) and cast: the
+* elementwise ops on f32/f64/i64/i32/i1, compare, select (`where`) and cast: the
   result's shape, broadcasting in the indexing maps (a stretched size-1 dimension
   reads index 0); a splat constant operand becomes an `arith.constant` in the
   body. Bodies follow each op's `np_operation` (PyTorch's semantics): `maximumf`

@@ -259,6 +259,7 @@ def _torch_dtype(torch: Any, dtype: np.dtype) -> Any:
         np.dtype(np.float32): torch.float32,
         np.dtype(np.float64): torch.float64,
         np.dtype(np.int64): torch.int64,
+        np.dtype(np.int32): torch.int32,
         np.dtype(np.bool_): torch.bool,
     }[np.dtype(dtype)]
 

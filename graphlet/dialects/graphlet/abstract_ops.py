@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
-from xdsl.dialects.builtin import DenseArrayBase, TensorType, UnitAttr, f32, i64
+from xdsl.dialects.builtin import DenseArrayBase, TensorType, UnitAttr, f32, i32, i64
 from xdsl.interfaces import HasFolderInterface
 from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.irdl import (
@@ -32,6 +32,7 @@ from graphlet.dialects.graphlet.traits import canonicalized, python_pure
 from graphlet.dialects.graphlet.types import (
     FLOAT,
     FLOAT_ELEMENT_TYPES,
+    INT,
     NUMERIC_TYPES,
     SCALAR_TYPES,
     TENSOR_ELEMENT_TYPES,
@@ -147,14 +148,16 @@ class GraphletOp(IRDLOperation, HasFolderInterface):
 
     def derived_result_type(self, operand_type: Attribute, *others: Attribute) -> Attribute:
         """`result_type_for` on scalars; on tensors the same rule on the element type
-        (f32 follows f64; an int tensor with a float result becomes f32, PyTorch's
-        default dtype), over the broadcast shape of all operands."""
+        (f32 follows f64 and i32 follows i64; an int tensor with a float result becomes
+        f32, PyTorch's default dtype), over the broadcast shape of all operands."""
         if not is_tensor(operand_type) and not any(map(is_tensor, others)):
             return self.result_type_for(operand_type)
         elem = element_type(operand_type)
         result = self.result_type_for(scalar_stand_in(elem))
         if result == FLOAT:
             result = elem if elem in FLOAT_ELEMENT_TYPES else f32
+        elif result == INT and elem == i32:
+            result = i32
         shape = broadcast_shapes(*(shape_of(t) for t in (operand_type, *others)))
         return TensorType(result, shape)
 
@@ -394,7 +397,7 @@ class TensorOp(GraphletOp):
         for t in operand_types:
             if not is_tensor(t) or element_type(t) not in TENSOR_ELEMENT_TYPES:
                 raise VerifyException(
-                    f"'{cls.name}' operands must be tensors of f32, f64, i64 or i1, got {t}"
+                    f"'{cls.name}' operands must be tensors of f32, f64, i64, i32 or i1, got {t}"
                 )
         try:
             return cls.infer_type(*operand_types, **static)

@@ -81,7 +81,7 @@ class ConstantOp(GraphletOp):
         t = self.value.type
         if is_tensor(t) and element_type(t) not in TENSOR_ELEMENT_TYPES:
             raise VerifyException(
-                "'graphlet.constant' tensor elements must be f32, f64, i64 or i1, "
+                "'graphlet.constant' tensor elements must be f32, f64, i64, i32 or i1, "
                 f"got {element_type(t)}"
             )
         if not is_tensor(t) and t not in SCALAR_TYPES:

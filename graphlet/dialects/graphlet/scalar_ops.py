@@ -616,7 +616,7 @@ class CastOp(GraphletOp):
         for what, t in (("operand", src), ("result", dst)):
             if not is_tensor(t) or element_type(t) not in TENSOR_ELEMENT_TYPES:
                 raise VerifyException(
-                    f"'graphlet.cast' {what} type must be a tensor of f32, f64, i64 or "
+                    f"'graphlet.cast' {what} type must be a tensor of f32, f64, i64, i32 or "
                     f"i1 when the other is a tensor, got {t}"
                 )
         if shape_of(src) != shape_of(dst):

@@ -1,7 +1,7 @@
 """The graphlet dialect's types and the one table between Python values and IR.
 
-Scalars are `i1` (bool), `i64` (int) and `f64` (float); tensors have f32, f64, i64 or
-i1 elements (torch.float32, float64, int64, bool). Every conversion between a Python
+Scalars are `i1` (bool), `i64` (int) and `f64` (float); tensors have f32, f64, i64,
+i32 or i1 elements (torch.float32, float64, int64, int32, bool). Every conversion between a Python
 value or type, a NumPy dtype and an IR type reads the tables here.
 """
 
@@ -23,6 +23,7 @@ from xdsl.dialects.builtin import (
     f32,
     f64,
     i1,
+    i32,
     i64,
 )
 from xdsl.ir import Attribute
@@ -100,20 +101,29 @@ def from_attr(attr: Attribute) -> Any:
 
 # --------------------------------------------------------------------------- tensor types
 
-TENSOR_ELEMENT_TYPES: tuple[Attribute, ...] = (f32, f64, i64, i1)
-"""Element types of graphlet tensors: torch.float32, float64, int64 and bool."""
+TENSOR_ELEMENT_TYPES: tuple[Attribute, ...] = (f32, f64, i64, i32, i1)
+"""Element types of graphlet tensors: torch.float32, float64, int64, int32 and bool."""
 
 FLOAT_ELEMENT_TYPES: tuple[Attribute, ...] = (f32, f64)
+INT_ELEMENT_TYPES: tuple[Attribute, ...] = (i64, i32)
+"""Signed integer elements; arithmetic on them wraps at their width, as in PyTorch."""
 
 NP_DTYPES: dict[Attribute, np.dtype] = {
     f32: np.dtype(np.float32),
     f64: np.dtype(np.float64),
     i64: np.dtype(np.int64),
+    i32: np.dtype(np.int32),
     i1: np.dtype(np.bool_),
 }
 """The NumPy dtype of each tensor element type."""
 
-TORCH_DTYPE_NAMES: dict[Attribute, str] = {f32: "float32", f64: "float64", i64: "int64", i1: "bool"}
+TORCH_DTYPE_NAMES: dict[Attribute, str] = {
+    f32: "float32",
+    f64: "float64",
+    i64: "int64",
+    i32: "int32",
+    i1: "bool",
+}
 """The `torch.<name>` dtype of each tensor element type (named, so that nothing outside
 the torch frontend imports torch)."""
 
@@ -185,5 +195,6 @@ def array_of(attr: DenseIntOrFPElementsAttr) -> np.ndarray:
 
 
 def scalar_stand_in(elem: Attribute) -> Attribute:
-    """The scalar type whose rules a tensor element type follows (f32 follows f64)."""
-    return FLOAT if elem == f32 else elem
+    """The scalar type whose rules a tensor element type follows (f32 follows f64,
+    i32 follows i64)."""
+    return FLOAT if elem == f32 else INT if elem == i32 else elem

@@ -17,7 +17,7 @@ DTYPES = {v: k for k, v in TORCH_ELEMENTS.items()}
 
 def element_of(dtype: torch.dtype) -> Attribute:
     if dtype not in TORCH_ELEMENTS:
-        raise TypeError(f"graphlet has no tensors of {dtype} (f32, f64, i64 and bool only)")
+        raise TypeError(f"graphlet has no tensors of {dtype} (f32, f64, i64, i32 and bool only)")
     return TORCH_ELEMENTS[dtype]
 
 

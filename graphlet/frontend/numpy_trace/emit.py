@@ -25,6 +25,19 @@ from xdsl.utils.exceptions import VerifyException
 from graphlet.dialects import graphlet as g
 from graphlet.frontend.numpy_trace.proxy import Call, Ref, TraceError
 
+TRACED_DTYPES = ("float32", "float64", "int64", "bool")
+"""The array dtypes the trace takes: graphlet's tensors have int32 too, but NumPy's int32
+rules are not tested through the trace, so it stays out."""
+
+
+def traced_element(dtype: Any) -> Any:
+    """The tensor element type of a dtype the trace takes (TypeError for the others)."""
+    if np.dtype(dtype).name not in TRACED_DTYPES:
+        raise TypeError(
+            f"graphlet traces arrays of {', '.join(TRACED_DTYPES)}, not {np.dtype(dtype)}"
+        )
+    return g.element_type_of_dtype(dtype)
+
 
 class Unsupported(Exception):
     """A call the handler cannot express; the emitter names the call and its line."""
@@ -82,7 +95,7 @@ class Emitter:
     @staticmethod
     def element(dtype: Any) -> Any:
         try:
-            return g.element_type_of_dtype(dtype)
+            return traced_element(dtype)
         except TypeError as e:
             raise Unsupported(str(e)) from None
 

@@ -35,7 +35,7 @@ from xdsl.ir import Block, Region
 from xdsl.utils.exceptions import VerifyException
 
 from graphlet.dialects import graphlet as g
-from graphlet.frontend.numpy_trace.emit import Emitter
+from graphlet.frontend.numpy_trace.emit import Emitter, traced_element
 from graphlet.frontend.numpy_trace.graph import connect, to_mermaid
 from graphlet.frontend.numpy_trace.proxy import (
     Binding,
@@ -545,7 +545,7 @@ def _build(recorder: Recorder, kept: list[Call], output_ids: list[int]) -> Modul
     for n, i in enumerate(recorder.inputs):
         value = recorder.values[i]
         try:
-            types.append(TensorType(g.element_type_of_dtype(value.dtype), value.shape))
+            types.append(TensorType(traced_element(value.dtype), value.shape))
         except TypeError:
             raise TraceError(
                 f"input {n} has dtype {value.dtype}: graphlet traces arrays of float32, "

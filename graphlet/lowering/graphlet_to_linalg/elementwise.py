@@ -12,7 +12,7 @@ import math as pymath
 from collections.abc import Sequence
 
 from xdsl.dialects import arith, math, tensor
-from xdsl.dialects.builtin import AffineMapAttr, AnyFloat, i1, i64
+from xdsl.dialects.builtin import AffineMapAttr, AnyFloat, IntegerType, i1
 from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter, RewritePattern
 
@@ -64,7 +64,8 @@ def _divmod_int(e: Emitter, x: SSAValue, y: SSAValue, want_quotient: bool, safe:
 
 def _pow_int(e: Emitter, x: SSAValue, y: SSAValue, exponent: int | None) -> SSAValue:
     """torch's `powi`, wrapping: square-and-multiply over the exponent's bits
-    (only the set bits of a constant exponent; all 63, branch-free, otherwise).
+    (only the set bits of a constant exponent; all but the sign bit, branch-free,
+    otherwise).
     A negative exponent gives 1 for base 1, +-1 for base -1, else 0."""
     t = x.type
     one = e.int(1, t)
@@ -87,7 +88,8 @@ def _pow_int(e: Emitter, x: SSAValue, y: SSAValue, exponent: int | None) -> SSAV
     if exponent is not None:
         return reciprocal
     result, base = one, x
-    for bit in range(63):
+    assert isinstance(t, IntegerType)
+    for bit in range(t.width.data - 1):
         set_ = e.cmpi("ne", e(arith.AndIOp(y, e.int(1 << bit, t))), 0)
         result = e.select(set_, e(arith.MuliOp(result, base)), result)
         base = e(arith.MuliOp(base, base))
@@ -95,9 +97,9 @@ def _pow_int(e: Emitter, x: SSAValue, y: SSAValue, exponent: int | None) -> SSAV
 
 
 def _cast(e: Emitter, x: SSAValue, to: Attribute) -> SSAValue:
-    """`x.to(dtype)` between f32, f64, i64 and i1: nonzero is True, bools are 0 or 1,
-    floats to ints truncate and give INT_MIN out of range (x86's, NumPy's and torch's
-    answer) instead of LLVM's poison."""
+    """`x.to(dtype)` between f32, f64, i64, i32 and i1: nonzero is True, bools are 0 or
+    1, ints to narrower ints wrap, floats to ints truncate and give the target's INT_MIN
+    out of its range (x86's, NumPy's and torch's answer) instead of LLVM's poison."""
     src = x.type
     if src == to:
         return x
@@ -108,12 +110,17 @@ def _cast(e: Emitter, x: SSAValue, to: Attribute) -> SSAValue:
             assert isinstance(src, AnyFloat)
             return e((arith.ExtFOp if to.bitwidth > src.bitwidth else arith.TruncFOp)(x, to))
         return e.to_float(x, to)
+    assert isinstance(to, IntegerType)
     if src == i1:
         return e(arith.ExtUIOp(x, to))
-    bound = e.float(2.0**63, src)
+    if isinstance(src, IntegerType):
+        wider = src.width.data < to.width.data
+        return e((arith.ExtSIOp if wider else arith.TruncIOp)(x, to))
+    bits = to.width.data
+    bound = e.float(2.0 ** (bits - 1), src)
     in_range = e.all(e.cmpf("oge", x, e(arith.NegfOp(bound))), e.cmpf("olt", x, bound))
     safe = e.select(in_range, x, e.float(0.0, src))
-    return e.select(in_range, e(arith.FPToSIOp(safe, to)), e.int(g.INT_MIN, to))
+    return e.select(in_range, e(arith.FPToSIOp(safe, to)), e.int(-(2 ** (bits - 1)), to))
 
 
 def _sigmoid(e: Emitter, x: SSAValue) -> SSAValue:
@@ -255,7 +262,7 @@ class ElementwiseToGeneric(RewritePattern):
         ]
         if (
             isinstance(op, g.FloorDivOp | g.ModOp)
-            and g.element_type(op.rhs.type) == i64
+            and g.element_type(op.rhs.type) in g.INT_ELEMENT_TYPES
             and not _constant_divisor(op.rhs)
         ):
             ops += report_if_any(

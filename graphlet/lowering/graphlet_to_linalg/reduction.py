@@ -6,12 +6,13 @@ from __future__ import annotations
 import math as pymath
 
 from xdsl.dialects import arith
-from xdsl.dialects.builtin import AnyFloat, i1, i64
-from xdsl.ir import Attribute, Operation
+from xdsl.dialects.builtin import AnyFloat, IntegerType, i1, i64
+from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.ir.affine import AffineExpr
 from xdsl.pattern_rewriter import PatternRewriter, RewritePattern
 
 from graphlet.dialects import graphlet as g
+from graphlet.lowering.emitter import Emitter
 from graphlet.lowering.graphlet_to_linalg.common import (
     PARALLEL,
     REASSOC,
@@ -26,16 +27,15 @@ from graphlet.lowering.graphlet_to_linalg.common import (
 
 def _reduction(op: Operation, elem: Attribute) -> tuple[float | int, Body]:
     """The neutral element and the body (input, accumulator) of a reduction; bools
-    sum as i64, and max/min of bools is or/and (unsigned)."""
+    and i32 sum as i64, and max/min of bools is or/and (unsigned)."""
     float_, bool_ = isinstance(elem, AnyFloat), elem == i1
+    if isinstance(op, g.SumOp | g.ProdOp) and not float_:
+        combine = arith.AddiOp if isinstance(op, g.SumOp) else arith.MuliOp
+        return int(isinstance(op, g.ProdOp)), lambda e, a: e(combine(a[1], _widened(e, a[0])))
     if isinstance(op, g.SumOp):
-        if float_:
-            return 0.0, lambda e, a: e(arith.AddfOp(a[1], a[0], REASSOC))
-        return 0, lambda e, a: e(arith.AddiOp(a[1], e(arith.ExtUIOp(a[0], i64)) if bool_ else a[0]))
+        return 0.0, lambda e, a: e(arith.AddfOp(a[1], a[0], REASSOC))
     if isinstance(op, g.ProdOp):
-        if float_:
-            return 1.0, lambda e, a: e(arith.MulfOp(a[1], a[0], REASSOC))
-        return 1, lambda e, a: e(arith.MuliOp(a[1], e(arith.ExtUIOp(a[0], i64)) if bool_ else a[0]))
+        return 1.0, lambda e, a: e(arith.MulfOp(a[1], a[0], REASSOC))
     is_max = isinstance(op, g.AmaxOp)
     if float_:
         return (-pymath.inf if is_max else pymath.inf), lambda e, a: e(
@@ -45,9 +45,19 @@ def _reduction(op: Operation, elem: Attribute) -> tuple[float | int, Body]:
         return (0 if is_max else 1), lambda e, a: e(
             (arith.MaxUIOp if is_max else arith.MinUIOp)(a[1], a[0])
         )
-    return (g.INT_MIN if is_max else g.INT_MAX), lambda e, a: e(
+    assert isinstance(elem, IntegerType)
+    bits = elem.width.data
+    return (-(2 ** (bits - 1)) if is_max else 2 ** (bits - 1) - 1), lambda e, a: e(
         (arith.MaxSIOp if is_max else arith.MinSIOp)(a[1], a[0])
     )
+
+
+def _widened(e: Emitter, x: SSAValue) -> SSAValue:
+    """An integer element as the i64 that sums and products of ints accumulate in
+    (bools are 0 or 1)."""
+    if x.type == i64:
+        return x
+    return e((arith.ExtUIOp if x.type == i1 else arith.ExtSIOp)(x, i64))
 
 
 class ReductionToGeneric(RewritePattern):

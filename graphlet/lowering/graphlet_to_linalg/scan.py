@@ -12,7 +12,7 @@ accumulate in f64, with no reassociation (the sums are PyTorch's, bit for bit).
 from __future__ import annotations
 
 from xdsl.dialects import arith, tensor
-from xdsl.dialects.builtin import AnyFloat, TensorType, f64, i1, i64
+from xdsl.dialects.builtin import AnyFloat, TensorType, f64, i1, i32, i64
 from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter, RewritePattern
@@ -25,6 +25,8 @@ from graphlet.lowering.graphlet_to_linalg.common import PARALLEL, REDUCTION, fil
 def _accumulate(e: Emitter, op: g.ScanOp, x: SSAValue, running: SSAValue) -> SSAValue:
     if x.type == i1:
         x = e(arith.ExtUIOp(x, i64))
+    elif x.type == i32:
+        x = e(arith.ExtSIOp(x, i64))
     elif isinstance(x.type, AnyFloat) and x.type != f64:
         x = e(arith.ExtFOp(x, f64))
     float_ = isinstance(x.type, AnyFloat)

@@ -81,7 +81,7 @@ def pow_(imp: FxImporter, a: Any, b: Any) -> SSAValue:
         isinstance(a, SSAValue)
         and type(b) is int
         and b < 0
-        and g.element_type(a.type) in (g.i64, g.i1)
+        and g.element_type(a.type) in (*g.INT_ELEMENT_TYPES, g.i1)
     ):
         raise NotHere("Integers to negative integer powers are not allowed.")
     return binary(g.PowOp, imp, a, b)
@@ -123,7 +123,7 @@ def _unary_handler(op: type[g.UnaryOp]) -> Callable[..., SSAValue]:
 def bitwise_not(imp: FxImporter, x: Any) -> SSAValue:
     x = tensor(x)
     elem = g.element_type(x.type)
-    if elem not in (g.i1, g.i64):
+    if elem not in (g.i1, *g.INT_ELEMENT_TYPES):
         raise NotHere("bitwise_not of a float tensor")
     return imp.emit(g.XorOp(x, imp.constant(True if elem == g.i1 else -1, elem)))
 
@@ -249,6 +249,7 @@ def _caster(dtype: torch.dtype, name: str) -> None:
 _caster(torch.float32, "float")
 _caster(torch.float64, "double")
 _caster(torch.int64, "long")
+_caster(torch.int32, "Tensor.int")
 _caster(torch.bool, "bool")
 
 

@@ -25,11 +25,12 @@ if TYPE_CHECKING:
     from graphlet.frontend.fx.importer import FxImporter
 
 
-def _int_index(x: Any, what: str = "index") -> SSAValue:
+def _int_index(imp: FxImporter, x: Any, what: str = "index") -> SSAValue:
+    """An index tensor as the i64 that graphlet's index ops take (int32 widens exactly)."""
     x = tensor(x)
-    if g.element_type(x.type) != g.i64:
-        raise NotHere(f"{what} must be an int64 tensor, got {x.type}")
-    return x
+    if g.element_type(x.type) not in g.INT_ELEMENT_TYPES:
+        raise NotHere(f"{what} must be an int64 or int32 tensor, got {x.type}")
+    return imp.cast(x, g.i64)
 
 
 @handles("aten.embedding.default")
@@ -46,7 +47,7 @@ def embedding(
     weight = tensor(weight)
     if rank(weight) != 2:
         raise NotHere(f"embedding weight must be 2-d, got {weight.type}")
-    return imp.emit(g.IndexOp(weight, [_int_index(indices, "embedding indices")], [0]))
+    return imp.emit(g.IndexOp(weight, [_int_index(imp, indices, "embedding indices")], [0]))
 
 
 @handles("aten.index_select.default")
@@ -54,7 +55,7 @@ def index_select(imp: FxImporter, x: Any, dim: int, index: Any) -> SSAValue:
     """`x` along `dim` at a 1-d (or 0-d) index; negatives and indices past the end
     raise as in PyTorch's CPU kernels: RuntimeError along dim 1 of a tensor of rank
     2 or more (its dim-1 kernel), IndexError otherwise."""
-    x, index = tensor(x), _int_index(index)
+    x, index = tensor(x), _int_index(imp, index)
     if rank(index) > 1:
         raise NotHere(f"index_select takes a 1-d index, got {index.type}")
     if rank(index) == 0:
@@ -71,7 +72,7 @@ def index_select(imp: FxImporter, x: Any, dim: int, index: Any) -> SSAValue:
 @handles("aten.gather.default")
 def gather(imp: FxImporter, x: Any, dim: int, index: Any, sparse_grad: bool = False) -> SSAValue:
     """`torch.gather`; a 0-d tensor and index are taken as vectors of one element."""
-    x, index = tensor(x), _int_index(index)
+    x, index = tensor(x), _int_index(imp, index)
     at = norm_dim(dim, rank(x))
     if rank(x):
         return imp.emit(g.GatherOp(x, index, at))
@@ -200,7 +201,7 @@ def index(imp: FxImporter, x: Any, indices: Sequence[Any]) -> SSAValue:
             d += len(picked)
             continue
         dims.append(d)
-        tensors.append(_int_index(item))
+        tensors.append(_int_index(imp, item))
         d += 1
     if d > rank(x):
         raise NotHere(f"too many indices ({d}) for a tensor of rank {rank(x)}")
@@ -250,7 +251,7 @@ def embedding_bag(
     not starting at 0, decreasing or past the end raise RuntimeError at run time.
     Only the output is supported (the other three results serve the backward)."""
     weight = tensor(weight)
-    indices, offsets = _int_index(indices), _int_index(offsets, "offsets")
+    indices, offsets = _int_index(imp, indices), _int_index(imp, offsets, "offsets")
     elem = g.element_type(weight.type)
     if per_sample_weights is not None or elem not in g.FLOAT_ELEMENT_TYPES:
         raise NotHere("embedding_bag with per_sample_weights or a non-float table")
@@ -319,7 +320,7 @@ def index_put(
         raise NotHere("index_put with None (full-slice) indices")
     if len(indices) == 1 and g.element_type(tensor(indices[0]).type) == g.i1:
         return _masked_put(imp, x, indices[0], values, accumulate)
-    index = [_int_index(i) for i in indices]
+    index = [_int_index(imp, i) for i in indices]
     shape = g.shape_of(x.type)
     k = len(index)
     if k > len(shape):

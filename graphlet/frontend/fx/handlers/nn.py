@@ -228,7 +228,7 @@ def hardtanh(imp: FxImporter, x: Any, min_val: float = -1.0, max_val: float = 1.
     elem = g.element_type(tensor(x).type)
     if elem == g.i1:
         raise NotHere("PyTorch has no hardtanh of bool tensors")
-    if elem == g.i64:
+    if elem in g.INT_ELEMENT_TYPES:
         min_val, max_val = int(min_val), int(max_val)
     return clamp(imp, x, min_val, max_val)
 

@@ -161,8 +161,8 @@ func.func @cast_shape(%a: tensor<3xf32>) {
 // -----
 
 func.func @tensor_constant_type() {
-  %0 = graphlet.constant dense<[1, 2]> : tensor<2xi32>
+  %0 = graphlet.constant dense<[1, 2]> : tensor<2xi16>
   func.return
 }
-// CHECK: 'graphlet.constant' tensor elements must be f32, f64, i64 or i1, got i32
+// CHECK: 'graphlet.constant' tensor elements must be f32, f64, i64, i32 or i1, got i16
 
