@@ -557,20 +557,83 @@ def _interpreter_runs(specs: Any) -> bool:
     return all(_interpreter_runs(s) for s in specs if isinstance(s, tuple | str))
 
 
-@pytest.mark.parametrize("name", ["nn_mlp", "nn_transformer_encoder_layer", "nn_embedding_bag"])
+MODEL_SAMPLE = ["nn_mlp", "nn_transformer_encoder_layer", "nn_embedding_bag", "nn_lstm"]
+"""The model corpus's cases the default run takes (`GRAPHLET_CORPUS=all`: every one
+whose package is installed)."""
+
+
+def _model_cases() -> list[Any]:
+    try:
+        import model_corpus
+    except ImportError:  # no torch
+        return []
+    if FULL:
+        return [c.name for c in model_corpus.cases() if model_corpus.missing_package(c) is None]
+    return MODEL_SAMPLE
+
+
+def _same_tensors(got: Any, expected: Any, rtol: float, atol: float) -> None:
+    torch = pytest.importorskip("torch")
+    expected = [e for e in torch.utils._pytree.tree_flatten(expected)[0] if isinstance(e, torch.Tensor)]
+    assert len(got) == len(expected)
+    for g_value, e_value in zip(got, expected):
+        assert g_value.dtype == e_value.dtype and g_value.shape == e_value.shape
+        torch.testing.assert_close(g_value, e_value, rtol=rtol, atol=atol, equal_nan=True)
+
+
+@pytest.mark.parametrize("name", _model_cases())
 def test_model_corpus_graphs_as_numpy_agree_with_eager(name: str, tmp_path: Path) -> None:
+    """`compile_fx(pythonify=)`: the model's graph as NumPy agrees with eager, and the
+    graph was one native kernel (only such a graph is emitted)."""
     torch = pytest.importorskip("torch")
     import model_corpus
 
     case = next(c for c in model_corpus.ALL_CASES if c.name == name)
     model, inputs = model_corpus.build(case)
     out = tmp_path / "model.py"
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("error", PythonifyWarning)
         compiled = graphlet.compile_fx(model, inputs, pythonify=out)
-        assert compiled.report().all_native
+        assert compiled.report().all_native, compiled.report()
         got = run_source(out.read_text(), {"model": model})["run"](*inputs)
-        expected = torch.utils._pytree.tree_flatten(model(*inputs))[0]
-    assert len(got) == len(expected)
-    for g_value, e_value in zip(got, expected):
-        assert g_value.dtype == e_value.dtype and g_value.shape == e_value.shape
-        torch.testing.assert_close(g_value, e_value, rtol=case.rtol, atol=case.atol)
+        _same_tensors(got, model(*inputs), case.rtol, case.atol)
+
+
+@pytest.mark.parametrize("name", ["nn_mlp"] if not FULL else _model_cases())
+def test_model_corpus_through_torch_compile_option(name: str, tmp_path: Path, monkeypatch) -> None:
+    """`torch.compile(options={"pythonify": path})`: each Dynamo graph's file, run on
+    the inputs the graph got (parameters first, as AOTAutograd passes them), agrees
+    with that ATen graph run eagerly and with the compiled graph's own results."""
+    torch = pytest.importorskip("torch")
+    import model_corpus
+
+    from graphlet.frontend.fx.graph import CompiledGraph
+
+    case = next(c for c in model_corpus.ALL_CASES if c.name == name)
+    model, inputs = model_corpus.build(case)
+    calls: list[tuple[Any, tuple[Any, ...], Any]] = []
+    original_call = CompiledGraph.__call__
+
+    def recording(graph: Any, *args: Any) -> Any:
+        result = original_call(graph, *args)
+        calls.append((graph, args, result))
+        return result
+
+    monkeypatch.setattr(CompiledGraph, "__call__", recording)
+    out = tmp_path / "compiled.py"
+    compiled = torch.compile(
+        model, backend="graphlet", options={"pythonify": str(out)}, dynamic=False
+    )
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("error", PythonifyWarning)
+        compiled(*inputs)
+    first_calls = list({id(graph): (graph, args, result) for graph, args, result in calls}.values())
+    assert first_calls, "no graph was compiled"
+    files = [out, *(out.with_suffix(f".{k}.py") for k in range(1, len(first_calls)))]
+    assert sorted(tmp_path.iterdir()) == sorted(files)
+    for (graph, args, result), path in zip(first_calls, files):
+        assert all(r.all_native for r in graph.reports())
+        got = run_source(path.read_text())["run"](*args)
+        with torch.no_grad():
+            _same_tensors(got, graph.gm(*args), case.rtol, case.atol)
+        _same_tensors(got, result, case.rtol, case.atol)
