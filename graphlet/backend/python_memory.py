@@ -53,6 +53,14 @@ LIST_PREDICATES = ("eq", "ne", "lt", "le", "gt", "ge")
 UNDECIDED = 2
 
 
+def pylist_get(lst, index, zero):
+    """`lst[index]`; a read past the end is `zero`: compiled loops read the next item
+    before they test the index (a value then unused), where native code reads the
+    list's spare capacity."""
+    items = lst.items
+    return items[index] if 0 <= index < len(items) else zero
+
+
 def pylist_range(start, step, count):
     return NativeList([start + k * step for k in range(count)])
 
@@ -120,7 +128,11 @@ def pyarray_data(array):
 
 
 def pyarray_load(address, dtype):
-    """The element at `address`, in its compute type (float, int or bool)."""
+    """The element at `address`, in its compute type (float, int or bool). Native code
+    may load from the arena's address where the value is then not used (a select
+    that keeps loads safe): that reads a zero here."""
+    if isinstance(address, Arena):
+        return _C_TYPES[dtype]().value
     return _C_TYPES[dtype].from_address(address).value
 
 
@@ -205,7 +217,9 @@ def slot_count(spec):
     kind = spec[0]
     if kind in ("tuple", "union"):
         return (kind == "union") + sum(slot_count(item) for item in spec[1])
-    return {"complex": 2, "const": 0, "list": 1, "npscalar": 1}.get(kind, 2 + 2 * spec[2])
+    if kind == "array":  # object, data, a length and a stride per axis
+        return 2 + 2 * spec[2]
+    return {"complex": 2, "const": 0, "list": 1, "npscalar": 1}[kind]
 
 
 def box_result(spec, values):

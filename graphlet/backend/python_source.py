@@ -599,6 +599,11 @@ class PythonPrinter:
         else:
             self.assign(op, f"not ({nan}) and {a} {symbol} {b}")
 
+    @emits(llvm.ZeroOp)
+    def print_null(self, op: llvm.ZeroOp) -> None:
+        """`llvm.mlir.zero`: the null pointer (an empty list or array slot)."""
+        self.assign(op, "None")
+
     @emits(arith.SelectOp, llvm.SelectOp)
     def print_arith_select(self, op: arith.SelectOp | llvm.SelectOp) -> None:
         cond, a, b = self.args(op.operands)
@@ -699,7 +704,8 @@ class PythonPrinter:
 
     @emits(pylist.GetOp)
     def print_list_get(self, op: pylist.GetOp) -> None:
-        self.call_memory(op, f"{self.name(op.list_)}.items[{self.name(op.index)}]")
+        zero = literal(g.python_type(op.result.type)(0))
+        self.call_memory(op, f"pylist_get({self.name(op.list_)}, {self.name(op.index)}, {zero})")
 
     @emits(pylist.SetOp)
     def print_list_set(self, op: pylist.SetOp) -> None:
