@@ -317,21 +317,53 @@ func.func @f(%p: !llvm.ptr) -> i64 {
         module_source(module)
 
 
-def test_jit_version_with_lists_is_a_clear_warning_and_still_compiles(tmp_path: Path) -> None:
-    def total(xs):
-        s = 0
-        for x in xs:
-            s += x
-        return s
+def grow(xs, n):
+    for i in range(n):
+        xs.append(i * 2)
+    return xs[n]  # IndexError when the list had no item n
 
-    jitted = graphlet.jit(total, pythonify=tmp_path / "out.py")
-    with pytest.warns(
-        PythonifyWarning,
-        match=r"total\(list\[int\]\): .*test_pythonify.py:\d+:\d+: error: 'pylist\.\w+'",
-    ):
-        assert jitted([1, 2, 3]) == 6
-    with pytest.raises(PythonSourceError, match="pylist"):
-        graphlet.pythonify(jitted, [1, 2, 3])
+
+def bump(a, i):
+    a[0] += 1.5
+    return a[i]  # IndexError past the end
+
+
+def test_lists_are_copied_in_and_written_back_only_when_the_call_succeeds(tmp_path: Path) -> None:
+    """The emitted body mutates a copy of the caller's list: a call that hands back
+    (here an IndexError CPython raises) leaves the list as it was, so the fallback's
+    appends happen once, as under the native wrapper."""
+    out = tmp_path / "grow.py"
+    jitted = graphlet.jit(grow, pythonify=out)
+    assert jitted([7], 0) == 7
+    namespace = run_source(out.read_text(), {"original": grow})  # no live version: the body
+    xs = [7]
+    assert namespace["grow"](xs, 0) == 7 and xs == [7] and namespace["LAST_PATH"] == "python"
+    xs = [1, 1, 1, 1, 1]
+    assert namespace["grow"](xs, 2) == 1 and namespace["LAST_PATH"] == "python"
+    assert xs == [1, 1, 1, 1, 1, 0, 2]
+    xs, reference = [], []
+    with pytest.raises(IndexError, match="list index out of range"):
+        namespace["grow"](xs, 3)
+    assert namespace["LAST_PATH"] == "fallback"
+    with pytest.raises(IndexError):
+        grow(reference, 3)
+    assert xs == reference == [0, 2, 4]
+
+
+def test_array_writes_are_undone_when_the_call_hands_back(tmp_path: Path) -> None:
+    out = tmp_path / "bump.py"
+    jitted = graphlet.jit(bump, pythonify=out)
+    a = np.zeros(3)
+    assert jitted(a, 1) == 0.0
+    namespace = run_source(out.read_text(), {"original": bump})
+    a = np.arange(3.0)[::-1].copy()
+    got = namespace["bump"](a, -1)
+    assert type(got) is np.float64 and got == 0.0 and namespace["LAST_PATH"] == "python"
+    assert a.tolist() == [3.5, 1.0, 0.0]
+    with pytest.raises(IndexError, match="index 3 is out of bounds"):
+        namespace["bump"](a, 3)
+    assert namespace["LAST_PATH"] == "fallback"
+    assert a.tolist() == [5.0, 1.0, 0.0]  # once by CPython's rerun, not twice
 
 
 # ------------------------------------------------------------------ torch graphs
@@ -574,9 +606,13 @@ def _model_cases() -> list[Any]:
 
 def _same_tensors(got: Any, expected: Any, rtol: float, atol: float) -> None:
     torch = pytest.importorskip("torch")
-    expected = [e for e in torch.utils._pytree.tree_flatten(expected)[0] if isinstance(e, torch.Tensor)]
+    got = torch.utils._pytree.tree_leaves(got)
+    expected = torch.utils._pytree.tree_leaves(expected)
     assert len(got) == len(expected)
     for g_value, e_value in zip(got, expected):
+        if not isinstance(e_value, torch.Tensor):
+            assert g_value == e_value
+            continue
         assert g_value.dtype == e_value.dtype and g_value.shape == e_value.shape
         torch.testing.assert_close(g_value, e_value, rtol=rtol, atol=atol, equal_nan=True)
 
