@@ -378,7 +378,9 @@ def test_claimed_op_as_python_matches_pytorch(opinfo: Any, dtype: torch.dtype, t
         compiled = graphlet.compile_fx(module, module.inputs(), pythonify=out)
     refusals = [str(w.message) for w in caught if issubclass(w.category, PythonifyWarning)]
     if not compiled.report().all_native:
-        assert not out.exists() and any("only a graph that is one native kernel" in r for r in refusals)
+        assert not out.exists() and any(
+            "only a graph that is one native kernel" in r for r in refusals
+        )
         return
     assert out.exists(), refusals
     namespace: dict[str, Any] = {"model": module}

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import os
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -448,10 +449,37 @@ FULL = os.environ.get("GRAPHLET_CORPUS") == "all"
 by default a sample that covers each kind of value (CI's budget)."""
 
 
-def _jit_cases() -> list[Any]:
+@dataclass(frozen=True)
+class CorpusCase:
+    """A case of the jit corpus's differential tests, with how that test builds its
+    arguments and compares two calls."""
+
+    case: Any
+    outcome: Any
+    """`(fn, args) -> comparable`: value, type, exception, output, effects, arguments after."""
+    build: Any
+    """Fresh arguments from drawn ones (arrays in their layout)."""
+
+    @property
+    def id(self) -> str:
+        return f"{self.case.fn.__name__}-{len(self.case.strategies)}"
+
+
+def _jit_cases() -> list[CorpusCase]:
+    """The cases of `test_jit_corpus.py` and `test_jit_arrays.py`: every function of
+    `jit_corpus.py` but the helpers the others call."""
+    import test_jit_arrays
     import test_jit_corpus
 
-    return test_jit_corpus.CASES
+    def same(raw: tuple[Any, ...]) -> tuple[Any, ...]:
+        return raw
+
+    cases = [CorpusCase(c, test_jit_corpus.outcome, same) for c in test_jit_corpus.CASES]
+    cases += [
+        CorpusCase(c, test_jit_arrays.outcome, test_jit_arrays._build)
+        for c in test_jit_arrays.CASES
+    ]
+    return cases
 
 
 JIT_SAMPLE = {
@@ -460,30 +488,44 @@ JIT_SAMPLE = {
     "globals_scaled",
     "prints_result",
     "type_changes_in_loop",
-    "tuple_compare",
     "none_comparisons",
     "list_splice",
     "list_compare",
     "list_remove",
-    "array_stencil",
-    "array_slice_assign",
-    "array_loop_sum",
     "complex_mixed",
     "string_mode",
     "int_or_float",
     "builtin_binomial_row",
     "builtin_mean",
+    "array_view_write",
+    "array_scale",
+    "array_stencil",
+    "array_extremes",
 }
-"""The cases the default run takes: loops, globals, a graph break, tuples, None,
-lists, arrays, complex numbers, strings, unions and intrinsics."""
+"""The cases the default run takes (the first of each name): loops, globals, a graph
+break, tuples, None, lists, complex numbers, strings, unions, intrinsics and arrays
+(views, dtypes, made arrays, NumPy scalars)."""
 
-JIT_CASES = [
-    case
-    for case in _jit_cases()
-    if FULL or (case.fn.__name__ in JIT_SAMPLE and len(case.strategies) == min(
-        len(c.strategies) for c in _jit_cases() if c.fn is case.fn
-    ))
-]
+
+def _sampled(cases: list[CorpusCase]) -> list[CorpusCase]:
+    if FULL:
+        return cases
+    first: dict[str, CorpusCase] = {}
+    for c in cases:
+        if c.case.fn.__name__ in JIT_SAMPLE:
+            first.setdefault(c.case.fn.__name__, c)
+    return list(first.values())
+
+
+JIT_CASES = _sampled(_jit_cases())
+
+
+COUNTS: dict[str, int] = {}
+"""What the corpus tests saw, for a report of a full run (`scripts` read it)."""
+
+
+def _count(what: str, n: int = 1) -> None:
+    COUNTS[what] = COUNTS.get(what, 0) + n
 
 
 def draw_examples(strategies: tuple[Any, ...], count: int) -> list[tuple[Any, ...]]:
@@ -508,6 +550,12 @@ def draw_examples(strategies: tuple[Any, ...], count: int) -> list[tuple[Any, ..
     return found
 
 
+def _raised(result: tuple[Any, ...], kinds: tuple[type, ...]) -> bool:
+    """Whether an outcome (of either corpus test's form) is an exception of `kinds`."""
+    head = result[0] if isinstance(result[0], tuple) else result
+    return head[0] == "raise" and issubclass(head[1], kinds)
+
+
 def _hand_backs(namespace: dict[str, Any]) -> tuple[type, ...]:
     """The exceptions by which emitted code hands a call back (a failed guard; a
     result past its type; the live native code's)."""
@@ -517,8 +565,10 @@ def _hand_backs(namespace: dict[str, Any]) -> tuple[type, ...]:
     return tuple(found)
 
 
-@pytest.mark.parametrize("case", JIT_CASES, ids=lambda c: f"{c.fn.__name__}-{len(c.strategies)}")
-def test_the_jit_corpus_agrees_across_cpython_interpreter_native_and_emitted_python(case) -> None:
+@pytest.mark.parametrize("corpus_case", JIT_CASES, ids=[c.id for c in JIT_CASES])
+def test_the_jit_corpus_agrees_across_cpython_interpreter_native_and_emitted_python(
+    corpus_case: CorpusCase,
+) -> None:
     """Each version the corpus's examples compile is emitted (no op may lack a method)
     and agrees with CPython (value, exact type, exception, printed output, effects,
     the caller's lists and arrays after the call) through four executors: CPython,
@@ -528,51 +578,60 @@ def test_the_jit_corpus_agrees_across_cpython_interpreter_native_and_emitted_pyt
     code did not hand back."""
     import copy
 
-    import test_jit_corpus as tjc
-
     from graphlet.frontend.bytecode.signature import signature_of
     from graphlet.frontend.execution import InterpreterBackend
     from graphlet.frontend.pythonify import entry_name, version_source
 
+    case, outcome, build = corpus_case.case, corpus_case.outcome, corpus_case.build
     fn = case.fn
-    examples = draw_examples(case.strategies, 24 if FULL else 6)
+    drawn = draw_examples(case.strategies, 24 if FULL else 6)
     native = graphlet.jit(fn)
     interpreted = graphlet.jit(fn, backend=InterpreterBackend())
     modules: dict[Any, dict[str, Any]] = {}
     natively: dict[int, bool] = {}
     """Per example: whether native code gave a value without handing back."""
     body_runs = 0
-    for args in examples:
-        expected = tjc.outcome(fn, copy.deepcopy(args))
-        assert tjc.outcome(native, copy.deepcopy(args)) == expected, ("native", args)
+    for raw in drawn:
+
+        def fresh(raw: tuple[Any, ...] = raw) -> tuple[Any, ...]:
+            return build(copy.deepcopy(raw))
+
+        args = fresh()
+        expected = outcome(fn, fresh())
+        assert outcome(native, fresh()) == expected, ("native", args)
         handed_back = native.last_call_handed_back
         signature = signature_of(args)
         version = native.versions.get(signature)
         if version is None:
             continue
         natively[len(natively)] = (
-            version.native is not None and not handed_back and expected[0] == "value"
+            version.native is not None and not handed_back and not _raised(expected, (Exception,))
         )
         if version.specs is not None and _interpreter_runs(version.specs):
-            assert tjc.outcome(interpreted, copy.deepcopy(args)) == expected, ("interp", args)
+            assert outcome(interpreted, fresh()) == expected, ("interp", args)
         if signature not in modules:
             source = version_source(native, version)
             modules[signature] = run_source(source, {"original": native})
+            _count("jit versions emitted")
+            _count("jit versions with a body", version.module is not None)
         namespace = modules[signature]
         entry = entry_name(fn)
-        assert tjc.outcome(namespace[entry], copy.deepcopy(args)) == expected, ("entry", args)
+        assert outcome(namespace[entry], fresh()) == expected, ("entry", args)
+        _count("jit calls of the emitted entry agreeing")
         if version.module is None or not namespace["arguments_match"](*args):
             continue
         assert namespace["guards_hold"](), (fn.__name__, "the emitted guards fail", args)
-        got = tjc.outcome(namespace["body"], copy.deepcopy(args))
-        if got[0] == "raise" and issubclass(got[1], _hand_backs(namespace)):
-            assert handed_back or expected[0] != "value" or version.native is None, (
+        got = outcome(namespace["body"], fresh())
+        if _raised(got, _hand_backs(namespace)):
+            _count("jit calls of the emitted body handing back")
+            assert handed_back or _raised(expected, (Exception,)) or version.native is None, (
                 f"the emitted body of {fn.__name__}{args} handed back ({got[2]}) "
                 "where native code did not"
             )
             continue
         assert got == expected, ("body", args)
         body_runs += 1
+        _count("jit calls of the emitted body agreeing")
     ran_natively = [a for a, native_run in natively.items() if native_run]
     assert body_runs > 0 or not ran_natively, (
         f"no example of {fn.__name__} ran the emitted body: {ran_natively}"

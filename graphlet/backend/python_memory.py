@@ -252,7 +252,7 @@ def box_result(spec, values):
         native = next(values)
         return native.origin if native.origin is not None else native.items
     if kind == "array":
-        _, dtype, ndim, writeable, view = spec
+        _, dtype, ndim, _, view = spec
         owner, data = next(values), next(values)
         shape = [next(values) for _ in range(ndim)]
         strides = [next(values) for _ in range(ndim)]

@@ -203,9 +203,7 @@ class PythonPrinter:
 
     # ------------------------------------------------------------------ structure
 
-    def print_module(
-        self, module: ModuleOp, *, prelude: bool = True, memory: bool = False
-    ) -> str:
+    def print_module(self, module: ModuleOp, *, prelude: bool = True, memory: bool = False) -> str:
         """The module's functions as Python source (with the prelude they rely on; with
         `python_memory`'s lists and arrays when an op needs them, or `memory`)."""
         self.memory = memory
@@ -614,6 +612,31 @@ class PythonPrinter:
         (x,) = self.args(op.operands)
         self.assign(op, f"int({x})")
 
+    @emits(arith.TruncFOp)
+    def print_truncf(self, op: arith.TruncFOp) -> None:
+        """f64 -> f32: rounded to the nearest float32 (inf past its range), kept as a
+        Python float, which holds every float32 exactly."""
+        (x,) = self.args(op.operands)
+        self.assign(op, f"ieee(np.float32, {x})")
+
+    @emits(arith.ExtFOp)
+    def print_extf(self, op: arith.ExtFOp) -> None:
+        (x,) = self.args(op.operands)
+        self.assign(op, x)
+
+    @emits(arith.TruncIOp)
+    def print_trunci(self, op: arith.TruncIOp) -> None:
+        """The low bits, as two's complement (i1: a bool)."""
+        (x,) = self.args(op.operands)
+        t = op.result.type
+        assert isinstance(t, IntegerType)
+        bits = t.width.data
+        if bits == 1:
+            self.assign(op, f"bool({x} & 1)")
+        else:
+            half = 1 << (bits - 1)
+            self.assign(op, f"({x} + {half}) % {2 * half} - {half}")
+
     @emits(arith.SIToFPOp)
     def print_sitofp(self, op: arith.SIToFPOp) -> None:
         (x,) = self.args(op.operands)
@@ -664,7 +687,6 @@ class PythonPrinter:
         self.assign(
             op, f"ieee(np.{_MATH_FUNCTIONS[type(op)]}, {', '.join(self.args(op.operands))})"
         )
-
 
     # ------------------------------------------------------------------ pylist (python_memory)
 

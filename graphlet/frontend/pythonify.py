@@ -73,7 +73,9 @@ def guard_check(guard: Guard, fn: types.FunctionType, index: int) -> str:
         expected = fingerprint.value_fingerprint(guard.expected)
     except fingerprint.Unfingerprintable as e:
         try:
-            namespace = _namespace_expression(fingerprint.namespace_fingerprint(guard.namespace, fn))
+            namespace = _namespace_expression(
+                fingerprint.namespace_fingerprint(guard.namespace, fn)
+            )
         except fingerprint.Unfingerprintable:
             return f"False,  # global {guard.name!r} is {e}: not checkable from source, so fallback"
         return (
@@ -316,7 +318,9 @@ def version_source(jitted: JitFunction, version: Version) -> str:
     )
     out.append(body if body is not None else "import math\n\nimport numpy as np\n")
     out.append("import builtins\nimport ctypes\nimport sys\n\n")
-    out.append("from graphlet.frontend.bytecode.signature import ArrayOf, ListOf, StrValue, TupleOf\n")
+    out.append(
+        "from graphlet.frontend.bytecode.signature import ArrayOf, ListOf, StrValue, TupleOf\n"
+    )
     out.append("from graphlet.frontend.execution import HandBack as NativeHandBack\n")
     out.append("from graphlet.frontend.execution import flatten_value, unflatten_value\n")
     out.append("from graphlet.frontend.fingerprint import code_fingerprint, function_fingerprint\n")
