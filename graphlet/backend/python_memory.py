@@ -13,6 +13,7 @@ call's `Arena` undo log, replayed backwards when the call hands back.
 
 # RUNTIME_START: the emitted modules' copy begins here.
 import ctypes
+from typing import Any
 
 import numpy as np
 
@@ -23,7 +24,7 @@ class NativeList:
 
     __slots__ = ("items", "origin")
 
-    def __init__(self, items, origin=None):
+    def __init__(self, items: list[Any], origin: list[Any] | None = None) -> None:
         self.items = items
         self.origin = origin
 
@@ -32,14 +33,14 @@ class Arena:
     """A call's arena: the undo log of its writes to the caller's arrays, and the
     arrays it made."""
 
-    def __init__(self):
-        self.log = []
-        self.owned = []
+    def __init__(self) -> None:
+        self.log: list[tuple[int, bytes]] = []
+        self.owned: list[Any] = []
 
-    def record(self, address, size):
+    def record(self, address: int, size: int) -> None:
         self.log.append((address, ctypes.string_at(address, size)))
 
-    def undo(self):
+    def undo(self) -> None:
         for address, old in reversed(self.log):
             ctypes.memmove(address, old, len(old))
         self.log.clear()
@@ -53,7 +54,7 @@ LIST_PREDICATES = ("eq", "ne", "lt", "le", "gt", "ge")
 UNDECIDED = 2
 
 
-def pylist_get(lst, index, zero):
+def pylist_get(lst: NativeList, index: int, zero: Any) -> Any:
     """`lst[index]`; a read past the end is `zero`: compiled loops read the next item
     before they test the index (a value then unused), where native code reads the
     list's spare capacity."""
@@ -61,15 +62,15 @@ def pylist_get(lst, index, zero):
     return items[index] if 0 <= index < len(items) else zero
 
 
-def pylist_range(start, step, count):
+def pylist_range(start: int, step: int, count: int) -> NativeList:
     return NativeList([start + k * step for k in range(count)])
 
 
-def pylist_slice(source, start, step, count):
+def pylist_slice(source: NativeList, start: int, step: int, count: int) -> NativeList:
     return NativeList([source.items[start + k * step] for k in range(count)])
 
 
-def pylist_find(lst, value, start, stop):
+def pylist_find(lst: NativeList, value: Any, start: int, stop: int) -> int:
     """The first index in `[start, stop)` whose item equals `value` (native items: a
     NaN equals nothing), or -1."""
     for i in range(start, min(stop, len(lst.items))):
@@ -78,11 +79,11 @@ def pylist_find(lst, value, start, stop):
     return -1
 
 
-def pylist_count(lst, value):
+def pylist_count(lst: NativeList, value: Any) -> int:
     return sum(1 for item in lst.items if item == value)
 
 
-def _decide(predicate, x, y):
+def _decide(predicate: str, x: Any, y: Any) -> int:
     return int(
         {
             "eq": x == y,
@@ -95,7 +96,7 @@ def _decide(predicate, x, y):
     )
 
 
-def pylist_compare(predicate, a, b):
+def pylist_compare(predicate: str, a: NativeList, b: NativeList) -> int:
     """CPython's `list_richcompare` on native items: 0, 1, or UNDECIDED where a pair
     of NaNs decides (CPython's answer then depends on their identity)."""
     xs, ys = a.items, b.items
@@ -109,11 +110,11 @@ def pylist_compare(predicate, a, b):
     return _decide(predicate, len(xs), len(ys))
 
 
-def pylist_splice(lst, start, count, other):
+def pylist_splice(lst: NativeList, start: int, count: int, other: NativeList) -> None:
     lst.items[start : start + count] = other.items
 
 
-_C_TYPES = {
+_C_TYPES: dict[str, Any] = {
     "float64": ctypes.c_double,
     "float32": ctypes.c_float,
     "int64": ctypes.c_int64,
@@ -122,12 +123,13 @@ _C_TYPES = {
 }
 
 
-def pyarray_data(array):
+def pyarray_data(array: np.ndarray) -> int:
     """The address of an array's first element."""
-    return array.__array_interface__["data"][0]
+    address: int = array.__array_interface__["data"][0]
+    return address
 
 
-def pyarray_load(address, dtype):
+def pyarray_load(address: Any, dtype: str) -> Any:
     """The element at `address`, in its compute type (float, int or bool). Native code
     may load from the arena's address where the value is then not used (a select
     that keeps loads safe): that reads a zero here."""
@@ -136,14 +138,14 @@ def pyarray_load(address, dtype):
     return _C_TYPES[dtype].from_address(address).value
 
 
-def pyarray_store(value, address, arena, dtype, logged):
+def pyarray_store(value: Any, address: int, arena: Arena, dtype: str, logged: bool) -> None:
     c_type = _C_TYPES[dtype]
     if logged:
         arena.record(address, ctypes.sizeof(c_type))
     c_type.from_address(address).value = value
 
 
-def pyarray_new(arena, shape, dtype, fill):
+def pyarray_new(arena: Arena, shape: tuple[int, ...], dtype: str, fill: str) -> tuple[Any, bool]:
     """`np.empty`/`zeros`/`ones` of `shape`, owned by the arena, and True; (None,
     False) where NumPy raises (a negative dimension)."""
     try:
@@ -154,7 +156,9 @@ def pyarray_new(arena, shape, dtype, fill):
     return array, True
 
 
-def _view(owner, data, shape, strides, dtype, writeable=True):
+def _view(
+    owner: Any, data: int, shape: Any, strides: Any, dtype: str, writeable: bool = True
+) -> np.ndarray:
     """An ndarray on the memory at `data` with these lengths and byte strides, whose
     `.base` keeps `owner` alive."""
     interface = {
@@ -168,14 +172,14 @@ def _view(owner, data, shape, strides, dtype, writeable=True):
     return np.asarray(holder)
 
 
-def pyarray_sum(data, count, stride, dtype):
+def pyarray_sum(data: int, count: int, stride: int, dtype: str) -> float:
     """`np.add.reduce` of the 1-d float array at `data`: NumPy's pairwise summation."""
     if count == 0:
         return 0.0
     return float(np.add.reduce(_view(None, data, (count,), (stride,), dtype, False)))
 
 
-def flatten_argument(spec, value, lists):
+def flatten_argument(spec: Any, value: Any, lists: dict[int, NativeList]) -> list[Any]:
     """The flat values of an argument, as the ABI passes them: a list as one
     `NativeList` per Python list (`lists`, by id, so aliases stay one list), an
     array as its object, data address, lengths and byte strides."""
@@ -197,11 +201,13 @@ def flatten_argument(spec, value, lists):
     raise TypeError(f"no Python ABI for {spec!r}")
 
 
-def reflect(lists):
+def reflect(lists: dict[int, NativeList]) -> None:
     """Writes each argument list back into the caller's list (the call succeeded):
     items that did not change keep their objects."""
     for native in lists.values():
         origin, items = native.origin, native.items
+        if origin is None:
+            continue
         for i in range(min(len(origin), len(items))):
             old, new = origin[i], items[i]
             if type(old) is not type(new) or repr(old) != repr(new):
@@ -210,19 +216,19 @@ def reflect(lists):
         origin.extend(items[len(origin) :])
 
 
-def slot_count(spec):
+def slot_count(spec: Any) -> int:
     """How many flat values a spec takes (`graphlet.backend.pyvalues.slot_count`)."""
     if isinstance(spec, str):
         return 1
-    kind = spec[0]
+    kind: str = spec[0]
     if kind in ("tuple", "union"):
-        return (kind == "union") + sum(slot_count(item) for item in spec[1])
+        return int(kind == "union") + sum(slot_count(item) for item in spec[1])
     if kind == "array":  # object, data, a length and a stride per axis
-        return 2 + 2 * spec[2]
+        return 2 + 2 * int(spec[2])
     return {"complex": 2, "const": 0, "list": 1, "npscalar": 1}[kind]
 
 
-def box_result(spec, values):
+def box_result(spec: Any, values: Any) -> Any:
     """The Python value of a result spec from the flat results (an iterator); a scalar
     that does not fit its type raises `ResultDoesNotFit` (native code hands such calls
     back)."""

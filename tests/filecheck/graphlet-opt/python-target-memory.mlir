@@ -3,7 +3,7 @@
 
 // Lists and arrays carry python_memory's runtime; scf.for is a Python for loop.
 // CHECK:      class NativeList:
-// CHECK:      def pyarray_load(address, dtype):
+// CHECK:      def pyarray_load(address: Any, dtype: str) -> Any:
 // CHECK:      def squares(n_1, arena_2):
 // CHECK:          l_{{[0-9]+}}, ok_{{[0-9]+}} = NativeList([]), True
 // CHECK-NEXT:     for i_{{[0-9]+}} in range(c0_{{[0-9]+}}, n_1, c1_{{[0-9]+}}):
