@@ -520,6 +520,15 @@ def _sampled(cases: list[CorpusCase]) -> list[CorpusCase]:
 JIT_CASES = _sampled(_jit_cases())
 
 
+def test_the_samples_name_corpus_cases() -> None:
+    """The default samples take what they say: each name is a case of its corpus."""
+    names = {c.case.fn.__name__ for c in _jit_cases()}
+    assert names >= JIT_SAMPLE, sorted(JIT_SAMPLE - names)
+    assert len(_sampled(_jit_cases())) == len(JIT_SAMPLE) or FULL
+    model_corpus = pytest.importorskip("model_corpus")
+    assert {c.name for c in model_corpus.ALL_CASES} >= set(MODEL_SAMPLE)
+
+
 COUNTS: dict[str, int] = {}
 """What the corpus tests saw, for a report of a full run (`scripts` read it)."""
 
