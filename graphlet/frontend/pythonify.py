@@ -237,7 +237,9 @@ RESERVED = frozenset(
 an entry of such a name gets `_entry` appended."""
 
 ARENA_POINTERS = 16
-"""Pointers in the zeroed list arena the ctypes call passes (no emitted version uses lists)."""
+"""Pointers in the zeroed arena the ctypes call passes (the arena's fields, with room
+to spare). A scalar version that makes lists inside (`list_sieve(n)`) runs in it; the
+lists are not freed on this path, as the CPython wrapper would free them."""
 
 
 HELPERS = '''
