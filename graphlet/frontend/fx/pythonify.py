@@ -100,7 +100,10 @@ def plan_source(name: str, signature: str, plan: Plan) -> str:
         '    model = globals().get("model")\n'
         "    tensors = {}\n"
         "    if model is not None:\n"
-        "        tensors = {**dict(model.named_parameters()), **dict(model.named_buffers())}\n"
+        "        tensors = {  # every name of a tied weight (`lm_head.weight` is `wte.weight`)\n"
+        "            **dict(model.named_parameters(remove_duplicate=False)),\n"
+        "            **dict(model.named_buffers(remove_duplicate=False)),\n"
+        "        }\n"
         "    found = []\n"
         "    for name, _, _ in PARAMETERS:\n"
         "        if name in tensors:\n"
