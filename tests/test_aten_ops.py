@@ -352,3 +352,67 @@ def test_claimed_op_matches_pytorch(opinfo: Any, dtype: torch.dtype) -> None:
         f"{report.native} of {report.nodes} nodes native; {len(samples)} samples:\n"
         + "\n".join(failures)
     )
+
+
+# ---------------------------------------------------------------- as Python source
+
+PYTHONIFY_ALL = os.environ.get("GRAPHLET_CORPUS") == "all"
+PYTHONIFY_SAMPLE = {
+    "add-float32", "div.floor_rounding-int64", "remainder-int64", "softmax-float32",
+    "matmul-float64", "max.reduction_with_dim-float32", "native_layer_norm-float32",
+    "topk-float32", "split-float32", "nn.functional.avg_pool2d-float32",
+}  # fmt: skip
+"""The ops and dtypes emitted as Python by default (`GRAPHLET_CORPUS=all`: every one)."""
+
+PYTHONIFY_PARAMS = [p for p in PARAMS if PYTHONIFY_ALL or p.id in PYTHONIFY_SAMPLE]
+
+
+def test_pythonify_sample_names_tested_ops() -> None:
+    assert {p.id for p in PARAMS} >= PYTHONIFY_SAMPLE, sorted(
+        PYTHONIFY_SAMPLE - {p.id for p in PARAMS}
+    )
+
+
+@pytest.mark.parametrize(("opinfo", "dtype"), PYTHONIFY_PARAMS)
+def test_claimed_op_as_python_matches_pytorch(opinfo: Any, dtype: torch.dtype, tmp_path) -> None:
+    """`compile_fx(pythonify=)` of the op's module: the emitted file, run on the
+    samples' tensors, gives eager's outputs (`compare`); a graph that is not one
+    native kernel is not emitted, and the warning says so."""
+    from graphlet.frontend.pythonify import PythonifyWarning
+
+    samples = _samples(opinfo, dtype)
+    module = OpCalls(opinfo.op, samples)
+    expected = module(*module.inputs())
+    out = tmp_path / "op.py"
+    with _warnings_recorded() as caught:
+        compiled = graphlet.compile_fx(module, module.inputs(), pythonify=out)
+    refusals = [str(w.message) for w in caught if issubclass(w.category, PythonifyWarning)]
+    if not compiled.report().all_native:
+        assert not out.exists() and any(
+            "only a graph that is one native kernel" in r for r in refusals
+        )
+        return
+    assert out.exists(), refusals
+    namespace: dict[str, Any] = {"model": module}
+    exec(compile(out.read_text(), str(out), "exec"), namespace)
+    got = pytree.tree_leaves(namespace["run"](*module.inputs()))
+    leaves = pytree.tree_leaves(expected)
+    assert len(got) == len(leaves), (len(got), len(leaves))
+    values = opinfo.name not in UNINITIALIZED and opinfo.name not in TIES_IN_ANY_ORDER
+    for a, e in zip(got, leaves):
+        compare(a, e, values=values)
+
+
+def _warnings_recorded() -> Any:
+    import warnings
+
+    class Recorded(warnings.catch_warnings):
+        def __init__(self) -> None:
+            super().__init__(record=True)
+
+        def __enter__(self) -> Any:
+            caught = super().__enter__()
+            warnings.simplefilter("always")
+            return caught
+
+    return Recorded()

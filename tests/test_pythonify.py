@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import os
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -317,21 +318,53 @@ func.func @f(%p: !llvm.ptr) -> i64 {
         module_source(module)
 
 
-def test_jit_version_with_lists_is_a_clear_warning_and_still_compiles(tmp_path: Path) -> None:
-    def total(xs):
-        s = 0
-        for x in xs:
-            s += x
-        return s
+def grow(xs, n):
+    for i in range(n):
+        xs.append(i * 2)
+    return xs[n]  # IndexError when the list had no item n
 
-    jitted = graphlet.jit(total, pythonify=tmp_path / "out.py")
-    with pytest.warns(
-        PythonifyWarning,
-        match=r"total\(list\[int\]\): .*test_pythonify.py:\d+:\d+: error: 'pylist\.\w+'",
-    ):
-        assert jitted([1, 2, 3]) == 6
-    with pytest.raises(PythonSourceError, match="pylist"):
-        graphlet.pythonify(jitted, [1, 2, 3])
+
+def bump(a, i):
+    a[0] += 1.5
+    return a[i]  # IndexError past the end
+
+
+def test_lists_are_copied_in_and_written_back_only_when_the_call_succeeds(tmp_path: Path) -> None:
+    """The emitted body mutates a copy of the caller's list: a call that hands back
+    (here an IndexError CPython raises) leaves the list as it was, so the fallback's
+    appends happen once, as under the native wrapper."""
+    out = tmp_path / "grow.py"
+    jitted = graphlet.jit(grow, pythonify=out)
+    assert jitted([7], 0) == 7
+    namespace = run_source(out.read_text(), {"original": grow})  # no live version: the body
+    xs = [7]
+    assert namespace["grow"](xs, 0) == 7 and xs == [7] and namespace["LAST_PATH"] == "python"
+    xs = [1, 1, 1, 1, 1]
+    assert namespace["grow"](xs, 2) == 1 and namespace["LAST_PATH"] == "python"
+    assert xs == [1, 1, 1, 1, 1, 0, 2]
+    xs, reference = [], []
+    with pytest.raises(IndexError, match="list index out of range"):
+        namespace["grow"](xs, 3)
+    assert namespace["LAST_PATH"] == "fallback"
+    with pytest.raises(IndexError):
+        grow(reference, 3)
+    assert xs == reference == [0, 2, 4]
+
+
+def test_array_writes_are_undone_when_the_call_hands_back(tmp_path: Path) -> None:
+    out = tmp_path / "bump.py"
+    jitted = graphlet.jit(bump, pythonify=out)
+    a = np.zeros(3)
+    assert jitted(a, 1) == 0.0
+    namespace = run_source(out.read_text(), {"original": bump})
+    a = np.arange(3.0)[::-1].copy()
+    got = namespace["bump"](a, -1)
+    assert type(got) is np.float64 and got == 0.0 and namespace["LAST_PATH"] == "python"
+    assert a.tolist() == [3.5, 1.0, 0.0]
+    with pytest.raises(IndexError, match="index 3 is out of bounds"):
+        namespace["bump"](a, 3)
+    assert namespace["LAST_PATH"] == "fallback"
+    assert a.tolist() == [5.0, 1.0, 0.0]  # once by CPython's rerun, not twice
 
 
 # ------------------------------------------------------------------ torch graphs
@@ -411,56 +444,207 @@ def test_torch_compile_option_writes_the_graph(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------ the jit corpus, four executors
 
-CORPUS_ARGUMENTS = [5, -3, 0, 2.5, -0.0, 2**62, 7]
+FULL = os.environ.get("GRAPHLET_CORPUS") == "all"
+"""`GRAPHLET_CORPUS=all`: every case of the corpora below, with more examples each;
+by default a sample that covers each kind of value (CI's budget)."""
 
 
-def _corpus_functions() -> list[Any]:
-    import types
+@dataclass(frozen=True)
+class CorpusCase:
+    """A case of the jit corpus's differential tests, with how that test builds its
+    arguments and compares two calls."""
 
-    import jit_corpus as corpus
+    case: Any
+    outcome: Any
+    """`(fn, args) -> comparable`: value, type, exception, output, effects, arguments after."""
+    build: Any
+    """Fresh arguments from drawn ones (arrays in their layout)."""
 
-    return [
-        fn
-        for fn in vars(corpus).values()
-        if isinstance(fn, types.FunctionType) and fn.__module__ == corpus.__name__
+    @property
+    def id(self) -> str:
+        return f"{self.case.fn.__name__}-{len(self.case.strategies)}"
+
+
+def _jit_cases() -> list[CorpusCase]:
+    """The cases of `test_jit_corpus.py` and `test_jit_arrays.py`: every function of
+    `jit_corpus.py` but the helpers the others call."""
+    import test_jit_arrays
+    import test_jit_corpus
+
+    def same(raw: tuple[Any, ...]) -> tuple[Any, ...]:
+        return raw
+
+    cases = [CorpusCase(c, test_jit_corpus.outcome, same) for c in test_jit_corpus.CASES]
+    cases += [
+        CorpusCase(c, test_jit_arrays.outcome, test_jit_arrays._build)
+        for c in test_jit_arrays.CASES
     ]
+    return cases
 
 
-def test_the_jit_corpus_agrees_across_cpython_interpreter_native_and_emitted_python() -> None:
-    """CPython (the original), the reference interpreter, native code (every fourth
-    function, for time) and the emitted module give the same value and type, or the
-    same exception. Versions holding lists or arrays are refused by name."""
+JIT_SAMPLE = {
+    "collatz",
+    "floor_div_mod",
+    "globals_scaled",
+    "prints_result",
+    "type_changes_in_loop",
+    "none_comparisons",
+    "list_splice",
+    "list_compare",
+    "list_remove",
+    "complex_mixed",
+    "string_mode",
+    "int_or_float",
+    "builtin_binomial_row",
+    "builtin_mean",
+    "array_view_write",
+    "array_scale",
+    "array_stencil",
+    "array_extremes",
+}
+"""The cases the default run takes (the first of each name): loops, globals, a graph
+break, tuples, None, lists, complex numbers, strings, unions, intrinsics and arrays
+(views, dtypes, made arrays, NumPy scalars)."""
+
+
+def _sampled(cases: list[CorpusCase]) -> list[CorpusCase]:
+    if FULL:
+        return cases
+    first: dict[str, CorpusCase] = {}
+    for c in cases:
+        if c.case.fn.__name__ in JIT_SAMPLE:
+            first.setdefault(c.case.fn.__name__, c)
+    return list(first.values())
+
+
+JIT_CASES = _sampled(_jit_cases())
+
+
+def test_the_samples_name_corpus_cases() -> None:
+    """The default samples take what they say: each name is a case of its corpus."""
+    names = {c.case.fn.__name__ for c in _jit_cases()}
+    assert names >= JIT_SAMPLE, sorted(JIT_SAMPLE - names)
+    assert len(_sampled(_jit_cases())) == len(JIT_SAMPLE) or FULL
+    model_corpus = pytest.importorskip("model_corpus")
+    assert {c.name for c in model_corpus.ALL_CASES} >= set(MODEL_SAMPLE)
+
+
+COUNTS: dict[str, int] = {}
+"""What the corpus tests saw, for a report of a full run (`scripts` read it)."""
+
+
+def _count(what: str, n: int = 1) -> None:
+    COUNTS[what] = COUNTS.get(what, 0) + n
+
+
+def draw_examples(strategies: tuple[Any, ...], count: int) -> list[tuple[Any, ...]]:
+    """`count` argument tuples from hypothesis strategies, the same on every run."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    found: list[tuple[Any, ...]] = []
+
+    @settings(
+        max_examples=count,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(st.tuples(*strategies))
+    def collect(args: tuple[Any, ...]) -> None:
+        found.append(args)
+
+    collect()
+    return found
+
+
+def _raised(result: tuple[Any, ...], kinds: tuple[type, ...]) -> bool:
+    """Whether an outcome (of either corpus test's form) is an exception of `kinds`."""
+    head = result[0] if isinstance(result[0], tuple) else result
+    return head[0] == "raise" and issubclass(head[1], kinds)
+
+
+def _hand_backs(namespace: dict[str, Any]) -> tuple[type, ...]:
+    """The exceptions by which emitted code hands a call back (a failed guard; a
+    result past its type; the live native code's)."""
+    found = [HandBack, namespace["HandBack"]]
+    if "ResultDoesNotFit" in namespace:
+        found.append(namespace["ResultDoesNotFit"])
+    return tuple(found)
+
+
+@pytest.mark.parametrize("corpus_case", JIT_CASES, ids=[c.id for c in JIT_CASES])
+def test_the_jit_corpus_agrees_across_cpython_interpreter_native_and_emitted_python(
+    corpus_case: CorpusCase,
+) -> None:
+    """Each version the corpus's examples compile is emitted (no op may lack a method)
+    and agrees with CPython (value, exact type, exception, printed output, effects,
+    the caller's lists and arrays after the call) through four executors: CPython,
+    the reference interpreter (scalar versions), native code, and the emitted
+    module, both its entry (guards, argument checks, native call, fallback) and its
+    body alone (the IR as Python), which must give CPython's answer wherever native
+    code did not hand back."""
+    import copy
+
+    from graphlet.frontend.bytecode.signature import signature_of
     from graphlet.frontend.execution import InterpreterBackend
+    from graphlet.frontend.pythonify import entry_name, version_source
 
-    emitted = refused = native = 0
-    for number, fn in enumerate(_corpus_functions()):
-        n = fn.__code__.co_argcount
-        calls = [
-            tuple(CORPUS_ARGUMENTS[(i + k) % len(CORPUS_ARGUMENTS)] for i in range(n))
-            for k in (0, 1, 3)
-        ]
-        executors = [graphlet.jit(fn, backend=InterpreterBackend())]
-        if number % 4 == 0:
-            executors.append(graphlet.jit(fn))
-        try:
-            source = graphlet.pythonify(executors[0], *calls[0])
-        except PythonSourceError as e:
-            assert "'pylist." in str(e) or "'pyarray." in str(e), (fn.__name__, e)
-            refused += 1
+    case, outcome, build = corpus_case.case, corpus_case.outcome, corpus_case.build
+    fn = case.fn
+    drawn = draw_examples(case.strategies, 24 if FULL else 6)
+    native = graphlet.jit(fn)
+    interpreted = graphlet.jit(fn, backend=InterpreterBackend())
+    modules: dict[Any, dict[str, Any]] = {}
+    natively: dict[int, bool] = {}
+    """Per example: whether native code gave a value without handing back."""
+    body_runs = 0
+    for raw in drawn:
+
+        def fresh(raw: tuple[Any, ...] = raw) -> tuple[Any, ...]:
+            return build(copy.deepcopy(raw))
+
+        args = fresh()
+        expected = outcome(fn, fresh())
+        assert outcome(native, fresh()) == expected, ("native", args)
+        handed_back = native.last_call_handed_back
+        signature = signature_of(args)
+        version = native.versions.get(signature)
+        if version is None:
             continue
-        namespace = run_source(source, {"original": fn})
-        emitted += 1
-        version = executors[0].version_for(*calls[0])
-        if version is not None and not _interpreter_runs(version.specs):
-            executors.pop(0)  # NumPy scalars: the interpreter backend does not run them
-        for args in calls:
-            expected = outcome(fn, *args)
-            for executor in executors:
-                assert outcome(executor, *args) == expected, (fn.__name__, args, executor)
-            assert outcome(namespace[fn.__name__], *args) == expected, (fn.__name__, args)
-        compiled = executors[-1].version_for(*calls[0]) if number % 4 == 0 else None
-        native += compiled is not None and compiled.native is not None and not compiled.breaks
-    assert emitted > 100 and refused < 10 and native > 15, (emitted, refused, native)
+        natively[len(natively)] = (
+            version.native is not None and not handed_back and not _raised(expected, (Exception,))
+        )
+        if version.specs is not None and _interpreter_runs(version.specs):
+            assert outcome(interpreted, fresh()) == expected, ("interp", args)
+        if signature not in modules:
+            source = version_source(native, version)
+            modules[signature] = run_source(source, {"original": native})
+            _count("jit versions emitted")
+            _count("jit versions with a body", version.module is not None)
+        namespace = modules[signature]
+        entry = entry_name(fn)
+        assert outcome(namespace[entry], fresh()) == expected, ("entry", args)
+        _count("jit calls of the emitted entry agreeing")
+        if version.module is None or not namespace["arguments_match"](*args):
+            continue
+        assert namespace["guards_hold"](), (fn.__name__, "the emitted guards fail", args)
+        got = outcome(namespace["body"], fresh())
+        if _raised(got, _hand_backs(namespace)):
+            _count("jit calls of the emitted body handing back")
+            assert handed_back or _raised(expected, (Exception,)) or version.native is None, (
+                f"the emitted body of {fn.__name__}{args} handed back ({got[2]}) "
+                "where native code did not"
+            )
+            continue
+        assert got == expected, ("body", args)
+        body_runs += 1
+        _count("jit calls of the emitted body agreeing")
+    ran_natively = [a for a, native_run in natively.items() if native_run]
+    assert body_runs > 0 or not ran_natively, (
+        f"no example of {fn.__name__} ran the emitted body: {ran_natively}"
+    )
 
 
 def _interpreter_runs(specs: Any) -> bool:
@@ -473,20 +657,87 @@ def _interpreter_runs(specs: Any) -> bool:
     return all(_interpreter_runs(s) for s in specs if isinstance(s, tuple | str))
 
 
-@pytest.mark.parametrize("name", ["nn_mlp", "nn_transformer_encoder_layer", "nn_embedding_bag"])
+MODEL_SAMPLE = ["nn_mlp", "nn_embedding_bag", "nn_lstm", "gpt2"]
+"""The model corpus's cases the default run takes (gpt2: tied weights; `GRAPHLET_CORPUS=all`: every one
+whose package is installed)."""
+
+
+def _model_cases() -> list[Any]:
+    try:
+        import model_corpus
+    except ImportError:  # no torch
+        return []
+    if FULL:
+        return [c.name for c in model_corpus.cases() if model_corpus.missing_package(c) is None]
+    return MODEL_SAMPLE
+
+
+def _same_tensors(got: Any, expected: Any, rtol: float, atol: float) -> None:
+    torch = pytest.importorskip("torch")
+    got = torch.utils._pytree.tree_leaves(got)
+    expected = torch.utils._pytree.tree_leaves(expected)
+    assert len(got) == len(expected)
+    for g_value, e_value in zip(got, expected):
+        if not isinstance(e_value, torch.Tensor):
+            assert g_value == e_value
+            continue
+        assert g_value.dtype == e_value.dtype and g_value.shape == e_value.shape
+        torch.testing.assert_close(g_value, e_value, rtol=rtol, atol=atol, equal_nan=True)
+
+
+@pytest.mark.parametrize("name", _model_cases())
 def test_model_corpus_graphs_as_numpy_agree_with_eager(name: str, tmp_path: Path) -> None:
+    """`compile_fx(pythonify=)`: the model's graph as NumPy agrees with eager, and the
+    graph was one native kernel (only such a graph is emitted)."""
     torch = pytest.importorskip("torch")
     import model_corpus
 
     case = next(c for c in model_corpus.ALL_CASES if c.name == name)
     model, inputs = model_corpus.build(case)
     out = tmp_path / "model.py"
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("error", PythonifyWarning)
         compiled = graphlet.compile_fx(model, inputs, pythonify=out)
-        assert compiled.report().all_native
+        assert compiled.report().all_native, compiled.report()
         got = run_source(out.read_text(), {"model": model})["run"](*inputs)
-        expected = torch.utils._pytree.tree_flatten(model(*inputs))[0]
-    assert len(got) == len(expected)
-    for g_value, e_value in zip(got, expected):
-        assert g_value.dtype == e_value.dtype and g_value.shape == e_value.shape
-        torch.testing.assert_close(g_value, e_value, rtol=case.rtol, atol=case.atol)
+        _same_tensors(got, model(*inputs), case.rtol, case.atol)
+
+
+@pytest.mark.parametrize("name", ["nn_mlp"] if not FULL else _model_cases())
+def test_model_corpus_through_torch_compile_option(name: str, tmp_path: Path, monkeypatch) -> None:
+    """`torch.compile(options={"pythonify": path})`: each Dynamo graph's file, run on
+    the inputs the graph got (parameters first, as AOTAutograd passes them), agrees
+    with that ATen graph run eagerly and with the compiled graph's own results."""
+    torch = pytest.importorskip("torch")
+    import model_corpus
+
+    from graphlet.frontend.fx.graph import CompiledGraph
+
+    case = next(c for c in model_corpus.ALL_CASES if c.name == name)
+    model, inputs = model_corpus.build(case)
+    calls: list[tuple[Any, tuple[Any, ...], Any]] = []
+    original_call = CompiledGraph.__call__
+
+    def recording(graph: Any, *args: Any) -> Any:
+        result = original_call(graph, *args)
+        calls.append((graph, args, result))
+        return result
+
+    monkeypatch.setattr(CompiledGraph, "__call__", recording)
+    out = tmp_path / "compiled.py"
+    compiled = torch.compile(
+        model, backend="graphlet", options={"pythonify": str(out)}, dynamic=False
+    )
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("error", PythonifyWarning)
+        compiled(*inputs)
+    first_calls = list({id(graph): (graph, args, result) for graph, args, result in calls}.values())
+    assert first_calls, "no graph was compiled"
+    files = [out, *(out.with_suffix(f".{k}.py") for k in range(1, len(first_calls)))]
+    assert sorted(tmp_path.iterdir()) == sorted(files)
+    for (graph, args, result), path in zip(first_calls, files):
+        assert all(r.all_native for r in graph.reports())
+        got = run_source(path.read_text())["run"](*args)
+        with torch.no_grad():
+            _same_tensors(got, graph.gm(*args), case.rtol, case.atol)
+        _same_tensors(got, result, case.rtol, case.atol)

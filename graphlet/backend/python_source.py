@@ -37,8 +37,9 @@ from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.utils.exceptions import DiagnosticException
 from xdsl.utils.target import Target
 
+from graphlet.backend import python_memory
 from graphlet.dialects import graphlet as g
-from graphlet.dialects import pyrt
+from graphlet.dialects import pyarray, pylist, pyrt
 from graphlet.locations import location_of
 
 INDENT = "    "
@@ -200,11 +201,15 @@ class PythonPrinter:
         self.imports: set[str] = set()
         self._blocks: dict[Block, int] = {}
         self._count = 0
+        self.memory = False
+        """Whether the module needs `python_memory` (it has lists or arrays)."""
 
     # ------------------------------------------------------------------ structure
 
-    def print_module(self, module: ModuleOp, *, prelude: bool = True) -> str:
-        """The module's functions as Python source (with the prelude they rely on)."""
+    def print_module(self, module: ModuleOp, *, prelude: bool = True, memory: bool = False) -> str:
+        """The module's functions as Python source (with the prelude they rely on; with
+        `python_memory`'s lists and arrays when an op needs them, or `memory`)."""
+        self.memory = memory
         for op in module.ops:
             if _libm_declaration(op):
                 continue  # its calls print as NumPy's function (`print_libm_call`)
@@ -218,7 +223,8 @@ class PythonPrinter:
         imports = "".join(f"{line}\n" for line in sorted(self.imports))
         if not prelude:
             return f"{imports}\n\n{body}" if imports else body
-        return f"{IMPORTS}{imports}\n\n{PRELUDE}\n\n{body}"
+        runtime = f"{memory_runtime()}\n\n" if self.memory else ""
+        return f"{IMPORTS}{imports}\n\n{PRELUDE}\n\n{runtime}{body}"
 
     def print_function(self, op: func.FuncOp) -> None:
         self.names = {}
@@ -596,8 +602,13 @@ class PythonPrinter:
         else:
             self.assign(op, f"not ({nan}) and {a} {symbol} {b}")
 
-    @emits(arith.SelectOp)
-    def print_arith_select(self, op: arith.SelectOp) -> None:
+    @emits(llvm.ZeroOp)
+    def print_null(self, op: llvm.ZeroOp) -> None:
+        """`llvm.mlir.zero`: the null pointer (an empty list or array slot)."""
+        self.assign(op, "None")
+
+    @emits(arith.SelectOp, llvm.SelectOp)
+    def print_arith_select(self, op: arith.SelectOp | llvm.SelectOp) -> None:
         cond, a, b = self.args(op.operands)
         self.assign(op, f"{a} if {cond} else {b}")
 
@@ -605,6 +616,31 @@ class PythonPrinter:
     def print_arith_extend(self, op: Operation) -> None:
         (x,) = self.args(op.operands)
         self.assign(op, f"int({x})")
+
+    @emits(arith.TruncFOp)
+    def print_truncf(self, op: arith.TruncFOp) -> None:
+        """f64 -> f32: rounded to the nearest float32 (inf past its range), kept as a
+        Python float, which holds every float32 exactly."""
+        (x,) = self.args(op.operands)
+        self.assign(op, f"ieee(np.float32, {x})")
+
+    @emits(arith.ExtFOp)
+    def print_extf(self, op: arith.ExtFOp) -> None:
+        (x,) = self.args(op.operands)
+        self.assign(op, x)
+
+    @emits(arith.TruncIOp)
+    def print_trunci(self, op: arith.TruncIOp) -> None:
+        """The low bits, as two's complement (i1: a bool)."""
+        (x,) = self.args(op.operands)
+        t = op.result.type
+        assert isinstance(t, IntegerType)
+        bits = t.width.data
+        if bits == 1:
+            self.assign(op, f"bool({x} & 1)")
+        else:
+            half = 1 << (bits - 1)
+            self.assign(op, f"({x} + {half}) % {2 * half} - {half}")
 
     @emits(arith.SIToFPOp)
     def print_sitofp(self, op: arith.SIToFPOp) -> None:
@@ -665,6 +701,167 @@ class PythonPrinter:
             op, f"ieee(np.{_MATH_FUNCTIONS[type(op)]}, {', '.join(self.args(op.operands))})"
         )
 
+    # ------------------------------------------------------------------ pylist (python_memory)
+
+    def call_memory(self, op: Operation, call: str) -> None:
+        """`results = call`, for an op whose meaning is a `python_memory` function."""
+        self.memory = True
+        results = [self.define(r) for r in op.results]
+        self.line(f"{', '.join(results)} = {call}" if results else call)
+
+    @emits(pylist.NewOp)
+    def print_list_new(self, op: pylist.NewOp) -> None:
+        self.call_memory(op, "NativeList([]), True")
+
+    @emits(pylist.RangeOp)
+    def print_list_range(self, op: pylist.RangeOp) -> None:
+        _, start, step, count = self.args(op.operands)
+        self.call_memory(op, f"pylist_range({start}, {step}, {count}), True")
+
+    @emits(pylist.SliceOp)
+    def print_list_slice(self, op: pylist.SliceOp) -> None:
+        _, source, start, step, count = self.args(op.operands)
+        self.call_memory(op, f"pylist_slice({source}, {start}, {step}, {count}), True")
+
+    @emits(pylist.ConcatOp)
+    def print_list_concat(self, op: pylist.ConcatOp) -> None:
+        _, a, b = self.args(op.operands)
+        self.call_memory(op, f"NativeList({a}.items + {b}.items), True")
+
+    @emits(pylist.RepeatOp)
+    def print_list_repeat(self, op: pylist.RepeatOp) -> None:
+        _, source, times = self.args(op.operands)
+        self.call_memory(op, f"NativeList({source}.items * {times}), True")
+
+    @emits(pylist.LenOp)
+    def print_list_len(self, op: pylist.LenOp) -> None:
+        self.call_memory(op, f"len({self.name(op.list_)}.items)")
+
+    @emits(pylist.GetOp)
+    def print_list_get(self, op: pylist.GetOp) -> None:
+        zero = literal(g.python_type(op.result.type)(0))
+        self.call_memory(op, f"pylist_get({self.name(op.list_)}, {self.name(op.index)}, {zero})")
+
+    @emits(pylist.SetOp)
+    def print_list_set(self, op: pylist.SetOp) -> None:
+        lst, index, value = self.args(op.operands)
+        self.call_memory(op, f"{lst}.items[{index}] = {value}")
+
+    @emits(pylist.AppendOp)
+    def print_list_append(self, op: pylist.AppendOp) -> None:
+        _, lst, value = self.args(op.operands)
+        self.line(f"{lst}.items.append({value})")
+        self.call_memory(op, "True")
+
+    @emits(pylist.InsertOp)
+    def print_list_insert(self, op: pylist.InsertOp) -> None:
+        _, lst, index, value = self.args(op.operands)
+        self.line(f"{lst}.items.insert({index}, {value})")
+        self.call_memory(op, "True")
+
+    @emits(pylist.PopOp)
+    def print_list_pop(self, op: pylist.PopOp) -> None:
+        lst, index = self.args(op.operands)
+        self.call_memory(op, f"{lst}.items.pop({index})")
+
+    @emits(pylist.ExtendOp)
+    def print_list_extend(self, op: pylist.ExtendOp) -> None:
+        _, lst, other = self.args(op.operands)
+        self.line(f"{lst}.items.extend({other}.items)")
+        self.call_memory(op, "True")
+
+    @emits(pylist.FindOp)
+    def print_list_find(self, op: pylist.FindOp) -> None:
+        self.call_memory(op, f"pylist_find({', '.join(self.args(op.operands))})")
+
+    @emits(pylist.CountOp)
+    def print_list_count(self, op: pylist.CountOp) -> None:
+        self.call_memory(op, f"pylist_count({', '.join(self.args(op.operands))})")
+
+    @emits(pylist.ReverseOp, pylist.ClearOp)
+    def print_list_in_place(self, op: pylist.ReverseOp | pylist.ClearOp) -> None:
+        method = "reverse" if isinstance(op, pylist.ReverseOp) else "clear"
+        self.call_memory(op, f"{self.name(op.list_)}.items.{method}()")
+
+    @emits(pylist.SpliceOp)
+    def print_list_splice(self, op: pylist.SpliceOp) -> None:
+        _, lst, start, count, other = self.args(op.operands)
+        self.line(f"pylist_splice({lst}, {start}, {count}, {other})")
+        self.call_memory(op, "True")
+
+    @emits(pylist.CompareOp)
+    def print_list_compare(self, op: pylist.CompareOp) -> None:
+        a, b = self.args(op.operands)
+        self.call_memory(op, f"pylist_compare({op.predicate.data!r}, {a}, {b})")
+
+    @emits(pylist.SameOp)
+    def print_list_same(self, op: pylist.SameOp) -> None:
+        a, b = self.args(op.operands)
+        self.call_memory(op, f"{a} is {b}")
+
+    # ------------------------------------------------------------------ pyarray (python_memory)
+
+    @emits(pyarray.ElementOp)
+    def print_array_element(self, op: pyarray.ElementOp) -> None:
+        data, *terms = self.args(op.operands)
+        offsets = [f" + {i} * {s}" for i, s in zip(terms[::2], terms[1::2])]
+        self.call_memory(op, f"{data}{''.join(offsets)}")
+
+    @emits(pyarray.LoadOp)
+    def print_array_load(self, op: pyarray.LoadOp) -> None:
+        self.call_memory(op, f"pyarray_load({self.name(op.ptr)}, {op.dtype.data!r})")
+
+    @emits(pyarray.StoreOp)
+    def print_array_store(self, op: pyarray.StoreOp) -> None:
+        value, ptr, arena = self.args(op.operands)
+        logged = op.logged is not None
+        self.call_memory(op, f"pyarray_store({value}, {ptr}, {arena}, {op.dtype.data!r}, {logged})")
+
+    @emits(pyarray.NewOp)
+    def print_array_new(self, op: pyarray.NewOp) -> None:
+        arena, *shape = self.args(op.operands)
+        dims = f"({', '.join(shape)},)"
+        self.call_memory(op, f"pyarray_new({arena}, {dims}, {op.dtype.data!r}, {op.fill.data!r})")
+
+    @emits(pyarray.DataOp)
+    def print_array_data(self, op: pyarray.DataOp) -> None:
+        self.call_memory(op, f"pyarray_data({self.name(op.array)})")
+
+    @emits(pyarray.StrideOp)
+    def print_array_stride(self, op: pyarray.StrideOp) -> None:
+        self.call_memory(op, f"{self.name(op.array)}.strides[{int(op.axis.data)}]")
+
+    @emits(pyarray.SumOp)
+    def print_array_sum(self, op: pyarray.SumOp) -> None:
+        data, count, stride = self.args(op.operands)
+        self.call_memory(op, f"pyarray_sum({data}, {count}, {stride}, {op.dtype.data!r})")
+
+
+def memory_runtime() -> str:
+    """`python_memory`'s source from its `RUNTIME_START` marker on: the lists and
+    arrays every module with such ops carries."""
+    import inspect
+
+    source = inspect.getsource(python_memory)
+    return source[source.index("\n", source.index("# RUNTIME_START")) + 1 :].strip() + "\n"
+
+
+def defined_names() -> frozenset[str]:
+    """Every top-level name an emitted module's imports, prelude and runtime define,
+    which a function printed beside them must not take."""
+    import ast
+
+    tree = ast.parse(f"{IMPORTS}{PRELUDE}{memory_runtime()}")
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+    return frozenset(names)
+
 
 def _libm_declaration(op: Operation) -> bool:
     """`llvm.func @fmod` and the like: a body-less declaration of a known C function."""
@@ -675,9 +872,10 @@ def _is_bool(t: Attribute) -> bool:
     return isinstance(t, IntegerType) and t.width.data == 1 and not isinstance(t, IndexType)
 
 
-def module_source(module: ModuleOp) -> str:
-    """The Python source of `module` (see `PythonPrinter`)."""
-    return PythonPrinter().print_module(module)
+def module_source(module: ModuleOp, *, memory: bool = False) -> str:
+    """The Python source of `module` (see `PythonPrinter`; `memory`: with the lists and
+    arrays of `python_memory` whether or not an op needs them)."""
+    return PythonPrinter().print_module(module, memory=memory)
 
 
 @dataclass(frozen=True)

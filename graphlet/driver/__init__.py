@@ -41,15 +41,24 @@ __all__ = [
     "python_literal",
     "python_name",
     "python_source",
+    "python_source_names",
 ]
 
 
-def python_source(module: ModuleOp) -> str:
-    """`module` as Python source (`graphlet.backend.python_source`); an op the back end
-    cannot print raises its `PythonSourceError`, a located diagnostic."""
+def python_source(module: ModuleOp, *, memory: bool = False) -> str:
+    """`module` as Python source (`graphlet.backend.python_source`; `memory`: with its
+    lists and arrays runtime); an op the back end cannot print raises its
+    `PythonSourceError`, a located diagnostic."""
     from graphlet.backend.python_source import module_source
 
-    return module_source(module)
+    return module_source(module, memory=memory)
+
+
+def python_source_names() -> frozenset[str]:
+    """The top-level names `python_source` output defines besides its functions."""
+    from graphlet.backend.python_source import defined_names
+
+    return defined_names()
 
 
 def python_literal(value: Any) -> str:

@@ -84,6 +84,11 @@ def _has_lists(spec: Any) -> bool:
     return spec[0] in ("tuple", "union") and any(_has_lists(item) for item in spec[1])
 
 
+_MEMORY = ("pylist.", "pyarray.")
+"""The dialects of native lists and arrays, which the reference interpreter has no
+implementations of."""
+
+
 class InterpreterBackend:
     """Runs captured graphlet IR with the reference interpreter (scalars, tuples,
     complex numbers and compile-time constants; not lists)."""
@@ -103,6 +108,9 @@ class InterpreterBackend:
 
         if any(_has_lists(spec) for spec in (*arg_types, return_type)):
             raise NotImplementedError("the interpreter backend does not run lists")
+        memory = next((op.name for op in module.walk() if op.name.startswith(_MEMORY)), None)
+        if memory is not None:  # a list or array made inside the call
+            raise NotImplementedError(f"the interpreter backend does not run {memory}")
         interpreter = make_interpreter(module)
 
         def call(*args: Any) -> Any:

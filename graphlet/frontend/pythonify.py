@@ -58,8 +58,9 @@ def _namespace_expression(spec: list[Any]) -> str:
     return f"module_namespace({spec[1]!r})"
 
 
-def guard_check(guard: Guard, fn: types.FunctionType) -> str:
-    """One guard as a Python expression, with a comment saying what it checks."""
+def guard_check(guard: Guard, fn: types.FunctionType, index: int) -> str:
+    """One guard (the version's `index`th) as a Python expression, with a comment
+    saying what it checks."""
     if guard.attribute:
         if guard.namespace is fn and guard.name == "__code__":
             digest = fingerprint.code_fingerprint(guard.expected)
@@ -71,7 +72,16 @@ def guard_check(guard: Guard, fn: types.FunctionType) -> str:
         namespace = _namespace_expression(fingerprint.namespace_fingerprint(guard.namespace, fn))
         expected = fingerprint.value_fingerprint(guard.expected)
     except fingerprint.Unfingerprintable as e:
-        return f"False,  # global {guard.name!r} is {e}: not checkable from source, so fallback"
+        try:
+            namespace = _namespace_expression(
+                fingerprint.namespace_fingerprint(guard.namespace, fn)
+            )
+        except fingerprint.Unfingerprintable:
+            return f"False,  # global {guard.name!r} is {e}: not checkable from source, so fallback"
+        return (
+            f"{namespace}.get({guard.name!r}, MISSING) is live_guard_value({index}),"
+            f"  # global {guard.name!r} is {e}: the live version's object"
+        )
     name = repr(guard.name)
     kind = expected[0]
     if kind == "absent":
@@ -92,12 +102,65 @@ def guard_check(guard: Guard, fn: types.FunctionType) -> str:
     return f"same_value({namespace}.get({name}, MISSING), {value}),  # {guard.name} == {value}"
 
 
-def argument_check(name: str, kind: Any) -> str:
-    if kind is int:
+def argument_check(name: str, key: Any) -> str:
+    """The dispatcher's key of one argument (`signature.key_of`) as a Python test."""
+    from graphlet.frontend.bytecode.signature import ArrayOf, ListOf, StrValue, TupleOf
+
+    if key is int:
         return f"type({name}) is int and {abi.INT_MIN} <= {name} <= {abi.INT_MAX}"
-    if kind in (bool, float):
-        return f"type({name}) is {kind.__name__}"
-    return f"False  # {kind!r}: not checked from source, so fallback"
+    if key in (bool, float, complex):
+        return f"type({name}) is {key.__name__}"
+    if key is type(None):
+        return f"{name} is None"
+    if isinstance(key, StrValue):
+        return f"type({name}) is str and {name} == {key.value!r}"
+    if isinstance(key, TupleOf):
+        items = [argument_check(f"{name}[{i}]", item) for i, item in enumerate(key.items)]
+        return " and ".join([f"type({name}) is tuple", f"len({name}) == {len(items)}", *items])
+    if isinstance(key, ListOf) and key.item is None:
+        return f"type({name}) is list and not {name}"
+    if isinstance(key, ListOf):
+        item = argument_check("v", key.item)
+        return f"type({name}) is list and all({item} for v in {name})"
+    if isinstance(key, ArrayOf):
+        return (
+            f"type({name}) is np.ndarray and {name}.dtype is np.dtype({key.dtype!r}) "
+            f"and {name}.ndim == {key.ndim} and {name}.flags.aligned "
+            f"and {name}.flags.writeable is {key.writeable}"
+        )
+    return "False"  # a key no version is compiled for
+
+
+def key_literal(key: Any) -> str:
+    """A dispatcher key as the source that builds it (`int`, `ListOf(float)`, ...)."""
+    from graphlet.frontend.bytecode.signature import ArrayOf, ListOf, StrValue, TupleOf
+
+    if key is type(None):
+        return "type(None)"
+    if isinstance(key, type):
+        return key.__name__
+    if isinstance(key, TupleOf):
+        return f"TupleOf(({''.join(key_literal(item) + ', ' for item in key.items)}))"
+    if isinstance(key, ListOf):
+        return f"ListOf({key_literal(key.item) if key.item is not None else None})"
+    if isinstance(key, StrValue):
+        return f"StrValue({key.value!r})"
+    if isinstance(key, ArrayOf):
+        return f"ArrayOf({key.dtype!r}, {key.ndim}, {key.writeable})"
+    raise TypeError(f"graphlet pythonify: no source for the dispatch key {key!r}")
+
+
+def _all_specs(specs: tuple[tuple[Any, ...], Any]) -> list[Any]:
+    return [*specs[0], specs[1]]
+
+
+def _uses_memory(spec: Any) -> bool:
+    """Whether a value spec holds a list or an array (`python_memory` passes those)."""
+    if isinstance(spec, str):
+        return False
+    if spec[0] in ("list", "array", "npscalar"):
+        return True
+    return spec[0] in ("tuple", "union") and any(_uses_memory(item) for item in spec[1])
 
 
 _C_TYPES = {"i1": "ctypes.c_bool", "i64": "ctypes.c_int64", "f64": "ctypes.c_double"}
@@ -122,10 +185,19 @@ def _native_section(version: Version, params: list[str]) -> str:
         or not all(a in _C_TYPES for a in signature.args)
         or not signature.call_depth
     ):
+        args = ", ".join(params)
         return (
-            "def native_call(" + ", ".join(params) + "):\n"
-            '    """This version has no scalar C interface to call from ctypes."""\n'
-            "    return NOT_NATIVE\n"
+            f"def native_call({args}):\n"
+            '    """The live version\'s CPython wrapper (its values are not scalars ctypes\n'
+            '    passes: it unboxes them itself); NOT_NATIVE when this process has none."""\n'
+            '    version = getattr(ORIGINAL, "versions", {}).get(SIGNATURE)\n'
+            '    native = getattr(version, "native", None)\n'
+            "    if native is None:\n"
+            "        return NOT_NATIVE\n"
+            "    try:\n"
+            f"        return native({args})\n"
+            "    except NativeHandBack:\n"
+            "        return HAND_BACK\n"
         )
     arg_types = [_C_TYPES[a] for a in signature.args]
     decode = ", ".join(f"decode(slots[{i + 1}], {kind!r})" for i, kind in enumerate(results))
@@ -154,14 +226,20 @@ def native_call({", ".join(params)}):
 
 RESERVED = frozenset(
     {"arguments_match", "body", "decode", "fallback", "guards_hold", "module_namespace"}
+    | {"live_guard_value", "MISSING", "NOT_NATIVE", "HAND_BACK", "LAST_PATH", "ORIGINAL"}
+    | {"PY_FUNC", "SIGNATURE", "NATIVE_SYMBOL", "PROTOTYPE"}
     | {"native_call", "resolve", "same_value", "HandBack", "ieee", "trunc_div", "trunc_rem"}
     | {"wrap64", "math", "np", "builtins", "ctypes", "sys", "flatten_value", "unflatten_value"}
-    | {"code_fingerprint", "function_fingerprint"}
+    | {"code_fingerprint", "function_fingerprint", "NativeHandBack", "ArrayOf", "ListOf"}
+    | {"StrValue", "TupleOf"}
 )
-"""Names the emitted module defines: an entry of such a name gets `_entry` appended."""
+"""Names the wrapper defines (the printed IR's own are `driver.python_source_names()`):
+an entry of such a name gets `_entry` appended."""
 
 ARENA_POINTERS = 16
-"""Pointers in the zeroed list arena the ctypes call passes (no emitted version uses lists)."""
+"""Pointers in the zeroed arena the ctypes call passes (the arena's fields, with room
+to spare). A scalar version that makes lists inside (`list_sieve(n)`) runs in it; the
+lists are not freed on this path, as the CPython wrapper would free them."""
 
 
 HELPERS = '''
@@ -184,6 +262,14 @@ def resolve(module, qualname):
     return found
 
 
+def live_guard_value(index):
+    """The object the live version's guard `index` was compiled for: a global that has
+    no source form is compared with it (NOT_NATIVE, equal to nothing, without one)."""
+    version = getattr(ORIGINAL, "versions", {}).get(SIGNATURE)
+    guards = getattr(version, "guards", ())
+    return guards[index].expected if index < len(guards) else NOT_NATIVE
+
+
 def same_value(value, expected):
     return type(value) is type(expected) and repr(value) == repr(expected)
 
@@ -197,6 +283,15 @@ def decode(slot, kind):
 '''
 
 
+def entry_name(fn: Callable[..., Any]) -> str:
+    """The name of the emitted module's entry for `fn`: its own, or with `_entry`
+    appended when the module defines that name already."""
+    from graphlet import driver
+
+    name = fn.__name__
+    return f"{name}_entry" if name in RESERVED | driver.python_source_names() else name
+
+
 def version_source(jitted: JitFunction, version: Version) -> str:
     """The Python module of one compiled version of `jitted` (see the module docstring)."""
     from graphlet import driver
@@ -208,11 +303,13 @@ def version_source(jitted: JitFunction, version: Version) -> str:
         t.__name__ if isinstance(t, type) else repr(t) for t in version.signature
     )
     title = f"{fn.__qualname__}({signature_text})"
-    entry = fn.__name__ if fn.__name__ not in RESERVED else f"{fn.__name__}_entry"
+    entry = entry_name(fn)
     body: str | None = None
     symbol: str | None = None
+    memory = False
     if version.module is not None and version.symbol is not None:
-        body = driver.python_source(version.module)
+        memory = version.specs is not None and any(map(_uses_memory, _all_specs(version.specs)))
+        body = driver.python_source(version.module, memory=memory)
         symbol = driver.python_name(version.symbol)
     out = [f'"""graphlet pythonify: {title}, from {code.co_filename}:{code.co_firstlineno}.\n']
     out.append(
@@ -221,19 +318,24 @@ def version_source(jitted: JitFunction, version: Version) -> str:
         f"Call `{entry}(...)` as the original; LAST_PATH says which path it took.\n"
         '"""\n'
     )
-    out.append(body if body is not None else "import math\n")
+    out.append(body if body is not None else "import math\n\nimport numpy as np\n")
     out.append("import builtins\nimport ctypes\nimport sys\n\n")
+    out.append(
+        "from graphlet.frontend.bytecode.signature import ArrayOf, ListOf, StrValue, TupleOf\n"
+    )
+    out.append("from graphlet.frontend.execution import HandBack as NativeHandBack\n")
     out.append("from graphlet.frontend.execution import flatten_value, unflatten_value\n")
     out.append("from graphlet.frontend.fingerprint import code_fingerprint, function_fingerprint\n")
     out.append(section("The original function"))
     out.append(
         f'ORIGINAL = globals().get("original") or resolve({fn.__module__!r}, {fn.__qualname__!r})\n'
         'PY_FUNC = getattr(ORIGINAL, "py_func", ORIGINAL)\n'
-        f"SIGNATURE = ({''.join(f'{t.__name__}, ' for t in version.signature if isinstance(t, type))})\n"
+        f"SIGNATURE = ({''.join(f'{key_literal(t)}, ' for t in version.signature)})\n"
+        '"""The dispatcher\'s key of the version (`graphlet.frontend.bytecode.signature`)."""\n'
     )
     out.insert(len(out) - 2, HELPERS)
     out.append(section("Guards: what this version read, with the values it was compiled for"))
-    checks = [guard_check(g, fn) for g in version.guards]
+    checks = [guard_check(g, fn, i) for i, g in enumerate(version.guards)]
     out.append("def guards_hold():\n")
     out.append("    G = PY_FUNC.__globals__\n")
     out.append('    B = G.get("__builtins__", builtins.__dict__)\n')
@@ -258,6 +360,27 @@ def version_source(jitted: JitFunction, version: Version) -> str:
     out.append(f"def body({', '.join(params)}):\n")
     if symbol is None or version.specs is None:
         out.append(f"    raise HandBack({str(version.python_reason)!r})\n")
+    elif memory:
+        arg_specs, result_spec = version.specs
+        out.append(
+            f'    """The values flattened as the ABI passes them ({list(arg_specs)!r}): lists\n'
+            "    copied in, arrays by address; then the call depth and the call's arena. The\n"
+            f"    result rebuilt from {result_spec!r}; the argument lists written back only\n"
+            '    when the call succeeds, the writes to arrays undone when it does not."""\n'
+            "    lists = {}\n"
+            f"    flat = [v for spec, arg in zip({arg_specs!r}, ({''.join(p + ', ' for p in params)})) "
+            "for v in flatten_argument(spec, arg, lists)]\n"
+            "    arena = Arena()\n"
+            "    try:\n"
+            f"        results = {symbol}(*flat, {abi.CALL_DEPTH_ARGS[0]}, arena)\n"
+            "        results = results if isinstance(results, tuple) else (results,)\n"
+            f"        result = box_result({result_spec!r}, iter(results))\n"
+            "    except BaseException:\n"
+            "        arena.undo()\n"
+            "        raise\n"
+            "    reflect(lists)\n"
+            "    return result\n"
+        )
     else:
         arg_specs, result_spec = version.specs
         out.append(

@@ -100,7 +100,10 @@ def plan_source(name: str, signature: str, plan: Plan) -> str:
         '    model = globals().get("model")\n'
         "    tensors = {}\n"
         "    if model is not None:\n"
-        "        tensors = {**dict(model.named_parameters()), **dict(model.named_buffers())}\n"
+        "        tensors = {  # every name of a tied weight (`lm_head.weight` is `wte.weight`)\n"
+        "            **dict(model.named_parameters(remove_duplicate=False)),\n"
+        "            **dict(model.named_buffers(remove_duplicate=False)),\n"
+        "        }\n"
         "    found = []\n"
         "    for name, _, _ in PARAMETERS:\n"
         "        if name in tensors:\n"
@@ -111,17 +114,62 @@ def plan_source(name: str, signature: str, plan: Plan) -> str:
         "            raise KeyError(f\"parameter {name!r}: run with {{'model': model}} or {{'parameters': [...]}}\")\n"
         "    return found\n"
     )
+    out.append(section("Outputs: where each of the graph's outputs comes from"))
+    out.append(
+        "class Leaf:\n"
+        '    """An output: the body\'s result `index` ("result") or the caller\'s input `index`\n'
+        '    ("input"), returned as is."""\n\n'
+        "    def __init__(self, kind, index):\n"
+        "        self.kind, self.index = kind, index\n\n\n"
+    )
+    out.append(f"OUTPUTS = {output_tree_source(imported.output_tree)}\n")
+    out.append(
+        '"""The graph\'s output structure; a leaf that is no `Leaf` is a value the graph was\n'
+        'specialised on."""\n\n\n'
+        "def rebuild(tree, results, inputs):\n"
+        "    if isinstance(tree, Leaf):\n"
+        '        return results[tree.index] if tree.kind == "result" else inputs[tree.index]\n'
+        "    if isinstance(tree, tuple | list):\n"
+        "        return type(tree)(rebuild(t, results, inputs) for t in tree)\n"
+        "    if isinstance(tree, dict):\n"
+        "        return {k: rebuild(v, results, inputs) for k, v in tree.items()}\n"
+        "    return tree\n"
+    )
     out.append(section("Graph body: the graph's IR as NumPy code (above), called on arrays"))
     out.append(
         "def run(*inputs):\n"
+        '    """The graph\'s outputs (torch tensors, in its output structure) for these inputs."""\n'
         "    check_inputs(inputs)\n"
         "    arrays = [inputs[index].detach().contiguous().numpy() for index, _, _ in INPUTS]\n"
         "    arrays += read_parameters()\n"
         f"    results = {driver.python_name('forward')}(*arrays)\n"
         "    results = results if isinstance(results, tuple) else (results,)\n"
-        "    return tuple(torch.from_numpy(np.array(r)) for r in results)\n"
+        "    results = [torch.from_numpy(np.array(r)) for r in results]\n"
+        "    return rebuild(OUTPUTS, results, inputs)\n"
     )
     return "".join(out)
+
+
+def output_tree_source(tree: Any) -> str:
+    """An `ImportedGraph.output_tree` as source: `Leaf("result", k)` for the body's
+    result k, `Leaf("input", i)` for input i, containers and constants as themselves."""
+    from graphlet.frontend.fx.importer import Input, Result
+    from graphlet.frontend.pythonify import literal
+
+    if isinstance(tree, Result):
+        return f'Leaf("result", {tree.index})'
+    if isinstance(tree, Input):
+        return f'Leaf("input", {tree.index})'
+    if isinstance(tree, tuple):
+        return "(" + "".join(f"{output_tree_source(t)}, " for t in tree) + ")"
+    if isinstance(tree, list):
+        return "[" + ", ".join(output_tree_source(t) for t in tree) + "]"
+    if isinstance(tree, dict):
+        items = ", ".join(f"{k!r}: {output_tree_source(v)}" for k, v in tree.items())
+        return "{" + items + "}"
+    if tree is None or isinstance(tree, bool | int | float | str):
+        return literal(tree)
+    raise ValueError(f"an output of type {type(tree).__name__} has no source form")
 
 
 def _dtype_name(t: Any) -> str:
