@@ -43,6 +43,7 @@ from xdsl.pattern_rewriter import (
 )
 
 from graphlet.dialects import llvm_ext
+from graphlet.dialects.llvm_ext import upstream
 from graphlet.lowering.legality import INDEX_ADVICE, ConversionTarget, has_index_type
 from graphlet.lowering.llvm_lowering_utils import (
     intrinsic_call,
@@ -107,10 +108,10 @@ class IntegerBinaryLowering(RewritePattern):
 
 
 _FLOAT_OPS: dict[type[Operation], type[llvm.AbstractFloatArithOp]] = {
-    arith.AddfOp: llvm.FAddOp,
-    arith.SubfOp: llvm.FSubOp,
-    arith.MulfOp: llvm.FMulOp,
-    arith.DivfOp: llvm.FDivOp,
+    arith.AddfOp: upstream(llvm.FAddOp),
+    arith.SubfOp: upstream(llvm.FSubOp),
+    arith.MulfOp: upstream(llvm.FMulOp),
+    arith.DivfOp: upstream(llvm.FDivOp),
 }
 
 
@@ -124,7 +125,7 @@ class FloatBinaryLowering(RewritePattern):
 class NegfLowering(RewritePattern):
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: arith.NegfOp, rewriter: PatternRewriter, /):
-        rewriter.replace(op, llvm.FNegOp(op.operand, llvm_fastmath(op.fastmath)))
+        rewriter.replace(op, upstream(llvm.FNegOp)(op.operand, llvm_fastmath(op.fastmath)))
 
 
 class CmpiLowering(RewritePattern):
@@ -152,7 +153,7 @@ class CmpfLowering(RewritePattern):
             value = IntegerAttr(int(predicate == _CMPF_TRUE), i1)
             rewriter.replace(op, llvm.ConstantOp(value, i1))
             return
-        new_op = llvm.FCmpOp(op.lhs, op.rhs, IntegerAttr(predicate, 64))
+        new_op = upstream(llvm.FCmpOp)(op.lhs, op.rhs, IntegerAttr(predicate, 64))
         new_op.fastmathFlags = llvm_fastmath(op.fastmath)
         rewriter.replace(op, new_op)
 
@@ -198,9 +199,9 @@ _MIN_MAX_INTRINSICS: dict[type[Operation], str] = {
 class MinMaxLowering(RewritePattern):
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter, /):
         if isinstance(op, arith.MinnumfOp):
-            rewriter.replace(op, llvm.VectorFMinOp(op.lhs, op.rhs, llvm_fastmath(op.fastmath)))
+            rewriter.replace(op, upstream(llvm.VectorFMinOp)(op.lhs, op.rhs, llvm_fastmath(op.fastmath)))
         elif isinstance(op, arith.MaxnumfOp):
-            rewriter.replace(op, llvm.VectorFMaxOp(op.lhs, op.rhs, llvm_fastmath(op.fastmath)))
+            rewriter.replace(op, upstream(llvm.VectorFMaxOp)(op.lhs, op.rhs, llvm_fastmath(op.fastmath)))
         elif (intrinsic := _MIN_MAX_INTRINSICS.get(type(op))) is not None:
             _check_llvm_type(op, op.results[0].type)
             result_type = op.results[0].type
