@@ -31,6 +31,8 @@ GRAPHLET_DIALECTS: dict[str, Callable[[], Dialect]] = {
     "graphlet": _lazy("graphlet.dialects.graphlet:Graphlet"),
     "llvm": _lazy("graphlet.dialects.llvm_ext:LLVM"),
     "memref": _lazy("graphlet.dialects.memref_ext:Memref"),
+    "arith": _lazy("graphlet.dialects.arith_ext:Arith"),
+    "scf": _lazy("graphlet.dialects.scf_ext:Scf"),
     "pyrt": _lazy("graphlet.dialects.pyrt:Pyrt"),
     "pylist": _lazy("graphlet.dialects.pylist:Pylist"),
     "pyarray": _lazy("graphlet.dialects.pyarray:Pyarray"),

@@ -42,8 +42,9 @@ from xdsl.pattern_rewriter import (
     op_type_rewrite_pattern,
 )
 
-from graphlet.dialects import llvm_ext
+from graphlet.dialects import arith_ext, llvm_ext
 from graphlet.dialects.llvm_ext import upstream
+from graphlet.dialects.upstream_syntax import by_class
 from graphlet.lowering.legality import INDEX_ADVICE, ConversionTarget, has_index_type
 from graphlet.lowering.llvm_lowering_utils import (
     intrinsic_call,
@@ -180,10 +181,14 @@ _CAST_OPS: dict[type[Operation], type[Operation]] = {
 
 class CastLowering(RewritePattern):
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter, /):
-        if (cast_op := _CAST_OPS.get(type(op))) is not None:
+        if (cast_op := by_class(_CAST_OPS, op)) is not None:
             _check_llvm_type(op, op.operands[0].type)
             _check_llvm_type(op, op.results[0].type)
-            rewriter.replace(op, cast_op(op.operands[0], op.results[0].type))
+            new_op = cast_op(op.operands[0], op.results[0].type)
+            if isinstance(op, arith_ext.TruncIOp) and op.overflow_flags.data:
+                bits = sum(_OVERFLOW_BITS[f] for f in op.overflow_flags.data)
+                new_op.overflowFlags = llvm.OverflowAttr.from_int(bits)
+            rewriter.replace(op, new_op)
 
 
 _MIN_MAX_INTRINSICS: dict[type[Operation], str] = {
