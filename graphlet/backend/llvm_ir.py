@@ -83,10 +83,13 @@ def _convert_as_xdsl_op(
     translation looks ops up by their exact class: translate a twin of xDSL's class."""
     if op.properties.get("volatile_") is not None:
         raise lowering_error(op, "-t llvm cannot translate volatile loads and stores")
+    properties = {k: v for k, v in op.properties.items() if k != "nontemporal"}
+    if isinstance(op, llvm_ext.TruncOp):
+        properties["overflowFlags"] = op.overflow_attr()
     twin = llvm_ext.XDSL_CLASS[type(op)].create(
         operands=list(op.operands),
         result_types=[r.type for r in op.results],
-        properties={k: v for k, v in op.properties.items() if k != "nontemporal"},
+        properties=properties,
         attributes=dict(op.attributes),
     )
     try:

@@ -347,7 +347,41 @@ class FCmpOp(llvm.FCmpOp):
         printer.print_attribute(self.lhs.type)
 
 
-UPSTREAM_SYNTAX: list[type[Operation]] = [*_FLOAT_OPS, LoadOp, StoreOp, FCmpOp]
+@irdl_op_definition
+class TruncOp(llvm.TruncOp):
+    """`%y = llvm.trunc %x overflow<nsw> : i64 to i32`; upstream's generic form spells
+    the flags as an integer (`<{overflowFlags = 1 : i32}>`), xDSL's as an attribute
+    (`#llvm.overflow<nsw>`): both parse, `overflow_attr` reads either."""
+
+    name = "llvm.trunc"
+
+    arg = operand_def(llvm.SignlessIntegerConstraint | llvm.VectorType.constr(llvm.SignlessIntegerConstraint))
+    res = result_def(llvm.SignlessIntegerConstraint | llvm.VectorType.constr(llvm.SignlessIntegerConstraint))
+    overflowFlags = opt_prop_def(llvm.OverflowAttr | IntegerAttr)
+
+    def verify_(self) -> None:
+        """Only this class's definition (xDSL's decorated `verify_` checks xDSL's,
+        which takes no integer flags); `verify` still checks the widths."""
+
+    def overflow_attr(self) -> llvm.OverflowAttr:
+        flags = self.overflowFlags
+        if isinstance(flags, IntegerAttr):
+            return llvm.OverflowAttr.from_int(flags.value.data)
+        return flags if flags is not None else llvm.OverflowAttr(None)
+
+    def print(self, printer: Printer) -> None:
+        printer.print_string(" ")
+        printer.print_ssa_value(self.arg)
+        if self.overflow_attr().data:
+            self.overflow_attr().print(printer)
+        printer.print_op_attributes(self.attributes)
+        printer.print_string(" : ")
+        printer.print_attribute(self.arg.type)
+        printer.print_string(" to ")
+        printer.print_attribute(self.res.type)
+
+
+UPSTREAM_SYNTAX: list[type[Operation]] = [*_FLOAT_OPS, LoadOp, StoreOp, FCmpOp, TruncOp]
 """graphlet's ops that stand for xDSL's ops of the same name, in upstream's syntax."""
 
 XDSL_CLASS: dict[type[Operation], type[Operation]] = {
