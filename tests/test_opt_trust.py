@@ -17,6 +17,7 @@ from pathlib import Path
 
 import llvmlite.binding as llvm
 import pytest
+from xdsl.utils.exceptions import DiagnosticException
 
 from graphlet.tools.graphlet_opt import main
 
@@ -378,15 +379,113 @@ def _iree_opt() -> str | None:
     return found
 
 
-@pytest.mark.skipif(
+needs_iree = pytest.mark.skipif(
     _iree_opt() is None,
     reason="iree-base-compiler (iree-opt) is not installed: pip install '.[interop]'",
 )
-@pytest.mark.parametrize("generic", [True, False], ids=["generic", "pretty"])
-def test_upstream_mlir_parses_graphlets_output(tmp_path, generic):
+
+UPSTREAM_DIALECTS = {"builtin", "func", "arith", "math", "scf", "cf", "memref", "linalg"}
+UPSTREAM_DIALECTS |= {"llvm", "vector", "affine", "tensor"}
+
+
+def _upstream_only(module) -> bool:
+    return all(op.name.split(".")[0] in UPSTREAM_DIALECTS for op in module.walk())
+
+
+def _stages(pipeline: str) -> list:
+    """The passes `-p pipeline` runs, the composite lowerings expanded into their stages."""
+    from graphlet.lowering.lower_tensors_to_llvm import lower_tensors_to_llvm_passes
+    from graphlet.lowering.lower_to_llvm import LOWER_TO_LLVM_PASSES, lower_to_llvm_passes
+    from graphlet.registry import all_passes
+
+    composite = {
+        "lower-to-llvm": lower_to_llvm_passes,
+        "lower-std-to-llvm": lambda: LOWER_TO_LLVM_PASSES,
+        "lower-tensors-to-llvm": lower_tensors_to_llvm_passes,
+    }
+    stages = []
+    for name in pipeline.split(","):
+        stages += composite[name]() if name in composite else [all_passes()[name]()()]
+    return stages
+
+
+def _every_stage(generic: bool) -> dict[str, str]:
+    """Each FileCheck input chunk that verifies, printed after parsing and after each
+    stage of each of its file's RUN pipelines, where only upstream dialects remain."""
+    from xdsl.printer import Printer
+
+    from graphlet.locations import LocatingParser
+    from graphlet.registry import make_context
+    from graphlet.transforms.graphlet_verify import verify_module
+
+    printed: dict[str, str] = {}
+
+    def keep(label: str, module) -> None:
+        if _upstream_only(module):
+            out = io.StringIO()
+            Printer(stream=out, print_generic_format=generic).print_op(module)
+            printed[label] = out.getvalue()
+
+    for path in sorted(FILECHECK.rglob("*.mlir")):
+        if "Output" in path.parts:
+            continue
+        text = path.read_text()
+        pipelines = set(re.findall(r"RUN: graphlet-opt %s -p (\S+)", text))
+        for i, chunk in enumerate(text.split("// -----")):
+            if "expected-" in chunk:
+                continue  # a diagnostics test: invalid on purpose
+            ctx = make_context()
+            try:
+                module = LocatingParser(ctx, chunk, path.name).parse_module()
+                verify_module(module)
+            except Exception:
+                continue  # invalid on purpose (graphlet-run's error tests)
+            name = f"{path.relative_to(FILECHECK)}#{i}"
+            keep(name, module)
+            for pipeline in sorted(pipelines):
+                lowered = module.clone()
+                for stage in _stages(pipeline):
+                    try:
+                        stage.apply(ctx, lowered)
+                    except DiagnosticException:
+                        break  # a pass refusing its input, which that test checks
+                    keep(f"{name} -p {pipeline}: after {stage.name}", lowered)
+    return printed
+
+
+def _iree_rejects(texts: dict[str, str]) -> list[str]:
+    """The labels of `texts` that iree-opt does not parse and verify (one run for all,
+    then one per text only when that run fails)."""
     iree_opt = _iree_opt()
     assert iree_opt is not None
-    failures = []
+
+    def run(text: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [iree_opt, "--split-input-file", "-o", os.devnull, "-"],
+            input=text,
+            capture_output=True,
+            text=True,
+        )
+
+    if run("\n// -----\n".join(texts.values())).returncode == 0:
+        return []
+    return [f"{label}: {run(text).stderr[:300]}" for label, text in texts.items() if run(text).returncode]
+
+
+@needs_iree
+@pytest.mark.parametrize("generic", [True, False], ids=["generic", "pretty"])
+def test_upstream_mlir_parses_every_filecheck_input_and_every_lowering_stage(generic):
+    printed = _every_stage(generic)
+    assert len(printed) > 100  # the FileCheck inputs, and the stages of each lowering
+    assert any("after convert-func-to-llvm" in label for label in printed)
+    assert not _iree_rejects(printed)
+
+
+@needs_iree
+@pytest.mark.parametrize("generic", [True, False], ids=["generic", "pretty"])
+def test_upstream_mlir_parses_graphlets_output(tmp_path, generic):
+    """graphlet-opt itself (not only its printer) on each lower-* file's own pipeline."""
+    failures = {}
     for path in sorted(FILECHECK.glob("lower-*.mlir")):
         text = path.read_text()
         pipeline = re.search(r"RUN: graphlet-opt %s -p (\S+)", text)
@@ -394,12 +493,30 @@ def test_upstream_mlir_parses_graphlets_output(tmp_path, generic):
         args = ["--split-input-file", "-p", pipeline.group(1)]
         status, out, err = opt(tmp_path, text, *args, *(["--print-op-generic"] * generic))
         assert status == 0, f"{path.name}: {err}"
-        done = subprocess.run(
-            [iree_opt, "--split-input-file", "-"], input=out, capture_output=True, text=True
-        )
-        if done.returncode != 0:
-            failures.append(f"{path.name}: {done.stderr[:300]}")
-    assert not failures, failures
+        failures[path.name] = out
+    assert not _iree_rejects(failures)
+
+
+@needs_iree
+@pytest.mark.parametrize("generic", [True, False], ids=["generic", "pretty"])
+def test_graphlet_parses_upstream_mlirs_current_syntax(tmp_path, generic):
+    """iree-opt's own printing of upstream's syntax (linalg/memref/scf/arith/llvm forms
+    xDSL 0.74 lacks) parses in graphlet-opt, which prints it back in a form upstream parses."""
+    iree_opt = _iree_opt()
+    assert iree_opt is not None
+    source = FILECHECK / "graphlet-opt" / "upstream-syntax.mlir"
+    upstream = subprocess.run(
+        [iree_opt, "--split-input-file", str(source), *(["--mlir-print-op-generic"] * generic)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    status, out, err = opt(tmp_path, upstream, "--split-input-file")
+    assert status == 0, err
+    for form in ("memref.alloc() alignment = 64", "scf.parallel (%", "fastmath<afn>"):
+        assert form in out
+    assert "<alignment = 8, nontemporal>" in out and "arith.trunci %arg0 overflow<nsw>" in out
+    assert not _iree_rejects({"graphlet-opt's output": out})
 
 
 # The mutation fuzzer
