@@ -469,7 +469,11 @@ def _iree_rejects(texts: dict[str, str]) -> list[str]:
 
     if run("\n// -----\n".join(texts.values())).returncode == 0:
         return []
-    return [f"{label}: {run(text).stderr[:300]}" for label, text in texts.items() if run(text).returncode]
+    return [
+        f"{label}: {run(text).stderr[:300]}"
+        for label, text in texts.items()
+        if run(text).returncode
+    ]
 
 
 @needs_iree

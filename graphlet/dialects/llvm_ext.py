@@ -19,9 +19,17 @@ from __future__ import annotations
 from typing import Self, TypeVar
 
 from xdsl.dialects import llvm
-from xdsl.dialects.builtin import IntegerAttr, UnitAttr, i64
+from xdsl.dialects.builtin import (
+    I1,
+    IntegerAttr,
+    IntegerType,
+    SignlessIntegerConstraint,
+    UnitAttr,
+    VectorType,
+    i64,
+)
 from xdsl.dialects.llvm import ATOMIC_ORDERING_KEYWORDS, FastMathAttr, GenericCastOp
-from xdsl.ir import Attribute, Dialect, Operation
+from xdsl.ir import Attribute, Operation
 from xdsl.irdl import (
     IRDLOperation,
     OptPropertyDef,
@@ -118,7 +126,9 @@ _FLOAT_OPS = [
     *(
         _with_syntax(op, _INTRINSIC)
         for op in llvm.LLVM.operations
-        if op.name.startswith("llvm.intr.")
+        if isinstance(op, type)
+        and issubclass(op, IRDLOperation)
+        and op.name.startswith("llvm.intr.")
         and getattr(op, "assembly_format", None)
         == "`(` operands `)` attr-dict `:` functional-type(operands, results)"
         and "fastmathFlags" in op.get_irdl_definition().properties
@@ -224,9 +234,7 @@ class LoadOp(llvm.LoadOp):
         printer.print_ssa_value(self.ptr)
         if (ordering := self.ordering.value.data) != 0:
             printer.print_string(f" atomic {ATOMIC_ORDERING_KEYWORDS[ordering]}")
-        _print_prop_dict(
-            printer, {"alignment": self.alignment, "nontemporal": self.nontemporal}
-        )
+        _print_prop_dict(printer, {"alignment": self.alignment, "nontemporal": self.nontemporal})
         printer.print_op_attributes(self.attributes)
         printer.print_string(" : ")
         printer.print_attribute(self.ptr.type)
@@ -281,9 +289,7 @@ class StoreOp(llvm.StoreOp):
         printer.print_ssa_value(self.ptr)
         if self.ordering is not None and (ordering := self.ordering.value.data) != 0:
             printer.print_string(f" atomic {ATOMIC_ORDERING_KEYWORDS[ordering]}")
-        _print_prop_dict(
-            printer, {"alignment": self.alignment, "nontemporal": self.nontemporal}
-        )
+        _print_prop_dict(printer, {"alignment": self.alignment, "nontemporal": self.nontemporal})
         printer.print_op_attributes(self.attributes)
         printer.print_string(" : ")
         printer.print_attribute(self.value.type)
@@ -299,7 +305,7 @@ class FCmpOp(llvm.FCmpOp):
 
     lhs = operand_def(llvm.FCmpOp.T)
     rhs = operand_def(llvm.FCmpOp.T)
-    res = result_def(llvm.I1)
+    res = result_def(I1)
     predicate = prop_def(IntegerAttr)
     fastmathFlags = prop_def(FastMathAttr, default_value=FastMathAttr(None))
 
@@ -325,7 +331,7 @@ class FCmpOp(llvm.FCmpOp):
         flag = llvm.FCmpPredicateFlag(predicate)
         return cls.build(
             operands=[lhs_value, rhs_value],
-            result_types=[llvm.IntegerType(1)],
+            result_types=[IntegerType(1)],
             properties={
                 "predicate": IntegerAttr(flag.to_int(), i64),
                 "fastmathFlags": fastmath,
@@ -355,9 +361,9 @@ class TruncOp(llvm.TruncOp):
 
     name = "llvm.trunc"
 
-    arg = operand_def(llvm.SignlessIntegerConstraint | llvm.VectorType.constr(llvm.SignlessIntegerConstraint))
-    res = result_def(llvm.SignlessIntegerConstraint | llvm.VectorType.constr(llvm.SignlessIntegerConstraint))
-    overflowFlags = opt_prop_def(llvm.OverflowAttr | IntegerAttr)
+    arg = operand_def(SignlessIntegerConstraint | VectorType.constr(SignlessIntegerConstraint))
+    res = result_def(SignlessIntegerConstraint | VectorType.constr(SignlessIntegerConstraint))
+    overflowFlags = opt_prop_def(llvm.OverflowAttr | IntegerAttr)  # type: ignore[arg-type]
 
     def verify_(self) -> None:
         """Only this class's definition (xDSL's decorated `verify_` checks xDSL's,

@@ -14,8 +14,8 @@ from typing import Self
 from xdsl.dialects import memref
 from xdsl.dialects.builtin import (
     I64,
-    IndexType,
     DenseIntOrFPElementsAttr,
+    IndexType,
     IntegerAttr,
     MemRefType,
     StringAttr,
@@ -34,8 +34,8 @@ from xdsl.irdl import (
 )
 from xdsl.parser import Parser
 from xdsl.printer import Printer
-from xdsl.utils.exceptions import VerifyException
 from xdsl.utils.bitwise_casts import is_power_of_two
+from xdsl.utils.exceptions import VerifyException
 
 from graphlet.dialects.upstream_syntax import replace_ops
 
@@ -84,7 +84,7 @@ class _AllocLike:
             properties={"alignment": alignment},
             attributes=attrs,
         )
-        return op
+        return op  # type: ignore[no-any-return]
 
     def print(self, printer: Printer) -> None:
         op: memref.AllocOp | memref.AllocaOp = self  # type: ignore[assignment]
@@ -102,7 +102,7 @@ class _AllocLike:
 
 
 @irdl_op_definition
-class AllocOp(_AllocLike, memref.AllocOp):  # type: ignore[misc]
+class AllocOp(_AllocLike, memref.AllocOp):
     """A heap buffer: `%m = memref.alloc() alignment = 64 : memref<4xf64>`."""
 
     name = "memref.alloc"
@@ -114,11 +114,11 @@ class AllocOp(_AllocLike, memref.AllocOp):  # type: ignore[misc]
 
 
 @irdl_op_definition
-class AllocaOp(_AllocLike, memref.AllocaOp):  # type: ignore[misc]
+class AllocaOp(_AllocLike, memref.AllocaOp):
     """A stack buffer: `%m = memref.alloca() alignment = 16 : memref<4xf64>`."""
 
     name = "memref.alloca"
-    assembly_format = None  # xDSL's puts the alignment in the attribute dictionary
+    assembly_format = None  # type: ignore[assignment]  # xDSL's puts the alignment in the attribute dictionary
 
     dynamic_sizes = var_operand_def(IndexType)
     symbol_operands = var_operand_def(IndexType)
@@ -135,9 +135,9 @@ class GlobalOp(memref.GlobalOp):
     name = "memref.global"
 
     sym_name = prop_def(SymbolNameConstraint())
-    sym_visibility = opt_prop_def(StringAttr)
+    sym_visibility = opt_prop_def(StringAttr)  # type: ignore[assignment]
     type = prop_def(MemRefType)
-    initial_value = opt_prop_def(UnitAttr | DenseIntOrFPElementsAttr)
+    initial_value = opt_prop_def(UnitAttr | DenseIntOrFPElementsAttr)  # type: ignore[assignment, arg-type]
     constant = opt_prop_def(UnitAttr)
     alignment = opt_prop_def(IntegerAttr[I64])
 
@@ -146,7 +146,7 @@ class GlobalOp(memref.GlobalOp):
         sym_name: StringAttr,
         sym_type: Attribute,
         initial_value: Attribute,
-        sym_visibility: StringAttr = StringAttr("private"),
+        sym_visibility: StringAttr | None = None,
         constant: UnitAttr | None = None,
         alignment: int | IntegerAttr | None = None,
     ) -> GlobalOp:
@@ -156,9 +156,11 @@ class GlobalOp(memref.GlobalOp):
                 "sym_name": sym_name,
                 "type": sym_type,
                 "initial_value": initial_value,
-                "sym_visibility": sym_visibility,
+                "sym_visibility": sym_visibility or StringAttr("private"),
                 "constant": constant,
-                "alignment": IntegerAttr(alignment, i64) if isinstance(alignment, int) else alignment,
+                "alignment": IntegerAttr(alignment, i64)
+                if isinstance(alignment, int)
+                else alignment,
             }
         )
 

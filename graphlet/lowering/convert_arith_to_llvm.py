@@ -204,9 +204,13 @@ _MIN_MAX_INTRINSICS: dict[type[Operation], str] = {
 class MinMaxLowering(RewritePattern):
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter, /):
         if isinstance(op, arith.MinnumfOp):
-            rewriter.replace(op, upstream(llvm.VectorFMinOp)(op.lhs, op.rhs, llvm_fastmath(op.fastmath)))
+            rewriter.replace(
+                op, upstream(llvm.VectorFMinOp)(op.lhs, op.rhs, llvm_fastmath(op.fastmath))
+            )
         elif isinstance(op, arith.MaxnumfOp):
-            rewriter.replace(op, upstream(llvm.VectorFMaxOp)(op.lhs, op.rhs, llvm_fastmath(op.fastmath)))
+            rewriter.replace(
+                op, upstream(llvm.VectorFMaxOp)(op.lhs, op.rhs, llvm_fastmath(op.fastmath))
+            )
         elif (intrinsic := _MIN_MAX_INTRINSICS.get(type(op))) is not None:
             _check_llvm_type(op, op.results[0].type)
             result_type = op.results[0].type

@@ -142,9 +142,7 @@ class StoreLowering(RewritePattern):
         element = op.value.type
         value: list[Operation] = [llvm.ZExtOp(op.value, BYTE)] if element == i1 else []
         stored = value[0].results[0] if value else op.value
-        rewriter.replace(
-            op, [*value, llvm.StoreOp(stored, _address(op, rewriter))]
-        )
+        rewriter.replace(op, [*value, llvm.StoreOp(stored, _address(op, rewriter))])
 
 
 class AllocLowering(RewritePattern):
