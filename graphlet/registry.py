@@ -33,6 +33,7 @@ GRAPHLET_DIALECTS: dict[str, Callable[[], Dialect]] = {
     "memref": _lazy("graphlet.dialects.memref_ext:Memref"),
     "arith": _lazy("graphlet.dialects.arith_ext:Arith"),
     "scf": _lazy("graphlet.dialects.scf_ext:Scf"),
+    "linalg": _lazy("graphlet.dialects.linalg_ext:Linalg"),
     "pyrt": _lazy("graphlet.dialects.pyrt:Pyrt"),
     "pylist": _lazy("graphlet.dialects.pylist:Pylist"),
     "pyarray": _lazy("graphlet.dialects.pyarray:Pyarray"),

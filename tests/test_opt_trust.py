@@ -517,7 +517,7 @@ def test_graphlet_parses_upstream_mlirs_current_syntax(tmp_path, generic):
     ).stdout
     status, out, err = opt(tmp_path, upstream, "--split-input-file")
     assert status == 0, err
-    for form in ("memref.alloc() alignment = 64", "scf.parallel (%", "fastmath<afn>"):
+    for form in ("memref.alloc() alignment = 64", "scf.parallel (%", "linalg.elementwise <exp>"):
         assert form in out
     assert "<alignment = 8, nontemporal>" in out and "arith.trunci %arg0 overflow<nsw>" in out
     assert not _iree_rejects({"graphlet-opt's output": out})

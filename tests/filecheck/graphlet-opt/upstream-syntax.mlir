@@ -140,3 +140,16 @@ llvm.func @call(%x: f64) -> f64 {
 }
 // CHECK-LABEL: llvm.func @call
 // CHECK:       llvm.call @ext(%x) {fastmathFlags = #llvm.fastmath<fast>} : (f64) -> f64
+
+// -----
+
+func.func @elementwise(%a: memref<4xf64>, %b: memref<4xf64>, %o: memref<4xf64>, %t: tensor<4xi64>) -> tensor<4xi64> {
+  linalg.elementwise <add> ins(%a, %b : memref<4xf64>, memref<4xf64>) outs(%o : memref<4xf64>)
+  linalg.elementwise <exp> ins(%a : memref<4xf64>) outs(%o : memref<4xf64>)
+  %0 = linalg.elementwise <max_unsigned> ins(%t, %t : tensor<4xi64>, tensor<4xi64>) outs(%t : tensor<4xi64>) -> tensor<4xi64>
+  return %0 : tensor<4xi64>
+}
+// CHECK-LABEL: func.func @elementwise
+// CHECK:       linalg.elementwise <add> ins(%a, %b : memref<4xf64>, memref<4xf64>) outs(%o : memref<4xf64>)
+// CHECK-NEXT:  linalg.elementwise <exp> ins(%a : memref<4xf64>) outs(%o : memref<4xf64>)
+// CHECK-NEXT:  linalg.elementwise <max_unsigned> ins(%t, %t : tensor<4xi64>, tensor<4xi64>) outs(%t : tensor<4xi64>) -> tensor<4xi64>
