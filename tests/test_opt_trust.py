@@ -120,6 +120,11 @@ INVALID = {
         2,
         "int too big to convert",
     ),
+    "llvm-return-in-func": (
+        "func.func @f(%a: i64) -> i64 {\n  llvm.return %a : i64\n}",
+        2,
+        "expects parent op 'llvm.func'",
+    ),
     "symbol-redefinition": (
         "func.func @f() {\n  func.return\n}\nfunc.func @f() {\n  func.return\n}",
         4,
