@@ -32,6 +32,10 @@ def _lazy(path: str) -> Callable[[], Any]:
 GRAPHLET_DIALECTS: dict[str, Callable[[], Dialect]] = {
     "graphlet": _lazy("graphlet.dialects.graphlet:Graphlet"),
     "llvm": _lazy("graphlet.dialects.llvm_ext:LLVM"),
+    "memref": _lazy("graphlet.dialects.memref_ext:Memref"),
+    "arith": _lazy("graphlet.dialects.arith_ext:Arith"),
+    "scf": _lazy("graphlet.dialects.scf_ext:Scf"),
+    "linalg": _lazy("graphlet.dialects.linalg_ext:Linalg"),
     "pyrt": _lazy("graphlet.dialects.pyrt:Pyrt"),
     "pylist": _lazy("graphlet.dialects.pylist:Pylist"),
     "pyarray": _lazy("graphlet.dialects.pyarray:Pyarray"),

@@ -171,7 +171,8 @@ def run_tool(path: str, args: tuple[str, ...]) -> tuple[int, str, str]:
 
 
 def classify(args: tuple[str, ...], status: int, out: str, err: str) -> Outcome:
-    if status not in (0, 1) or "internal error" in err or "Traceback" in err + out:
+    traceback = "Traceback (most recent call last)"  # not the word quoted from the input
+    if status not in (0, 1) or "internal error" in err or traceback in err + out:
         return Outcome("internal", args, err.strip()[-2000:])
     if status == 1:
         located = re.search(r":\d+:\d+", err) is not None

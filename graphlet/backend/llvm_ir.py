@@ -36,6 +36,7 @@ from xdsl.ir import Block, Operation, SSAValue
 from xdsl.utils.target import Target
 
 from graphlet.dialects import llvm_ext
+from graphlet.dialects.upstream_syntax import by_class
 from graphlet.locations import lowering_error
 
 _EXTENSION_CASTS: dict[type[Operation], Callable[[ir.IRBuilder], Callable]] = {
@@ -55,12 +56,14 @@ def _convert_op_with_extensions(
         result = op.results[0]
         val_map[result] = cast(builder)(val_map[op.operands[0]], convert_type(result.type))
     elif (
-        name := _UNARY_INTRINSIC_MAP.get(type(op)) or _BINARY_INTRINSIC_MAP.get(type(op))
+        name := by_class(_UNARY_INTRINSIC_MAP, op) or by_class(_BINARY_INTRINSIC_MAP, op)
     ) is not None:
         _convert_overloaded_intrinsic(name, op, builder, val_map)
     elif isinstance(op, llvm.ConstantOp) and isinstance(op.value, IntegerAttr):
         # int(): a bool value (IntAttr(False) == IntAttr(0)) would print `i64 false`.
         val_map[op.result] = ir.Constant(convert_type(op.result.type), int(op.value.value.data))
+    elif type(op) in llvm_ext.XDSL_CLASS:
+        _convert_as_xdsl_op(op, builder, val_map, block_map)
     else:
         try:
             xdsl_convert_op(op, builder, val_map, block_map)
@@ -68,6 +71,34 @@ def _convert_op_with_extensions(
             raise lowering_error(
                 op, f"-t llvm cannot translate this op ({e}); lower it to the llvm dialect first"
             ) from None
+
+
+def _convert_as_xdsl_op(
+    op: Operation,
+    builder: ir.IRBuilder,
+    val_map: dict[SSAValue, ir.Value],
+    block_map: dict[Block, ir.Block] | None,
+) -> None:
+    """graphlet's upstream-syntax llvm ops mean xDSL's op of the same name, whose
+    translation looks ops up by their exact class: translate a twin of xDSL's class."""
+    if op.properties.get("volatile_") is not None:
+        raise lowering_error(op, "-t llvm cannot translate volatile loads and stores")
+    properties = {k: v for k, v in op.properties.items() if k != "nontemporal"}
+    if isinstance(op, llvm_ext.TruncOp):
+        properties["overflowFlags"] = op.overflow_attr()
+    twin = llvm_ext.XDSL_CLASS[type(op)].create(
+        operands=list(op.operands),
+        result_types=[r.type for r in op.results],
+        properties=properties,
+        attributes=dict(op.attributes),
+    )
+    try:
+        xdsl_convert_op(twin, builder, val_map, block_map)
+    finally:
+        for mine, theirs in zip(op.results, twin.results):
+            if theirs in val_map:
+                val_map[mine] = val_map.pop(theirs)
+        twin.drop_all_references()
 
 
 def _convert_overloaded_intrinsic(

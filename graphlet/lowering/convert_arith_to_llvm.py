@@ -42,7 +42,9 @@ from xdsl.pattern_rewriter import (
     op_type_rewrite_pattern,
 )
 
-from graphlet.dialects import llvm_ext
+from graphlet.dialects import arith_ext, llvm_ext
+from graphlet.dialects.llvm_ext import upstream
+from graphlet.dialects.upstream_syntax import by_class
 from graphlet.lowering.legality import INDEX_ADVICE, ConversionTarget, has_index_type
 from graphlet.lowering.llvm_lowering_utils import (
     intrinsic_call,
@@ -107,10 +109,10 @@ class IntegerBinaryLowering(RewritePattern):
 
 
 _FLOAT_OPS: dict[type[Operation], type[llvm.AbstractFloatArithOp]] = {
-    arith.AddfOp: llvm.FAddOp,
-    arith.SubfOp: llvm.FSubOp,
-    arith.MulfOp: llvm.FMulOp,
-    arith.DivfOp: llvm.FDivOp,
+    arith.AddfOp: upstream(llvm.FAddOp),
+    arith.SubfOp: upstream(llvm.FSubOp),
+    arith.MulfOp: upstream(llvm.FMulOp),
+    arith.DivfOp: upstream(llvm.FDivOp),
 }
 
 
@@ -124,7 +126,7 @@ class FloatBinaryLowering(RewritePattern):
 class NegfLowering(RewritePattern):
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: arith.NegfOp, rewriter: PatternRewriter, /):
-        rewriter.replace(op, llvm.FNegOp(op.operand, llvm_fastmath(op.fastmath)))
+        rewriter.replace(op, upstream(llvm.FNegOp)(op.operand, llvm_fastmath(op.fastmath)))
 
 
 class CmpiLowering(RewritePattern):
@@ -152,7 +154,7 @@ class CmpfLowering(RewritePattern):
             value = IntegerAttr(int(predicate == _CMPF_TRUE), i1)
             rewriter.replace(op, llvm.ConstantOp(value, i1))
             return
-        new_op = llvm.FCmpOp(op.lhs, op.rhs, IntegerAttr(predicate, 64))
+        new_op = upstream(llvm.FCmpOp)(op.lhs, op.rhs, IntegerAttr(predicate, 64))
         new_op.fastmathFlags = llvm_fastmath(op.fastmath)
         rewriter.replace(op, new_op)
 
@@ -179,10 +181,14 @@ _CAST_OPS: dict[type[Operation], type[Operation]] = {
 
 class CastLowering(RewritePattern):
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter, /):
-        if (cast_op := _CAST_OPS.get(type(op))) is not None:
+        if (cast_op := by_class(_CAST_OPS, op)) is not None:
             _check_llvm_type(op, op.operands[0].type)
             _check_llvm_type(op, op.results[0].type)
-            rewriter.replace(op, cast_op(op.operands[0], op.results[0].type))
+            new_op = cast_op(op.operands[0], op.results[0].type)
+            if isinstance(op, arith_ext.TruncIOp) and op.overflow_flags.data:
+                bits = sum(_OVERFLOW_BITS[f] for f in op.overflow_flags.data)
+                new_op.overflowFlags = llvm.OverflowAttr.from_int(bits)
+            rewriter.replace(op, new_op)
 
 
 _MIN_MAX_INTRINSICS: dict[type[Operation], str] = {
@@ -198,9 +204,13 @@ _MIN_MAX_INTRINSICS: dict[type[Operation], str] = {
 class MinMaxLowering(RewritePattern):
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter, /):
         if isinstance(op, arith.MinnumfOp):
-            rewriter.replace(op, llvm.VectorFMinOp(op.lhs, op.rhs, llvm_fastmath(op.fastmath)))
+            rewriter.replace(
+                op, upstream(llvm.VectorFMinOp)(op.lhs, op.rhs, llvm_fastmath(op.fastmath))
+            )
         elif isinstance(op, arith.MaxnumfOp):
-            rewriter.replace(op, llvm.VectorFMaxOp(op.lhs, op.rhs, llvm_fastmath(op.fastmath)))
+            rewriter.replace(
+                op, upstream(llvm.VectorFMaxOp)(op.lhs, op.rhs, llvm_fastmath(op.fastmath))
+            )
         elif (intrinsic := _MIN_MAX_INTRINSICS.get(type(op))) is not None:
             _check_llvm_type(op, op.results[0].type)
             result_type = op.results[0].type

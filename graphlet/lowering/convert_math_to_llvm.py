@@ -40,6 +40,7 @@ from xdsl.pattern_rewriter import (
     op_type_rewrite_pattern,
 )
 
+from graphlet.dialects.llvm_ext import upstream
 from graphlet.lowering.legality import ConversionTarget
 from graphlet.lowering.llvm_lowering_utils import (
     declare_external_function,
@@ -49,18 +50,18 @@ from graphlet.lowering.llvm_lowering_utils import (
 )
 
 _LLVM_INTRINSIC_OPS: dict[type[Operation], type[Operation]] = {
-    math.AbsFOp: llvm.FAbsOp,
-    math.CeilOp: llvm.FCeilOp,
-    math.FloorOp: llvm.FFloorOp,
-    math.SqrtOp: llvm.FSqrtOp,
-    math.ExpOp: llvm.FExpOp,
-    math.Exp2Op: llvm.FExp2Op,
-    math.LogOp: llvm.FLogOp,
-    math.Log2Op: llvm.FLog2Op,
-    math.SinOp: llvm.FSinOp,
-    math.CosOp: llvm.FCosOp,
-    math.PowFOp: llvm.FPowOp,
-    math.CopySignOp: llvm.FCopySignOp,
+    math.AbsFOp: upstream(llvm.FAbsOp),
+    math.CeilOp: upstream(llvm.FCeilOp),
+    math.FloorOp: upstream(llvm.FFloorOp),
+    math.SqrtOp: upstream(llvm.FSqrtOp),
+    math.ExpOp: upstream(llvm.FExpOp),
+    math.Exp2Op: upstream(llvm.FExp2Op),
+    math.LogOp: upstream(llvm.FLogOp),
+    math.Log2Op: upstream(llvm.FLog2Op),
+    math.SinOp: upstream(llvm.FSinOp),
+    math.CosOp: upstream(llvm.FCosOp),
+    math.PowFOp: upstream(llvm.FPowOp),
+    math.CopySignOp: upstream(llvm.FCopySignOp),
 }
 
 
@@ -83,7 +84,7 @@ class LLVMIntrinsicOpLowering(RewritePattern):
 class FmaLowering(RewritePattern):
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: math.FmaOp, rewriter: PatternRewriter, /):
-        rewriter.replace(op, llvm.FMAOp(op.a, op.b, op.c))
+        rewriter.replace(op, upstream(llvm.FMAOp)(op.a, op.b, op.c))
 
 
 _CALL_INTRINSICS: dict[type[Operation], str] = {
@@ -120,7 +121,7 @@ class FPowILowering(RewritePattern):
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: math.FPowIOp, rewriter: PatternRewriter, /):
         exponent = llvm.SIToFPOp(op.rhs, op.result.type)
-        power = llvm.FPowOp(op.lhs, exponent.result, llvm_fastmath(op.fastmath))
+        power = upstream(llvm.FPowOp)(op.lhs, exponent.result, llvm_fastmath(op.fastmath))
         rewriter.replace(op, [exponent, power])
 
 
@@ -132,10 +133,10 @@ class RsqrtLowering(RewritePattern):
             raise lowering_error(op, "vector rsqrt is not supported")
         fastmath = llvm_fastmath(op.fastmath)
         one = llvm.ConstantOp(FloatAttr(1.0, type_), type_)
-        root = llvm.FSqrtOp.create(
+        root = upstream(llvm.FSqrtOp).create(
             operands=[op.operand], result_types=[type_], properties={"fastmathFlags": fastmath}
         )
-        rewriter.replace(op, [one, root, llvm.FDivOp(one, root, fastmath)])
+        rewriter.replace(op, [one, root, upstream(llvm.FDivOp)(one, root, fastmath)])
 
 
 _LIBM_FUNCTIONS: dict[type[Operation], str] = {

@@ -57,6 +57,7 @@ from xdsl.rewriter import InsertPoint, Rewriter
 from xdsl.utils.exceptions import PassFailedException
 
 from graphlet.dialects import graphlet as g
+from graphlet.dialects import memref_ext
 
 ALIGNMENT = 64
 
@@ -144,7 +145,7 @@ class _FunctionBufferizer:
         self.tensors_of_root.setdefault(root, []).append(value)
 
     def _alloc(self, t: MemRefType) -> SSAValue:
-        alloc = self._add(memref.AllocOp([], [], t, IntegerAttr(ALIGNMENT, i64)))
+        alloc = self._add(memref_ext.AllocOp([], [], t, IntegerAttr(ALIGNMENT, i64)))
         self.allocs.append(alloc)
         return alloc.results[0]
 
@@ -209,7 +210,7 @@ class _FunctionBufferizer:
         name = f"__constant_{self.func_op.sym_name.data}_{len(self.globals)}"
         t = memref_of(op.result.type)
         self.globals.append(
-            memref.GlobalOp.get(
+            memref_ext.GlobalOp.get(
                 StringAttr(name), t, op.value, constant=UnitAttr(), alignment=ALIGNMENT
             )
         )

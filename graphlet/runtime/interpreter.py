@@ -32,6 +32,7 @@ from xdsl.interpreters.math import MathFunctions
 
 from graphlet.dialects import graphlet as g
 from graphlet.dialects import pyrt
+from graphlet.dialects.upstream_syntax import by_class
 from graphlet.registry import make_context
 
 
@@ -463,7 +464,8 @@ def _raise_plainly(interpreter: Interpreter) -> None:
     dispatch = impls.run
 
     def run(interpreter: Interpreter, op: Any, args: tuple[Any, ...]) -> Any:
-        found = impls._impl_dict.get(type(op))
+        # the nearest class's: graphlet's upstream-syntax ops subclass xDSL's
+        found = by_class(impls._impl_dict, op)
         if found is None:
             return dispatch(interpreter, op, args)  # InterpretationError
         functions, implementation = found

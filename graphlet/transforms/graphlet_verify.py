@@ -81,6 +81,7 @@ class _Checker:
             _successors(op),
             _symbols(op),
             _declaration(op),
+            _return_parent(op),
             _attributes(op),
             _types(op),
         ):
@@ -159,6 +160,14 @@ def _symbols(op: Operation) -> str | None:
         and not isinstance(SymbolTable.lookup_symbol(op, op.callee), llvm.FuncOp)
     ):
         return f"'{op.callee}' does not reference an llvm.func"
+    return None
+
+
+def _return_parent(op: Operation) -> str | None:
+    """xDSL 0.74's `llvm.return` may sit in a `func.func`, whose lowering then leaves it
+    returning the wrong type (MLIR: HasParent<LLVMFuncOp>)."""
+    if isinstance(op, llvm.ReturnOp) and not isinstance(op.parent_op(), llvm.FuncOp):
+        return "expects parent op 'llvm.func'"
     return None
 
 

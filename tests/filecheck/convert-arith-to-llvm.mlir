@@ -41,8 +41,8 @@ func.func @float(%x: f64, %y: f64) -> (f64, f64, f64, f64, f64) {
 }
 // CHECK-LABEL: func.func @float
 // CHECK-NEXT:    %0 = llvm.fadd %x, %y : f64
-// CHECK-NEXT:    %1 = llvm.fsub %x, %y {fastmathFlags = #llvm.fastmath<fast>} : f64
-// CHECK-NEXT:    %2 = llvm.fmul %x, %y {fastmathFlags = #llvm.fastmath<nnan,ninf>} : f64
+// CHECK-NEXT:    %1 = llvm.fsub %x, %y fastmath<fast> : f64
+// CHECK-NEXT:    %2 = llvm.fmul %x, %y fastmath<nnan,ninf> : f64
 // CHECK-NEXT:    %3 = llvm.fdiv %x, %y : f64
 // CHECK-NEXT:    %4 = llvm.fneg %x : f64
 

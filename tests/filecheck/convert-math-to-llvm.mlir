@@ -20,7 +20,7 @@ func.func @intrinsic_ops(%x: f64, %y: f64, %z: f64) -> (f64, f64, f64, f64, f64,
 // CHECK-NEXT:    %0 = llvm.intr.fabs(%x) : (f64) -> f64
 // CHECK-NEXT:    %1 = llvm.intr.ceil(%x) : (f64) -> f64
 // CHECK-NEXT:    %2 = llvm.intr.floor(%x) : (f64) -> f64
-// CHECK-NEXT:    %3 = llvm.intr.sqrt(%x) {fastmathFlags = #llvm.fastmath<fast>} : (f64) -> f64
+// CHECK-NEXT:    %3 = llvm.intr.sqrt(%x) fastmath<fast> : (f64) -> f64
 // CHECK-NEXT:    %4 = llvm.intr.exp(%x) : (f64) -> f64
 // CHECK-NEXT:    %5 = llvm.intr.exp2(%x) : (f64) -> f64
 // CHECK-NEXT:    %6 = llvm.intr.log(%x) : (f64) -> f64

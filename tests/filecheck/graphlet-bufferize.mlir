@@ -63,7 +63,7 @@ func.func @returned_view(%x: tensor<2x3xf32>) -> tensor<6xf32> {
 
 // A destination still read later is copied before it is overwritten (here the
 // copy is itself returned, so it is the out-param); a dense constant becomes a global.
-// CHECK:      "memref.global"() <{sym_name = "__constant_copy_on_write_0", type = memref<2xf32>, initial_value = dense<[1.000000e+00, 2.000000e+00]> : tensor<2xf32>, sym_visibility = "private", constant, alignment = 64 : i64}>
+// CHECK:      memref.global "private" constant @__constant_copy_on_write_0 : memref<2xf32> = dense<[1.000000e+00, 2.000000e+00]> alignment = 64
 // CHECK-LABEL: func.func @copy_on_write(%x: memref<2xf32>, %0: memref<2xf32>, %1: memref<2xf32>) {
 func.func @copy_on_write(%x: tensor<2xf32>) -> (tensor<2xf32>, tensor<2xf32>) {
   %c = graphlet.constant dense<[1.0, 2.0]> : tensor<2xf32>
@@ -109,7 +109,7 @@ func.func @gather_reads_source(%x: tensor<3xf32>, %i: tensor<2xindex>) -> (tenso
   } -> tensor<2xf32>
   func.return %g, %u : tensor<2xf32>, tensor<3xf32>
 }
-// CHECK-NEXT: %[[T:.*]] = memref.alloc() {alignment = 64 : i64} : memref<3xf32>
+// CHECK-NEXT: %[[T:.*]] = memref.alloc() alignment = 64 : memref<3xf32>
 // CHECK-NEXT: linalg.generic {{.*}} ins(%x : memref<3xf32>) outs(%[[T]] : memref<3xf32>)
 // CHECK:      linalg.generic {{.*}} ins(%[[T]] : memref<3xf32>) outs(%1 : memref<3xf32>)
 // CHECK:      linalg.generic {{.*}} ins(%x : memref<3xf32>) outs(%1 : memref<3xf32>)

@@ -1,0 +1,52 @@
+"""arith ops in upstream MLIR's current form, where xDSL 0.74's lags behind.
+
+Upstream's `arith.trunci` carries overflow flags (`arith.trunci %x overflow<nsw> :
+i64 to i32`: the result is poison when the dropped bits are not all copies of the
+sign bit (`nsw`) or not all zero (`nuw`)); xDSL's has none. `TruncIOp` is xDSL's
+with them, and `Arith` is xDSL's dialect with it in place of xDSL's; graphlet
+registers it under the name `arith`.
+"""
+
+from __future__ import annotations
+
+from xdsl.dialects import arith
+from xdsl.dialects.arith import IntegerOverflowAttr
+from xdsl.dialects.builtin import IntegerType
+from xdsl.ir import Dialect, Operation
+from xdsl.irdl import irdl_op_definition, operand_def, prop_def, result_def
+from xdsl.utils.exceptions import VerifyException
+
+from graphlet.dialects.upstream_syntax import replace_ops
+
+
+@irdl_op_definition
+class TruncIOp(arith.TruncIOp):
+    """Integer truncation, optionally asserting it loses nothing:
+    `%y = arith.trunci %x overflow<nsw> : i64 to i32`."""
+
+    name = "arith.trunci"
+
+    input = operand_def(IntegerType)
+    result = result_def(IntegerType)
+    overflow_flags = prop_def(
+        IntegerOverflowAttr,
+        default_value=IntegerOverflowAttr("none"),
+        prop_name="overflowFlags",
+    )
+
+    assembly_format = (
+        "$input (`overflow` `` $overflowFlags^)? attr-dict `:` type($input) `to` type($result)"
+    )
+    print = Operation.print  # xDSL's format-generated ones, which the format above replaces
+    parse = Operation.__dict__["parse"]
+
+    def verify_(self) -> None:
+        # not super(): xDSL's decorated verify_ checks xDSL's definition, without flags
+        source, target = self.input.type, self.result.type
+        assert isinstance(source, IntegerType) and isinstance(target, IntegerType)
+        if not target.width.data < source.width.data:
+            raise VerifyException("Destination bit-width must be smaller than the input bit-width")
+
+
+Arith: Dialect = replace_ops(arith.Arith, [TruncIOp])
+"""xDSL's `arith` dialect with the op above in place of its own."""

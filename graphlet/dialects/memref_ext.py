@@ -1,0 +1,233 @@
+"""memref ops printed and parsed in upstream MLIR's syntax.
+
+xDSL 0.74 prints `memref.alloc() {alignment = 64 : i64}`, which upstream MLIR (strict
+properties) rejects, and has no custom form for `memref.global`. The ops here are
+xDSL's with upstream's syntax; xDSL's spelling still parses, so older files and
+generic-form files keep working. `Memref` is xDSL's dialect with them in place of
+xDSL's own; graphlet registers it under the name `memref`.
+"""
+
+from __future__ import annotations
+
+from typing import Self
+
+from xdsl.dialects import memref
+from xdsl.dialects.builtin import (
+    I64,
+    DenseIntOrFPElementsAttr,
+    IndexType,
+    IntegerAttr,
+    MemRefType,
+    StringAttr,
+    SymbolNameConstraint,
+    TensorType,
+    UnitAttr,
+    i64,
+)
+from xdsl.ir import Attribute, Dialect
+from xdsl.irdl import (
+    irdl_op_definition,
+    opt_prop_def,
+    prop_def,
+    result_def,
+    var_operand_def,
+)
+from xdsl.parser import Parser
+from xdsl.printer import Printer
+from xdsl.utils.bitwise_casts import is_power_of_two
+from xdsl.utils.exceptions import VerifyException
+
+from graphlet.dialects.upstream_syntax import replace_ops
+
+
+def _print_alignment(printer: Printer, alignment: IntegerAttr | None) -> None:
+    if alignment is not None:
+        printer.print_string(f" alignment = {alignment.value.data}")
+
+
+def _parse_alignment(parser: Parser, attrs: dict[str, Attribute]) -> IntegerAttr | None:
+    """`alignment = 64` (upstream) or an `alignment` entry of the attribute dictionary
+    (xDSL 0.74's spelling, which `attrs` holds after this call returns)."""
+    if parser.parse_optional_keyword("alignment") is not None:
+        parser.parse_punctuation("=")
+        return IntegerAttr(parser.parse_integer(allow_boolean=False), i64)
+    return None
+
+
+class _AllocLike:
+    """`memref.alloc(%n)[%s] alignment = 64 : memref<?xf64>`."""
+
+    @classmethod
+    def parse(cls, parser: Parser) -> Self:
+        sizes = parser.parse_comma_separated_list(
+            parser.Delimiter.PAREN, parser.parse_unresolved_operand
+        )
+        symbols = parser.parse_optional_comma_separated_list(
+            parser.Delimiter.SQUARE, parser.parse_unresolved_operand
+        )
+        alignment = _parse_alignment(parser, {})
+        attrs = parser.parse_optional_attr_dict()
+        if alignment is None:
+            found = attrs.pop("alignment", None)
+            if found is not None and not isinstance(found, IntegerAttr):
+                parser.raise_error(f"alignment must be an integer, got {found}")
+            alignment = found
+        parser.parse_punctuation(":")
+        result_type = parser.parse_type()
+        index = IndexType()
+        op = cls.build(  # type: ignore[attr-defined]
+            operands=[
+                [parser.resolve_operand(s, index) for s in sizes],
+                [parser.resolve_operand(s, index) for s in symbols or ()],
+            ],
+            result_types=[result_type],
+            properties={"alignment": alignment},
+            attributes=attrs,
+        )
+        return op  # type: ignore[no-any-return]
+
+    def print(self, printer: Printer) -> None:
+        op: memref.AllocOp | memref.AllocaOp = self  # type: ignore[assignment]
+        printer.print_string("(")
+        printer.print_list(op.dynamic_sizes, printer.print_ssa_value)
+        printer.print_string(")")
+        if op.symbol_operands:
+            printer.print_string("[")
+            printer.print_list(op.symbol_operands, printer.print_ssa_value)
+            printer.print_string("]")
+        _print_alignment(printer, op.alignment)
+        printer.print_op_attributes(op.attributes)
+        printer.print_string(" : ")
+        printer.print_attribute(op.memref.type)
+
+
+@irdl_op_definition
+class AllocOp(_AllocLike, memref.AllocOp):
+    """A heap buffer: `%m = memref.alloc() alignment = 64 : memref<4xf64>`."""
+
+    name = "memref.alloc"
+
+    dynamic_sizes = var_operand_def(IndexType)
+    symbol_operands = var_operand_def(IndexType)
+    memref = result_def(MemRefType)
+    alignment = opt_prop_def(IntegerAttr)
+
+
+@irdl_op_definition
+class AllocaOp(_AllocLike, memref.AllocaOp):
+    """A stack buffer: `%m = memref.alloca() alignment = 16 : memref<4xf64>`."""
+
+    name = "memref.alloca"
+    assembly_format = None  # type: ignore[assignment]  # xDSL's puts the alignment in the attribute dictionary
+
+    dynamic_sizes = var_operand_def(IndexType)
+    symbol_operands = var_operand_def(IndexType)
+    memref = result_def(MemRefType)
+    alignment = opt_prop_def(IntegerAttr)
+
+
+@irdl_op_definition
+class GlobalOp(memref.GlobalOp):
+    """A named buffer: `memref.global "private" constant @c : memref<2xf64> =
+    dense<[1.0, 2.0]> alignment = 64`; `= uninitialized` for one without a value,
+    no `=` for a declaration; no visibility string means public."""
+
+    name = "memref.global"
+
+    sym_name = prop_def(SymbolNameConstraint())
+    sym_visibility = opt_prop_def(StringAttr)  # type: ignore[assignment]
+    type = prop_def(MemRefType)
+    initial_value = opt_prop_def(UnitAttr | DenseIntOrFPElementsAttr)  # type: ignore[assignment, arg-type]
+    constant = opt_prop_def(UnitAttr)
+    alignment = opt_prop_def(IntegerAttr[I64])
+
+    @staticmethod
+    def get(
+        sym_name: StringAttr,
+        sym_type: Attribute,
+        initial_value: Attribute,
+        sym_visibility: StringAttr | None = None,
+        constant: UnitAttr | None = None,
+        alignment: int | IntegerAttr | None = None,
+    ) -> GlobalOp:
+        """xDSL's `memref.GlobalOp.get`, building this class."""
+        return GlobalOp.build(
+            properties={
+                "sym_name": sym_name,
+                "type": sym_type,
+                "initial_value": initial_value,
+                "sym_visibility": sym_visibility or StringAttr("private"),
+                "constant": constant,
+                "alignment": IntegerAttr(alignment, i64)
+                if isinstance(alignment, int)
+                else alignment,
+            }
+        )
+
+    @classmethod
+    def parse(cls, parser: Parser) -> Self:
+        visibility = parser.parse_optional_str_literal()
+        constant = UnitAttr() if parser.parse_optional_keyword("constant") else None
+        name = parser.parse_symbol_name()
+        parser.parse_punctuation(":")
+        buffer_type = parser.parse_type()
+        if not isinstance(buffer_type, MemRefType):
+            parser.raise_error(f"memref.global needs a memref type, got {buffer_type}")
+        initial_value: Attribute | None = None
+        if parser.parse_optional_punctuation("=") is not None:
+            if parser.parse_optional_keyword("uninitialized") is not None:
+                initial_value = UnitAttr()
+            else:
+                parser.parse_keyword("dense", " or `uninitialized` as a global's value")
+                tensor_type = TensorType(buffer_type.element_type, buffer_type.get_shape())
+                initial_value = parser.parse_dense_int_or_fp_elements_attr(tensor_type)
+        alignment = _parse_alignment(parser, {})
+        attrs = parser.parse_optional_attr_dict()
+        if alignment is None and "alignment" in attrs:
+            alignment = attrs.pop("alignment")  # type: ignore[assignment]
+        return cls.build(
+            properties={
+                "sym_name": name,
+                "sym_visibility": None if visibility is None else StringAttr(visibility),
+                "type": buffer_type,
+                "initial_value": initial_value,
+                "constant": constant,
+                "alignment": alignment,
+            },
+            attributes=attrs,
+        )
+
+    def print(self, printer: Printer) -> None:
+        if self.sym_visibility is not None and self.sym_visibility.data != "public":
+            printer.print_string(" ")
+            printer.print_string_literal(self.sym_visibility.data)
+        if self.constant is not None:
+            printer.print_string(" constant")
+        printer.print_string(f" @{self.sym_name.data} : ")
+        printer.print_attribute(self.type)
+        value = self.initial_value
+        if isinstance(value, UnitAttr):
+            printer.print_string(" = uninitialized")
+        elif isinstance(value, DenseIntOrFPElementsAttr):
+            printer.print_string(" = ")
+            value.print_without_type(printer)
+        _print_alignment(printer, self.alignment)
+        printer.print_op_attributes(self.attributes)
+
+    def verify_(self) -> None:
+        # not super(): xDSL's decorated verify_ checks xDSL's definition, which
+        # requires a visibility and a value
+        if self.alignment is not None and not is_power_of_two(self.alignment.value.data):
+            raise VerifyException(f"alignment {self.alignment.value.data} is not a power of 2")
+        value = self.initial_value
+        if isinstance(value, DenseIntOrFPElementsAttr) and (
+            value.get_shape() != self.type.get_shape()
+            or value.get_element_type() != self.type.element_type
+        ):
+            raise VerifyException(
+                f"initial value of type {value.type} does not match the global's {self.type}"
+            )
+
+
+Memref: Dialect = replace_ops(memref.MemRef, [AllocOp, AllocaOp, GlobalOp])
+"""xDSL's `memref` dialect with the ops above in place of its own."""
