@@ -89,7 +89,7 @@ def _scatter_match(
     """`(named, dim, extent)`: `named[..., j, ..., k]` says whether `index[..., j, ...]`
     names position k along `dim` (shape: the index's, then x's size along dim). An
     index outside [0, size) raises RuntimeError, as in PyTorch."""
-    index = _int_index(index)
+    index = _int_index(imp, index, f"{what} index")
     r = rank(x)
     if r == 0 or rank(index) != r:
         raise NotHere(f"{what} of {index.type} into {x.type}: index must have x's rank >= 1")
