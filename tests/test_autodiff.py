@@ -13,6 +13,7 @@ rtol 1e-5 / atol 1e-6.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 
@@ -105,15 +106,21 @@ def _one_op_function(op_class: type[g.GraphletOp], arity: int) -> func.FuncOp:
 
 
 @pytest.fixture(scope="module")
-def scalar_gradients():
-    """One module with every scalar op's function and its gradient, compiled once."""
+def scalar_gradient_module() -> ModuleOp:
+    """One module with every scalar op's function and its gradient."""
     functions = [_one_op_function(op, len(domains)) for op, _, domains in SCALAR_RULES]
     module = ModuleOp(functions)
     for fn, (_, _, domains) in zip(functions, SCALAR_RULES):
         wrt = tuple(range(len(domains)))
         GraphletAutodiffPass(function=fn.sym_name.data, wrt=wrt).apply(make_context(), module)
     module.verify()
-    return driver.compile_native(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def scalar_gradients(scalar_gradient_module):
+    """The module of `scalar_gradient_module`, compiled once."""
+    return driver.compile_native(scalar_gradient_module)
 
 
 def _smooth_at(op: type[g.GraphletOp], args: tuple[float, ...]) -> bool:
@@ -159,6 +166,71 @@ def test_scalar_rule_matches_torch_and_finite_differences(case, data, scalar_gra
             fd = central_difference(forward, args, i)
             np.testing.assert_allclose(grads[i], fd, **FD, err_msg=f"{name} by arg {i}")
     assert native.fallbacks == 0 and native.calls > 0
+
+
+# --------------------------------------------------------------------------- edge points
+
+EDGES = (0.0, -0.0, 1.0, -1.0, math.inf, -math.inf, math.nan)
+"""Where derivatives become infinite or undefined: PyTorch computes them in IEEE
+floats (sqrt's at 0 is inf, atan2's at (0, 0) is 0), and so must the rules, while
+the forward keeps Python's meaning."""
+
+
+def _cbrt(x):
+    """math.cbrt in torch (no torch.cbrt): a power of |x| with x's sign, by branch."""
+    return x ** (1 / 3) if not x.item() < 0 else -((-x) ** (1 / 3))
+
+
+EDGE_REFERENCES = {g.CbrtOp: _cbrt}
+
+
+def _python_defined(op: type[g.GraphletOp], args: tuple[float, ...]) -> bool:
+    """Whether CPython's forward gives a float here (else the gradient raises its error)."""
+    try:
+        return type(op.py_operation(*args)) is float
+    except (ArithmeticError, ValueError):
+        return False
+
+
+def _same_float(got: float, want: float) -> bool:
+    """Equal as IEEE values: NaN matches NaN, infinities and zeros keep their sign,
+    finite values agree to `TORCH`'s tolerance."""
+    if math.isnan(want) or math.isnan(got):
+        return math.isnan(want) and math.isnan(got)
+    if want == 0.0 or math.isinf(want):
+        return got == want and math.copysign(1.0, got) == math.copysign(1.0, want)
+    return math.isclose(got, want, rel_tol=TORCH["rtol"], abs_tol=TORCH["atol"])
+
+
+@pytest.mark.parametrize(
+    "case", SCALAR_RULES, ids=[op.name.removeprefix("graphlet.") for op, _, _ in SCALAR_RULES]
+)
+def test_scalar_rule_at_edge_points_is_torchs_ieee_answer(
+    case, scalar_gradients, scalar_gradient_module
+):
+    """At 0, -0.0, +-1, +-inf and NaN (every combination, for two operands) where
+    Python's forward is defined: the gradient is torch.autograd's in float64, inf and
+    NaN included, natively and in the interpreter (the fallback's executor)."""
+    from graphlet.runtime.interpreter import interpret
+
+    op, reference, domains = case
+    reference = EDGE_REFERENCES.get(op, reference)
+    name = _symbol(op)
+    native = scalar_gradients[f"{name}_grad"]
+    before = native.fallbacks
+    points = [a for a in itertools.product(EDGES, repeat=len(domains)) if _python_defined(op, a)]
+    assert points
+    for args in points:
+        value, *grads = native(*args)
+        assert _same_float(value, op.py_operation(*args)), (name, args, value)
+        _, *interpreted = interpret(scalar_gradient_module, f"{name}_grad", args)
+        tensors = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in args]
+        want = torch.autograd.grad(reference(*tensors), tensors, allow_unused=True)
+        for i, t in enumerate(want):
+            expected = 0.0 if t is None else t.item()
+            assert _same_float(grads[i], expected), (name, args, i, grads[i], expected)
+            assert _same_float(interpreted[i], expected), (name, args, i, interpreted[i])
+    assert native.fallbacks == before
 
 
 # --------------------------------------------------------------------------- tensor rules

@@ -206,6 +206,46 @@ def test_a_raising_function_raises_pythons_error():
         dfdx(0.0)
 
 
+INFINITE_SLOPES = [
+    (lambda x: math.sqrt(x), torch.sqrt, (0.0,)),
+    (lambda x: math.sqrt(x), torch.sqrt, (-0.0,)),
+    (lambda x: x**0.5, lambda x: x**0.5, (0.0,)),
+    (lambda x: x**-1.0, lambda x: x**-1.0, (math.inf,)),
+    (lambda x: math.asin(x), torch.asin, (1.0,)),
+    (lambda x: math.acos(x), torch.acos, (-1.0,)),
+    (lambda x: math.acosh(x), torch.acosh, (1.0,)),
+    (lambda x: math.cbrt(x), lambda x: x ** (1 / 3), (0.0,)),
+    (lambda y, x: math.atan2(y, x), torch.atan2, (0.0, 0.0)),
+    (lambda x, y: x**y, torch.pow, (0.0, 0.0)),
+    (lambda x, y: x % y, torch.remainder, (1.0, 0.1)),
+    (lambda x: math.log(x) * 0.0 + x, lambda x: torch.log(x) * 0.0 + x, (math.inf,)),
+]
+
+
+@pytest.mark.parametrize("f, f_torch, args", INFINITE_SLOPES)
+def test_infinite_and_undefined_slopes_are_torchs_ieee_answer(f, f_torch, args):
+    """Where Python's forward is fine but the slope is infinite or undefined, the
+    gradient is torch.autograd's in float64 (inf, NaN), not an ArithmeticError."""
+    argnums = tuple(range(len(args)))
+    dfdx = graphlet.grad(f, argnums=argnums)
+    got = dfdx(*args)
+    tensors = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in args]
+    want = torch.autograd.grad(f_torch(*tensors), tensors)
+    for g_, w in zip(got, want):
+        np.testing.assert_array_equal(g_, w.item())
+        assert math.copysign(1.0, g_) == math.copysign(1.0, w.item())
+    assert dfdx.native_calls == 1
+
+
+def test_a_derivative_where_the_forward_raises_raises_pythons_error():
+    with pytest.raises(ValueError, match="math domain error"):
+        graphlet.grad(lambda x: math.log(x))(0.0)
+    with pytest.raises(ValueError, match="math domain error"):
+        graphlet.grad(lambda x: math.asin(x))(1.5)
+    with pytest.raises(TypeError, match="differentiates Python functions"):
+        graphlet.grad(math.sqrt)
+
+
 # --------------------------------------------------------------------------- arrays
 
 

@@ -6,7 +6,8 @@ the same values, for reading and for running where native code cannot.
 One method per op (registered with `@emits`), as a code generator visits one node
 kind per method. Scalars are plain Python, so the answer is CPython's (ints never
 wrap; `//`, `%`, `**` and every exception are Python's own): an op's spelling is the
-one it declares (`PY_SYMBOL`, `PY_FUNCTIONS`), else its `py_operation`. Tensors are
+one it declares (`PY_SYMBOL`, `PY_FUNCTIONS`), else its `py_operation`; an `ieee` op
+(derivative arithmetic) is its `np_operation` on float64s. Tensors are
 NumPy arrays computed by each op's `np_operation` (NumPy with PyTorch's rules). A
 `pyrt.guard` that fails raises `HandBack`: only the original function knows the
 answer. Blocks of `cf` branches become a `while True` state machine; `scf` regions
@@ -348,6 +349,9 @@ class PythonPrinter:
         if g.is_tensor(op.results[0].type):
             self.print_elementwise(op, operands)
             return
+        if op.is_ieee:
+            self.assign(op, f"ieee({self.np_callee(op)}, {', '.join(operands)})")
+            return
         symbol = op.PY_SYMBOL
         functions = [name for fn in op.PY_FUNCTIONS if (name := _python_name(fn))]
         if symbol is not None and len(operands) == 2:
@@ -378,12 +382,14 @@ class PythonPrinter:
                 a if g.np_dtype(v.type).kind == "f" else f"{a}.astype(np.{dtype})"
                 for a, v in zip(operands, op.operands)
             ]
+        self.tensor_result(op, f"{self.np_callee(op)}({', '.join(operands)})")
+
+    def np_callee(self, op: g.GraphletOp) -> str:
+        """How the source names the op's `np_operation` (`np.log`, or the op's own)."""
         fn = op.np_operation
         if isinstance(fn, np.ufunc) and getattr(np, fn.__name__, None) is fn:
-            callee = f"np.{fn.__name__}"
-        else:
-            callee = f"{self.op_ref(op)}.np_operation"
-        self.tensor_result(op, f"{callee}({', '.join(operands)})")
+            return f"np.{fn.__name__}"
+        return f"{self.op_ref(op)}.np_operation"
 
     @emits(g.CmpOp)
     def print_cmp(self, op: g.CmpOp) -> None:

@@ -50,6 +50,11 @@ class GradFunction:
 
     def __init__(self, fn: Callable[..., Any], argnums: int | Sequence[int], with_value: bool):
         self.fn: Callable[..., Any] = getattr(fn, "py_func", fn)  # a @graphlet.jit function
+        if not hasattr(self.fn, "__code__"):
+            raise TypeError(
+                f"graphlet.grad differentiates Python functions, got {fn!r}: wrap it "
+                "(`lambda x: math.sqrt(x)`)"
+            )
         self.single = isinstance(argnums, int)
         self.argnums: tuple[int, ...] = (argnums,) if isinstance(argnums, int) else tuple(argnums)
         if not self.argnums or len(set(self.argnums)) != len(self.argnums):

@@ -8,7 +8,8 @@ does not fit 64 bits. Guards carry the exception class (or `HandBack`); the runt
 redoes a failed call in Python, so only the *condition* must be exact here, not the
 message. The float recipes follow CPython's `floatobject.c` and `mathmodule.c`; the
 builders, the predicate table and the floor-division recipe are `lowering/emitter.py`'s,
-shared with `convert-graphlet-to-linalg`.
+shared with `convert-graphlet-to-linalg`. An `ieee` op (derivative arithmetic) gets
+`convert-graphlet-to-linalg`'s body instead: PyTorch's IEEE answer, with no guard.
 
 Every graphlet op must be gone afterwards: one on tensors is refused (the tensor
 pipeline, `lower-tensors-to-llvm`, lowers those through `convert-graphlet-to-linalg`).
@@ -36,6 +37,7 @@ from xdsl.pattern_rewriter import (
 from graphlet.dialects import graphlet as g
 from graphlet.dialects import pyrt
 from graphlet.lowering.emitter import Emitter
+from graphlet.lowering.graphlet_to_linalg.elementwise import body_of
 from graphlet.lowering.legality import ConversionTarget
 from graphlet.lowering.llvm_lowering_utils import declare_external_function
 
@@ -417,7 +419,12 @@ class LowerGraphletOp(RewritePattern):
         values = (*op.operands, *op.results)
         if lower is None or any(v.type not in g.SCALAR_TYPES for v in values):
             return  # refused by TARGET
-        result = lower(ScalarEmitter(rewriter, anchor=op), op, *op.operands)
+        emit = ScalarEmitter(rewriter, anchor=op)
+        ieee = body_of(op) if op.is_ieee else None
+        if ieee is not None:  # the tensor body: PyTorch's IEEE answer, no guards
+            result = ieee(emit, list(op.operands))
+        else:
+            result = lower(emit, op, *op.operands)
         rewriter.replace(op, [], [result])
 
 

@@ -21,10 +21,10 @@ func.func @f(%x: f64, %y: f64, %n: i64) -> f64 {
 // CHECK-NEXT:    %2 = graphlet.truediv %1, %y : f64
 // CHECK-NEXT:    %3 = graphlet.add %0, %2 : f64
 // CHECK-NEXT:    %4 = graphlet.constant 1.000000e+00 : f64
-// CHECK-NEXT:    %5 = graphlet.truediv %4, %y : f64
-// CHECK-NEXT:    %6 = graphlet.truediv %2, %y : f64
+// CHECK-NEXT:    %5 = graphlet.truediv %4, %y {ieee} : f64
+// CHECK-NEXT:    %6 = graphlet.truediv %2, %y {ieee} : f64
 // CHECK-NEXT:    %7 = graphlet.neg %6 : f64
-// CHECK-NEXT:    %8 = graphlet.cos %x : f64
+// CHECK-NEXT:    %8 = graphlet.cos %x {ieee} : f64
 // CHECK-NEXT:    %9 = graphlet.mul %5, %8 : f64
 // CHECK-NEXT:    %10 = graphlet.add %9, %y : f64
 // CHECK-NEXT:    %11 = graphlet.add %7, %x : f64

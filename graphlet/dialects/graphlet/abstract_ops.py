@@ -101,9 +101,16 @@ class GraphletOp(IRDLOperation, HasFolderInterface):
         """Forward mode: the result's tangent given the operands' (None is zero)."""
         return elementwise_jvp(d, tangents)
 
+    @property
+    def is_ieee(self) -> bool:
+        """Whether this scalar op computes as on 0-d float64 tensors (`ieee`, set by
+        derivative rules): `np_operation`'s IEEE answer, inf or nan, never an error."""
+        return "ieee" in self.properties
+
     def may_raise(self) -> bool:
-        """Whether this op can raise for its operands; tensor ops follow NumPy and never do."""
-        if not self.RAISES or any(is_tensor(o.type) for o in self.operands):
+        """Whether this op can raise for its operands; tensor ops follow NumPy and never
+        do, and neither do `ieee` ones."""
+        if not self.RAISES or self.is_ieee or any(is_tensor(o.type) for o in self.operands):
             return False
         values = [ConstantLike.get_constant_value(o) for o in self.operands]
         known = [v for v in values if v is not None]
@@ -131,6 +138,8 @@ class GraphletOp(IRDLOperation, HasFolderInterface):
         """Apply the op's meaning; ops with attributes (cmp, cast) override this."""
         if any(is_tensor(r.type) for r in self.results):
             return self.evaluate_tensors(*args)
+        if self.is_ieee:
+            return self.evaluate_tensors(*(np.asarray(a, np.float64) for a in args)).item()
         return self.py_operation(*args)
 
     def evaluate_tensors(self, *args: np.ndarray) -> np.ndarray:
@@ -247,12 +256,42 @@ class GraphletOp(IRDLOperation, HasFolderInterface):
         return (to_attr(result, result_type),)
 
 
-class BinaryOp(GraphletOp):
+def has_ieee_form(op_class: type[GraphletOp]) -> bool:
+    """Whether the op has a meaning on floats that never raises (its `np_operation`),
+    so that it may carry `ieee`."""
+    return op_class.np_operation is not GraphletOp.np_operation
+
+
+class ElementwiseSyntax(GraphletOp):
+    """The shared syntax of `BinaryOp` and `UnaryOp`: operands, `{ieee}` and any other
+    attributes, `:` and the operand types. `ieee` (the derivative arithmetic's: PyTorch
+    computes a gradient in IEEE floats, `1 / 0.0` is inf) is printed among the
+    attributes, as `ParsePropInAttrDict` ops print their properties."""
+
+    def _verify_ieee(self) -> None:
+        if not self.is_ieee:
+            return
+        if not has_ieee_form(type(self)):
+            raise VerifyException(f"'{self.name}' has no IEEE form: it cannot carry ieee")
+        if any(o.type != FLOAT for o in self.operands):
+            raise VerifyException(f"'{self.name}' with ieee needs f64 operands")
+
+    def _take_attributes(self, attrs: dict[str, Attribute]) -> None:
+        if "ieee" in attrs:
+            self.properties["ieee"] = attrs.pop("ieee")
+        self.attributes.update(attrs)
+
+    def _print_attributes(self, printer: Printer) -> None:
+        printer.print_op_attributes({**self.properties, **self.attributes})
+
+
+class BinaryOp(ElementwiseSyntax):
     """`%r = graphlet.<op> %lhs, %rhs : T`, with the result type derived from T."""
 
     lhs = operand_def()
     rhs = operand_def()
     result = result_def()
+    ieee = opt_prop_def(UnitAttr)
 
     ALLOWED_TYPES: ClassVar[tuple[Attribute, ...]] = NUMERIC_TYPES
     traits = traits_def(*python_pure(), canonicalized())
@@ -265,6 +304,7 @@ class BinaryOp(GraphletOp):
     def verify_(self) -> None:
         self._check_types(self.lhs.type, self.rhs.type)
         self._check_result(self.lhs.type, self.rhs.type)
+        self._verify_ieee()
 
     @classmethod
     def parse(cls, parser: Parser) -> BinaryOp:
@@ -276,7 +316,7 @@ class BinaryOp(GraphletOp):
         t = parser.parse_type()
         t2 = parser.parse_type() if parser.parse_optional_punctuation(",") else t
         op = cls(*parser.resolve_operands([lhs, rhs], [t, t2], parser.pos))
-        op.attributes.update(attrs)
+        op._take_attributes(attrs)
         return op
 
     def print(self, printer: Printer) -> None:
@@ -284,7 +324,7 @@ class BinaryOp(GraphletOp):
         printer.print_operand(self.lhs)
         printer.print_string(", ")
         printer.print_operand(self.rhs)
-        printer.print_op_attributes(self.attributes)
+        self._print_attributes(printer)
         printer.print_string(" : ")
         printer.print_attribute(self.lhs.type)
         if self.rhs.type != self.lhs.type:
@@ -296,11 +336,12 @@ class CommutativeBinaryOp(BinaryOp):
     traits = traits_def(*python_pure(), Commutative(), canonicalized())
 
 
-class UnaryOp(GraphletOp):
+class UnaryOp(ElementwiseSyntax):
     """`%r = graphlet.<op> %x : T`, with the result type derived from T."""
 
     operand = operand_def()
     result = result_def()
+    ieee = opt_prop_def(UnitAttr)
 
     ALLOWED_TYPES: ClassVar[tuple[Attribute, ...]] = NUMERIC_TYPES
     traits = traits_def(*python_pure(), canonicalized())
@@ -312,6 +353,7 @@ class UnaryOp(GraphletOp):
     def verify_(self) -> None:
         self._check_types(self.operand.type)
         self._check_result(self.operand.type)
+        self._verify_ieee()
 
     @classmethod
     def parse(cls, parser: Parser) -> UnaryOp:
@@ -320,13 +362,13 @@ class UnaryOp(GraphletOp):
         parser.parse_punctuation(":")
         t = parser.parse_type()
         op = cls(parser.resolve_operand(x, t))
-        op.attributes.update(attrs)
+        op._take_attributes(attrs)
         return op
 
     def print(self, printer: Printer) -> None:
         printer.print_string(" ")
         printer.print_operand(self.operand)
-        printer.print_op_attributes(self.attributes)
+        self._print_attributes(printer)
         printer.print_string(" : ")
         printer.print_attribute(self.operand.type)
 

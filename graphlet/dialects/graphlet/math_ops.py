@@ -182,7 +182,7 @@ class Log2Op(LibmUnaryOp):
     def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
         """1 / (x ln 2)."""
         x = self.operand
-        return (d.div(d.const(1.0 / math.log(2.0), x), x),)
+        return (d.div(d.const(1.0, x), d.scale(x, math.log(2.0))),)
 
 
 @irdl_op_definition
@@ -197,7 +197,7 @@ class Log10Op(LibmUnaryOp):
     def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
         """1 / (x ln 10)."""
         x = self.operand
-        return (d.div(d.const(1.0 / math.log(10.0), x), x),)
+        return (d.div(d.const(1.0, x), d.scale(x, math.log(10.0))),)
 
 
 @irdl_op_definition
@@ -310,10 +310,13 @@ class Atan2Op(FloatBinaryOp):
     py_operation = staticmethod(math.atan2)
 
     def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
-        """x / (x² + y²) and -y / (x² + y²) (the operands are y, x)."""
+        """torch's `atan2_backward`: x r and -y r for r = 1 / (y² + x²), 0 where
+        y² + x² is 0 (the operands are y, x)."""
         y, x = self.lhs, self.rhs
-        norm = d.add(d.square(x), d.square(y))
-        return (d.div(x, norm), d.neg(d.div(y, norm)))
+        norm = d.add(d.square(y), d.square(x))
+        zero = d.const(0.0, norm)
+        recip = d.where(d.cmp("eq", norm, zero), zero, d.div(d.const(1.0, norm), norm))
+        return (d.mul(x, recip), d.mul(d.neg(y), recip))
 
 
 @irdl_op_definition
@@ -345,9 +348,11 @@ class CopySignOp(FloatBinaryOp):
     py_operation = staticmethod(math.copysign)
 
     def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
-        """sign(x) times y's sign by x; zero by y."""
-        y_sign = d.emit(CopySignOp(d.const(1.0, self.rhs), self.rhs))
-        return (d.mul(d.sign(self.lhs), y_sign), None)
+        """torch's `copysign_tensor_self_backward`: result / x by x (0 where x is 0,
+        NaN for an infinite x); zero by y."""
+        x = self.lhs
+        zero = d.const(0.0, x)
+        return (d.where(d.cmp("eq", x, zero), zero, d.div(self.result, x)), None)
 
 
 def _libm_hypot(x: float, y: float) -> float:

@@ -162,9 +162,10 @@ class ModOp(BinaryOp):
     py_operation = staticmethod(operator.mod)
 
     def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
-        """a % b = a - b * floor(a / b): 1 and -floor(a / b), as torch.remainder."""
+        """a % b = a - b * (a // b): 1 and -(a // b), as torch.remainder (its floor
+        division is CPython's, which `floor(a / b)` is not: `1.0 // 0.1` is 9.0)."""
         a, b = self.lhs, self.rhs
-        return (1.0, d.neg(d.unary(FloorOp, d.div(a, b))) if d.wants(1) else None)
+        return (1.0, d.neg(d.emit(FloorDivOp(a, b))) if d.wants(1) else None)
 
 
 @irdl_op_definition
@@ -185,13 +186,17 @@ class PowOp(BinaryOp):
         return type(a) is int and type(b) is int and b >= 64 and abs(a) >= 2
 
     def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
-        """b * a ** (b - 1) and a ** b * log(a) (the latter only when asked for: log
-        raises for a <= 0 on Python floats, where `x ** 2.0` is fine)."""
+        """torch's `pow_backward_self` / `_exponent`: b * a ** (b - 1), 0 where b == 0;
+        a ** b * log(a), 0 where a == 0 and b >= 0 (each only when asked for)."""
         a, b = self.lhs, self.rhs
-        by_a = None
+        by_a = by_b = None
         if d.wants(0):
-            by_a = d.mul(b, d.emit(PowOp(a, d.sub(b, d.const(1.0, b)))))
-        by_b = d.mul(self.result, d.unary(LogOp, a)) if d.wants(1) else None
+            slope = d.mul(b, d.emit(PowOp(a, d.sub(b, d.const(1.0, b)))))
+            by_a = d.where(d.cmp("eq", b, d.const(0.0, b)), d.const(0.0, slope), slope)
+        if d.wants(1):
+            growth = d.mul(self.result, d.unary(LogOp, a))
+            flat = d.emit(AndOp(d.cmp("eq", a, d.const(0.0, a)), d.cmp("ge", b, d.const(0.0, b))))
+            by_b = d.where(flat, d.const(0.0, growth), growth)
         return (by_a, by_b)
 
 
@@ -793,5 +798,8 @@ class ReluOp(UnaryOp):
         return type(x)(0)
 
     def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
-        """1 where x > 0, else 0 (0 at 0, as torch.relu)."""
-        return (d.indicator("gt", self.operand, d.const(0.0, self.operand)),)
+        """torch's `threshold_backward(grad, result, 0)`: 0 where the result is <= 0,
+        else 1 (0 at 0, 1 at NaN)."""
+        y = self.result
+        zero = d.const(0.0, y)
+        return (d.where(d.cmp("le", y, zero), zero, d.const(1.0, y)),)

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from xdsl.dialects.builtin import FloatAttr, TensorType
+from xdsl.dialects.builtin import FloatAttr, TensorType, UnitAttr
 from xdsl.ir import Attribute, Block, Operation, SSAValue
 
 from graphlet.dialects.graphlet.types import (
@@ -77,6 +77,16 @@ class Derivative:
         return self.wanted[index]
 
     def emit(self, op: Operation) -> SSAValue:
+        """Collect `op`; a scalar float op that could raise computes in IEEE floats
+        (`ieee`), as PyTorch's derivatives do: sqrt's at 0 is inf, not an error."""
+        g = _g()
+        if (
+            isinstance(op, g.BinaryOp | g.UnaryOp)
+            and op.RAISES
+            and g.has_ieee_form(type(op))
+            and all(o.type == FLOAT for o in op.operands)
+        ):
+            op.properties["ieee"] = UnitAttr()
         self.ops.append(op)
         return op.results[0]
 

@@ -199,7 +199,9 @@ def _constant_divisor(value: SSAValue) -> bool:
     return not (array == 0).any() and not (array == -1).any()
 
 
-def _body_of(op: Operation) -> Body | None:
+def body_of(op: Operation) -> Body | None:
+    """The op's scalar body with PyTorch's meaning (also the scalar lowering's for
+    `ieee` ops), or None for an op that is not elementwise."""
     if isinstance(op, g.GeluOp):
         approximate = op.approximate.data
         return lambda e, a: _gelu(e, a[0], approximate)
@@ -231,7 +233,7 @@ _KEEP_OPERAND_TYPES = (g.CmpOp, g.SelectOp, g.CastOp)
 
 class ElementwiseToGeneric(RewritePattern):
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
-        body = _body_of(op)
+        body = body_of(op)
         result_type = tensor_result(op) if body is not None else None
         if result_type is None or not all(g.is_tensor(o.type) for o in op.operands):
             return
