@@ -442,6 +442,105 @@ def test_torch_compile_option_writes_the_graph(tmp_path: Path) -> None:
         _same(r_value, e_value)
 
 
+def _split_model() -> tuple[Any, tuple[Any, ...]]:
+    """A model graphlet compiles but for one op (`special_bessel_j0`, which it has no
+    translation for): parameters, a number input, a multi-output partition after the
+    eager node, an int64 output."""
+    torch = pytest.importorskip("torch")
+
+    class Split(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc = torch.nn.Linear(3, 4)
+
+        def forward(self, x: Any, k: Any) -> Any:
+            z = torch.special.bessel_j0(torch.relu(self.fc(x)))
+            a, b = torch.split(z * 2 + k, 2, dim=1)
+            return torch.exp(a) - b, z.max(dim=1)
+
+    torch.manual_seed(0)
+    return Split().eval(), (torch.randn(2, 3), 1.5)
+
+
+def _split_checked(compiled: Any) -> None:
+    """The graph really was split: native partitions around the one eager node."""
+    report = compiled.report()
+    assert [e.target for e in report.eager] == ["aten.special_bessel_j0.default"], report
+    kernels = compiled.plan.kernels
+    assert len(kernels) == 2 and all(k.native for k in kernels), report
+
+
+def test_split_graph_as_numpy_and_torch_calls_agrees_with_eager(tmp_path: Path) -> None:
+    """A graph split between graphlet and PyTorch is emitted whole: its partitions'
+    IR as NumPy, the eager node as the torch call it is, with the input checks and
+    the parameters; it runs (from the model, or given parameters) to eager's answer."""
+    torch = pytest.importorskip("torch")
+    model, inputs = _split_model()
+    out = tmp_path / "split.py"
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("error", PythonifyWarning)
+        compiled = graphlet.compile_fx(model, inputs, pythonify=out)
+        _split_checked(compiled)
+        expected = model(*inputs)
+        source = out.read_text()
+        compile(source, str(out), "exec")
+        from_model = run_source(source, {"model": model})
+        given = run_source(source, {"parameters": [model.fc.weight, model.fc.bias]})
+        alone = run_source(source)  # the small parameters are in the file
+        for namespace in (from_model, given, alone):
+            _same_tensors(namespace["run"](*inputs), expected, 1e-5, 1e-6)
+    for header in ("# Input checks", "# Parameters", "# Native partitions", "# Graph body"):
+        assert header in source, header
+    assert "torch.ops.aten.special_bessel_j0.default(" in source
+    assert "# eager: graphlet has no translation for this op" in source
+    assert "def graphlet_0_forward(" in source and "def graphlet_1_forward(" in source
+    assert "('fc.weight', (4, 3), 'float32')" in source
+    with pytest.raises(TypeError, match=r"input 0 must be a float32 tensor of shape \(2, 3\)"):
+        from_model["run"](torch.randn(3, 3), 1.5)
+    with pytest.raises(TypeError, match=r"input 1 must be 1\.5, got 2\.5"):
+        from_model["run"](inputs[0], 2.5)
+
+
+def test_split_graph_through_torch_compile_option(tmp_path: Path) -> None:
+    """`torch.compile(options={"pythonify": path})` of a model with an op graphlet
+    refuses: the split graph's file, run on the inputs AOTAutograd passed (the
+    parameters among them), gives the compiled graph's results and eager's."""
+    torch = pytest.importorskip("torch")
+    from graphlet.frontend.fx import collect_graphs
+
+    model, inputs = _split_model()
+    out = tmp_path / "compiled.py"
+    compiled = torch.compile(model, backend="graphlet", options={"pythonify": str(out)})
+    with torch.no_grad(), collect_graphs() as graphs, warnings.catch_warnings():
+        warnings.simplefilter("error", PythonifyWarning)
+        result = compiled(*inputs)
+    assert len(graphs) == 1
+    (graph,) = graphs
+    (plan,) = graph.plans.values()
+    assert plan.split is not None and all(k.native for k in plan.kernels)
+    assert [e.target for e in plan.report.eager] == ["aten.special_bessel_j0.default"]
+    calls: list[tuple[Any, ...]] = []
+    original = plan.run
+
+    def recording(*args: Any) -> Any:
+        calls.append(args)
+        return original(*args)
+
+    plan.run = recording
+    with torch.no_grad():
+        expected = model(*inputs)
+        compiled(*inputs)
+    (args,) = calls
+    got = run_source(out.read_text())["run"](*args)
+    _same_tensors(got, graph.gm(*args), 1e-5, 1e-6)
+    _same_tensors(
+        torch.utils._pytree.tree_leaves(result),
+        torch.utils._pytree.tree_leaves(expected),
+        1e-5,
+        1e-6,
+    )
+
+
 # ------------------------------------------------------------------ the jit corpus, four executors
 
 FULL = os.environ.get("GRAPHLET_CORPUS") == "all"

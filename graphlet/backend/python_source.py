@@ -193,9 +193,11 @@ _FLOAT_SYMBOLS: dict[type[Operation], str] = {
 
 
 class PythonPrinter:
-    """Prints the `func.func`s of a module as Python functions of the same names."""
+    """Prints the `func.func`s of a module as Python functions of the same names
+    (after `prefix`, so that several modules' functions can share one file)."""
 
-    def __init__(self) -> None:
+    def __init__(self, prefix: str = "") -> None:
+        self.prefix = prefix
         self.lines: list[str] = []
         self.depth = 0
         self.names: dict[SSAValue, str] = {}
@@ -211,6 +213,16 @@ class PythonPrinter:
         """The module's functions as Python source (with the prelude they rely on; with
         `python_memory`'s lists and arrays when an op needs them, or `memory`)."""
         self.memory = memory
+        body = self.print_functions(module)
+        imports = "".join(f"{line}\n" for line in sorted(self.imports))
+        if not prelude:
+            return f"{imports}\n\n{body}" if imports else body
+        runtime = f"{memory_runtime()}\n\n" if self.memory else ""
+        return f"{IMPORTS}{imports}\n\n{PRELUDE}\n\n{runtime}{body}"
+
+    def print_functions(self, module: ModuleOp) -> str:
+        """The module's functions alone (their imports gather in `imports`)."""
+        start = len(self.lines)
         for op in module.ops:
             if _libm_declaration(op):
                 continue  # its calls print as NumPy's function (`print_libm_call`)
@@ -220,12 +232,7 @@ class PythonPrinter:
                 self.print_function(op)
                 self.line("")
                 self.line("")
-        body = "\n".join(self.lines).rstrip() + "\n"
-        imports = "".join(f"{line}\n" for line in sorted(self.imports))
-        if not prelude:
-            return f"{imports}\n\n{body}" if imports else body
-        runtime = f"{memory_runtime()}\n\n" if self.memory else ""
-        return f"{IMPORTS}{imports}\n\n{PRELUDE}\n\n{runtime}{body}"
+        return "\n".join(self.lines[start:]).rstrip() + "\n"
 
     def print_function(self, op: func.FuncOp) -> None:
         self.names = {}
@@ -234,7 +241,7 @@ class PythonPrinter:
         entry = op.body.blocks.first
         assert entry is not None
         params = [self.define(arg, f"a{i}") for i, arg in enumerate(entry.args)]
-        self.line(f"def {self.function_name(op.sym_name.data)}({', '.join(params)}):")
+        self.line(f"def {self.symbol(op.sym_name.data)}({', '.join(params)}):")
         self.depth += 1
         tensors = any(g.is_tensor(t) for t in (*op.function_type.inputs, *op.function_type.outputs))
         if tensors:
@@ -307,6 +314,10 @@ class PythonPrinter:
     @staticmethod
     def function_name(symbol: str) -> str:
         return re.sub(r"\W", "_", symbol)
+
+    def symbol(self, symbol: str) -> str:
+        """The Python name of the function `@symbol` in this printer's output."""
+        return self.prefix + self.function_name(symbol)
 
     def jump(self, block: Block, values: Sequence[SSAValue]) -> None:
         """Go to `block` of the state machine with its arguments set."""
@@ -448,7 +459,7 @@ class PythonPrinter:
 
     @emits(func.CallOp)
     def print_call(self, op: func.CallOp) -> None:
-        call = f"{self.function_name(op.callee.root_reference.data)}({', '.join(self.args(op.operands))})"
+        call = f"{self.symbol(op.callee.root_reference.data)}({', '.join(self.args(op.operands))})"
         results = [self.define(r) for r in op.results]
         if len(results) == 1:
             self.line(f"{results[0]} = {call}")
@@ -876,6 +887,16 @@ def _libm_declaration(op: Operation) -> bool:
 
 def _is_bool(t: Attribute) -> bool:
     return isinstance(t, IntegerType) and t.width.data == 1 and not isinstance(t, IndexType)
+
+
+def modules_source(modules: Sequence[tuple[str, ModuleOp]]) -> str:
+    """Several modules in one Python source, each module's functions named after its
+    prefix (`graphlet_0_forward`), with the imports and the prelude once."""
+    printers = [PythonPrinter(prefix) for prefix, _ in modules]
+    bodies = [p.print_functions(m) for p, (_, m) in zip(printers, modules)]
+    imports = "".join(f"{line}\n" for line in sorted(set().union(*(p.imports for p in printers))))
+    runtime = f"{memory_runtime()}\n\n" if any(p.memory for p in printers) else ""
+    return f"{IMPORTS}{imports}\n\n{PRELUDE}\n\n{runtime}" + "\n\n".join(bodies)
 
 
 def module_source(module: ModuleOp, *, memory: bool = False) -> str:

@@ -16,6 +16,7 @@ Importing this package loads neither xDSL nor the lowering: they load on first u
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from graphlet.driver.core import Artifact, CompileCounts, compile, compile_counts, load, lower
@@ -42,6 +43,7 @@ __all__ = [
     "python_name",
     "python_source",
     "python_source_names",
+    "python_sources",
 ]
 
 
@@ -52,6 +54,14 @@ def python_source(module: ModuleOp, *, memory: bool = False) -> str:
     from graphlet.backend.python_source import module_source
 
     return module_source(module, memory=memory)
+
+
+def python_sources(modules: Sequence[tuple[str, ModuleOp]]) -> str:
+    """Several modules as one Python source, each one's functions named after its
+    prefix (`python_name(symbol, prefix)`)."""
+    from graphlet.backend.python_source import modules_source
+
+    return modules_source(modules)
 
 
 def python_source_names() -> frozenset[str]:
@@ -68,11 +78,12 @@ def python_literal(value: Any) -> str:
     return literal(value)
 
 
-def python_name(symbol: str) -> str:
-    """The name `python_source` gives the function `@symbol`."""
+def python_name(symbol: str, prefix: str = "") -> str:
+    """The name `python_source` (`python_sources`, with the module's prefix) gives the
+    function `@symbol`."""
     from graphlet.backend.python_source import PythonPrinter
 
-    return PythonPrinter.function_name(symbol)
+    return PythonPrinter(prefix).symbol(symbol)
 
 
 def compile_native(

@@ -58,10 +58,19 @@ def describe(inputs: Sequence[Any]) -> str:
 class Plan:
     """How one signature runs: `run(*inputs)`, its kernels, its report."""
 
-    def __init__(self, run: Any, kernels: list[Kernel], report: GraphReport) -> None:
+    def __init__(
+        self,
+        run: Any,
+        kernels: list[Kernel],
+        report: GraphReport,
+        split: torch.fx.GraphModule | None = None,
+    ) -> None:
         self.run = run
         self.kernels = kernels
         self.report = report
+        self.split = split
+        """A partitioned plan's graph: each supported partition a `KernelModule`
+        (`graphlet_0`, ...), the other nodes PyTorch's; None for one kernel."""
 
 
 class CompiledGraph:
@@ -131,7 +140,7 @@ class CompiledGraph:
             if self.pythonify is not None:
                 from graphlet.frontend.fx.pythonify import write_plan
 
-                write_plan(self.pythonify, self.name, describe(inputs), plan)
+                write_plan(self.pythonify, self, plan, inputs)
             report = plan.report
             if report.all_native:
                 log.info("graphlet: %s", report)
@@ -230,7 +239,7 @@ class CompiledGraph:
         def run(*inputs: Any) -> Any:
             return fused(*self.full_inputs(inputs))
 
-        return Plan(run, kernels, report)
+        return Plan(run, kernels, report, fused)
 
     # ---- what it did
 
