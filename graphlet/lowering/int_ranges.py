@@ -289,9 +289,11 @@ class IntRanges:
         self.trips: dict[Block, int | None] = {}
         self._widened: set[SSAValue] = set()
         self._changes: dict[SSAValue, int] = {}
+        self._edges: dict[Block, list[tuple[Block, tuple[SSAValue, ...]]]]
         if within is not None:
             base, loop = within
             self.order, self.loops, self.preds = base.order, base.loops, base.preds
+            self._edges = base._edges
             self.ranges.update(base.ranges)
             self.deltas.update(base.deltas)
             self.trips.update(base.trips)
@@ -303,6 +305,7 @@ class IntRanges:
                 if value in self.ranges:
                     self.ranges[value] = self.ranges[value].meet(interval) or interval
         else:
+            self._edges = {}
             self.order = reverse_post_order(function.body)
             self.loops = natural_loops(self.order)
             self.preds = {b: [] for b in self.order}
@@ -330,6 +333,15 @@ class IntRanges:
         exact = self.exact(op)
         bounds = type_range(op.value.type)
         return exact is not None and bounds is not None and exact.within(bounds)
+
+    def edges(self, block: Block) -> list[tuple[Block, tuple[SSAValue, ...]]]:
+        """The block's successors with the operands its terminator passes each (cached:
+        xDSL unpacks a `cf.cond_br`'s operand segments on every access)."""
+        found = self._edges.get(block)
+        if found is None:
+            term = block.last_op
+            found = self._edges[block] = _edges(term) if term is not None else []
+        return found
 
     # ------------------------------------------------------------------ solving
 
@@ -424,15 +436,12 @@ class IntRanges:
         term = source.last_op
         values: list[Interval] = []
         if isinstance(term, cf.BranchOp):
-            interval = self.of(term.arguments[index])
+            interval = self.of(self.edges(source)[0][1][index])
             if interval is not None:
                 values.append(interval)
         elif isinstance(term, cf.ConditionalBranchOp):
             comparison = self.comparison(term.cond)
-            for succ, operands, holds in (
-                (term.then_block, term.then_arguments, True),
-                (term.else_block, term.else_arguments, False),
-            ):
+            for (succ, operands), holds in zip(self.edges(source), (True, False), strict=True):
                 if succ is not target:
                     continue
                 interval = self.of(operands[index])
@@ -492,9 +501,7 @@ class IntRanges:
         memo: dict[SSAValue, Interval | None] = {arg: Interval(0, 0)}
         result: Interval | None = None
         for latch in loop.latches:
-            term = latch.last_op
-            assert term is not None
-            for succ, operands in _edges(term):
+            for succ, operands in self.edges(latch):
                 if succ is not loop.header:
                     continue
                 offset = self._offset(loop, operands[arg.index], memo, 0)
@@ -549,9 +556,7 @@ class IntRanges:
         for source in sources:
             if source not in loop.blocks:
                 return None
-            term = source.last_op
-            assert term is not None
-            for succ, operands in _edges(term):
+            for succ, operands in self.edges(source):
                 if succ is not block:
                     continue
                 offset = self._offset(loop, operands[index], memo, depth + 1)

@@ -97,13 +97,12 @@ def _largest_bound(
 ) -> int | None:
     """The largest bound (a power of two and 2 more bits) proving all the loop's checks;
     None if 2**SMALLEST_BOUND_BITS does not."""
-    target = len(_proven(function, loop, live, 1 << SMALLEST_BOUND_BITS, base))
     checked = [op for op in _loop_ops(loop, base.order) if isinstance(op, pyrt.CheckedIntegerOp)]
-    if target < len(checked):
+    if len(_proven(function, loop, live, 1 << SMALLEST_BOUND_BITS, base)) < len(checked):
         return None  # a copy that keeps a check gains little: LLVM closes no such loop
 
     def holds(bound: int) -> bool:
-        return len(_proven(function, loop, live, bound, base)) >= target
+        return len(_proven(function, loop, live, bound, base)) == len(checked)
 
     low, high = SMALLEST_BOUND_BITS, 63  # holds(2**low); not known for 2**high
     while high - low > 1:
@@ -136,18 +135,17 @@ def _clone_loop(loop: Loop, order: list[Block], region_blocks: list[Block]) -> d
 def version(
     function: func.FuncOp, loop: Loop, live: list[SSAValue], bound: int, base: IntRanges
 ) -> Block:
-    """Clone `loop`, make the copy's checks that `|live-ins| <= bound` proves plain, and
-    branch to the copy when that holds at the entry; the copy's header."""
-    proven = set(_proven(function, loop, live, bound, base))
+    """Clone `loop`, make the copy's checks plain (`|live-ins| <= bound` proves them
+    all, by `_largest_bound`), and branch to the copy when that holds at the entry; the
+    copy's header."""
     order = base.order
     copies = _clone_loop(loop, order, list(function.body.blocks))
     rewriter = Rewriter()
     for block in order:
         if block not in loop.blocks:
             continue
-        for old, new in zip(list(block.ops), list(copies[block].ops), strict=True):
-            if old in proven:
-                assert isinstance(new, pyrt.CheckedIntegerOp)
+        for new in list(copies[block].ops):
+            if isinstance(new, pyrt.CheckedIntegerOp):
                 unchecked(new, rewriter)
     header = loop.header
     check = Block(arg_types=[a.type for a in header.args])
@@ -178,17 +176,20 @@ def version(
     return copies[header]
 
 
+def _inner(header: Block, ranges: IntRanges) -> bool:
+    loop = ranges.loops[header]
+    return any(header in other.blocks and other is not loop for other in ranges.loops.values())
+
+
 def version_loops(function: func.FuncOp) -> int:
     """Version the function's outermost loops that can be; how many were."""
     done: set[Block] = set()
     count = 0
+    ranges = IntRanges(function)
     while count < MAX_LOOPS:
-        ranges = IntRanges(function)
         candidate = None
         for header, loop in ranges.loops.items():
-            if header in done or any(
-                header in other.blocks and other is not loop for other in ranges.loops.values()
-            ):
+            if header in done or _inner(header, ranges):
                 continue
             done.add(header)
             if not any(
@@ -210,6 +211,9 @@ def version_loops(function: func.FuncOp) -> int:
             return count
         done.add(version(function, *candidate))
         count += 1
+        if all(header in done or _inner(header, ranges) for header in ranges.loops):
+            return count  # no loop left to look at: spare the analysis of the new CFG
+        ranges = IntRanges(function)
     return count
 
 
