@@ -214,7 +214,9 @@ def bench_chain(n: int = 10**7) -> list[str]:
     np.testing.assert_allclose(ours(ta, tb, tc).numpy(), chain(ta, tb, tc).numpy())
     ours_t = best_time(ours, ta, tb, tc, min_time=1.0)
     path = "native" if ours.native else "reference"
-    kernel, out = ours._first.kernel, [torch.empty(n, dtype=torch.float64)]
+    kernels = ours._first_plan.kernels
+    kernel = kernels[0].native_fn if len(kernels) == 1 else None
+    out = [torch.empty(n, dtype=torch.float64)]
     kernel_t = (
         best_time(lambda: kernel(ta, tb, tc, out=out), min_time=1.0) if kernel else float("nan")
     )
