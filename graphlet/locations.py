@@ -17,6 +17,15 @@ from xdsl.ir import Attribute, Block, Operation, SSAValue
 from xdsl.parser import Parser, UnresolvedOperand
 from xdsl.utils.exceptions import DiagnosticException, ParseError, VerifyException
 from xdsl.utils.lexer import Span
+from xdsl.utils.mlir_lexer import MLIRLexer
+
+# xDSL 0.74's string-literal pattern, `"(?:[^"...]+|\\...)*"`, nests `+` in `*`: on a
+# string left open it backtracks through every split of the rest of the line,
+# exponential in its length (a 40-character line takes minutes). One character per
+# repetition matches the same strings and fails in linear time.
+MLIRLexer._unescaped_characters_regex = re.compile(  # pyright: ignore[reportPrivateUsage]
+    r'"(?:[^"\\\n\v\f]|\\(?:["nt\\]|[0-9A-Fa-f]{2}))*"'
+)
 
 
 class LocatingParser(Parser):

@@ -4,7 +4,9 @@ Each run mutates one of the project's FileCheck inputs (deletes, duplicates or s
 lines, renames values, changes types, literals, op names and block labels,
 truncates) and runs graphlet-opt on it in-process with one of a few pipelines.
 Every run must end in exit 0 or an error diagnostic: no "internal error", no
-traceback, and every `-t llvm` output must be accepted by llvmlite. Errors without
+traceback, no signal, no run longer than --timeout seconds, and every `-t llvm`
+output must be accepted by llvmlite. Each run is a forked child of one process that
+has imported graphlet, so a signal or a hang is caught and classified. Errors without
 a `file:line:col` are counted (and listed with --verbose) but are not failures.
 `tests/test_opt_trust.py` runs a small campaign (GRAPHLET_FUZZ_RUNS, default 30).
 """
@@ -15,12 +17,16 @@ import argparse
 import contextlib
 import io
 import os
+import pickle
 import random
 import re
+import select
+import signal
 import sys
 import tempfile
+import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -133,9 +139,13 @@ def mutations(rng: random.Random) -> list[Mutation]:
 @dataclass
 class Outcome:
     kind: str
-    """ok, located, unlocated, internal, bad-llvm"""
+    """ok, located, unlocated, internal, bad-llvm, signal, timeout"""
     args: tuple[str, ...]
     detail: str = ""
+    seconds: float = 0.0
+
+
+FAILURES = ("internal", "bad-llvm", "signal", "timeout")
 
 
 @dataclass
@@ -143,6 +153,7 @@ class Campaign:
     counts: Counter[str] = field(default_factory=Counter)
     failures: list[Outcome] = field(default_factory=list)
     unlocated: list[Outcome] = field(default_factory=list)
+    slowest: list[tuple[float, int, Outcome]] = field(default_factory=list)
 
     @property
     def runs(self) -> int:
@@ -150,7 +161,7 @@ class Campaign:
 
     def summary(self) -> str:
         parts = ", ".join(f"{k} {v}" for k, v in sorted(self.counts.items()))
-        internal = self.counts["internal"] + self.counts["bad-llvm"]
+        internal = sum(self.counts[kind] for kind in FAILURES)
         rate = 100 * internal / max(self.runs, 1)
         return f"{self.runs} runs: {parts}; internal-error rate {rate:.2f}%"
 
@@ -187,22 +198,91 @@ def classify(args: tuple[str, ...], status: int, out: str, err: str) -> Outcome:
     return Outcome("ok", args)
 
 
-def campaign(runs: int, seed: int, keep: Path | None = None) -> Campaign:
+def run_forked(path: str, args: tuple[str, ...], timeout: float) -> Outcome:
+    """One run in a forked child, so that a signal or a hang is an outcome, not the end."""
+    start = time.monotonic()
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: run, classify, send the outcome back, exit without cleanup
+        os.close(read_end)
+        try:
+            data = pickle.dumps(classify(args, *run_tool(path, args)))
+        except BaseException as e:
+            data = pickle.dumps(Outcome("internal", args, f"{type(e).__name__}: {e}"))
+        with os.fdopen(write_end, "wb") as sink:
+            sink.write(data)
+        os._exit(0)
+    os.close(write_end)
+    chunks: list[bytes] = []
+    timed_out = False
+    with os.fdopen(read_end, "rb", buffering=0) as source:
+        while True:
+            remaining = start + timeout - time.monotonic()
+            if remaining <= 0 or not select.select([source], [], [], remaining)[0]:
+                timed_out = True
+                os.kill(pid, signal.SIGKILL)
+                break
+            chunk = source.read(1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    _, status = os.waitpid(pid, 0)
+    seconds = time.monotonic() - start
+    if timed_out:
+        return Outcome("timeout", args, f"no answer after {timeout:g} s", seconds)
+    if os.WIFSIGNALED(status):
+        name = signal.Signals(os.WTERMSIG(status)).name
+        return Outcome("signal", args, f"killed by {name}", seconds)
+    if not chunks:
+        return Outcome("internal", args, f"child exited {os.WEXITSTATUS(status)} silently", seconds)
+    outcome: Outcome = pickle.loads(b"".join(chunks))
+    outcome.seconds = seconds
+    return outcome
+
+
+def mutants(runs: int, seed: int) -> Iterator[tuple[int, str, tuple[str, ...]]]:
+    """The campaign's (index, mutant text, graphlet-opt options), the same for the same seed."""
     rng = random.Random(seed)
     inputs = corpus()
     all_mutations = mutations(rng)
+    for i in range(runs):
+        text = rng.choice(inputs)
+        for _ in range(rng.randint(1, 3)):
+            text = rng.choice(all_mutations)(text, rng)
+        yield i, text, rng.choice(PIPELINES)
+
+
+WARM_UP = """
+func.func @f(%a: i64, %t: tensor<2xf64>) -> (i64, tensor<2xf64>) {
+  %c = arith.constant 2 : i64
+  %r = arith.muli %a, %c : i64
+  %s = arith.addf %t, %t : tensor<2xf64>
+  func.return %r, %s : i64, tensor<2xf64>
+}
+"""
+
+
+def warm_up(scratch: str) -> None:
+    """Run every pipeline once in this process, so each forked run starts with graphlet loaded."""
+    path = os.path.join(scratch, "warm_up.mlir")
+    Path(path).write_text(WARM_UP)
+    for args in PIPELINES:
+        run_tool(path, args)
+
+
+def campaign(runs: int, seed: int, keep: Path | None = None, timeout: float = 60.0) -> Campaign:
     result = Campaign()
     with tempfile.TemporaryDirectory() as scratch:
-        for i in range(runs):
-            text = rng.choice(inputs)
-            for _ in range(rng.randint(1, 3)):
-                text = rng.choice(all_mutations)(text, rng)
-            args = rng.choice(PIPELINES)
+        warm_up(scratch)
+        for i, text, args in mutants(runs, seed):
             path = os.path.join(scratch, f"mutant{i}.mlir")
             Path(path).write_text(text)
-            outcome = classify(args, *run_tool(path, args))
+            outcome = run_forked(path, args, timeout)
             result.counts[outcome.kind] += 1
-            if outcome.kind in ("internal", "bad-llvm", "unlocated"):
+            if outcome.kind in FAILURES or outcome.seconds > timeout / 10:
+                print(f"mutant{i}: {outcome.kind}, {outcome.seconds:.1f} s", file=sys.stderr)
+            result.slowest = sorted([*result.slowest, (outcome.seconds, i, outcome)])[-10:]
+            if outcome.kind in (*FAILURES, "unlocated"):
                 found = result.unlocated if outcome.kind == "unlocated" else result.failures
                 found.append(outcome)
                 if keep is not None:
@@ -219,16 +299,21 @@ def main() -> int:
     parser.add_argument(
         "--keep", type=Path, help="save failing (and unlocated) mutants in this directory"
     )
+    parser.add_argument(
+        "--timeout", type=float, default=60.0, help="seconds a run may take (default 60)"
+    )
     parser.add_argument("--verbose", action="store_true")
     options = parser.parse_args()
     os.environ.setdefault("GRAPHLET_CACHE", "0")
-    result = campaign(options.runs, options.seed, options.keep)
+    result = campaign(options.runs, options.seed, options.keep, options.timeout)
     print(result.summary())
     for outcome in result.failures:
         print(f"{outcome.kind}: graphlet-opt MUTANT {' '.join(outcome.args)}\n  {outcome.detail}")
     if options.verbose:
         for outcome in result.unlocated:
             print(f"unlocated: {' '.join(outcome.args)}: {outcome.detail}")
+        for seconds, i, outcome in reversed(result.slowest):
+            print(f"slow: mutant{i} {seconds:.1f} s: {' '.join(outcome.args)} ({outcome.kind})")
     return 1 if result.failures else 0
 
 

@@ -125,6 +125,13 @@ INVALID = {
         2,
         "expects parent op 'llvm.func'",
     ),
+    "unterminated-string-on-a-long-line": (
+        'func.func @f(%a: i64) {\n  %0 = "graphlet.add(%a, %a) : (i64, i64) -> i64'
+        + " " * 200
+        + "\n  func.return\n}",
+        2,
+        "End of file reached before closing string literal",
+    ),
     "symbol-redefinition": (
         "func.func @f() {\n  func.return\n}\nfunc.func @f() {\n  func.return\n}",
         4,

@@ -25,6 +25,7 @@ import xdsl.backend.llvm.convert as xdsl_llvm_convert
 from xdsl.backend.llvm.convert_op import (
     _BINARY_INTRINSIC_MAP,
     _UNARY_INTRINSIC_MAP,
+    create_constant,
     declare_intrinsic,
 )
 from xdsl.backend.llvm.convert_op import convert_op as xdsl_convert_op
@@ -59,6 +60,8 @@ def _convert_op_with_extensions(
         name := by_class(_UNARY_INTRINSIC_MAP, op) or by_class(_BINARY_INTRINSIC_MAP, op)
     ) is not None:
         _convert_overloaded_intrinsic(name, op, builder, val_map)
+    elif isinstance(op, llvm_ext.PoisonOp):
+        val_map[op.res] = ir.Constant(convert_type(op.res.type), ir.Undefined)
     elif isinstance(op, llvm.ConstantOp) and isinstance(op.value, IntegerAttr):
         # int(): a bool value (IntAttr(False) == IntAttr(0)) would print `i64 false`.
         val_map[op.result] = ir.Constant(convert_type(op.result.type), int(op.value.value.data))
@@ -120,15 +123,50 @@ def translate_module(
     module: ModuleOp, *, target_triple: str | None = None, data_layout: str = ""
 ) -> ir.Module:
     """The llvmlite module of an llvm-dialect module (host triple by default)."""
+    for op in module.ops:
+        if isinstance(op, llvm.GlobalOp):
+            _check_global(op)
     llvm_module = xdsl_llvm_convert.convert_module(
         module, fallback_target_triple=target_triple, data_layout=data_layout
     )
     for op in module.ops:
+        if isinstance(op, llvm.GlobalOp) and op.body.blocks:
+            llvm_module.get_global(op.sym_name.data).initializer = _initializer(op)
         if isinstance(op, llvm.FuncOp) and op.body.blocks:
             linkage = op.linkage.linkage.data
             if linkage != "external":
                 llvm_module.get_global(op.sym_name.data).linkage = linkage
     return llvm_module
+
+
+def _check_global(op: llvm.GlobalOp) -> None:
+    """What xDSL's translation of a global would drop without a word."""
+    thread_local = op.thread_local_ is not None or (
+        isinstance(op, llvm_ext.GlobalOp) and op.tls() != 0
+    )
+    if thread_local:
+        raise lowering_error(op, "-t llvm cannot translate a thread-local global")
+    if op.properties.get("externally_initialized") is not None:
+        raise lowering_error(op, "-t llvm cannot translate an externally initialized global")
+
+
+def _initializer(op: llvm.GlobalOp) -> ir.Constant:
+    """The constant an initializer region returns (upstream's `llvm.mlir.global @g() :
+    i32 { ... llvm.return %c : i32 }`), when it is one constant, zero or undef."""
+    block = op.body.blocks.first
+    assert block is not None
+    returned = block.last_op
+    value = returned.operands[0].owner if returned and returned.operands else None
+    llvm_type = convert_type(op.global_type)
+    if isinstance(value, llvm.ConstantOp):
+        return create_constant(op.global_type, value.value)
+    if isinstance(value, llvm.ZeroOp):
+        return ir.Constant(llvm_type, None)
+    if isinstance(value, llvm.UndefOp | llvm_ext.PoisonOp):
+        return ir.Constant(llvm_type, ir.Undefined)
+    raise lowering_error(
+        op, "-t llvm translates an initializer region only when it returns a constant"
+    )
 
 
 def emit_llvm_ir(module: ModuleOp) -> str:

@@ -21,15 +21,19 @@ from typing import Self, TypeVar
 from xdsl.dialects import llvm
 from xdsl.dialects.builtin import (
     I1,
+    IntAttr,
     IntegerAttr,
     IntegerType,
     SignlessIntegerConstraint,
+    StringAttr,
+    SymbolNameConstraint,
+    SymbolRefAttr,
     UnitAttr,
     VectorType,
     i64,
 )
 from xdsl.dialects.llvm import ATOMIC_ORDERING_KEYWORDS, FastMathAttr, GenericCastOp
-from xdsl.ir import Attribute, Operation
+from xdsl.ir import Attribute, Operation, Region, TypedAttribute
 from xdsl.irdl import (
     IRDLOperation,
     OptPropertyDef,
@@ -37,11 +41,15 @@ from xdsl.irdl import (
     operand_def,
     opt_prop_def,
     prop_def,
+    region_def,
     result_def,
+    traits_def,
 )
 from xdsl.irdl.constraints import AttrConstraint, RangeLengthConstraint, RangeOf, SingleOf
 from xdsl.parser import Parser
 from xdsl.printer import Printer
+from xdsl.traits import NoMemoryEffect
+from xdsl.utils.exceptions import VerifyException
 
 from graphlet.dialects.upstream_syntax import replace_ops
 
@@ -177,6 +185,8 @@ def _parse_ordering(parser: Parser) -> int:
             return value
     parser.raise_error(f"unknown atomic ordering '{keyword}'")
 
+
+_LINKAGE = llvm._LINKAGE_OPTIONS  # pyright: ignore[reportPrivateUsage]
 
 _LOAD_STORE_PROPS = ("alignment", "nontemporal")
 """What upstream prints in a load's or store's `<...>`."""
@@ -387,7 +397,163 @@ class TruncOp(llvm.TruncOp):
         printer.print_attribute(self.res.type)
 
 
-UPSTREAM_SYNTAX: list[type[Operation]] = [*_FLOAT_OPS, LoadOp, StoreOp, FCmpOp, TruncOp]
+@irdl_op_definition
+class ZeroOp(llvm.ZeroOp):
+    """`%z = llvm.mlir.zero : f64`: upstream takes any LLVM-compatible type, xDSL 0.74
+    only its llvm types (struct, pointer, array)."""
+
+    name = "llvm.mlir.zero"
+
+    res = result_def()
+    # xDSL's format-generated parse and print, which its assembly_format rebuilds
+    print = Operation.print
+    parse = Operation.__dict__["parse"]
+
+    def verify_(self) -> None:
+        """Only this class's definition (xDSL's decorated `verify_` checks xDSL's)."""
+
+
+@irdl_op_definition
+class PoisonOp(IRDLOperation):
+    """A poison value, `%p = llvm.mlir.poison : f64`; translated as `undef`, which
+    refines poison (llvmlite 0.50 has no poison constant)."""
+
+    name = "llvm.mlir.poison"
+
+    assembly_format = "attr-dict `:` type($res)"
+
+    res = result_def()
+
+    traits = traits_def(NoMemoryEffect())
+
+
+TLS_MODES = ("", "thread_local", "localdynamic", "initialexec", "localexec")
+"""Upstream's `tls_mode` values: 0 is not thread-local, 1 prints as a bare `thread_local`,
+the others as `thread_local(<mode>)`."""
+
+
+@irdl_op_definition
+class GlobalOp(llvm.GlobalOp):
+    """`llvm.mlir.global internal thread_local(initialexec) constant @g(0 : i64) : i64`,
+    with upstream's properties (`tls_mode`, `externally_initialized`, `comdat`) in the
+    generic form; xDSL 0.74 knows only a unit `thread_local_`, which still parses."""
+
+    name = "llvm.mlir.global"
+
+    global_type = prop_def()
+    constant = opt_prop_def(UnitAttr)
+    sym_name = prop_def(SymbolNameConstraint())
+    linkage = prop_def(llvm.LinkageAttr)
+    dso_local = opt_prop_def(UnitAttr)
+    thread_local_ = opt_prop_def(UnitAttr)
+    tls_mode = opt_prop_def(IntegerAttr)
+    externally_initialized = opt_prop_def(UnitAttr)
+    comdat = opt_prop_def(SymbolRefAttr)
+    visibility_ = opt_prop_def(IntegerAttr[IntegerType])
+    value = opt_prop_def()
+    alignment = opt_prop_def(IntegerAttr)
+    addr_space = prop_def(IntegerAttr)
+    unnamed_addr = opt_prop_def(IntegerAttr)
+    section = opt_prop_def(StringAttr)
+    body = region_def()
+
+    def tls(self) -> int:
+        """The thread-local mode: 0 when the global is not thread-local."""
+        if self.tls_mode is not None:
+            return self.tls_mode.value.data
+        return 1 if self.thread_local_ is not None else 0
+
+    def verify_(self) -> None:
+        if not 0 <= self.tls() < len(TLS_MODES):
+            raise VerifyException(f"tls_mode {self.tls()} is not one of 0..{len(TLS_MODES) - 1}")
+        if self.value is not None and self.body.blocks:
+            raise VerifyException("cannot have both a value and an initializer region")
+
+    @classmethod
+    def parse(cls, parser: Parser) -> Self:
+        linkage = parser.parse_optional_keyword_in(_LINKAGE) or "external"
+        properties: dict[str, Attribute] = {"linkage": llvm.LinkageAttr(linkage)}
+        if parser.parse_optional_keyword("thread_local") is not None:
+            mode = 1
+            if parser.parse_optional_punctuation("(") is not None:
+                keyword = parser.parse_identifier(" (a thread-local mode)")
+                if keyword not in TLS_MODES[2:]:
+                    parser.raise_error(f"unknown thread-local mode '{keyword}'")
+                mode = TLS_MODES.index(keyword)
+                parser.parse_punctuation(")")
+            properties["tls_mode"] = IntegerAttr(mode, i64)
+        unnamed = parser.parse_optional_keyword_in(llvm.UNNAMED_ADDR_KEY_BY_KEYWORD)
+        if unnamed is not None:
+            properties["unnamed_addr"] = IntegerAttr(llvm.UNNAMED_ADDR_KEY_BY_KEYWORD[unnamed], i64)
+        if parser.parse_optional_keyword("constant") is not None:
+            properties["constant"] = UnitAttr()
+        properties["sym_name"] = StringAttr(parser.parse_symbol_name().data)
+        parser.parse_punctuation("(")
+        value = None
+        if parser.parse_optional_punctuation(")") is None:
+            value = parser.parse_attribute()
+            properties["value"] = value
+            parser.parse_punctuation(")")
+        attrs = parser.parse_optional_attr_dict()
+        if parser.parse_optional_punctuation(":") is not None:
+            properties["global_type"] = parser.parse_type()
+        elif isinstance(value, StringAttr):
+            properties["global_type"] = llvm.LLVMArrayType(IntAttr(len(value.data)), IntegerType(8))
+        elif isinstance(value, TypedAttribute):
+            properties["global_type"] = value.get_type()
+        else:
+            parser.raise_error("expected `:` followed by global type")
+        properties["addr_space"] = attrs.pop("addr_space", IntegerAttr(0, 32))
+        for name in cls.get_irdl_definition().properties:
+            if name in attrs and name not in properties:
+                properties[name] = attrs.pop(name)
+        body = parser.parse_optional_region() or Region()
+        return cls.create(properties=properties, attributes=attrs, regions=[body])
+
+    def print(self, printer: Printer) -> None:
+        printer.print_string(f" {self.linkage.linkage.data}")
+        if mode := self.tls():
+            printer.print_string(
+                " thread_local" if mode == 1 else f" thread_local({TLS_MODES[mode]})"
+            )
+        if self.unnamed_addr is not None and (
+            keyword := llvm.UNNAMED_ADDR_KEYWORD_BY_KEY.get(self.unnamed_addr.value.data)
+        ):
+            printer.print_string(f" {keyword}")
+        if self.constant is not None:
+            printer.print_string(" constant")
+        printer.print_string(" ")
+        printer.print_symbol_name(self.sym_name.data)
+        printer.print_string("(")
+        if self.value is not None:
+            printer.print_attribute(self.value)
+        printer.print_string(")")
+        shown = ("global_type", "sym_name", "linkage", "constant", "thread_local_", "tls_mode")
+        # upstream's generic form spells the default visibility `visibility_ = 0`, its
+        # pretty form nothing (the entry would be a second, conflicting one)
+        default = (
+            () if self.visibility_ is None or self.visibility_.value.data else ("visibility_",)
+        )
+        printer.print_op_attributes(
+            {k: v for k, v in (self.properties | self.attributes).items() if k not in default},
+            reserved_attr_names=(*shown, "unnamed_addr", "value"),
+        )
+        printer.print_string(" : ")
+        printer.print_attribute(self.global_type)
+        if self.body.blocks:
+            printer.print_string(" ")
+            printer.print_region(self.body)
+
+
+UPSTREAM_SYNTAX: list[type[Operation]] = [
+    *_FLOAT_OPS,
+    LoadOp,
+    StoreOp,
+    FCmpOp,
+    TruncOp,
+    GlobalOp,
+    ZeroOp,
+]
 """graphlet's ops that stand for xDSL's ops of the same name, in upstream's syntax."""
 
 XDSL_CLASS: dict[type[Operation], type[Operation]] = {
@@ -408,5 +574,5 @@ def upstream(op_class: type[_Op]) -> type[_Op]:
     return BY_NAME.get(op_class.name, op_class)  # type: ignore[return-value]
 
 
-LLVM = replace_ops(llvm.LLVM, [*UPSTREAM_SYNTAX, FPToSIOp, FPToUIOp, UIToFPOp])
+LLVM = replace_ops(llvm.LLVM, [*UPSTREAM_SYNTAX, FPToSIOp, FPToUIOp, UIToFPOp, PoisonOp])
 """xDSL's `llvm` dialect with the instructions and upstream-syntax ops above."""

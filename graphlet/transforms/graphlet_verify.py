@@ -165,9 +165,15 @@ def _symbols(op: Operation) -> str | None:
 
 def _return_parent(op: Operation) -> str | None:
     """xDSL 0.74's `llvm.return` may sit in a `func.func`, whose lowering then leaves it
-    returning the wrong type (MLIR: HasParent<LLVMFuncOp>)."""
-    if isinstance(op, llvm.ReturnOp) and not isinstance(op.parent_op(), llvm.FuncOp):
-        return "expects parent op 'llvm.func'"
+    returning the wrong type (MLIR: an `llvm.func` or a global's initializer region)."""
+    if not isinstance(op, llvm.ReturnOp):
+        return None
+    parent = op.parent_op()
+    if isinstance(parent, llvm.GlobalOp):
+        if op.arg is None or op.arg.type != parent.global_type:
+            return f"must return one value of the global's type {parent.global_type}"
+    elif not isinstance(parent, llvm.FuncOp):
+        return "expects parent op 'llvm.func' or 'llvm.mlir.global'"
     return None
 
 

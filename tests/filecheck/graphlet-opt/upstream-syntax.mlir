@@ -153,3 +153,23 @@ func.func @elementwise(%a: memref<4xf64>, %b: memref<4xf64>, %o: memref<4xf64>, 
 // CHECK:       linalg.elementwise <add> ins(%a, %b : memref<4xf64>, memref<4xf64>) outs(%o : memref<4xf64>)
 // CHECK-NEXT:  linalg.elementwise <exp> ins(%a : memref<4xf64>) outs(%o : memref<4xf64>)
 // CHECK-NEXT:  linalg.elementwise <max_unsigned> ins(%t, %t : tensor<4xi64>, tensor<4xi64>) outs(%t : tensor<4xi64>) -> tensor<4xi64>
+
+// -----
+
+llvm.mlir.global internal constant @cst(dense<[1.0, 2.0]> : tensor<2xf64>) {addr_space = 0 : i32} : !llvm.array<2 x f64>
+llvm.mlir.global external thread_local(initialexec) @tls(0 : i64) : i64
+llvm.mlir.global private unnamed_addr constant @s("hi\00") {alignment = 8 : i64, dso_local} : !llvm.array<3 x i8>
+llvm.mlir.global internal @z() : f64 {
+  %0 = llvm.mlir.zero : f64
+  llvm.return %0 : f64
+}
+llvm.func @poison() -> i64 {
+  %0 = llvm.mlir.poison : i64
+  llvm.return %0 : i64
+}
+// CHECK:      llvm.mlir.global internal constant @cst(dense<[1.000000e+00, 2.000000e+00]> : tensor<2xf64>) {addr_space = 0 : i32} : !llvm.array<2 x f64>
+// CHECK-NEXT: llvm.mlir.global external thread_local(initialexec) @tls(0 : i64) {addr_space = 0 : i32} : i64
+// CHECK-NEXT: llvm.mlir.global private unnamed_addr constant @s("hi\00") {addr_space = 0 : i32, {{.*}}} : !llvm.array<3 x i8>
+// CHECK-NEXT: llvm.mlir.global internal @z() {addr_space = 0 : i32} : f64 {
+// CHECK-NEXT:   llvm.mlir.zero : f64
+// CHECK:        llvm.mlir.poison : i64
