@@ -126,3 +126,50 @@ def test_huge_counts_take_the_big_int_path() -> None:
     n = 3_100_000  # past 2**63 at the end of the loop
     assert jitted(n) == sum_squares(n) > INT64_MAX
     assert jitted.last_call_handed_back
+
+
+def count_between(start: int, stop: int, step: int) -> int:
+    total = 0
+    for i in range(start, stop, step):
+        total += i & 7
+    return total
+
+
+@pytest.mark.parametrize(
+    ("start", "stop", "step"),
+    [
+        (INT64_MAX - 5, INT64_MAX, 1),
+        (INT64_MAX - 1, INT64_MAX, 1),
+        (-INT64_MAX + 4, -INT64_MAX - 1, -1),
+        (INT64_MAX - 9, INT64_MAX, 3),
+        (-INT64_MAX + 8, -INT64_MAX - 1, -3),
+        (0, 10, 1),
+    ],
+)
+def test_a_range_ending_at_the_64_bit_edge_runs_natively(start: int, stop: int, step: int) -> None:
+    """The next value is computed only when the exit test passed: the step past the
+    last value (which would leave 64 bits) is never taken."""
+    assert _native(graphlet.jit(count_between), start, stop, step) == count_between(
+        start, stop, step
+    )
+
+
+def test_a_step_that_would_leave_64_bits_after_the_last_value_hands_back() -> None:
+    jitted = graphlet.jit(count_between)
+    args = (INT64_MAX - 3, INT64_MAX, 2)  # the value after the last is 2**63 + 1
+    assert jitted(*args) == count_between(*args)
+    assert jitted.last_call_handed_back
+
+
+def count_up(start: int, stop: int) -> int:
+    total = 0
+    for i in range(start, stop):
+        total |= i
+    return total
+
+
+def test_a_unit_range_step_needs_no_check_whatever_the_bounds() -> None:
+    assert _native(graphlet.jit(count_up), INT64_MAX - 3, INT64_MAX) == count_up(
+        INT64_MAX - 3, INT64_MAX
+    )
+    assert "with.overflow" not in _lowered(count_up, 0, 10)

@@ -39,6 +39,7 @@ from graphlet.lowering.convert_scf_while_to_cf import ConvertScfWhileToCfPass
 from graphlet.lowering.eliminate_overflow_checks import EliminateOverflowChecksPass
 from graphlet.lowering.guard_native_traps import GuardNativeTrapsPass
 from graphlet.lowering.version_int_loops import VersionIntLoopsPass
+from graphlet.transforms.sink_into_successors import SinkIntoSuccessorsPass
 
 STRUCTURED_TO_CFG: tuple[ModulePass, ...] = (ConvertScfWhileToCfPass(), ConvertScfToCf())
 """scf loops and branches -> cf blocks (their loops introduce `index` arithmetic)."""
@@ -64,6 +65,7 @@ def lower_to_llvm_passes() -> tuple[ModulePass, ...]:
     CFG is flat, guards become status results (a leading i32 on every function) and
     checked arithmetic becomes LLVM's overflow intrinsics; then the standard part."""
     return (
+        SinkIntoSuccessorsPass(),
         ConvertGraphletToArithPass(),
         ConvertPylistToLLVMPass(),
         ConvertPyarrayToLLVMPass(),
