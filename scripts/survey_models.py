@@ -34,6 +34,7 @@ import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import torch
 import torch._dynamo
@@ -43,6 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from graphlet.frontend import fx  # noqa: E402
+from graphlet.frontend.fx.backend import onednn_off  # noqa: E402
 from tests import aten_ops  # noqa: E402
 from tests import model_corpus as corpus  # noqa: E402
 
@@ -123,6 +125,9 @@ def survey_dynamo(
         return make_boxed_func(gm.forward)
 
     backend = aot_autograd(fw_compiler=record, decompositions=fx.aot_decompositions())
+    # as graphlet's backend traces: oneDNN off, so LSTM is its cell's ops and not
+    # oneDNN's opaque `mkldnn_rnn_layer`
+    backend = _onednn_off(backend)
     torch._dynamo.reset()
     counters.clear()
     start = time.process_time()
@@ -141,6 +146,14 @@ def survey_dynamo(
     route.seconds = time.process_time() - start
     torch._dynamo.reset()
     return route
+
+
+def _onednn_off(backend: Any) -> Any:
+    def compile_with_onednn_off(gm: torch.fx.GraphModule, inputs: list[Any]) -> Any:
+        with onednn_off():
+            return backend(gm, inputs)
+
+    return compile_with_onednn_off
 
 
 def survey_graphlet(

@@ -33,6 +33,7 @@ from graphlet.frontend.fx.backward_decompositions import (  # noqa: E402
     flash_attention_for_cpu,
     flash_attention_for_cpu_backward,
     max_pool2d_with_indices_backward,
+    unsafe_index_put,
 )
 
 TOL = dict(rtol=1e-5, atol=1e-5)
@@ -426,6 +427,82 @@ def test_adaptive_pooling_backward_decompositions_are_autograd_exactly():
             got = adaptive_max_pool2d_backward(grad, image, indices)
             want = aten.adaptive_max_pool2d_backward(grad, image, indices)
             np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12, err_msg=f"max {oh, ow}")
+
+
+class Upsampler(nn.Module):
+    """Nearest and bilinear upsampling (both corner modes, a given size, fractional
+    scales): in training PyTorch decomposes them to gathers, whose derivative is an
+    accumulating `_unsafe_index_put` over a grid. (Not nearest's x2 of a size with
+    another scale factor given, 5 * 2.1: PyTorch's kernel takes every x2 as
+    `o >> 1` and its decomposition, which Dynamo's graph holds, `o / 2.1`.)"""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(2, 3, 3, padding=1)
+
+    def forward(self, x):
+        up = nn.functional.interpolate
+        h = torch.tanh(self.conv(x))  # (N, 3, 5, 7)
+        a = up(h, scale_factor=2, mode="nearest")  # (10, 14)
+        b = up(h, size=(10, 14), mode="bilinear")
+        c = up(h, scale_factor=2, mode="bilinear", align_corners=True)
+        d = up(h, scale_factor=(1.5, 2.5), mode="nearest")  # (7, 17)
+        e = up(h, scale_factor=(1.3, 0.6), mode="bilinear")  # (6, 4)
+        return torch.cat([(a * b + c).flatten(1), d.flatten(1), e.flatten(1)], 1)
+
+
+def test_upsampling_gradients_match_eager_all_native():
+    torch.manual_seed(0)
+    model = Upsampler().train()
+    twin = copy.deepcopy(model)
+    torch._dynamo.reset()
+    x = torch.randn(2, 2, 5, 7)
+    x_eager, x_twin = x.clone().requires_grad_(), x.clone().requires_grad_()
+    compiled = torch.compile(twin, backend="graphlet")
+    want = model(x_eager)
+    (want * torch.linspace(-1, 1, want.shape[-1])).sum().backward()
+    with collect_graphs() as graphs:
+        got = compiled(x_twin)
+        (got * torch.linspace(-1, 1, got.shape[-1])).sum().backward()
+    assert_close(got, want)
+    assert_same_gradients(model, twin)
+    assert_close(x_twin.grad, x_eager.grad)
+    kinds = by_kind(graphs)
+    assert sorted(kinds) == ["backward", "forward"]
+    for kind, reports in kinds.items():
+        assert reports and all(r.all_native for r in reports), (kind, [str(r) for r in reports])
+    backward = {
+        str(n.target) for g in graphs if g.name.endswith("backward") for n in g.gm.graph.nodes
+    }
+    assert "aten.index_put.default" not in backward
+
+
+def test_unsafe_index_put_decomposition_is_autograd_exactly():
+    """Against `aten._unsafe_index_put` in float64: grids of row and column indices
+    (repeated, negative, after leading full slices or none, 1-D and 3-D), NaN and inf
+    in the values, no accumulation, and indices that are not a grid (Core ATen's
+    index_put)."""
+    aten = torch.ops.aten
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(2, 3, 5, 7, dtype=torch.float64, generator=gen)
+    rows = torch.tensor([0, 0, 1, 4, -1, 2, 2, -5])
+    cols = torch.tensor([6, 0, 0, -7, 3, 3])
+    cases = [
+        ([None, None, rows[:, None], cols], True),
+        ([None, None, rows], True),
+        ([None, rows[:3, None, None], rows[None, :, None] % 5, cols], True),
+        ([None, None, None, cols], True),
+        ([rows[:4] % 2], True),
+        ([None, None, rows[:, None], cols], False),
+        ([None, None, rows[:6], cols], True),  # paired, not a grid
+    ]
+    for indices, accumulate in cases:
+        read = x[tuple(slice(None) if i is None else i for i in indices)]
+        values = torch.randn(read.shape, dtype=torch.float64, generator=gen)
+        values.view(-1)[1], values.view(-1)[5] = float("nan"), float("inf")
+        got = unsafe_index_put(x, indices, values, accumulate)
+        want = aten._unsafe_index_put(x, indices, values, accumulate)
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12, err_msg=str(indices))
 
 
 # --------------------------------------------------------------------------- attention

@@ -206,6 +206,7 @@ class Log1pOp(LibmUnaryOp):
 
     name = "graphlet.log1p"
     PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (math.log1p,)
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("log1p",)
     py_operation = staticmethod(math.log1p)
     np_operation = staticmethod(np.log1p)
 

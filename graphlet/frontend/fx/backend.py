@@ -81,7 +81,7 @@ def graphlet_backend(
     # Under no_grad on CPU, LSTM's C++ kernel (CompositeImplicit, traced through)
     # calls oneDNN's fused `mkldnn_rnn_layer`, opaque to graphlet; with oneDNN off it
     # is the cell's matmuls and pointwise ops, as on torch.export's route.
-    with _onednn_off():
+    with onednn_off():
         aot = aot_autograd(
             fw_compiler=compiler("forward"),
             bw_compiler=compiler("backward"),
@@ -96,7 +96,7 @@ def graphlet_backend(
     return DynamoGraph(run, graphs)
 
 
-def _onednn_off() -> Any:
+def onednn_off() -> Any:
     """`torch.backends.mkldnn.flags` turning oneDNN off and leaving its other settings
     as they are (its defaults would also set TF32, which warns on a CPU build)."""
     mkldnn = torch.backends.mkldnn

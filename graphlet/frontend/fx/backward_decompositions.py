@@ -19,6 +19,10 @@ convolutions, masks and pads, they compile natively like the forward graph:
   Exact for overlapping windows too; where windows overlap the sums are added in
   another order than PyTorch's. Adaptive pooling: 0/1 window matrices (average) and
   a match of each index against each position (max).
+- upsampling: in training PyTorch decomposes nearest and bilinear upsampling to
+  gathers over a grid of row and column positions (`_unsafe_index`), whose
+  derivative is an accumulating `_unsafe_index_put`; spread back one dim at a time
+  by matching positions (no scatter, no match table over whole rows).
 
 A case a decomposition does not cover returns `NotImplemented`: the op then stays
 whole and runs in PyTorch, named in the report.
@@ -274,6 +278,57 @@ def adaptive_max_pool2d_backward(
     return shares.sum(-2).reshape(self.shape)
 
 
+def _separable_dims(
+    x: torch.Tensor, indices: Sequence[torch.Tensor | None]
+) -> tuple[int, list[torch.Tensor]] | None:
+    """`(first, per_dim)` when `x[indices]` reads a grid: adjacent int index tensors
+    from dim `first` on, index j varying along its own axis of their broadcast shape
+    only (as upsampling's positions are, `h[:, None]` and `w`); else None."""
+    dims = [d for d, i in enumerate(indices) if i is not None]
+    if not dims or dims != list(range(dims[0], dims[0] + len(dims))):
+        return None
+    tensors = [indices[d] for d in dims]
+    if any(t is None or t.dtype not in (torch.int64, torch.int32) for t in tensors):
+        return None
+    k = len(tensors)
+    per_dim = []
+    for j, t in enumerate(tensors):
+        assert t is not None
+        offset = k - t.dim()  # broadcasting aligns the shapes' ends
+        if offset < 0 or any(n != 1 for a, n in enumerate(t.shape) if a + offset != j):
+            return None
+        per_dim.append(t.reshape(-1))
+    return dims[0], per_dim
+
+
+def unsafe_index_put(
+    x: torch.Tensor,
+    indices: Sequence[torch.Tensor | None],
+    values: torch.Tensor,
+    accumulate: bool = False,
+) -> Any:
+    """`x[indices] += values` when the indices read a grid (`_separable_dims`):
+    autograd's derivative of `_unsafe_index`, the gather upsampling decomposes to in
+    training. The values are spread back one indexed dim at a time, each output
+    position matched against every input position and where-selected (no scatter,
+    and an inf or NaN reaches only its own position); Core ATen's `index_put` with
+    full-slice indices otherwise."""
+    grid = _separable_dims(x, indices) if accumulate else None
+    if grid is None:
+        return aten.index_put(x, indices, values, accumulate)
+    first, per_dim = grid
+    sizes = [len(p) for p in per_dim]
+    spread = values.expand(*x.shape[:first], *sizes, *x.shape[first + len(sizes) :])
+    zero = torch.zeros((), dtype=values.dtype, device=values.device)
+    for j, position in enumerate(per_dim):
+        dim, size = first + j, x.shape[first + j]
+        position = torch.where(position < 0, position + size, position)
+        hit = torch.arange(size, device=x.device).unsqueeze(1) == position  # (size, O)
+        moved = spread.movedim(dim, -1).unsqueeze(-2)  # (..., 1, O)
+        spread = torch.where(hit, moved, zero).sum(-1).movedim(-1, dim)
+    return x + spread
+
+
 def _attention_scores(
     query: torch.Tensor,
     key: torch.Tensor,
@@ -357,6 +412,7 @@ def backward_decompositions() -> dict[Any, Callable[..., Any]]:
         aten.avg_pool2d_backward.default: avg_pool2d_backward,
         aten._adaptive_avg_pool2d_backward.default: adaptive_avg_pool2d_backward,
         aten.adaptive_max_pool2d_backward.default: adaptive_max_pool2d_backward,
+        aten._unsafe_index_put.default: unsafe_index_put,
         aten._scaled_dot_product_flash_attention_for_cpu.default: flash_attention_for_cpu,
         aten._scaled_dot_product_flash_attention_for_cpu_backward.default: (
             flash_attention_for_cpu_backward
