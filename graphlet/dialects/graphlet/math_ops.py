@@ -41,6 +41,7 @@ class TanOp(LibmUnaryOp):
 
     name = "graphlet.tan"
     PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (math.tan,)
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("tan",)
     py_operation = staticmethod(math.tan)
     np_operation = staticmethod(np.tan)
 
@@ -56,6 +57,7 @@ class AsinOp(LibmUnaryOp):
 
     name = "graphlet.asin"
     PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (math.asin,)
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("asin",)
     py_operation = staticmethod(math.asin)
     np_operation = staticmethod(np.arcsin)
 
@@ -71,6 +73,7 @@ class AcosOp(LibmUnaryOp):
 
     name = "graphlet.acos"
     PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (math.acos,)
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("acos",)
     py_operation = staticmethod(math.acos)
     np_operation = staticmethod(np.arccos)
 
@@ -86,6 +89,7 @@ class AtanOp(LibmUnaryOp):
 
     name = "graphlet.atan"
     PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (math.atan,)
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("atan",)
     py_operation = staticmethod(math.atan)
     np_operation = staticmethod(np.arctan)
 
@@ -101,6 +105,7 @@ class SinhOp(LibmUnaryOp):
 
     name = "graphlet.sinh"
     PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (math.sinh,)
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("sinh",)
     py_operation = staticmethod(math.sinh)
     np_operation = staticmethod(np.sinh)
 
@@ -116,6 +121,7 @@ class CoshOp(LibmUnaryOp):
 
     name = "graphlet.cosh"
     PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (math.cosh,)
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("cosh",)
     py_operation = staticmethod(math.cosh)
     np_operation = staticmethod(np.cosh)
 
@@ -131,6 +137,7 @@ class AsinhOp(LibmUnaryOp):
 
     name = "graphlet.asinh"
     PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (math.asinh,)
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("asinh",)
     py_operation = staticmethod(math.asinh)
     np_operation = staticmethod(np.arcsinh)
 
@@ -146,6 +153,7 @@ class AcoshOp(LibmUnaryOp):
 
     name = "graphlet.acosh"
     PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (math.acosh,)
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("acosh",)
     py_operation = staticmethod(math.acosh)
     np_operation = staticmethod(np.arccosh)
 
@@ -161,6 +169,7 @@ class AtanhOp(LibmUnaryOp):
 
     name = "graphlet.atanh"
     PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (math.atanh,)
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("atanh",)
     py_operation = staticmethod(math.atanh)
     np_operation = staticmethod(np.arctanh)
 
@@ -176,6 +185,7 @@ class Log2Op(LibmUnaryOp):
 
     name = "graphlet.log2"
     PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (math.log2,)
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("log2",)
     py_operation = staticmethod(math.log2)
     np_operation = staticmethod(np.log2)
 
@@ -191,6 +201,7 @@ class Log10Op(LibmUnaryOp):
 
     name = "graphlet.log10"
     PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (math.log10,)
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("log10",)
     py_operation = staticmethod(math.log10)
     np_operation = staticmethod(np.log10)
 
@@ -222,6 +233,7 @@ class Expm1Op(LibmUnaryOp):
 
     name = "graphlet.expm1"
     PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (math.expm1,)
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("expm1",)
     py_operation = staticmethod(math.expm1)
     np_operation = staticmethod(np.expm1)
 
@@ -308,7 +320,9 @@ class Atan2Op(FloatBinaryOp):
 
     name = "graphlet.atan2"
     PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (math.atan2,)
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("atan2",)
     py_operation = staticmethod(math.atan2)
+    np_operation = staticmethod(np.arctan2)
 
     def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
         """torch's `atan2_backward`: x r and -y r for r = 1 / (y² + x²), 0 where

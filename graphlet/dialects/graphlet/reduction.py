@@ -47,6 +47,7 @@ class ProdOp(ReduceOp):
     `%p = graphlet.prod %x {dims = array<i64: 1>} : (tensor<2x3xf64>) -> tensor<2xf64>`"""
 
     name = "graphlet.prod"
+    TORCH_NAMES: ClassVar[tuple[str, ...]] = ("prod",)
 
     @staticmethod
     def np_operation(

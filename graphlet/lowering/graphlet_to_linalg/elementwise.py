@@ -182,6 +182,7 @@ BODIES: dict[type[Operation], Body] = {
     g.AcoshOp: lambda e, a: e(math.AcoshOp(*a)),
     g.AtanhOp: lambda e, a: e(math.AtanhOp(*a)),
     g.ErfOp: lambda e, a: e(math.ErfOp(*a)),
+    g.Atan2Op: lambda e, a: e(math.Atan2Op(*a)),
     g.FloorOp: lambda e, a: e(math.FloorOp(*a)) if is_float(a[0]) else a[0],
     g.CeilOp: lambda e, a: e(math.CeilOp(*a)) if is_float(a[0]) else a[0],
     g.SigmoidOp: lambda e, a: _sigmoid(e, a[0]),

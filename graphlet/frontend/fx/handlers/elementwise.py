@@ -87,6 +87,16 @@ def pow_(imp: FxImporter, a: Any, b: Any) -> SSAValue:
     return binary(g.PowOp, imp, a, b)
 
 
+@handles_op(g.Atan2Op)
+def atan2(imp: FxImporter, a: Any, b: Any) -> SSAValue:
+    """Int and bool operands give the default float dtype, as in PyTorch."""
+    a, b = imp.promote(a, b)
+    if g.element_type(a.type) not in g.FLOAT_ELEMENT_TYPES:
+        elem = element_of(torch.get_default_dtype())
+        a, b = imp.cast(a, elem), imp.cast(b, elem)
+    return imp.emit(g.Atan2Op(a, b))
+
+
 def _compare(predicate: str) -> Callable[..., SSAValue]:
     def compare(imp: FxImporter, a: Any, b: Any) -> SSAValue:
         a, b = imp.promote(a, b)
@@ -151,6 +161,42 @@ def isnan(imp: FxImporter, x: Any) -> SSAValue:
     if g.element_type(x.type) not in g.FLOAT_ELEMENT_TYPES:
         return imp.constant(np.zeros(g.shape_of(x.type), bool), g.i1)
     return imp.emit(g.CmpOp("ne", x, x))
+
+
+@handles("isinf")
+def isinf(imp: FxImporter, x: Any) -> SSAValue:
+    x = tensor(x)
+    elem = g.element_type(x.type)
+    if elem not in g.FLOAT_ELEMENT_TYPES:
+        return imp.constant(np.zeros(g.shape_of(x.type), bool), g.i1)
+    return imp.emit(g.CmpOp("eq", imp.emit(g.AbsOp(x)), imp.constant(float("inf"), elem)))
+
+
+@handles("round")
+def round_(imp: FxImporter, x: Any, *, decimals: int = 0) -> SSAValue:
+    """Ties to even. With `decimals`, PyTorch's kernel: `rint(x * 10^d) / 10^d`, or
+    `rint(x / 10^-d) * 10^-d` for negative d, the power rounded to x's dtype. An int
+    tensor comes back as a new tensor of the same values (`floor` of ints)."""
+    x = tensor(x)
+    if g.element_type(x.type) not in g.FLOAT_ELEMENT_TYPES:
+        if decimals:
+            raise NotHere(f"round(decimals={decimals}) of an integer tensor")
+        return imp.emit(g.FloorOp(x))
+    if not decimals:
+        return imp.emit(g.RintOp(x))
+    power = float(10 ** abs(decimals))
+    if decimals > 0:
+        return binary(g.TrueDivOp, imp, imp.emit(g.RintOp(binary(g.MulOp, imp, x, power))), power)
+    return binary(g.MulOp, imp, imp.emit(g.RintOp(binary(g.TrueDivOp, imp, x, power))), power)
+
+
+@handles("trunc", "fix")
+def trunc(imp: FxImporter, x: Any) -> SSAValue:
+    """Toward zero; an int tensor comes back as a new tensor of the same values."""
+    x = tensor(x)
+    if g.element_type(x.type) not in g.FLOAT_ELEMENT_TYPES:
+        return imp.emit(g.FloorOp(x))
+    return imp.emit(g.TruncOp(x))
 
 
 @handles("reciprocal")

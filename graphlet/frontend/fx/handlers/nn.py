@@ -247,6 +247,28 @@ def leaky_relu(
     return imp.emit(g.SelectOp(positive, x, binary(g.MulOp, imp, x, negative_slope)))
 
 
+@handles("elu")
+def elu(
+    imp: FxImporter,
+    x: Any,
+    alpha: float = 1.0,
+    scale: float = 1.0,
+    input_scale: float = 1.0,
+    inplace: bool = False,
+) -> SSAValue:
+    """PyTorch's kernel: `scale x` above 0, `alpha scale expm1(input_scale x)` at or
+    below (selu and celu are this with their constants)."""
+    x = tensor(x)
+    elem = g.element_type(x.type)
+    if elem not in g.FLOAT_ELEMENT_TYPES:
+        raise NotHere("elu of a non-float tensor")
+    below = imp.emit(g.Expm1Op(binary(g.MulOp, imp, x, float(input_scale))))
+    below = binary(g.MulOp, imp, below, float(alpha) * float(scale))
+    above = binary(g.MulOp, imp, x, float(scale))
+    positive = imp.emit(g.CmpOp("gt", x, imp.constant(0, elem)))
+    return imp.emit(g.SelectOp(positive, above, below))
+
+
 @handles("silu")
 def silu(imp: FxImporter, x: Any, inplace: bool = False) -> SSAValue:
     return imp.emit(g.MulOp(tensor(x), sigmoid(imp, x)))

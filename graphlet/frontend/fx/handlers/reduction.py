@@ -1,4 +1,4 @@
-"""Reductions over dimensions: sum, mean, amax, amin, max, min, argmax, argmin, any,
+"""Reductions over dimensions: sum, prod, mean, amax, amin, max, min, argmax, argmin, any,
 all, var, var_mean."""
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
 
 def _reduce(op: type[g.ReduceOp]) -> Callable[..., SSAValue]:
-    """`op(x, dim, keepdim, dtype=)`; `dtype=` casts the input first, as PyTorch does.
+    """`op(x, dim, keepdim, dtype=)`; `dtype=` casts the input first, as PyTorch does,
+    and is the result's dtype (a bool sum or product stays bool: any / all).
     `aten.sum.default(x, dtype=)` has no dim: all of them."""
 
     def reduce(
@@ -31,14 +32,16 @@ def _reduce(op: type[g.ReduceOp]) -> Callable[..., SSAValue]:
         x = tensor(x)
         if isinstance(dim, torch.dtype):
             dim, dtype = None, dim
-        if dtype is not None:
-            x = imp.cast(x, element_of(dtype))
-        return imp.emit(op(x, norm_dims(dim, rank(x)), bool(keepdim)))
+        if dtype is None:
+            return imp.emit(op(x, norm_dims(dim, rank(x)), bool(keepdim)))
+        elem = element_of(dtype)
+        x = imp.cast(x, elem)
+        return imp.cast(imp.emit(op(x, norm_dims(dim, rank(x)), bool(keepdim))), elem)
 
     return reduce
 
 
-for _op in (g.SumOp, g.MeanOp, g.AmaxOp, g.AminOp):
+for _op in (g.SumOp, g.ProdOp, g.MeanOp, g.AmaxOp, g.AminOp):
     handles_op(_op)(_reduce(_op))
 
 
