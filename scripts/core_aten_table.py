@@ -70,6 +70,12 @@ def refusal(op: torch._ops.OpOverload) -> str:
         return "training (backward) op; graphlet compiles inference"
     if name in ("_local_scalar_dense", "item"):
         return "data-dependent scalar: not implemented"
+    if name.startswith("_fft"):
+        return "complex tensors: graphlet's tensors are f32/f64/i64/bool"
+    if name == "nonzero":
+        return "data-dependent output shape: graphlet compiles static shapes"
+    if name == "resize_":
+        return "resizes a tensor's storage in place: no functional meaning"
     schema = op._schema
     if any("Complex" in str(a.type) for a in schema.arguments):
         return "not implemented (complex arguments)"

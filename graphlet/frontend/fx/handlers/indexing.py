@@ -134,6 +134,44 @@ def scatter_value(imp: FxImporter, x: Any, dim: int, index: Any, value: Any) -> 
     return written
 
 
+@handles("aten.scatter.src")
+def scatter_src(imp: FxImporter, x: Any, dim: int, index: Any, src: Any) -> SSAValue:
+    """`x.scatter(dim, index, src)`: at each position along `dim` some index names, the
+    source of the last index naming it (PyTorch's CPU loop writes in index order),
+    x elsewhere. The last source is picked by an amax whose other terms are the
+    lowest value (so -0.0, inf and NaN come through as they are)."""
+    x, src = tensor(x), tensor(src)
+    elem = g.element_type(x.type)
+    if g.element_type(src.type) != elem:
+        raise NotHere(f"scatter of {src.type} into {x.type}: one dtype")
+    if 0 in g.shape_of(tensor(index).type):
+        return x
+    if rank(x) == 0 and rank(tensor(index)) == 0 and rank(src) == 0:  # as vectors of one
+        one = [imp.emit(g.ReshapeOp(v, (1,))) for v in (x, tensor(index), src)]
+        return imp.emit(g.ReshapeOp(scatter_src(imp, one[0], 0, one[1], one[2]), ()))
+    if elem == g.i1:
+        as_ints = scatter_src(imp, imp.cast(x, g.i64), dim, index, imp.cast(src, g.i64))
+        return imp.cast(as_ints, g.i1)
+    named, at, extent = _scatter_match(imp, x, dim, index, "scatter")
+    if rank(src) != len(extent) or any(e > n for e, n in zip(extent, g.shape_of(src.type))):
+        raise NotHere(f"scatter: src {src.type} is smaller than the index")
+    if tuple(g.shape_of(src.type)) != extent:
+        src = imp.emit(g.SliceOp(src, [0] * len(extent), extent, [1] * len(extent)))
+    order_shape = [1] * (len(extent) + 1)
+    order_shape[at] = extent[at]
+    order = imp.constant(np.arange(extent[at]).reshape(order_shape), g.i64)
+    position = imp.emit(g.SelectOp(named, order, imp.constant(-1, g.i64)))
+    last_position = imp.emit(g.AmaxOp(position, (at,), True))
+    last = imp.emit(g.AndOp(named, imp.emit(g.CmpOp("eq", position, last_position))))
+    lowest = _reduction_identity("amax", elem)
+    column = imp.emit(g.ReshapeOp(src, (*extent, 1)))
+    picked = imp.emit(g.SelectOp(last, column, imp.constant(lowest, elem)))
+    written = _onto(imp, x, imp.emit(g.AmaxOp(picked, (at,), False)), at, lowest)
+    hit = _onto(imp, x, imp.emit(g.AmaxOp(named, (at,), False)), at, False)
+    result: SSAValue = imp.emit(g.SelectOp(hit, written, x))
+    return result
+
+
 @handles("aten.scatter_add.default")
 def scatter_add(imp: FxImporter, x: Any, dim: int, index: Any, src: Any) -> SSAValue:
     """`x.scatter_add(dim, index, src)`: x plus, at each position along `dim`, the sum
@@ -164,6 +202,96 @@ def scatter_add(imp: FxImporter, x: Any, dim: int, index: Any, src: Any) -> SSAV
         picked = imp.emit(g.SelectOp(named, column, imp.constant(0, elem)))
         added = _onto(imp, x, imp.emit(g.SumOp(picked, (at,), False)), at, 0)
         result = imp.emit(g.AddOp(x, added))
+    return result
+
+
+_SCATTER_REDUCTIONS: dict[str, tuple[type[g.ReduceOp], type[g.BinaryOp]]] = {
+    "sum": (g.SumOp, g.AddOp),
+    "mean": (g.SumOp, g.AddOp),
+    "prod": (g.ProdOp, g.MulOp),
+    "amax": (g.AmaxOp, g.MaxOp),
+    "amin": (g.AminOp, g.MinOp),
+}
+"""scatter_reduce's reductions: the reduction over the sources each index names, and
+how it combines with x's own element (`include_self`)."""
+
+
+def _reduction_identity(reduce: str, elem: Any) -> Any:
+    if reduce in ("sum", "mean"):
+        return -0.0 if elem in g.FLOAT_ELEMENT_TYPES else 0
+    if reduce == "prod":
+        return 1
+    if elem in g.FLOAT_ELEMENT_TYPES:
+        return -math.inf if reduce == "amax" else math.inf
+    info = np.iinfo(np.int64)
+    return int(info.min) if reduce == "amax" else int(info.max)
+
+
+@handles("aten.scatter_reduce.two")
+def scatter_reduce(
+    imp: FxImporter,
+    x: Any,
+    dim: int,
+    index: Any,
+    src: Any,
+    reduce: str,
+    *,
+    include_self: bool = True,
+) -> SSAValue:
+    """`x.scatter_reduce(dim, index, src, reduce, include_self=)`: where the index names a
+    position, the reduction of the sources naming it (and of x's element with
+    `include_self`); x elsewhere. `mean` divides by the count (floor division for
+    ints, as PyTorch does); bools reduce as 0/1 and come back as bools. Float sums and
+    products are taken in another order than PyTorch's loop."""
+    x, src = tensor(x), tensor(src)
+    elem = g.element_type(x.type)
+    if reduce not in _SCATTER_REDUCTIONS:
+        raise NotHere(f"scatter_reduce with reduce={reduce!r}")
+    if g.element_type(src.type) != elem:
+        raise NotHere(f"scatter_reduce of {src.type} into {x.type}: one dtype")
+    if 0 in g.shape_of(tensor(index).type):
+        return x
+    if rank(x) == 0 and rank(tensor(index)) == 0 and rank(src) == 0:  # as vectors of one
+        one = [imp.emit(g.ReshapeOp(v, (1,))) for v in (x, tensor(index), src)]
+        reduced = scatter_reduce(imp, one[0], 0, one[1], one[2], reduce, include_self=include_self)
+        return imp.emit(g.ReshapeOp(reduced, ()))
+    if elem == g.i1:
+        if reduce == "mean":
+            raise NotHere("scatter_reduce mean of bool tensors")
+        as_ints = scatter_reduce(
+            imp,
+            imp.cast(x, g.i64),
+            dim,
+            index,
+            imp.cast(src, g.i64),
+            reduce,
+            include_self=include_self,
+        )
+        return imp.cast(as_ints, g.i1)
+    named, at, extent = _scatter_match(imp, x, dim, index, "scatter_reduce")
+    if rank(src) != len(extent) or any(e > n for e, n in zip(extent, g.shape_of(src.type))):
+        raise NotHere(f"scatter_reduce: src {src.type} is smaller than the index")
+    if tuple(g.shape_of(src.type)) != extent:
+        src = imp.emit(g.SliceOp(src, [0] * len(extent), extent, [1] * len(extent)))
+    reduce_op, combine_op = _SCATTER_REDUCTIONS[reduce]
+    identity = _reduction_identity(reduce, elem)
+    column = imp.emit(g.ReshapeOp(src, (*extent, 1)))
+    picked = imp.emit(g.SelectOp(named, column, imp.constant(identity, elem)))
+    reduced = _onto(imp, x, imp.emit(reduce_op(picked, (at,), False)), at, identity)
+    hit = _onto(imp, x, imp.emit(g.AmaxOp(named, (at,), False)), at, False)
+    if include_self:
+        reduced = imp.emit(combine_op(x, reduced))
+    if reduce == "mean":
+        hits = imp.emit(g.SumOp(imp.cast(named, g.i64), (at,), False))
+        count = _onto(imp, x, hits, at, 0)
+        if include_self:
+            count = imp.emit(g.AddOp(count, imp.constant(1, g.i64)))
+        count = imp.emit(g.MaxOp(count, imp.constant(1, g.i64)))
+        if elem in g.FLOAT_ELEMENT_TYPES:
+            reduced = imp.emit(g.TrueDivOp(reduced, imp.cast(count, elem)))
+        else:
+            reduced = imp.emit(g.FloorDivOp(reduced, imp.cast(count, elem)))
+    result: SSAValue = imp.emit(g.SelectOp(hit, reduced, x))
     return result
 
 
