@@ -30,10 +30,13 @@ from __future__ import annotations
 import operator
 import pkgutil
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.fx
+
+if TYPE_CHECKING:
+    from graphlet.dialects.graphlet import GraphletOp
 
 Handler = Callable[..., Any]
 
@@ -52,7 +55,7 @@ _ATEN: dict[str, Handler] = {}
 _METHODS: dict[str, Handler] = {}
 _FUNCTIONS: dict[Any, Handler] = {}
 _MODULES: dict[type, Handler] = {}
-_OPS_HANDLED: set[type] = set()
+_OPS_HANDLED: set[type[GraphletOp]] = set()
 _CREATION: set[Handler] = set()
 
 
@@ -90,7 +93,7 @@ def handles(*names: str) -> Callable[[Handler], Handler]:
     return register
 
 
-def handles_op(op: type, *extra_names: str) -> Callable[[Handler], Handler]:
+def handles_op(op: type[GraphletOp], *extra_names: str) -> Callable[[Handler], Handler]:
     """Register a handler under the PyTorch names the dialect op declares
     (`op.TORCH_NAMES`, next to its meaning), plus `extra_names`: the handler adapts
     PyTorch's arguments to the op."""
