@@ -107,7 +107,9 @@ ALLOCATORS = {
 class _Holder:
     """Exposes a view of `owner`'s memory to NumPy; the view's `.base` keeps `owner` alive."""
 
-    def __init__(self, owner: np.ndarray, data: int, shape: tuple, strides: tuple) -> None:
+    def __init__(
+        self, owner: np.ndarray, data: int, shape: tuple[int, ...], strides: tuple[int, ...]
+    ) -> None:
         self.owner = owner
         self.__array_interface__ = {
             "version": 3,
@@ -140,7 +142,9 @@ def _byte(b: ir.IRBuilder, obj: ir.Value, offset: int, typ: ir.Type) -> ir.Value
     return b.load(b.gep(obj, [_const(offset)], source_etype=ir.IntType(8)), typ=typ)
 
 
-def _grow(b: ir.IRBuilder, realloc: ir.Value, arena: ir.Value, data: int, capacity: int, size: int):
+def _grow(
+    b: ir.IRBuilder, realloc: ir.Value, arena: ir.Value, data: int, capacity: int, size: int
+) -> tuple[ir.Value, ir.Value]:
     """Room for one more entry of `size` bytes in the arena's vector at field `data`;
     returns (storage, length) or branches to return 0 (false) when realloc fails."""
     length = b.load(arena_field(b, arena, data + 1), typ=_i64)
@@ -170,7 +174,9 @@ class _Library:
         for dtype in ("float64", "float32"):
             self._pairwise_sum(dtype)
 
-    def function(self, name: str, result: ir.Type, *args: ir.Type):
+    def function(
+        self, name: str, result: ir.Type, *args: ir.Type
+    ) -> tuple[ir.Function, ir.IRBuilder]:
         function = ir.Function(self.module, ir.FunctionType(result, args), PREFIX + name)
         return function, ir.IRBuilder(function.append_basic_block("entry"))
 

@@ -85,10 +85,11 @@ def _verified_offset(offset: int, probe: object, ctype: Any, expected: object) -
 
 
 _PROBE = 1.0e300 + 0.5
-_OB_TYPE = _verified_offset(object.__basicsize__ - 8, _PROBE, ctypes.c_void_p, id(float))
+_ob_type = _verified_offset(object.__basicsize__ - 8, _PROBE, ctypes.c_void_p, id(float))
 _OB_FVAL = _verified_offset(float.__basicsize__ - 8, _PROBE, ctypes.c_double, _PROBE)
-if _OB_TYPE is None:
+if _ob_type is None:
     raise ImportError("graphlet: unexpected PyObject layout (ob_type)")
+_OB_TYPE: int = _ob_type
 
 
 def _recursion_budget_offset() -> int | None:

@@ -40,7 +40,7 @@ from graphlet.dialects import llvm_ext
 from graphlet.dialects.upstream_syntax import by_class
 from graphlet.locations import lowering_error
 
-_EXTENSION_CASTS: dict[type[Operation], Callable[[ir.IRBuilder], Callable]] = {
+_EXTENSION_CASTS: dict[type[Operation], Callable[[ir.IRBuilder], Callable[..., ir.Value]]] = {
     llvm_ext.FPToSIOp: lambda b: b.fptosi,
     llvm_ext.FPToUIOp: lambda b: b.fptoui,
     llvm_ext.UIToFPOp: lambda b: b.uitofp,
@@ -116,7 +116,9 @@ def _convert_overloaded_intrinsic(
     val_map[op.results[0]] = builder.call(intrinsic, operands, fastmath=flags)
 
 
-xdsl_llvm_convert.convert_op = _convert_op_with_extensions
+# the name convert.py imports from convert_op.py, not one it exports: patched so that
+# xDSL's module converter reaches graphlet's ops
+xdsl_llvm_convert.convert_op = _convert_op_with_extensions  # type: ignore[attr-defined]
 
 
 def translate_module(

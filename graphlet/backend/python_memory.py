@@ -228,14 +228,25 @@ def slot_count(spec: Any) -> int:
     return {"complex": 2, "const": 0, "list": 1, "npscalar": 1}[kind]
 
 
+_SCALAR_FITS = {
+    "i1": lambda v: type(v) is bool,
+    "i64": lambda v: type(v) is int and -(2**63) <= v < 2**63,
+    "f64": lambda v: type(v) is float,
+}
+"""Whether a flat result is a value of its scalar spec: exactly a bool, an int of 64
+bits, a float (the Python types native code boxes them as)."""
+
+
 def box_result(spec: Any, values: Any) -> Any:
-    """The Python value of a result spec from the flat results (an iterator); a scalar
-    that does not fit its type raises `ResultDoesNotFit` (native code hands such calls
-    back)."""
+    """The Python value of a result spec from the flat results (an iterator): the one
+    reading for the interpreter backend and the emitted Python. A scalar that is not a
+    value of its type raises `ResultDoesNotFit` (native code hands such calls back). A
+    union's slots of the alternatives not taken are skipped unread, as the native
+    boxing does: they hold placeholders, not values."""
     if isinstance(spec, str):
         value = next(values)
-        if spec == "i64" and not -(2**63) <= value < 2**63:
-            raise ResultDoesNotFit(f"result {value!r} does not fit i64")
+        if not _SCALAR_FITS[spec](value):
+            raise ResultDoesNotFit(f"result {value!r} does not fit {spec}")
         return value
     kind = spec[0]
     if kind == "complex":

@@ -92,7 +92,7 @@ def slot_count(spec: Any) -> int:
     if kind in ("list", "npscalar"):
         return 1
     if kind == "array":
-        return 2 + 2 * spec[2]
+        return 2 + 2 * int(spec[2])
     if kind == "union":
         return 1 + sum(slot_count(item) for item in spec[1])
     raise TypeError(f"not a value spec: {spec!r}")

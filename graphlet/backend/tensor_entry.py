@@ -1,7 +1,7 @@
 """CPython builtins that call a compiled tensor function with no Python frame and no
 ctypes: the fast entry of `graphlet.trace_graph`'s versions.
 
-    entry = compile_tensor_entry(address, params, outputs, tree, status=False)
+    entry = TensorEntry(address, params, outputs, tree, status=False)
     f = entry.bind(slow_path, on_status)
     f(x, y)     # checks, allocates the outputs, calls the kernel, returns them
 
@@ -523,29 +523,3 @@ def _constants(tree: Any) -> list[Any]:
     if kind == "dict":
         return [c for key, child in value for c in (key, *_constants(child))]
     return []
-
-
-def compile_tensor_entry(
-    address: int,
-    params: Sequence[Param],
-    outputs: Sequence[Output],
-    tree: Any,
-    *,
-    status: bool = False,
-    last: tuple[int, int] | None = None,
-    externals: Sequence[tuple[Any, str, Param]] = (),
-    keywords: Sequence[str] = (),
-    keep_alive: object = None,
-) -> TensorEntry:
-    """The entry of the tensor kernel at `address` (kept alive by `keep_alive`)."""
-    return TensorEntry(
-        address,
-        params,
-        outputs,
-        tree,
-        status=status,
-        last=last,
-        externals=externals,
-        keywords=keywords,
-        keep_alive=keep_alive,
-    )

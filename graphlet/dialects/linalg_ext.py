@@ -87,39 +87,52 @@ class ElementwiseKindAttr(EnumAttribute[ElementwiseKind]):
 
 Build = Callable[[Sequence[SSAValue]], list[Operation]]
 
+
+def _unary(op: Callable[[SSAValue], Operation]) -> Build:
+    return lambda a: [op(a[0])]
+
+
+def _binary(op: Callable[[SSAValue, SSAValue], Operation]) -> Build:
+    return lambda a: [op(a[0], a[1])]
+
+
+def _square(op: Callable[[SSAValue, SSAValue], Operation]) -> Build:
+    return lambda a: [op(a[0], a[0])]
+
+
 _FLOAT: dict[ElementwiseKind, Build] = {
-    ElementwiseKind.exp: lambda a: [math.ExpOp(a[0])],
-    ElementwiseKind.log: lambda a: [math.LogOp(a[0])],
-    ElementwiseKind.abs: lambda a: [math.AbsFOp(a[0])],
-    ElementwiseKind.ceil: lambda a: [math.CeilOp(a[0])],
-    ElementwiseKind.floor: lambda a: [math.FloorOp(a[0])],
-    ElementwiseKind.negf: lambda a: [arith.NegfOp(a[0])],
-    ElementwiseKind.sqrt: lambda a: [math.SqrtOp(a[0])],
-    ElementwiseKind.rsqrt: lambda a: [math.RsqrtOp(a[0])],
-    ElementwiseKind.tanh: lambda a: [math.TanhOp(a[0])],
-    ElementwiseKind.erf: lambda a: [math.ErfOp(a[0])],
-    ElementwiseKind.square: lambda a: [arith.MulfOp(a[0], a[0])],
-    ElementwiseKind.add: lambda a: [arith.AddfOp(a[0], a[1])],
-    ElementwiseKind.sub: lambda a: [arith.SubfOp(a[0], a[1])],
-    ElementwiseKind.mul: lambda a: [arith.MulfOp(a[0], a[1])],
-    ElementwiseKind.div: lambda a: [arith.DivfOp(a[0], a[1])],
-    ElementwiseKind.max_signed: lambda a: [arith.MaximumfOp(a[0], a[1])],
-    ElementwiseKind.min_signed: lambda a: [arith.MinimumfOp(a[0], a[1])],
-    ElementwiseKind.powf: lambda a: [math.PowFOp(a[0], a[1])],
+    ElementwiseKind.exp: _unary(math.ExpOp),
+    ElementwiseKind.log: _unary(math.LogOp),
+    ElementwiseKind.abs: _unary(math.AbsFOp),
+    ElementwiseKind.ceil: _unary(math.CeilOp),
+    ElementwiseKind.floor: _unary(math.FloorOp),
+    ElementwiseKind.negf: _unary(arith.NegfOp),
+    ElementwiseKind.sqrt: _unary(math.SqrtOp),
+    ElementwiseKind.rsqrt: _unary(math.RsqrtOp),
+    ElementwiseKind.tanh: _unary(math.TanhOp),
+    ElementwiseKind.erf: _unary(math.ErfOp),
+    ElementwiseKind.square: _square(arith.MulfOp),
+    ElementwiseKind.add: _binary(arith.AddfOp),
+    ElementwiseKind.sub: _binary(arith.SubfOp),
+    ElementwiseKind.mul: _binary(arith.MulfOp),
+    ElementwiseKind.div: _binary(arith.DivfOp),
+    ElementwiseKind.max_signed: _binary(arith.MaximumfOp),
+    ElementwiseKind.min_signed: _binary(arith.MinimumfOp),
+    ElementwiseKind.powf: _binary(math.PowFOp),
 }
 """The body of each kind on floats, as upstream builds it."""
 
 _INTEGER: dict[ElementwiseKind, Build] = {
-    ElementwiseKind.square: lambda a: [arith.MuliOp(a[0], a[0])],
-    ElementwiseKind.add: lambda a: [arith.AddiOp(a[0], a[1])],
-    ElementwiseKind.sub: lambda a: [arith.SubiOp(a[0], a[1])],
-    ElementwiseKind.mul: lambda a: [arith.MuliOp(a[0], a[1])],
-    ElementwiseKind.div: lambda a: [arith.DivSIOp(a[0], a[1])],
-    ElementwiseKind.div_unsigned: lambda a: [arith.DivUIOp(a[0], a[1])],
-    ElementwiseKind.max_signed: lambda a: [arith.MaxSIOp(a[0], a[1])],
-    ElementwiseKind.min_signed: lambda a: [arith.MinSIOp(a[0], a[1])],
-    ElementwiseKind.max_unsigned: lambda a: [arith.MaxUIOp(a[0], a[1])],
-    ElementwiseKind.min_unsigned: lambda a: [arith.MinUIOp(a[0], a[1])],
+    ElementwiseKind.square: _square(arith.MuliOp),
+    ElementwiseKind.add: _binary(arith.AddiOp),
+    ElementwiseKind.sub: _binary(arith.SubiOp),
+    ElementwiseKind.mul: _binary(arith.MuliOp),
+    ElementwiseKind.div: _binary(arith.DivSIOp),
+    ElementwiseKind.div_unsigned: _binary(arith.DivUIOp),
+    ElementwiseKind.max_signed: _binary(arith.MaxSIOp),
+    ElementwiseKind.min_signed: _binary(arith.MinSIOp),
+    ElementwiseKind.max_unsigned: _binary(arith.MaxUIOp),
+    ElementwiseKind.min_unsigned: _binary(arith.MinUIOp),
 }
 """The body of each kind on integers."""
 

@@ -200,6 +200,25 @@ def _split(
             props[name] = attrs.pop(name)
 
 
+def _parse_access(parser: Parser) -> tuple[int, dict[str, Attribute], dict[str, Attribute]]:
+    """What follows a load's or store's operands: `atomic <ordering>`, then `<alignment
+    = 8, nontemporal>` and an attribute dictionary (either may hold those properties):
+    the ordering, the properties and the other attributes."""
+    ordering = _parse_ordering(parser)
+    props = _parse_prop_dict(parser, _LOAD_STORE_PROPS)
+    attrs = parser.parse_optional_attr_dict()
+    _split(attrs, props, _LOAD_STORE_PROPS)
+    return ordering, props, attrs
+
+
+def _print_access(printer: Printer, op: LoadOp | StoreOp, ordering: int) -> None:
+    """The ordering, properties and attributes `_parse_access` reads."""
+    if ordering != 0:
+        printer.print_string(f" atomic {ATOMIC_ORDERING_KEYWORDS[ordering]}")
+    _print_prop_dict(printer, {"alignment": op.alignment, "nontemporal": op.nontemporal})
+    printer.print_op_attributes(op.attributes)
+
+
 @irdl_op_definition
 class LoadOp(llvm.LoadOp):
     """`%v = llvm.load volatile %p <alignment = 8, nontemporal> : !llvm.ptr -> f64`."""
@@ -221,10 +240,7 @@ class LoadOp(llvm.LoadOp):
     def parse(cls, parser: Parser) -> Self:
         volatile = parser.parse_optional_keyword("volatile") is not None
         ptr = parser.parse_unresolved_operand()
-        ordering = _parse_ordering(parser)
-        props = _parse_prop_dict(parser, _LOAD_STORE_PROPS)
-        attrs = parser.parse_optional_attr_dict()
-        _split(attrs, props, _LOAD_STORE_PROPS)
+        ordering, props, attrs = _parse_access(parser)
         parser.parse_punctuation(":")
         ptr_type = parser.parse_type()
         parser.parse_punctuation("->")
@@ -242,10 +258,7 @@ class LoadOp(llvm.LoadOp):
     def print(self, printer: Printer) -> None:
         printer.print_string(" volatile " if self.volatile_ is not None else " ")
         printer.print_ssa_value(self.ptr)
-        if (ordering := self.ordering.value.data) != 0:
-            printer.print_string(f" atomic {ATOMIC_ORDERING_KEYWORDS[ordering]}")
-        _print_prop_dict(printer, {"alignment": self.alignment, "nontemporal": self.nontemporal})
-        printer.print_op_attributes(self.attributes)
+        _print_access(printer, self, self.ordering.value.data)
         printer.print_string(" : ")
         printer.print_attribute(self.ptr.type)
         printer.print_string(" -> ")
@@ -271,10 +284,7 @@ class StoreOp(llvm.StoreOp):
         value = parser.parse_unresolved_operand()
         parser.parse_punctuation(",")
         ptr = parser.parse_unresolved_operand()
-        ordering = _parse_ordering(parser)
-        props = _parse_prop_dict(parser, _LOAD_STORE_PROPS)
-        attrs = parser.parse_optional_attr_dict()
-        _split(attrs, props, _LOAD_STORE_PROPS)
+        ordering, props, attrs = _parse_access(parser)
         parser.parse_punctuation(":")
         value_type = parser.parse_type()
         parser.parse_punctuation(",")
@@ -297,10 +307,7 @@ class StoreOp(llvm.StoreOp):
         printer.print_ssa_value(self.value)
         printer.print_string(", ")
         printer.print_ssa_value(self.ptr)
-        if self.ordering is not None and (ordering := self.ordering.value.data) != 0:
-            printer.print_string(f" atomic {ATOMIC_ORDERING_KEYWORDS[ordering]}")
-        _print_prop_dict(printer, {"alignment": self.alignment, "nontemporal": self.nontemporal})
-        printer.print_op_attributes(self.attributes)
+        _print_access(printer, self, self.ordering.value.data if self.ordering is not None else 0)
         printer.print_string(" : ")
         printer.print_attribute(self.value.type)
         printer.print_string(", ")

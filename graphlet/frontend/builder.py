@@ -19,10 +19,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from xdsl.builder import Builder, InsertPoint
+from xdsl.builder import Builder
 from xdsl.dialects import func
 from xdsl.dialects.builtin import FunctionType, ModuleOp
 from xdsl.ir import Attribute, Block, BlockArgument, Operation, OpResult, Region, SSAValue
+from xdsl.rewriter import InsertPoint
 from xdsl.utils.exceptions import DiagnosticException, VerifyException
 
 from graphlet.dialects import graphlet as g
@@ -196,9 +197,9 @@ class Graph:
             cond, a, b = values
             return self._insert(g.SelectOp(self._to_bool(cond), *self._promote([a, b])))
         if name in g.BINARY_OPS:
-            op = g.BINARY_OPS[name]
-            lhs, rhs = self._promote(values, arithmetic=g.BOOL not in op.ALLOWED_TYPES)
-            return self._insert(op(lhs, rhs))
+            binary = g.BINARY_OPS[name]
+            lhs, rhs = self._promote(values, arithmetic=g.BOOL not in binary.ALLOWED_TYPES)
+            return self._insert(binary(lhs, rhs))
         if name in g.UNARY_OPS:
             (x,) = self._promote(values, arithmetic=True)
             return self._insert(g.UNARY_OPS[name](x))
@@ -223,7 +224,7 @@ class Graph:
         if not outputs:
             raise ValueError("a graph needs at least one output")
         if (ret := self._return) is not None:
-            ret.detach()
+            self._block.detach_op(ret)
             ret.erase()
         self._block.add_op(func.ReturnOp(*(n.value for n in outputs)))
         self._update_signature()
@@ -249,7 +250,7 @@ class Graph:
     def _promote(self, values: list[SSAValue], arithmetic: bool = False) -> list[SSAValue]:
         """Python's numeric promotion: bool < int < float; in `arithmetic` (an op that
         takes no bools, like `+` or `<<`) bools become ints."""
-        rank = {g.BOOL: 0, g.INT: 1, g.FLOAT: 2}
+        rank: dict[Attribute, int] = {g.BOOL: 0, g.INT: 1, g.FLOAT: 2}
         target = max((v.type for v in values), key=rank.__getitem__)
         if arithmetic and target == g.BOOL:
             target = g.INT

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from graphlet import abi
 from graphlet.runtime.jit_kernel import HandBack as HandBack
+from graphlet.runtime.jit_kernel import unbox_result
 
 if TYPE_CHECKING:
     from xdsl.dialects.builtin import ModuleOp
@@ -54,26 +55,8 @@ def flatten_value(spec: Any, value: Any) -> list[Any]:
 
 def unflatten_value(spec: Any, values: Iterator[Any]) -> Any:
     """The Python value described by `spec` from the flat results; HandBack for a
-    scalar that does not fit its type."""
-    if isinstance(spec, str):
-        from graphlet.dialects import graphlet as g
-
-        value = next(values)
-        if not g.fits(value, g.ir_type({"i1": bool, "i64": int, "f64": float}[spec])):
-            raise HandBack(f"result {value!r} does not fit {spec}")
-        return value
-    kind = spec[0]
-    if kind == "complex":
-        return complex(next(values), next(values))
-    if kind == "const":
-        return spec[1]
-    if kind == "tuple":
-        return tuple(unflatten_value(item, values) for item in spec[1])
-    if kind == "union":
-        tag = next(values)
-        alternatives = [unflatten_value(item, values) for item in spec[1]]
-        return alternatives[tag]
-    raise NotImplementedError(f"the interpreter backend does not run {kind} values")
+    scalar that does not fit its type (`graphlet.runtime.jit_kernel.unbox_result`)."""
+    return unbox_result(spec, values)
 
 
 def _has_lists(spec: Any) -> bool:

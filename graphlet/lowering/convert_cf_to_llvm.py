@@ -19,8 +19,18 @@ from dataclasses import dataclass
 
 from xdsl.context import Context
 from xdsl.dialects import cf, llvm
-from xdsl.dialects.builtin import IntegerAttr, ModuleOp, StringAttr, i8, i32, i64
-from xdsl.ir import Block, Operation, SSAValue
+from xdsl.dialects.builtin import (
+    IndexType,
+    IntAttr,
+    IntegerAttr,
+    IntegerType,
+    ModuleOp,
+    StringAttr,
+    i8,
+    i32,
+    i64,
+)
+from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
     GreedyRewritePatternApplier,
@@ -53,20 +63,26 @@ def conditional_branch(
     if then_block is else_block and tuple(then_args) != tuple(else_args):
         edge = Block()
         edge.add_op(llvm.BrOp(else_block, *else_args))
-        source.parent_region().insert_block_after(edge, source)
+        _region_of(source).insert_block_after(edge, source)
         else_block, else_args = edge, ()
     return llvm.CondBrOp(cond, then_block, then_args, else_block, else_args)
 
 
+def _region_of(block: Block) -> Region:
+    region = block.parent_region()
+    assert region is not None, "a branch's block is in a region"
+    return region
+
+
 class BranchLowering(RewritePattern):
     @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: cf.BranchOp, rewriter: PatternRewriter, /):
+    def match_and_rewrite(self, op: cf.BranchOp, rewriter: PatternRewriter, /) -> None:
         rewriter.replace(op, llvm.BrOp(op.successor, *op.arguments))
 
 
 class CondBranchLowering(RewritePattern):
     @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: cf.ConditionalBranchOp, rewriter: PatternRewriter, /):
+    def match_and_rewrite(self, op: cf.ConditionalBranchOp, rewriter: PatternRewriter, /) -> None:
         source = op.parent_block()
         assert source is not None
         rewriter.replace(
@@ -84,10 +100,11 @@ class CondBranchLowering(RewritePattern):
 
 class SwitchLowering(RewritePattern):
     @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: cf.SwitchOp, rewriter: PatternRewriter, /):
+    def match_and_rewrite(self, op: cf.SwitchOp, rewriter: PatternRewriter, /) -> None:
         source = op.parent_block()
         assert source is not None
         flag_type = op.flag.type
+        assert isinstance(flag_type, IntegerType | IndexType)
         cases = list(
             zip(
                 op.case_values.get_values() if op.case_values else (),
@@ -105,7 +122,7 @@ class SwitchLowering(RewritePattern):
                 next_block, next_args = op.default_block, tuple(op.default_operands)
             else:
                 next_block, next_args = Block(), ()
-                test_block.parent_region().insert_block_after(next_block, test_block)
+                _region_of(test_block).insert_block_after(next_block, test_block)
             constant = llvm.ConstantOp(IntegerAttr(value, flag_type), flag_type)
             is_case = llvm.ICmpOp(op.flag, constant.result, _ICMP_EQ)
             branch = conditional_branch(
@@ -127,7 +144,7 @@ _STDERR = 2
 
 class AssertLowering(RewritePattern):
     @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: cf.AssertOp, rewriter: PatternRewriter, /):
+    def match_and_rewrite(self, op: cf.AssertOp, rewriter: PatternRewriter, /) -> None:
         source = op.parent_block()
         assert source is not None
         text = f"Assertion failed: {op.msg.data}\n".encode()
@@ -137,7 +154,7 @@ class AssertLowering(RewritePattern):
 
         continue_block = source.split_before(op)
         failure_block = Block()
-        source.parent_region().add_block(failure_block)
+        _region_of(source).add_block(failure_block)
         fd = llvm.ConstantOp(IntegerAttr(_STDERR, i32), i32)
         length = llvm.ConstantOp(IntegerAttr(len(text), i64), i64)
         address = llvm.AddressOfOp(message.sym_name.data, llvm.LLVMPointerType())
@@ -166,7 +183,7 @@ class AssertLowering(RewritePattern):
             if isinstance(existing, llvm.GlobalOp) and existing.sym_name.data == name:
                 return existing
         message = llvm.GlobalOp(
-            llvm.LLVMArrayType(len(text), i8),
+            llvm.LLVMArrayType(IntAttr(len(text)), i8),
             name,
             "internal",
             constant=True,

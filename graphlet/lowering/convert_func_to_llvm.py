@@ -43,8 +43,8 @@ from xdsl.pattern_rewriter import (
 )
 
 from graphlet.abi import C_INTERFACE_ATTRIBUTE, C_INTERFACE_PREFIX
+from graphlet.locations import lowering_error
 from graphlet.lowering.legality import ConversionTarget
-from graphlet.lowering.llvm_lowering_utils import lowering_error
 
 
 def llvm_return_type(result_types: tuple[Attribute, ...]) -> Attribute:
@@ -61,7 +61,7 @@ def _position(index: int) -> DenseArrayBase:
 
 class FuncLowering(RewritePattern):
     @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: func.FuncOp, rewriter: PatternRewriter, /):
+    def match_and_rewrite(self, op: func.FuncOp, rewriter: PatternRewriter, /) -> None:
         inputs = op.function_type.inputs.data
         outputs = op.function_type.outputs.data
         for t in (*inputs, *outputs):
@@ -120,9 +120,8 @@ def _c_interface_wrapper(
         widened = _widen_to_slot(op, value, result_type)
         block.add_ops(widened)
         stored = widened[-1].results[0] if widened else value
-        if index == 0:
-            slot = results_buffer
-        else:
+        slot: SSAValue = results_buffer
+        if index != 0:
             gep = llvm.GEPOp(results_buffer, [index], i64)
             block.add_op(gep)
             slot = gep.result
@@ -153,23 +152,26 @@ def _widen_to_slot(op: Operation, value: SSAValue, type_: Attribute) -> list[Ope
 
 class ReturnLowering(RewritePattern):
     @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: func.ReturnOp, rewriter: PatternRewriter, /):
+    def match_and_rewrite(self, op: func.ReturnOp, rewriter: PatternRewriter, /) -> None:
         values = op.arguments
         if len(values) <= 1:
             rewriter.replace(op, llvm.ReturnOp(values[0] if values else None))
             return
         struct_type = llvm_return_type(tuple(v.type for v in values))
-        ops: list[Operation] = [aggregate := llvm.UndefOp(struct_type)]
+        undef = llvm.UndefOp(struct_type)
+        ops: list[Operation] = [undef]
+        aggregate: SSAValue = undef.res
         for index, value in enumerate(values):
-            aggregate = llvm.InsertValueOp(_position(index), aggregate.res, value)
-            ops.append(aggregate)
-        ops.append(llvm.ReturnOp(aggregate.results[0]))
+            insert = llvm.InsertValueOp(_position(index), aggregate, value)
+            ops.append(insert)
+            aggregate = insert.res
+        ops.append(llvm.ReturnOp(aggregate))
         rewriter.replace(op, ops)
 
 
 class CallLowering(RewritePattern):
     @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: func.CallOp, rewriter: PatternRewriter, /):
+    def match_and_rewrite(self, op: func.CallOp, rewriter: PatternRewriter, /) -> None:
         result_types = op.result_types
         return_type = llvm_return_type(tuple(result_types))
         call = llvm.CallOp(

@@ -46,8 +46,9 @@ from xdsl.rewriter import InsertPoint
 
 from graphlet.abi import C_INTERFACE_ATTRIBUTE as C_INTERFACE
 from graphlet.dialects import pyrt
+from graphlet.locations import lowering_error
 from graphlet.lowering.legality import ConversionTarget
-from graphlet.lowering.llvm_lowering_utils import lowering_error, split_block_before
+from graphlet.lowering.llvm_lowering_utils import split_block_before
 
 
 def zero_of(t: Attribute) -> Operation:

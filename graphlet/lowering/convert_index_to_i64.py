@@ -17,6 +17,7 @@ vector) are refused: lower them first (`convert-memref-to-llvm`, ...).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from xdsl.context import Context
 from xdsl.dialects import arith
@@ -27,7 +28,11 @@ from xdsl.dialects.builtin import (
     IndexType,
     IntegerAttr,
     IntegerType,
+    MemRefType,
     ModuleOp,
+    RankedStructure,
+    TensorType,
+    VectorType,
     i64,
 )
 from xdsl.ir import Attribute, Operation, ParametrizedAttribute
@@ -71,7 +76,10 @@ class IndexTypeConverter:
             new_type = self.convert(attr.type)
             if new_type is attr.type:
                 return attr
-            return DenseIntOrFPElementsAttr.from_list(new_type, attr.get_values())
+            assert isinstance(new_type, VectorType | TensorType | MemRefType)
+            # index elements, now i64: xDSL's shaped types do not carry that in their type
+            ints = cast(RankedStructure[IntegerType], new_type)
+            return DenseIntOrFPElementsAttr.from_list(ints, attr.get_values())
         if isinstance(attr, ArrayAttr):
             items = tuple(self.convert(a) for a in attr.data)
             if all(new is old for new, old in zip(items, attr.data)):

@@ -127,12 +127,25 @@ def _call(
     return call
 
 
+def _memref_types(op: Operation) -> list[MemRefType] | None:
+    """The operands' memref types, or None when an operand is no memref (tensors)."""
+    types = [v.type for v in op.operands]
+    if not all(isinstance(t, MemRefType) for t in types):
+        return None
+    return [t for t in types if isinstance(t, MemRefType)]
+
+
+def _memref_type(value: SSAValue) -> MemRefType:
+    t = value.type
+    assert isinstance(t, MemRefType), f"a BLAS operand is a memref, not {t}"
+    return t
+
+
 def _view(e: Emitter, value: SSAValue, size: SSAValue, offset: SSAValue) -> SSAValue:
     """`size` elements of `value` from `offset` on, as the callee's one view type."""
+    element = _memref_type(value).get_element_type()
     return e(
-        memref.ReinterpretCastOp.from_dynamic(
-            value, [offset], [size], [1], _view_type(value.type.get_element_type())
-        )
+        memref.ReinterpretCastOp.from_dynamic(value, [offset], [size], [1], _view_type(element))
     )
 
 
@@ -148,7 +161,7 @@ def _strides(shape: Sequence[int]) -> list[int]:
 def _batch_strides(value: SSAValue, map_: AffineMapAttr, batch_rank: int) -> list[int]:
     """The element stride of `value` along each batch dim of the domain: 0 where it is
     broadcast (a constant index, or a dim it lacks)."""
-    shape = value.type.get_shape()
+    shape = _memref_type(value).get_shape()
     strides = [0] * batch_rank
     for stride, expr in zip(_strides(shape), map_.data.results[: len(shape) - 2]):
         if isinstance(expr, AffineDimExpr):
@@ -160,15 +173,14 @@ class GemmToBlasCall(RewritePattern):
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: linalg.GenericOp, rewriter: PatternRewriter) -> None:
         kind = op.library_call.data if op.library_call is not None else None
-        if kind not in (GEMM_NN, GEMM_NT) or not all(
-            isinstance(v.type, MemRefType) for v in op.operands
-        ):
+        types = _memref_types(op)
+        if kind not in (GEMM_NN, GEMM_NT) or types is None:
             return
-        a, b, c = op.operands
-        element = c.type.get_element_type()
+        a, b, c = types
+        element = c.get_element_type()
         if element not in GEMM_SYMBOLS:
             return
-        a_shape, b_shape = a.type.get_shape(), b.type.get_shape()
+        a_shape, b_shape = a.get_shape(), b.get_shape()
         gemm = Gemm(
             math.prod(a_shape[:-1]),
             b_shape[0] if kind == GEMM_NT else b_shape[1],
@@ -192,13 +204,14 @@ class BatchGemmToBlasLoop(RewritePattern):
     def match_and_rewrite(self, op: linalg.GenericOp, rewriter: PatternRewriter) -> None:
         if op.library_call is None or op.library_call.data != BATCH_GEMM_NN:
             return
-        if not all(isinstance(v.type, MemRefType) for v in op.operands):
+        types = _memref_types(op)
+        if types is None:
             return
-        a, _, c = op.operands
-        element = c.type.get_element_type()
+        a, _, c = types
+        element = c.get_element_type()
         if element not in GEMM_SYMBOLS:
             return
-        a_shape, c_shape = a.type.get_shape(), c.type.get_shape()
+        a_shape, c_shape = a.get_shape(), c.get_shape()
         gemm = Gemm(a_shape[-2], c_shape[-1], a_shape[-1], False)
         batch = c_shape[:-2]
         if gemm.m < BLAS_MIN_ROWS or gemm.n < BATCH_MIN_COLUMNS or 0 in (gemm.k, *batch):

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from xdsl.context import Context
 from xdsl.dialects import arith, llvm, math
 from xdsl.dialects.builtin import (
+    AnyFloat,
     Float32Type,
     Float64Type,
     FloatAttr,
@@ -41,12 +42,12 @@ from xdsl.pattern_rewriter import (
 )
 
 from graphlet.dialects.llvm_ext import upstream
+from graphlet.locations import lowering_error
 from graphlet.lowering.legality import ConversionTarget
 from graphlet.lowering.llvm_lowering_utils import (
     declare_external_function,
     intrinsic_call,
     llvm_fastmath,
-    lowering_error,
 )
 
 _LLVM_INTRINSIC_OPS: dict[type[Operation], type[Operation]] = {
@@ -68,7 +69,7 @@ _LLVM_INTRINSIC_OPS: dict[type[Operation], type[Operation]] = {
 class LLVMIntrinsicOpLowering(RewritePattern):
     """Ops with a counterpart among xDSL's `llvm.intr.*` ops."""
 
-    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter, /):
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter, /) -> None:
         if (intrinsic_op := _LLVM_INTRINSIC_OPS.get(type(op))) is None:
             return
         fastmath = op.properties["fastmath"]
@@ -83,7 +84,7 @@ class LLVMIntrinsicOpLowering(RewritePattern):
 
 class FmaLowering(RewritePattern):
     @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: math.FmaOp, rewriter: PatternRewriter, /):
+    def match_and_rewrite(self, op: math.FmaOp, rewriter: PatternRewriter, /) -> None:
         rewriter.replace(op, upstream(llvm.FMAOp)(op.a, op.b, op.c))
 
 
@@ -104,13 +105,13 @@ passed false, so those inputs give INT_MIN and the bit width as in arith."""
 
 
 class CallIntrinsicLowering(RewritePattern):
-    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter, /):
-        result_type = op.results[0].type if op.results else None
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter, /) -> None:
         if (name := _CALL_INTRINSICS.get(type(op))) is not None:
-            rewriter.replace(op, intrinsic_call(name, list(op.operands), result_type))
+            rewriter.replace(op, intrinsic_call(name, list(op.operands), op.results[0].type))
         elif (name := _CALL_INTRINSICS_WITH_POISON_FLAG.get(type(op))) is not None:
             no_poison = llvm.ConstantOp(IntegerAttr(0, i1), i1)
-            call = intrinsic_call(name, [*op.operands, no_poison.result], result_type)
+            operands = [*op.operands, no_poison.result]
+            call = intrinsic_call(name, operands, op.results[0].type)
             rewriter.replace(op, [no_poison, call])
 
 
@@ -119,7 +120,7 @@ class FPowILowering(RewritePattern):
     compiler-rt's `__powidf2`, which the JIT cannot find in the process."""
 
     @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: math.FPowIOp, rewriter: PatternRewriter, /):
+    def match_and_rewrite(self, op: math.FPowIOp, rewriter: PatternRewriter, /) -> None:
         exponent = llvm.SIToFPOp(op.rhs, op.result.type)
         power = upstream(llvm.FPowOp)(op.lhs, exponent.result, llvm_fastmath(op.fastmath))
         rewriter.replace(op, [exponent, power])
@@ -127,10 +128,11 @@ class FPowILowering(RewritePattern):
 
 class RsqrtLowering(RewritePattern):
     @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: math.RsqrtOp, rewriter: PatternRewriter, /):
+    def match_and_rewrite(self, op: math.RsqrtOp, rewriter: PatternRewriter, /) -> None:
         type_ = op.result.type
         if isinstance(type_, VectorType):
             raise lowering_error(op, "vector rsqrt is not supported")
+        assert isinstance(type_, AnyFloat), f"math.rsqrt of {type_}"
         fastmath = llvm_fastmath(op.fastmath)
         one = llvm.ConstantOp(FloatAttr(1.0, type_), type_)
         root = upstream(llvm.FSqrtOp).create(
@@ -160,7 +162,7 @@ _LIBM_FUNCTIONS: dict[type[Operation], str] = {
 
 
 class LibmCallLowering(RewritePattern):
-    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter, /):
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter, /) -> None:
         if (base_name := _LIBM_FUNCTIONS.get(type(op))) is None:
             return
         type_ = op.results[0].type

@@ -11,13 +11,23 @@ CPython's float floor division and modulo recipe (`floatobject.c`), which PyTorc
 
 from __future__ import annotations
 
+import builtins
 import math
 import struct
 from collections.abc import Sequence
 
 from xdsl.dialects import arith, llvm
 from xdsl.dialects import math as xmath
-from xdsl.dialects.builtin import AnyFloat, FloatAttr, IntegerAttr, f64, i1, i64
+from xdsl.dialects.builtin import (
+    AnyFloat,
+    FloatAttr,
+    IndexType,
+    IntegerAttr,
+    IntegerType,
+    f64,
+    i1,
+    i64,
+)
 from xdsl.ir import Attribute, Block, Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter
 
@@ -65,6 +75,7 @@ class Emitter:
 
     def int(self, n: int, t: Attribute = i64) -> SSAValue:
         if (t, n) not in self.constants:
+            assert isinstance(t, IntegerType | IndexType), f"an integer constant of type {t}"
             self.constants[(t, n)] = self(arith.ConstantOp(IntegerAttr(n, t)))
         return self.constants[(t, n)]
 
@@ -74,19 +85,20 @@ class Emitter:
     def float(self, x: float, t: Attribute = f64) -> SSAValue:
         key = (t, struct.pack("<d", x))  # -0.0 and 0.0 differ
         if key not in self.constants:
+            assert isinstance(t, AnyFloat), f"a float constant of type {t}"
             self.constants[key] = self(arith.ConstantOp(FloatAttr(x, t)))
         return self.constants[key]
 
-    def const(self, value: float | int | bool, t: Attribute) -> SSAValue:
+    def const(self, value: builtins.float | builtins.int | builtins.bool, t: Attribute) -> SSAValue:
         """A constant of any element type (bools and ints as integers)."""
         return self.float(float(value), t) if isinstance(t, AnyFloat) else self.int(int(value), t)
 
     # comparisons and logic on i1
 
-    def cmpi(self, pred: str, a: SSAValue, b: SSAValue | int) -> SSAValue:
+    def cmpi(self, pred: str, a: SSAValue, b: SSAValue | builtins.int) -> SSAValue:
         return self(arith.CmpiOp(a, self.int(b, a.type) if isinstance(b, int) else b, pred))
 
-    def cmpf(self, pred: str, a: SSAValue, b: SSAValue | float) -> SSAValue:
+    def cmpf(self, pred: str, a: SSAValue, b: SSAValue | builtins.float) -> SSAValue:
         return self(arith.CmpfOp(a, self.float(b, a.type) if isinstance(b, float) else b, pred))
 
     def cmp(self, predicate: str, a: SSAValue, b: SSAValue) -> SSAValue:
@@ -123,6 +135,7 @@ class Emitter:
         """An int (or bool: 0 or 1) as a float of type `t`; a float is left alone."""
         if is_float(x):
             return x
+        assert isinstance(t, AnyFloat), f"a conversion to {t}"
         return self((arith.UIToFPOp if x.type == i1 else arith.SIToFPOp)(x, t))
 
     # Python's rounding toward -inf
@@ -144,7 +157,7 @@ class Emitter:
         return mod, mod_nonzero, self.all(mod_nonzero, signs_differ)
 
     def float_floordiv(
-        self, a: SSAValue, b: SSAValue, zero_divisor_quotient: bool = False
+        self, a: SSAValue, b: SSAValue, zero_divisor_quotient: builtins.bool = False
     ) -> SSAValue:
         """CPython's `float_floor_div`: the quotient of the exact remainder, snapped to
         the nearest integer, a zero signed like `a / b`. A zero divisor is the caller's
@@ -164,7 +177,9 @@ class Emitter:
             result = self.select(self.cmpf("oeq", b, 0.0), quotient, result)
         return result
 
-    def float_mod(self, a: SSAValue, b: SSAValue, zero_signed_like_divisor: bool) -> SSAValue:
+    def float_mod(
+        self, a: SSAValue, b: SSAValue, zero_signed_like_divisor: builtins.bool
+    ) -> SSAValue:
         """`a % b` with the divisor's sign: fmod, plus b when the signs differ. A zero
         result is signed like the divisor in CPython (`float_rem`), like the dividend
         (fmod's) in PyTorch. A zero divisor is the caller's to guard, or gives NaN."""

@@ -29,6 +29,7 @@ op's name, so callers can fall back to the reference interpreter.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from xdsl.context import Context
 from xdsl.dialects import func, memref, tensor
@@ -44,6 +45,7 @@ from xdsl.dialects.builtin import (
     i64,
 )
 from xdsl.dialects.linalg import ops as linalg
+from xdsl.dialects.linalg.attrs import IteratorTypeAttr
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.ir.affine import AffineMap
 from xdsl.passes import ModulePass
@@ -59,11 +61,21 @@ from xdsl.utils.exceptions import PassFailedException
 from graphlet.dialects import graphlet as g
 from graphlet.dialects import memref_ext
 
+_Op = TypeVar("_Op", bound=Operation)
+
 ALIGNMENT = 64
 
 
-def memref_of(t: TensorType) -> MemRefType:
+def memref_of(t: Attribute) -> MemRefType:
+    """The row-major memref type of a tensor type."""
+    assert isinstance(t, TensorType), f"graphlet-bufferize: {t} is no tensor type"
     return MemRefType(t.get_element_type(), t.get_shape())
+
+
+def _memref_type(value: SSAValue) -> MemRefType:
+    t = value.type
+    assert isinstance(t, MemRefType), f"graphlet-bufferize: a buffer of type {t}"
+    return t
 
 
 def row_major_strides(shape: tuple[int, ...]) -> list[int]:
@@ -76,8 +88,10 @@ def row_major_strides(shape: tuple[int, ...]) -> list[int]:
 
 def copy_generic(source: SSAValue, dest: SSAValue) -> linalg.GenericOp:
     """`dest[...] = source[...]` as a memref generic."""
-    rank = len(dest.type.get_shape())
-    block = Block(arg_types=[source.type.get_element_type(), dest.type.get_element_type()])
+    dest_type = _memref_type(dest)
+    rank = len(dest_type.get_shape())
+    element_types = [_memref_type(source).get_element_type(), dest_type.get_element_type()]
+    block = Block(arg_types=element_types)
     block.add_op(linalg.YieldOp(block.args[0]))
     identity = AffineMapAttr(AffineMap.identity(rank))
     return linalg.GenericOp(
@@ -85,7 +99,7 @@ def copy_generic(source: SSAValue, dest: SSAValue) -> linalg.GenericOp:
         [dest],
         Region(block),
         [identity, identity],
-        [linalg.IteratorTypeAttr.parallel()] * rank,
+        [IteratorTypeAttr.parallel()] * rank,
     )
 
 
@@ -135,7 +149,7 @@ class _FunctionBufferizer:
     def _type(t: Attribute) -> Attribute:
         return memref_of(t) if isinstance(t, TensorType) else t
 
-    def _add(self, op: Operation) -> Operation:
+    def _add(self, op: _Op) -> _Op:
         self.block.add_op(op)
         return op
 
@@ -223,7 +237,7 @@ class _FunctionBufferizer:
         for value in op.outputs:
             buffer = self.buffers[value]
             if not self._writable_after(value, index):
-                copy = self._alloc(buffer.type)
+                copy = self._alloc(_memref_type(buffer))
                 self.roots[copy] = copy
                 self._add(copy_generic(buffer, copy))
                 buffer = copy
@@ -261,14 +275,15 @@ class _FunctionBufferizer:
         shape (same elements, row-major), so the result needs no copy."""
         alloc = root.owner
         assert isinstance(alloc, memref.AllocOp)
-        shape = root.type.get_shape()
+        root_type = _memref_type(root)
+        shape = root_type.get_shape()
         cast = memref.ReinterpretCastOp(
-            out, [], [], [], [0], shape, row_major_strides(shape), root.type
+            out, [], [], [], [0], shape, row_major_strides(shape), root_type
         )
         self.block.insert_op_before(cast, alloc)
         root.replace_all_uses_with(cast.results[0])
         self.allocs.remove(alloc)
-        alloc.detach()
+        self.block.detach_op(alloc)
         alloc.erase()
 
     def _return(self, op: func.ReturnOp) -> None:
@@ -287,7 +302,7 @@ class _FunctionBufferizer:
                 claimed[buffer] = out
                 buffer.replace_all_uses_with(out)
                 self.allocs.remove(alloc)
-                alloc.detach()
+                self.block.detach_op(alloc)
                 alloc.erase()
             elif self._is_view_of_own_alloc(buffer, claimed):
                 self._claim_viewed_alloc(self.roots[buffer], out)

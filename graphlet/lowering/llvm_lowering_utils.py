@@ -3,6 +3,8 @@ external declarations and located errors."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from xdsl.dialects import arith, llvm
 from xdsl.dialects.builtin import (
     AnyFloat,
@@ -11,7 +13,7 @@ from xdsl.dialects.builtin import (
     StringAttr,
     VectorType,
 )
-from xdsl.ir import Attribute, Block, Operation
+from xdsl.ir import Attribute, Block, Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter
 from xdsl.rewriter import InsertPoint
 
@@ -34,7 +36,10 @@ def type_suffix(type_: Attribute) -> str:
 
 
 def intrinsic_call(
-    name: str, operands: list, result_type: Attribute, *suffix_types: Attribute
+    name: str,
+    operands: Sequence[SSAValue],
+    result_type: Attribute,
+    *suffix_types: Attribute,
 ) -> llvm.CallIntrinsicOp:
     """`llvm.call_intrinsic` of `name` mangled with the given types (the result
     type when none are given), e.g. `llvm.smax.i64`."""
@@ -85,7 +90,7 @@ def split_block_before(op: Operation) -> Block:
         tail.append(current)
         current = current.next_op
     for moved in tail:
-        moved.detach()
+        block.detach_op(moved)
     rest = Block(tail)
     block.parent.insert_block_after(rest, block)
     return rest

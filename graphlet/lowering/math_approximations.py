@@ -92,7 +92,7 @@ FORMATS: dict[Attribute, FloatFormat] = {
 
 F32, F64 = Float32Type(), Float64Type()
 
-EXP_TAIL = {
+EXP_TAIL: dict[Attribute, tuple[float, ...]] = {
     F32: (
         0.5,
         0.1666666716337204,
@@ -117,7 +117,7 @@ EXP_TAIL = {
 }
 """P(r) ~ (e^r - 1 - r) / r^2 on |r| <= ln2 / 2."""
 
-EXPM1_TAIL = {
+EXPM1_TAIL: dict[Attribute, tuple[float, ...]] = {
     F32: (
         0.5,
         0.16666671633720398,
@@ -146,7 +146,7 @@ EXPM1_TAIL = {
 }
 """The same on |r| < ln 2."""
 
-LOG_TAIL = {
+LOG_TAIL: dict[Attribute, tuple[float, ...]] = {
     F32: (
         0.6666666269302368,
         0.40000972151756287,
@@ -165,7 +165,7 @@ LOG_TAIL = {
 }
 """Q(z) ~ (2 atanh(s) - 2 s) / s^3, z = s^2 <= ((sqrt 2 - 1) / (sqrt 2 + 1))^2; R = z Q."""
 
-TANH_TAIL = {
+TANH_TAIL: dict[Attribute, tuple[float, ...]] = {
     F32: (
         -0.3333333432674408,
         0.13333359360694885,
@@ -201,7 +201,7 @@ TANH_TAIL = {
 TANH_SPLIT = 1.0
 
 
-ERF_SMALL = {
+ERF_SMALL: dict[Attribute, tuple[float, ...]] = {
     F32: (
         0.12837916612625122,
         -0.3761262595653534,
@@ -237,7 +237,7 @@ class ErfFit:
     half_width: float
 
 
-ERF = {
+ERF: dict[Attribute, ErfFit] = {
     F32: ErfFit(
         (
             -1.5435124022306859,
@@ -353,7 +353,8 @@ class FloatEmitter(Emitter):
 def _float_bits(value: float, format_: FloatFormat) -> int:
     """The bits of `value` rounded to the format, as a signed integer."""
     float_code, int_code = ("<f", "<i") if format_.width == 32 else ("<d", "<q")
-    return struct.unpack(int_code, struct.pack(float_code, value))[0]
+    bits: int = struct.unpack(int_code, struct.pack(float_code, value))[0]
+    return bits
 
 
 def _exp_reduce(

@@ -23,12 +23,14 @@ from xdsl.interpreter import (
     InterpreterFunctions,
     PythonValues,
     Successor,
+    TerminatorValue,
     impl,
     impl_terminator,
     register_impls,
 )
 from xdsl.interpreters import register_implementations
 from xdsl.interpreters.math import MathFunctions
+from xdsl.ir import Attribute
 
 from graphlet.dialects import graphlet as g
 from graphlet.dialects import pyrt
@@ -59,14 +61,14 @@ def _run_constant(
 class GraphletFunctions(InterpreterFunctions):
     """One implementation per graphlet op, each reading the op's Python meaning."""
 
+    run_graphlet_constant = impl(g.ConstantOp)(_run_constant)
     for _op in [*g.OPS, *g.TENSOR_OPS]:
-        vars()[f"run_{_op.name.replace('.', '_')}"] = impl(_op)(
-            _run_constant if _op is g.ConstantOp else _run_graphlet_op
-        )
+        if _op is not g.ConstantOp:
+            vars()[f"run_{_op.name.replace('.', '_')}"] = impl(_op)(_run_graphlet_op)
     del _op
 
 
-def _width(t: Any) -> int:
+def _width(t: Attribute) -> int:
     return t.width.data if isinstance(t, IntegerType) else 64
 
 
@@ -80,7 +82,8 @@ def _unsigned(value: int, width: int) -> int:
 
 
 def _f32(x: float) -> float:
-    return struct.unpack("f", struct.pack("f", x))[0]
+    rounded: float = struct.unpack("f", struct.pack("f", x))[0]
+    return rounded
 
 
 @register_impls
@@ -88,7 +91,9 @@ class ArithCompletionFunctions(InterpreterFunctions):
     """arith ops xDSL 0.74's interpreter lacks, with MLIR/LLVM meaning."""
 
     @impl(arith.DivfOp)
-    def run_divf(self, interpreter: Interpreter, op: arith.DivfOp, args: PythonValues):
+    def run_divf(
+        self, interpreter: Interpreter, op: arith.DivfOp, args: PythonValues
+    ) -> PythonValues:
         a, b = args
         if b == 0.0:
             if a != a or a == 0.0:
@@ -97,53 +102,77 @@ class ArithCompletionFunctions(InterpreterFunctions):
         return (a / b,)
 
     @impl(arith.NegfOp)
-    def run_negf(self, interpreter: Interpreter, op: arith.NegfOp, args: PythonValues):
+    def run_negf(
+        self, interpreter: Interpreter, op: arith.NegfOp, args: PythonValues
+    ) -> PythonValues:
         return (-args[0],)
 
     @impl(arith.SIToFPOp)
-    def run_sitofp(self, interpreter: Interpreter, op: arith.SIToFPOp, args: PythonValues):
+    def run_sitofp(
+        self, interpreter: Interpreter, op: arith.SIToFPOp, args: PythonValues
+    ) -> PythonValues:
         return (float(args[0]),)
 
     @impl(arith.ExtFOp)
-    def run_extf(self, interpreter: Interpreter, op: arith.ExtFOp, args: PythonValues):
+    def run_extf(
+        self, interpreter: Interpreter, op: arith.ExtFOp, args: PythonValues
+    ) -> PythonValues:
         return (float(args[0]),)
 
     @impl(arith.TruncFOp)
-    def run_truncf(self, interpreter: Interpreter, op: arith.TruncFOp, args: PythonValues):
+    def run_truncf(
+        self, interpreter: Interpreter, op: arith.TruncFOp, args: PythonValues
+    ) -> PythonValues:
         return (_f32(args[0]),)
 
     @impl(arith.ExtSIOp)
-    def run_extsi(self, interpreter: Interpreter, op: arith.ExtSIOp, args: PythonValues):
+    def run_extsi(
+        self, interpreter: Interpreter, op: arith.ExtSIOp, args: PythonValues
+    ) -> PythonValues:
         return (_signed(int(args[0]), _width(op.input.type)),)
 
     @impl(arith.ExtUIOp)
-    def run_extui(self, interpreter: Interpreter, op: arith.ExtUIOp, args: PythonValues):
+    def run_extui(
+        self, interpreter: Interpreter, op: arith.ExtUIOp, args: PythonValues
+    ) -> PythonValues:
         return (_unsigned(int(args[0]), _width(op.input.type)),)
 
     @impl(arith.TruncIOp)
-    def run_trunci(self, interpreter: Interpreter, op: arith.TruncIOp, args: PythonValues):
+    def run_trunci(
+        self, interpreter: Interpreter, op: arith.TruncIOp, args: PythonValues
+    ) -> PythonValues:
         return (_signed(int(args[0]), _width(op.result.type)),)
 
     @impl(arith.ShRUIOp)
-    def run_shrui(self, interpreter: Interpreter, op: arith.ShRUIOp, args: PythonValues):
+    def run_shrui(
+        self, interpreter: Interpreter, op: arith.ShRUIOp, args: PythonValues
+    ) -> PythonValues:
         w = _width(op.result.type)
         return (_signed(_unsigned(args[0], w) >> args[1], w),)
 
     @impl(arith.MaxSIOp)
-    def run_maxsi(self, interpreter: Interpreter, op: arith.MaxSIOp, args: PythonValues):
+    def run_maxsi(
+        self, interpreter: Interpreter, op: arith.MaxSIOp, args: PythonValues
+    ) -> PythonValues:
         return (max(args),)
 
     @impl(arith.MinSIOp)
-    def run_minsi(self, interpreter: Interpreter, op: arith.MinSIOp, args: PythonValues):
+    def run_minsi(
+        self, interpreter: Interpreter, op: arith.MinSIOp, args: PythonValues
+    ) -> PythonValues:
         return (min(args),)
 
     @impl(arith.MaxnumfOp)
-    def run_maxnumf(self, interpreter: Interpreter, op: arith.MaxnumfOp, args: PythonValues):
+    def run_maxnumf(
+        self, interpreter: Interpreter, op: arith.MaxnumfOp, args: PythonValues
+    ) -> PythonValues:
         a, b = args
         return (b if a != a else a if b != b else max(a, b),)
 
     @impl(arith.MinnumfOp)
-    def run_minnumf(self, interpreter: Interpreter, op: arith.MinnumfOp, args: PythonValues):
+    def run_minnumf(
+        self, interpreter: Interpreter, op: arith.MinnumfOp, args: PythonValues
+    ) -> PythonValues:
         a, b = args
         return (b if a != a else a if b != b else min(a, b),)
 
@@ -153,27 +182,39 @@ class MathCompletionFunctions(InterpreterFunctions):
     """math ops xDSL 0.74's interpreter lacks, with libm's meaning (no exceptions)."""
 
     @impl(xmath.SinOp)
-    def run_sin(self, interpreter: Interpreter, op: xmath.SinOp, args: PythonValues):
+    def run_sin(
+        self, interpreter: Interpreter, op: xmath.SinOp, args: PythonValues
+    ) -> PythonValues:
         return (math.nan if math.isinf(args[0]) else math.sin(args[0]),)
 
     @impl(xmath.CosOp)
-    def run_cos(self, interpreter: Interpreter, op: xmath.CosOp, args: PythonValues):
+    def run_cos(
+        self, interpreter: Interpreter, op: xmath.CosOp, args: PythonValues
+    ) -> PythonValues:
         return (math.nan if math.isinf(args[0]) else math.cos(args[0]),)
 
     @impl(xmath.TanhOp)
-    def run_tanh(self, interpreter: Interpreter, op: xmath.TanhOp, args: PythonValues):
+    def run_tanh(
+        self, interpreter: Interpreter, op: xmath.TanhOp, args: PythonValues
+    ) -> PythonValues:
         return (math.tanh(args[0]),)
 
     @impl(xmath.AbsFOp)
-    def run_absf(self, interpreter: Interpreter, op: xmath.AbsFOp, args: PythonValues):
+    def run_absf(
+        self, interpreter: Interpreter, op: xmath.AbsFOp, args: PythonValues
+    ) -> PythonValues:
         return (abs(args[0]),)
 
     @impl(xmath.FloorOp)
-    def run_floor(self, interpreter: Interpreter, op: xmath.FloorOp, args: PythonValues):
+    def run_floor(
+        self, interpreter: Interpreter, op: xmath.FloorOp, args: PythonValues
+    ) -> PythonValues:
         return (g.FloorOp.py_operation(args[0]),)
 
     @impl(xmath.CeilOp)
-    def run_ceil(self, interpreter: Interpreter, op: xmath.CeilOp, args: PythonValues):
+    def run_ceil(
+        self, interpreter: Interpreter, op: xmath.CeilOp, args: PythonValues
+    ) -> PythonValues:
         return (g.CeilOp.py_operation(args[0]),)
 
 
@@ -211,27 +252,39 @@ class LibmFunctions(InterpreterFunctions):
     which lowerings use because arith has no float remainder."""
 
     @impl(xmath.ExpOp)
-    def run_exp(self, interpreter: Interpreter, op: xmath.ExpOp, args: PythonValues):
+    def run_exp(
+        self, interpreter: Interpreter, op: xmath.ExpOp, args: PythonValues
+    ) -> PythonValues:
         return (_c_exp(args[0]),)
 
     @impl(xmath.LogOp)
-    def run_log(self, interpreter: Interpreter, op: xmath.LogOp, args: PythonValues):
+    def run_log(
+        self, interpreter: Interpreter, op: xmath.LogOp, args: PythonValues
+    ) -> PythonValues:
         return (_c_log(args[0]),)
 
     @impl(xmath.SqrtOp)
-    def run_sqrt(self, interpreter: Interpreter, op: xmath.SqrtOp, args: PythonValues):
+    def run_sqrt(
+        self, interpreter: Interpreter, op: xmath.SqrtOp, args: PythonValues
+    ) -> PythonValues:
         return (math.nan if args[0] < 0 else math.sqrt(args[0]),)
 
     @impl(xmath.PowFOp)
-    def run_powf(self, interpreter: Interpreter, op: xmath.PowFOp, args: PythonValues):
+    def run_powf(
+        self, interpreter: Interpreter, op: xmath.PowFOp, args: PythonValues
+    ) -> PythonValues:
         return (_c_pow(*args),)
 
     @impl(xmath.CopySignOp)
-    def run_copysign(self, interpreter: Interpreter, op: xmath.CopySignOp, args: PythonValues):
+    def run_copysign(
+        self, interpreter: Interpreter, op: xmath.CopySignOp, args: PythonValues
+    ) -> PythonValues:
         return (math.copysign(*args),)
 
     @impl(llvm.FRemOp)
-    def run_frem(self, interpreter: Interpreter, op: llvm.FRemOp, args: PythonValues):
+    def run_frem(
+        self, interpreter: Interpreter, op: llvm.FRemOp, args: PythonValues
+    ) -> PythonValues:
         x, y = args
         if math.isinf(x) or y == 0.0 or x != x or y != y:
             return (math.nan,)
@@ -271,41 +324,55 @@ class NoTrapFunctions(InterpreterFunctions):
     is poison). These replace xDSL's implementations."""
 
     @impl(arith.DivSIOp)
-    def run_divsi(self, interpreter: Interpreter, op: arith.DivSIOp, args: PythonValues):
+    def run_divsi(
+        self, interpreter: Interpreter, op: arith.DivSIOp, args: PythonValues
+    ) -> PythonValues:
         a, b, w = _signed_operands(op, args)
         return _exact_signed(op, _c_div(a, b), w)
 
     @impl(arith.RemSIOp)
-    def run_remsi(self, interpreter: Interpreter, op: arith.RemSIOp, args: PythonValues):
+    def run_remsi(
+        self, interpreter: Interpreter, op: arith.RemSIOp, args: PythonValues
+    ) -> PythonValues:
         a, b, _ = _signed_operands(op, args)
         return (a - _c_div(a, b) * b,)
 
     @impl(arith.FloorDivSIOp)
-    def run_floordivsi(self, interpreter: Interpreter, op: arith.FloorDivSIOp, args: PythonValues):
+    def run_floordivsi(
+        self, interpreter: Interpreter, op: arith.FloorDivSIOp, args: PythonValues
+    ) -> PythonValues:
         a, b, w = _signed_operands(op, args)
         return _exact_signed(op, a // b, w)
 
     @impl(arith.CeilDivSIOp)
-    def run_ceildivsi(self, interpreter: Interpreter, op: arith.CeilDivSIOp, args: PythonValues):
+    def run_ceildivsi(
+        self, interpreter: Interpreter, op: arith.CeilDivSIOp, args: PythonValues
+    ) -> PythonValues:
         a, b, w = _signed_operands(op, args)
         return _exact_signed(op, -(-a // b), w)
 
     @impl(arith.DivUIOp)
-    def run_divui(self, interpreter: Interpreter, op: arith.DivUIOp, args: PythonValues):
+    def run_divui(
+        self, interpreter: Interpreter, op: arith.DivUIOp, args: PythonValues
+    ) -> PythonValues:
         w = _width(op.result.type)
         if _unsigned(args[1], w) == 0:
             raise ZeroDivisionError(_ZERO_DIVISION)
         return (_signed(_unsigned(args[0], w) // _unsigned(args[1], w), w),)
 
     @impl(arith.RemUIOp)
-    def run_remui(self, interpreter: Interpreter, op: arith.RemUIOp, args: PythonValues):
+    def run_remui(
+        self, interpreter: Interpreter, op: arith.RemUIOp, args: PythonValues
+    ) -> PythonValues:
         w = _width(op.result.type)
         if _unsigned(args[1], w) == 0:
             raise ZeroDivisionError(_ZERO_DIVISION)
         return (_signed(_unsigned(args[0], w) % _unsigned(args[1], w), w),)
 
     @impl(arith.CeilDivUIOp)
-    def run_ceildivui(self, interpreter: Interpreter, op: arith.CeilDivUIOp, args: PythonValues):
+    def run_ceildivui(
+        self, interpreter: Interpreter, op: arith.CeilDivUIOp, args: PythonValues
+    ) -> PythonValues:
         w = _width(op.result.type)
         a, b = _unsigned(args[0], w), _unsigned(args[1], w)
         if b == 0:
@@ -313,7 +380,9 @@ class NoTrapFunctions(InterpreterFunctions):
         return (_signed(-(-a // b), w),)
 
     @impl(arith.FPToSIOp)
-    def run_fptosi(self, interpreter: Interpreter, op: arith.FPToSIOp, args: PythonValues):
+    def run_fptosi(
+        self, interpreter: Interpreter, op: arith.FPToSIOp, args: PythonValues
+    ) -> PythonValues:
         w = _width(op.result.type)
         x = args[0]
         if not -(2 ** (w - 1)) - 1 < x < 2 ** (w - 1):
@@ -321,7 +390,9 @@ class NoTrapFunctions(InterpreterFunctions):
         return (int(x),)
 
     @impl(cf.AssertOp)
-    def run_assert(self, interpreter: Interpreter, op: cf.AssertOp, args: PythonValues):
+    def run_assert(
+        self, interpreter: Interpreter, op: cf.AssertOp, args: PythonValues
+    ) -> PythonValues:
         if not args[0]:
             raise AssertionError(op.msg.data)
         return ()
@@ -332,22 +403,30 @@ class UnsignedAndBitFunctions(InterpreterFunctions):
     """More arith and math ops xDSL 0.74's interpreter lacks, with LLVM's meaning."""
 
     @impl(arith.MaxUIOp)
-    def run_maxui(self, interpreter: Interpreter, op: arith.MaxUIOp, args: PythonValues):
+    def run_maxui(
+        self, interpreter: Interpreter, op: arith.MaxUIOp, args: PythonValues
+    ) -> PythonValues:
         w = _width(op.result.type)
         return (_signed(max(_unsigned(args[0], w), _unsigned(args[1], w)), w),)
 
     @impl(arith.MinUIOp)
-    def run_minui(self, interpreter: Interpreter, op: arith.MinUIOp, args: PythonValues):
+    def run_minui(
+        self, interpreter: Interpreter, op: arith.MinUIOp, args: PythonValues
+    ) -> PythonValues:
         w = _width(op.result.type)
         return (_signed(min(_unsigned(args[0], w), _unsigned(args[1], w)), w),)
 
     @impl(arith.UIToFPOp)
-    def run_uitofp(self, interpreter: Interpreter, op: arith.UIToFPOp, args: PythonValues):
+    def run_uitofp(
+        self, interpreter: Interpreter, op: arith.UIToFPOp, args: PythonValues
+    ) -> PythonValues:
         value = float(_unsigned(int(args[0]), _width(op.input.type)))
         return (_f32(value) if op.result.type == f32 else value,)
 
     @impl(xmath.FmaOp)
-    def run_fma(self, interpreter: Interpreter, op: xmath.FmaOp, args: PythonValues):
+    def run_fma(
+        self, interpreter: Interpreter, op: xmath.FmaOp, args: PythonValues
+    ) -> PythonValues:
         a, b, c = args
         return (
             float(fractions.Fraction(a) * fractions.Fraction(b) + fractions.Fraction(c))
@@ -356,20 +435,24 @@ class UnsignedAndBitFunctions(InterpreterFunctions):
         )
 
     @impl(xmath.CountLeadingZerosOp)
-    def run_ctlz(self, interpreter: Interpreter, op: xmath.CountLeadingZerosOp, args: PythonValues):
+    def run_ctlz(
+        self, interpreter: Interpreter, op: xmath.CountLeadingZerosOp, args: PythonValues
+    ) -> PythonValues:
         w = _width(op.result.type)
         return (w - _unsigned(args[0], w).bit_length(),)
 
     @impl(xmath.CountTrailingZerosOp)
     def run_cttz(
         self, interpreter: Interpreter, op: xmath.CountTrailingZerosOp, args: PythonValues
-    ):
+    ) -> PythonValues:
         w = _width(op.result.type)
         v = _unsigned(args[0], w)
         return (w if v == 0 else (v & -v).bit_length() - 1,)
 
     @impl(xmath.CtPopOp)
-    def run_ctpop(self, interpreter: Interpreter, op: xmath.CtPopOp, args: PythonValues):
+    def run_ctpop(
+        self, interpreter: Interpreter, op: xmath.CtPopOp, args: PythonValues
+    ) -> PythonValues:
         return (bin(_unsigned(args[0], _width(op.result.type))).count("1"),)
 
 
@@ -381,7 +464,9 @@ class BitcastAndSwitchFunctions(InterpreterFunctions):
     """`arith.bitcast` between same-width ints and floats, and `cf.switch`."""
 
     @impl(arith.BitcastOp)
-    def run_bitcast(self, interpreter: Interpreter, op: arith.BitcastOp, args: PythonValues):
+    def run_bitcast(
+        self, interpreter: Interpreter, op: arith.BitcastOp, args: PythonValues
+    ) -> PythonValues:
         source = _BITCAST_FORMATS.get(str(op.input.type))
         target = _BITCAST_FORMATS.get(str(op.result.type))
         if source is None or target is None:
@@ -392,7 +477,9 @@ class BitcastAndSwitchFunctions(InterpreterFunctions):
         return (struct.unpack(target, struct.pack(source, value))[0],)
 
     @impl_terminator(cf.SwitchOp)
-    def run_switch(self, interpreter: Interpreter, op: cf.SwitchOp, args: PythonValues):
+    def run_switch(
+        self, interpreter: Interpreter, op: cf.SwitchOp, args: PythonValues
+    ) -> tuple[TerminatorValue, PythonValues]:
         width = _width(op.flag.type)
         flag = _signed(int(args[0]), width)
         values = op.case_values.get_values() if op.case_values is not None else ()
@@ -412,7 +499,9 @@ class PyrtFunctions(InterpreterFunctions):
     wraps and reports whether the exact result left the type."""
 
     @impl(pyrt.GuardOp)
-    def run_guard(self, interpreter: Interpreter, op: pyrt.GuardOp, args: PythonValues):
+    def run_guard(
+        self, interpreter: Interpreter, op: pyrt.GuardOp, args: PythonValues
+    ) -> PythonValues:
         if not args[0]:
             raise pyrt.GuardFailure(op.kind.data)
         return ()
@@ -424,15 +513,21 @@ class PyrtFunctions(InterpreterFunctions):
         return (wrapped, wrapped != exact)
 
     @impl(pyrt.CheckedAddiOp)
-    def run_addi(self, interpreter: Interpreter, op: pyrt.CheckedAddiOp, args: PythonValues):
+    def run_addi(
+        self, interpreter: Interpreter, op: pyrt.CheckedAddiOp, args: PythonValues
+    ) -> PythonValues:
         return self._checked(op, args)
 
     @impl(pyrt.CheckedSubiOp)
-    def run_subi(self, interpreter: Interpreter, op: pyrt.CheckedSubiOp, args: PythonValues):
+    def run_subi(
+        self, interpreter: Interpreter, op: pyrt.CheckedSubiOp, args: PythonValues
+    ) -> PythonValues:
         return self._checked(op, args)
 
     @impl(pyrt.CheckedMuliOp)
-    def run_muli(self, interpreter: Interpreter, op: pyrt.CheckedMuliOp, args: PythonValues):
+    def run_muli(
+        self, interpreter: Interpreter, op: pyrt.CheckedMuliOp, args: PythonValues
+    ) -> PythonValues:
         return self._checked(op, args)
 
 

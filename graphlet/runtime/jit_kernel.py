@@ -11,7 +11,7 @@ binds the same wrapper as its own call path (`entry`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from graphlet import abi
@@ -21,6 +21,18 @@ _NOTHING = object()
 
 class HandBack(Exception):
     """Compiled code cannot produce CPython's answer for this call: run the plain function."""
+
+
+def unbox_result(spec: Any, values: Iterator[Any]) -> Any:
+    """The Python value of result `spec` from flat results computed in Python (the
+    reference interpreter, the emitted module): `python_memory.box_result`, with
+    HandBack for a scalar that does not fit its type."""
+    from graphlet.backend.python_memory import ResultDoesNotFit, box_result
+
+    try:
+        return box_result(spec, values)
+    except ResultDoesNotFit as e:
+        raise HandBack(str(e)) from None
 
 
 class NativeKernel:

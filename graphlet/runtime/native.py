@@ -87,6 +87,9 @@ class NativeFunction:
     CPython's TypeError for a bad call, conversions (an int for an f64), ints past
     64 bits; a non-zero status reaches `_on_status`, which redoes the call in Python."""
 
+    __call__: Callable[..., Any]
+    """The bound builtin, set on the instance's own class by `__init__`."""
+
     def __new__(cls, *args: Any, **kwargs: Any) -> NativeFunction:
         own_class = type(
             cls.__name__, (cls,), {"__module__": cls.__module__, "__qualname__": cls.__qualname__}

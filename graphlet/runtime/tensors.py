@@ -148,7 +148,7 @@ class TensorFunction:
         no Python frame and no ctypes. Result `j` is a NumPy scalar when `scalars[j]`.
         A non-zero status calls `on_status(status, *args, **kwargs)` (`tensor_error(status)` is
         the exception it stands for)."""
-        from graphlet.backend.tensor_entry import compile_tensor_entry
+        from graphlet.backend.tensor_entry import TensorEntry
 
         every = [*params, *(p for _, _, p in externals)]
         arrays = [(tuple(p[2]), np.dtype(p[1])) for p in every if p[0] == "array"]
@@ -160,7 +160,7 @@ class TensorFunction:
             (dtype.name, tuple(shape), scalar)
             for (shape, dtype), scalar in zip(self._out_specs, scalars, strict=True)
         ]
-        return compile_tensor_entry(
+        return TensorEntry(
             self.engine.address(self.name),
             params,
             outputs,

@@ -55,7 +55,7 @@ class GraphletOptMain(xDSLOptMain):
             self.ctx.register_dialect(name, factory)
 
     def register_all_frontends(self) -> None:
-        super().register_all_frontends()
+        super().register_all_frontends()  # type: ignore[no-untyped-call]  # unannotated in xDSL 0.74
         self._chunk_line_offset = 0
 
         def parse_mlir(io: IO[bytes]) -> ModuleOp:
@@ -112,12 +112,12 @@ class GraphletOptMain(xDSLOptMain):
         return super().parse_chunk(chunk, file_extension, start_offset)
 
     def register_all_passes(self) -> None:
-        super().register_all_passes()
+        super().register_all_passes()  # type: ignore[no-untyped-call]  # unannotated in xDSL 0.74
         for name, factory in registry.GRAPHLET_PASSES.items():
             self.register_pass(name, factory)
 
     def register_all_targets(self) -> None:
-        super().register_all_targets()
+        super().register_all_targets()  # type: ignore[no-untyped-call]  # unannotated in xDSL 0.74
         for name, factory in registry.GRAPHLET_TARGETS.items():
             self.available_targets[name] = factory
 
@@ -259,7 +259,7 @@ def _run(args: list[str]) -> int:
             text = tool.read_input()
             if has_expectations(text):
                 return run_verify_diagnostics(tool, text)
-        tool.run()
+        tool.run()  # type: ignore[no-untyped-call]  # unannotated in xDSL 0.74
     return 0
 
 

@@ -57,8 +57,12 @@ def parse_argument(text: str, t: Attribute, position: int, entry: str) -> Any:
         raise UsageError(
             f"@{entry} argument {position} has type {t}, which graphlet-run cannot pass"
         )
-    expected = {g.BOOL: "a bool (True/False)", g.INT: "an int", g.FLOAT: "a float"}[t]
-    raise UsageError(f"@{entry} argument {position} ({t}) must be {expected}, got {text!r}")
+    expected: dict[Attribute, str] = {
+        g.BOOL: "a bool (True/False)",
+        g.INT: "an int",
+        g.FLOAT: "a float",
+    }
+    raise UsageError(f"@{entry} argument {position} ({t}) must be {expected[t]}, got {text!r}")
 
 
 def _split_args(argv: list[str]) -> tuple[list[str], list[str]]:
@@ -160,14 +164,18 @@ def _run(options: argparse.Namespace, raw_args: list[str]) -> int:
     if options.interpret:
         from graphlet.runtime.interpreter import interpret
 
-        call = lambda: _shape(interpret(module, options.entry, args), result_types)  # noqa: E731
+        def call() -> Any:
+            return _shape(interpret(module, options.entry, args), result_types)
     else:
         from graphlet.driver import compile_native
 
         native = compile_native(module, opt_level=options.opt_level, ctx=ctx)
         if options.entry not in native.functions:
             raise UsageError(f"@{options.entry} is private: only public functions run natively")
-        call = lambda: native[options.entry](*args)  # noqa: E731
+
+        def call() -> Any:
+            return native[options.entry](*args)
+
     try:
         results = call()
     except Exception as e:  # the program's own exception, as Python prints it

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from xdsl.context import Context
 from xdsl.dialects.builtin import AffineMapAttr, ModuleOp
 from xdsl.dialects.linalg import ops as linalg
+from xdsl.dialects.linalg.attrs import IteratorType
 from xdsl.ir import Block, Region, SSAValue
 from xdsl.ir.affine import AffineMap
 from xdsl.passes import ModulePass
@@ -36,7 +37,7 @@ def _fusible(op: linalg.GenericOp) -> bool:
     return (
         len(op.outputs) == 1
         and len(op.res) == 1
-        and all(t.data == linalg.IteratorType.PARALLEL for t in op.iterator_types.data)
+        and all(t.data == IteratorType.PARALLEL for t in op.iterator_types.data)
         and maps[-1] == AffineMap.identity(maps[-1].num_dims)
     )
 

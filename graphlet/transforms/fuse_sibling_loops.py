@@ -32,8 +32,13 @@ from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
 from xdsl.traits import is_side_effect_free
 
-VIEWS = (memref.ReinterpretCastOp, memref.SubviewOp, memref.CastOp, memref.CollapseShapeOp)
-VIEWS += (memref.ExpandShapeOp,)
+VIEWS = (
+    memref.ReinterpretCastOp,
+    memref.SubviewOp,
+    memref.CastOp,
+    memref.CollapseShapeOp,
+    memref.ExpandShapeOp,
+)
 
 
 def _buffer(value: SSAValue) -> SSAValue:
@@ -147,12 +152,15 @@ def _next_loop(a: scf.ForOp) -> tuple[scf.ForOp, list[Operation]] | None:
 
 def _fuse(a: scf.ForOp, b: scf.ForOp, between: list[Operation]) -> None:
     for op in between:
-        op.detach()
-        Rewriter.insert_op(op, InsertPoint.before(a))
+        parent = op.parent_block()
+        assert parent is not None
+        Rewriter.insert_op(parent.detach_op(op), InsertPoint.before(a))
     yield_a = a.body.block.last_op
     assert yield_a is not None
     Rewriter.inline_block(b.body.block, InsertPoint.before(yield_a), [a.body.block.args[0]])
-    Rewriter.erase_op(yield_a.prev_op)  # b's yield
+    yield_b = yield_a.prev_op
+    assert yield_b is not None
+    Rewriter.erase_op(yield_b)
     Rewriter.erase_op(b)
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 from xdsl.dialects.builtin import TensorType, f32, f64, i1, i64
 from xdsl.ir import Dialect
 
+from graphlet.abi import INT_MAX, INT_MIN
 from graphlet.dialects.graphlet.abstract_ops import (
     BinaryOp,
     CommutativeBinaryOp,
@@ -158,8 +159,6 @@ from graphlet.dialects.graphlet.types import (
     FLOAT_ELEMENT_TYPES,
     INT,
     INT_ELEMENT_TYPES,
-    INT_MAX,
-    INT_MIN,
     NP_DTYPES,
     NUMERIC_TYPES,
     PYTHON_TYPES,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from types import EllipsisType
 from typing import Any, ClassVar
 
 import numpy as np
@@ -182,13 +183,12 @@ def np_convolution(
     """The reference: the framed input, then one product per kernel offset."""
     geo = geometry
     framed = np.zeros((geo.batch, x.shape[1], *geo.framed), dtype=x.dtype)
-    framed[
-        (
-            slice(None),
-            slice(None),
-            *(slice(f.lead, f.lead + (f.size - 1) * f.spread + 1, f.spread) for f in geo.frames),
-        )
-    ] = x
+    inner: tuple[slice, ...] = (
+        slice(None),
+        slice(None),
+        *(slice(f.lead, f.lead + (f.size - 1) * f.spread + 1, f.spread) for f in geo.frames),
+    )
+    framed[inner] = x
     framed = framed.reshape(geo.batch, geo.groups, geo.in_per_group, *geo.framed)
     if geo.transposed:
         weight = regular_weights(w, geo.groups)
@@ -196,20 +196,19 @@ def np_convolution(
         weight = w.reshape(geo.groups, geo.out_per_group, geo.in_per_group, *geo.kernel)
     out = np.zeros((geo.batch, geo.groups, geo.out_per_group, *geo.out), dtype=x.dtype)
     for js in itertools.product(*(range(k) for k in geo.kernel)):
-        window = framed[
-            (
-                Ellipsis,
-                *(
-                    slice(
-                        f.offset + j * f.dilation,
-                        f.offset + j * f.dilation + (f.out - 1) * f.step + 1,
-                        f.step,
-                    )
-                    for f, j in zip(geo.frames, js)
-                ),
-            )
-        ]
-        out += np.einsum("ngc...,goc->ngo...", window, weight[(Ellipsis, *js)])
+        taps: tuple[EllipsisType | slice, ...] = (
+            Ellipsis,
+            *(
+                slice(
+                    f.offset + j * f.dilation,
+                    f.offset + j * f.dilation + (f.out - 1) * f.step + 1,
+                    f.step,
+                )
+                for f, j in zip(geo.frames, js)
+            ),
+        )
+        offset: tuple[EllipsisType | int, ...] = (Ellipsis, *js)
+        out += np.einsum("ngc...,goc->ngo...", framed[taps], weight[offset])
     out = out.reshape(geo.result_shape)
     if b is not None:
         out += b.reshape(-1, *[1] * len(geo.frames))

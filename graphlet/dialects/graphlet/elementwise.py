@@ -42,7 +42,7 @@ class GeluOp(TensorOp):
     def np_operation(x: np.ndarray, approximate: str) -> np.ndarray:
         if approximate == "tanh":
             c = x.dtype.type(math.sqrt(2.0 / math.pi))
-            return 0.5 * x * (1 + np.tanh(c * (x + x.dtype.type(0.044715) * x * x * x)))
+            return np.asarray(0.5 * x * (1 + np.tanh(c * (x + x.dtype.type(0.044715) * x * x * x))))
         return (0.5 * x * (1.0 + np_erf(x / math.sqrt(2.0)))).astype(x.dtype)
 
     @staticmethod
@@ -88,7 +88,7 @@ class SigmoidOp(TensorOp):
 
     @staticmethod
     def np_operation(x: np.ndarray) -> np.ndarray:
-        return 1 / (1 + np.exp(-x))
+        return np.asarray(1 / (1 + np.exp(-x)))
 
     @staticmethod
     def infer_type(x: Attribute) -> Attribute:

@@ -107,7 +107,7 @@ class IndexOp(TensorOp):
         key: list[Any] = [slice(None)] * x.ndim
         for d, index in zip(dims, indices):
             key[d] = check_indices(index, x.shape[d], wrap_negative, error)
-        return x[tuple(key)]
+        return np.asarray(x[tuple(key)])
 
     @staticmethod
     def infer_type(

@@ -102,8 +102,8 @@ class LinearOp(TensorOp):
 
     @staticmethod
     def np_operation(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
-        y = np.matmul(x, w.T)
-        return y if b is None else y + b
+        y = np.asarray(np.matmul(x, w.T))
+        return y if b is None else np.asarray(y + b)
 
     @staticmethod
     def infer_type(x: Attribute, w: Attribute, b: Attribute | None = None) -> Attribute:

@@ -54,7 +54,7 @@ class SoftmaxOp(_AlongDim):
     @staticmethod
     def np_operation(x: np.ndarray, dim: int) -> np.ndarray:
         e = np.exp(x - np.amax(x, axis=dim, keepdims=True))
-        return e / np.sum(e, axis=dim, keepdims=True)
+        return np.asarray(e / np.sum(e, axis=dim, keepdims=True))
 
     def vjp(self, d: Derivative, grad: SSAValue) -> tuple[SSAValue | None, ...]:
         """y * (grad - sum(grad * y, dim))."""
@@ -73,7 +73,7 @@ class LogSoftmaxOp(_AlongDim):
     @staticmethod
     def np_operation(x: np.ndarray, dim: int) -> np.ndarray:
         shifted = x - np.amax(x, axis=dim, keepdims=True)
-        return shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+        return np.asarray(shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True)))
 
     def vjp(self, d: Derivative, grad: SSAValue) -> tuple[SSAValue | None, ...]:
         """grad - exp(y) * sum(grad, dim)."""
@@ -125,7 +125,7 @@ class LayerNormOp(TensorOp):
         mean = np.mean(x, axis=axes, keepdims=True, dtype=x.dtype)
         centered = x - mean
         var = np.mean(centered * centered, axis=axes, keepdims=True, dtype=x.dtype)
-        return centered / np.sqrt(var + x.dtype.type(eps)) * w + b
+        return np.asarray(centered / np.sqrt(var + x.dtype.type(eps)) * w + b)
 
     def vjp(self, d: Derivative, grad: SSAValue) -> tuple[SSAValue | None, ...]:
         """With x̂ = (x - mean) / std over the normalized dims: grad summed over the

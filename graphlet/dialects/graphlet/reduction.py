@@ -50,11 +50,14 @@ class ProdOp(ReduceOp):
     TORCH_NAMES: ClassVar[tuple[str, ...]] = ("prod",)
 
     @staticmethod
-    def np_operation(
-        x: np.ndarray, dims: tuple[int, ...], keepdim: bool
-    ) -> np.ndarray | np.generic:
-        return np.prod(
-            x, axis=dims, keepdims=keepdim, dtype=np.int64 if x.dtype.kind in "iub" else x.dtype
+    def np_operation(x: np.ndarray, dims: tuple[int, ...], keepdim: bool) -> np.ndarray:
+        return np.asarray(
+            np.prod(
+                x,
+                axis=dims,
+                keepdims=keepdim,
+                dtype=np.int64 if x.dtype.kind in "iub" else x.dtype,
+            )
         )
 
     @staticmethod
@@ -72,7 +75,7 @@ class MeanOp(ReduceOp):
 
     @staticmethod
     def np_operation(x: np.ndarray, dims: tuple[int, ...], keepdim: bool) -> np.ndarray:
-        return np.mean(x, axis=dims, keepdims=keepdim, dtype=x.dtype)
+        return np.asarray(np.mean(x, axis=dims, keepdims=keepdim, dtype=x.dtype))
 
     @staticmethod
     def result_element(elem: Attribute) -> Attribute:
@@ -97,7 +100,7 @@ class AmaxOp(ReduceOp):
 
     @staticmethod
     def np_operation(x: np.ndarray, dims: tuple[int, ...], keepdim: bool) -> np.ndarray:
-        return np.amax(x, axis=dims, keepdims=keepdim)
+        return np.asarray(np.amax(x, axis=dims, keepdims=keepdim))
 
     def vjp(self, d: Derivative, grad: SSAValue) -> tuple[SSAValue | None, ...]:
         return _extremum_vjp(self, d, grad)
@@ -113,7 +116,7 @@ class AminOp(ReduceOp):
 
     @staticmethod
     def np_operation(x: np.ndarray, dims: tuple[int, ...], keepdim: bool) -> np.ndarray:
-        return np.amin(x, axis=dims, keepdims=keepdim)
+        return np.asarray(np.amin(x, axis=dims, keepdims=keepdim))
 
     def vjp(self, d: Derivative, grad: SSAValue) -> tuple[SSAValue | None, ...]:
         return _extremum_vjp(self, d, grad)

@@ -39,7 +39,7 @@ class ScanOp(TensorOp):
     def np_operation(cls, x: np.ndarray, dim: int) -> np.ndarray:
         acc = np.float64 if x.dtype.kind == "f" else np.int64
         if x.ndim == 0:
-            return cls.NP_SCAN(np.asarray(cls.NEUTRAL, acc), x.astype(acc))
+            return np.asarray(cls.NP_SCAN(np.asarray(cls.NEUTRAL, acc), x.astype(acc)))
         shape = list(x.shape)
         shape[dim] = 1
         neutral = np.full(shape, cls.NEUTRAL, dtype=acc)

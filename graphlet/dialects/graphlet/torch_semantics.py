@@ -71,7 +71,7 @@ def np_floordiv(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """torch.floor_divide: ints raise on a zero divisor (INT_MIN // -1 wraps), floats
     give inf/nan."""
     _int_divisor_check(a, b)
-    return np.floor_divide(a, b)
+    return np.asarray(np.floor_divide(a, b))
 
 
 def np_mod(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -79,16 +79,16 @@ def np_mod(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     `fmod`-then-adjust, so a zero keeps the dividend's sign (NumPy's takes the divisor's)."""
     _int_divisor_check(a, b)
     if a.dtype.kind != "f":
-        return np.mod(a, b)
+        return np.asarray(np.mod(a, b))
     mod = np.fmod(a, b)
-    return np.where((mod != 0) & ((b < 0) != (mod < 0)), mod + b, mod)
+    return np.asarray(np.where((mod != 0) & ((b < 0) != (mod < 0)), mod + b, mod))
 
 
 def np_pow(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """torch.pow: ints wrap; a negative int exponent gives 1 for base 1, +-1 for base -1
     and 0 otherwise (NumPy raises instead)."""
     if a.dtype.kind not in "iu" or b.dtype.kind not in "iu" or not np.any(b < 0):
-        return np.power(a, b)
+        return np.asarray(np.power(a, b))
     negative = b < 0
     power = np.power(a, np.where(negative, 0, b))
     reciprocal = np.where(a == 1, 1, np.where(a == -1, np.where(b & 1, -1, 1), 0))

@@ -191,7 +191,8 @@ def array_of(attr: DenseIntOrFPElementsAttr) -> np.ndarray:
     shape = tuple(attr.get_shape())
     if flat.size == 1 and math.prod(shape) != 1:
         return np.broadcast_to(flat.reshape(()), shape)
-    return flat.reshape(shape)
+    array: np.ndarray = flat.reshape(shape)
+    return array
 
 
 def scalar_stand_in(elem: Attribute) -> Attribute:

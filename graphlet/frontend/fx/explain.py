@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
@@ -24,7 +24,7 @@ def explain_fx(model: Any, example_inputs: Sequence[Any], *, via: str = "torch.c
     def backend(gm: torch.fx.GraphModule, inputs: Sequence[Any], **kwargs: Any) -> Any:
         return graphlet_backend(gm, inputs, **kwargs)  # a new backend: Dynamo recompiles
 
-    compiled = torch.compile(model, backend=backend)
+    compiled: Callable[..., Any] = torch.compile(model, backend=backend)
     with collect_graphs() as graphs:
         compiled(*example_inputs)
     return Report([r for g in graphs for r in g.reports()])

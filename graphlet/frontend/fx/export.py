@@ -7,6 +7,7 @@ which then stay whole in the graph.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 from collections.abc import Callable, Sequence
@@ -29,7 +30,8 @@ def export_decompositions() -> Any:
     """`torch.export.default_decompositions()` without the ops graphlet keeps whole."""
     table = torch.export.default_decompositions()
     for op in _kept():
-        table.pop(op, None)
+        with contextlib.suppress(KeyError):  # `table.pop(op, None)`, which is unannotated
+            del table[op]
     return table
 
 

@@ -202,6 +202,7 @@ class CompiledGraph:
             if node.op != "call_module" or not str(node.target).startswith("graphlet_"):
                 continue
             sub = fused.get_submodule(str(node.target))
+            assert isinstance(sub, torch.fx.GraphModule)  # what fuse_partitions makes
             outs = next(n for n in sub.graph.nodes if n.op == "output").args[0]
             if isinstance(outs, torch.fx.Node):
                 original[node.name] = outs.name
@@ -222,7 +223,11 @@ class CompiledGraph:
                         in_partition.discard(n.name)
                         reasons[n.name] = kernel.reason
         failures = {n.name: reason for n, reason in tolerant.failures.items()}
-        ops = [n for n in nodes if not (_unpacks(n) and n.args[0].name not in in_partition)]
+        ops = [
+            n
+            for n in nodes
+            if not ((source := _unpacked(n)) is not None and source.name not in in_partition)
+        ]
         eager = [
             _eager(
                 n,
@@ -250,14 +255,17 @@ class CompiledGraph:
         return "\n\n".join(side_by_side(k.imported) for p in self.plans.values() for k in p.kernels)
 
 
+def _unpacked(node: torch.fx.Node) -> torch.fx.Node | None:
+    """The multi-output op whose one result a `getitem` node takes, else None: the
+    `getitem` runs where that op runs, and the report counts the op, not its unpacking."""
+    if node.op != "call_function" or node.target is not operator.getitem:
+        return None
+    source = node.args[0]
+    return source if isinstance(source, torch.fx.Node) else None
+
+
 def _unpacks(node: torch.fx.Node) -> bool:
-    """A `getitem` taking one result of a multi-output op: it runs where that op runs,
-    and the report counts the op, not its unpacking."""
-    return (
-        node.op == "call_function"
-        and node.target is operator.getitem
-        and isinstance(node.args[0], torch.fx.Node)
-    )
+    return _unpacked(node) is not None
 
 
 class _ByName(OperatorSupportBase):

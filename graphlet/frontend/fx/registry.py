@@ -30,12 +30,17 @@ from __future__ import annotations
 import operator
 import pkgutil
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import torch
 import torch.fx
 
+if TYPE_CHECKING:
+    from graphlet.dialects.graphlet import GraphletOp
+
 Handler = Callable[..., Any]
+H = TypeVar("H", bound=Handler)
+"""A handler's own type, which registering it keeps (a handler calls others)."""
 
 _BARE_SPACES: tuple[Any, ...] = (
     operator,
@@ -52,7 +57,7 @@ _ATEN: dict[str, Handler] = {}
 _METHODS: dict[str, Handler] = {}
 _FUNCTIONS: dict[Any, Handler] = {}
 _MODULES: dict[type, Handler] = {}
-_OPS_HANDLED: set[type] = set()
+_OPS_HANDLED: set[type[GraphletOp]] = set()
 _CREATION: set[Handler] = set()
 
 
@@ -79,10 +84,10 @@ def _register(name: str, fn: Handler) -> None:
                 _FUNCTIONS[target] = fn
 
 
-def handles(*names: str) -> Callable[[Handler], Handler]:
+def handles(*names: str) -> Callable[[H], H]:
     """Register a handler under each of `names` (see the module docstring)."""
 
-    def register(fn: Handler) -> Handler:
+    def register(fn: H) -> H:
         for name in names:
             _register(name, fn)
         return fn
@@ -90,23 +95,23 @@ def handles(*names: str) -> Callable[[Handler], Handler]:
     return register
 
 
-def handles_op(op: type, *extra_names: str) -> Callable[[Handler], Handler]:
+def handles_op(op: type[GraphletOp], *extra_names: str) -> Callable[[H], H]:
     """Register a handler under the PyTorch names the dialect op declares
     (`op.TORCH_NAMES`, next to its meaning), plus `extra_names`: the handler adapts
     PyTorch's arguments to the op."""
 
-    def register(fn: Handler) -> Handler:
+    def register(fn: H) -> H:
         _OPS_HANDLED.add(op)
         return handles(*op.TORCH_NAMES, *extra_names)(fn)
 
     return register
 
 
-def creates(*names: str) -> Callable[[Handler], Handler]:
+def creates(*names: str) -> Callable[[H], H]:
     """Register a creation handler (`arange`, `zeros`): it is called on nodes without
     tensor arguments too, which the importer otherwise evaluates in PyTorch."""
 
-    def register(fn: Handler) -> Handler:
+    def register(fn: H) -> H:
         _CREATION.add(fn)
         return handles(*names)(fn)
 
@@ -121,10 +126,10 @@ def has_op_handler(op: type) -> bool:
     return op in _OPS_HANDLED
 
 
-def handles_module(*classes: type) -> Callable[[Handler], Handler]:
+def handles_module(*classes: type) -> Callable[[H], H]:
     """Register `fn(imp, module, prefix, *args, **kwargs)` for these module classes."""
 
-    def register(fn: Handler) -> Handler:
+    def register(fn: H) -> H:
         for cls in classes:
             _claim(_MODULES, cls, fn, cls.__name__)
         return fn

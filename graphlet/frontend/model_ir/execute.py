@@ -29,7 +29,8 @@ def resolve_op(node: IRNode) -> torch._ops.OpOverload:
         )
     namespace, name, overload = parts
     try:
-        return getattr(getattr(getattr(torch.ops, namespace), name), overload)
+        op: torch._ops.OpOverload = getattr(getattr(getattr(torch.ops, namespace), name), overload)
+        return op
     except (AttributeError, RuntimeError) as e:
         raise UnsupportedNodeError(
             f"node {node.name}: {node.op_type} is not an op this process knows; "

@@ -137,7 +137,7 @@ def _output_names(node: torch.fx.Node) -> list[tuple[str, int | None, Any]]:
             for u in node.users
             if u.op == "call_function" and u.target is operator.getitem
         }
-        found = []
+        found: list[tuple[str, int | None, Any]] = []
         for i, v in enumerate(value):
             if v is None:
                 continue

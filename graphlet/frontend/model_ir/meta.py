@@ -42,8 +42,9 @@ def empty_weights() -> Iterator[None]:
         if buffer is not None:
             module._buffers[name] = buffer.to("meta")
 
-    torch.nn.Module.register_parameter = parameter_on_meta  # type: ignore[method-assign]
-    torch.nn.Module.register_buffer = buffer_on_meta  # type: ignore[method-assign]
+    # patched for the block's duration, with the same parameters under other names
+    torch.nn.Module.register_parameter = parameter_on_meta  # type: ignore[method-assign, assignment]
+    torch.nn.Module.register_buffer = buffer_on_meta  # type: ignore[method-assign, assignment]
     try:
         yield
     finally:

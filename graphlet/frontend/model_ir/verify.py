@@ -181,7 +181,8 @@ class _Binding:
             pass
         constants = self.reference().constants
         if w.name in constants:
-            return constants[w.name]
+            constant: torch.Tensor = constants[w.name]
+            return constant
         report.errors.append(
             f"{w.name}: a {w.kind} not in the state dict that the model does not have either"
         )
@@ -295,8 +296,8 @@ def verify_ir_with_state_dict(
     if len(actual) != len(expected):
         report.errors.append(f"the IR has {len(actual)} outputs, the model returns {len(expected)}")
         return False, report
-    for info, a, e in zip(ir.graph_outputs, actual, expected):
-        max_abs, max_rel, ok = compare(a, e, rtol, atol)
+    for info, got, want in zip(ir.graph_outputs, actual, expected):
+        max_abs, max_rel, ok = compare(got, want, rtol, atol)
         report.outputs.append(OutputCheck(info.name, info.shape, max_abs, max_rel, ok))
 
     if not all(o.ok for o in report.outputs):

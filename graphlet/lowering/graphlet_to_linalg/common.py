@@ -10,6 +10,8 @@ from collections.abc import Callable, Sequence
 from xdsl.dialects import arith, tensor
 from xdsl.dialects.builtin import AffineMapAttr, StringAttr, TensorType
 from xdsl.dialects.linalg import ops as linalg
+from xdsl.dialects.linalg.attrs import IteratorTypeAttr
+from xdsl.dialects.utils import FastMathFlag
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.ir.affine import AffineExpr, AffineMap
 
@@ -19,8 +21,8 @@ from graphlet.lowering.emitter import Emitter
 Body = Callable[[Emitter, Sequence[SSAValue]], SSAValue]
 """A generic's scalar body: builds with the emitter from the block arguments (inputs,
 then the output) and returns the value to yield."""
-REASSOC = arith.FastMathFlagsAttr([arith.FastMathFlag.REASSOC, arith.FastMathFlag.ALLOW_CONTRACT])
-PARALLEL, REDUCTION = linalg.IteratorTypeAttr.parallel(), linalg.IteratorTypeAttr.reduction()
+REASSOC = arith.FastMathFlagsAttr([FastMathFlag.REASSOC, FastMathFlag.ALLOW_CONTRACT])
+PARALLEL, REDUCTION = IteratorTypeAttr.parallel(), IteratorTypeAttr.reduction()
 
 
 def broadcast_map(operand_shape: Sequence[int], result_shape: Sequence[int]) -> AffineMap:
@@ -40,7 +42,8 @@ def splat(value: SSAValue) -> float | int | bool | None:
     if isinstance(owner, g.ConstantOp) and g.is_tensor(owner.value.type):
         array = g.array_of(owner.value)
         if array.size and (array == array.flat[0]).all():
-            return array.flat[0].item()
+            element: float | int | bool = array.flat[0].item()
+            return element
     return None
 
 

@@ -200,6 +200,7 @@ class ConvolutionToGeneric(RewritePattern):
         b = _Builder(elem)
         framed = _framed(b, op.input, geo)
         weights = _weights(b, op.weight, geo)
+        shape: tuple[int, ...]
         if takes_blas(geo, elem):
             shape = (geo.batch, geo.groups, geo.out_per_group, math.prod(geo.out))
             out = _im2col_gemm(b, framed, weights, _init(b, op.bias, shape), geo)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from xdsl.dialects import tensor
-from xdsl.ir import Operation
+from xdsl.ir import Operation, SSAValue
 from xdsl.ir.affine import AffineDimExpr, AffineExpr
 from xdsl.pattern_rewriter import PatternRewriter, RewritePattern
 
@@ -54,7 +54,8 @@ class DataMovementToGeneric(RewritePattern):
         if isinstance(op, g.CatOp):
             dim = op.static_args()["dim"]
             ops: list[Operation] = [empty := tensor.EmptyOp([], result_type)]
-            dest, offset = empty.tensor, 0
+            dest: SSAValue = empty.tensor
+            offset = 0
             for x in op.inputs:
                 # `% size` keeps offset 0 from simplifying to a plain dim, which the
                 # verifier would require to span the whole destination.

@@ -9,7 +9,7 @@ a zero divisor is reported through the status result."""
 from __future__ import annotations
 
 import math as pymath
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from xdsl.dialects import arith, math, tensor
 from xdsl.dialects.builtin import AffineMapAttr, AnyFloat, IntegerType, i1
@@ -30,8 +30,20 @@ from graphlet.lowering.graphlet_to_linalg.common import (
 from graphlet.lowering.graphlet_to_linalg.status import report_if_any
 
 
-def _by_kind(float_op: type[Operation], int_op: type[Operation]) -> Body:
-    return lambda e, a: e((float_op if is_float(a[0]) else int_op)(*a))
+def _unary(op: Callable[[SSAValue], Operation]) -> Body:
+    return lambda e, a: e(op(a[0]))
+
+
+def _binary(op: Callable[[SSAValue, SSAValue], Operation]) -> Body:
+    return lambda e, a: e(op(a[0], a[1]))
+
+
+def _by_kind(
+    float_op: Callable[[SSAValue, SSAValue], Operation],
+    int_op: Callable[[SSAValue, SSAValue], Operation],
+) -> Body:
+    """`float_op` on float operands, else `int_op`."""
+    return lambda e, a: e((float_op if is_float(a[0]) else int_op)(a[0], a[1]))
 
 
 def _divmod_float(e: Emitter, x: SSAValue, y: SSAValue, want_quotient: bool) -> SSAValue:
@@ -146,47 +158,47 @@ BODIES: dict[type[Operation], Body] = {
     g.AddOp: _by_kind(arith.AddfOp, arith.AddiOp),
     g.SubOp: _by_kind(arith.SubfOp, arith.SubiOp),
     g.MulOp: _by_kind(arith.MulfOp, arith.MuliOp),
-    g.TrueDivOp: lambda e, a: e(arith.DivfOp(*a)),
+    g.TrueDivOp: _binary(arith.DivfOp),
     g.MaxOp: _by_kind(arith.MaximumfOp, arith.MaxSIOp),
     g.MinOp: _by_kind(arith.MinimumfOp, arith.MinSIOp),
-    g.AndOp: lambda e, a: e(arith.AndIOp(*a)),
-    g.OrOp: lambda e, a: e(arith.OrIOp(*a)),
-    g.XorOp: lambda e, a: e(arith.XOrIOp(*a)),
+    g.AndOp: _binary(arith.AndIOp),
+    g.OrOp: _binary(arith.OrIOp),
+    g.XorOp: _binary(arith.XOrIOp),
     g.NegOp: lambda e, a: e(
-        arith.NegfOp(*a) if is_float(a[0]) else arith.SubiOp(e.int(0, a[0].type), a[0])
+        arith.NegfOp(a[0]) if is_float(a[0]) else arith.SubiOp(e.int(0, a[0].type), a[0])
     ),
-    g.AbsOp: _by_kind(math.AbsFOp, math.AbsIOp),
+    g.AbsOp: lambda e, a: e((math.AbsFOp if is_float(a[0]) else math.AbsIOp)(a[0])),
     g.ReluOp: lambda e, a: e(
         (arith.MaximumfOp if is_float(a[0]) else arith.MaxSIOp)(a[0], e.const(0, a[0].type))
     ),
-    g.ExpOp: lambda e, a: e(math.ExpOp(*a)),
-    g.LogOp: lambda e, a: e(math.LogOp(*a)),
-    g.SqrtOp: lambda e, a: e(math.SqrtOp(*a)),
-    g.TanhOp: lambda e, a: e(math.TanhOp(*a)),
-    g.SinOp: lambda e, a: e(math.SinOp(*a)),
-    g.CosOp: lambda e, a: e(math.CosOp(*a)),
-    g.TanOp: lambda e, a: e(math.TanOp(*a)),
-    g.RintOp: lambda e, a: e(math.RoundEvenOp(*a)),
-    g.TruncOp: lambda e, a: e(math.TruncOp(*a)),
-    g.Exp2Op: lambda e, a: e(math.Exp2Op(*a)),
-    g.Log2Op: lambda e, a: e(math.Log2Op(*a)),
-    g.Log10Op: lambda e, a: e(math.Log10Op(*a)),
-    g.Log1pOp: lambda e, a: e(math.Log1pOp(*a)),
-    g.Expm1Op: lambda e, a: e(math.ExpM1Op(*a)),
-    g.SinhOp: lambda e, a: e(math.SinhOp(*a)),
-    g.CoshOp: lambda e, a: e(math.CoshOp(*a)),
-    g.AsinOp: lambda e, a: e(math.AsinOp(*a)),
-    g.AcosOp: lambda e, a: e(math.AcosOp(*a)),
-    g.AtanOp: lambda e, a: e(math.AtanOp(*a)),
-    g.AsinhOp: lambda e, a: e(math.AsinhOp(*a)),
-    g.AcoshOp: lambda e, a: e(math.AcoshOp(*a)),
-    g.AtanhOp: lambda e, a: e(math.AtanhOp(*a)),
-    g.ErfOp: lambda e, a: e(math.ErfOp(*a)),
-    g.Atan2Op: lambda e, a: e(math.Atan2Op(*a)),
-    g.FloorOp: lambda e, a: e(math.FloorOp(*a)) if is_float(a[0]) else a[0],
-    g.CeilOp: lambda e, a: e(math.CeilOp(*a)) if is_float(a[0]) else a[0],
+    g.ExpOp: _unary(math.ExpOp),
+    g.LogOp: _unary(math.LogOp),
+    g.SqrtOp: _unary(math.SqrtOp),
+    g.TanhOp: _unary(math.TanhOp),
+    g.SinOp: _unary(math.SinOp),
+    g.CosOp: _unary(math.CosOp),
+    g.TanOp: _unary(math.TanOp),
+    g.RintOp: _unary(math.RoundEvenOp),
+    g.TruncOp: _unary(math.TruncOp),
+    g.Exp2Op: _unary(math.Exp2Op),
+    g.Log2Op: _unary(math.Log2Op),
+    g.Log10Op: _unary(math.Log10Op),
+    g.Log1pOp: _unary(math.Log1pOp),
+    g.Expm1Op: _unary(math.ExpM1Op),
+    g.SinhOp: _unary(math.SinhOp),
+    g.CoshOp: _unary(math.CoshOp),
+    g.AsinOp: _unary(math.AsinOp),
+    g.AcosOp: _unary(math.AcosOp),
+    g.AtanOp: _unary(math.AtanOp),
+    g.AsinhOp: _unary(math.AsinhOp),
+    g.AcoshOp: _unary(math.AcoshOp),
+    g.AtanhOp: _unary(math.AtanhOp),
+    g.ErfOp: _unary(math.ErfOp),
+    g.Atan2Op: _binary(math.Atan2Op),
+    g.FloorOp: lambda e, a: e(math.FloorOp(a[0])) if is_float(a[0]) else a[0],
+    g.CeilOp: lambda e, a: e(math.CeilOp(a[0])) if is_float(a[0]) else a[0],
     g.SigmoidOp: lambda e, a: _sigmoid(e, a[0]),
-    g.SelectOp: lambda e, a: e.select(*a),
+    g.SelectOp: lambda e, a: e.select(a[0], a[1], a[2]),
 }
 """Each elementwise op's scalar body (operands already of the op's computing type)."""
 
@@ -208,23 +220,23 @@ def body_of(op: Operation) -> Body | None:
         return lambda e, a: _gelu(e, a[0], approximate)
     if isinstance(op, g.CmpOp):
         predicate = op.predicate.data
-        return lambda e, a: e.cmp(predicate, *a)
+        return lambda e, a: e.cmp(predicate, a[0], a[1])
     if isinstance(op, g.CastOp):
         to = g.element_type(op.result.type)
         return lambda e, a: _cast(e, a[0], to)
     if isinstance(op, g.FloorDivOp | g.ModOp):
         want_quotient, safe = isinstance(op, g.FloorDivOp), _constant_divisor(op.rhs)
         return lambda e, a: (
-            _divmod_float(e, *a, want_quotient)
+            _divmod_float(e, a[0], a[1], want_quotient)
             if is_float(a[0])
-            else _divmod_int(e, *a, want_quotient, safe)
+            else _divmod_int(e, a[0], a[1], want_quotient, safe)
         )
     if isinstance(op, g.PowOp):
         exponent = splat(op.rhs)
         return lambda e, a: (
-            e(math.PowFOp(*a))
+            e(math.PowFOp(a[0], a[1]))
             if is_float(a[0])
-            else _pow_int(e, *a, None if exponent is None else int(exponent))
+            else _pow_int(e, a[0], a[1], None if exponent is None else int(exponent))
         )
     return BODIES.get(type(op))
 
@@ -235,7 +247,9 @@ _KEEP_OPERAND_TYPES = (g.CmpOp, g.SelectOp, g.CastOp)
 class ElementwiseToGeneric(RewritePattern):
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
         body = body_of(op)
-        result_type = tensor_result(op) if body is not None else None
+        if body is None:
+            return
+        result_type = tensor_result(op)
         if result_type is None or not all(g.is_tensor(o.type) for o in op.operands):
             return
         shape, elem = g.shape_of(result_type), result_type.get_element_type()

@@ -68,7 +68,7 @@ def _on_bools(op: type[g.BinaryOp | g.UnaryOp], imp: FxImporter, *xs: SSAValue) 
     if g.element_type(xs[0].type) != g.i1 or g.i1 in op.ALLOWED_TYPES:
         return op, xs
     if op in BOOL_ARITHMETIC:
-        return BOOL_ARITHMETIC[op], xs  # type: ignore[index]
+        return BOOL_ARITHMETIC[op], xs
     if issubclass(op, g.TrueDivOp | g.FloatResultUnaryOp):
         return op, tuple(imp.cast(x, g.i64) for x in xs)
     raise NotHere(f"PyTorch has no {op.name.removeprefix('graphlet.')} of bool tensors")

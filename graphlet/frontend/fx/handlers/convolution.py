@@ -19,14 +19,12 @@ if TYPE_CHECKING:
 
 def _numbers(values: Any, spatial: int, what: str) -> list[int]:
     """One number per spatial dim; a single one stands for all (as in PyTorch)."""
-    if isinstance(values, int):
-        values = [values]
-    values = [int(v) for v in values]
-    if len(values) == 1:
-        values = values * spatial
-    if len(values) != spatial:
-        raise NotHere(f"{what} {values} must have one number per spatial dim ({spatial})")
-    return values
+    numbers = [int(v) for v in ([values] if isinstance(values, int) else values)]
+    if len(numbers) == 1:
+        numbers = numbers * spatial
+    if len(numbers) != spatial:
+        raise NotHere(f"{what} {numbers} must have one number per spatial dim ({spatial})")
+    return numbers
 
 
 @handles_op(g.ConvolutionOp)

@@ -47,7 +47,7 @@ def _take(imp: FxImporter, x: SSAValue, dim: int, positions: Any) -> SSAValue:
 
 
 @handles("flip")
-def flip(imp: FxImporter, x: Any, dims: Any) -> SSAValue:
+def flip(imp: FxImporter, x: object, dims: Any) -> SSAValue:
     x = tensor(x)
     for d in norm_dims(dims, rank(x)) if dims else ():
         n = g.shape_of(x.type)[d] if rank(x) else 1

@@ -340,7 +340,7 @@ def masked_fill(imp: FxImporter, x: Any, mask: Any, value: Any) -> SSAValue:
 
 
 @handles("copy")
-def copy(imp: FxImporter, dst: Any, src: Any, non_blocking: bool = False) -> SSAValue:
+def copy(imp: FxImporter, dst: object, src: object, non_blocking: bool = False) -> SSAValue:
     """`aten.copy.default`: `src` broadcast to `dst`'s shape, in `dst`'s dtype."""
     dst, src = tensor(dst), tensor(src)
     src = imp.cast(src, g.element_type(dst.type))
@@ -383,7 +383,7 @@ def fmod(imp: FxImporter, a: Any, b: Any) -> SSAValue:
 
 
 @handles("sign", "sgn")
-def sign(imp: FxImporter, x: Any) -> SSAValue:
+def sign(imp: FxImporter, x: object) -> SSAValue:
     """`(x > 0) - (x < 0)` in x's dtype: NaN and -0.0 give 0; a bool is itself."""
     x = tensor(x)
     elem = g.element_type(x.type)

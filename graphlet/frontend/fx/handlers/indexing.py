@@ -79,7 +79,8 @@ def gather(imp: FxImporter, x: Any, dim: int, index: Any, sparse_grad: bool = Fa
     shape = g.shape_of(index.type)
     if tuple(shape) not in ((), (1,)):
         raise NotHere(f"gather from a 0-d tensor at {index.type}")
-    vector = imp.emit(g.GatherOp(*(imp.emit(g.ReshapeOp(v, (1,))) for v in (x, index)), 0))
+    source, indices = (imp.emit(g.ReshapeOp(v, (1,))) for v in (x, index))
+    vector = imp.emit(g.GatherOp(source, indices, 0))
     return imp.emit(g.ReshapeOp(vector, shape))
 
 
@@ -309,7 +310,7 @@ def _mask_indices(imp: FxImporter, mask: SSAValue) -> list[SSAValue]:
 
 
 @handles("aten.index.Tensor")
-def index(imp: FxImporter, x: Any, indices: Sequence[Any]) -> SSAValue:
+def index(imp: FxImporter, x: object, indices: Sequence[Any]) -> SSAValue:
     """`x[i0, None-slot, i2, ...]` (`aten.index.Tensor`): index tensors broadcast
     together, None slots keep their dimension; negatives count from the end; an index
     out of range raises IndexError."""
@@ -430,7 +431,7 @@ def embedding_bag(
 
 @handles("aten.index_put.default")
 def index_put(
-    imp: FxImporter, x: Any, indices: Sequence[Any], values: Any, accumulate: bool = False
+    imp: FxImporter, x: object, indices: Sequence[Any], values: object, accumulate: bool = False
 ) -> SSAValue:
     """`x[indices] = values` (`+=` with `accumulate`, which sums repeated indices; or
     for bools) for int64 index tensors on the leading dims; negatives count from the

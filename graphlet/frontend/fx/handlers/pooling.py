@@ -116,7 +116,7 @@ def windows(imp: FxImporter, x: SSAValue, taps: tuple[Taps, Taps], fill: Any) ->
     return imp.emit(g.SelectOp(imp.constant(mask, g.i1), read, imp.constant(fill, elem)))
 
 
-def _image(x: Any, what: str) -> SSAValue:
+def _image(x: object, what: str) -> SSAValue:
     x = tensor(x)
     if rank(x) not in (3, 4):
         raise NotHere(f"{what} takes a 3-D or 4-D input, got rank {rank(x)}")
@@ -197,7 +197,7 @@ def adaptive_max_pool2d(imp: FxImporter, x: Any, output_size: Any) -> tuple[Any,
     return max_pool(imp, x, (adaptive(h, out[0]), adaptive(w, out[1])))
 
 
-def _float_image(x: Any, what: str) -> SSAValue:
+def _float_image(x: object, what: str) -> SSAValue:
     x = _image(x, what)
     if g.element_type(x.type) not in g.FLOAT_ELEMENT_TYPES:
         raise NotHere(f"{what} of an int tensor (PyTorch divides in integers) is not supported")
@@ -214,8 +214,8 @@ def _avg_divisor(t: Taps, pad: int, count_include_pad: bool) -> np.ndarray:
     with count_include_pad, else the input positions only."""
     start = t.positions[0]
     if count_include_pad:
-        return np.minimum(start + t.kernel, t.size + pad) - start
-    return np.minimum(start + t.kernel, t.size) - np.maximum(start, 0)
+        return np.asarray(np.minimum(start + t.kernel, t.size + pad) - start)
+    return np.asarray(np.minimum(start + t.kernel, t.size) - np.maximum(start, 0))
 
 
 @handles("aten.avg_pool2d")
@@ -299,7 +299,7 @@ def nearest_positions(size: int, out: int, scale: float | None) -> np.ndarray:
     if out == 2 * size:
         return o >> 1
     s = _source_scale(size, out, scale, np.float32)
-    return np.minimum(np.floor(o.astype(np.float32) * s).astype(np.int64), size - 1)
+    return np.asarray(np.minimum(np.floor(o.astype(np.float32) * s).astype(np.int64), size - 1))
 
 
 def _spatial_index(imp: FxImporter, x: SSAValue, rows: np.ndarray, cols: np.ndarray) -> SSAValue:
@@ -318,7 +318,7 @@ def _spatial_index(imp: FxImporter, x: SSAValue, rows: np.ndarray, cols: np.ndar
     return imp.emit(g.IndexOp(x, indices, [r - 2, r - 1]))
 
 
-def _resample_input(x: Any, what: str, float_only: bool) -> SSAValue:
+def _resample_input(x: object, what: str, float_only: bool) -> SSAValue:
     x = tensor(x)
     if rank(x) != 4:
         raise NotHere(f"{what} takes a 4-D input, got rank {rank(x)}")

@@ -51,7 +51,7 @@ def permute(imp: FxImporter, x: Any, *ds: Any) -> SSAValue:
 
 
 @handles_op(g.ReshapeOp)
-def view(imp: FxImporter, x: Any, *shape: Any) -> SSAValue:
+def view(imp: FxImporter, x: object, *shape: Any) -> SSAValue:
     x = tensor(x)
     target = sizes(shape)
     total = math.prod(g.shape_of(x.type))
@@ -94,7 +94,7 @@ def squeeze(imp: FxImporter, x: Any, dim: Any = None) -> SSAValue:
 
 
 @handles_op(g.ExpandOp)
-def expand(imp: FxImporter, x: Any, *shape: Any, implicit: bool = False) -> SSAValue:
+def expand(imp: FxImporter, x: object, *shape: Any, implicit: bool = False) -> SSAValue:
     x = tensor(x)
     target = sizes(shape)
     src = g.shape_of(x.type)
@@ -156,19 +156,25 @@ def index_basic(imp: FxImporter, x: SSAValue, index: Any) -> SSAValue:
         n = shape[d]
         if isinstance(item, int) and not isinstance(item, bool):
             i = norm_dim(item, n) if n else 0
-            starts.append(i), ends.append(i + 1), steps.append(1)
+            starts.append(i)
+            ends.append(i + 1)
+            steps.append(1)
         elif isinstance(item, slice):
             s, e, k = item.indices(n)
             if k < 1:
                 raise NotHere("negative slice steps are not supported")
             e = max(e, s)
-            starts.append(s), ends.append(e), steps.append(k)
+            starts.append(s)
+            ends.append(e)
+            steps.append(k)
             out_shape.append(len(range(s, e, k)))
         else:
             raise NotHere(f"index {item!r} is not supported (basic indexing only)")
         d += 1
     for n in shape[d:]:
-        starts.append(0), ends.append(n), steps.append(1)
+        starts.append(0)
+        ends.append(n)
+        steps.append(1)
         out_shape.append(n)
     if (starts, ends, steps) != ([0] * len(shape), list(shape), [1] * len(shape)):
         x = imp.emit(g.SliceOp(x, starts, ends, steps))
@@ -222,7 +228,7 @@ def unbind(imp: FxImporter, x: Any, dim: int = 0) -> list[SSAValue]:
 
 
 @handles("constant_pad_nd")
-def constant_pad_nd(imp: FxImporter, x: Any, pad: Any, value: Any = 0) -> SSAValue:
+def constant_pad_nd(imp: FxImporter, x: object, pad: Any, value: Any = 0) -> SSAValue:
     """`F.pad(x, pad, value=)`: pairs (before, after) from the last dimension back;
     negative pads crop (a slice), positive ones concatenate constant blocks."""
     x = tensor(x)
@@ -250,7 +256,7 @@ def constant_pad_nd(imp: FxImporter, x: Any, pad: Any, value: Any = 0) -> SSAVal
 
 
 @handles("roll", "aten.roll.default")  # kept: its decomposition indexes (gather)
-def roll(imp: FxImporter, x: Any, shifts: Any, dims: Any = ()) -> SSAValue:
+def roll(imp: FxImporter, x: object, shifts: Any, dims: Any = ()) -> SSAValue:
     """`torch.roll`: per dimension, the last `shift` elements moved to the front."""
     x = tensor(x)
     shifts = [shifts] if isinstance(shifts, int) else list(shifts)
