@@ -84,7 +84,7 @@ LIBM_UNARY = [
     "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "log2",
     "log10", "log1p", "expm1", "exp2", "cbrt", "erf", "sqrt", "exp", "log", "sin", "cos",
     "tanh", "trunc", "floor", "ceil", "degrees", "radians", "fabs", "isnan", "isinf",
-    "isfinite",
+    "isfinite", "erfc", "gamma", "lgamma", "ulp",
 ]  # fmt: skip
 UNARY = {name: _unary(name) for name in LIBM_UNARY}
 
@@ -99,6 +99,41 @@ def test_math_function_of_one_number_is_cpythons(name: str) -> None:
     @given(NUMBERS)
     def random_values(x: Any) -> None:
         check(fn, x)
+
+    random_values()
+
+
+GAMMA_EDGES = [
+    1e-20, -1e-20, 1e-21, -1e-21, 5e-324, 0.5, -0.5, 1.5, -1.5, 2.0, -2.0, 3.0, 22.0, 23.0,
+    24.0, 23.5, 4.999999999999999, 5.0, 5.524680040776729, 5.52468004077673, 139.99999999999997,
+    140.0, 140.5, -139.5, -140.5, 171.6, 171.7, 200.0, 200.5, -199.5, -200.5, -250.25,
+    2.0**52, -(2.0**52) - 1.0, -(2.0**52) + 0.5, 1e-8, -1e-8, 1.0 - 2**-53, 2.0 - 2**-52,
+]  # fmt: skip
+"""Where CPython's `m_tgamma` and `m_lgamma` change branch: the tiny-argument and table
+limits, the Lanczos sum's cut at 5, the error term's at g - 1/2, the split power at 140,
+the overflow past 200, the poles and the integers of doubles from 2**52."""
+
+
+def gamma(x):
+    return math.gamma(x)
+
+
+def lgamma(x):
+    return math.lgamma(x)
+
+
+def test_gamma_and_lgamma_are_cpythons_own_bit_for_bit() -> None:
+    """CPython's own Lanczos code (not libm's `tgamma`/`lgamma`): the same bits on
+    every input; the poles raise ValueError, overflow OverflowError, in CPython."""
+    for x in [*GAMMA_EDGES, *(-v for v in GAMMA_EDGES), *EDGE_FLOATS, *EDGE_INTS]:
+        check(gamma, x)
+        check(lgamma, x)
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.one_of(st.floats(-250, 250), st.floats(-6, 6), st.floats(), st.integers(-30, 30)))
+    def random_values(x: float) -> None:
+        check(gamma, x)
+        check(lgamma, x)
 
     random_values()
 
@@ -119,10 +154,18 @@ def log_base(x, base):
     return math.log(x, base)
 
 
+def remainder(x, y):
+    return math.remainder(x, y)
+
+
+def nextafter(x, y):
+    return math.nextafter(x, y)
+
+
 PAIRS = [*EDGE_FLOATS[:10], math.inf, -math.inf, math.nan, 3, -2, 0, True]
 
 
-@pytest.mark.parametrize("fn", [atan2, fmod, copysign, log_base])
+@pytest.mark.parametrize("fn", [atan2, fmod, copysign, log_base, remainder, nextafter])
 def test_math_function_of_two_numbers_is_cpythons(fn: Callable[..., Any]) -> None:
     for a in PAIRS:
         for b in PAIRS:

@@ -107,6 +107,7 @@ MATH_BINARY: dict[Callable, type[g.BinaryOp]] = {
     math.atan2: g.Atan2Op,
     math.fmod: g.FmodOp,
     math.copysign: g.CopySignOp,
+    math.nextafter: g.NextAfterOp,
 }
 """Two-argument `math` functions on floats (an int argument is converted first)."""
 

@@ -1,7 +1,8 @@
 """Numeric builtins whose arguments or results are more than one number: `round`,
 `divmod`, `pow` with a modulus, `min`/`max` over mixed types or of a list, `sum`, `abs`
 of a complex, `isinstance`, and the integer functions of `math` (`gcd`, `lcm`, `factorial`,
-`isqrt`, `comb`, `perm`), the last written in Python (`intrinsics`) and compiled
+`isqrt`, `comb`, `perm`) and those that are CPython's own code (`gamma`, `lgamma`,
+`remainder`, `ulp`), the last two kinds written in Python (`intrinsics`) and compiled
 like the user's code.
 
 An argument of a kind CPython rejects (a float to `math.gcd`, a float `ndigits`) is
@@ -428,6 +429,26 @@ def _frexp_modf(c: FunctionCapture, target: Any, args: list[Value]) -> Value | N
         return BOTTOM
     helper = intrinsics.frexp if target is math.frexp else intrinsics.modf
     return call_python(c, helper, _floats(c, f"math.{target.__name__}", args))
+
+
+FLOAT_FUNCTIONS = {
+    math.gamma: (intrinsics.gamma, 1),
+    math.lgamma: (intrinsics.lgamma, 1),
+    math.ulp: (intrinsics.ulp, 1),
+    math.remainder: (intrinsics.remainder, 2),
+}
+"""`math` functions of floats that are CPython's own code, not libm's: the port in
+`intrinsics` and its arity."""
+
+
+@builtins.value_builtin(*FLOAT_FUNCTIONS)
+def _float_function(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
+    helper, arity = FLOAT_FUNCTIONS[target]
+    if len(args) != arity:
+        return None
+    if _unknown(args):
+        return BOTTOM
+    return call_python(c, helper, list(_floats(c, f"math.{target.__name__}", args)))
 
 
 @builtins.value_builtin(math.ldexp)
