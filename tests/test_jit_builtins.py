@@ -770,7 +770,7 @@ SORTABLE = st.one_of(
 def test_sorted_of_a_list_is_cpythons_stable_order() -> None:
     """A new list in CPython's stable order, also reversed (equal items keep their
     order, which -0.0 and 0.0 show); a NaN hands back (timsort's order around one
-    depends on its comparisons), as does a key function."""
+    depends on its comparisons)."""
     for xs in [[], [1], [3, 1, 2], [0.0, -0.0, 0.0, -0.0], [-0.0, 0.0], [True, False, True]]:
         check(sorted_of, list(xs))
         for r in [True, False, 0, 1]:
@@ -781,8 +781,7 @@ def test_sorted_of_a_list_is_cpythons_stable_order() -> None:
     # a TypeError up to 3.12; 3.13 takes any truth value: a float reverse is not compiled
     check(sorted_reversed, [1, 2], 0.5, may_hand_back=True)
     check(sorted_positional_reverse, [1, 2])
-    check(sorted_by_key, [2, -1], may_hand_back=True)
-    assert "with a key function is not compiled" in str(graphlet.explain(sorted_by_key, [2, -1]))
+    check(sorted_by_key, [2, -1])
 
     @settings(max_examples=150, deadline=None)
     @given(SORTABLE, st.booleans())
@@ -793,6 +792,94 @@ def test_sorted_of_a_list_is_cpythons_stable_order() -> None:
         jitted = JITTED.setdefault(sort_in_place, graphlet.jit(sort_in_place))
         assert exact(jitted(mine)) == exact(sort_in_place(theirs))
         assert exact(mine) == exact(theirs) and not jitted.last_call_handed_back
+
+    random_values()
+
+
+NEGATED = lambda v: -v  # a key function the capture reads as a global
+
+
+def sorted_by_key_reversed(xs, r):
+    return sorted(xs, key=abs, reverse=r)
+
+
+def sorted_by_lambda(xs):
+    return sorted(xs, key=NEGATED)
+
+
+def min_by_abs(xs):
+    return min(xs, key=abs)
+
+
+def max_by_lambda(xs):
+    return max(xs, key=NEGATED)
+
+
+def min_or_default(xs):
+    return min(xs, default=-1)
+
+
+def max_by_abs_or_none(xs):
+    return max(xs, key=abs, default=None)
+
+
+def min_of_three_by_abs(a, b, c):
+    return min(a, b, c, key=abs)
+
+
+def max_of_two_by_float(a, b):
+    return max(a, b, key=float)
+
+
+def sum_with_start(xs, s):
+    return sum(xs, start=s)
+
+
+def dist_of_lists(p, q):
+    return math.dist(p, q)
+
+
+KEYED = st.one_of(
+    st.lists(st.integers(-5, 5), max_size=12),
+    st.lists(st.sampled_from([0.0, -0.0, 1.5, -1.5, math.inf, -math.inf, math.nan]), max_size=10),
+    st.lists(st.floats(), max_size=8),
+    st.lists(st.booleans(), max_size=6),
+)
+
+
+def test_key_and_default_of_sorted_min_max_are_cpythons() -> None:
+    """`sorted`, `min`, `max` with `key=` (a builtin or a Python function) and `default=`:
+    the key once per item, the stable order of the keys (0.0 and -0.0 keep their
+    order), the first item whose key no later key beats, the default's own type for an
+    empty list; `sorted` of a NaN key hands back (timsort's order around one depends
+    on its comparisons); an empty list without a default raises ValueError."""
+    for xs in [[], [1], [-2, 1, 2, -1], [0.0, -0.0, 0.0], [True, False], [math.nan, 1.0]]:
+        nan = any(x != x for x in xs)
+        check(sorted_by_key, list(xs), may_hand_back=nan)
+        check(sorted_by_key_reversed, list(xs), True, may_hand_back=nan)
+        check(sorted_by_lambda, list(xs), may_hand_back=nan)
+        for fn in [min_by_abs, max_by_lambda, min_or_default, max_by_abs_or_none]:
+            check(fn, list(xs))
+    for a, b, c in [(-3, 2, -2), (1.5, -1.5, 0.5), (-0.0, 0.0, -0.0), (math.nan, 1.0, -1.0)]:
+        check(min_of_three_by_abs, a, b, c)
+    for a, b in [(1, 1.0), (1.0, 1), (2, 1.5), (-0.0, 0), (3, 2**62), (True, 0.5)]:
+        check(max_of_two_by_float, a, b)
+    check(sum_with_start, [1.5, 2.0], 0.25)
+    check(sum_with_start, [1, 2], 3)
+    check(dist_of_lists, [1.0, 2.0], [4.0, -2.0])
+    check(dist_of_lists, [1, 2, 3], [0, 0, 0])
+    check(dist_of_lists, [1.0], [1.0, 2.0])  # ValueError
+
+    @settings(max_examples=120, deadline=None)
+    @given(KEYED, st.booleans())
+    def random_values(xs: list[Any], r: bool) -> None:
+        nan = any(x != x for x in xs)
+        check(sorted_by_key_reversed, list(xs), r, may_hand_back=nan)
+        check(sorted_by_lambda, list(xs), may_hand_back=nan)
+        for fn in [min_by_abs, max_by_lambda, min_or_default, max_by_abs_or_none]:
+            check(fn, list(xs))
+        floats = [float(x) for x in xs]
+        check(dist_of_lists, floats, floats[::-1])
 
     random_values()
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 NEUMAIER_SUM = sys.version_info >= (3, 12)
 """`sum()` of floats is compensated (Neumaier) from Python 3.12 on."""
@@ -256,7 +256,7 @@ TINY_NORM = 2.0**-1024
 the power-of-two scale would overflow."""
 
 
-def hypot(coords: tuple[float, ...]) -> float:
+def hypot(coords: Sequence[float]) -> float:
     """`math.hypot(*coords)` of floats: CPython's `vector_norm` (3.10+), whose result
     is fixed by its exact steps: the largest |x| picks a power-of-two scale, each
     square is split exactly (Veltkamp-Dekker) and summed compensated from 1.0, and
@@ -279,7 +279,7 @@ def hypot(coords: tuple[float, ...]) -> float:
     return _vector_norm(coords, top, 1.0)
 
 
-def _vector_norm(coords: tuple[float, ...], top: float, divisor: float) -> float:
+def _vector_norm(coords: Sequence[float], top: float, divisor: float) -> float:
     exponent = math.floor(math.log2(top)) + 1  # frexp's, up to one off
     scale = 2.0 ** (-exponent)
     if top * scale >= 1.0:
@@ -707,3 +707,110 @@ def ulp(x: float) -> float:
     if math.isinf(above):
         return x - math.nextafter(x, -math.inf)
     return above - x
+
+
+def min_by_key(xs: list, key: Callable[[object], object]) -> object:
+    """`min(xs, key=key)`: key is called once per item, in order; the first item whose
+    key no later key is less than."""
+    expect(len(xs) > 0)  # ValueError
+    best = xs[0]
+    best_key = key(best)
+    for i in range(1, len(xs)):
+        x = xs[i]
+        k = key(x)
+        if k < best_key:
+            best = x
+            best_key = k
+    return best
+
+
+def max_by_key(xs: list, key: Callable[[object], object]) -> object:
+    expect(len(xs) > 0)  # ValueError
+    best = xs[0]
+    best_key = key(best)
+    for i in range(1, len(xs)):
+        x = xs[i]
+        k = key(x)
+        if k > best_key:
+            best = x
+            best_key = k
+    return best
+
+
+def min_or(xs: list, default: object) -> object:
+    """`min(xs, default=default)`."""
+    if len(xs) == 0:
+        return default
+    return min_of(xs)
+
+
+def max_or(xs: list, default: object) -> object:
+    if len(xs) == 0:
+        return default
+    return max_of(xs)
+
+
+def min_by_key_or(xs: list, key: Callable[[object], object], default: object) -> object:
+    if len(xs) == 0:
+        return default
+    return min_by_key(xs, key)
+
+
+def max_by_key_or(xs: list, key: Callable[[object], object], default: object) -> object:
+    if len(xs) == 0:
+        return default
+    return max_by_key(xs, key)
+
+
+def sorted_by_key(xs: list, key: Callable[[object], object], reverse: bool) -> list:
+    """`sorted(xs, key=key, reverse=...)`: the keys first, one call per item in order,
+    then the stable order of the keys (as `sorted_list`), the items put in it. A NaN
+    key hands back."""
+    keys = []
+    for x in xs:
+        keys.append(key(x))
+    for k in keys:
+        expect(k == k)
+    n = len(keys)
+    order = list(range(n))
+    spare = list(range(n))
+    width = 1
+    while width < n:
+        start = 0
+        while start < n:
+            middle = min(start + width, n)
+            end = min(start + 2 * width, n)
+            i = start
+            j = middle
+            for slot in range(start, end):
+                right = j < end and (
+                    i >= middle
+                    or (
+                        keys[order[j]] > keys[order[i]]
+                        if reverse
+                        else keys[order[j]] < keys[order[i]]
+                    )
+                )
+                if right:
+                    spare[slot] = order[j]
+                    j += 1
+                else:
+                    spare[slot] = order[i]
+                    i += 1
+            start = end
+        order, spare = spare, order
+        width *= 2
+    result = []
+    for position in order:
+        result.append(xs[position])
+    return result
+
+
+def dist_lists(p: list, q: list) -> float:
+    """`math.dist(p, q)` of two lists: the norm of the float differences (`hypot`);
+    points of different lengths are ValueError (handed back)."""
+    expect(len(p) == len(q))  # ValueError
+    diffs = []
+    for i in range(len(p)):
+        diffs.append(float(p[i]) - float(q[i]))
+    return hypot(diffs)
