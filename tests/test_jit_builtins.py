@@ -831,6 +831,16 @@ def max_of_two_by_float(a, b):
     return max(a, b, key=float)
 
 
+def sort_by_key_in_place(xs, r):
+    xs.sort(key=NEGATED, reverse=r)
+    return xs
+
+
+def sort_reversed_in_place(xs, r):
+    xs.sort(reverse=r)
+    return xs
+
+
 def sum_with_start(xs, s):
     return sum(xs, start=s)
 
@@ -880,6 +890,12 @@ def test_key_and_default_of_sorted_min_max_are_cpythons() -> None:
             check(fn, list(xs))
         floats = [float(x) for x in xs]
         check(dist_of_lists, floats, floats[::-1])
+        for fn in [sort_by_key_in_place, sort_reversed_in_place]:
+            mine, theirs = list(xs), list(xs)  # the caller sees the order
+            jitted = JITTED.setdefault(fn, graphlet.jit(fn))
+            assert exact(jitted(mine, r)) == exact(fn(theirs, r))
+            assert exact(mine) == exact(theirs)
+            assert nan or not jitted.last_call_handed_back
 
     random_values()
 

@@ -24,7 +24,7 @@ from graphlet.frontend.bytecode.inference import BOTTOM, NULL, Known, ListKind, 
 from graphlet.frontend.bytecode.iteration import make_range
 from graphlet.frontend.bytecode.numbers import number_attribute
 from graphlet.frontend.bytecode.opcodes import Flow, Switch, handles
-from graphlet.frontend.bytecode.operators import METHODS
+from graphlet.frontend.bytecode.operators import KEYWORD_METHODS, METHODS
 from graphlet.frontend.bytecode.values import (
     BoundMethod,
     ListItemTypeFixed,
@@ -211,6 +211,12 @@ def call(
     limit = POSITIONAL_LIMITS.get(callee.obj) if hashable else None
     if limit is not None and len(args) > limit:
         raise GraphBreak(f"{_callee_name(callee.obj)}() takes {limit} positional argument")
+    if keywords and isinstance(callee, BoundMethod):
+        value_class = SSAValue if isinstance(callee.owner, SSAValue) else type(callee.owner)
+        method_handler = KEYWORD_METHODS.get((value_class, callee.name))
+        if method_handler is None:
+            raise GraphBreak(f"keyword arguments to the method .{callee.name}() are not compiled")
+        return method_handler(c, callee.owner, args, keywords)
     if keywords:
         keyword_handler = builtins.lookup_keyword_builtin(callee.obj) if hashable else None
         if keyword_handler is not None:

@@ -516,10 +516,10 @@ def modf(x: float) -> tuple[float, float]:
     return (math.copysign(x - whole, x), whole)
 
 
-def sort_in_place(xs: list[float]) -> None:
-    """`xs.sort()`: the stable order of `sorted_list`, written back item by item (a
-    NaN hands back before any write)."""
-    ordered = sorted_list(xs, False)
+def sort_in_place(xs: list[float], reverse: bool) -> None:
+    """`xs.sort(reverse=...)`: the stable order of `sorted_list`, written back item by
+    item (a NaN hands back before any write)."""
+    ordered = sorted_list(xs, reverse)
     for i in range(len(ordered)):
         xs[i] = ordered[i]
 
@@ -814,3 +814,11 @@ def dist_lists(p: list, q: list) -> float:
     for i in range(len(p)):
         diffs.append(float(p[i]) - float(q[i]))
     return hypot(diffs)
+
+
+def sort_in_place_by_key(xs: list, key: Callable[[object], object], reverse: bool) -> None:
+    """`xs.sort(key=key, reverse=...)`: `sorted_by_key`'s order, written back item by
+    item (a NaN key hands back before any write)."""
+    ordered = sorted_by_key(xs, key, reverse)
+    for i in range(len(ordered)):
+        xs[i] = ordered[i]

@@ -24,7 +24,7 @@ from graphlet.frontend.bytecode import inference as inf
 from graphlet.frontend.bytecode.breaks import GraphBreak
 from graphlet.frontend.bytecode.calls import SplitResult, call, call_python
 from graphlet.frontend.bytecode.inference import BOOL, BOTTOM, FLOAT, INT, Known
-from graphlet.frontend.bytecode.operators import binary_rule, method
+from graphlet.frontend.bytecode.operators import binary_rule, keyword_method, method
 from graphlet.frontend.bytecode.values import (
     ArrayValue,
     ComplexValue,
@@ -555,10 +555,37 @@ def _ldexp(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
 
 @method(ListValue, "sort")
 def _sort(c: FunctionCapture, lst: ListValue, args: list[Value]) -> Value:
-    """`xs.sort()` of a list of numbers, in place (keywords are a graph break)."""
+    """`xs.sort()` of a list of numbers, in place."""
+    return _sort_keywords(c, lst, args, {})
+
+
+@keyword_method(ListValue, "sort")
+def _sort_keywords(
+    c: FunctionCapture, lst: ListValue, args: list[Value], keywords: dict[str, Value]
+) -> Value:
+    """`xs.sort(key=None, reverse=False)` of a list of numbers, in place: `sorted`'s
+    order written back."""
     if args:
         raise GraphBreak("list.sort() takes no positional arguments (TypeError)")
+    if set(keywords) - {"key", "reverse"}:
+        raise GraphBreak("list.sort() takes only key= and reverse= (TypeError)")
+    key = keywords.get("key", Known(None))
+    reverse = keywords.get("reverse", c.const(False))
+    if _unknown([key, reverse]):
+        return BOTTOM
     if lst.elem not in (None, BOOL, INT, FLOAT):
         raise GraphBreak(f"list.sort() of {inf.kind_name(kind_of(lst))} is not compiled")
-    call_python(c, intrinsics.sort_in_place, [lst])
+    if not isinstance(key, Known):
+        raise GraphBreak(f"list.sort() with {inf.kind_name(kind_of(key))} as key is not compiled")
+    if not isinstance(reverse, SSAValue) or reverse.type not in (BOOL, INT):
+        raise GraphBreak(
+            f"list.sort() with {inf.kind_name(kind_of(reverse))} as reverse is not compiled"
+        )
+    if lst.elem is None:  # no item to order
+        return Known(None)
+    flag = c.cast(reverse, BOOL)
+    if key == Known(None):
+        call_python(c, intrinsics.sort_in_place, [lst, flag])
+    else:
+        call_python(c, intrinsics.sort_in_place_by_key, [lst, key, flag])
     return Known(None)
