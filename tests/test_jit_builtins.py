@@ -297,6 +297,9 @@ def test_pow_with_a_modulus_is_cpythons() -> None:
             for m in [1, -1, 2, 7, -7, 10, 97, 1000003, 3037000499, 2**40, 0]:
                 check(pow_mod, a, b, m, may_hand_back=abs(m) > intrinsics.MULMOD_MAX)
 
+    check(pow_mod, 0, I64[0], 1)  # -(-2**63) would leave 64 bits
+    check(pow_mod, 3, I64[0], 7)
+
     @EXAMPLES
     @given(INTS, INTS, st.integers(-(10**9), 10**9))
     def random_values(a: int, b: int, m: int) -> None:

@@ -114,10 +114,11 @@ def pow_mod(base: int, exp: int, mod: int) -> int:
     expect(mod != 0)  # ValueError
     m = abs(mod)
     expect(m <= MULMOD_MAX)
+    result = 1 % m
     if exp < 0:
         base = _inverse(base, m)
-        exp = -exp
-    result = 1 % m
+        exp = -(exp + 1)  # base ** -exp is base * base ** -(exp + 1): no overflow at -2**63
+        result = base % m
     base %= m
     while exp:
         if exp & 1:
