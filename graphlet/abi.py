@@ -115,6 +115,26 @@ def describe_status(status: int) -> str:
     return KIND_OF_STATUS.get(status, f"status {status}")
 
 
+HAND_BACK_REASONS: dict[str, str] = {
+    "ZeroDivisionError": "CPython raises ZeroDivisionError here",
+    "ValueError": "CPython raises ValueError here (a math domain error, a bad argument)",
+    "OverflowError": "CPython raises OverflowError here (a math range error, a float too big)",
+    HAND_BACK: (
+        "a runtime check found a case left to CPython (an int past 64 bits, an exception"
+        " such as IndexError, a complex result, or a bail point at a graph break)"
+    ),
+    "Raised": "a call CPython ran at a region break raised",
+    "Resumed": "CPython ran the rest of the call after a region break",
+}
+"""Why a native call handed back, by status kind, in words for `graphlet.explain`."""
+
+
+def explain_status(status: int) -> str:
+    """Why native code returned `status`, readable at a REPL."""
+    kind = KIND_OF_STATUS.get(status, "")
+    return HAND_BACK_REASONS.get(kind, f"native code returned status {status}")
+
+
 @dataclass(frozen=True)
 class ScalarSignature:
     """A scalar function callable through its C interface (see the module docstring)."""

@@ -86,6 +86,7 @@ SCALAR_RULES: list[tuple[type[g.GraphletOp], Callable[..., object], tuple[Domain
     (g.Exp2Op, torch.exp2, ((-3, 3),)),
     (g.CbrtOp, lambda x: x ** (1 / 3), ((0.1, 5),)),
     (g.ErfOp, torch.erf, ((-3, 3),)),
+    (g.ErfcOp, torch.erfc, ((-3, 3),)),
     (g.Atan2Op, torch.atan2, ((-3, 3), (0.5, 3))),
     (g.FmodOp, torch.fmod, ((-5, 5), (0.5, 3))),
     (g.CopySignOp, torch.copysign, ((0.5, 3), (-3, 3))),

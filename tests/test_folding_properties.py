@@ -86,10 +86,12 @@ REFERENCE: dict[type[Operation], Callable[..., Any]] = {
     g.Exp2Op: math.exp2,
     g.CbrtOp: math.cbrt,
     g.ErfOp: math.erf,
+    g.ErfcOp: math.erfc,
     g.RoundEvenOp: _ieee(np.round),
     g.Atan2Op: math.atan2,
     g.FmodOp: math.fmod,
     g.CopySignOp: math.copysign,
+    g.NextAfterOp: math.nextafter,
     g.HypotOp: lambda x, y: abs(complex(x, y)),
 }
 """Each op's meaning, as written in Python (floor/ceil: IEEE, keeping the type)."""

@@ -155,6 +155,49 @@ def test_explain_prints_its_report_at_a_repl() -> None:
     assert "Value(" not in text and "<" not in text  # no internal reprs
 
 
+def _root(x):
+    return math.sqrt(x)
+
+
+def _square(x):
+    return x * x
+
+
+def _item(xs, i):
+    return xs[i]
+
+
+def _largest(xs):
+    return max(xs, default=-1)
+
+
+INTERNAL = ("Value(", "Kind(", "<", "i64", "f64", "!llvm", "HandBack", "status")
+
+
+def test_explain_says_in_words_why_a_call_handed_back() -> None:
+    """Every runtime check that hands a call back is explained in words at a REPL (the
+    exception CPython raises, an int past 64 bits, an argument too big), the exception
+    the call raised is reported instead of raised, and no reason shows an internal
+    name (a status code, an IR type, a Python repr of a compiler object)."""
+    cases = [
+        (_root, (-1.0,), "CPython raises ValueError here", "ValueError: math domain error"),
+        (_root, (4.0,), None, None),
+        (_square, (2**40,), "an int past 64 bits", None),
+        (_square, (2**70,), "an int argument does not fit in 64 bits", None),
+        (_item, ([1, 2], 5), "a runtime check", "IndexError: list index out of range"),
+        (_largest, ([],), None, None),
+    ]
+    for fn, args, why, raised in cases:
+        report = graphlet.explain(graphlet.jit(fn), *args)
+        text = repr(report)
+        assert report.fell_back == (why is not None), text
+        if why is not None:
+            assert report.why is not None and why in report.why and why in text, text
+        assert report.raised == raised, text
+        assert not any(marker in text for marker in INTERNAL), text
+    assert "_largest(list[empty]): compiled" in repr(graphlet.explain(_largest, []))
+
+
 # ---------------------------------------------------------------- stale dependencies
 
 

@@ -171,7 +171,7 @@ _MATH_FUNCTIONS: dict[type[Operation], str] = {
 }
 """The `math` dialect ops and the NumPy function (IEEE, like libm) of each."""
 
-_LIBM_CALLS: dict[str, str] = {"fmod": "fmod", "hypot": "hypot"}
+_LIBM_CALLS: dict[str, str] = {"fmod": "fmod", "hypot": "hypot", "nextafter": "nextafter"}
 """The C library functions lowered code calls (`llvm.call`), and NumPy's of each."""
 
 

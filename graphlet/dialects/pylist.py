@@ -10,6 +10,11 @@ when the arena's budget is spent; the frontend guards it (handing the call back)
 None of these ops is pure (they read or write list memory), so no pass reorders or
 removes them; `convert-pylist-to-llvm` lowers them.
 
+An op is its name, its operands and, when the list runtime does its work, the
+runtime function it calls (`RUNTIME`); its results, its `item` property and its
+constructor come from the base class of its kind (`Allocating`, `Growing`,
+`ItemResult`, `OfItem`), as xDSL's arith ops share `BinaryOperation`.
+
     %l, %ok = pylist.new %arena, %n {item = i64}
     pylist.append %arena, %l, %x : i64 -> %ok
     %x = pylist.get %l[%i] : f64
@@ -18,6 +23,7 @@ removes them; `convert-pylist-to-llvm` lowers them.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 
 from xdsl.dialects.builtin import IntegerType, StringAttr, i1, i64
 from xdsl.dialects.llvm import LLVMPointerType
@@ -25,6 +31,7 @@ from xdsl.ir import Attribute, Dialect, Operation, SSAValue, TypeAttribute
 from xdsl.irdl import (
     AnyAttr,
     IRDLOperation,
+    VerificationContext,
     irdl_op_definition,
     operand_def,
     prop_def,
@@ -49,8 +56,33 @@ def item_size(t: Attribute) -> int:
 
 
 class PylistOp(IRDLOperation):
-    """Base class: `ITEM_FROM` names where the op's item type is (`item` property,
-    `value` operand or `result`)."""
+    """Base class. The item type is the `item` property, else the `value` operand's
+    type, else the first result's. `Op(*operands, item=t)` builds any op: operands in
+    declared order, `item` for the property or for a result of the item's type.
+
+    `RUNTIME` names the list runtime's function doing the op's work,
+    `graphlet_list_<RUNTIME>` with `{item}` the item suffix; `SIZED` ops also pass
+    the item size in bytes. Ops without `RUNTIME` are inline loads and stores."""
+
+    RUNTIME: ClassVar[str | None] = None
+    SIZED: ClassVar[bool] = False
+
+    def __init__(self, *operands: SSAValue, item: Attribute | None = None) -> None:
+        definition = self.get_irdl_definition()
+        properties: dict[str, Attribute] = {}
+        if "item" in definition.properties:
+            if item is None:
+                raise ValueError(f"{self.name} needs its item type")
+            properties["item"] = item
+        result_types: list[Attribute] = []
+        for _, result in definition.results:
+            if result.constr.can_infer(set(), length_known=True):
+                result_types.extend(result.constr.infer(VerificationContext(), length=1))
+            elif item is None:
+                raise ValueError(f"{self.name} needs its item type for its result")
+            else:
+                result_types.append(item)
+        super().__init__(operands=list(operands), properties=properties, result_types=result_types)
 
     def item_type(self) -> Attribute:
         if "item" in self.properties:
@@ -67,142 +99,117 @@ class PylistOp(IRDLOperation):
         item_name(self.item_type())
 
 
-class _Allocating(PylistOp):
-    """Ops making a new list (`arena`, operands, then results `list`, `ok`): its
-    pointer and whether the allocation succeeded. Subclasses declare the fields in
-    that order (IRDL does not order inherited fields first)."""
+class OfItem(PylistOp):
+    """Ops whose item type is a property (no operand or result carries it)."""
+
+    item = prop_def(TypeAttribute)
+
+
+class Allocating(OfItem):
+    """Ops making a new list (`arena`, then operands): its pointer and whether the
+    allocation succeeded; the runtime returns the pointer, null on failure."""
+
+    list_ = result_def(LIST)
+    ok = result_def(i1)
+
+
+class Growing(PylistOp):
+    """Ops that may grow a list in place (`arena`, `list_`, then operands): whether
+    the allocation succeeded."""
+
+    ok = result_def(i1)
+
+
+class ItemResult(PylistOp):
+    """Ops yielding one item."""
+
+    result = result_def(AnyAttr())
 
 
 @irdl_op_definition
-class NewOp(_Allocating):
+class NewOp(Allocating):
     """An empty list with room for `capacity` items:
     `%l, %ok = pylist.new %arena, %capacity {item = i64}`."""
 
     name = "pylist.new"
+    RUNTIME: ClassVar[str | None] = "new"
+    SIZED: ClassVar[bool] = True
     arena = operand_def(LIST)
     capacity = operand_def(i64)
-    item = prop_def(TypeAttribute)
-    list_ = result_def(LIST)
-    ok = result_def(i1)
-
-    def __init__(self, arena: SSAValue, capacity: SSAValue, item: Attribute) -> None:
-        super().__init__(
-            operands=[arena, capacity], properties={"item": item}, result_types=[LIST, i1]
-        )
 
 
 @irdl_op_definition
-class RangeOp(_Allocating):
+class RangeOp(Allocating):
     """`list(range(start, start + count * step, step))` for a count already computed:
     `%l, %ok = pylist.range %arena, %start, %step, %count {item = i64}`."""
 
     name = "pylist.range"
+    RUNTIME: ClassVar[str | None] = "range"
     arena = operand_def(LIST)
     start = operand_def(i64)
     step = operand_def(i64)
     count = operand_def(i64)
-    item = prop_def(TypeAttribute)
-    list_ = result_def(LIST)
-    ok = result_def(i1)
 
-    def __init__(self, arena: SSAValue, start: SSAValue, step: SSAValue, count: SSAValue) -> None:
-        super().__init__(
-            operands=[arena, start, step, count], properties={"item": i64}, result_types=[LIST, i1]
-        )
+    def verify_(self) -> None:
+        if self.item != i64:
+            raise VerifyException("pylist.range makes a list of i64")
 
 
 @irdl_op_definition
-class SliceOp(_Allocating):
+class SliceOp(Allocating):
     """`l[start : start + count * step : step]` for normalized bounds:
     `%s, %ok = pylist.slice %arena, %l, %start, %step, %count {item = f64}`."""
 
     name = "pylist.slice"
+    RUNTIME: ClassVar[str | None] = "slice_{item}"
     arena = operand_def(LIST)
     source = operand_def(LIST)
     start = operand_def(i64)
     step = operand_def(i64)
     count = operand_def(i64)
-    item = prop_def(TypeAttribute)
-    list_ = result_def(LIST)
-    ok = result_def(i1)
-
-    def __init__(
-        self,
-        arena: SSAValue,
-        source: SSAValue,
-        start: SSAValue,
-        step: SSAValue,
-        count: SSAValue,
-        item: Attribute,
-    ) -> None:
-        super().__init__(
-            operands=[arena, source, start, step, count],
-            properties={"item": item},
-            result_types=[LIST, i1],
-        )
 
 
 @irdl_op_definition
-class ConcatOp(_Allocating):
+class ConcatOp(Allocating):
     """`a + b`: `%l, %ok = pylist.concat %arena, %a, %b {item = i64}`."""
 
     name = "pylist.concat"
+    RUNTIME: ClassVar[str | None] = "concat"
+    SIZED: ClassVar[bool] = True
     arena = operand_def(LIST)
     lhs = operand_def(LIST)
     rhs = operand_def(LIST)
-    item = prop_def(TypeAttribute)
-    list_ = result_def(LIST)
-    ok = result_def(i1)
-
-    def __init__(self, arena: SSAValue, lhs: SSAValue, rhs: SSAValue, item: Attribute) -> None:
-        super().__init__(
-            operands=[arena, lhs, rhs], properties={"item": item}, result_types=[LIST, i1]
-        )
 
 
 @irdl_op_definition
-class RepeatOp(_Allocating):
+class RepeatOp(Allocating):
     """`l * times` (no items for times <= 0):
     `%r, %ok = pylist.repeat %arena, %l, %times {item = i1}`."""
 
     name = "pylist.repeat"
+    RUNTIME: ClassVar[str | None] = "repeat"
+    SIZED: ClassVar[bool] = True
     arena = operand_def(LIST)
     source = operand_def(LIST)
     times = operand_def(i64)
-    item = prop_def(TypeAttribute)
-    list_ = result_def(LIST)
-    ok = result_def(i1)
-
-    def __init__(self, arena: SSAValue, source: SSAValue, times: SSAValue, item: Attribute) -> None:
-        super().__init__(
-            operands=[arena, source, times], properties={"item": item}, result_types=[LIST, i1]
-        )
 
 
 @irdl_op_definition
-class LenOp(PylistOp):
+class LenOp(OfItem):
     """`len(l)`: `%n = pylist.len %l {item = i64}`."""
 
     name = "pylist.len"
     list_ = operand_def(LIST)
-    item = prop_def(TypeAttribute)
     length = result_def(i64)
-
-    def __init__(self, list_: SSAValue, item: Attribute) -> None:
-        super().__init__(operands=[list_], properties={"item": item}, result_types=[i64])
 
 
 @irdl_op_definition
-class GetOp(PylistOp):
+class GetOp(ItemResult):
     """`l[i]` for `0 <= i < len(l)`: `%x = pylist.get %l, %i : f64`."""
 
     name = "pylist.get"
     list_ = operand_def(LIST)
     index = operand_def(i64)
-    result = result_def(AnyAttr())
-
-    def __init__(self, list_: SSAValue, index: SSAValue, item: Attribute) -> None:
-        super().__init__(operands=[list_, index], result_types=[item])
 
 
 @irdl_op_definition
@@ -214,68 +221,51 @@ class SetOp(PylistOp):
     index = operand_def(i64)
     value = operand_def(AnyAttr())
 
-    def __init__(self, list_: SSAValue, index: SSAValue, value: SSAValue) -> None:
-        super().__init__(operands=[list_, index, value])
-
 
 @irdl_op_definition
-class AppendOp(PylistOp):
+class AppendOp(Growing):
     """`l.append(value)`: `%ok = pylist.append %arena, %l, %x : i64`."""
 
     name = "pylist.append"
+    RUNTIME: ClassVar[str | None] = "append_{item}"
     arena = operand_def(LIST)
     list_ = operand_def(LIST)
     value = operand_def(AnyAttr())
-    ok = result_def(i1)
-
-    def __init__(self, arena: SSAValue, list_: SSAValue, value: SSAValue) -> None:
-        super().__init__(operands=[arena, list_, value], result_types=[i1])
 
 
 @irdl_op_definition
-class InsertOp(PylistOp):
+class InsertOp(Growing):
     """`l.insert(index, value)` (the index clamped as Python does):
     `%ok = pylist.insert %arena, %l, %i, %x : i64`."""
 
     name = "pylist.insert"
+    RUNTIME: ClassVar[str | None] = "insert_{item}"
     arena = operand_def(LIST)
     list_ = operand_def(LIST)
     index = operand_def(i64)
     value = operand_def(AnyAttr())
-    ok = result_def(i1)
-
-    def __init__(self, arena: SSAValue, list_: SSAValue, index: SSAValue, value: SSAValue) -> None:
-        super().__init__(operands=[arena, list_, index, value], result_types=[i1])
 
 
 @irdl_op_definition
-class PopOp(PylistOp):
+class PopOp(ItemResult):
     """`l.pop(i)` for `0 <= i < len(l)`: `%x = pylist.pop %l, %i : i64`."""
 
     name = "pylist.pop"
+    RUNTIME: ClassVar[str | None] = "pop_{item}"
     list_ = operand_def(LIST)
     index = operand_def(i64)
-    result = result_def(AnyAttr())
-
-    def __init__(self, list_: SSAValue, index: SSAValue, item: Attribute) -> None:
-        super().__init__(operands=[list_, index], result_types=[item])
 
 
 @irdl_op_definition
-class ExtendOp(PylistOp):
+class ExtendOp(Growing, OfItem):
     """`l.extend(other)` (`other` may be `l`): `%ok = pylist.extend %arena, %l, %o {item = i64}`."""
 
     name = "pylist.extend"
+    RUNTIME: ClassVar[str | None] = "extend"
+    SIZED: ClassVar[bool] = True
     arena = operand_def(LIST)
     list_ = operand_def(LIST)
     other = operand_def(LIST)
-    item = prop_def(TypeAttribute)
-    ok = result_def(i1)
-
-    def __init__(self, arena: SSAValue, list_: SSAValue, other: SSAValue, item: Attribute) -> None:
-        super().__init__(
-            operands=[arena, list_, other], properties={"item": item}, result_types=[i1]
-        )
 
 
 @irdl_op_definition
@@ -284,14 +274,12 @@ class FindOp(PylistOp):
     `%i = pylist.find %l, %x, %start, %stop : i64`."""
 
     name = "pylist.find"
+    RUNTIME: ClassVar[str | None] = "find_{item}"
     list_ = operand_def(LIST)
     value = operand_def(AnyAttr())
     start = operand_def(i64)
     stop = operand_def(i64)
     index = result_def(i64)
-
-    def __init__(self, list_: SSAValue, value: SSAValue, start: SSAValue, stop: SSAValue) -> None:
-        super().__init__(operands=[list_, value, start, stop], result_types=[i64])
 
 
 @irdl_op_definition
@@ -299,66 +287,42 @@ class CountOp(PylistOp):
     """`l.count(value)`: `%n = pylist.count %l, %x : f64`."""
 
     name = "pylist.count"
+    RUNTIME: ClassVar[str | None] = "count_{item}"
     list_ = operand_def(LIST)
     value = operand_def(AnyAttr())
     total = result_def(i64)
 
-    def __init__(self, list_: SSAValue, value: SSAValue) -> None:
-        super().__init__(operands=[list_, value], result_types=[i64])
-
 
 @irdl_op_definition
-class ReverseOp(PylistOp):
+class ReverseOp(OfItem):
     """`l.reverse()`: `pylist.reverse %l {item = i64}`."""
 
     name = "pylist.reverse"
+    RUNTIME: ClassVar[str | None] = "reverse_{item}"
     list_ = operand_def(LIST)
-    item = prop_def(TypeAttribute)
-
-    def __init__(self, list_: SSAValue, item: Attribute) -> None:
-        super().__init__(operands=[list_], properties={"item": item})
 
 
 @irdl_op_definition
-class ClearOp(PylistOp):
+class ClearOp(OfItem):
     """`l.clear()`: `pylist.clear %l {item = i64}`."""
 
     name = "pylist.clear"
     list_ = operand_def(LIST)
-    item = prop_def(TypeAttribute)
-
-    def __init__(self, list_: SSAValue, item: Attribute) -> None:
-        super().__init__(operands=[list_], properties={"item": item})
 
 
 @irdl_op_definition
-class SpliceOp(PylistOp):
+class SpliceOp(Growing, OfItem):
     """`l[start : start + count] = other` (`other` is not `l`; `del l[a:b]` splices in
     an empty list): `%ok = pylist.splice %arena, %l, %start, %count, %o {item = i64}`."""
 
     name = "pylist.splice"
+    RUNTIME: ClassVar[str | None] = "splice"
+    SIZED: ClassVar[bool] = True
     arena = operand_def(LIST)
     list_ = operand_def(LIST)
     start = operand_def(i64)
     count = operand_def(i64)
     other = operand_def(LIST)
-    item = prop_def(TypeAttribute)
-    ok = result_def(i1)
-
-    def __init__(
-        self,
-        arena: SSAValue,
-        list_: SSAValue,
-        start: SSAValue,
-        count: SSAValue,
-        other: SSAValue,
-        item: Attribute,
-    ) -> None:
-        super().__init__(
-            operands=[arena, list_, start, count, other],
-            properties={"item": item},
-            result_types=[i1],
-        )
 
 
 COMPARE_PREDICATES = ("eq", "ne", "lt", "le", "gt", "ge")
@@ -369,24 +333,21 @@ on whether they are one object, which native items cannot tell."""
 
 
 @irdl_op_definition
-class CompareOp(PylistOp):
+class CompareOp(OfItem):
     """CPython's list comparison (`==` by length first, then the first pair of items
-    that differ decides): 0 false, 1 true, or `UNDECIDED`:
-    `%r = pylist.compare lt, %a, %b {item = f64}`."""
+    that differ decides): 0 false, 1 true, or `UNDECIDED`; the runtime call also
+    takes the predicate's code: `%r = pylist.compare lt, %a, %b {item = f64}`."""
 
     name = "pylist.compare"
+    RUNTIME: ClassVar[str | None] = "compare_{item}"
     predicate = prop_def(StringAttr)
     lhs = operand_def(LIST)
     rhs = operand_def(LIST)
-    item = prop_def(TypeAttribute)
     answer = result_def(i64)
 
     def __init__(self, predicate: str, lhs: SSAValue, rhs: SSAValue, item: Attribute) -> None:
-        super().__init__(
-            operands=[lhs, rhs],
-            properties={"predicate": StringAttr(predicate), "item": item},
-            result_types=[i64],
-        )
+        super().__init__(lhs, rhs, item=item)
+        self.properties = {"predicate": StringAttr(predicate), **self.properties}
 
     def verify_(self) -> None:
         super().verify_()

@@ -180,6 +180,9 @@ class JitFunction:
         self._argcount = fn.__code__.co_argcount
         self._versions: dict[tuple[type, ...], Version] = {}
         self._retired_calls = 0
+        self.last_hand_back: str | None = None
+        """Why the latest call that reached Python's dispatch handed back (calls that
+        hand back from a fast entry leave it as it was; `explain` dispatches in Python)."""
         self._clock = (ctypes.c_int64 * 2)(1, 0)
         """[calls so far, the count when the latest hand-back finished]: bumped by native
         code too (`CompiledWrapper.hand_back_directly`), for `last_call_handed_back`."""
@@ -264,7 +267,7 @@ class JitFunction:
         try:
             result = native(*args)
         except HandBack as e:
-            why = f"native code handed the call back ({e})"
+            why = f"native code handed the call back: {e}"
             return self._python_call(args, version, why, counted=counting)
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
@@ -308,7 +311,7 @@ class JitFunction:
         the function itself (debug logging, or time to consider demoting it)."""
         if version.regions and region_runtime().is_region_status(status):
             return region_runtime().finish(status)
-        why = f"native code handed the call back ({version.kernel.describe(status)})"
+        why = f"native code handed the call back: {version.kernel.describe(status)}"
         return self._python_call(args, version, why, counted=True)
 
     def _python_call(
@@ -316,6 +319,7 @@ class JitFunction:
     ) -> Any:
         """Runs the plain function for a call compiled code handed back (`counted`: its
         native code counted the hand-back already)."""
+        self.last_hand_back = why
         if not counted:
             version.python_handbacks += 1
         if logger.isEnabledFor(logging.DEBUG):
@@ -803,6 +807,10 @@ class Explanation:
     fell_back: bool = False
     result: Any = None
     regions: list[RegionReport] = field(default_factory=list)
+    why: str | None = None
+    """Why this call ran in Python, when its compiled code handed it back."""
+    raised: str | None = None
+    """The exception the call raised (`ValueError: math domain error`), if any."""
 
     def __repr__(self) -> str:
         """The report itself, so `graphlet.explain(f, x)` at a REPL prints it."""
@@ -810,9 +818,12 @@ class Explanation:
 
     def __str__(self) -> str:
         lines = [f"{self.function}{_signature_text(self.signature)}: {self.mode}"]
+        ran = "fell back to Python" if self.fell_back else "ran in native code"
         lines.append(
-            f"  this call {'fell back to Python' if self.fell_back else 'ran in native code'}"
+            f"  this call {ran}" + (f": {self.why}" if self.fell_back and self.why else "")
         )
+        if self.raised is not None:
+            lines.append(f"  it raised {self.raised}")
         if not self.breaks and not self.regions:
             lines.append("  no graph breaks")
         lines += [f"  {region}" for region in self.regions]
@@ -824,16 +835,28 @@ class Explanation:
 
 def explain(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Explanation:
     """Compile `fn` for these arguments, call it once, and report every graph break:
-    its source line, opcode, reason, and whether the call fell back to Python."""
+    its source line, opcode, reason, whether the call fell back to Python and why, and
+    the exception it raised (reported, not raised: the report is what is asked for)."""
     jitted = fn if isinstance(fn, JitFunction) else jit(fn)
     bound = jitted._bind(args, kwargs) if kwargs or len(args) != jitted._argcount else args
     signature = signature_of(bound) if bound is not None else None  # before lists change
-    result = jitted(*args, **kwargs)
+    jitted.last_hand_back = None
+    result, raised = None, None
+    try:  # the Python dispatch, which records why a call hands back
+        result = jitted._dispatch(*args, **kwargs)
+    except Exception as e:
+        raised = f"{type(e).__name__}: {e}"
     version = jitted._versions.get(signature) if signature is not None else None
     if version is None:
         reason = "keyword-only parameters run in Python"
         return Explanation(
-            jitted.py_func.__qualname__, (), f"runs in Python ({reason})", [], True, result
+            jitted.py_func.__qualname__,
+            (),
+            f"runs in Python ({reason})",
+            [],
+            True,
+            result,
+            raised=raised,
         )
     fell_back = version.native is None or jitted.last_call_handed_back
     if version.native is None:
@@ -859,6 +882,15 @@ def explain(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Explanation:
         )
         for site in version.regions
     ]
+    why = jitted.last_hand_back if version.native is not None else None
     return Explanation(
-        jitted.py_func.__qualname__, version.signature, mode, breaks, fell_back, result, regions
+        jitted.py_func.__qualname__,
+        version.signature,
+        mode,
+        breaks,
+        fell_back,
+        result,
+        regions,
+        why=why,
+        raised=raised,
     )

@@ -293,13 +293,14 @@ def lower_exp(e: ScalarEmitter, op: g.GraphletOp, x: SSAValue) -> SSAValue:
     return r
 
 
-def _libm(math_op: type[Operation]) -> Lowering:
-    """CPython's `math_1`: the C function, raising (so handing back) when it gives a
-    NaN for a non-NaN operand or an infinity for a finite one."""
+def _libm(math_op: type[Operation] | str) -> Lowering:
+    """CPython's `math_1`: the C function (a math op, or by name where xDSL's math
+    dialect has none), raising (so handing back) when it gives a NaN for a non-NaN
+    operand or an infinity for a finite one."""
 
     def lower(e: ScalarEmitter, op: g.GraphletOp, x: SSAValue) -> SSAValue:
         x = e.to_float(x)
-        r = e(math_op(x))
+        r = e(e.libm(math_op, x) if isinstance(math_op, str) else math_op(x))
         e.guard(e.not_(_math_1_error(e, r, x)), VALUE)
         return r
 
@@ -403,10 +404,12 @@ LOWERINGS: dict[type[g.GraphletOp], Lowering] = {
     g.Exp2Op: _libm(xmath.Exp2Op),
     g.CbrtOp: _libm(xmath.CbrtOp),
     g.ErfOp: _libm(xmath.ErfOp),
+    g.ErfcOp: _libm("erfc"),
     g.RoundEvenOp: _rounding(xmath.RoundEvenOp),
     g.Atan2Op: lower_atan2,
     g.FmodOp: lower_fmod,
     g.CopySignOp: lambda e, op, x, y: e(xmath.CopySignOp(x, y)),
+    g.NextAfterOp: lambda e, op, x, y: e(e.libm("nextafter", x, y)),
     g.HypotOp: lower_hypot,
 }
 """One expansion per scalar graphlet op."""

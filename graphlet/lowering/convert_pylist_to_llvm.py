@@ -4,7 +4,8 @@ Reading and writing an item and the length are inline loads and stores on the
 list header (`graphlet.backend.lists`: length at byte 0, the item pointer at 16,
 the dirty flag at 40; bool items are bytes); everything that allocates, moves, searches or
 compares items is a call to the list runtime (`graphlet_list_<op>[_<item>]`),
-declared here and resolved by the JIT. An allocating op's `ok` is `list != null`.
+declared here and resolved by the JIT (each op names its function, `RUNTIME`). An
+allocating op's `ok` is `list != null`.
 
     %x = "pylist.get"(%l, %i) : (!llvm.ptr, i64) -> f64
       ~>  %d = llvm.load (gep %l[2] : i64) ; %x = llvm.load (gep %d[%i] : f64)
@@ -39,25 +40,6 @@ RUNTIME_PREFIX = "graphlet_list_"
 LENGTH_FIELD, DATA_FIELD, DIRTY_FIELD = 0, 2, 5
 """Positions of the header's 8-byte fields."""
 
-_BY_ITEM = {
-    pylist.AppendOp: "append",
-    pylist.InsertOp: "insert",
-    pylist.PopOp: "pop",
-    pylist.SliceOp: "slice",
-    pylist.FindOp: "find",
-    pylist.CountOp: "count",
-    pylist.ReverseOp: "reverse",
-}
-"""Ops calling `graphlet_list_<name>_<item>` with their operands."""
-_WITH_SIZE = {
-    pylist.NewOp: "new",
-    pylist.ConcatOp: "concat",
-    pylist.RepeatOp: "repeat",
-    pylist.ExtendOp: "extend",
-    pylist.SpliceOp: "splice",
-}
-"""Ops calling `graphlet_list_<name>` with their operands and the item size in bytes."""
-
 
 def _storage(item: Attribute) -> Attribute:
     return i8 if isinstance(item, IntegerType) and item.width.data == 1 else item
@@ -71,28 +53,20 @@ class RuntimeCallLowering(RewritePattern):
     """Ops whose work is in the runtime library: one call each."""
 
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter, /) -> None:
-        if isinstance(op, pylist.RangeOp):
-            name, operands = "range", list(op.operands)
-        elif type(op) in _BY_ITEM:
-            assert isinstance(op, pylist.PylistOp)
-            name = f"{_BY_ITEM[type(op)]}_{pylist.item_name(op.item_type())}"
-            operands = list(op.operands)
-        elif isinstance(op, pylist.CompareOp):
+        if not isinstance(op, pylist.PylistOp) or op.RUNTIME is None:
+            return
+        operands = list(op.operands)
+        if isinstance(op, pylist.CompareOp):
             code = pylist.COMPARE_PREDICATES.index(op.predicate.data)
             predicate = arith.ConstantOp(IntegerAttr(code, i64))
             rewriter.insert(predicate)
-            name = f"compare_{pylist.item_name(op.item_type())}"
-            operands = [*op.operands, predicate.result]
-        elif type(op) in _WITH_SIZE:
-            assert isinstance(op, pylist.PylistOp)
+            operands.append(predicate.result)
+        if op.SIZED:
             size = arith.ConstantOp(IntegerAttr(pylist.item_size(op.item_type()), i64))
             rewriter.insert(size)
-            name, operands = _WITH_SIZE[type(op)], [*op.operands, size.result]
-        else:
-            return
-        allocating = isinstance(
-            op, pylist.NewOp | pylist.RangeOp | pylist.SliceOp | pylist.ConcatOp | pylist.RepeatOp
-        )
+            operands.append(size.result)
+        name = op.RUNTIME.format(item=pylist.item_name(op.item_type()))
+        allocating = isinstance(op, pylist.Allocating)
         result_type = PTR if allocating else (op.results[0].type if op.results else None)
         symbol = RUNTIME_PREFIX + name
         function_type = llvm.LLVMFunctionType(

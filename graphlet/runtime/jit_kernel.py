@@ -101,7 +101,8 @@ class NativeKernel:
 
     @staticmethod
     def describe(status: int) -> str:
-        return abi.describe_status(status)
+        """Why a call with this status handed back, in words."""
+        return abi.explain_status(status)
 
 
 def _hand_back(status: int, *args: Any) -> Any:

@@ -562,3 +562,27 @@ func.func @tensor_add(%a: tensor<2xf32>) -> tensor<2xf32> {
   func.return %0 : tensor<2xf32>
 }
 // CHECK: convert-graphlet-to-arith.mlir:{{[0-9]+}}:3: error: 'graphlet.add': convert-graphlet-to-arith cannot lower this op: it works on tensors, which lower-tensors-to-llvm lowers (convert-graphlet-to-linalg)
+
+// -----
+
+// libm functions xDSL's math dialect has no op for are called by name.
+
+func.func @erfc_f64(%a: f64) -> f64 {
+  %r = graphlet.erfc %a : f64
+  func.return %r : f64
+}
+
+// CHECK-LABEL: func.func @erfc_f64(
+// CHECK:         %r = llvm.call @erfc(%a) : (f64) -> f64
+// CHECK:         pyrt.guard %{{.*}}, "ValueError"
+
+func.func @nextafter_f64(%a: f64, %b: f64) -> f64 {
+  %r = graphlet.nextafter %a, %b : f64
+  func.return %r : f64
+}
+
+// CHECK-LABEL: func.func @nextafter_f64(
+// CHECK-NEXT:    %r = llvm.call @nextafter(%a, %b) : (f64, f64) -> f64
+// CHECK-NEXT:    func.return %r : f64
+// CHECK:       llvm.func @erfc(f64) -> f64
+// CHECK:       llvm.func @nextafter(f64, f64) -> f64

@@ -291,6 +291,21 @@ class ErfOp(LibmUnaryOp):
         return np_erf(x).astype(x.dtype if x.dtype.kind == "f" else np.float32)
 
 
+@irdl_op_definition
+class ErfcOp(LibmUnaryOp):
+    """`math.erfc(x)`: libm's `erfc` (CPython's own series is only for platforms
+    without one)."""
+
+    name = "graphlet.erfc"
+    PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (math.erfc,)
+    py_operation = staticmethod(math.erfc)
+
+    def local_derivatives(self, d: Derivative) -> tuple[Partial, ...]:
+        """-2 / sqrt(pi) exp(-x²)."""
+        x = self.operand
+        return (d.scale(d.unary(ExpOp, d.neg(d.square(x))), -2.0 / math.sqrt(math.pi)),)
+
+
 def _ieee_round_half_even(x: Any) -> Any:
     if isinstance(x, int) or not math.isfinite(x):
         return x
@@ -370,6 +385,16 @@ class CopySignOp(FloatBinaryOp):
         return (d.where(d.cmp("eq", x, zero), zero, d.div(self.result, x)), None)
 
 
+@irdl_op_definition
+class NextAfterOp(FloatBinaryOp):
+    """`math.nextafter(x, y)`: libm's `nextafter`, the next double after x towards y
+    (never raises)."""
+
+    name = "graphlet.nextafter"
+    PY_FUNCTIONS: ClassVar[tuple[Callable[..., Any], ...]] = (math.nextafter,)
+    py_operation = staticmethod(math.nextafter)
+
+
 def _libm_hypot(x: float, y: float) -> float:
     """C's `hypot` (which `abs(complex)` calls), unlike `math.hypot`'s own algorithm."""
     return abs(complex(x, y))
@@ -407,9 +432,11 @@ MATH_OPS: list[type[UnaryOp] | type[BinaryOp]] = [
     Exp2Op,
     CbrtOp,
     ErfOp,
+    ErfcOp,
     RoundEvenOp,
     Atan2Op,
     FmodOp,
     CopySignOp,
+    NextAfterOp,
     HypotOp,
 ]

@@ -1,4 +1,4 @@
-"""The builtin and `math` callables capture compiles, as two registries.
+"""The builtin and `math` callables capture compiles, as three registries.
 
     @builtin(math.floor, math.ceil)
     def _floor_ceil(e: Emitter, target, args: list[SSAValue]) -> SSAValue | None: ...
@@ -9,10 +9,11 @@
 A `builtin` handler gets the emitter, the callable and the arguments as numbers (a
 call with another kind of argument is a graph break before it is reached); a
 `value_builtin` handler gets the capture and the arguments as values of any kind
-(tuples, lists, None, ...). Both return the result, or None when they do not
-compile that call (a graph break naming it follows). Registering a callable makes
-the `CALL` handler send it here; everything else that is not a Python function is
-a graph break.
+(tuples, lists, None, ...); a `keyword_builtin` handler also gets the keywords of a call
+whose keywords are not parameters by position (`min(xs, key=abs)`). Each returns the
+result, or None when it does not compile that call (a graph break naming it
+follows). Registering a callable makes the `CALL` handler send it here; everything
+else that is not a Python function is a graph break.
 """
 
 from __future__ import annotations
@@ -62,6 +63,23 @@ def value_builtin(*targets: Any) -> Callable[[Callable[..., Any]], Callable[...,
     return register
 
 
+KEYWORD_BUILTINS: dict[Any, Callable[..., Any]] = {}
+"""Callable -> the handler of its calls with keyword arguments that do not bind to
+parameters by position (`min(*items, key=..., default=...)`): it gets the capture,
+the callable, the positional arguments and the keywords."""
+
+
+def keyword_builtin(*targets: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register the decorated handler of calls with keywords for `targets`."""
+
+    def register(handler: Callable[..., Any]) -> Callable[..., Any]:
+        for target in targets:
+            KEYWORD_BUILTINS[target] = handler
+        return handler
+
+    return register
+
+
 def lookup(target: Any) -> BuiltinHandler | None:
     try:
         return BUILTINS.get(target)
@@ -72,6 +90,13 @@ def lookup(target: Any) -> BuiltinHandler | None:
 def lookup_value_builtin(target: Any) -> Callable[..., Any] | None:
     try:
         return VALUE_BUILTINS.get(target)
+    except TypeError:
+        return None
+
+
+def lookup_keyword_builtin(target: Any) -> Callable[..., Any] | None:
+    try:
+        return KEYWORD_BUILTINS.get(target)
     except TypeError:
         return None
 
@@ -107,6 +132,7 @@ MATH_BINARY: dict[Callable, type[g.BinaryOp]] = {
     math.atan2: g.Atan2Op,
     math.fmod: g.FmodOp,
     math.copysign: g.CopySignOp,
+    math.nextafter: g.NextAfterOp,
 }
 """Two-argument `math` functions on floats (an int argument is converted first)."""
 

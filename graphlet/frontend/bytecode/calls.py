@@ -24,7 +24,7 @@ from graphlet.frontend.bytecode.inference import BOTTOM, NULL, Known, ListKind, 
 from graphlet.frontend.bytecode.iteration import make_range
 from graphlet.frontend.bytecode.numbers import number_attribute
 from graphlet.frontend.bytecode.opcodes import Flow, Switch, handles
-from graphlet.frontend.bytecode.operators import METHODS
+from graphlet.frontend.bytecode.operators import KEYWORD_METHODS, METHODS
 from graphlet.frontend.bytecode.values import (
     BoundMethod,
     ListItemTypeFixed,
@@ -184,6 +184,7 @@ KEYWORD_PARAMETERS: dict[Any, tuple[str, ...]] = {
     sorted: ("iterable", "key", "reverse"),
     math.isclose: ("a", "b", "rel_tol", "abs_tol"),
     math.prod: ("iterable", "start"),
+    sum: ("iterable", "start"),
 }
 """Builtins whose parameters may be passed by keyword: their names, in order."""
 
@@ -191,11 +192,16 @@ KEYWORD_DEFAULTS: dict[Any, tuple[Any, ...]] = {
     sorted: (None, False),
     math.isclose: (1e-09, 0.0),
     math.prod: (1,),
+    sum: (0,),
 }
 """The defaults of a builtin's last parameters, filled in when a later one is passed."""
 
 POSITIONAL_LIMITS: dict[Any, int] = {sorted: 1, math.isclose: 2, math.prod: 1}
 """Builtins whose later parameters are keyword-only: how many may come by position."""
+
+POSITIONAL_ONLY: dict[Any, int] = {sorted: 1, math.prod: 1, sum: 1}
+"""Builtins whose first parameters are positional-only: how many (naming one is
+CPython's TypeError)."""
 
 
 def call(
@@ -205,7 +211,20 @@ def call(
     limit = POSITIONAL_LIMITS.get(callee.obj) if hashable else None
     if limit is not None and len(args) > limit:
         raise GraphBreak(f"{_callee_name(callee.obj)}() takes {limit} positional argument")
+    if keywords and isinstance(callee, BoundMethod):
+        value_class = SSAValue if isinstance(callee.owner, SSAValue) else type(callee.owner)
+        method_handler = KEYWORD_METHODS.get((value_class, callee.name))
+        if method_handler is None:
+            raise GraphBreak(f"keyword arguments to the method .{callee.name}() are not compiled")
+        return method_handler(c, callee.owner, args, keywords)
     if keywords:
+        keyword_handler = builtins.lookup_keyword_builtin(callee.obj) if hashable else None
+        if keyword_handler is not None:
+            result = keyword_handler(c, callee.obj, args, keywords)
+            if result is None:
+                name = _callee_name(callee.obj)
+                raise GraphBreak(f"{name}() with these keyword arguments is not compiled")
+            return result
         args = _bind_keywords(c, callee, args, keywords)
     if isinstance(callee, BoundMethod):
         value_class = SSAValue if isinstance(callee.owner, SSAValue) else type(callee.owner)
@@ -265,6 +284,12 @@ def _bind_keywords(
             raise GraphBreak(f"keyword arguments to {_callee_name(target)}() are not compiled")
         defaults = KEYWORD_DEFAULTS.get(target, ())
         first_default = len(parameters) - len(defaults)
+        named = set(parameters[: POSITIONAL_ONLY.get(target, 0)]) & set(keywords)
+        if named:
+            raise GraphBreak(
+                f"{_callee_name(target)}() takes {', '.join(sorted(named))} by position only"
+                " (TypeError)"
+            )
     bound: list[Value] = list(args)
     for position in range(len(args), len(parameters)):
         name = parameters[position]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 NEUMAIER_SUM = sys.version_info >= (3, 12)
 """`sum()` of floats is compensated (Neumaier) from Python 3.12 on."""
@@ -114,10 +114,11 @@ def pow_mod(base: int, exp: int, mod: int) -> int:
     expect(mod != 0)  # ValueError
     m = abs(mod)
     expect(m <= MULMOD_MAX)
+    result = 1 % m
     if exp < 0:
         base = _inverse(base, m)
-        exp = -exp
-    result = 1 % m
+        exp = -(exp + 1)  # base ** -exp is base * base ** -(exp + 1): no overflow at -2**63
+        result = base % m
     base %= m
     while exp:
         if exp & 1:
@@ -256,7 +257,7 @@ TINY_NORM = 2.0**-1024
 the power-of-two scale would overflow."""
 
 
-def hypot(coords: tuple[float, ...]) -> float:
+def hypot(coords: Sequence[float]) -> float:
     """`math.hypot(*coords)` of floats: CPython's `vector_norm` (3.10+), whose result
     is fixed by its exact steps: the largest |x| picks a power-of-two scale, each
     square is split exactly (Veltkamp-Dekker) and summed compensated from 1.0, and
@@ -279,7 +280,7 @@ def hypot(coords: tuple[float, ...]) -> float:
     return _vector_norm(coords, top, 1.0)
 
 
-def _vector_norm(coords: tuple[float, ...], top: float, divisor: float) -> float:
+def _vector_norm(coords: Sequence[float], top: float, divisor: float) -> float:
     exponent = math.floor(math.log2(top)) + 1  # frexp's, up to one off
     scale = 2.0 ** (-exponent)
     if top * scale >= 1.0:
@@ -516,9 +517,309 @@ def modf(x: float) -> tuple[float, float]:
     return (math.copysign(x - whole, x), whole)
 
 
-def sort_in_place(xs: list[float]) -> None:
-    """`xs.sort()`: the stable order of `sorted_list`, written back item by item (a
-    NaN hands back before any write)."""
-    ordered = sorted_list(xs, False)
+def sort_in_place(xs: list[float], reverse: bool) -> None:
+    """`xs.sort(reverse=...)`: the stable order of `sorted_list`, written back item by
+    item (a NaN hands back before any write)."""
+    ordered = sorted_list(xs, reverse)
+    for i in range(len(ordered)):
+        xs[i] = ordered[i]
+
+
+PI = math.pi
+LOG_PI = 1.144729885849400174143427351353058711647
+LANCZOS_G = 6.024680040776729583740234375
+LANCZOS_G_MINUS_HALF = 5.524680040776729583740234375
+LANCZOS_NUM = (
+    23531376880.410759688572007674451636754734846804940,
+    42919803642.649098768957899047001988850926355848959,
+    35711959237.355668049440185451547166705960488635843,
+    17921034426.037209699919755754458931112671403265390,
+    6039542586.3520280050642916443072979210699388420708,
+    1439720407.3117216736632230727949123939715485786772,
+    248874557.86205415651146038641322942321632125127801,
+    31426415.585400194380614231628318205362874684987640,
+    2876370.6289353724412254090516208496135991145378768,
+    186056.26539522349504029498971604569928220784236328,
+    8071.6720023658162106380029022722506138218516325024,
+    210.82427775157934587250973392071336271166969580291,
+    2.5066282746310002701649081771338373386264310793408,
+)
+LANCZOS_DEN = (
+    0.0, 39916800.0, 120543840.0, 150917976.0, 105258076.0, 45995730.0, 13339535.0,
+    2637558.0, 357423.0, 32670.0, 1925.0, 66.0, 1.0,
+)  # fmt: skip
+"""CPython's Lanczos approximation (N = 13, g as Boost's) as a rational function:
+the numerator's and the denominator's coefficients, lowest power first."""
+
+GAMMA_INTEGRAL = tuple(float(math.factorial(n)) for n in range(23))
+"""gamma(n + 1) for the n whose gamma CPython reads from a table."""
+
+TWO_52 = 4503599627370496.0
+"""From 2**52 up every double is an integer."""
+
+
+def _sinpi(x: float) -> float:
+    """sin(pi * x) for a finite x, exact at integers: CPython's `m_sinpi` (C's `round`
+    of 2y, halves away from zero, as int(2y) plus its exact fraction)."""
+    y = math.fmod(abs(x), 2.0)
+    twice = 2.0 * y
+    n = int(twice)
+    if twice - n >= 0.5:
+        n += 1
+    if n == 0:
+        r = math.sin(PI * y)
+    elif n == 1:
+        r = math.cos(PI * (y - 0.5))
+    elif n == 2:
+        r = math.sin(PI * (1.0 - y))  # not -sin(pi * (y - 1.0)): +0.0 at y == 1
+    elif n == 3:
+        r = -math.cos(PI * (y - 1.5))
+    else:
+        r = math.sin(PI * (y - 2.0))
+    return math.copysign(1.0, x) * r
+
+
+def _lanczos_sum(x: float) -> float:
+    """CPython's `lanczos_sum` for x > 0: in 1/x from 5 up, where powers of x would
+    overflow."""
+    num = 0.0
+    den = 0.0
+    if x < 5.0:
+        for i in range(12, -1, -1):
+            num = num * x + LANCZOS_NUM[i]
+            den = den * x + LANCZOS_DEN[i]
+    else:
+        for i in range(13):
+            num = num / x + LANCZOS_NUM[i]
+            den = den / x + LANCZOS_DEN[i]
+    return num / den
+
+
+def _is_integer(x: float) -> bool:
+    """Whether a finite x is an integer (no int conversion of a big one)."""
+    return abs(x) >= TWO_52 or x == math.floor(x)
+
+
+def gamma(x: float) -> float:
+    """`math.gamma`: CPython's own `m_tgamma` (not libm's `tgamma`), step by step:
+    the Lanczos sum with its correction for the rounding of x + g - 0.5, the
+    reflection formula below 0. ValueError at poles and -inf and OverflowError past
+    the float range hand back."""
+    if x != x or x == math.inf:
+        return x
+    expect(x != -math.inf and x != 0.0)  # ValueError
+    if _is_integer(x):
+        expect(x > 0.0)  # ValueError at the poles
+        if x <= 23.0:
+            return GAMMA_INTEGRAL[int(x) - 1]
+    absx = abs(x)
+    if absx < 1e-20:
+        tiny = 1.0 / x
+        expect(not math.isinf(tiny))  # OverflowError
+        return tiny
+    if absx > 200.0:
+        expect(x < 0.0)  # OverflowError
+        return 0.0 / _sinpi(x)
+    y = absx + LANCZOS_G_MINUS_HALF
+    if absx > LANCZOS_G_MINUS_HALF:  # the rounding error of y, exactly
+        q = y - absx
+        z = q - LANCZOS_G_MINUS_HALF
+    else:
+        q = y - LANCZOS_G_MINUS_HALF
+        z = q - absx
+    z = z * LANCZOS_G / y
+    if x < 0.0:
+        r = -PI / _sinpi(absx) / absx * math.exp(y) / _lanczos_sum(absx)
+        r -= z * r
+        if absx < 140.0:
+            r /= y ** (absx - 0.5)
+        else:
+            root = y ** (absx / 2.0 - 0.25)
+            r /= root
+            r /= root
+    else:
+        r = _lanczos_sum(absx) / math.exp(y)
+        r += z * r
+        if absx < 140.0:
+            r *= y ** (absx - 0.5)
+        else:
+            root = y ** (absx / 2.0 - 0.25)
+            r *= root
+            r *= root
+    expect(not math.isinf(r))  # OverflowError
+    return r
+
+
+def lgamma(x: float) -> float:
+    """`math.lgamma`: CPython's own `m_lgamma`, the log of the Lanczos formula and the
+    reflection formula below 0; ValueError at the poles (integers <= 0) and
+    OverflowError past the float range hand back."""
+    if x != x:
+        return x
+    if math.isinf(x):
+        return math.inf
+    if x <= 2.0 and _is_integer(x):
+        expect(x > 0.0)  # ValueError at the poles
+        return 0.0
+    absx = abs(x)
+    if absx < 1e-20:
+        return -math.log(absx)
+    r = math.log(_lanczos_sum(absx)) - LANCZOS_G
+    r += (absx - 0.5) * (math.log(absx + LANCZOS_G - 0.5) - 1.0)
+    if x < 0.0:
+        r = LOG_PI - math.log(abs(_sinpi(absx))) - math.log(absx) - r
+    expect(not math.isinf(r))  # OverflowError
+    return r
+
+
+def remainder(x: float, y: float) -> float:
+    """`math.remainder`: CPython's `m_remainder`, x - n*y for the nearest n (ties to
+    even), exact; y == 0 and an infinite x are ValueError (handed back)."""
+    if math.isfinite(x) and math.isfinite(y):
+        expect(y != 0.0)  # ValueError
+        absx = abs(x)
+        absy = abs(y)
+        m = math.fmod(absx, absy)
+        c = absy - m  # compared with m instead of halving absy, which may round
+        if m < c:
+            r = m
+        elif m > c:
+            r = -c
+        else:  # halfway: m or -m, whichever makes the multiple even
+            r = m - 2.0 * math.fmod(0.5 * (absx - m), absy)
+        return math.copysign(1.0, x) * r
+    if x != x:
+        return x
+    if y != y:
+        return y
+    expect(not math.isinf(x))  # ValueError
+    return x
+
+
+def ulp(x: float) -> float:
+    """`math.ulp`: the gap from |x| to the next double away from zero, or to the one
+    below for the largest finite double."""
+    if x != x:
+        return x
+    x = abs(x)
+    if math.isinf(x):
+        return x
+    above = math.nextafter(x, math.inf)
+    if math.isinf(above):
+        return x - math.nextafter(x, -math.inf)
+    return above - x
+
+
+def min_by_key(xs: list, key: Callable[[object], object]) -> object:
+    """`min(xs, key=key)`: key is called once per item, in order; the first item whose
+    key no later key is less than."""
+    expect(len(xs) > 0)  # ValueError
+    best = xs[0]
+    best_key = key(best)
+    for i in range(1, len(xs)):
+        x = xs[i]
+        k = key(x)
+        if k < best_key:
+            best = x
+            best_key = k
+    return best
+
+
+def max_by_key(xs: list, key: Callable[[object], object]) -> object:
+    expect(len(xs) > 0)  # ValueError
+    best = xs[0]
+    best_key = key(best)
+    for i in range(1, len(xs)):
+        x = xs[i]
+        k = key(x)
+        if k > best_key:
+            best = x
+            best_key = k
+    return best
+
+
+def min_or(xs: list, default: object) -> object:
+    """`min(xs, default=default)`."""
+    if len(xs) == 0:
+        return default
+    return min_of(xs)
+
+
+def max_or(xs: list, default: object) -> object:
+    if len(xs) == 0:
+        return default
+    return max_of(xs)
+
+
+def min_by_key_or(xs: list, key: Callable[[object], object], default: object) -> object:
+    if len(xs) == 0:
+        return default
+    return min_by_key(xs, key)
+
+
+def max_by_key_or(xs: list, key: Callable[[object], object], default: object) -> object:
+    if len(xs) == 0:
+        return default
+    return max_by_key(xs, key)
+
+
+def sorted_by_key(xs: list, key: Callable[[object], object], reverse: bool) -> list:
+    """`sorted(xs, key=key, reverse=...)`: the keys first, one call per item in order,
+    then the stable order of the keys (as `sorted_list`), the items put in it. A NaN
+    key hands back."""
+    keys = []
+    for x in xs:
+        keys.append(key(x))
+    for k in keys:
+        expect(k == k)
+    n = len(keys)
+    order = list(range(n))
+    spare = list(range(n))
+    width = 1
+    while width < n:
+        start = 0
+        while start < n:
+            middle = min(start + width, n)
+            end = min(start + 2 * width, n)
+            i = start
+            j = middle
+            for slot in range(start, end):
+                right = j < end and (
+                    i >= middle
+                    or (
+                        keys[order[j]] > keys[order[i]]
+                        if reverse
+                        else keys[order[j]] < keys[order[i]]
+                    )
+                )
+                if right:
+                    spare[slot] = order[j]
+                    j += 1
+                else:
+                    spare[slot] = order[i]
+                    i += 1
+            start = end
+        order, spare = spare, order
+        width *= 2
+    result = []
+    for position in order:
+        result.append(xs[position])
+    return result
+
+
+def dist_lists(p: list, q: list) -> float:
+    """`math.dist(p, q)` of two lists: the norm of the float differences (`hypot`);
+    points of different lengths are ValueError (handed back)."""
+    expect(len(p) == len(q))  # ValueError
+    diffs = []
+    for i in range(len(p)):
+        diffs.append(float(p[i]) - float(q[i]))
+    return hypot(diffs)
+
+
+def sort_in_place_by_key(xs: list, key: Callable[[object], object], reverse: bool) -> None:
+    """`xs.sort(key=key, reverse=...)`: `sorted_by_key`'s order, written back item by
+    item (a NaN key hands back before any write)."""
+    ordered = sorted_by_key(xs, key, reverse)
     for i in range(len(ordered)):
         xs[i] = ordered[i]

@@ -168,7 +168,7 @@ def _next_reversed(c: FunctionCapture, ins: Instr, state: State, iterator: Rever
         body.stack.append(inf.Poison("an item of an empty list of unknown item type"))
     else:
         safe = c.result(g.SelectOp(in_range, index, c.const(0)))
-        body.stack.append(c.result(pylist.GetOp(lst.handle, safe, lst.elem)))
+        body.stack.append(c.result(pylist.GetOp(lst.handle, safe, item=lst.elem)))
     done = state.copy()
     done.pop()
     assert ins.target is not None

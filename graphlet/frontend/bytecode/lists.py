@@ -99,7 +99,7 @@ def storable(c: FunctionCapture, lst: ListValue, value: Value) -> SSAValue:
 def new_list(
     c: FunctionCapture, elem: Attribute | None, capacity: SSAValue, site: Any = None
 ) -> ListValue:
-    op = c.insert(pylist.NewOp(c.arena, capacity, elem if elem is not None else INT))
+    op = c.insert(pylist.NewOp(c.arena, capacity, item=elem if elem is not None else INT))
     c.guard(op.results[1])
     return ListValue(op.results[0], elem, site if elem is None else None)
 
@@ -115,7 +115,7 @@ def append(c: FunctionCapture, lst: ListValue, value: Value) -> None:
 
 
 def length(c: FunctionCapture, lst: ListValue) -> SSAValue:
-    return c.result(pylist.LenOp(lst.handle, item_type(lst)))
+    return c.result(pylist.LenOp(lst.handle, item=item_type(lst)))
 
 
 def normalized_index(c: FunctionCapture, index: Value, n: SSAValue) -> SSAValue:
@@ -227,7 +227,7 @@ def extend(c: FunctionCapture, lst: ListValue, args: list[Value]) -> Value:
         if other.elem is not None:  # (an empty list of unknown type adds nothing)
             check_item_kind(c, lst, other.elem)
             elem = item_type(lst)
-            c.guard(c.result(pylist.ExtendOp(c.arena, lst.handle, other.handle, elem)))
+            c.guard(c.result(pylist.ExtendOp(c.arena, lst.handle, other.handle, item=elem)))
     elif isinstance(other, RangeValue):
         extend(c, lst, [from_range(c, other)])
     else:
@@ -252,12 +252,12 @@ def range_count(c: FunctionCapture, r: RangeValue) -> SSAValue:
 
 def from_range(c: FunctionCapture, r: RangeValue) -> ListValue:
     count = range_count(c, r)
-    return allocated(c, pylist.RangeOp(c.arena, r.start, r.step, count), INT)
+    return allocated(c, pylist.RangeOp(c.arena, r.start, r.step, count, item=INT), INT)
 
 
 def copy_of(c: FunctionCapture, lst: ListValue) -> ListValue:
     n = length(c, lst)
-    op = pylist.SliceOp(c.arena, lst.handle, c.const(0), c.const(1), n, item_type(lst))
+    op = pylist.SliceOp(c.arena, lst.handle, c.const(0), c.const(1), n, item=item_type(lst))
     copy = allocated(c, op, lst.elem)
     return copy if lst.elem is not None else ListValue(copy.handle, None, lst.site)
 
@@ -308,7 +308,7 @@ def _subscript(c: FunctionCapture, container: Value, index: Value) -> Any:
     if isinstance(index, SliceValue):
         start, step, count = slice_bounds(c, index, n)
         op = pylist.SliceOp(
-            c.arena, container.handle, start, c.const(step), count, item_type(container)
+            c.arena, container.handle, start, c.const(step), count, item=item_type(container)
         )
         result = allocated(c, op, container.elem)
         return (
@@ -317,7 +317,7 @@ def _subscript(c: FunctionCapture, container: Value, index: Value) -> Any:
     if container.elem is None:
         raise GraphBreak("reading an item of an empty list of unknown item type")
     position = normalized_index(c, index, n)
-    return c.result(pylist.GetOp(container.handle, position, container.elem))
+    return c.result(pylist.GetOp(container.handle, position, item=container.elem))
 
 
 SUBSCRIPT_RULES.append(_subscript)
@@ -363,7 +363,7 @@ def splice(c: FunctionCapture, lst: ListValue, index: SliceValue, items: ListVal
     start, step, count = slice_bounds(c, index, length(c, lst))
     if step != 1:
         raise GraphBreak("assigning or deleting a slice with a step is not compiled")
-    op = pylist.SpliceOp(c.arena, lst.handle, start, count, items.handle, item_type(lst))
+    op = pylist.SpliceOp(c.arena, lst.handle, start, count, items.handle, item=item_type(lst))
     c.guard(c.result(op))
 
 
@@ -376,7 +376,7 @@ def delete_subscr(c: FunctionCapture, ins: Instr, state: State) -> Flow:
         splice(c, container, index, new_list(c, container.elem, c.const(0)))
         return None
     position = normalized_index(c, index, length(c, container))
-    c.insert(pylist.PopOp(container.handle, position, item_type(container)))
+    c.insert(pylist.PopOp(container.handle, position, item=item_type(container)))
     return None
 
 
@@ -386,7 +386,7 @@ def _unpack(c: FunctionCapture, value: Value, count: int) -> Any:
     if value.elem is None:
         raise GraphBreak("unpacking an empty list of unknown item type")
     c.guard(c.result(g.CmpOp("eq", length(c, value), c.const(count))), "ValueError")
-    return [c.result(pylist.GetOp(value.handle, c.const(i), value.elem)) for i in range(count)]
+    return [c.result(pylist.GetOp(value.handle, c.const(i), item=value.elem)) for i in range(count)]
 
 
 UNPACK_RULES.append(_unpack)
@@ -421,11 +421,17 @@ def unpack_ex(c: FunctionCapture, ins: Instr, state: State) -> Flow:
         c.guard(c.result(g.CmpOp("ge", n, c.const(before + after))), "ValueError")
         tail = c.result(g.SubOp(n, c.const(after)))
         count = c.result(g.SubOp(tail, c.const(before)))
-        op = pylist.SliceOp(c.arena, value.handle, c.const(before), c.const(1), count, value.elem)
+        op = pylist.SliceOp(
+            c.arena, value.handle, c.const(before), c.const(1), count, item=value.elem
+        )
         rest = allocated(c, op, value.elem)
-        head = [c.result(pylist.GetOp(value.handle, c.const(i), value.elem)) for i in range(before)]
+        head = [
+            c.result(pylist.GetOp(value.handle, c.const(i), item=value.elem)) for i in range(before)
+        ]
         last = [
-            c.result(pylist.GetOp(value.handle, c.result(g.AddOp(tail, c.const(k))), value.elem))
+            c.result(
+                pylist.GetOp(value.handle, c.result(g.AddOp(tail, c.const(k))), item=value.elem)
+            )
             for k in range(after)
         ]
         targets = [*head, rest, *last]
@@ -463,7 +469,7 @@ def _next(c: FunctionCapture, ins: Instr, state: State, iterator: Value) -> Any:
     else:
         # Read in bounds even on the last test (a native list always has capacity).
         safe = c.result(g.SelectOp(has_next, iterator.index, c.const(0)))
-        body.stack.append(c.result(pylist.GetOp(lst.handle, safe, lst.elem)))
+        body.stack.append(c.result(pylist.GetOp(lst.handle, safe, item=lst.elem)))
     done = state.copy()
     done.pop()
     assert ins.target is not None
@@ -554,7 +560,7 @@ def _remove(c: FunctionCapture, lst: ListValue, args: list[Value]) -> Value:
         raise GraphBreak("list.remove() of a value not in the list raises ValueError")
     found = c.both(possible, c.result(g.CmpOp("ne", index, c.const(-1))))
     c.guard(c.boolean(found), "ValueError")
-    c.insert(pylist.PopOp(lst.handle, index, item_type(lst)))
+    c.insert(pylist.PopOp(lst.handle, index, item=item_type(lst)))
     return Known(None)
 
 
@@ -594,7 +600,7 @@ def _pop(c: FunctionCapture, lst: ListValue, args: list[Value]) -> Value:
     else:
         c.guard(c.result(g.CmpOp("gt", n, c.const(0))))
         position = c.result(g.SubOp(n, c.const(1)))
-    return c.result(pylist.PopOp(lst.handle, position, lst.elem))
+    return c.result(pylist.PopOp(lst.handle, position, item=lst.elem))
 
 
 @method(ListValue, "insert")
@@ -613,7 +619,7 @@ def _insert(c: FunctionCapture, lst: ListValue, args: list[Value]) -> Value:
 def _clear(c: FunctionCapture, lst: ListValue, args: list[Value]) -> Value:
     if args:
         raise GraphBreak("list.clear() takes no arguments (TypeError)")
-    c.insert(pylist.ClearOp(lst.handle, item_type(lst)))
+    c.insert(pylist.ClearOp(lst.handle, item=item_type(lst)))
     return Known(None)
 
 
@@ -621,7 +627,7 @@ def _clear(c: FunctionCapture, lst: ListValue, args: list[Value]) -> Value:
 def _reverse(c: FunctionCapture, lst: ListValue, args: list[Value]) -> Value:
     if args:
         raise GraphBreak("list.reverse() takes no arguments (TypeError)")
-    c.insert(pylist.ReverseOp(lst.handle, item_type(lst)))
+    c.insert(pylist.ReverseOp(lst.handle, item=item_type(lst)))
     return Known(None)
 
 
@@ -645,14 +651,16 @@ def _same_items(lhs: ListValue, rhs: ListValue) -> Attribute | None:
 def _list_arithmetic(c: FunctionCapture, symbol: str, lhs: Value, rhs: Value) -> Any:
     if symbol == "+" and isinstance(lhs, ListValue) and isinstance(rhs, ListValue):
         elem = _same_items(lhs, rhs)
-        op = pylist.ConcatOp(c.arena, lhs.handle, rhs.handle, elem if elem is not None else INT)
+        op: pylist.Allocating = pylist.ConcatOp(
+            c.arena, lhs.handle, rhs.handle, item=elem if elem is not None else INT
+        )
         result = allocated(c, op, elem)
         return result if elem is not None else ListValue(result.handle, None, lhs.site)
     if symbol == "*" and (isinstance(lhs, ListValue) or isinstance(rhs, ListValue)):
         lst, times = (lhs, rhs) if isinstance(lhs, ListValue) else (rhs, lhs)
         if not (isinstance(times, SSAValue) and times.type in (INT, BOOL)):
             raise GraphBreak(f"can't multiply a list by {_kind_text(times)} (TypeError)")
-        op = pylist.RepeatOp(c.arena, lst.handle, c.cast(times, INT), item_type(lst))
+        op = pylist.RepeatOp(c.arena, lst.handle, c.cast(times, INT), item=item_type(lst))
         result = allocated(c, op, lst.elem)
         return result if lst.elem is not None else ListValue(result.handle, None, lst.site)
     return NotImplemented
@@ -670,8 +678,10 @@ def _list_inplace(c: FunctionCapture, symbol: str, lhs: Value, rhs: Value) -> An
         return lhs
     if symbol == "*":
         repeated = _list_arithmetic(c, "*", lhs, rhs)
-        c.insert(pylist.ClearOp(lhs.handle, item_type(lhs)))
-        c.guard(c.result(pylist.ExtendOp(c.arena, lhs.handle, repeated.handle, item_type(lhs))))
+        c.insert(pylist.ClearOp(lhs.handle, item=item_type(lhs)))
+        c.guard(
+            c.result(pylist.ExtendOp(c.arena, lhs.handle, repeated.handle, item=item_type(lhs)))
+        )
         return lhs
     return NotImplemented
 

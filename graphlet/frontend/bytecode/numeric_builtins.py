@@ -1,7 +1,8 @@
 """Numeric builtins whose arguments or results are more than one number: `round`,
 `divmod`, `pow` with a modulus, `min`/`max` over mixed types or of a list, `sum`, `abs`
 of a complex, `isinstance`, and the integer functions of `math` (`gcd`, `lcm`, `factorial`,
-`isqrt`, `comb`, `perm`), the last written in Python (`intrinsics`) and compiled
+`isqrt`, `comb`, `perm`) and those that are CPython's own code (`gamma`, `lgamma`,
+`remainder`, `ulp`), the last two kinds written in Python (`intrinsics`) and compiled
 like the user's code.
 
 An argument of a kind CPython rejects (a float to `math.gcd`, a float `ndigits`) is
@@ -21,9 +22,9 @@ from graphlet.dialects import graphlet as g
 from graphlet.frontend.bytecode import builtins, intrinsics
 from graphlet.frontend.bytecode import inference as inf
 from graphlet.frontend.bytecode.breaks import GraphBreak
-from graphlet.frontend.bytecode.calls import SplitResult, call_python
+from graphlet.frontend.bytecode.calls import SplitResult, call, call_python
 from graphlet.frontend.bytecode.inference import BOOL, BOTTOM, FLOAT, INT, Known
-from graphlet.frontend.bytecode.operators import binary_rule, method
+from graphlet.frontend.bytecode.operators import binary_rule, keyword_method, method
 from graphlet.frontend.bytecode.values import (
     ArrayValue,
     ComplexValue,
@@ -201,6 +202,90 @@ def _min_max(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None
     return SplitResult(tag, [best[t] for t in kinds])
 
 
+@builtins.keyword_builtin(min, max)
+def _min_max_keywords(
+    c: FunctionCapture, target: Any, args: list[Value], keywords: dict[str, Value]
+) -> Value | None:
+    """`min(xs, key=f, default=d)`, `min(a, b, ..., key=f)`: CPython calls `key` once
+    per item, in order, and keeps the first item whose key no later key beats."""
+    name = target.__name__
+    if set(keywords) - {"key", "default"}:
+        raise GraphBreak(f"{name}() takes only key= and default= by keyword (TypeError)")
+    if "default" in keywords and len(args) != 1:
+        raise GraphBreak(f"{name}() with default= and several positional arguments (TypeError)")
+    if _unknown([*args, *keywords.values()]):
+        return BOTTOM
+    key = keywords.get("key", Known(None))
+    if key == Known(None):
+        key = None
+    elif not isinstance(key, Known):
+        raise GraphBreak(f"{name}() with {inf.kind_name(kind_of(key))} as key is not compiled")
+    if len(args) == 1 and isinstance(args[0], TupleValue):
+        if not args[0].items and "default" in keywords:
+            return keywords["default"]
+        args = list(args[0].items)
+        if not args:
+            raise GraphBreak(f"{name}() of an empty tuple raises ValueError")
+        if len(args) == 1:
+            return args[0]
+    if len(args) == 1:
+        return _min_max_of_list(c, target, args[0], key, keywords.get("default"))
+    if key is None:
+        return _min_max(c, target, args)
+    keys = [call(c, key, [a]) for a in args]
+    if _unknown(keys):
+        return BOTTOM
+    return _first_best(c, target, args, keys)
+
+
+def _min_max_of_list(
+    c: FunctionCapture, target: Any, items: Value, key: Known | None, default: Value | None
+) -> Value:
+    name = target.__name__
+    if not isinstance(items, ListValue):
+        raise GraphBreak(f"{name}() of {inf.kind_name(kind_of(items))} is not compiled")
+    if items.elem is None:  # a list that never gets an item
+        if default is None:
+            raise GraphBreak(f"{name}() of an empty list raises ValueError")
+        return default
+    is_min = target is min
+    if key is None and default is None:
+        return call_python(c, intrinsics.min_of if is_min else intrinsics.max_of, [items])
+    if key is None:
+        return call_python(c, intrinsics.min_or if is_min else intrinsics.max_or, [items, default])
+    if default is None:
+        helper = intrinsics.min_by_key if is_min else intrinsics.max_by_key
+        return call_python(c, helper, [items, key])
+    helper = intrinsics.min_by_key_or if is_min else intrinsics.max_by_key_or
+    return call_python(c, helper, [items, key, default])
+
+
+def _first_best(c: FunctionCapture, target: Any, items: list[Value], keys: list[Value]) -> Value:
+    """The first of `items` whose key no later key beats (`<` for min, `>` for max),
+    keys of one number type; items of mixed types split the result by kind."""
+    name = target.__name__
+    if not all(isinstance(v, SSAValue) for v in [*items, *keys]):
+        raise GraphBreak(f"{name}() with key= of items or keys that are not numbers")
+    if len({k.type for k in keys if isinstance(k, SSAValue)}) != 1:
+        raise GraphBreak(f"{name}() with key= whose keys are numbers of different types")
+    scalars = c.scalars(items)
+    key_values = c.scalars(keys)
+    symbol = "<" if target is min else ">"
+    kinds = list(dict.fromkeys(a.type for a in scalars))
+    best = {t: c.zero(t) for t in kinds}
+    best[scalars[0].type] = scalars[0]
+    best_key = key_values[0]
+    tag = c.const(kinds.index(scalars[0].type))
+    for item, key in zip(scalars[1:], key_values[1:]):
+        taken = c.boolean(c.compare(symbol, key, best_key))
+        best[item.type] = c.result(g.SelectOp(taken, item, best[item.type]))
+        best_key = c.result(g.SelectOp(taken, key, best_key))
+        tag = c.result(g.SelectOp(taken, c.const(kinds.index(item.type)), tag))
+    if len(kinds) == 1:
+        return best[kinds[0]]
+    return SplitResult(tag, [best[t] for t in kinds])
+
+
 @builtins.value_builtin(sum)
 def _sum(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
     """`sum(items, start=0)` of a list, a range or a tuple of one number type: CPython's
@@ -311,14 +396,19 @@ def _items(value: Value) -> list[Value] | None:
 
 @builtins.value_builtin(math.dist)
 def _dist(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
-    """`math.dist(p, q)` of two tuples: the norm of the float differences."""
+    """`math.dist(p, q)` of two tuples or two lists: the norm of the float differences."""
     if len(args) != 2:
         return None
     if _unknown(args):
         return BOTTOM
+    if all(isinstance(a, ListValue) and a.elem in (BOOL, INT, FLOAT) for a in args):
+        return call_python(c, intrinsics.dist_lists, args)
     p, q = _items(args[0]), _items(args[1])
     if p is None or q is None or len(p) != len(q):
-        raise GraphBreak("math.dist() of points that are not tuples of one length is not compiled")
+        raise GraphBreak(
+            "math.dist() of points that are not two tuples of one length or two lists"
+            " is not compiled"
+        )
     pairs = zip(_floats(c, "math.dist", p), _floats(c, "math.dist", q))
     diffs = tuple(c.result(g.SubOp(a, b)) for a, b in pairs)
     return call_python(c, intrinsics.hypot, [TupleValue(diffs)])
@@ -349,22 +439,25 @@ def _fsum(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
 
 @builtins.value_builtin(sorted)
 def _sorted(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
-    """`sorted(xs, key=None, reverse=False)` of a list of numbers: a new list, in
-    CPython's stable order (see `intrinsics.sorted_list`)."""
+    """`sorted(xs, key=None, reverse=False)` of a list of numbers, `key` a builtin or a
+    Python function: a new list, in CPython's stable order (see `intrinsics.sorted_list`
+    and `intrinsics.sorted_by_key`)."""
     if not 1 <= len(args) <= 3:
         return None
     if _unknown(args):
         return BOTTOM
     items, key, reverse = (*args, Known(None), c.const(False))[:3]
-    if key != Known(None):
-        raise GraphBreak("sorted() with a key function is not compiled")
+    if not isinstance(key, Known):
+        raise GraphBreak(f"sorted() with {inf.kind_name(kind_of(key))} as key is not compiled")
     if not isinstance(items, ListValue) or items.elem not in (None, BOOL, INT, FLOAT):
         raise GraphBreak(f"sorted() of {inf.kind_name(kind_of(items))} is not compiled")
     if not isinstance(reverse, SSAValue) or reverse.type not in (BOOL, INT):
         raise GraphBreak(
             f"sorted() with {inf.kind_name(kind_of(reverse))} as reverse is not compiled"
         )
-    return call_python(c, intrinsics.sorted_list, [items, c.cast(reverse, BOOL)])
+    if key == Known(None) or items.elem is None:  # no key, or no item to call it on
+        return call_python(c, intrinsics.sorted_list, [items, c.cast(reverse, BOOL)])
+    return call_python(c, intrinsics.sorted_by_key, [items, key, c.cast(reverse, BOOL)])
 
 
 @builtins.value_builtin(math.isclose)
@@ -430,6 +523,26 @@ def _frexp_modf(c: FunctionCapture, target: Any, args: list[Value]) -> Value | N
     return call_python(c, helper, _floats(c, f"math.{target.__name__}", args))
 
 
+FLOAT_FUNCTIONS = {
+    math.gamma: (intrinsics.gamma, 1),
+    math.lgamma: (intrinsics.lgamma, 1),
+    math.ulp: (intrinsics.ulp, 1),
+    math.remainder: (intrinsics.remainder, 2),
+}
+"""`math` functions of floats that are CPython's own code, not libm's: the port in
+`intrinsics` and its arity."""
+
+
+@builtins.value_builtin(*FLOAT_FUNCTIONS)
+def _float_function(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
+    helper, arity = FLOAT_FUNCTIONS[target]
+    if len(args) != arity:
+        return None
+    if _unknown(args):
+        return BOTTOM
+    return call_python(c, helper, list(_floats(c, f"math.{target.__name__}", args)))
+
+
 @builtins.value_builtin(math.ldexp)
 def _ldexp(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
     if len(args) != 2:
@@ -442,10 +555,37 @@ def _ldexp(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
 
 @method(ListValue, "sort")
 def _sort(c: FunctionCapture, lst: ListValue, args: list[Value]) -> Value:
-    """`xs.sort()` of a list of numbers, in place (keywords are a graph break)."""
+    """`xs.sort()` of a list of numbers, in place."""
+    return _sort_keywords(c, lst, args, {})
+
+
+@keyword_method(ListValue, "sort")
+def _sort_keywords(
+    c: FunctionCapture, lst: ListValue, args: list[Value], keywords: dict[str, Value]
+) -> Value:
+    """`xs.sort(key=None, reverse=False)` of a list of numbers, in place: `sorted`'s
+    order written back."""
     if args:
         raise GraphBreak("list.sort() takes no positional arguments (TypeError)")
+    if set(keywords) - {"key", "reverse"}:
+        raise GraphBreak("list.sort() takes only key= and reverse= (TypeError)")
+    key = keywords.get("key", Known(None))
+    reverse = keywords.get("reverse", c.const(False))
+    if _unknown([key, reverse]):
+        return BOTTOM
     if lst.elem not in (None, BOOL, INT, FLOAT):
         raise GraphBreak(f"list.sort() of {inf.kind_name(kind_of(lst))} is not compiled")
-    call_python(c, intrinsics.sort_in_place, [lst])
+    if not isinstance(key, Known):
+        raise GraphBreak(f"list.sort() with {inf.kind_name(kind_of(key))} as key is not compiled")
+    if not isinstance(reverse, SSAValue) or reverse.type not in (BOOL, INT):
+        raise GraphBreak(
+            f"list.sort() with {inf.kind_name(kind_of(reverse))} as reverse is not compiled"
+        )
+    if lst.elem is None:  # no item to order
+        return Known(None)
+    flag = c.cast(reverse, BOOL)
+    if key == Known(None):
+        call_python(c, intrinsics.sort_in_place, [lst, flag])
+    else:
+        call_python(c, intrinsics.sort_in_place_by_key, [lst, key, flag])
     return Known(None)

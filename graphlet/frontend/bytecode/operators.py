@@ -54,6 +54,24 @@ def method(value_class: type, *names: str) -> Callable[[MethodHandler], MethodHa
     return register
 
 
+KEYWORD_METHODS: dict[tuple[type, str], Callable[..., Any]] = {}
+"""(class, method name) -> the handler of `value.name(..., keyword=...)`: it gets the
+capture, the value, the positional arguments and the keywords."""
+
+
+def keyword_method(
+    value_class: type, *names: str
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register the decorated handler of calls of `value.<name>` with keywords."""
+
+    def register(handler: Callable[..., Any]) -> Callable[..., Any]:
+        for name in names:
+            KEYWORD_METHODS[(value_class, name)] = handler
+        return handler
+
+    return register
+
+
 def binary_rule(rule: Rule) -> Rule:
     BINARY_RULES.append(rule)
     return rule

@@ -54,7 +54,7 @@ class ListOf:
 
     @property
     def __name__(self) -> str:
-        return f"list[{self.item.__name__ if self.item else ''}]"
+        return f"list[{self.item.__name__ if self.item else 'empty'}]"
 
 
 @dataclass(frozen=True)
