@@ -890,7 +890,8 @@ def test_model_corpus_through_torch_compile_option(name: str, tmp_path: Path, mo
     compiled = torch.compile(
         model, backend="graphlet", options={"pythonify": str(out)}, dynamic=False
     )
-    with torch.no_grad(), warnings.catch_warnings():
+    # the case's Dynamo settings (the RNN cases trace only with allow_rnn)
+    with model_corpus.dynamo_config(case), torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("error", PythonifyWarning)
         compiled(*inputs)
     first_calls = list({id(graph): (graph, args, result) for graph, args, result in calls}.values())
