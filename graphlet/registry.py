@@ -44,6 +44,7 @@ GRAPHLET_DIALECTS: dict[str, Callable[[], Dialect]] = {
 _PASS_CLASSES = {
     "graphlet-verify": "graphlet.transforms.graphlet_verify:GraphletVerifyPass",
     "graphlet-optimize": "graphlet.transforms.graphlet_optimize:GraphletOptimizePass",
+    "graphlet-cse": "graphlet.transforms.graphlet_cse:GraphletCSEPass",
     "inline-functions": "graphlet.transforms.inline_functions:InlineFunctionsPass",
     "graphlet-autodiff": "graphlet.transforms.graphlet_autodiff:GraphletAutodiffPass",
     "decompose-tensor-ops": "graphlet.transforms.decompose_tensor_ops:DecomposeTensorOpsPass",

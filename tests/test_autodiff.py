@@ -234,6 +234,31 @@ def test_scalar_rule_at_edge_points_is_torchs_ieee_answer(
     assert native.fallbacks == before
 
 
+def _python_hypot(x, y):
+    return math.hypot(x, y)
+
+
+def test_math_hypot_gradient_at_edge_points_is_torch_hypots() -> None:
+    """`graphlet.grad` of `math.hypot` (CPython's algorithm, compiled) at the finite
+    and NaN edge points is torch.hypot's `x / result`: NaN at (0, 0) and wherever a
+    coordinate is NaN. Zero gradients are compared by value: the algorithm's `abs`
+    drops the sign torch's `-0.0 / r` keeps. (An infinite result keeps |x|'s
+    derivative: see `intrinsics.hypot`.)"""
+    vg = graphlet.value_and_grad(_python_hypot, argnums=(0, 1))
+    finite = [e for e in EDGES if not math.isinf(e)]
+    points = list(itertools.product(finite, repeat=2))
+    for args in points:
+        value, grads = vg(*args)
+        assert _same_float(value, math.hypot(*args)), (args, value)
+        tensors = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in args]
+        want = torch.autograd.grad(torch.hypot(*tensors), tensors)
+        for i, t in enumerate(want):
+            expected = t.item()
+            same = grads[i] == expected == 0.0 or _same_float(grads[i], expected)
+            assert same, (args, i, grads[i], expected)
+    assert vg.native_calls == len(points)
+
+
 # --------------------------------------------------------------------------- tensor rules
 
 

@@ -35,6 +35,21 @@ def test_nodes_are_topological_and_counted():
     assert repr(c) == "add(input(a), const(3))"
 
 
+def test_repr_names_shared_nodes_and_stays_linear_on_diamonds():
+    g = Graph()
+    a = g.input("a")
+    square = g.add_op("mul", a, a)
+    twice = g.add_op("add", square, square)
+    assert repr(twice) == "add(%0, %0) where %0 = mul(input(a), input(a))"
+    top = g.add_op("sub", twice, g.add_op("neg", square))
+    assert repr(top) == "sub(add(%0, %0), neg(%0)) where %0 = mul(input(a), input(a))"
+    x = a
+    for _ in range(30):  # a tree's text would have 2**30 leaves
+        x = g.add_op("add", x, x)
+    text = repr(x)
+    assert text.count(" = add(") == 29 and len(text) < 30 * 40
+
+
 def test_default_pipeline_folds_and_removes_dead_code():
     g = Graph()
     a = g.input("a")

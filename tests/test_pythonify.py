@@ -351,6 +351,69 @@ def test_lists_are_copied_in_and_written_back_only_when_the_call_succeeds(tmp_pa
     assert xs == reference == [0, 2, 4]
 
 
+def squares_total(n):
+    squares = []
+    for i in range(n):
+        squares.append(i * i)
+    return squares[n // 2] + sum(squares)  # IndexError for n == 0: native code hands back
+
+
+def half_sum(n):
+    b = np.zeros(n)
+    for i in range(n):
+        b[i] = i * 0.5
+    return float(b.sum())
+
+
+def _malloc_in_use() -> int:
+    """Bytes malloc has handed out and not taken back (glibc's `mallinfo2`)."""
+    import ctypes
+
+    class Mallinfo2(ctypes.Structure):
+        _fields_ = [(f, ctypes.c_size_t) for f in ("arena", "ordblks", "smblks", "hblks")] + [
+            (f, ctypes.c_size_t) for f in ("hblkhd", "usmblks", "fsmblks", "uordblks")
+        ]
+
+    libc = ctypes.CDLL(None)
+    if not hasattr(libc, "mallinfo2"):
+        pytest.skip("no glibc mallinfo2 to measure native allocations with")
+    libc.mallinfo2.restype = Mallinfo2
+    info = libc.mallinfo2()
+    return int(info.uordblks + info.hblkhd)
+
+
+def test_the_ctypes_call_frees_the_lists_and_arrays_a_scalar_version_makes() -> None:
+    """A scalar version's native call through ctypes (holding the GIL: NumPy arrays are
+    made through the C API) releases its arena as the CPython wrapper does, on success
+    and on a hand-back: many calls leave malloc's lists (`mallinfo2`) and NumPy's
+    arrays (`tracemalloc`, which sees NumPy's data) where they were."""
+    import tracemalloc
+
+    calls = 300
+    for fn, args, measure in (
+        (squares_total, [(2000,), (0,)], "malloc"),
+        (half_sum, [(2000,)], "tracemalloc"),
+    ):
+        jitted = graphlet.jit(fn)
+        namespace = run_source(graphlet.pythonify(jitted, *args[0]), {"original": jitted})
+        assert "NATIVE_SYMBOL" in namespace, fn.__name__  # the ctypes path, not the wrapper
+        entry = namespace[fn.__name__]
+        for a in args:
+            assert outcome(entry, *a) == outcome(fn, *a), (fn.__name__, a)
+        assert entry(*args[0]) == fn(*args[0]) and namespace["LAST_PATH"] == "native"
+        tracemalloc.start()
+        try:
+            before = _malloc_in_use() if measure == "malloc" else tracemalloc.get_traced_memory()[0]
+            for _ in range(calls):
+                for a in args:
+                    outcome(entry, *a)
+            after = _malloc_in_use() if measure == "malloc" else tracemalloc.get_traced_memory()[0]
+        finally:
+            tracemalloc.stop()
+        # a leak is each call's list or array, 2000 items of 8 bytes: 16 kB a call
+        assert after - before < calls * 512, (fn.__name__, measure, after - before)
+
+
 def test_array_writes_are_undone_when_the_call_hands_back(tmp_path: Path) -> None:
     out = tmp_path / "bump.py"
     jitted = graphlet.jit(bump, pythonify=out)
@@ -827,7 +890,8 @@ def test_model_corpus_through_torch_compile_option(name: str, tmp_path: Path, mo
     compiled = torch.compile(
         model, backend="graphlet", options={"pythonify": str(out)}, dynamic=False
     )
-    with torch.no_grad(), warnings.catch_warnings():
+    # the case's Dynamo settings (the RNN cases trace only with allow_rnn)
+    with model_corpus.dynamo_config(case), torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("error", PythonifyWarning)
         compiled(*inputs)
     first_calls = list({id(graph): (graph, args, result) for graph, args, result in calls}.values())

@@ -76,14 +76,46 @@ class Node:
             return tuple(Node(v) for v in self.value.owner.operands)
         return ()
 
-    def __repr__(self) -> str:
+    def _leaf_repr(self) -> str | None:
         if self.op == "input":
             return f"input({self.name})"
         if self.op == "const":
             owner = self.value.owner
             assert isinstance(owner, g.ConstantOp)
             return f"const({g.from_attr(owner.value)!r})"
-        return f"{self.op}({', '.join(map(repr, self.inputs))})"
+        return None
+
+    def __repr__(self) -> str:
+        """The expression computing this node, `add(input(a), const(3))`. An op result
+        used more than once below it is printed once, as a binding named `%k` after
+        the expression (`add(%0, %0) where %0 = mul(input(a), input(a))`), so the text
+        stays linear in the graph's size where a tree would double at each diamond."""
+        order: list[Node] = []
+        uses: dict[SSAValue, int] = {}
+        stack: list[tuple[Node, bool]] = [(self, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if expanded:
+                order.append(node)
+                continue
+            uses[node.value] = uses.get(node.value, 0) + 1
+            if uses[node.value] > 1:
+                continue
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(node.inputs))
+        text: dict[SSAValue, str] = {}
+        bindings: list[str] = []
+        for node in order:  # post-order: a node's inputs come before it
+            leaf = node._leaf_repr()
+            expression = leaf or f"{node.op}({', '.join(text[i.value] for i in node.inputs)})"
+            if leaf is None and uses[node.value] > 1:
+                text[node.value] = f"%{len(bindings)}"
+                bindings.append(f"{text[node.value]} = {expression}")
+            else:
+                text[node.value] = expression
+        if not bindings:
+            return text[self.value]
+        return f"{text[self.value]} where {', '.join(bindings)}"
 
 
 class Graph:

@@ -202,14 +202,17 @@ def _native_section(version: Version, params: list[str]) -> str:
     arg_types = [_C_TYPES[a] for a in signature.args]
     decode = ", ".join(f"decode(slots[{i + 1}], {kind!r})" for i, kind in enumerate(results))
     return f'''NATIVE_SYMBOL = {abi.c_interface_symbol(kernel.symbol)!r}
-PROTOTYPE = ctypes.CFUNCTYPE(
+PROTOTYPE = ctypes.PYFUNCTYPE(
     None, ctypes.c_void_p, {", ".join(arg_types)}, ctypes.c_int64, ctypes.c_void_p
 )
-
+"""Called holding the GIL (PYFUNCTYPE, not CFUNCTYPE): the code may make NumPy arrays
+through Python's C API."""
+{release_arena_source()}
 
 def native_call({", ".join(params)}):
     """`{abi.c_interface_symbol(kernel.symbol)}(results*, args..., depth, arena)` of the
-    live version's engine, through ctypes; NOT_NATIVE when this process has none."""
+    live version's engine, through ctypes; NOT_NATIVE when this process has none. The
+    arena is released on every exit, as the CPython wrapper releases it."""
     version = getattr(ORIGINAL, "versions", {{}}).get(SIGNATURE)
     engine = getattr(getattr(version, "kernel", None), "engine", None)
     if version is None or version.native is None or engine is None:
@@ -217,10 +220,55 @@ def native_call({", ".join(params)}):
     slots = (ctypes.c_uint64 * {len(results) + 1})()
     arena = (ctypes.c_void_p * {ARENA_POINTERS})()
     function = PROTOTYPE(engine.address(NATIVE_SYMBOL))
-    function(ctypes.addressof(slots), {", ".join(params)}, {abi.CALL_DEPTH_ARGS[0]}, ctypes.addressof(arena))
+    try:
+        function(ctypes.addressof(slots), {", ".join(params)}, {abi.CALL_DEPTH_ARGS[0]}, ctypes.addressof(arena))
+    finally:
+        release_arena(arena, undo=slots[0] != 0)
     if slots[0] != 0:
         return HAND_BACK  # status {{slots[0]}}: Python computes this call
     return {decode}
+'''
+
+
+def release_arena_source() -> str:
+    """`release_arena(arena, undo)`: what the CPython wrapper's `free_arena` does, in
+    Python: frees the lists the call made (`graphlet.backend.lists`), replays the undo
+    log backwards when the call handed back, frees the log and drops the arrays the
+    call made (`graphlet.backend.arrays`)."""
+    from graphlet.backend import arrays, lists
+
+    return f'''
+LIBC_FREE = ctypes.CFUNCTYPE(None, ctypes.c_void_p)(("free", ctypes.CDLL(None)))
+PY_DECREF = ctypes.PYFUNCTYPE(None, ctypes.c_void_p)(("Py_DecRef", ctypes.pythonapi))
+RESTORE = {{1: ctypes.c_uint8, 4: ctypes.c_uint32, 8: ctypes.c_uint64}}
+
+
+def release_arena(arena, undo):
+    """Frees the arena's lists (each a {lists.HEADER_BYTES}-byte header: data field {lists.DATA},
+    next field {lists.NEXT}), restores the logged writes when `undo`, frees the log and
+    drops the arrays the call made (fields {arrays.LOG}.. of the arena)."""
+    node = arena[0]
+    while node:
+        header = (ctypes.c_void_p * {lists.HEADER_BYTES // 8}).from_address(node)
+        following = header[{lists.NEXT}]
+        LIBC_FREE(header[{lists.DATA}])
+        LIBC_FREE(node)
+        node = following
+    arena[0] = None
+    log, length = arena[{arrays.LOG}], arena[{arrays.LOG_LENGTH}] or 0
+    if undo and log:
+        entries = (ctypes.c_uint64 * (3 * length)).from_address(log)
+        for i in reversed(range(length)):
+            address, old, size = entries[3 * i], entries[3 * i + 1], entries[3 * i + 2]
+            RESTORE[size].from_address(address).value = old & ((1 << (8 * size)) - 1)
+    LIBC_FREE(log)
+    owned, count = arena[{arrays.OWNED}], arena[{arrays.OWNED_LENGTH}] or 0
+    if owned:
+        for array in (ctypes.c_void_p * count).from_address(owned):
+            PY_DECREF(array)
+    LIBC_FREE(owned)
+    for field in range(2, {arrays.ARENA_FIELDS}):
+        arena[field] = None
 '''
 
 
@@ -231,15 +279,15 @@ RESERVED = frozenset(
     | {"native_call", "resolve", "same_value", "HandBack", "ieee", "trunc_div", "trunc_rem"}
     | {"wrap64", "math", "np", "builtins", "ctypes", "sys", "flatten_value", "unflatten_value"}
     | {"code_fingerprint", "function_fingerprint", "NativeHandBack", "ArrayOf", "ListOf"}
-    | {"StrValue", "TupleOf"}
+    | {"StrValue", "TupleOf", "release_arena", "LIBC_FREE", "PY_DECREF", "RESTORE"}
 )
 """Names the wrapper defines (the printed IR's own are `driver.python_source_names()`):
 an entry of such a name gets `_entry` appended."""
 
 ARENA_POINTERS = 16
 """Pointers in the zeroed arena the ctypes call passes (the arena's fields, with room
-to spare). A scalar version that makes lists inside (`list_sieve(n)`) runs in it; the
-lists are not freed on this path, as the CPython wrapper would free them."""
+to spare). A scalar version that makes lists or arrays inside (`list_sieve(n)`) runs
+in it, and `release_arena` frees them after the call."""
 
 
 HELPERS = '''

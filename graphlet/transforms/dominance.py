@@ -81,6 +81,10 @@ class Dominance:
             self._positions[block] = {op: i for i, op in enumerate(block.ops)}
         return self._positions[block]
 
+    def dominators(self, region: Region) -> dict[Block, set[Block]]:
+        """Each reachable block of `region` and the blocks that dominate it."""
+        return self._region_dominators(region)
+
     def _region_dominators(self, region: Region) -> dict[Block, set[Block]]:
         """Each reachable block's dominators (the iterative data-flow algorithm)."""
         if region in self._dominators:

@@ -5,8 +5,9 @@ derivative rule (`vjp` / `local_derivatives`, declared beside the op's meaning).
 
 adds `@f_grad`, taking `@f`'s arguments and returning `@f`'s results followed by the
 gradient of result `output` (a float scalar or a one-element tensor) with respect to
-each argument in `wrt`; `@f` is left as it was. `graphlet-optimize` afterwards folds
-the constant partials and drops what the gradient does not use.
+each argument in `wrt` (the gradients alone with `values=false`); `@f` is left as it
+was. `graphlet-optimize` afterwards folds the constant partials and drops what the
+gradient does not use.
 
 Straight-line code (one block; a chain of `cf.br` into single-predecessor blocks is
 merged into one first) is differentiated in **reverse mode**: SSA values are
@@ -269,6 +270,18 @@ def _extend_terminator(
     block.erase_op(op)
 
 
+def _return_gradients_only(fn: func.FuncOp, count: int) -> None:
+    """Drop the function's results from each `func.return`, keeping the last `count`
+    operands (the gradients)."""
+    for ret in [o for o in fn.walk() if isinstance(o, func.ReturnOp)]:
+        new = func.ReturnOp(*ret.operands[len(ret.operands) - count :])
+        new.location = ret.location
+        block = ret.parent_block()
+        assert block is not None
+        block.insert_op_before(new, ret)
+        block.erase_op(ret)
+
+
 @dataclass(frozen=True)
 class GraphletAutodiffPass(ModulePass):
     """Adds `@<function>_grad` (or `@<grad_name>`): `@function`'s results, then the
@@ -284,6 +297,10 @@ class GraphletAutodiffPass(ModulePass):
     """The position of the (scalar float) result whose gradient is taken."""
     grad_name: str = ""
     """The new function's name; `<function>_grad` by default."""
+    values: bool = True
+    """Whether `@<function>_grad` returns `@function`'s results before the gradients;
+    without them (`values=false`) `graphlet-optimize` drops every forward value the
+    gradient does not use."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         fn = self._function(op)
@@ -321,6 +338,9 @@ class GraphletAutodiffPass(ModulePass):
             types = reverse_mode(grad, self.wrt, self.output)
         else:
             types = forward_mode(grad, self.wrt, self.output)
+        if not self.values:
+            _return_gradients_only(grad, len(types))
+            outputs = ()
         grad.function_type = FunctionType.from_lists(list(inputs), [*outputs, *types])
         op.body.block.insert_op_after(grad, fn)
 

@@ -1,7 +1,8 @@
 """`graphlet-optimize`: the default optimization pipeline.
 
-Folding and canonicalization first (they expose dead code and duplicates), then CSE,
-then DCE, then one more canonicalization for what CSE exposed.
+Folding and canonicalization first (they expose dead code and duplicates), then CSE
+(`graphlet-cse`: xDSL's, along the dominator tree in functions of many blocks), then
+DCE, then one more canonicalization for what CSE exposed.
 """
 
 from dataclasses import dataclass
@@ -10,10 +11,9 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 from xdsl.transforms.canonicalize import CanonicalizePass
-from xdsl.transforms.common_subexpression_elimination import (
-    CommonSubexpressionElimination,
-)
 from xdsl.transforms.dead_code_elimination import DeadCodeElimination
+
+from graphlet.transforms.graphlet_cse import GraphletCSEPass
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,6 @@ class GraphletOptimizePass(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         CanonicalizePass().apply(ctx, op)
-        CommonSubexpressionElimination().apply(ctx, op)
+        GraphletCSEPass().apply(ctx, op)
         DeadCodeElimination().apply(ctx, op)
         CanonicalizePass().apply(ctx, op)

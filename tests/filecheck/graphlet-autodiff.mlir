@@ -1,4 +1,5 @@
 // RUN: graphlet-opt %s --split-input-file -p 'graphlet-autodiff{function=f wrt=0,1},graphlet-optimize' --verify-diagnostics | filecheck %s
+// RUN: graphlet-opt %s --split-input-file -p 'graphlet-autodiff{function=f wrt=0,1 values=false},graphlet-optimize' --verify-diagnostics | filecheck %s --check-prefix=GRAD
 
 // `graphlet-autodiff` adds @f_grad: @f's results, then d(result 0)/d(each `wrt`
 // argument). Straight-line code is differentiated in reverse mode, each op's
@@ -138,6 +139,41 @@ func.func @f(%x: f64, %y: f64) -> f64 {
 // CHECK-NEXT:    %5 = graphlet.constant 0.000000e+00 : f64
 // CHECK-NEXT:    func.return %4, %3, %5 : f64, f64, f64
 // CHECK-NEXT:  }
+
+// -----
+
+// After the pass, graphlet-optimize drops the forward values the gradient does not
+// use. f = tanh(x) * y + floor(exp(y) * x) + z * z by x and y: floor's partial is
+// zero and z is not differentiated by, so with the gradients alone (`values=false`,
+// the GRAD run) `exp(y) * x`, the floor, `z * z` and the sums go; `exp` stays, as it
+// may raise OverflowError where Python's forward would.
+
+func.func @f(%x: f64, %y: f64, %z: f64) -> f64 {
+  %0 = graphlet.tanh %x : f64
+  %1 = graphlet.mul %0, %y : f64
+  %2 = graphlet.exp %y : f64
+  %3 = graphlet.mul %2, %x : f64
+  %4 = graphlet.floor %3 : f64
+  %5 = graphlet.add %1, %4 : f64
+  %6 = graphlet.mul %z, %z : f64
+  %7 = graphlet.add %5, %6 : f64
+  func.return %7 : f64
+}
+
+// CHECK-LABEL: func.func @f_grad(%x: f64, %y: f64, %z: f64) -> (f64, f64, f64) {
+// CHECK:         %[[ZZ:.*]] = graphlet.mul %z, %z : f64
+// CHECK-NEXT:    %[[V:.*]] = graphlet.add %{{.*}}, %[[ZZ]] : f64
+// CHECK:         func.return %[[V]], %{{.*}}, %{{.*}} : f64, f64, f64
+
+// GRAD-LABEL: func.func @f_grad(%x: f64, %y: f64, %z: f64) -> (f64, f64) {
+// GRAD-NEXT:    %0 = graphlet.tanh %x : f64
+// GRAD-NEXT:    %1 = graphlet.exp %y : f64
+// GRAD-NEXT:    %2 = graphlet.constant 1.000000e+00 : f64
+// GRAD-NEXT:    %3 = graphlet.mul %0, %0 : f64
+// GRAD-NEXT:    %4 = graphlet.sub %2, %3 : f64
+// GRAD-NEXT:    %5 = graphlet.mul %y, %4 : f64
+// GRAD-NEXT:    func.return %5, %0 : f64, f64
+// GRAD-NEXT:  }
 
 // -----
 

@@ -261,7 +261,15 @@ def hypot(coords: Sequence[float]) -> float:
     """`math.hypot(*coords)` of floats: CPython's `vector_norm` (3.10+), whose result
     is fixed by its exact steps: the largest |x| picks a power-of-two scale, each
     square is split exactly (Veltkamp-Dekker) and summed compensated from 1.0, and
-    the square root gets one differential correction."""
+    the square root gets one differential correction.
+
+    The finite special results are spelled so that their derivatives (`graphlet.grad`
+    differentiates this code) are torch.hypot's `x / result` in IEEE floats: NaN is
+    the coordinates' sum times NaN (NaN by every coordinate) and zero is the square
+    root of the squares (0 / 0: NaN). An infinite result keeps the largest |x|'s
+    derivative: torch's NaN by an infinite coordinate and 0 by the others cannot come
+    out of forward mode (`graphlet-autodiff`), whose zero tangents times infinities
+    are NaN."""
     top = 0.0
     nan = False
     for x in coords:
@@ -272,9 +280,17 @@ def hypot(coords: Sequence[float]) -> float:
     if math.isinf(top):
         return top
     if nan:
-        return math.nan
-    if top == 0.0 or len(coords) <= 1:
+        total = 0.0
+        for x in coords:
+            total += x
+        return total * math.nan
+    if len(coords) <= 1:
         return top
+    if top == 0.0:
+        squares = 0.0
+        for x in coords:
+            squares += x * x
+        return math.sqrt(squares)
     if top < TINY_NORM:  # subnormals: DBL_MIN * the norm of the values / DBL_MIN
         return DBL_MIN * _vector_norm(coords, top / DBL_MIN, DBL_MIN)
     return _vector_norm(coords, top, 1.0)
