@@ -146,7 +146,7 @@ def scatter_src(imp: FxImporter, x: Any, dim: int, index: Any, src: Any) -> SSAV
     if g.element_type(src.type) != elem:
         raise NotHere(f"scatter of {src.type} into {x.type}: one dtype")
     if 0 in g.shape_of(tensor(index).type):
-        return x
+        return tensor(x)
     if rank(x) == 0 and rank(tensor(index)) == 0 and rank(src) == 0:  # as vectors of one
         one = [imp.emit(g.ReshapeOp(v, (1,))) for v in (x, tensor(index), src)]
         return imp.emit(g.ReshapeOp(scatter_src(imp, one[0], 0, one[1], one[2]), ()))
@@ -251,7 +251,7 @@ def scatter_reduce(
     if g.element_type(src.type) != elem:
         raise NotHere(f"scatter_reduce of {src.type} into {x.type}: one dtype")
     if 0 in g.shape_of(tensor(index).type):
-        return x
+        return tensor(x)
     if rank(x) == 0 and rank(tensor(index)) == 0 and rank(src) == 0:  # as vectors of one
         one = [imp.emit(g.ReshapeOp(v, (1,))) for v in (x, tensor(index), src)]
         reduced = scatter_reduce(imp, one[0], 0, one[1], one[2], reduce, include_self=include_self)
