@@ -137,6 +137,12 @@ INVALID = {
         4,
         'Redefinition of symbol "f"',
     ),
+    "scf-if-then-region-without-yield": (  # fuzz seed 170004 mutant 6739
+        "func.func @f(%c: i1, %a: i64) -> i64 {\n  %r = scf.if %c -> (i64) {\n"
+        "  } else {\n    scf.yield %a : i64\n  }\n  func.return %r : i64\n}",
+        2,
+        "yields 0 value(s) where 'scf.if' expects i64",
+    ),
 }
 
 
@@ -145,6 +151,13 @@ def test_invalid_ir_is_a_located_error(tmp_path, case):
     text, line, message = INVALID[case]
     status, _, err = opt(tmp_path, text, "-p", "lower-to-llvm", "-t", "llvm")
     assert_located(status, err, line, message)
+
+
+def test_an_op_at_module_level_under_t_llvm_is_a_located_error(tmp_path):
+    """Fuzz seed 170004 mutant 3639: xDSL's translation raised an unlocated error."""
+    text = '%f = "pyrt.region_frame"() <{slots = 6 : i64}> : () -> !llvm.ptr\n'
+    status, _, err = opt(tmp_path, text, "-t", "llvm")
+    assert_located(status, err, 1, "translates only llvm.func and llvm.mlir.global at module level")
 
 
 def test_the_ir_a_pass_breaks_is_reported_after_that_pass(tmp_path, monkeypatch):

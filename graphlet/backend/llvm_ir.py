@@ -128,6 +128,13 @@ def translate_module(
     for op in module.ops:
         if isinstance(op, llvm.GlobalOp):
             _check_global(op)
+        elif not isinstance(op, llvm.FuncOp):
+            # xDSL's translation would raise an unlocated NotImplementedError.
+            raise lowering_error(
+                op,
+                "-t llvm translates only llvm.func and llvm.mlir.global at module level; "
+                "lower this op to the llvm dialect inside a function first",
+            )
     llvm_module = xdsl_llvm_convert.convert_module(
         module, fallback_target_triple=target_triple, data_layout=data_layout
     )

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from xdsl.context import Context
-from xdsl.dialects import builtin, cf, func, llvm, memref
+from xdsl.dialects import builtin, cf, func, llvm, memref, scf
 from xdsl.dialects.builtin import (
     ArrayAttr,
     ComplexType,
@@ -79,6 +79,7 @@ class _Checker:
         for message in (
             self._dominance.operand_error(op),
             _successors(op),
+            _yields(op),
             _symbols(op),
             _declaration(op),
             _return_parent(op),
@@ -140,6 +141,26 @@ def _successors(op: Operation) -> str | None:
                     f"passes a {value.type} as argument #{j} of successor #{i}, "
                     f"which has type {argument.type}"
                 )
+    return None
+
+
+def _yields(op: Operation) -> str | None:
+    """xDSL 0.74 inserts an empty `scf.yield` in an `scf.if` region left without one,
+    and does not check it against the op's results (MLIR does)."""
+    if not isinstance(op, scf.YieldOp):
+        return None
+    parent = op.parent_op()
+    if isinstance(parent, scf.WhileOp):
+        first = parent.before_region.blocks.first
+        expected = [a.type for a in first.args] if first is not None else []
+    elif isinstance(parent, scf.IfOp | scf.ForOp | scf.IndexSwitchOp):
+        expected = [r.type for r in parent.results]
+    else:
+        return None
+    given = [v.type for v in op.operands]
+    if given != expected:
+        shown = ", ".join(map(str, expected)) or "nothing"
+        return f"yields {len(given)} value(s) where '{parent.name}' expects {shown}"
     return None
 
 

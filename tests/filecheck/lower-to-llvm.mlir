@@ -103,4 +103,4 @@ func.func @main() -> (i64, i64, f64, i1, i32) attributes {llvm.emit_c_interface}
 // STD-NEXT: result 3: True
 // STD-NEXT: result 4: 1
 
-// UNLOWERED: error: Conversion not implemented for op: func.func
+// UNLOWERED: lower-to-llvm.mlir:{{[0-9]+}}:1: error: 'func.func': -t llvm translates only llvm.func and llvm.mlir.global at module level
