@@ -133,16 +133,18 @@ class GradFunction:
                 "the gradient needs a float result"
             )
         symbol = f"{captured.symbol}_grad"
-        _differentiate(unit.module, captured.symbol, self.argnums, symbol, inline=True)
-        grads = ("tuple", ("f64",) * len(self.argnums))
-        kernel = default_backend().compile(
-            unit.module, symbol, arg_specs(captured), ("tuple", ("f64", grads))
+        _differentiate(
+            unit.module, captured.symbol, self.argnums, symbol, self.with_value, inline=True
         )
+        grads = ("tuple", ("f64",) * len(self.argnums))
+        results = ("tuple", ("f64", grads)) if self.with_value else grads
+        kernel = default_backend().compile(unit.module, symbol, arg_specs(captured), results)
+        with_value = self.with_value
         fn = self.fn
 
         def call(*call_args: Any) -> Any:
             try:
-                return kernel(*call_args)
+                return kernel(*call_args) if with_value else (None, kernel(*call_args))
             except HandBack as e:
                 fn(*call_args)  # Python's own error, if the function raises
                 raise ArithmeticError(
@@ -187,14 +189,18 @@ class GradFunction:
         kept, _ = connect(recorder.calls, [result.id])
         module = _build(recorder, kept, [result.id])
         symbol = f"{FUNCTION}_grad"
-        _differentiate(module, FUNCTION, tuple(arrays.index(i) for i in self.argnums), symbol)
+        wrt = tuple(arrays.index(i) for i in self.argnums)
+        _differentiate(module, FUNCTION, wrt, symbol, self.with_value)
         kernel = driver.compile_tensor_function(module, symbol)
         scalar = result.id in recorder.scalars
+        with_value = self.with_value
 
         def call(*call_args: Any) -> Any:
             inputs = [np.ascontiguousarray(call_args[i]) for i in arrays]
             outs = kernel.call_guarded(*inputs)
             self._tensor_calls += 1
+            if not with_value:
+                return None, outs
             head = outs[0][()] if scalar else outs[0]
             return head, outs[1:]
 
@@ -202,18 +208,25 @@ class GradFunction:
 
 
 def _differentiate(
-    module: ModuleOp, function: str, wrt: tuple[int, ...], name: str, inline: bool = False
+    module: ModuleOp,
+    function: str,
+    wrt: tuple[int, ...],
+    name: str,
+    values: bool,
+    inline: bool = False,
 ) -> None:
     """Add `@name`, the gradient of `@function` (its calls inlined first: the pass
-    differentiates within one function), then fold and drop what it does not use
-    (the tensor pipeline does not run `graphlet-optimize` itself)."""
+    differentiates within one function), with `@function`'s result first when
+    `values`, then fold and drop what it does not use (the tensor pipeline does not
+    run `graphlet-optimize` itself): without the value, the forward ops only it
+    needed go too."""
     from graphlet.registry import all_passes, make_context
 
     autodiff = all_passes()["graphlet-autodiff"]()
     if inline:
         all_passes()["inline-functions"]()().apply(make_context(), module)
     try:
-        autodiff(function=function, wrt=wrt, grad_name=name).apply(  # type: ignore[call-arg]
+        autodiff(function=function, wrt=wrt, grad_name=name, values=values).apply(  # type: ignore[call-arg]
             make_context(), module
         )
     except DiagnosticException as e:
