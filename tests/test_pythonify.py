@@ -887,13 +887,17 @@ def test_model_corpus_through_torch_compile_option(name: str, tmp_path: Path, mo
 
     monkeypatch.setattr(CompiledGraph, "__call__", recording)
     out = tmp_path / "compiled.py"
+    torch._dynamo.reset()  # an earlier case's cached frame would compile nothing here
     compiled = torch.compile(
         model, backend="graphlet", options={"pythonify": str(out)}, dynamic=False
     )
     # the case's Dynamo settings (the RNN cases trace only with allow_rnn)
-    with model_corpus.dynamo_config(case), torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("error", PythonifyWarning)
-        compiled(*inputs)
+    try:
+        with model_corpus.dynamo_config(case), torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("error", PythonifyWarning)
+            compiled(*inputs)
+    finally:
+        torch._dynamo.reset()
     first_calls = list({id(graph): (graph, args, result) for graph, args, result in calls}.values())
     assert first_calls, "no graph was compiled"
     files = [out, *(out.with_suffix(f".{k}.py") for k in range(1, len(first_calls)))]
