@@ -466,6 +466,7 @@ def emit_wrapper(
     globals `<symbol>.calls` and `<symbol>.guards` are the call counter and the guard
     table `CompiledWrapper` fills in. Returns the symbol."""
     from graphlet.backend import arrays, lists, pyvalues
+    from graphlet.backend.python_memory import slot_count
 
     arg_kinds = tuple(map(_type_name, arg_types))
     result_kinds = tuple(map(_type_name, result_types))
@@ -495,7 +496,7 @@ def emit_wrapper(
         b.cbranch(ok, next_block, slow)
         b.position_at_end(next_block)
 
-    slot_total = sum(pyvalues.slot_count(kind) for kind in result_kinds)
+    slot_total = sum(slot_count(kind) for kind in result_kinds)
     results = b.alloca(_i64, 1 + slot_total)
     overflow = b.alloca(_i32)
     status_args = b.alloca(_ptr, 1 + len(arg_kinds))
@@ -593,7 +594,7 @@ def emit_wrapper(
     index = abi.STATUS_SLOT + 1
     for kind in result_kinds:
         boxed.append(boxer.box(kind, index))
-        index += pyvalues.slot_count(kind)
+        index += slot_count(kind)
     free_arena()
     _return_boxed(b, boxed)
 

@@ -217,7 +217,8 @@ def reflect(lists: dict[int, NativeList]) -> None:
 
 
 def slot_count(spec: Any) -> int:
-    """How many flat values a spec takes (`graphlet.backend.pyvalues.slot_count`)."""
+    """How many flat values a spec takes: one definition for the native wrapper
+    (`pyvalues`) and the emitted Python, which carries this module's copy."""
     if isinstance(spec, str):
         return 1
     kind: str = spec[0]

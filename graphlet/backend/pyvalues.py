@@ -40,6 +40,7 @@ from graphlet.backend.cpython_wrapper import (
     _i64,
     _ptr,
 )
+from graphlet.backend.python_memory import slot_count
 
 SCALARS = ("i1", "i64", "f64")
 
@@ -76,25 +77,6 @@ def validate(spec: Any) -> Any:
         return spec
     if kind == "npscalar" and len(spec) == 2:
         return spec
-    raise TypeError(f"not a value spec: {spec!r}")
-
-
-def slot_count(spec: Any) -> int:
-    if spec in SCALARS:
-        return 1
-    kind = spec[0]
-    if kind == "complex":
-        return 2
-    if kind == "const":
-        return 0
-    if kind == "tuple":
-        return sum(slot_count(item) for item in spec[1])
-    if kind in ("list", "npscalar"):
-        return 1
-    if kind == "array":
-        return 2 + 2 * int(spec[2])
-    if kind == "union":
-        return 1 + sum(slot_count(item) for item in spec[1])
     raise TypeError(f"not a value spec: {spec!r}")
 
 
