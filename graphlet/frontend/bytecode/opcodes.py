@@ -282,6 +282,11 @@ def check_returnable(kind: inf.Kind) -> None:
     """A graph break unless a value of `kind` can leave compiled code."""
     if isinstance(kind, Poison):
         raise GraphBreak(kind.reason)
+    if isinstance(kind, inf.ClosureKind):
+        raise GraphBreak(
+            f"returning {inf.kind_name(kind)} is not compiled (a nested function or lambda"
+            " that escapes runs in Python)"
+        )
     if kind in (inf.NULL, inf.RANGE, inf.RANGE_ITER) or isinstance(
         kind, inf.ListIterKind | inf.TupleIterKind
     ):
