@@ -18,6 +18,7 @@ a closure passed to a call (a `key=`) is bound the same way. A closure that esca
 
 from __future__ import annotations
 
+import re
 import types
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -44,8 +45,9 @@ class CellRef:
 
 
 def display_name(fn: types.FunctionType) -> str:
-    """`fn`'s qualified name in break reasons: `outer.inner`, `outer.lambda`."""
-    return fn.__qualname__.replace(".<locals>.", ".").replace("<lambda>", "lambda")
+    """`fn`'s qualified name in break reasons: `outer.inner`, `outer.lambda`,
+    `outer.genexpr`."""
+    return re.sub(r"<(\w+)>", r"\1", fn.__qualname__.replace(".<locals>.", "."))
 
 
 @handles("MAKE_CELL", "COPY_FREE_VARS")
