@@ -42,13 +42,14 @@ class Guard:
 @dataclass(frozen=True)
 class CellGuard(Guard):
     """Valid while the closure cell `namespace` (a free variable of a compiled
-    function, named `name`) still holds `expected`: its contents were compiled in."""
+    function, named `name`) still holds `expected` (`MISSING`: is still empty): its
+    contents were compiled in."""
 
     def holds(self) -> bool:
         try:
             return self.namespace.cell_contents is self.expected
-        except ValueError:  # the cell was emptied (`del` in the enclosing function)
-            return False
+        except ValueError:  # an empty cell (not yet bound, or `del` in the enclosing function)
+            return self.expected is MISSING
 
     def describe(self) -> str:
         return f"free variable {self.name!r}"

@@ -257,7 +257,7 @@ class ModuleCapture:
         try:
             value = cell.cell_contents
         except ValueError:
-            return UNBOUND
+            value = UNBOUND
         self.guards[(id(cell), "cell_contents")] = CellGuard(cell, name, value)
         return value
 
