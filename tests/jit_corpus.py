@@ -999,7 +999,7 @@ def closure_defaults(n):
 def closure_in_loop(n):
     total = 0
     step = 3
-    bump = lambda v: v + step  # noqa: E731
+    bump = lambda v: v + step
     for i in range(n):
         total = bump(total) * 2 % 1000
         step = i
@@ -1029,9 +1029,9 @@ def closure_passed_to_helper(n, x):
 
 def closure_choose(n, x):
     if n > 0:
-        f = lambda v: v + n  # noqa: E731
+        f = lambda v: v + n
     else:
-        f = lambda v: v * 2.5  # noqa: E731
+        f = lambda v: v * 2.5
     return f(x)
 
 

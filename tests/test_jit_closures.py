@@ -115,7 +115,7 @@ def test_a_version_that_read_a_cell_is_not_stored_on_disk() -> None:
 def test_a_nested_function_sees_assignments_after_its_definition() -> None:
     def outer(n):
         k = 1
-        f = lambda v: v + k  # noqa: E731
+        f = lambda v: v + k
         first = f(n)
         k = 10
         second = f(n)

@@ -173,9 +173,7 @@ def call_closure(c: FunctionCapture, closure: Closure, args: list[Value]) -> Val
     from graphlet.frontend.bytecode.calls import call_python
 
     if closure.free is None:
-        raise GraphBreak(
-            f"calling {display_name(closure.fn)} outside the function that defines it"
-        )
+        raise GraphBreak(f"calling {display_name(closure.fn)} outside the function that defines it")
     code = closure.fn.__code__
     args = list(args)
     missing = code.co_argcount - len(args)

@@ -240,7 +240,11 @@ def _min_max_keywords(
 
 
 def _min_max_of_list(
-    c: FunctionCapture, target: Any, items: Value, key: Known | Closure | None, default: Value | None
+    c: FunctionCapture,
+    target: Any,
+    items: Value,
+    key: Known | Closure | None,
+    default: Value | None,
 ) -> Value:
     name = target.__name__
     if not isinstance(items, ListValue):
