@@ -1045,6 +1045,15 @@ def _make_closure(scale, offset, pair, f):
 closure_from_factory = _make_closure(3, 0.5, (4, 1), abs)
 
 
+def closure_recursive(n):
+    base = 2
+
+    def fib(m):
+        return m * base if m < 2 else fib(m - 1) + fib(m - 2)
+
+    return fib(n)
+
+
 def closure_in_a_list(n):
     fs = [lambda v: v + n]
     return fs[0](n)

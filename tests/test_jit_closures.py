@@ -131,11 +131,14 @@ def test_escaping_closures_run_in_python_with_readable_reasons() -> None:
     def returns_lambda(n):
         return lambda: n
 
-    def recursive(n):
-        def fact(k):
-            return 1 if k <= 1 else k * fact(k - 1)
+    def mutual(n):
+        def even(m):
+            return m == 0 or odd(m - 1)
 
-        return fact(n)
+        def odd(m):
+            return m != 0 and even(m - 1)
+
+        return even(n)
 
     def writes_nonlocal(n):
         c = 0
@@ -149,7 +152,7 @@ def test_escaping_closures_run_in_python_with_readable_reasons() -> None:
 
     expected = {
         returns_lambda: "returning a lambda is not compiled",
-        recursive: "recursive.fact) is not compiled",
+        mutual: "mutual.even) are not compiled",
         writes_nonlocal: "assigning 'c' of an enclosing function (nonlocal) is not compiled",
     }
     for fn, reason in expected.items():

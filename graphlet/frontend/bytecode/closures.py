@@ -11,9 +11,10 @@ the function that made it (its cells) stay that function's locals, so an assignm
 after the definition is seen, as in Python. Calling it binds the current values of
 its cells (`bind`) and captures its code as one more function of the module, whose
 parameters are its own followed by its free variables (`FunctionCapture.free_params`);
-a closure passed to a call (a `key=`) is bound the same way. A closure that escapes
-(returned, stored in a list) or that assigns its enclosing function's variables
-(`nonlocal`) is a graph break.
+a closure passed to a call (a `key=`) is bound the same way. A nested function among
+its own free variables (it calls itself) is bound as a `SelfRef`, which its capture
+binds again from its own parameters. A closure that escapes (returned, stored in a
+list) or that assigns its enclosing function's variables (`nonlocal`) is a graph break.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from graphlet.frontend.bytecode.breaks import GraphBreak
-from graphlet.frontend.bytecode.inference import Known, Poison
+from graphlet.frontend.bytecode.inference import Known, Poison, SelfRef
 from graphlet.frontend.bytecode.opcodes import Flow, handles
 from graphlet.frontend.bytecode.values import Closure, State, TupleValue, Value
 from graphlet.frontend.guards import MISSING
@@ -157,10 +158,17 @@ def bind(c: FunctionCapture, state: State, value: Value, seen: tuple[Any, ...] =
     a call (or a builtin's `key=`) receives, as CPython's cells hold them now."""
     if isinstance(value, TupleValue):
         return TupleValue(tuple(bind(c, state, item, seen) for item in value.items))
+    if isinstance(value, SelfRef):
+        if value.fn is not c.fn:
+            raise GraphBreak(
+                f"mutually recursive nested functions ({display_name(value.fn)}) are not compiled"
+            )
+        names = c.code.co_freevars  # the closure's cells are in this order
+        return Closure(c.fn, names, (), tuple(cell_value(c, state, name) for name in names))
     if not isinstance(value, Closure) or value.free is not None:
         return value
-    if value.fn in seen:
-        raise GraphBreak(f"a recursive nested function ({display_name(value.fn)}) is not compiled")
+    if value.fn in seen:  # a nested function that calls itself
+        return SelfRef(value.fn)
     free = tuple(
         bind(c, state, cell_value(c, state, name), (*seen, value.fn)) for name in value.cells
     )

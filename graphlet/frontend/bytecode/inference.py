@@ -156,6 +156,15 @@ class ClosureKind:
     free: tuple[Any, ...] | None
 
 
+@dataclass(frozen=True)
+class SelfRef:
+    """A recursive nested function's reference to itself among its own free variables
+    (its value and its kind): calling it binds the free variables again
+    (`closures.bind`)."""
+
+    fn: Any
+
+
 Kind = Any
 """An IR type, a `Known`, a `Poison`, a marker or one of the kind classes above."""
 
@@ -196,6 +205,8 @@ def describe(kind: Kind) -> str:
         return "enumerate object"
     if isinstance(kind, ZipIterKind):
         return "zip object"
+    if isinstance(kind, SelfRef):
+        kind = ClosureKind(kind.fn, (), (), None)
     if isinstance(kind, ClosureKind):
         name = kind.fn.__name__
         return "lambda" if name == "<lambda>" else f"nested function {name}"

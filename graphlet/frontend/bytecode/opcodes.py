@@ -282,7 +282,7 @@ def check_returnable(kind: inf.Kind) -> None:
     """A graph break unless a value of `kind` can leave compiled code."""
     if isinstance(kind, Poison):
         raise GraphBreak(kind.reason)
-    if isinstance(kind, inf.ClosureKind):
+    if isinstance(kind, inf.ClosureKind | inf.SelfRef):
         raise GraphBreak(
             f"returning {inf.kind_name(kind)} is not compiled (a nested function or lambda"
             " that escapes runs in Python)"

@@ -233,7 +233,7 @@ def kind_of(value: Value) -> inf.Kind:
         free = None if value.free is None else tuple(kind_of(v) for v in value.free)
         defaults = tuple(kind_of(v) for v in value.defaults)
         return ClosureKind(value.fn, value.cells, defaults, free)
-    if isinstance(value, inf.Known | inf.Poison | inf.Marker):
+    if isinstance(value, inf.Known | inf.Poison | inf.Marker | inf.SelfRef):
         return value
     if isinstance(value, SliceValue):
         return Poison("a slice object kept across a branch")
