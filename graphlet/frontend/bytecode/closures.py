@@ -38,6 +38,16 @@ DEFAULTS, KW_DEFAULTS, ANNOTATIONS, CLOSURE = 0x01, 0x02, 0x04, 0x08
 """The flags of `MAKE_FUNCTION` (3.11, 3.12) and `SET_FUNCTION_ATTRIBUTE` (3.13)."""
 
 
+COMPREHENSIONS = {
+    "<genexpr>": "a generator expression",
+    "<listcomp>": "a list comprehension",
+    "<setcomp>": "a set comprehension",
+    "<dictcomp>": "a dict comprehension",
+}
+"""The nested functions CPython makes for comprehensions (3.11; 3.12 inlines all but
+generator expressions): graph breaks named as the user wrote them."""
+
+
 class CellRef:
     """What `LOAD_CLOSURE name` pushes: the cell of the variable `name`."""
 
@@ -105,6 +115,9 @@ def make_function(c: FunctionCapture, ins: Instr, state: State) -> Flow:
     code = state.pop()
     if not isinstance(code, Known) or not isinstance(code.obj, types.CodeType):
         raise GraphBreak("defining a nested function or lambda from unknown code")
+    comprehension = COMPREHENSIONS.get(code.obj.co_name)
+    if comprehension is not None:
+        raise GraphBreak(f"not compiled: {comprehension}")
     closure = Closure(nested_function(c, code.obj), ())
     for flag in (CLOSURE, ANNOTATIONS, KW_DEFAULTS, DEFAULTS):  # from the top of the stack
         if (ins.arg or 0) & flag:
