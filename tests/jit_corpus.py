@@ -1054,6 +1054,18 @@ def closure_recursive(n):
     return fib(n)
 
 
+def closure_appends_to_outer_list(n, ys):
+    xs = []
+
+    def add(v):
+        xs.append(v * 2)  # a mutation, not a rebinding: the enclosing list changes
+        ys.append(v)
+
+    for i in range(n):
+        add(i)
+    return xs, len(ys)
+
+
 def closure_in_a_list(n):
     fs = [lambda v: v + n]
     return fs[0](n)
