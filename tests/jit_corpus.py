@@ -1071,6 +1071,22 @@ def closure_in_a_list(n):
     return fs[0](n)
 
 
+def closure_counter(n, x):
+    count = 0
+    total = 0
+
+    def bump(v):
+        nonlocal count, total
+        count += 1
+        total = total + v * x  # an int, then a float when x is one
+        return count * 2
+
+    last = 0
+    for i in range(n):
+        last = bump(i)
+    return count, total, last
+
+
 def closure_nonlocal(n):
     count = 0
 

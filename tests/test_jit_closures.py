@@ -140,20 +140,34 @@ def test_escaping_closures_run_in_python_with_readable_reasons() -> None:
 
         return even(n)
 
-    def writes_nonlocal(n):
+    def writes_nonlocal_two_levels_up(n):
         c = 0
 
-        def bump():
-            nonlocal c
-            c += n
+        def middle():
+            def bump():
+                nonlocal c
+                c += n
 
-        bump()
+            bump()
+
+        middle()
         return c
+
+    def passes_a_writer(n):
+        calls = 0
+
+        def key(v):
+            nonlocal calls
+            calls += 1
+            return -v
+
+        return max([n, 1, 2], key=key) + calls
 
     expected = {
         returns_lambda: "returning a lambda is not compiled",
         mutual: "mutual.even) are not compiled",
-        writes_nonlocal: "assigning 'c' of an enclosing function (nonlocal) is not compiled",
+        writes_nonlocal_two_levels_up: "bump assigns a variable of a function enclosing its caller",
+        passes_a_writer: "passes_a_writer.key, which assigns nonlocal variables, to a call",
     }
     for fn, reason in expected.items():
         jitted = graphlet.jit(fn)

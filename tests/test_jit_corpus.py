@@ -339,7 +339,8 @@ CASES: list[Case] = [
     Case(corpus.closure_recursive, (st.integers(-3, 15),)),
     Case(corpus.closure_appends_to_outer_list, (TINY, INT_LISTS)),
     Case(corpus.closure_in_a_list, (SMALL,), "a closure stored in a list runs in Python"),
-    Case(corpus.closure_nonlocal, (SMALL,), "assigning a nonlocal variable runs in Python"),
+    Case(corpus.closure_nonlocal, (SMALL,)),
+    Case(corpus.closure_counter, (TINY, st.one_of(SMALL, st.floats(-50, 50)))),
 ]
 
 CASE_IDS = [f"{case.fn.__name__}-{len(case.strategies)}" for case in CASES]

@@ -159,10 +159,20 @@ def _call(c: FunctionCapture, ins: Instr, state: State, count: int, names: tuple
         args.insert(0, self_arg)
     callee = closures.bind(c, state, callee)  # a closure reads its cells as they are now
     args = [closures.bind(c, state, arg) for arg in args]
+    for arg in args:
+        if isinstance(arg, Closure) and closures.written_free(arg.fn.__code__):
+            raise GraphBreak(
+                f"passing {closures.display_name(arg.fn)}, which assigns nonlocal variables,"
+                " to a call is not compiled"
+            )
     keywords = dict(zip(names, args[len(args) - len(names) :]))
     positional = args[: len(args) - len(names)]
     try:
-        result = call(c, callee, positional, keywords)
+        if isinstance(callee, Closure) and closures.written_free(callee.fn.__code__):
+            bound = _bind_keywords(c, callee, positional, keywords) if keywords else positional
+            result = closures.call_writing(c, state, callee, bound)
+        else:
+            result = call(c, callee, positional, keywords)
     except GraphBreak as e:
         result = (
             None

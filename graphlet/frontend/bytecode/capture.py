@@ -313,6 +313,9 @@ class FunctionCapture(Emitter):
         self.param_names = self.code.co_varnames[: self.code.co_argcount] + (
             self.code.co_freevars if self.free_params else ()
         )
+        self.written_free = closures.written_free(self.code) if self.free_params else ()
+        """The free variables it assigns (`nonlocal`): returned after its result, and
+        written back into the caller's cells (`closures.call_writing`)."""
         self.given_kinds = tuple(_with_sites(k, ("param", symbol, i)) for i, k in enumerate(kinds))
         self.symbol = symbol
         self.assumed_return: ReturnSig | None = None

@@ -14,18 +14,22 @@ parameters are its own followed by its free variables (`FunctionCapture.free_par
 a closure passed to a call (a `key=`) is bound the same way. A nested function among
 its own free variables (it calls itself) is bound as a `SelfRef`, which its capture
 binds again from its own parameters. A closure that escapes (returned, stored in a
-list) or that assigns its enclosing function's variables (`nonlocal`) is a graph break.
+list) is a graph break. A nested function that assigns `nonlocal` variables returns
+their new values after its result, written back into the caller's cells
+(`call_writing`).
 """
 
 from __future__ import annotations
 
+import dis
+import functools
 import re
 import types
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from graphlet.frontend.bytecode.breaks import GraphBreak
-from graphlet.frontend.bytecode.inference import Known, Poison, SelfRef
+from graphlet.frontend.bytecode.inference import BOTTOM, Known, Poison, SelfRef
 from graphlet.frontend.bytecode.opcodes import Flow, handles
 from graphlet.frontend.bytecode.values import Closure, State, TupleValue, Value
 from graphlet.frontend.guards import MISSING
@@ -85,7 +89,7 @@ def load_deref(c: FunctionCapture, ins: Instr, state: State) -> Flow:
 
 @handles("STORE_DEREF")
 def store_deref(c: FunctionCapture, ins: Instr, state: State) -> Flow:
-    if ins.arg not in c.code.co_cellvars:
+    if ins.arg not in c.code.co_cellvars and ins.arg not in c.written_free:
         raise GraphBreak(
             f"assigning {ins.arg!r} of an enclosing function (nonlocal) is not compiled"
         )
@@ -188,7 +192,40 @@ def bind(c: FunctionCapture, state: State, value: Value, seen: tuple[Any, ...] =
     return replace(value, free=free)
 
 
-def call_closure(c: FunctionCapture, closure: Closure, args: list[Value]) -> Value:
+@functools.cache
+def written_free(code: types.CodeType) -> tuple[str, ...]:
+    """The free variables `code` assigns (`nonlocal x; x = ...`), in order."""
+    names = {ins.argval for ins in dis.get_instructions(code) if ins.opname == "STORE_DEREF"}
+    return tuple(name for name in code.co_freevars if name in names)
+
+
+def call_writing(c: FunctionCapture, state: State, closure: Closure, args: list[Value]) -> Value:
+    """`closure(*args)` of a nested function that assigns `nonlocal` variables: the
+    call returns their new values after its result, which go into this function's
+    cells (so the next read, or call, sees them)."""
+    written = written_free(closure.fn.__code__)
+    targets = [closure.cells[closure.fn.__code__.co_freevars.index(name)] for name in written]
+    if not all(target in c.code.co_cellvars for target in targets):
+        raise GraphBreak(
+            f"{display_name(closure.fn)} assigns a variable of a function enclosing its caller"
+            " (nonlocal): not compiled"
+        )
+    result = call_closure(c, closure, args, writes=True)
+    if result is BOTTOM:
+        return BOTTOM
+    if not isinstance(result, TupleValue):
+        raise GraphBreak(
+            f"{display_name(closure.fn)} assigns nonlocal variables and returns values of"
+            " different types on different paths: not compiled"
+        )
+    for target, value in zip(targets, result.items[1:], strict=True):
+        state.locals[target] = value
+    return result.items[0]
+
+
+def call_closure(
+    c: FunctionCapture, closure: Closure, args: list[Value], *, writes: bool = False
+) -> Value:
     """`closure(*args)`: a call of its captured code, its missing arguments from its
     defaults and its free variables after them."""
     from graphlet.frontend.bytecode.calls import call_python
@@ -196,6 +233,11 @@ def call_closure(c: FunctionCapture, closure: Closure, args: list[Value]) -> Val
     if closure.free is None:
         raise GraphBreak(f"calling {display_name(closure.fn)} outside the function that defines it")
     code = closure.fn.__code__
+    if written_free(code) and not writes:
+        raise GraphBreak(
+            f"passing {display_name(closure.fn)}, which assigns nonlocal variables, to a call"
+            " is not compiled"
+        )
     args = list(args)
     missing = code.co_argcount - len(args)
     if 0 < missing <= len(closure.defaults):
