@@ -210,6 +210,8 @@ def call_writing(c: FunctionCapture, state: State, closure: Closure, args: list[
             f"{display_name(closure.fn)} assigns a variable of a function enclosing its caller"
             " (nonlocal): not compiled"
         )
+    if any(arg is BOTTOM for arg in args):
+        return BOTTOM
     result = call_closure(c, closure, args, writes=True)
     if result is BOTTOM:
         return BOTTOM
