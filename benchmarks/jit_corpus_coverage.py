@@ -35,6 +35,7 @@ RESULT = os.path.join(ROOT, "benchmarks", "results", "jit-coverage.md")
 def _group(name: str) -> str:
     for prefix, group in (
         ("builtin", "builtins"),
+        ("closure", "closures"),
         ("tuple", "tuples"),
         ("nbody", "tuples"),
         ("body", "tuples"),

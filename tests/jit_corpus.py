@@ -960,3 +960,139 @@ def builtin_hash_mix(n):
 
 def builtin_fits_in_u64(x):
     return 0 <= x < 2**64
+
+
+# --------------------------------------------------------------------------- closures
+
+
+def closure_late_binding(n):
+    k = 1
+
+    def scaled(v):
+        return v * k
+
+    k = n + 2  # assigned after the definition: the call sees it
+    return scaled(n)
+
+
+def closure_key_sorted(xs, c):
+    return sorted(xs, key=lambda v: abs(v - c))
+
+
+def closure_key_min_max(xs, c):
+    return min(xs, key=lambda v: (v - c) * (v - c)), max(xs, key=lambda v: v % 7)
+
+
+def closure_sort_in_place(xs, c):
+    xs.sort(key=lambda v: v * c, reverse=c > 0)
+    return xs
+
+
+def closure_defaults(n):
+    def shifted(v, w=n * 2):  # the default is evaluated here, once
+        return v - w
+
+    n = 100
+    return shifted(1) + shifted(2, 3) * 10 + shifted(w=n, v=4) * 100
+
+
+def closure_in_loop(n):
+    total = 0
+    step = 3
+    bump = lambda v: v + step
+    for i in range(n):
+        total = bump(total) * 2 % 1000
+        step = i
+    return total
+
+
+def closure_two_levels(n, x):
+    a = n + 1
+
+    def middle(y):
+        def inner(z):
+            return z * a + y
+
+        return inner(y + 1) + x
+
+    return middle(n) + middle(a)
+
+
+def _apply_twice(f, x):
+    return f(f(x))
+
+
+def closure_passed_to_helper(n, x):
+    k = n % 5
+    return _apply_twice(lambda v: v * 2 + k, x)
+
+
+def closure_choose(n, x):
+    if n > 0:
+        f = lambda v: v + n
+    else:
+        f = lambda v: v * 2.5
+    return f(x)
+
+
+def _make_closure(scale, offset, pair, f):
+    def closure_from_factory(x):
+        return f(x) * scale + offset + pair[0] - pair[1]
+
+    return closure_from_factory
+
+
+closure_from_factory = _make_closure(3, 0.5, (4, 1), abs)
+
+
+def closure_recursive(n):
+    base = 2
+
+    def fib(m):
+        return m * base if m < 2 else fib(m - 1) + fib(m - 2)
+
+    return fib(n)
+
+
+def closure_appends_to_outer_list(n, ys):
+    xs = []
+
+    def add(v):
+        xs.append(v * 2)  # a mutation, not a rebinding: the enclosing list changes
+        ys.append(v)
+
+    for i in range(n):
+        add(i)
+    return xs, len(ys)
+
+
+def closure_in_a_list(n):
+    fs = [lambda v: v + n]
+    return fs[0](n)
+
+
+def closure_counter(n, x):
+    count = 0
+    total = 0
+
+    def bump(v):
+        nonlocal count, total
+        count += 1
+        total = total + v * x  # an int, then a float when x is one
+        return count * 2
+
+    last = 0
+    for i in range(n):
+        last = bump(i)
+    return count, total, last
+
+
+def closure_nonlocal(n):
+    count = 0
+
+    def bump():
+        nonlocal count
+        count += n
+
+    bump()
+    return count

@@ -325,7 +325,7 @@ _INTERNAL = ("Value(", "BlockArgument", "OpResult", "SSAValue", "Kind(", "!llvm"
 
 def test_break_reasons_name_constructs_in_python_terms() -> None:
     def closure(n):
-        return (lambda: n)()
+        return lambda: n
 
     def big_tuple_loop(t):
         return t.count(1)

@@ -326,6 +326,21 @@ CASES: list[Case] = [
     Case(corpus.builtin_exact_mean, (st.one_of(INT_LISTS, FLOAT_LISTS),)),
     Case(corpus.builtin_hash_mix, (INTS,)),
     Case(corpus.builtin_fits_in_u64, (st.one_of(INTS, FLOATS),)),
+    Case(corpus.closure_late_binding, (INTS,)),
+    Case(corpus.closure_key_sorted, (INT_LISTS, SMALL)),  # one list type: sorting compiles slowly
+    Case(corpus.closure_key_min_max, (INT_LISTS, SMALL)),
+    Case(corpus.closure_sort_in_place, (INT_LISTS, TINY)),
+    Case(corpus.closure_defaults, (INTS,)),
+    Case(corpus.closure_in_loop, (SMALL,)),
+    Case(corpus.closure_two_levels, (SMALL, SMALL)),
+    Case(corpus.closure_passed_to_helper, (SMALL, st.one_of(SMALL, st.floats(-50, 50)))),
+    Case(corpus.closure_choose, (SMALL, SMALL)),
+    Case(corpus.closure_from_factory, (st.one_of(SMALL, st.floats(-50, 50)),)),
+    Case(corpus.closure_recursive, (st.integers(-3, 15),)),
+    Case(corpus.closure_appends_to_outer_list, (TINY, INT_LISTS)),
+    Case(corpus.closure_in_a_list, (SMALL,), "a closure stored in a list runs in Python"),
+    Case(corpus.closure_nonlocal, (SMALL,)),
+    Case(corpus.closure_counter, (TINY, st.one_of(SMALL, st.floats(-50, 50)))),
 ]
 
 CASE_IDS = [f"{case.fn.__name__}-{len(case.strategies)}" for case in CASES]

@@ -19,7 +19,7 @@ import types
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from graphlet.frontend.guards import MISSING, Guard, function_guards
+from graphlet.frontend.guards import MISSING, CellGuard, Guard, function_guards
 
 Fingerprint = list[Any]
 
@@ -157,7 +157,10 @@ def jit_key(fn: types.FunctionType, signature: Sequence[type]) -> dict[str, Any]
 def guard_fingerprints(guards: Iterable[Guard], fn: types.FunctionType) -> list[Fingerprint]:
     """The global guards as [namespace, name, value] fingerprints; raises
     `Unfingerprintable`. (Attribute guards are not stored: a function's fingerprint
-    holds its code and defaults, and `restore_guards` guards them again.)"""
+    holds its code and defaults, and `restore_guards` guards them again.) A closure's
+    cells live in this process only: a version that read one is not stored."""
+    if any(isinstance(g, CellGuard) for g in guards):
+        raise Unfingerprintable("a closure's free variable")
     return [
         [namespace_fingerprint(g.namespace, fn), g.name, value_fingerprint(g.expected)]
         for g in guards

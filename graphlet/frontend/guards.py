@@ -2,7 +2,8 @@
 every call by identity. A *global* guard is on a namespace entry (a global, a builtin,
 a module attribute such as `math.floor`); an *attribute* guard is on a called
 function's `__code__` or `__defaults__`, which can be replaced without rebinding the
-name. (Light on imports: a cache hit rebuilds guards without loading xDSL.)"""
+name; a *cell* guard is on a closure's free variable, which the enclosing function
+can rebind. (Light on imports: a cache hit rebuilds guards without loading xDSL.)"""
 
 from __future__ import annotations
 
@@ -36,6 +37,22 @@ class Guard:
         if self.attribute:
             return f"{self.namespace.__qualname__}.{self.name}"
         return f"global {self.name!r}"
+
+
+@dataclass(frozen=True)
+class CellGuard(Guard):
+    """Valid while the closure cell `namespace` (a free variable of a compiled
+    function, named `name`) still holds `expected` (`MISSING`: is still empty): its
+    contents were compiled in."""
+
+    def holds(self) -> bool:
+        try:
+            return self.namespace.cell_contents is self.expected
+        except ValueError:  # an empty cell (not yet bound, or `del` in the enclosing function)
+            return self.expected is MISSING
+
+    def describe(self) -> str:
+        return f"free variable {self.name!r}"
 
 
 def function_guards(fn: types.FunctionType) -> list[Guard]:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from graphlet import abi
 from graphlet.frontend import fingerprint
-from graphlet.frontend.guards import Guard
+from graphlet.frontend.guards import CellGuard, Guard
 
 if TYPE_CHECKING:
     from graphlet.frontend.jit import JitFunction, Version
@@ -61,6 +61,8 @@ def _namespace_expression(spec: list[Any]) -> str:
 def guard_check(guard: Guard, fn: types.FunctionType, index: int) -> str:
     """One guard (the version's `index`th) as a Python expression, with a comment
     saying what it checks."""
+    if isinstance(guard, CellGuard):
+        return f"False,  # {guard.describe()} of a closure: not checkable from source, so fallback"
     if guard.attribute:
         if guard.namespace is fn and guard.name == "__code__":
             digest = fingerprint.code_fingerprint(guard.expected)

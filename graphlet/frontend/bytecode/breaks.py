@@ -53,12 +53,7 @@ class FunctionNotCompilable(Exception):
 
 
 _CONSTRUCTS = {
-    "MAKE_FUNCTION": "defining a nested function or lambda",
-    "LOAD_CLOSURE": "a closure",
-    "LOAD_DEREF": "reading a variable of an enclosing function",
-    "STORE_DEREF": "assigning a variable of an enclosing function",
-    "MAKE_CELL": "a variable used by a nested function",
-    "COPY_FREE_VARS": "a closure",
+    "DELETE_DEREF": "deleting a variable used by a nested function",
     "KW_NAMES": "keyword arguments in a call",
     "CALL_KW": "keyword arguments in a call",
     "CALL_FUNCTION_EX": "a call with *args or **kwargs",

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from xdsl.dialects import func
 from xdsl.ir import SSAValue
 
-from graphlet.frontend.bytecode import builtins, regions
+from graphlet.frontend.bytecode import builtins, closures, regions
 from graphlet.frontend.bytecode import inference as inf
 from graphlet.frontend.bytecode.breaks import FunctionNotCompilable, GraphBreak
 from graphlet.frontend.bytecode.decode import NULL_BEFORE_CALLABLE, Instr
@@ -27,6 +27,7 @@ from graphlet.frontend.bytecode.opcodes import Flow, Switch, handles
 from graphlet.frontend.bytecode.operators import KEYWORD_METHODS, METHODS
 from graphlet.frontend.bytecode.values import (
     BoundMethod,
+    Closure,
     ListItemTypeFixed,
     State,
     TupleValue,
@@ -76,8 +77,14 @@ def global_value(c: FunctionCapture, name: str) -> Value:
         value = c.unit.guard(builtins_ns, name)
     if value is MISSING:
         raise GraphBreak(f"name {name!r} is not defined")
+    return known_value(c, value)
+
+
+def known_value(c: FunctionCapture, value: Any) -> Value:
+    """A guarded object (a global, a closure's free variable) as a value: a number or a
+    tuple of constants is compiled in (the guard keeps it: a rebinding recompiles)."""
     if isinstance(value, bool | int | float | complex) or _constant_tuple(value):
-        return c.constant(value)  # the guard keeps it: a rebinding recompiles
+        return c.constant(value)
     return Known(value)
 
 
@@ -150,10 +157,22 @@ def _call(c: FunctionCapture, ins: Instr, state: State, count: int, names: tuple
         callee, self_arg = first, second
     if self_arg is not NULL:
         args.insert(0, self_arg)
+    callee = closures.bind(c, state, callee)  # a closure reads its cells as they are now
+    args = [closures.bind(c, state, arg) for arg in args]
+    for arg in args:
+        if isinstance(arg, Closure) and closures.written_free(arg.fn.__code__):
+            raise GraphBreak(
+                f"passing {closures.display_name(arg.fn)}, which assigns nonlocal variables,"
+                " to a call is not compiled"
+            )
     keywords = dict(zip(names, args[len(args) - len(names) :]))
     positional = args[: len(args) - len(names)]
     try:
-        result = call(c, callee, positional, keywords)
+        if isinstance(callee, Closure) and closures.written_free(callee.fn.__code__):
+            bound = _bind_keywords(c, callee, positional, keywords) if keywords else positional
+            result = closures.call_writing(c, state, callee, bound)
+        else:
+            result = call(c, callee, positional, keywords)
     except GraphBreak as e:
         result = (
             None
@@ -229,6 +248,10 @@ def call(
     if isinstance(callee, BoundMethod):
         value_class = SSAValue if isinstance(callee.owner, SSAValue) else type(callee.owner)
         return METHODS[(value_class, callee.name)](c, callee.owner, args)
+    if isinstance(callee, Closure):
+        if any(a is BOTTOM for a in args):
+            return BOTTOM
+        return closures.call_closure(c, callee, args)
     if not isinstance(callee, Known):
         raise GraphBreak(f"calling {inf.kind_name(kind_of(callee))}")
     target = callee.obj
@@ -269,6 +292,11 @@ def _bind_keywords(
     (an unknown or repeated name) is a graph break, so CPython raises its TypeError."""
     if isinstance(callee, BoundMethod):
         raise GraphBreak(f"keyword arguments to the method .{callee.name}() are not compiled")
+    if isinstance(callee, Closure):
+        code = callee.fn.__code__
+        return _bind_parameters(
+            c, code.co_varnames[: code.co_argcount], callee.defaults, args, keywords, callee.fn
+        )
     if not isinstance(callee, Known):
         raise GraphBreak(f"keyword arguments in calling {inf.kind_name(kind_of(callee))}")
     target = callee.obj
@@ -277,32 +305,50 @@ def _bind_keywords(
         code = fn.__code__
         parameters = code.co_varnames[: code.co_argcount]
         defaults = fn.__defaults__ or ()
-        first_default = len(parameters) - len(defaults)
     else:
         parameters = KEYWORD_PARAMETERS.get(target) if _hashable(target) else None
         if parameters is None:
             raise GraphBreak(f"keyword arguments to {_callee_name(target)}() are not compiled")
         defaults = KEYWORD_DEFAULTS.get(target, ())
-        first_default = len(parameters) - len(defaults)
         named = set(parameters[: POSITIONAL_ONLY.get(target, 0)]) & set(keywords)
         if named:
             raise GraphBreak(
                 f"{_callee_name(target)}() takes {', '.join(sorted(named))} by position only"
                 " (TypeError)"
             )
+    return _bind_parameters(
+        c, parameters, tuple(c.constant(d) for d in defaults), args, keywords, target
+    )
+
+
+def _bind_parameters(
+    c: FunctionCapture,
+    parameters: tuple[str, ...],
+    defaults: tuple[Value, ...],
+    args: list[Value],
+    keywords: dict[str, Value],
+    target: Any,
+) -> list[Value]:
+    """`args` then, by position, each further parameter: its keyword or its default."""
+    first_default = len(parameters) - len(defaults)
     bound: list[Value] = list(args)
     for position in range(len(args), len(parameters)):
         name = parameters[position]
         if name in keywords:
             bound.append(keywords[name])
         elif position >= first_default:
-            bound.append(c.constant(defaults[position - first_default]))
+            bound.append(defaults[position - first_default])
         else:
             break
     used = set(parameters[len(args) : len(bound)]) & set(keywords)
     if used != set(keywords):
         extra = ", ".join(sorted(set(keywords) - used))
-        raise GraphBreak(f"keyword arguments {extra} of {_callee_name(target)}() are not compiled")
+        name = (
+            closures.display_name(target)
+            if isinstance(target, types.FunctionType)
+            else _callee_name(target)
+        )
+        raise GraphBreak(f"keyword arguments {extra} of {name}() are not compiled")
     return bound
 
 
@@ -314,8 +360,13 @@ def _hashable(target: Any) -> bool:
     return True
 
 
-def call_python(c: FunctionCapture, fn: types.FunctionType, args: list[Value]) -> Value:
-    c.unit.guard_function(fn)  # replacing its code or defaults recompiles the caller
+def call_python(
+    c: FunctionCapture, fn: types.FunctionType, args: list[Value], *, guard: bool = True
+) -> Value:
+    """A call of `fn` captured into the module (`guard`: on its code and defaults,
+    which a nested function made in compiled code never changes)."""
+    if guard:
+        c.unit.guard_function(fn)  # replacing its code or defaults recompiles the caller
     code = fn.__code__
     args = list(args)
     if len(args) < code.co_argcount and fn.__defaults__:
@@ -339,7 +390,8 @@ def call_python(c: FunctionCapture, fn: types.FunctionType, args: list[Value]) -
             callee = c.unit.capture(fn, kinds)
         except FunctionNotCompilable as e:
             reason = e.records[0].reason if e.records else "not compilable"
-            raise GraphBreak(f"call to {fn.__qualname__}, which runs in Python: {reason}") from None
+            name = closures.display_name(fn)
+            raise GraphBreak(f"call to {name}, which runs in Python: {reason}") from None
         for site, elem in fixed_list_types(kinds, callee.param_kinds):
             raise ListItemTypeFixed(site, elem)
         symbol, returns = callee.symbol, callee.returns

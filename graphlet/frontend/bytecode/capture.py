@@ -52,6 +52,7 @@ from graphlet.dialects import pyrt
 from graphlet.frontend.bytecode import (  # noqa: F401
     arrays,
     calls,
+    closures,
     containers,
     iteration,
     iterators,
@@ -86,7 +87,8 @@ from graphlet.frontend.bytecode.values import (
     unflatten,
     values_from_args,
 )
-from graphlet.frontend.guards import Guard, function_guards
+from graphlet.frontend.guards import MISSING as UNBOUND
+from graphlet.frontend.guards import CellGuard, Guard, function_guards
 
 __all__ = [
     "MISSING",
@@ -218,6 +220,8 @@ class ModuleCapture:
         self.in_progress: dict[tuple[Any, ...], FunctionCapture] = {}
         self.guards: dict[tuple[int, str], Guard] = {}
         self.symbols: set[str] = set()
+        self.nested_functions: dict[tuple[Any, int], types.FunctionType] = {}
+        """The functions of nested code objects (`closures.nested_function`)."""
 
     def capture(self, fn: types.FunctionType, kinds: tuple[inf.Kind, ...]) -> CapturedFunction:
         """Capture `fn` for arguments of `kinds`, or raise `FunctionNotCompilable`."""
@@ -225,9 +229,13 @@ class ModuleCapture:
         if key in self.functions:
             return self.functions[key]
         capture = FunctionCapture(self, fn, kinds, _symbol_for(fn, kinds, self.symbols))
+        code = fn.__code__
         capture.regions = (
-            self.regions and not self.functions and not self.in_progress
-        ) and regions.enabled_for(kinds, fn.__code__)
+            self.regions
+            and not self.functions
+            and not self.in_progress
+            and not (code.co_cellvars or code.co_freevars)  # a resumed call has no cells
+        ) and regions.enabled_for(kinds, code)
         self.in_progress[key] = capture
         try:
             captured = capture.run()
@@ -241,6 +249,16 @@ class ModuleCapture:
         """Read a global (or builtin) and remember that the compiled code depends on it."""
         value = namespace.get(name, MISSING)
         self.guards[(id(namespace), name)] = Guard(namespace, name, value)
+        return value
+
+    def guard_cell(self, cell: types.CellType, name: str) -> Any:
+        """Read a closure's free variable `name` and remember that the compiled code
+        depends on it (`UNBOUND` when the cell is empty)."""
+        try:
+            value = cell.cell_contents
+        except ValueError:
+            value = UNBOUND
+        self.guards[(id(cell), "cell_contents")] = CellGuard(cell, name, value)
         return value
 
     def guard_function(self, fn: types.FunctionType) -> None:
@@ -289,6 +307,15 @@ class FunctionCapture(Emitter):
         self.unit = unit
         self.fn = fn
         self.code = fn.__code__
+        self.free_params = fn in unit.nested_functions.values()
+        """Whether `fn` is a nested function made in compiled code, whose free variables
+        come as parameters after its own (see `closures`)."""
+        self.param_names = self.code.co_varnames[: self.code.co_argcount] + (
+            self.code.co_freevars if self.free_params else ()
+        )
+        self.written_free = closures.written_free(self.code) if self.free_params else ()
+        """The free variables it assigns (`nonlocal`): returned after its result, and
+        written back into the caller's cells (`closures.call_writing`)."""
         self.given_kinds = tuple(_with_sites(k, ("param", symbol, i)) for i, k in enumerate(kinds))
         self.symbol = symbol
         self.assumed_return: ReturnSig | None = None
@@ -350,20 +377,16 @@ class FunctionCapture(Emitter):
                 raise self._whole_function_break(f"the function takes or is {what}", first_line)
         if code.co_kwonlyargcount:
             raise self._whole_function_break("keyword-only parameters", first_line)
-        if code.co_cellvars or code.co_freevars:
-            raise self._whole_function_break(
-                "a closure (a nested function or lambda sharing variables)", first_line
-            )
         if code.co_exceptiontable:
             raise self._whole_function_break("try/except, with or a comprehension", first_line)
-        if len(self.given_kinds) != code.co_argcount:
+        if len(self.given_kinds) != len(self.param_names):
             raise self._whole_function_break(
                 f"called with {len(self.given_kinds)} arguments, takes {code.co_argcount}",
                 first_line,
             )
 
     def _entry(self) -> EntryKinds:
-        names = self.code.co_varnames
+        names = self.param_names
         return EntryKinds(
             {names[i]: kind for i, kind in enumerate(self.param_kinds) if names[i] in self.live[0]},
             [],
@@ -373,7 +396,10 @@ class FunctionCapture(Emitter):
         self._check_function()
         self.instrs = decode(self.code)
         self.starts = block_starts(self.instrs)
-        self.live = live_locals(self.instrs)
+        shared = frozenset(self.code.co_cellvars) | frozenset(
+            self.code.co_freevars if self.free_params else ()
+        )  # a call of a nested function may read them anywhere
+        self.live = [live | shared for live in live_locals(self.instrs)]
         try:
             returns = self._infer_with_refinements()
             if returns is None and self.inferred_bails:
@@ -498,7 +524,7 @@ class FunctionCapture(Emitter):
         param_types = [t for kind in param_kinds for t in flat_types(kind)]
         func_entry = Block(arg_types=[*param_types, INT, LIST_HANDLE])
         args = iter(func_entry.args)
-        names = self.code.co_varnames
+        names = self.param_names
         parameters = State({names[i]: unflatten(k, args) for i, k in enumerate(param_kinds)}, [])
         depth, self.arena = func_entry.args[-2], func_entry.args[-1]
         self.builder = Builder(InsertPoint.at_end(func_entry))

@@ -13,6 +13,7 @@ difference is settled here, so the abstract interpreter reads one vocabulary:
     GET_ITER            FOR_ITER           RETURN_VALUE       NOP
     CALL_KW (argc, names): 3.11/3.12's `KW_NAMES` folded into its `CALL`
     CALL_KW argc: 3.13's, the names a tuple on top of the stack
+    LOAD_CLOSURE name: a cell for a nested function (3.13 spells it `LOAD_FAST`)
 
 Anything else keeps its CPython name and is a graph break for the interpreter.
 Jump targets are indices into the decoded list, not byte offsets.
@@ -119,6 +120,7 @@ def decode(code: CodeType) -> list[Instr]:
     decoded: list[tuple[str, Any, dis.Instruction]] = []
     index_of_offset: dict[int, int] = {}
     keywords: tuple[str, ...] | None = None
+    cells = {*code.co_cellvars, *code.co_freevars}
     for ins in raw:
         index_of_offset[ins.offset] = len(decoded)
         if ins.opname == "KW_NAMES":  # 3.11/3.12: names for the next CALL
@@ -130,6 +132,8 @@ def decode(code: CodeType) -> list[Instr]:
             keywords = None
             continue
         for op, arg in _expand(ins):
+            if op == "LOAD_FAST" and arg in cells:  # the cell itself, never its contents
+                op = "LOAD_CLOSURE"
             decoded.append((op, arg, ins))
     by_offset = {ins.offset: ins for ins in raw}
     result: list[Instr] = []

@@ -144,6 +144,27 @@ class ZipIterKind:
     inners: tuple[Any, ...]
 
 
+@dataclass(frozen=True)
+class ClosureKind:
+    """A nested function or lambda made in compiled code (`values.Closure`): its code
+    as a function, the enclosing cells it reads, and the kinds of its defaults and (once
+    bound for a call, `free` not None) of its free variables."""
+
+    fn: Any
+    cells: tuple[str, ...]
+    defaults: tuple[Any, ...]
+    free: tuple[Any, ...] | None
+
+
+@dataclass(frozen=True)
+class SelfRef:
+    """A recursive nested function's reference to itself among its own free variables
+    (its value and its kind): calling it binds the free variables again
+    (`closures.bind`)."""
+
+    fn: Any
+
+
 Kind = Any
 """An IR type, a `Known`, a `Poison`, a marker or one of the kind classes above."""
 
@@ -184,6 +205,11 @@ def describe(kind: Kind) -> str:
         return "enumerate object"
     if isinstance(kind, ZipIterKind):
         return "zip object"
+    if isinstance(kind, SelfRef):
+        kind = ClosureKind(kind.fn, (), (), None)
+    if isinstance(kind, ClosureKind):
+        name = kind.fn.__name__
+        return "lambda" if name == "<lambda>" else f"nested function {name}"
     if kind is RANGE:
         return "range"
     if kind is RANGE_ITER:

@@ -27,6 +27,7 @@ from graphlet.frontend.bytecode.inference import BOOL, BOTTOM, FLOAT, INT, Known
 from graphlet.frontend.bytecode.operators import binary_rule, keyword_method, method
 from graphlet.frontend.bytecode.values import (
     ArrayValue,
+    Closure,
     ComplexValue,
     ListValue,
     NpScalar,
@@ -218,7 +219,7 @@ def _min_max_keywords(
     key = keywords.get("key", Known(None))
     if key == Known(None):
         key = None
-    elif not isinstance(key, Known):
+    elif not isinstance(key, Known | Closure):
         raise GraphBreak(f"{name}() with {inf.kind_name(kind_of(key))} as key is not compiled")
     if len(args) == 1 and isinstance(args[0], TupleValue):
         if not args[0].items and "default" in keywords:
@@ -239,7 +240,11 @@ def _min_max_keywords(
 
 
 def _min_max_of_list(
-    c: FunctionCapture, target: Any, items: Value, key: Known | None, default: Value | None
+    c: FunctionCapture,
+    target: Any,
+    items: Value,
+    key: Known | Closure | None,
+    default: Value | None,
 ) -> Value:
     name = target.__name__
     if not isinstance(items, ListValue):
@@ -447,7 +452,7 @@ def _sorted(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
     if _unknown(args):
         return BOTTOM
     items, key, reverse = (*args, Known(None), c.const(False))[:3]
-    if not isinstance(key, Known):
+    if not isinstance(key, Known | Closure):
         raise GraphBreak(f"sorted() with {inf.kind_name(kind_of(key))} as key is not compiled")
     if not isinstance(items, ListValue) or items.elem not in (None, BOOL, INT, FLOAT):
         raise GraphBreak(f"sorted() of {inf.kind_name(kind_of(items))} is not compiled")
@@ -575,7 +580,7 @@ def _sort_keywords(
         return BOTTOM
     if lst.elem not in (None, BOOL, INT, FLOAT):
         raise GraphBreak(f"list.sort() of {inf.kind_name(kind_of(lst))} is not compiled")
-    if not isinstance(key, Known):
+    if not isinstance(key, Known | Closure):
         raise GraphBreak(f"list.sort() with {inf.kind_name(kind_of(key))} as key is not compiled")
     if not isinstance(reverse, SSAValue) or reverse.type not in (BOOL, INT):
         raise GraphBreak(

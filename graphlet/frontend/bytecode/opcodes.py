@@ -27,7 +27,7 @@ from graphlet.frontend.bytecode import numbers, operators, wide_ints
 from graphlet.frontend.bytecode.breaks import GraphBreak
 from graphlet.frontend.bytecode.decode import Instr
 from graphlet.frontend.bytecode.inference import BOTTOM, NULL, Known, Poison
-from graphlet.frontend.bytecode.values import ComplexValue, State, Value, kind_of
+from graphlet.frontend.bytecode.values import ComplexValue, State, TupleValue, Value, kind_of
 
 if TYPE_CHECKING:
     from graphlet.frontend.bytecode.capture import FunctionCapture
@@ -273,6 +273,8 @@ def return_value(c: FunctionCapture, ins: Instr, state: State) -> Flow:
         raise GraphBreak(
             "could not infer the type of a recursive call's result", whole_function=True
         )
+    if value is not BOTTOM and c.written_free:  # the new values of `nonlocal` variables
+        value = TupleValue((value, *(state.locals[name] for name in c.written_free)))
     if value is not BOTTOM:
         check_returnable(kind_of(value))
     return Returned(value)
@@ -282,6 +284,11 @@ def check_returnable(kind: inf.Kind) -> None:
     """A graph break unless a value of `kind` can leave compiled code."""
     if isinstance(kind, Poison):
         raise GraphBreak(kind.reason)
+    if isinstance(kind, inf.ClosureKind | inf.SelfRef):
+        raise GraphBreak(
+            f"returning {inf.kind_name(kind)} is not compiled (a nested function or lambda"
+            " that escapes runs in Python)"
+        )
     if kind in (inf.NULL, inf.RANGE, inf.RANGE_ITER) or isinstance(
         kind, inf.ListIterKind | inf.TupleIterKind
     ):

@@ -31,6 +31,7 @@ from graphlet.frontend.bytecode.inference import (
     RANGE_ITER,
     ArrayIterKind,
     ArrayKind,
+    ClosureKind,
     EnumerateIterKind,
     ListIterKind,
     ListKind,
@@ -174,6 +175,20 @@ class BoundMethod:
 
 
 @dataclass(frozen=True)
+class Closure:
+    """A nested function or lambda made in compiled code (see `closures`): `fn`, a
+    function of its code; `cells`, the names of the enclosing function's variables it
+    reads; `defaults`, evaluated where it was made. Unbound (`free` None), it lives in
+    the function that made it, whose current values of `cells` a call reads (so an
+    assignment after the definition is seen); bound for a call, `free` holds them."""
+
+    fn: Any
+    cells: tuple[str, ...]
+    defaults: tuple[Any, ...] = ()
+    free: tuple[Any, ...] | None = None
+
+
+@dataclass(frozen=True)
 class BoundMethodKind:
     owner: Any
     name: str
@@ -214,7 +229,11 @@ def kind_of(value: Value) -> inf.Kind:
         return ZipIterKind(tuple(kind_of(inner) for inner in value.inners))
     if isinstance(value, BoundMethod):
         return BoundMethodKind(kind_of(value.owner), value.name)
-    if isinstance(value, inf.Known | inf.Poison | inf.Marker):
+    if isinstance(value, Closure):
+        free = None if value.free is None else tuple(kind_of(v) for v in value.free)
+        defaults = tuple(kind_of(v) for v in value.defaults)
+        return ClosureKind(value.fn, value.cells, defaults, free)
+    if isinstance(value, inf.Known | inf.Poison | inf.Marker | inf.SelfRef):
         return value
     if isinstance(value, SliceValue):
         return Poison("a slice object kept across a branch")
@@ -259,6 +278,8 @@ def flat_types(kind: inf.Kind) -> list[Attribute]:
         return [t for inner in kind.inners for t in flat_types(inner)]
     if isinstance(kind, BoundMethodKind):
         return flat_types(kind.owner)
+    if isinstance(kind, ClosureKind):
+        return [t for item in (*kind.defaults, *(kind.free or ())) for t in flat_types(item)]
     return []
 
 
@@ -299,6 +320,10 @@ def flatten(kind: inf.Kind, value: Value) -> list[SSAValue]:
         return [v for k, inner in zip(kind.inners, value.inners) for v in flatten(k, inner)]
     if isinstance(kind, BoundMethodKind):
         return flatten(kind.owner, value.owner)
+    if isinstance(kind, ClosureKind):
+        kinds = (*kind.defaults, *(kind.free or ()))
+        items = (*value.defaults, *(value.free or ()))
+        return [v for k, item in zip(kinds, items, strict=True) for v in flatten(k, item)]
     return []
 
 
@@ -338,6 +363,10 @@ def unflatten(kind: inf.Kind, values: Iterator[SSAValue]) -> Value:
         return ZipIter(tuple(unflatten(inner, values) for inner in kind.inners))
     if isinstance(kind, BoundMethodKind):
         return BoundMethod(unflatten(kind.owner, values), kind.name)
+    if isinstance(kind, ClosureKind):
+        defaults = tuple(unflatten(item, values) for item in kind.defaults)
+        free = None if kind.free is None else tuple(unflatten(item, values) for item in kind.free)
+        return Closure(kind.fn, kind.cells, defaults, free)
     return kind
 
 
