@@ -275,17 +275,17 @@ def test_torch_compile_runs_pooling_and_upsampling_natively(caplog):
 
 
 def test_unsupported_pooling_runs_in_pytorch_and_says_why():
-    """Max pooling of an empty batch is refused by name; the partitioned fallback runs
-    it in PyTorch, the rest natively; `mode="native"` raises instead."""
+    """Adaptive pooling to an empty size is refused by name; the partitioned fallback
+    runs it in PyTorch, the rest natively; `mode="native"` raises instead."""
 
-    def fn(empty, x):
-        return F.max_pool2d(empty, 2), F.max_pool2d(x, 2)
+    def fn(x):
+        return F.adaptive_avg_pool2d(x, (0, 2)), F.max_pool2d(x, 2)
 
-    args = (torch.zeros(0, 2, 4, 4), image(1, 2, 4, 4))
+    args = (image(1, 2, 4, 4),)
     compiled = graphlet.compile_fx(fn, args)
     report = compiled.report()
     assert not report.all_native and len(report.eager) == 1, str(report)
-    assert "max_pool2d of an empty tensor" in str(report), str(report)
+    assert "adaptive pooling from size 4 to 0" in str(report), str(report)
     _compare(compiled(*args), fn(*args))
-    with pytest.raises(graphlet.frontend.fx.UnsupportedNodeError, match="max_pool2d"):
+    with pytest.raises(graphlet.frontend.fx.UnsupportedNodeError, match="adaptive pooling"):
         graphlet.compile_fx(fn, args, mode="native")
