@@ -46,9 +46,8 @@ def max_pools(x, x1):
         *F.max_pool1d(x1, 3, 2, 1, return_indices=True),
         F.max_pool2d(x.nan_to_num(0.0, 5.0, -5.0).to(torch.int64), 2, 1, 1),
         *F.max_pool3d(
-            x.reshape(2, 3, 7, 3, 3), (3, 2, 2), (2, 1, 1), (1, 1, 0), return_indices=True
+            x[0].reshape(3, 7, 3, 3), (3, 2, 2), (2, 1, 1), (1, 1, 0), (1, 2, 1), True, True
         ),
-        *F.max_pool3d(x[0].reshape(3, 7, 3, 3), 2, 1, 0, (1, 2, 1), True, return_indices=True),
     )
 
 
