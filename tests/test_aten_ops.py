@@ -122,16 +122,10 @@ def _opinfo_id(opinfo: Any) -> str:
     return opinfo.name + (f".{opinfo.variant_test_name}" if opinfo.variant_test_name else "")
 
 
-REACHES = {"nn.functional.adaptive_avg_pool3d": "_adaptive_avg_pool3d"}
-"""OpInfos whose function reaches graphlet as a Core ATen op of another name than
-their `aten_name` (after export's decomposition): they are tested as that op's.
-Not `nn.functional.max_pool3d` (`max_pool3d_with_indices`): choosing among its 576
-samples takes seconds; `tests/test_nn_ops.py`'s max pooling group has 3-D cases."""
-
-
 def _claimed(opinfo: Any) -> bool:
-    name = REACHES.get(opinfo.name, opinfo.aten_name)
-    packet = getattr(torch.ops.aten, name, None) if "." not in name else None
+    packet = (
+        getattr(torch.ops.aten, opinfo.aten_name, None) if "." not in opinfo.aten_name else None
+    )
     if packet is None:
         return False
     return bool(graphlet_claims(getattr(packet, name) for name in packet.overloads()))

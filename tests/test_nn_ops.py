@@ -73,6 +73,7 @@ def adaptive_pools(x, x1):
         F.adaptive_max_pool2d(x[0], 1),
         F.adaptive_avg_pool1d(x1, 4),
         *F.adaptive_max_pool1d(x1, 4, return_indices=True),
+        F.adaptive_avg_pool3d(x.reshape(2, 3, 7, 3, 3), (3, 2, 1)),
     )
 
 
@@ -172,7 +173,11 @@ GROUPS = {
     "adaptive_pool": (
         adaptive_pools,
         _floats,
-        {"aten._adaptive_avg_pool2d.default", "aten.adaptive_max_pool2d.default"},
+        {
+            "aten._adaptive_avg_pool2d.default",
+            "aten._adaptive_avg_pool3d.default",
+            "aten.adaptive_max_pool2d.default",
+        },
     ),
     "resampling": (
         resampling,
@@ -311,8 +316,11 @@ def functional_batch_norms(x, w, b, mean, var):
     )
 
 
-@pytest.mark.parametrize("fn", [batch_norms, functional_batch_norms])
-@pytest.mark.parametrize("dtype", FLOATS, ids=["f32", "f64"])
+@pytest.mark.parametrize(
+    ("fn", "dtype"),
+    [(batch_norms, torch.float32), (functional_batch_norms, torch.float64)],
+    ids=["in_place-f32", "functional-f64"],
+)
 def test_batch_norm_statistics_match_pytorch_natively(fn, dtype):
     """Batch norm with the running statistics (whose saved mean and rstd are empty),
     with the batch's (their mean and rstd returned), and functionalized training (the

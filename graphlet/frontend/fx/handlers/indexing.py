@@ -541,18 +541,18 @@ def masked_scatter(imp: FxImporter, x: Any, mask: Any, source: Any) -> SSAValue:
     """`x` (broadcast with `mask`) with the elements where `mask` is True replaced, in
     row-major order, by `source`'s first elements; a source with fewer elements than
     Trues raises RuntimeError at run time."""
-    x, mask, source = tensor(x), imp.cast(tensor(mask), g.i1), tensor(source)
-    elem = g.element_type(x.type)
-    if g.element_type(source.type) != elem:
+    dst, source = tensor(x), tensor(source)
+    if g.element_type(source.type) != g.element_type(dst.type):
         raise NotHere("masked_scatter's source must have the destination's dtype, as in PyTorch")
-    shape = g.broadcast_shapes(g.shape_of(x.type), g.shape_of(mask.type))
-    x, mask = expand(imp, x, *shape), expand(imp, mask, *shape)
+    selection = imp.cast(tensor(mask), g.i1)
+    shape = g.broadcast_shapes(g.shape_of(dst.type), g.shape_of(selection.type))
+    dst, selection = expand(imp, dst, *shape), expand(imp, selection, *shape)
     n, available = math.prod(shape), math.prod(g.shape_of(source.type))
     if n == 0:
-        return x
+        return dst
     if available == 0:
         raise NotHere("masked_scatter from an empty source")
-    selected = imp.emit(g.ReshapeOp(mask, (n,)))
+    selected = imp.emit(g.ReshapeOp(selection, (n,)))
     table = imp.emit(g.ReshapeOp(source, (available,)))
     scattered = imp.emit(g.ReshapeOp(_in_selection_order(imp, selected, table), shape))
-    return imp.emit(g.SelectOp(mask, scattered, x))
+    return imp.emit(g.SelectOp(selection, scattered, dst))

@@ -133,10 +133,10 @@ def _per_channel(imp: FxImporter, v: Any, r: int) -> SSAValue:
 
 
 def _batch_norm_input(x: Any) -> SSAValue:
-    x = tensor(x)
-    if rank(x) < 2:
+    v = tensor(x)
+    if rank(v) < 2:
         raise NotHere("batch_norm needs an input of rank >= 2")
-    return x
+    return v
 
 
 def _scale_and_shift(
