@@ -211,7 +211,7 @@ def batch_norm_no_stats(
     return (out, mean, inv)
 
 
-@handles("aten._native_batch_norm_legit.default")
+@handles("aten._native_batch_norm_legit.default", "native_batch_norm")
 def batch_norm_legit(
     imp: FxImporter,
     x: Any,
@@ -223,32 +223,14 @@ def batch_norm_legit(
     momentum: float,
     eps: float,
 ) -> tuple[Any, ...]:
-    """Inference with the running statistics; in training, the op updates them in
-    place, which a compiled graph cannot (functionalization makes it
-    `_native_batch_norm_legit_functional`, below)."""
+    """Inference with the running statistics, training without them (native_batch_norm
+    takes None); training with them updates them in place, which a compiled graph
+    cannot (functionalization makes it `_native_batch_norm_legit_functional`, below)."""
+    if running_mean is None or running_var is None:
+        return batch_norm_no_stats(imp, x, weight, bias, training, momentum, eps)
     if training:
         raise NotHere("batch_norm in training updates running_mean/var in place")
     return batch_norm_inference(imp, x, weight, bias, running_mean, running_var, momentum, eps)
-
-
-@handles("native_batch_norm")
-def native_batch_norm(
-    imp: FxImporter,
-    x: Any,
-    weight: Any,
-    bias: Any,
-    running_mean: Any,
-    running_var: Any,
-    training: bool,
-    momentum: float,
-    eps: float,
-) -> tuple[Any, ...]:
-    """`_native_batch_norm_legit`, whose running statistics may be None."""
-    if running_mean is None or running_var is None:
-        return batch_norm_no_stats(imp, x, weight, bias, training, momentum, eps)
-    return batch_norm_legit(
-        imp, x, weight, bias, running_mean, running_var, training, momentum, eps
-    )
 
 
 @handles("aten._native_batch_norm_legit_functional.default")

@@ -28,7 +28,7 @@ from graphlet.dialects import graphlet as g
 from graphlet.frontend.fx.errors import NotHere
 from graphlet.frontend.fx.handlers.common import Deferred, rank, tensor
 from graphlet.frontend.fx.handlers.elementwise import trunc_div
-from graphlet.frontend.fx.registry import handles
+from graphlet.frontend.fx.registry import Handler, handles
 
 if TYPE_CHECKING:
     from graphlet.frontend.fx.importer import FxImporter
@@ -222,32 +222,28 @@ def _sliding_taps(
     )
 
 
-@handles("aten.max_pool2d_with_indices")
-def max_pool2d_with_indices(
-    imp: FxImporter,
-    x: Any,
-    kernel_size: Any,
-    stride: Any = (),
-    padding: Any = 0,
-    dilation: Any = 1,
-    ceil_mode: bool = False,
-) -> tuple[Any, Any]:
-    x = _image(x, 2, "max_pool2d")
-    return max_pool(imp, x, _sliding_taps(x, 2, kernel_size, stride, padding, dilation, ceil_mode))
+def _max_pool_handler(n: int) -> Handler:
+    """`aten.max_pool{n}d_with_indices`."""
+
+    def handler(
+        imp: FxImporter,
+        x: Any,
+        kernel_size: Any,
+        stride: Any = (),
+        padding: Any = 0,
+        dilation: Any = 1,
+        ceil_mode: bool = False,
+    ) -> tuple[Any, Any]:
+        image = _image(x, n, f"max_pool{n}d")
+        taps = _sliding_taps(image, n, kernel_size, stride, padding, dilation, ceil_mode)
+        return max_pool(imp, image, taps)
+
+    handler.__name__ = handler.__qualname__ = f"max_pool{n}d_with_indices"
+    return handler
 
 
-@handles("aten.max_pool3d_with_indices")
-def max_pool3d_with_indices(
-    imp: FxImporter,
-    x: Any,
-    kernel_size: Any,
-    stride: Any = (),
-    padding: Any = 0,
-    dilation: Any = 1,
-    ceil_mode: bool = False,
-) -> tuple[Any, Any]:
-    x = _image(x, 3, "max_pool3d")
-    return max_pool(imp, x, _sliding_taps(x, 3, kernel_size, stride, padding, dilation, ceil_mode))
+max_pool2d_with_indices = handles("aten.max_pool2d_with_indices")(_max_pool_handler(2))
+max_pool3d_with_indices = handles("aten.max_pool3d_with_indices")(_max_pool_handler(3))
 
 
 def _adaptive_taps(x: SSAValue, n: int, output_size: Any) -> tuple[Taps, ...]:
@@ -317,38 +313,38 @@ def avg_pool(
     return imp.emit(g.TrueDivOp(total, imp.constant(divisor.astype(float), elem)))
 
 
-@handles("aten.avg_pool2d")
-def avg_pool2d(
-    imp: FxImporter,
-    x: Any,
-    kernel_size: Any,
-    stride: Any = (),
-    padding: Any = 0,
-    ceil_mode: bool = False,
-    count_include_pad: bool = True,
-    divisor_override: Any = None,
-) -> SSAValue:
-    x = _image(x, 2, "avg_pool2d")
-    return avg_pool(
-        imp, x, 2, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override
-    )
+def _avg_pool_handler(n: int) -> Handler:
+    """`aten.avg_pool{n}d`."""
+
+    def handler(
+        imp: FxImporter,
+        x: Any,
+        kernel_size: Any,
+        stride: Any = (),
+        padding: Any = 0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+        divisor_override: Any = None,
+    ) -> SSAValue:
+        image = _image(x, n, f"avg_pool{n}d")
+        return avg_pool(
+            imp,
+            image,
+            n,
+            kernel_size,
+            stride,
+            padding,
+            ceil_mode,
+            count_include_pad,
+            divisor_override,
+        )
+
+    handler.__name__ = handler.__qualname__ = f"avg_pool{n}d"
+    return handler
 
 
-@handles("aten.avg_pool3d")
-def avg_pool3d(
-    imp: FxImporter,
-    x: Any,
-    kernel_size: Any,
-    stride: Any = (),
-    padding: Any = 0,
-    ceil_mode: bool = False,
-    count_include_pad: bool = True,
-    divisor_override: Any = None,
-) -> SSAValue:
-    x = _image(x, 3, "avg_pool3d")
-    return avg_pool(
-        imp, x, 3, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override
-    )
+avg_pool2d = handles("aten.avg_pool2d")(_avg_pool_handler(2))
+avg_pool3d = handles("aten.avg_pool3d")(_avg_pool_handler(3))
 
 
 def adaptive_avg_pool(imp: FxImporter, x: SSAValue, taps: Sequence[Taps]) -> SSAValue:
