@@ -106,8 +106,13 @@ KNOWN_FAILURES: dict[str, str] = {
         "entropy's gradient); scatter.src and the reduce variants run in PyTorch"
         for dtype in ("float32", "float64", "int64", "bool")
     },
-    "native_batch_norm-float32": "training=True mutates running_mean/var (compile_fx refuses: inference only); training=False: the save_mean/save_invstd outputs are not computed",
-    "native_batch_norm-float64": "training=True mutates running_mean/var (compile_fx refuses: inference only); training=False: the save_mean/save_invstd outputs are not computed",
+    **{
+        f"{op}-{dtype}": "training=True updates running_mean/var in place: that node runs in "
+        "PyTorch (a compiled graph writes no input); training=False and no running "
+        "statistics compile"
+        for op in ("native_batch_norm", "_native_batch_norm_legit")
+        for dtype in ("float32", "float64")
+    },
 }
 """'opinfo[.variant]-dtype' -> why graphlet fails a sample of an op it claims (with the
 default sample cap; `GRAPHLET_ATEN_SAMPLES=all` may find more)."""

@@ -45,6 +45,9 @@ def max_pools(x, x1):
         F.max_pool2d(x[0], 2),
         *F.max_pool1d(x1, 3, 2, 1, return_indices=True),
         F.max_pool2d(x.nan_to_num(0.0, 5.0, -5.0).to(torch.int64), 2, 1, 1),
+        *F.max_pool3d(
+            x[0].reshape(3, 7, 3, 3), (3, 2, 2), (2, 1, 1), (1, 1, 0), (1, 2, 1), True, True
+        ),
     )
 
 
@@ -70,6 +73,7 @@ def adaptive_pools(x, x1):
         F.adaptive_max_pool2d(x[0], 1),
         F.adaptive_avg_pool1d(x1, 4),
         *F.adaptive_max_pool1d(x1, 4, return_indices=True),
+        F.adaptive_avg_pool3d(x.reshape(2, 3, 7, 3, 3), (3, 2, 1)),
     )
 
 
@@ -163,13 +167,17 @@ GROUPS = {
     "max_pool": (
         max_pools,
         _floats,
-        {"aten.max_pool2d_with_indices.default"},
+        {"aten.max_pool2d_with_indices.default", "aten.max_pool3d_with_indices.default"},
     ),
     "avg_pool": (avg_pools, _floats, {"aten.avg_pool2d.default"}),
     "adaptive_pool": (
         adaptive_pools,
         _floats,
-        {"aten._adaptive_avg_pool2d.default", "aten.adaptive_max_pool2d.default"},
+        {
+            "aten._adaptive_avg_pool2d.default",
+            "aten._adaptive_avg_pool3d.default",
+            "aten.adaptive_max_pool2d.default",
+        },
     ),
     "resampling": (
         resampling,
@@ -275,17 +283,53 @@ def test_torch_compile_runs_pooling_and_upsampling_natively(caplog):
 
 
 def test_unsupported_pooling_runs_in_pytorch_and_says_why():
-    """Max pooling of an empty batch is refused by name; the partitioned fallback runs
-    it in PyTorch, the rest natively; `mode="native"` raises instead."""
+    """Adaptive pooling to an empty size is refused by name; the partitioned fallback
+    runs it in PyTorch, the rest natively; `mode="native"` raises instead."""
 
-    def fn(empty, x):
-        return F.max_pool2d(empty, 2), F.max_pool2d(x, 2)
+    def fn(x):
+        return F.adaptive_avg_pool2d(x, (0, 2)), F.max_pool2d(x, 2)
 
-    args = (torch.zeros(0, 2, 4, 4), image(1, 2, 4, 4))
+    args = (image(1, 2, 4, 4),)
     compiled = graphlet.compile_fx(fn, args)
     report = compiled.report()
     assert not report.all_native and len(report.eager) == 1, str(report)
-    assert "max_pool2d of an empty tensor" in str(report), str(report)
+    assert "adaptive pooling from size 4 to 0" in str(report), str(report)
     _compare(compiled(*args), fn(*args))
-    with pytest.raises(graphlet.frontend.fx.UnsupportedNodeError, match="max_pool2d"):
+    with pytest.raises(graphlet.frontend.fx.UnsupportedNodeError, match="adaptive pooling"):
         graphlet.compile_fx(fn, args, mode="native")
+
+
+def batch_norms(x, w, b, mean, var):
+    aten = torch.ops.aten
+    return (
+        *aten._native_batch_norm_legit.default(x, w, b, mean, var, False, 0.1, 1e-5),
+        *aten._native_batch_norm_legit.no_stats(x, w, b, True, 0.1, 1e-3),
+        *aten._native_batch_norm_legit.no_stats(x[:, :, 0], None, None, True, 0.1, 1e-5),
+    )
+
+
+def functional_batch_norms(x, w, b, mean, var):
+    aten = torch.ops.aten
+    return (
+        *aten._native_batch_norm_legit_functional.default(x, w, b, mean, var, True, 0.3, 1e-5),
+        *aten.native_batch_norm.default(x, w, b, None, None, True, 0.1, 1e-5),
+    )
+
+
+@pytest.mark.parametrize(
+    ("fn", "dtype"),
+    [(batch_norms, torch.float32), (functional_batch_norms, torch.float64)],
+    ids=["in_place-f32", "functional-f64"],
+)
+def test_batch_norm_statistics_match_pytorch_natively(fn, dtype):
+    """Batch norm with the running statistics (whose saved mean and rstd are empty),
+    with the batch's (their mean and rstd returned), and functionalized training (the
+    running statistics moved toward the batch's, the variance unbiased). In-place
+    `_native_batch_norm_legit` stays whole only where export decomposes nothing: a
+    decomposition functionalizes it, and compile_fx refuses the input mutation."""
+    x = image(3, 4, 5, 2, dtype=dtype, edges=False)
+    params = [image(4, dtype=dtype, seed=s, edges=False) for s in (1, 2, 3)]
+    args = (x, *params[:2], params[2], params[2].abs() + 0.5)
+    compiled = compile_fx(fn, args, mode="native")
+    assert compiled.report().all_native, str(compiled.report())
+    _compare(compiled(*args), fn(*args))

@@ -1,5 +1,5 @@
 """Indexing by index tensors: embedding, advanced indexing, index_select, gather,
-scatter of a value, scatter_add.
+scatter of a value, scatter_add, masked_scatter.
 
 Index tensors must be int64 (graphlet has no int32 tensors). A boolean mask index
 selects a number of elements known only from the mask's values: graphlet accepts it
@@ -19,6 +19,7 @@ from xdsl.ir import SSAValue
 from graphlet.dialects import graphlet as g
 from graphlet.frontend.fx.errors import NotHere
 from graphlet.frontend.fx.handlers.common import norm_dim, rank, tensor, unsupported
+from graphlet.frontend.fx.handlers.shape import expand
 from graphlet.frontend.fx.registry import handles
 
 if TYPE_CHECKING:
@@ -512,12 +513,46 @@ def _masked_put(
         count = lead[0]
         total = imp.emit(g.SumOp(selected, (0,), False))
         exact = _checked(imp, imp.emit(g.SubOp(total, imp.constant(count, g.i64))), 0, 1)
-        before = imp.emit(g.SubOp(imp.emit(g.CumsumOp(selected, 0)), imp.constant(1, g.i64)))
-        at = imp.emit(g.AddOp(imp.emit(g.MaxOp(before, imp.constant(0, g.i64))), exact))
-        table = imp.emit(g.ReshapeOp(values, (count, row)))
-        puts = imp.emit(g.IndexOp(table, [at], [0], error="RuntimeError"))
+        puts = _in_selection_order(
+            imp, selected, imp.emit(g.ReshapeOp(values, (count, row))), exact
+        )
     if accumulate:
         op = g.OrOp if elem == g.i1 else g.AddOp
         puts = imp.emit(op(rows, puts))
     touched = imp.emit(g.ReshapeOp(selected, (n, 1)))
     return imp.emit(g.ReshapeOp(imp.emit(g.SelectOp(touched, puts, rows)), shape))
+
+
+def _in_selection_order(
+    imp: FxImporter, selected: SSAValue, table: SSAValue, offset: SSAValue | None = None
+) -> SSAValue:
+    """Row j of `table` at the j-th True of the 1-d `selected` (a cumulative count;
+    row 0 before the first True), its index moved by `offset` (a run-time check); too
+    few rows for the Trues raises RuntimeError at run time, as PyTorch does."""
+    before = imp.emit(g.SubOp(imp.emit(g.CumsumOp(selected, 0)), imp.constant(1, g.i64)))
+    at = imp.emit(g.MaxOp(before, imp.constant(0, g.i64)))
+    if offset is not None:
+        at = imp.emit(g.AddOp(at, offset))
+    return imp.emit(g.IndexOp(table, [at], [0], error="RuntimeError"))
+
+
+@handles("aten.masked_scatter.default")
+def masked_scatter(imp: FxImporter, x: Any, mask: Any, source: Any) -> SSAValue:
+    """`x` (broadcast with `mask`) with the elements where `mask` is True replaced, in
+    row-major order, by `source`'s first elements; a source with fewer elements than
+    Trues raises RuntimeError at run time."""
+    dst, source = tensor(x), tensor(source)
+    if g.element_type(source.type) != g.element_type(dst.type):
+        raise NotHere("masked_scatter's source must have the destination's dtype, as in PyTorch")
+    selection = imp.cast(tensor(mask), g.i1)
+    shape = g.broadcast_shapes(g.shape_of(dst.type), g.shape_of(selection.type))
+    dst, selection = expand(imp, dst, *shape), expand(imp, selection, *shape)
+    n, available = math.prod(shape), math.prod(g.shape_of(source.type))
+    if n == 0:
+        return dst
+    if available == 0:
+        raise NotHere("masked_scatter from an empty source")
+    selected = imp.emit(g.ReshapeOp(selection, (n,)))
+    table = imp.emit(g.ReshapeOp(source, (available,)))
+    scattered = imp.emit(g.ReshapeOp(_in_selection_order(imp, selected, table), shape))
+    return imp.emit(g.SelectOp(selection, scattered, dst))

@@ -19,7 +19,6 @@ from graphlet.frontend.fx.handlers.common import (
     rank,
     tensor,
     unary,
-    unsupported,
 )
 from graphlet.frontend.fx.handlers.elementwise import clamp
 from graphlet.frontend.fx.handlers.linalg import linear
@@ -133,6 +132,35 @@ def _per_channel(imp: FxImporter, v: Any, r: int) -> SSAValue:
     return view(imp, v, *g.shape_of(v.type), *[1] * (r - 2))
 
 
+def _batch_norm_input(x: Any) -> SSAValue:
+    v = tensor(x)
+    if rank(v) < 2:
+        raise NotHere("batch_norm needs an input of rank >= 2")
+    return v
+
+
+def _scale_and_shift(
+    imp: FxImporter, x: SSAValue, weight: Any, bias: Any, mean: SSAValue, inv: SSAValue
+) -> SSAValue:
+    """Batch norm as two elementwise ops on x: `x * scale + shift`, with per-channel
+    `scale = weight * inv` (inv: 1 / sqrt(var + eps)) and `shift = bias - mean * scale`,
+    PyTorch's CPU kernel's form."""
+    r, elem = rank(x), g.element_type(x.type)
+    scale = inv if weight is None else imp.emit(g.MulOp(tensor(weight), inv))
+    shift = imp.emit(g.NegOp(imp.emit(g.MulOp(mean, scale))))
+    if bias is not None:
+        shift = imp.emit(g.AddOp(tensor(bias), shift))
+    scale, shift = imp.cast(scale, elem), imp.cast(shift, elem)
+    return imp.emit(
+        g.AddOp(imp.emit(g.MulOp(x, _per_channel(imp, scale, r))), _per_channel(imp, shift, r))
+    )
+
+
+def _no_stats(imp: FxImporter, x: SSAValue) -> SSAValue:
+    """The `save_mean`/`save_invstd` of batch norm in inference: empty, as PyTorch's."""
+    return imp.constant(np.zeros((0,)), g.element_type(x.type))
+
+
 @handles("aten._native_batch_norm_legit_no_training.default")
 def batch_norm_inference(
     imp: FxImporter,
@@ -144,28 +172,47 @@ def batch_norm_inference(
     momentum: float,
     eps: float,
 ) -> tuple[Any, ...]:
-    """Inference batch norm as two elementwise ops on x: `x * scale + shift`, with
-    `scale = weight / sqrt(var + eps)` and `shift = bias - mean * scale` per channel."""
-    x = tensor(x)
-    r = rank(x)
-    if r < 2:
-        raise NotHere("batch_norm needs an input of rank >= 2")
-    elem = g.element_type(x.type)
+    """`(out, empty, empty)`: x normalized with the running statistics."""
+    x = _batch_norm_input(x)
     inv = binary(g.TrueDivOp, imp, 1.0, imp.emit(g.SqrtOp(binary(g.AddOp, imp, running_var, eps))))
-    scale = inv if weight is None else imp.emit(g.MulOp(tensor(weight), inv))
-    shift = imp.emit(g.NegOp(imp.emit(g.MulOp(tensor(running_mean), scale))))
-    if bias is not None:
-        shift = imp.emit(g.AddOp(tensor(bias), shift))
-    scale, shift = imp.cast(scale, elem), imp.cast(shift, elem)
-    out = imp.emit(
-        g.AddOp(imp.emit(g.MulOp(x, _per_channel(imp, scale, r))), _per_channel(imp, shift, r))
-    )
-    no_stats = unsupported("batch_norm in inference keeps no batch statistics")
-    return (out, no_stats, no_stats)
+    out = _scale_and_shift(imp, x, weight, bias, tensor(running_mean), inv)
+    return (out, _no_stats(imp, x), _no_stats(imp, x))
 
 
-@handles("native_batch_norm")
-def native_batch_norm(
+def _batch_statistics(imp: FxImporter, x: SSAValue, eps: float) -> tuple[SSAValue, ...]:
+    """Per channel (dim 1): the mean, the biased variance and `1 / sqrt(var + eps)`."""
+    if 0 in g.shape_of(x.type):
+        raise NotHere("batch_norm in training mode of an empty batch")
+    r = rank(x)
+    dims = (0, *range(2, r))
+    mean = imp.emit(g.MeanOp(x, dims, False))
+    centered = imp.emit(g.SubOp(x, _per_channel(imp, mean, r)))
+    var = imp.emit(g.MeanOp(imp.emit(g.MulOp(centered, centered)), dims, False))
+    inv = binary(g.TrueDivOp, imp, 1.0, imp.emit(g.SqrtOp(binary(g.AddOp, imp, var, eps))))
+    return mean, var, inv
+
+
+def batch_norm_training(
+    imp: FxImporter, x: SSAValue, weight: Any, bias: Any, eps: float
+) -> tuple[SSAValue, ...]:
+    """`(out, mean, rstd, var)`: x normalized with its batch statistics."""
+    mean, var, inv = _batch_statistics(imp, x, eps)
+    return _scale_and_shift(imp, x, weight, bias, mean, inv), mean, inv, var
+
+
+@handles("aten._native_batch_norm_legit.no_stats")
+def batch_norm_no_stats(
+    imp: FxImporter, x: Any, weight: Any, bias: Any, training: bool, momentum: float, eps: float
+) -> tuple[Any, ...]:
+    """`(out, mean, rstd)` of the batch: there are no running statistics to use."""
+    if not training:
+        raise NotHere("batch_norm without running statistics needs training=True")
+    out, mean, inv, _ = batch_norm_training(imp, _batch_norm_input(x), weight, bias, eps)
+    return (out, mean, inv)
+
+
+@handles("aten._native_batch_norm_legit.default", "native_batch_norm")
+def batch_norm_legit(
     imp: FxImporter,
     x: Any,
     weight: Any,
@@ -176,9 +223,51 @@ def native_batch_norm(
     momentum: float,
     eps: float,
 ) -> tuple[Any, ...]:
-    if training or running_mean is None:
-        raise NotHere("batch_norm in training mode (batch statistics) is not supported")
+    """Inference with the running statistics, training without them (native_batch_norm
+    takes None); training with them updates them in place, which a compiled graph
+    cannot (functionalization makes it `_native_batch_norm_legit_functional`, below)."""
+    if running_mean is None or running_var is None:
+        return batch_norm_no_stats(imp, x, weight, bias, training, momentum, eps)
+    if training:
+        raise NotHere("batch_norm in training updates running_mean/var in place")
     return batch_norm_inference(imp, x, weight, bias, running_mean, running_var, momentum, eps)
+
+
+@handles("aten._native_batch_norm_legit_functional.default")
+def batch_norm_functional(
+    imp: FxImporter,
+    x: Any,
+    weight: Any,
+    bias: Any,
+    running_mean: Any,
+    running_var: Any,
+    training: bool,
+    momentum: float,
+    eps: float,
+) -> tuple[Any, ...]:
+    """`(out, mean, rstd, new running_mean, new running_var)`; in training the running
+    statistics move toward the batch's by `momentum` (the variance unbiased), as
+    PyTorch updates them."""
+    x = _batch_norm_input(x)
+    if not training:
+        out, mean, inv = batch_norm_inference(
+            imp, x, weight, bias, running_mean, running_var, momentum, eps
+        )
+        return (out, mean, inv, running_mean, running_var)
+    out, mean, inv, var = batch_norm_training(imp, x, weight, bias, eps)
+    shape = g.shape_of(x.type)
+    n = math.prod(shape) // shape[1]
+    unbiased = binary(g.MulOp, imp, var, n / (n - 1) if n > 1 else math.inf)
+
+    def moved(running: Any, batch: SSAValue) -> SSAValue:
+        kept = binary(g.MulOp, imp, running, 1.0 - momentum)
+        return imp.emit(
+            g.AddOp(
+                kept, imp.cast(binary(g.MulOp, imp, batch, momentum), g.element_type(kept.type))
+            )
+        )
+
+    return (out, mean, inv, moved(running_mean, mean), moved(running_var, unbiased))
 
 
 @handles("native_group_norm")

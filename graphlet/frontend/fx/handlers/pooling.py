@@ -1,20 +1,21 @@
-"""Pooling and resampling over the last two (spatial) dims of an image: max, average
-and adaptive pooling, nearest and bilinear upsampling.
+"""Pooling and resampling over the last two or three (spatial) dims of an image: max,
+average and adaptive pooling, nearest and bilinear upsampling.
 
-Shapes are static, so every window is known at import: a pool reads its input's
-windows at constant positions (`graphlet.index`; taps in the padding, or past a
-shorter adaptive window, masked to the pool's fill value) as a tensor
-`(..., out_h, out_w, kernel_h, kernel_w)` and reduces the last two dims (amax, or a
-sum divided by PyTorch's divisor); the read fuses into the reduction, so the windows
-are never stored. Max pooling's indices are built only when something reads them,
-as PyTorch's scan (a tap replaces the best so far when greater, or NaN) picks them:
-the last NaN, else the first maximum. Upsampling reads at constant positions and sums
-with constant weights.
+Shapes are static, so every window is known at import: a pool over n spatial dims
+reads its input's windows at constant positions (`graphlet.index`; taps in the
+padding, or past a shorter adaptive window, masked to the pool's fill value) as a
+tensor `(..., out_1, .., out_n, kernel_1, .., kernel_n)` and reduces the last n dims
+(amax, or a sum divided by PyTorch's divisor); the read fuses into the reduction, so
+the windows are never stored. Max pooling's indices are built only when something
+reads them, as PyTorch's scan (a tap replaces the best so far when greater, or NaN)
+picks them: the last NaN, else the first maximum. An empty batch pools to an empty
+output. Upsampling reads at constant positions and sums with constant weights.
 The 1-D pools reach here as 2-D ones over a unit dimension (Core ATen's decomposition).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from graphlet.dialects import graphlet as g
 from graphlet.frontend.fx.errors import NotHere
 from graphlet.frontend.fx.handlers.common import Deferred, rank, tensor
 from graphlet.frontend.fx.handlers.elementwise import trunc_div
-from graphlet.frontend.fx.registry import handles
+from graphlet.frontend.fx.registry import Handler, handles
 
 if TYPE_CHECKING:
     from graphlet.frontend.fx.importer import FxImporter
@@ -52,13 +53,14 @@ class Taps:
         return int(self.positions.shape[0])
 
 
-def _pair(v: Any, what: str) -> tuple[int, int]:
+def per_dim(v: Any, n: int, what: str) -> tuple[int, ...]:
+    """PyTorch's `int[n]` argument: one value for every dim, or n of them."""
     values = [int(v)] if isinstance(v, int) else [int(a) for a in v]
     if len(values) == 1:
-        values *= 2
-    if len(values) != 2:
-        raise NotHere(f"{what} must have one or two values, got {list(values)}")
-    return values[0], values[1]
+        values *= n
+    if len(values) != n:
+        raise NotHere(f"{what} must have one or {n} values, got {list(values)}")
+    return tuple(values)
 
 
 def pooled_size(size: int, kernel: int, stride: int, pad: int, dilation: int, ceil: bool) -> int:
@@ -98,57 +100,91 @@ def adaptive(size: int, out: int) -> Taps:
     return Taps(size, positions, positions < end[None, :])
 
 
-def windows(imp: FxImporter, x: SSAValue, taps: tuple[Taps, Taps], fill: Any) -> SSAValue:
-    """x's windows as `(..., out_h, out_w, kernel_h, kernel_w)`: one read of x at
-    constant positions (clipped into range), `fill` where a tap is not valid (padding,
-    or past a shorter adaptive window). A reduction over the last two dims fuses with
-    the read and the fill, so the windows are never stored."""
-    h, w = taps
-    rows = np.clip(h.positions, 0, h.size - 1).T[:, None, :, None]
-    cols = np.clip(w.positions, 0, w.size - 1).T[None, :, None, :]
-    r = rank(x)
-    indices = [imp.constant(rows, g.i64), imp.constant(cols, g.i64)]
-    read = imp.emit(g.IndexOp(x, indices, [r - 2, r - 1]))
-    mask = h.valid.T[:, None, :, None] & w.valid.T[None, :, None, :]
+def _spread(per_tap: np.ndarray, i: int, n: int) -> np.ndarray:
+    """A `(kernel, out)` array of spatial dim i of n, laid out along the windows'
+    dims `(out_1, .., out_n, kernel_1, .., kernel_n)` (size 1 along the others)."""
+    shape = [1] * (2 * n)
+    shape[i], shape[n + i] = per_tap.shape[1], per_tap.shape[0]
+    return per_tap.T.reshape(shape)
+
+
+def _window_mask(taps: Sequence[Taps]) -> np.ndarray:
+    """Where a tap of a window reads the input (in every dim)."""
+    n = len(taps)
+    return functools.reduce(np.logical_and, (_spread(t.valid, i, n) for i, t in enumerate(taps)))
+
+
+def windows(imp: FxImporter, x: SSAValue, taps: Sequence[Taps], fill: Any) -> SSAValue:
+    """x's windows as `(..., out_1, .., out_n, kernel_1, .., kernel_n)`: one read of x
+    at constant positions (clipped into range), `fill` where a tap is not valid
+    (padding, or past a shorter adaptive window). A reduction over the last n dims
+    fuses with the read and the fill, so the windows are never stored."""
+    n, r = len(taps), rank(x)
+    indices = [
+        imp.constant(_spread(np.clip(t.positions, 0, t.size - 1), i, n), g.i64)
+        for i, t in enumerate(taps)
+    ]
+    read = imp.emit(g.IndexOp(x, indices, list(range(r - n, r))))
+    mask = _window_mask(taps)
     if mask.all():
         return read
     elem = g.element_type(x.type)
     return imp.emit(g.SelectOp(imp.constant(mask, g.i1), read, imp.constant(fill, elem)))
 
 
-def _image(x: object, what: str) -> SSAValue:
+def _window_dims(x: SSAValue, taps: Sequence[Taps]) -> tuple[int, ...]:
+    return tuple(range(rank(x), rank(x) + len(taps)))
+
+
+def _image(x: object, n: int, what: str) -> SSAValue:
+    """An image of n spatial dims, batched or not; its batch may be empty."""
     x = tensor(x)
-    if rank(x) not in (3, 4):
-        raise NotHere(f"{what} takes a 3-D or 4-D input, got rank {rank(x)}")
-    if 0 in g.shape_of(x.type):
-        raise NotHere(f"{what} of an empty tensor")
+    if rank(x) not in (n + 1, n + 2):
+        raise NotHere(f"{what} takes a {n + 1}-D or {n + 2}-D input, got rank {rank(x)}")
+    if 0 in g.shape_of(x.type)[-n - 1 :]:
+        raise NotHere(f"{what} of an image without channels or positions")
     return x
+
+
+def _empty(imp: FxImporter, x: SSAValue, taps: Sequence[Taps], elem: Any) -> SSAValue | None:
+    """The pool's output of an empty batch (nothing to read), else None."""
+    shape = g.shape_of(x.type)
+    if 0 not in shape:
+        return None
+    out = (*shape[: -len(taps)], *(t.out for t in taps))
+    return imp.constant(np.zeros(out, dtype=g.np_dtype(elem)), elem)
 
 
 def _lowest(elem: Any) -> float | int:
     return -math.inf if elem in g.FLOAT_ELEMENT_TYPES else g.INT_MIN
 
 
-def max_pool(imp: FxImporter, x: SSAValue, taps: tuple[Taps, Taps]) -> tuple[Any, Any]:
+def max_pool(imp: FxImporter, x: SSAValue, taps: Sequence[Taps]) -> tuple[Any, Any]:
     """`(values, indices)`: the max of each window (NaN if it holds one), and the flat
-    position (over the last two dims) PyTorch's scan picks, built when read: the last
+    position (over the spatial dims) PyTorch's scan picks, built when read: the last
     NaN, else the first tap equal to the max (taps scan in increasing position)."""
     elem = g.element_type(x.type)
     if elem == g.i1:
         raise NotHere("PyTorch has no max pooling of bool tensors")
-    r = rank(x)
-    window_dims = (r, r + 1)
+    empty = _empty(imp, x, taps, elem)
+    if empty is not None:
+        return empty, Deferred(lambda: _empty(imp, x, taps, g.i64))
+    window_dims = _window_dims(x, taps)
     v = windows(imp, x, taps, _lowest(elem))
     values = imp.emit(g.AmaxOp(v, window_dims, False))
 
     def indices() -> SSAValue:
-        h, w = taps
-        flat = h.positions.T[:, None, :, None] * w.size + w.positions.T[None, :, None, :]
-        valid = h.valid.T[:, None, :, None] & w.valid.T[None, :, None, :]
-        position = imp.constant(flat, g.i64)
+        n = len(taps)
+        sizes = [t.size for t in taps]
+        flat = sum(
+            _spread(t.positions, i, n) * math.prod(sizes[i + 1 :]) for i, t in enumerate(taps)
+        )
+        position = imp.constant(np.asarray(flat), g.i64)
         extreme = imp.emit(g.AmaxOp(v, window_dims, True))
-        hit = imp.emit(g.AndOp(imp.emit(g.CmpOp("eq", v, extreme)), imp.constant(valid, g.i1)))
-        beyond = imp.constant(h.size * w.size, g.i64)
+        hit = imp.emit(
+            g.AndOp(imp.emit(g.CmpOp("eq", v, extreme)), imp.constant(_window_mask(taps), g.i1))
+        )
+        beyond = imp.constant(math.prod(sizes), g.i64)
         first = imp.emit(g.SelectOp(hit, position, beyond))
         index = imp.emit(g.AminOp(first, window_dims, False))
         if elem not in g.FLOAT_ELEMENT_TYPES:
@@ -165,48 +201,71 @@ def max_pool(imp: FxImporter, x: SSAValue, taps: tuple[Taps, Taps]) -> tuple[Any
     return values, Deferred(indices)
 
 
-@handles("aten.max_pool2d_with_indices")
-def max_pool2d_with_indices(
-    imp: FxImporter,
-    x: Any,
+def _sliding_taps(
+    x: SSAValue,
+    n: int,
     kernel_size: Any,
-    stride: Any = (),
-    padding: Any = 0,
-    dilation: Any = 1,
-    ceil_mode: bool = False,
-) -> tuple[Any, Any]:
-    x = _image(x, "max_pool2d")
-    kernel = _pair(kernel_size, "kernel_size")
-    steps = _pair(stride, "stride") if stride else kernel
-    pads, dils = _pair(padding, "padding"), _pair(dilation, "dilation")
-    h, w = g.shape_of(x.type)[-2:]
-    taps = (
-        sliding(h, kernel[0], steps[0], pads[0], dils[0], bool(ceil_mode)),
-        sliding(w, kernel[1], steps[1], pads[1], dils[1], bool(ceil_mode)),
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    ceil_mode: bool,
+) -> tuple[Taps, ...]:
+    """The windows of a max or average pool over x's last n dims (an empty stride:
+    the kernel's)."""
+    kernel = per_dim(kernel_size, n, "kernel_size")
+    steps = per_dim(stride, n, "stride") if stride else kernel
+    pads, dils = per_dim(padding, n, "padding"), per_dim(dilation, n, "dilation")
+    spatial = g.shape_of(x.type)[-n:]
+    return tuple(
+        sliding(size, k, s, p, d, bool(ceil_mode))
+        for size, k, s, p, d in zip(spatial, kernel, steps, pads, dils)
     )
-    return max_pool(imp, x, taps)
+
+
+def _max_pool_handler(n: int) -> Handler:
+    """`aten.max_pool{n}d_with_indices`."""
+
+    def handler(
+        imp: FxImporter,
+        x: Any,
+        kernel_size: Any,
+        stride: Any = (),
+        padding: Any = 0,
+        dilation: Any = 1,
+        ceil_mode: bool = False,
+    ) -> tuple[Any, Any]:
+        image = _image(x, n, f"max_pool{n}d")
+        taps = _sliding_taps(image, n, kernel_size, stride, padding, dilation, ceil_mode)
+        return max_pool(imp, image, taps)
+
+    handler.__name__ = handler.__qualname__ = f"max_pool{n}d_with_indices"
+    return handler
+
+
+max_pool2d_with_indices = handles("aten.max_pool2d_with_indices")(_max_pool_handler(2))
+max_pool3d_with_indices = handles("aten.max_pool3d_with_indices")(_max_pool_handler(3))
+
+
+def _adaptive_taps(x: SSAValue, n: int, output_size: Any) -> tuple[Taps, ...]:
+    out = per_dim(output_size, n, "output_size")
+    return tuple(adaptive(size, o) for size, o in zip(g.shape_of(x.type)[-n:], out))
 
 
 @handles("aten.adaptive_max_pool2d")
 def adaptive_max_pool2d(imp: FxImporter, x: Any, output_size: Any) -> tuple[Any, Any]:
-    x = _image(x, "adaptive_max_pool2d")
-    if g.element_type(x.type) not in g.FLOAT_ELEMENT_TYPES:
-        raise NotHere("PyTorch has no adaptive_max_pool2d of int tensors")
-    out = _pair(output_size, "output_size")
-    h, w = g.shape_of(x.type)[-2:]
-    return max_pool(imp, x, (adaptive(h, out[0]), adaptive(w, out[1])))
+    x = _float_image(x, 2, "adaptive_max_pool2d")
+    return max_pool(imp, x, _adaptive_taps(x, 2, output_size))
 
 
-def _float_image(x: object, what: str) -> SSAValue:
-    x = _image(x, what)
+def _float_image(x: object, n: int, what: str) -> SSAValue:
+    x = _image(x, n, what)
     if g.element_type(x.type) not in g.FLOAT_ELEMENT_TYPES:
-        raise NotHere(f"{what} of an int tensor (PyTorch divides in integers) is not supported")
+        raise NotHere(f"PyTorch has no {what} of int tensors")
     return x
 
 
-def _window_sum(imp: FxImporter, x: SSAValue, taps: tuple[Taps, Taps]) -> SSAValue:
-    r = rank(x)
-    return imp.emit(g.SumOp(windows(imp, x, taps, 0), (r, r + 1), False))
+def _window_sum(imp: FxImporter, x: SSAValue, taps: Sequence[Taps]) -> SSAValue:
+    return imp.emit(g.SumOp(windows(imp, x, taps, 0), _window_dims(x, taps), False))
 
 
 def _avg_divisor(t: Taps, pad: int, count_include_pad: bool) -> np.ndarray:
@@ -218,53 +277,101 @@ def _avg_divisor(t: Taps, pad: int, count_include_pad: bool) -> np.ndarray:
     return np.asarray(np.minimum(start + t.kernel, t.size) - np.maximum(start, 0))
 
 
-@handles("aten.avg_pool2d")
-def avg_pool2d(
+def _outer(per_dim_values: Sequence[np.ndarray]) -> np.ndarray:
+    """The product of one vector per spatial dim, laid out as the pool's output."""
+    return functools.reduce(np.multiply.outer, per_dim_values)
+
+
+def avg_pool(
     imp: FxImporter,
-    x: Any,
+    x: SSAValue,
+    n: int,
     kernel_size: Any,
-    stride: Any = (),
-    padding: Any = 0,
-    ceil_mode: bool = False,
-    count_include_pad: bool = True,
-    divisor_override: Any = None,
+    stride: Any,
+    padding: Any,
+    ceil_mode: bool,
+    count_include_pad: bool,
+    divisor_override: Any,
 ) -> SSAValue:
-    """The window sum divided by PyTorch's divisor (an int sum: rounded toward zero)."""
-    x = _image(x, "avg_pool2d")
+    """The window sum over x's last n dims divided by PyTorch's divisor (an int sum:
+    rounded toward zero)."""
     elem = g.element_type(x.type)
     if elem == g.i1:
-        raise NotHere("PyTorch has no avg_pool2d of bool tensors")
-    kernel = _pair(kernel_size, "kernel_size")
-    steps = _pair(stride, "stride") if stride else kernel
-    pads = _pair(padding, "padding")
-    h, w = g.shape_of(x.type)[-2:]
-    taps = (
-        sliding(h, kernel[0], steps[0], pads[0], 1, bool(ceil_mode)),
-        sliding(w, kernel[1], steps[1], pads[1], 1, bool(ceil_mode)),
-    )
+        raise NotHere(f"PyTorch has no avg_pool{n}d of bool tensors")
+    taps = _sliding_taps(x, n, kernel_size, stride, padding, 1, ceil_mode)
+    empty = _empty(imp, x, taps, elem)
+    if empty is not None:
+        return empty
     total = _window_sum(imp, x, taps)
     if divisor_override:
         divisor: Any = np.asarray(int(divisor_override))
     else:
-        rows, cols = (_avg_divisor(t, p, count_include_pad) for t, p in zip(taps, pads))
-        divisor = rows[:, None] * cols[None, :]
+        pads = per_dim(padding, n, "padding")
+        divisor = _outer([_avg_divisor(t, p, count_include_pad) for t, p in zip(taps, pads)])
     if elem not in g.FLOAT_ELEMENT_TYPES:
         return trunc_div(imp, total, imp.constant(divisor, elem))
     return imp.emit(g.TrueDivOp(total, imp.constant(divisor.astype(float), elem)))
 
 
+def _avg_pool_handler(n: int) -> Handler:
+    """`aten.avg_pool{n}d`."""
+
+    def handler(
+        imp: FxImporter,
+        x: Any,
+        kernel_size: Any,
+        stride: Any = (),
+        padding: Any = 0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+        divisor_override: Any = None,
+    ) -> SSAValue:
+        image = _image(x, n, f"avg_pool{n}d")
+        return avg_pool(
+            imp,
+            image,
+            n,
+            kernel_size,
+            stride,
+            padding,
+            ceil_mode,
+            count_include_pad,
+            divisor_override,
+        )
+
+    handler.__name__ = handler.__qualname__ = f"avg_pool{n}d"
+    return handler
+
+
+avg_pool2d = handles("aten.avg_pool2d")(_avg_pool_handler(2))
+avg_pool3d = handles("aten.avg_pool3d")(_avg_pool_handler(3))
+
+
+def adaptive_avg_pool(imp: FxImporter, x: SSAValue, taps: Sequence[Taps]) -> SSAValue:
+    """The window sum divided by its extent along each spatial dim in turn (PyTorch's
+    order: `sum / kd / kh / kw`)."""
+    elem = g.element_type(x.type)
+    empty = _empty(imp, x, taps, elem)
+    if empty is not None:
+        return empty
+    total = _window_sum(imp, x, taps)
+    n = len(taps)
+    for i, t in enumerate(taps):
+        extent = t.valid.sum(axis=0).astype(float).reshape([-1 if j == i else 1 for j in range(n)])
+        total = imp.emit(g.TrueDivOp(total, imp.constant(extent, elem)))
+    return total
+
+
 @handles("aten._adaptive_avg_pool2d")
 def adaptive_avg_pool2d(imp: FxImporter, x: Any, output_size: Any) -> SSAValue:
-    """The window sum divided by its height, then by its width (PyTorch's order)."""
-    x = _float_image(x, "adaptive_avg_pool2d")
-    out = _pair(output_size, "output_size")
-    h, w = g.shape_of(x.type)[-2:]
-    taps = (adaptive(h, out[0]), adaptive(w, out[1]))
-    elem = g.element_type(x.type)
-    total = _window_sum(imp, x, taps)
-    heights, widths = (t.valid.sum(axis=0).astype(float) for t in taps)
-    total = imp.emit(g.TrueDivOp(total, imp.constant(heights[:, None], elem)))
-    return imp.emit(g.TrueDivOp(total, imp.constant(widths[None, :], elem)))
+    x = _float_image(x, 2, "adaptive_avg_pool2d")
+    return adaptive_avg_pool(imp, x, _adaptive_taps(x, 2, output_size))
+
+
+@handles("aten._adaptive_avg_pool3d")
+def adaptive_avg_pool3d(imp: FxImporter, x: Any, output_size: Any) -> SSAValue:
+    x = _float_image(x, 3, "adaptive_avg_pool3d")
+    return adaptive_avg_pool(imp, x, _adaptive_taps(x, 3, output_size))
 
 
 # --------------------------------------------------------------------------- upsampling
@@ -277,7 +384,8 @@ def _scaled_sizes(
     `scale_factors`, or none when the size is given)."""
     h, w = g.shape_of(x.type)[-2:]
     if output_size is not None:
-        return _pair(output_size, "output_size"), (None, None)
+        oh, ow = per_dim(output_size, 2, "output_size")
+        return (oh, ow), (None, None)
     if scale_factors is None or len(scale_factors) != 2:
         raise NotHere("upsampling needs an output size or two scale factors")
     sh, sw = (float(s) for s in scale_factors)
