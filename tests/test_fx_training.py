@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import itertools
 import math
+import os
 import warnings
 
 import numpy as np
@@ -278,7 +279,19 @@ def test_sgd_training_matches_eager_all_native(net, momentum):
     assert_all_native(sgd_train(make, shape, [4, 4, 4], momentum))
 
 
-@pytest.mark.parametrize("dynamic", [None, True])
+@pytest.mark.parametrize(
+    "dynamic",
+    [
+        None,
+        pytest.param(
+            True,
+            marks=pytest.mark.skipif(
+                os.environ.get("GRAPHLET_CORPUS", "").lower() not in ("all", "full"),
+                reason="dynamic=None marks the batch dynamic too; CI's budget (GRAPHLET_CORPUS=all runs it)",
+            ),
+        ),
+    ],
+)
 def test_sgd_training_with_a_new_batch_size_stays_native(dynamic):
     """Batch 4, then 6: Dynamo recompiles with a symbolic batch (`dynamic=None`), or
     traces every size symbolically from the start (`dynamic=True`); graphlet

@@ -786,7 +786,7 @@ def test_sorted_of_a_list_is_cpythons_stable_order() -> None:
     check(sorted_positional_reverse, [1, 2])
     check(sorted_by_key, [2, -1])
 
-    @settings(max_examples=50, deadline=None)
+    @settings(max_examples=15, deadline=None)
     @given(SORTABLE, st.booleans())
     def random_values(xs: list[Any], r: bool) -> None:
         check(sorted_of, list(xs))
@@ -883,7 +883,7 @@ def test_key_and_default_of_sorted_min_max_are_cpythons() -> None:
     check(dist_of_lists, [1, 2, 3], [0, 0, 0])
     check(dist_of_lists, [1.0], [1.0, 2.0])  # ValueError
 
-    @settings(max_examples=40, deadline=None)
+    @settings(max_examples=15, deadline=None)
     @given(KEYED, st.booleans())
     def random_values(xs: list[Any], r: bool) -> None:
         nan = any(x != x for x in xs)
