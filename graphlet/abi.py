@@ -91,6 +91,23 @@ REGION_UNWIND_SYMBOL = "graphlet_region_unwind"
 """`i32 graphlet_region_unwind(i64 *frame, i32 status)`: what a failing function with a
 region frame returns instead of `status` (the rest of the call run in CPython)."""
 
+LIST_LENGTH, LIST_CAPACITY, LIST_DATA, LIST_ORIGIN, LIST_NEXT, LIST_DIRTY = range(6)
+"""The 8-byte fields of a native list's header (docs/jit-values.md); `LIST_NEXT` chains
+the lists one call made, from the arena's first field."""
+LIST_HEADER_BYTES = 48
+(
+    ARENA_LOG,
+    ARENA_LOG_LENGTH,
+    ARENA_LOG_CAPACITY,
+    ARENA_OWNED,
+    ARENA_OWNED_LENGTH,
+    ARENA_OWNED_CAPACITY,
+) = range(2, 8)
+"""The arena's array fields (after the list chain and its byte count): the undo log of
+array writes (entries of address, old value, size) and the arrays the call made."""
+ARENA_FIELDS = 8
+"""8-byte fields of the arena, the list ones included."""
+
 TENSOR_STATUS_CODES: dict[str, int] = {
     "ZeroDivisionError": 1,
     "IndexError": 2,

@@ -805,6 +805,12 @@ def array_stencil(a):
     return out
 
 
+def array_tuple_equal(a, b):
+    """Tuples of NumPy scalars: `==` and `in` give a bool (CPython compares the items
+    with `PyObject_RichCompareBool`), not the items' np.bool_."""
+    return (a[0],) == (b[0],), (a[0], a[-1]) == (b[0], b[-1]), a[-1] in (b[0], b[-1])
+
+
 def array_pairwise(x):
     n, d = x.shape
     out = np.empty((n, n))

@@ -6,6 +6,7 @@ Data movement: results must be exactly equal."""
 
 from __future__ import annotations
 
+import os
 from functools import cache
 
 import numpy as np
@@ -540,3 +541,58 @@ def test_scatter_add_matches_pytorch_natively():
     for got, want in zip(compiled(*SCATTER_ADD_INPUTS), scatter_adds(*SCATTER_ADD_INPUTS)):
         assert got.dtype == want.dtype
         torch.testing.assert_close(got, want, rtol=1e-6, atol=1e-6)
+
+
+EVERY_REDUCTION = os.environ.get("GRAPHLET_CORPUS", "").lower() in ("all", "full")
+"""`GRAPHLET_CORPUS=all`: every scatter_reduce reduction, with and without x's own
+element, on floats and ints (by default, two that take the other paths)."""
+
+
+def scatters_of_sources(x, n, b, src, m, bs, i, j, xs, at, s):
+    if EVERY_REDUCTION:
+        reductions = [
+            t
+            for r in ("sum", "mean", "prod", "amax", "amin")
+            for inc in (True, False)
+            for t in (
+                x.scatter_reduce(1, i, src[:, :2], r, include_self=inc),
+                n.scatter_reduce(0, j, m, r, include_self=inc),
+            )
+        ]
+    else:
+        reductions = [
+            x.scatter_reduce(1, i, src[:, :2], "mean", include_self=False),
+            n.scatter_reduce(0, j, m, "prod"),
+        ]
+    return (
+        x.scatter(1, i, src[:, :2]),  # repeated indices: the last source wins
+        b.scatter(0, j, bs),
+        xs.scatter(0, at, s),  # 0-d operands
+        b.scatter_add(0, j, bs),  # bools add as or
+        *reductions,
+    )
+
+
+SOURCE_INPUTS = (
+    SCATTER_INPUTS[0],
+    SCATTER_INPUTS[1],
+    source((5, 3), torch.bool, seed=17),
+    source((5, 3), torch.float32, seed=15),
+    source((5, 3), torch.int64, seed=16),
+    source((5, 3), torch.bool, seed=18),
+    SCATTER_INPUTS[3],
+    SCATTER_INPUTS[4],
+    torch.tensor(1.5),
+    torch.tensor(0),
+    torch.tensor(-2.0),
+)
+
+
+def test_scatter_of_a_source_and_its_reductions_match_pytorch_natively():
+    """`scatter(dim, index, src)`, `scatter_reduce` (each reduction, with and without
+    x's own element) and `scatter_add` of bools and 0-d tensors: one shared prelude."""
+    compiled = export_native(scatters_of_sources, SOURCE_INPUTS)
+    want = scatters_of_sources(*SOURCE_INPUTS)
+    for k, (got, expected) in enumerate(zip(compiled(*SOURCE_INPUTS), want)):
+        assert got.dtype == expected.dtype, k
+        torch.testing.assert_close(got, expected, rtol=1e-6, atol=1e-6, msg=f"result {k}")

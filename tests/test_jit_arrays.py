@@ -79,6 +79,7 @@ FLOAT_ELEMENTS = {
 }
 FLOATS_1D = arrays(("float64", "float32"), (1,), elements=FLOAT_ELEMENTS)
 NUMBERS_1D = arrays(("float64", "float32", "int64", "int32"), (1,), elements=FLOAT_ELEMENTS)
+SOME_1D_NONEMPTY = arrays(("float64", "int64"), (1,), min_side=1, elements=FLOAT_ELEMENTS)
 ANY = arrays(elements=FLOAT_ELEMENTS)
 INDEX = st.integers(-7, 7)
 SCALARS = st.one_of(st.integers(-5, 5), st.floats(-5, 5), st.sampled_from([0.0, 2.5, 1e300]))
@@ -144,6 +145,7 @@ CASES = [
         (arrays(("float64",), (2,), max_side=7),),
         hands_back_if=_not_ascending,
     ),
+    Case(corpus.array_tuple_equal, (SOME_1D_NONEMPTY, SOME_1D_NONEMPTY)),
     Case(corpus.array_pairwise, (arrays(("float64",), (2,), max_side=4),)),
     Case(corpus.array_dot_loop, (FLOATS_1D, FLOATS_1D)),
 ]

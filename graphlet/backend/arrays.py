@@ -33,6 +33,7 @@ import llvmlite.binding as llvm
 import llvmlite.ir as ir
 import numpy as np
 
+from graphlet import abi
 from graphlet.backend.cpython_wrapper import (
     _BOOL_FROM,
     _FLOAT_FROM,
@@ -50,9 +51,13 @@ from graphlet.backend.cpython_wrapper import (
 )
 
 PREFIX = "graphlet_array_"
-LOG, LOG_LENGTH, LOG_CAPACITY, OWNED, OWNED_LENGTH, OWNED_CAPACITY = range(2, 8)
-ARENA_FIELDS = 8
-"""8-byte fields of the arena, the list ones included."""
+LOG, LOG_LENGTH, LOG_CAPACITY = abi.ARENA_LOG, abi.ARENA_LOG_LENGTH, abi.ARENA_LOG_CAPACITY
+OWNED, OWNED_LENGTH, OWNED_CAPACITY = (
+    abi.ARENA_OWNED,
+    abi.ARENA_OWNED_LENGTH,
+    abi.ARENA_OWNED_CAPACITY,
+)
+ARENA_FIELDS = abi.ARENA_FIELDS
 ENTRY = ir.LiteralStructType([_ptr, _i64, _i64])
 ENTRY_BYTES = 24
 DATA_OFFSET, ND_OFFSET, DIMS_OFFSET, STRIDES_OFFSET, DESCR_OFFSET, FLAGS_OFFSET = (

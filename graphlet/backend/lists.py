@@ -36,6 +36,7 @@ from typing import Any
 import llvmlite.binding as llvm
 import llvmlite.ir as ir
 
+from graphlet import abi
 from graphlet.backend.cpython_wrapper import (
     _BOOL_FROM,
     _FLOAT_FROM,
@@ -59,8 +60,15 @@ PREFIX = "graphlet_list_"
 ARENA_BUDGET = 1 << 30
 """Bytes of list storage one call may hold before it hands back to Python."""
 HEADER = ir.LiteralStructType([_i64, _i64, _ptr, _ptr, _ptr, _i64])
-LENGTH, CAPACITY, DATA, ORIGIN, NEXT, DIRTY = range(6)
-HEADER_BYTES = 48
+LENGTH, CAPACITY, DATA, ORIGIN, NEXT, DIRTY = (
+    abi.LIST_LENGTH,
+    abi.LIST_CAPACITY,
+    abi.LIST_DATA,
+    abi.LIST_ORIGIN,
+    abi.LIST_NEXT,
+    abi.LIST_DIRTY,
+)
+HEADER_BYTES = abi.LIST_HEADER_BYTES
 ARENA = ir.LiteralStructType([_ptr, _i64])
 ARENA_BYTES = 16
 

@@ -234,11 +234,9 @@ def native_call({", ".join(params)}):
 
 def release_arena_source() -> str:
     """`release_arena(arena, undo)`: what the CPython wrapper's `free_arena` does, in
-    Python: frees the lists the call made (`graphlet.backend.lists`), replays the undo
+    Python: frees the lists the call made (`graphlet.backend.lists`; the layout in `graphlet.abi`), replays the undo
     log backwards when the call handed back, frees the log and drops the arrays the
     call made (`graphlet.backend.arrays`)."""
-    from graphlet.backend import arrays, lists
-
     return f'''
 LIBC_FREE = ctypes.CFUNCTYPE(None, ctypes.c_void_p)(("free", ctypes.CDLL(None)))
 PY_DECREF = ctypes.PYFUNCTYPE(None, ctypes.c_void_p)(("Py_DecRef", ctypes.pythonapi))
@@ -246,30 +244,30 @@ RESTORE = {{1: ctypes.c_uint8, 4: ctypes.c_uint32, 8: ctypes.c_uint64}}
 
 
 def release_arena(arena, undo):
-    """Frees the arena's lists (each a {lists.HEADER_BYTES}-byte header: data field {lists.DATA},
-    next field {lists.NEXT}), restores the logged writes when `undo`, frees the log and
-    drops the arrays the call made (fields {arrays.LOG}.. of the arena)."""
+    """Frees the arena's lists (each a {abi.LIST_HEADER_BYTES}-byte header: data field {abi.LIST_DATA},
+    next field {abi.LIST_NEXT}), restores the logged writes when `undo`, frees the log and
+    drops the arrays the call made (fields {abi.ARENA_LOG}.. of the arena)."""
     node = arena[0]
     while node:
-        header = (ctypes.c_void_p * {lists.HEADER_BYTES // 8}).from_address(node)
-        following = header[{lists.NEXT}]
-        LIBC_FREE(header[{lists.DATA}])
+        header = (ctypes.c_void_p * {abi.LIST_HEADER_BYTES // 8}).from_address(node)
+        following = header[{abi.LIST_NEXT}]
+        LIBC_FREE(header[{abi.LIST_DATA}])
         LIBC_FREE(node)
         node = following
     arena[0] = None
-    log, length = arena[{arrays.LOG}], arena[{arrays.LOG_LENGTH}] or 0
+    log, length = arena[{abi.ARENA_LOG}], arena[{abi.ARENA_LOG_LENGTH}] or 0
     if undo and log:
         entries = (ctypes.c_uint64 * (3 * length)).from_address(log)
         for i in reversed(range(length)):
             address, old, size = entries[3 * i], entries[3 * i + 1], entries[3 * i + 2]
             RESTORE[size].from_address(address).value = old & ((1 << (8 * size)) - 1)
     LIBC_FREE(log)
-    owned, count = arena[{arrays.OWNED}], arena[{arrays.OWNED_LENGTH}] or 0
+    owned, count = arena[{abi.ARENA_OWNED}], arena[{abi.ARENA_OWNED_LENGTH}] or 0
     if owned:
         for array in (ctypes.c_void_p * count).from_address(owned):
             PY_DECREF(array)
     LIBC_FREE(owned)
-    for field in range(2, {arrays.ARENA_FIELDS}):
+    for field in range(2, {abi.ARENA_FIELDS}):
         arena[field] = None
 '''
 

@@ -18,6 +18,7 @@ Any other arith op (e.g. `addui_extended`) is refused with a located error.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from xdsl.context import Context
@@ -45,12 +46,9 @@ from xdsl.pattern_rewriter import (
 from graphlet.dialects import arith_ext, llvm_ext
 from graphlet.dialects.llvm_ext import upstream
 from graphlet.dialects.upstream_syntax import by_class
+from graphlet.locations import lowering_error
 from graphlet.lowering.legality import INDEX_ADVICE, ConversionTarget, has_index_type
-from graphlet.lowering.llvm_lowering_utils import (
-    intrinsic_call,
-    llvm_fastmath,
-    lowering_error,
-)
+from graphlet.lowering.llvm_lowering_utils import intrinsic_call, llvm_fastmath
 
 _OVERFLOW_BITS = {arith.IntegerOverflowFlag.NSW: 1, arith.IntegerOverflowFlag.NUW: 2}
 
@@ -65,7 +63,7 @@ def _check_llvm_type(op: Operation, type_: Attribute) -> None:
 
 class ConstantLowering(RewritePattern):
     @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: arith.ConstantOp, rewriter: PatternRewriter, /):
+    def match_and_rewrite(self, op: arith.ConstantOp, rewriter: PatternRewriter, /) -> None:
         type_ = op.result.type
         _check_llvm_type(op, type_)
         if not isinstance(op.value, IntegerAttr | FloatAttr | DenseIntOrFPElementsAttr):
@@ -80,7 +78,7 @@ _INTEGER_OVERFLOW_OPS: dict[type[Operation], type[llvm.ArithmeticBinOpOverflow]]
     arith.ShLIOp: llvm.ShlOp,
 }
 
-_INTEGER_PLAIN_OPS: dict[type[Operation], type[Operation]] = {
+_INTEGER_PLAIN_OPS: dict[type[Operation], Callable[[SSAValue, SSAValue], Operation]] = {
     arith.DivSIOp: llvm.SDivOp,
     arith.DivUIOp: llvm.UDivOp,
     arith.RemSIOp: llvm.SRemOp,
@@ -96,7 +94,7 @@ _INTEGER_PLAIN_OPS: dict[type[Operation], type[Operation]] = {
 class IntegerBinaryLowering(RewritePattern):
     """The integer ops that are one LLVM instruction each."""
 
-    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter, /):
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter, /) -> None:
         if (overflow_op := _INTEGER_OVERFLOW_OPS.get(type(op))) is not None:
             assert isinstance(op, arith.SignlessIntegerBinaryOperationWithOverflow)
             _check_llvm_type(op, op.result.type)
@@ -117,7 +115,7 @@ _FLOAT_OPS: dict[type[Operation], type[llvm.AbstractFloatArithOp]] = {
 
 
 class FloatBinaryLowering(RewritePattern):
-    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter, /):
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter, /) -> None:
         if (float_op := _FLOAT_OPS.get(type(op))) is not None:
             assert isinstance(op, arith.FloatingPointLikeBinaryOperation)
             rewriter.replace(op, float_op(op.lhs, op.rhs, llvm_fastmath(op.fastmath)))
@@ -125,7 +123,7 @@ class FloatBinaryLowering(RewritePattern):
 
 class NegfLowering(RewritePattern):
     @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: arith.NegfOp, rewriter: PatternRewriter, /):
+    def match_and_rewrite(self, op: arith.NegfOp, rewriter: PatternRewriter, /) -> None:
         rewriter.replace(op, upstream(llvm.FNegOp)(op.operand, llvm_fastmath(op.fastmath)))
 
 
@@ -133,7 +131,7 @@ class CmpiLowering(RewritePattern):
     """arith and llvm number the integer predicates identically."""
 
     @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: arith.CmpiOp, rewriter: PatternRewriter, /):
+    def match_and_rewrite(self, op: arith.CmpiOp, rewriter: PatternRewriter, /) -> None:
         _check_llvm_type(op, op.lhs.type)
         predicate = IntegerAttr(op.predicate.value.data, 64)
         rewriter.replace(op, llvm.ICmpOp(op.lhs, op.rhs, predicate))
@@ -146,7 +144,7 @@ class CmpfLowering(RewritePattern):
     """arith and llvm number the float predicates identically."""
 
     @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: arith.CmpfOp, rewriter: PatternRewriter, /):
+    def match_and_rewrite(self, op: arith.CmpfOp, rewriter: PatternRewriter, /) -> None:
         predicate = op.predicate.value.data
         if predicate in (_CMPF_FALSE, _CMPF_TRUE):
             if isinstance(op.lhs.type, VectorType):
@@ -161,7 +159,7 @@ class CmpfLowering(RewritePattern):
 
 class SelectLowering(RewritePattern):
     @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: arith.SelectOp, rewriter: PatternRewriter, /):
+    def match_and_rewrite(self, op: arith.SelectOp, rewriter: PatternRewriter, /) -> None:
         rewriter.replace(op, llvm.SelectOp(op.cond, op.lhs, op.rhs))
 
 
@@ -180,7 +178,7 @@ _CAST_OPS: dict[type[Operation], type[Operation]] = {
 
 
 class CastLowering(RewritePattern):
-    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter, /):
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter, /) -> None:
         if (cast_op := by_class(_CAST_OPS, op)) is not None:
             _check_llvm_type(op, op.operands[0].type)
             _check_llvm_type(op, op.results[0].type)
@@ -202,7 +200,7 @@ _MIN_MAX_INTRINSICS: dict[type[Operation], str] = {
 
 
 class MinMaxLowering(RewritePattern):
-    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter, /):
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter, /) -> None:
         if isinstance(op, arith.MinnumfOp):
             rewriter.replace(
                 op, upstream(llvm.VectorFMinOp)(op.lhs, op.rhs, llvm_fastmath(op.fastmath))
@@ -217,37 +215,40 @@ class MinMaxLowering(RewritePattern):
             rewriter.replace(op, intrinsic_call(intrinsic, list(op.operands), result_type))
 
 
-def _icmp(predicate: str) -> IntegerAttr:
+def _icmp(predicate: str) -> IntegerAttr[IntegerType]:
     return IntegerAttr(llvm.ICmpPredicateFlag(predicate).to_int(), 64)
 
 
-def _check_scalar_integer(op: Operation, type_: Attribute) -> None:
+def _scalar_integer(op: Operation, type_: Attribute) -> IntegerType:
+    """`type_`, which must be a scalar integer: the expansions below are scalar."""
     _check_llvm_type(op, type_)
     if not isinstance(type_, IntegerType):
         raise lowering_error(op, f"is expanded for scalar integers only, got {type_}")
+    return type_
 
 
 class FloorDivSILowering(RewritePattern):
     """q = a / b; q - 1 when the remainder is non-zero and has b's opposite sign."""
 
     @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: arith.FloorDivSIOp, rewriter: PatternRewriter, /):
-        _check_scalar_integer(op, op.result.type)
-        rewriter.replace(op, _signed_rounding_division(op.lhs, op.rhs, "slt"))
+    def match_and_rewrite(self, op: arith.FloorDivSIOp, rewriter: PatternRewriter, /) -> None:
+        type_ = _scalar_integer(op, op.result.type)
+        rewriter.replace(op, _signed_rounding_division(op.lhs, op.rhs, type_, "slt"))
 
 
 class CeilDivSILowering(RewritePattern):
     """q = a / b; q + 1 when the remainder is non-zero and has b's sign."""
 
     @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: arith.CeilDivSIOp, rewriter: PatternRewriter, /):
-        _check_scalar_integer(op, op.result.type)
-        rewriter.replace(op, _signed_rounding_division(op.lhs, op.rhs, "sge"))
+    def match_and_rewrite(self, op: arith.CeilDivSIOp, rewriter: PatternRewriter, /) -> None:
+        type_ = _scalar_integer(op, op.result.type)
+        rewriter.replace(op, _signed_rounding_division(op.lhs, op.rhs, type_, "sge"))
 
 
-def _signed_rounding_division(lhs: SSAValue, rhs: SSAValue, sign_test: str) -> list[Operation]:
+def _signed_rounding_division(
+    lhs: SSAValue, rhs: SSAValue, type_: IntegerType, sign_test: str
+) -> list[Operation]:
     """Adjusts a truncating division by one toward -inf ("slt") or +inf ("sge")."""
-    type_ = lhs.type
     quotient = llvm.SDivOp(lhs, rhs)
     remainder = llvm.SRemOp(lhs, rhs)
     zero = llvm.ConstantOp(IntegerAttr(0, type_), type_)
@@ -265,9 +266,8 @@ class CeilDivUILowering(RewritePattern):
     """q = a / b, plus one when the remainder is non-zero."""
 
     @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: arith.CeilDivUIOp, rewriter: PatternRewriter, /):
-        _check_scalar_integer(op, op.result.type)
-        type_ = op.result.type
+    def match_and_rewrite(self, op: arith.CeilDivUIOp, rewriter: PatternRewriter, /) -> None:
+        type_ = _scalar_integer(op, op.result.type)
         quotient = llvm.UDivOp(op.lhs, op.rhs)
         remainder = llvm.URemOp(op.lhs, op.rhs)
         zero = llvm.ConstantOp(IntegerAttr(0, type_), type_)

@@ -33,8 +33,10 @@ from xdsl.context import Context
 from xdsl.dialects import arith, func, llvm, memref
 from xdsl.dialects.builtin import (
     DenseIntOrFPElementsAttr,
+    FixedBitwidthType,
     FunctionType,
     IndexType,
+    IntAttr,
     IntegerAttr,
     IntegerType,
     MemRefType,
@@ -55,8 +57,9 @@ from xdsl.pattern_rewriter import (
 )
 from xdsl.rewriter import InsertPoint
 
+from graphlet.locations import lowering_error
 from graphlet.lowering.legality import ConversionTarget
-from graphlet.lowering.llvm_lowering_utils import declare_external_function, lowering_error
+from graphlet.lowering.llvm_lowering_utils import declare_external_function
 
 PTR = llvm.LLVMPointerType()
 BYTE = IntegerType(8)
@@ -70,11 +73,13 @@ def _storage(element: Attribute) -> Attribute:
 NSW = arith.IntegerOverflowAttr([arith.IntegerOverflowFlag.NSW])
 
 
-def _bytes(element: Attribute) -> int:
+def _bytes(op: Operation, element: Attribute) -> int:
+    """The size of an element in memory (an i1 is a byte)."""
     if isinstance(element, IndexType):
         return 8  # index is i64 once lowered
-    width = element.bitwidth if hasattr(element, "bitwidth") else element.width.data
-    return max(1, width // 8)
+    if not isinstance(element, FixedBitwidthType):
+        raise lowering_error(op, f"no size in memory for elements of type {element}")
+    return element.size
 
 
 def _convert_type(t: Attribute) -> Attribute:
@@ -86,13 +91,14 @@ def _pointer(value: SSAValue, rewriter: PatternRewriter) -> SSAValue:
     owner = value.owner
     if isinstance(owner, UnrealizedConversionCastOp) and owner.inputs[0].type == PTR:
         return owner.inputs[0]
-    cast = UnrealizedConversionCastOp.get([value], [PTR])
+    cast = _cast(value, PTR)
     rewriter.insert(cast)
     return cast.results[0]
 
 
-def _as_memref(pointer: SSAValue, t: Attribute) -> UnrealizedConversionCastOp:
-    return UnrealizedConversionCastOp.get([pointer], [t])
+def _cast(value: SSAValue, t: Attribute) -> UnrealizedConversionCastOp:
+    """The cast that keeps a value's other type (a pointer's memref) while the pass runs."""
+    return UnrealizedConversionCastOp(operands=[[value]], result_types=[[t]])
 
 
 def _i64(value: int) -> arith.ConstantOp:
@@ -152,14 +158,14 @@ class AllocLowering(RewritePattern):
         if op.dynamic_sizes:
             raise lowering_error(op, "dynamic shapes are not supported")
         alignment = op.alignment.value.data if op.alignment is not None else 16
-        size = math.prod(t.get_shape()) * _bytes(t.get_element_type())
+        size = math.prod(t.get_shape()) * _bytes(op, t.get_element_type())
         size = max(alignment, -(-size // alignment) * alignment)
         declare_external_function(
             op, rewriter, "aligned_alloc", llvm.LLVMFunctionType([i64, i64], PTR)
         )
         ops: list[Operation] = [a := _i64(alignment), s := _i64(size)]
         ops.append(call := llvm.CallOp("aligned_alloc", a.result, s.result, return_type=PTR))
-        ops.append(_as_memref(call.returned, t))
+        ops.append(_cast(call.results[0], t))
         rewriter.replace(op, ops)
 
 
@@ -169,7 +175,7 @@ class AllocaLowering(RewritePattern):
         t = op.memref.type
         count = _i64(math.prod(t.get_shape()))
         alloca = llvm.AllocaOp(count, t.get_element_type())
-        rewriter.replace(op, [count, alloca, _as_memref(alloca.res, t)])
+        rewriter.replace(op, [count, alloca, _cast(alloca.res, t)])
 
 
 class DeallocLowering(RewritePattern):
@@ -184,14 +190,15 @@ class GlobalLowering(RewritePattern):
     def match_and_rewrite(self, op: memref.GlobalOp, rewriter: PatternRewriter) -> None:
         t = op.type
         count, element = math.prod(t.get_shape()), t.get_element_type()
-        value = op.initial_value
-        if not isinstance(value, DenseIntOrFPElementsAttr) or len(value.get_values()) != count:
+        initial = op.initial_value
+        if not isinstance(initial, DenseIntOrFPElementsAttr) or len(initial.get_values()) != count:
             raise lowering_error(op, "only globals with a full dense initial value lower to llvm")
+        value: DenseIntOrFPElementsAttr = initial
         if element == i1:
             value = DenseIntOrFPElementsAttr.from_list(
-                TensorType(BYTE, [count]), [int(v) for v in value.get_values()]
+                TensorType(BYTE, [count]), [int(v) for v in initial.get_values()]
             )
-        array = llvm.LLVMArrayType(count, _storage(element))
+        array = llvm.LLVMArrayType(IntAttr(count), _storage(element))
         alignment = op.alignment.value.data if op.alignment is not None else None
         rewriter.replace(
             op,
@@ -210,7 +217,7 @@ class GetGlobalLowering(RewritePattern):
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: memref.GetGlobalOp, rewriter: PatternRewriter) -> None:
         address = llvm.AddressOfOp(op.name_.root_reference, PTR)
-        rewriter.replace(op, [address, _as_memref(address.result, op.memref.type)])
+        rewriter.replace(op, [address, _cast(address.result, op.memref.type)])
 
 
 class ReinterpretCastLowering(RewritePattern):
@@ -220,7 +227,11 @@ class ReinterpretCastLowering(RewritePattern):
     def match_and_rewrite(self, op: memref.ReinterpretCastOp, rewriter: PatternRewriter) -> None:
         if len(op.static_offsets.get_values()) != 1:
             raise lowering_error(op, "only 1-offset views of row-major memrefs lower to llvm")
+        source = op.source.type
+        if not isinstance(source, MemRefType):
+            raise lowering_error(op, f"the source of a view must be a memref, got {source}")
         base = _pointer(op.source, rewriter)
+        offset: SSAValue
         if op.offsets:
             cast = arith.IndexCastOp(op.offsets[0], i64)
             rewriter.insert(cast)
@@ -230,11 +241,11 @@ class ReinterpretCastLowering(RewritePattern):
             rewriter.insert(constant)
             offset = constant.result
         else:
-            rewriter.replace(op, _as_memref(base, op.result.type))
+            rewriter.replace(op, _cast(base, op.result.type))
             return
-        element = _storage(op.source.type.get_element_type())
+        element = _storage(source.get_element_type())
         gep = llvm.GEPOp(base, [llvm.GEP_USE_SSA_VAL], element, ssa_indices=[offset], inbounds=True)
-        rewriter.replace(op, [gep, _as_memref(gep.result, op.result.type)])
+        rewriter.replace(op, [gep, _cast(gep.result, op.result.type)])
 
 
 class FuncSignatureLowering(RewritePattern):
@@ -255,7 +266,7 @@ class FuncSignatureLowering(RewritePattern):
             if isinstance(arg.type, MemRefType):
                 pointer = entry.insert_arg(PTR, index)
                 pointer.name_hint = arg.name_hint
-                cast = _as_memref(pointer, arg.type)
+                cast = _cast(pointer, arg.type)
                 rewriter.insert(cast, InsertPoint.at_start(entry))
                 arg.replace_all_uses_with(cast.results[0])
                 entry.erase_arg(arg)

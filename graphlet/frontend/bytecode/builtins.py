@@ -101,7 +101,7 @@ def lookup_keyword_builtin(target: Any) -> Callable[..., Any] | None:
         return None
 
 
-MATH_UNARY: dict[Callable, type[g.UnaryOp]] = {
+MATH_UNARY: dict[Callable[..., Any], type[g.UnaryOp]] = {
     fn: op
     for fn, op in spellings().functions.items()
     if isinstance(op, type) and issubclass(op, g.FloatResultUnaryOp)
@@ -128,7 +128,7 @@ def _log(e: Emitter, target: Any, args: list[SSAValue]) -> SSAValue | None:
     return None
 
 
-MATH_BINARY: dict[Callable, type[g.BinaryOp]] = {
+MATH_BINARY: dict[Callable[..., Any], type[g.BinaryOp]] = {
     math.atan2: g.Atan2Op,
     math.fmod: g.FmodOp,
     math.copysign: g.CopySignOp,

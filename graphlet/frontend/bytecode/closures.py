@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from graphlet.frontend.bytecode.breaks import GraphBreak
 from graphlet.frontend.bytecode.inference import BOTTOM, Known, Poison, SelfRef
-from graphlet.frontend.bytecode.opcodes import Flow, handles
+from graphlet.frontend.bytecode.opcodes import Flow, handles, push_variable
 from graphlet.frontend.bytecode.values import Closure, State, TupleValue, Value
 from graphlet.frontend.guards import MISSING
 
@@ -80,11 +80,7 @@ def load_closure(c: FunctionCapture, ins: Instr, state: State) -> Flow:
 
 @handles("LOAD_DEREF")
 def load_deref(c: FunctionCapture, ins: Instr, state: State) -> Flow:
-    value = cell_value(c, state, ins.arg)
-    if isinstance(value, Poison):
-        raise GraphBreak(value.reason)
-    state.stack.append(value)
-    return None
+    return push_variable(state, cell_value(c, state, ins.arg))
 
 
 @handles("STORE_DEREF")

@@ -7,6 +7,8 @@ item, and a loop over a tuple is unrolled (see `iteration`). Lists are in `lists
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from types import NotImplementedType
 from typing import TYPE_CHECKING, Any
 
 from xdsl.ir import SSAValue
@@ -35,7 +37,8 @@ SUBSCRIPT_RULES: list[Any] = []
 """`(capture, container, index) -> value | NotImplemented` for `container[index]`."""
 STORE_SUBSCRIPT_RULES: list[Any] = []
 """`(capture, container, index, value) -> None | NotImplemented` for `container[index] = value`."""
-UNPACK_RULES: list[Any] = []
+UnpackRule = Callable[["FunctionCapture", Value, int], list[Value] | NotImplementedType]
+UNPACK_RULES: list[UnpackRule] = []
 """`(capture, value, count) -> list of values | NotImplemented` for `a, b = value`."""
 
 
@@ -50,7 +53,7 @@ def constant_int(value: Value) -> int | None:
 
 def constant_slice(c: FunctionCapture, value: SliceValue) -> slice | None:
     """The Python slice of a slice whose bounds are all constants or None."""
-    bounds = []
+    bounds: list[int | None] = []
     for bound in (value.start, value.stop, value.step):
         if isinstance(bound, Known) and bound.obj is None:
             bounds.append(None)
@@ -84,7 +87,7 @@ def unpack(c: FunctionCapture, value: Value, count: int) -> list[Value]:
         return items
     for rule in UNPACK_RULES:
         result = rule(c, value, count)
-        if result is not NotImplemented:
+        if not isinstance(result, NotImplementedType):
             return result
     raise GraphBreak(f"unpacking {inf.kind_name(kind_of(value))} is not compiled")
 
@@ -246,7 +249,9 @@ def _tuple_comparison(c: FunctionCapture, symbol: str, lhs: Value, rhs: Value) -
     return _lexicographic(c, symbol, lhs.items, rhs.items)
 
 
-def _lexicographic(c: FunctionCapture, symbol: str, a: tuple, b: tuple) -> Any:
+def _lexicographic(
+    c: FunctionCapture, symbol: str, a: tuple[Value, ...], b: tuple[Value, ...]
+) -> Any:
     """CPython's tuple ordering: the first pair of items that differ decides; if one
     tuple is a prefix of the other, the lengths do."""
     if not a or not b:

@@ -77,6 +77,13 @@ def _line(ins: dis.Instruction) -> int | None:
     return positions.lineno if positions is not None else None
 
 
+def _oparg(ins: dis.Instruction) -> int:
+    """The raw argument of an instruction that always has one (`LOAD_GLOBAL`, `KW_NAMES`...)."""
+    if ins.arg is None:
+        raise ValueError(f"{ins.opname} at offset {ins.offset} has no argument")
+    return ins.arg
+
+
 def _expand(ins: dis.Instruction) -> list[tuple[str, Any]]:
     """The normalized instruction(s) for one CPython instruction."""
     name, argval = ins.opname, ins.argval
@@ -91,13 +98,13 @@ def _expand(ins: dis.Instruction) -> list[tuple[str, Any]]:
     if name == "RETURN_CONST":
         return [("LOAD_CONST", argval), ("RETURN_VALUE", None)]
     if name == "LOAD_GLOBAL":
-        if not ins.arg & 1:
+        if not _oparg(ins) & 1:
             return [("LOAD_GLOBAL", argval)]
         if NULL_BEFORE_CALLABLE:
             return [("PUSH_NULL", None), ("LOAD_GLOBAL", argval)]
         return [("LOAD_GLOBAL", argval), ("PUSH_NULL", None)]
     if name == "LOAD_ATTR":
-        method = sys.version_info >= (3, 12) and ins.arg & 1
+        method = sys.version_info >= (3, 12) and _oparg(ins) & 1
         return [("LOAD_METHOD" if method else "LOAD_ATTR", argval)]
     if name == "BINARY_OP":
         return [("BINARY_OP", ins.argrepr)]  # "+", or "+=" in place
@@ -124,7 +131,7 @@ def decode(code: CodeType) -> list[Instr]:
     for ins in raw:
         index_of_offset[ins.offset] = len(decoded)
         if ins.opname == "KW_NAMES":  # 3.11/3.12: names for the next CALL
-            keywords = ins.argval if isinstance(ins.argval, tuple) else code.co_consts[ins.arg]
+            keywords = ins.argval if isinstance(ins.argval, tuple) else code.co_consts[_oparg(ins)]
             decoded.append(("NOP", None, ins))
             continue
         if ins.opname == "CALL" and keywords is not None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 NEUMAIER_SUM = sys.version_info >= (3, 12)
 """`sum()` of floats is compensated (Neumaier) from Python 3.12 on."""
@@ -140,7 +141,7 @@ def round_int(x: int, ndigits: int) -> int:
     if ndigits == -19:  # 0, or +-10**19 (past 64 bits) beyond +-5 * 10**18
         expect(-5 * 10**18 <= x <= 5 * 10**18)
         return 0
-    unit = 10 ** (-ndigits)
+    unit: int = 10 ** (-ndigits)  # an int: ndigits < 0 here
     quotient, remainder = divmod(x, unit)
     twice = 2 * remainder
     if twice > unit or (twice == unit and quotient % 2 == 1):
@@ -184,7 +185,7 @@ def round_float(x: float, ndigits: int) -> float:
     return r / scale
 
 
-def min_of(xs: list) -> object:
+def min_of(xs: list[Any]) -> object:
     """`min(xs)`: the first item no later item is less than."""
     expect(len(xs) > 0)  # ValueError
     best = xs[0]
@@ -194,7 +195,7 @@ def min_of(xs: list) -> object:
     return best
 
 
-def max_of(xs: list) -> object:
+def max_of(xs: list[Any]) -> object:
     expect(len(xs) > 0)  # ValueError
     best = xs[0]
     for x in xs:
@@ -203,14 +204,14 @@ def max_of(xs: list) -> object:
     return best
 
 
-def sum_ints(xs: list, start: int) -> int:
+def sum_ints(xs: list[Any], start: int) -> int:
     total = start
     for x in xs:
         total += x
     return total
 
 
-def sum_floats_from_int(xs: list, start: int) -> object:
+def sum_floats_from_int(xs: list[Any], start: int) -> object:
     """CPython's int loop adds the first float with `PyNumber_Add`, then its float
     loop takes the rest."""
     if len(xs) == 0:
@@ -218,11 +219,11 @@ def sum_floats_from_int(xs: list, start: int) -> object:
     return _float_sum(xs, start + xs[0], 1)
 
 
-def sum_floats(xs: list, start: float) -> float:
+def sum_floats(xs: list[Any], start: float) -> float:
     return _float_sum(xs, start, 0)
 
 
-def sum_ints_into_float(xs: list, start: float) -> float:
+def sum_ints_into_float(xs: list[Any], start: float) -> float:
     """Ints met by CPython's float loop are added without compensation."""
     total = start
     for x in xs:
@@ -230,7 +231,7 @@ def sum_ints_into_float(xs: list, start: float) -> float:
     return total
 
 
-def _float_sum(xs: list, total: float, first: int) -> float:
+def _float_sum(xs: list[Any], total: float, first: int) -> float:
     if not NEUMAIER_SUM:
         for i in range(first, len(xs)):
             total += xs[i]
@@ -648,16 +649,18 @@ def gamma(x: float) -> float:
         r = -PI / _sinpi(absx) / absx * math.exp(y) / _lanczos_sum(absx)
         r -= z * r
         if absx < 140.0:
-            r /= y ** (absx - 0.5)
+            power: float = y ** (absx - 0.5)  # a float: y > 0
+            r /= power
         else:
-            root = y ** (absx / 2.0 - 0.25)
+            root: float = y ** (absx / 2.0 - 0.25)
             r /= root
             r /= root
     else:
         r = _lanczos_sum(absx) / math.exp(y)
         r += z * r
         if absx < 140.0:
-            r *= y ** (absx - 0.5)
+            power = y ** (absx - 0.5)
+            r *= power
         else:
             root = y ** (absx / 2.0 - 0.25)
             r *= root
@@ -726,7 +729,7 @@ def ulp(x: float) -> float:
     return above - x
 
 
-def min_by_key(xs: list, key: Callable[[object], object]) -> object:
+def min_by_key(xs: list[Any], key: Callable[[Any], Any]) -> object:
     """`min(xs, key=key)`: key is called once per item, in order; the first item whose
     key no later key is less than."""
     expect(len(xs) > 0)  # ValueError
@@ -741,7 +744,7 @@ def min_by_key(xs: list, key: Callable[[object], object]) -> object:
     return best
 
 
-def max_by_key(xs: list, key: Callable[[object], object]) -> object:
+def max_by_key(xs: list[Any], key: Callable[[Any], Any]) -> object:
     expect(len(xs) > 0)  # ValueError
     best = xs[0]
     best_key = key(best)
@@ -754,32 +757,32 @@ def max_by_key(xs: list, key: Callable[[object], object]) -> object:
     return best
 
 
-def min_or(xs: list, default: object) -> object:
+def min_or(xs: list[Any], default: object) -> object:
     """`min(xs, default=default)`."""
     if len(xs) == 0:
         return default
     return min_of(xs)
 
 
-def max_or(xs: list, default: object) -> object:
+def max_or(xs: list[Any], default: object) -> object:
     if len(xs) == 0:
         return default
     return max_of(xs)
 
 
-def min_by_key_or(xs: list, key: Callable[[object], object], default: object) -> object:
+def min_by_key_or(xs: list[Any], key: Callable[[Any], Any], default: object) -> object:
     if len(xs) == 0:
         return default
     return min_by_key(xs, key)
 
 
-def max_by_key_or(xs: list, key: Callable[[object], object], default: object) -> object:
+def max_by_key_or(xs: list[Any], key: Callable[[Any], Any], default: object) -> object:
     if len(xs) == 0:
         return default
     return max_by_key(xs, key)
 
 
-def sorted_by_key(xs: list, key: Callable[[object], object], reverse: bool) -> list:
+def sorted_by_key(xs: list[Any], key: Callable[[Any], Any], reverse: bool) -> list[Any]:
     """`sorted(xs, key=key, reverse=...)`: the keys first, one call per item in order,
     then the stable order of the keys (as `sorted_list`), the items put in it. A NaN
     key hands back."""
@@ -823,7 +826,7 @@ def sorted_by_key(xs: list, key: Callable[[object], object], reverse: bool) -> l
     return result
 
 
-def dist_lists(p: list, q: list) -> float:
+def dist_lists(p: list[Any], q: list[Any]) -> float:
     """`math.dist(p, q)` of two lists: the norm of the float differences (`hypot`);
     points of different lengths are ValueError (handed back)."""
     expect(len(p) == len(q))  # ValueError
@@ -833,7 +836,7 @@ def dist_lists(p: list, q: list) -> float:
     return hypot(diffs)
 
 
-def sort_in_place_by_key(xs: list, key: Callable[[object], object], reverse: bool) -> None:
+def sort_in_place_by_key(xs: list[Any], key: Callable[[Any], Any], reverse: bool) -> None:
     """`xs.sort(key=key, reverse=...)`: `sorted_by_key`'s order, written back item by
     item (a NaN key hands back before any write)."""
     ordered = sorted_by_key(xs, key, reverse)

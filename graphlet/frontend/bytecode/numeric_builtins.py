@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import types
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -23,6 +24,7 @@ from graphlet.frontend.bytecode import builtins, intrinsics
 from graphlet.frontend.bytecode import inference as inf
 from graphlet.frontend.bytecode.breaks import GraphBreak
 from graphlet.frontend.bytecode.calls import SplitResult, call, call_python
+from graphlet.frontend.bytecode.emit import Emitter
 from graphlet.frontend.bytecode.inference import BOOL, BOTTOM, FLOAT, INT, Known
 from graphlet.frontend.bytecode.operators import binary_rule, keyword_method, method
 from graphlet.frontend.bytecode.values import (
@@ -41,8 +43,16 @@ if TYPE_CHECKING:
     from graphlet.frontend.bytecode.capture import FunctionCapture
 
 
+def call_intrinsic(c: FunctionCapture, helper: Callable[..., Any], args: list[Value]) -> Value:
+    """A call of a port in `intrinsics`, captured like the user's code: it must be a
+    plain Python function (capture reads its bytecode)."""
+    if not isinstance(helper, types.FunctionType):
+        raise TypeError(f"intrinsic {helper!r} is not a Python function")
+    return call_python(c, helper, args)
+
+
 @builtins.builtin(intrinsics.expect)
-def _expect(e: Any, target: Any, args: list[SSAValue]) -> SSAValue | None:
+def _expect(e: Emitter, target: Any, args: list[SSAValue]) -> SSAValue | None:
     if len(args) != 1:
         return None
     e.guard(e.truth(args[0]))
@@ -88,11 +98,11 @@ def _gcd_lcm(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None
         return c.result(g.AbsOp(values[0]))
     result: Value = values[0]
     for value in values[1:]:
-        result = call_python(c, helper, [result, value])
+        result = call_intrinsic(c, helper, [result, value])
     return result
 
 
-INT_FUNCTIONS = {
+INT_FUNCTIONS: dict[Callable[..., Any], tuple[Callable[..., Any], int]] = {
     math.factorial: (intrinsics.factorial, 1),
     math.isqrt: (intrinsics.isqrt, 1),
     math.comb: (intrinsics.comb, 2),
@@ -112,7 +122,7 @@ def _int_function(c: FunctionCapture, target: Any, args: list[Value]) -> Value |
         return None
     if _unknown(args):
         return BOTTOM
-    return call_python(c, helper, list(_ints(c, f"math.{target.__name__}", args)))
+    return call_intrinsic(c, helper, list(_ints(c, f"math.{target.__name__}", args)))
 
 
 @builtins.value_builtin(round)
@@ -134,8 +144,8 @@ def _round(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
         return c.cast(c.result(g.RoundEvenOp(x)), INT)
     (ndigits,) = _ints(c, "round", args[1:])
     if x.type == FLOAT:
-        return call_python(c, intrinsics.round_float, [x, ndigits])
-    return call_python(c, intrinsics.round_int, [c.cast(x, INT), ndigits])
+        return call_intrinsic(c, intrinsics.round_float, [x, ndigits])
+    return call_intrinsic(c, intrinsics.round_int, [c.cast(x, INT), ndigits])
 
 
 @builtins.value_builtin(divmod)
@@ -157,7 +167,7 @@ def _pow(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
         return None  # the two-argument form is `**`
     if _unknown(args):
         return BOTTOM
-    return call_python(c, intrinsics.pow_mod, list(_ints(c, "pow", args)))
+    return call_intrinsic(c, intrinsics.pow_mod, list(_ints(c, "pow", args)))
 
 
 @builtins.value_builtin(abs)
@@ -175,7 +185,7 @@ def _min_max(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None
     on the values, so the result is split by kind (`SplitResult`)."""
     if len(args) == 1 and isinstance(args[0], ListValue):
         helper = intrinsics.min_of if target is min else intrinsics.max_of
-        return call_python(c, helper, args)
+        return call_intrinsic(c, helper, args)
     if len(args) == 1 and isinstance(args[0], TupleValue):
         args = list(args[0].items)  # the items of a tuple, as arguments
         if len(args) == 1:
@@ -255,14 +265,16 @@ def _min_max_of_list(
         return default
     is_min = target is min
     if key is None and default is None:
-        return call_python(c, intrinsics.min_of if is_min else intrinsics.max_of, [items])
+        return call_intrinsic(c, intrinsics.min_of if is_min else intrinsics.max_of, [items])
     if key is None:
-        return call_python(c, intrinsics.min_or if is_min else intrinsics.max_or, [items, default])
+        return call_intrinsic(
+            c, intrinsics.min_or if is_min else intrinsics.max_or, [items, default]
+        )
     if default is None:
-        helper = intrinsics.min_by_key if is_min else intrinsics.max_by_key
-        return call_python(c, helper, [items, key])
-    helper = intrinsics.min_by_key_or if is_min else intrinsics.max_by_key_or
-    return call_python(c, helper, [items, key, default])
+        by_key = intrinsics.min_by_key if is_min else intrinsics.max_by_key
+        return call_intrinsic(c, by_key, [items, key])
+    by_key_or = intrinsics.min_by_key_or if is_min else intrinsics.max_by_key_or
+    return call_intrinsic(c, by_key_or, [items, key, default])
 
 
 def _first_best(c: FunctionCapture, target: Any, items: list[Value], keys: list[Value]) -> Value:
@@ -321,7 +333,7 @@ def _sum(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
         helper = intrinsics.sum_ints_into_float if start_float else intrinsics.sum_ints
     if not start_float:
         start = c.cast(start, INT)
-    return call_python(c, helper, [items, start])
+    return call_intrinsic(c, helper, [items, start])
 
 
 def _python_type(value: Value) -> type | None:
@@ -390,7 +402,7 @@ def _hypot(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
     if _unknown(args):
         return BOTTOM
     coords = _floats(c, "math.hypot", args)
-    return call_python(c, intrinsics.hypot, [TupleValue(tuple(coords))])
+    return call_intrinsic(c, intrinsics.hypot, [TupleValue(tuple(coords))])
 
 
 def _items(value: Value) -> list[Value] | None:
@@ -407,7 +419,7 @@ def _dist(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
     if _unknown(args):
         return BOTTOM
     if all(isinstance(a, ListValue) and a.elem in (BOOL, INT, FLOAT) for a in args):
-        return call_python(c, intrinsics.dist_lists, args)
+        return call_intrinsic(c, intrinsics.dist_lists, args)
     p, q = _items(args[0]), _items(args[1])
     if p is None or q is None or len(p) != len(q):
         raise GraphBreak(
@@ -416,7 +428,7 @@ def _dist(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
         )
     pairs = zip(_floats(c, "math.dist", p), _floats(c, "math.dist", q))
     diffs = tuple(c.result(g.SubOp(a, b)) for a, b in pairs)
-    return call_python(c, intrinsics.hypot, [TupleValue(diffs)])
+    return call_intrinsic(c, intrinsics.hypot, [TupleValue(diffs)])
 
 
 def _number_items(value: Value) -> bool:
@@ -439,7 +451,7 @@ def _fsum(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
         return BOTTOM
     if not _number_items(args[0]):
         raise GraphBreak(f"math.fsum() of {inf.kind_name(kind_of(args[0]))} is not compiled")
-    return call_python(c, intrinsics.fsum, args)
+    return call_intrinsic(c, intrinsics.fsum, args)
 
 
 @builtins.value_builtin(sorted)
@@ -461,8 +473,8 @@ def _sorted(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
             f"sorted() with {inf.kind_name(kind_of(reverse))} as reverse is not compiled"
         )
     if key == Known(None) or items.elem is None:  # no key, or no item to call it on
-        return call_python(c, intrinsics.sorted_list, [items, c.cast(reverse, BOOL)])
-    return call_python(c, intrinsics.sorted_by_key, [items, key, c.cast(reverse, BOOL)])
+        return call_intrinsic(c, intrinsics.sorted_list, [items, c.cast(reverse, BOOL)])
+    return call_intrinsic(c, intrinsics.sorted_by_key, [items, key, c.cast(reverse, BOOL)])
 
 
 @builtins.value_builtin(math.isclose)
@@ -474,7 +486,7 @@ def _isclose(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None
         return None
     if _unknown(args):
         return BOTTOM
-    return call_python(c, intrinsics.isclose, list(_floats(c, "math.isclose", args)))
+    return call_intrinsic(c, intrinsics.isclose, list(_floats(c, "math.isclose", args)))
 
 
 @builtins.value_builtin(any, all)
@@ -488,7 +500,7 @@ def _any_all(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None
         raise GraphBreak(
             f"{target.__name__}() of {inf.kind_name(kind_of(args[0]))} is not compiled"
         )
-    return call_python(c, intrinsics.any_of if target is any else intrinsics.all_of, args)
+    return call_intrinsic(c, intrinsics.any_of if target is any else intrinsics.all_of, args)
 
 
 @builtins.value_builtin(math.prod)
@@ -509,13 +521,13 @@ def _prod(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
             f"math.prod() with {inf.kind_name(kind_of(start))} as start is not compiled"
         )
     if isinstance(items, ListValue) and items.elem == FLOAT and start.type == INT:
-        return call_python(c, intrinsics.prod_floats_from_int, [items, start])
+        return call_intrinsic(c, intrinsics.prod_floats_from_int, [items, start])
     if isinstance(items, TupleValue) and start.type == INT:
         kinds = {v.type for v in items.items if isinstance(v, SSAValue)}
         if FLOAT in kinds and items.items:  # the int start meets the first item
             first = c.binary("*", start, c.scalar(items.items[0]))
-            return call_python(c, intrinsics.prod_of, [TupleValue(items.items[1:]), first])
-    return call_python(c, intrinsics.prod_of, [items, start])
+            return call_intrinsic(c, intrinsics.prod_of, [TupleValue(items.items[1:]), first])
+    return call_intrinsic(c, intrinsics.prod_of, [items, start])
 
 
 @builtins.value_builtin(math.frexp, math.modf)
@@ -525,10 +537,10 @@ def _frexp_modf(c: FunctionCapture, target: Any, args: list[Value]) -> Value | N
     if _unknown(args):
         return BOTTOM
     helper = intrinsics.frexp if target is math.frexp else intrinsics.modf
-    return call_python(c, helper, _floats(c, f"math.{target.__name__}", args))
+    return call_intrinsic(c, helper, _floats(c, f"math.{target.__name__}", args))
 
 
-FLOAT_FUNCTIONS = {
+FLOAT_FUNCTIONS: dict[Callable[..., Any], tuple[Callable[..., Any], int]] = {
     math.gamma: (intrinsics.gamma, 1),
     math.lgamma: (intrinsics.lgamma, 1),
     math.ulp: (intrinsics.ulp, 1),
@@ -545,7 +557,7 @@ def _float_function(c: FunctionCapture, target: Any, args: list[Value]) -> Value
         return None
     if _unknown(args):
         return BOTTOM
-    return call_python(c, helper, list(_floats(c, f"math.{target.__name__}", args)))
+    return call_intrinsic(c, helper, list(_floats(c, f"math.{target.__name__}", args)))
 
 
 @builtins.value_builtin(math.ldexp)
@@ -555,7 +567,7 @@ def _ldexp(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
     if _unknown(args):
         return BOTTOM
     (x,) = _floats(c, "math.ldexp", args[:1])
-    return call_python(c, intrinsics.ldexp, [x, *_ints(c, "math.ldexp", args[1:])])
+    return call_intrinsic(c, intrinsics.ldexp, [x, *_ints(c, "math.ldexp", args[1:])])
 
 
 @method(ListValue, "sort")
@@ -590,7 +602,7 @@ def _sort_keywords(
         return Known(None)
     flag = c.cast(reverse, BOOL)
     if key == Known(None):
-        call_python(c, intrinsics.sort_in_place, [lst, flag])
+        call_intrinsic(c, intrinsics.sort_in_place, [lst, flag])
     else:
-        call_python(c, intrinsics.sort_in_place_by_key, [lst, key, flag])
+        call_intrinsic(c, intrinsics.sort_in_place_by_key, [lst, key, flag])
     return Known(None)

@@ -84,6 +84,12 @@ def load_fast(c: FunctionCapture, ins: Instr, state: State) -> Flow:
     value = state.locals.get(ins.arg)
     if value is None:
         raise GraphBreak(f"local {ins.arg!r} is unbound (UnboundLocalError)")
+    return push_variable(state, value)
+
+
+def push_variable(state: State, value: Value) -> Flow:
+    """Push a variable's value; a poisoned one (a value capture cannot keep) is a graph
+    break that says why."""
     if isinstance(value, Poison):
         raise GraphBreak(value.reason)
     state.stack.append(value)

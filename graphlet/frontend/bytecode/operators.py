@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import types
 from collections.abc import Callable
+from types import NotImplementedType
 from typing import TYPE_CHECKING, Any
 
 from xdsl.ir import SSAValue
@@ -31,9 +32,11 @@ Rule = Callable[["FunctionCapture", str, Value, Value], Any]
 BINARY_RULES: list[Rule] = []
 INPLACE_RULES: list[Rule] = []
 COMPARE_RULES: list[Rule] = []
-TruthRule = Callable[["FunctionCapture", Value], Any]
+Truth = SSAValue | bool
+"""A truth value: an i1, or a bool when it is known at compile time."""
+TruthRule = Callable[["FunctionCapture", Value], Truth | NotImplementedType]
 TRUTH_RULES: list[TruthRule] = []
-ContainsRule = Callable[["FunctionCapture", Value, Value], Any]
+ContainsRule = Callable[["FunctionCapture", Value, Value], Truth | NotImplementedType]
 CONTAINS_RULES: list[ContainsRule] = []
 
 
@@ -139,7 +142,7 @@ def compare(c: FunctionCapture, symbol: str, lhs: Value, rhs: Value) -> Value:
     raise GraphBreak(f"'{symbol}' between {_operands(lhs, rhs)} is not compiled")
 
 
-def truth(c: FunctionCapture, value: Value) -> SSAValue | bool | None:
+def truth(c: FunctionCapture, value: Value) -> Truth | None:
     """`bool(value)`: an i1, a bool when known now, None for an unknown recursive result."""
     if value is BOTTOM:
         return None
@@ -148,16 +151,16 @@ def truth(c: FunctionCapture, value: Value) -> SSAValue | bool | None:
         return static
     for rule in TRUTH_RULES:
         result = rule(c, value)
-        if result is not NotImplemented:
+        if not isinstance(result, NotImplementedType):
             return result
     return c.truth(c.scalar(value))
 
 
-def contains(c: FunctionCapture, item: Value, container: Value) -> SSAValue | bool:
+def contains(c: FunctionCapture, item: Value, container: Value) -> Truth:
     """`item in container`."""
     for rule in CONTAINS_RULES:
         result = rule(c, item, container)
-        if result is not NotImplemented:
+        if not isinstance(result, NotImplementedType):
             return result
     if isinstance(container, Known) and type(container.obj) is str:
         if isinstance(item, Known) and type(item.obj) is str:
@@ -199,7 +202,7 @@ def _known_objects(c: FunctionCapture, symbol: str, lhs: Value, rhs: Value) -> A
     return NotImplemented
 
 
-def identical(c: FunctionCapture, lhs: Value, rhs: Value) -> SSAValue | bool:
+def identical(c: FunctionCapture, lhs: Value, rhs: Value) -> Truth:
     """`lhs is rhs`, where capture can tell: compile-time objects by identity, a value
     of another kind than None is never None, bools are singletons."""
     if isinstance(lhs, Known) and isinstance(rhs, Known):
@@ -224,10 +227,10 @@ def identical(c: FunctionCapture, lhs: Value, rhs: Value) -> SSAValue | bool:
     raise GraphBreak(f"'is' between {_operands(lhs, rhs)} depends on object identity")
 
 
-IDENTITY_RULES: dict[tuple[type, type], Callable[[FunctionCapture, Any, Any], Any]] = {}
+IDENTITY_RULES: dict[tuple[type, type], Callable[[FunctionCapture, Any, Any], Truth]] = {}
 
 
-def equal_items(c: FunctionCapture, a: Value, b: Value) -> SSAValue | bool:
+def equal_items(c: FunctionCapture, a: Value, b: Value) -> Truth:
     """Whether two items are equal the way containers compare them
     (`PyObject_RichCompareBool`: the same object is equal to itself, even a NaN).
     Native floats have no identity, so two NaNs hand the call back to Python."""
@@ -241,13 +244,16 @@ def equal_items(c: FunctionCapture, a: Value, b: Value) -> SSAValue | bool:
         c.guard_not_both_nan([a.real, a.imag], [b.real, b.imag])
     if isinstance(a, TupleValue) and isinstance(b, TupleValue):
         return tuple_equal(c, a, b)
-    return compare(c, "==", a, b)
+    equal = truth(c, compare(c, "==", a, b))  # `==` of NumPy scalars is a np.bool_
+    if equal is None:
+        raise GraphBreak("comparing an item with a result of a recursive call not yet known")
+    return equal
 
 
-def tuple_equal(c: FunctionCapture, a: TupleValue, b: TupleValue) -> SSAValue | bool:
+def tuple_equal(c: FunctionCapture, a: TupleValue, b: TupleValue) -> Truth:
     if len(a.items) != len(b.items):
         return False
-    result: SSAValue | bool = True
+    result: Truth = True
     for x, y in zip(a.items, b.items):
         result = c.both(result, equal_items(c, x, y))
         if result is False:

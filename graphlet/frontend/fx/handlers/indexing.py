@@ -10,7 +10,7 @@ and refuses it otherwise, since the result's shape would depend on the data.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -136,42 +136,80 @@ def scatter_value(imp: FxImporter, x: Any, dim: int, index: Any, value: Any) -> 
     return written
 
 
+ScatterBody = Callable[[SSAValue, SSAValue, SSAValue, int, tuple[int, ...]], SSAValue]
+"""`(x, named, column, dim, extent) -> result` of a scatter of sources: `named` as
+`_scatter_match` makes it, `column` the sources cut to the index's extent and shaped
+`(*extent, 1)`, so they line up with `named`."""
+
+
+def _scatter_sources(
+    imp: FxImporter,
+    x: SSAValue,
+    dim: int,
+    index: SSAValue,
+    src: SSAValue,
+    what: str,
+    body: ScatterBody,
+    *,
+    bools_as_ints: bool,
+    refuse_bools: str | None = None,
+) -> SSAValue:
+    """What scatter, scatter_add and scatter_reduce of a source tensor share: one dtype;
+    an empty index leaves x; 0-d operands are vectors of one; bools computed as i64s
+    (`bools_as_ints`) or not compiled (`refuse_bools` says why); a source as large as
+    the index at least, cut to its extent."""
+    elem = g.element_type(x.type)
+    if g.element_type(src.type) != elem:
+        raise NotHere(f"{what} of {src.type} into {x.type}: one dtype")
+    if 0 in g.shape_of(index.type):
+        return x
+    scalars = rank(x) == 0 and rank(index) == 0 and rank(src) == 0
+    if scalars:  # as vectors of one
+        x, index, src = (imp.emit(g.ReshapeOp(v, (1,))) for v in (x, index, src))
+        dim = 0
+    if elem == g.i1 and refuse_bools is not None:
+        raise NotHere(refuse_bools)
+    bools = elem == g.i1 and bools_as_ints
+    if bools:
+        x, src = imp.cast(x, g.i64), imp.cast(src, g.i64)
+    named, at, extent = _scatter_match(imp, x, dim, index, what)
+    if rank(src) != len(extent) or any(e > n for e, n in zip(extent, g.shape_of(src.type))):
+        raise NotHere(f"{what}: src {src.type} is smaller than the index")
+    if tuple(g.shape_of(src.type)) != extent:
+        src = imp.emit(g.SliceOp(src, [0] * len(extent), extent, [1] * len(extent)))
+    result = body(x, named, imp.emit(g.ReshapeOp(src, (*extent, 1))), at, extent)
+    if bools:
+        result = imp.cast(result, g.i1)
+    return imp.emit(g.ReshapeOp(result, ())) if scalars else result
+
+
 @handles("aten.scatter.src")
 def scatter_src(imp: FxImporter, x: Any, dim: int, index: Any, src: Any) -> SSAValue:
     """`x.scatter(dim, index, src)`: at each position along `dim` some index names, the
     source of the last index naming it (PyTorch's CPU loop writes in index order),
     x elsewhere. The last source is picked by an amax whose other terms are the
     lowest value (so -0.0, inf and NaN come through as they are)."""
-    x, src = tensor(x), tensor(src)
-    elem = g.element_type(x.type)
-    if g.element_type(src.type) != elem:
-        raise NotHere(f"scatter of {src.type} into {x.type}: one dtype")
-    if 0 in g.shape_of(tensor(index).type):
-        return tensor(x)
-    if rank(x) == 0 and rank(tensor(index)) == 0 and rank(src) == 0:  # as vectors of one
-        one = [imp.emit(g.ReshapeOp(v, (1,))) for v in (x, tensor(index), src)]
-        return imp.emit(g.ReshapeOp(scatter_src(imp, one[0], 0, one[1], one[2]), ()))
-    if elem == g.i1:
-        as_ints = scatter_src(imp, imp.cast(x, g.i64), dim, index, imp.cast(src, g.i64))
-        return imp.cast(as_ints, g.i1)
-    named, at, extent = _scatter_match(imp, x, dim, index, "scatter")
-    if rank(src) != len(extent) or any(e > n for e, n in zip(extent, g.shape_of(src.type))):
-        raise NotHere(f"scatter: src {src.type} is smaller than the index")
-    if tuple(g.shape_of(src.type)) != extent:
-        src = imp.emit(g.SliceOp(src, [0] * len(extent), extent, [1] * len(extent)))
-    order_shape = [1] * (len(extent) + 1)
-    order_shape[at] = extent[at]
-    order = imp.constant(np.arange(extent[at]).reshape(order_shape), g.i64)
-    position = imp.emit(g.SelectOp(named, order, imp.constant(-1, g.i64)))
-    last_position = imp.emit(g.AmaxOp(position, (at,), True))
-    last = imp.emit(g.AndOp(named, imp.emit(g.CmpOp("eq", position, last_position))))
-    lowest = _reduction_identity("amax", elem)
-    column = imp.emit(g.ReshapeOp(src, (*extent, 1)))
-    picked = imp.emit(g.SelectOp(last, column, imp.constant(lowest, elem)))
-    written = _onto(imp, x, imp.emit(g.AmaxOp(picked, (at,), False)), at, lowest)
-    hit = _onto(imp, x, imp.emit(g.AmaxOp(named, (at,), False)), at, False)
-    result: SSAValue = imp.emit(g.SelectOp(hit, written, x))
-    return result
+
+    def last_source(
+        x: SSAValue, named: SSAValue, column: SSAValue, at: int, extent: tuple[int, ...]
+    ) -> SSAValue:
+        elem = g.element_type(x.type)
+        order_shape = [1] * (len(extent) + 1)
+        order_shape[at] = extent[at]
+        order = imp.constant(np.arange(extent[at]).reshape(order_shape), g.i64)
+        position = imp.emit(g.SelectOp(named, order, imp.constant(-1, g.i64)))
+        last_position = imp.emit(g.AmaxOp(position, (at,), True))
+        last = imp.emit(g.AndOp(named, imp.emit(g.CmpOp("eq", position, last_position))))
+        lowest = _reduction_identity("amax", elem)
+        picked = imp.emit(g.SelectOp(last, column, imp.constant(lowest, elem)))
+        written = _onto(imp, x, imp.emit(g.AmaxOp(picked, (at,), False)), at, lowest)
+        hit = _onto(imp, x, imp.emit(g.AmaxOp(named, (at,), False)), at, False)
+        result: SSAValue = imp.emit(g.SelectOp(hit, written, x))
+        return result
+
+    return _scatter_sources(
+        imp, tensor(x), dim, tensor(index), tensor(src), "scatter", last_source, bools_as_ints=True
+    )
 
 
 @handles("aten.scatter_add.default")
@@ -180,31 +218,25 @@ def scatter_add(imp: FxImporter, x: Any, dim: int, index: Any, src: Any) -> SSAV
     of `src` (cut to the index's extent) where the index names it; `gather`'s
     gradient. Float sums are added in another order than PyTorch's loop; bools add
     as or."""
-    x, src = tensor(x), tensor(src)
-    elem = g.element_type(x.type)
-    if g.element_type(src.type) != elem:
-        raise NotHere(f"scatter_add of {src.type} into {x.type}: one dtype")
-    if 0 in g.shape_of(tensor(index).type):
-        return tensor(x)
-    if rank(x) == 0 and rank(tensor(index)) == 0 and rank(src) == 0:  # as vectors of one
-        one = [imp.emit(g.ReshapeOp(v, (1,))) for v in (x, tensor(index), src)]
-        return imp.emit(g.ReshapeOp(scatter_add(imp, one[0], 0, one[1], one[2]), ()))
-    named, at, extent = _scatter_match(imp, x, dim, index, "scatter_add")
-    if rank(src) != len(extent) or any(e > n for e, n in zip(extent, g.shape_of(src.type))):
-        raise NotHere(f"scatter_add: src {src.type} is smaller than the index")
-    if tuple(g.shape_of(src.type)) != extent:
-        src = imp.emit(g.SliceOp(src, [0] * len(extent), extent, [1] * len(extent)))
-    column = imp.emit(g.ReshapeOp(src, (*extent, 1)))
-    result: SSAValue
-    if elem == g.i1:  # bools add as or
-        picked = imp.emit(g.AndOp(named, column))
-        added = _onto(imp, x, imp.emit(g.AmaxOp(picked, (at,), False)), at, False)
-        result = imp.emit(g.OrOp(x, added))
-    else:
-        picked = imp.emit(g.SelectOp(named, column, imp.constant(0, elem)))
-        added = _onto(imp, x, imp.emit(g.SumOp(picked, (at,), False)), at, 0)
-        result = imp.emit(g.AddOp(x, added))
-    return result
+
+    def add(
+        x: SSAValue, named: SSAValue, column: SSAValue, at: int, extent: tuple[int, ...]
+    ) -> SSAValue:
+        elem = g.element_type(x.type)
+        result: SSAValue
+        if elem == g.i1:  # bools add as or
+            picked = imp.emit(g.AndOp(named, column))
+            added = _onto(imp, x, imp.emit(g.AmaxOp(picked, (at,), False)), at, False)
+            result = imp.emit(g.OrOp(x, added))
+        else:
+            picked = imp.emit(g.SelectOp(named, column, imp.constant(0, elem)))
+            added = _onto(imp, x, imp.emit(g.SumOp(picked, (at,), False)), at, 0)
+            result = imp.emit(g.AddOp(x, added))
+        return result
+
+    return _scatter_sources(
+        imp, tensor(x), dim, tensor(index), tensor(src), "scatter_add", add, bools_as_ints=False
+    )
 
 
 _SCATTER_REDUCTIONS: dict[str, tuple[type[g.ReduceOp], type[g.BinaryOp]]] = {
@@ -245,56 +277,44 @@ def scatter_reduce(
     `include_self`); x elsewhere. `mean` divides by the count (floor division for
     ints, as PyTorch does); bools reduce as 0/1 and come back as bools. Float sums and
     products are taken in another order than PyTorch's loop."""
-    x, src = tensor(x), tensor(src)
-    elem = g.element_type(x.type)
     if reduce not in _SCATTER_REDUCTIONS:
         raise NotHere(f"scatter_reduce with reduce={reduce!r}")
-    if g.element_type(src.type) != elem:
-        raise NotHere(f"scatter_reduce of {src.type} into {x.type}: one dtype")
-    if 0 in g.shape_of(tensor(index).type):
-        return tensor(x)
-    if rank(x) == 0 and rank(tensor(index)) == 0 and rank(src) == 0:  # as vectors of one
-        one = [imp.emit(g.ReshapeOp(v, (1,))) for v in (x, tensor(index), src)]
-        reduced = scatter_reduce(imp, one[0], 0, one[1], one[2], reduce, include_self=include_self)
-        return imp.emit(g.ReshapeOp(reduced, ()))
-    if elem == g.i1:
-        if reduce == "mean":
-            raise NotHere("scatter_reduce mean of bool tensors")
-        as_ints = scatter_reduce(
-            imp,
-            imp.cast(x, g.i64),
-            dim,
-            index,
-            imp.cast(src, g.i64),
-            reduce,
-            include_self=include_self,
-        )
-        return imp.cast(as_ints, g.i1)
-    named, at, extent = _scatter_match(imp, x, dim, index, "scatter_reduce")
-    if rank(src) != len(extent) or any(e > n for e, n in zip(extent, g.shape_of(src.type))):
-        raise NotHere(f"scatter_reduce: src {src.type} is smaller than the index")
-    if tuple(g.shape_of(src.type)) != extent:
-        src = imp.emit(g.SliceOp(src, [0] * len(extent), extent, [1] * len(extent)))
     reduce_op, combine_op = _SCATTER_REDUCTIONS[reduce]
-    identity = _reduction_identity(reduce, elem)
-    column = imp.emit(g.ReshapeOp(src, (*extent, 1)))
-    picked = imp.emit(g.SelectOp(named, column, imp.constant(identity, elem)))
-    reduced = _onto(imp, x, imp.emit(reduce_op(picked, (at,), False)), at, identity)
-    hit = _onto(imp, x, imp.emit(g.AmaxOp(named, (at,), False)), at, False)
-    if include_self:
-        reduced = imp.emit(combine_op(x, reduced))
-    if reduce == "mean":
-        hits = imp.emit(g.SumOp(imp.cast(named, g.i64), (at,), False))
-        count = _onto(imp, x, hits, at, 0)
+
+    def reduced_sources(
+        x: SSAValue, named: SSAValue, column: SSAValue, at: int, extent: tuple[int, ...]
+    ) -> SSAValue:
+        elem = g.element_type(x.type)
+        identity = _reduction_identity(reduce, elem)
+        picked = imp.emit(g.SelectOp(named, column, imp.constant(identity, elem)))
+        reduced = _onto(imp, x, imp.emit(reduce_op(picked, (at,), False)), at, identity)
+        hit = _onto(imp, x, imp.emit(g.AmaxOp(named, (at,), False)), at, False)
         if include_self:
-            count = imp.emit(g.AddOp(count, imp.constant(1, g.i64)))
-        count = imp.emit(g.MaxOp(count, imp.constant(1, g.i64)))
-        if elem in g.FLOAT_ELEMENT_TYPES:
-            reduced = imp.emit(g.TrueDivOp(reduced, imp.cast(count, elem)))
-        else:
-            reduced = imp.emit(g.FloorDivOp(reduced, imp.cast(count, elem)))
-    result: SSAValue = imp.emit(g.SelectOp(hit, reduced, x))
-    return result
+            reduced = imp.emit(combine_op(x, reduced))
+        if reduce == "mean":
+            hits = imp.emit(g.SumOp(imp.cast(named, g.i64), (at,), False))
+            count = _onto(imp, x, hits, at, 0)
+            if include_self:
+                count = imp.emit(g.AddOp(count, imp.constant(1, g.i64)))
+            count = imp.emit(g.MaxOp(count, imp.constant(1, g.i64)))
+            if elem in g.FLOAT_ELEMENT_TYPES:
+                reduced = imp.emit(g.TrueDivOp(reduced, imp.cast(count, elem)))
+            else:
+                reduced = imp.emit(g.FloorDivOp(reduced, imp.cast(count, elem)))
+        result: SSAValue = imp.emit(g.SelectOp(hit, reduced, x))
+        return result
+
+    return _scatter_sources(
+        imp,
+        tensor(x),
+        dim,
+        tensor(index),
+        tensor(src),
+        "scatter_reduce",
+        reduced_sources,
+        bools_as_ints=True,
+        refuse_bools="scatter_reduce mean of bool tensors" if reduce == "mean" else None,
+    )
 
 
 def _mask_indices(imp: FxImporter, mask: SSAValue) -> list[SSAValue]:

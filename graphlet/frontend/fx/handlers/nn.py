@@ -4,6 +4,7 @@ leaf modules as `symbolic_trace` leaves them (`call_module`)."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -211,63 +212,58 @@ def batch_norm_no_stats(
     return (out, mean, inv)
 
 
-@handles("aten._native_batch_norm_legit.default", "native_batch_norm")
-def batch_norm_legit(
-    imp: FxImporter,
-    x: Any,
-    weight: Any,
-    bias: Any,
-    running_mean: Any,
-    running_var: Any,
-    training: bool,
-    momentum: float,
-    eps: float,
-) -> tuple[Any, ...]:
-    """Inference with the running statistics, training without them (native_batch_norm
-    takes None); training with them updates them in place, which a compiled graph
-    cannot (functionalization makes it `_native_batch_norm_legit_functional`, below)."""
-    if running_mean is None or running_var is None:
-        return batch_norm_no_stats(imp, x, weight, bias, training, momentum, eps)
-    if training:
-        raise NotHere("batch_norm in training updates running_mean/var in place")
-    return batch_norm_inference(imp, x, weight, bias, running_mean, running_var, momentum, eps)
+def _batch_norm_with_running_stats(*, functional: bool) -> Callable[..., tuple[Any, ...]]:
+    """The handler of `_native_batch_norm_legit` with running statistics: inference
+    uses them; training updates them in place, which a compiled graph cannot, so it is
+    imported only in the `functional` form (functionalization's
+    `_native_batch_norm_legit_functional`), which returns them as two more results,
+    moved toward the batch's by `momentum` (the variance unbiased), as PyTorch moves
+    them. native_batch_norm passes None for them in training."""
 
-
-@handles("aten._native_batch_norm_legit_functional.default")
-def batch_norm_functional(
-    imp: FxImporter,
-    x: Any,
-    weight: Any,
-    bias: Any,
-    running_mean: Any,
-    running_var: Any,
-    training: bool,
-    momentum: float,
-    eps: float,
-) -> tuple[Any, ...]:
-    """`(out, mean, rstd, new running_mean, new running_var)`; in training the running
-    statistics move toward the batch's by `momentum` (the variance unbiased), as
-    PyTorch updates them."""
-    x = _batch_norm_input(x)
-    if not training:
-        out, mean, inv = batch_norm_inference(
-            imp, x, weight, bias, running_mean, running_var, momentum, eps
-        )
-        return (out, mean, inv, running_mean, running_var)
-    out, mean, inv, var = batch_norm_training(imp, x, weight, bias, eps)
-    shape = g.shape_of(x.type)
-    n = math.prod(shape) // shape[1]
-    unbiased = binary(g.MulOp, imp, var, n / (n - 1) if n > 1 else math.inf)
-
-    def moved(running: Any, batch: SSAValue) -> SSAValue:
-        kept = binary(g.MulOp, imp, running, 1.0 - momentum)
-        return imp.emit(
-            g.AddOp(
-                kept, imp.cast(binary(g.MulOp, imp, batch, momentum), g.element_type(kept.type))
+    def batch_norm(
+        imp: FxImporter,
+        x: Any,
+        weight: Any,
+        bias: Any,
+        running_mean: Any,
+        running_var: Any,
+        training: bool,
+        momentum: float,
+        eps: float,
+    ) -> tuple[Any, ...]:
+        if not functional and (running_mean is None or running_var is None):
+            return batch_norm_no_stats(imp, x, weight, bias, training, momentum, eps)
+        if not training:
+            stats = (running_mean, running_var) if functional else ()
+            inference = batch_norm_inference(
+                imp, x, weight, bias, running_mean, running_var, momentum, eps
             )
-        )
+            return (*inference, *stats)
+        if not functional:
+            raise NotHere("batch_norm in training updates running_mean/var in place")
+        x = _batch_norm_input(x)
+        out, mean, inv, var = batch_norm_training(imp, x, weight, bias, eps)
+        shape = g.shape_of(x.type)
+        n = math.prod(shape) // shape[1]
+        unbiased = binary(g.MulOp, imp, var, n / (n - 1) if n > 1 else math.inf)
 
-    return (out, mean, inv, moved(running_mean, mean), moved(running_var, unbiased))
+        def moved(running: Any, batch: SSAValue) -> SSAValue:
+            """The running statistic moved toward the batch's by `momentum`."""
+            kept = binary(g.MulOp, imp, running, 1.0 - momentum)
+            moving = imp.cast(binary(g.MulOp, imp, batch, momentum), g.element_type(kept.type))
+            return imp.emit(g.AddOp(kept, moving))
+
+        return (out, mean, inv, moved(running_mean, mean), moved(running_var, unbiased))
+
+    return batch_norm
+
+
+handles("aten._native_batch_norm_legit.default", "native_batch_norm")(
+    _batch_norm_with_running_stats(functional=False)
+)
+handles("aten._native_batch_norm_legit_functional.default")(
+    _batch_norm_with_running_stats(functional=True)
+)
 
 
 @handles("native_group_norm")
