@@ -204,13 +204,23 @@ def test_any_all_stop_at_the_deciding_item(xs: list[int], t: int) -> None:
 
 
 def collected(xs, t):
-    return list(x + 1 for x in xs), tuple(v * 2 for v in t), sorted((-x for x in xs), reverse=True)
+    return list(x + 1 for x in xs), tuple(v * 2 for v in t)
 
 
-def test_list_tuple_sorted_of_generators() -> None:
+def sorted_negated(xs):
+    return sorted((-x for x in xs), reverse=True)
+
+
+def test_list_and_tuple_of_generators() -> None:
     jitted = _jit(collected)
     for args in [([3, 1, 2], (1, 2.5)), ([2], (0, -0.0))]:
         _same(_ran_natively(jitted, *args), collected(*args))
+
+
+@pytest.mark.skipif(not FULL, reason="sorting compiles slowly (GRAPHLET_CORPUS=all runs it)")
+def test_sorted_of_a_generator() -> None:
+    for xs in ([3, 1, 2], [], [5]):
+        _same(_ran_natively(_jit(sorted_negated), xs), sorted_negated(xs))
 
 
 def test_escaping_generators_run_in_python_with_readable_reasons() -> None:
