@@ -36,6 +36,9 @@ def _group(name: str) -> str:
     for prefix, group in (
         ("builtin", "builtins"),
         ("closure", "closures"),
+        ("comp_", "comprehensions and generators"),
+        ("gen_", "comprehensions and generators"),
+        ("set_comprehension", "comprehensions and generators"),
         ("tuple", "tuples"),
         ("nbody", "tuples"),
         ("body", "tuples"),

@@ -1102,3 +1102,110 @@ def closure_nonlocal(n):
 
     bump()
     return count
+
+
+# ------------------------------------------------------------------ comprehensions and generators
+
+
+def comp_filter_map(xs, k):
+    return [x * k for x in xs if x > 0]
+
+
+def comp_nested(n):
+    return [i * j for i in range(n) for j in range(i) if (i + j) % 3]
+
+
+def comp_enumerate_zip(a, b):
+    return [i * x + y for i, (x, y) in enumerate(zip(a, b))]
+
+
+def comp_over_tuple(t):
+    return [v * 2 for v in t]
+
+
+def comp_over_array(a):
+    return [float(x) * 2.0 for x in a]
+
+
+def comp_shadows_a_local(n):
+    x = n * 10
+    ys = [x + 1 for x in range(n)]
+    return x, ys
+
+
+def comp_calls_a_lambda(xs, k):
+    scale = lambda v: v * k
+    return [scale(x) for x in xs if x != k]
+
+
+def comp_of_generators(n):
+    return [sum(j * i for j in range(i)) for i in range(n)]
+
+
+def _logged(log, x):
+    log.append(x)
+    return x
+
+
+def comp_side_effect_order(xs, log):
+    ys = [_logged(log, x) * 2 for x in xs if x % 2 == 0]
+    return ys, len(log)
+
+
+def gen_sum_squares(xs):
+    return sum(x * x for x in xs)
+
+
+def gen_sum_start(xs, start):
+    return sum((x for x in xs), start)
+
+
+def gen_sum_keyword_start(xs):
+    return sum((x * 0.5 for x in xs if x), start=1)
+
+
+def gen_sum_mixed_items(n, f):
+    return sum(i if i % 2 else f for i in range(n))
+
+
+def gen_sum_nested(a, b):
+    return sum(x * y for x in a for y in b if x != y)
+
+
+def gen_min_max(xs):
+    return min(x - 1 for x in xs), max(x * 2 for x in xs)
+
+
+def gen_min_max_default(xs):
+    return min((x for x in xs if x > 0), default=None), max((-x for x in xs), default=0.5)
+
+
+def gen_min_max_mixed_items(n, f):
+    return min(i if i % 3 else f for i in range(1, n)), max(f if i % 2 else i for i in range(n))
+
+
+def gen_any_all_short_circuit(xs, t, log):
+    found = any(_logged(log, x) > t for x in xs)
+    every = all(_logged(log, -x) < t for x in xs)
+    return found, every, len(log)
+
+
+def gen_any_all_of_numbers(xs):
+    return any(x for x in xs), all(x for x in xs), any(x > 1 for x in ())
+
+
+def gen_list_tuple_sorted(xs, t):
+    return list(x + 1 for x in xs), tuple(v * 2 for v in t), sorted((-x for x in xs), reverse=True)
+
+
+def gen_closure_over_arguments(xs, k):
+    return sum(x * k for x in xs), max((x + k for x in xs), default=k)
+
+
+def gen_stored_in_a_variable(xs):
+    squares = (x * x for x in xs)
+    return sum(squares)
+
+
+def set_comprehension(xs):
+    return len({x % 3 for x in xs})

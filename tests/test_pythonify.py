@@ -663,10 +663,11 @@ JIT_SAMPLE = {
     "array_scale",
     "array_stencil",
     "array_extremes",
+    "comp_of_generators",
 }
 """The cases the default run takes (the first of each name): loops, globals, a graph
 break, tuples, None, lists, complex numbers, strings, unions, intrinsics and arrays
-(views, dtypes, made arrays, NumPy scalars)."""
+(views, dtypes, made arrays, NumPy scalars), comprehensions and generator expressions."""
 
 
 def _sampled(cases: list[CorpusCase]) -> list[CorpusCase]:

@@ -28,6 +28,7 @@ from graphlet.frontend.bytecode.operators import KEYWORD_METHODS, METHODS
 from graphlet.frontend.bytecode.values import (
     BoundMethod,
     Closure,
+    GeneratorValue,
     ListItemTypeFixed,
     State,
     TupleValue,
@@ -226,6 +227,10 @@ CPython's TypeError)."""
 def call(
     c: FunctionCapture, callee: Value, args: list[Value], keywords: dict[str, Value] | None = None
 ) -> Value:
+    if any(isinstance(a, GeneratorValue) for a in [*args, *(keywords or {}).values()]):
+        from graphlet.frontend.bytecode import comprehensions
+
+        return comprehensions.consume(c, callee, args, keywords or {})
     hashable = isinstance(callee, Known) and _hashable(callee.obj)
     limit = POSITIONAL_LIMITS.get(callee.obj) if hashable else None
     if limit is not None and len(args) > limit:

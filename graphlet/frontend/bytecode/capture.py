@@ -53,6 +53,7 @@ from graphlet.frontend.bytecode import (  # noqa: F401
     arrays,
     calls,
     closures,
+    comprehensions,
     containers,
     iteration,
     iterators,
@@ -220,8 +221,11 @@ class ModuleCapture:
         self.in_progress: dict[tuple[Any, ...], FunctionCapture] = {}
         self.guards: dict[tuple[int, str], Guard] = {}
         self.symbols: set[str] = set()
-        self.nested_functions: dict[tuple[Any, int], types.FunctionType] = {}
+        self.nested_functions: dict[tuple[Any, ...], types.FunctionType] = {}
         """The functions of nested code objects (`closures.nested_function`)."""
+        self.consumers: dict[types.FunctionType, Any] = {}
+        """The functions that run a generator expression's code as its consumer's loop
+        (`comprehensions.Consumer`)."""
 
     def capture(self, fn: types.FunctionType, kinds: tuple[inf.Kind, ...]) -> CapturedFunction:
         """Capture `fn` for arguments of `kinds`, or raise `FunctionNotCompilable`."""
@@ -310,8 +314,13 @@ class FunctionCapture(Emitter):
         self.free_params = fn in unit.nested_functions.values()
         """Whether `fn` is a nested function made in compiled code, whose free variables
         come as parameters after its own (see `closures`)."""
-        self.param_names = self.code.co_varnames[: self.code.co_argcount] + (
-            self.code.co_freevars if self.free_params else ()
+        self.consumer = unit.consumers.get(fn)
+        """For a generator expression's code, the consumer whose loop it is (its yield
+        feeds the consumer's accumulator; see `comprehensions`)."""
+        self.param_names = (
+            self.code.co_varnames[: self.code.co_argcount]
+            + (self.consumer.params if self.consumer is not None else ())
+            + (self.code.co_freevars if self.free_params else ())
         )
         self.written_free = closures.written_free(self.code) if self.free_params else ()
         """The free variables it assigns (`nonlocal`): returned after its result, and
@@ -373,12 +382,12 @@ class FunctionCapture(Emitter):
         code = self.code
         first_line = code.co_firstlineno
         for flag, what in _UNSUPPORTED_FLAGS.items():
-            if code.co_flags & flag:
+            if code.co_flags & flag and not (flag == 0x20 and self.consumer is not None):
                 raise self._whole_function_break(f"the function takes or is {what}", first_line)
         if code.co_kwonlyargcount:
             raise self._whole_function_break("keyword-only parameters", first_line)
-        if code.co_exceptiontable:
-            raise self._whole_function_break("try/except, with or a comprehension", first_line)
+        if code.co_exceptiontable and not comprehensions.cleanup_only(code):
+            raise self._whole_function_break("try/except or with", first_line)
         if len(self.given_kinds) != len(self.param_names):
             raise self._whole_function_break(
                 f"called with {len(self.given_kinds)} arguments, takes {code.co_argcount}",
@@ -396,9 +405,11 @@ class FunctionCapture(Emitter):
         self._check_function()
         self.instrs = decode(self.code)
         self.starts = block_starts(self.instrs)
-        shared = frozenset(self.code.co_cellvars) | frozenset(
-            self.code.co_freevars if self.free_params else ()
-        )  # a call of a nested function may read them anywhere
+        shared = (
+            frozenset(self.code.co_cellvars)
+            | frozenset(self.code.co_freevars if self.free_params else ())
+            | frozenset(self.consumer.locals if self.consumer is not None else ())
+        )  # a call of a nested function may read them anywhere; a consumer's state
         self.live = [live | shared for live in live_locals(self.instrs)]
         try:
             returns = self._infer_with_refinements()

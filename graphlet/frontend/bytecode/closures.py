@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from graphlet.frontend.bytecode.breaks import GraphBreak
 from graphlet.frontend.bytecode.inference import BOTTOM, Known, Poison, SelfRef
 from graphlet.frontend.bytecode.opcodes import Flow, handles, push_variable
-from graphlet.frontend.bytecode.values import Closure, State, TupleValue, Value
+from graphlet.frontend.bytecode.values import Closure, GeneratorValue, State, TupleValue, Value
 from graphlet.frontend.guards import MISSING
 
 if TYPE_CHECKING:
@@ -43,13 +43,15 @@ DEFAULTS, KW_DEFAULTS, ANNOTATIONS, CLOSURE = 0x01, 0x02, 0x04, 0x08
 
 
 COMPREHENSIONS = {
-    "<genexpr>": "a generator expression",
-    "<listcomp>": "a list comprehension",
-    "<setcomp>": "a set comprehension",
-    "<dictcomp>": "a dict comprehension",
+    "<setcomp>": "a set comprehension (graphlet has no set values)",
+    "<dictcomp>": "a dict comprehension (graphlet has no dict values)",
 }
-"""The nested functions CPython makes for comprehensions (3.11; 3.12 inlines all but
-generator expressions): graph breaks named as the user wrote them."""
+"""The nested functions CPython 3.11 makes for comprehensions graphlet has no values
+for: graph breaks named as the user wrote them. (A `<listcomp>` is an ordinary nested
+function called at once; a `<genexpr>` runs as its consumer's loop, `comprehensions`.)"""
+
+GENERATOR = 0x20
+"""`co_flags` of a generator's code."""
 
 
 class CellRef:
@@ -231,6 +233,12 @@ def call_closure(
     if closure.free is None:
         raise GraphBreak(f"calling {display_name(closure.fn)} outside the function that defines it")
     code = closure.fn.__code__
+    if code.co_flags & GENERATOR:
+        if code.co_name == "<genexpr>" and len(args) == 1:  # made and called at once
+            return GeneratorValue(closure, args[0])
+        raise GraphBreak(
+            f"calling the generator function {display_name(closure.fn)} is not compiled"
+        )
     if written_free(code) and not writes:
         raise GraphBreak(
             f"passing {display_name(closure.fn)}, which assigns nonlocal variables, to a call"

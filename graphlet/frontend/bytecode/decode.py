@@ -175,7 +175,9 @@ def block_starts(instrs: list[Instr]) -> list[int]:
     for i, ins in enumerate(instrs):
         if ins.target is not None:
             starts.add(ins.target)
-        if (ins.op in BRANCHES or ins.op in TERMINATORS) and i + 1 < len(instrs):
+        if (ins.op in BRANCHES or ins.op in TERMINATORS or ins.op == "YIELD_VALUE") and i + 1 < len(
+            instrs
+        ):  # (a generator expression's consumer may leave its loop at a yield)
             starts.add(i + 1)
     return sorted(starts)
 
@@ -191,9 +193,12 @@ def live_locals(instrs: list[Instr]) -> list[frozenset[str]]:
     defs: list[frozenset[str]] = []
     successors: list[list[int]] = []
     for i, ins in enumerate(instrs):
-        uses.append(frozenset([ins.arg]) if ins.op == "LOAD_FAST" else frozenset())
+        reads = ins.op in ("LOAD_FAST", "LOAD_FAST_AND_CLEAR")  # (the latter saves it)
+        uses.append(frozenset([ins.arg]) if reads else frozenset())
         defs.append(
-            frozenset([ins.arg]) if ins.op in ("STORE_FAST", "DELETE_FAST") else frozenset()
+            frozenset([ins.arg])
+            if ins.op in ("STORE_FAST", "DELETE_FAST", "LOAD_FAST_AND_CLEAR")
+            else frozenset()
         )
         following = [] if ins.op in _NO_FALLTHROUGH or i + 1 == len(instrs) else [i + 1]
         if ins.target is not None:

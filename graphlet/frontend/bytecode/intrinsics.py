@@ -250,6 +250,24 @@ def _float_sum(xs: list[Any], total: float, first: int) -> float:
     return total
 
 
+def neumaier_add(total: float, compensation: float, x: float) -> tuple[float, float]:
+    """One float step of CPython 3.12+'s `sum()` (`_float_sum`'s loop body), for a
+    generator expression's fused loop (`comprehensions`)."""
+    t = total + x
+    if abs(total) >= abs(x):
+        compensation += (total - t) + x
+    else:
+        compensation += (x - t) + total
+    return t, compensation
+
+
+def neumaier_total(total: float, compensation: float) -> float:
+    """The compensation added once the float loop ends, as CPython adds it."""
+    if compensation != 0.0 and math.isfinite(compensation):
+        total += compensation
+    return total
+
+
 DBL_MIN = sys.float_info.min
 """2**-1022, the smallest normal double."""
 

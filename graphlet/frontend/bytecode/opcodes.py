@@ -27,7 +27,14 @@ from graphlet.frontend.bytecode import numbers, operators, wide_ints
 from graphlet.frontend.bytecode.breaks import GraphBreak
 from graphlet.frontend.bytecode.decode import Instr
 from graphlet.frontend.bytecode.inference import BOTTOM, NULL, Known, Poison
-from graphlet.frontend.bytecode.values import ComplexValue, State, TupleValue, Value, kind_of
+from graphlet.frontend.bytecode.values import (
+    ComplexValue,
+    GeneratorValue,
+    State,
+    TupleValue,
+    Value,
+    kind_of,
+)
 
 if TYPE_CHECKING:
     from graphlet.frontend.bytecode.capture import FunctionCapture
@@ -96,9 +103,28 @@ def push_variable(state: State, value: Value) -> Flow:
     return None
 
 
+class _Cleared:
+    def __repr__(self) -> str:
+        return "<unbound>"
+
+
+CLEARED = Known(_Cleared())
+"""What `LOAD_FAST_AND_CLEAR` (3.12+, an inlined comprehension saving the variable it
+shadows) pushes for an unbound local: storing it back unbinds the local again."""
+
+
 @handles("STORE_FAST")
 def store_fast(c: FunctionCapture, ins: Instr, state: State) -> Flow:
-    state.locals[ins.arg] = state.pop()
+    value = state.pop()
+    if isinstance(value, Known) and value.obj is CLEARED.obj:
+        state.locals.pop(ins.arg, None)
+        return None
+    if isinstance(value, GeneratorValue):
+        raise GraphBreak(
+            "storing a generator expression in a variable is not compiled (a generator"
+            " that escapes runs in Python)"
+        )
+    state.locals[ins.arg] = value
     return None
 
 
@@ -273,6 +299,13 @@ def jump_if_none(c: FunctionCapture, ins: Instr, state: State) -> Flow:
 @handles("RETURN_VALUE")
 def return_value(c: FunctionCapture, ins: Instr, state: State) -> Flow:
     value = state.pop()
+    if c.consumer is not None:  # a generator expression run as its consumer's loop
+        value = c.consumer.finish(c, state)
+    if isinstance(value, GeneratorValue):
+        raise GraphBreak(
+            "returning a generator expression is not compiled (a generator that escapes"
+            " runs in Python)"
+        )
     if isinstance(value, Poison):
         raise GraphBreak(value.reason)
     if value is BOTTOM and c.emitting:

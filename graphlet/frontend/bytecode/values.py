@@ -189,6 +189,23 @@ class Closure:
 
 
 @dataclass(frozen=True)
+class GeneratorValue:
+    """A generator expression made and called in compiled code, not yet consumed: its
+    bound `Closure` and the iterator it was called with. It exists only between its
+    call and the consumer (`sum`, `min`, `list`...) that runs it as a loop
+    (`comprehensions`); anywhere else it is a graph break."""
+
+    closure: Closure
+    iterator: Any
+
+
+ESCAPING_GENERATOR = (
+    "a generator expression that is not consumed at once by sum, min, max, any, all,"
+    " list, tuple or sorted is not compiled (a generator that escapes runs in Python)"
+)
+
+
+@dataclass(frozen=True)
 class BoundMethodKind:
     owner: Any
     name: str
@@ -237,6 +254,8 @@ def kind_of(value: Value) -> inf.Kind:
         return value
     if isinstance(value, SliceValue):
         return Poison("a slice object kept across a branch")
+    if isinstance(value, GeneratorValue):
+        return Poison(ESCAPING_GENERATOR)
     return Poison("a value of this kind kept across a branch")
 
 
