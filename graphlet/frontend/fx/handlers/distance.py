@@ -32,10 +32,10 @@ EUCLID_ROWS = 25
 
 
 def _float(x: Any, what: str) -> SSAValue:
-    x = tensor(x)
-    if g.element_type(x.type) not in g.FLOAT_ELEMENT_TYPES:
+    t = tensor(x)
+    if g.element_type(t.type) not in g.FLOAT_ELEMENT_TYPES:
         raise NotHere(f"{what} only supports floating-point dtypes")
-    return x
+    return t
 
 
 def _constant_like(imp: FxImporter, shape: tuple[int, ...], elem: Any) -> SSAValue:
