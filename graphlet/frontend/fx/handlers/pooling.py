@@ -610,3 +610,149 @@ def upsample_bilinear2d(
             imp.emit(g.MulOp(bottom, imp.constant(lh1[:, None], elem))),
         )
     )
+
+
+# --------------------------------------------------------------------------- grid sampling
+
+GRID_INTERPOLATIONS = {0: "bilinear", 1: "nearest", 2: "bicubic"}
+GRID_PADDINGS = {0: "zeros", 1: "border", 2: "reflection"}
+
+
+class _GridAxis:
+    """One axis of `grid_sampler_2d` over an input dim of `size`, as PyTorch's
+    vectorised CPU kernel computes it (`ComputeLocation`): the grid's [-1, 1]
+    unnormalised, then clipped (border) or reflected and clipped (reflection)."""
+
+    def __init__(self, imp: FxImporter, size: int, align_corners: bool, elem: Any) -> None:
+        self.imp, self.size, self.elem = imp, size, elem
+        self.align = align_corners
+        dtype = g.np_dtype(elem).type
+        if align_corners:
+            self.scale, self.low, self.twice_span = dtype(size - 1) / dtype(2), 0.0, 2 * (size - 1)
+        else:
+            self.scale, self.low, self.twice_span = dtype(size) / dtype(2), -0.5, 2 * size
+
+    def c(self, value: Any) -> SSAValue:
+        return self.imp.constant(value, self.elem)
+
+    def location(self, coordinate: SSAValue, padding: str) -> SSAValue:
+        imp, c = self.imp, self.c
+        x = imp.emit(g.MulOp(imp.emit(g.AddOp(coordinate, c(1.0))), c(self.scale)))
+        if not self.align:
+            x = imp.emit(g.SubOp(x, c(0.5)))
+        if padding == "zeros":
+            return x
+        if padding == "reflection":
+            x = self._reflect(x)
+        return self._clip(x)
+
+    def _clip(self, x: SSAValue) -> SSAValue:
+        """`min(max(x, 0), size - 1)`, NaN to 0 (the kernel's operand order)."""
+        imp, c = self.imp, self.c
+        x = imp.emit(g.SelectOp(imp.emit(g.CmpOp("ne", x, x)), c(0.0), x))
+        return imp.emit(g.MinOp(imp.emit(g.MaxOp(x, c(0.0))), c(float(self.size - 1))))
+
+    def _reflect(self, x: SSAValue) -> SSAValue:
+        imp, c = self.imp, self.c
+        if self.align and self.size <= 1:
+            return imp.constant(
+                np.zeros(g.shape_of(x.type), dtype=g.np_dtype(self.elem)), self.elem
+            )
+        span = c(float(self.twice_span))
+        shifted = imp.emit(g.AbsOp(imp.emit(g.SubOp(x, c(self.low))) if self.low else x))
+        flips = imp.emit(g.TruncOp(imp.emit(g.TrueDivOp(shifted, span))))
+        extra = imp.emit(g.SubOp(shifted, imp.emit(g.MulOp(flips, span))))
+        folded = imp.emit(g.MinOp(extra, imp.emit(g.SubOp(span, extra))))
+        return imp.emit(g.AddOp(folded, c(self.low))) if self.low else folded
+
+    def index(self, position: SSAValue) -> tuple[SSAValue, SSAValue]:
+        """An integral-valued float position as `(index clipped into range, inside)`;
+        NaN and far-out positions are outside (no cast of a value past i64)."""
+        imp, c = self.imp, self.c
+        far = float(self.size + 1)
+        bounded = imp.emit(g.MinOp(imp.emit(g.MaxOp(position, c(-2.0))), c(far)))
+        bounded = imp.emit(
+            g.SelectOp(imp.emit(g.CmpOp("ne", position, position)), c(-2.0), bounded)
+        )
+        i = imp.cast(bounded, g.i64)
+        zero, last = imp.constant(0, g.i64), imp.constant(self.size - 1, g.i64)
+        inside = imp.emit(
+            g.AndOp(imp.emit(g.CmpOp("ge", i, zero)), imp.emit(g.CmpOp("le", i, last)))
+        )
+        return imp.emit(g.MinOp(imp.emit(g.MaxOp(i, zero)), last)), inside
+
+
+@handles("aten.grid_sampler_2d")
+def grid_sampler_2d(
+    imp: FxImporter,
+    x: Any,
+    grid: Any,
+    interpolation_mode: int,
+    padding_mode: int,
+    align_corners: bool,
+) -> SSAValue:
+    """`F.grid_sample` of a 4-D input: bilinear (four run-time gathers, PyTorch's
+    weights and sum order) or nearest (ties to even), every padding mode. Each gather
+    reads `x[n, :, iy, ix]` at indices clipped into range, zero where the corner is
+    outside; the result comes out as (N, Ho, Wo, C) and is permuted to (N, C, Ho, Wo)."""
+    x, grid = _float_image(x, 2, "grid_sampler_2d"), tensor(grid)
+    mode = GRID_INTERPOLATIONS.get(int(interpolation_mode))
+    padding = GRID_PADDINGS.get(int(padding_mode))
+    if mode is None or padding is None:
+        raise NotHere(f"grid_sampler_2d mode {interpolation_mode}, padding {padding_mode}")
+    if mode == "bicubic":
+        raise NotHere(
+            "grid_sampler_2d's bicubic interpolation is not implemented "
+            "(graphlet has bilinear and nearest)"
+        )
+    elem = g.element_type(x.type)
+    if rank(x) != 4 or g.element_type(grid.type) != elem:
+        raise NotHere("grid_sampler_2d takes a 4-D input and a grid of its dtype")
+    n, channels, h, w = g.shape_of(x.type)
+    gshape = g.shape_of(grid.type)
+    if len(gshape) != 4 or gshape[0] != n or gshape[3] != 2:
+        raise NotHere(f"grid_sampler_2d's grid must be (N, Ho, Wo, 2), got {gshape}")
+    _, ho, wo, _ = gshape
+    if n == 0 or ho == 0 or wo == 0:
+        return imp.constant(np.zeros((n, channels, ho, wo), dtype=g.np_dtype(elem)), elem)
+
+    def coordinate(k: int) -> SSAValue:
+        part = imp.emit(g.SliceOp(grid, [0, 0, 0, k], [n, ho, wo, k + 1], [1, 1, 1, 1]))
+        return imp.emit(g.ReshapeOp(part, (n, ho, wo)))
+
+    axis_x, axis_y = (_GridAxis(imp, size, bool(align_corners), elem) for size in (w, h))
+    gx = axis_x.location(coordinate(0), padding)
+    gy = axis_y.location(coordinate(1), padding)
+    batch = imp.constant(np.arange(n).reshape(n, 1, 1), g.i64)
+    zero = imp.constant(0.0, elem)
+
+    def read(px: SSAValue, py: SSAValue) -> SSAValue:
+        """`x[n, :, py, px]` as (N, Ho, Wo, C), 0 where (py, px) is outside."""
+        ix, inside_x = axis_x.index(px)
+        iy, inside_y = axis_y.index(py)
+        values = imp.emit(g.IndexOp(x, [batch, iy, ix], [0, 2, 3]))
+        inside = imp.emit(g.AndOp(inside_x, inside_y))
+        shape = (n, ho, wo, 1)
+        return imp.emit(g.SelectOp(imp.emit(g.ReshapeOp(inside, shape)), values, zero))
+
+    def channels_last(t: SSAValue) -> SSAValue:
+        return imp.emit(g.ReshapeOp(t, (n, ho, wo, 1)))
+
+    if mode == "nearest":
+        out = read(imp.emit(g.RintOp(gx)), imp.emit(g.RintOp(gy)))
+    else:
+        x_w, y_n = imp.emit(g.FloorOp(gx)), imp.emit(g.FloorOp(gy))
+        one = imp.constant(1.0, elem)
+        wd, nd = imp.emit(g.SubOp(gx, x_w)), imp.emit(g.SubOp(gy, y_n))
+        ed, sd = imp.emit(g.SubOp(one, wd)), imp.emit(g.SubOp(one, nd))
+        x_e, y_s = imp.emit(g.AddOp(x_w, one)), imp.emit(g.AddOp(y_n, one))
+        terms = []
+        for px, py, weight in (
+            (x_w, y_n, imp.emit(g.MulOp(sd, ed))),
+            (x_e, y_n, imp.emit(g.MulOp(sd, wd))),
+            (x_w, y_s, imp.emit(g.MulOp(nd, ed))),
+            (x_e, y_s, imp.emit(g.MulOp(nd, wd))),
+        ):
+            terms.append(imp.emit(g.MulOp(read(px, py), channels_last(weight))))
+        out = functools.reduce(lambda a, b: imp.emit(g.AddOp(a, b)), terms)
+    return imp.emit(g.TransposeOp(out, [0, 3, 1, 2]))
