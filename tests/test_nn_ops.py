@@ -1,4 +1,4 @@
-"""Pooling, upsampling, padding modes, group norm, vector norms and fmod against
+"""Pooling (and its backward ops), upsampling, padding modes, group norm, vector norms and fmod against
 torch.nn.functional, natively.
 
 Each group is one function of many calls, compiled once per dtype by `compile_fx` in
@@ -13,6 +13,7 @@ infinities (eager itself gives inf or NaN for `inf * 0` depending on its code pa
 from __future__ import annotations
 
 import logging
+import os
 
 import numpy as np
 import pytest
@@ -75,6 +76,35 @@ def adaptive_pools(x, x1):
         *F.adaptive_max_pool1d(x1, 4, return_indices=True),
         F.adaptive_avg_pool3d(x.reshape(2, 3, 7, 3, 3), (3, 2, 1)),
     )
+
+
+def _gradient(y):
+    """A finite gradient of y's shape that varies along it."""
+    return y.nan_to_num(0.5, 2.0, -2.0) * 0.5 - 0.25
+
+
+def pool_backwards(x, x1):
+    """The backward ops of pooling as autograd calls them (`aten.*_backward`, the
+    forward's indices and geometry): batched and not, overlapping windows, padding,
+    dilation, ceil_mode, PyTorch's divisors."""
+    aten = torch.ops.aten
+    out = []
+    for image, geometry in (
+        (x, ([3, 3], [2, 2], [1, 1], [1, 1], False)),
+        (x[1], ([2, 3], [1, 2], [1, 0], [2, 1], True)),
+    ):
+        y, indices = aten.max_pool2d_with_indices(image, *geometry)
+        out.append(aten.max_pool2d_with_indices_backward(_gradient(y), image, *geometry, indices))
+    for image, geometry in (
+        (x, ([3, 3], [2, 2], [1, 1], True, False, None)),
+        (x[1], ([2, 3], [2, 1], [1, 0], False, True, 4)),
+    ):
+        y = aten.avg_pool2d(image, *geometry)
+        out.append(aten.avg_pool2d_backward(_gradient(y), image, *geometry))
+    for image, size in ((x, (4, 2)), (x[1], (3, 5))):
+        y = aten._adaptive_avg_pool2d(image, size)
+        out.append(aten._adaptive_avg_pool2d_backward(_gradient(y), image))
+    return tuple(out)
 
 
 def resampling(x, x1):
@@ -177,6 +207,15 @@ GROUPS = {
             "aten._adaptive_avg_pool2d.default",
             "aten._adaptive_avg_pool3d.default",
             "aten.adaptive_max_pool2d.default",
+        },
+    ),
+    "pool_backward": (
+        pool_backwards,
+        _floats,
+        {
+            "aten.max_pool2d_with_indices_backward.default",
+            "aten.avg_pool2d_backward.default",
+            "aten._adaptive_avg_pool2d_backward.default",
         },
     ),
     "resampling": (
@@ -333,3 +372,32 @@ def test_batch_norm_statistics_match_pytorch_natively(fn, dtype):
     compiled = compile_fx(fn, args, mode="native")
     assert compiled.report().all_native, str(compiled.report())
     _compare(compiled(*args), fn(*args))
+
+
+def grid_samples(x, grid):
+    """Bilinear and nearest, every padding mode, both corner conventions."""
+    aten = torch.ops.aten
+    return tuple(
+        aten.grid_sampler_2d(x, grid, mode, padding, align)
+        for mode in (0, 1)
+        for padding in (0, 1, 2)
+        for align in (False, True)
+    )
+
+
+@pytest.mark.skipif(
+    os.environ.get("GRAPHLET_CORPUS") != "all",
+    reason="12 grid samplers, four run-time gathers each: minutes to compile "
+    "(test_aten_ops's grid_sampler_2d samples run by default); GRAPHLET_CORPUS=all",
+)
+@pytest.mark.parametrize("dtype", FLOATS, ids=["f32", "f64"])
+def test_grid_sampler_2d_every_mode_matches_pytorch_natively(dtype):
+    """Grid points inside, on the corners and far outside (reflected several times)."""
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(2, 3, 5, 7, generator=gen).to(dtype)
+    grid = (torch.rand(2, 4, 6, 2, generator=gen) * 2.6 - 1.3).to(dtype)
+    grid[0, 0, 0] = torch.tensor([1.0, -1.0])
+    grid[1, 0, 1] = torch.tensor([3.5, -7.2])
+    compiled = compile_fx(grid_samples, (x, grid), mode="native")
+    assert compiled.report().all_native, str(compiled.report())
+    _compare(compiled(x, grid), grid_samples(x, grid))

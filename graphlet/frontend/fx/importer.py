@@ -27,6 +27,7 @@ from graphlet.dialects import graphlet as g
 from graphlet.frontend.fx import handlers as _handlers  # noqa: F401  (registers every handler)
 from graphlet.frontend.fx.dtypes import DTYPES, TORCH_ELEMENTS, element_of, tensor_type_of
 from graphlet.frontend.fx.errors import NotHere, UnsupportedNodeError, source_line, target_str
+from graphlet.frontend.fx.handlers.common import Deferred
 from graphlet.frontend.fx.registry import creates_tensors, handler_for, module_handler_for
 
 FUNCTION = "forward"
@@ -83,7 +84,9 @@ class Opaque:
 
 
 def has_tensor(tree: Any) -> bool:
-    if isinstance(tree, SSAValue):
+    """Whether a tensor is among `tree`'s leaves (a `Deferred` one too: the tensor a
+    handler builds when it is read)."""
+    if isinstance(tree, SSAValue | Deferred):
         return True
     if isinstance(tree, tuple | list):
         return any(has_tensor(t) for t in tree)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import torch
 from xdsl.ir import SSAValue
 
 from graphlet.dialects import graphlet as g
@@ -201,44 +202,48 @@ def max_pool(imp: FxImporter, x: SSAValue, taps: Sequence[Taps]) -> tuple[Any, A
     return values, Deferred(indices)
 
 
-def _sliding_taps(
-    x: SSAValue,
-    n: int,
-    kernel_size: Any,
-    stride: Any,
-    padding: Any,
-    dilation: Any,
-    ceil_mode: bool,
-) -> tuple[Taps, ...]:
-    """The windows of a max or average pool over x's last n dims (an empty stride:
-    the kernel's)."""
-    kernel = per_dim(kernel_size, n, "kernel_size")
-    steps = per_dim(stride, n, "stride") if stride else kernel
-    pads, dils = per_dim(padding, n, "padding"), per_dim(dilation, n, "dilation")
+def schema_args(op: str, args: Sequence[Any], kwargs: dict[str, Any]) -> dict[str, Any]:
+    """`aten.<op>`'s arguments by their schema's names, its defaults filled in: the one
+    statement of the pool handlers' signatures (forward and backward, 2-D and 3-D)."""
+    schema = getattr(torch.ops.aten, op).default._schema
+    if len(args) > len(schema.arguments):
+        raise NotHere(f"{op} takes {len(schema.arguments)} arguments, got {len(args)}")
+    named = dict(zip((a.name for a in schema.arguments), args))
+    for a in schema.arguments[len(args) :]:
+        if a.name in kwargs:
+            named[a.name] = kwargs[a.name]
+        elif a.has_default_value():
+            named[a.name] = a.default_value
+        else:
+            raise NotHere(f"{op} needs its argument {a.name!r}")
+    return named
+
+
+def _sliding_taps(x: SSAValue, n: int, a: dict[str, Any]) -> tuple[Taps, ...]:
+    """The windows of a max or average pool over x's last n dims, from the pool's
+    arguments (`schema_args`; an empty stride: the kernel's; average pools have no
+    dilation)."""
+    kernel = per_dim(a["kernel_size"], n, "kernel_size")
+    steps = per_dim(a["stride"], n, "stride") if a["stride"] else kernel
+    pads = per_dim(a["padding"], n, "padding")
+    dils = per_dim(a.get("dilation", 1), n, "dilation")
     spatial = g.shape_of(x.type)[-n:]
     return tuple(
-        sliding(size, k, s, p, d, bool(ceil_mode))
+        sliding(size, k, s, p, d, bool(a["ceil_mode"]))
         for size, k, s, p, d in zip(spatial, kernel, steps, pads, dils)
     )
 
 
 def _max_pool_handler(n: int) -> Handler:
     """`aten.max_pool{n}d_with_indices`."""
+    op = f"max_pool{n}d_with_indices"
 
-    def handler(
-        imp: FxImporter,
-        x: Any,
-        kernel_size: Any,
-        stride: Any = (),
-        padding: Any = 0,
-        dilation: Any = 1,
-        ceil_mode: bool = False,
-    ) -> tuple[Any, Any]:
-        image = _image(x, n, f"max_pool{n}d")
-        taps = _sliding_taps(image, n, kernel_size, stride, padding, dilation, ceil_mode)
-        return max_pool(imp, image, taps)
+    def handler(imp: FxImporter, *args: Any, **kwargs: Any) -> tuple[Any, Any]:
+        a = schema_args(op, args, kwargs)
+        image = _image(a["self"], n, f"max_pool{n}d")
+        return max_pool(imp, image, _sliding_taps(image, n, a))
 
-    handler.__name__ = handler.__qualname__ = f"max_pool{n}d_with_indices"
+    handler.__name__ = handler.__qualname__ = op
     return handler
 
 
@@ -282,32 +287,26 @@ def _outer(per_dim_values: Sequence[np.ndarray]) -> np.ndarray:
     return functools.reduce(np.multiply.outer, per_dim_values)
 
 
-def avg_pool(
-    imp: FxImporter,
-    x: SSAValue,
-    n: int,
-    kernel_size: Any,
-    stride: Any,
-    padding: Any,
-    ceil_mode: bool,
-    count_include_pad: bool,
-    divisor_override: Any,
-) -> SSAValue:
+def _avg_divisors(a: dict[str, Any], n: int, taps: Sequence[Taps]) -> np.ndarray:
+    """Per output, PyTorch's divisor of an average pool (`schema_args`' arguments)."""
+    if a["divisor_override"]:
+        return np.asarray(int(a["divisor_override"]))
+    pads = per_dim(a["padding"], n, "padding")
+    return _outer([_avg_divisor(t, p, bool(a["count_include_pad"])) for t, p in zip(taps, pads)])
+
+
+def avg_pool(imp: FxImporter, x: SSAValue, n: int, a: dict[str, Any]) -> SSAValue:
     """The window sum over x's last n dims divided by PyTorch's divisor (an int sum:
     rounded toward zero)."""
     elem = g.element_type(x.type)
     if elem == g.i1:
         raise NotHere(f"PyTorch has no avg_pool{n}d of bool tensors")
-    taps = _sliding_taps(x, n, kernel_size, stride, padding, 1, ceil_mode)
+    taps = _sliding_taps(x, n, a)
     empty = _empty(imp, x, taps, elem)
     if empty is not None:
         return empty
     total = _window_sum(imp, x, taps)
-    if divisor_override:
-        divisor: Any = np.asarray(int(divisor_override))
-    else:
-        pads = per_dim(padding, n, "padding")
-        divisor = _outer([_avg_divisor(t, p, count_include_pad) for t, p in zip(taps, pads)])
+    divisor = _avg_divisors(a, n, taps)
     if elem not in g.FLOAT_ELEMENT_TYPES:
         return trunc_div(imp, total, imp.constant(divisor, elem))
     return imp.emit(g.TrueDivOp(total, imp.constant(divisor.astype(float), elem)))
@@ -315,31 +314,13 @@ def avg_pool(
 
 def _avg_pool_handler(n: int) -> Handler:
     """`aten.avg_pool{n}d`."""
+    op = f"avg_pool{n}d"
 
-    def handler(
-        imp: FxImporter,
-        x: Any,
-        kernel_size: Any,
-        stride: Any = (),
-        padding: Any = 0,
-        ceil_mode: bool = False,
-        count_include_pad: bool = True,
-        divisor_override: Any = None,
-    ) -> SSAValue:
-        image = _image(x, n, f"avg_pool{n}d")
-        return avg_pool(
-            imp,
-            image,
-            n,
-            kernel_size,
-            stride,
-            padding,
-            ceil_mode,
-            count_include_pad,
-            divisor_override,
-        )
+    def handler(imp: FxImporter, *args: Any, **kwargs: Any) -> SSAValue:
+        a = schema_args(op, args, kwargs)
+        return avg_pool(imp, _image(a["self"], n, op), n, a)
 
-    handler.__name__ = handler.__qualname__ = f"avg_pool{n}d"
+    handler.__name__ = handler.__qualname__ = op
     return handler
 
 
@@ -372,6 +353,143 @@ def adaptive_avg_pool2d(imp: FxImporter, x: Any, output_size: Any) -> SSAValue:
 def adaptive_avg_pool3d(imp: FxImporter, x: Any, output_size: Any) -> SSAValue:
     x = _float_image(x, 3, "adaptive_avg_pool3d")
     return adaptive_avg_pool(imp, x, _adaptive_taps(x, 3, output_size))
+
+
+# --------------------------------------------------------------------------- backward
+
+
+def transposed(t: Taps) -> Taps:
+    """The windows seen from the input: tap j of input position p reads output
+    `positions[j, p]`, the j-th window (in increasing order) with a valid tap at p.
+    A pool's gradient is the output's gradient summed over these (`windows`)."""
+    hits: list[list[int]] = [[] for _ in range(t.size)]
+    for k, o in zip(*np.nonzero(t.valid)):
+        hits[int(t.positions[k, o])].append(int(o))
+    most = max(1, *(len(h) for h in hits))
+    positions = np.zeros((most, t.size), dtype=np.int64)
+    valid = np.zeros((most, t.size), dtype=bool)
+    for p, h in enumerate(hits):
+        h.sort()
+        positions[: len(h), p], valid[: len(h), p] = h, True
+    return Taps(t.out, positions, valid)
+
+
+def _gradient_image(
+    grad: object, x: object, taps: Sequence[Taps], what: str
+) -> tuple[SSAValue, SSAValue]:
+    """`(grad_output, input)` of a pool's backward: the gradient has the pool's output
+    shape, and x is a float image."""
+    n = len(taps) if taps else 0
+    grad, x = tensor(grad), tensor(x)
+    shape = g.shape_of(x.type)
+    want = (*shape[: rank(x) - n], *(t.out for t in taps))
+    if g.shape_of(grad.type) != want:
+        raise NotHere(f"{what}: the gradient is {g.shape_of(grad.type)}, the output {want}")
+    if g.element_type(grad.type) != g.element_type(x.type):
+        raise NotHere(f"{what}: the gradient and the input differ in dtype")
+    return grad, x
+
+
+def _zeros_like(imp: FxImporter, x: SSAValue) -> SSAValue:
+    elem = g.element_type(x.type)
+    return imp.constant(np.zeros(g.shape_of(x.type), dtype=g.np_dtype(elem)), elem)
+
+
+def _spread_back(imp: FxImporter, share: SSAValue, x: SSAValue, taps: Sequence[Taps]) -> SSAValue:
+    """Each output's share added onto every input position its window reads."""
+    if 0 in g.shape_of(x.type):
+        return _zeros_like(imp, x)
+    return _window_sum(imp, share, [transposed(t) for t in taps])
+
+
+def _max_pool_backward_handler(n: int) -> Handler:
+    """`aten.max_pool{n}d_with_indices_backward`: each output's gradient added at the
+    input position its index names. Only the windows that read a position can name
+    it, so each position gathers the gradients and indices of those windows and sums
+    the gradients whose index is itself (no scatter). The indices are the forward's,
+    each inside its window (autograd's call)."""
+    op = f"max_pool{n}d_with_indices_backward"
+
+    def handler(imp: FxImporter, *args: Any, **kwargs: Any) -> SSAValue:
+        a = schema_args(op, args, kwargs)
+        x = _float_image(a["self"], n, op)
+        taps = _sliding_taps(x, n, a)
+        grad, x = _gradient_image(a["grad_output"], x, taps, op)
+        indices = tensor(a["indices"])
+        if (
+            g.shape_of(indices.type) != g.shape_of(grad.type)
+            or g.element_type(indices.type) != g.i64
+        ):
+            raise NotHere(f"{op}: the indices must be int64 of the output's shape")
+        if 0 in g.shape_of(x.type):
+            return _zeros_like(imp, x)
+        back = [transposed(t) for t in taps]
+        sizes = [t.size for t in taps]
+        flat = sum(
+            _spread(np.arange(size)[None, :], i, n) * math.prod(sizes[i + 1 :])
+            for i, size in enumerate(sizes)
+        )
+        named = windows(imp, indices, back, -1)
+        hit = imp.emit(g.CmpOp("eq", named, imp.constant(np.asarray(flat), g.i64)))
+        elem = g.element_type(x.type)
+        shares = imp.emit(g.SelectOp(hit, windows(imp, grad, back, 0), imp.constant(0, elem)))
+        return imp.emit(g.SumOp(shares, _window_dims(x, back), False))
+
+    handler.__name__ = handler.__qualname__ = op
+    return handler
+
+
+max_pool2d_with_indices_backward = handles("aten.max_pool2d_with_indices_backward")(
+    _max_pool_backward_handler(2)
+)
+
+
+def _avg_pool_backward_handler(n: int) -> Handler:
+    """`aten.avg_pool{n}d_backward`: each output's gradient over its divisor, added
+    onto every position its window reads (PyTorch's order: divide, then add)."""
+    op = f"avg_pool{n}d_backward"
+
+    def handler(imp: FxImporter, *args: Any, **kwargs: Any) -> SSAValue:
+        a = schema_args(op, args, kwargs)
+        x = _float_image(a["self"], n, op)
+        taps = _sliding_taps(x, n, a)
+        grad, x = _gradient_image(a["grad_output"], x, taps, op)
+        elem = g.element_type(x.type)
+        divisor = imp.constant(_avg_divisors(a, n, taps).astype(float), elem)
+        return _spread_back(imp, imp.emit(g.TrueDivOp(grad, divisor)), x, taps)
+
+    handler.__name__ = handler.__qualname__ = op
+    return handler
+
+
+avg_pool2d_backward = handles("aten.avg_pool2d_backward")(_avg_pool_backward_handler(2))
+
+
+def _adaptive_avg_pool_backward_handler(n: int) -> Handler:
+    """`aten._adaptive_avg_pool{n}d_backward`: each output's gradient over its window's
+    extent along each dim in turn (PyTorch's `/ kh / kw`), added over the window."""
+    op = f"_adaptive_avg_pool{n}d_backward"
+
+    def handler(imp: FxImporter, grad_output: Any, x: Any) -> SSAValue:
+        x = _float_image(x, n, op)
+        out = g.shape_of(tensor(grad_output).type)[-n:]
+        taps = _adaptive_taps(x, n, out)
+        grad, x = _gradient_image(grad_output, x, taps, op)
+        elem = g.element_type(x.type)
+        share = grad
+        for i, t in enumerate(taps):
+            extent = t.valid.sum(axis=0).astype(float)
+            shape = [-1 if j == i else 1 for j in range(n)]
+            share = imp.emit(g.TrueDivOp(share, imp.constant(extent.reshape(shape), elem)))
+        return _spread_back(imp, share, x, taps)
+
+    handler.__name__ = handler.__qualname__ = op
+    return handler
+
+
+adaptive_avg_pool2d_backward = handles("aten._adaptive_avg_pool2d_backward")(
+    _adaptive_avg_pool_backward_handler(2)
+)
 
 
 # --------------------------------------------------------------------------- upsampling
@@ -492,3 +610,149 @@ def upsample_bilinear2d(
             imp.emit(g.MulOp(bottom, imp.constant(lh1[:, None], elem))),
         )
     )
+
+
+# --------------------------------------------------------------------------- grid sampling
+
+GRID_INTERPOLATIONS = {0: "bilinear", 1: "nearest", 2: "bicubic"}
+GRID_PADDINGS = {0: "zeros", 1: "border", 2: "reflection"}
+
+
+class _GridAxis:
+    """One axis of `grid_sampler_2d` over an input dim of `size`, as PyTorch's
+    vectorised CPU kernel computes it (`ComputeLocation`): the grid's [-1, 1]
+    unnormalised, then clipped (border) or reflected and clipped (reflection)."""
+
+    def __init__(self, imp: FxImporter, size: int, align_corners: bool, elem: Any) -> None:
+        self.imp, self.size, self.elem = imp, size, elem
+        self.align = align_corners
+        dtype = g.np_dtype(elem).type
+        if align_corners:
+            self.scale, self.low, self.twice_span = dtype(size - 1) / dtype(2), 0.0, 2 * (size - 1)
+        else:
+            self.scale, self.low, self.twice_span = dtype(size) / dtype(2), -0.5, 2 * size
+
+    def c(self, value: Any) -> SSAValue:
+        return self.imp.constant(value, self.elem)
+
+    def location(self, coordinate: SSAValue, padding: str) -> SSAValue:
+        imp, c = self.imp, self.c
+        x = imp.emit(g.MulOp(imp.emit(g.AddOp(coordinate, c(1.0))), c(self.scale)))
+        if not self.align:
+            x = imp.emit(g.SubOp(x, c(0.5)))
+        if padding == "zeros":
+            return x
+        if padding == "reflection":
+            x = self._reflect(x)
+        return self._clip(x)
+
+    def _clip(self, x: SSAValue) -> SSAValue:
+        """`min(max(x, 0), size - 1)`, NaN to 0 (the kernel's operand order)."""
+        imp, c = self.imp, self.c
+        x = imp.emit(g.SelectOp(imp.emit(g.CmpOp("ne", x, x)), c(0.0), x))
+        return imp.emit(g.MinOp(imp.emit(g.MaxOp(x, c(0.0))), c(float(self.size - 1))))
+
+    def _reflect(self, x: SSAValue) -> SSAValue:
+        imp, c = self.imp, self.c
+        if self.align and self.size <= 1:
+            return imp.constant(
+                np.zeros(g.shape_of(x.type), dtype=g.np_dtype(self.elem)), self.elem
+            )
+        span = c(float(self.twice_span))
+        shifted = imp.emit(g.AbsOp(imp.emit(g.SubOp(x, c(self.low))) if self.low else x))
+        flips = imp.emit(g.TruncOp(imp.emit(g.TrueDivOp(shifted, span))))
+        extra = imp.emit(g.SubOp(shifted, imp.emit(g.MulOp(flips, span))))
+        folded = imp.emit(g.MinOp(extra, imp.emit(g.SubOp(span, extra))))
+        return imp.emit(g.AddOp(folded, c(self.low))) if self.low else folded
+
+    def index(self, position: SSAValue) -> tuple[SSAValue, SSAValue]:
+        """An integral-valued float position as `(index clipped into range, inside)`;
+        NaN and far-out positions are outside (no cast of a value past i64)."""
+        imp, c = self.imp, self.c
+        far = float(self.size + 1)
+        bounded = imp.emit(g.MinOp(imp.emit(g.MaxOp(position, c(-2.0))), c(far)))
+        bounded = imp.emit(
+            g.SelectOp(imp.emit(g.CmpOp("ne", position, position)), c(-2.0), bounded)
+        )
+        i = imp.cast(bounded, g.i64)
+        zero, last = imp.constant(0, g.i64), imp.constant(self.size - 1, g.i64)
+        inside = imp.emit(
+            g.AndOp(imp.emit(g.CmpOp("ge", i, zero)), imp.emit(g.CmpOp("le", i, last)))
+        )
+        return imp.emit(g.MinOp(imp.emit(g.MaxOp(i, zero)), last)), inside
+
+
+@handles("aten.grid_sampler_2d")
+def grid_sampler_2d(
+    imp: FxImporter,
+    x: Any,
+    grid: Any,
+    interpolation_mode: int,
+    padding_mode: int,
+    align_corners: bool,
+) -> SSAValue:
+    """`F.grid_sample` of a 4-D input: bilinear (four run-time gathers, PyTorch's
+    weights and sum order) or nearest (ties to even), every padding mode. Each gather
+    reads `x[n, :, iy, ix]` at indices clipped into range, zero where the corner is
+    outside; the result comes out as (N, Ho, Wo, C) and is permuted to (N, C, Ho, Wo)."""
+    x, grid = _float_image(x, 2, "grid_sampler_2d"), tensor(grid)
+    mode = GRID_INTERPOLATIONS.get(int(interpolation_mode))
+    padding = GRID_PADDINGS.get(int(padding_mode))
+    if mode is None or padding is None:
+        raise NotHere(f"grid_sampler_2d mode {interpolation_mode}, padding {padding_mode}")
+    if mode == "bicubic":
+        raise NotHere(
+            "grid_sampler_2d's bicubic interpolation is not implemented "
+            "(graphlet has bilinear and nearest)"
+        )
+    elem = g.element_type(x.type)
+    if rank(x) != 4 or g.element_type(grid.type) != elem:
+        raise NotHere("grid_sampler_2d takes a 4-D input and a grid of its dtype")
+    n, channels, h, w = g.shape_of(x.type)
+    gshape = g.shape_of(grid.type)
+    if len(gshape) != 4 or gshape[0] != n or gshape[3] != 2:
+        raise NotHere(f"grid_sampler_2d's grid must be (N, Ho, Wo, 2), got {gshape}")
+    _, ho, wo, _ = gshape
+    if n == 0 or ho == 0 or wo == 0:
+        return imp.constant(np.zeros((n, channels, ho, wo), dtype=g.np_dtype(elem)), elem)
+
+    def coordinate(k: int) -> SSAValue:
+        part = imp.emit(g.SliceOp(grid, [0, 0, 0, k], [n, ho, wo, k + 1], [1, 1, 1, 1]))
+        return imp.emit(g.ReshapeOp(part, (n, ho, wo)))
+
+    axis_x, axis_y = (_GridAxis(imp, size, bool(align_corners), elem) for size in (w, h))
+    gx = axis_x.location(coordinate(0), padding)
+    gy = axis_y.location(coordinate(1), padding)
+    batch = imp.constant(np.arange(n).reshape(n, 1, 1), g.i64)
+    zero = imp.constant(0.0, elem)
+
+    def read(px: SSAValue, py: SSAValue) -> SSAValue:
+        """`x[n, :, py, px]` as (N, Ho, Wo, C), 0 where (py, px) is outside."""
+        ix, inside_x = axis_x.index(px)
+        iy, inside_y = axis_y.index(py)
+        values = imp.emit(g.IndexOp(x, [batch, iy, ix], [0, 2, 3]))
+        inside = imp.emit(g.AndOp(inside_x, inside_y))
+        shape = (n, ho, wo, 1)
+        return imp.emit(g.SelectOp(imp.emit(g.ReshapeOp(inside, shape)), values, zero))
+
+    def channels_last(t: SSAValue) -> SSAValue:
+        return imp.emit(g.ReshapeOp(t, (n, ho, wo, 1)))
+
+    if mode == "nearest":
+        out = read(imp.emit(g.RintOp(gx)), imp.emit(g.RintOp(gy)))
+    else:
+        x_w, y_n = imp.emit(g.FloorOp(gx)), imp.emit(g.FloorOp(gy))
+        one = imp.constant(1.0, elem)
+        wd, nd = imp.emit(g.SubOp(gx, x_w)), imp.emit(g.SubOp(gy, y_n))
+        ed, sd = imp.emit(g.SubOp(one, wd)), imp.emit(g.SubOp(one, nd))
+        x_e, y_s = imp.emit(g.AddOp(x_w, one)), imp.emit(g.AddOp(y_n, one))
+        terms = []
+        for px, py, weight in (
+            (x_w, y_n, imp.emit(g.MulOp(sd, ed))),
+            (x_e, y_n, imp.emit(g.MulOp(sd, wd))),
+            (x_w, y_s, imp.emit(g.MulOp(nd, ed))),
+            (x_e, y_s, imp.emit(g.MulOp(nd, wd))),
+        ):
+            terms.append(imp.emit(g.MulOp(read(px, py), channels_last(weight))))
+        out = functools.reduce(lambda a, b: imp.emit(g.AddOp(a, b)), terms)
+    return imp.emit(g.TransposeOp(out, [0, 3, 1, 2]))
