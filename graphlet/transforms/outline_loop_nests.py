@@ -2,10 +2,12 @@
 a private, never-inlined function that the function calls.
 
 LLVM's optimisation and code generation time grow faster than linearly in a
-function's size, and a lowered model is one function of hundreds of loop nests
-(densenet121: ~1000). Outlined, LLVM optimises many small functions instead, and
-nests that are the same op for op (the same layer shape again: the blocks of a
-ResNet stage, every ReLU of one size) are one function, optimised and compiled once.
+function's size, and a lowered model is one function of hundreds of loop nests; so
+is xDSL's `convert-scf-to-cf`, which splits the block at each loop, moving every op
+after it (densenet121: 43 s of CPU). Outlined, each function holds one nest, LLVM
+optimises many small functions instead, and nests that are the same op for op (the
+same layer shape again: the blocks of a ResNet stage, every ReLU of one size) are
+one function, optimised and compiled once.
 
 A nest's operands defined outside it become the function's arguments, in order of
 first use, except `arith.constant`s, which are cloned in: loop bounds and strides stay
