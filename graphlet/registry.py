@@ -50,6 +50,7 @@ _PASS_CLASSES = {
     "decompose-tensor-ops": "graphlet.transforms.decompose_tensor_ops:DecomposeTensorOpsPass",
     "fuse-elementwise": "graphlet.transforms.fuse_elementwise:FuseElementwisePass",
     "fuse-sibling-loops": "graphlet.transforms.fuse_sibling_loops:FuseSiblingLoopsPass",
+    "outline-loop-nests": "graphlet.transforms.outline_loop_nests:OutlineLoopNestsPass",
     "sink-into-successors": "graphlet.transforms.sink_into_successors:SinkIntoSuccessorsPass",
     "convert-graphlet-to-arith": "graphlet.lowering.convert_graphlet_to_arith:ConvertGraphletToArithPass",
     "convert-scf-while-to-cf": "graphlet.lowering.convert_scf_while_to_cf:ConvertScfWhileToCfPass",

@@ -11,7 +11,8 @@ Two gaps are filled here, in this one place:
   module clash; here they get LLVM's type suffix (`llvm.sqrt.f32`) and keep
   their fast-math flags;
 * `llvm.func` linkage, which xDSL ignores, is applied afterwards so that private
-  helpers get internal linkage (LLVM may inline and drop them).
+  helpers get internal linkage (LLVM may inline and drop them), and so are the
+  function attributes of its `passthrough` array (`["noinline"]`).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from xdsl.backend.llvm.convert_op import convert_op as xdsl_convert_op
 from xdsl.backend.llvm.convert_type import convert_type
 from xdsl.context import Context
 from xdsl.dialects import llvm
-from xdsl.dialects.builtin import IntegerAttr, ModuleOp
+from xdsl.dialects.builtin import IntegerAttr, ModuleOp, StringAttr
 from xdsl.ir import Block, Operation, SSAValue
 from xdsl.utils.target import Target
 
@@ -143,8 +144,15 @@ def translate_module(
             llvm_module.get_global(op.sym_name.data).initializer = _initializer(op)
         if isinstance(op, llvm.FuncOp) and op.body.blocks:
             linkage = op.linkage.linkage.data
+            function = llvm_module.get_global(op.sym_name.data)
             if linkage != "external":
-                llvm_module.get_global(op.sym_name.data).linkage = linkage
+                function.linkage = linkage
+            for attribute in op.passthrough.data if op.passthrough is not None else ():
+                if not isinstance(attribute, StringAttr):
+                    raise lowering_error(
+                        op, "-t llvm translates only passthrough attributes without a value"
+                    )
+                function.attributes.add(attribute.data)
     return llvm_module
 
 

@@ -106,7 +106,7 @@ def _emit_wrappers(
 def _tensor_passes(options: Mapping[str, Any]) -> Sequence[ModulePass]:
     from graphlet.lowering.lower_tensors_to_llvm import lower_tensors_to_llvm_passes
 
-    return lower_tensors_to_llvm_passes(options["blas"])
+    return lower_tensors_to_llvm_passes(options["blas"], options["function"] or "")
 
 
 def _tensor_signatures(

@@ -3,6 +3,8 @@
 A `func.func` with several results returns an `!llvm.struct<(...)>` of them;
 calls unpack it with `llvm.extractvalue`. A body-less `func.func` becomes an
 external declaration; a private function with a body gets internal linkage.
+Argument attributes (`llvm.noalias`, ...) and a `passthrough` array of LLVM function
+attributes (`["noinline"]`, as upstream's) carry over to the `llvm.func`.
 
 C interface contract (used by graphlet's runtime through ctypes). For every
 `func.func @f` carrying the unit attribute `llvm.emit_c_interface`, the pass
@@ -26,6 +28,7 @@ from xdsl.context import Context
 from xdsl.dialects import func, llvm
 from xdsl.dialects.builtin import (
     AnyFloat,
+    ArrayAttr,
     DenseArrayBase,
     Float64Type,
     IntegerType,
@@ -83,6 +86,10 @@ class FuncLowering(RewritePattern):
             body=body,
         )
         new_func.location = op.location  # errors in the body keep naming the source
+        if op.arg_attrs is not None:
+            new_func.arg_attrs = op.arg_attrs
+        if isinstance(passthrough := op.attributes.get("passthrough"), ArrayAttr):
+            new_func.passthrough = passthrough
         new_ops: list[Operation] = [new_func]
         if C_INTERFACE_ATTRIBUTE in op.attributes:
             argument_names = [a.name_hint for a in body.blocks[0].args] if has_body else []

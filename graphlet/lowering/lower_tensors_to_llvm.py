@@ -9,6 +9,8 @@
     convert-linalg-to-loops     generics -> scf.for nests of memref.load/store
     fuse-sibling-loops          loops over the same rows -> one loop (softmax: rows stay in L1)
     lower-affine                the affine.apply of broadcast/slice/cat maps -> arith
+    outline-loop-nests          each loop nest -> a noinline function (LLVM's time is
+                                superlinear in a function's size; equal nests shared)
     convert-memref-to-llvm      memrefs -> bare pointers, GEP + load/store, malloc/free
     lower-std-to-llvm           scf/cf/index/arith/math/func -> llvm (the scalar lowering)
 
@@ -38,9 +40,12 @@ from graphlet.lowering.lower_to_llvm import LOWER_TO_LLVM_PASSES
 from graphlet.transforms.decompose_tensor_ops import DecomposeTensorOpsPass
 from graphlet.transforms.fuse_elementwise import FuseElementwisePass
 from graphlet.transforms.fuse_sibling_loops import FuseSiblingLoopsPass
+from graphlet.transforms.outline_loop_nests import OutlineLoopNestsPass
 
 
-def lower_tensors_to_llvm_passes(blas: bool = True) -> tuple[ModulePass, ...]:
+def lower_tensors_to_llvm_passes(blas: bool = True, entry: str = "") -> tuple[ModulePass, ...]:
+    """The passes; `entry` names the function of the tensor ABI (its memref
+    arguments never overlap)."""
     return (
         DecomposeTensorOpsPass(),
         ConvertGraphletToLinalgPass(),
@@ -51,6 +56,7 @@ def lower_tensors_to_llvm_passes(blas: bool = True) -> tuple[ModulePass, ...]:
         ConvertLinalgToLoopsPass(),
         FuseSiblingLoopsPass(),
         LowerAffinePass(),
+        OutlineLoopNestsPass(entry=entry),
         ConvertMemrefToLLVMPass(),
         *LOWER_TO_LLVM_PASSES,
     )

@@ -124,18 +124,14 @@ def _fusible(a: scf.ForOp, b: scf.ForOp) -> bool:
     return True
 
 
-def _movable(op: Operation, before: Operation) -> bool:
-    """Whether `op` can move above `before`: it computes or allocates, from values
-    defined above `before`'s position (or by ops moved with it)."""
+def _movable(op: Operation, loop: scf.ForOp) -> bool:
+    """Whether `op`, which follows `loop` with only movable ops between, can move
+    above it: it computes or allocates, and uses no result of `loop`. Its operands of
+    the same block are above it, so each is above `loop` or among the ops moved with
+    it; no op positions are compared (that made the pass quadratic in a block)."""
     if op.regions or not (is_side_effect_free(op) or isinstance(op, memref.AllocOp)):
         return False
-    return all(
-        not isinstance(v.owner, Operation)
-        or v.owner.parent is not before.parent
-        or v.owner.is_before_in_block(before)
-        or v.owner.is_before_in_block(op)
-        for v in op.operands
-    )
+    return all(v.owner is not loop for v in op.operands)
 
 
 def _next_loop(a: scf.ForOp) -> tuple[scf.ForOp, list[Operation]] | None:
