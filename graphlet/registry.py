@@ -55,6 +55,7 @@ _PASS_CLASSES = {
     "convert-scf-while-to-cf": "graphlet.lowering.convert_scf_while_to_cf:ConvertScfWhileToCfPass",
     "eliminate-overflow-checks": "graphlet.lowering.eliminate_overflow_checks:EliminateOverflowChecksPass",
     "version-int-loops": "graphlet.lowering.version_int_loops:VersionIntLoopsPass",
+    "version-bounds-checks": "graphlet.lowering.version_bounds_checks:VersionBoundsChecksPass",
     "version-contiguous-loops": "graphlet.lowering.version_contiguous_loops:VersionContiguousLoopsPass",
     "guard-native-traps": "graphlet.lowering.guard_native_traps:GuardNativeTrapsPass",
     "defer-float-flag-guards": "graphlet.lowering.defer_float_flag_guards:DeferFloatFlagGuardsPass",

@@ -1,11 +1,14 @@
-"""The array kernels' fast paths (`defer-float-flag-guards`) against NumPy run by CPython.
+"""The array kernels' fast paths (`defer-float-flag-guards`, `version-bounds-checks`,
+`version-contiguous-loops`) against NumPy run by CPython.
 
-Each kernel runs on arrays in several layouts (contiguous, reversed, every other item,
-transposed) and on values that make NumPy warn (an overflow, an invalid operation) or
-not (an infinity or a NaN in the input): the value, the warnings, the exception (type
-and message) and `np.seterr(all="raise")`'s FloatingPointError must be CPython's, and a
-call where NumPy does not warn must run natively (inputs with inf or NaN too: the
-rerun in `@f__exact` is native). The compiled module must have the exact version.
+Each kernel runs on arrays in several layouts (contiguous, reversed, and with
+GRAPHLET_CORPUS=all every other item and transposed), 1-3 dimensions, on values that
+make NumPy warn (an overflow, an invalid operation) or not (an infinity or a NaN in
+the input), and on index ranges that pass the bounds test at a loop's entry or not
+(wrapping negative indexes, raising IndexError): the value, the warnings, the exception
+(type and message) and `np.seterr(all="raise")`'s FloatingPointError must be CPython's,
+and a call where NumPy neither warns nor raises must run natively (with inf or NaN
+inputs too: the rerun in `@f__exact` is native).
 """
 
 from __future__ import annotations
@@ -38,6 +41,13 @@ def cube_products(a):
         for j in range(a.shape[1]):
             for k in range(a.shape[2]):
                 s += a[i, j, k] * a[i, j, k]
+    return s
+
+
+def shifted_differences(a, lo, hi):
+    s = 0.0
+    for j in range(lo, hi):
+        s += a[j + 1] - a[j - 1]
     return s
 
 
@@ -89,6 +99,9 @@ for v in (
     for a in layouts(v):
         CASES.append((dot, (a, layouts(VECTOR)[1])))
         CASES.append((histogram, (np.clip(np.nan_to_num(a, nan=0.5), -3, 3), 4, -2.0, 2.0)))
+    for lo, hi in ((1, 8), (0, 8), (1, 9), (-3, 2), (-11, 0), (5, 2), (2, 5)):
+        # (1, 8) passes the entry test; a[-1] wraps, a[9] and a[-10] raise IndexError
+        CASES.append((shifted_differences, (layouts(v)[1], lo, hi)))
     CASES.append((square_then_index, (v, 1)))
     CASES.append((square_then_index, (v, 12)))  # IndexError, after a warning for 1e200
     CASES.append((square_then_index, (v, -2)))
