@@ -49,6 +49,10 @@ from graphlet.abi import HAND_BACK as HAND_BACK  # the guard kinds and their sta
 from graphlet.abi import KIND_OF_STATUS as KIND_OF_STATUS
 from graphlet.abi import STATUS_CODES as STATUS_CODES
 
+FLOAT_FLAGS = "float_flags"
+"""Attribute of a guard that hands back where NumPy would warn about a float op (the
+frontend's `guard_float_flags`): `defer-float-flag-guards` may test it once per call."""
+
 
 class GuardFailure(Exception):
     """Raised by the interpreter when a `pyrt.guard` fails (a lowered module's way of

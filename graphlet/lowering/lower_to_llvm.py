@@ -3,8 +3,11 @@
 The order matters: graphlet ops first become arith/math/scf plus pyrt checks;
 scf becomes cf (its loops introduce `index` arithmetic); checked int ops that
 provably fit become plain ones (`eliminate-overflow-checks`), and loops whose checks
-hold for small inputs get an unchecked copy (`version-int-loops`); what native code would
-trap on gets a guard (`guard-native-traps`); guards then become
+hold for small inputs get an unchecked copy (`version-int-loops`), loops over arrays
+a copy without the bounds checks of `counter + constant` (`version-bounds-checks`)
+and a unit-stride copy (`version-contiguous-loops`); what native code would
+trap on gets a guard (`guard-native-traps`); NumPy's float warnings are tested once per
+call where a rerun is safe (`defer-float-flag-guards`); guards then become
 status results, which changes every function's signature (a leading i32 status,
 see `convert-guards-to-status`); then `index` becomes i64,
 because the llvm lowerings expect builtin integer types only; then each dialect
@@ -36,8 +39,11 @@ from graphlet.lowering.convert_pyarray_to_llvm import ConvertPyarrayToLLVMPass
 from graphlet.lowering.convert_pylist_to_llvm import ConvertPylistToLLVMPass
 from graphlet.lowering.convert_pyrt_to_llvm import ConvertPyrtToLlvmPass
 from graphlet.lowering.convert_scf_while_to_cf import ConvertScfWhileToCfPass
+from graphlet.lowering.defer_float_flag_guards import DeferFloatFlagGuardsPass
 from graphlet.lowering.eliminate_overflow_checks import EliminateOverflowChecksPass
 from graphlet.lowering.guard_native_traps import GuardNativeTrapsPass
+from graphlet.lowering.version_bounds_checks import VersionBoundsChecksPass
+from graphlet.lowering.version_contiguous_loops import VersionContiguousLoopsPass
 from graphlet.lowering.version_int_loops import VersionIntLoopsPass
 from graphlet.transforms.sink_into_successors import SinkIntoSuccessorsPass
 
@@ -72,7 +78,10 @@ def lower_to_llvm_passes() -> tuple[ModulePass, ...]:
         *STRUCTURED_TO_CFG,
         EliminateOverflowChecksPass(),
         VersionIntLoopsPass(),
+        VersionBoundsChecksPass(),
+        VersionContiguousLoopsPass(),
         GuardNativeTrapsPass(),
+        DeferFloatFlagGuardsPass(),
         ConvertGuardsToStatusPass(),
         ConvertPyrtToLlvmPass(),
         *CFG_TO_LLVM,

@@ -21,11 +21,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from xdsl.dialects import arith, llvm, scf
 from xdsl.dialects import math as math_dialect
-from xdsl.dialects.builtin import IntegerType, f32
+from xdsl.dialects.builtin import IntegerType, UnitAttr, f32
 from xdsl.ir import Block, Region, SSAValue
 
+from graphlet.abi import HAND_BACK
 from graphlet.dialects import graphlet as g
-from graphlet.dialects import pyarray
+from graphlet.dialects import pyarray, pyrt
 from graphlet.frontend.bytecode import builtins
 from graphlet.frontend.bytecode import inference as inf
 from graphlet.frontend.bytecode.breaks import GraphBreak
@@ -262,7 +263,11 @@ def guard_float_flags(c: FunctionCapture, inputs: Sequence[SSAValue], result: SS
     saved = c.builder
     c.builder = Builder(InsertPoint.at_end(block))
     try:
-        c.guard(_r(c, g.XorOp(float_flags(c, inputs, result), c.const(True))))
+        guard = pyrt.GuardOp(
+            _r(c, g.XorOp(float_flags(c, inputs, result), c.const(True))), HAND_BACK
+        )
+        guard.attributes[pyrt.FLOAT_FLAGS] = UnitAttr()
+        c.insert(guard)
         c.insert(scf.YieldOp())
     finally:
         c.builder = saved

@@ -1,0 +1,352 @@
+"""`defer-float-flag-guards`: NumPy's float warnings tested once at the end of a call,
+not after every float op.
+
+Where NumPy would warn (a float64 scalar op that overflows, divides by zero or is
+invalid) the frontend hands the call back, so that NumPy warns (or raises, under
+`np.seterr`) itself: after each op, `if not finite(r): guard(not flags(...))`. That
+branch in every iteration keeps LLVM from vectorising and hoisting. In a function
+that may safely run twice, the guards marked `pyrt.FLOAT_FLAGS` become a sticky
+flag instead (an or-reduction, no branch), and every return tests it once: when it is
+set, the call reruns from the start in `@f__exact`, a copy of the function with the
+per-op guards as they were, so the warnings and their order are NumPy's:
+
+    ^a: cf.cond_br %nonfinite, ^warn, ^b     ~>   ^a: %s = llvm.load %flag
+    ^warn: ...; pyrt.guard %ok, "HandBack"         %t = arith.ori %s, %nonfinite
+           {float_flags}; cf.br ^b                 llvm.store %t, %flag; cf.br ^b
+    func.return %r                           ~>   cf.cond_br %set, ^rerun, ^return
+                                                   ^rerun: func.call @f__exact(args...)
+
+A function may run twice when it has no effect a rerun would repeat: no calls but
+the array runtime's allocations (owned by the call's arena until it returns) and sums,
+no stores but into arrays it made itself, no region breaks. Its loops must not exit
+on a value computed from floats or memory: past a deferred warning the values may be
+inf or NaN, and under `np.seterr(all="raise")` CPython would have stopped there. A
+guard that raises a Python exception (not `HandBack`) first hands back when the flag
+is set, because NumPy's warning comes before that exception. `GRAPHLET_DEFER_FLOAT_FLAGS=0`
+turns the pass off. It runs after `guard-native-traps`, on a function's flat CFG.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects import arith, cf, func, llvm
+from xdsl.dialects.builtin import AnyFloat, IntegerAttr, ModuleOp, StringAttr, i1, i64
+from xdsl.ir import Block, BlockArgument, SSAValue
+from xdsl.passes import ModulePass
+from xdsl.rewriter import InsertPoint, Rewriter
+
+from graphlet.dialects import pyrt
+from graphlet.lowering.int_ranges import natural_loops, reverse_post_order
+
+EXACT_SUFFIX = "__exact"
+SWITCH = "GRAPHLET_DEFER_FLOAT_FLAGS"
+PTR = llvm.LLVMPointerType()
+RERUNNABLE_CALLS = ("graphlet_array_new_", "graphlet_array_sum_")
+"""Array runtime calls a rerun may repeat: allocations the call's arena owns, and sums."""
+DATA_OFFSET = 16
+"""Byte offset of an array object's data pointer (`convert-pyarray-to-llvm`)."""
+
+
+def enabled() -> bool:
+    return os.environ.get(SWITCH, "1") != "0"
+
+
+def _edges(block: Block) -> Iterator[tuple[Block, tuple[SSAValue, ...]]]:
+    term = block.last_op
+    if isinstance(term, cf.BranchOp):
+        yield term.successor, tuple(term.arguments)
+    elif isinstance(term, cf.ConditionalBranchOp):
+        yield term.then_block, tuple(term.then_arguments)
+        yield term.else_block, tuple(term.else_arguments)
+    elif term is not None:
+        for succ in term.successors:
+            yield succ, ()
+
+
+def _incoming(function: func.FuncOp) -> dict[BlockArgument, list[SSAValue]] | None:
+    """Each block argument's incoming values; None for a branch this pass cannot read."""
+    incoming: dict[BlockArgument, list[SSAValue]] = {}
+    for block in function.body.blocks:
+        term = block.last_op
+        if term is None or (
+            term.successors and not isinstance(term, cf.BranchOp | cf.ConditionalBranchOp)
+        ):
+            return None
+        for succ, values in _edges(block):
+            if len(values) != len(succ.args):
+                return None
+            for arg, value in zip(succ.args, values):
+                incoming.setdefault(arg, []).append(value)
+    return incoming
+
+
+def _callee(op: llvm.CallOp) -> str:
+    return op.callee.string_value() if op.callee is not None else ""
+
+
+def _constant(value: SSAValue) -> int | None:
+    owner = value.owner
+    if isinstance(owner, arith.ConstantOp) and isinstance(owner.value, IntegerAttr):
+        return owner.value.value.data
+    return None
+
+
+def _fresh_pointers(
+    function: func.FuncOp, incoming: dict[BlockArgument, list[SSAValue]]
+) -> set[SSAValue]:
+    """Pointers into arrays the call made itself: their objects (`graphlet_array_new_*`
+    results), data pointers and addresses derived from them, through block arguments."""
+    ops = list(function.walk())
+    assumed = {
+        arg
+        for block in list(function.body.blocks)[1:]
+        for arg in block.args
+        if isinstance(arg.type, llvm.LLVMPointerType)
+    }
+    while True:
+        fresh: set[SSAValue] = set(assumed)
+        objects: set[SSAValue] = set()
+        changed = True
+        while changed:
+            changed = False
+            for op in ops:
+                new: SSAValue | None = None
+                if isinstance(op, llvm.CallOp) and _callee(op).startswith("graphlet_array_new_"):
+                    new = op.results[0]
+                    objects.add(new)
+                elif isinstance(op, llvm.GEPOp) and op.ptr in fresh:
+                    new = op.result
+                elif isinstance(op, llvm.LoadOp) and isinstance(op.ptr.owner, llvm.GEPOp):
+                    gep = op.ptr.owner
+                    offsets = list(gep.ssa_indices)
+                    if (
+                        gep.ptr in objects
+                        and len(offsets) == 1
+                        and _constant(offsets[0]) == DATA_OFFSET
+                    ):
+                        new = op.dereferenced_value
+                if new is not None and new not in fresh:
+                    fresh.add(new)
+                    changed = True
+            for arg in assumed - objects:
+                if all(v in objects for v in incoming.get(arg, [])):
+                    objects.add(arg)
+                    changed = True
+        keep = {a for a in assumed if all(v in fresh for v in incoming.get(a, []))}
+        if keep == assumed:
+            return fresh
+        assumed = keep
+
+
+def rerunnable(function: func.FuncOp, incoming: dict[BlockArgument, list[SSAValue]]) -> bool:
+    """Whether running the function again from the start repeats no effect."""
+    fresh: set[SSAValue] | None = None
+    for op in function.walk():
+        if isinstance(op, func.CallOp | pyrt.RegionFrameOp | pyrt.RegionCallOp):
+            return False
+        if isinstance(op, llvm.CallOp):
+            if not _callee(op).startswith(RERUNNABLE_CALLS):
+                return False
+        elif isinstance(op, llvm.StoreOp):
+            if fresh is None:
+                fresh = _fresh_pointers(function, incoming)
+            if op.ptr not in fresh:
+                return False
+        elif op.dialect_name() == "llvm" and op.name not in _PURE_LLVM:
+            return False
+    return True
+
+
+_PURE_LLVM = frozenset(
+    op.name
+    for op in (
+        llvm.LoadOp,
+        llvm.GEPOp,
+        llvm.MulOp,
+        llvm.AddOp,
+        llvm.PtrToIntOp,
+        llvm.FPExtOp,
+        llvm.FPTruncOp,
+        llvm.SExtOp,
+        llvm.ZExtOp,
+        llvm.TruncOp,
+        llvm.ZeroOp,
+        llvm.SelectOp,
+    )
+)
+
+
+def _float_dependent(
+    function: func.FuncOp, incoming: dict[BlockArgument, list[SSAValue]]
+) -> set[SSAValue]:
+    """Values computed from floats or from memory (which may hold them)."""
+    dependent: set[SSAValue] = set()
+    ops = list(function.walk())
+    changed = True
+    while changed:
+        changed = False
+        for arg, values in incoming.items():
+            if arg not in dependent and (
+                isinstance(arg.type, AnyFloat) or any(v in dependent for v in values)
+            ):
+                dependent.add(arg)
+                changed = True
+        for op in ops:
+            tainted = isinstance(op, llvm.LoadOp) or any(
+                isinstance(v.type, AnyFloat) or v in dependent for v in op.operands
+            )
+            if tainted:
+                for result in op.results:
+                    if result not in dependent:
+                        dependent.add(result)
+                        changed = True
+    return dependent
+
+
+def loops_exit_on_ints(
+    function: func.FuncOp, incoming: dict[BlockArgument, list[SSAValue]]
+) -> bool:
+    """Whether no loop exit tests a value computed from floats or memory (so a run past a
+    deferred warning takes no more iterations than the inputs set)."""
+    loops = natural_loops(reverse_post_order(function.body))
+    if not loops:
+        return True
+    dependent = _float_dependent(function, incoming)
+    for loop in loops.values():
+        for block in loop.blocks:
+            term = block.last_op
+            if not isinstance(term, cf.ConditionalBranchOp):
+                continue
+            leaves = any(succ not in loop.blocks for succ in term.successors)
+            if leaves and term.cond in dependent:
+                return False
+    return True
+
+
+@dataclass
+class Site:
+    """A deferrable float-flags guard: `^test` branches on `cond` to `^warn` (the
+    guard and the flags it tests, nothing else) or to `^join`, where `^warn` goes too."""
+
+    test: Block
+    cond: SSAValue
+    warn: Block
+    join: Block
+
+
+def _site(guard: pyrt.GuardOp) -> Site | None:
+    warn = guard.parent_block()
+    if warn is None:
+        return None
+    term = warn.last_op
+    preds = list(warn.predecessors())
+    if not isinstance(term, cf.BranchOp) or term.arguments or len(preds) != 1:
+        return None
+    (test,) = preds
+    branch = test.last_op
+    if not (
+        isinstance(branch, cf.ConditionalBranchOp)
+        and branch.then_block is warn
+        and branch.else_block is term.successor
+        and not branch.then_arguments
+        and not branch.else_arguments
+        and branch.else_block is not warn
+    ):
+        return None
+    for op in warn.ops:
+        if op is not guard and op is not term and op.dialect_name() not in ("arith", "math"):
+            return None
+    return Site(test, branch.cond, warn, term.successor)
+
+
+def _sites(function: func.FuncOp) -> list[Site]:
+    sites: list[Site] = []
+    for op in function.walk():
+        if isinstance(op, pyrt.GuardOp) and pyrt.FLOAT_FLAGS in op.attributes:
+            site = _site(op)
+            if site is not None:
+                sites.append(site)
+    return sites
+
+
+def defer(function: func.FuncOp, sites: list[Site], exact: str) -> None:
+    """Make `sites` set the sticky flag, and every return rerun `@exact` when it is set."""
+    rewriter = Rewriter()
+    entry = function.body.blocks[0]
+    one = arith.ConstantOp(IntegerAttr(1, i64))
+    flag = llvm.AllocaOp(one, i1, alignment=1)
+    false = arith.ConstantOp(IntegerAttr(0, i1))
+    true = arith.ConstantOp(IntegerAttr(1, i1))
+    rewriter.insert_op(
+        [one, flag, false, true, llvm.StoreOp(false, flag)], InsertPoint.at_start(entry)
+    )
+    for site in sites:
+        term = site.test.last_op
+        assert term is not None
+        old = llvm.LoadOp(flag, i1)
+        new = arith.OrIOp(old, site.cond)
+        rewriter.replace_op(term, [old, new, llvm.StoreOp(new, flag), cf.BranchOp(site.join)])
+        for op in reversed(list(site.warn.ops)):
+            rewriter.erase_op(op)
+        function.body.detach_block(site.warn)
+        site.warn.erase()
+    for op in list(function.walk()):
+        if isinstance(op, pyrt.GuardOp) and op.kind.data != pyrt.HAND_BACK:
+            state = llvm.LoadOp(flag, i1)
+            clear = arith.XOrIOp(state, true)
+            either = arith.OrIOp(op.ok, clear)
+            first = pyrt.GuardOp(either, pyrt.HAND_BACK)
+            rewriter.insert_op([state, clear, either, first], InsertPoint.before(op))
+    rerun = Block()
+    call = func.CallOp(exact, list(entry.args), function.function_type.outputs.data)
+    rerun.add_ops([call, func.ReturnOp(*call.results)])
+    for op in list(function.walk()):
+        if isinstance(op, func.ReturnOp) and op.parent_block() is not rerun:
+            block = op.parent_block()
+            assert block is not None
+            done = Block()
+            function.body.insert_block_after(done, block)
+            block.detach_op(op)
+            done.add_op(op)
+            state = llvm.LoadOp(flag, i1)
+            block.add_ops([state, cf.ConditionalBranchOp(state, rerun, [], done, [])])
+    function.body.add_block(rerun)
+
+
+def defer_function(module: ModuleOp, function: func.FuncOp, names: set[str]) -> bool:
+    """Defer the function's float-flags guards if it may run twice; whether it did."""
+    sites = _sites(function)
+    exact = function.sym_name.data + EXACT_SUFFIX
+    if not sites or exact in names:
+        return False
+    incoming = _incoming(function)
+    if incoming is None or not rerunnable(function, incoming):
+        return False
+    if not loops_exit_on_ints(function, incoming):
+        return False
+    copy = function.clone()
+    copy.sym_name = StringAttr(exact)
+    copy.sym_visibility = StringAttr("private")
+    module.body.block.insert_op_after(copy, function)
+    names.add(exact)
+    defer(function, sites, exact)
+    return True
+
+
+@dataclass(frozen=True)
+class DeferFloatFlagGuardsPass(ModulePass):
+    name = "defer-float-flag-guards"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        if not enabled():
+            return
+        functions = [
+            f for f in op.body.block.ops if isinstance(f, func.FuncOp) and not f.is_declaration
+        ]
+        names = {f.sym_name.data for f in op.body.block.ops if isinstance(f, func.FuncOp)}
+        for function in functions:
+            defer_function(op, function, names)
