@@ -7,7 +7,8 @@ batch dims broadcast); on f32/f64 memrefs this pass replaces it by
 
     func.call @graphlet_cblas_sgemm(101, 111, 111|112, M, N, K, 1.0, A, lda, B, ldb, 1.0, C, N)
 
-(row-major, beta = 1: C already holds zeros or the bias), for a batch inside an
+(row-major, beta = 1: C already holds zeros or the bias; beta = 0 when the generic
+just before only zero-fills C, and that fill goes), for a batch inside an
 `scf.for` nest over the batch dims, on views at each matrix's offset (0 along a
 broadcast dim). The callee is an external symbol the runtime binds to NumPy's
 OpenBLAS (`cblas_?gemm` with 64-bit integers, `graphlet.runtime.tensors.bind_blas`).
@@ -47,6 +48,7 @@ from xdsl.dialects.builtin import (
     AffineMapAttr,
     Float32Type,
     Float64Type,
+    FloatAttr,
     IndexType,
     MemRefType,
     ModuleOp,
@@ -58,7 +60,7 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import Attribute, Block, Operation, SSAValue
-from xdsl.ir.affine import AffineDimExpr
+from xdsl.ir.affine import AffineDimExpr, AffineMap
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
     GreedyRewritePatternApplier,
@@ -112,17 +114,17 @@ def _declare(module: ModuleOp, rewriter: PatternRewriter, name: str, element: At
 
 
 def _call(
-    e: Emitter, name: str, gemm: Gemm, element: Attribute
+    e: Emitter, name: str, gemm: Gemm, element: Attribute, beta: float = 1.0
 ) -> Callable[[SSAValue, SSAValue, SSAValue], func.CallOp]:
-    """The cblas call of `gemm` (alpha = beta = 1) as a function of the views of A,
-    B and C; its constants are built by `e` now (before any batch loop)."""
-    one = e.float(1.0, element)
+    """The cblas call of `gemm` (alpha = 1) as a function of the views of A, B and C;
+    its constants are built by `e` now (before any batch loop)."""
+    one, beta_value = e.float(1.0, element), e.float(beta, element)
     ints = [e.int(v, i32) for v in (ROW_MAJOR, NO_TRANS, TRANS if gemm.transposed_b else NO_TRANS)]
     sizes = [e.int(v) for v in (gemm.m, gemm.n, gemm.k)]
     lda, ldb, ldc = (e.int(v) for v in (gemm.k, gemm.k if gemm.transposed_b else gemm.n, gemm.n))
 
     def call(a: SSAValue, b: SSAValue, c: SSAValue) -> func.CallOp:
-        return func.CallOp(name, [*ints, *sizes, one, a, lda, b, ldb, one, c, ldc], [])
+        return func.CallOp(name, [*ints, *sizes, one, a, lda, b, ldb, beta_value, c, ldc], [])
 
     return call
 
@@ -169,6 +171,30 @@ def _batch_strides(value: SSAValue, map_: AffineMapAttr, batch_rank: int) -> lis
     return strides
 
 
+def _zero_fill_of(op: linalg.GenericOp) -> linalg.GenericOp | None:
+    """The generic just before `op` that only fills `op`'s C with zeros, if any: then
+    the call passes beta = 0 (BLAS does not read C) and the fill goes, which saves a
+    pass over C (a weight gradient's 256 x 784 floats in the MLP's backward)."""
+    fill = op.prev_op
+    c = op.outputs[0]
+    if not isinstance(fill, linalg.GenericOp) or fill.inputs or tuple(fill.outputs) != (c,):
+        return None
+    (out_map,) = fill.indexing_maps.data
+    rank = len(_memref_type(c).get_shape())
+    if out_map.data != AffineMap.identity(rank):
+        return None
+    body = list(fill.body.block.ops)
+    if len(body) != 2 or not isinstance(body[0], arith.ConstantOp):
+        return None
+    value = body[0].value
+    yielded = body[1].operands
+    if len(yielded) != 1 or yielded[0] is not body[0].result:
+        return None
+    if not isinstance(value, FloatAttr) or value.value.data != 0.0:
+        return None
+    return fill
+
+
 class GemmToBlasCall(RewritePattern):
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: linalg.GenericOp, rewriter: PatternRewriter) -> None:
@@ -191,10 +217,13 @@ class GemmToBlasCall(RewritePattern):
             return
         name = GEMM_SYMBOLS[element]
         _declare(enclosing_module(op), rewriter, name, element)
+        fill = _zero_fill_of(op)
         e = Emitter(rewriter=rewriter)
-        call, zero = _call(e, name, gemm, element), e.int(0, INDEX)
+        call, zero = _call(e, name, gemm, element, 0.0 if fill else 1.0), e.int(0, INDEX)
         e.op(call(*(_view(e, v, e.int(n, INDEX), zero) for v, n in zip(op.operands, gemm.sizes))))
         rewriter.erase(op)
+        if fill is not None:
+            rewriter.erase(fill)
 
 
 class BatchGemmToBlasLoop(RewritePattern):

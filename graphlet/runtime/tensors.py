@@ -146,6 +146,49 @@ class TensorFunction:
             raise tensor_error(int(status))
         return outs
 
+    def torch_runner(self) -> Callable[[Sequence[Any]], list[Any] | None]:
+        """A lean `__call__` for torch tensors, for a caller that calls one signature
+        many times (the fx frontend's kernels): `run(tensors)` checks each tensor
+        (CPU, dtype, shape, contiguity) against specs converted once, allocates the
+        outputs with `torch.empty` and calls the kernel; it returns None, calling
+        nothing, when an argument does not match, so that the caller takes the
+        checked path (`__call__`, which copies or raises). Per call it saves what
+        `__call__` redoes for generality: the dtype table, the NumPy branches, a
+        status array (a `ctypes` integer here)."""
+        torch = _torch()
+        tensor = torch.Tensor
+        ins = [(torch.Size(shape), _torch_dtype(torch, d)) for shape, d in self._in_specs]
+        outs = [(tuple(shape), _torch_dtype(torch, d)) for shape, d in self._out_specs]
+        kernel, status, empty = self._kernel, self._status, torch.empty
+        arity = len(ins)
+
+        def run(args: Sequence[Any]) -> list[Any] | None:
+            if len(args) != arity:
+                return None
+            pointers = []
+            for a, (shape, dtype) in zip(args, ins):
+                if not (
+                    isinstance(a, tensor)
+                    and a.dtype is dtype
+                    and a.shape == shape
+                    and a.is_cpu
+                    and a.is_contiguous()
+                ):
+                    return None
+                pointers.append(a.data_ptr())
+            results = [empty(shape, dtype=dtype) for shape, dtype in outs]
+            pointers += [r.data_ptr() for r in results]
+            if not status:
+                kernel(*pointers)
+                return results
+            flag = ctypes.c_int64(0)
+            kernel(*pointers, ctypes.addressof(flag))
+            if flag.value:
+                raise tensor_error(flag.value)
+            return results
+
+        return run
+
     def call_guarded(self, *arrays: np.ndarray) -> list[np.ndarray]:
         """The results for C-contiguous NumPy arrays whose shapes and dtypes the
         caller's own guards have already matched to the signature (`trace_graph`'s):
@@ -286,14 +329,21 @@ def tensor_error(status: int) -> Exception:
     return error(g.TENSOR_ERROR_MESSAGES[error])
 
 
+_TORCH_DTYPES: dict[np.dtype, Any] = {}
+
+
 def _torch_dtype(torch: Any, dtype: np.dtype) -> Any:
-    return {
-        np.dtype(np.float32): torch.float32,
-        np.dtype(np.float64): torch.float64,
-        np.dtype(np.int64): torch.int64,
-        np.dtype(np.int32): torch.int32,
-        np.dtype(np.bool_): torch.bool,
-    }[np.dtype(dtype)]
+    if not _TORCH_DTYPES:
+        _TORCH_DTYPES.update(
+            {
+                np.dtype(np.float32): torch.float32,
+                np.dtype(np.float64): torch.float64,
+                np.dtype(np.int64): torch.int64,
+                np.dtype(np.int32): torch.int32,
+                np.dtype(np.bool_): torch.bool,
+            }
+        )
+    return _TORCH_DTYPES[np.dtype(dtype)]
 
 
 def compile_tensor_function(module: ModuleOp, name: str, **options: Any) -> TensorFunction:

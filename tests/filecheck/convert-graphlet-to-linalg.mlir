@@ -245,6 +245,22 @@ func.func @conv_gemm(%x: tensor<1x3x8x8xf32>, %w: tensor<16x3x3x3xf32>, %b: tens
 // CHECK-SAME:   ins(%{{.*}}, %{{.*}} : tensor<16x27xf32>, tensor<27x64xf32>) outs(%{{.*}} : tensor<16x64xf32>)
 // CHECK:      graphlet.reshape %{{.*}} : (tensor<16x64xf32>) -> tensor<1x16x8x8xf32>
 
+// An ungrouped convolution with few output positions per image (a weight gradient's
+// 3 x 3) and a batch: im2col with the batch in the columns (c, kh, kw, n, oh, ow), one
+// GEMM of batch x positions = 18 columns, and its transpose to (n, 1, o, positions).
+// CHECK-LABEL: func.func @conv_batch_columns
+func.func @conv_batch_columns(%x: tensor<2x4x5x5xf32>, %w: tensor<8x4x3x3xf32>) -> tensor<2x8x3x3xf32> {
+  %y = graphlet.convolution %x, %w {stride = array<i64: 1, 1>, padding = array<i64: 0, 0>, dilation = array<i64: 1, 1>, output_padding = array<i64: 0, 0>, groups = 1 : i64} : (tensor<2x4x5x5xf32>, tensor<8x4x3x3xf32>) -> tensor<2x8x3x3xf32>
+  func.return %y : tensor<2x8x3x3xf32>
+}
+// CHECK:      linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5) -> (d3, 0, d0, (d4 + d1), (d5 + d2))>, affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d4, d5)>]
+// CHECK-SAME:   outs(%{{.*}} : tensor<4x3x3x2x3x3xf32>)
+// CHECK:      library_call = "gemm_nn"
+// CHECK-SAME:   ins(%{{.*}}, %{{.*}} : tensor<8x36xf32>, tensor<36x18xf32>) outs(%{{.*}} : tensor<8x18xf32>)
+// CHECK:      linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d2, d0, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>]
+// CHECK-SAME:   outs(%{{.*}} : tensor<2x1x8x9xf32>)
+// CHECK:      graphlet.reshape %{{.*}} : (tensor<2x1x8x9xf32>) -> tensor<2x8x3x3xf32>
+
 // Depthwise (one channel per group): a direct loop nest (n, g, o, c, kh, kw, oh, ow)
 // whose inner loops walk an output row, reading the framed input at stride 2.
 // CHECK-LABEL: func.func @conv_depthwise

@@ -116,3 +116,47 @@ func.func @on_tensors(%a: tensor<8x3xf32>, %b: tensor<3x5xf32>, %c: tensor<8x5xf
   func.return %r : tensor<8x5xf32>
 }
 // CHECK: convert-linalg-to-blas.mlir:{{[0-9]+}}:3: error: 'linalg.generic': convert-linalg-to-blas cannot lower this op: it works on tensors: run graphlet-bufferize first
+
+// -----
+
+// A zero fill of C just before the GEMM goes: the call passes beta = 0 (BLAS does not
+// read C then). A fill of another value, or of another buffer, stays (beta = 1).
+// CHECK-LABEL: func.func @zero_filled
+func.func @zero_filled(%a: memref<8x3xf32>, %b: memref<3x4xf32>, %c: memref<8x4xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} outs(%c : memref<8x4xf32>) {
+  ^bb0(%o: f32):
+    %z = arith.constant 0.000000e+00 : f32
+    linalg.yield %z : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "reduction", "parallel"], library_call = "gemm_nn"} ins(%a, %b : memref<8x3xf32>, memref<3x4xf32>) outs(%c : memref<8x4xf32>) {
+  ^bb0(%x: f32, %y: f32, %s: f32):
+    %m = arith.mulf %x, %y : f32
+    %t = arith.addf %s, %m : f32
+    linalg.yield %t : f32
+  }
+  func.return
+}
+// CHECK-NOT:  linalg.generic
+// CHECK:      %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK-NEXT: %[[BETA:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK:      func.call @graphlet_cblas_sgemm({{.*}}, %[[ONE]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[BETA]], %{{.*}}, %{{.*}})
+// CHECK-NEXT: func.return
+
+// CHECK-LABEL: func.func @one_filled
+func.func @one_filled(%a: memref<8x3xf32>, %b: memref<3x4xf32>, %c: memref<8x4xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} outs(%c : memref<8x4xf32>) {
+  ^bb0(%o: f32):
+    %z = arith.constant 2.000000e+00 : f32
+    linalg.yield %z : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "reduction", "parallel"], library_call = "gemm_nn"} ins(%a, %b : memref<8x3xf32>, memref<3x4xf32>) outs(%c : memref<8x4xf32>) {
+  ^bb0(%x: f32, %y: f32, %s: f32):
+    %m = arith.mulf %x, %y : f32
+    %t = arith.addf %s, %m : f32
+    linalg.yield %t : f32
+  }
+  func.return
+}
+// CHECK-NEXT: linalg.generic
+// CHECK:      %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK:      func.call @graphlet_cblas_sgemm({{.*}}, %[[ONE]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[ONE]], %{{.*}}, %{{.*}})

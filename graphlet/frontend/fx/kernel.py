@@ -43,6 +43,8 @@ class Kernel:
             from graphlet.runtime.interpreter import make_interpreter
 
             self.interpreter = make_interpreter(imported.module)
+        self._run_torch = self._torch_runner()
+        self._rebuild = rebuilder(imported.output_tree)
 
     @property
     def native(self) -> bool:
@@ -62,7 +64,37 @@ class Kernel:
             self.reason = f"the reference interpreter runs it: {e}"
             return None
 
+    def _torch_runner(self) -> Callable[[Sequence[Any]], Any] | None:
+        """The per-call path of a native kernel with torch arguments (the training
+        step's and the partitioned plans'): the inputs handed to the kernel as they are
+        (no `detach()`, whose new tensor objects cost more than a small kernel), the
+        runtime's lean checks (`TensorFunction.torch_runner`), the output tree built by
+        a function made once. None when the kernel is not native or takes no torch
+        argument (its runtime then answers with NumPy)."""
+        fn = self.native_fn
+        if fn is None or not hasattr(fn, "torch_runner"):
+            return None
+        indices, params = self.imported.input_indices, self.params
+        if not indices and not params:
+            return None
+        run = fn.torch_runner()
+        rebuild_outputs = rebuilder(self.imported.output_tree)
+
+        def call(inputs: Sequence[Any]) -> Any:
+            try:
+                args = [inputs[i] for i in indices]
+            except IndexError:
+                return _MISS
+            results = run(args + params if params else args)
+            return _MISS if results is None else rebuild_outputs(results, inputs)
+
+        return call
+
     def __call__(self, *inputs: Any) -> Any:
+        if self._run_torch is not None:
+            out = self._run_torch(inputs)
+            if out is not _MISS:
+                return out
         tensors = [contiguous(inputs[i], i) for i in self.imported.input_indices]
         if self.native_fn is not None:
             results: Sequence[Any] = self.native_fn(*tensors, *self.params)
@@ -73,7 +105,25 @@ class Kernel:
             results = [
                 torch.from_numpy(np.array(r)) for r in self.interpreter.call_op(FUNCTION, arrays)
             ]
-        return rebuild(self.imported.output_tree, results, inputs)
+        return self._rebuild(results, inputs)
+
+
+_MISS = object()
+"""An argument the lean path does not take (the checked path copies or raises)."""
+
+
+def rebuilder(tree: Any) -> Callable[[Sequence[Any], Sequence[Any]], Any]:
+    """`rebuild` of `tree` as a function of the results and inputs: a flat tuple or
+    list of results and inputs (what AOTAutograd's graphs return) is indexed directly."""
+    if type(tree) in (tuple, list) and all(isinstance(t, Result | Input) for t in tree):
+        kind = type(tree)
+        picks = [(isinstance(t, Input), t.index) for t in tree]
+
+        def flat(results: Sequence[Any], inputs: Sequence[Any]) -> Any:
+            return kind([inputs[i] if is_input else results[i] for is_input, i in picks])
+
+        return flat
+    return lambda results, inputs: rebuild(tree, results, inputs)
 
 
 def contiguous(x: Any, i: int) -> torch.Tensor:

@@ -10,6 +10,9 @@ when there is nothing to add), then:
   positions): im2col, `cols[n, g, c, j..., p...] = framed[n, g, c, offset + p * step +
   j * dilation]` (skipped for a 1x1 kernel reading the input as it is), and a
   GEMM-tagged contraction `out[n, g] += w[g] @ cols[n, g]`;
+* an ungrouped one with few output positions per image (a weight gradient's 3 x 3)
+  and a batch: im2col with the batch in the columns, `cols[c, j..., n, p...]`, one
+  GEMM `out[m, n, p] += w @ cols` and its transpose to (N, 1, M, P);
 * otherwise (depthwise, few channels, ints) a direct loop nest (n, g, o, c, j..., p...):
   the innermost loops walk a row of the output, which LLVM vectorises.
 
@@ -121,6 +124,22 @@ def _window(geo: g.ConvGeometry, j0: int, p0: int) -> list[AffineExpr]:
     ]
 
 
+COLUMNS_MIN = 16
+"""The fewest batch x output positions for which an ungrouped convolution with few
+output positions is one GEMM over the whole batch (`_batch_columns_gemm`)."""
+
+
+def batch_in_columns(geo: g.ConvGeometry) -> bool:
+    """Whether an ungrouped convolution's few output positions per image (fewer than a
+    batched GEMM's `BATCH_MIN_COLUMNS`) are better one GEMM with the batch in its
+    columns: a weight gradient (AOTAutograd's convolution of the input by the output
+    gradient, 3 x 3 positions and a K of batch x image) is otherwise a loop nest."""
+    p = math.prod(geo.out)
+    return (
+        geo.groups == 1 and geo.batch > 1 and p < BATCH_MIN_COLUMNS and geo.batch * p >= COLUMNS_MIN
+    )
+
+
 def takes_blas(geo: g.ConvGeometry, elem: Attribute) -> bool:
     """Whether `convert-linalg-to-blas` will call BLAS for the contraction."""
     gemms = geo.batch * geo.groups
@@ -130,7 +149,7 @@ def takes_blas(geo: g.ConvGeometry, elem: Attribute) -> bool:
         and geo.out_per_group >= BLAS_MIN_ROWS
         and gemms >= 1
         and k >= 1
-        and (gemms == 1 or math.prod(geo.out) >= BATCH_MIN_COLUMNS)
+        and (gemms == 1 or math.prod(geo.out) >= BATCH_MIN_COLUMNS or batch_in_columns(geo))
     )
 
 
@@ -191,6 +210,41 @@ def _im2col_gemm(
     return b.add(generic([a_, b_], c_, maps, iterators, contraction(None), tag))
 
 
+def _batch_columns_gemm(
+    b: _Builder, framed: SSAValue, weights: SSAValue, bias: SSAValue | None, geo: g.ConvGeometry
+) -> SSAValue:
+    """cols (K, N, P) with K = C * prod(k), then one GEMM w @ cols of N * P columns into
+    (M, N, P), read back as (N, 1, M, P)."""
+    s = len(geo.frames)
+    n, m = geo.batch, geo.out_per_group
+    k, p = geo.in_per_group * math.prod(geo.kernel), math.prod(geo.out)
+    shape = (geo.in_per_group, *geo.kernel, n, *geo.out)
+    rank = len(shape)
+    empty = b.add(tensor.EmptyOp([], b.type(shape)))
+    read = indexing_map(rank, [s + 1, AffineExpr.constant(0), 0, *_window(geo, 1, s + 2)])
+    cols = b.add(copy([framed], empty, [read, indexing_map(rank, range(rank))]))
+    if bias is None:
+        init = b.add_all(fill(b.type((m, n * p)), 0))
+    else:
+        target = b.add(tensor.EmptyOp([], b.type((m, n * p))))
+        flat_bias = b.reshape(bias, (m,))
+        init = b.add(copy([flat_bias], target, [indexing_map(2, [0]), indexing_map(2, [0, 1])]))
+    maps = [indexing_map(3, [0, 1]), indexing_map(3, [1, 2]), indexing_map(3, [0, 2])]
+    product = b.add(
+        generic(
+            [b.reshape(weights, (m, k)), b.reshape(cols, (k, n * p))],
+            init,
+            maps,
+            [PARALLEL, REDUCTION, PARALLEL],
+            contraction(None),
+            GEMM_NN,
+        )
+    )
+    by_image = b.reshape(product, (m, n, p))
+    out = b.add(tensor.EmptyOp([], b.type((n, 1, m, p))))
+    return b.add(copy([by_image], out, [indexing_map(4, [2, 0, 3]), indexing_map(4, range(4))]))
+
+
 class ConvolutionToGeneric(RewritePattern):
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
         if not isinstance(op, g.ConvolutionOp) or (result_type := tensor_result(op)) is None:
@@ -201,7 +255,9 @@ class ConvolutionToGeneric(RewritePattern):
         framed = _framed(b, op.input, geo)
         weights = _weights(b, op.weight, geo)
         shape: tuple[int, ...]
-        if takes_blas(geo, elem):
+        if takes_blas(geo, elem) and batch_in_columns(geo):
+            out = _batch_columns_gemm(b, framed, weights, op.bias, geo)
+        elif takes_blas(geo, elem):
             shape = (geo.batch, geo.groups, geo.out_per_group, math.prod(geo.out))
             out = _im2col_gemm(b, framed, weights, _init(b, op.bias, shape), geo)
         else:

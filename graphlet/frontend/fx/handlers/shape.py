@@ -26,6 +26,20 @@ if TYPE_CHECKING:
     from graphlet.frontend.fx.importer import FxImporter
 
 
+def permuted(imp: FxImporter, x: SSAValue, perm: Sequence[int]) -> SSAValue:
+    """`x` permuted by `perm`, a permutation of a permutation composed into one: the
+    identity is `x` itself (AOTAutograd's backward spells a weight gradient
+    `permute(permute(mm))`, which would otherwise be a copy of the whole gradient)."""
+    inner = x.owner
+    if isinstance(inner, g.TransposeOp):
+        first = inner.perm.get_values()
+        perm = [first[p] for p in perm]
+        x = inner.input
+    if list(perm) == list(range(len(perm))):
+        return x
+    return imp.emit(g.TransposeOp(x, list(perm)))
+
+
 @handles("transpose")
 def transpose(imp: FxImporter, x: Any, d0: int, d1: int) -> SSAValue:
     x = tensor(x)
@@ -33,7 +47,7 @@ def transpose(imp: FxImporter, x: Any, d0: int, d1: int) -> SSAValue:
     perm = list(range(r))
     i, j = norm_dim(d0, r), norm_dim(d1, r)
     perm[i], perm[j] = perm[j], perm[i]
-    return imp.emit(g.TransposeOp(x, perm))
+    return permuted(imp, x, perm)
 
 
 @handles("t")
@@ -47,7 +61,7 @@ def permute(imp: FxImporter, x: Any, *ds: Any) -> SSAValue:
     x = tensor(x)
     if len(ds) == 1 and isinstance(ds[0], tuple | list):
         ds = tuple(ds[0])
-    return imp.emit(g.TransposeOp(x, [norm_dim(d, rank(x)) for d in ds]))
+    return permuted(imp, x, [norm_dim(d, rank(x)) for d in ds])
 
 
 @handles_op(g.ReshapeOp)
