@@ -7,7 +7,8 @@ Each generated function has N graphlet ops (int and float arithmetic, comparison
 selects, foldable constants, some dead code), built in memory with xDSL's Builder: the
 stages never print and re-parse. Stages: build (IR construction + verify),
 optimize (`graphlet-optimize`), lower (`lower-to-llvm`), llvm (LLVM IR text, llvmlite
-parse, O2, MCJIT). The best of `--repeat` runs is reported, so growth with N shows.
+parse, O2, MCJIT), with the garbage collector paused as the driver pauses it. The
+best of `--repeat` runs is reported, so growth with N shows.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from graphlet.backend.jit import JitEngine
 from graphlet.backend.llvm_ir import emit_llvm_ir
 from graphlet.dialects import graphlet as g
 from graphlet.driver import compile_native
+from graphlet.driver.core import collector_paused
 from graphlet.lowering.lower_to_llvm import LowerToLLVMPass
 from graphlet.registry import make_context
 from graphlet.transforms.graphlet_optimize import GraphletOptimizePass
@@ -80,6 +82,11 @@ def generate(n_ops: int, seed: int = 0) -> ModuleOp:
 
 
 def measure_once(n_ops: int) -> dict[str, float]:
+    with collector_paused():  # as in `driver.compile` and `@jit`'s capture
+        return _measure_once(n_ops)
+
+
+def _measure_once(n_ops: int) -> dict[str, float]:
     ctx = make_context()
     times: dict[str, float] = {}
     start = perf_counter()

@@ -392,7 +392,10 @@ class JitFunction:
                 name,
                 changed.describe() if changed else "a global",
             )
-        version = self._build_version(signature)
+        from graphlet.driver.core import collector_paused
+
+        with collector_paused():  # capture and compile: see `collector_paused`
+            version = self._build_version(signature)
         if hasattr(version.kernel, "wrapper"):
             limit = HANDBACK_LIMIT if version.has_bail_points else 1 << 62
             if version.regions or logger.isEnabledFor(logging.DEBUG):

@@ -194,6 +194,8 @@ class ConvertMathToLLVMPass(ModulePass):
     name = "convert-math-to-llvm"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        if TARGET.finds_nothing(op):
+            return  # its patterns match only the target's ops
         PatternRewriteWalker(
             GreedyRewritePatternApplier(list(MATH_TO_LLVM_PATTERNS), dce_enabled=False),
             apply_recursively=False,

@@ -207,6 +207,8 @@ class ConvertPyarrayToLLVMPass(ModulePass):
     name = "convert-pyarray-to-llvm"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        if TARGET.finds_nothing(op):
+            return  # its patterns match only the target's ops
         PatternRewriteWalker(
             GreedyRewritePatternApplier(list(PYARRAY_TO_LLVM_PATTERNS), dce_enabled=False),
             apply_recursively=False,

@@ -169,6 +169,8 @@ class ConvertPylistToLLVMPass(ModulePass):
     name = "convert-pylist-to-llvm"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        if TARGET.finds_nothing(op):
+            return  # its patterns match only the target's ops
         PatternRewriteWalker(
             GreedyRewritePatternApplier(list(PYLIST_TO_LLVM_PATTERNS), dce_enabled=False),
             apply_recursively=False,

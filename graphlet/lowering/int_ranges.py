@@ -346,6 +346,9 @@ class IntRanges:
     # ------------------------------------------------------------------ solving
 
     def _solve(self) -> None:
+        if not self.loops:  # each block after its predecessors: one sweep is the fixed point
+            self._sweep()
+            return
         for _ in range(self.MAX_PASSES):
             if not self._sweep():
                 return

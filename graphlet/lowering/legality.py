@@ -59,6 +59,12 @@ class ConversionTarget:
         message = f"{self.pass_name} cannot lower this op" + (f": {advice}" if advice else "")
         return lowering_error(op, message)
 
+    def finds_nothing(self, root: Operation) -> bool:
+        """Whether no op under `root` is illegal: then a pass whose patterns match
+        only illegal ops has nothing to do, and one walk spares its pattern walker
+        (tens of microseconds an op)."""
+        return not any(self.is_illegal(op) for op in root.walk())
+
     def refuse_leftovers(self, root: Operation) -> None:
         """Raises `error` for the first illegal op under `root` (in program order)."""
         for op in root.walk():

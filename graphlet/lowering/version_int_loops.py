@@ -12,8 +12,9 @@ or vectorise), and the loop's entry tests the assumption:
     ^check(%a...): %ok = (-B <= %n <= B) and ...
                    cf.cond_br %ok, ^head_unchecked(%a...), ^head(%a...)
 
-The bound `B` is the largest (a power of two and two more bits) for which the
-assumption proves every check of the loop; a loop where even `|inputs| <= 2**8` leaves
+The bound `B` (three significant bits) is close to the largest for which the
+assumption proves every check of the loop, found in two or three analyses of the loop
+(each probe's largest result predicts the next); a loop where even `|inputs| <= 2**8` leaves
 a check (`3 * m + 1` in a Collatz loop) is left alone: a copy that keeps a check gains
 little. Only outermost loops with one entry edge are versioned, and only when
 no value defined in the loop is used outside it except through block arguments.
@@ -22,6 +23,8 @@ It runs after `eliminate-overflow-checks`, on a function's flat CFG.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from xdsl.context import Context
@@ -33,18 +36,26 @@ from xdsl.rewriter import Rewriter
 
 from graphlet.dialects import pyrt
 from graphlet.lowering.eliminate_overflow_checks import unchecked
-from graphlet.lowering.int_ranges import Interval, IntRanges, Loop, successors, type_range
+from graphlet.lowering.int_ranges import (
+    Interval,
+    IntRanges,
+    Loop,
+    natural_loops,
+    reverse_post_order,
+    successors,
+    type_range,
+)
 
 SMALLEST_BOUND_BITS = 8
 """The assumption `|x| <= 2**8` must prove every check of the loop, or it stays as it
-is; the bound chosen is the largest that still does."""
+is; the bound chosen is one that still does."""
 
 MAX_LOOPS = 4
 """Loops versioned per function at most (each doubles its loop's code)."""
 
 MAX_LOOP_OPS = 160
 """Larger loops are not versioned: the copy costs compile time (the bound's search
-analyses the loop a dozen times, LLVM compiles it twice) where closing or vectorising
+analyses the loop two to three times, LLVM compiles it twice) where closing or vectorising
 a loop is unlikely anyway."""
 
 
@@ -79,40 +90,114 @@ def _live_ins(loop: Loop, ranges: IntRanges) -> list[SSAValue] | None:
     return live
 
 
-def _proven(
-    function: func.FuncOp, loop: Loop, live: list[SSAValue], bound: int, base: IntRanges
-) -> list[pyrt.CheckedIntegerOp]:
-    """The loop's checked ops proven when every live-in is within `-bound..bound`
-    (only the loop analysed again, from `base`)."""
+def _probe(
+    function: func.FuncOp,
+    loop: Loop,
+    live: list[SSAValue],
+    bound: int,
+    base: IntRanges,
+    checked: list[pyrt.CheckedIntegerOp],
+) -> int | None:
+    """The largest magnitude of the loop's checked ops' exact results when every
+    live-in is within `-bound..bound` (only the loop analysed again, from `base`);
+    None when one of them is not proven to fit."""
     assume = {v: Interval(-bound, bound) for v in live}
     ranges = IntRanges(function, assume, within=(base, loop))
-    ops = _loop_ops(loop, ranges.order)
-    return [
-        op for op in ops if isinstance(op, pyrt.CheckedIntegerOp) and ranges.cannot_overflow(op)
-    ]
+    largest = 1
+    for op in checked:
+        if not ranges.cannot_overflow(op):
+            return None
+        exact = ranges.exact(op)
+        assert exact is not None
+        largest = max(largest, -exact.lo, exact.hi)
+    return largest
+
+
+LIMIT_BITS = 63
+LARGEST_BOUND = (1 << 62) | (1 << 61) | (1 << 60)
+
+
+def _three_bits(x: float, nearest: bool) -> int:
+    """`2**x` to three significant bits (down, or to the nearest), at most the largest
+    bound."""
+    if x >= 62:
+        return LARGEST_BOUND
+    exponent = max(math.floor(x), 2)
+    mantissa = 2 ** (x - exponent) * 4  # 4..8
+    steps = round(mantissa) if nearest else math.floor(mantissa)
+    return min(max(steps, 4) << (exponent - 2), LARGEST_BOUND)
+
+
+def _predicted(points: list[tuple[int, int]], nearest: bool) -> int:
+    """The bound at which the largest magnitude reaches 64 bits, if it grows as a power
+    of the bound: the power from the last two probes, or from the one probe (as if the
+    magnitude were that power of the bound alone, which over-estimates it when a
+    large constant dominates: the next probe corrects it)."""
+    (b1, m1) = points[-1]
+    lb1, lm1 = math.log2(b1), math.log2(m1)
+    if len(points) >= 2:
+        b0, m0 = points[-2]
+        power = (lm1 - math.log2(m0)) / (lb1 - math.log2(b0))
+    else:
+        power = lm1 / lb1
+    if power <= 1e-9:
+        return LARGEST_BOUND
+    return _three_bits(lb1 + (LIMIT_BITS - lm1) / power, nearest)
 
 
 def _largest_bound(
     function: func.FuncOp, loop: Loop, live: list[SSAValue], base: IntRanges
 ) -> int | None:
-    """The largest bound (a power of two and 2 more bits) proving all the loop's checks;
-    None if 2**SMALLEST_BOUND_BITS does not."""
+    """A bound (three significant bits) proving all the loop's checks, close to the
+    largest; None if 2**SMALLEST_BOUND_BITS does not.
+
+    The intervals grow with the bound like a polynomial of it (`s += i * i` up to
+    `n**3 / 3`), so each probe's largest exact result predicts the bound where 64 bits
+    are reached: the probes are 2**8, that prediction and its correction, not a
+    bisection of 2**8..2**63 (a solve per probe). Every bound chosen is one the
+    analysis proved; when a prediction does not hold, the proven bounds below it
+    are bisected."""
     checked = [op for op in _loop_ops(loop, base.order) if isinstance(op, pyrt.CheckedIntegerOp)]
-    if len(_proven(function, loop, live, 1 << SMALLEST_BOUND_BITS, base)) < len(checked):
+
+    def probe(bound: int) -> int | None:
+        return _probe(function, loop, live, bound, base, checked)
+
+    low = 1 << SMALLEST_BOUND_BITS
+    largest = probe(low)
+    if largest is None:
         return None  # a copy that keeps a check gains little: LLVM closes no such loop
+    points = [(low, largest)]
+    for nearest in (False, True):
+        candidate = _predicted(points, nearest)
+        if candidate <= low:
+            return low
+        largest = probe(candidate)
+        if largest is None:
+            return low if nearest else _bisect(probe, low, candidate)
+        low = candidate
+        points.append((low, largest))
+    return low
 
-    def holds(bound: int) -> bool:
-        return len(_proven(function, loop, live, bound, base)) == len(checked)
 
-    low, high = SMALLEST_BOUND_BITS, 63  # holds(2**low); not known for 2**high
-    while high - low > 1:
-        middle = (low + high) // 2
-        low, high = (middle, high) if holds(1 << middle) else (low, middle)
-    bound = 1 << low
-    for bit in range(low - 1, max(low - 3, -1), -1):
-        if holds(bound | (1 << bit)):
-            bound |= 1 << bit
-    return bound
+def _bisect(probe: Callable[[int], int | None], low: int, high: int) -> int:
+    """The largest bound of three significant bits in `low..high` that holds, by
+    bisection (`low` holds, `high` does not)."""
+    candidates = [low]
+    exponent = low.bit_length() - 1
+    while True:
+        for steps in (4, 5, 6, 7):
+            bound = steps << (exponent - 2)
+            if low < bound < high and bound not in candidates:
+                candidates.append(bound)
+        if (1 << exponent) >= high:
+            break
+        exponent += 1
+    candidates.sort()
+    lo, hi = 0, len(candidates)  # candidates[lo] holds; candidates[hi] (if any) does not
+    while hi - lo > 1:
+        middle = (lo + hi) // 2
+        lo, hi = (middle, hi) if probe(candidates[middle]) is not None else (lo, middle)
+    return candidates[lo]
 
 
 def _clone_loop(loop: Loop, order: list[Block], region_blocks: list[Block]) -> dict[Block, Block]:
@@ -185,6 +270,13 @@ def version_loops(function: func.FuncOp) -> int:
     """Version the function's outermost loops that can be; how many were."""
     done: set[Block] = set()
     count = 0
+    order = reverse_post_order(function.body)
+    if not any(
+        isinstance(op, pyrt.CheckedIntegerOp)
+        for loop in natural_loops(order).values()
+        for op in _loop_ops(loop, order)
+    ):
+        return 0  # spare the analysis of a function with no checked loop
     ranges = IntRanges(function)
     while count < MAX_LOOPS:
         candidate = None
