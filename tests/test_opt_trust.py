@@ -694,6 +694,24 @@ func.func @absolute(%a: i64) -> i64 {
 ^bb2(%r: i64):
   func.return %r : i64
 }
+func.func @rem_min_max(%x: f64, %y: f64) -> f64 {
+  %r = arith.remf %x, %y : f64
+  %hi = arith.maximumf %r, %y fastmath<nsz> : f64
+  %lo = arith.minimumf %hi, %x : f64
+  %c = arith.cmpf olt, %x, %y fastmath<nnan, ninf> : f64
+  %s = arith.select %c, %lo, %r : f64
+  func.return %s : f64
+}
+func.func @int_min_max(%a: i64, %b: i64) -> i64 {
+  %0 = arith.maxsi %a, %b : i64
+  %1 = arith.minsi %a, %b : i64
+  %2 = arith.maxui %a, %b : i64
+  %3 = arith.minui %a, %b : i64
+  %4 = arith.xori %0, %2 : i64
+  %5 = arith.subi %1, %3 : i64
+  %6 = arith.addi %4, %5 : i64
+  func.return %6 : i64
+}
 """
 
 
@@ -718,7 +736,32 @@ DIFFERENTIAL_CASES = {
         [(x, y) for x in (0.5, -2.25, 3.0, 1e150) for y in (1.5, -4.0, 1e-300, 7e22)],
     ),
     "absolute": (lambda a: _wrap(abs(a)), [(a,) for a in (0, 5, -5, -(1 << 63), (1 << 63) - 1)]),
+    "rem_min_max": (
+        lambda x, y: _ieee_min(_ieee_max(math.fmod(x, y), y), x) if x < y else math.fmod(x, y),
+        [
+            (x, y)
+            for x in (-5.5, 5.5, -0.0, 0.0, 1e300, -7.25, 3.0)
+            for y in (2.0, -2.0, 0.5, 1e-300, 7e22, -0.0, 3.0)
+            if y != 0.0
+        ],
+    ),
+    "int_min_max": (
+        lambda a, b: _wrap(
+            (max(a, b) ^ _wrap(max(_u(a), _u(b)))) + _wrap(min(a, b) - _wrap(min(_u(a), _u(b))))
+        ),
+        [(a, b) for a in (0, 1, -1, -(1 << 63), (1 << 63) - 1, 5) for b in (0, -1, 7, -(1 << 63))],
+    ),
 }
+
+
+def _ieee_max(a: float, b: float) -> float:
+    """llvm.maximum on non-NaN operands: +0.0 is above -0.0."""
+    return max(a, b, key=lambda v: (v, math.copysign(1.0, v)))
+
+
+def _ieee_min(a: float, b: float) -> float:
+    return min(a, b, key=lambda v: (v, math.copysign(1.0, v)))
+
 
 _TRANSLATE = """
 import ctypes, os, sys
@@ -782,6 +825,61 @@ def _run_all(llvm_ir: str) -> dict[str, list]:
         )
         results[name] = [function(*args) for args in cases]
     return results
+
+
+MIN_MAX_REM = """
+func.func @f(%a: f64, %b: f64, %i: i64, %j: i64, %v: vector<2xi32>, %w: vector<2xi32>) -> (f64, f64, f64, f64, i64, i64, i64, i64, i1, vector<2xi32>) {
+  %0 = arith.remf %a, %b : f64
+  %1 = arith.remf %a, %b fastmath<nsz> : f64
+  %2 = arith.maximumf %a, %b fastmath<nnan> : f64
+  %3 = arith.minimumf %a, %b : f64
+  %4 = arith.maxsi %i, %j : i64
+  %5 = arith.minsi %i, %j : i64
+  %6 = arith.maxui %i, %j : i64
+  %7 = arith.minui %i, %j : i64
+  %8 = arith.cmpf olt, %a, %b fastmath<nnan, ninf> : f64
+  %9 = arith.minui %v, %w : vector<2xi32>
+  func.return %0, %1, %2, %3, %4, %5, %6, %7, %8, %9 : f64, f64, f64, f64, i64, i64, i64, i64, i1, vector<2xi32>
+}
+"""
+
+_LOWERED_OP = re.compile(r"= (llvm\.(?:frem|fcmp|intr\.\w+))[^:]*?(fastmath<[^>]*>)?\s*:")
+
+
+def _lowered_ops(text: str) -> list[tuple[str, str]]:
+    """Each frem, fcmp and llvm.intr op of `text` with its fast-math flags."""
+    return [(name, flags.replace(" ", "")) for name, flags in _LOWERED_OP.findall(text)]
+
+
+@needs_iree
+def test_arith_lowers_to_upstreams_llvm_ops_with_their_flags(tmp_path):
+    """remf, the integer and float min/max ops and a flagged cmpf lower to the llvm ops
+    upstream's convert-arith-to-llvm emits (`llvm.frem`, `llvm.intr.smax`, ...), with
+    the same fast-math flags, which `-t llvm` keeps in the LLVM IR."""
+    iree_opt = _iree_opt()
+    assert iree_opt is not None
+    status, ours, err = opt(tmp_path, MIN_MAX_REM, "-p", "convert-arith-to-llvm")
+    assert status == 0, err
+    theirs = subprocess.run(
+        [iree_opt, "--iree-convert-to-llvm", "-"],
+        input=MIN_MAX_REM,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert len(_lowered_ops(theirs)) == 10
+    assert _lowered_ops(ours) == _lowered_ops(theirs)
+    assert not _iree_rejects({"lowered": ours})
+    status, ir_text, err = opt(tmp_path, MIN_MAX_REM, "-p", "lower-std-to-llvm", "-t", "llvm")
+    assert status == 0, err
+    for line in (
+        "frem nsz double",
+        'call nnan double @"llvm.maximum.f64"',
+        'call <2 x i32> @"llvm.umin.v2i32"',
+        "fcmp nnan ninf olt double",
+    ):
+        assert line in ir_text, ir_text
+    llvm.parse_assembly(ir_text).verify()
 
 
 @needs_iree
