@@ -827,6 +827,57 @@ def _run_all(llvm_ir: str) -> dict[str, list]:
     return results
 
 
+CASTS = [
+    ("memref<4xf32>", "memref<?xf32>"),
+    ("memref<?xf32>", "memref<4xf32>"),
+    ("memref<4xf32>", "memref<5xf32>"),
+    ("memref<4xf32>", "memref<4xf64>"),
+    ("memref<4xf32>", "memref<4x1xf32>"),
+    ("memref<4xf32>", "memref<*xf32>"),
+    ("memref<*xf32>", "memref<*xf32>"),
+    ("memref<*xf32>", "memref<*xf64>"),
+    ("memref<*xf32>", "memref<*xf32, 1>"),
+    ("memref<*xf32>", "memref<2x2xi32>"),
+    ("memref<4xf32>", "memref<4xf32, 1>"),
+    ("memref<4x4xf32>", "memref<4x4xf32, strided<[4, 1]>>"),
+    ("memref<4x4xf32>", "memref<4x4xf32, strided<[8, 1]>>"),
+    ("memref<4x4xf32>", "memref<4x4xf32, strided<[?, 1], offset: ?>>"),
+    ("memref<4xf32, strided<[1], offset: 2>>", "memref<4xf32, strided<[1], offset: 3>>"),
+]
+
+
+@needs_iree
+def test_memref_cast_is_valid_exactly_where_upstream_says(tmp_path):
+    """`memref.cast` in upstream's pretty form: graphlet-opt accepts a cast iff iree-opt
+    does (MLIR's `areCastCompatible`), reports the others at the cast's line, and
+    prints the accepted ones as upstream does."""
+    iree_opt = _iree_opt()
+    assert iree_opt is not None
+    texts = [
+        f"func.func @f(%m: {source}) -> {target} {{\n"
+        f"  %0 = memref.cast %m : {source} to {target}\n"
+        f"  func.return %0 : {target}\n}}\n"
+        for source, target in CASTS
+    ]
+    upstream = subprocess.run(
+        [iree_opt, "--split-input-file", "-o", os.devnull, "-"],
+        input="// -----\n".join(texts),
+        capture_output=True,
+        text=True,
+    )
+    rejected = {
+        int(line) for line in re.findall(r"^<stdin>:(\d+):\d+: error:", upstream.stderr, re.M)
+    }
+    assert rejected, upstream.stderr
+    for i, ((source, target), text) in enumerate(zip(CASTS, texts)):
+        status, out, err = opt(tmp_path, text)
+        if 5 * i + 2 not in rejected:
+            assert status == 0, (source, target, err)
+            assert f"memref.cast %m : {source} to {target}" in out
+        else:
+            assert_located(status, err, 2, "are cast incompatible")
+
+
 MIN_MAX_REM = """
 func.func @f(%a: f64, %b: f64, %i: i64, %j: i64, %v: vector<2xi32>, %w: vector<2xi32>) -> (f64, f64, f64, f64, i64, i64, i64, i64, i1, vector<2xi32>) {
   %0 = arith.remf %a, %b : f64
