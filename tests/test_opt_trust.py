@@ -401,6 +401,20 @@ def test_output_file_and_split_input_file(tmp_path):
     assert "// -----" in target.read_text()
 
 
+def test_split_input_file_splits_only_at_marker_lines(tmp_path):
+    """As mlir-opt: a `// -----` inside a line (a CHECK of the marker) does not split,
+    and an error after such a line keeps the file's line number."""
+    text = OK + "// CHECK: // -----\n  // -----  \n" + OK.replace("%a, %a", "%a, %b")
+    status, out, err = opt(tmp_path, text, "--split-input-file")
+    assert out.count("builtin.module") == 1 and status == 1, (out, err)
+    assert_located(status, err, 8, "undefined value %b")
+    annotated = text.replace(
+        "  %0 = arith.addi %a, %b", "  // expected-error @+1 {{%b}}\n  %0 = arith.addi %a, %b"
+    )
+    status, _, err = opt(tmp_path, annotated, "--split-input-file", "--verify-diagnostics")
+    assert status == 0, err
+
+
 def test_empty_input_is_an_empty_module(tmp_path):
     status, out, err = opt(tmp_path, "// nothing here\n")
     assert status == 0, err
