@@ -9,15 +9,19 @@ parses IR text); `graphlet.tools.diagnostics` turns them into exit codes.
 
 from __future__ import annotations
 
+import bisect
 import re
 from typing import Any
 
 from xdsl.dialects.builtin import FileLineColLoc, IntAttr, ModuleOp, StringAttr, UnregisteredOp
 from xdsl.ir import Attribute, Block, Operation, SSAValue
 from xdsl.parser import Parser, UnresolvedOperand
+from xdsl.traits import NoTerminator
 from xdsl.utils.exceptions import DiagnosticException, ParseError, VerifyException
 from xdsl.utils.lexer import Span
 from xdsl.utils.mlir_lexer import MLIRLexer
+
+import graphlet.deep_ir  # noqa: F401  # linear-depth walks and verifiers
 
 # xDSL 0.74's string-literal pattern, `"(?:[^"...]+|\\...)*"`, nests `+` in `*`: on a
 # string left open it backtracks through every split of the rest of the line,
@@ -33,8 +37,7 @@ class LocatingParser(Parser):
     while an op is built into parse errors at that op."""
 
     line_offset: int = 0
-    _counted_to: int = 0
-    _line: int = 1
+    _line_starts: list[int] | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -71,12 +74,18 @@ class LocatingParser(Parser):
         return super()._parse_block()
 
     def _line_col(self, pos: int, content: str) -> tuple[int, int]:
-        """Line and column of `pos`, counting newlines incrementally (ops come in order)."""
-        if pos < self._counted_to:
-            self._counted_to, self._line = 0, 1
-        self._line += content.count("\n", self._counted_to, pos)
-        self._counted_to = pos
-        return self._line, pos - (content.rfind("\n", 0, pos) + 1) + 1
+        """Line and column of `pos` (a binary search: ops are located in post-order,
+        so a running count would restart at every nested op)."""
+        if self._line_starts is None:
+            starts = [0]
+            find = content.find
+            at = find("\n")
+            while at >= 0:
+                starts.append(at + 1)
+                at = find("\n", at + 1)
+            self._line_starts = starts
+        line = bisect.bisect_right(self._line_starts, pos)
+        return line, pos - self._line_starts[line - 1] + 1
 
     def parse_operation(self) -> Operation:
         start = self._current_token.span
@@ -157,10 +166,22 @@ def _second_definition(table: Operation, name: str) -> Operation | None:
 
 
 def _fails(op: Operation) -> bool:
-    try:
-        op.verify()
-    except Exception:
-        return True
+    """Whether `op`'s own regions break what xDSL's `Region.verify`/`Block.verify`
+    check beyond their ops (each op has passed `verify(verify_nested_ops=False)`):
+    parent pointers, and an empty block in a single-block region that needs a
+    terminator. Checked one level deep so that the search stays linear in depth."""
+    for region in op.regions:
+        for block in region.blocks:
+            if block.parent is not region:
+                return True
+            if any(child.parent is not block for child in block.ops):
+                return True
+            if (
+                block.first_op is None
+                and len(region.blocks) == 1
+                and not op.has_trait(NoTerminator)
+            ):
+                return True
     return False
 
 

@@ -18,6 +18,8 @@ from xdsl.ir import Dialect
 from xdsl.passes import ModulePass
 from xdsl.transforms import get_all_passes
 
+import graphlet.deep_ir  # noqa: F401  # linear-depth walks and verifiers
+
 
 def _lazy(path: str) -> Callable[[], Any]:
     """A factory importing `module:attribute` on first use (keeps start-up fast)."""

@@ -216,6 +216,71 @@ def test_a_thousand_nested_regions_parse_verify_and_print(tmp_path):
     assert "func.func @deep" in out
 
 
+def _nest(count: int, nested: bool) -> str:
+    """`count` `scf.execute_region`s yielding an i32, each inside the previous one
+    (nested) or one after the other (flat): the same ops, lines and values."""
+    if not nested:
+        body = "".join(
+            f"%r{i} = scf.execute_region -> i32 {{\nscf.yield %a : i32\n}}\n" for i in range(count)
+        )
+        return f"func.func @f(%a: i32) -> i32 {{\n{body}func.return %r0 : i32\n}}\n"
+    opening = "".join(f"%r{i} = scf.execute_region -> i32 {{\n" for i in range(count))
+    closing = "".join(f"}}\nscf.yield %r{i} : i32\n" for i in reversed(range(1, count)))
+    return (
+        f"func.func @f(%a: i32) -> i32 {{\n{opening}scf.yield %a : i32\n{closing}}}\n"
+        "func.return %r0 : i32\n}\n"
+    )
+
+
+def _python_calls(text: str) -> tuple[int, str]:
+    """The Python function calls (and generator resumptions) that parsing, verifying
+    (xDSL's and graphlet's verifier, then the error locator) and printing `text` make,
+    counted by a profile hook: a deterministic measure of the work, where a timing on a
+    shared machine is not. Also the deepest op's location."""
+    from xdsl.printer import Printer
+
+    from graphlet.locations import LocatingParser, locate_verify_error
+    from graphlet.registry import make_context
+    from graphlet.tools.diagnostics import run_with_deep_stack
+    from graphlet.transforms.graphlet_verify import verify_module
+
+    ctx = make_context()
+    calls = [0]
+    found: list[str] = []
+
+    def count(frame, event, arg) -> None:
+        if event == "call":
+            calls[0] += 1
+
+    def work() -> int:
+        sys.setprofile(count)
+        try:
+            module = LocatingParser(ctx, text, "deep.mlir").parse_module()
+            verify_module(module)
+            locate_verify_error(module, ValueError("where"))
+            Printer(stream=io.StringIO()).print_op(module)
+            Printer(stream=io.StringIO(), print_generic_format=True).print_op(module)
+        finally:
+            sys.setprofile(None)
+        deepest = next(op for op in module.walk() if op.name == "scf.yield")
+        found.append(str(deepest.location))
+        return 0
+
+    assert run_with_deep_stack(work) == 0
+    return calls[0], found[0]
+
+
+def test_nesting_depth_costs_no_more_than_the_same_ops_side_by_side():
+    """Parse, verify and print are linear in nesting depth as in MLIR: 300 nested
+    `scf.execute_region`s cost about what 300 consecutive ones do (xDSL 0.74's
+    recursive walk and `IsolatedFromAbove` check made them quadratic: 45 s at 3000)."""
+    count = 300
+    nested, location = _python_calls(_nest(count, nested=True))
+    flat, _ = _python_calls(_nest(count, nested=False))
+    assert nested < 1.2 * flat, (nested, flat)
+    assert location == f'loc("deep.mlir":{count + 2}:1)'
+
+
 def llvm_ir(tmp_path: Path, text: str, pipeline: str = "lower-to-llvm") -> str:
     status, out, err = opt(tmp_path, text, "-p", pipeline, "-t", "llvm")
     assert status == 0, err
@@ -334,6 +399,20 @@ def test_output_file_and_split_input_file(tmp_path):
     assert status == 0, err
     assert target.read_text().count("func.func @f") == 2
     assert "// -----" in target.read_text()
+
+
+def test_split_input_file_splits_only_at_marker_lines(tmp_path):
+    """As mlir-opt: a `// -----` inside a line (a CHECK of the marker) does not split,
+    and an error after such a line keeps the file's line number."""
+    text = OK + "// CHECK: // -----\n  // -----  \n" + OK.replace("%a, %a", "%a, %b")
+    status, out, err = opt(tmp_path, text, "--split-input-file")
+    assert out.count("builtin.module") == 1 and status == 1, (out, err)
+    assert_located(status, err, 8, "undefined value %b")
+    annotated = text.replace(
+        "  %0 = arith.addi %a, %b", "  // expected-error @+1 {{%b}}\n  %0 = arith.addi %a, %b"
+    )
+    status, _, err = opt(tmp_path, annotated, "--split-input-file", "--verify-diagnostics")
+    assert status == 0, err
 
 
 def test_empty_input_is_an_empty_module(tmp_path):
@@ -562,6 +641,30 @@ def test_graphlet_parses_upstream_mlirs_current_syntax(tmp_path, generic):
     assert not _iree_rejects({"graphlet-opt's output": out})
 
 
+@needs_iree
+def test_deep_nesting_reads_as_upstream_mlir_reads_it(tmp_path):
+    """A 400-deep nest printed by graphlet-opt (pretty and generic) is the same module
+    for iree-opt as the input."""
+    iree_opt = _iree_opt()
+    assert iree_opt is not None
+    text = _nest(400, nested=True)
+
+    def upstream(source: str) -> str:
+        return subprocess.run(
+            [iree_opt, "--mlir-print-op-generic", "-"],
+            input=source,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+
+    expected = upstream(text)
+    for generic in ([], ["--print-op-generic"]):
+        status, out, err = opt(tmp_path, text, *generic)
+        assert status == 0, err[-500:]
+        assert upstream(out) == expected
+
+
 DIFFERENTIAL = """
 func.func @poly(%a: i64, %b: i64) -> i64 {
   %0 = arith.muli %a, %b : i64
@@ -605,6 +708,24 @@ func.func @absolute(%a: i64) -> i64 {
 ^bb2(%r: i64):
   func.return %r : i64
 }
+func.func @rem_min_max(%x: f64, %y: f64) -> f64 {
+  %r = arith.remf %x, %y : f64
+  %hi = arith.maximumf %r, %y fastmath<nsz> : f64
+  %lo = arith.minimumf %hi, %x : f64
+  %c = arith.cmpf olt, %x, %y fastmath<nnan, ninf> : f64
+  %s = arith.select %c, %lo, %r : f64
+  func.return %s : f64
+}
+func.func @int_min_max(%a: i64, %b: i64) -> i64 {
+  %0 = arith.maxsi %a, %b : i64
+  %1 = arith.minsi %a, %b : i64
+  %2 = arith.maxui %a, %b : i64
+  %3 = arith.minui %a, %b : i64
+  %4 = arith.xori %0, %2 : i64
+  %5 = arith.subi %1, %3 : i64
+  %6 = arith.addi %4, %5 : i64
+  func.return %6 : i64
+}
 """
 
 
@@ -629,7 +750,32 @@ DIFFERENTIAL_CASES = {
         [(x, y) for x in (0.5, -2.25, 3.0, 1e150) for y in (1.5, -4.0, 1e-300, 7e22)],
     ),
     "absolute": (lambda a: _wrap(abs(a)), [(a,) for a in (0, 5, -5, -(1 << 63), (1 << 63) - 1)]),
+    "rem_min_max": (
+        lambda x, y: _ieee_min(_ieee_max(math.fmod(x, y), y), x) if x < y else math.fmod(x, y),
+        [
+            (x, y)
+            for x in (-5.5, 5.5, -0.0, 0.0, 1e300, -7.25, 3.0)
+            for y in (2.0, -2.0, 0.5, 1e-300, 7e22, -0.0, 3.0)
+            if y != 0.0
+        ],
+    ),
+    "int_min_max": (
+        lambda a, b: _wrap(
+            (max(a, b) ^ _wrap(max(_u(a), _u(b)))) + _wrap(min(a, b) - _wrap(min(_u(a), _u(b))))
+        ),
+        [(a, b) for a in (0, 1, -1, -(1 << 63), (1 << 63) - 1, 5) for b in (0, -1, 7, -(1 << 63))],
+    ),
 }
+
+
+def _ieee_max(a: float, b: float) -> float:
+    """llvm.maximum on non-NaN operands: +0.0 is above -0.0."""
+    return max(a, b, key=lambda v: (v, math.copysign(1.0, v)))
+
+
+def _ieee_min(a: float, b: float) -> float:
+    return min(a, b, key=lambda v: (v, math.copysign(1.0, v)))
+
 
 _TRANSLATE = """
 import ctypes, os, sys
@@ -693,6 +839,112 @@ def _run_all(llvm_ir: str) -> dict[str, list]:
         )
         results[name] = [function(*args) for args in cases]
     return results
+
+
+CASTS = [
+    ("memref<4xf32>", "memref<?xf32>"),
+    ("memref<?xf32>", "memref<4xf32>"),
+    ("memref<4xf32>", "memref<5xf32>"),
+    ("memref<4xf32>", "memref<4xf64>"),
+    ("memref<4xf32>", "memref<4x1xf32>"),
+    ("memref<4xf32>", "memref<*xf32>"),
+    ("memref<*xf32>", "memref<*xf32>"),
+    ("memref<*xf32>", "memref<*xf64>"),
+    ("memref<*xf32>", "memref<*xf32, 1>"),
+    ("memref<*xf32>", "memref<2x2xi32>"),
+    ("memref<4xf32>", "memref<4xf32, 1>"),
+    ("memref<4x4xf32>", "memref<4x4xf32, strided<[4, 1]>>"),
+    ("memref<4x4xf32>", "memref<4x4xf32, strided<[8, 1]>>"),
+    ("memref<4x4xf32>", "memref<4x4xf32, strided<[?, 1], offset: ?>>"),
+    ("memref<4xf32, strided<[1], offset: 2>>", "memref<4xf32, strided<[1], offset: 3>>"),
+]
+
+
+@needs_iree
+def test_memref_cast_is_valid_exactly_where_upstream_says(tmp_path):
+    """`memref.cast` in upstream's pretty form: graphlet-opt accepts a cast iff iree-opt
+    does (MLIR's `areCastCompatible`), reports the others at the cast's line, and
+    prints the accepted ones as upstream does."""
+    iree_opt = _iree_opt()
+    assert iree_opt is not None
+    texts = [
+        f"func.func @f(%m: {source}) -> {target} {{\n"
+        f"  %0 = memref.cast %m : {source} to {target}\n"
+        f"  func.return %0 : {target}\n}}\n"
+        for source, target in CASTS
+    ]
+    upstream = subprocess.run(
+        [iree_opt, "--split-input-file", "-o", os.devnull, "-"],
+        input="// -----\n".join(texts),
+        capture_output=True,
+        text=True,
+    )
+    rejected = {
+        int(line) for line in re.findall(r"^<stdin>:(\d+):\d+: error:", upstream.stderr, re.M)
+    }
+    assert rejected, upstream.stderr
+    for i, ((source, target), text) in enumerate(zip(CASTS, texts)):
+        status, out, err = opt(tmp_path, text)
+        if 5 * i + 2 not in rejected:
+            assert status == 0, (source, target, err)
+            assert f"memref.cast %m : {source} to {target}" in out
+        else:
+            assert_located(status, err, 2, "are cast incompatible")
+
+
+MIN_MAX_REM = """
+func.func @f(%a: f64, %b: f64, %i: i64, %j: i64, %v: vector<2xi32>, %w: vector<2xi32>) -> (f64, f64, f64, f64, i64, i64, i64, i64, i1, vector<2xi32>) {
+  %0 = arith.remf %a, %b : f64
+  %1 = arith.remf %a, %b fastmath<nsz> : f64
+  %2 = arith.maximumf %a, %b fastmath<nnan> : f64
+  %3 = arith.minimumf %a, %b : f64
+  %4 = arith.maxsi %i, %j : i64
+  %5 = arith.minsi %i, %j : i64
+  %6 = arith.maxui %i, %j : i64
+  %7 = arith.minui %i, %j : i64
+  %8 = arith.cmpf olt, %a, %b fastmath<nnan, ninf> : f64
+  %9 = arith.minui %v, %w : vector<2xi32>
+  func.return %0, %1, %2, %3, %4, %5, %6, %7, %8, %9 : f64, f64, f64, f64, i64, i64, i64, i64, i1, vector<2xi32>
+}
+"""
+
+_LOWERED_OP = re.compile(r"= (llvm\.(?:frem|fcmp|intr\.\w+))[^:]*?(fastmath<[^>]*>)?\s*:")
+
+
+def _lowered_ops(text: str) -> list[tuple[str, str]]:
+    """Each frem, fcmp and llvm.intr op of `text` with its fast-math flags."""
+    return [(name, flags.replace(" ", "")) for name, flags in _LOWERED_OP.findall(text)]
+
+
+@needs_iree
+def test_arith_lowers_to_upstreams_llvm_ops_with_their_flags(tmp_path):
+    """remf, the integer and float min/max ops and a flagged cmpf lower to the llvm ops
+    upstream's convert-arith-to-llvm emits (`llvm.frem`, `llvm.intr.smax`, ...), with
+    the same fast-math flags, which `-t llvm` keeps in the LLVM IR."""
+    iree_opt = _iree_opt()
+    assert iree_opt is not None
+    status, ours, err = opt(tmp_path, MIN_MAX_REM, "-p", "convert-arith-to-llvm")
+    assert status == 0, err
+    theirs = subprocess.run(
+        [iree_opt, "--iree-convert-to-llvm", "-"],
+        input=MIN_MAX_REM,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert len(_lowered_ops(theirs)) == 10
+    assert _lowered_ops(ours) == _lowered_ops(theirs)
+    assert not _iree_rejects({"lowered": ours})
+    status, ir_text, err = opt(tmp_path, MIN_MAX_REM, "-p", "lower-std-to-llvm", "-t", "llvm")
+    assert status == 0, err
+    for line in (
+        "frem nsz double",
+        'call nnan double @"llvm.maximum.f64"',
+        'call <2 x i32> @"llvm.umin.v2i32"',
+        "fcmp nnan ninf olt double",
+    ):
+        assert line in ir_text, ir_text
+    llvm.parse_assembly(ir_text).verify()
 
 
 @needs_iree

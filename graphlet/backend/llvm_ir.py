@@ -9,7 +9,9 @@ Two gaps are filled here, in this one place:
 * the same wrapper translates xDSL's unary/binary `llvm.intr.*` ops itself:
   xDSL declares them unmangled (`llvm.sqrt`), so an f32 and an f64 use in one
   module clash; here they get LLVM's type suffix (`llvm.sqrt.f32`) and keep
-  their fast-math flags;
+  their fast-math flags; so do graphlet's `llvm.intr.smax`/`smin`/`umax`/`umin`/
+  `maximum`/`minimum`;
+* `llvm.fcmp` keeps its fast-math flags (xDSL's translation drops them);
 * `llvm.func` linkage, which xDSL ignores, is applied afterwards so that private
   helpers get internal linkage (LLVM may inline and drop them), and so are the
   function attributes of its `passthrough` array (`["noinline"]`).
@@ -27,7 +29,6 @@ from xdsl.backend.llvm.convert_op import (
     _BINARY_INTRINSIC_MAP,
     _UNARY_INTRINSIC_MAP,
     create_constant,
-    declare_intrinsic,
 )
 from xdsl.backend.llvm.convert_op import convert_op as xdsl_convert_op
 from xdsl.backend.llvm.convert_type import convert_type
@@ -58,9 +59,13 @@ def _convert_op_with_extensions(
         result = op.results[0]
         val_map[result] = cast(builder)(val_map[op.operands[0]], convert_type(result.type))
     elif (
-        name := by_class(_UNARY_INTRINSIC_MAP, op) or by_class(_BINARY_INTRINSIC_MAP, op)
+        name := by_class(_UNARY_INTRINSIC_MAP, op)
+        or by_class(_BINARY_INTRINSIC_MAP, op)
+        or llvm_ext.MIN_MAX_INTRINSICS.get(type(op))
     ) is not None:
         _convert_overloaded_intrinsic(name, op, builder, val_map)
+    elif isinstance(op, llvm_ext.FCmpOp):
+        _convert_fcmp(op, builder, val_map)
     elif isinstance(op, llvm_ext.PoisonOp):
         val_map[op.res] = ir.Constant(convert_type(op.res.type), ir.Undefined)
     elif isinstance(op, llvm.ConstantOp) and isinstance(op.value, IntegerAttr):
@@ -105,16 +110,49 @@ def _convert_as_xdsl_op(
         twin.drop_all_references()
 
 
+_FLAG_ORDER = ("fast", "nnan", "ninf", "nsz", "arcp", "contract", "afn", "reassoc")
+
+
+def _fastmath_flags(fastmath: llvm.FastMathAttr) -> list[str]:
+    """The flags in LLVM's order (the attribute holds a set), so the text is stable."""
+    names = {f.value for f in fastmath.data}
+    return [name for name in _FLAG_ORDER if name in names]
+
+
+_FCMP_OPERATORS = {"eq": "==", "gt": ">", "ge": ">=", "lt": "<", "le": "<=", "ne": "!="}
+
+
+def _convert_fcmp(
+    op: llvm_ext.FCmpOp, builder: ir.IRBuilder, val_map: dict[SSAValue, ir.Value]
+) -> None:
+    """xDSL's translation of `llvm.fcmp`, with the fast-math flags."""
+    predicate = llvm.FCmpPredicateFlag.from_int(op.predicate.value.data).value
+    compare = builder.fcmp_ordered if predicate[0] == "o" else builder.fcmp_unordered
+    operator = _FCMP_OPERATORS.get(predicate[1:], predicate)
+    flags = _fastmath_flags(op.fastmathFlags)
+    val_map[op.res] = compare(operator, val_map[op.lhs], val_map[op.rhs], flags=flags)
+
+
 def _convert_overloaded_intrinsic(
     name: str, op: Operation, builder: ir.IRBuilder, val_map: dict[SSAValue, ir.Value]
 ) -> None:
     operands = [val_map[operand] for operand in op.operands]
     result_type = operands[0].type
     function_type = ir.FunctionType(result_type, [o.type for o in operands])
-    intrinsic = declare_intrinsic(builder.module, name, result_type, function_type)
+    full_name = f"{name}.{_suffix(result_type)}"
+    intrinsic = builder.module.globals.get(full_name) or ir.Function(
+        builder.module, function_type, name=full_name
+    )
     fastmath = op.properties.get("fastmathFlags")
-    flags = [f.value for f in fastmath.data] if isinstance(fastmath, llvm.FastMathAttr) else []
+    flags = _fastmath_flags(fastmath) if isinstance(fastmath, llvm.FastMathAttr) else []
     val_map[op.results[0]] = builder.call(intrinsic, operands, fastmath=flags)
+
+
+def _suffix(type_: ir.Type) -> str:
+    """LLVM's overload suffix, `i64`, `f32`, `v4i32` (xDSL's takes no integer vectors)."""
+    if isinstance(type_, ir.VectorType):
+        return f"v{type_.count}{_suffix(type_.element)}"
+    return str(type_.intrinsic_name)
 
 
 # the name convert.py imports from convert_op.py, not one it exports: patched so that

@@ -1,10 +1,11 @@
 """arith ops in upstream MLIR's current form, where xDSL 0.74's lags behind.
 
-Upstream's `arith.trunci` carries overflow flags (`arith.trunci %x overflow<nsw> :
-i64 to i32`: the result is poison when the dropped bits are not all copies of the
-sign bit (`nsw`) or not all zero (`nuw`)); xDSL's has none. `TruncIOp` is xDSL's
-with them, and `Arith` is xDSL's dialect with it in place of xDSL's; graphlet
-registers it under the name `arith`.
+Upstream's `arith.remf` (the remainder of a truncating division, C's `fmod`, which
+LLVM's `frem` computes) is missing from xDSL 0.74: `RemFOp`. Upstream's `arith.trunci`
+carries overflow flags (`arith.trunci %x overflow<nsw> : i64 to i32`: the result is
+poison when the dropped bits are not all copies of the sign bit (`nsw`) or not all zero
+(`nuw`)); xDSL's has none: `TruncIOp` is xDSL's with them. `Arith` is xDSL's dialect
+with both; graphlet registers it under the name `arith`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from xdsl.dialects import arith
 from xdsl.dialects.arith import IntegerOverflowAttr
 from xdsl.dialects.builtin import IntegerType
 from xdsl.ir import Dialect, Operation
-from xdsl.irdl import irdl_op_definition, operand_def, prop_def, result_def
+from xdsl.irdl import irdl_op_definition, operand_def, prop_def, result_def, traits_def
+from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
 from graphlet.dialects.upstream_syntax import replace_ops
@@ -48,5 +50,15 @@ class TruncIOp(arith.TruncIOp):
             raise VerifyException("Destination bit-width must be smaller than the input bit-width")
 
 
-Arith: Dialect = replace_ops(arith.Arith, [TruncIOp])
-"""xDSL's `arith` dialect with the op above in place of its own."""
+@irdl_op_definition
+class RemFOp(arith.FloatingPointLikeBinaryOperation):
+    """`%r = arith.remf %a, %b : f64`: `a - b * trunc(a / b)`, exactly (C's `fmod`);
+    NaN when `a` is infinite or `b` is zero."""
+
+    name = "arith.remf"
+
+    traits = traits_def(Pure())
+
+
+Arith: Dialect = replace_ops(arith.Arith, [TruncIOp, RemFOp])
+"""xDSL's `arith` dialect with the ops above in place of its own (or added)."""

@@ -21,6 +21,7 @@ from typing import Self, TypeVar
 from xdsl.dialects import llvm
 from xdsl.dialects.builtin import (
     I1,
+    AnyFloatConstr,
     IntAttr,
     IntegerAttr,
     IntegerType,
@@ -45,10 +46,16 @@ from xdsl.irdl import (
     result_def,
     traits_def,
 )
-from xdsl.irdl.constraints import AttrConstraint, RangeLengthConstraint, RangeOf, SingleOf
+from xdsl.irdl.constraints import (
+    AttrConstraint,
+    RangeLengthConstraint,
+    RangeOf,
+    SingleOf,
+    VarConstraint,
+)
 from xdsl.parser import Parser
 from xdsl.printer import Printer
-from xdsl.traits import NoMemoryEffect
+from xdsl.traits import NoMemoryEffect, Pure
 from xdsl.utils.exceptions import VerifyException
 
 from graphlet.dialects.upstream_syntax import replace_ops
@@ -85,6 +92,51 @@ class UIToFPOp(GenericCastOp):
 
 
 _FASTMATH = "(`fastmath` `` $fastmathFlags^)?"
+
+_INTEGERS = SignlessIntegerConstraint | VectorType.constr(SignlessIntegerConstraint)
+_FLOATS = AnyFloatConstr | VectorType.constr(AnyFloatConstr)
+
+
+def _min_max(
+    class_name: str, name: str, summary: str, elements: AttrConstraint
+) -> type[IRDLOperation]:
+    """`%r = llvm.intr.NAME(%a, %b) : (T, T) -> T`, the LLVM intrinsic of that name;
+    the float ones take fast-math flags (`fastmath<nnan>` after the operands)."""
+    floats = elements is _FLOATS
+    fields: dict[str, object] = {
+        "name": f"llvm.intr.{name}",
+        "__doc__": f"{summary}: `llvm.{name}`.",
+        "__module__": __name__,
+        "a": operand_def(VarConstraint("T", elements)),
+        "b": operand_def(VarConstraint("T", elements)),
+        "res": result_def(VarConstraint("T", elements)),
+        "traits": traits_def(Pure()),
+        "assembly_format": (
+            f"`(` operands `)` {_FASTMATH if floats else ''} attr-dict "
+            "`:` functional-type(operands, results)"
+        ),
+    }
+    if floats:
+        fields["fastmathFlags"] = prop_def(FastMathAttr, default_value=FastMathAttr(None))
+    return irdl_op_definition(type(class_name, (IRDLOperation,), fields))
+
+
+SMaxOp = _min_max("SMaxOp", "smax", "The larger as signed integers", _INTEGERS)
+SMinOp = _min_max("SMinOp", "smin", "The smaller as signed integers", _INTEGERS)
+UMaxOp = _min_max("UMaxOp", "umax", "The larger as unsigned integers", _INTEGERS)
+UMinOp = _min_max("UMinOp", "umin", "The smaller as unsigned integers", _INTEGERS)
+MaximumOp = _min_max(
+    "MaximumOp", "maximum", "The larger float, NaN if either is, +0.0 above -0.0", _FLOATS
+)
+MinimumOp = _min_max(
+    "MinimumOp", "minimum", "The smaller float, NaN if either is, -0.0 below +0.0", _FLOATS
+)
+
+MIN_MAX_INTRINSICS: dict[type[Operation], str] = {
+    op: op.name.replace(".intr.", ".")
+    for op in (SMaxOp, SMinOp, UMaxOp, UMinOp, MaximumOp, MinimumOp)
+}
+"""Each min/max op and the LLVM intrinsic it stands for (before type mangling)."""
 
 
 def _single(constraint: object) -> AttrConstraint:
@@ -581,5 +633,8 @@ def upstream(op_class: type[_Op]) -> type[_Op]:
     return BY_NAME.get(op_class.name, op_class)  # type: ignore[return-value]
 
 
-LLVM = replace_ops(llvm.LLVM, [*UPSTREAM_SYNTAX, FPToSIOp, FPToUIOp, UIToFPOp, PoisonOp])
+LLVM = replace_ops(
+    llvm.LLVM,
+    [*UPSTREAM_SYNTAX, FPToSIOp, FPToUIOp, UIToFPOp, PoisonOp, *MIN_MAX_INTRINSICS],
+)
 """xDSL's `llvm` dialect with the instructions and upstream-syntax ops above."""

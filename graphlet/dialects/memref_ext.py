@@ -1,7 +1,8 @@
 """memref ops printed and parsed in upstream MLIR's syntax.
 
 xDSL 0.74 prints `memref.alloc() {alignment = 64 : i64}`, which upstream MLIR (strict
-properties) rejects, and has no custom form for `memref.global`. The ops here are
+properties) rejects, and has no custom form for `memref.global` or `memref.cast` (nor
+upstream's check that a cast's types are compatible). The ops here are
 xDSL's with upstream's syntax; xDSL's spelling still parses, so older files and
 generic-form files keep working. `Memref` is xDSL's dialect with them in place of
 xDSL's own; graphlet registers it under the name `memref`.
@@ -13,6 +14,7 @@ from typing import Self
 
 from xdsl.dialects import memref
 from xdsl.dialects.builtin import (
+    DYNAMIC_INDEX,
     I64,
     DenseIntOrFPElementsAttr,
     IndexType,
@@ -22,11 +24,14 @@ from xdsl.dialects.builtin import (
     SymbolNameConstraint,
     TensorType,
     UnitAttr,
+    UnrankedMemRefType,
     i64,
 )
 from xdsl.ir import Attribute, Dialect
 from xdsl.irdl import (
+    base,
     irdl_op_definition,
+    operand_def,
     opt_prop_def,
     prop_def,
     result_def,
@@ -229,5 +234,59 @@ class GlobalOp(memref.GlobalOp):
             )
 
 
-Memref: Dialect = replace_ops(memref.MemRef, [AllocOp, AllocaOp, GlobalOp])
+@irdl_op_definition
+class CastOp(memref.CastOp):
+    """`%c = memref.cast %m : memref<4xf32> to memref<?xf32>`, upstream's syntax, and
+    upstream's check that the two types can be cast to each other."""
+
+    name = "memref.cast"
+
+    source = operand_def(base(MemRefType) | base(UnrankedMemRefType))
+    dest = result_def(base(MemRefType) | base(UnrankedMemRefType))
+
+    assembly_format = "$source attr-dict `:` type($source) `to` type($dest)"
+
+    def verify_(self) -> None:
+        why = _cast_incompatibility(self.source.type, self.dest.type)
+        if why is not None:
+            raise VerifyException(
+                f"operand type {self.source.type} and result type {self.dest.type} "
+                f"are cast incompatible: {why}"
+            )
+
+
+def _cast_incompatibility(a: Attribute, b: Attribute) -> str | None:
+    """Why `memref.cast` cannot turn `a` into `b` (MLIR's `areCastCompatible`), or None."""
+    assert isinstance(a, MemRefType | UnrankedMemRefType)
+    assert isinstance(b, MemRefType | UnrankedMemRefType)
+    if a == b:
+        return None  # MLIR's cast interface accepts a cast to the same type
+    if isinstance(a, UnrankedMemRefType) and isinstance(b, UnrankedMemRefType):
+        return "both are unranked"
+    if a.element_type != b.element_type:
+        return "the element types differ"
+    if a.memory_space != b.memory_space:
+        return "the memory spaces differ"
+    if not (isinstance(a, MemRefType) and isinstance(b, MemRefType)):
+        return None
+    if a.get_num_dims() != b.get_num_dims():
+        return "the ranks differ"
+    for x, y in zip(a.get_shape(), b.get_shape()):
+        if x != DYNAMIC_INDEX and y != DYNAMIC_INDEX and x != y:
+            return "a static dimension differs"
+    if a.layout == b.layout:
+        return None
+    a_strides, b_strides = a.get_strides(), b.get_strides()
+    if a_strides is None or b_strides is None:
+        return "a layout is not strided"
+    a_offset, b_offset = a.get_offset(), b.get_offset()
+    if a_offset is not None and b_offset is not None and a_offset != b_offset:
+        return "the static offsets differ"
+    for p, q in zip(a_strides, b_strides):
+        if p is not None and q is not None and p != q:
+            return "a static stride differs"
+    return None
+
+
+Memref: Dialect = replace_ops(memref.MemRef, [AllocOp, AllocaOp, GlobalOp, CastOp])
 """xDSL's `memref` dialect with the ops above in place of its own."""

@@ -5,9 +5,11 @@ already), so no casts appear; `index` must be gone (run `convert-index-to-i64`).
 Overflow flags (nsw/nuw) and fast-math flags are kept where the llvm op has
 them. Choices where arith and LLVM differ:
 
-* `minimumf`/`maximumf` (NaN-propagating, -0.0 < +0.0) become `llvm.minimum`/
-  `llvm.maximum`; `minnumf`/`maxnumf` (a NaN operand is ignored) become
-  `llvm.intr.minnum`/`maxnum`.
+* `minimumf`/`maximumf` (NaN-propagating, -0.0 < +0.0) become `llvm.intr.minimum`/
+  `maximum`; `minnumf`/`maxnumf` (a NaN operand is ignored) become
+  `llvm.intr.minnum`/`maxnum`; `minsi`/`maxsi`/`minui`/`maxui` become
+  `llvm.intr.smin`/`smax`/`umin`/`umax`, as upstream lowers them.
+* `remf` becomes `llvm.frem` (C's `fmod`).
 * `cmpf false`/`true` become constants (LLVM's `fcmp false` is not translated).
 * `floordivsi`, `ceildivsi`, `ceildivui` expand to div/rem and a correction.
 * `fptosi`, `fptoui`, `uitofp` become the `llvm` ops graphlet adds (`dialects/llvm_ext.py`).
@@ -48,7 +50,7 @@ from graphlet.dialects.llvm_ext import upstream
 from graphlet.dialects.upstream_syntax import by_class
 from graphlet.locations import lowering_error
 from graphlet.lowering.legality import INDEX_ADVICE, ConversionTarget, has_index_type
-from graphlet.lowering.llvm_lowering_utils import intrinsic_call, llvm_fastmath
+from graphlet.lowering.llvm_lowering_utils import llvm_fastmath
 
 _OVERFLOW_BITS = {arith.IntegerOverflowFlag.NSW: 1, arith.IntegerOverflowFlag.NUW: 2}
 
@@ -111,6 +113,7 @@ _FLOAT_OPS: dict[type[Operation], type[llvm.AbstractFloatArithOp]] = {
     arith.SubfOp: upstream(llvm.FSubOp),
     arith.MulfOp: upstream(llvm.FMulOp),
     arith.DivfOp: upstream(llvm.FDivOp),
+    arith_ext.RemFOp: upstream(llvm.FRemOp),
 }
 
 
@@ -189,13 +192,13 @@ class CastLowering(RewritePattern):
             rewriter.replace(op, new_op)
 
 
-_MIN_MAX_INTRINSICS: dict[type[Operation], str] = {
-    arith.MinSIOp: "llvm.smin",
-    arith.MaxSIOp: "llvm.smax",
-    arith.MinUIOp: "llvm.umin",
-    arith.MaxUIOp: "llvm.umax",
-    arith.MinimumfOp: "llvm.minimum",
-    arith.MaximumfOp: "llvm.maximum",
+_MIN_MAX_OPS: dict[type[Operation], type[Operation]] = {
+    arith.MinSIOp: llvm_ext.SMinOp,
+    arith.MaxSIOp: llvm_ext.SMaxOp,
+    arith.MinUIOp: llvm_ext.UMinOp,
+    arith.MaxUIOp: llvm_ext.UMaxOp,
+    arith.MinimumfOp: llvm_ext.MinimumOp,
+    arith.MaximumfOp: llvm_ext.MaximumOp,
 }
 
 
@@ -209,10 +212,20 @@ class MinMaxLowering(RewritePattern):
             rewriter.replace(
                 op, upstream(llvm.VectorFMaxOp)(op.lhs, op.rhs, llvm_fastmath(op.fastmath))
             )
-        elif (intrinsic := _MIN_MAX_INTRINSICS.get(type(op))) is not None:
+        elif (min_max := _MIN_MAX_OPS.get(type(op))) is not None:
             _check_llvm_type(op, op.results[0].type)
-            result_type = op.results[0].type
-            rewriter.replace(op, intrinsic_call(intrinsic, list(op.operands), result_type))
+            fastmath = op.properties.get("fastmath")
+            properties = (
+                {"fastmathFlags": llvm_fastmath(fastmath)}
+                if isinstance(fastmath, arith.FastMathFlagsAttr)
+                else {}
+            )
+            new_op = min_max.create(
+                operands=list(op.operands),
+                result_types=[op.results[0].type],
+                properties=properties,
+            )
+            rewriter.replace(op, new_op)
 
 
 def _icmp(predicate: str) -> IntegerAttr[IntegerType]:

@@ -32,8 +32,8 @@ from xdsl.interpreters import register_implementations
 from xdsl.interpreters.math import MathFunctions
 from xdsl.ir import Attribute
 
+from graphlet.dialects import arith_ext, pyrt
 from graphlet.dialects import graphlet as g
-from graphlet.dialects import pyrt
 from graphlet.dialects.upstream_syntax import by_class
 from graphlet.registry import make_context
 
@@ -285,10 +285,20 @@ class LibmFunctions(InterpreterFunctions):
     def run_frem(
         self, interpreter: Interpreter, op: llvm.FRemOp, args: PythonValues
     ) -> PythonValues:
-        x, y = args
-        if math.isinf(x) or y == 0.0 or x != x or y != y:
-            return (math.nan,)
-        return (math.fmod(x, y),)
+        return (_fmod(*args),)
+
+    @impl(arith_ext.RemFOp)
+    def run_remf(
+        self, interpreter: Interpreter, op: arith_ext.RemFOp, args: PythonValues
+    ) -> PythonValues:
+        return (_fmod(*args),)
+
+
+def _fmod(x: float, y: float) -> float:
+    """C's `fmod` (LLVM's `frem`): NaN where Python's `math.fmod` raises."""
+    if math.isinf(x) or y == 0.0 or x != x or y != y:
+        return math.nan
+    return math.fmod(x, y)
 
 
 _ZERO_DIVISION = "integer division or modulo by zero"

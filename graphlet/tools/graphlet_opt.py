@@ -105,6 +105,20 @@ class GraphletOptMain(xDSLOptMain):
     def get_input_name(self) -> str:
         return self.args.input_file or "<stdin>"
 
+    def prepare_input(self) -> tuple[list[tuple[IO[bytes], int]], str]:
+        """xDSL's, but `--split-input-file` splits only at `// -----` lines."""
+        if not self.args.split_input_file:
+            return super().prepare_input()
+        self.args.split_input_file = False
+        try:
+            chunks, extension = super().prepare_input()
+        finally:
+            self.args.split_input_file = True
+        whole = chunks[0][0]
+        text = whole.read()
+        whole.close()
+        return [(BytesIO(chunk), offset) for chunk, offset in split_chunks(text)], extension
+
     def parse_chunk(
         self, chunk: IO[bytes], file_extension: str, start_offset: int = 0
     ) -> ModuleOp | None:
@@ -156,6 +170,23 @@ class GraphletOptMain(xDSLOptMain):
                     f"xDSL's {target.split('-')[0]} dialects (for LLVM IR use -t llvm)"
                 ) from None
         return super().output_resulting_program(prog)
+
+
+_SPLIT_MARKER = re.compile(rb"^[ \t]*// -----[ \t]*$", re.MULTILINE)
+"""mlir-opt's `--split-input-file` marker: a line of its own, so that a `// CHECK: // -----`
+line stays in its chunk."""
+
+
+def split_chunks(text: bytes) -> list[tuple[bytes, int]]:
+    """The chunks of `text` between marker lines, each with the number of lines before it
+    (a chunk starts with the rest of its marker line, so line numbers stay the file's)."""
+    chunks: list[tuple[bytes, int]] = []
+    start = 0
+    for marker in _SPLIT_MARKER.finditer(text):
+        chunks.append((text[start : marker.start()], text.count(b"\n", 0, start)))
+        start = marker.end()
+    chunks.append((text[start:], text.count(b"\n", 0, start)))
+    return chunks
 
 
 def _boolean(text: str) -> bool:

@@ -3,8 +3,9 @@
 Arguments are parsed by the function's signature (`3`, `-2.5`, `nan`, `-inf`,
 `True`/`true`/`1`); the function is compiled natively (or, with `--interpret`, run by
 the reference interpreter) and each result is printed on its own line in Python's
-repr (`4950`, `5.0`, `True`). An exception raised by the program is printed as
-Python prints its last line (`ZeroDivisionError: integer division or modulo by
+repr (`4950`, `5.0`, `True`). A plain `llvm.func` (upstream's llvm dialect, as
+`mlir-runner -e NAME` runs it) is called directly, with i1/i8/i16/i32/i64/f32/f64
+arguments and result. An exception raised by the program is printed as Python prints its last line (`ZeroDivisionError: integer division or modulo by
 zero`) with exit status 1; a bad file, entry or argument gives a one-line located
 message and a non-zero exit, never a traceback.
 """
@@ -16,8 +17,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from xdsl.dialects import func
-from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects import func, llvm
+from xdsl.dialects.builtin import IntegerType, ModuleOp
 from xdsl.ir import Attribute
 
 from graphlet.dialects import graphlet as g
@@ -142,6 +143,9 @@ def _run(options: argparse.Namespace, raw_args: list[str]) -> int:
         text = f.read()
     module = LocatingParser(ctx, text, options.file).parse_module()
     verify_module(module)
+    plain = _plain_entry(module, options.entry)
+    if plain is not None:
+        return _run_plain(options, module, plain, raw_args)
     entry = _entry(module, options.entry, options.file)
     arg_types = entry.function_type.inputs.data
     result_types = entry.function_type.outputs.data
@@ -183,6 +187,64 @@ def _run(options: argparse.Namespace, raw_args: list[str]) -> int:
         return 1
     for line in _format(results, len(result_types)):
         print(line)
+    return 0
+
+
+def _plain_entry(module: ModuleOp, name: str) -> llvm.FuncOp | None:
+    """`llvm.func @name` when the module has no `func.func` of that name (a file of
+    upstream's llvm dialect, run as `mlir-runner -e name` would)."""
+    if any(isinstance(op, func.FuncOp) and op.sym_name.data == name for op in module.ops):
+        return None
+    for op in module.ops:
+        if isinstance(op, llvm.FuncOp) and op.sym_name.data == name:
+            return op
+    return None
+
+
+def _plain_argument(text: str, t: Attribute, position: int, entry: str) -> Any:
+    """The Python value of `text` for an i1/iN/f32/f64 argument of a plain llvm.func."""
+    value: Any = None
+    if isinstance(t, IntegerType) and t.width.data == 1:
+        value = True if text.lower() in _TRUE else False if text.lower() in _FALSE else None
+    elif isinstance(t, IntegerType):
+        try:
+            digits = text.lower().lstrip("+-")
+            value = int(text, 0) if digits.startswith(("0x", "0o", "0b")) else int(text)
+        except ValueError:
+            value = None
+        width = t.width.data
+        if value is not None and not -(1 << (width - 1)) <= value < (1 << width):
+            raise UsageError(f"@{entry} argument {position} ({t}) is out of range: {text}")
+    else:
+        try:
+            value = float(text)
+        except ValueError:
+            value = None
+    if value is None:
+        raise UsageError(f"@{entry} argument {position} ({t}) cannot be {text!r}")
+    return value
+
+
+def _run_plain(
+    options: argparse.Namespace, module: ModuleOp, entry: llvm.FuncOp, raw_args: list[str]
+) -> int:
+    from graphlet.backend.jit import JitEngine
+    from graphlet.backend.targets import call_llvm_function, plain_signature
+
+    if options.interpret:
+        raise UsageError(f"--interpret runs func.func functions; @{options.entry} is an llvm.func")
+    inputs, _ = plain_signature(entry)
+    if len(raw_args) != len(inputs):
+        raise UsageError(
+            f"@{options.entry} takes {len(inputs)} argument(s), {len(raw_args)} given with --args"
+        )
+    args = [
+        _plain_argument(text, t, i + 1, options.entry)
+        for i, (text, t) in enumerate(zip(raw_args, inputs))
+    ]
+    engine = JitEngine.from_module(module, opt_level=options.opt_level)
+    for value in call_llvm_function(engine, entry, args):
+        print(repr(value))
     return 0
 
 

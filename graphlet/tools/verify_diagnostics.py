@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from graphlet.tools.graphlet_opt import GraphletOptMain
 
 _ANNOTATION = re.compile(
-    r"expected-(error|warning|note|remark)(?:@(above|below|[+-]\d+))?\s*\{\{(.*?)\}\}"
+    r"expected-(error|warning|note|remark) *(?:@(above|below|[+-]\d+))? *\{\{(.*?)\}\}"
 )
 _LINE = re.compile(r":(\d+):(\d+)")
 
@@ -71,7 +71,9 @@ def expectations(chunk: str, first_line: int) -> list[Expectation]:
 def run_verify_diagnostics(tool: GraphletOptMain, text: bytes) -> int:
     """Process each chunk, matching its diagnostics against its annotations."""
     name = tool.get_input_name()
-    pieces = text.split(b"// -----") if tool.args.split_input_file else [text]
+    from graphlet.tools.graphlet_opt import split_chunks
+
+    pieces = [p for p, _ in split_chunks(text)] if tool.args.split_input_file else [text]
     output = tool.prepare_output()
     failures: list[str] = []
     offset = 0

@@ -31,13 +31,15 @@ func.func @integer(%a: i32, %b: i32) -> (i32, i32, i32, i32, i32, i32, i32, i32,
 // CHECK-NEXT:    %11 = llvm.ashr %a, %b : i32
 // CHECK-NEXT:    %12 = llvm.lshr %a, %b : i32
 
-func.func @float(%x: f64, %y: f64) -> (f64, f64, f64, f64, f64) {
+func.func @float(%x: f64, %y: f64) -> (f64, f64, f64, f64, f64, f64, f64) {
   %0 = arith.addf %x, %y : f64
   %1 = arith.subf %x, %y fastmath<fast> : f64
   %2 = arith.mulf %x, %y fastmath<nnan, ninf> : f64
   %3 = arith.divf %x, %y : f64
   %4 = arith.negf %x : f64
-  func.return %0, %1, %2, %3, %4 : f64, f64, f64, f64, f64
+  %5 = arith.remf %x, %y : f64
+  %6 = arith.remf %x, %y fastmath<nsz> : f64
+  func.return %0, %1, %2, %3, %4, %5, %6 : f64, f64, f64, f64, f64, f64, f64
 }
 // CHECK-LABEL: func.func @float
 // CHECK-NEXT:    %0 = llvm.fadd %x, %y : f64
@@ -45,6 +47,8 @@ func.func @float(%x: f64, %y: f64) -> (f64, f64, f64, f64, f64) {
 // CHECK-NEXT:    %2 = llvm.fmul %x, %y fastmath<nnan,ninf> : f64
 // CHECK-NEXT:    %3 = llvm.fdiv %x, %y : f64
 // CHECK-NEXT:    %4 = llvm.fneg %x : f64
+// CHECK-NEXT:    %5 = llvm.frem %x, %y : f64
+// CHECK-NEXT:    %6 = llvm.frem %x, %y fastmath<nsz> : f64
 
 func.func @constants() -> (i64, i1, f32, vector<2xi32>) {
   %0 = arith.constant 0 : i64
@@ -59,7 +63,7 @@ func.func @constants() -> (i64, i1, f32, vector<2xi32>) {
 // CHECK-NEXT:    %2 = llvm.mlir.constant(-2.500000e+00 : f32) : f32
 // CHECK-NEXT:    %3 = llvm.mlir.constant(dense<[1, 2]> : vector<2xi32>) : vector<2xi32>
 
-func.func @compare(%a: i64, %b: i64, %x: f64, %y: f64) -> (i1, i1, i1, i1, i1, i1, i1, i64) {
+func.func @compare(%a: i64, %b: i64, %x: f64, %y: f64) -> (i1, i1, i1, i1, i1, i1, i1, i64, i1) {
   %0 = arith.cmpi slt, %a, %b : i64
   %1 = arith.cmpi uge, %a, %b : i64
   %2 = arith.cmpf olt, %x, %y : f64
@@ -68,7 +72,8 @@ func.func @compare(%a: i64, %b: i64, %x: f64, %y: f64) -> (i1, i1, i1, i1, i1, i
   %5 = arith.cmpf false, %x, %y : f64
   %6 = arith.cmpf true, %x, %y : f64
   %7 = arith.select %0, %a, %b : i64
-  func.return %0, %1, %2, %3, %4, %5, %6, %7 : i1, i1, i1, i1, i1, i1, i1, i64
+  %8 = arith.cmpf oge, %x, %y fastmath<nnan, ninf> : f64
+  func.return %0, %1, %2, %3, %4, %5, %6, %7, %8 : i1, i1, i1, i1, i1, i1, i1, i64, i1
 }
 // CHECK-LABEL: func.func @compare
 // CHECK-NEXT:    %0 = llvm.icmp "slt" %a, %b : i64
@@ -79,6 +84,7 @@ func.func @compare(%a: i64, %b: i64, %x: f64, %y: f64) -> (i1, i1, i1, i1, i1, i
 // CHECK-NEXT:    %5 = llvm.mlir.constant(false) : i1
 // CHECK-NEXT:    %6 = llvm.mlir.constant(true) : i1
 // CHECK-NEXT:    %7 = llvm.select %0, %a, %b : i1, i64
+// CHECK-NEXT:    %8 = llvm.fcmp "oge" %x, %y fastmath<nnan,ninf> : f64
 
 func.func @casts(%i: i32, %f: f32, %d: f64) -> (i64, i64, i16, f64, f64, i64, i64, f64, f32, i32) {
   %0 = arith.extsi %i : i32 to i64
@@ -105,7 +111,7 @@ func.func @casts(%i: i32, %f: f32, %d: f64) -> (i64, i64, i16, f64, f64, i64, i6
 // CHECK-NEXT:    %8 = llvm.fptrunc %d : f64 to f32
 // CHECK-NEXT:    %9 = llvm.bitcast %f : f32 to i32
 
-func.func @min_max(%a: i64, %b: i64, %x: f64, %y: f64) -> (i64, i64, i64, i64, f64, f64, f64, f64) {
+func.func @min_max(%a: i64, %b: i64, %x: f64, %y: f64, %v: vector<4xi32>) -> (i64, i64, i64, i64, f64, f64, f64, f64, f64, vector<4xi32>) {
   %0 = arith.minsi %a, %b : i64
   %1 = arith.maxsi %a, %b : i64
   %2 = arith.minui %a, %b : i64
@@ -114,17 +120,21 @@ func.func @min_max(%a: i64, %b: i64, %x: f64, %y: f64) -> (i64, i64, i64, i64, f
   %5 = arith.maximumf %x, %y : f64
   %6 = arith.minnumf %x, %y : f64
   %7 = arith.maxnumf %x, %y : f64
-  func.return %0, %1, %2, %3, %4, %5, %6, %7 : i64, i64, i64, i64, f64, f64, f64, f64
+  %8 = arith.maximumf %x, %y fastmath<nnan> : f64
+  %9 = arith.maxui %v, %v : vector<4xi32>
+  func.return %0, %1, %2, %3, %4, %5, %6, %7, %8, %9 : i64, i64, i64, i64, f64, f64, f64, f64, f64, vector<4xi32>
 }
 // CHECK-LABEL: func.func @min_max
-// CHECK-NEXT:    %0 = llvm.call_intrinsic "llvm.smin.i64"(%a, %b) : (i64, i64) -> i64
-// CHECK-NEXT:    %1 = llvm.call_intrinsic "llvm.smax.i64"(%a, %b) : (i64, i64) -> i64
-// CHECK-NEXT:    %2 = llvm.call_intrinsic "llvm.umin.i64"(%a, %b) : (i64, i64) -> i64
-// CHECK-NEXT:    %3 = llvm.call_intrinsic "llvm.umax.i64"(%a, %b) : (i64, i64) -> i64
-// CHECK-NEXT:    %4 = llvm.call_intrinsic "llvm.minimum.f64"(%x, %y) : (f64, f64) -> f64
-// CHECK-NEXT:    %5 = llvm.call_intrinsic "llvm.maximum.f64"(%x, %y) : (f64, f64) -> f64
+// CHECK-NEXT:    %0 = llvm.intr.smin(%a, %b) : (i64, i64) -> i64
+// CHECK-NEXT:    %1 = llvm.intr.smax(%a, %b) : (i64, i64) -> i64
+// CHECK-NEXT:    %2 = llvm.intr.umin(%a, %b) : (i64, i64) -> i64
+// CHECK-NEXT:    %3 = llvm.intr.umax(%a, %b) : (i64, i64) -> i64
+// CHECK-NEXT:    %4 = llvm.intr.minimum(%x, %y) : (f64, f64) -> f64
+// CHECK-NEXT:    %5 = llvm.intr.maximum(%x, %y) : (f64, f64) -> f64
 // CHECK-NEXT:    %6 = llvm.intr.minnum(%x, %y) : (f64, f64) -> f64
 // CHECK-NEXT:    %7 = llvm.intr.maxnum(%x, %y) : (f64, f64) -> f64
+// CHECK-NEXT:    %8 = llvm.intr.maximum(%x, %y) fastmath<nnan> : (f64, f64) -> f64
+// CHECK-NEXT:    %9 = llvm.intr.umax(%v, %v) : (vector<4xi32>, vector<4xi32>) -> vector<4xi32>
 
 func.func @rounding_division(%a: i64, %b: i64) -> (i64, i64, i64) {
   %0 = arith.floordivsi %a, %b : i64

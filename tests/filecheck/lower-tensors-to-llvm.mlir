@@ -18,7 +18,7 @@ func.func @chain(%a: tensor<1024xf64>, %b: tensor<1024xf64>, %c: tensor<1024xf64
 // CHECK:      llvm.getelementptr inbounds %c[
 // CHECK:      llvm.fmul
 // CHECK-NEXT: llvm.fadd
-// CHECK:      llvm.call_intrinsic "llvm.maximum.f64"
+// CHECK:      llvm.intr.maximum
 // CHECK:      llvm.fmul
 // CHECK:      llvm.getelementptr inbounds %0[
 // CHECK-NEXT: llvm.store

@@ -173,3 +173,18 @@ llvm.func @poison() -> i64 {
 // CHECK-NEXT: llvm.mlir.global internal @z() {addr_space = 0 : i32} : f64 {
 // CHECK-NEXT:   llvm.mlir.zero : f64
 // CHECK:        llvm.mlir.poison : i64
+
+// -----
+
+func.func @casts(%m: memref<4xf32>, %s: memref<4x?xf32, strided<[?, 1], offset: ?>>) -> (memref<?xf32>, memref<4x8xf32, strided<[8, 1], offset: 2>>) {
+  %0 = memref.cast %m : memref<4xf32> to memref<?xf32>
+  %1 = memref.cast %0 : memref<?xf32> to memref<*xf32>
+  %2 = memref.cast %1 : memref<*xf32> to memref<?xf32>
+  %3 = memref.cast %s : memref<4x?xf32, strided<[?, 1], offset: ?>> to memref<4x8xf32, strided<[8, 1], offset: 2>>
+  func.return %2, %3 : memref<?xf32>, memref<4x8xf32, strided<[8, 1], offset: 2>>
+}
+// CHECK-LABEL: func.func @casts
+// CHECK-NEXT:    %0 = memref.cast %m : memref<4xf32> to memref<?xf32>
+// CHECK-NEXT:    %1 = memref.cast %0 : memref<?xf32> to memref<*xf32>
+// CHECK-NEXT:    %2 = memref.cast %1 : memref<*xf32> to memref<?xf32>
+// CHECK-NEXT:    %3 = memref.cast %s : memref<4x?xf32, strided<[?, 1], offset: ?>> to memref<4x8xf32, strided<[8, 1], offset: 2>>
