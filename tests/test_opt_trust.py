@@ -512,6 +512,8 @@ def _upstream_only(module) -> bool:
 
 def _stages(pipeline: str) -> list:
     """The passes `-p pipeline` runs, the composite lowerings expanded into their stages."""
+    from xdsl.utils.arg_spec import parse_pipeline
+
     from graphlet.lowering.lower_tensors_to_llvm import lower_tensors_to_llvm_passes
     from graphlet.lowering.lower_to_llvm import LOWER_TO_LLVM_PASSES, lower_to_llvm_passes
     from graphlet.registry import all_passes
@@ -522,8 +524,11 @@ def _stages(pipeline: str) -> list:
         "lower-tensors-to-llvm": lower_tensors_to_llvm_passes,
     }
     stages = []
-    for name in pipeline.split(","):
-        stages += composite[name]() if name in composite else [all_passes()[name]()()]
+    for spec in parse_pipeline(pipeline.strip("'\"")):
+        if spec.name in composite:
+            stages += composite[spec.name]()
+        else:
+            stages.append(all_passes()[spec.name]().from_spec(spec))
     return stages
 
 

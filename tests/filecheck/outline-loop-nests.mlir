@@ -63,7 +63,7 @@ func.func @other(%a: memref<8xf32>, %b: memref<8xf32>) {
   %c1 = arith.constant 1 : index
   %c4 = arith.constant 4 : index
   %v0 = memref.reinterpret_cast %b to offset: [0], sizes: [4], strides: [1] : memref<8xf32> to memref<4xf32>
-  %v2 = memref.reinterpret_cast %b to offset: [4], sizes: [4], strides: [1] : memref<8xf32> to memref<4xf32>
+  %v2 = memref.reinterpret_cast %b to offset: [0], sizes: [4], strides: [1] : memref<8xf32> to memref<4xf32>
   scf.for %i = %c0 to %c4 step %c1 {
     %v = memref.load %a[%i] : memref<8xf32>
     memref.store %v, %v0[%i] : memref<4xf32>
