@@ -292,3 +292,29 @@ def test_side_by_side_lists_fx_nodes_and_graphlet_ops():
     assert "aten.linear.default" in fc1
     assert "| %linear = graphlet.linear %x, %fc1_weight, %fc1_bias" in fc1
     assert any(line.startswith("output") and "func.return" in line for line in lines)
+
+
+def test_composite_ops_registered_and_removed_between_compiles():
+    """The memo of torch's CompositeImplicitAutograd scan (export.py) is keyed on the op
+    registry: an op registered after one compile, and removed after the next, is
+    neither missed nor kept."""
+    from graphlet.frontend.fx.export import _cia_registry
+
+    x = torch.randn(4)
+    compile_fx(torch.nn.ReLU(), [x])
+    before = _cia_registry()
+    library = torch.library.Library("graphlet_memo_test", "DEF")
+    library.define("double(Tensor x) -> Tensor")
+    library.impl("double", lambda x: x + x, "CompositeImplicitAutograd")
+    assert _cia_registry() != before
+
+    class Doubling(torch.nn.Module):
+        def forward(self, x):
+            return torch.ops.graphlet_memo_test.double(x)
+
+    compiled = compile_fx(Doubling(), [x])
+    assert compiled.report().all_native
+    torch.testing.assert_close(compiled(x), x + x)
+    library._destroy()
+    compiled = compile_fx(torch.nn.Tanh(), [x])
+    torch.testing.assert_close(compiled(x), torch.tanh(x))

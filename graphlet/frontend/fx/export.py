@@ -28,11 +28,60 @@ def _kept() -> tuple[torch._ops.OpOverload, ...]:
 
 def export_decompositions() -> Any:
     """`torch.export.default_decompositions()` without the ops graphlet keeps whole."""
-    table = torch.export.default_decompositions()
-    for op in _kept():
-        with contextlib.suppress(KeyError):  # `table.pop(op, None)`, which is unannotated
-            del table[op]
+    with _cia_scan_memoized():
+        table = torch.export.default_decompositions()
+        for op in _kept():
+            with contextlib.suppress(KeyError):  # `table.pop(op, None)`, which is unannotated
+                del table[op]
+        table.keys()  # type: ignore[no-untyped-call]  # materialises the lazy table under the memo
     return table
+
+
+_CIA_SCAN_USERS = ("torch.export.exported_program", "torch.export.decomp_utils")
+"""The modules that call `torch._export.utils._collect_all_valid_cia_ops`, by name."""
+
+_cia_scans: dict[tuple[Any, ...], set[Any]] = {}
+
+
+def _cia_registry() -> tuple[Any, ...]:
+    """What torch's scan of CompositeImplicitAutograd ops reads: the C++ dispatcher's
+    registrations for that key and the op namespaces (torch.library adds to both)."""
+    registrations = torch._C._dispatch_get_registrations_for_dispatch_key(
+        "CompositeImplicitAutograd"
+    )
+    return len(registrations), hash(tuple(registrations)), tuple(torch.ops._dir)
+
+
+@contextlib.contextmanager
+def _cia_scan_memoized() -> Any:
+    """Within graphlet's own export calls, torch's scan of every op namespace for
+    CompositeImplicitAutograd ops (half of `run_decompositions` on a small graph:
+    it re-materialises every C++ op once per namespace, twice a call) runs once per
+    state of the op registry. torch leaves it uncached because custom ops can be
+    registered between calls; the registry state is the memo's key, so a new op is
+    seen. Callers get a copy: torch mutates the set it is given."""
+    import importlib
+
+    from torch._export import utils
+
+    scan = utils._collect_all_valid_cia_ops
+
+    def memoized() -> set[Any]:
+        key = _cia_registry()
+        if key not in _cia_scans:
+            _cia_scans.clear()
+            _cia_scans[key] = set(scan())
+        return set(_cia_scans[key])
+
+    users = [importlib.import_module(name) for name in _CIA_SCAN_USERS]
+    saved = [module.__dict__.get("_collect_all_valid_cia_ops") for module in users]
+    for module in users:
+        module._collect_all_valid_cia_ops = memoized  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        for module, original in zip(users, saved):
+            module._collect_all_valid_cia_ops = original  # type: ignore[attr-defined]
 
 
 _AOT_EXTRA = ("_native_batch_norm_legit_functional",)
@@ -131,7 +180,8 @@ def export_core_aten(model: Any, example_inputs: Sequence[Any]) -> torch.export.
             raise UnsupportedNodeError(f"torch.export cannot trace {name}: {first}") from e
     table = export_decompositions()
     if _needs_decomposition(ep, table):
-        ep = ep.run_decompositions(table)
+        with _cia_scan_memoized():
+            ep = ep.run_decompositions(table)
     return ep
 
 
