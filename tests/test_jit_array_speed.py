@@ -13,6 +13,7 @@ inputs too: the rerun in `@f__exact` is native).
 
 from __future__ import annotations
 
+import logging
 import os
 import warnings
 from collections.abc import Callable
@@ -24,6 +25,7 @@ import pytest
 
 import graphlet
 from graphlet import driver
+from graphlet.driver import cache
 from graphlet.frontend.bytecode.signature import signature_of
 from graphlet.lowering.defer_float_flag_guards import EXACT_SUFFIX, SWITCH
 
@@ -178,3 +180,35 @@ def test_a_write_the_caller_sees_keeps_the_per_op_guards() -> None:
     a, b = np.array([np.inf, 2.0, 3.0]), np.array([np.inf, 2.0, 3.0])
     assert f(a) == caller_visible_write(b) and a.tolist() == b.tolist()
     assert not f.last_call_handed_back
+
+
+def test_the_switch_is_part_of_the_cache_key(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Code compiled with the deferred flags is never loaded with them switched off
+    (nor the other way round): the switch's value, read at each compile, is in the key,
+    and a miss says that it changed."""
+    monkeypatch.setenv("GRAPHLET_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("GRAPHLET_CACHE", raising=False)
+    assert SWITCH in cache.CODE_SWITCHES
+    source, identity = {"module": "m"}, "jit m.f(float)"
+    looked_up = []
+    with caplog.at_level(logging.DEBUG, logger="graphlet.cache"):
+        for setting in (None, "0", "1", None, "0"):
+            if setting is None:
+                monkeypatch.delenv(SWITCH, raising=False)
+            else:
+                monkeypatch.setenv(SWITCH, setting)
+            parts = cache.key_parts(source, "lower-to-llvm", {"opt_level": 2})
+            key, entry = cache.lookup(identity, parts)
+            looked_up.append(key)
+            if entry is None:
+                cache.store(
+                    key, cache.Entry(setting.encode() if setting else b"-", {}), identity, parts
+                )
+            else:
+                assert entry.payload == (setting.encode() if setting else b"-")
+    assert len(set(looked_up)) == 3 and looked_up[3:] == [looked_up[0], looked_up[1]]
+    messages = [r.message for r in caplog.records]
+    assert [m.split()[0] for m in messages] == ["MISS", "MISS", "MISS", "HIT", "HIT"]
+    assert messages[1].endswith(f"switches.{SWITCH} None -> '0'")

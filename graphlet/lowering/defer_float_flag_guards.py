@@ -39,6 +39,7 @@ from xdsl.ir import Block, BlockArgument, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
 
+from graphlet import abi
 from graphlet.dialects import pyrt
 from graphlet.lowering.int_ranges import natural_loops, reverse_post_order
 
@@ -47,8 +48,6 @@ SWITCH = "GRAPHLET_DEFER_FLOAT_FLAGS"
 PTR = llvm.LLVMPointerType()
 RERUNNABLE_CALLS = ("graphlet_array_new_", "graphlet_array_sum_")
 """Array runtime calls a rerun may repeat: allocations the call's arena owns, and sums."""
-DATA_OFFSET = 16
-"""Byte offset of an array object's data pointer (`convert-pyarray-to-llvm`)."""
 
 
 def enabled() -> bool:
@@ -126,7 +125,7 @@ def _fresh_pointers(
                     if (
                         gep.ptr in objects
                         and len(offsets) == 1
-                        and _constant(offsets[0]) == DATA_OFFSET
+                        and _constant(offsets[0]) == abi.ARRAY_DATA_OFFSET
                     ):
                         new = op.dereferenced_value
                 if new is not None and new not in fresh:
