@@ -53,6 +53,20 @@ def shifted_differences(a, lo, hi):
     return s
 
 
+def root_sum(a):
+    s = 0.0
+    for i in range(a.shape[0]):
+        s += np.sqrt(a[i])
+    return s
+
+
+def doubled_ints(a):
+    s = 0
+    for i in range(a.shape[0]):
+        s += int(a[i] * 2.0 - 1.0)
+    return s
+
+
 def square_then_index(a, k):
     s = a[0] * a[0]
     return a[k] + s
@@ -107,6 +121,21 @@ for v in (
     CASES.append((square_then_index, (v, 1)))
     CASES.append((square_then_index, (v, 12)))  # IndexError, after a warning for 1e200
     CASES.append((square_then_index, (v, -2)))
+for v in (
+    np.abs(VECTOR),
+    _with(np.abs(VECTOR), ((2,), -1.0)),  # sqrt's invalid warning, the sum then NaN
+    _with(np.abs(VECTOR), ((3,), -np.inf)),
+    _with(np.abs(VECTOR), ((4,), np.nan)),
+):
+    CASES.append((root_sum, (v,)))
+for v in (
+    VECTOR,
+    _with(VECTOR, ((3,), np.nan)),  # int(nan): ValueError, no warning
+    _with(VECTOR, ((2,), 1e308)),  # the overflow's warning, then int(inf)'s OverflowError
+    _with(VECTOR, ((5,), -np.inf), ((1,), 1e308)),
+    _with(VECTOR, ((1,), 1e308), ((4,), np.nan)),  # the warning, then ValueError
+):
+    CASES.append((doubled_ints, (v,)))
 for grid in (GRID, _with(GRID, ((2, 2), np.inf)), _with(GRID, ((1, 3), 1e308), ((2, 3), 1e308))):
     for a in layouts(grid, transposed=False):  # zeros_like of it hands back
         CASES.append((stencil, (a,)))
