@@ -435,7 +435,8 @@ def place_tests(
         block: Block, pending: set[SSAValue]
     ) -> tuple[set[SSAValue], list[tuple[Block, set[SSAValue]]]]:
         """The values tested at the end of `block` (an edge loses them), and the
-        pending values each successor receives (its arguments, or still in scope)."""
+        pending values each successor receives: the arguments it passes them as, or
+        the values themselves where they are still in scope."""
         edges = list(_edges(block))
         lost = {
             v
@@ -447,7 +448,7 @@ def place_tests(
             (
                 succ,
                 {arg for arg, v in zip(succ.args, values) if v in pending}
-                | {v for v in pending if available(v, succ)},
+                | {v for v in pending if v not in values and available(v, succ)},
             )
             for succ, values in edges
         ]
