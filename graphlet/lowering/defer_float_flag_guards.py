@@ -375,6 +375,35 @@ _CARRIES: dict[type[Operation], tuple[int, ...]] = {
 inf / inf are NaN, sqrt(-inf) is NaN; only a divisor does not (1 / inf is 0)."""
 
 
+_ABOVE, _BELOW = (2, 3), (4, 5)
+"""`arith.cmpf` predicates: ogt, oge; olt, ole."""
+
+
+def _bounded(ok: SSAValue) -> set[SSAValue]:
+    """The floats that are finite where `ok` holds: `lo <= x and x < hi` (ordered
+    comparisons with finite constants; a NaN fails them), as a conversion's guard."""
+    both = ok.owner
+    if not isinstance(both, arith.AndIOp):
+        return set()
+    bounds: dict[SSAValue, set[str]] = {}
+    for side in (both.lhs.owner, both.rhs.owner):
+        if not isinstance(side, arith.CmpfOp):
+            return set()
+        limit = side.rhs.owner
+        if not (
+            isinstance(limit, arith.ConstantOp)
+            and isinstance(limit.value, FloatAttr)
+            and _math.isfinite(limit.value.value.data)
+        ):
+            return set()
+        predicate = side.predicate.value.data
+        kind = "above" if predicate in _ABOVE else "below" if predicate in _BELOW else None
+        if kind is None:
+            return set()
+        bounds.setdefault(side.lhs, set()).add(kind)
+    return {x for x, kinds in bounds.items() if kinds == {"above", "below"}}
+
+
 def _step(
     block: Block,
     pending: set[SSAValue],
@@ -383,7 +412,8 @@ def _step(
     seen: dict[Operation, set[SSAValue]] | None = None,
 ) -> set[SSAValue]:
     """The pending values after `block`'s ops: a chained value joins them, an op that
-    carries one replaces it, and a return's flag test (in `stops`) settles them all."""
+    carries one replaces it, a guard that bounds one settles it (it is finite past the
+    guard), and a return's flag test (in `stops`) settles them all."""
     for op in block.ops:
         if op in stops:
             if seen is not None:
@@ -391,6 +421,8 @@ def _step(
             if isinstance(op, llvm.LoadOp):
                 pending = set()
             continue
+        if isinstance(op, pyrt.GuardOp):
+            pending = pending - _bounded(op.ok)
         positions = _CARRIES.get(type(op))
         if positions is not None:
             carried = {op.operands[i] for i in positions} & pending
