@@ -16,6 +16,10 @@ per-op guards as they were, so the warnings and their order are NumPy's:
     func.return %r                           ~>   cf.cond_br %set, ^rerun, ^return
                                                    ^rerun: func.call @f__exact(args...)
 
+A site that tests a float's finiteness is not tested there but where the float's
+chain of float ops ends (`place_tests`): an infinity or NaN survives `+ - *`, a
+dividend and `sqrt`, so `s += a[i] * b[i]` tests `s` once, after the loop.
+
 A function may run twice when it has no effect a rerun would repeat: no calls but
 the array runtime's allocations (owned by the call's arena until it returns) and sums,
 no stores but into arrays it made itself, no region breaks. Its loops must not exit

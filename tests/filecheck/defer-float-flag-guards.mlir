@@ -169,3 +169,35 @@ func.func @sum(%x: f64, %n: i64) -> f64 {
 // CHECK-NEXT:    cf.cond_br %[[AT_END]]
 // CHECK-NEXT:  ^{{.*}}:
 // CHECK-NEXT:    func.return %s : f64
+
+// -----
+
+// A guard that bounds a float on both sides (int()'s range test) passes only for a
+// finite one: the pending test of x * x is settled there, none is left for the return.
+func.func @truncate(%x: f64) -> i64 {
+  %y = arith.mulf %x, %x : f64
+  %a = math.absf %y : f64
+  %inf = arith.constant 0x7FF0000000000000 : f64
+  %fin = arith.cmpf olt, %a, %inf : f64
+  %true = arith.constant true
+  %nf = arith.xori %fin, %true : i1
+  cf.cond_br %nf, ^warn, ^join
+^warn:
+  %false = arith.constant false
+  pyrt.guard %false, "HandBack" {float_flags}
+  cf.br ^join
+^join:
+  %lo = arith.constant -9.2233720368547758e+18 : f64
+  %hi = arith.constant 9.2233720368547758e+18 : f64
+  %above = arith.cmpf oge, %y, %lo : f64
+  %below = arith.cmpf olt, %y, %hi : f64
+  %fits = arith.andi %above, %below : i1
+  pyrt.guard %fits, "HandBack"
+  %r = arith.fptosi %y : f64 to i64
+  func.return %r : i64
+}
+// CHECK-LABEL: func.func @truncate
+// CHECK:         pyrt.guard %fits, "HandBack"
+// CHECK-NEXT:    %r = arith.fptosi %y : f64 to i64
+// CHECK-NEXT:    %[[AT_END:.*]] = llvm.load
+// CHECK-NEXT:    cf.cond_br %[[AT_END]]
