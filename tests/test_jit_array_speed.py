@@ -183,6 +183,37 @@ def test_kernel_matches_numpy(fn: Callable[..., Any], args: tuple[Any, ...], err
     )
 
 
+SPECIALS = (np.inf, -np.inf, np.nan, 1e200, -1e200, 1e308, -1.0, 0.0)
+
+
+def _sprinkled(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Normal values with a few specials (inf, NaN, values whose products overflow)."""
+    a = rng.standard_normal(shape)
+    flat = a.reshape(-1)
+    for where in rng.choice(flat.size, size=rng.integers(0, 4), replace=False):
+        flat[where] = SPECIALS[rng.integers(len(SPECIALS))]
+    return a
+
+
+@pytest.mark.skipif(not ALL, reason="GRAPHLET_CORPUS=all")
+@pytest.mark.parametrize("seed", range(40))
+def test_random_specials_match_numpy(seed: int) -> None:
+    """Each kernel on arrays with specials at random places: CPython's value, warnings
+    and exception, under both `np.errstate` settings."""
+    rng = np.random.default_rng(seed)
+    cases: list[tuple[Callable[..., Any], tuple[Any, ...]]] = [
+        (dot, (_sprinkled(rng, (7,)), _sprinkled(rng, (7,)))),
+        (stencil, (_sprinkled(rng, (5, 6)),)),
+        (pairwise, (_sprinkled(rng, (4, 3)),)),
+        (cube_products, (_sprinkled(rng, (2, 3, 4)),)),
+        (root_sum, (np.abs(_sprinkled(rng, (6,))) * rng.choice([1, -1], 6),)),
+        (doubled_ints, (_sprinkled(rng, (6,)),)),
+    ]
+    for fn, args in cases:
+        for errors in ("warn", "raise"):
+            assert outcome(JITTED[fn], args, errors) == outcome(fn, args, errors), (fn, args)
+
+
 def _lowered(jitted: Any, *args: Any) -> str:
     jitted(*args)
     version = jitted.version_for(*args)
