@@ -108,6 +108,18 @@ array writes (entries of address, old value, size) and the arrays the call made.
 ARENA_FIELDS = 8
 """8-byte fields of the arena, the list ones included."""
 
+(
+    ARRAY_DATA_OFFSET,
+    ARRAY_ND_OFFSET,
+    ARRAY_DIMS_OFFSET,
+    ARRAY_STRIDES_OFFSET,
+    ARRAY_DESCR_OFFSET,
+    ARRAY_FLAGS_OFFSET,
+) = (16, 24, 32, 40, 56, 64)
+"""Byte offsets of the fields of a NumPy array object (`PyArrayObject`) that native
+code reads: the data pointer, `nd`, the dimensions and strides pointers, the
+descriptor and the flags."""
+
 TENSOR_STATUS_CODES: dict[str, int] = {
     "ZeroDivisionError": 1,
     "IndexError": 2,

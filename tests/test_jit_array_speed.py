@@ -13,6 +13,7 @@ inputs too: the rerun in `@f__exact` is native).
 
 from __future__ import annotations
 
+import logging
 import os
 import warnings
 from collections.abc import Callable
@@ -24,6 +25,7 @@ import pytest
 
 import graphlet
 from graphlet import driver
+from graphlet.driver import cache
 from graphlet.frontend.bytecode.signature import signature_of
 from graphlet.lowering.defer_float_flag_guards import EXACT_SUFFIX, SWITCH
 
@@ -48,6 +50,20 @@ def shifted_differences(a, lo, hi):
     s = 0.0
     for j in range(lo, hi):
         s += a[j + 1] - a[j - 1]
+    return s
+
+
+def root_sum(a):
+    s = 0.0
+    for i in range(a.shape[0]):
+        s += np.sqrt(a[i])
+    return s
+
+
+def doubled_ints(a):
+    s = 0
+    for i in range(a.shape[0]):
+        s += int(a[i] * 2.0 - 1.0)
     return s
 
 
@@ -105,6 +121,21 @@ for v in (
     CASES.append((square_then_index, (v, 1)))
     CASES.append((square_then_index, (v, 12)))  # IndexError, after a warning for 1e200
     CASES.append((square_then_index, (v, -2)))
+for v in (
+    np.abs(VECTOR),
+    _with(np.abs(VECTOR), ((2,), -1.0)),  # sqrt's invalid warning, the sum then NaN
+    _with(np.abs(VECTOR), ((3,), -np.inf)),
+    _with(np.abs(VECTOR), ((4,), np.nan)),
+):
+    CASES.append((root_sum, (v,)))
+for v in (
+    VECTOR,
+    _with(VECTOR, ((3,), np.nan)),  # int(nan): ValueError, no warning
+    _with(VECTOR, ((2,), 1e308)),  # the overflow's warning, then int(inf)'s OverflowError
+    _with(VECTOR, ((5,), -np.inf), ((1,), 1e308)),
+    _with(VECTOR, ((1,), 1e308), ((4,), np.nan)),  # the warning, then ValueError
+):
+    CASES.append((doubled_ints, (v,)))
 for grid in (GRID, _with(GRID, ((2, 2), np.inf)), _with(GRID, ((1, 3), 1e308), ((2, 3), 1e308))):
     for a in layouts(grid, transposed=False):  # zeros_like of it hands back
         CASES.append((stencil, (a,)))
@@ -152,6 +183,37 @@ def test_kernel_matches_numpy(fn: Callable[..., Any], args: tuple[Any, ...], err
     )
 
 
+SPECIALS = (np.inf, -np.inf, np.nan, 1e200, -1e200, 1e308, -1.0, 0.0)
+
+
+def _sprinkled(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Normal values with a few specials (inf, NaN, values whose products overflow)."""
+    a = rng.standard_normal(shape)
+    flat = a.reshape(-1)
+    for where in rng.choice(flat.size, size=rng.integers(0, 4), replace=False):
+        flat[where] = SPECIALS[rng.integers(len(SPECIALS))]
+    return a
+
+
+@pytest.mark.skipif(not ALL, reason="GRAPHLET_CORPUS=all")
+@pytest.mark.parametrize("seed", range(40))
+def test_random_specials_match_numpy(seed: int) -> None:
+    """Each kernel on arrays with specials at random places: CPython's value, warnings
+    and exception, under both `np.errstate` settings."""
+    rng = np.random.default_rng(seed)
+    cases: list[tuple[Callable[..., Any], tuple[Any, ...]]] = [
+        (dot, (_sprinkled(rng, (7,)), _sprinkled(rng, (7,)))),
+        (stencil, (_sprinkled(rng, (5, 6)),)),
+        (pairwise, (_sprinkled(rng, (4, 3)),)),
+        (cube_products, (_sprinkled(rng, (2, 3, 4)),)),
+        (root_sum, (np.abs(_sprinkled(rng, (6,))) * rng.choice([1, -1], 6),)),
+        (doubled_ints, (_sprinkled(rng, (6,)),)),
+    ]
+    for fn, args in cases:
+        for errors in ("warn", "raise"):
+            assert outcome(JITTED[fn], args, errors) == outcome(fn, args, errors), (fn, args)
+
+
 def _lowered(jitted: Any, *args: Any) -> str:
     jitted(*args)
     version = jitted.version_for(*args)
@@ -178,3 +240,35 @@ def test_a_write_the_caller_sees_keeps_the_per_op_guards() -> None:
     a, b = np.array([np.inf, 2.0, 3.0]), np.array([np.inf, 2.0, 3.0])
     assert f(a) == caller_visible_write(b) and a.tolist() == b.tolist()
     assert not f.last_call_handed_back
+
+
+def test_the_switch_is_part_of_the_cache_key(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Code compiled with the deferred flags is never loaded with them switched off
+    (nor the other way round): the switch's value, read at each compile, is in the key,
+    and a miss says that it changed."""
+    monkeypatch.setenv("GRAPHLET_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("GRAPHLET_CACHE", raising=False)
+    assert SWITCH in cache.CODE_SWITCHES
+    source, identity = {"module": "m"}, "jit m.f(float)"
+    looked_up = []
+    with caplog.at_level(logging.DEBUG, logger="graphlet.cache"):
+        for setting in (None, "0", "1", None, "0"):
+            if setting is None:
+                monkeypatch.delenv(SWITCH, raising=False)
+            else:
+                monkeypatch.setenv(SWITCH, setting)
+            parts = cache.key_parts(source, "lower-to-llvm", {"opt_level": 2})
+            key, entry = cache.lookup(identity, parts)
+            looked_up.append(key)
+            if entry is None:
+                cache.store(
+                    key, cache.Entry(setting.encode() if setting else b"-", {}), identity, parts
+                )
+            else:
+                assert entry.payload == (setting.encode() if setting else b"-")
+    assert len(set(looked_up)) == 3 and looked_up[3:] == [looked_up[0], looked_up[1]]
+    messages = [r.message for r in caplog.records]
+    assert [m.split()[0] for m in messages] == ["MISS", "MISS", "MISS", "HIT", "HIT"]
+    assert messages[1].endswith(f"switches.{SWITCH} None -> '0'")

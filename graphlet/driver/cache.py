@@ -10,7 +10,8 @@ LLVM optimisation or code generation. `GRAPHLET_CACHE=0` turns the cache off.
 The key is a sha256 over named parts that together decide the code: the source (the
 printed module, or what the caller names instead, e.g. a function's bytecode and
 argument types), the pipeline and its options, the versions of graphlet, xDSL,
-llvmlite and Python, the host CPU's name and features, and a hash of graphlet's own
+llvmlite and Python, the host CPU's name and features, the environment variables
+that change what a pass emits (`CODE_SWITCHES`), and a hash of graphlet's own
 sources (the version is not bumped for every change to a pass, and a stale entry
 would be silently wrong code, which is why Inductor hashes its sources too). Each
 entry's parts are also filed under its *identity* (e.g. `jit tests.corpus.add(int,
@@ -90,11 +91,27 @@ def environment() -> dict[str, str]:
     }
 
 
+CODE_SWITCHES = ("GRAPHLET_DEFER_FLOAT_FLAGS",)
+"""Environment variables that passes read when they run (so they change the code a
+compile makes): each one's value is part of every key, read at each compile, so a
+changed setting never loads code made under another."""
+
+
+def switches() -> dict[str, str | None]:
+    return {name: os.environ.get(name) for name in CODE_SWITCHES}
+
+
 def key_parts(
     source: Mapping[str, Any], pipeline: str, options: Mapping[str, Any]
 ) -> dict[str, Any]:
     """Everything a compile's code depends on, by name (JSON values)."""
-    return {**environment(), "pipeline": pipeline, "options": dict(options), **source}
+    return {
+        **environment(),
+        "switches": switches(),
+        "pipeline": pipeline,
+        "options": dict(options),
+        **source,
+    }
 
 
 def digest(parts: Mapping[str, Any]) -> str:

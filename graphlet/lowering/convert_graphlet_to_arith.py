@@ -264,10 +264,16 @@ def lower_cast(e: ScalarEmitter, op: g.CastOp, x: SSAValue) -> SSAValue:
         return e.select(x, e.float(1.0), e.float(0.0)) if src == i1 else e.to_float(x)
     if src == i1:
         return e(arith.ExtUIOp(x, i64))
-    e.guard(e.cmpf("ord", x, x), VALUE)  # int(nan)
-    e.guard(e.not_(e.is_inf(x)), OVERFLOW)  # int(inf)
+    # NaN and the infinities fail `fits` too: one test on the common path, and which
+    # of Python's outcomes it is only on the rare one.
     fits = e.all(e.cmpf("oge", x, float(-(2**63))), e.cmpf("olt", x, float(2**63)))
-    e.guard(fits, HAND_BACK)  # a big int
+    block = Block()
+    rare = ScalarEmitter(block=block)
+    rare.guard(rare.cmpf("ord", x, x), VALUE)  # int(nan)
+    rare.guard(rare.not_(rare.is_inf(x)), OVERFLOW)  # int(inf)
+    rare.guard(fits, HAND_BACK)  # a big int
+    rare.op(scf.YieldOp())
+    e.op(scf.IfOp(e.not_(fits), [], Region(block)))
     return e(arith.FPToSIOp(x, i64))
 
 

@@ -36,13 +36,14 @@ from xdsl.pattern_rewriter import (
     RewritePattern,
 )
 
+from graphlet import abi
 from graphlet.dialects import pyarray, pyrt
 from graphlet.lowering.legality import ConversionTarget
 from graphlet.lowering.llvm_lowering_utils import declare_external_function
 
 PTR = llvm.LLVMPointerType()
 RUNTIME_PREFIX = "graphlet_array_"
-DATA_OFFSET, STRIDES_OFFSET = 16, 40
+DATA_OFFSET, STRIDES_OFFSET = abi.ARRAY_DATA_OFFSET, abi.ARRAY_STRIDES_OFFSET
 _STORAGE: dict[str, Attribute] = {
     "float64": f64,
     "float32": f32,

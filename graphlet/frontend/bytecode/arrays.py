@@ -849,13 +849,15 @@ def _unary_ufunc(c: FunctionCapture, target: Any, args: list[Value]) -> Value | 
         raise GraphBreak(f"np.{target.__name__} of bools is not compiled")
     dtype = source if source in FLOATS or op is g.AbsOp else "float64"
 
+    def of_float(d: str, v: SSAValue) -> tuple[SSAValue, SSAValue]:
+        value = to_compute(c, v, d, dtype)
+        out = _r(c, op(value) if op is g.AbsOp else math_dialect.SqrtOp(value))
+        return value, _round_f32(c, out) if dtype == "float32" else out
+
     def compute(items: list[tuple[str, SSAValue]]) -> tuple[str, SSAValue, SSAValue | None]:
         ((d, v),) = items
         if dtype in FLOATS:
-            value = to_compute(c, v, d, dtype)
-            out = _r(c, op(value) if op is g.AbsOp else math_dialect.SqrtOp(value))
-            if dtype == "float32":
-                out = _round_f32(c, out)
+            value, out = of_float(d, v)
             return dtype, out, float_flags(c, [value], out)
         negative = _r(c, g.CmpOp("lt", v, c.const(0)))
         negated = _r(c, arith.SubiOp(c.const(0), v))
@@ -864,11 +866,12 @@ def _unary_ufunc(c: FunctionCapture, target: Any, args: list[Value]) -> Value | 
             out = _r(c, arith.ExtSIOp(_r(c, arith.TruncIOp(out, IntegerType(32))), INT))
         return dtype, out, None
 
-    if isinstance(x, NpScalar):
-        _, out, flag = compute([(source, x.value)])
-        if flag is not None:
-            c.guard(_r(c, g.XorOp(flag, c.const(True))))
+    if isinstance(x, NpScalar) and dtype in FLOATS:
+        value, out = of_float(source, x.value)
+        guard_float_flags(c, [value], out)  # deferrable (`float_flags`)
         return NpScalar(out, dtype)
+    if isinstance(x, NpScalar):
+        return NpScalar(compute([(source, x.value)])[1], dtype)
     return elementwise(c, [x], lambda _: dtype, compute)
 
 
