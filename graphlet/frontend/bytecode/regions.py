@@ -33,6 +33,7 @@ from xdsl.ir import Attribute, SSAValue
 
 from graphlet import abi
 from graphlet.dialects import pyrt
+from graphlet.driver import regions as runtime
 from graphlet.frontend.bytecode import inference as inf
 from graphlet.frontend.bytecode.decode import Instr
 from graphlet.frontend.bytecode.inference import BOOL, BOTTOM, FLOAT, INT, NULL, Known
@@ -45,7 +46,6 @@ from graphlet.frontend.bytecode.values import (
     Value,
 )
 from graphlet.frontend.guards import MISSING
-from graphlet.runtime import regions as runtime
 
 if TYPE_CHECKING:
     from graphlet.frontend.bytecode.capture import FunctionCapture
