@@ -33,6 +33,7 @@ from xdsl.ir import Attribute, SSAValue
 
 from graphlet import abi
 from graphlet.dialects import pyrt
+from graphlet.dialects.graphlet import PYTHON_TYPES
 from graphlet.driver import regions as runtime
 from graphlet.frontend.bytecode import inference as inf
 from graphlet.frontend.bytecode.decode import Instr
@@ -63,8 +64,7 @@ Spec = tuple[Any, ...]
 _SLOT_FORMAT = {"i1": "q", "i64": "q", "f64": "d"}
 _NULL = None
 """What a resume function is passed for a NULL stack item (its prologue pushes NULL)."""
-_RESULT_KINDS = {bool: BOOL, int: INT, float: FLOAT}
-_PYTHON_TYPES = {BOOL: bool, INT: int, FLOAT: float}
+_RESULT_KINDS = {python: kind for kind, python in PYTHON_TYPES.items()}
 
 
 def site_key(code: types.CodeType, offset: int) -> str:
@@ -218,7 +218,7 @@ class RegionSite:
         """Put `result` in the result slot if it is of the kind compiled; else record
         what it was, so the next compile expects it."""
         kind = self.result_kind
-        expected = type(None) if isinstance(kind, Known) else _PYTHON_TYPES[kind]
+        expected = type(None) if isinstance(kind, Known) else PYTHON_TYPES[kind]
         if type(result) is not expected:
             seen = OBSERVED.get(self.key, MISSING)
             OBSERVED[self.key] = type(result) if seen is MISSING else MIXED
