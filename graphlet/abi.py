@@ -164,6 +164,11 @@ def explain_status(status: int) -> str:
     return HAND_BACK_REASONS.get(kind, f"native code returned status {status}")
 
 
+class HandBack(Exception):
+    """Compiled code cannot produce CPython's answer for this call: run the plain function.
+    A non-zero status as an exception; the runtime raises it, `@jit`'s dispatcher takes it."""
+
+
 @dataclass(frozen=True)
 class ScalarSignature:
     """A scalar function callable through its C interface (see the module docstring)."""

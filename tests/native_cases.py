@@ -17,8 +17,9 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Block, Operation, Region
 
+from graphlet.driver import compile_tensor_function
 from graphlet.frontend.fx import compile_fx, tensor_type_of
-from graphlet.runtime.tensors import TensorFunction, compile_tensor_function
+from graphlet.runtime.tensors import TensorFunction
 
 Build = Callable[..., Operation | Sequence[Operation]]
 """Builds the ops of one case from its arguments; the last op's result is the case's."""

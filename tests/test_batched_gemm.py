@@ -15,10 +15,11 @@ from xdsl.dialects.builtin import ModuleOp, TensorType, f32, f64
 from xdsl.ir import Block, Region
 
 from graphlet.dialects import graphlet as g
+from graphlet.driver import compile_tensor_function
 from graphlet.lowering.convert_linalg_to_blas import GEMM_SYMBOLS
 from graphlet.lowering.lower_tensors_to_llvm import lower_tensors_to_llvm_passes
 from graphlet.registry import make_context
-from graphlet.runtime.tensors import bind_blas, compile_tensor_function
+from graphlet.runtime.tensors import bind_blas
 
 ELEMENTS = {np.float32: f32, np.float64: f64}
 TOL = {np.float32: dict(rtol=1e-4, atol=1e-4), np.float64: dict(rtol=1e-12, atol=1e-12)}

@@ -19,9 +19,9 @@ from xdsl.ir import Block  # noqa: E402
 from xdsl.utils.exceptions import VerifyException  # noqa: E402
 
 from graphlet.dialects import graphlet as g  # noqa: E402
+from graphlet.driver import compile_tensor_function  # noqa: E402
 from graphlet.frontend.fx import FUNCTION, FxImporter, compile_fx, tensor_type_of  # noqa: E402
 from graphlet.frontend.fx.errors import UnsupportedNodeError  # noqa: E402
-from graphlet.runtime.tensors import compile_tensor_function  # noqa: E402
 from tests.native_cases import Fn, compile_cases, compile_one, export, export_native  # noqa: E402
 
 DTYPES = [torch.float32, torch.float64, torch.int64, torch.bool]

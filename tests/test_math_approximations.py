@@ -27,11 +27,11 @@ from xdsl.ir import Block, Region
 
 import graphlet
 from graphlet.backend.llvm_ir import translate_module
+from graphlet.driver import compile_tensor_function
 from graphlet.lowering.graphlet_to_linalg.common import PARALLEL, generic, indexing_map
 from graphlet.lowering.graphlet_to_linalg.elementwise import _sigmoid
 from graphlet.lowering.lower_tensors_to_llvm import lower_tensors_to_llvm_passes
 from graphlet.registry import make_context
-from graphlet.runtime.tensors import compile_tensor_function
 
 FUNCTIONS = {
     "exp": xmath.ExpOp,

@@ -10,7 +10,11 @@ hand the runtime a callable.
     kernel = driver.compile_tensor_function(module, "forward")  # runtime.tensors.TensorFunction
 
 Frontends build IR and call these; the runtime only calls what they return. The
-pipelines are in `graphlet.driver.pipelines`, the cache in `graphlet.driver.cache`.
+driver is the frontends' one door to the runtime (they import none of it): besides
+the compiled callables it hands them the reference interpreter (`make_interpreter`),
+`@jit`'s kernels (`native_kernel`) and result boxing (`unbox_result`), the tensor
+status errors (`tensor_error`) and the region runtime (`graphlet.driver.regions`).
+The pipelines are in `graphlet.driver.pipelines`, the cache in `graphlet.driver.cache`.
 Importing this package loads neither xDSL nor the lowering: they load on first use.
 """
 
@@ -22,11 +26,16 @@ from typing import TYPE_CHECKING, Any
 from graphlet.driver.core import Artifact, CompileCounts, compile, compile_counts, load, lower
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from xdsl.context import Context
     from xdsl.dialects.builtin import ModuleOp
+    from xdsl.interpreter import Interpreter
 
-    from graphlet.runtime.native import NativeFunction, NativeModule
-    from graphlet.runtime.tensors import TensorFunction
+    from graphlet.runtime.jit_kernel import NativeKernel as NativeKernel
+    from graphlet.runtime.native import NativeFunction as NativeFunction
+    from graphlet.runtime.native import NativeModule as NativeModule
+    from graphlet.runtime.tensors import TensorFunction as TensorFunction
 
 __all__ = [
     "Artifact",
@@ -39,11 +48,15 @@ __all__ = [
     "compile_tensor_function",
     "load",
     "lower",
+    "make_interpreter",
+    "native_kernel",
     "python_literal",
     "python_name",
     "python_source",
     "python_source_names",
     "python_sources",
+    "tensor_error",
+    "unbox_result",
 ]
 
 
@@ -151,3 +164,34 @@ def _check_tensor_function(module: ModuleOp, name: str) -> None:
                     )
             return
     raise KeyError(f"no function @{name} in the module")
+
+
+def native_kernel(artifact: Artifact, symbol: str) -> NativeKernel:
+    """The `@jit` entry `symbol` of `artifact` as the runtime calls it (through the
+    CPython wrapper compiled with it, see `graphlet.runtime.jit_kernel`)."""
+    from graphlet.runtime.jit_kernel import NativeKernel
+
+    return NativeKernel(artifact, symbol)
+
+
+def make_interpreter(module: ModuleOp) -> Interpreter:
+    """The reference interpreter of `module` (`graphlet.runtime.interpreter`): what
+    runs a module that is not compiled."""
+    from graphlet.runtime.interpreter import make_interpreter as make
+
+    return make(module)
+
+
+def unbox_result(spec: Any, values: Iterator[Any]) -> Any:
+    """The Python value of result `spec` from flat results computed in Python, or
+    `HandBack` for a scalar that does not fit its type (`graphlet.runtime.jit_kernel`)."""
+    from graphlet.runtime.jit_kernel import unbox_result as unbox
+
+    return unbox(spec, values)
+
+
+def tensor_error(status: int) -> Exception:
+    """The PyTorch error a tensor function's non-zero `status` stands for."""
+    from graphlet.runtime.tensors import tensor_error as error
+
+    return error(status)

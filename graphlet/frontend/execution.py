@@ -20,8 +20,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Protocol
 
 from graphlet import abi
-from graphlet.runtime.jit_kernel import HandBack as HandBack
-from graphlet.runtime.jit_kernel import unbox_result
+from graphlet.abi import HandBack as HandBack
 
 if TYPE_CHECKING:
     from xdsl.dialects.builtin import ModuleOp
@@ -56,6 +55,8 @@ def flatten_value(spec: Any, value: Any) -> list[Any]:
 def unflatten_value(spec: Any, values: Iterator[Any]) -> Any:
     """The Python value described by `spec` from the flat results; HandBack for a
     scalar that does not fit its type (`graphlet.runtime.jit_kernel.unbox_result`)."""
+    from graphlet.driver import unbox_result
+
     return unbox_result(spec, values)
 
 
@@ -87,7 +88,7 @@ class InterpreterBackend:
     ) -> Callable[..., Any]:
         from graphlet.dialects.graphlet import UnrepresentableResult
         from graphlet.dialects.pyrt import GuardFailure
-        from graphlet.runtime.interpreter import make_interpreter
+        from graphlet.driver import make_interpreter
 
         if any(_has_lists(spec) for spec in (*arg_types, return_type)):
             raise NotImplementedError("the interpreter backend does not run lists")

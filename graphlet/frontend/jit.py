@@ -621,7 +621,7 @@ class JitFunction:
 
 
 def region_runtime() -> Any:
-    from graphlet.runtime import regions
+    from graphlet.driver import regions
 
     return regions
 

@@ -1,7 +1,8 @@
 """The native execution backend of `graphlet.jit`: the driver compiles a captured
 module (`lower-to-llvm`, like every scalar entry point, with the entry's CPython
 wrapper: arguments and result as value specs, `graphlet.backend.pyvalues`, then the
-call depth and the list arena), the runtime's `NativeKernel` calls it. With a cache key, the compile is
+call depth and the list arena), the runtime's `NativeKernel` (handed back by the
+driver) calls it. With a cache key, the compile is
 kept in the driver's on-disk cache (the dispatcher calls `load` first), and `load`
 takes it from there."""
 
@@ -11,10 +12,11 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from graphlet import abi
-from graphlet.runtime.jit_kernel import NativeKernel
 
 if TYPE_CHECKING:
     from xdsl.dialects.builtin import ModuleOp
+
+    from graphlet.driver import NativeKernel
 
 PIPELINE = "lower-to-llvm"
 OPTIONS: dict[str, Any] = {"wrappers": ()}
@@ -59,7 +61,7 @@ class NativeBackend:
             ],
             **OPTIONS,
         )
-        return NativeKernel(artifact, symbol)
+        return driver.native_kernel(artifact, symbol)
 
     def load(
         self,
@@ -74,4 +76,4 @@ class NativeBackend:
         artifact = driver.load(PIPELINE, cache_key, identity=identity, validate=validate, **OPTIONS)
         if artifact is None:
             return None
-        return NativeKernel(artifact, artifact.metadata["symbol"]), artifact.metadata
+        return driver.native_kernel(artifact, artifact.metadata["symbol"]), artifact.metadata

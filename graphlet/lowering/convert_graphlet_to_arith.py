@@ -91,6 +91,9 @@ class ScalarEmitter(Emitter):
 
 Lowering = Callable[..., SSAValue]
 """`lower(emit, op, *operands)`: builds the expansion, returns the result value."""
+UnaryOpBuilder = Callable[[SSAValue], Operation]
+BinaryOpBuilder = Callable[[SSAValue, SSAValue], Operation]
+"""Op classes of one and of two operands (`math.floor`, `arith.addf`), as called here."""
 
 
 def _arith(int_op: type[Operation] | None, float_op: type[Operation] | None) -> Lowering:
@@ -104,7 +107,7 @@ def _arith(int_op: type[Operation] | None, float_op: type[Operation] | None) -> 
     return lower
 
 
-def _checked_or_float(checked: type[pyrt.CheckedIntegerOp], float_op: type[Operation]) -> Lowering:
+def _checked_or_float(checked: type[pyrt.CheckedIntegerOp], float_op: BinaryOpBuilder) -> Lowering:
     def lower(e: ScalarEmitter, op: g.GraphletOp, a: SSAValue, b: SSAValue) -> SSAValue:
         return e(float_op(a, b)) if a.type == f64 else e.checked(checked, a, b)
 
@@ -151,6 +154,9 @@ def _int_pow(e: ScalarEmitter, a: SSAValue, b: SSAValue) -> SSAValue:
     types = [i64, i64, i64, i1]
     before, after = Block(arg_types=types), Block(arg_types=types)
     c = ScalarEmitter(block=before)
+    acc: SSAValue  # block arguments, then the values computed from them
+    exponent: SSAValue
+    overflow: SSAValue
     _, _, exponent, overflow = before.args
     go_on = c.all(c.cmpi("ne", exponent, 0), c.not_(overflow))
     c.op(scf.ConditionOp(go_on, *before.args))
@@ -278,7 +284,7 @@ def lower_cast(e: ScalarEmitter, op: g.CastOp, x: SSAValue) -> SSAValue:
 
 
 def _math(
-    math_op: type[Operation], domain: Callable[[ScalarEmitter, SSAValue], SSAValue] | None = None
+    math_op: UnaryOpBuilder, domain: Callable[[ScalarEmitter, SSAValue], SSAValue] | None = None
 ) -> Lowering:
     """A `math` function on the float value of its operand; `domain(x)` is the
     condition under which CPython does not raise ValueError('math domain error')."""
@@ -299,7 +305,7 @@ def lower_exp(e: ScalarEmitter, op: g.GraphletOp, x: SSAValue) -> SSAValue:
     return r
 
 
-def _libm(math_op: type[Operation] | str) -> Lowering:
+def _libm(math_op: UnaryOpBuilder | str) -> Lowering:
     """CPython's `math_1`: the C function (a math op, or by name where xDSL's math
     dialect has none), raising (so handing back) when it gives a NaN for a non-NaN
     operand or an infinity for a finite one."""
@@ -347,7 +353,7 @@ def lower_hypot(e: ScalarEmitter, op: g.GraphletOp, x: SSAValue, y: SSAValue) ->
     return e.select(any_inf, e.float(math.inf), r)
 
 
-def _rounding(math_op: type[Operation]) -> Lowering:
+def _rounding(math_op: UnaryOpBuilder) -> Lowering:
     def lower(e: ScalarEmitter, op: g.GraphletOp, x: SSAValue) -> SSAValue:
         return e(math_op(x)) if x.type == f64 else x
 

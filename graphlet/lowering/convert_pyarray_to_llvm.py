@@ -128,9 +128,9 @@ class StoreLowering(RewritePattern):
             ops.append(narrowed)
             value = narrowed.results[0]
         elif dtype == "int32":
-            narrowed = llvm.TruncOp(value, i32)
-            ops.append(narrowed)
-            value = narrowed.results[0]
+            truncated = llvm.TruncOp(value, i32)
+            ops.append(truncated)
+            value = truncated.results[0]
         elif dtype == "bool":
             widened = llvm.ZExtOp(value, i8)
             ops.append(widened)

@@ -15,12 +15,9 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from graphlet import abi
+from graphlet.abi import HandBack as HandBack
 
 _NOTHING = object()
-
-
-class HandBack(Exception):
-    """Compiled code cannot produce CPython's answer for this call: run the plain function."""
 
 
 def unbox_result(spec: Any, values: Iterator[Any]) -> Any:

@@ -256,17 +256,3 @@ class NativeModule:
                 reason,
                 (perf_counter() - start) * 1e3,
             )
-
-
-def compile_native(module: ModuleOp, **options: Any) -> NativeModule:
-    """`graphlet.driver.compile_native` (an alias kept while callers move to the driver)."""
-    from graphlet.driver import compile_native as compile_
-
-    return compile_(module, **options)
-
-
-def compile_native_source(text: str, filename: str = "<string>", **options: Any) -> NativeModule:
-    """`graphlet.driver.compile_native_source` (an alias, as `compile_native`)."""
-    from graphlet.driver import compile_native_source as compile_
-
-    return compile_(text, filename, **options)

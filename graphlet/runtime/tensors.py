@@ -33,16 +33,13 @@ from __future__ import annotations
 import ctypes
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from graphlet import abi
 from graphlet.backend.blas import bind_blas as bind_blas
 from graphlet.backend.blas import set_blas_threads as set_blas_threads
-
-if TYPE_CHECKING:
-    from xdsl.dialects.builtin import ModuleOp
 
 OPT_LEVEL = 3
 
@@ -344,11 +341,3 @@ def _torch_dtype(torch: Any, dtype: np.dtype) -> Any:
             }
         )
     return _TORCH_DTYPES[np.dtype(dtype)]
-
-
-def compile_tensor_function(module: ModuleOp, name: str, **options: Any) -> TensorFunction:
-    """`graphlet.driver.compile_tensor_function`, under the name the torch frontend
-    knows (an alias kept while callers move to the driver)."""
-    from graphlet.driver import compile_tensor_function as compile_
-
-    return compile_(module, name, **options)

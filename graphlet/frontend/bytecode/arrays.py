@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import numpy as np
 from xdsl.dialects import arith, llvm, scf
@@ -71,7 +71,7 @@ def _r(c: FunctionCapture, op: Any) -> SSAValue:
     return c.result(op)
 
 
-def is_array(value: Value) -> bool:
+def is_array(value: Value) -> TypeGuard[ArrayValue]:
     return isinstance(value, ArrayValue)
 
 
@@ -143,7 +143,8 @@ def for_range(
     builds the body at the capture's builder and returns the next values."""
     block = Block(arg_types=[INT, *(v.type for v in carried)])
     saved = c.builder
-    from xdsl.builder import Builder, InsertPoint
+    from xdsl.builder import Builder
+    from xdsl.rewriter import InsertPoint
 
     c.builder = Builder(InsertPoint.at_end(block))
     try:
@@ -256,7 +257,8 @@ def guard_fits_int32(c: FunctionCapture, x: SSAValue) -> None:
 def guard_float_flags(c: FunctionCapture, inputs: Sequence[SSAValue], result: SSAValue) -> None:
     """Hand back where NumPy would warn (`float_flags`), testing the inputs only when the
     result is not finite (one well-predicted branch on the common path)."""
-    from xdsl.builder import Builder, InsertPoint
+    from xdsl.builder import Builder
+    from xdsl.rewriter import InsertPoint
 
     finite = _r(c, g.CmpOp("lt", _r(c, g.AbsOp(result)), c.const(math.inf)))
     block = Block()
@@ -343,8 +345,12 @@ def _scalar_arithmetic(c: FunctionCapture, symbol: str, lhs: Value, rhs: Value) 
     return NpScalar(result, dtype)
 
 
-def comparison(c: FunctionCapture, symbol: str, a: str, x: SSAValue, b: str, y: SSAValue):
+def comparison(
+    c: FunctionCapture, symbol: str, a: str, x: SSAValue, b: str, y: SSAValue
+) -> SSAValue:
     predicate = g.predicate_for_symbol(symbol)
+    if predicate is None:
+        raise GraphBreak(f"the comparison {symbol!r} of NumPy values is not compiled")
     dtype = result_dtype(a, b)
     if dtype in FLOATS:
         x, y = to_compute(c, x, a, "float64"), to_compute(c, y, b, "float64")
@@ -609,6 +615,7 @@ def _dtype_of(value: Value | None, default: str = "float64") -> str:
     if value is None:
         return default
     if isinstance(value, Known):
+        dtype: np.dtype[Any] | None
         try:
             dtype = np.dtype(value.obj)
         except TypeError:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import builtins as python_builtins
 import math
 import types
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from xdsl.dialects import func
-from xdsl.ir import SSAValue
+from xdsl.ir import Attribute, SSAValue
 
 from graphlet.frontend.bytecode import builtins, closures, regions
 from graphlet.frontend.bytecode import inference as inf
@@ -306,6 +307,7 @@ def _bind_keywords(
         raise GraphBreak(f"keyword arguments in calling {inf.kind_name(kind_of(callee))}")
     target = callee.obj
     fn = python_function(target)
+    parameters: tuple[str, ...] | None
     if fn is not None:
         code = fn.__code__
         parameters = code.co_varnames[: code.co_argcount]
@@ -411,7 +413,9 @@ def call_python(
     return SplitResult(results[0], alternatives)
 
 
-def fixed_list_types(given: tuple[inf.Kind, ...], effective: tuple[inf.Kind, ...]):
+def fixed_list_types(
+    given: tuple[inf.Kind, ...], effective: tuple[inf.Kind, ...]
+) -> Iterator[tuple[Any, Attribute]]:
     """(site, item type) of each empty list the callee fixed the item type of."""
     for a, b in zip(given, effective):
         if isinstance(a, ListKind) and a.elem is None and isinstance(b, ListKind) and b.elem:

@@ -34,7 +34,7 @@ import types
 from dataclasses import dataclass, field
 from typing import Any
 
-from xdsl.builder import Builder, InsertPoint
+from xdsl.builder import Builder
 from xdsl.dialects import cf, func
 from xdsl.dialects.builtin import (
     DenseIntOrFPElementsAttr,
@@ -45,6 +45,7 @@ from xdsl.dialects.builtin import (
     i64,
 )
 from xdsl.ir import Attribute, Block, Region, SSAValue
+from xdsl.rewriter import InsertPoint
 
 from graphlet import abi
 from graphlet.dialects import graphlet as g
@@ -70,7 +71,7 @@ from graphlet.frontend.bytecode.breaks import (
     GraphBreak,
     construct_of,
 )
-from graphlet.frontend.bytecode.calls import MISSING, python_function
+from graphlet.frontend.bytecode.calls import python_function
 from graphlet.frontend.bytecode.decode import Instr, block_starts, decode, live_locals
 from graphlet.frontend.bytecode.emit import Emitter
 from graphlet.frontend.bytecode.inference import BOTTOM, INT, ListKind, TupleKind
@@ -88,8 +89,8 @@ from graphlet.frontend.bytecode.values import (
     unflatten,
     values_from_args,
 )
+from graphlet.frontend.guards import MISSING, CellGuard, Guard, function_guards
 from graphlet.frontend.guards import MISSING as UNBOUND
-from graphlet.frontend.guards import CellGuard, Guard, function_guards
 
 __all__ = [
     "MISSING",
@@ -249,7 +250,7 @@ class ModuleCapture:
         self.module.body.block.add_op(captured.func_op)
         return captured
 
-    def guard(self, namespace: dict, name: str) -> Any:
+    def guard(self, namespace: dict[str, Any], name: str) -> Any:
         """Read a global (or builtin) and remember that the compiled code depends on it."""
         value = namespace.get(name, MISSING)
         self.guards[(id(namespace), name)] = Guard(namespace, name, value)

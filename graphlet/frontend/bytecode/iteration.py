@@ -9,7 +9,9 @@ loop is unrolled, and the items may differ in kind). Other iterables register
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from types import NotImplementedType
+from typing import TYPE_CHECKING
 
 from graphlet.dialects import graphlet as g
 from graphlet.frontend.bytecode import inference as inf
@@ -47,8 +49,8 @@ def make_range(c: FunctionCapture, args: list[Value]) -> Value:
     return RangeValue(*values)
 
 
-ITERATE_RULES: list[Any] = []
-NEXT_RULES: list[Any] = []
+ITERATE_RULES: list[Callable[[FunctionCapture, Value], Value]] = []
+NEXT_RULES: list[Callable[[FunctionCapture, Instr, State, Value], Flow | NotImplementedType]] = []
 
 
 @handles("GET_ITER")

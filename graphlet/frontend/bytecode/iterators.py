@@ -23,6 +23,7 @@ from graphlet.frontend.bytecode.decode import Instr
 from graphlet.frontend.bytecode.inference import BOTTOM, INT
 from graphlet.frontend.bytecode.iteration import ITERATE_RULES, NEXT_RULES, for_iter, iterate
 from graphlet.frontend.bytecode.lists import length, range_count
+from graphlet.frontend.bytecode.opcodes import Successor
 from graphlet.frontend.bytecode.values import (
     EnumerateIter,
     ListValue,
@@ -119,7 +120,7 @@ def _next(c: FunctionCapture, ins: Instr, state: State, iterator: Value) -> Any:
         return _step(ins, state, has_next, following, TupleValue((count, item)))
     if isinstance(iterator, ZipIter):
         items, inners = [], []
-        has_next: SSAValue | bool = True
+        has_next = True
         for inner in iterator.inners:
             more, item, advanced = advance(c, ins, state, inner)
             has_next = c.both(has_next, more)
@@ -134,26 +135,31 @@ def _next(c: FunctionCapture, ins: Instr, state: State, iterator: Value) -> Any:
 NEXT_RULES.append(_next)
 
 
-def _done(ins: Instr, state: State) -> Any:
+def _done(ins: Instr, state: State) -> list[Successor]:
     done = state.copy()
     done.pop()
     assert ins.target is not None
     return [(ins.target, done, None)]
 
 
-def _step(ins: Instr, state: State, has_next: SSAValue | bool, iterator: Value, item: Value) -> Any:
+def _step(
+    ins: Instr, state: State, has_next: SSAValue | bool, iterator: Value, item: Value
+) -> list[Successor]:
     body = state.copy()
     body.stack[-1] = iterator
     body.stack.append(item)
     if has_next is True:
         return [(ins.index + 1, body, None)]
+    assert has_next is not False, "an exhausted iterator takes _done"
     done = state.copy()
     done.pop()
     assert ins.target is not None
     return [(ins.index + 1, body, None), (ins.target, done, has_next)]
 
 
-def _next_reversed(c: FunctionCapture, ins: Instr, state: State, iterator: ReversedListIter) -> Any:
+def _next_reversed(
+    c: FunctionCapture, ins: Instr, state: State, iterator: ReversedListIter
+) -> list[Successor]:
     """CPython's `listreviter_next`: an item while 0 <= index < len(list)."""
     lst, index = iterator.list, iterator.index
     in_range = c.result(

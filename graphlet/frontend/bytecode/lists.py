@@ -93,6 +93,7 @@ def not_scalar_items(kind: inf.Kind) -> str:
 def storable(c: FunctionCapture, lst: ListValue, value: Value) -> SSAValue:
     """`value` as an item of `lst`, or a graph break if it would change its type."""
     check_item_kind(c, lst, kind_of(value))
+    assert isinstance(value, SSAValue)  # the item kinds are scalars: only SSA values have them
     return value
 
 
@@ -495,6 +496,7 @@ def _match(
         c.guard(c.negated(c.is_nan(value)))  # type: ignore[arg-type]
     if elem == FLOAT:
         return (value if kind == FLOAT else c.exact_float(value)), True
+    ok: SSAValue | bool
     if kind == FLOAT:
         whole = c.result(g.CmpOp("eq", value, c.result(g.FloorOp(value))))
         small = c.result(g.CmpOp("le", c.result(g.AbsOp(value)), c.const(float(EXACT_FLOAT_INT))))

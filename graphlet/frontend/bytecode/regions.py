@@ -25,6 +25,7 @@ import ctypes
 import dis
 import struct
 import types
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,8 @@ from xdsl.ir import Attribute, SSAValue
 
 from graphlet import abi
 from graphlet.dialects import pyrt
+from graphlet.dialects.graphlet import PYTHON_TYPES
+from graphlet.driver import regions as runtime
 from graphlet.frontend.bytecode import inference as inf
 from graphlet.frontend.bytecode.decode import Instr
 from graphlet.frontend.bytecode.inference import BOOL, BOTTOM, FLOAT, INT, NULL, Known
@@ -44,7 +47,6 @@ from graphlet.frontend.bytecode.values import (
     Value,
 )
 from graphlet.frontend.guards import MISSING
-from graphlet.runtime import regions as runtime
 
 if TYPE_CHECKING:
     from graphlet.frontend.bytecode.capture import FunctionCapture
@@ -62,8 +64,7 @@ Spec = tuple[Any, ...]
 _SLOT_FORMAT = {"i1": "q", "i64": "q", "f64": "d"}
 _NULL = None
 """What a resume function is passed for a NULL stack item (its prologue pushes NULL)."""
-_RESULT_KINDS = {bool: BOOL, int: INT, float: FLOAT}
-_PYTHON_TYPES = {BOOL: bool, INT: int, FLOAT: float}
+_RESULT_KINDS = {python: kind for kind, python in PYTHON_TYPES.items()}
 
 
 def site_key(code: types.CodeType, offset: int) -> str:
@@ -166,7 +167,7 @@ class RegionSite:
     """The version's guards, checked after each call (the call may change a global)."""
     clock: Any = field(default=None, repr=False)
     """The dispatcher's call clock: a resumed call counts as handed back."""
-    _resume_fn: types.FunctionType | None = field(default=None, repr=False)
+    _resume_fn: Callable[..., Any] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         state = [spec for _, spec in self.local_specs] + self.stack_specs
@@ -217,19 +218,19 @@ class RegionSite:
         """Put `result` in the result slot if it is of the kind compiled; else record
         what it was, so the next compile expects it."""
         kind = self.result_kind
-        expected = type(None) if isinstance(kind, Known) else _PYTHON_TYPES[kind]
+        expected = type(None) if isinstance(kind, Known) else PYTHON_TYPES[kind]
         if type(result) is not expected:
             seen = OBSERVED.get(self.key, MISSING)
             OBSERVED[self.key] = type(result) if seen is MISSING else MIXED
             return False
-        if expected is int:
+        if isinstance(result, bool):  # of exactly `expected`: bool before int
+            frame[self.result_slot] = int(result)
+        elif isinstance(result, int):
             if not abi.INT_MIN <= result <= abi.INT_MAX:
                 return False
             frame[self.result_slot] = result
-        elif expected is float:
+        elif isinstance(result, float):
             ctypes.cast(frame, ctypes.POINTER(ctypes.c_double))[self.result_slot] = result
-        elif expected is bool:
-            frame[self.result_slot] = int(result)
         return True
 
     def resume(self, frame: Any) -> int:
@@ -262,7 +263,7 @@ class RegionSite:
         frame[1] = runtime.leave(abi.RESUMED, value)
         return abi.RESUMED
 
-    def resume_function(self) -> types.FunctionType:
+    def resume_function(self) -> Callable[..., Any]:
         if self._resume_fn is None:
             nulls = (*(spec[0] == "null" for spec in self.stack_specs), False)
             self._resume_fn = resume_function(self.fn, self.resume_offset, nulls)
@@ -399,6 +400,7 @@ def region_call(
         c.region_sites.append(site)
         c.region_slots = max(c.region_slots, site.slots)
         frame = c.region_frame
+        assert frame is not None, "the inference pass saw this call and made the frame"
     else:
         c.region_used = True
         frame = c.result(pyrt.RegionFrameOp(0))

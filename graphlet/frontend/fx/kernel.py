@@ -40,7 +40,7 @@ class Kernel:
         else:
             self.reason = 'mode "reference"'
         if self.native_fn is None:
-            from graphlet.runtime.interpreter import make_interpreter
+            from graphlet.driver import make_interpreter
 
             self.interpreter = make_interpreter(imported.module)
         self._run_torch = self._torch_runner()
@@ -51,7 +51,7 @@ class Kernel:
         return self.native_fn is not None
 
     def _native(self, mode: str) -> Callable[..., Sequence[Any]] | None:
-        from graphlet.runtime.tensors import compile_tensor_function
+        from graphlet.driver import compile_tensor_function
 
         try:
             return compile_tensor_function(self.imported.module, FUNCTION)

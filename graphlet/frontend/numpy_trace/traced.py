@@ -26,7 +26,7 @@ import logging
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from xdsl.dialects import func
@@ -35,6 +35,7 @@ from xdsl.ir import Block, Region
 from xdsl.utils.exceptions import VerifyException
 
 from graphlet.dialects import graphlet as g
+from graphlet.driver import tensor_error
 from graphlet.frontend.numpy_trace.emit import Emitter, traced_element
 from graphlet.frontend.numpy_trace.graph import connect, to_mermaid
 from graphlet.frontend.numpy_trace.proxy import (
@@ -47,7 +48,9 @@ from graphlet.frontend.numpy_trace.proxy import (
     generator_states,
     wrapped_numpy,
 )
-from graphlet.runtime.tensors import TensorFunction, tensor_error
+
+if TYPE_CHECKING:
+    from graphlet.driver import TensorFunction
 
 log = logging.getLogger("graphlet.trace_graph")
 
