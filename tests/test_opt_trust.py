@@ -1152,3 +1152,50 @@ def test_mlir_opt_spellings_become_xdsl_opts():
         "-p",
         "canonicalize,cse,dce,lower-to-llvm",
     ]
+
+
+def test_an_op_is_located_at_its_name_as_upstream_locates_it(tmp_path):
+    """iree-opt: `m.mlir:3:8: error: 'arith.addi' op ...` for `  %0 = "arith.addi"(...)`:
+    the column of the op's name, after its results (8 here, also for `%0, %1 = `)."""
+    text = (
+        "func.func @f(%a: i64) -> i64 {\n  %0 = arith.addi %0, %a : i64\n"
+        '  %1:2 = "test.two"(%a) : (i64) -> (i64, i64)\n  func.return %0 : i64\n}'
+    )
+    status, _, err = opt(tmp_path, text, "--allow-unregistered-dialect")
+    assert_located(status, err, 2, "uses the op's own result")
+    assert "input.mlir:2:8: error:" in err
+    status, out, err = opt(
+        tmp_path,
+        text.replace("%0, %a", "%a, %a"),
+        "--print-debuginfo",
+        "--allow-unregistered-dialect",
+    )
+    assert status == 0, err
+    assert 'loc("' in out and 'input.mlir":3:10)' in out and 'input.mlir":2:8)' in out
+
+
+def test_ops_a_rewrite_creates_keep_the_replaced_ops_location(tmp_path, monkeypatch):
+    """lower-to-llvm's llvm ops carry their arith op's line, so an error after lowering
+    names it, not the function's first line."""
+    from xdsl.dialects import llvm as llvm_dialect
+
+    from graphlet.transforms import graphlet_optimize
+
+    text = (
+        "func.func @f(%a: i64, %b: f64) -> f64 {\n  %0 = arith.addi %a, %a : i64\n"
+        "  %1 = arith.sitofp %0 : i64 to f64\n  func.return %1 : f64\n}"
+    )
+    status, out, err = opt(tmp_path, text, "-p", "lower-to-llvm", "--print-debuginfo")
+    assert status == 0, err
+    assert re.search(r'llvm\.add %\w+, %\w+ : i64 loc\("[^"]*input\.mlir":2:8\)', out), out
+    assert re.search(r'llvm\.sitofp .* loc\("[^"]*input\.mlir":3:8\)', out), out
+
+    def break_ir(self, ctx, module):
+        for op in module.walk():
+            if isinstance(op, llvm_dialect.AddOp):
+                op.operands = [op.results[0], op.operands[1]]
+
+    monkeypatch.setattr(graphlet_optimize.GraphletOptimizePass, "apply", break_ir)
+    status, _, err = opt(tmp_path, text, "-p", "lower-to-llvm,graphlet-optimize")
+    assert_located(status, err, 2, "uses the op's own result")
+    assert "input.mlir:2:8: error: 'llvm.add'" in err
