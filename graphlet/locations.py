@@ -129,7 +129,7 @@ def location_of(op: Operation | None) -> str | None:
     return None
 
 
-def locate_verify_error(module: ModuleOp, error: Exception) -> VerifyException:
+def locate_verify_error(module: Operation, error: Exception) -> VerifyException:
     """The same error, prefixed with the location of the op that fails: the first
     in xDSL's verification order (nested ops before their parent, in program order).
     xDSL's verifiers also raise bare exceptions (a `memref.load` with too few indices):
