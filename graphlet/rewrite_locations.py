@@ -22,13 +22,20 @@ _replace = PatternRewriter.replace
 
 
 def inherit_location(ops: Operation | Sequence[Operation], location: LocationAttr) -> None:
-    """Give `location` to each op of `ops`, and to the ops nested in them, that has none."""
+    """Give `location` to each op of `ops` that has none, and to the unlocated ops nested
+    in those. A located op is not entered: a region moved into a new op keeps its ops'
+    locations, and the cost stays that of the new ops."""
     if isinstance(location, UnknownLoc):
         return
-    for root in (ops,) if isinstance(ops, Operation) else ops:
-        for op in root.walk():
-            if isinstance(op.location, UnknownLoc):
-                op.location = location
+    stack = [ops] if isinstance(ops, Operation) else list(ops)
+    while stack:
+        op = stack.pop()
+        if not isinstance(op.location, UnknownLoc):
+            continue
+        op.location = location
+        for region in op.regions:
+            for block in region.blocks:
+                stack.extend(block.ops)
 
 
 def _located_insert(self: PatternRewriter, op: Any, insertion_point: Any = None) -> Any:
