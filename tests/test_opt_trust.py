@@ -1369,3 +1369,37 @@ def test_verify_diagnostics_re_unknown_and_several_errors_per_chunk(tmp_path):
     warning = "// expected-warning @+1 {{never}}\n" + OK
     status, _, err = opt(tmp_path, warning, "--verify-diagnostics")
     assert status == 1 and 'input.mlir:1:4: error: expected warning "never" was not produced' in err
+
+
+EXECUTE_REGIONS = """
+func.func @nested() {
+  scf.execute_region {
+    scf.execute_region {
+      scf.yield
+    }
+    scf.yield
+  }
+  func.return
+}
+func.func @blocks(%c: i1) {
+  scf.execute_region {
+    cf.cond_br %c, ^bb1, ^bb2
+  ^bb1:
+    scf.yield
+  ^bb2:
+    scf.yield
+  }
+  func.return
+}
+"""
+
+
+def test_execute_region_prints_its_terminators(tmp_path):
+    """xDSL 0.74 printed a result-less `scf.execute_region` without its terminators:
+    `--verify-roundtrip` failed on a fuzzed nest, and a multi-block region lost its
+    `cf.cond_br`. Printed as upstream prints it, the IR round-trips."""
+    status, out, err = opt(tmp_path, EXECUTE_REGIONS, "--verify-roundtrip")
+    assert status == 0, err
+    assert out.count("scf.yield") == 4 and "cf.cond_br %c, ^bb1, ^bb2" in out
+    if _iree_opt() is not None:
+        assert _iree_rejects({"execute_region": out}) == []
