@@ -21,7 +21,8 @@ from xdsl.utils.exceptions import DiagnosticException, ParseError, VerifyExcepti
 from xdsl.utils.lexer import Span
 from xdsl.utils.mlir_lexer import MLIRLexer
 
-import graphlet.deep_ir  # noqa: F401  # linear-depth walks and verifiers
+import graphlet.deep_ir  # linear-depth walks and verifiers
+import graphlet.rewrite_locations  # noqa: F401  # rewrites keep the replaced op's location
 
 # xDSL 0.74's string-literal pattern, `"(?:[^"...]+|\\...)*"`, nests `+` in `*`: on a
 # string left open it backtracks through every split of the rest of the line,
@@ -43,6 +44,15 @@ class LocatingParser(Parser):
         super().__init__(*args, **kwargs)
         self._first_use: dict[str, Span] = {}
         """Where each pending forward reference was first used."""
+        self._op_names: list[Span] = []
+        """Where the name of each op being parsed starts (innermost last): MLIR
+        locates an op at its name, after the `%x = ` of its results."""
+
+    def _parse_op_result_list(self) -> list[tuple[Span, int]]:
+        results = super()._parse_op_result_list()
+        if self._op_names:
+            self._op_names[-1] = self._current_token.span
+        return results
 
     def resolve_operand(  # type: ignore[override]  # xDSL's is generic in the type
         self, operand: UnresolvedOperand, type: Attribute
@@ -88,15 +98,19 @@ class LocatingParser(Parser):
         return line, pos - self._line_starts[line - 1] + 1
 
     def parse_operation(self) -> Operation:
-        start = self._current_token.span
+        self._op_names.append(self._current_token.span)
         try:
             op = super().parse_operation()
         except ParseError:
             raise
         except RecursionError:
-            self.raise_error("the IR is nested too deeply for the parser", start)
+            self.raise_error("the IR is nested too deeply for the parser", self._op_names[-1])
         except Exception as e:  # xDSL's op parsers also raise KeyError, IndexError, ...
-            self.raise_error(f"cannot parse this op: {str(e) or type(e).__name__}", start)
+            self.raise_error(
+                f"cannot parse this op: {str(e) or type(e).__name__}", self._op_names[-1]
+            )
+        finally:
+            start = self._op_names.pop()
         if isinstance(op.location, FileLineColLoc):
             return op
         line, col = self._line_col(start.start, start.input.content)
@@ -115,7 +129,7 @@ def location_of(op: Operation | None) -> str | None:
     return None
 
 
-def locate_verify_error(module: ModuleOp, error: Exception) -> VerifyException:
+def locate_verify_error(module: Operation, error: Exception) -> VerifyException:
     """The same error, prefixed with the location of the op that fails: the first
     in xDSL's verification order (nested ops before their parent, in program order).
     xDSL's verifiers also raise bare exceptions (a `memref.load` with too few indices):

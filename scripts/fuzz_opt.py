@@ -42,6 +42,14 @@ PIPELINES: tuple[tuple[str, ...], ...] = (
     ("-p", "graphlet-optimize,lower-to-llvm", "-t", "llvm"),
     ("-p", "lower-tensors-to-llvm", "-t", "llvm"),
     ("-p", "canonicalize,cse,dce"),
+    ("--verify-roundtrip",),
+    (
+        "--pass-pipeline=builtin.module(func.func(canonicalize,cse))",
+        "--mlir-print-ir-before-all",
+        "--mlir-print-ir-after-all",
+        "--mlir-print-ir-after-change",
+    ),
+    ("-p", "graphlet-optimize,lower-to-llvm", "--mlir-print-ir-after-failure"),
 )
 
 _VALUE = re.compile(r"%[A-Za-z0-9_]+")

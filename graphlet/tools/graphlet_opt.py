@@ -2,27 +2,30 @@
 mlir-opt's conventions.
 
 Argument parsing, printing and targets are xDSL's; this file registers graphlet's
-parts, accepts mlir-opt's spellings (`--pass-pipeline`, repeated `-p`, `--mlir-*`,
-`-` for stdin, `--list-passes`), verifies as strictly as MLIR after parsing and
-after every pass (`--verify-each`, on by default) and turns every error into a
-located diagnostic with a non-zero exit.
+parts, accepts mlir-opt's spellings (`--pass-pipeline` with nested anchors, repeated
+`-p`, `--mlir-*`, `-` for stdin, `--list-passes`, `--show-dialects`, split markers,
+`--mlir-print-ir-*` dumps, `--verify-roundtrip`), verifies as strictly as MLIR after
+parsing and after every pass (`--verify-each`, on by default) and turns every error
+into a located diagnostic with a non-zero exit.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import re
 import sys
 import time
 from collections.abc import Sequence
-from io import BytesIO
+from io import BytesIO, StringIO
 from typing import IO
 
 from xdsl.dialects.builtin import ModuleOp
+from xdsl.parser import Parser
 from xdsl.passes import ModulePass, PassPipeline
 from xdsl.printer import Printer
-from xdsl.utils.exceptions import DiagnosticException
+from xdsl.utils.exceptions import DiagnosticException, ParseError, ShrinkException
 from xdsl.xdsl_opt_main import xDSLOptMain
 
 from graphlet import registry
@@ -33,7 +36,6 @@ from graphlet.tools.verify_diagnostics import has_expectations, run_verify_diagn
 from graphlet.transforms.graphlet_verify import verify_module
 
 _ALIASES = {
-    "--mlir-print-ir-after-all": "--print-between-passes",
     "--mlir-timing": "--time-passes",
     "--mlir-print-debuginfo": "--print-debuginfo",
     "--mlir-print-op-generic": "--print-op-generic",
@@ -45,6 +47,8 @@ _XDSL_TARGETS = ("arm-asm", "csl", "mps", "riscv-asm", "wat", "wgsl", "x86-asm")
 """xDSL's targets for its own backend dialects: any other input is refused."""
 
 _COMMENT = re.compile(r"//[^\n]*")
+
+DEFAULT_SPLIT_MARKER = "// -----"
 
 
 class GraphletOptMain(xDSLOptMain):
@@ -70,6 +74,41 @@ class GraphletOptMain(xDSLOptMain):
 
     def register_all_arguments(self, arg_parser: argparse.ArgumentParser) -> None:
         super().register_all_arguments(arg_parser)
+        for container in (arg_parser, arg_parser._optionals):  # mlir-opt's flag replaces xDSL's
+            container.conflict_handler = "resolve"
+        arg_parser.add_argument(
+            "--split-input-file",
+            nargs="?",
+            const=DEFAULT_SPLIT_MARKER,
+            default=None,
+            metavar="MARKER",
+            help="split the input at lines that are MARKER alone (default `// -----`) and "
+            "process each chunk independently",
+        )
+        arg_parser.add_argument(
+            "--output-split-marker",
+            default=DEFAULT_SPLIT_MARKER,
+            metavar="MARKER",
+            help="the line written between the outputs of split chunks (default `// -----`)",
+        )
+        for flag, text in (
+            ("--mlir-print-ir-before-all", "print the IR before each pass, on stderr"),
+            ("--mlir-print-ir-after-all", "print the IR after each pass, on stderr"),
+            (
+                "--mlir-print-ir-after-change",
+                "with --mlir-print-ir-after-all: only after a pass that changed the IR",
+            ),
+            (
+                "--mlir-print-ir-after-failure",
+                "print the IR after a pass that failed (or left invalid IR), on stderr",
+            ),
+            (
+                "--verify-roundtrip",
+                "check that the parsed IR prints, in custom and generic form, as text "
+                "that parses back to the same IR",
+            ),
+        ):
+            arg_parser.add_argument(flag, default=False, action="store_true", help=text)
         arg_parser.add_argument(
             "--verify-each",
             type=_boolean,
@@ -106,18 +145,56 @@ class GraphletOptMain(xDSLOptMain):
         return self.args.input_file or "<stdin>"
 
     def prepare_input(self) -> tuple[list[tuple[IO[bytes], int]], str]:
-        """xDSL's, but `--split-input-file` splits only at `// -----` lines."""
-        if not self.args.split_input_file:
+        """xDSL's, but `--split-input-file` splits only at lines that are the marker."""
+        marker = self.args.split_input_file
+        if not marker:
             return super().prepare_input()
-        self.args.split_input_file = False
+        self.args.split_input_file = None
         try:
             chunks, extension = super().prepare_input()
         finally:
-            self.args.split_input_file = True
+            self.args.split_input_file = marker
         whole = chunks[0][0]
         text = whole.read()
         whole.close()
-        return [(BytesIO(chunk), offset) for chunk, offset in split_chunks(text)], extension
+        pieces = split_chunks(text, marker)
+        return [(BytesIO(chunk), offset) for chunk, offset in pieces], extension
+
+    def run(self) -> None:
+        """xDSL's loop over the chunks, with `--output-split-marker` between outputs."""
+        chunks, file_extension = self.prepare_input()
+        output = self.prepare_output()
+        marker = self.args.output_split_marker
+        try:
+            for i, (chunk, offset) in enumerate(chunks):
+                try:
+                    if i > 0 and marker:
+                        output.write(marker + "\n")
+                    module = self.parse_chunk(chunk, file_extension, offset)
+                    if module is not None:
+                        self.apply_passes(module)
+                        output.write(self.output_resulting_program(module))
+                    output.flush()
+                except ParseError as e:
+                    e.span = dataclasses.replace(e.span, line_offset=offset)
+                    if not self.args.parsing_diagnostics:
+                        raise
+                    print(e)
+                except DiagnosticException as e:
+                    if not self.args.verify_diagnostics:
+                        raise
+                    print(e)
+                finally:
+                    chunk.close()
+        except ShrinkException:
+            print("Success, can shrink")
+            sys.exit(0)
+        finally:
+            if output is not sys.stdout:
+                output.close()
+        if self.args.shrink:
+            print("Failure, can't shrink")
+            sys.exit(1)
 
     def parse_chunk(
         self, chunk: IO[bytes], file_extension: str, start_offset: int = 0
@@ -135,10 +212,19 @@ class GraphletOptMain(xDSLOptMain):
         for name, factory in registry.GRAPHLET_TARGETS.items():
             self.available_targets[name] = factory
 
+    _running: ModulePass | None = None
+    """The pass being applied, for `--mlir-print-ir-after-failure`."""
+    _before: str | None = None
+    """The IR before the running pass, for `--mlir-print-ir-after-change`."""
+
     def setup_pipeline(self) -> None:
         """xDSL's pipeline with graphlet's verifier: after parsing always (unless
-        --disable-verify), after each pass while --verify-each holds."""
+        --disable-verify), after each pass while --verify-each holds; and mlir-opt's
+        IR dumps around each pass."""
         timer = time.perf_counter()
+        args = self.args
+        after_all, after_change = args.mlir_print_ir_after_all, args.mlir_print_ir_after_change
+        after_failure = args.mlir_print_ir_after_failure
 
         def callback(
             previous: ModulePass | None, module: ModuleOp, following: ModulePass | None
@@ -147,7 +233,23 @@ class GraphletOptMain(xDSLOptMain):
             if self.args.time_passes and previous is not None:
                 print(f"Pass {previous.name} took {time.perf_counter() - timer} seconds")
             if not self.args.disable_verify and (previous is None or self.args.verify_each):
-                verify_module(module, after=previous.name if previous else None)
+                try:
+                    verify_module(module, after=previous.name if previous else None)
+                except Exception:
+                    if previous is not None and (after_all or after_failure):
+                        self._dump(module, "After", previous, failed=True)
+                    self._running = None
+                    raise
+            if previous is None and args.verify_roundtrip:
+                self._verify_roundtrip(module)
+            changed = not after_change or self._before != self._fingerprint(module)
+            if previous is not None and after_all and not after_failure and changed:
+                self._dump(module, "After", previous)
+            if following is not None and args.mlir_print_ir_before_all:
+                self._dump(module, "Before", following)
+            if following is not None and after_all and after_change:
+                self._before = self._fingerprint(module)
+            self._running = following
             if previous and following and self.args.print_between_passes:
                 print(f"IR after {previous.name}:")
                 Printer(stream=sys.stdout).print_op(module)
@@ -157,6 +259,67 @@ class GraphletOptMain(xDSLOptMain):
             STAGE.running = f"pass {following.name}" if following is not None else None
 
         self.pipeline = PassPipeline.parse_spec(self.available_passes, self.args.passes, callback)
+
+    def apply_passes(self, prog: ModuleOp) -> None:
+        try:
+            super().apply_passes(prog)
+        except Exception:
+            failed, self._running = self._running, None
+            if failed is not None and (
+                self.args.mlir_print_ir_after_all or self.args.mlir_print_ir_after_failure
+            ):
+                self._dump(prog, "After", failed, failed=True)
+            raise
+
+    def _printer(self, stream: IO[str], generic: bool | None = None) -> Printer:
+        return Printer(
+            stream=stream,
+            print_generic_format=self.args.print_op_generic if generic is None else generic,
+            print_debuginfo=self.args.print_debuginfo,
+        )
+
+    def _dump(self, module: ModuleOp, when: str, pass_: ModulePass, failed: bool = False) -> None:
+        """mlir-opt's `--mlir-print-ir-*` dump on stderr."""
+        status = " Failed" if failed else ""
+        name = type(pass_).__name__
+        text = StringIO()
+        self._printer(text).print_op(module)
+        sys.stderr.write(
+            f"// -----// IR Dump {when} {name}{status} ({pass_.name}) //----- //\n"
+            f"{text.getvalue()}\n\n"
+        )
+        sys.stderr.flush()
+
+    def _fingerprint(self, module: ModuleOp) -> str:
+        text = StringIO()
+        Printer(stream=text, print_generic_format=True).print_op(module)
+        return text.getvalue()
+
+    def _verify_roundtrip(self, module: ModuleOp) -> None:
+        """mlir-opt's `--verify-roundtrip`: the IR printed in each form parses back to IR
+        that prints as the original does."""
+        expected = self._print(module, generic=False)
+        for form, generic in (("custom", False), ("generic", True)):
+            text = self._print(module, generic=generic)
+            try:
+                again = Parser(self.ctx, text, "<round-trip>").parse_module()
+                again.verify()
+            except Exception as e:
+                first = (str(e) or type(e).__name__).strip().splitlines()
+                raise DiagnosticException(
+                    f"{self.get_input_name()}: error: the IR does not round-trip: its {form} "
+                    f"form does not parse back ({' '.join(first[-1:])})"
+                ) from None
+            if self._print(again, generic=False) != expected:
+                raise DiagnosticException(
+                    f"{self.get_input_name()}: error: the IR does not round-trip: parsed back "
+                    f"from its {form} form, it prints differently"
+                )
+
+    def _print(self, module: ModuleOp, generic: bool) -> str:
+        text = StringIO()
+        Printer(stream=text, print_generic_format=generic).print_op(module)
+        return text.getvalue()
 
     def output_resulting_program(self, prog: ModuleOp) -> str:
         target = self.args.target.split("{")[0]
@@ -172,19 +335,17 @@ class GraphletOptMain(xDSLOptMain):
         return super().output_resulting_program(prog)
 
 
-_SPLIT_MARKER = re.compile(rb"^[ \t]*// -----[ \t]*$", re.MULTILINE)
-"""mlir-opt's `--split-input-file` marker: a line of its own, so that a `// CHECK: // -----`
-line stays in its chunk."""
-
-
-def split_chunks(text: bytes) -> list[tuple[bytes, int]]:
-    """The chunks of `text` between marker lines, each with the number of lines before it
-    (a chunk starts with the rest of its marker line, so line numbers stay the file's)."""
+def split_chunks(text: bytes, marker: str = DEFAULT_SPLIT_MARKER) -> list[tuple[bytes, int]]:
+    """The chunks of `text` between lines that are `marker` alone (as mlir-opt splits, so
+    that a `// CHECK: // -----` line stays in its chunk), each with the number of lines
+    before it (a chunk starts with the rest of its marker line, so line numbers stay the
+    file's)."""
+    pattern = re.compile(rb"^[ \t]*" + re.escape(marker.strip().encode()) + rb"[ \t]*$", re.M)
     chunks: list[tuple[bytes, int]] = []
     start = 0
-    for marker in _SPLIT_MARKER.finditer(text):
-        chunks.append((text[start : marker.start()], text.count(b"\n", 0, start)))
-        start = marker.end()
+    for marker_line in pattern.finditer(text):
+        chunks.append((text[start : marker_line.start()], text.count(b"\n", 0, start)))
+        start = marker_line.end()
     chunks.append((text[start:], text.count(b"\n", 0, start)))
     return chunks
 
@@ -223,18 +384,62 @@ def normalize_arguments(args: Sequence[str]) -> list[str]:
             continue  # `-` as the input: stdin
         elif arg == "--verify-each":
             rest.append("--verify-each=true")
+        elif arg == "--split-input-file":  # a marker only after `=`, as in mlir-opt
+            rest.append(f"--split-input-file={DEFAULT_SPLIT_MARKER}")
         else:
             rest.append(arg)
     return rest + (["-p", ",".join(passes)] if passes else [])
 
 
 def _strip_anchor(spec: str) -> str:
-    """`builtin.module(a,b{x=1})` -> `a,b{x=1}`: graphlet's passes all run on the module."""
+    """`builtin.module(a,func.func(b{x=1}))` -> `a,b{x=1}`. graphlet's and xDSL's passes
+    all run on the module, so a nested anchor (`func.func(...)`, `any(...)`) runs its
+    passes on the whole module: for canonicalize, cse, dce and the like, the same as on
+    each function."""
     spec = spec.strip()
     match = re.fullmatch(r"(?:builtin\.)?module\((.*)\)", spec, re.DOTALL)
     if match is None:
         raise ValueError(f"--pass-pipeline expects 'builtin.module(pass1,pass2,...)', got {spec!r}")
-    return re.sub(r"\s*,\s*", ",", match.group(1).strip())
+    return ",".join(_flatten_pipeline(match.group(1), spec))
+
+
+def _flatten_pipeline(text: str, whole: str) -> list[str]:
+    """The passes of a comma-separated pipeline, nested `anchor(...)` lists flattened;
+    a pass's `{options}` are kept as written."""
+    passes: list[str] = []
+    for element in _split_top_level(text, whole):
+        anchor = re.fullmatch(r"([\w.$-]+)\s*\((.*)\)", element, re.DOTALL)
+        if anchor is not None:
+            passes.extend(_flatten_pipeline(anchor.group(2), whole))
+        elif re.fullmatch(r"[\w.$-]+\s*(\{.*\})?", element, re.DOTALL):
+            passes.append(re.sub(r"^([\w.$-]+)\s*", r"\1", element))
+        else:
+            raise ValueError(f"--pass-pipeline: cannot read {element!r} in {whole!r}")
+    return passes
+
+
+def _split_top_level(text: str, whole: str) -> list[str]:
+    """`text` split at the commas outside parentheses and braces (and quotes)."""
+    elements: list[str] = []
+    depth, start, quote = 0, 0, False
+    for i, char in enumerate(text):
+        if char == '"':
+            quote = not quote
+        elif quote:
+            continue
+        elif char in "({":
+            depth += 1
+        elif char in ")}":
+            depth -= 1
+            if depth < 0:
+                raise ValueError(f"--pass-pipeline: unbalanced {char!r} in {whole!r}")
+        elif char == "," and depth == 0:
+            elements.append(text[start:i].strip())
+            start = i + 1
+    if depth != 0 or quote:
+        raise ValueError(f"--pass-pipeline: unbalanced brackets in {whole!r}")
+    elements.append(text[start:].strip())
+    return [e for e in elements if e] if len(elements) > 1 or elements[0] else []
 
 
 def list_passes() -> str:
@@ -279,6 +484,16 @@ def _main(argv: Sequence[str] | None) -> int:
     if "--list-passes" in args:
         print(list_passes())
         return 0
+    if "--show-dialects" in args:
+        print("Available Dialects: " + ",".join(sorted(registry.all_dialects())))
+        return 0
+    if any(a.partition("=")[0].startswith("--emit-bytecode") for a in args):
+        print(
+            "graphlet-opt: error: --emit-bytecode: MLIR bytecode output is unsupported "
+            "(xDSL 0.74 has no bytecode writer); graphlet-opt writes textual IR only",
+            file=sys.stderr,
+        )
+        return 1
     return run_with_deep_stack(lambda: _run(args))
 
 
@@ -290,13 +505,22 @@ def _run(args: list[str]) -> int:
             text = tool.read_input()
             if has_expectations(text):
                 return run_verify_diagnostics(tool, text)
-        tool.run()  # type: ignore[no-untyped-call]  # unannotated in xDSL 0.74
+        tool.run()
     return 0
 
 
 def _input_name(args: Sequence[str]) -> str:
     positional = [a for a in args if not a.startswith("-")]
-    flags_with_value = {"-o", "--output-file", "-t", "--target", "-p", "--passes", "-f"}
+    flags_with_value = {
+        "-o",
+        "--output-file",
+        "-t",
+        "--target",
+        "-p",
+        "--passes",
+        "-f",
+        "--output-split-marker",
+    }
     for i, arg in enumerate(args[:-1]):
         if arg in flags_with_value and args[i + 1] in positional:
             positional.remove(args[i + 1])

@@ -54,10 +54,22 @@ def verify_module(module: ModuleOp, after: str | None = None) -> None:
         module.verify()
         verify_strict(module)
     except Exception as e:
-        located = locate_verify_error(module, e)
-        if after is not None:
-            located = VerifyException(f"{located} (the IR is invalid after pass {after})")
-        raise located from None
+        errors = _errors_of_each_op(module) or [locate_verify_error(module, e)]
+        suffix = "" if after is None else f" (the IR is invalid after pass {after})"
+        raise VerifyException("\n".join(f"{error}{suffix}" for error in errors)) from None
+
+
+def _errors_of_each_op(module: ModuleOp) -> list[VerifyException]:
+    """The first error of each top-level op (as MLIR, which verifies functions
+    independently, reports one error per function)."""
+    errors: list[VerifyException] = []
+    for op in module.body.ops:
+        try:
+            op.verify()
+            verify_strict(op)
+        except Exception as e:
+            errors.append(locate_verify_error(op, e))
+    return errors
 
 
 def verify_strict(module: Operation) -> None:

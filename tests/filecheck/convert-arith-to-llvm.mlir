@@ -177,7 +177,7 @@ func.func @index_left(%a: index) -> index {
   %0 = arith.addi %a, %a : index
   func.return %0 : index
 }
-// CHECK: convert-arith-to-llvm.mlir:{{[0-9]+}}:3: error: 'arith.addi': it has index type: run convert-index-to-i64 first
+// CHECK: convert-arith-to-llvm.mlir:{{[0-9]+}}:8: error: 'arith.addi': it has index type: run convert-index-to-i64 first
 
 // -----
 
@@ -185,4 +185,4 @@ func.func @unsupported(%a: i32, %b: i32) -> i32 {
   %sum, %carry = arith.addui_extended %a, %b : i32, i1
   func.return %sum : i32
 }
-// CHECK: convert-arith-to-llvm.mlir:{{[0-9]+}}:3: error: 'arith.addui_extended': convert-arith-to-llvm cannot lower this op
+// CHECK: convert-arith-to-llvm.mlir:{{[0-9]+}}:18: error: 'arith.addui_extended': convert-arith-to-llvm cannot lower this op

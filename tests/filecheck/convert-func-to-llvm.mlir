@@ -86,4 +86,4 @@ func.func @indirect(%f: !llvm.ptr, %x: i64) -> i64 {
   %r = "func.call_indirect"(%f, %x) : (!llvm.ptr, i64) -> i64
   func.return %r : i64
 }
-// CHECK: convert-func-to-llvm.mlir:{{[0-9]+}}:3: error: 'func.call_indirect': convert-func-to-llvm cannot lower this op
+// CHECK: convert-func-to-llvm.mlir:{{[0-9]+}}:8: error: 'func.call_indirect': convert-func-to-llvm cannot lower this op

@@ -81,4 +81,4 @@ func.func @in_if(%c: i1, %n: i64) -> i64 {
   }
   func.return %r : i64
 }
-// CHECK: convert-scf-while-to-cf.mlir:{{[0-9]+}}:5: error: 'scf.while': convert-scf-while-to-cf cannot lower this op: it is nested in 'scf.if', whose region must stay one block: run convert-scf-to-cf first
+// CHECK: convert-scf-while-to-cf.mlir:{{[0-9]+}}:10: error: 'scf.while': convert-scf-while-to-cf cannot lower this op: it is nested in 'scf.if', whose region must stay one block: run convert-scf-to-cf first

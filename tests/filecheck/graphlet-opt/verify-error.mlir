@@ -7,7 +7,7 @@ func.func @f(%a: i64, %x: f64) {
 }
 
 // CHECK-NOT: Traceback
-// CHECK: verify-error.mlir:5:3: error: 'graphlet.add' operands must have the same type, got i64 and f64 (insert a graphlet.cast)
+// CHECK: verify-error.mlir:5:8: error: 'graphlet.add' operands must have the same type, got i64 and f64 (insert a graphlet.cast)
 // CHECK-NOT: Traceback
 
 // -----
@@ -19,5 +19,5 @@ func.func @g(%x: f64) {
 
 // The first chunk's error stops the run (exit 1); lines count from the file's start.
 // SPLIT-NOT: Traceback
-// SPLIT: verify-error.mlir:5:3: error: 'graphlet.add' operands must have the same type
+// SPLIT: verify-error.mlir:5:8: error: 'graphlet.add' operands must have the same type
 // SPLIT-NOT: Traceback

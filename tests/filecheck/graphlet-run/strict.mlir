@@ -1,6 +1,6 @@
 // graphlet-run verifies as graphlet-opt does: MLIR's checks, located, before compiling.
 // RUN: not graphlet-run %s --entry f --args 1 2>&1 | filecheck %s
-// CHECK: strict.mlir:10:3: error: 'arith.addi' op operand #0 is used before its definition
+// CHECK: strict.mlir:10:8: error: 'arith.addi' op operand #0 is used before its definition
 // CHECK-NOT: Traceback
 
 func.func @f(%a: i64) -> i64 {

@@ -5,7 +5,7 @@ func.func @mixed(%a: i64, %x: f64) {
   func.return
 }
 
-// CHECK: {{.*}}invalid.mlir:4:3: error: 'graphlet.add' operands must have the same type, got i64 and f64 (insert a graphlet.cast)
+// CHECK: {{.*}}invalid.mlir:4:8: error: 'graphlet.add' operands must have the same type, got i64 and f64 (insert a graphlet.cast)
 
 // -----
 
@@ -14,7 +14,7 @@ func.func @bool_arith(%p: i1) {
   func.return
 }
 
-// CHECK: {{.*}}invalid.mlir:13:3: error: 'graphlet.mul' operand of type i1 is not one of i64, f64
+// CHECK: {{.*}}invalid.mlir:13:8: error: 'graphlet.mul' operand of type i1 is not one of i64, f64
 
 // -----
 
@@ -23,7 +23,7 @@ func.func @float_shift(%x: f64) {
   func.return
 }
 
-// CHECK: {{.*}}invalid.mlir:22:3: error: 'graphlet.shl' operand of type f64 is not one of i64
+// CHECK: {{.*}}invalid.mlir:22:8: error: 'graphlet.shl' operand of type f64 is not one of i64
 
 // -----
 
@@ -32,7 +32,7 @@ func.func @float_and(%x: f64) {
   func.return
 }
 
-// CHECK: {{.*}}invalid.mlir:31:3: error: 'graphlet.and' operand of type f64 is not one of i1, i64
+// CHECK: {{.*}}invalid.mlir:31:8: error: 'graphlet.and' operand of type f64 is not one of i1, i64
 
 // -----
 
@@ -41,7 +41,7 @@ func.func @i32_operand(%a: i32) {
   func.return
 }
 
-// CHECK: {{.*}}invalid.mlir:40:3: error: 'graphlet.neg' operand of type i32 is not one of i64, f64
+// CHECK: {{.*}}invalid.mlir:40:8: error: 'graphlet.neg' operand of type i32 is not one of i64, f64
 
 // -----
 
@@ -50,7 +50,7 @@ func.func @bad_predicate(%a: i64) {
   func.return
 }
 
-// CHECK: {{.*}}invalid.mlir:49:3: error: 'graphlet.cmp' predicate 'ult' is not one of eq, ne, lt, le, gt, ge
+// CHECK: {{.*}}invalid.mlir:49:8: error: 'graphlet.cmp' predicate 'ult' is not one of eq, ne, lt, le, gt, ge
 
 // -----
 
@@ -59,7 +59,7 @@ func.func @cmp_result(%a: i64) {
   func.return
 }
 
-// CHECK: {{.*}}invalid.mlir:58:3: error: 'graphlet.cmp' result type must be i1, got i64
+// CHECK: {{.*}}invalid.mlir:58:8: error: 'graphlet.cmp' result type must be i1, got i64
 
 // -----
 
@@ -68,7 +68,7 @@ func.func @truediv_result(%a: i64) {
   func.return
 }
 
-// CHECK: {{.*}}invalid.mlir:67:3: error: 'graphlet.truediv' result type must be f64 for i64 operands, got i64
+// CHECK: {{.*}}invalid.mlir:67:8: error: 'graphlet.truediv' result type must be f64 for i64 operands, got i64
 
 // -----
 
@@ -77,7 +77,7 @@ func.func @exp_result(%a: i64) {
   func.return
 }
 
-// CHECK: {{.*}}invalid.mlir:76:3: error: 'graphlet.exp' result type must be f64 for i64 operands, got i64
+// CHECK: {{.*}}invalid.mlir:76:8: error: 'graphlet.exp' result type must be f64 for i64 operands, got i64
 
 // -----
 
@@ -86,7 +86,7 @@ func.func @add_result(%a: i64) {
   func.return
 }
 
-// CHECK: {{.*}}invalid.mlir:85:3: error: 'graphlet.add' result type must be i64 for i64 operands, got f64
+// CHECK: {{.*}}invalid.mlir:85:8: error: 'graphlet.add' result type must be i64 for i64 operands, got f64
 
 // -----
 
@@ -95,7 +95,7 @@ func.func @select_cond(%a: i64, %x: f64) {
   func.return
 }
 
-// CHECK: {{.*}}invalid.mlir:94:3: error: 'graphlet.select' condition must be i1, got i64
+// CHECK: {{.*}}invalid.mlir:94:8: error: 'graphlet.select' condition must be i1, got i64
 
 // -----
 
@@ -104,7 +104,7 @@ func.func @select_mixed(%p: i1, %a: i64, %x: f64) {
   func.return
 }
 
-// CHECK: {{.*}}invalid.mlir:103:3: error: 'graphlet.select' operands must have the same type, got i64 and f64 (insert a graphlet.cast)
+// CHECK: {{.*}}invalid.mlir:103:8: error: 'graphlet.select' operands must have the same type, got i64 and f64 (insert a graphlet.cast)
 
 // -----
 
@@ -113,7 +113,7 @@ func.func @cast_to_i32(%x: f64) {
   func.return
 }
 
-// CHECK: {{.*}}invalid.mlir:112:3: error: 'graphlet.cast' result type must be i1, i64 or f64, got i32
+// CHECK: {{.*}}invalid.mlir:112:8: error: 'graphlet.cast' result type must be i1, i64 or f64, got i32
 
 // -----
 
@@ -122,22 +122,22 @@ func.func @cast_from_index(%i: index) {
   func.return
 }
 
-// CHECK: {{.*}}invalid.mlir:121:3: error: 'graphlet.cast' operand type must be i1, i64 or f64, got index
+// CHECK: {{.*}}invalid.mlir:121:8: error: 'graphlet.cast' operand type must be i1, i64 or f64, got index
 
 // -----
 
 %c = graphlet.constant 1 : i32
 
-// CHECK: {{.*}}invalid.mlir:129:1: error: 'graphlet.constant' value type must be i1, i64 or f64, got i32
+// CHECK: {{.*}}invalid.mlir:129:6: error: 'graphlet.constant' value type must be i1, i64 or f64, got i32
 
 // -----
 
 %c = graphlet.constant 1.0 : f32
 
-// CHECK: {{.*}}invalid.mlir:135:1: error: 'graphlet.constant' value type must be i1, i64 or f64, got f32
+// CHECK: {{.*}}invalid.mlir:135:6: error: 'graphlet.constant' value type must be i1, i64 or f64, got f32
 
 // -----
 
 %c = "graphlet.constant"() <{value = 1 : i64}> : () -> f64
 
-// CHECK: {{.*}}invalid.mlir:141:1: error: 'graphlet.constant' result type f64 differs from its value's type i64
+// CHECK: {{.*}}invalid.mlir:141:6: error: 'graphlet.constant' result type f64 differs from its value's type i64
