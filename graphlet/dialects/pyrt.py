@@ -27,7 +27,16 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from xdsl.dialects import llvm
-from xdsl.dialects.builtin import IntegerAttr, IntegerType, StringAttr, i1, i32, i64
+from xdsl.dialects.builtin import (
+    DenseArrayBase,
+    DictionaryAttr,
+    IntegerAttr,
+    IntegerType,
+    StringAttr,
+    i1,
+    i32,
+    i64,
+)
 from xdsl.ir import Attribute, Dialect, Operation, SSAValue
 from xdsl.irdl import (
     IRDLOperation,
@@ -52,6 +61,24 @@ from graphlet.abi import STATUS_CODES as STATUS_CODES
 FLOAT_FLAGS = "float_flags"
 """Attribute of a guard that hands back where NumPy would warn about a float op (the
 frontend's `guard_float_flags`): `defer-float-flag-guards` may test it once per call."""
+
+ARGUMENT_RANGE = "graphlet.range"
+"""Argument attribute `{graphlet.range = array<i64: lo, hi>}`: every caller passes a
+value in `lo..hi` (an array's axis length: NumPy keeps `length * itemsize` within
+`npy_intp`), so the integer range analysis starts the argument there."""
+
+
+def argument_range(lo: int, hi: int) -> DictionaryAttr:
+    return DictionaryAttr({ARGUMENT_RANGE: DenseArrayBase.from_list(i64, [lo, hi])})
+
+
+def range_of_argument(attributes: DictionaryAttr) -> tuple[int, int] | None:
+    found = attributes.data.get(ARGUMENT_RANGE)
+    if not isinstance(found, DenseArrayBase):
+        return None
+    lo, hi = found.get_values()
+    assert isinstance(lo, int) and isinstance(hi, int)
+    return lo, hi
 
 
 class GuardFailure(Exception):

@@ -12,6 +12,7 @@ arguments) is bounded by its entry value plus the trip bound times the delta; th
 bound comes from the header's exit test on such an argument (`i < stop` for a
 positive delta). Other header arguments are joined and widened. A `cf.cond_br`
 refines the values it forwards by its comparison (`i < stop` on the way into the body).
+An argument with `pyrt.ARGUMENT_RANGE` (an array's axis length) starts in its range.
 """
 
 from __future__ import annotations
@@ -290,10 +291,12 @@ class IntRanges:
         self._widened: set[SSAValue] = set()
         self._changes: dict[SSAValue, int] = {}
         self._edges: dict[Block, list[tuple[Block, tuple[SSAValue, ...]]]]
+        self._arguments: dict[int, Interval]
         if within is not None:
             base, loop = within
             self.order, self.loops, self.preds = base.order, base.loops, base.preds
             self._edges = base._edges
+            self._arguments = base._arguments
             self.ranges.update(base.ranges)
             self.deltas.update(base.deltas)
             self.trips.update(base.trips)
@@ -314,6 +317,7 @@ class IntRanges:
                     if succ in self.preds:
                         self.preds[succ].append(block)
             self.sweep_order = self.order
+        self._arguments = _argument_ranges(function)
         self._solve()
 
     # ------------------------------------------------------------------ queries
@@ -385,7 +389,8 @@ class IntRanges:
         for block in self.sweep_order:
             if block is self.order[0]:
                 for arg in block.args:
-                    changed |= self._set(arg, type_range(arg.type), widen)
+                    interval = self._arguments.get(arg.index) or type_range(arg.type)
+                    changed |= self._set(arg, interval, widen)
             elif block in self.loops:
                 for arg, interval in zip(block.args, self._header_arguments(block), strict=True):
                     changed |= self._set(arg, interval, widen)
@@ -732,6 +737,18 @@ class IntRanges:
 def _advanced(entry: Interval, delta: Interval, trips: int) -> Interval:
     """Where `entry` can get to in at most `trips` steps of `delta` each."""
     return Interval(entry.lo + trips * min(delta.lo, 0), entry.hi + trips * max(delta.hi, 0))
+
+
+def _argument_ranges(function: func.FuncOp) -> dict[int, Interval]:
+    """The arguments whose callers keep them in a range (`pyrt.ARGUMENT_RANGE`)."""
+    if function.arg_attrs is None:
+        return {}
+    ranges: dict[int, Interval] = {}
+    for index, attributes in enumerate(function.arg_attrs.data):
+        found = pyrt.range_of_argument(attributes)
+        if found is not None:
+            ranges[index] = Interval(*found)
+    return ranges
 
 
 def _edges(term: Operation) -> list[tuple[Block, tuple[SSAValue, ...]]]:

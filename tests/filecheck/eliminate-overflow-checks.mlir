@@ -182,3 +182,28 @@ func.func @straight_line(%a: i64, %b: i64) -> (i64, i64, i64, i64, i64) {
 // CHECK-NEXT:    pyrt.guard %ok4, "HandBack"
 // CHECK-NEXT:    %p5 = arith.subi %am, %bs overflow<nsw> : i64
 // CHECK-NEXT:    func.return
+
+// An array's axis length (`graphlet.range`: NumPy keeps length * 8 within 64 bits for
+// float64) is non-negative and below 2**60: `len(a) - 1` and `len(a) * 4` fit; the
+// same ops on a plain argument keep their checks.
+func.func @array_length(%n: i64 {graphlet.range = array<i64: 0, 1152921504606846975>}, %m: i64) -> (i64, i64, i64) {
+  %true = arith.constant true
+  %c1 = arith.constant 1 : i64
+  %c4 = arith.constant 4 : i64
+  %last, %o1 = pyrt.checked_subi %n, %c1 : i64
+  %ok1 = arith.xori %o1, %true : i1
+  pyrt.guard %ok1, "HandBack"
+  %wide, %o2 = pyrt.checked_muli %n, %c4 : i64
+  %ok2 = arith.xori %o2, %true : i1
+  pyrt.guard %ok2, "HandBack"
+  %other, %o3 = pyrt.checked_subi %m, %c1 : i64
+  %ok3 = arith.xori %o3, %true : i1
+  pyrt.guard %ok3, "HandBack"
+  func.return %last, %wide, %other : i64, i64, i64
+}
+// CHECK-LABEL: func.func @array_length
+// CHECK:         %last = arith.subi %n, %c1 overflow<nsw> : i64
+// CHECK-NEXT:    %wide = arith.muli %n, %c4 overflow<nsw> : i64
+// CHECK-NEXT:    %other, %o3 = pyrt.checked_subi %m, %c1 : i64
+// CHECK-NEXT:    %ok3 = arith.xori %o3, %true : i1
+// CHECK-NEXT:    pyrt.guard %ok3, "HandBack"

@@ -37,7 +37,9 @@ from typing import Any
 from xdsl.builder import Builder
 from xdsl.dialects import cf, func
 from xdsl.dialects.builtin import (
+    ArrayAttr,
     DenseIntOrFPElementsAttr,
+    DictionaryAttr,
     IntegerAttr,
     ModuleOp,
     StringAttr,
@@ -83,6 +85,7 @@ from graphlet.frontend.bytecode.values import (
     State,
     Value,
     args_for,
+    flat_ranges,
     flat_types,
     flatten,
     kind_of,
@@ -555,6 +558,12 @@ class FunctionCapture(Emitter):
             ([*param_types, INT, LIST_HANDLE], self.assumed_return.result_types()),
             Region([func_entry, *blocks.values()]),
         )
+        ranges = [r for kind in param_kinds for r in flat_ranges(kind)]
+        if any(ranges):  # array lengths: the range analysis starts them non-negative
+            func_op.arg_attrs = ArrayAttr(
+                [DictionaryAttr({}) if r is None else pyrt.argument_range(*r) for r in ranges]
+                + [DictionaryAttr({})] * 2
+            )
         bails: list[BreakRecord] = []
         for key, block in blocks.items():
             outcome = self._run_block(key, self._kinds_of(key), block, blocks)

@@ -18,7 +18,7 @@ from graphlet.frontend.bytecode import builtins
 from graphlet.frontend.bytecode import inference as inf
 from graphlet.frontend.bytecode.breaks import GraphBreak
 from graphlet.frontend.bytecode.decode import Instr
-from graphlet.frontend.bytecode.inference import INT, Known
+from graphlet.frontend.bytecode.inference import BOOL, INT, Known
 from graphlet.frontend.bytecode.opcodes import Flow, handles
 from graphlet.frontend.bytecode.operators import (
     binary_rule,
@@ -28,7 +28,14 @@ from graphlet.frontend.bytecode.operators import (
     equal_items,
     tuple_equal,
 )
-from graphlet.frontend.bytecode.values import SliceValue, State, TupleValue, Value, kind_of
+from graphlet.frontend.bytecode.values import (
+    NpScalar,
+    SliceValue,
+    State,
+    TupleValue,
+    Value,
+    kind_of,
+)
 
 if TYPE_CHECKING:
     from graphlet.frontend.bytecode.capture import FunctionCapture
@@ -246,24 +253,56 @@ def _tuple_comparison(c: FunctionCapture, symbol: str, lhs: Value, rhs: Value) -
     if symbol in ("==", "!="):
         equal = tuple_equal(c, lhs, rhs)
         return equal if symbol == "==" else c.negated(equal)
-    return _lexicographic(c, symbol, lhs.items, rhs.items)
+    value, numpy = _lexicographic(c, symbol, lhs.items, rhs.items)
+    if numpy is False:
+        return value
+    scalar = NpScalar(c.boolean(value), "bool")
+    if numpy is True:
+        return scalar
+    from graphlet.frontend.bytecode.calls import SplitResult
+
+    tag = c.result(g.SelectOp(numpy, c.const(1), c.const(0)))
+    return SplitResult(tag, [c.boolean(value), scalar])
+
+
+Truth = SSAValue | bool
 
 
 def _lexicographic(
     c: FunctionCapture, symbol: str, a: tuple[Value, ...], b: tuple[Value, ...]
-) -> Any:
+) -> tuple[Truth, Truth]:
     """CPython's tuple ordering: the first pair of items that differ decides; if one
-    tuple is a prefix of the other, the lengths do."""
+    tuple is a prefix of the other, the lengths do. Also whether the result is a
+    np.bool_: CPython returns the deciding pair's own comparison, which of NumPy
+    scalars is one (the lengths give a bool)."""
     if not a or not b:
-        return g.CMP_PREDICATES[g.PREDICATE_OF_SYMBOL[symbol]](len(a), len(b))
+        return g.CMP_PREDICATES[g.PREDICATE_OF_SYMBOL[symbol]](len(a), len(b)), False
     same = equal_items(c, a[0], b[0])
-    rest = _lexicographic(c, symbol, a[1:], b[1:])
     if same is True:
-        return rest
-    first = compare(c, symbol, a[0], b[0])
+        return _lexicographic(c, symbol, a[1:], b[1:])
+    first = _deciding(c, symbol, a[0], b[0])
     if same is False:
         return first
-    return c.result(g.SelectOp(same, c.boolean(rest), c.boolean(first)))
+    rest = _lexicographic(c, symbol, a[1:], b[1:])
+    value, numpy = (
+        c.result(g.SelectOp(same, c.boolean(r), c.boolean(f))) if r is not f else r
+        for r, f in zip(rest, first)
+    )
+    return value, numpy
+
+
+def _deciding(c: FunctionCapture, symbol: str, x: Value, y: Value) -> tuple[Truth, Truth]:
+    """`x <symbol> y` of the pair of items that decides, and whether it is a np.bool_."""
+    if isinstance(x, TupleValue) and isinstance(y, TupleValue):
+        return _lexicographic(c, symbol, x.items, y.items)
+    result = compare(c, symbol, x, y)
+    if isinstance(result, NpScalar) and result.dtype == "bool":
+        return result.value, True
+    if isinstance(result, bool) or (isinstance(result, SSAValue) and result.type == BOOL):
+        return result, False
+    raise GraphBreak(
+        f"'{symbol}' between tuples whose items compare to {inf.describe(kind_of(result))}"
+    )
 
 
 @contains_rule

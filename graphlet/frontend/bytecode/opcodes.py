@@ -183,6 +183,15 @@ def binary_op(c: FunctionCapture, ins: Instr, state: State) -> Flow:
 def compare_op(c: FunctionCapture, ins: Instr, state: State) -> Flow:
     rhs, lhs = state.pop(), state.pop()
     result = operators.compare(c, ins.arg, lhs, rhs)
+    from graphlet.frontend.bytecode.calls import SplitResult
+
+    if isinstance(result, SplitResult):  # a bool or a np.bool_ (tuples of NumPy scalars)
+        paths = []
+        for alternative in result.alternatives:
+            path = state.copy()
+            path.stack.append(alternative)
+            paths.append((ins.index + 1, path))
+        return Switch(result.tag, paths)
     state.stack.append(c.boolean(result) if isinstance(result, bool) else result)
     return None
 

@@ -302,6 +302,21 @@ def flat_types(kind: inf.Kind) -> list[Attribute]:
     return []
 
 
+def flat_ranges(kind: inf.Kind) -> list[tuple[int, int] | None]:
+    """Beside `flat_types`: the values an IR value of `kind` is known to hold (an
+    array's axis lengths: NumPy keeps `length * itemsize` within `npy_intp`)."""
+    if isinstance(kind, ArrayKind):
+        from graphlet.dialects.pyarray import item_size
+
+        length = (0, (2**63 - 1) // item_size(kind.dtype))
+        return [None, None, *[length] * kind.ndim, *[None] * kind.ndim]
+    if isinstance(kind, TupleKind):
+        return [r for item in kind.items for r in flat_ranges(item)]
+    if isinstance(kind, ArrayIterKind):
+        return [*flat_ranges(kind.array), None]
+    return [None] * len(flat_types(kind))
+
+
 def flatten(kind: inf.Kind, value: Value) -> list[SSAValue]:
     """The SSA values that carry `value` (of `kind`) across a boundary."""
     if kind in inf.SCALARS:
