@@ -89,3 +89,62 @@ def test_attention_bmm_runs_natively_through_blas():
     assert compiled.native, compiled.report()
     assert calls_blas(compiled.module, f32)
     torch.testing.assert_close(compiled(q, k), scores(q, k), rtol=1e-4, atol=1e-5)
+
+
+def lowered_to_blas(module: ModuleOp) -> str:
+    """The module after `convert-linalg-to-blas`: what is left as loops, what calls BLAS."""
+    lowered = module.clone()
+    ctx = make_context()
+    for lowering in lower_tensors_to_llvm_passes(blas=True):
+        lowering.apply(ctx, lowered)
+        if lowering.name == "convert-linalg-to-blas":
+            return str(lowered)
+    raise AssertionError("the pipeline has no convert-linalg-to-blas")
+
+
+def transposed_matmul_module(a_shape, b_shape, transpose_a, transpose_b) -> ModuleOp:
+    types = [TensorType(f32, a_shape), TensorType(f32, b_shape)]
+    block = Block(arg_types=types)
+    operands = []
+    for arg, transpose in zip(block.args, (transpose_a, transpose_b)):
+        if transpose:
+            block.add_op(t := g.TransposeOp(arg, (1, 0)))
+            arg = t.results[0]
+        operands.append(arg)
+    block.add_op(op := g.MatmulOp(*operands))
+    block.add_op(func.ReturnOp(op.result))
+    return ModuleOp([func.FuncOp.from_region("f", types, [op.result.type], Region(block))])
+
+
+@pytest.mark.skipif(not bind_blas(), reason="this NumPy bundles no OpenBLAS to call")
+@pytest.mark.parametrize(
+    ("a_shape", "b_shape", "transposed", "flags"),
+    [
+        ((64, 10), (64, 256), (True, False), (112, 111)),  # the MLP's weight gradient
+        ((64, 10), (256, 64), (True, True), (112, 112)),
+        ((5, 3), (5, 7), (True, False), None),  # 3 rows: loops, reading a itself
+    ],
+)
+def test_a_transposed_operand_is_passed_to_blas_with_its_flag_not_copied(
+    a_shape, b_shape, transposed, flags
+):
+    module = transposed_matmul_module(a_shape, b_shape, *transposed)
+    text = lowered_to_blas(module)
+    if flags is None:
+        assert "func.call" not in text
+        assert text.count("linalg.generic") == 2, text  # the zero fill and the contraction
+    else:
+        assert "linalg.generic" not in text, text  # no transpose copy, no fill (beta = 0)
+        call = next(line for line in text.splitlines() if "func.call @graphlet_cblas" in line)
+        args = call.split("(", 1)[1].split(")")[0].split(", ")
+        constants = dict(
+            line.strip().split(" = arith.constant ")
+            for line in text.splitlines()
+            if " = arith.constant " in line
+        )
+        assert tuple(constants[v] for v in args[1:3]) == tuple(f"{f} : i32" for f in flags)
+    rng = np.random.default_rng(0)
+    a, b = (rng.standard_normal(s).astype(np.float32) for s in (a_shape, b_shape))
+    (got,) = compile_tensor_function(module, "f")(a, b)
+    want = (a.T if transposed[0] else a) @ (b.T if transposed[1] else b)
+    np.testing.assert_allclose(got, want, **TOL[np.float32])

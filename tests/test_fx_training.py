@@ -516,3 +516,31 @@ def test_flash_attention_decompositions_are_the_kernels(case):
     want = aten._scaled_dot_product_flash_attention_for_cpu_backward(*args, **options)
     for g, w, name in zip(flash_attention_for_cpu_backward(*args, **options), want, "qkv"):
         np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-12, err_msg=name)
+
+
+def test_an_output_and_its_alias_are_one_kernel_result_a_clone_its_own():
+    """AOTAutograd's forward returns a value and its `alias` (saved for the backward):
+    one result, not a copy each; a `clone` is a tensor of its own, as in eager."""
+
+    def f(x):
+        y = x + 1
+        return y, y.clone(), torch.ops.aten.alias(y), torch.ops.aten.detach(y)
+
+    x = torch.randn(3)
+    compiled = compile_fx(f, [x], mode="native")
+    (fn,) = [op for op in compiled.module.body.block.ops]
+    returned = list(fn.body.block.last_op.operands)
+    assert len(returned) == 2, compiled.module
+    y, clone, alias, detached = compiled(x)
+    assert alias is y and detached is y and clone is not y
+    assert_close(clone, x + 1)
+
+
+def test_scatter_along_the_last_dim_moves_no_data():
+    """cross entropy's backward scatters along the last dim: no identity transpose."""
+    index = torch.tensor([[1], [0], [3]])
+    scatter = lambda x: x.scatter(1, index, -1.0)
+    x = torch.zeros(3, 4)
+    compiled = compile_fx(scatter, [x], mode="native")
+    assert "graphlet.transpose" not in str(compiled.module), compiled.module
+    assert_close(compiled(x), scatter(x))

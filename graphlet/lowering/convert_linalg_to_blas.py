@@ -2,10 +2,11 @@
 
 `convert-graphlet-to-linalg` tags each contraction that is one row-major GEMM
 (`library_call = "gemm_nn"`: C += A B, `"gemm_nt"`: C += A B^T, A's leading dims
-flattened into M rows) or a batch of them (`"batch_gemm_nn"`: C[i] += A[i] B[i],
-batch dims broadcast); on f32/f64 memrefs this pass replaces it by
+flattened into M rows; `"gemm_tn"`, `"gemm_tt"`: a 2-d A stored transposed, K x M,
+which BLAS reads with its transpose flag instead of a copy) or a batch of them
+(`"batch_gemm_nn"`: C[i] += A[i] B[i], batch dims broadcast); on f32/f64 memrefs this pass replaces it by
 
-    func.call @graphlet_cblas_sgemm(101, 111, 111|112, M, N, K, 1.0, A, lda, B, ldb, 1.0, C, N)
+    func.call @graphlet_cblas_sgemm(101, 111|112, 111|112, M, N, K, 1.0, A, lda, B, ldb, 1.0, C, N)
 
 (row-major, beta = 1: C already holds zeros or the bias; beta = 0 when the generic
 just before only zero-fills C, and that fill goes), for a batch inside an
@@ -79,6 +80,8 @@ from graphlet.lowering.graphlet_to_linalg.linear import (
     BLAS_MIN_ROWS,
     GEMM_NN,
     GEMM_NT,
+    GEMM_TN,
+    GEMM_TT,
 )
 from graphlet.lowering.legality import ConversionTarget
 from graphlet.lowering.llvm_lowering_utils import enclosing_module
@@ -92,12 +95,14 @@ INDEX = IndexType()
 
 @dataclass(frozen=True)
 class Gemm:
-    """One row-major C (M x N) += A (M x K) B (K x N, or N x K transposed)."""
+    """One row-major C (M x N) += A (M x K, or K x M transposed) B (K x N, or N x K
+    transposed)."""
 
     m: int
     n: int
     k: int
     transposed_b: bool
+    transposed_a: bool = False
 
     @property
     def sizes(self) -> tuple[int, int, int]:
@@ -119,9 +124,15 @@ def _call(
     """The cblas call of `gemm` (alpha = 1) as a function of the views of A, B and C;
     its constants are built by `e` now (before any batch loop)."""
     one, beta_value = e.float(1.0, element), e.float(beta, element)
-    ints = [e.int(v, i32) for v in (ROW_MAJOR, NO_TRANS, TRANS if gemm.transposed_b else NO_TRANS)]
+    flags = (TRANS if gemm.transposed_a else NO_TRANS, TRANS if gemm.transposed_b else NO_TRANS)
+    ints = [e.int(v, i32) for v in (ROW_MAJOR, *flags)]
     sizes = [e.int(v) for v in (gemm.m, gemm.n, gemm.k)]
-    lda, ldb, ldc = (e.int(v) for v in (gemm.k, gemm.k if gemm.transposed_b else gemm.n, gemm.n))
+    leading = (
+        gemm.m if gemm.transposed_a else gemm.k,
+        gemm.k if gemm.transposed_b else gemm.n,
+        gemm.n,
+    )
+    lda, ldb, ldc = (e.int(v) for v in leading)
 
     def call(a: SSAValue, b: SSAValue, c: SSAValue) -> func.CallOp:
         return func.CallOp(name, [*ints, *sizes, one, a, lda, b, ldb, beta_value, c, ldc], [])
@@ -200,18 +211,20 @@ class GemmToBlasCall(RewritePattern):
     def match_and_rewrite(self, op: linalg.GenericOp, rewriter: PatternRewriter) -> None:
         kind = op.library_call.data if op.library_call is not None else None
         types = _memref_types(op)
-        if kind not in (GEMM_NN, GEMM_NT) or types is None:
+        if kind not in (GEMM_NN, GEMM_NT, GEMM_TN, GEMM_TT) or types is None:
             return
         a, b, c = types
         element = c.get_element_type()
         if element not in GEMM_SYMBOLS:
             return
         a_shape, b_shape = a.get_shape(), b.get_shape()
+        transposed_a, transposed_b = kind in (GEMM_TN, GEMM_TT), kind in (GEMM_NT, GEMM_TT)
         gemm = Gemm(
-            math.prod(a_shape[:-1]),
-            b_shape[0] if kind == GEMM_NT else b_shape[1],
-            a_shape[-1],
-            kind == GEMM_NT,
+            a_shape[1] if transposed_a else math.prod(a_shape[:-1]),
+            b_shape[0] if transposed_b else b_shape[1],
+            a_shape[0] if transposed_a else a_shape[-1],
+            transposed_b,
+            transposed_a,
         )
         if gemm.m < BLAS_MIN_ROWS or 0 in (gemm.n, gemm.k):
             return
@@ -287,7 +300,7 @@ def _gemm_on_tensors(op: Operation) -> bool:
     return (
         isinstance(op, linalg.GenericOp)
         and op.library_call is not None
-        and op.library_call.data in (GEMM_NN, GEMM_NT, BATCH_GEMM_NN)
+        and op.library_call.data in (GEMM_NN, GEMM_NT, GEMM_TN, GEMM_TT, BATCH_GEMM_NN)
         and any(isinstance(v.type, TensorType) for v in op.operands)
     )
 

@@ -144,6 +144,28 @@ func.func @contractions(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>, %w: tensor<4x3
 // CHECK:      linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%bias : tensor<4xf32>)
 // CHECK:      linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"], library_call = "gemm_nt"}
 
+// A matmul (or linear) of a transposed matrix reads the matrix itself through a
+// transposed map, tagged gemm_tn / gemm_tt for BLAS's transpose flag: the copy goes,
+// unless something else uses the transpose.
+// CHECK-LABEL: func.func @transposed_operands
+func.func @transposed_operands(%a: tensor<5x2xf32>, %b: tensor<5x4xf32>, %w: tensor<4x5xf32>) -> (tensor<2x4xf32>, tensor<2x4xf32>, tensor<2x4xf32>, tensor<2x5xf32>) {
+  %t = graphlet.transpose %a {perm = array<i64: 1, 0>} : (tensor<5x2xf32>) -> tensor<2x5xf32>
+  %0 = graphlet.matmul %t, %b : (tensor<2x5xf32>, tensor<5x4xf32>) -> tensor<2x4xf32>
+  %1 = graphlet.linear %t, %w : (tensor<2x5xf32>, tensor<4x5xf32>) -> tensor<2x4xf32>
+  %tw = graphlet.transpose %w {perm = array<i64: 1, 0>} : (tensor<4x5xf32>) -> tensor<5x4xf32>
+  %2 = graphlet.matmul %t, %tw : (tensor<2x5xf32>, tensor<5x4xf32>) -> tensor<2x4xf32>
+  %u = graphlet.transpose %a {perm = array<i64: 1, 0>} : (tensor<5x2xf32>) -> tensor<2x5xf32>
+  func.return %0, %1, %2, %u : tensor<2x4xf32>, tensor<2x4xf32>, tensor<2x4xf32>, tensor<2x5xf32>
+}
+// CHECK-NOT:  ins(%a : tensor<5x2xf32>)
+// CHECK-NOT:  ins(%w : tensor<4x5xf32>)
+// CHECK:      linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d1, d0)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "reduction", "parallel"], library_call = "gemm_tn"} ins(%a, %b : tensor<5x2xf32>, tensor<5x4xf32>)
+// CHECK:      linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d2, d0)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"], library_call = "gemm_tt"} ins(%a, %w : tensor<5x2xf32>, tensor<4x5xf32>)
+// CHECK-NOT:  ins(%w : tensor<4x5xf32>)
+// CHECK:      linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d1, d0)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "reduction", "parallel"], library_call = "gemm_tt"} ins(%a, %w : tensor<5x2xf32>, tensor<4x5xf32>)
+// CHECK:      linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d1, d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%a : tensor<5x2xf32>)
+// CHECK-NEXT:   ^bb0
+
 // Data movement is a copy through a map; a partial plain dim is spelled `d % n`, cat
 // writes each operand at its offset of one destination.
 // CHECK-LABEL: func.func @movement

@@ -32,6 +32,41 @@ func.func @linear(%x: memref<2x4x3xf32>, %w: memref<5x3xf32>, %y: memref<2x4x5xf
 // CHECK-NEXT: func.call @graphlet_cblas_sgemm(%[[ORDER]], %[[TA]], %[[TB]], %[[M]], %[[N]], %[[K]], %[[ONE]], %[[A]], %[[K]], %[[B]], %[[K]], %[[ONE]], %[[C]], %[[N]])
 // CHECK-NEXT: func.return
 
+// "gemm_tn" (A stored K x M) passes A with the transpose flag, lda = M; "gemm_tt"
+// transposes both, ldb = K.
+// CHECK-LABEL: func.func @transposed_a
+func.func @transposed_a(%a: memref<16x8xf32>, %b: memref<16x4xf32>, %w: memref<4x16xf32>, %c: memref<8x4xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d1, d0)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "reduction", "parallel"], library_call = "gemm_tn"} ins(%a, %b : memref<16x8xf32>, memref<16x4xf32>) outs(%c : memref<8x4xf32>) {
+  ^bb0(%x: f32, %y: f32, %z: f32):
+    %m = arith.mulf %x, %y : f32
+    %s = arith.addf %z, %m : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d2, d0)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"], library_call = "gemm_tt"} ins(%a, %w : memref<16x8xf32>, memref<4x16xf32>) outs(%c : memref<8x4xf32>) {
+  ^bb0(%x: f32, %y: f32, %z: f32):
+    %m = arith.mulf %x, %y : f32
+    %s = arith.addf %z, %m : f32
+    linalg.yield %s : f32
+  }
+  func.return
+}
+// CHECK-NOT:  linalg.generic
+// CHECK:      %[[ORDER:.*]] = arith.constant 101 : i32
+// CHECK-NEXT: %[[TA:.*]] = arith.constant 112 : i32
+// CHECK-NEXT: %[[TB:.*]] = arith.constant 111 : i32
+// CHECK-NEXT: %[[M:.*]] = arith.constant 8 : i64
+// CHECK-NEXT: %[[N:.*]] = arith.constant 4 : i64
+// CHECK-NEXT: %[[K:.*]] = arith.constant 16 : i64
+// CHECK:      func.call @graphlet_cblas_sgemm(%[[ORDER]], %[[TA]], %[[TB]], %[[M]], %[[N]], %[[K]], %{{.*}}, %{{.*}}, %[[M]], %{{.*}}, %[[N]], %{{.*}}, %{{.*}}, %[[N]])
+// CHECK:      %[[ORDER2:.*]] = arith.constant 101 : i32
+// CHECK-NEXT: %[[T2:.*]] = arith.constant 112 : i32
+// CHECK-NEXT: %[[M2:.*]] = arith.constant 8 : i64
+// CHECK-NEXT: %[[N2:.*]] = arith.constant 4 : i64
+// CHECK-NEXT: %[[K2:.*]] = arith.constant 16 : i64
+// CHECK:      func.call @graphlet_cblas_sgemm(%[[ORDER2]], %[[T2]], %[[T2]], %[[M2]], %[[N2]], %[[K2]], %{{.*}}, %{{.*}}, %[[M2]], %{{.*}}, %[[K2]], %{{.*}}, %{{.*}}, %[[N2]])
+// CHECK-NOT:  linalg.generic
+// CHECK:      func.return
+
 // CHECK-LABEL: func.func @small
 func.func @small(%a: memref<2x3xf64>, %b: memref<3x4xf64>, %c: memref<2x4xf64>) {
   linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "reduction", "parallel"], library_call = "gemm_nn"} ins(%a, %b : memref<2x3xf64>, memref<3x4xf64>) outs(%c : memref<2x4xf64>) {

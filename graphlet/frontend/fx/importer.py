@@ -77,6 +77,28 @@ class ImportedGraph:
 
 
 @dataclass(frozen=True)
+class _Output:
+    """A leaf of the graph's output while importing: its value, and the node whose
+    tensor it is in eager (`_storage_of`)."""
+
+    storage: torch.fx.Node
+    value: Any
+
+
+ALIASES = ("aten.alias.default", "aten.detach.default")
+"""Ops whose result is their operand's tensor in eager: same storage, same shape."""
+
+
+def _storage_of(node: torch.fx.Node) -> torch.fx.Node:
+    while node.op == "call_function" and str(node.target) in ALIASES and node.args:
+        arg = node.args[0]
+        if not isinstance(arg, torch.fx.Node):
+            break
+        node = arg
+    return node
+
+
+@dataclass(frozen=True)
 class Opaque:
     """The stand-in for a value graphlet cannot represent (tolerant mode)."""
 
@@ -226,7 +248,8 @@ class FxImporter:
             if isinstance(value, SSAValue) and value.name_hint is None:
                 value.name_hint = hint(node.name)
         results: list[SSAValue] = []
-        tree = torch.fx.node.map_arg(output_tree, lambda n: self.values[n])
+        leaf: Any = lambda n: _Output(_storage_of(n), self.values[n])  # noqa: E731
+        tree = torch.fx.node.map_arg(output_tree, leaf)
         tree = self.output_tree(tree, results)
         self.builder.insert(func.ReturnOp(*results))
         ftype = FunctionType.from_lists(
@@ -277,16 +300,28 @@ class FxImporter:
             return value
         return Opaque(f"graphlet has no values of {type(value).__name__}")
 
-    def output_tree(self, tree: Any, results: list[SSAValue]) -> Any:
-        if isinstance(tree, SSAValue):
-            if tree in self.inputs_by_value:
-                return Input(self.inputs_by_value[tree])
-            results.append(tree)
-            return Result(len(results) - 1)
+    def output_tree(
+        self, tree: Any, results: list[SSAValue], shared: dict[torch.fx.Node, Result] | None = None
+    ) -> Any:
+        """Leaves of the graph's output as `Input`s and `Result`s; outputs that are one
+        tensor in eager too (a value and its `alias`, which AOTAutograd saves for the
+        backward beside it) are one result, not a copy each."""
+        shared = {} if shared is None else shared
+        if isinstance(tree, _Output):
+            value = tree.value
+            if not isinstance(value, SSAValue):
+                return value
+            if value in self.inputs_by_value:
+                return Input(self.inputs_by_value[value])
+            if (known := shared.get(tree.storage)) is not None and results[known.index] is value:
+                return known
+            results.append(value)
+            shared[tree.storage] = Result(len(results) - 1)
+            return shared[tree.storage]
         if isinstance(tree, tuple | list):
-            return type(tree)(self.output_tree(t, results) for t in tree)
+            return type(tree)(self.output_tree(t, results, shared) for t in tree)
         if isinstance(tree, dict):
-            return {k: self.output_tree(v, results) for k, v in tree.items()}
+            return {k: self.output_tree(v, results, shared) for k, v in tree.items()}
         return tree
 
     def unsupported(self, node: torch.fx.Node, reason: str) -> UnsupportedNodeError:

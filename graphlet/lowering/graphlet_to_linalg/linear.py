@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from xdsl.dialects import arith, tensor
-from xdsl.dialects.builtin import AffineMapAttr
+from xdsl.dialects.builtin import AffineMapAttr, TensorType
+from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import Operation, SSAValue
-from xdsl.ir.affine import AffineExpr
+from xdsl.ir.affine import AffineExpr, AffineMap
 from xdsl.pattern_rewriter import PatternRewriter, RewritePattern
 
 from graphlet.dialects import graphlet as g
@@ -33,6 +34,9 @@ GEMM_NN, GEMM_NT, BATCH_GEMM_NN = "gemm_nn", "gemm_nt", "batch_gemm_nn"
 """`library_call` tags of contractions that are one row-major GEMM, C += A B or
 C += A B^T (A's leading dims flattened into rows), or a batch of GEMMs C[i] += A[i] B[i]
 (batch dims broadcast): `convert-linalg-to-blas` may turn them into BLAS calls."""
+GEMM_TN, GEMM_TT = "gemm_tn", "gemm_tt"
+"""2-d GEMMs C += A^T B and C += A^T B^T (A stored K x M): a matmul of a transposed
+matrix reads the matrix itself, which BLAS takes with its transpose flag."""
 BLAS_MIN_ROWS = 8
 """GEMMs with fewer rows (M) stay loops in `convert-linalg-to-blas`: faster there."""
 BATCH_MIN_COLUMNS = 128
@@ -77,11 +81,51 @@ class MatmulToGeneric(RewritePattern):
         iterators[k] = REDUCTION
         init = fill(result_type, 0)
         gemm = None if min(len(a), len(b)) < 2 else GEMM_NN if len(b) == 2 else BATCH_GEMM_NN
+        operands = [op.lhs, op.rhs]
+        copies: list[linalg.GenericOp] = []
+        if len(a) == len(b) == 2:
+            for i, source in enumerate(operands):
+                if (moved := _transposed_copy(source)) is not None:
+                    operands[i] = moved.inputs[0]
+                    copies.append(moved)
+            ta, tb = operands[0] is not op.lhs, operands[1] is not op.rhs
+            lhs, rhs = ([k, m] if ta else lhs), ([n, k] if tb else rhs)
+            gemm = [[GEMM_NN, GEMM_NT], [GEMM_TN, GEMM_TT]][ta][tb]
         maps = [indexing_map(rank, lhs), indexing_map(rank, rhs), indexing_map(rank, res)]
-        mm = generic(
-            [op.lhs, op.rhs], init[-1].results[0], maps, iterators, contraction(None), gemm
-        )
+        mm = generic(operands, init[-1].results[0], maps, iterators, contraction(None), gemm)
         rewriter.replace(op, [*init, mm])
+        for moved in copies:
+            _erase_if_unused(moved, rewriter)
+
+
+def _transposed_copy(value: SSAValue) -> linalg.GenericOp | None:
+    """The generic that wrote `value` as the transpose of a 2-d tensor (a lowered
+    `graphlet.transpose`: a copy reading (j, i) into a `tensor.empty`), if it is one."""
+    copy_op = value.owner
+    if not isinstance(copy_op, linalg.GenericOp) or copy_op.library_call is not None:
+        return None
+    if len(copy_op.inputs) != 1 or len(copy_op.outputs) != 1:
+        return None
+    if not isinstance(copy_op.outputs[0].owner, tensor.EmptyOp):
+        return None
+    if not isinstance(copy_op.inputs[0].type, TensorType):
+        return None
+    in_map, out_map = (m.data for m in copy_op.indexing_maps)
+    if out_map != AffineMap.identity(2) or in_map != AffineMap.from_callable(lambda i, j: (j, i)):
+        return None
+    body = list(copy_op.body.block.ops)
+    if len(body) != 1 or tuple(body[0].operands) != (copy_op.body.block.args[0],):
+        return None
+    return copy_op
+
+
+def _erase_if_unused(copy_op: linalg.GenericOp, rewriter: PatternRewriter) -> None:
+    if copy_op.results[0].uses:
+        return
+    empty = copy_op.outputs[0].owner
+    rewriter.erase(copy_op)
+    if isinstance(empty, tensor.EmptyOp) and not empty.tensor.uses:
+        rewriter.erase(empty)
 
 
 class LinearToGeneric(RewritePattern):
@@ -101,18 +145,25 @@ class LinearToGeneric(RewritePattern):
                 empty,
                 copy([op.bias], empty.tensor, [bias_map, indexing_map(lead + 1, range(lead + 1))]),
             ]
+        x, kind = op.input, GEMM_NT
+        x_map: list[AffineExpr | int] = [*range(lead), lead + 1]
+        moved = _transposed_copy(x) if lead == 1 else None
+        if moved is not None:
+            x, kind, x_map = moved.inputs[0], GEMM_TT, [lead + 1, 0]
         maps = [
-            indexing_map(rank, [*range(lead), lead + 1]),
+            indexing_map(rank, x_map),
             indexing_map(rank, [lead, lead + 1]),
             indexing_map(rank, range(lead + 1)),
         ]
         iterators = [*[PARALLEL] * (lead + 1), REDUCTION]
         y = generic(
-            [op.input, op.weight],
+            [x, op.weight],
             init[-1].results[0],
             maps,
             iterators,
             contraction(REASSOC),
-            GEMM_NT,
+            kind,
         )
         rewriter.replace(op, [*init, y])
+        if moved is not None:
+            _erase_if_unused(moved, rewriter)

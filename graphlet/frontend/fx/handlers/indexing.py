@@ -110,7 +110,8 @@ def _onto(imp: FxImporter, x: SSAValue, per_position: SSAValue, at: int, fill: A
     """`per_position` (x's dims but `at`, over the index's extent, then x's size along
     `at`) moved into x's layout, padded with `fill` where the index did not reach."""
     r, shape = rank(x), g.shape_of(x.type)
-    moved = imp.emit(g.TransposeOp(per_position, [*range(at), r - 1, *range(at, r - 1)]))
+    perm = [*range(at), r - 1, *range(at, r - 1)]
+    moved = per_position if perm == [*range(r)] else imp.emit(g.TransposeOp(per_position, perm))
     for d in range(r):
         have = g.shape_of(moved.type)
         if d != at and have[d] < shape[d]:
