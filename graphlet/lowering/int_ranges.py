@@ -338,13 +338,20 @@ class IntRanges:
         bounds = type_range(op.value.type)
         return exact is not None and bounds is not None and exact.within(bounds)
 
+    def replace(self, old: SSAValue, new: SSAValue, interval: Interval | None = None) -> None:
+        """`new` stands for `old` (with `old`'s interval, or `interval`) from now on."""
+        found = self.ranges.pop(old, None)
+        if interval is not None or found is not None:
+            self.ranges[new] = interval or found  # type: ignore[assignment]
+        self._edges.clear()  # cached operands may name `old`
+
     def edges(self, block: Block) -> list[tuple[Block, tuple[SSAValue, ...]]]:
         """The block's successors with the operands its terminator passes each (cached:
         xDSL unpacks a `cf.cond_br`'s operand segments on every access)."""
         found = self._edges.get(block)
         if found is None:
             term = block.last_op
-            found = self._edges[block] = _edges(term) if term is not None else []
+            found = self._edges[block] = branch_edges(term) if term is not None else []
         return found
 
     # ------------------------------------------------------------------ solving
@@ -751,7 +758,7 @@ def _argument_ranges(function: func.FuncOp) -> dict[int, Interval]:
     return ranges
 
 
-def _edges(term: Operation) -> list[tuple[Block, tuple[SSAValue, ...]]]:
+def branch_edges(term: Operation) -> list[tuple[Block, tuple[SSAValue, ...]]]:
     """A terminator's successors with the operands it passes each."""
     if isinstance(term, cf.BranchOp):
         return [(term.successor, tuple(term.arguments))]

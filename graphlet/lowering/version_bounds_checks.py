@@ -35,9 +35,8 @@ from xdsl.passes import ModulePass
 from xdsl.rewriter import Rewriter
 
 from graphlet.dialects import pyrt
-from graphlet.lowering.int_ranges import Loop, natural_loops, reverse_post_order, successors
-from graphlet.lowering.version_contiguous_loops import _edges, _innermost
-from graphlet.lowering.version_int_loops import _clone_loop
+from graphlet.lowering.int_ranges import Loop
+from graphlet.lowering.loop_versioning import LoopCopy, edges, version_innermost_loops, version_loop
 
 MAX_LOOPS = 4
 MAX_LOOP_OPS = 400
@@ -53,7 +52,7 @@ def _canonical(loop: Loop, order: list[Block]) -> dict[SSAValue, SSAValue] | Non
     incoming: dict[BlockArgument, list[SSAValue]] = {}
     entry_values: dict[BlockArgument, SSAValue] = {}
     for block in [entry, *(b for b in order if b in loop.blocks)]:
-        for succ, values in _edges(block):
+        for succ, values in edges(block):
             if succ not in loop.blocks:
                 continue
             if len(values) != len(succ.args):
@@ -130,7 +129,7 @@ def _counter(loop: Loop, same: dict[SSAValue, SSAValue]) -> Counter | None:
     (entry,) = loop.entries
     start: SSAValue | None = None
     for block in [entry, *loop.latches]:
-        for succ, values in _edges(block):
+        for succ, values in edges(block):
             if succ is not header:
                 continue
             value = values[arg.index]
@@ -197,15 +196,6 @@ def _check(
     return Check(guard, select, index, offset, length)
 
 
-def _defined_outside_only(loop: Loop) -> bool:
-    for block in loop.blocks:
-        values = [*block.args, *(r for op in block.ops for r in op.results)]
-        for value in values:
-            if any(use.operation.parent_block() not in loop.blocks for use in value.uses):
-                return False
-    return True
-
-
 def version(function: func.FuncOp, loop: Loop, order: list[Block]) -> bool:
     same = _canonical(loop, order)
     if same is None:
@@ -222,74 +212,36 @@ def version(function: func.FuncOp, loop: Loop, order: list[Block]) -> bool:
     ]
     if not checks:
         return False
-    header = loop.header
-    (entry,) = loop.entries
-    check_block = Block(arg_types=[a.type for a in header.args])
-    copies = _clone_loop(loop, order, list(function.body.blocks))
-    clone_ops: dict[Operation, Operation] = {
-        old: new
-        for block in order
-        if block in loop.blocks
-        for old, new in zip(block.ops, copies[block].ops, strict=True)
-    }
 
-    def at_entry(value: SSAValue) -> SSAValue:
-        if isinstance(value, BlockArgument) and value.block is header:
-            return check_block.args[value.index]
-        return value
+    def test(copy: LoopCopy) -> tuple[list[Operation], list[SSAValue]]:
+        """The copy's checks go; the entry tests the counter's first and last values."""
+        clone_ops = copy.ops()
+        start = copy.at_entry(counter.arg)
+        tests: list[Operation] = []
+        conditions: list[SSAValue] = []
+        seen: set[tuple[SSAValue, int]] = set()
+        for check in checks:
+            select, guard = clone_ops[check.select], clone_ops[check.guard]
+            select.results[0].replace_all_uses_with(select.operands[2])
+            Rewriter().erase_op(guard)
+            if (check.length, check.offset) in seen:
+                continue
+            seen.add((check.length, check.offset))
+            low = arith.ConstantOp(IntegerAttr(-check.offset, i64))
+            offset = arith.ConstantOp(IntegerAttr(check.offset, i64))
+            limit = arith.SubiOp(copy.at_entry(check.length), offset)
+            above = arith.CmpiOp(start, low, "sge")
+            below = arith.CmpiOp(copy.at_entry(counter.stop), limit, "sle")
+            tests += [low, offset, limit, above, below]
+            conditions += [above.result, below.result]
+        return tests, conditions
 
-    start = check_block.args[counter.arg.index]
-    tests: list[Operation] = []
-    conditions: list[SSAValue] = []
-    seen: set[tuple[SSAValue, int]] = set()
-    for check in checks:
-        select, guard = clone_ops[check.select], clone_ops[check.guard]
-        select.results[0].replace_all_uses_with(select.operands[2])
-        Rewriter().erase_op(guard)
-        if (check.length, check.offset) in seen:
-            continue
-        seen.add((check.length, check.offset))
-        low = arith.ConstantOp(IntegerAttr(-check.offset, i64))
-        offset = arith.ConstantOp(IntegerAttr(check.offset, i64))
-        limit = arith.SubiOp(at_entry(check.length), offset)
-        above = arith.CmpiOp(start, low, "sge")
-        below = arith.CmpiOp(at_entry(counter.stop), limit, "sle")
-        tests += [low, offset, limit, above, below]
-        conditions += [above.result, below.result]
-    ok = conditions[0]
-    for condition in conditions[1:]:
-        both = arith.AndIOp(ok, condition)
-        tests.append(both)
-        ok = both.result
-    check_block.add_ops(tests)
-    check_block.add_op(
-        cf.ConditionalBranchOp(ok, copies[header], check_block.args, header, check_block.args)
-    )
-    function.body.insert_block_after(check_block, entry)
-    term = entry.last_op
-    assert term is not None
-    for index, succ in enumerate(term.successors):
-        if succ is header:
-            term.successors[index] = check_block
+    version_loop(function, loop, order, test)
     return True
 
 
 def version_loops(function: func.FuncOp) -> int:
-    order = reverse_post_order(function.body)
-    loops = natural_loops(order)
-    count = 0
-    for header, loop in list(loops.items()):
-        if count >= MAX_LOOPS:
-            break
-        if not _innermost(header, loops) or len(loop.entries) != 1:
-            continue
-        if successors(loop.entries[0]).count(header) != 1 or not _defined_outside_only(loop):
-            continue
-        if sum(len(b.ops) for b in loop.blocks) > MAX_LOOP_OPS:
-            continue
-        if version(function, loop, order):
-            count += 1
-    return count
+    return version_innermost_loops(function, version, MAX_LOOPS, MAX_LOOP_OPS)
 
 
 @dataclass(frozen=True)

@@ -24,31 +24,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from xdsl.context import Context
-from xdsl.dialects import arith, cf, func, llvm
+from xdsl.dialects import arith, func, llvm
 from xdsl.dialects.builtin import IntegerAttr, IntegerType, ModuleOp, f32, f64, i8, i32, i64
 from xdsl.ir import Attribute, Block, BlockArgument, Operation, SSAValue
 from xdsl.passes import ModulePass
 
-from graphlet.lowering.int_ranges import Loop, natural_loops, reverse_post_order, successors
-from graphlet.lowering.version_int_loops import _clone_loop
+from graphlet.lowering.int_ranges import Loop
+from graphlet.lowering.loop_versioning import LoopCopy, edges, version_innermost_loops, version_loop
 
 MAX_LOOPS = 4
 """Loops versioned per function at most (each doubles its loop's code)."""
 
 MAX_LOOP_OPS = 400
 _ITEM_SIZES: dict[Attribute, int] = {f64: 8, i64: 8, f32: 4, i32: 4, i8: 1}
-
-
-def _edges(block: Block) -> list[tuple[Block, tuple[SSAValue, ...]]]:
-    term = block.last_op
-    if isinstance(term, cf.BranchOp):
-        return [(term.successor, tuple(term.arguments))]
-    if isinstance(term, cf.ConditionalBranchOp):
-        return [
-            (term.then_block, tuple(term.then_arguments)),
-            (term.else_block, tuple(term.else_arguments)),
-        ]
-    return [(succ, ()) for succ in successors(block)]
 
 
 def _invariants(loop: Loop, order: list[Block]) -> dict[SSAValue, SSAValue] | None:
@@ -61,7 +49,7 @@ def _invariants(loop: Loop, order: list[Block]) -> dict[SSAValue, SSAValue] | No
     incoming: dict[BlockArgument, list[SSAValue]] = {}
     same: dict[SSAValue, SSAValue] = {}
     for block in [entry, *(b for b in order if b in loop.blocks)]:
-        for succ, values in _edges(block):
+        for succ, values in edges(block):
             if succ not in loop.blocks:
                 continue
             if len(values) != len(succ.args):
@@ -159,15 +147,6 @@ def _candidates(
     return found
 
 
-def _defined_outside_only(loop: Loop) -> bool:
-    for block in loop.blocks:
-        values = [*block.args, *(r for op in block.ops for r in op.results)]
-        for value in values:
-            if any(use.operation.parent_block() not in loop.blocks for use in value.uses):
-                return False
-    return True
-
-
 def version(function: func.FuncOp, loop: Loop, order: list[Block]) -> bool:
     same = _invariants(loop, order)
     if same is None:
@@ -175,73 +154,36 @@ def version(function: func.FuncOp, loop: Loop, order: list[Block]) -> bool:
     candidates = _candidates(loop, order, same)
     if not candidates:
         return False
-    header = loop.header
-    (entry,) = loop.entries
-    check = Block(arg_types=[a.type for a in header.args])
-    copies = _clone_loop(loop, order, list(function.body.blocks))
-    clone_ops = {
-        old: new
-        for block in order
-        if block in loop.blocks
-        for old, new in zip(block.ops, copies[block].ops, strict=True)
-    }
-    tests: list[Operation] = []
-    ok: SSAValue | None = None
-    tested: set[tuple[SSAValue, int]] = set()
-    for mul, position, size, value in candidates:
-        new = clone_ops[mul]
-        constant = arith.ConstantOp(IntegerAttr(size, i64))
-        assert new.parent_block() is not None
-        new.parent_block().insert_op_before(constant, new)  # type: ignore[union-attr]
-        new.operands[position] = constant.result
-        if isinstance(value, BlockArgument) and value.block is header:
-            value = check.args[value.index]
-        if (value, size) in tested:
-            continue
-        tested.add((value, size))
-        assert isinstance(value.type, IntegerType)
-        expected = arith.ConstantOp(IntegerAttr(size, value.type))
-        test = arith.CmpiOp(value, expected, "eq")
-        tests += [expected, test]
-        if ok is None:
-            ok = test.result
-        else:
-            both = arith.AndIOp(ok, test.result)
-            tests.append(both)
-            ok = both.result
-    assert ok is not None
-    check.add_ops(tests)
-    check.add_op(cf.ConditionalBranchOp(ok, copies[header], check.args, header, check.args))
-    function.body.insert_block_after(check, entry)
-    term = entry.last_op
-    assert term is not None
-    for index, succ in enumerate(term.successors):
-        if succ is header:
-            term.successors[index] = check
+
+    def test(copy: LoopCopy) -> tuple[list[Operation], list[SSAValue]]:
+        """Strides of the copy become item sizes; the entry tests that they are."""
+        clone_ops = copy.ops()
+        tests: list[Operation] = []
+        conditions: list[SSAValue] = []
+        tested: set[tuple[SSAValue, int]] = set()
+        for mul, position, size, value in candidates:
+            new = clone_ops[mul]
+            constant = arith.ConstantOp(IntegerAttr(size, i64))
+            assert new.parent_block() is not None
+            new.parent_block().insert_op_before(constant, new)  # type: ignore[union-attr]
+            new.operands[position] = constant.result
+            value = copy.at_entry(value)
+            if (value, size) in tested:
+                continue
+            tested.add((value, size))
+            assert isinstance(value.type, IntegerType)
+            expected = arith.ConstantOp(IntegerAttr(size, value.type))
+            equal = arith.CmpiOp(value, expected, "eq")
+            tests += [expected, equal]
+            conditions.append(equal.result)
+        return tests, conditions
+
+    version_loop(function, loop, order, test)
     return True
 
 
-def _innermost(header: Block, loops: dict[Block, Loop]) -> bool:
-    loop = loops[header]
-    return not any(other is not loop and other.header in loop.blocks for other in loops.values())
-
-
 def version_loops(function: func.FuncOp) -> int:
-    order = reverse_post_order(function.body)
-    loops = natural_loops(order)
-    count = 0
-    for header, loop in list(loops.items()):
-        if count >= MAX_LOOPS:
-            break
-        if not _innermost(header, loops) or len(loop.entries) != 1:
-            continue
-        if successors(loop.entries[0]).count(header) != 1 or not _defined_outside_only(loop):
-            continue
-        if sum(len(b.ops) for b in loop.blocks) > MAX_LOOP_OPS:
-            continue
-        if version(function, loop, order):
-            count += 1
-    return count
+    return version_innermost_loops(function, version, MAX_LOOPS, MAX_LOOP_OPS)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 unchecked copy, chosen once at its entry.
 
 `for i in range(n): s += i * i` cannot be proven to stay in 64 bits (n is known only
-at run time), but it does whenever `|n| <= 2097151`, by the integer range analysis
+at run time), but it does whenever `|n| <= 2097152`, by the integer range analysis
 (`int_ranges.py`) run with that assumption. So the loop is cloned; in the clone the
 checked ops that the assumption proves become plain `nsw` ops (which LLVM can close
 or vectorise), and the loop's entry tests the assumption:
@@ -18,7 +18,8 @@ assumption proves every check of the loop, found in two or three analyses of the
 a check (`3 * m + 1` in a Collatz loop) is left alone: a copy that keeps a check gains
 little. Only outermost loops with one entry edge are versioned, and only when
 no value defined in the loop is used outside it except through block arguments.
-It runs after `eliminate-overflow-checks`, on a function's flat CFG.
+It runs after `eliminate-overflow-checks`, on a function's flat CFG, from that pass's
+analysis when nothing ran between.
 """
 
 from __future__ import annotations
@@ -28,14 +29,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from xdsl.context import Context
-from xdsl.dialects import arith, cf, func
+from xdsl.dialects import arith, func
 from xdsl.dialects.builtin import IndexType, IntegerAttr, IntegerType, ModuleOp
 from xdsl.ir import Block, Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.rewriter import Rewriter
 
 from graphlet.dialects import pyrt
-from graphlet.lowering.eliminate_overflow_checks import unchecked
+from graphlet.lowering.eliminate_overflow_checks import solved_ranges, unchecked
 from graphlet.lowering.int_ranges import (
     Interval,
     IntRanges,
@@ -45,6 +46,7 @@ from graphlet.lowering.int_ranges import (
     successors,
     type_range,
 )
+from graphlet.lowering.loop_versioning import LoopCopy, used_only_inside, version_loop
 
 SMALLEST_BOUND_BITS = 8
 """The assumption `|x| <= 2**8` must prove every check of the loop, or it stays as it
@@ -66,14 +68,13 @@ def _loop_ops(loop: Loop, order: list[Block]) -> list[Operation]:
 def _live_ins(loop: Loop, ranges: IntRanges) -> list[SSAValue] | None:
     """The integer values the loop reads from outside whose interval is not one value;
     None when a value of the loop is used outside it (a copy could not define it)."""
+    if not used_only_inside(loop):
+        return None
     defined: set[SSAValue] = set()
     for block in loop.blocks:
         defined.update(block.args)
         for op in block.ops:
             defined.update(op.results)
-    for value in defined:
-        if any(use.operation.parent_block() not in loop.blocks for use in value.uses):
-            return None
     (entry,) = loop.entries
     term = entry.last_op
     assert term is not None
@@ -200,65 +201,31 @@ def _bisect(probe: Callable[[int], int | None], low: int, high: int) -> int:
     return candidates[lo]
 
 
-def _clone_loop(loop: Loop, order: list[Block], region_blocks: list[Block]) -> dict[Block, Block]:
-    """A copy of the loop's blocks at the end of the region (edges out of the loop kept)."""
-    blocks = [b for b in order if b in loop.blocks]
-    block_map = {b: Block(arg_types=[a.type for a in b.args]) for b in blocks}
-    values: dict[SSAValue, SSAValue] = {}
-    for old, new in block_map.items():
-        values.update(zip(old.args, new.args, strict=True))
-    for old in blocks:
-        for op in old.ops:
-            block_map[old].add_op(op.clone(values, block_map))
-    region = region_blocks[0].parent
-    assert region is not None
-    for block in blocks:
-        region.add_block(block_map[block])
-    return block_map
-
-
 def version(
     function: func.FuncOp, loop: Loop, live: list[SSAValue], bound: int, base: IntRanges
 ) -> Block:
     """Clone `loop`, make the copy's checks plain (`|live-ins| <= bound` proves them
     all, by `_largest_bound`), and branch to the copy when that holds at the entry; the
     copy's header."""
-    order = base.order
-    copies = _clone_loop(loop, order, list(function.body.blocks))
-    rewriter = Rewriter()
-    for block in order:
-        if block not in loop.blocks:
-            continue
-        for new in list(copies[block].ops):
-            if isinstance(new, pyrt.CheckedIntegerOp):
-                unchecked(new, rewriter)
-    header = loop.header
-    check = Block(arg_types=[a.type for a in header.args])
-    tests: list[Operation] = []
-    ok: SSAValue | None = None
-    for value in live:
-        for predicate, limit in (("sge", -bound), ("sle", bound)):
-            assert isinstance(value.type, IntegerType | IndexType)
-            constant = arith.ConstantOp(IntegerAttr(limit, value.type))
-            test = arith.CmpiOp(value, constant, predicate)
-            tests += [constant, test]
-            if ok is None:
-                ok = test.result
-            else:
-                both = arith.AndIOp(ok, test.result)
-                tests.append(both)
-                ok = both.result
-    assert ok is not None
-    check.add_ops(tests)
-    check.add_op(cf.ConditionalBranchOp(ok, copies[header], check.args, header, check.args))
-    (entry,) = loop.entries
-    function.body.insert_block_after(check, entry)  # after the values it tests
-    term = entry.last_op
-    assert term is not None
-    for index, succ in enumerate(term.successors):
-        if succ is header:
-            term.successors[index] = check
-    return copies[header]
+
+    def test(copy: LoopCopy) -> tuple[list[Operation], list[SSAValue]]:
+        rewriter = Rewriter()
+        for block in copy.blocks.values():
+            for new in list(block.ops):
+                if isinstance(new, pyrt.CheckedIntegerOp):
+                    unchecked(new, rewriter)
+        tests: list[Operation] = []
+        conditions: list[SSAValue] = []
+        for value in live:
+            for predicate, limit in (("sge", -bound), ("sle", bound)):
+                assert isinstance(value.type, IntegerType | IndexType)
+                constant = arith.ConstantOp(IntegerAttr(limit, value.type))
+                within = arith.CmpiOp(value, constant, predicate)
+                tests += [constant, within]
+                conditions.append(within.result)
+        return tests, conditions
+
+    return version_loop(function, loop, base.order, test).blocks[loop.header]
 
 
 def _inner(header: Block, ranges: IntRanges) -> bool:
@@ -268,16 +235,17 @@ def _inner(header: Block, ranges: IntRanges) -> bool:
 
 def version_loops(function: func.FuncOp) -> int:
     """Version the function's outermost loops that can be; how many were."""
+    solved = solved_ranges(function)
     done: set[Block] = set()
     count = 0
-    order = reverse_post_order(function.body)
+    order = solved.order if solved else reverse_post_order(function.body)
     if not any(
         isinstance(op, pyrt.CheckedIntegerOp)
-        for loop in natural_loops(order).values()
+        for loop in (solved.loops if solved else natural_loops(order)).values()
         for op in _loop_ops(loop, order)
     ):
         return 0  # spare the analysis of a function with no checked loop
-    ranges = IntRanges(function)
+    ranges = solved or IntRanges(function)
     while count < MAX_LOOPS:
         candidate = None
         for header, loop in ranges.loops.items():
