@@ -136,7 +136,7 @@ def _claimed(opinfo: Any) -> bool:
 
 @dataclass(frozen=True)
 class CoreOp:
-    """An OpInfo stand-in for a Core ATen op graphlet claims that `op_db` has no
+    """An OpInfo stand-in for an ATen op graphlet claims that `op_db` has no
     OpInfo of (backward ops that autograd calls; `_cdist_forward`, which
     torch.cdist's OpInfo reaches only for some p): the op itself, called on samples
     made here or taken from the OpInfo of the function that calls it."""
@@ -212,6 +212,48 @@ def _avg_pool2d_backward_samples(dtype: torch.dtype) -> list[Any]:
     return samples
 
 
+def _max_pool3d_backward_samples(dtype: torch.dtype) -> list[Any]:
+    """(grad_output, self, kernel_size, stride, padding, dilation, ceil_mode, indices):
+    overlapping, padded, dilated windows, ceil_mode, a NaN (its index wins), batched
+    and not, an empty batch."""
+    samples = []
+    for shape, geometry in (
+        ((2, 2, 5, 4, 6), ([3, 2, 3], [2, 1, 2], [1, 0, 1], [1, 2, 1], False)),
+        ((2, 4, 5, 3), ([2, 2, 2], [1, 2, 1], [1, 1, 0], [1, 1, 1], True)),
+        ((0, 2, 3, 3, 3), ([2, 2, 2], [2, 2, 2], [0, 0, 0], [1, 1, 1], False)),
+    ):
+        x = torch.randn(shape, dtype=dtype)
+        if x.numel():
+            x.view(-1)[5] = float("nan")
+        y, indices = torch.ops.aten.max_pool3d_with_indices(x, *geometry)
+        samples.append(SampleInput(_gradient(y), args=(x, *geometry, indices)))
+    return samples
+
+
+def _avg_pool3d_backward_samples(dtype: torch.dtype) -> list[Any]:
+    """(grad_output, self, kernel_size, stride, padding, ceil_mode, count_include_pad,
+    divisor_override), batched and not, PyTorch's divisors."""
+    samples = []
+    for shape, geometry in (
+        ((2, 2, 5, 4, 6), ([3, 2, 3], [2, 1, 2], [1, 0, 1], True, False, None)),
+        ((2, 4, 5, 3), ([2, 3, 2], [2, 1, 1], [1, 1, 0], False, True, 3)),
+        ((0, 2, 3, 3, 3), ([2, 2, 2], [2, 2, 2], [0, 0, 0], False, True, None)),
+    ):
+        x = torch.randn(shape, dtype=dtype)
+        y = torch.ops.aten.avg_pool3d(x, *geometry)
+        samples.append(SampleInput(_gradient(y), args=(x, *geometry)))
+    return samples
+
+
+def _adaptive_avg_pool3d_backward_samples(dtype: torch.dtype) -> list[Any]:
+    samples = []
+    for shape, size in (((2, 2, 5, 4, 7), (3, 2, 4)), ((2, 4, 5, 3), (3, 5, 1))):
+        x = torch.randn(shape, dtype=dtype)
+        y = torch.ops.aten._adaptive_avg_pool3d(x, size)
+        samples.append(SampleInput(_gradient(y), args=(x,)))
+    return samples
+
+
 def _adaptive_avg_pool2d_backward_samples(dtype: torch.dtype) -> list[Any]:
     samples = []
     for shape, size in (((2, 3, 7, 9), (3, 4)), ((3, 5, 6), (5, 6)), ((1, 2, 8, 5), (1, 1))):
@@ -245,10 +287,14 @@ CORE_OPS = [
     CoreOp("convolution_backward", _convolution_backward_samples),
     CoreOp("avg_pool2d_backward", _avg_pool2d_backward_samples),
     CoreOp("_adaptive_avg_pool2d_backward", _adaptive_avg_pool2d_backward_samples),
+    CoreOp("max_pool3d_with_indices_backward", _max_pool3d_backward_samples),
+    CoreOp("avg_pool3d_backward", _avg_pool3d_backward_samples),
+    CoreOp("_adaptive_avg_pool3d_backward", _adaptive_avg_pool3d_backward_samples),
     CoreOp("_cdist_forward", _cdist_samples),
     CoreOp("_pdist_forward", _pdist_samples),
 ]
-"""Claimed Core ATen ops `op_db` has no OpInfo of, tested like the others."""
+"""Claimed ops `op_db` has no OpInfo of, tested like the others (the 3-D pools'
+backward ops are not tagged core; autograd calls them for the 3-D pools)."""
 
 SAMPLE_CAPS = {"_cdist_forward": 8, "_pdist_forward": 9, "convolution_backward": 4}
 """Ops whose cases the default cap would cut too thin (p=0, 1, 2, inf and another
@@ -268,8 +314,15 @@ this many samples, whatever `GRAPHLET_ATEN_SAMPLES` says but `all` (grid_sampler
 two: bilinear with zeros padding, and bicubic, refused; every mode of bilinear and
 nearest is `tests/test_nn_ops.py`'s GRAPHLET_CORPUS=all test)."""
 
-FLOAT32_ONLY = {"grid_sampler_2d", "convolution_backward"}
-"""Ops tested in float32 only, to keep the file's time (their code is dtype-generic)."""
+FLOAT32_ONLY = {
+    "grid_sampler_2d",
+    "convolution_backward",
+    "max_pool3d_with_indices_backward",
+    "avg_pool3d_backward",
+    "_adaptive_avg_pool3d_backward",
+}
+"""Ops tested in float32 only, to keep the file's time (their code is dtype-generic;
+the 3-D pools' backward is the 2-D one's, which runs in both float types)."""
 
 CANDIDATES = {"max_pool2d_with_indices_backward": 40}
 """Ops with so many samples (1440) that running each to see whether it runs on fresh
