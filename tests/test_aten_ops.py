@@ -263,6 +263,41 @@ def _adaptive_avg_pool2d_backward_samples(dtype: torch.dtype) -> list[Any]:
     return samples
 
 
+def _activation_backward_samples(op: str) -> Callable[[torch.dtype], list[Any]]:
+    """(grad_output, forward output) of sigmoid or tanh: a matrix, a 0-d tensor and
+    an empty one, the output +-1 and 0 among the values."""
+
+    def make(dtype: torch.dtype) -> list[Any]:
+        forward = getattr(torch, op)
+        y = forward(torch.tensor([[-40.0, 0.0, 3.0], [40.0, -1.5, 0.25]], dtype=dtype))
+        scalar, empty = forward(torch.tensor(0.7, dtype=dtype)), torch.zeros(0, 3, dtype=dtype)
+        return [SampleInput(_gradient(t), args=(t,)) for t in (y, scalar, empty)]
+
+    return make
+
+
+def _threshold_backward_samples(dtype: torch.dtype) -> list[Any]:
+    """(grad_output, self, threshold): relu's (0) and another, values at the threshold."""
+    x = torch.tensor([[-1.0, 0.0, -0.0, 2.0], [0.5, 0.75, 3.0, -2.0]], dtype=dtype)
+    return [
+        SampleInput(_gradient(x), args=(x, 0.0)),
+        SampleInput(_gradient(x), args=(x, 0.75)),
+        SampleInput(_gradient(x[0, 0]), args=(x[0, 0], -2.0)),
+    ]
+
+
+def _log_softmax_backward_samples(dtype: torch.dtype) -> list[Any]:
+    """(grad_output, output, dim, input_dtype) along each dim, and of a 0-d tensor."""
+    x = torch.randn(3, 4, dtype=dtype)
+    samples = [
+        SampleInput(_gradient(y), args=(y, dim, dtype))
+        for dim in (0, -1)
+        for y in [torch.log_softmax(x, dim)]
+    ]
+    scalar = torch.log_softmax(torch.tensor(1.5, dtype=dtype), 0)
+    return [*samples, SampleInput(_gradient(scalar), args=(scalar, 0, dtype))]
+
+
 def _convolution_backward_samples(dtype: torch.dtype) -> list[Any]:
     """(grad_output, input, weight, bias_sizes, stride, padding, dilation, transposed,
     output_padding, groups, output_mask): 1 to 3 spatial dims, strided, padded,
@@ -290,6 +325,10 @@ CORE_OPS = [
     CoreOp("max_pool3d_with_indices_backward", _max_pool3d_backward_samples),
     CoreOp("avg_pool3d_backward", _avg_pool3d_backward_samples),
     CoreOp("_adaptive_avg_pool3d_backward", _adaptive_avg_pool3d_backward_samples),
+    CoreOp("sigmoid_backward", _activation_backward_samples("sigmoid")),
+    CoreOp("tanh_backward", _activation_backward_samples("tanh")),
+    CoreOp("threshold_backward", _threshold_backward_samples),
+    CoreOp("_log_softmax_backward_data", _log_softmax_backward_samples),
     CoreOp("_cdist_forward", _cdist_samples),
     CoreOp("_pdist_forward", _pdist_samples),
 ]
@@ -320,9 +359,14 @@ FLOAT32_ONLY = {
     "max_pool3d_with_indices_backward",
     "avg_pool3d_backward",
     "_adaptive_avg_pool3d_backward",
+    "sigmoid_backward",
+    "tanh_backward",
+    "threshold_backward",
+    "_log_softmax_backward_data",
 }
 """Ops tested in float32 only, to keep the file's time (their code is dtype-generic;
-the 3-D pools' backward is the 2-D one's, which runs in both float types)."""
+the 3-D pools' backward is the 2-D one's, which runs in both float types; the
+activations' backward ops are elementwise)."""
 
 CANDIDATES = {"max_pool2d_with_indices_backward": 40}
 """Ops with so many samples (1440) that running each to see whether it runs on fresh
