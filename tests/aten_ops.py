@@ -19,7 +19,9 @@ def op_name(op: torch._ops.OpOverload) -> str:
     return str(op)
 
 
-def _aten_overloads() -> list[torch._ops.OpOverload]:
+@functools.cache
+def aten_overloads() -> tuple[torch._ops.OpOverload, ...]:
+    """Every overload of the `aten` namespace the installed torch registers."""
     ops = []
     for qualified in torch._C._dispatch_get_all_op_names():
         namespace, _, rest = qualified.partition("::")
@@ -30,13 +32,13 @@ def _aten_overloads() -> list[torch._ops.OpOverload]:
         op = getattr(packet, overload or "default", None) if packet is not None else None
         if isinstance(op, torch._ops.OpOverload):
             ops.append(op)
-    return ops
+    return tuple(ops)
 
 
 @functools.cache
 def core_aten_ops() -> list[torch._ops.OpOverload]:
     """Every ATen overload tagged `torch.Tag.core` (PyTorch's Core ATen opset), by name."""
-    return sorted((op for op in _aten_overloads() if torch.Tag.core in op.tags), key=op_name)
+    return sorted((op for op in aten_overloads() if torch.Tag.core in op.tags), key=op_name)
 
 
 @functools.cache

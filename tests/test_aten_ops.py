@@ -136,7 +136,7 @@ def _claimed(opinfo: Any) -> bool:
 
 @dataclass(frozen=True)
 class CoreOp:
-    """An OpInfo stand-in for a Core ATen op graphlet claims that `op_db` has no
+    """An OpInfo stand-in for an ATen op graphlet claims that `op_db` has no
     OpInfo of (backward ops that autograd calls; `_cdist_forward`, which
     torch.cdist's OpInfo reaches only for some p): the op itself, called on samples
     made here or taken from the OpInfo of the function that calls it."""
@@ -212,6 +212,48 @@ def _avg_pool2d_backward_samples(dtype: torch.dtype) -> list[Any]:
     return samples
 
 
+def _max_pool3d_backward_samples(dtype: torch.dtype) -> list[Any]:
+    """(grad_output, self, kernel_size, stride, padding, dilation, ceil_mode, indices):
+    overlapping, padded, dilated windows, ceil_mode, a NaN (its index wins), batched
+    and not, an empty batch."""
+    samples = []
+    for shape, geometry in (
+        ((2, 2, 5, 4, 6), ([3, 2, 3], [2, 1, 2], [1, 0, 1], [1, 2, 1], False)),
+        ((2, 4, 5, 3), ([2, 2, 2], [1, 2, 1], [1, 1, 0], [1, 1, 1], True)),
+        ((0, 2, 3, 3, 3), ([2, 2, 2], [2, 2, 2], [0, 0, 0], [1, 1, 1], False)),
+    ):
+        x = torch.randn(shape, dtype=dtype)
+        if x.numel():
+            x.view(-1)[5] = float("nan")
+        y, indices = torch.ops.aten.max_pool3d_with_indices(x, *geometry)
+        samples.append(SampleInput(_gradient(y), args=(x, *geometry, indices)))
+    return samples
+
+
+def _avg_pool3d_backward_samples(dtype: torch.dtype) -> list[Any]:
+    """(grad_output, self, kernel_size, stride, padding, ceil_mode, count_include_pad,
+    divisor_override), batched and not, PyTorch's divisors."""
+    samples = []
+    for shape, geometry in (
+        ((2, 2, 5, 4, 6), ([3, 2, 3], [2, 1, 2], [1, 0, 1], True, False, None)),
+        ((2, 4, 5, 3), ([2, 3, 2], [2, 1, 1], [1, 1, 0], False, True, 3)),
+        ((0, 2, 3, 3, 3), ([2, 2, 2], [2, 2, 2], [0, 0, 0], False, True, None)),
+    ):
+        x = torch.randn(shape, dtype=dtype)
+        y = torch.ops.aten.avg_pool3d(x, *geometry)
+        samples.append(SampleInput(_gradient(y), args=(x, *geometry)))
+    return samples
+
+
+def _adaptive_avg_pool3d_backward_samples(dtype: torch.dtype) -> list[Any]:
+    samples = []
+    for shape, size in (((2, 2, 5, 4, 7), (3, 2, 4)), ((2, 4, 5, 3), (3, 5, 1))):
+        x = torch.randn(shape, dtype=dtype)
+        y = torch.ops.aten._adaptive_avg_pool3d(x, size)
+        samples.append(SampleInput(_gradient(y), args=(x,)))
+    return samples
+
+
 def _adaptive_avg_pool2d_backward_samples(dtype: torch.dtype) -> list[Any]:
     samples = []
     for shape, size in (((2, 3, 7, 9), (3, 4)), ((3, 5, 6), (5, 6)), ((1, 2, 8, 5), (1, 1))):
@@ -219,6 +261,41 @@ def _adaptive_avg_pool2d_backward_samples(dtype: torch.dtype) -> list[Any]:
         y = torch.ops.aten._adaptive_avg_pool2d(x, size)
         samples.append(SampleInput(_gradient(y), args=(x,)))
     return samples
+
+
+def _activation_backward_samples(op: str) -> Callable[[torch.dtype], list[Any]]:
+    """(grad_output, forward output) of sigmoid or tanh: a matrix, a 0-d tensor and
+    an empty one, the output +-1 and 0 among the values."""
+
+    def make(dtype: torch.dtype) -> list[Any]:
+        forward = getattr(torch, op)
+        y = forward(torch.tensor([[-40.0, 0.0, 3.0], [40.0, -1.5, 0.25]], dtype=dtype))
+        scalar, empty = forward(torch.tensor(0.7, dtype=dtype)), torch.zeros(0, 3, dtype=dtype)
+        return [SampleInput(_gradient(t), args=(t,)) for t in (y, scalar, empty)]
+
+    return make
+
+
+def _threshold_backward_samples(dtype: torch.dtype) -> list[Any]:
+    """(grad_output, self, threshold): relu's (0) and another, values at the threshold."""
+    x = torch.tensor([[-1.0, 0.0, -0.0, 2.0], [0.5, 0.75, 3.0, -2.0]], dtype=dtype)
+    return [
+        SampleInput(_gradient(x), args=(x, 0.0)),
+        SampleInput(_gradient(x), args=(x, 0.75)),
+        SampleInput(_gradient(x[0, 0]), args=(x[0, 0], -2.0)),
+    ]
+
+
+def _log_softmax_backward_samples(dtype: torch.dtype) -> list[Any]:
+    """(grad_output, output, dim, input_dtype) along each dim, and of a 0-d tensor."""
+    x = torch.randn(3, 4, dtype=dtype)
+    samples = [
+        SampleInput(_gradient(y), args=(y, dim, dtype))
+        for dim in (0, -1)
+        for y in [torch.log_softmax(x, dim)]
+    ]
+    scalar = torch.log_softmax(torch.tensor(1.5, dtype=dtype), 0)
+    return [*samples, SampleInput(_gradient(scalar), args=(scalar, 0, dtype))]
 
 
 def _convolution_backward_samples(dtype: torch.dtype) -> list[Any]:
@@ -245,10 +322,18 @@ CORE_OPS = [
     CoreOp("convolution_backward", _convolution_backward_samples),
     CoreOp("avg_pool2d_backward", _avg_pool2d_backward_samples),
     CoreOp("_adaptive_avg_pool2d_backward", _adaptive_avg_pool2d_backward_samples),
+    CoreOp("max_pool3d_with_indices_backward", _max_pool3d_backward_samples),
+    CoreOp("avg_pool3d_backward", _avg_pool3d_backward_samples),
+    CoreOp("_adaptive_avg_pool3d_backward", _adaptive_avg_pool3d_backward_samples),
+    CoreOp("sigmoid_backward", _activation_backward_samples("sigmoid")),
+    CoreOp("tanh_backward", _activation_backward_samples("tanh")),
+    CoreOp("threshold_backward", _threshold_backward_samples),
+    CoreOp("_log_softmax_backward_data", _log_softmax_backward_samples),
     CoreOp("_cdist_forward", _cdist_samples),
     CoreOp("_pdist_forward", _pdist_samples),
 ]
-"""Claimed Core ATen ops `op_db` has no OpInfo of, tested like the others."""
+"""Claimed ops `op_db` has no OpInfo of, tested like the others (the 3-D pools'
+backward ops are not tagged core; autograd calls them for the 3-D pools)."""
 
 SAMPLE_CAPS = {"_cdist_forward": 8, "_pdist_forward": 9, "convolution_backward": 4}
 """Ops whose cases the default cap would cut too thin (p=0, 1, 2, inf and another
@@ -268,8 +353,20 @@ this many samples, whatever `GRAPHLET_ATEN_SAMPLES` says but `all` (grid_sampler
 two: bilinear with zeros padding, and bicubic, refused; every mode of bilinear and
 nearest is `tests/test_nn_ops.py`'s GRAPHLET_CORPUS=all test)."""
 
-FLOAT32_ONLY = {"grid_sampler_2d", "convolution_backward"}
-"""Ops tested in float32 only, to keep the file's time (their code is dtype-generic)."""
+FLOAT32_ONLY = {
+    "grid_sampler_2d",
+    "convolution_backward",
+    "max_pool3d_with_indices_backward",
+    "avg_pool3d_backward",
+    "_adaptive_avg_pool3d_backward",
+    "sigmoid_backward",
+    "tanh_backward",
+    "threshold_backward",
+    "_log_softmax_backward_data",
+}
+"""Ops tested in float32 only, to keep the file's time (their code is dtype-generic;
+the 3-D pools' backward is the 2-D one's, which runs in both float types; the
+activations' backward ops are elementwise)."""
 
 MOVES_ELEMENTS = {
     *("arange", "clone", "contiguous", "expand", "diagonal", "flip", "masked_fill"),

@@ -442,6 +442,9 @@ def _max_pool_backward_handler(n: int) -> Handler:
 max_pool2d_with_indices_backward = handles("aten.max_pool2d_with_indices_backward")(
     _max_pool_backward_handler(2)
 )
+max_pool3d_with_indices_backward = handles("aten.max_pool3d_with_indices_backward")(
+    _max_pool_backward_handler(3)
+)
 
 
 def _avg_pool_backward_handler(n: int) -> Handler:
@@ -463,6 +466,7 @@ def _avg_pool_backward_handler(n: int) -> Handler:
 
 
 avg_pool2d_backward = handles("aten.avg_pool2d_backward")(_avg_pool_backward_handler(2))
+avg_pool3d_backward = handles("aten.avg_pool3d_backward")(_avg_pool_backward_handler(3))
 
 
 def _adaptive_avg_pool_backward_handler(n: int) -> Handler:
@@ -489,6 +493,9 @@ def _adaptive_avg_pool_backward_handler(n: int) -> Handler:
 
 adaptive_avg_pool2d_backward = handles("aten._adaptive_avg_pool2d_backward")(
     _adaptive_avg_pool_backward_handler(2)
+)
+adaptive_avg_pool3d_backward = handles("aten._adaptive_avg_pool3d_backward")(
+    _adaptive_avg_pool_backward_handler(3)
 )
 
 
