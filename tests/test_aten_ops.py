@@ -369,14 +369,14 @@ the 3-D pools' backward is the 2-D one's, which runs in both float types; the
 activations' backward ops are elementwise)."""
 
 MOVES_ELEMENTS = {
-    *("arange", "clone", "contiguous", "expand", "diagonal", "flip", "masked_fill"),
+    *("clone", "contiguous", "expand", "diagonal", "flip", "masked_fill"),
     *("masked_scatter", "as_strided", "constant_pad_nd", "nn.functional.pad", "permute"),
     *("roll", "split", "split_with_sizes", "select", "select_scatter", "slice"),
     *("slice_scatter", "reshape", "view", "flatten", "gather", "index_select", "index_put"),
     *("sort", "argsort", "topk", "scatter", "scatter_add", "empty_like", "zeros_like"),
     *("ones_like", "full_like", "ones", "zeros", "full", "empty_strided", "empty"),
     *("scalar_tensor", "stack", "cat", "unbind", "repeat", "squeeze", "unsqueeze"),
-    *("transpose", "t", "tril", "triu", "where", "to"),
+    *("transpose", "t", "tril", "triu", "where"),
 }
 """Ops that only move, select or fill elements, never compute with them: their code is
 the same for float32 and float64, so the default run tests float32 (CI's budget) and
