@@ -567,7 +567,7 @@ func.func @tensor_add(%a: tensor<2xf32>) -> tensor<2xf32> {
   %0 = graphlet.add %a, %a : tensor<2xf32>
   func.return %0 : tensor<2xf32>
 }
-// CHECK: convert-graphlet-to-arith.mlir:{{[0-9]+}}:3: error: 'graphlet.add': convert-graphlet-to-arith cannot lower this op: it works on tensors, which lower-tensors-to-llvm lowers (convert-graphlet-to-linalg)
+// CHECK: convert-graphlet-to-arith.mlir:{{[0-9]+}}:8: error: 'graphlet.add': convert-graphlet-to-arith cannot lower this op: it works on tensors, which lower-tensors-to-llvm lowers (convert-graphlet-to-linalg)
 
 // -----
 

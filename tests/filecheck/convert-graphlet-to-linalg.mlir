@@ -315,7 +315,7 @@ func.func @composite(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
   %1 = graphlet.softmax %x {dim = 1 : i64} : (tensor<2x3xf32>) -> tensor<2x3xf32>
   func.return %1 : tensor<2x3xf32>
 }
-// CHECK: convert-graphlet-to-linalg.mlir:{{[0-9]+}}:3: error: 'graphlet.softmax': convert-graphlet-to-linalg cannot lower this op: run decompose-tensor-ops first
+// CHECK: convert-graphlet-to-linalg.mlir:{{[0-9]+}}:8: error: 'graphlet.softmax': convert-graphlet-to-linalg cannot lower this op: run decompose-tensor-ops first
 
 // -----
 
@@ -324,4 +324,4 @@ func.func @scalar(%a: i64) -> i64 {
   %1 = graphlet.add %a, %a : i64
   func.return %1 : i64
 }
-// CHECK: convert-graphlet-to-linalg.mlir:{{[0-9]+}}:3: error: 'graphlet.add': convert-graphlet-to-linalg cannot lower this op: it works on scalars, which lower-to-llvm lowers (convert-graphlet-to-arith)
+// CHECK: convert-graphlet-to-linalg.mlir:{{[0-9]+}}:8: error: 'graphlet.add': convert-graphlet-to-linalg cannot lower this op: it works on scalars, which lower-to-llvm lowers (convert-graphlet-to-arith)

@@ -55,4 +55,4 @@ func.func @load(%m: memref<4xf64>, %i: index) -> f64 {
   %x = memref.load %m[%i] : memref<4xf64>
   func.return %x : f64
 }
-// CHECK: convert-index-to-i64.mlir:{{[0-9]+}}:3: error: 'memref.load': convert-index-to-i64 cannot lower this op: memref ops need index operands: lower them first
+// CHECK: convert-index-to-i64.mlir:{{[0-9]+}}:8: error: 'memref.load': convert-index-to-i64 cannot lower this op: memref ops need index operands: lower them first

@@ -150,7 +150,7 @@ func.func @on_tensors(%a: tensor<8x3xf32>, %b: tensor<3x5xf32>, %c: tensor<8x5xf
   } -> tensor<8x5xf32>
   func.return %r : tensor<8x5xf32>
 }
-// CHECK: convert-linalg-to-blas.mlir:{{[0-9]+}}:3: error: 'linalg.generic': convert-linalg-to-blas cannot lower this op: it works on tensors: run graphlet-bufferize first
+// CHECK: convert-linalg-to-blas.mlir:{{[0-9]+}}:8: error: 'linalg.generic': convert-linalg-to-blas cannot lower this op: it works on tensors: run graphlet-bufferize first
 
 // -----
 

@@ -87,7 +87,7 @@ func.func @libm_vector(%v: vector<4xf64>) -> vector<4xf64> {
   %0 = math.tanh %v : vector<4xf64>
   func.return %0 : vector<4xf64>
 }
-// CHECK: convert-math-to-llvm.mlir:{{[0-9]+}}:3: error: 'math.tanh': libm call needs a scalar f32 or f64, got vector<4xf64>
+// CHECK: convert-math-to-llvm.mlir:{{[0-9]+}}:8: error: 'math.tanh': libm call needs a scalar f32 or f64, got vector<4xf64>
 
 // -----
 
@@ -95,7 +95,7 @@ func.func @ipowi(%a: i64, %b: i64) -> i64 {
   %0 = math.ipowi %a, %b : i64
   func.return %0 : i64
 }
-// CHECK: convert-math-to-llvm.mlir:{{[0-9]+}}:3: error: 'math.ipowi': convert-math-to-llvm cannot lower this op
+// CHECK: convert-math-to-llvm.mlir:{{[0-9]+}}:8: error: 'math.ipowi': convert-math-to-llvm cannot lower this op
 
 // -----
 
@@ -104,4 +104,4 @@ func.func @erf(%x: f64) -> f64 {
   %0 = math.erf %x : f64
   func.return %0 : f64
 }
-// CHECK: convert-math-to-llvm.mlir:{{[0-9]+}}:3: error: 'math.erf': needs the external function @erf, but the module defines its own
+// CHECK: convert-math-to-llvm.mlir:{{[0-9]+}}:8: error: 'math.erf': needs the external function @erf, but the module defines its own
