@@ -20,6 +20,7 @@ The output starts as the broadcast bias, or zeros."""
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 
@@ -245,23 +246,121 @@ def _batch_columns_gemm(
     return b.add(copy([by_image], out, [indexing_map(4, [2, 0, 3]), indexing_map(4, range(4))]))
 
 
+def _plain(
+    b: _Builder, x: SSAValue, weights: SSAValue, bias: SSAValue | None, geo: g.ConvGeometry
+) -> SSAValue:
+    """The convolution of `x` by the plain weights (G, O/G, C/G, k...), as
+    `geo.result_shape`: im2col and BLAS where it takes it, else the loop nest."""
+    framed = _framed(b, x, geo)
+    shape: tuple[int, ...]
+    if takes_blas(geo, b.elem) and batch_in_columns(geo):
+        out = _batch_columns_gemm(b, framed, weights, bias, geo)
+    elif takes_blas(geo, b.elem):
+        shape = (geo.batch, geo.groups, geo.out_per_group, math.prod(geo.out))
+        out = _im2col_gemm(b, framed, weights, _init(b, bias, shape), geo)
+    else:
+        shape = (geo.batch, geo.groups, geo.out_per_group, *geo.out)
+        out = _direct(b, framed, weights, _init(b, bias, shape), geo)
+    return b.reshape(out, geo.result_shape)
+
+
+def by_phases(geo: g.ConvGeometry) -> bool:
+    """Whether a transposed convolution runs as one plain convolution per output phase
+    (`_phases`): it has a stride, and no dilation (whose taps would not fall evenly)."""
+    return (
+        geo.transposed
+        and any(f.spread > 1 for f in geo.frames)
+        and all(f.dilation == 1 and f.step == 1 for f in geo.frames)
+    )
+
+
+def _phase_frames(f: g.SpatialFrame) -> list[tuple[int, int, int, g.SpatialFrame | None]]:
+    """Per output phase r (outputs `o = q * spread + r`) of a transposed convolution's
+    spatial dim: (r, first tap, output count, the frame of the plain convolution over the
+    unspread input by taps first, first + spread, ...; None without a tap). Output o
+    reads framed[offset + o + j], which holds input (offset + o + j - lead) / spread
+    where that divides: the taps j = first (mod spread), inputs q + c0 + t."""
+    s = f.spread
+    phases: list[tuple[int, int, int, g.SpatialFrame | None]] = []
+    for r in range(min(s, f.out)):
+        count = (f.out - r + s - 1) // s
+        first = (f.lead - f.offset - r) % s
+        taps = max(0, (f.kernel - first + s - 1) // s)
+        if not taps:
+            phases.append((r, first, count, None))
+            continue
+        c0 = (f.offset + r + first - f.lead) // s
+        lead = max(0, -c0)
+        offset = c0 + lead
+        framed = max(lead + f.size, offset + count + taps - 1)
+        frame = g.SpatialFrame(f.size, lead, 1, framed, offset, 1, 1, taps, count)
+        phases.append((r, first, count, frame))
+    return phases
+
+
+def _phases(
+    b: _Builder, x: SSAValue, weights: SSAValue, bias: SSAValue | None, geo: g.ConvGeometry
+) -> SSAValue:
+    """A strided transposed convolution as spread**dims plain ones over the input as
+    it is, one per output phase, each written into its strided positions of the result:
+    the zeros a spread input holds between its elements are never multiplied (3/4 of
+    the work at stride 2 in 2-d), and each phase takes BLAS on its own sizes."""
+    s = len(geo.frames)
+    rank = 2 + s
+    dest: SSAValue = b.add(tensor.EmptyOp([], b.type(geo.result_shape)))
+    for phase in itertools.product(*(_phase_frames(f) for f in geo.frames)):
+        counts = [count for _, _, count, _ in phase]
+        shape = (geo.batch, geo.out_channels, *counts)
+        frames = [frame for _, _, _, frame in phase]
+        if any(frame is None for frame in frames):
+            grouped = (geo.batch, geo.groups, geo.out_per_group, *counts)
+            part = b.reshape(_init(b, bias, grouped), shape)
+        else:
+            plain = g.ConvGeometry(
+                geo.batch,
+                geo.groups,
+                geo.in_per_group,
+                geo.out_per_group,
+                False,
+                tuple(f for f in frames if f is not None),
+            )
+            taps = plain.kernel
+            sub_shape = (geo.groups, geo.out_per_group, geo.in_per_group, *taps)
+            empty = b.add(tensor.EmptyOp([], b.type(sub_shape)))
+            read = [
+                AffineExpr.dimension(3 + i) * f.spread + first
+                for i, (f, (_, first, _, _)) in enumerate(zip(geo.frames, phase))
+            ]
+            sub = b.add(
+                copy(
+                    [weights],
+                    empty,
+                    [
+                        indexing_map(3 + s, [0, 1, 2, *read]),
+                        indexing_map(3 + s, range(3 + s)),
+                    ],
+                )
+            )
+            part = _plain(b, x, sub, bias, plain)
+        place: list[AffineExpr | int] = [0, 1]
+        for i, (f, (r, _, count, _)) in enumerate(zip(geo.frames, phase)):
+            at = AffineExpr.dimension(2 + i) * f.spread + r
+            place.append(at if (f.spread, r) != (1, 0) else at % count)
+        dest = b.add(
+            copy([part], dest, [indexing_map(rank, range(rank)), indexing_map(rank, place)])
+        )
+    return dest
+
+
 class ConvolutionToGeneric(RewritePattern):
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
         if not isinstance(op, g.ConvolutionOp) or (result_type := tensor_result(op)) is None:
             return
         geo = op.geometry()
-        elem = result_type.get_element_type()
-        b = _Builder(elem)
-        framed = _framed(b, op.input, geo)
+        b = _Builder(result_type.get_element_type())
         weights = _weights(b, op.weight, geo)
-        shape: tuple[int, ...]
-        if takes_blas(geo, elem) and batch_in_columns(geo):
-            out = _batch_columns_gemm(b, framed, weights, op.bias, geo)
-        elif takes_blas(geo, elem):
-            shape = (geo.batch, geo.groups, geo.out_per_group, math.prod(geo.out))
-            out = _im2col_gemm(b, framed, weights, _init(b, op.bias, shape), geo)
+        if by_phases(geo):
+            result = _phases(b, op.input, weights, op.bias, geo)
         else:
-            shape = (geo.batch, geo.groups, geo.out_per_group, *geo.out)
-            out = _direct(b, framed, weights, _init(b, op.bias, shape), geo)
-        result = b.reshape(out, geo.result_shape)
+            result = _plain(b, op.input, weights, op.bias, geo)
         rewriter.replace(op, b.ops, [result])
