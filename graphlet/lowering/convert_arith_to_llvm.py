@@ -38,9 +38,7 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
-    GreedyRewritePatternApplier,
     PatternRewriter,
-    PatternRewriteWalker,
     RewritePattern,
     op_type_rewrite_pattern,
 )
@@ -51,6 +49,7 @@ from graphlet.dialects.upstream_syntax import by_class
 from graphlet.locations import lowering_error
 from graphlet.lowering.legality import INDEX_ADVICE, ConversionTarget, has_index_type
 from graphlet.lowering.llvm_lowering_utils import llvm_fastmath
+from graphlet.lowering.pattern_dispatch import rewrite_by_op_type
 
 _OVERFLOW_BITS = {arith.IntegerOverflowFlag.NSW: 1, arith.IntegerOverflowFlag.NUW: 2}
 
@@ -96,6 +95,8 @@ _INTEGER_PLAIN_OPS: dict[type[Operation], Callable[[SSAValue, SSAValue], Operati
 class IntegerBinaryLowering(RewritePattern):
     """The integer ops that are one LLVM instruction each."""
 
+    op_types = (*_INTEGER_OVERFLOW_OPS, *_INTEGER_PLAIN_OPS)
+
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter, /) -> None:
         if (overflow_op := _INTEGER_OVERFLOW_OPS.get(type(op))) is not None:
             assert isinstance(op, arith.SignlessIntegerBinaryOperationWithOverflow)
@@ -118,6 +119,8 @@ _FLOAT_OPS: dict[type[Operation], type[llvm.AbstractFloatArithOp]] = {
 
 
 class FloatBinaryLowering(RewritePattern):
+    op_types = tuple(_FLOAT_OPS)
+
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter, /) -> None:
         if (float_op := _FLOAT_OPS.get(type(op))) is not None:
             assert isinstance(op, arith.FloatingPointLikeBinaryOperation)
@@ -181,6 +184,8 @@ _CAST_OPS: dict[type[Operation], type[Operation]] = {
 
 
 class CastLowering(RewritePattern):
+    op_types = tuple(_CAST_OPS)
+
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter, /) -> None:
         if (cast_op := by_class(_CAST_OPS, op)) is not None:
             _check_llvm_type(op, op.operands[0].type)
@@ -203,6 +208,8 @@ _MIN_MAX_OPS: dict[type[Operation], type[Operation]] = {
 
 
 class MinMaxLowering(RewritePattern):
+    op_types = (arith.MinnumfOp, arith.MaxnumfOp, *_MIN_MAX_OPS)
+
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter, /) -> None:
         if isinstance(op, arith.MinnumfOp):
             rewriter.replace(
@@ -326,8 +333,5 @@ class ConvertArithToLLVMPass(ModulePass):
     name = "convert-arith-to-llvm"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        PatternRewriteWalker(
-            GreedyRewritePatternApplier(list(ARITH_TO_LLVM_PATTERNS), dce_enabled=False),
-            apply_recursively=False,
-        ).rewrite_module(op)
+        rewrite_by_op_type(op, ARITH_TO_LLVM_PATTERNS)
         TARGET.refuse_leftovers(op)

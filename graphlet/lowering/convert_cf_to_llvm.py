@@ -33,9 +33,7 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
-    GreedyRewritePatternApplier,
     PatternRewriter,
-    PatternRewriteWalker,
     RewritePattern,
     op_type_rewrite_pattern,
 )
@@ -46,6 +44,7 @@ from graphlet.lowering.llvm_lowering_utils import (
     declare_external_function,
     enclosing_module,
 )
+from graphlet.lowering.pattern_dispatch import rewrite_by_op_type
 
 _ICMP_EQ = IntegerAttr(0, 64)
 
@@ -208,8 +207,5 @@ class ConvertCfToLLVMPass(ModulePass):
     name = "convert-cf-to-llvm"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        PatternRewriteWalker(
-            GreedyRewritePatternApplier(list(CF_TO_LLVM_PATTERNS), dce_enabled=False),
-            apply_recursively=False,
-        ).rewrite_module(op)
+        rewrite_by_op_type(op, CF_TO_LLVM_PATTERNS)
         TARGET.refuse_leftovers(op)

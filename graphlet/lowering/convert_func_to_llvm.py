@@ -38,9 +38,7 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
-    GreedyRewritePatternApplier,
     PatternRewriter,
-    PatternRewriteWalker,
     RewritePattern,
     op_type_rewrite_pattern,
 )
@@ -48,6 +46,7 @@ from xdsl.pattern_rewriter import (
 from graphlet.abi import C_INTERFACE_ATTRIBUTE, C_INTERFACE_PREFIX
 from graphlet.locations import lowering_error
 from graphlet.lowering.legality import ConversionTarget
+from graphlet.lowering.pattern_dispatch import rewrite_by_op_type
 
 
 def llvm_return_type(result_types: tuple[Attribute, ...]) -> Attribute:
@@ -210,8 +209,5 @@ class ConvertFuncToLLVMPass(ModulePass):
     name = "convert-func-to-llvm"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        PatternRewriteWalker(
-            GreedyRewritePatternApplier(list(FUNC_TO_LLVM_PATTERNS), dce_enabled=False),
-            apply_recursively=False,
-        ).rewrite_module(op)
+        rewrite_by_op_type(op, FUNC_TO_LLVM_PATTERNS)
         TARGET.refuse_leftovers(op)

@@ -34,9 +34,7 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Operation
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
-    GreedyRewritePatternApplier,
     PatternRewriter,
-    PatternRewriteWalker,
     RewritePattern,
     op_type_rewrite_pattern,
 )
@@ -49,6 +47,7 @@ from graphlet.lowering.llvm_lowering_utils import (
     intrinsic_call,
     llvm_fastmath,
 )
+from graphlet.lowering.pattern_dispatch import rewrite_by_op_type
 
 _LLVM_INTRINSIC_OPS: dict[type[Operation], type[Operation]] = {
     math.AbsFOp: upstream(llvm.FAbsOp),
@@ -68,6 +67,8 @@ _LLVM_INTRINSIC_OPS: dict[type[Operation], type[Operation]] = {
 
 class LLVMIntrinsicOpLowering(RewritePattern):
     """Ops with a counterpart among xDSL's `llvm.intr.*` ops."""
+
+    op_types = tuple(_LLVM_INTRINSIC_OPS)
 
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter, /) -> None:
         if (intrinsic_op := _LLVM_INTRINSIC_OPS.get(type(op))) is None:
@@ -105,6 +106,8 @@ passed false, so those inputs give INT_MIN and the bit width as in arith."""
 
 
 class CallIntrinsicLowering(RewritePattern):
+    op_types = (*_CALL_INTRINSICS, *_CALL_INTRINSICS_WITH_POISON_FLAG)
+
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter, /) -> None:
         if (name := _CALL_INTRINSICS.get(type(op))) is not None:
             rewriter.replace(op, intrinsic_call(name, list(op.operands), op.results[0].type))
@@ -162,6 +165,8 @@ _LIBM_FUNCTIONS: dict[type[Operation], str] = {
 
 
 class LibmCallLowering(RewritePattern):
+    op_types = tuple(_LIBM_FUNCTIONS)
+
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter, /) -> None:
         if (base_name := _LIBM_FUNCTIONS.get(type(op))) is None:
             return
@@ -196,8 +201,5 @@ class ConvertMathToLLVMPass(ModulePass):
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if TARGET.finds_nothing(op):
             return  # its patterns match only the target's ops
-        PatternRewriteWalker(
-            GreedyRewritePatternApplier(list(MATH_TO_LLVM_PATTERNS), dce_enabled=False),
-            apply_recursively=False,
-        ).rewrite_module(op)
+        rewrite_by_op_type(op, MATH_TO_LLVM_PATTERNS)
         TARGET.refuse_leftovers(op)

@@ -49,9 +49,7 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
-    GreedyRewritePatternApplier,
     PatternRewriter,
-    PatternRewriteWalker,
     RewritePattern,
     op_type_rewrite_pattern,
 )
@@ -60,6 +58,7 @@ from xdsl.rewriter import InsertPoint
 from graphlet.locations import lowering_error
 from graphlet.lowering.legality import ConversionTarget
 from graphlet.lowering.llvm_lowering_utils import declare_external_function
+from graphlet.lowering.pattern_dispatch import rewrite_by_op_type
 
 PTR = llvm.LLVMPointerType()
 BYTE = IntegerType(8)
@@ -303,7 +302,5 @@ class ConvertMemrefToLLVMPass(ModulePass):
             GetGlobalLowering(),
             ReinterpretCastLowering(),
         ]
-        PatternRewriteWalker(
-            GreedyRewritePatternApplier(patterns), apply_recursively=False
-        ).rewrite_module(op)
+        rewrite_by_op_type(op, patterns, dce_enabled=True)
         TARGET.refuse_leftovers(op)

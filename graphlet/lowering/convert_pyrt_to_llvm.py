@@ -26,9 +26,7 @@ from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, ModuleOp, i1, i32
 from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
-    GreedyRewritePatternApplier,
     PatternRewriter,
-    PatternRewriteWalker,
     RewritePattern,
     op_type_rewrite_pattern,
 )
@@ -37,6 +35,7 @@ from graphlet import abi
 from graphlet.dialects import pyrt
 from graphlet.lowering.legality import ConversionTarget
 from graphlet.lowering.llvm_lowering_utils import declare_external_function, intrinsic_call
+from graphlet.lowering.pattern_dispatch import rewrite_by_op_type
 
 
 class LowerCheckedArith(RewritePattern):
@@ -136,10 +135,9 @@ class ConvertPyrtToLlvmPass(ModulePass):
     name = "convert-pyrt-to-llvm"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        PatternRewriteWalker(
-            GreedyRewritePatternApplier(
-                [LowerCheckedArith(), LowerRegionFrame(), LowerRegionCall(), LowerRegionUnwind()]
-            ),
-            apply_recursively=False,
-        ).rewrite_module(op)
+        rewrite_by_op_type(
+            op,
+            [LowerCheckedArith(), LowerRegionFrame(), LowerRegionCall(), LowerRegionUnwind()],
+            dce_enabled=True,
+        )
         TARGET.refuse_leftovers(op)
