@@ -375,11 +375,11 @@ def test_batch_norm_statistics_match_pytorch_natively(fn, dtype):
 
 
 def grid_samples(x, grid):
-    """Bilinear and nearest, every padding mode, both corner conventions."""
+    """Bilinear, nearest and bicubic, every padding mode, both corner conventions."""
     aten = torch.ops.aten
     return tuple(
         aten.grid_sampler_2d(x, grid, mode, padding, align)
-        for mode in (0, 1)
+        for mode in (0, 1, 2)
         for padding in (0, 1, 2)
         for align in (False, True)
     )
@@ -387,17 +387,21 @@ def grid_samples(x, grid):
 
 @pytest.mark.skipif(
     os.environ.get("GRAPHLET_CORPUS") != "all",
-    reason="12 grid samplers, four run-time gathers each: minutes to compile "
+    reason="18 grid samplers, run-time gathers each: a minute to compile "
     "(test_aten_ops's grid_sampler_2d samples run by default); GRAPHLET_CORPUS=all",
 )
 @pytest.mark.parametrize("dtype", FLOATS, ids=["f32", "f64"])
 def test_grid_sampler_2d_every_mode_matches_pytorch_natively(dtype):
-    """Grid points inside, on the corners and far outside (reflected several times)."""
+    """Grid points inside, on the corners, far outside (reflected several times), NaN,
+    inf and past any index (-1e30)."""
     gen = torch.Generator().manual_seed(0)
     x = torch.randn(2, 3, 5, 7, generator=gen).to(dtype)
     grid = (torch.rand(2, 4, 6, 2, generator=gen) * 2.6 - 1.3).to(dtype)
     grid[0, 0, 0] = torch.tensor([1.0, -1.0])
     grid[1, 0, 1] = torch.tensor([3.5, -7.2])
+    grid[1, 1, 1] = torch.tensor([float("nan"), 0.2])
+    grid[1, 2, 1] = torch.tensor([0.3, float("inf")])
+    grid[1, 3, 1] = torch.tensor([-1e30, 0.1])
     compiled = compile_fx(grid_samples, (x, grid), mode="native")
     assert compiled.report().all_native, str(compiled.report())
     _compare(compiled(x, grid), grid_samples(x, grid))

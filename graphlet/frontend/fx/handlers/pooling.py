@@ -1,5 +1,6 @@
 """Pooling and resampling over the last two or three (spatial) dims of an image: max,
-average and adaptive pooling, nearest and bilinear upsampling.
+average and adaptive pooling (and their backward ops), nearest and bilinear upsampling,
+grid sampling.
 
 Shapes are static, so every window is known at import: a pool over n spatial dims
 reads its input's windows at constant positions (`graphlet.index`; taps in the
@@ -9,7 +10,8 @@ tensor `(..., out_1, .., out_n, kernel_1, .., kernel_n)` and reduces the last n 
 the windows are never stored. Max pooling's indices are built only when something
 reads them, as PyTorch's scan (a tap replaces the best so far when greater, or NaN)
 picks them: the last NaN, else the first maximum. An empty batch pools to an empty
-output. Upsampling reads at constant positions and sums with constant weights.
+output. Upsampling reads at constant positions and sums with constant weights; grid
+sampling reads at run-time positions (gathers).
 The 1-D pools reach here as 2-D ones over a unit dimension (Core ATen's decomposition).
 """
 
@@ -642,16 +644,23 @@ class _GridAxis:
     def c(self, value: Any) -> SSAValue:
         return self.imp.constant(value, self.elem)
 
-    def location(self, coordinate: SSAValue, padding: str) -> SSAValue:
+    def unnormalize(self, coordinate: SSAValue) -> SSAValue:
+        """The grid's [-1, 1] as a position in the input (its corners' centres, or
+        its edges without align_corners)."""
         imp, c = self.imp, self.c
         x = imp.emit(g.MulOp(imp.emit(g.AddOp(coordinate, c(1.0))), c(self.scale)))
-        if not self.align:
-            x = imp.emit(g.SubOp(x, c(0.5)))
+        return imp.emit(g.SubOp(x, c(0.5))) if not self.align else x
+
+    def padded(self, x: SSAValue, padding: str) -> SSAValue:
+        """The kernel's `compute_coordinates`: a position as the padding mode reads it."""
         if padding == "zeros":
             return x
         if padding == "reflection":
             x = self._reflect(x)
         return self._clip(x)
+
+    def location(self, coordinate: SSAValue, padding: str) -> SSAValue:
+        return self.padded(self.unnormalize(coordinate), padding)
 
     def _clip(self, x: SSAValue) -> SSAValue:
         """`min(max(x, 0), size - 1)`, NaN to 0 (the kernel's operand order)."""
@@ -699,7 +708,8 @@ def grid_sampler_2d(
     align_corners: bool,
 ) -> SSAValue:
     """`F.grid_sample` of a 4-D input: bilinear (four run-time gathers, PyTorch's
-    weights and sum order) or nearest (ties to even), every padding mode. Each gather
+    weights and sum order), nearest (ties to even) or bicubic (`_bicubic`), every
+    padding mode. Each gather
     reads `x[n, :, iy, ix]` at indices clipped into range, zero where the corner is
     outside; the result comes out as (N, Ho, Wo, C) and is permuted to (N, C, Ho, Wo)."""
     x, grid = _float_image(x, 2, "grid_sampler_2d"), tensor(grid)
@@ -707,11 +717,6 @@ def grid_sampler_2d(
     padding = GRID_PADDINGS.get(int(padding_mode))
     if mode is None or padding is None:
         raise NotHere(f"grid_sampler_2d mode {interpolation_mode}, padding {padding_mode}")
-    if mode == "bicubic":
-        raise NotHere(
-            "grid_sampler_2d's bicubic interpolation is not implemented "
-            "(graphlet has bilinear and nearest)"
-        )
     elem = g.element_type(x.type)
     if rank(x) != 4 or g.element_type(grid.type) != elem:
         raise NotHere("grid_sampler_2d takes a 4-D input and a grid of its dtype")
@@ -728,6 +733,11 @@ def grid_sampler_2d(
         return imp.emit(g.ReshapeOp(part, (n, ho, wo)))
 
     axis_x, axis_y = (_GridAxis(imp, size, bool(align_corners), elem) for size in (w, h))
+    if mode == "bicubic":
+        x_y = (coordinate(0), coordinate(1))
+        return imp.emit(
+            g.TransposeOp(_bicubic(imp, x, x_y, (axis_x, axis_y), padding), [0, 3, 1, 2])
+        )
     gx = axis_x.location(coordinate(0), padding)
     gy = axis_y.location(coordinate(1), padding)
     batch = imp.constant(np.arange(n).reshape(n, 1, 1), g.i64)
@@ -763,3 +773,69 @@ def grid_sampler_2d(
             terms.append(imp.emit(g.MulOp(read(px, py), channels_last(weight))))
         out = functools.reduce(lambda a, b: imp.emit(g.AddOp(a, b)), terms)
     return imp.emit(g.TransposeOp(out, [0, 3, 1, 2]))
+
+
+CUBIC_A = -0.75
+"""The cubic convolution's parameter PyTorch's bicubic kernels use."""
+
+
+def _cubic_weights(imp: FxImporter, t: SSAValue, elem: Any) -> SSAValue:
+    """PyTorch's `get_cubic_coefficients` of a fraction t (..., 1), as (..., 4): the
+    weights of the taps at -1, 0, 1, 2, from their distances `t + 1, t, 1 - t, 2 - t`
+    (the outer two by `((A x - 5A) x + 8A) x - 4A`, the inner by
+    `((A + 2) x - (A + 3)) x x + 1`)."""
+    dtype = g.np_dtype(elem).type
+
+    def c(value: Any) -> SSAValue:
+        return imp.constant(np.asarray(value, dtype=dtype), elem)
+
+    a = dtype(CUBIC_A)
+    distance = imp.emit(g.MulOp(imp.emit(g.SubOp(t, c([-1, 0, 1, 2]))), c([1, 1, -1, -1])))
+
+    def mul(u: SSAValue, v: SSAValue) -> SSAValue:
+        return imp.emit(g.MulOp(u, v))
+
+    outer = mul(imp.emit(g.SubOp(mul(c(a), distance), c(5 * a))), distance)
+    outer = imp.emit(g.SubOp(mul(imp.emit(g.AddOp(outer, c(8 * a))), distance), c(4 * a)))
+    inner = imp.emit(g.SubOp(mul(c(a + 2), distance), c(a + 3)))
+    inner = imp.emit(g.AddOp(mul(mul(inner, distance), distance), c(1)))
+    return imp.emit(
+        g.SelectOp(imp.constant(np.array([True, False, False, True]), g.i1), outer, inner)
+    )
+
+
+def _bicubic(
+    imp: FxImporter,
+    x: SSAValue,
+    coordinates: tuple[SSAValue, SSAValue],
+    axes: tuple[_GridAxis, _GridAxis],
+    padding: str,
+) -> SSAValue:
+    """`grid_sampler_2d`'s bicubic interpolation as PyTorch's CPU kernel computes it,
+    as (N, Ho, Wo, C): the 4x4 taps around the unnormalized position's floor, each
+    tap's position through the padding mode (`compute_coordinates`; zero outside with
+    zeros padding), read in one run-time gather; each row of four interpolated along
+    x with its cubic weights, then the four rows along y (the kernel's sums, left to
+    right)."""
+    n, ho, wo = g.shape_of(coordinates[0].type)
+    elem = g.element_type(x.type)
+    taps = imp.constant(np.arange(-1, 3, dtype=g.np_dtype(elem)), elem)
+    reads, weights = [], []
+    for k, (axis, coordinate) in enumerate(zip(axes, coordinates)):
+        position = imp.emit(g.ReshapeOp(axis.unnormalize(coordinate), (n, ho, wo, 1)))
+        floor = imp.emit(g.FloorOp(position))
+        weights.append(_cubic_weights(imp, imp.emit(g.SubOp(position, floor)), elem))
+        tap = axis.padded(imp.emit(g.AddOp(floor, taps)), padding)  # (N, Ho, Wo, 4)
+        shape = (n, ho, wo, 1, 4) if k == 0 else (n, ho, wo, 4, 1)
+        index, inside = axis.index(tap)
+        reads.append((imp.emit(g.ReshapeOp(index, shape)), imp.emit(g.ReshapeOp(inside, shape))))
+    (ix, inside_x), (iy, inside_y) = reads
+    batch = imp.constant(np.arange(n).reshape(n, 1, 1, 1, 1), g.i64)
+    values = imp.emit(g.IndexOp(x, [batch, iy, ix], [0, 2, 3]))  # (N, Ho, Wo, 4, 4, C)
+    if padding == "zeros":
+        inside = imp.emit(g.ReshapeOp(imp.emit(g.AndOp(inside_x, inside_y)), (n, ho, wo, 4, 4, 1)))
+        values = imp.emit(g.SelectOp(inside, values, imp.constant(0.0, elem)))
+    wx = imp.emit(g.ReshapeOp(weights[0], (n, ho, wo, 1, 4, 1)))
+    rows = imp.emit(g.SumOp(imp.emit(g.MulOp(values, wx)), [4], False))  # (N, Ho, Wo, 4, C)
+    wy = imp.emit(g.ReshapeOp(weights[1], (n, ho, wo, 4, 1)))
+    return imp.emit(g.SumOp(imp.emit(g.MulOp(rows, wy)), [3], False))
