@@ -42,6 +42,7 @@ from graphlet.frontend.bytecode.values import (
     ComplexValue,
     GeneratorValue,
     ListValue,
+    SharedIter,
     State,
     TupleIter,
     TupleValue,
@@ -371,7 +372,10 @@ def run(
 
     closure = generator.closure
     assert closure.free is not None
-    args = [generator.iterator, *extra, *closure.free]
+    iterator = generator.iterator
+    if isinstance(iterator, SharedIter):  # its holders see it where the call leaves it
+        iterator = iterator.inner
+    args = [iterator, *extra, *closure.free]
     if any(a is BOTTOM for a in args):
         return BOTTOM
     return call_python(c, consumer_function(c, closure.fn.__code__, consumer), args, guard=False)

@@ -4,7 +4,7 @@
 arguments (any iterable capture compiles: ranges, tuples, lists, arrays, and each
 other); each `FOR_ITER` advances the inner iterators in CPython's order (zip stops at
 the first exhausted one) and builds the tuple of their items. `reversed` of a range is
-a range, of a tuple its items reversed, and of a list CPython's reverse iterator,
+a range iterator, of a tuple its items reversed, and of a list CPython's reverse iterator,
 which reads the list on every step (a loop sees items changed while it runs).
 """
 
@@ -21,7 +21,13 @@ from graphlet.frontend.bytecode import inference as inf
 from graphlet.frontend.bytecode.breaks import GraphBreak
 from graphlet.frontend.bytecode.decode import Instr
 from graphlet.frontend.bytecode.inference import BOTTOM, INT
-from graphlet.frontend.bytecode.iteration import ITERATE_RULES, NEXT_RULES, for_iter, iterate
+from graphlet.frontend.bytecode.iteration import (
+    ITERATE_RULES,
+    NEXT_RULES,
+    for_iter,
+    iterate,
+    range_iterator,
+)
 from graphlet.frontend.bytecode.lists import length, range_count
 from graphlet.frontend.bytecode.opcodes import Successor
 from graphlet.frontend.bytecode.values import (
@@ -74,7 +80,7 @@ def _reversed(c: FunctionCapture, target: Any, args: list[Value]) -> Value | Non
         last = c.result(g.MulOp(c.result(g.SubOp(count, c.const(1))), value.step))
         start = c.result(g.AddOp(value.start, last))
         stop = c.result(g.SubOp(value.start, value.step))
-        return RangeValue(start, stop, c.negate(value.step))
+        return range_iterator(c, RangeValue(start, stop, c.negate(value.step)))  # an iterator
     if value is BOTTOM:
         return BOTTOM
     return None

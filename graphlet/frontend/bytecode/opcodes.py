@@ -30,10 +30,12 @@ from graphlet.frontend.bytecode.inference import BOTTOM, NULL, Known, Poison
 from graphlet.frontend.bytecode.values import (
     ComplexValue,
     GeneratorValue,
+    SharedIter,
     State,
     TupleValue,
     Value,
     kind_of,
+    release,
 )
 
 if TYPE_CHECKING:
@@ -150,7 +152,9 @@ def push_null(c: FunctionCapture, ins: Instr, state: State) -> Flow:
 
 @handles("POP_TOP")
 def pop_top(c: FunctionCapture, ins: Instr, state: State) -> Flow:
-    state.pop()
+    value = state.pop()
+    if isinstance(value, SharedIter):  # a loop left by `break`: its holders see where
+        release(state, value.token, value.inner)
     return None
 
 

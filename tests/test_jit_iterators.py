@@ -1,0 +1,246 @@
+"""`@graphlet.jit` of an iterator used more than once (issue 10): an `enumerate`,
+`zip` or `reversed` object, and the iterator of a generator expression, is one object
+CPython advances. A loop or call that runs it to its end leaves it exhausted for
+every variable that holds it, a `break` leaves it where the loop stopped; where
+compiled code cannot know (a call that keeps or partly runs it, one iterator passed
+twice, an iterator held by two variables across a branch), the function hands back
+to Python. Each case agrees with CPython, natively or handed back, as it expects."""
+
+from __future__ import annotations
+
+import copy
+import os
+from typing import Any
+
+import pytest
+
+import graphlet
+
+NATIVE, BACK = "native", "handed back"
+FULL = os.environ.get("GRAPHLET_CORPUS") == "all"
+SWEEP = pytest.mark.skipif(not FULL, reason="more cases compile (GRAPHLET_CORPUS=all runs them)")
+
+
+def zip_summed_twice(a, b):
+    z = zip(a, b)
+    s = sum(x * y for x, y in z)
+    t = sum(x * y for x, y in z)
+    return s, t
+
+
+def enumerate_looped_twice(a):
+    e = enumerate(a)
+    s = 0
+    for i, x in e:
+        s += i * x
+    for i, x in e:
+        s += 100
+    return s
+
+
+def after_break(a):
+    e = enumerate(a)
+    s = 0
+    for i, x in e:
+        s += i * x
+        if x > 1:
+            break
+    for i, x in e:
+        s += 100 * x
+    return s
+
+
+def zip_after_break(a, b):
+    z = zip(a, b)
+    s = 0
+    for x, y in z:
+        if x > y:
+            break
+        s += x
+    return s, sum(x - y for x, y in z)
+
+
+def nested_same(a):
+    e = enumerate(a)
+    s = 0
+    for i, x in e:
+        for j, y in e:
+            s += i * j + x * y
+    return s
+
+
+def zip_of_itself(a):
+    e = enumerate(a)
+    s = 0
+    for p, q in zip(e, e):
+        s += p[1] * q[1]
+    return s
+
+
+def zip_over_enumerate(a, b):
+    e = enumerate(a)
+    s = 0
+    for (i, x), y in zip(e, b):
+        s += i * x * y
+    for i, x in e:
+        s += 1000 * x
+    return s
+
+
+def listcomp_then_loop(a):
+    r = reversed(a)
+    xs = [x * 2 for x in r]
+    n = 0
+    for x in r:
+        n += x
+    return xs, n
+
+
+def reversed_range_twice(n):
+    r = reversed(range(n))
+    s = 0
+    for x in r:
+        s += x
+    for x in r:
+        s += 100
+    return s
+
+
+def reversed_tuple_partly(t):
+    r = reversed(t)
+    s = 0
+    for x in r:
+        s += x
+        break
+    for x in r:
+        s += 10 * x
+    return s
+
+
+def alias_loop(a):
+    e = enumerate(a)
+    f = e
+    s = 0
+    for i, x in e:
+        s += x
+    for i, x in f:
+        s += 100
+    return s
+
+
+def alias_across_branch(a, flag):
+    e = enumerate(a)
+    f = e
+    if flag:
+        s = 1
+    else:
+        s = 2
+    for i, x in e:
+        s += x
+    for i, x in f:
+        s += 100
+    return s
+
+
+def any_then_sum(a):
+    z = zip(a, a)
+    found = any(x > 1 for x, y in z)
+    return found, sum(x for x, y in z)
+
+
+def min_max_of_one(a, b):
+    z = zip(a, b)
+    lo = min(x * y for x, y in z)
+    hi = max((x * y for x, y in z), default=-1)
+    return lo, hi
+
+
+def list_then_sorted(a):
+    e = reversed(a)
+    xs = list(x for x in e)
+    ys = sorted(x for x in e)
+    return xs, ys
+
+
+def to_helper(a):
+    e = enumerate(a)
+    s = helper(e)
+    for i, x in e:
+        s += 100
+    return s
+
+
+def helper(it):
+    s = 0
+    for i, x in it:
+        s += x
+    return s
+
+
+def break_in_outer_loop(a):
+    e = enumerate(a)
+    s = 0
+    for k in range(3):
+        for i, x in e:
+            s += x
+            if i % 2 == 1:
+                break
+    return s
+
+
+def loop_not_stored(a, b):
+    s = 0
+    for x, y in zip(a, b):
+        s += x * y
+    for i, x in enumerate(a):
+        s += i
+    return s
+
+
+def in_tuple(a):
+    e = enumerate(a)
+    t = (e, 1)
+    s = 0
+    for i, x in e:
+        s += x
+    return s, t[1]
+
+
+@pytest.mark.parametrize(
+    ("fn", "args", "mode"),
+    [
+        (zip_summed_twice, ([1, 2, 3], [1, 1, 3]), NATIVE),
+        (enumerate_looped_twice, ([1, 2, 3],), NATIVE),
+        (after_break, ([1, 2, 3, 4],), NATIVE),
+        pytest.param(after_break, ([1, 1],), NATIVE, marks=SWEEP),
+        (zip_after_break, ([1, 5, 2, 7], [2, 3, 4, 1]), NATIVE),
+        pytest.param(zip_after_break, ([1, 2], [2, 3, 4]), NATIVE, marks=SWEEP),
+        (nested_same, ([1, 2, 3],), BACK),
+        (zip_of_itself, ([1, 2, 3, 4, 5],), BACK),
+        (zip_over_enumerate, ([1, 2, 3, 4], [5, 6]), BACK),
+        (listcomp_then_loop, ([1, 2, 3],), NATIVE),
+        (reversed_range_twice, (4,), NATIVE),
+        pytest.param(reversed_tuple_partly, ((1, 2, 3),), NATIVE, marks=SWEEP),
+        pytest.param(alias_loop, ([1, 2],), NATIVE, marks=SWEEP),
+        (alias_across_branch, ([1, 2], True), BACK),
+        (any_then_sum, ([0, 2, 3, 4],), BACK),
+        (min_max_of_one, ([1, 2, 3], [3, 1, 2]), NATIVE),
+        pytest.param(list_then_sorted, ([3, 1, 2],), NATIVE, marks=SWEEP),
+        (to_helper, ([1, 2, 3],), BACK),
+        (break_in_outer_loop, ([1, 2, 3, 4, 5, 6, 7],), NATIVE),
+        pytest.param(loop_not_stored, ([1, 2, 3], [4, 5]), NATIVE, marks=SWEEP),
+        (in_tuple, ([1, 2],), BACK),
+    ],
+)
+def test_iterator_reuse(fn: Any, args: tuple[Any, ...], mode: str) -> None:
+    expected = fn(*copy.deepcopy(args))
+    jitted = graphlet.jit(fn)
+    assert repr(jitted(*copy.deepcopy(args))) == repr(expected)
+    before = sum(version.calls for version in jitted.versions.values())
+    got = jitted(*copy.deepcopy(args))
+    assert repr(got) == repr(expected) and type(got) is type(expected)
+    native = (
+        sum(version.calls for version in jitted.versions.values()) == before + 1
+        and not jitted.last_call_handed_back
+    )
+    assert native == (mode == NATIVE), str(graphlet.explain(fn, *args))
