@@ -206,6 +206,128 @@ def in_tuple(a):
     return s, t[1]
 
 
+def ret_iter(a):
+    e = enumerate(a)
+    return e
+
+
+def ret_in_loop(a):
+    e = enumerate(a)
+    for i, x in e:
+        if x > 1:
+            return i, x, sum(y for j, y in e)
+    return 0, 0, 0
+
+
+def genexpr_after_loop(a, b):
+    z = zip(a, b)
+    for x, y in z:
+        pass
+    return sum(x for x, y in z)
+
+
+def closure_reads(a):
+    e = enumerate(a)
+    h = lambda: sum(x for i, x in e)
+    return h(), h()
+
+
+def closure_in_loop(a):
+    e = enumerate(a)
+
+    def g():
+        return sum(1 for _ in e)
+
+    s = 0
+    for i, x in e:
+        s += g()
+    return s
+
+
+def for_else(a):
+    e = enumerate(a)
+    s = 0
+    for i, x in e:
+        if x < 0:
+            break
+    else:
+        s = 100
+    for i, x in e:
+        s += x
+    return s
+
+
+def loop_in_branch(a, flag):
+    e = enumerate(a)
+    s = 0
+    if flag:
+        for i, x in e:
+            s += x
+    for i, x in e:
+        s += 10 * x
+    return s
+
+
+def listcomp_partial(a):
+    e = enumerate(a)
+    for i, x in e:
+        if i == 1:
+            break
+    return [x for i, x in e]
+
+
+def tuple_of_genexpr(t):
+    r = reversed(t)
+    a = tuple(x for x in r)
+    b = tuple(x for x in r)
+    return a, b
+
+
+def while_loop_iter(a):
+    e = enumerate(a)
+    s = 0
+    k = 0
+    while k < 2:
+        for i, x in e:
+            s += x
+            if x % 2 == 0:
+                break
+        k += 1
+    return s
+
+
+def swap_iters(a, b):
+    e, f = enumerate(a), enumerate(b)
+    for i, x in e:
+        break
+    e, f = f, e
+    s = 0
+    for i, x in e:
+        s += x
+    for i, x in f:
+        s += 100 * x
+    return s
+
+
+def dead_alias(a):
+    e = enumerate(a)
+    f = e
+    for i, x in f:
+        pass
+    return sum(x for i, x in e)
+
+
+def range_iter_reversed(n):
+    r = reversed(range(n))
+    return [x for x in r], [x for x in r]
+
+
+def all_partial(a):
+    z = zip(a, a)
+    ok = all(x < 3 for x, y in z)
+    return ok, [x for x, y in z]
+
+
 @pytest.mark.parametrize(
     ("fn", "args", "mode"),
     [
@@ -230,6 +352,21 @@ def in_tuple(a):
         (break_in_outer_loop, ([1, 2, 3, 4, 5, 6, 7],), NATIVE),
         pytest.param(loop_not_stored, ([1, 2, 3], [4, 5]), NATIVE, marks=SWEEP),
         (in_tuple, ([1, 2],), BACK),
+        (ret_in_loop, ([1, 2, 3, 4],), BACK),
+        (closure_reads, ([1, 2],), BACK),
+        (listcomp_partial, ([1, 2, 3, 4],), NATIVE),
+        (swap_iters, ([1, 2], [3, 4]), NATIVE),
+        (tuple_of_genexpr, ((1, 2, 3),), NATIVE),
+        pytest.param(genexpr_after_loop, ([1, 2], [3, 4]), NATIVE, marks=SWEEP),
+        pytest.param(for_else, ([1, 2],), NATIVE, marks=SWEEP),
+        pytest.param(for_else, ([1, -2, 3],), NATIVE, marks=SWEEP),
+        pytest.param(loop_in_branch, ([1, 2], True), NATIVE, marks=SWEEP),
+        pytest.param(loop_in_branch, ([1, 2], False), NATIVE, marks=SWEEP),
+        pytest.param(while_loop_iter, ([1, 3, 2, 5, 4, 7],), NATIVE, marks=SWEEP),
+        pytest.param(dead_alias, ([1, 2],), NATIVE, marks=SWEEP),
+        pytest.param(range_iter_reversed, (3,), NATIVE, marks=SWEEP),
+        pytest.param(all_partial, ([1, 2, 3, 4],), BACK, marks=SWEEP),
+        pytest.param(closure_in_loop, ([1, 2, 3],), BACK, marks=SWEEP),
     ],
 )
 def test_iterator_reuse(fn: Any, args: tuple[Any, ...], mode: str) -> None:
@@ -244,3 +381,12 @@ def test_iterator_reuse(fn: Any, args: tuple[Any, ...], mode: str) -> None:
         and not jitted.last_call_handed_back
     )
     assert native == (mode == NATIVE), str(graphlet.explain(fn, *args))
+
+
+def test_returning_an_iterator_hands_back() -> None:
+    jitted = graphlet.jit(ret_iter)
+    for _ in range(2):
+        got = jitted([1, 2])
+        assert type(got) is enumerate and list(got) == [(0, 1), (1, 2)]
+        native = sum(version.calls for version in jitted.versions.values())
+        assert native == 0 or jitted.last_call_handed_back

@@ -354,10 +354,13 @@ def consume(
         return run(c, generator, Consumer(name), [EMPTY])
     if keywords:
         raise GraphBreak(f"{name}() takes no keyword arguments (TypeError)")
-    if target is tuple and not isinstance(generator.iterator, TupleIter):
+    iterator = generator.iterator
+    if isinstance(iterator, SharedIter):
+        iterator = iterator.inner
+    if target is tuple and not isinstance(iterator, TupleIter):
         raise GraphBreak(
             "tuple() of a generator expression over"
-            f" {inf.kind_name(kind_of(generator.iterator))} is not compiled (a tuple's"
+            f" {inf.kind_name(kind_of(iterator))} is not compiled (a tuple's"
             " length is fixed at compile time: only one over a tuple is)"
         )
     initial = TupleValue(()) if target is tuple else Known(None)

@@ -31,6 +31,7 @@ from graphlet.frontend.bytecode.values import (
     ComplexValue,
     GeneratorValue,
     SharedIter,
+    SharedIterKind,
     State,
     TupleValue,
     Value,
@@ -342,7 +343,14 @@ def check_returnable(kind: inf.Kind) -> None:
             " that escapes runs in Python)"
         )
     if kind in (inf.NULL, inf.RANGE, inf.RANGE_ITER) or isinstance(
-        kind, inf.ListIterKind | inf.TupleIterKind
+        kind,
+        inf.ListIterKind
+        | inf.TupleIterKind
+        | inf.ArrayIterKind
+        | inf.ReversedListIterKind
+        | inf.EnumerateIterKind
+        | inf.ZipIterKind
+        | SharedIterKind,
     ):
         raise GraphBreak(f"returning {inf.kind_name(kind)} is not compiled")
     if isinstance(kind, inf.TupleKind):
