@@ -170,6 +170,10 @@ def _call(c: FunctionCapture, ins: Instr, state: State, count: int, names: tuple
     args = [closures.bind(c, state, arg) for arg in args]
     passed = [callee, *args]
     _check_iterators(passed)
+    if isinstance(callee, Known) and callee.obj is next and not names and 1 <= len(args) <= 2:
+        from graphlet.frontend.bytecode import iterators
+
+        return iterators.next_call(c, ins, state, args)
     if not _makes_generator(callee):
         args = [arg.inner if isinstance(arg, SharedIter) else arg for arg in args]
     for arg in args:

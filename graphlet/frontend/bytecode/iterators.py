@@ -10,6 +10,7 @@ which reads the list on every step (a loop sees items changed while it runs).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from xdsl.ir import SSAValue
@@ -29,18 +30,24 @@ from graphlet.frontend.bytecode.iteration import (
     range_iterator,
 )
 from graphlet.frontend.bytecode.lists import length, range_count
-from graphlet.frontend.bytecode.opcodes import Successor
+from graphlet.frontend.bytecode.opcodes import Flow, Successor
 from graphlet.frontend.bytecode.values import (
+    USED_ITERATOR,
     EnumerateIter,
+    GeneratorValue,
     ListValue,
     RangeValue,
     ReversedListIter,
+    SharedIter,
     State,
     TupleIter,
     TupleValue,
     Value,
     ZipIter,
+    exhausted,
+    is_iterator,
     kind_of,
+    replace_holders,
 )
 
 if TYPE_CHECKING:
@@ -185,3 +192,36 @@ def _next_reversed(
     done.pop()
     assert ins.target is not None
     return [(ins.index + 1, body, None), (ins.target, done, in_range)]
+
+
+def next_call(c: FunctionCapture, ins: Instr, state: State, args: list[Value]) -> Flow:
+    """`next(iterator[, default])`: one step of the iterator, as a `for` loop takes it;
+    the variables that hold it see it advanced (or exhausted). Without a default an
+    exhausted iterator hands the call back (CPython raises StopIteration)."""
+    iterator = args[0]
+    empty = isinstance(iterator, TupleIter) and not is_iterator(iterator)
+    if isinstance(iterator, GeneratorValue | SharedIter) or not (empty or is_iterator(iterator)):
+        raise GraphBreak(f"next() of {inf.kind_name(kind_of(iterator))} is not compiled")
+    if any(a is BOTTOM for a in args):
+        state.stack.append(BOTTOM)
+        return None
+    step = replace(ins, op="FOR_ITER", target=-1)  # where a loop's step would go on
+    has_next, item, advanced = advance(c, step, state, iterator)
+    following = ins.index + 1
+    if has_next is False:
+        if len(args) == 1:
+            raise GraphBreak("next() of an exhausted iterator raises StopIteration")
+        replace_holders(state, iterator, exhausted(), inf.Poison(USED_ITERATOR))
+        state.stack.append(args[1])
+        return None
+    done = state.copy()
+    replace_holders(state, iterator, advanced, inf.Poison(USED_ITERATOR))
+    state.stack.append(item)
+    if has_next is True:
+        return None
+    if len(args) == 1:
+        c.guard(has_next)
+        return None
+    replace_holders(done, iterator, exhausted(), inf.Poison(USED_ITERATOR))
+    done.stack.append(args[1])
+    return [(following, state, None), (following, done, has_next)]
