@@ -4,7 +4,9 @@ CPython advances. A loop or call that runs it to its end leaves it exhausted for
 every variable that holds it, a `break` leaves it where the loop stopped; where
 compiled code cannot know (a call that keeps or partly runs it, one iterator passed
 twice, an iterator held by two variables across a branch), the function hands back
-to Python. Each case agrees with CPython, natively or handed back, as it expects."""
+to Python. Each case agrees with CPython, natively or handed back, as it expects.
+Also `next()` of these iterators and `min`/`max` of a generator expression with
+`key=`."""
 
 from __future__ import annotations
 
@@ -370,6 +372,40 @@ def next_mixed_default(a):
     return next(e, None)
 
 
+def min_key(a):
+    return min((x for x in a), key=abs), max((x for x in a), key=abs)
+
+
+def min_key_lambda(a, k):
+    return min((x * 2 for x in a), key=lambda v: (v - k) * (v - k))
+
+
+def min_key_default(a):
+    return max((x for x in a if x > 10), key=abs, default=-1)
+
+
+def min_key_ties(a):
+    return min((x for x in a), key=lambda v: v % 3), max((x for x in a), key=lambda v: v % 3)
+
+
+def min_key_float(a):
+    return min((x for x in a), key=float)
+
+
+def min_key_mixed(a):
+    return max((x for x in a), key=lambda v: v if v > 0 else 0.5)
+
+
+def min_key_empty(a):
+    return min((x for x in a), key=abs)
+
+
+def key_over_zip(a, b):
+    z = zip(a, b)
+    best = max((x * y for x, y in z), key=lambda v: -v)
+    return best, sum(1 for _ in z)
+
+
 @pytest.mark.parametrize(
     ("fn", "args", "mode"),
     [
@@ -419,6 +455,14 @@ def next_mixed_default(a):
         pytest.param(next_no_default, ([1, 2, 3],), NATIVE, marks=SWEEP),
         pytest.param(next_range_rev, (2,), NATIVE, marks=SWEEP),
         pytest.param(next_mixed_default, ([2.5],), NATIVE, marks=SWEEP),
+        (min_key, ([3, -7, 2, 7],), NATIVE),
+        pytest.param(min_key_lambda, ([1, 5, 3], 6), NATIVE, marks=SWEEP),
+        pytest.param(min_key_default, ([1, 2],), NATIVE, marks=SWEEP),
+        pytest.param(min_key_default, ([11, -20, 12],), NATIVE, marks=SWEEP),
+        pytest.param(min_key_ties, ([4, 7, 3, 6, 5],), NATIVE, marks=SWEEP),
+        pytest.param(min_key_float, ([2, 1, 3],), NATIVE, marks=SWEEP),
+        pytest.param(min_key_mixed, ([-1, 2, -3],), BACK, marks=SWEEP),
+        pytest.param(key_over_zip, ([1, 2, 3], [3, 2, 1]), NATIVE, marks=SWEEP),
     ],
 )
 def test_iterator_reuse(fn: Any, args: tuple[Any, ...], mode: str) -> None:
@@ -446,7 +490,11 @@ def test_returning_an_iterator_hands_back() -> None:
 
 @pytest.mark.parametrize(
     ("fn", "args", "error"),
-    [(next_no_default, ([1],), StopIteration), (next_of_list, ([1],), TypeError)],
+    [
+        (next_no_default, ([1],), StopIteration),
+        (next_of_list, ([1],), TypeError),
+        (min_key_empty, ([],), ValueError),
+    ],
 )
 def test_next_raises_as_cpython(fn: Any, args: tuple[Any, ...], error: type[Exception]) -> None:
     jitted = graphlet.jit(fn)
