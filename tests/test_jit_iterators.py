@@ -5,8 +5,9 @@ every variable that holds it, a `break` leaves it where the loop stopped; where
 compiled code cannot know (a call that keeps or partly runs it, one iterator passed
 twice, an iterator held by two variables across a branch), the function hands back
 to Python. Each case agrees with CPython, natively or handed back, as it expects.
-Also `next()` of these iterators and `min`/`max` of a generator expression with
-`key=`."""
+Also `next()` of these iterators, `sum`/`min`/`max`/`any`/`all`/`list`/`tuple`/
+`sorted` of one (run as of `(x for x in it)`), and `min`/`max` of a generator
+expression with `key=`."""
 
 from __future__ import annotations
 
@@ -406,6 +407,63 @@ def key_over_zip(a, b):
     return best, sum(1 for _ in z)
 
 
+def sorted_rev(a):
+    r = reversed(a)
+    return sorted(r), sorted(r)
+
+
+def min_max_rev(a):
+    r = reversed(a)
+    return min(r), max(r, default=-1)
+
+
+def max_key_rev(a):
+    return max(reversed(a), key=abs)
+
+
+def any_rev(a):
+    r = reversed(a)
+    return any(r), list(r)
+
+
+def all_rev_once(a):
+    return all(reversed(a))
+
+
+def tuple_rev(t):
+    r = reversed(t)
+    return tuple(r), tuple(r)
+
+
+def list_zip(a, b):
+    return list(zip(a, b))
+
+
+def sum_enum(a):
+    return sum(enumerate(a))
+
+
+def min_exhausted(a):
+    r = reversed(a)
+    list(r)
+    return min(r)
+
+
+def sum_after_next(a):
+    r = reversed(a)
+    next(r)
+    return sum(r)
+
+
+def sum_rev_range_start(n):
+    return sum(reversed(range(n)), 10)
+
+
+def zip_sum_inner(a, b):
+    e = reversed(a)
+    return sum(x * y for x, y in zip(e, b))
+
+
 @pytest.mark.parametrize(
     ("fn", "args", "mode"),
     [
@@ -463,6 +521,16 @@ def key_over_zip(a, b):
         pytest.param(min_key_float, ([2, 1, 3],), NATIVE, marks=SWEEP),
         pytest.param(min_key_mixed, ([-1, 2, -3],), BACK, marks=SWEEP),
         pytest.param(key_over_zip, ([1, 2, 3], [3, 2, 1]), NATIVE, marks=SWEEP),
+        (sorted_rev, ([3, 1, 2],), NATIVE),
+        (sum_after_next, ([1, 2, 3],), NATIVE),
+        pytest.param(min_max_rev, ([3, 1, 2],), NATIVE, marks=SWEEP),
+        pytest.param(max_key_rev, ([3, -5, 2],), NATIVE, marks=SWEEP),
+        pytest.param(any_rev, ([0, 1, 0, 2],), BACK, marks=SWEEP),
+        pytest.param(all_rev_once, ([1, 1, 0],), NATIVE, marks=SWEEP),
+        pytest.param(tuple_rev, ((1, 2),), NATIVE, marks=SWEEP),
+        pytest.param(list_zip, ([1], [2]), BACK, marks=SWEEP),
+        pytest.param(sum_rev_range_start, (4,), NATIVE, marks=SWEEP),
+        pytest.param(zip_sum_inner, ([1, 2, 3], [1, 10]), NATIVE, marks=SWEEP),
     ],
 )
 def test_iterator_reuse(fn: Any, args: tuple[Any, ...], mode: str) -> None:
@@ -494,6 +562,8 @@ def test_returning_an_iterator_hands_back() -> None:
         (next_no_default, ([1],), StopIteration),
         (next_of_list, ([1],), TypeError),
         (min_key_empty, ([],), ValueError),
+        (min_exhausted, ([1],), ValueError),
+        (sum_enum, ([1],), TypeError),
     ],
 )
 def test_next_raises_as_cpython(fn: Any, args: tuple[Any, ...], error: type[Exception]) -> None:

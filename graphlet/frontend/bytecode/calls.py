@@ -35,10 +35,12 @@ from graphlet.frontend.bytecode.values import (
     ListItemTypeFixed,
     SharedIter,
     State,
+    TupleIter,
     TupleValue,
     Value,
     exhausted,
     flatten,
+    is_iterator,
     iterators_in,
     kind_of,
     release,
@@ -168,6 +170,10 @@ def _call(c: FunctionCapture, ins: Instr, state: State, count: int, names: tuple
         args.insert(0, self_arg)
     callee = closures.bind(c, state, callee)  # a closure reads its cells as they are now
     args = [closures.bind(c, state, arg) for arg in args]
+    if _consumes(callee) and args and _plain_iterator(args[0]):
+        from graphlet.frontend.bytecode import comprehensions
+
+        args[0] = comprehensions.items_of(args[0])  # `sum(e)` runs as `sum(x for x in e)`
     passed = [callee, *args]
     _check_iterators(passed)
     if isinstance(callee, Known) and callee.obj is next and not names and 1 <= len(args) <= 2:
@@ -220,6 +226,19 @@ def _check_iterators(passed: list[Value]) -> None:
             if id(iterator) in seen:
                 raise GraphBreak("the same iterator passed twice to one call is not compiled")
             seen.add(id(iterator))
+
+
+def _consumes(callee: Value) -> bool:
+    from graphlet.frontend.bytecode.comprehensions import CONSUMERS
+
+    return isinstance(callee, Known) and _hashable(callee.obj) and callee.obj in CONSUMERS
+
+
+def _plain_iterator(value: Value) -> bool:
+    """An iterator object (an exhausted one too) that is not a generator expression."""
+    return isinstance(value, TupleIter) or (
+        is_iterator(value) and not isinstance(value, GeneratorValue | SharedIter)
+    )
 
 
 def _makes_generator(callee: Value) -> bool:

@@ -351,6 +351,21 @@ class Consumer:
 CONSUMERS = {sum, min, max, any, all, list, tuple, sorted}
 
 
+def _items_of(iterable: Any) -> Any:
+    return (item for item in iterable)
+
+
+_ITEMS = types.FunctionType(
+    next(k for k in _items_of.__code__.co_consts if isinstance(k, types.CodeType)), {}
+)
+"""The generator expression `(item for item in it)`: `list(it)` of an iterator runs
+as `list` of it, so an iterator has one consumer loop however it is passed."""
+
+
+def items_of(iterator: Value) -> GeneratorValue:
+    return GeneratorValue(Closure(_ITEMS, (), (), ()), iterator)
+
+
 def consume(
     c: FunctionCapture, callee: Value, args: list[Value], keywords: dict[str, Value]
 ) -> Value:
