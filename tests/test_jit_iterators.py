@@ -504,7 +504,7 @@ def zip_sum_inner(a, b):
         pytest.param(all_partial, ([1, 2, 3, 4],), BACK, marks=SWEEP),
         pytest.param(closure_in_loop, ([1, 2, 3],), BACK, marks=SWEEP),
         pytest.param(next_then_loop, ([1, 2, 3],), NATIVE, marks=SWEEP),
-        (next_default, ([1, 2, 3, 4],), NATIVE),
+        pytest.param(next_default, ([1, 2, 3, 4],), NATIVE, marks=SWEEP),
         pytest.param(next_exhausted, ([1, 2],), NATIVE, marks=SWEEP),
         pytest.param(next_mixed_default, ([],), NATIVE, marks=SWEEP),
         pytest.param(next_then_loop, ([5],), NATIVE, marks=SWEEP),
@@ -521,7 +521,7 @@ def zip_sum_inner(a, b):
         pytest.param(min_key_float, ([2, 1, 3],), NATIVE, marks=SWEEP),
         pytest.param(min_key_mixed, ([-1, 2, -3],), BACK, marks=SWEEP),
         pytest.param(key_over_zip, ([1, 2, 3], [3, 2, 1]), NATIVE, marks=SWEEP),
-        (sorted_rev, ([3, 1, 2],), NATIVE),
+        pytest.param(sorted_rev, ([3, 1, 2],), NATIVE, marks=SWEEP),
         (sum_after_next, ([1, 2, 3],), NATIVE),
         pytest.param(min_max_rev, ([3, 1, 2],), NATIVE, marks=SWEEP),
         pytest.param(max_key_rev, ([3, -5, 2],), NATIVE, marks=SWEEP),
@@ -563,7 +563,7 @@ def test_returning_an_iterator_hands_back() -> None:
         (next_of_list, ([1],), TypeError),
         (min_key_empty, ([],), ValueError),
         (min_exhausted, ([1],), ValueError),
-        (sum_enum, ([1],), TypeError),
+        pytest.param(sum_enum, ([1],), TypeError, marks=SWEEP),
     ],
 )
 def test_next_raises_as_cpython(fn: Any, args: tuple[Any, ...], error: type[Exception]) -> None:
