@@ -15,9 +15,10 @@ consumer (`Consumer`): `RETURN_GENERATOR` sets up the accumulator, each
 `YIELD_VALUE` feeds it (`any`/`all` leave the loop at the deciding item, as
 CPython stops iterating there), and the final `return None` returns what the
 consumer returns. Its parameters are the iterator, the accumulator (and `min`'s
-`default=` and `key=`), then the free variables. `sum` follows CPython's loop exactly: an int
-accumulator while items are ints, its float loop (compensated from 3.12, see
-`intrinsics`) after the first float, plain `+` otherwise. A generator that escapes
+`default=` and `key=`), then the free variables. `sum` follows CPython's loop
+exactly: an int accumulator while items are ints, its float loop (compensated from
+3.12, see `intrinsics`) after the first float, plain `+` otherwise. A consumer given
+an iterator runs as given `(x for x in it)` (`items_of`). A generator that escapes
 (stored, returned, passed to another call, iterated by a `for`) is a graph break.
 """
 
