@@ -8,6 +8,7 @@ Python function, which is captured into the same module and called with `func.ca
 from __future__ import annotations
 
 import builtins as python_builtins
+import inspect
 import math
 import types
 from collections.abc import Iterator
@@ -21,21 +22,29 @@ from graphlet.frontend.bytecode import builtins, closures, regions
 from graphlet.frontend.bytecode import inference as inf
 from graphlet.frontend.bytecode.breaks import FunctionNotCompilable, GraphBreak
 from graphlet.frontend.bytecode.decode import NULL_BEFORE_CALLABLE, Instr
-from graphlet.frontend.bytecode.inference import BOTTOM, NULL, Known, ListKind, TupleKind
+from graphlet.frontend.bytecode.inference import BOTTOM, NULL, Known, ListKind, Poison, TupleKind
 from graphlet.frontend.bytecode.iteration import make_range
 from graphlet.frontend.bytecode.numbers import number_attribute
 from graphlet.frontend.bytecode.opcodes import Flow, Switch, handles
 from graphlet.frontend.bytecode.operators import KEYWORD_METHODS, METHODS
 from graphlet.frontend.bytecode.values import (
+    USED_ITERATOR,
     BoundMethod,
     Closure,
     GeneratorValue,
     ListItemTypeFixed,
+    SharedIter,
     State,
+    TupleIter,
     TupleValue,
     Value,
+    exhausted,
     flatten,
+    is_iterator,
+    iterators_in,
     kind_of,
+    release,
+    replace_holders,
     unflatten,
 )
 from graphlet.frontend.guards import MISSING
@@ -161,6 +170,18 @@ def _call(c: FunctionCapture, ins: Instr, state: State, count: int, names: tuple
         args.insert(0, self_arg)
     callee = closures.bind(c, state, callee)  # a closure reads its cells as they are now
     args = [closures.bind(c, state, arg) for arg in args]
+    if _consumes(callee) and args and _plain_iterator(args[0]):
+        from graphlet.frontend.bytecode import comprehensions
+
+        args[0] = comprehensions.items_of(args[0])  # `sum(e)` runs as `sum(x for x in e)`
+    passed = [callee, *args]
+    _check_iterators(passed)
+    if isinstance(callee, Known) and callee.obj is next and not names and 1 <= len(args) <= 2:
+        from graphlet.frontend.bytecode import iterators
+
+        return iterators.next_call(c, ins, state, args)
+    if not _makes_generator(callee):
+        args = [arg.inner if isinstance(arg, SharedIter) else arg for arg in args]
     for arg in args:
         if isinstance(arg, Closure) and closures.written_free(arg.fn.__code__):
             raise GraphBreak(
@@ -183,6 +204,8 @@ def _call(c: FunctionCapture, ins: Instr, state: State, count: int, names: tuple
         )
         if result is None:
             raise
+    if not isinstance(result, GeneratorValue):
+        _advanced(c, state, callee, passed)
     if isinstance(result, SplitResult):
         paths = []
         for alternative in result.alternatives:
@@ -192,6 +215,57 @@ def _call(c: FunctionCapture, ins: Instr, state: State, count: int, names: tuple
         return Switch(result.tag, paths)
     state.stack.append(result)
     return None
+
+
+def _check_iterators(passed: list[Value]) -> None:
+    """One iterator reached twice from a call (`zip(e, e)`) advances in turns CPython
+    interleaves: not compiled."""
+    seen: set[int] = set()
+    for value in passed:
+        for iterator in iterators_in(value):
+            if id(iterator) in seen:
+                raise GraphBreak("the same iterator passed twice to one call is not compiled")
+            seen.add(id(iterator))
+
+
+def _consumes(callee: Value) -> bool:
+    from graphlet.frontend.bytecode.comprehensions import CONSUMERS
+
+    return isinstance(callee, Known) and _hashable(callee.obj) and callee.obj in CONSUMERS
+
+
+def _plain_iterator(value: Value) -> bool:
+    """An iterator object (an exhausted one too) that is not a generator expression."""
+    return isinstance(value, TupleIter) or (
+        is_iterator(value) and not isinstance(value, GeneratorValue | SharedIter)
+    )
+
+
+def _makes_generator(callee: Value) -> bool:
+    return isinstance(callee, Closure) and bool(callee.fn.__code__.co_flags & inspect.CO_GENERATOR)
+
+
+FULL_CONSUMERS = (sum, min, max, list, tuple, sorted)
+"""Builtins that, given a generator expression, run it to its end."""
+
+
+def _advanced(c: FunctionCapture, state: State, callee: Value, passed: list[Value]) -> None:
+    """After a call: the iterators it was passed (or a closure it calls holds) were
+    advanced in copies; their holders see them exhausted where the call ran them to
+    the end (a list comprehension, sum of a generator expression...), else poisoned."""
+    consumed: list[Value] = []
+    if isinstance(callee, Closure) and callee.fn.__code__.co_name in ("<listcomp>",):
+        consumed = passed[1:2]
+    elif isinstance(callee, Known) and _hashable(callee.obj) and callee.obj in FULL_CONSUMERS:
+        consumed = [v.iterator for v in passed[1:2] if isinstance(v, GeneratorValue)]
+    for value in passed:
+        for iterator in iterators_in(value):
+            done = any(iterator is v for v in consumed)
+            if isinstance(iterator, SharedIter):
+                release(state, iterator.token, exhausted() if done else Poison(USED_ITERATOR))
+            else:
+                direct = exhausted() if done else Poison(USED_ITERATOR)
+                replace_holders(state, iterator, direct, Poison(USED_ITERATOR))
 
 
 def _callee_name(target: Any) -> str:

@@ -85,10 +85,12 @@ from graphlet.frontend.bytecode.values import (
     State,
     Value,
     args_for,
+    boundary_kind,
     flat_ranges,
     flat_types,
     flatten,
     kind_of,
+    shared_iterators,
     unflatten,
     values_from_args,
 )
@@ -472,9 +474,11 @@ class FunctionCapture(Emitter):
 
     def _entry_kinds(self, target: int, state: State) -> EntryKinds:
         live = self.live[target] if target < len(self.live) else frozenset()
+        values = {name: v for name, v in state.locals.items() if name in live}
+        shared = shared_iterators([*values.values(), *state.stack])
         return EntryKinds(
-            {name: kind_of(v) for name, v in state.locals.items() if name in live},
-            [kind_of(v) for v in state.stack],
+            {name: boundary_kind(v, shared) for name, v in values.items()},
+            [boundary_kind(v, shared) for v in state.stack],
         )
 
     def _route(self, target: int, kinds: EntryKinds, create: bool) -> tuple[BlockKey, bool]:

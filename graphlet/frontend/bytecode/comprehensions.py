@@ -15,9 +15,10 @@ consumer (`Consumer`): `RETURN_GENERATOR` sets up the accumulator, each
 `YIELD_VALUE` feeds it (`any`/`all` leave the loop at the deciding item, as
 CPython stops iterating there), and the final `return None` returns what the
 consumer returns. Its parameters are the iterator, the accumulator (and `min`'s
-`default=`), then the free variables. `sum` follows CPython's loop exactly: an int
-accumulator while items are ints, its float loop (compensated from 3.12, see
-`intrinsics`) after the first float, plain `+` otherwise. A generator that escapes
+`default=` and `key=`), then the free variables. `sum` follows CPython's loop
+exactly: an int accumulator while items are ints, its float loop (compensated from
+3.12, see `intrinsics`) after the first float, plain `+` otherwise. A consumer given
+an iterator runs as given `(x for x in it)` (`items_of`). A generator that escapes
 (stored, returned, passed to another call, iterated by a `for`) is a graph break.
 """
 
@@ -39,9 +40,11 @@ from graphlet.frontend.bytecode.iteration import ITERATE_RULES
 from graphlet.frontend.bytecode.opcodes import CLEARED, Flow, handles
 from graphlet.frontend.bytecode.values import (
     ESCAPING_GENERATOR,
+    Closure,
     ComplexValue,
     GeneratorValue,
     ListValue,
+    SharedIter,
     State,
     TupleIter,
     TupleValue,
@@ -54,6 +57,7 @@ if TYPE_CHECKING:
     from graphlet.frontend.bytecode.decode import Instr
 
 ACC, DEFAULT, MODE, COMPENSATION = "<acc>", "<default>", "<sum mode>", "<compensation>"
+KEY, BEST_KEY = "<key>", "<best key>"
 """The consumer's locals in the capture of a generator expression's code."""
 
 _EXCEPTION_HANDLING = {
@@ -159,16 +163,17 @@ def _is_number(value: Value) -> bool:
 @dataclass(frozen=True)
 class Consumer:
     """The builtin that consumes a generator expression: `name`, and whether `min`/`max`
-    has a `default=`."""
+    has a `default=` and a `key=`."""
 
     name: str
     has_default: bool = False
+    has_key: bool = False
 
     @property
     def params(self) -> tuple[str, ...]:
-        return (ACC, DEFAULT) if self.has_default else (ACC,)
+        return (ACC, *((DEFAULT,) if self.has_default else ()), *((KEY,) if self.has_key else ()))
 
-    locals = (ACC, DEFAULT, MODE, COMPENSATION)
+    locals = (ACC, DEFAULT, MODE, COMPENSATION, KEY, BEST_KEY)
 
     def start(self, c: FunctionCapture, ins: Instr, state: State) -> None:
         """The accumulator's first value (`sum`'s start and `min`'s EMPTY come in)."""
@@ -283,6 +288,8 @@ class Consumer:
         if item is BOTTOM or acc is BOTTOM:
             state.locals[ACC] = BOTTOM
             return [(following, state, None)]
+        if self.has_key:
+            return self._min_max_by_key(c, ins, state, item)
         if not _is_number(item):
             raise GraphBreak(
                 f"{self.name}() of a generator expression of {inf.describe(kind_of(item))}"
@@ -299,6 +306,37 @@ class Consumer:
         taken.locals[ACC] = item
         return [(following, taken, None), (following, state, better)]
 
+    def _min_max_by_key(self, c: FunctionCapture, ins: Instr, state: State, item: Value) -> Flow:
+        """With `key=`: CPython calls the key on each item as it comes and keeps the
+        item whose key is strictly less (min) or greater (max) than the best so far."""
+        from graphlet.frontend.bytecode.calls import call
+
+        following = ins.index + 1
+        key = call(c, state.locals[KEY], [item])
+        if key is BOTTOM:
+            state.locals[ACC] = BOTTOM
+            return [(following, state, None)]
+        if state.locals[ACC] == EMPTY:
+            state.locals[ACC], state.locals[BEST_KEY] = item, key
+            return [(following, state, None)]
+        symbol = "<" if self.name == "min" else ">"
+        better = operators.truth(c, operators.compare(c, symbol, key, state.locals[BEST_KEY]))
+        if better is None:
+            raise GraphBreak(f"{self.name}() with a key whose result is not yet known")
+        taken = state.copy()
+        taken.locals[ACC], taken.locals[BEST_KEY] = item, key
+        if isinstance(better, bool):
+            return [(following, taken if better else state, None)]
+        acc, best_key = state.locals[ACC], state.locals[BEST_KEY]
+        if all(
+            isinstance(new, SSAValue) and isinstance(old, SSAValue) and new.type == old.type
+            for new, old in ((item, acc), (key, best_key))
+        ):
+            state.locals[ACC] = c.result(g.SelectOp(better, item, acc))
+            state.locals[BEST_KEY] = c.result(g.SelectOp(better, key, best_key))
+            return [(following, state, None)]
+        return [(following, taken, None), (following, state, better)]  # taken if better
+
     def finish(self, c: FunctionCapture, state: State) -> Value:
         """What the consumer returns when the loop ends (or `any`/`all` left it)."""
         acc = state.locals[ACC]
@@ -312,6 +350,21 @@ class Consumer:
 
 
 CONSUMERS = {sum, min, max, any, all, list, tuple, sorted}
+
+
+def _items_of(iterable: Any) -> Any:
+    return (item for item in iterable)
+
+
+_ITEMS = types.FunctionType(
+    next(k for k in _items_of.__code__.co_consts if isinstance(k, types.CodeType)), {}
+)
+"""The generator expression `(item for item in it)`: `list(it)` of an iterator runs
+as `list` of it, so an iterator has one consumer loop however it is passed."""
+
+
+def items_of(iterator: Value) -> GeneratorValue:
+    return GeneratorValue(Closure(_ITEMS, (), (), ()), iterator)
 
 
 def consume(
@@ -342,21 +395,24 @@ def consume(
     if len(args) != 1:
         raise GraphBreak(f"{name}() of a generator expression and more arguments is not compiled")
     if target in (min, max):
-        if set(keywords) - {"default"}:
-            raise GraphBreak(
-                f"{name}() of a generator expression with key= is not compiled"
-                if "key" in keywords
-                else f"{name}() takes only key= and default= by keyword (TypeError)"
-            )
-        if "default" in keywords:
-            return run(c, generator, Consumer(name, True), [EMPTY, keywords["default"]])
-        return run(c, generator, Consumer(name), [EMPTY])
+        if set(keywords) - {"default", "key"}:
+            raise GraphBreak(f"{name}() takes only key= and default= by keyword (TypeError)")
+        key = keywords.get("key", Known(None))
+        has_key = key != Known(None)
+        if has_key and not isinstance(key, Known | Closure):
+            raise GraphBreak(f"{name}() with {inf.kind_name(kind_of(key))} as key is not compiled")
+        extra = [EMPTY, *([keywords["default"]] if "default" in keywords else [])]
+        consumer = Consumer(name, "default" in keywords, has_key)
+        return run(c, generator, consumer, [*extra, *([key] if has_key else [])])
     if keywords:
         raise GraphBreak(f"{name}() takes no keyword arguments (TypeError)")
-    if target is tuple and not isinstance(generator.iterator, TupleIter):
+    iterator = generator.iterator
+    if isinstance(iterator, SharedIter):
+        iterator = iterator.inner
+    if target is tuple and not isinstance(iterator, TupleIter):
         raise GraphBreak(
             "tuple() of a generator expression over"
-            f" {inf.kind_name(kind_of(generator.iterator))} is not compiled (a tuple's"
+            f" {inf.kind_name(kind_of(iterator))} is not compiled (a tuple's"
             " length is fixed at compile time: only one over a tuple is)"
         )
     initial = TupleValue(()) if target is tuple else Known(None)
@@ -371,7 +427,10 @@ def run(
 
     closure = generator.closure
     assert closure.free is not None
-    args = [generator.iterator, *extra, *closure.free]
+    iterator = generator.iterator
+    if isinstance(iterator, SharedIter):  # its holders see it where the call leaves it
+        iterator = iterator.inner
+    args = [iterator, *extra, *closure.free]
     if any(a is BOTTOM for a in args):
         return BOTTOM
     return call_python(c, consumer_function(c, closure.fn.__code__, consumer), args, guard=False)

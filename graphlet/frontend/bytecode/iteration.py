@@ -17,16 +17,25 @@ from graphlet.dialects import graphlet as g
 from graphlet.frontend.bytecode import inference as inf
 from graphlet.frontend.bytecode.breaks import GraphBreak
 from graphlet.frontend.bytecode.decode import Instr
-from graphlet.frontend.bytecode.inference import BOTTOM, FLOAT, INT
+from graphlet.frontend.bytecode.inference import BOTTOM, FLOAT, INT, Poison
 from graphlet.frontend.bytecode.opcodes import Flow, handles
 from graphlet.frontend.bytecode.values import (
+    ITERATOR_IN_USE,
+    USED_ITERATOR,
+    IteratorInUse,
     RangeIter,
     RangeValue,
+    SharedIter,
     State,
     TupleIter,
     TupleValue,
     Value,
+    exhausted,
+    holds,
+    is_iterator,
     kind_of,
+    release,
+    replace_holders,
 )
 
 if TYPE_CHECKING:
@@ -55,7 +64,14 @@ NEXT_RULES: list[Callable[[FunctionCapture, Instr, State, Value], Flow | NotImpl
 
 @handles("GET_ITER")
 def get_iter(c: FunctionCapture, ins: Instr, state: State) -> Flow:
-    state.stack.append(iterate(c, state.pop()))
+    value = state.pop()
+    iterator = iterate(c, value)
+    if iterator is value and is_iterator(value) and holds(state, value):
+        # the loop advances the object its holders see (`SharedIter`)
+        in_use = IteratorInUse(ITERATOR_IN_USE, ins.index)
+        replace_holders(state, value, in_use, Poison(USED_ITERATOR))
+        iterator = SharedIter(value, ins.index)
+    state.stack.append(iterator)
     return None
 
 
@@ -64,7 +80,7 @@ def iterate(c: FunctionCapture, value: Value) -> Value:
         return range_iterator(c, value)
     if isinstance(value, TupleValue):
         return TupleIter(value.items, 0)
-    if isinstance(value, RangeIter | TupleIter):
+    if isinstance(value, RangeIter | TupleIter | SharedIter):
         return value
     for rule in ITERATE_RULES:
         result = rule(c, value)
@@ -91,6 +107,8 @@ def range_iterator(c: FunctionCapture, value: RangeValue) -> RangeIter:
 def for_iter(c: FunctionCapture, ins: Instr, state: State) -> Flow:
     iterator = state.stack[-1]
     assert ins.target is not None
+    if isinstance(iterator, SharedIter):
+        return _for_shared(c, ins, state, iterator)
     if isinstance(iterator, TupleIter):
         done = state.copy()
         done.pop()
@@ -118,3 +136,19 @@ def for_iter(c: FunctionCapture, ins: Instr, state: State) -> Flow:
     done.pop()
     assert ins.target is not None
     return [(ins.index + 1, body, None), (ins.target, done, has_next)]
+
+
+def _for_shared(c: FunctionCapture, ins: Instr, state: State, iterator: SharedIter) -> Flow:
+    """A step of a loop over an iterator variables hold: the loop's own step, the
+    iterator kept wrapped; where it ends its holders see it exhausted."""
+    scratch = state.copy()
+    scratch.stack[-1] = iterator.inner
+    flow = for_iter(c, ins, scratch)
+    if not isinstance(flow, list):
+        raise GraphBreak(f"a for loop over {inf.kind_name(kind_of(iterator.inner))}")
+    for target, successor, _ in flow:
+        if target == ins.index + 1:
+            successor.stack[-2] = SharedIter(successor.stack[-2], iterator.token)
+        else:
+            release(successor, iterator.token, exhausted())
+    return flow

@@ -4,12 +4,13 @@
 arguments (any iterable capture compiles: ranges, tuples, lists, arrays, and each
 other); each `FOR_ITER` advances the inner iterators in CPython's order (zip stops at
 the first exhausted one) and builds the tuple of their items. `reversed` of a range is
-a range, of a tuple its items reversed, and of a list CPython's reverse iterator,
+a range iterator, of a tuple its items reversed, and of a list CPython's reverse iterator,
 which reads the list on every step (a loop sees items changed while it runs).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from xdsl.ir import SSAValue
@@ -21,20 +22,32 @@ from graphlet.frontend.bytecode import inference as inf
 from graphlet.frontend.bytecode.breaks import GraphBreak
 from graphlet.frontend.bytecode.decode import Instr
 from graphlet.frontend.bytecode.inference import BOTTOM, INT
-from graphlet.frontend.bytecode.iteration import ITERATE_RULES, NEXT_RULES, for_iter, iterate
+from graphlet.frontend.bytecode.iteration import (
+    ITERATE_RULES,
+    NEXT_RULES,
+    for_iter,
+    iterate,
+    range_iterator,
+)
 from graphlet.frontend.bytecode.lists import length, range_count
-from graphlet.frontend.bytecode.opcodes import Successor
+from graphlet.frontend.bytecode.opcodes import Flow, Successor
 from graphlet.frontend.bytecode.values import (
+    USED_ITERATOR,
     EnumerateIter,
+    GeneratorValue,
     ListValue,
     RangeValue,
     ReversedListIter,
+    SharedIter,
     State,
     TupleIter,
     TupleValue,
     Value,
     ZipIter,
+    exhausted,
+    is_iterator,
     kind_of,
+    replace_holders,
 )
 
 if TYPE_CHECKING:
@@ -74,7 +87,7 @@ def _reversed(c: FunctionCapture, target: Any, args: list[Value]) -> Value | Non
         last = c.result(g.MulOp(c.result(g.SubOp(count, c.const(1))), value.step))
         start = c.result(g.AddOp(value.start, last))
         stop = c.result(g.SubOp(value.start, value.step))
-        return RangeValue(start, stop, c.negate(value.step))
+        return range_iterator(c, RangeValue(start, stop, c.negate(value.step)))  # an iterator
     if value is BOTTOM:
         return BOTTOM
     return None
@@ -179,3 +192,36 @@ def _next_reversed(
     done.pop()
     assert ins.target is not None
     return [(ins.index + 1, body, None), (ins.target, done, in_range)]
+
+
+def next_call(c: FunctionCapture, ins: Instr, state: State, args: list[Value]) -> Flow:
+    """`next(iterator[, default])`: one step of the iterator, as a `for` loop takes it;
+    the variables that hold it see it advanced (or exhausted). Without a default an
+    exhausted iterator hands the call back (CPython raises StopIteration)."""
+    iterator = args[0]
+    empty = isinstance(iterator, TupleIter) and not is_iterator(iterator)
+    if isinstance(iterator, GeneratorValue | SharedIter) or not (empty or is_iterator(iterator)):
+        raise GraphBreak(f"next() of {inf.kind_name(kind_of(iterator))} is not compiled")
+    if any(a is BOTTOM for a in args):
+        state.stack.append(BOTTOM)
+        return None
+    step = replace(ins, op="FOR_ITER", target=-1)  # where a loop's step would go on
+    has_next, item, advanced = advance(c, step, state, iterator)
+    following = ins.index + 1
+    if has_next is False:
+        if len(args) == 1:
+            raise GraphBreak("next() of an exhausted iterator raises StopIteration")
+        replace_holders(state, iterator, exhausted(), inf.Poison(USED_ITERATOR))
+        state.stack.append(args[1])
+        return None
+    done = state.copy()
+    replace_holders(state, iterator, advanced, inf.Poison(USED_ITERATOR))
+    state.stack.append(item)
+    if has_next is True:
+        return None
+    if len(args) == 1:
+        c.guard(has_next)
+        return None
+    replace_holders(done, iterator, exhausted(), inf.Poison(USED_ITERATOR))
+    done.stack.append(args[1])
+    return [(following, state, None), (following, done, has_next)]

@@ -30,10 +30,13 @@ from graphlet.frontend.bytecode.inference import BOTTOM, NULL, Known, Poison
 from graphlet.frontend.bytecode.values import (
     ComplexValue,
     GeneratorValue,
+    SharedIter,
+    SharedIterKind,
     State,
     TupleValue,
     Value,
     kind_of,
+    release,
 )
 
 if TYPE_CHECKING:
@@ -150,7 +153,9 @@ def push_null(c: FunctionCapture, ins: Instr, state: State) -> Flow:
 
 @handles("POP_TOP")
 def pop_top(c: FunctionCapture, ins: Instr, state: State) -> Flow:
-    state.pop()
+    value = state.pop()
+    if isinstance(value, SharedIter):  # a loop left by `break`: its holders see where
+        release(state, value.token, value.inner)
     return None
 
 
@@ -338,7 +343,14 @@ def check_returnable(kind: inf.Kind) -> None:
             " that escapes runs in Python)"
         )
     if kind in (inf.NULL, inf.RANGE, inf.RANGE_ITER) or isinstance(
-        kind, inf.ListIterKind | inf.TupleIterKind
+        kind,
+        inf.ListIterKind
+        | inf.TupleIterKind
+        | inf.ArrayIterKind
+        | inf.ReversedListIterKind
+        | inf.EnumerateIterKind
+        | inf.ZipIterKind
+        | SharedIterKind,
     ):
         raise GraphBreak(f"returning {inf.kind_name(kind)} is not compiled")
     if isinstance(kind, inf.TupleKind):

@@ -45,6 +45,7 @@ from graphlet.frontend.bytecode.values import (
     TupleIter,
     TupleValue,
     Value,
+    shared_iterators,
 )
 from graphlet.frontend.guards import MISSING
 
@@ -361,6 +362,8 @@ def region_call(
     if any(name not in state.locals for name in live):
         return None
     names = sorted(live, key=c.code.co_varnames.index)
+    if shared_iterators([*(state.locals[name] for name in names), *state.stack, *args]):
+        return None  # a frame would hold one iterator as two objects
     local_layouts = [layout(state.locals[name]) for name in names]
     parts = [*local_layouts, *below, *operands]
     if any(part is None for part in parts):

@@ -206,6 +206,42 @@ ESCAPING_GENERATOR = (
 
 
 @dataclass(frozen=True)
+class SharedIter:
+    """An iterator that variables also hold, on the stack of the loop (or generator
+    expression) that iterates it. CPython advances the one object they all see, while
+    compiled values are copies: so from its `GET_ITER` (`token`, the instruction's
+    index) the holders are `IteratorInUse(token)`, a graph break if used, and where it
+    is dropped they get what it is then (`release`): exhausted at the end of the loop,
+    its advanced state after a `break`."""
+
+    inner: Any
+    token: int
+
+
+@dataclass(frozen=True)
+class SharedIterKind:
+    inner: Any
+    token: int
+
+
+@dataclass(frozen=True)
+class IteratorInUse(Poison):
+    """A variable that holds the iterator `SharedIter(token)` being iterated."""
+
+    token: int = -1
+
+
+ITERATOR_IN_USE = (
+    "using an iterator while a loop or generator expression over it runs is not compiled"
+)
+USED_ITERATOR = (
+    "an iterator used again after a call or a loop advanced it (or an iterator over it)"
+    " is not compiled"
+)
+SHARED_ITERATOR = "an iterator held by two variables across a branch is not compiled"
+
+
+@dataclass(frozen=True)
 class BoundMethodKind:
     owner: Any
     name: str
@@ -246,6 +282,8 @@ def kind_of(value: Value) -> inf.Kind:
         return ZipIterKind(tuple(kind_of(inner) for inner in value.inners))
     if isinstance(value, BoundMethod):
         return BoundMethodKind(kind_of(value.owner), value.name)
+    if isinstance(value, SharedIter):
+        return SharedIterKind(kind_of(value.inner), value.token)
     if isinstance(value, Closure):
         free = None if value.free is None else tuple(kind_of(v) for v in value.free)
         defaults = tuple(kind_of(v) for v in value.defaults)
@@ -297,6 +335,8 @@ def flat_types(kind: inf.Kind) -> list[Attribute]:
         return [t for inner in kind.inners for t in flat_types(inner)]
     if isinstance(kind, BoundMethodKind):
         return flat_types(kind.owner)
+    if isinstance(kind, SharedIterKind):
+        return flat_types(kind.inner)
     if isinstance(kind, ClosureKind):
         return [t for item in (*kind.defaults, *(kind.free or ())) for t in flat_types(item)]
     return []
@@ -354,6 +394,8 @@ def flatten(kind: inf.Kind, value: Value) -> list[SSAValue]:
         return [v for k, inner in zip(kind.inners, value.inners) for v in flatten(k, inner)]
     if isinstance(kind, BoundMethodKind):
         return flatten(kind.owner, value.owner)
+    if isinstance(kind, SharedIterKind):
+        return flatten(kind.inner, value.inner)
     if isinstance(kind, ClosureKind):
         kinds = (*kind.defaults, *(kind.free or ()))
         items = (*value.defaults, *(value.free or ()))
@@ -397,6 +439,8 @@ def unflatten(kind: inf.Kind, values: Iterator[SSAValue]) -> Value:
         return ZipIter(tuple(unflatten(inner, values) for inner in kind.inners))
     if isinstance(kind, BoundMethodKind):
         return BoundMethod(unflatten(kind.owner, values), kind.name)
+    if isinstance(kind, SharedIterKind):
+        return SharedIter(unflatten(kind.inner, values), kind.token)
     if isinstance(kind, ClosureKind):
         defaults = tuple(unflatten(item, values) for item in kind.defaults)
         free = None if kind.free is None else tuple(unflatten(item, values) for item in kind.free)
@@ -461,6 +505,106 @@ class State:
 
     def pop(self) -> Value:
         return self.stack.pop()
+
+
+def is_iterator(value: Value) -> bool:
+    """An iterator object (or generator): state that iterating it advances. An
+    exhausted tuple iterator has none left (what `exhausted` makes)."""
+    if isinstance(value, TupleIter):
+        return value.position < len(value.items)
+    return isinstance(
+        value,
+        RangeIter
+        | ListIter
+        | ArrayIter
+        | ReversedListIter
+        | EnumerateIter
+        | ZipIter
+        | SharedIter
+        | GeneratorValue,
+    )
+
+
+def exhausted() -> TupleIter:
+    """An exhausted iterator: every kind stays exhausted once it ran out (CPython's
+    list, tuple, range and sequence iterators drop their sequence), so each is this."""
+    return TupleIter((), 0)
+
+
+def _parts(value: Value) -> tuple[Any, ...]:
+    if isinstance(value, TupleValue | TupleIter):
+        return value.items
+    if isinstance(value, EnumerateIter | SharedIter):
+        return (value.inner,)
+    if isinstance(value, ZipIter):
+        return value.inners
+    if isinstance(value, GeneratorValue):
+        return (value.iterator, value.closure)
+    if isinstance(value, Closure):
+        return (*value.defaults, *(value.free or ()))
+    if isinstance(value, BoundMethod):
+        return (value.owner,)
+    return ()
+
+
+def iterators_in(value: Value) -> Iterator[Value]:
+    """The iterator objects `value` is or holds (an iterator of an iterator too)."""
+    if is_iterator(value):
+        yield value
+    for part in _parts(value):
+        yield from iterators_in(part)
+
+
+def reaches(value: Value, target: Value) -> bool:
+    return value is target or any(reaches(part, target) for part in _parts(value))
+
+
+def replace_holders(state: State, target: Value, direct: Value, nested: Value) -> None:
+    """Each local and stack slot that is `target` becomes `direct`; one that holds it
+    inside (a tuple, a zip of it) becomes `nested`."""
+
+    def new(value: Value) -> Value:
+        if value is target:
+            return direct
+        return nested if reaches(value, target) else value
+
+    for name, value in list(state.locals.items()):
+        state.locals[name] = new(value)
+    state.stack[:] = [new(v) for v in state.stack]
+
+
+def holds(state: State, target: Value) -> bool:
+    return any(reaches(v, target) for v in (*state.locals.values(), *state.stack))
+
+
+def release(state: State, token: int, value: Value) -> None:
+    """The holders of the iterator `SharedIter(token)`, dropped as `value`."""
+
+    def new(slot: Value) -> Value:
+        return value if isinstance(slot, IteratorInUse) and slot.token == token else slot
+
+    for name, slot in list(state.locals.items()):
+        state.locals[name] = new(slot)
+    state.stack[:] = [new(v) for v in state.stack]
+
+
+def shared_iterators(values: list[Value]) -> set[int]:
+    """The ids of the iterators more than one of `values` holds: across a branch each
+    slot becomes its own copy, so they are poisoned there (`SHARED_ITERATOR`)."""
+    seen: set[int] = set()
+    shared: set[int] = set()
+    for value in values:
+        mine = {id(it) for it in iterators_in(value)}
+        shared |= seen & mine
+        seen |= mine
+    return shared
+
+
+def boundary_kind(value: Value, shared: set[int]) -> inf.Kind:
+    """`kind_of(value)` where a block is entered (see `shared_iterators`)."""
+    if shared and any(id(it) in shared for it in iterators_in(value)):
+        return Poison(SHARED_ITERATOR)
+    return kind_of(value)
 
 
 def values_from_args(kinds: EntryKinds, args: Iterator[SSAValue]) -> State:
