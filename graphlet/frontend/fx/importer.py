@@ -305,13 +305,17 @@ class FxImporter:
     ) -> Any:
         """Leaves of the graph's output as `Input`s and `Result`s; outputs that are one
         tensor in eager too (a value and its `alias`, which AOTAutograd saves for the
-        backward beside it) are one result, not a copy each."""
+        backward beside it) are one result, not a copy each. An input is returned as
+        itself only when eager returns it (the output is the placeholder, or its alias):
+        a handler may give the input's value for a `clone` or a same-dtype `_to_copy`,
+        whose eager result is a tensor of its own (the runtime copies an argument it
+        returns)."""
         shared = {} if shared is None else shared
         if isinstance(tree, _Output):
             value = tree.value
             if not isinstance(value, SSAValue):
                 return value
-            if value in self.inputs_by_value:
+            if tree.storage.op == "placeholder" and value in self.inputs_by_value:
                 return Input(self.inputs_by_value[value])
             if (known := shared.get(tree.storage)) is not None and results[known.index] is value:
                 return known
