@@ -79,6 +79,40 @@ def _both():
     return (*_matrix(), *_transposed())
 
 
+def views(x):
+    """Views of an input (eager's share its memory, and so do Inductor's: AOTAutograd
+    makes them again from the input), of an output, and of a value two outputs view."""
+    y = x * 2
+    z = x - 1
+    return (
+        x.view(6),
+        x[0],
+        x.t(),
+        x.detach(),
+        x.unsqueeze(0),
+        x.chunk(3, dim=1)[1],
+        y,
+        y.view(3, 2),
+        z[1],
+        z.view(6),
+        (x + 1)[0],
+    )
+
+
+class Holder(torch.nn.Module):
+    """Returns its parameter and buffer, views and copies of them, and a tensor it makes."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.arange(3.0))
+        self.register_buffer("b", torch.zeros(2, 3))
+
+    def forward(self, x):
+        made = torch.tensor([1.0, 2.0])
+        w, b = self.w, self.b
+        return w, b, x + w, w.clone(), b.t(), b[1], x[1:], made * 1, made
+
+
 ROUTES = ["compile_fx", "torch.compile"]
 
 
@@ -133,10 +167,84 @@ def sharing(run, args, params=()):
     return identity, changes
 
 
+def everything(x, xt):
+    return (*copies(x, xt), *views(x))
+
+
 @pytest.mark.parametrize("route", ROUTES)
-def test_copies_are_tensors_of_their_own(route):
-    run = compiled_natively(copies, _both(), route)
-    assert sharing(run, _both()) == sharing(copies, _both())
+def test_outputs_share_what_eager_shares(route):
+    """`copies` and `views` as one graph; then a second call leaves the first's
+    results as they were (the kernel's buffers are new on each call)."""
+    run = compiled_natively(everything, _both(), route)
+    assert sharing(run, _both()) == sharing(everything, _both())
+    with torch.no_grad():  # as in `sharing`: grad mode is one of Dynamo's guards
+        first = run(*_both())
+        kept = [t.clone() for t in first]
+        second = run(*(torch.full_like(x, -1.0) for x in _both()))
+    assert all(torch.equal(t, k) for t, k in zip(first, kept))
+    fresh = [t for t, k in zip(first, sharing(everything, _both())[1]) if not any(k[:2])]
+    assert all(a.data_ptr() != b.data_ptr() for a in fresh for b in second)
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_a_model_returns_its_own_parameter_and_buffer(route):
+    torch.manual_seed(0)
+    model = Holder().eval()
+    x = torch.randn(3)
+    with torch.no_grad():
+        run = compiled_natively(model, (x,), route)
+        got = sharing(run, (x,), [*model.parameters(), *model.buffers()])
+    want = sharing(model, (x,), [*model.parameters(), *model.buffers()])
+    assert got == want
+    with torch.no_grad():
+        first = run(x)
+        first[-1].add_(1)  # what forward made: a new tensor each call
+        assert torch.equal(run(x)[-1], torch.tensor([1.0, 2.0]))
+
+
+def test_the_pythonified_graph_shares_what_eager_shares(tmp_path):
+    """`pythonify=`'s module returns the model's tensors and views as eager does."""
+    model = Holder().eval()
+    x = torch.randn(3)
+    out = tmp_path / "holder.py"
+    held = [*model.parameters(), *model.buffers()]
+    with torch.no_grad():
+        compile_fx(model, (x,), mode="native", pythonify=out)
+    namespace = {"model": model}
+    exec(compile(out.read_text(), str(out), "exec"), namespace)
+    assert sharing(namespace["run"], (x,), held) == sharing(model, (x,), held)
+
+
+@pytest.mark.parametrize(
+    "fn", [lambda x: x.contiguous(), lambda x: x.reshape(6)], ids=["contiguous", "reshape"]
+)
+def test_an_input_of_another_layout_gets_what_eager_gives(fn):
+    """An export drops `contiguous()` of a contiguous input and makes `reshape` a
+    `view`: a call with a transposed input is another graph, and eager copies it; a
+    graph exported for a transposed input, called with a contiguous one, shares it."""
+    contiguous, transposed = _matrix()[0], _transposed()[0]
+    for first, then in [(contiguous, transposed), (transposed, contiguous)]:
+        compiled = compile_fx(fn, (first,), mode="native")
+        for x in (first, then):
+            assert sharing(compiled, (x,)) == sharing(fn, (x,))
+            assert torch.equal(compiled(x), fn(x))
+        assert compiled.report().all_native
+
+
+def test_a_programs_view_of_an_input_of_another_layout_is_the_kernels_copy():
+    """An `ExportedProgram` is one graph for every layout: its `view` of an input
+    traced contiguous, called with a transposed one, is the kernel's copy."""
+    program = torch.export.export(Reshape(), _matrix())
+    compiled = compile_fx(program, _matrix(), mode="native")
+    x = _transposed()[0]
+    got = compiled(x)
+    assert torch.equal(got, x.reshape(6)) and got.data_ptr() != x.data_ptr()
+    assert compiled.report().all_native
+
+
+class Reshape(torch.nn.Module):
+    def forward(self, x):
+        return x.reshape(6)
 
 
 @pytest.mark.skipif(not ALL, reason="GRAPHLET_CORPUS=all: each case on its own")
@@ -146,15 +254,3 @@ def test_each_case_shares_what_eager_shares(case, route):
     fn, make = CASES[case]
     run = compiled_natively(fn, make(), route)
     assert sharing(run, make()) == sharing(fn, make())
-
-
-@pytest.mark.parametrize("route", ROUTES)
-def test_a_result_is_not_overwritten_by_the_next_call(route):
-    fn = lambda x: (x.clone(), x * 2)
-    run = compiled_natively(fn, _matrix(), route)
-    first = run(*_matrix())
-    kept = [t.clone() for t in first]
-    second = run(torch.full((2, 3), -1.0))
-    for t, k in zip(first, kept):
-        assert torch.equal(t, k)
-    assert all(a.data_ptr() != b.data_ptr() for a in first for b in second)

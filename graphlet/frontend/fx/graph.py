@@ -91,7 +91,11 @@ class CompiledGraph:
         inline_params: bool = False,
         mode: str = "auto",
         pythonify: str | os.PathLike[str] | None = None,
+        made_in_forward: frozenset[str] = frozenset(),
     ) -> None:
+        self.made_in_forward = made_in_forward
+        """The lifted placeholders that are tensors the forward makes (`torch.tensor`):
+        a new tensor of each eager call, never returned as themselves."""
         self.pythonify = pythonify
         """Where each signature's Python source is written (`graphlet.frontend.fx.pythonify`)."""
         self.gm = gm
@@ -165,6 +169,7 @@ class CompiledGraph:
             lifted=self.lifted,
             param_names=self.param_names,
             stand_in=None if self.mode == "native" else stand_in,
+            made_in_forward=self.made_in_forward,
         ).run()
         nodes = [n for n in self.gm.graph.nodes if n.op in COMPUTE]
         signature = describe(inputs)
