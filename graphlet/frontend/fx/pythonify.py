@@ -143,7 +143,7 @@ def plan_source(graph: CompiledGraph, plan: Plan, inputs: Sequence[Any]) -> str:
     imported = plan.kernels[0].imported
     out = [f'"""graphlet pythonify: {graph.name} for {signature}.\n\n', HEADER]
     out.append(driver.python_source(imported.module))
-    out.append("import torch\n")
+    out.append("import operator\n\nimport torch\n")
     out.append(section("Input checks: the shapes and dtypes this graph was compiled for"))
     out.append(f"INPUTS = {_tensor_specs(imported)!r}\n")
     out.append(
