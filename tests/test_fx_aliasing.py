@@ -214,6 +214,30 @@ class Reshape(torch.nn.Module):
         return x.reshape(6)
 
 
+def split(x):
+    """An opaque op between native partitions: a clone, a view and a copy of what
+    each reads, whether that is the graph's input or the opaque op's result."""
+    from fx_opaque import running_sum
+
+    h = running_sum(x * 1)
+    return x.clone(), x.t(), h, h.clone(), h.t(), running_sum(h)[0]
+
+
+@pytest.mark.skipif(not ALL, reason="GRAPHLET_CORPUS=all: a partitioned graph")
+@pytest.mark.parametrize("route", ROUTES)
+def test_a_partitioned_graph_shares_what_eager_shares(route):
+    torch._dynamo.reset()
+    compiled = torch.compile(split, backend="graphlet", dynamic=False)
+    compiled = compile_fx(split, _matrix()) if route == "compile_fx" else compiled
+    with collect_graphs() as graphs:
+        assert sharing(compiled, _matrix()) == sharing(split, _matrix())
+    report = graphlet.frontend.fx.Report([r for g in graphs for r in g.reports()])
+    report = compiled.report() if route == "compile_fx" else report
+    assert report.native and {n.target for n in report.eager} == {
+        "graphlet_test.running_sum.default"
+    }
+
+
 @pytest.mark.skipif(not ALL, reason="GRAPHLET_CORPUS=all: each case on its own")
 @pytest.mark.parametrize("route", ROUTES)
 @pytest.mark.parametrize("case", list(CASES))

@@ -194,10 +194,14 @@ class FxImporter:
         param_names: dict[str, str] | None = None,
         stand_in: Callable[[torch.fx.Node], Any] | None = None,
         made_in_forward: frozenset[str] = frozenset(),
+        input_views: bool = True,
     ) -> None:
         self.gm = gm
         self.made_in_forward = made_in_forward
         """Lifted placeholders that are constants the forward makes (not the model's)."""
+        self.input_views = input_views
+        """Whether outputs that are views of inputs in eager are views (`View`);
+        AOTAutograd makes those of its graphs again itself (not views of outputs)."""
         self.examples = list(example_inputs)
         self.inline_params = inline_params
         self.lifted = lifted or {}
@@ -372,7 +376,7 @@ class FxImporter:
         roots: dict[torch.fx.Node, int] = {}
         for t in leaves:
             root, chain = _view_root(t.storage)
-            if chain:
+            if chain and root.op != "placeholder":  # views of inputs: `source`
                 roots[root] = roots.get(root, 0) + 1
         return {r for r, n in roots.items() if n > 1 or r in storages}
 
@@ -393,7 +397,7 @@ class FxImporter:
             value = tree.value
             if not isinstance(value, SSAValue):
                 return value
-            root, chain = _view_root(tree.node)
+            root, chain = _view_root(tree.node) if self.input_views else (tree.node, [])
             root_value = self.values.get(root)
             base = self.source(root, root_value) if isinstance(root_value, SSAValue) else None
             if chain and base is not None:
