@@ -69,6 +69,7 @@ def graphlet_backend(
                 name=f"graph {number} {kind}",
                 mode=mode,
                 pythonify=options.get("pythonify"),
+                input_views=False,  # AOTAutograd makes its outputs' views of inputs again
             )
             graphs.append(graph)
             for collector in _COLLECTORS:

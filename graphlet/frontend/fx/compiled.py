@@ -66,6 +66,7 @@ class CompiledFx:
         self.mode = check_mode(mode)
         self.pythonify = pythonify
         self.graphs: dict[tuple[Any, ...], CompiledGraph] = {}
+        self._layouts: dict[CompiledGraph, tuple[bool, ...]] = {}
         self._warned = False
         inputs = _as_torch(example_inputs)
         self._example_inputs = inputs
@@ -82,12 +83,18 @@ class CompiledFx:
     # ---- compiling
 
     def _graph(self, inputs: list[Any]) -> CompiledGraph:
-        key = signature_of(inputs)
+        """The graph for these inputs: their shapes, dtypes and which tensors are
+        contiguous (an export drops `contiguous()` of a contiguous input and makes
+        `reshape` a `view`, so the graph returns the input, or a view of it, where eager
+        copies one that is not); an `ExportedProgram`'s for every layout."""
+        layout = layout_of(inputs)
+        key = (*signature_of(inputs), layout)
         graph = self.graphs.get(key)
         if graph is not None:
             return graph
+        any_layout = isinstance(self.model, torch.export.ExportedProgram)
         for graph in self.graphs.values():
-            if graph.accepts(inputs):
+            if graph.accepts(inputs) and (any_layout or self._layouts[graph] == layout):
                 self.graphs[key] = graph
                 return graph
         if self.graphs:
@@ -112,9 +119,11 @@ class CompiledFx:
             inline_params=self.inline_params,
             mode=self.mode,
             pythonify=self.pythonify,
+            made_in_forward=frozenset(ep.graph_signature.inputs_to_lifted_tensor_constants),
         )
         graph.out_spec = ep.call_spec.out_spec  # type: ignore[attr-defined]
         self.graphs[key] = graph
+        self._layouts[graph] = layout
         return graph
 
     # ---- calling
@@ -171,6 +180,11 @@ class CompiledFx:
 
     def side_by_side(self) -> str:
         return self._first.side_by_side()
+
+
+def layout_of(inputs: Sequence[Any]) -> tuple[bool, ...]:
+    """Whether each tensor input is contiguous."""
+    return tuple(x.is_contiguous() for x in inputs if isinstance(x, torch.Tensor))
 
 
 def _compile_fx_again(model: Any, example_inputs: list[Any], options: dict[str, Any]) -> CompiledFx:

@@ -91,7 +91,16 @@ class CompiledGraph:
         inline_params: bool = False,
         mode: str = "auto",
         pythonify: str | os.PathLike[str] | None = None,
+        made_in_forward: frozenset[str] = frozenset(),
+        input_views: bool = True,
     ) -> None:
+        self.input_views = input_views
+        """Whether outputs that are views of inputs in eager are made as views
+        (`FxImporter`); False for AOTAutograd's graphs, whose views of inputs it makes
+        again itself."""
+        self.made_in_forward = made_in_forward
+        """The lifted placeholders that are tensors the forward makes (`torch.tensor`):
+        a new tensor of each eager call, never returned as themselves."""
         self.pythonify = pythonify
         """Where each signature's Python source is written (`graphlet.frontend.fx.pythonify`)."""
         self.gm = gm
@@ -165,6 +174,8 @@ class CompiledGraph:
             lifted=self.lifted,
             param_names=self.param_names,
             stand_in=None if self.mode == "native" else stand_in,
+            made_in_forward=self.made_in_forward,
+            input_views=self.input_views,
         ).run()
         nodes = [n for n in self.gm.graph.nodes if n.op in COMPUTE]
         signature = describe(inputs)
@@ -214,6 +225,8 @@ class CompiledGraph:
                 values[original.get(a.name, a.name)] if isinstance(a, torch.fx.Node) else a
                 for a in node.args
             ]
+            # Views of a partition's inputs are made as views on both routes: they may
+            # be values PyTorch computed, whose views AOTAutograd does not make again.
             kernel = Kernel(FxImporter(sub, examples).run(), self.mode)
             kernels.append(kernel)
             setattr(fused, str(node.target), KernelModule(kernel))

@@ -7,6 +7,7 @@ and checked against PyTorch's own when the node carries them.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -54,6 +55,27 @@ class Input:
     index: int
 
 
+@dataclass(frozen=True)
+class Held:
+    """A leaf of the output tree: the model's tensor `ImportedGraph.held[index]` (a
+    parameter or buffer the graph returns), returned as is, as eager returns it."""
+
+    index: int
+
+
+@dataclass(frozen=True)
+class View:
+    """A leaf of the output tree: a view of another leaf (`base`), made on each call by
+    the graph's own view ops (`ops`: target, arguments after the tensor, keywords), so
+    that it shares the tensor's memory as eager's does. `fallback`, the kernel's copy of
+    the same value, answers when a view op refuses the tensor (a `view` traced for a
+    contiguous input, called with one that is not)."""
+
+    base: Input | Held | Result
+    ops: tuple[tuple[Any, tuple[Any, ...], dict[str, Any]], ...]
+    fallback: Result | None = None
+
+
 @dataclass
 class ImportedGraph:
     """A graphlet module of one fx graph and what calling it needs."""
@@ -74,6 +96,9 @@ class ImportedGraph:
     """In tolerant mode: each node that could not be imported, and why."""
     param_names: list[str] = field(default_factory=list)
     """The name (the model's, e.g. `fc.weight`) of each of `params`."""
+    held: list[torch.Tensor] = field(default_factory=list)
+    """The model's tensors that outputs are, or are views of (`Held`)."""
+    held_names: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -81,6 +106,7 @@ class _Output:
     """A leaf of the graph's output while importing: its value, and the node whose
     tensor it is in eager (`_storage_of`)."""
 
+    node: torch.fx.Node
     storage: torch.fx.Node
     value: Any
 
@@ -96,6 +122,35 @@ def _storage_of(node: torch.fx.Node) -> torch.fx.Node:
             break
         node = arg
     return node
+
+
+def _is_view(node: torch.fx.Node) -> bool:
+    """Whether eager's result of `node` is a view of its first argument, and the node
+    can be replayed on a tensor: its other arguments are no nodes (no symbolic sizes)."""
+    if node.op != "call_function" or not node.args or not isinstance(node.args[0], torch.fx.Node):
+        return False
+    target = node.target
+    if target is operator.getitem:  # one view of a multi-view op (split, unbind)
+        return _is_view(node.args[0])
+    if not (isinstance(target, torch._ops.OpOverload) and target.is_view):
+        return False
+    rest = torch.utils._pytree.tree_leaves((node.args[1:], node.kwargs))
+    return not any(isinstance(a, torch.fx.Node) for a in rest)
+
+
+def _replay(chain: list[torch.fx.Node]) -> tuple[tuple[Any, tuple[Any, ...], dict[str, Any]], ...]:
+    return tuple((n.target, tuple(n.args[1:]), dict(n.kwargs)) for n in chain)
+
+
+def _view_root(node: torch.fx.Node) -> tuple[torch.fx.Node, list[torch.fx.Node]]:
+    """The node `node` is a view of, through views, and those views, first first."""
+    chain = []
+    while _is_view(node):
+        chain.append(node)
+        arg = node.args[0]
+        assert isinstance(arg, torch.fx.Node)
+        node = arg
+    return node, chain[::-1]
 
 
 @dataclass(frozen=True)
@@ -138,8 +193,15 @@ class FxImporter:
         lifted: dict[str, torch.Tensor] | None = None,
         param_names: dict[str, str] | None = None,
         stand_in: Callable[[torch.fx.Node], Any] | None = None,
+        made_in_forward: frozenset[str] = frozenset(),
+        input_views: bool = True,
     ) -> None:
         self.gm = gm
+        self.made_in_forward = made_in_forward
+        """Lifted placeholders that are constants the forward makes (not the model's)."""
+        self.input_views = input_views
+        """Whether outputs that are views of inputs in eager are views (`View`);
+        AOTAutograd makes those of its graphs again itself (not views of outputs)."""
         self.examples = list(example_inputs)
         self.inline_params = inline_params
         self.lifted = lifted or {}
@@ -156,6 +218,9 @@ class FxImporter:
         self.node_ops: dict[torch.fx.Node, list[Operation]] = {}
         self.failures: dict[torch.fx.Node, str] = {}
         self.inputs_by_value: dict[SSAValue, int] = {}
+        self.held: list[torch.Tensor] = []
+        self.held_names: list[str] = []
+        self.view_bases: set[torch.fx.Node] = set()
         self.node: torch.fx.Node | None = None
         """The node being imported (a handler may read its arguments' recorded metadata)."""
 
@@ -248,8 +313,9 @@ class FxImporter:
             if isinstance(value, SSAValue) and value.name_hint is None:
                 value.name_hint = hint(node.name)
         results: list[SSAValue] = []
-        leaf: Any = lambda n: _Output(_storage_of(n), self.values[n])  # noqa: E731
+        leaf: Any = lambda n: _Output(n, _storage_of(n), self.values[n])  # noqa: E731
         tree = torch.fx.node.map_arg(output_tree, leaf)
+        self.view_bases = self.shared_bases(tree)
         tree = self.output_tree(tree, results)
         self.builder.insert(func.ReturnOp(*results))
         ftype = FunctionType.from_lists(
@@ -278,6 +344,8 @@ class FxImporter:
             self.gm,
             self.failures,
             self.param_value_names,
+            self.held,
+            self.held_names,
         )
 
     def fail(self, node: torch.fx.Node, error: UnsupportedNodeError, reason: str = "") -> None:
@@ -300,29 +368,88 @@ class FxImporter:
             return value
         return Opaque(f"graphlet has no values of {type(value).__name__}")
 
+    def shared_bases(self, tree: Any) -> set[torch.fx.Node]:
+        """The nodes that outputs are views of and that eager's outputs share: an
+        output itself, or the base of two or more (`y.view(6)` and `y[0]`)."""
+        leaves = [t for t in torch.utils._pytree.tree_leaves(tree) if isinstance(t, _Output)]
+        storages = {t.storage for t in leaves if isinstance(t.value, SSAValue)}
+        roots: dict[torch.fx.Node, int] = {}
+        for t in leaves:
+            root, chain = _view_root(t.storage)
+            if chain and root.op != "placeholder":  # views of inputs: `source`
+                roots[root] = roots.get(root, 0) + 1
+        return {r for r, n in roots.items() if n > 1 or r in storages}
+
     def output_tree(
         self, tree: Any, results: list[SSAValue], shared: dict[torch.fx.Node, Result] | None = None
     ) -> Any:
-        """Leaves of the graph's output as `Input`s and `Result`s; outputs that are one
-        tensor in eager too (a value and its `alias`, which AOTAutograd saves for the
-        backward beside it) are one result, not a copy each."""
+        """Leaves of the graph's output as `Input`s, `Held`s, `Result`s and `View`s,
+        sharing memory as eager's outputs do. An input (a parameter) is returned as
+        itself only when eager returns it (the output is the placeholder, or its
+        alias): a handler may give the input's value for a `clone` or a same-dtype
+        `_to_copy`, whose eager result is a tensor of its own (the runtime copies an
+        argument it returns). Outputs that are one tensor in eager too (a value and its
+        `alias`, which AOTAutograd saves for the backward beside it) are one result, not
+        a copy each. A view of an input, of a parameter, of another output or of a value
+        two outputs view is that view (`View`), made again on each call."""
         shared = {} if shared is None else shared
         if isinstance(tree, _Output):
             value = tree.value
             if not isinstance(value, SSAValue):
                 return value
-            if value in self.inputs_by_value:
-                return Input(self.inputs_by_value[value])
-            if (known := shared.get(tree.storage)) is not None and results[known.index] is value:
-                return known
-            results.append(value)
-            shared[tree.storage] = Result(len(results) - 1)
-            return shared[tree.storage]
+            root, chain = _view_root(tree.node) if self.input_views else (tree.node, [])
+            root_value = self.values.get(root)
+            base = self.source(root, root_value) if isinstance(root_value, SSAValue) else None
+            if chain and base is not None:
+                fallback = None
+                if isinstance(base, Input):
+                    fallback = self.result(tree.storage, value, results, shared)
+                return View(base, _replay(chain), fallback)
+            if (base := self.source(tree.storage, value)) is not None:
+                return base
+            root, chain = _view_root(tree.storage)
+            root_value = self.values.get(root)
+            if chain and root in self.view_bases and isinstance(root_value, SSAValue):
+                return View(self.result(root, root_value, results, shared), _replay(chain))
+            return self.result(tree.storage, value, results, shared)
         if isinstance(tree, tuple | list):
             return type(tree)(self.output_tree(t, results, shared) for t in tree)
         if isinstance(tree, dict):
             return {k: self.output_tree(v, results, shared) for k, v in tree.items()}
         return tree
+
+    def source(self, node: torch.fx.Node, value: SSAValue) -> Input | Held | None:
+        """What an output that is `node`'s tensor in eager returns: the caller's input
+        or the model's tensor (a lifted parameter or buffer) when `node` is one, else
+        None. A constant made in forward is a new tensor of each eager call: a result."""
+        if node.op == "placeholder" and value in self.inputs_by_value:
+            return Input(self.inputs_by_value[value])
+        if node.op != "placeholder" or node.name in self.made_in_forward:
+            return None
+        tensor = self.lifted.get(node.name)
+        if not isinstance(tensor, torch.Tensor):
+            return None
+        name = self.param_names.get(node.name, node.name)
+        for i, held in enumerate(self.held):
+            if held is tensor:
+                return Held(i)
+        self.held.append(tensor)
+        self.held_names.append(name)
+        return Held(len(self.held) - 1)
+
+    def result(
+        self,
+        storage: torch.fx.Node,
+        value: SSAValue,
+        results: list[SSAValue],
+        shared: dict[torch.fx.Node, Result],
+    ) -> Result:
+        """The kernel's result for `storage`'s tensor: one per eager tensor."""
+        if (known := shared.get(storage)) is not None and results[known.index] is value:
+            return known
+        results.append(value)
+        shared[storage] = Result(len(results) - 1)
+        return shared[storage]
 
     def unsupported(self, node: torch.fx.Node, reason: str) -> UnsupportedNodeError:
         return UnsupportedNodeError(

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from graphlet.frontend.fx.importer import FUNCTION, ImportedGraph, Input, Result
+from graphlet.frontend.fx.importer import FUNCTION, Held, ImportedGraph, Input, Result, View
 
 log = logging.getLogger("graphlet.fx")
 
@@ -44,7 +44,7 @@ class Kernel:
 
             self.interpreter = make_interpreter(imported.module)
         self._run_torch = self._torch_runner()
-        self._rebuild = rebuilder(imported.output_tree)
+        self._rebuild = rebuilder(imported.output_tree, imported.held)
 
     @property
     def native(self) -> bool:
@@ -78,7 +78,7 @@ class Kernel:
         if not indices and not params:
             return None
         run = fn.torch_runner()
-        rebuild_outputs = rebuilder(self.imported.output_tree)
+        rebuild_outputs = rebuilder(self.imported.output_tree, self.imported.held)
 
         def call(inputs: Sequence[Any]) -> Any:
             try:
@@ -112,7 +112,9 @@ _MISS = object()
 """An argument the lean path does not take (the checked path copies or raises)."""
 
 
-def rebuilder(tree: Any) -> Callable[[Sequence[Any], Sequence[Any]], Any]:
+def rebuilder(
+    tree: Any, held: Sequence[torch.Tensor] = ()
+) -> Callable[[Sequence[Any], Sequence[Any]], Any]:
     """`rebuild` of `tree` as a function of the results and inputs: a flat tuple or
     list of results and inputs (what AOTAutograd's graphs return) is indexed directly."""
     if type(tree) in (tuple, list) and all(isinstance(t, Result | Input) for t in tree):
@@ -123,7 +125,7 @@ def rebuilder(tree: Any) -> Callable[[Sequence[Any], Sequence[Any]], Any]:
             return kind([inputs[i] if is_input else results[i] for is_input, i in picks])
 
         return flat
-    return lambda results, inputs: rebuild(tree, results, inputs)
+    return lambda results, inputs: rebuild(tree, results, inputs, held)
 
 
 def contiguous(x: Any, i: int) -> torch.Tensor:
@@ -136,16 +138,38 @@ def contiguous(x: Any, i: int) -> torch.Tensor:
     return x.detach() if x.is_contiguous() else x.detach().contiguous()
 
 
-def rebuild(tree: Any, results: Sequence[Any], inputs: Sequence[Any]) -> Any:
+def rebuild(
+    tree: Any, results: Sequence[Any], inputs: Sequence[Any], held: Sequence[torch.Tensor] = ()
+) -> Any:
     if isinstance(tree, Result):
         return results[tree.index]
     if isinstance(tree, Input):
         return inputs[tree.index]
+    if isinstance(tree, Held):
+        return held[tree.index]
+    if isinstance(tree, View):
+        return view_of(tree, results, inputs, held)
     if isinstance(tree, tuple | list):
-        return type(tree)(rebuild(t, results, inputs) for t in tree)
+        return type(tree)(rebuild(t, results, inputs, held) for t in tree)
     if isinstance(tree, dict):
-        return {k: rebuild(v, results, inputs) for k, v in tree.items()}
+        return {k: rebuild(v, results, inputs, held) for k, v in tree.items()}
     return tree
+
+
+def view_of(
+    view: View, results: Sequence[Any], inputs: Sequence[Any], held: Sequence[torch.Tensor]
+) -> Any:
+    """The view eager's output is, made by the graph's view ops on the tensor it views;
+    the kernel's copy when an op refuses that tensor (not contiguous at this call)."""
+    x = rebuild(view.base, results, inputs, held)
+    try:
+        for target, args, kwargs in view.ops:
+            x = target(x, *args, **kwargs)
+    except RuntimeError:
+        if view.fallback is None:
+            raise
+        return results[view.fallback.index]
+    return x
 
 
 class KernelModule(torch.nn.Module):

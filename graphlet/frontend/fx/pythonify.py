@@ -86,15 +86,42 @@ def read_parameters():
 
 LEAF = """\
 class Leaf:
-    \"\"\"An output: the body's result `index` ("result") or the caller's input `index`
-    ("input"), returned as is.\"\"\"
+    \"\"\"An output: the body's result `index` ("result"), the caller's input `index`
+    ("input") or the model's tensor named `index` ("tensor"), returned as is; or a view
+    ("view") of the leaf `index`, made by `ops` (function, arguments after the tensor,
+    keywords) as eager makes it, or `fallback` when an op refuses the tensor.\"\"\"
 
-    def __init__(self, kind, index):
-        self.kind, self.index = kind, index
+    def __init__(self, kind, index, ops=(), fallback=None):
+        self.kind, self.index, self.ops, self.fallback = kind, index, ops, fallback
+
+
+def model_tensor(name):
+    model = globals().get("model")
+    if model is not None:
+        tensors = {
+            **dict(model.named_parameters(remove_duplicate=False)),
+            **dict(model.named_buffers(remove_duplicate=False)),
+        }
+        if name in tensors:
+            return tensors[name]
+    names = [n for n, _, _ in PARAMETERS]
+    return torch.from_numpy(read_parameters()[names.index(name)])
 
 
 def rebuild(tree, results, inputs):
     if isinstance(tree, Leaf):
+        if tree.kind == "view":
+            x = rebuild(tree.index, results, inputs)
+            try:
+                for function, args, kwargs in tree.ops:
+                    x = function(x, *args, **kwargs)
+            except RuntimeError:
+                if tree.fallback is None:
+                    raise
+                return rebuild(tree.fallback, results, inputs)
+            return x
+        if tree.kind == "tensor":
+            return model_tensor(tree.index)
         return results[tree.index] if tree.kind == "result" else inputs[tree.index]
     if isinstance(tree, tuple | list):
         return type(tree)(rebuild(t, results, inputs) for t in tree)
@@ -116,7 +143,7 @@ def plan_source(graph: CompiledGraph, plan: Plan, inputs: Sequence[Any]) -> str:
     imported = plan.kernels[0].imported
     out = [f'"""graphlet pythonify: {graph.name} for {signature}.\n\n', HEADER]
     out.append(driver.python_source(imported.module))
-    out.append("import torch\n")
+    out.append("import operator\n\nimport torch\n")
     out.append(section("Input checks: the shapes and dtypes this graph was compiled for"))
     out.append(f"INPUTS = {_tensor_specs(imported)!r}\n")
     out.append(
@@ -127,7 +154,7 @@ def plan_source(graph: CompiledGraph, plan: Plan, inputs: Sequence[Any]) -> str:
     out.append(_parameters(list(zip(imported.param_names, imported.params))))
     out.append(section("Outputs: where each of the graph's outputs comes from"))
     out.append(LEAF)
-    out.append(f"\n\nOUTPUTS = {output_tree_source(imported.output_tree)}\n")
+    out.append(f"\n\nOUTPUTS = {output_tree_source(imported.output_tree, imported.held_names)}\n")
     out.append(
         '"""The graph\'s output structure; a leaf that is no `Leaf` is a value the graph was\n'
         'specialised on."""\n'
@@ -262,7 +289,7 @@ def split_source(graph: CompiledGraph, signature: str, plan: Plan, inputs: Seque
             f"        {driver.python_name('forward', name + '_')},\n"
             f"        {_tensor_specs(imported)!r},\n"
             f"        [{constants}],\n"
-            f"        {output_tree_source(imported.output_tree)},\n"
+            f"        {output_tree_source(imported.output_tree, imported.held_names)},\n"
             f"        args,\n"
             f"        {name!r},\n"
             "    )\n"
@@ -297,7 +324,8 @@ def split_source(graph: CompiledGraph, signature: str, plan: Plan, inputs: Seque
 def _variable_names(nodes: list[torch.fx.Node], partitions: set[str]) -> dict[str, str]:
     """Each node's variable in `run`: its name, unless the module needs that name."""
     taken = {"torch", "np", "math", "operator", "inputs", "run", "check_inputs", "check_numbers"}
-    taken |= {"read_parameters", "call_partition", "rebuild", "Leaf"} | set(dir(builtins))
+    taken |= {"read_parameters", "call_partition", "rebuild", "Leaf", "model_tensor"}
+    taken |= set(dir(builtins))
     taken |= {f"call_{p}" for p in partitions}
     names = {}
     for node in nodes:
@@ -324,7 +352,7 @@ def _expression(node: torch.fx.Node, names: dict[str, str], split: torch.fx.Grap
     if node.op == "call_module":
         return f"call_{node.target}({', '.join(args)})"
     if node.op == "call_function":
-        return f"{_function_name(node)}({', '.join(args)})"
+        return f"{_function_name(node.target, node.name)}({', '.join(args)})"
     if node.op == "call_method":
         return f"{args[0]}.{node.target}({', '.join(args[1:])})"
     if node.op == "get_attr":
@@ -333,12 +361,12 @@ def _expression(node: torch.fx.Node, names: dict[str, str], split: torch.fx.Grap
     raise ValueError(f"node {node.name!r} is a {node.op!r}, which has no source form")
 
 
-def _function_name(node: torch.fx.Node) -> str:
+def _function_name(target: Any, what: str) -> str:
     """How the module names a node's function (`torch.ops.aten.add.Tensor`,
-    `operator.getitem`): checked to resolve to the node's own function."""
+    `operator.getitem`): checked to resolve to the node's own function; `what` names
+    the node in errors."""
     import torch
 
-    target = node.target
     if isinstance(target, torch._ops.OpOverload):
         name = f"torch.ops.{target.namespace}.{target._opname}.{target._overloadname}"
     elif isinstance(target, torch._ops.OpOverloadPacket):
@@ -349,12 +377,12 @@ def _function_name(node: torch.fx.Node) -> str:
         name = f"{module}.{getattr(target, '__qualname__', '')}"
     head, *rest = name.split(".")
     if head not in ("torch", "operator", "math"):
-        raise ValueError(f"node {node.name!r} calls {target!r}, which has no source form here")
+        raise ValueError(f"node {what!r} calls {target!r}, which has no source form here")
     found: Any = {"torch": torch, "operator": operator, "math": math}[head]
     for part in rest:
         found = getattr(found, part, None)
     if found is not target:
-        raise ValueError(f"node {node.name!r} calls {target!r}, which {name} does not name")
+        raise ValueError(f"node {what!r} calls {target!r}, which {name} does not name")
     return name
 
 
@@ -383,22 +411,34 @@ def _argument(value: Any, names: dict[str, str]) -> str:
     raise ValueError(f"an argument of type {type(value).__name__} has no source form")
 
 
-def output_tree_source(tree: Any) -> str:
+def output_tree_source(tree: Any, held: Sequence[str] = ()) -> str:
     """An `ImportedGraph.output_tree` as source: `Leaf("result", k)` for the body's
-    result k, `Leaf("input", i)` for input i, containers and constants as themselves."""
-    from graphlet.frontend.fx.importer import Input, Result
+    result k, `Leaf("input", i)` for input i, `Leaf("tensor", name)` for the model's
+    tensor, `Leaf("view", base, ops, fallback)` for a view, containers and constants
+    as themselves. `held` names the model's tensors (`ImportedGraph.held_names`)."""
+    from graphlet.frontend.fx.importer import Held, Input, Result, View
     from graphlet.frontend.pythonify import literal
 
     if isinstance(tree, Result):
         return f'Leaf("result", {tree.index})'
     if isinstance(tree, Input):
         return f'Leaf("input", {tree.index})'
+    if isinstance(tree, Held):
+        return f'Leaf("tensor", {held[tree.index]!r})'
+    if isinstance(tree, View):
+        ops = "".join(
+            f"({_function_name(f, 'an output view')}, {_argument(tuple(a), {})}, "
+            f"{_argument(dict(k), {})}), "
+            for f, a, k in tree.ops
+        )
+        fallback = output_tree_source(tree.fallback) if tree.fallback is not None else "None"
+        return f'Leaf("view", {output_tree_source(tree.base, held)}, ({ops}), {fallback})'
     if isinstance(tree, tuple):
-        return "(" + "".join(f"{output_tree_source(t)}, " for t in tree) + ")"
+        return "(" + "".join(f"{output_tree_source(t, held)}, " for t in tree) + ")"
     if isinstance(tree, list):
-        return "[" + ", ".join(output_tree_source(t) for t in tree) + "]"
+        return "[" + ", ".join(output_tree_source(t, held) for t in tree) + "]"
     if isinstance(tree, dict):
-        items = ", ".join(f"{k!r}: {output_tree_source(v)}" for k, v in tree.items())
+        items = ", ".join(f"{k!r}: {output_tree_source(v, held)}" for k, v in tree.items())
         return "{" + items + "}"
     if tree is None or isinstance(tree, bool | int | float | str):
         return literal(tree)
