@@ -126,6 +126,77 @@ def test_emitted_module_takes_the_fallback_when_a_guarded_global_changes(monkeyp
     assert jitted(10, 1.5) == loops(10, 1.5)
 
 
+def _make_scaled(scale, offset, pair, f):
+    def scaled(x):
+        return f(x) * scale + offset + pair[0] - pair[1]
+
+    return scaled
+
+
+def _make_adder(k):
+    def add(v):
+        return v + k
+
+    return add
+
+
+ADD_TWO = _make_adder(2)
+
+
+def calls_a_global_closure(x):
+    return ADD_TWO(x) * 3
+
+
+def test_a_closures_cells_are_guarded_by_their_values_as_the_dispatcher_guards_them() -> None:
+    """A function made by a factory reads its free variables from its cells: the
+    emitted guards hold for the cells it was compiled with (numbers, a tuple, a
+    builtin; with or without a live version) and fail, as the live dispatcher's do,
+    once a cell is rebound."""
+    scaled = _make_scaled(3, 0.5, (4, 1), abs)
+    jitted = graphlet.jit(scaled)
+    source = graphlet.pythonify(jitted, -2)
+    assert "same_value(cell_value(PY_FUNC, " in source and "(4, 1, )" in source
+    live = run_source(source, {"original": jitted})
+    plain = run_source(source, {"original": scaled})
+    for namespace, path in ((live, "native"), (plain, "python")):
+        assert namespace["guards_hold"]()
+        assert outcome(namespace["scaled"], -2) == outcome(scaled, -2)
+        assert namespace["LAST_PATH"] == path
+    cells = dict(zip(scaled.__code__.co_freevars, scaled.__closure__ or ()))
+    for name, value in (("scale", 3.0), ("pair", (4, 2)), ("f", math.floor)):
+        old = cells[name].cell_contents
+        cells[name].cell_contents = value
+        try:
+            version = jitted.version_for(-2)
+            assert version is not None and not version.guards_hold(), name
+            for namespace in (live, plain):
+                assert not namespace["guards_hold"](), name
+                assert outcome(namespace["scaled"], -2) == outcome(scaled, -2), name
+                assert namespace["LAST_PATH"] == "fallback", name
+        finally:
+            cells[name].cell_contents = old
+    assert live["guards_hold"]() and plain["guards_hold"]()
+
+
+def test_the_cells_of_a_called_global_closure_are_read_through_the_global() -> None:
+    jitted = graphlet.jit(calls_a_global_closure)
+    source = graphlet.pythonify(jitted, 5)
+    assert "same_value(cell_value(G.get('ADD_TWO', MISSING), 0), 2)" in source
+    namespace = run_source(source, {"original": jitted})
+    assert namespace["guards_hold"]() and namespace["calls_a_global_closure"](5) == 21
+    assert namespace["LAST_PATH"] == "native"
+    cell = (ADD_TWO.__closure__ or ())[0]
+    cell.cell_contents = 10
+    try:
+        assert not namespace["guards_hold"]()
+        version = jitted.version_for(5)
+        assert version is not None and not version.guards_hold()
+        assert namespace["calls_a_global_closure"](5) == calls_a_global_closure(5) == 45
+        assert namespace["LAST_PATH"] == "fallback"
+    finally:
+        cell.cell_contents = 2
+
+
 def test_argument_checks_send_other_types_and_big_ints_to_the_fallback() -> None:
     jitted = graphlet.jit(arithmetic)
     namespace = run_source(graphlet.pythonify(jitted, 7, 2), {"original": jitted})
