@@ -576,6 +576,20 @@ def test_torch_compile_option_writes_the_graph(tmp_path: Path) -> None:
         _same(r_value, e_value)
 
 
+def test_an_unwritable_path_for_a_torch_graph_is_a_warning_and_the_compile_stands(
+    tmp_path: Path,
+) -> None:
+    _, model, inputs = _torch_models()[1]
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.warns(PythonifyWarning, match=r"cannot write .* to .*graph\.py"):
+        compiled = graphlet.compile_fx(model, inputs, pythonify=blocker / "graph.py")
+    assert compiled.report().all_native
+    for got, expected in zip(compiled(*inputs), model(*inputs)):
+        _same(got, expected)
+    assert [p.name for p in tmp_path.iterdir()] == ["file"]
+
+
 def _split_model() -> tuple[Any, tuple[Any, ...]]:
     """A model graphlet compiles but for one op (`special_bessel_j0`, which it has no
     translation for): parameters, a number input, a multi-output partition after the
