@@ -197,6 +197,29 @@ def test_the_cells_of_a_called_global_closure_are_read_through_the_global() -> N
         cell.cell_contents = 2
 
 
+def masked_hash(n):
+    return (n * 31 + 7) & 0xFFFFFFFFFFFFFFFF
+
+
+def test_a_wide_mask_of_an_int_past_64_bits_agrees_in_every_executor() -> None:
+    """`x & (2**64 - 1)` keeps x's low 63 bits only while x fits: the IR's ints are
+    Python's (the interpreter, the emitted body), so a wider x hands back there as
+    native code's overflow check does, and the emitted module gives CPython's answer."""
+    from graphlet.frontend.execution import InterpreterBackend
+
+    jitted = graphlet.jit(masked_hash)
+    interpreted = graphlet.jit(masked_hash, backend=InterpreterBackend())
+    plain = run_source(graphlet.pythonify(jitted, 3), {"original": masked_hash})
+    for n in (3, 2**58, 2**61, 2**62, 2**63 - 1, 0):
+        expected = outcome(masked_hash, n)
+        assert outcome(jitted, n) == outcome(interpreted, n) == expected, n
+        assert outcome(plain["masked_hash"], n) == expected, n
+        got = outcome(plain["body"], n)
+        assert got == expected or got[1][0] is plain["HandBack"], n
+    assert not jitted.last_call_handed_back  # 0: native code ran
+    assert plain["LAST_PATH"] == "python"
+
+
 def test_argument_checks_send_other_types_and_big_ints_to_the_fallback() -> None:
     jitted = graphlet.jit(arithmetic)
     namespace = run_source(graphlet.pythonify(jitted, 7, 2), {"original": jitted})
