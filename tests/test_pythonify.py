@@ -126,6 +126,100 @@ def test_emitted_module_takes_the_fallback_when_a_guarded_global_changes(monkeyp
     assert jitted(10, 1.5) == loops(10, 1.5)
 
 
+def _make_scaled(scale, offset, pair, f):
+    def scaled(x):
+        return f(x) * scale + offset + pair[0] - pair[1]
+
+    return scaled
+
+
+def _make_adder(k):
+    def add(v):
+        return v + k
+
+    return add
+
+
+ADD_TWO = _make_adder(2)
+
+
+def calls_a_global_closure(x):
+    return ADD_TWO(x) * 3
+
+
+def test_a_closures_cells_are_guarded_by_their_values_as_the_dispatcher_guards_them() -> None:
+    """A function made by a factory reads its free variables from its cells: the
+    emitted guards hold for the cells it was compiled with (numbers, a tuple, a
+    builtin; with or without a live version) and fail, as the live dispatcher's do,
+    once a cell is rebound."""
+    scaled = _make_scaled(3, 0.5, (4, 1), abs)
+    jitted = graphlet.jit(scaled)
+    source = graphlet.pythonify(jitted, -2)
+    assert "same_value(cell_value(PY_FUNC, " in source and "(4, 1, )" in source
+    live = run_source(source, {"original": jitted})
+    plain = run_source(source, {"original": scaled})
+    for namespace, path in ((live, "native"), (plain, "python")):
+        assert namespace["guards_hold"]()
+        assert outcome(namespace["scaled"], -2) == outcome(scaled, -2)
+        assert namespace["LAST_PATH"] == path
+    cells = dict(zip(scaled.__code__.co_freevars, scaled.__closure__ or ()))
+    for name, value in (("scale", 3.0), ("pair", (4, 2)), ("f", math.floor)):
+        old = cells[name].cell_contents
+        cells[name].cell_contents = value
+        try:
+            version = jitted.version_for(-2)
+            assert version is not None and not version.guards_hold(), name
+            for namespace in (live, plain):
+                assert not namespace["guards_hold"](), name
+                assert outcome(namespace["scaled"], -2) == outcome(scaled, -2), name
+                assert namespace["LAST_PATH"] == "fallback", name
+        finally:
+            cells[name].cell_contents = old
+    assert live["guards_hold"]() and plain["guards_hold"]()
+
+
+def test_the_cells_of_a_called_global_closure_are_read_through_the_global() -> None:
+    jitted = graphlet.jit(calls_a_global_closure)
+    source = graphlet.pythonify(jitted, 5)
+    assert "same_value(cell_value(G.get('ADD_TWO', MISSING), 0), 2)" in source
+    namespace = run_source(source, {"original": jitted})
+    assert namespace["guards_hold"]() and namespace["calls_a_global_closure"](5) == 21
+    assert namespace["LAST_PATH"] == "native"
+    cell = (ADD_TWO.__closure__ or ())[0]
+    cell.cell_contents = 10
+    try:
+        assert not namespace["guards_hold"]()
+        version = jitted.version_for(5)
+        assert version is not None and not version.guards_hold()
+        assert namespace["calls_a_global_closure"](5) == calls_a_global_closure(5) == 45
+        assert namespace["LAST_PATH"] == "fallback"
+    finally:
+        cell.cell_contents = 2
+
+
+def masked_hash(n):
+    return (n * 31 + 7) & 0xFFFFFFFFFFFFFFFF
+
+
+def test_a_wide_mask_of_an_int_past_64_bits_agrees_in_every_executor() -> None:
+    """`x & (2**64 - 1)` keeps x's low 63 bits only while x fits: the IR's ints are
+    Python's (the interpreter, the emitted body), so a wider x hands back there as
+    native code's overflow check does, and the emitted module gives CPython's answer."""
+    from graphlet.frontend.execution import InterpreterBackend
+
+    jitted = graphlet.jit(masked_hash)
+    interpreted = graphlet.jit(masked_hash, backend=InterpreterBackend())
+    plain = run_source(graphlet.pythonify(jitted, 3), {"original": masked_hash})
+    for n in (3, 2**58, 2**61, 2**62, 2**63 - 1, 0):
+        expected = outcome(masked_hash, n)
+        assert outcome(jitted, n) == outcome(interpreted, n) == expected, n
+        assert outcome(plain["masked_hash"], n) == expected, n
+        got = outcome(plain["body"], n)
+        assert got == expected or got[1][0] is plain["HandBack"], n
+    assert not jitted.last_call_handed_back  # 0: native code ran
+    assert plain["LAST_PATH"] == "python"
+
+
 def test_argument_checks_send_other_types_and_big_ints_to_the_fallback() -> None:
     jitted = graphlet.jit(arithmetic)
     namespace = run_source(graphlet.pythonify(jitted, 7, 2), {"original": jitted})
@@ -503,6 +597,20 @@ def test_torch_compile_option_writes_the_graph(tmp_path: Path) -> None:
     for g_value, e_value, r_value in zip(got, expected, result):
         _same(g_value, e_value)
         _same(r_value, e_value)
+
+
+def test_an_unwritable_path_for_a_torch_graph_is_a_warning_and_the_compile_stands(
+    tmp_path: Path,
+) -> None:
+    _, model, inputs = _torch_models()[1]
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.warns(PythonifyWarning, match=r"cannot write .* to .*graph\.py"):
+        compiled = graphlet.compile_fx(model, inputs, pythonify=blocker / "graph.py")
+    assert compiled.report().all_native
+    for got, expected in zip(compiled(*inputs), model(*inputs)):
+        _same(got, expected)
+    assert [p.name for p in tmp_path.iterdir()] == ["file"]
 
 
 def _split_model() -> tuple[Any, tuple[Any, ...]]:

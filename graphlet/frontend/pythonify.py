@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from graphlet import abi
 from graphlet.frontend import fingerprint
-from graphlet.frontend.guards import CellGuard, Guard
+from graphlet.frontend.guards import MISSING, CellGuard, Guard
 
 if TYPE_CHECKING:
     from graphlet.frontend.jit import JitFunction, Version
@@ -58,11 +58,11 @@ def _namespace_expression(spec: list[Any]) -> str:
     return f"module_namespace({spec[1]!r})"
 
 
-def guard_check(guard: Guard, fn: types.FunctionType, index: int) -> str:
-    """One guard (the version's `index`th) as a Python expression, with a comment
-    saying what it checks."""
+def guard_check(guard: Guard, fn: types.FunctionType, index: int, guards: Any = ()) -> str:
+    """One guard (the version's `index`th of `guards`) as a Python expression, with a
+    comment saying what it checks."""
     if isinstance(guard, CellGuard):
-        return f"False,  # {guard.describe()} of a closure: not checkable from source, so fallback"
+        return _cell_check(guard, fn, index, guards)
     if guard.attribute:
         if guard.namespace is fn and guard.name == "__code__":
             digest = fingerprint.code_fingerprint(guard.expected)
@@ -72,36 +72,90 @@ def guard_check(guard: Guard, fn: types.FunctionType, index: int) -> str:
         return f"True,  # {guard.describe()}: in the fingerprint of its global"
     try:
         namespace = _namespace_expression(fingerprint.namespace_fingerprint(guard.namespace, fn))
-        expected = fingerprint.value_fingerprint(guard.expected)
     except fingerprint.Unfingerprintable as e:
-        try:
-            namespace = _namespace_expression(
-                fingerprint.namespace_fingerprint(guard.namespace, fn)
-            )
-        except fingerprint.Unfingerprintable:
-            return f"False,  # global {guard.name!r} is {e}: not checkable from source, so fallback"
-        return (
-            f"{namespace}.get({guard.name!r}, MISSING) is live_guard_value({index}),"
-            f"  # global {guard.name!r} is {e}: the live version's object"
-        )
+        return f"False,  # global {guard.name!r} is in {e}: not checkable from source, so fallback"
     name = repr(guard.name)
+    if guard.expected is MISSING:
+        return f"{name} not in {namespace},  # global {guard.name!r} is not defined"
+    return _value_check(
+        f"{namespace}.get({name}, MISSING)", guard.expected, f"global {guard.name!r}", index
+    )
+
+
+def _value_check(subject: str, value: Any, what: str, index: int) -> str:
+    """`subject` (an expression) tested against `value`, which the version compiled in:
+    a number or string by type and value, a module by name, a builtin or class by where
+    it lives, a function by its code, anything else by identity with the live guard's
+    object."""
+    if isinstance(value, tuple) and _plain(value):
+        text = _plain_literal(value)
+        return f"same_value({subject}, {text}),  # {what} == {text}"
+    try:
+        expected = fingerprint.value_fingerprint(value)
+    except fingerprint.Unfingerprintable as e:
+        return (
+            f"{subject} is live_guard_value({index}),  # {what} is {e}: the live version's object"
+        )
     kind = expected[0]
     if kind == "absent":
-        return f"{name} not in {namespace},  # global {guard.name!r} is not defined"
+        return f"{subject} is MISSING,  # {what} is not bound"
     if kind == "module":
-        return f"{namespace}.get({name}) is sys.modules.get({expected[1]!r}),  # module"
+        return f"{subject} is sys.modules.get({expected[1]!r}),  # {what}: module {expected[1]}"
     if kind == "object":
         return (
-            f"{namespace}.get({name}, MISSING) is resolve({expected[1]!r}, {expected[2]!r}),"
-            f"  # {expected[1]}.{expected[2]}"
+            f"{subject} is resolve({expected[1]!r}, {expected[2]!r}),"
+            f"  # {what}: {expected[1]}.{expected[2]}"
         )
     if kind in ("jit", "function"):
-        return (
-            f"function_fingerprint({namespace}.get({name})) == {expected[1:]!r},"
-            f"  # the function {guard.name} as compiled"
-        )
-    value = literal(guard.expected)
-    return f"same_value({namespace}.get({name}, MISSING), {value}),  # {guard.name} == {value}"
+        return f"fingerprint_of({subject}) == {expected!r},  # {what}: the function as compiled"
+    text = literal(value)
+    return f"same_value({subject}, {text}),  # {what} == {text}"
+
+
+def _plain(value: Any) -> bool:
+    """A number, string, None, or a tuple of such: told apart by type and `repr`."""
+    if isinstance(value, tuple):
+        return type(value) is tuple and all(map(_plain, value))
+    return value is None or type(value) in (bool, int, float, str)
+
+
+def _plain_literal(value: Any) -> str:
+    if isinstance(value, tuple):
+        return "(" + "".join(f"{_plain_literal(item)}, " for item in value) + ")"
+    return literal(value)
+
+
+def _cell_check(guard: CellGuard, fn: types.FunctionType, index: int, guards: Any) -> str:
+    """A closure's free variable, read from its cell: one of the compiled function's
+    own (`PY_FUNC.__closure__`), or of a function it calls that is itself a guarded
+    global (the guard's `namespace` is the cell)."""
+    what = f"free variable {guard.name!r}"
+    closure = fn.__closure__ or ()
+    if any(cell is guard.namespace for cell in closure):
+        position = next(i for i, cell in enumerate(closure) if cell is guard.namespace)
+        subject = f"cell_value(PY_FUNC, {position})"
+        return _value_check(subject, guard.expected, what, index)
+    for other in guards:
+        called = getattr(other.expected, "__graphlet_py_func__", other.expected)
+        cells = getattr(called, "__closure__", None) or ()
+        if (
+            isinstance(other, CellGuard)
+            or other.attribute
+            or not isinstance(called, types.FunctionType)
+        ):
+            continue
+        if not any(cell is guard.namespace for cell in cells):
+            continue
+        try:
+            namespace = _namespace_expression(
+                fingerprint.namespace_fingerprint(other.namespace, fn)
+            )
+        except fingerprint.Unfingerprintable:
+            break
+        position = next(i for i, cell in enumerate(cells) if cell is guard.namespace)
+        subject = f"cell_value({namespace}.get({other.name!r}, MISSING), {position})"
+        return _value_check(subject, guard.expected, f"{what} of {called.__qualname__}", index)
+    return f"False,  # {what} of a closure no global names: not checkable from source, so fallback"
 
 
 def argument_check(name: str, key: Any) -> str:
@@ -278,8 +332,9 @@ RESERVED = frozenset(
     | {"PY_FUNC", "SIGNATURE", "NATIVE_SYMBOL", "PROTOTYPE"}
     | {"native_call", "resolve", "same_value", "HandBack", "ieee", "trunc_div", "trunc_rem"}
     | {"wrap64", "math", "np", "builtins", "ctypes", "sys", "flatten_value", "unflatten_value"}
-    | {"code_fingerprint", "function_fingerprint", "NativeHandBack", "ArrayOf", "ListOf"}
+    | {"code_fingerprint", "value_fingerprint", "NativeHandBack", "ArrayOf", "ListOf"}
     | {"StrValue", "TupleOf", "release_arena", "LIBC_FREE", "PY_DECREF", "RESTORE"}
+    | {"cell_value", "fingerprint_of", "Unfingerprintable"}
 )
 """Names the wrapper defines (the printed IR's own are `driver.python_source_names()`):
 an entry of such a name gets `_entry` appended."""
@@ -318,8 +373,33 @@ def live_guard_value(index):
     return guards[index].expected if index < len(guards) else NOT_NATIVE
 
 
+def cell_value(function, position):
+    """The contents of `function`'s closure cell `position` (MISSING when it is empty,
+    or `function` is not the closure the version was compiled from)."""
+    function = getattr(function, "__graphlet_py_func__", function)
+    closure = getattr(function, "__closure__", None) or ()
+    try:
+        return closure[position].cell_contents
+    except (IndexError, ValueError):
+        return MISSING
+
+
+def fingerprint_of(value):
+    """A function's code, defaults and closure as the version compiled them (None for
+    anything that is not a function)."""
+    try:
+        return value_fingerprint(value)
+    except Unfingerprintable:
+        return None
+
+
 def same_value(value, expected):
-    return type(value) is type(expected) and repr(value) == repr(expected)
+    """Told apart by exact type and `repr` (-0.0 from 0.0, True from 1), item by item."""
+    if type(value) is not type(expected):
+        return False
+    if type(expected) is tuple:
+        return len(value) == len(expected) and all(map(same_value, value, expected))
+    return repr(value) == repr(expected)
 
 
 def decode(slot, kind):
@@ -373,7 +453,10 @@ def version_source(jitted: JitFunction, version: Version) -> str:
     )
     out.append("from graphlet.frontend.execution import HandBack as NativeHandBack\n")
     out.append("from graphlet.frontend.execution import flatten_value, unflatten_value\n")
-    out.append("from graphlet.frontend.fingerprint import code_fingerprint, function_fingerprint\n")
+    out.append(
+        "from graphlet.frontend.fingerprint import Unfingerprintable, code_fingerprint,"
+        " value_fingerprint\n"
+    )
     out.append(section("The original function"))
     out.append(
         f'ORIGINAL = globals().get("original") or resolve({fn.__module__!r}, {fn.__qualname__!r})\n'
@@ -383,7 +466,7 @@ def version_source(jitted: JitFunction, version: Version) -> str:
     )
     out.insert(len(out) - 2, HELPERS)
     out.append(section("Guards: what this version read, with the values it was compiled for"))
-    checks = [guard_check(g, fn, i) for i, g in enumerate(version.guards)]
+    checks = [guard_check(g, fn, i, version.guards) for i, g in enumerate(version.guards)]
     out.append("def guards_hold():\n")
     out.append("    G = PY_FUNC.__globals__\n")
     out.append('    B = G.get("__builtins__", builtins.__dict__)\n')

@@ -130,6 +130,9 @@ def _wide_arithmetic(c: FunctionCapture, symbol: str, lhs: Value, rhs: Value) ->
         return _divided_by_wide(c, symbol, x, constant)
     if symbol == "&":  # x's bits past 62 are its sign: a negative x keeps the wide bits
         c.guard(c.compare(">=", x, c.const(0)))
+        # Native ints never pass 63 bits; the IR's are Python's (the interpreter, the
+        # emitted Python), so a wider x hands back rather than lose its high bits.
+        c.guard(c.compare("<=", x, c.const(I64_MASK)))
         return c.result(g.AndOp(x, c.const(constant & I64_MASK)))
     return hand_back(c)
 
