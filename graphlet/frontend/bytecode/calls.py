@@ -71,6 +71,15 @@ class SplitResult:
     tag: SSAValue
     alternatives: list[Value]
 
+    def switch(self, ins: Instr, state: State) -> Switch:
+        """The path after `ins`, once per alternative, each with its value pushed."""
+        paths = []
+        for alternative in self.alternatives:
+            path = state.copy()
+            path.stack.append(alternative)
+            paths.append((ins.index + 1, path))
+        return Switch(self.tag, paths)
+
 
 @handles("LOAD_GLOBAL")
 def load_global(c: FunctionCapture, ins: Instr, state: State) -> Flow:
@@ -207,12 +216,7 @@ def _call(c: FunctionCapture, ins: Instr, state: State, count: int, names: tuple
     if not isinstance(result, GeneratorValue):
         _advanced(c, state, callee, passed)
     if isinstance(result, SplitResult):
-        paths = []
-        for alternative in result.alternatives:
-            path = state.copy()
-            path.stack.append(alternative)
-            paths.append((ins.index + 1, path))
-        return Switch(result.tag, paths)
+        return result.switch(ins, state)
     state.stack.append(result)
     return None
 

@@ -191,12 +191,7 @@ def compare_op(c: FunctionCapture, ins: Instr, state: State) -> Flow:
     from graphlet.frontend.bytecode.calls import SplitResult
 
     if isinstance(result, SplitResult):  # a bool or a np.bool_ (tuples of NumPy scalars)
-        paths = []
-        for alternative in result.alternatives:
-            path = state.copy()
-            path.stack.append(alternative)
-            paths.append((ins.index + 1, path))
-        return Switch(result.tag, paths)
+        return result.switch(ins, state)
     state.stack.append(c.boolean(result) if isinstance(result, bool) else result)
     return None
 
