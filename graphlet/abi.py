@@ -78,10 +78,10 @@ KIND_OF_STATUS: dict[int, str] = {code: kind for kind, code in STATUS_CODES.item
 
 RAISED = STATUS_CODES["Raised"]
 """A region break's Python call raised (or the CPython rest of the call did): the
-exception waits in `graphlet.runtime.regions` for the dispatcher to raise it."""
+exception waits in `graphlet.backend.regions` for the dispatcher to raise it."""
 RESUMED = STATUS_CODES["Resumed"]
 """After a region break, the rest of the call ran in CPython; its result waits in
-`graphlet.runtime.regions`."""
+`graphlet.backend.regions`."""
 REGION_HEADER_SLOTS = 2
 """A region frame's leading slots: the site of the last region call that finished
 (0: none yet), and the status a region helper left for the unwinding code."""

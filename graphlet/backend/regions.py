@@ -1,4 +1,4 @@
-"""The region runtime of `@jit` (re-exported for the frontend by `graphlet.runtime.regions`): what native code calls at a region break, and what a
+"""The region runtime of `@jit` (re-exported for the frontend by `graphlet.driver.regions`): what native code calls at a region break, and what a
 failing call with a region frame unwinds through (docs/jit-region-breaks.md).
 
 Native code reaches Python through two C callbacks, known to the JIT by symbol:

@@ -1,10 +1,10 @@
-"""The region runtime of `@jit`'s region breaks (`graphlet.runtime.regions`), as the
+"""The region runtime of `@jit`'s region breaks (`graphlet.backend.regions`), as the
 frontend takes it: the bytecode capture registers its sites, the dispatcher finishes
 a call that broke out (docs/jit-region-breaks.md)."""
 
 from __future__ import annotations
 
-from graphlet.runtime.regions import (
+from graphlet.backend.regions import (
     SITES,
     Site,
     finish,

@@ -103,7 +103,7 @@ class NativeKernel:
 
 
 def _hand_back(status: int, *args: Any) -> Any:
-    from graphlet.runtime import regions  # light: the dispatcher imports this module
+    from graphlet.backend import regions  # light: the dispatcher imports this module
 
     if regions.is_region_status(status):  # the call ended in CPython after a region break
         return regions.finish(status)

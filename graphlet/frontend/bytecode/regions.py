@@ -5,7 +5,7 @@ carries on after it (docs/jit-region-breaks.md).
 arguments, the live locals and the values below it on the stack have kinds that box
 without native memory (numbers, tuples, constants, complex, range and tuple
 iterators, CPython's NULL), the call becomes a `pyrt.region_call`. Its values go to the
-function's region frame; the region runtime (`graphlet.runtime.regions`) calls the
+function's region frame; the region runtime (`graphlet.backend.regions`) calls the
 Python callable there (a `RegionSite`), and its result, unboxed to the kind observed
 before (`OBSERVED`), comes back.
 
