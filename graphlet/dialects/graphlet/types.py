@@ -29,15 +29,16 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Attribute
 from xdsl.utils.exceptions import VerifyException
 
+from graphlet import abi
 from graphlet.abi import INT_MAX, INT_MIN
 
 BOOL, INT, FLOAT = i1, i64, f64
 SCALAR_TYPES: tuple[Attribute, ...] = (BOOL, INT, FLOAT)
 NUMERIC_TYPES: tuple[Attribute, ...] = (INT, FLOAT)
 
-PYTHON_TYPES: dict[Attribute, type] = {BOOL: bool, INT: int, FLOAT: float}
-"""The Python type each scalar IR type stands for: the one table between the two
-(bool first: a bool is also an int)."""
+PYTHON_TYPES: dict[Attribute, type] = {t: abi.PYTHON_TYPES[str(t)] for t in SCALAR_TYPES}
+"""The Python type each scalar IR type stands for (`abi.PYTHON_TYPES` by the types
+themselves): the one table between the two (bool first: a bool is also an int)."""
 
 
 def python_type(t: Attribute) -> type:

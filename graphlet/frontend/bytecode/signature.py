@@ -20,6 +20,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from graphlet import abi
+
 if TYPE_CHECKING:
     from graphlet.frontend.bytecode import inference as inf
     from graphlet.frontend.bytecode.capture import CapturedFunction
@@ -28,15 +30,15 @@ STRING_VERSIONS = 8
 """At most this many different string values (or combinations of them) get versions
 of one function; further ones run in Python."""
 
-_SCALAR_TYPES = (bool, int, float)
+_SCALAR_TYPES = tuple(abi.PYTHON_TYPES.values())
 """The argument types that are one scalar (the key part needs no capture: a cached
 version is found without importing it)."""
 
 
 def _scalar_kind(t: type) -> inf.Kind:
-    from graphlet.frontend.bytecode.inference import BOOL, FLOAT, INT
+    from graphlet.dialects import graphlet as g
 
-    return {bool: BOOL, int: INT, float: FLOAT}[t]
+    return g.ir_type(t)
 
 
 @dataclass(frozen=True)

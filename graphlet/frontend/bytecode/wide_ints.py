@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from graphlet.frontend.bytecode.capture import FunctionCapture
 
 I64_MASK = 2**63 - 1
+_PYTHON_NUMBERS = tuple(g.PYTHON_TYPES.values())
+"""The Python types of the scalar IR types (bool, int, float)."""
 
 FOLDABLE: dict[str, Callable[[Any, Any], Any]] = {
     "+": operator.add,
@@ -78,11 +80,11 @@ def is_wide(value: Value) -> bool:
 
 def _python_number(value: Value) -> int | float | None:
     """The number a constant (a `Known` or an IR constant) holds, else None."""
-    if isinstance(value, Known) and type(value.obj) in (bool, int, float):
+    if isinstance(value, Known) and type(value.obj) in _PYTHON_NUMBERS:
         return value.obj  # type: ignore[no-any-return]
     if isinstance(value, SSAValue) and isinstance(value.owner, g.ConstantOp):
         number = g.from_attr(value.owner.value)
-        return number if type(number) in (bool, int, float) else None
+        return number if type(number) in _PYTHON_NUMBERS else None
     return None
 
 
@@ -169,7 +171,7 @@ def _wide_comparison(c: FunctionCapture, symbol: str, lhs: Value, rhs: Value) ->
     if not (is_wide(lhs) or is_wide(rhs)):
         return NotImplemented
     if isinstance(lhs, Known) and isinstance(rhs, Known):
-        if not all(type(v.obj) in (bool, int, float) for v in (lhs, rhs)):
+        if not all(type(v.obj) in _PYTHON_NUMBERS for v in (lhs, rhs)):
             return NotImplemented
         return g.CMP_PREDICATES[g.PREDICATE_OF_SYMBOL[symbol]](lhs.obj, rhs.obj)
     if is_wide(rhs):
