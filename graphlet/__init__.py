@@ -19,9 +19,9 @@ _PUBLIC = {
     "Graph": "graphlet.frontend.builder",
     "backward": "graphlet.frontend.builder",
     "Node": "graphlet.frontend.builder",
-    "explain": "graphlet.frontend.jit",
-    "jit": "graphlet.frontend.jit",
-    "JitCompileError": "graphlet.frontend.jit",
+    "explain": "graphlet.jit_entry",
+    "jit": "graphlet.jit_entry",
+    "JitCompileError": "graphlet.jit_entry",
     "compile_fx": "graphlet.frontend.torch_entry",
     "explain_fx": "graphlet.frontend.torch_entry",
     "trace_graph": "graphlet.frontend.numpy_trace",
@@ -35,7 +35,7 @@ _PUBLIC = {
     "load_ir": "graphlet.frontend.model_ir",
     "ir_to_mermaid": "graphlet.frontend.model_ir",
     "ir_to_dot": "graphlet.frontend.model_ir",
-    "pythonify": "graphlet.frontend.pythonify",
+    "pythonify": "graphlet.jit_entry",
     "grad": "graphlet.frontend.autodiff",
     "value_and_grad": "graphlet.frontend.autodiff",
     "AutodiffError": "graphlet.frontend.autodiff",
@@ -73,10 +73,8 @@ if TYPE_CHECKING:
     from graphlet.compiler import Compiler
     from graphlet.frontend.autodiff import AutodiffError, grad, value_and_grad
     from graphlet.frontend.builder import Graph, Node, backward
-    from graphlet.frontend.jit import JitCompileError, explain, jit
     from graphlet.frontend.model_ir import IRFormatError, ModelIR, ir_to_dot, ir_to_mermaid, load_ir
     from graphlet.frontend.numpy_trace import TraceError, trace_graph
-    from graphlet.frontend.pythonify import pythonify
     from graphlet.frontend.torch_entry import (
         build_on_meta,
         compile_fx,
@@ -85,6 +83,7 @@ if TYPE_CHECKING:
         register_op,
         verify_ir_with_state_dict,
     )
+    from graphlet.jit_entry import JitCompileError, explain, jit, pythonify
 
 
 def _version() -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphlet.frontend.jit import jit
+from graphlet.jit_entry import jit
 
 __all__ = ["region_jit"]
 

@@ -22,7 +22,7 @@ import graphlet
 from graphlet import debug
 from graphlet.backend.cpython_wrapper import compile_wrapper, make_fast_callable
 from graphlet.backend.jit import JitEngine
-from graphlet.frontend.jit import FAST_CHAIN_LENGTH
+from graphlet.runtime.dispatch import FAST_CHAIN_LENGTH
 
 TYPES = ("i1", "i64", "f64")
 LLVM = {"i1": "i1", "i64": "i64", "f64": "double"}

@@ -15,7 +15,7 @@ import jit_corpus as corpus
 import pytest
 
 import graphlet
-from graphlet.frontend.jit import GraphletCompileWarning, JitFunction
+from graphlet.jit_entry import GraphletCompileWarning, JitFunction
 
 COMPILED_WITHOUT_BREAKS = [
     (corpus.sum_squares, (10,)),

@@ -35,7 +35,7 @@ from hypothesis.extra import numpy as hnp
 import graphlet
 from graphlet.dialects import graphlet as g
 from graphlet.frontend.bytecode.signature import signature_of
-from graphlet.frontend.execution import HandBack
+from graphlet.runtime.jit_backends import HandBack
 
 SMALL = st.integers(-20, 40)
 TINY = st.integers(-6, 12)
@@ -451,8 +451,8 @@ def an_intermediate_leaves_64_bits(jitted: Any, signature: Any, args: tuple[Any,
     """Runs the captured graphlet IR in the reference interpreter, where every op
     computes Python's exact value, and reports whether some int-typed result does not
     fit in 64 bits (native code hands those calls back, by design)."""
-    from graphlet.frontend.execution import flatten_value
     from graphlet.runtime.interpreter import make_interpreter
+    from graphlet.runtime.jit_backends import flatten_value
 
     version = jitted.versions.get(signature)
     if version is None or version.module is None:

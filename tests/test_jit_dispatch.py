@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import graphlet
-from graphlet.frontend.jit import JitCompileError
+from graphlet.jit_entry import JitCompileError
 
 ROOT = Path(__file__).resolve().parents[1]
 

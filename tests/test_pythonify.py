@@ -19,10 +19,10 @@ from xdsl.parser import Parser
 import graphlet
 from graphlet.backend.python_source import PythonSourceError, module_source
 from graphlet.dialects import graphlet as g
-from graphlet.frontend.execution import HandBack
 from graphlet.frontend.pythonify import PythonifyWarning
 from graphlet.registry import make_context
 from graphlet.runtime.interpreter import interpret
+from graphlet.runtime.jit_backends import HandBack
 
 INTS = [0, 1, -1, 7, -7, 3, -3, 2**62, -(2**63), 2**63 - 1]
 FLOATS = [0.0, -0.0, 1.5, -2.5, 1e300, -1e-300, math.inf, -math.inf, math.nan]
@@ -205,7 +205,7 @@ def test_a_wide_mask_of_an_int_past_64_bits_agrees_in_every_executor() -> None:
     """`x & (2**64 - 1)` keeps x's low 63 bits only while x fits: the IR's ints are
     Python's (the interpreter, the emitted body), so a wider x hands back there as
     native code's overflow check does, and the emitted module gives CPython's answer."""
-    from graphlet.frontend.execution import InterpreterBackend
+    from graphlet.runtime.jit_backends import InterpreterBackend
 
     jitted = graphlet.jit(masked_hash)
     interpreted = graphlet.jit(masked_hash, backend=InterpreterBackend())
@@ -859,8 +859,8 @@ def test_the_jit_corpus_agrees_across_cpython_interpreter_native_and_emitted_pyt
     import copy
 
     from graphlet.frontend.bytecode.signature import signature_of
-    from graphlet.frontend.execution import InterpreterBackend
     from graphlet.frontend.pythonify import entry_name, version_source
+    from graphlet.runtime.jit_backends import InterpreterBackend
 
     case, outcome, build = corpus_case.case, corpus_case.outcome, corpus_case.build
     fn = case.fn

@@ -10,7 +10,7 @@ import pytest
 
 import graphlet
 from graphlet.backend.python_memory import ResultDoesNotFit, box_result
-from graphlet.frontend.execution import HandBack, InterpreterBackend, unflatten_value
+from graphlet.runtime.jit_backends import HandBack, InterpreterBackend, unflatten_value
 
 BOOL_OR_INT = ("union", ("i1", "i64"))
 

@@ -7,8 +7,8 @@ Native code reaches Python through two C callbacks, known to the JIT by symbol:
     i32 graphlet_region_unwind(i64 *frame, i32 status)  a failing call with a frame
 
 Each forwards to the site registered under its number (`register`): an object with
-`call(frame) -> status` and `resume(frame) -> status`, built by capture
-(`graphlet.frontend.bytecode.regions`). Slot 0 of a frame is the site of the last
+`call(frame) -> status` and `resume(frame) -> status` (`graphlet.runtime.regions.RegionSite`,
+built by capture). Slot 0 of a frame is the site of the last
 region call that finished (0: none, so nothing has happened that CPython could see
 and a plain hand-back stays sound), slot 1 the status a helper left for the
 unwinding code. A helper that ends the call itself (the Python call raised, or the

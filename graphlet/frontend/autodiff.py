@@ -99,6 +99,8 @@ class GradFunction:
     # ---------------------------------------------------------------- floats
 
     def _compile_scalars(self, args: tuple[Any, ...]) -> _Version:
+        from graphlet.abi import HandBack
+        from graphlet.driver.jit import default_backend
         from graphlet.frontend.bytecode import inference as inf
         from graphlet.frontend.bytecode.breaks import FunctionNotCompilable
         from graphlet.frontend.bytecode.capture import ModuleCapture
@@ -107,7 +109,6 @@ class GradFunction:
             kinds_of_signature,
             signature_of,
         )
-        from graphlet.frontend.execution import HandBack, default_backend
 
         for i in self.argnums:
             if type(args[i]) is not float:

@@ -28,7 +28,8 @@ from graphlet.frontend import fingerprint
 from graphlet.frontend.guards import MISSING, CellGuard, Guard
 
 if TYPE_CHECKING:
-    from graphlet.frontend.jit import JitFunction, Version
+    from graphlet.driver.jit import Dispatcher as JitFunction
+    from graphlet.driver.jit import Version
 
 logger = logging.getLogger("graphlet")
 
@@ -451,8 +452,8 @@ def version_source(jitted: JitFunction, version: Version) -> str:
     out.append(
         "from graphlet.frontend.bytecode.signature import ArrayOf, ListOf, StrValue, TupleOf\n"
     )
-    out.append("from graphlet.frontend.execution import HandBack as NativeHandBack\n")
-    out.append("from graphlet.frontend.execution import flatten_value, unflatten_value\n")
+    out.append("from graphlet.runtime.jit_backends import HandBack as NativeHandBack\n")
+    out.append("from graphlet.runtime.jit_backends import flatten_value, unflatten_value\n")
     out.append(
         "from graphlet.frontend.fingerprint import Unfingerprintable, code_fingerprint,"
         " value_fingerprint\n"
@@ -568,21 +569,3 @@ def write_source(path: str | os.PathLike[str], source: str, what: str) -> bool:
         return False
     logger.debug("PYTHONIFY %s -> %s", what, os.fspath(path))
     return True
-
-
-def pythonify(fn: Callable[..., Any], *args: Any) -> str:
-    """The Python source of `fn`'s `@jit` version for these arguments (compiled now
-    if it was not yet; `fn` is not called)."""
-    from graphlet.frontend.jit import JitFunction, jit
-
-    jitted: JitFunction = fn if isinstance(fn, JitFunction) else jit(fn)
-    bound = jitted._bind(args, {}) if len(args) != jitted._argcount else tuple(args)
-    if bound is None:
-        raise TypeError(
-            f"graphlet.pythonify: {jitted.py_func.__qualname__} has keyword-only parameters, "
-            "which run in Python"
-        )
-    version = jitted.version_for(*bound)
-    if version is None or (version.guards and not version.guards_hold()):
-        version = jitted._compile_once(bound)
-    return version_source(jitted, version)

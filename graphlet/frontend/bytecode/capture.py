@@ -52,6 +52,7 @@ from xdsl.rewriter import InsertPoint
 from graphlet import abi
 from graphlet.dialects import graphlet as g
 from graphlet.dialects import pyrt
+from graphlet.driver.regions import RegionSite
 from graphlet.frontend.bytecode import (  # noqa: F401
     arrays,
     calls,
@@ -164,7 +165,7 @@ class CapturedFunction:
     returns: ReturnSig
     func_op: func.FuncOp
     bail_records: list[BreakRecord] = field(default_factory=list)
-    region_sites: list[regions.RegionSite] = field(default_factory=list)
+    region_sites: list[RegionSite] = field(default_factory=list)
 
     @property
     def arg_types(self) -> tuple[inf.Kind, ...]:
@@ -346,7 +347,7 @@ class FunctionCapture(Emitter):
         self.regions = False
         """Whether graph breaks may be region breaks (`regions.region_call`)."""
         self.region_used = False
-        self.region_sites: list[regions.RegionSite] = []
+        self.region_sites: list[RegionSite] = []
         self.region_slots = 0
         self.region_frame: SSAValue | None = None
         self.list_sites: dict[Any, Attribute] = {}

@@ -1,17 +1,24 @@
-"""The native execution backend of `graphlet.jit`: the driver compiles a captured
-module (`lower-to-llvm`, like every scalar entry point, with the entry's CPython
+"""The execution backends of `graphlet.jit`, as the frontend takes them: the native
+backend (the driver compiles a captured module (`lower-to-llvm`, like every scalar entry point, with the entry's CPython
 wrapper: arguments and result as value specs, `graphlet.backend.pyvalues`, then the
 call depth and the list arena), the runtime's `NativeKernel` (handed back by the
 driver) calls it. With a cache key, the compile is
 kept in the driver's on-disk cache (the dispatcher calls `load` first), and `load`
-takes it from there."""
+takes it from there), the runtime's interpreter backend, and `default_backend`, the
+choice between them. The runtime's dispatcher (`graphlet.runtime.dispatch`) is handed
+on here for the frontend's half of `@jit`, which compiles its versions."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from graphlet import abi
+from graphlet.runtime.dispatch import Dispatcher as Dispatcher
+from graphlet.runtime.dispatch import Version as Version
+from graphlet.runtime.jit_backends import ExecutionBackend as ExecutionBackend
+from graphlet.runtime.jit_backends import InterpreterBackend as InterpreterBackend
 
 if TYPE_CHECKING:
     from xdsl.dialects.builtin import ModuleOp
@@ -77,3 +84,10 @@ class NativeBackend:
         if artifact is None:
             return None
         return driver.native_kernel(artifact, artifact.metadata["symbol"]), artifact.metadata
+
+
+def default_backend() -> ExecutionBackend:
+    """`GRAPHLET_BACKEND` if set, else native code."""
+    if os.environ.get("GRAPHLET_BACKEND", "") == "interpreter":
+        return InterpreterBackend()
+    return NativeBackend()

@@ -1,4 +1,5 @@
-"""Execution backends for `graphlet.jit`: how a captured module becomes a callable.
+"""How `graphlet.jit` runs a captured module, besides native code: the execution
+backend protocol and the interpreter backend.
 
 Captured functions take a trailing i64 call depth (0 from Python) and the call's
 list arena (a pointer, see `graphlet.backend.lists`). Arguments and the result are
@@ -7,20 +8,19 @@ A backend's callable returns the function's value or raises `HandBack` when the
 compiled code cannot give CPython's answer (Python would raise, an int does not fit
 in 64 bits, a bail point was reached); the dispatcher then runs the plain function.
 
-`native` (the default when the native backend is importable) has the driver
-compile with `lower-to-llvm` and runs LLVM code; `interpreter` runs the captured IR through the
-reference interpreter (exact, slow: for debugging and for platforms without LLVM).
-`GRAPHLET_BACKEND=interpreter` selects it.
+`interpreter` runs the captured IR through the reference interpreter (exact, slow:
+for debugging and for platforms without LLVM); `native`, the default, is the driver's
+(`graphlet.driver.jit`, which picks between them: `GRAPHLET_BACKEND=interpreter`).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Protocol
 
 from graphlet import abi
 from graphlet.abi import HandBack as HandBack
+from graphlet.runtime.jit_kernel import unbox_result
 
 if TYPE_CHECKING:
     from xdsl.dialects.builtin import ModuleOp
@@ -55,8 +55,6 @@ def flatten_value(spec: Any, value: Any) -> list[Any]:
 def unflatten_value(spec: Any, values: Iterator[Any]) -> Any:
     """The Python value described by `spec` from the flat results; HandBack for a
     scalar that does not fit its type (`graphlet.runtime.jit_kernel.unbox_result`)."""
-    from graphlet.driver import unbox_result
-
     return unbox_result(spec, values)
 
 
@@ -88,7 +86,7 @@ class InterpreterBackend:
     ) -> Callable[..., Any]:
         from graphlet.dialects.graphlet import UnrepresentableResult
         from graphlet.dialects.pyrt import GuardFailure
-        from graphlet.driver import make_interpreter
+        from graphlet.runtime.interpreter import make_interpreter
 
         if any(_has_lists(spec) for spec in (*arg_types, return_type)):
             raise NotImplementedError("the interpreter backend does not run lists")
@@ -106,17 +104,3 @@ class InterpreterBackend:
             return unflatten_value(return_type, iter(results))
 
         return call
-
-
-def default_backend() -> ExecutionBackend:
-    """`GRAPHLET_BACKEND` if set, else native code when the native runtime exists."""
-    choice = os.environ.get("GRAPHLET_BACKEND", "")
-    if choice == "interpreter":
-        return InterpreterBackend()
-    try:
-        from graphlet.frontend.native_backend import NativeBackend
-    except ImportError:
-        if choice == "native":
-            raise
-        return InterpreterBackend()
-    return NativeBackend()
