@@ -52,16 +52,21 @@ def gelu(imp: FxImporter, x: Any, approximate: str = "none") -> SSAValue:
     return imp.emit(g.GeluOp(tensor(x), approximate))
 
 
-def _softmax_dim(x: SSAValue, dim: Any, rest: tuple[Any, ...], dtype: Any, what: str) -> int:
+def _along_dim(
+    imp: FxImporter,
+    op: type[g.SoftmaxOp | g.LogSoftmaxOp],
+    what: str,
+    x: Any,
+    dim: Any,
+    rest: tuple[Any, ...],
+    dtype: Any,
+) -> SSAValue:
+    """`op(x, dim)` of PyTorch's `what(x, dim, ...)`, which needs an explicit dim and no
+    dtype; a 0-d tensor is taken as a vector of its one element (softmax 1)."""
+    x = tensor(x)
     if dim is None or dtype is not None or (rest and rest[-1] not in (None, False, 3)):
         raise NotHere(f"{what} needs an explicit dim and no dtype")
-    return norm_dim(dim, rank(x))
-
-
-def _along_dim(
-    imp: FxImporter, op: type[g.SoftmaxOp | g.LogSoftmaxOp], x: SSAValue, dim: int
-) -> SSAValue:
-    """`op(x, dim)`; a 0-d tensor is taken as a vector of its one element (softmax 1)."""
+    dim = norm_dim(dim, rank(x))
     if rank(x):
         return imp.emit(op(x, dim))
     return imp.emit(g.ReshapeOp(imp.emit(op(imp.emit(g.ReshapeOp(x, (1,))), 0)), ()))
@@ -71,16 +76,14 @@ def _along_dim(
 def softmax(
     imp: FxImporter, x: Any, dim: Any = None, *rest: Any, dtype: Any = None, **kw: Any
 ) -> SSAValue:
-    x = tensor(x)
-    return _along_dim(imp, g.SoftmaxOp, x, _softmax_dim(x, dim, rest, dtype, "softmax"))
+    return _along_dim(imp, g.SoftmaxOp, "softmax", x, dim, rest, dtype)
 
 
 @handles_op(g.LogSoftmaxOp)
 def log_softmax(
     imp: FxImporter, x: Any, dim: Any = None, *rest: Any, dtype: Any = None, **kw: Any
 ) -> SSAValue:
-    x = tensor(x)
-    return _along_dim(imp, g.LogSoftmaxOp, x, _softmax_dim(x, dim, rest, dtype, "log_softmax"))
+    return _along_dim(imp, g.LogSoftmaxOp, "log_softmax", x, dim, rest, dtype)
 
 
 @handles_op(g.LayerNormOp, "aten.layer_norm.default")
@@ -157,6 +160,11 @@ def _scale_and_shift(
     )
 
 
+def _inverse_std(imp: FxImporter, var: Any, eps: float) -> SSAValue:
+    """`1 / sqrt(var + eps)`, in PyTorch's order (batch norm's `invstd`)."""
+    return binary(g.TrueDivOp, imp, 1.0, imp.emit(g.SqrtOp(binary(g.AddOp, imp, var, eps))))
+
+
 def _no_stats(imp: FxImporter, x: SSAValue) -> SSAValue:
     """The `save_mean`/`save_invstd` of batch norm in inference: empty, as PyTorch's."""
     return imp.constant(np.zeros((0,)), g.element_type(x.type))
@@ -175,7 +183,7 @@ def batch_norm_inference(
 ) -> tuple[Any, ...]:
     """`(out, empty, empty)`: x normalized with the running statistics."""
     x = _batch_norm_input(x)
-    inv = binary(g.TrueDivOp, imp, 1.0, imp.emit(g.SqrtOp(binary(g.AddOp, imp, running_var, eps))))
+    inv = _inverse_std(imp, running_var, eps)
     out = _scale_and_shift(imp, x, weight, bias, tensor(running_mean), inv)
     return (out, _no_stats(imp, x), _no_stats(imp, x))
 
@@ -189,7 +197,7 @@ def _batch_statistics(imp: FxImporter, x: SSAValue, eps: float) -> tuple[SSAValu
     mean = imp.emit(g.MeanOp(x, dims, False))
     centered = imp.emit(g.SubOp(x, _per_channel(imp, mean, r)))
     var = imp.emit(g.MeanOp(imp.emit(g.MulOp(centered, centered)), dims, False))
-    inv = binary(g.TrueDivOp, imp, 1.0, imp.emit(g.SqrtOp(binary(g.AddOp, imp, var, eps))))
+    inv = _inverse_std(imp, var, eps)
     return mean, var, inv
 
 

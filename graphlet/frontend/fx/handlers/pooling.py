@@ -404,6 +404,18 @@ def _spread_back(imp: FxImporter, share: SSAValue, x: SSAValue, taps: Sequence[T
     return _window_sum(imp, share, [transposed(t) for t in taps])
 
 
+def _sliding_backward(
+    op: str, n: int, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[dict[str, Any], SSAValue, tuple[Taps, ...], SSAValue]:
+    """A sliding-window pool's backward arguments by `op`'s schema, its input image,
+    the taps of its windows and the output's gradient (as `_gradient_image` makes it)."""
+    a = schema_args(op, args, kwargs)
+    x = _float_image(a["self"], n, op)
+    taps = _sliding_taps(x, n, a)
+    grad, x = _gradient_image(a["grad_output"], x, taps, op)
+    return a, x, taps, grad
+
+
 def _max_pool_backward_handler(n: int) -> Handler:
     """`aten.max_pool{n}d_with_indices_backward`: each output's gradient added at the
     input position its index names. Only the windows that read a position can name
@@ -413,10 +425,7 @@ def _max_pool_backward_handler(n: int) -> Handler:
     op = f"max_pool{n}d_with_indices_backward"
 
     def handler(imp: FxImporter, *args: Any, **kwargs: Any) -> SSAValue:
-        a = schema_args(op, args, kwargs)
-        x = _float_image(a["self"], n, op)
-        taps = _sliding_taps(x, n, a)
-        grad, x = _gradient_image(a["grad_output"], x, taps, op)
+        a, x, taps, grad = _sliding_backward(op, n, args, kwargs)
         indices = tensor(a["indices"])
         if (
             g.shape_of(indices.type) != g.shape_of(grad.type)
@@ -455,10 +464,7 @@ def _avg_pool_backward_handler(n: int) -> Handler:
     op = f"avg_pool{n}d_backward"
 
     def handler(imp: FxImporter, *args: Any, **kwargs: Any) -> SSAValue:
-        a = schema_args(op, args, kwargs)
-        x = _float_image(a["self"], n, op)
-        taps = _sliding_taps(x, n, a)
-        grad, x = _gradient_image(a["grad_output"], x, taps, op)
+        a, x, taps, grad = _sliding_backward(op, n, args, kwargs)
         elem = g.element_type(x.type)
         divisor = imp.constant(_avg_divisors(a, n, taps).astype(float), elem)
         return _spread_back(imp, imp.emit(g.TrueDivOp(grad, divisor)), x, taps)
