@@ -464,6 +464,100 @@ def zip_sum_inner(a, b):
     return sum(x * y for x, y in zip(e, b))
 
 
+def loop_over_genexpr(a):
+    s = 0
+    for x in (y * 2 for y in a if y > 0):
+        s += x
+    return s
+
+
+def loop_genexpr_break(a):
+    g = (y * y for y in a)
+    s = 0
+    for x in g:
+        s += x
+        if x > 3:
+            break
+    return s, list(g), sum(g)
+
+
+def loop_genexpr_twice(a):
+    g = (y + 1 for y in a)
+    s = 0
+    for x in g:
+        s += x
+    for x in g:
+        s += 100
+    return s
+
+
+def genexpr_summed_twice(a):
+    g = (y * 3 for y in a if y != 2)
+    return sum(g), sum(g), list(g)
+
+
+def genexpr_reads_cell_late(a, k):
+    g = (y * k for y in a)
+    k = k + 10
+    return list(g)
+
+
+def genexpr_cell_set_in_loop(a):
+    k = 1
+    s = 0
+    for x in (y * k for y in a):
+        s += x
+        k = x
+    return s
+
+
+def genexpr_mixed_items(n):
+    s = 0
+    for x in (y if y % 2 else y / 2 for y in range(n)):
+        s += x
+    return s
+
+
+def genexpr_over_held_zip(a, b):
+    z = zip(a, b)
+    s = 0
+    for v in (x - y for x, y in z):
+        s += v
+        if v < 0:
+            break
+    return s, sum(x * y for x, y in z)
+
+
+def genexpr_over_tuple(t):
+    s = 0
+    for x in (v * 2 for v in t if v):
+        s += x
+    return s, [x for x in (v for v in t)]
+
+
+def genexpr_two_fors(a):
+    s = 0
+    for x in (p * q for p in a for q in a):
+        s += x
+    return s
+
+
+def genexpr_returned_from_loop(a):
+    for x in (y for y in a):
+        if x > 1:
+            return x
+    return -1
+
+
+def genexpr_divides(a):
+    s = 0.0
+    for x in (1 / y for y in a):
+        s += x
+        if s > 10:
+            break
+    return s
+
+
 @pytest.mark.parametrize(
     ("fn", "args", "mode"),
     [
@@ -531,6 +625,20 @@ def zip_sum_inner(a, b):
         pytest.param(list_zip, ([1], [2]), BACK, marks=SWEEP),
         pytest.param(sum_rev_range_start, (4,), NATIVE, marks=SWEEP),
         pytest.param(zip_sum_inner, ([1, 2, 3], [1, 10]), NATIVE, marks=SWEEP),
+        (loop_over_genexpr, ([1, -2, 3],), NATIVE),
+        pytest.param(loop_over_genexpr, ([],), NATIVE, marks=SWEEP),
+        (loop_genexpr_break, ([1, 2, 3, 4],), NATIVE),
+        pytest.param(loop_genexpr_break, ([1],), NATIVE, marks=SWEEP),
+        pytest.param(loop_genexpr_twice, ([1, 2],), NATIVE, marks=SWEEP),
+        (genexpr_summed_twice, ([1, 2, 3],), NATIVE),
+        pytest.param(genexpr_reads_cell_late, ([1, 2], 3), NATIVE, marks=SWEEP),
+        pytest.param(genexpr_cell_set_in_loop, ([1, 2, 3],), NATIVE, marks=SWEEP),
+        pytest.param(genexpr_mixed_items, (5,), NATIVE, marks=SWEEP),
+        pytest.param(genexpr_over_held_zip, ([3, 1, 5, 6], [1, 2, 3, 4]), NATIVE, marks=SWEEP),
+        pytest.param(genexpr_over_tuple, ((1, 0, 3),), NATIVE, marks=SWEEP),
+        pytest.param(genexpr_two_fors, ([1, 2],), BACK, marks=SWEEP),
+        pytest.param(genexpr_returned_from_loop, ([0, 1, 2, 3],), NATIVE, marks=SWEEP),
+        pytest.param(genexpr_divides, ([0.1, 0.05, 0.0],), NATIVE, marks=SWEEP),
     ],
 )
 def test_iterator_reuse(fn: Any, args: tuple[Any, ...], mode: str) -> None:
@@ -563,6 +671,7 @@ def test_returning_an_iterator_hands_back() -> None:
         (next_of_list, ([1],), TypeError),
         (min_key_empty, ([],), ValueError),
         (min_exhausted, ([1],), ValueError),
+        (genexpr_divides, ([4, 0, 1],), ZeroDivisionError),
         pytest.param(sum_enum, ([1],), TypeError, marks=SWEEP),
     ],
 )

@@ -261,7 +261,9 @@ def _advanced(c: FunctionCapture, state: State, callee: Value, passed: list[Valu
     if isinstance(callee, Closure) and callee.fn.__code__.co_name in ("<listcomp>",):
         consumed = passed[1:2]
     elif isinstance(callee, Known) and _hashable(callee.obj) and callee.obj in FULL_CONSUMERS:
-        consumed = [v.iterator for v in passed[1:2] if isinstance(v, GeneratorValue)]
+        consumed = [
+            part for v in passed[1:2] if isinstance(v, GeneratorValue) for part in (v, v.iterator)
+        ]
     for value in passed:
         for iterator in iterators_in(value):
             done = any(iterator is v for v in consumed)
@@ -306,7 +308,9 @@ CPython's TypeError)."""
 def call(
     c: FunctionCapture, callee: Value, args: list[Value], keywords: dict[str, Value] | None = None
 ) -> Value:
-    if any(isinstance(a, GeneratorValue) for a in [*args, *(keywords or {}).values()]):
+    if not isinstance(callee, Closure) and any(
+        isinstance(a, GeneratorValue) for a in [*args, *(keywords or {}).values()]
+    ):  # (a nested function, or a list comprehension on 3.11, iterates it as it is)
         from graphlet.frontend.bytecode import comprehensions
 
         return comprehensions.consume(c, callee, args, keywords or {})

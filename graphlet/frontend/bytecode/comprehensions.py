@@ -26,18 +26,18 @@ from __future__ import annotations
 
 import dis
 import types
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from xdsl.ir import SSAValue
 
 from graphlet.dialects import graphlet as g
+from graphlet.frontend.bytecode import closures, intrinsics, lists, operators
 from graphlet.frontend.bytecode import inference as inf
-from graphlet.frontend.bytecode import intrinsics, lists, operators
 from graphlet.frontend.bytecode.breaks import GraphBreak
 from graphlet.frontend.bytecode.inference import BOOL, BOTTOM, FLOAT, INT, Known
-from graphlet.frontend.bytecode.iteration import ITERATE_RULES
-from graphlet.frontend.bytecode.opcodes import CLEARED, Flow, handles
+from graphlet.frontend.bytecode.iteration import ITERATE_RULES, NEXT_RULES
+from graphlet.frontend.bytecode.opcodes import CLEARED, Flow, Returned, Switch, handles
 from graphlet.frontend.bytecode.values import (
     ESCAPING_GENERATOR,
     Closure,
@@ -49,7 +49,9 @@ from graphlet.frontend.bytecode.values import (
     TupleIter,
     TupleValue,
     Value,
+    exhausted,
     kind_of,
+    release,
 )
 
 if TYPE_CHECKING:
@@ -113,14 +115,67 @@ def list_append(c: FunctionCapture, ins: Instr, state: State) -> Flow:
 
 def _iterate(c: FunctionCapture, value: Value) -> Any:
     if isinstance(value, GeneratorValue):
-        raise GraphBreak(
-            "a for loop over a generator expression is not compiled (only sum, min, max,"
-            " any, all, list, tuple and sorted of one are)"
-        )
+        return value  # a generator is its own iterator
     return NotImplemented
 
 
 ITERATE_RULES.append(_iterate)
+
+
+def _next(c: FunctionCapture, ins: Instr, state: State, generator: Value) -> Any:
+    """A `for` loop's step of a generator expression: its code captured as a function
+    (`Consumer("next")`) that runs its loop to the next yield and returns the item and
+    the advanced iterator, or returns None at the end (a union the path splits on)."""
+    from graphlet.frontend.bytecode.calls import SplitResult, call_python
+
+    if not isinstance(generator, GeneratorValue):
+        return NotImplemented
+    code = generator.closure.fn.__code__
+    if sum(i.opname == "FOR_ITER" for i in dis.get_instructions(code)) != 1:
+        raise GraphBreak(
+            "a for loop over a generator expression with more than one for clause is not compiled"
+        )
+    generator = closures.bind(c, state, generator)  # its cells as they are now
+    inner, token = generator.iterator, None
+    if isinstance(inner, SharedIter):
+        inner, token = inner.inner, inner.token
+    exit_ = ins.target
+    assert exit_ is not None
+    done = state.copy()
+    done.pop()
+    if token is not None:  # holders of the iterator it looped over see it exhausted
+        release(done, token, exhausted())
+    closure = generator.closure
+    assert closure.free is not None
+    args = [inner, Known(None), *closure.free]
+    if any(a is BOTTOM for a in args):
+        return [(ins.index + 1, _body(state, generator, BOTTOM), None), (exit_, done, None)]
+    fn = consumer_function(c, code, Consumer("next"))
+    result = call_python(c, fn, args, guard=False)
+
+    def successor(outcome: Value) -> tuple[int, State]:
+        if outcome is BOTTOM:
+            return ins.index + 1, _body(state, generator, BOTTOM)
+        if not isinstance(outcome, TupleValue):
+            return exit_, done
+        item, advanced = outcome.items
+        following = SharedIter(advanced, token) if token is not None else advanced
+        return ins.index + 1, _body(state, replace(generator, iterator=following), item)
+
+    if isinstance(result, SplitResult):
+        return Switch(result.tag, [successor(outcome) for outcome in result.alternatives])
+    target, path = successor(result)
+    return [(target, path, None)]
+
+
+NEXT_RULES.append(_next)
+
+
+def _body(state: State, generator: GeneratorValue, item: Value) -> State:
+    body = state.copy()
+    body.stack[-1] = generator
+    body.stack.append(item)
+    return body
 
 
 @handles("RETURN_GENERATOR")
@@ -206,6 +261,10 @@ class Consumer:
         name = self.name
         if name in ("any", "all"):
             return self._any_all(c, ins, state, item)
+        if name == "next":  # the item and the loop's iterator, where it resumes
+            if len(state.stack) != 2:
+                raise GraphBreak("a generator expression that yields inside an expression")
+            return Returned(TupleValue((item, state.stack[0])))
         if name in ("min", "max"):
             return self._min_max(c, ins, state, item)
         acc = state.locals[ACC]

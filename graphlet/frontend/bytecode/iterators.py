@@ -109,7 +109,8 @@ def advance(
     statically or not), the item, and the advanced iterator."""
     scratch = State(dict(state.locals), [iterator])
     flow = for_iter(c, ins, scratch)
-    assert isinstance(flow, list)
+    if not isinstance(flow, list):  # a generator expression's step splits the path
+        raise GraphBreak(f"stepping {inf.kind_name(kind_of(iterator))} here is not compiled")
     body = [s for target, s, _ in flow if target == ins.index + 1]
     if not body:
         return False, None, None
