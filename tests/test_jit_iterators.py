@@ -12,6 +12,7 @@ expression with `key=`."""
 from __future__ import annotations
 
 import copy
+import inspect
 import os
 from typing import Any
 
@@ -558,6 +559,32 @@ def genexpr_divides(a):
     return s
 
 
+def tuple_of_iterators(t, u):
+    return (
+        tuple(zip(t, u)),
+        tuple(enumerate(t)),
+        tuple(reversed(t)),
+        tuple(t),
+        tuple(range(5, 0, -2)),
+    )
+
+
+def list_of_zip(a, b):
+    return list(zip(a, b))
+
+
+def min_of_zip(a, b):
+    return min(zip(a, b))
+
+
+def max_key_mixed(a):
+    return max((x for x in a), key=lambda v: v if v > 0 else 0.5)
+
+
+def tuple_of_list(a):
+    return tuple(a)
+
+
 @pytest.mark.parametrize(
     ("fn", "args", "mode"),
     [
@@ -625,7 +652,9 @@ def genexpr_divides(a):
         pytest.param(list_zip, ([1], [2]), BACK, marks=SWEEP),
         pytest.param(sum_rev_range_start, (4,), NATIVE, marks=SWEEP),
         pytest.param(zip_sum_inner, ([1, 2, 3], [1, 10]), NATIVE, marks=SWEEP),
-        (loop_over_genexpr, ([1, -2, 3],), NATIVE),
+        pytest.param(loop_over_genexpr, ([1, -2, 3],), NATIVE, marks=SWEEP),
+        pytest.param(tuple_of_iterators, ((1, 2, 3), (4.5, 5)), NATIVE, marks=SWEEP),
+        pytest.param(tuple_of_iterators, ((), (1,)), NATIVE, marks=SWEEP),
         pytest.param(loop_over_genexpr, ([],), NATIVE, marks=SWEEP),
         (loop_genexpr_break, ([1, 2, 3, 4],), NATIVE),
         pytest.param(loop_genexpr_break, ([1],), NATIVE, marks=SWEEP),
@@ -671,7 +700,7 @@ def test_returning_an_iterator_hands_back() -> None:
         (next_of_list, ([1],), TypeError),
         (min_key_empty, ([],), ValueError),
         (min_exhausted, ([1],), ValueError),
-        (genexpr_divides, ([4, 0, 1],), ZeroDivisionError),
+        pytest.param(genexpr_divides, ([4, 0, 1],), ZeroDivisionError, marks=SWEEP),
         pytest.param(sum_enum, ([1],), TypeError, marks=SWEEP),
     ],
 )
@@ -680,3 +709,26 @@ def test_next_raises_as_cpython(fn: Any, args: tuple[Any, ...], error: type[Exce
     for _ in range(2):
         with pytest.raises(error):
             jitted(*args)
+
+
+@pytest.mark.parametrize(
+    ("fn", "args", "reason"),
+    [
+        (list_of_zip, ([1], [2]), "a list of tuple (int, int) items is not compiled"),
+        (min_of_zip, ([1], [2]), "min() of an iterable of tuple (int, int) items"),
+        (max_key_mixed, ([-1, 2],), "max() with a key= that returns an int or a float"),
+        (tuple_of_list, ([1, 2],), "tuple() of a list of int is not compiled"),
+    ],
+)
+def test_break_reasons_name_the_users_line(fn: Any, args: tuple[Any, ...], reason: str) -> None:
+    """A consumer given an iterator runs graphlet's own `(x for x in it)`: its breaks
+    are the user's call's, with the real reason."""
+    jitted = graphlet.jit(fn)
+    assert repr(jitted(*args)) == repr(fn(*args))
+    breaks = graphlet.explain(fn, *args).breaks
+    assert breaks, "expected a graph break"
+    lines, first = inspect.getsourcelines(fn)
+    for record in breaks:
+        assert record.filename == __file__ and first <= record.line < first + len(lines), record
+        assert "generator expression" not in record.reason, record
+    assert any(reason in record.reason for record in breaks), breaks

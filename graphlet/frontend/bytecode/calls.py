@@ -479,6 +479,8 @@ def call_python(
             callee = c.unit.capture(fn, kinds)
         except FunctionNotCompilable as e:
             reason = e.records[0].reason if e.records else "not compilable"
+            if fn in c.unit.consumers:  # a consumer's loop at the user's call: its reason
+                raise GraphBreak(reason) from None
             name = closures.display_name(fn)
             raise GraphBreak(f"call to {name}, which runs in Python: {reason}") from None
         for site, elem in fixed_list_types(kinds, callee.param_kinds):

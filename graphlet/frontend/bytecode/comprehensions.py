@@ -42,6 +42,7 @@ from graphlet.frontend.bytecode.values import (
     ESCAPING_GENERATOR,
     Closure,
     ComplexValue,
+    EnumerateIter,
     GeneratorValue,
     ListValue,
     SharedIter,
@@ -49,6 +50,7 @@ from graphlet.frontend.bytecode.values import (
     TupleIter,
     TupleValue,
     Value,
+    ZipIter,
     exhausted,
     kind_of,
     release,
@@ -351,8 +353,8 @@ class Consumer:
             return self._min_max_by_key(c, ins, state, item)
         if not _is_number(item):
             raise GraphBreak(
-                f"{self.name}() of a generator expression of {inf.describe(kind_of(item))}"
-                " items is not compiled"
+                f"{self.name}() of {_source(c)} of {inf.describe(kind_of(item))} items is not"
+                " compiled (of bool, int and float items it is)"
             )
         if acc == EMPTY:
             state.locals[ACC] = item
@@ -368,10 +370,16 @@ class Consumer:
     def _min_max_by_key(self, c: FunctionCapture, ins: Instr, state: State, item: Value) -> Flow:
         """With `key=`: CPython calls the key on each item as it comes and keeps the
         item whose key is strictly less (min) or greater (max) than the best so far."""
-        from graphlet.frontend.bytecode.calls import call
+        from graphlet.frontend.bytecode.calls import SplitResult, call
 
         following = ins.index + 1
         key = call(c, state.locals[KEY], [item])
+        if isinstance(key, SplitResult):
+            kinds = " or ".join(dict.fromkeys(inf.kind_name(kind_of(k)) for k in key.alternatives))
+            raise GraphBreak(
+                f"{self.name}() with a key= that returns {kinds} depending on the path is not"
+                " compiled"
+            )
         if key is BOTTOM:
             state.locals[ACC] = BOTTOM
             return [(following, state, None)]
@@ -404,7 +412,7 @@ class Consumer:
         if acc == EMPTY:
             if self.has_default:
                 return state.locals[DEFAULT]
-            raise GraphBreak(f"{self.name}() of an empty generator expression raises ValueError")
+            raise GraphBreak(f"{self.name}() of an empty {_source(c)[2:]} raises ValueError")
         return acc
 
 
@@ -420,6 +428,26 @@ _ITEMS = types.FunctionType(
 )
 """The generator expression `(item for item in it)`: `list(it)` of an iterator runs
 as `list` of it, so an iterator has one consumer loop however it is passed."""
+
+
+def _static_length(iterator: Value) -> bool:
+    """Whether a loop over `iterator` ends at a step known at compile time (tuples,
+    and enumerate, zip and reversed of them)."""
+    if isinstance(iterator, SharedIter):
+        return _static_length(iterator.inner)
+    if isinstance(iterator, TupleIter):
+        return True
+    if isinstance(iterator, EnumerateIter):
+        return _static_length(iterator.inner)
+    if isinstance(iterator, ZipIter):
+        return all(_static_length(inner) for inner in iterator.inners)
+    return False
+
+
+def _source(c: FunctionCapture) -> str:
+    """What the user passed the consumer, for reasons: graphlet's `(x for x in it)`
+    stands for the iterable itself."""
+    return "an iterable" if c.code is _ITEMS.__code__ else "a generator expression"
 
 
 def items_of(iterator: Value) -> GeneratorValue:
@@ -468,11 +496,13 @@ def consume(
     iterator = generator.iterator
     if isinstance(iterator, SharedIter):
         iterator = iterator.inner
-    if target is tuple and not isinstance(iterator, TupleIter):
+    if target is tuple and not _static_length(iterator):
+        of = inf.kind_name(kind_of(iterator))
+        if generator.closure.fn is not _ITEMS:
+            of = f"a generator expression over {of}"
         raise GraphBreak(
-            "tuple() of a generator expression over"
-            f" {inf.kind_name(kind_of(iterator))} is not compiled (a tuple's"
-            " length is fixed at compile time: only one over a tuple is)"
+            f"tuple() of {of} is not compiled (a tuple's length is fixed at compile time:"
+            " only tuple() of a tuple, or of an iterator over tuples, is)"
         )
     initial = TupleValue(()) if target is tuple else Known(None)
     return run(c, generator, Consumer(name), [initial])
@@ -499,12 +529,23 @@ def consumer_function(
     c: FunctionCapture, code: types.CodeType, consumer: Consumer
 ) -> types.FunctionType:
     """One function per generator expression's code, globals and consumer."""
-    key = (code, id(c.fn.__globals__), consumer)
+    site = None
+    if code is _ITEMS.__code__:  # its breaks are the user's call's (one per call site)
+        assert c.current is not None
+        site = c.unit.call_sites.get(c.fn, (c.fn.__qualname__, c.filename, c.current.line))
+    key = (code, id(c.fn.__globals__), consumer, site)
     fn = c.unit.nested_functions.get(key)
     if fn is None:
-        cells = tuple(types.CellType() for _ in code.co_freevars)
-        fn = types.FunctionType(code, c.fn.__globals__, code.co_name, None, cells)
-        fn.__qualname__ = code.co_qualname
+        fn = _new_function(c, code)
+        if site is not None:
+            c.unit.call_sites[fn] = site
         c.unit.nested_functions[key] = fn
         c.unit.consumers[fn] = consumer
+    return fn
+
+
+def _new_function(c: FunctionCapture, code: types.CodeType) -> types.FunctionType:
+    cells = tuple(types.CellType() for _ in code.co_freevars)
+    fn = types.FunctionType(code, c.fn.__globals__, code.co_name, None, cells)
+    fn.__qualname__ = code.co_qualname
     return fn

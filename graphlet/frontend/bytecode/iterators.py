@@ -73,6 +73,36 @@ def _zip(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
     return ZipIter(tuple(iterate(c, a) for a in args))
 
 
+@builtins.value_builtin(tuple)
+def _tuple(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
+    """`tuple(x)` of a tuple is itself, of a range with constant bounds its items;
+    iterators run as `tuple(v for v in it)` (`comprehensions`)."""
+    if len(args) != 1:
+        return None if args else TupleValue(())
+    (value,) = args
+    if isinstance(value, TupleValue) or value is BOTTOM:
+        return value
+    if isinstance(value, RangeValue):
+        start, stop, step = (_constant(v) for v in (value.start, value.stop, value.step))
+        if start is not None and stop is not None and step:
+            items = range(start, stop, step)
+            if len(items) <= 64:
+                return TupleValue(tuple(c.const(i) for i in items))
+    raise GraphBreak(
+        f"tuple() of {inf.kind_name(kind_of(value))} is not compiled (a tuple's length is"
+        " fixed at compile time: only tuple() of a tuple, of a constant range or of an"
+        " iterator over tuples is)"
+    )
+
+
+def _constant(value: SSAValue) -> int | None:
+    owner = value.owner
+    if isinstance(owner, g.ConstantOp) and value.type == INT:
+        number = g.from_attr(owner.value)
+        return number if isinstance(number, int) else None
+    return None
+
+
 @builtins.value_builtin(reversed)
 def _reversed(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
     if len(args) != 1:
