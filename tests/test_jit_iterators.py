@@ -585,6 +585,33 @@ def tuple_of_list(a):
     return tuple(a)
 
 
+def unpack_zip(a, b):
+    p, q = zip(a, b)
+    return p, q
+
+
+def unpack_enumerate(a):
+    e = enumerate(a)
+    (i, x), (j, y) = e
+    return i + j, x * y, next(e, None)
+
+
+def unpack_reversed_range(n):
+    a, b, c = reversed(range(n))
+    return a, b, c
+
+
+def truth_of_iterators(a):
+    e = enumerate(a)
+    s = 0
+    if e:
+        s += 1
+    if not reversed(a):
+        s += 10
+    g = (x for x in a)
+    return s, bool(g), bool(zip(a, a)), sum(g), bool(e)
+
+
 @pytest.mark.parametrize(
     ("fn", "args", "mode"),
     [
@@ -655,6 +682,11 @@ def tuple_of_list(a):
         pytest.param(loop_over_genexpr, ([1, -2, 3],), NATIVE, marks=SWEEP),
         pytest.param(tuple_of_iterators, ((1, 2, 3), (4.5, 5)), NATIVE, marks=SWEEP),
         pytest.param(tuple_of_iterators, ((), (1,)), NATIVE, marks=SWEEP),
+        (unpack_zip, ([1, 2], [3, 4]), NATIVE),
+        pytest.param(unpack_enumerate, ([2, 3],), NATIVE, marks=SWEEP),
+        pytest.param(unpack_reversed_range, (3,), NATIVE, marks=SWEEP),
+        (truth_of_iterators, ([1, 2],), NATIVE),
+        pytest.param(truth_of_iterators, ([],), NATIVE, marks=SWEEP),
         pytest.param(loop_over_genexpr, ([],), NATIVE, marks=SWEEP),
         (loop_genexpr_break, ([1, 2, 3, 4],), NATIVE),
         pytest.param(loop_genexpr_break, ([1],), NATIVE, marks=SWEEP),
@@ -701,14 +733,21 @@ def test_returning_an_iterator_hands_back() -> None:
         (min_key_empty, ([],), ValueError),
         (min_exhausted, ([1],), ValueError),
         pytest.param(genexpr_divides, ([4, 0, 1],), ZeroDivisionError, marks=SWEEP),
+        (unpack_zip, ([1, 2, 3], [3, 4, 5]), ValueError),
+        pytest.param(unpack_zip, ([1], [3]), ValueError, marks=SWEEP),
+        pytest.param(unpack_enumerate, ([2, 3, 4],), ValueError, marks=SWEEP),
+        pytest.param(unpack_reversed_range, (2,), ValueError, marks=SWEEP),
         pytest.param(sum_enum, ([1],), TypeError, marks=SWEEP),
     ],
 )
 def test_next_raises_as_cpython(fn: Any, args: tuple[Any, ...], error: type[Exception]) -> None:
+    with pytest.raises(error) as expected:
+        fn(*args)
     jitted = graphlet.jit(fn)
     for _ in range(2):
-        with pytest.raises(error):
+        with pytest.raises(error) as got:
             jitted(*args)
+        assert str(got.value) == str(expected.value)
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from xdsl.dialects import func
 from xdsl.ir import Attribute, SSAValue
 
-from graphlet.frontend.bytecode import builtins, closures, regions
+from graphlet.frontend.bytecode import builtins, closures, operators, regions
 from graphlet.frontend.bytecode import inference as inf
 from graphlet.frontend.bytecode.breaks import FunctionNotCompilable, GraphBreak
 from graphlet.frontend.bytecode.decode import NULL_BEFORE_CALLABLE, Instr
@@ -257,6 +257,8 @@ def _advanced(c: FunctionCapture, state: State, callee: Value, passed: list[Valu
     """After a call: the iterators it was passed (or a closure it calls holds) were
     advanced in copies; their holders see them exhausted where the call ran them to
     the end (a list comprehension, sum of a generator expression...), else poisoned."""
+    if callee == Known(bool):  # truth never advances an iterator
+        return
     consumed: list[Value] = []
     if isinstance(callee, Closure) and callee.fn.__code__.co_name in ("<listcomp>",):
         consumed = passed[1:2]
@@ -308,6 +310,9 @@ CPython's TypeError)."""
 def call(
     c: FunctionCapture, callee: Value, args: list[Value], keywords: dict[str, Value] | None = None
 ) -> Value:
+    if callee == Known(bool) and len(args) == 1 and not isinstance(args[0], SSAValue):
+        truth = operators.truth(c, args[0])  # of a tuple, list, iterator...
+        return BOTTOM if truth is None else c.boolean(truth)
     if not isinstance(callee, Closure) and any(
         isinstance(a, GeneratorValue) for a in [*args, *(keywords or {}).values()]
     ):  # (a nested function, or a list comprehension on 3.11, iterates it as it is)

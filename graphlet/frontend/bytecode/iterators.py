@@ -17,7 +17,7 @@ from xdsl.ir import SSAValue
 
 from graphlet.dialects import graphlet as g
 from graphlet.dialects import pylist
-from graphlet.frontend.bytecode import builtins
+from graphlet.frontend.bytecode import builtins, operators
 from graphlet.frontend.bytecode import inference as inf
 from graphlet.frontend.bytecode.breaks import GraphBreak
 from graphlet.frontend.bytecode.decode import Instr
@@ -256,3 +256,42 @@ def next_call(c: FunctionCapture, ins: Instr, state: State, args: list[Value]) -
     replace_holders(done, iterator, exhausted(), inf.Poison(USED_ITERATOR))
     done.stack.append(args[1])
     return [(following, state, None), (following, done, has_next)]
+
+
+@operators.truth_rule
+def _truth(c: FunctionCapture, value: Value) -> Any:
+    """An iterator object is true (exhausted or not): it has no `__len__`/`__bool__`."""
+    if isinstance(value, TupleIter) or is_iterator(value):
+        return True
+    return NotImplemented
+
+
+def unpack(c: FunctionCapture, ins: Instr, state: State, iterator: Value) -> list[Value] | None:
+    """`a, b = it` of an iterator (None for other values): CPython takes `count` items
+    and then checks that one more is not there (ValueError with its message where the
+    count differs: the call is handed back there). Its holders see it exhausted."""
+    if not (isinstance(iterator, TupleIter) or is_iterator(iterator)):
+        return None
+    if isinstance(iterator, GeneratorValue | SharedIter):
+        raise GraphBreak(f"unpacking {inf.kind_name(kind_of(iterator))} is not compiled")
+    count = ins.arg
+    step = replace(ins, op="FOR_ITER", target=-1)
+    items, current = [], iterator
+    for got in range(count + 1):
+        has_next, item, advanced = advance(c, step, state, current)
+        if got == count:
+            if has_next is True:
+                raise GraphBreak(f"too many values to unpack (expected {count}) (ValueError)")
+            if has_next is not False:
+                c.guard(c.boolean(c.negated(has_next)), "ValueError")
+            break
+        if has_next is False:
+            raise GraphBreak(
+                f"not enough values to unpack (expected {count}, got {got}) (ValueError)"
+            )
+        if has_next is not True:
+            c.guard(has_next, "ValueError")
+        items.append(item)
+        current = advanced
+    replace_holders(state, iterator, exhausted(), inf.Poison(USED_ITERATOR))
+    return items
