@@ -612,6 +612,21 @@ def truth_of_iterators(a):
     return s, bool(g), bool(zip(a, a)), sum(g), bool(e)
 
 
+def in_reversed(a, x):
+    r = reversed(a)
+    return x in r
+
+
+def in_generator(a, x):
+    return x in (y * 2 for y in a), x not in reversed(a)
+
+
+def in_then_used(a, x):
+    r = reversed(a)
+    found = x in r
+    return found, list(r)
+
+
 @pytest.mark.parametrize(
     ("fn", "args", "mode"),
     [
@@ -687,6 +702,11 @@ def truth_of_iterators(a):
         pytest.param(unpack_reversed_range, (3,), NATIVE, marks=SWEEP),
         (truth_of_iterators, ([1, 2],), NATIVE),
         pytest.param(truth_of_iterators, ([],), NATIVE, marks=SWEEP),
+        (in_reversed, ([1, 2, 3], 2.0), NATIVE),
+        pytest.param(in_reversed, ([], 1), NATIVE, marks=SWEEP),
+        pytest.param(in_reversed, ([1.0, float("nan")], float("nan")), BACK, marks=SWEEP),
+        pytest.param(in_generator, ([1, 2, 3], 4), NATIVE, marks=SWEEP),
+        pytest.param(in_then_used, ([1, 2, 3], 2), BACK, marks=SWEEP),
         pytest.param(loop_over_genexpr, ([],), NATIVE, marks=SWEEP),
         (loop_genexpr_break, ([1, 2, 3, 4],), NATIVE),
         pytest.param(loop_genexpr_break, ([1],), NATIVE, marks=SWEEP),

@@ -35,11 +35,12 @@ from graphlet.dialects import graphlet as g
 from graphlet.frontend.bytecode import closures, intrinsics, lists, operators
 from graphlet.frontend.bytecode import inference as inf
 from graphlet.frontend.bytecode.breaks import GraphBreak
-from graphlet.frontend.bytecode.inference import BOOL, BOTTOM, FLOAT, INT, Known
+from graphlet.frontend.bytecode.inference import BOOL, BOTTOM, FLOAT, INT, Known, Poison
 from graphlet.frontend.bytecode.iteration import ITERATE_RULES, NEXT_RULES
 from graphlet.frontend.bytecode.opcodes import CLEARED, Flow, Returned, Switch, handles
 from graphlet.frontend.bytecode.values import (
     ESCAPING_GENERATOR,
+    USED_ITERATOR,
     Closure,
     ComplexValue,
     EnumerateIter,
@@ -52,8 +53,10 @@ from graphlet.frontend.bytecode.values import (
     Value,
     ZipIter,
     exhausted,
+    iterators_in,
     kind_of,
     release,
+    replace_holders,
 )
 
 if TYPE_CHECKING:
@@ -444,10 +447,46 @@ def _static_length(iterator: Value) -> bool:
     return False
 
 
+def _contains_of(iterable: Any, x: Any) -> Any:
+    return (item == x for item in iterable)
+
+
+_CONTAINS = types.FunctionType(
+    next(k for k in _contains_of.__code__.co_consts if isinstance(k, types.CodeType)),
+    {},
+    None,
+    None,
+    (types.CellType(),),
+)
+"""`x in it` of an iterator runs as `any(item == x for item in it)`: CPython's loop,
+which stops at the first equal item (its identity test adds nothing for numbers
+once `x` is not a NaN, which hands back)."""
+
+
+def contains_in(c: FunctionCapture, state: State, item: Value, iterator: Value) -> Value:
+    """`item in iterator`: the iterator is advanced to the match (or to its end), so
+    its holders cannot use it again here."""
+    if isinstance(item, SSAValue) and item.type == FLOAT:
+        c.guard(c.boolean(c.negated(c.is_nan(item))))
+    elif not (isinstance(item, SSAValue) and item.type in (INT, BOOL)):
+        raise GraphBreak(f"{inf.kind_name(kind_of(item))} in an iterator is not compiled")
+    inner = iterator.inner if isinstance(iterator, SharedIter) else iterator
+    generator = GeneratorValue(Closure(_CONTAINS, ("x",), (), (item,)), inner)
+    found = run(c, generator, Consumer("any"), [Known(None)])
+    for held in iterators_in(iterator):
+        if isinstance(held, SharedIter):
+            release(state, held.token, Poison(USED_ITERATOR))
+        else:
+            replace_holders(state, held, Poison(USED_ITERATOR), Poison(USED_ITERATOR))
+    return found
+
+
 def _source(c: FunctionCapture) -> str:
     """What the user passed the consumer, for reasons: graphlet's `(x for x in it)`
     stands for the iterable itself."""
-    return "an iterable" if c.code is _ITEMS.__code__ else "a generator expression"
+    if c.code in (_ITEMS.__code__, _CONTAINS.__code__):
+        return "an iterable"
+    return "a generator expression"
 
 
 def items_of(iterator: Value) -> GeneratorValue:
@@ -530,7 +569,10 @@ def consumer_function(
 ) -> types.FunctionType:
     """One function per generator expression's code, globals and consumer."""
     site = None
-    if code is _ITEMS.__code__:  # its breaks are the user's call's (one per call site)
+    if code in (
+        _ITEMS.__code__,
+        _CONTAINS.__code__,
+    ):  # its breaks are the user's call's (one per call site)
         assert c.current is not None
         site = c.unit.call_sites.get(c.fn, (c.fn.__qualname__, c.filename, c.current.line))
     key = (code, id(c.fn.__globals__), consumer, site)

@@ -33,8 +33,10 @@ from graphlet.frontend.bytecode.values import (
     SharedIter,
     SharedIterKind,
     State,
+    TupleIter,
     TupleValue,
     Value,
+    is_iterator,
     kind_of,
     release,
 )
@@ -210,7 +212,16 @@ def contains_op(c: FunctionCapture, ins: Instr, state: State) -> Flow:
     if container is BOTTOM or item is BOTTOM:
         state.stack.append(BOTTOM)
         return None
-    found = operators.contains(c, item, container)
+    if isinstance(container, TupleIter) or is_iterator(container):
+        from graphlet.frontend.bytecode import comprehensions
+
+        found = comprehensions.contains_in(c, state, item, container)
+        if found is BOTTOM:
+            state.stack.append(BOTTOM)
+            return None
+        assert isinstance(found, SSAValue)
+    else:
+        found = operators.contains(c, item, container)
     state.stack.append(c.boolean(c.negated(found) if ins.arg else found))
     return None
 
