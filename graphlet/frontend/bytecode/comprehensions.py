@@ -18,8 +18,11 @@ consumer returns. Its parameters are the iterator, the accumulator (and `min`'s
 `default=` and `key=`), then the free variables. `sum` follows CPython's loop
 exactly: an int accumulator while items are ints, its float loop (compensated from
 3.12, see `intrinsics`) after the first float, plain `+` otherwise. A consumer given
-an iterator runs as given `(x for x in it)` (`items_of`). A generator that escapes
-(stored, returned, passed to another call, iterated by a `for`) is a graph break.
+an iterator runs as given `(x for x in it)` (`items_of`, whose breaks are reported at
+the user's call). A `for` loop over a generator expression (stored or not) steps it
+with its code captured as `Consumer("next")`: the loop to the next yield, returning
+the item and the advanced iterator (or None at the end). A generator that escapes
+(returned, passed to a builtin that does not consume it) is a graph break.
 """
 
 from __future__ import annotations
