@@ -12,6 +12,7 @@ expression with `key=`."""
 from __future__ import annotations
 
 import copy
+import inspect
 import os
 from typing import Any
 
@@ -464,6 +465,168 @@ def zip_sum_inner(a, b):
     return sum(x * y for x, y in zip(e, b))
 
 
+def loop_over_genexpr(a):
+    s = 0
+    for x in (y * 2 for y in a if y > 0):
+        s += x
+    return s
+
+
+def loop_genexpr_break(a):
+    g = (y * y for y in a)
+    s = 0
+    for x in g:
+        s += x
+        if x > 3:
+            break
+    return s, list(g), sum(g)
+
+
+def loop_genexpr_twice(a):
+    g = (y + 1 for y in a)
+    s = 0
+    for x in g:
+        s += x
+    for x in g:
+        s += 100
+    return s
+
+
+def genexpr_summed_twice(a):
+    g = (y * 3 for y in a if y != 2)
+    return sum(g), sum(g), list(g)
+
+
+def genexpr_reads_cell_late(a, k):
+    g = (y * k for y in a)
+    k = k + 10
+    return list(g)
+
+
+def genexpr_cell_set_in_loop(a):
+    k = 1
+    s = 0
+    for x in (y * k for y in a):
+        s += x
+        k = x
+    return s
+
+
+def genexpr_mixed_items(n):
+    s = 0
+    for x in (y if y % 2 else y / 2 for y in range(n)):
+        s += x
+    return s
+
+
+def genexpr_over_held_zip(a, b):
+    z = zip(a, b)
+    s = 0
+    for v in (x - y for x, y in z):
+        s += v
+        if v < 0:
+            break
+    return s, sum(x * y for x, y in z)
+
+
+def genexpr_over_tuple(t):
+    s = 0
+    for x in (v * 2 for v in t if v):
+        s += x
+    return s, [x for x in (v for v in t)]
+
+
+def genexpr_two_fors(a):
+    s = 0
+    for x in (p * q for p in a for q in a):
+        s += x
+    return s
+
+
+def genexpr_returned_from_loop(a):
+    for x in (y for y in a):
+        if x > 1:
+            return x
+    return -1
+
+
+def genexpr_divides(a):
+    s = 0.0
+    for x in (1 / y for y in a):
+        s += x
+        if s > 10:
+            break
+    return s
+
+
+def tuple_of_iterators(t, u):
+    return (
+        tuple(zip(t, u)),
+        tuple(enumerate(t)),
+        tuple(reversed(t)),
+        tuple(t),
+        tuple(range(5, 0, -2)),
+    )
+
+
+def list_of_zip(a, b):
+    return list(zip(a, b))
+
+
+def min_of_zip(a, b):
+    return min(zip(a, b))
+
+
+def max_key_mixed(a):
+    return max((x for x in a), key=lambda v: v if v > 0 else 0.5)
+
+
+def tuple_of_list(a):
+    return tuple(a)
+
+
+def unpack_zip(a, b):
+    p, q = zip(a, b)
+    return p, q
+
+
+def unpack_enumerate(a):
+    e = enumerate(a)
+    (i, x), (j, y) = e
+    return i + j, x * y, next(e, None)
+
+
+def unpack_reversed_range(n):
+    a, b, c = reversed(range(n))
+    return a, b, c
+
+
+def truth_of_iterators(a):
+    e = enumerate(a)
+    s = 0
+    if e:
+        s += 1
+    if not reversed(a):
+        s += 10
+    g = (x for x in a)
+    return s, bool(g), bool(zip(a, a)), sum(g), bool(e)
+
+
+def in_reversed(a, x):
+    r = reversed(a)
+    return x in r
+
+
+def in_generator(a, x):
+    return x in (y * 2 for y in a), x not in reversed(a)
+
+
+def in_then_used(a, x):
+    r = reversed(a)
+    found = x in r
+    return found, list(r)
+
+
 @pytest.mark.parametrize(
     ("fn", "args", "mode"),
     [
@@ -531,6 +694,32 @@ def zip_sum_inner(a, b):
         pytest.param(list_zip, ([1], [2]), BACK, marks=SWEEP),
         pytest.param(sum_rev_range_start, (4,), NATIVE, marks=SWEEP),
         pytest.param(zip_sum_inner, ([1, 2, 3], [1, 10]), NATIVE, marks=SWEEP),
+        pytest.param(loop_over_genexpr, ([1, -2, 3],), NATIVE, marks=SWEEP),
+        pytest.param(tuple_of_iterators, ((1, 2, 3), (4.5, 5)), NATIVE, marks=SWEEP),
+        pytest.param(tuple_of_iterators, ((), (1,)), NATIVE, marks=SWEEP),
+        (unpack_zip, ([1, 2], [3, 4]), NATIVE),
+        pytest.param(unpack_enumerate, ([2, 3],), NATIVE, marks=SWEEP),
+        pytest.param(unpack_reversed_range, (3,), NATIVE, marks=SWEEP),
+        (truth_of_iterators, ([1, 2],), NATIVE),
+        pytest.param(truth_of_iterators, ([],), NATIVE, marks=SWEEP),
+        (in_reversed, ([1, 2, 3], 2.0), NATIVE),
+        pytest.param(in_reversed, ([], 1), NATIVE, marks=SWEEP),
+        pytest.param(in_reversed, ([1.0, float("nan")], float("nan")), BACK, marks=SWEEP),
+        pytest.param(in_generator, ([1, 2, 3], 4), NATIVE, marks=SWEEP),
+        pytest.param(in_then_used, ([1, 2, 3], 2), BACK, marks=SWEEP),
+        pytest.param(loop_over_genexpr, ([],), NATIVE, marks=SWEEP),
+        (loop_genexpr_break, ([1, 2, 3, 4],), NATIVE),
+        pytest.param(loop_genexpr_break, ([1],), NATIVE, marks=SWEEP),
+        pytest.param(loop_genexpr_twice, ([1, 2],), NATIVE, marks=SWEEP),
+        (genexpr_summed_twice, ([1, 2, 3],), NATIVE),
+        pytest.param(genexpr_reads_cell_late, ([1, 2], 3), NATIVE, marks=SWEEP),
+        pytest.param(genexpr_cell_set_in_loop, ([1, 2, 3],), NATIVE, marks=SWEEP),
+        pytest.param(genexpr_mixed_items, (5,), NATIVE, marks=SWEEP),
+        pytest.param(genexpr_over_held_zip, ([3, 1, 5, 6], [1, 2, 3, 4]), NATIVE, marks=SWEEP),
+        pytest.param(genexpr_over_tuple, ((1, 0, 3),), NATIVE, marks=SWEEP),
+        pytest.param(genexpr_two_fors, ([1, 2],), BACK, marks=SWEEP),
+        pytest.param(genexpr_returned_from_loop, ([0, 1, 2, 3],), NATIVE, marks=SWEEP),
+        pytest.param(genexpr_divides, ([0.1, 0.05, 0.0],), NATIVE, marks=SWEEP),
     ],
 )
 def test_iterator_reuse(fn: Any, args: tuple[Any, ...], mode: str) -> None:
@@ -563,11 +752,42 @@ def test_returning_an_iterator_hands_back() -> None:
         (next_of_list, ([1],), TypeError),
         (min_key_empty, ([],), ValueError),
         (min_exhausted, ([1],), ValueError),
+        pytest.param(genexpr_divides, ([4, 0, 1],), ZeroDivisionError, marks=SWEEP),
+        (unpack_zip, ([1, 2, 3], [3, 4, 5]), ValueError),
+        pytest.param(unpack_zip, ([1], [3]), ValueError, marks=SWEEP),
+        pytest.param(unpack_enumerate, ([2, 3, 4],), ValueError, marks=SWEEP),
+        pytest.param(unpack_reversed_range, (2,), ValueError, marks=SWEEP),
         pytest.param(sum_enum, ([1],), TypeError, marks=SWEEP),
     ],
 )
 def test_next_raises_as_cpython(fn: Any, args: tuple[Any, ...], error: type[Exception]) -> None:
+    with pytest.raises(error) as expected:
+        fn(*args)
     jitted = graphlet.jit(fn)
     for _ in range(2):
-        with pytest.raises(error):
+        with pytest.raises(error) as got:
             jitted(*args)
+        assert str(got.value) == str(expected.value)
+
+
+@pytest.mark.parametrize(
+    ("fn", "args", "reason"),
+    [
+        (list_of_zip, ([1], [2]), "a list of tuple (int, int) items is not compiled"),
+        (min_of_zip, ([1], [2]), "min() of an iterable of tuple (int, int) items"),
+        (max_key_mixed, ([-1, 2],), "max() with a key= that returns an int or a float"),
+        (tuple_of_list, ([1, 2],), "tuple() of a list of int is not compiled"),
+    ],
+)
+def test_break_reasons_name_the_users_line(fn: Any, args: tuple[Any, ...], reason: str) -> None:
+    """A consumer given an iterator runs graphlet's own `(x for x in it)`: its breaks
+    are the user's call's, with the real reason."""
+    jitted = graphlet.jit(fn)
+    assert repr(jitted(*args)) == repr(fn(*args))
+    breaks = graphlet.explain(fn, *args).breaks
+    assert breaks, "expected a graph break"
+    lines, first = inspect.getsourcelines(fn)
+    for record in breaks:
+        assert record.filename == __file__ and first <= record.line < first + len(lines), record
+        assert "generator expression" not in record.reason, record
+    assert any(reason in record.reason for record in breaks), breaks

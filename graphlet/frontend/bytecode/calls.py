@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from xdsl.dialects import func
 from xdsl.ir import Attribute, SSAValue
 
-from graphlet.frontend.bytecode import builtins, closures, regions
+from graphlet.frontend.bytecode import builtins, closures, operators, regions
 from graphlet.frontend.bytecode import inference as inf
 from graphlet.frontend.bytecode.breaks import FunctionNotCompilable, GraphBreak
 from graphlet.frontend.bytecode.decode import NULL_BEFORE_CALLABLE, Instr
@@ -257,11 +257,15 @@ def _advanced(c: FunctionCapture, state: State, callee: Value, passed: list[Valu
     """After a call: the iterators it was passed (or a closure it calls holds) were
     advanced in copies; their holders see them exhausted where the call ran them to
     the end (a list comprehension, sum of a generator expression...), else poisoned."""
+    if callee == Known(bool):  # truth never advances an iterator
+        return
     consumed: list[Value] = []
     if isinstance(callee, Closure) and callee.fn.__code__.co_name in ("<listcomp>",):
         consumed = passed[1:2]
     elif isinstance(callee, Known) and _hashable(callee.obj) and callee.obj in FULL_CONSUMERS:
-        consumed = [v.iterator for v in passed[1:2] if isinstance(v, GeneratorValue)]
+        consumed = [
+            part for v in passed[1:2] if isinstance(v, GeneratorValue) for part in (v, v.iterator)
+        ]
     for value in passed:
         for iterator in iterators_in(value):
             done = any(iterator is v for v in consumed)
@@ -306,7 +310,12 @@ CPython's TypeError)."""
 def call(
     c: FunctionCapture, callee: Value, args: list[Value], keywords: dict[str, Value] | None = None
 ) -> Value:
-    if any(isinstance(a, GeneratorValue) for a in [*args, *(keywords or {}).values()]):
+    if callee == Known(bool) and len(args) == 1 and not isinstance(args[0], SSAValue):
+        truth = operators.truth(c, args[0])  # of a tuple, list, iterator...
+        return BOTTOM if truth is None else c.boolean(truth)
+    if not isinstance(callee, Closure) and any(
+        isinstance(a, GeneratorValue) for a in [*args, *(keywords or {}).values()]
+    ):  # (a nested function, or a list comprehension on 3.11, iterates it as it is)
         from graphlet.frontend.bytecode import comprehensions
 
         return comprehensions.consume(c, callee, args, keywords or {})
@@ -475,6 +484,8 @@ def call_python(
             callee = c.unit.capture(fn, kinds)
         except FunctionNotCompilable as e:
             reason = e.records[0].reason if e.records else "not compilable"
+            if fn in c.unit.consumers:  # a consumer's loop at the user's call: its reason
+                raise GraphBreak(reason) from None
             name = closures.display_name(fn)
             raise GraphBreak(f"call to {name}, which runs in Python: {reason}") from None
         for site, elem in fixed_list_types(kinds, callee.param_kinds):

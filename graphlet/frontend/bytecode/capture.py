@@ -230,6 +230,9 @@ class ModuleCapture:
         self.symbols: set[str] = set()
         self.nested_functions: dict[tuple[Any, ...], types.FunctionType] = {}
         """The functions of nested code objects (`closures.nested_function`)."""
+        self.call_sites: dict[types.FunctionType, tuple[str, str, int | None]] = {}
+        """Functions graphlet wrote (`sum(it)` runs as `sum(x for x in it)`): the user's
+        function, file and line of the call each stands for, where their breaks are."""
         self.consumers: dict[types.FunctionType, Any] = {}
         """The functions that run a generator expression's code as its consumer's loop
         (`comprehensions.Consumer`)."""
@@ -383,6 +386,9 @@ class FunctionCapture(Emitter):
         return FunctionNotCompilable([self._record(reason, line, opname)])
 
     def _record(self, reason: str, line: int | None, opname: str) -> BreakRecord:
+        site = self.unit.call_sites.get(self.fn)
+        if site is not None:  # graphlet's own code: the break is at the user's call
+            return BreakRecord(site[0], site[1], site[2], "CALL", reason)
         return BreakRecord(self.fn.__qualname__, self.filename, line, opname, reason)
 
     def _check_function(self) -> None:

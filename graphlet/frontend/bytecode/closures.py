@@ -180,6 +180,8 @@ def bind(c: FunctionCapture, state: State, value: Value, seen: tuple[Any, ...] =
             )
         names = c.code.co_freevars  # the closure's cells are in this order
         return Closure(c.fn, names, (), tuple(cell_value(c, state, name) for name in names))
+    if isinstance(value, GeneratorValue) and value.closure.cells:
+        return current_generator(c, state, value)
     if not isinstance(value, Closure) or value.free is not None:
         return value
     if value.fn in seen:  # a nested function that calls itself
@@ -188,6 +190,20 @@ def bind(c: FunctionCapture, state: State, value: Value, seen: tuple[Any, ...] =
         bind(c, state, cell_value(c, state, name), (*seen, value.fn)) for name in value.cells
     )
     return replace(value, free=free)
+
+
+def current_generator(c: FunctionCapture, state: State, value: GeneratorValue) -> GeneratorValue:
+    """A generator expression as it runs now: CPython's generator reads its cells each
+    time it resumes, so a variable assigned since it was made is seen."""
+    if value.owner is not c.fn:
+        raise GraphBreak(
+            "running a generator expression outside the function that made it is not"
+            " compiled (it reads that function's variables)"
+        )
+    closure = value.closure
+    unbound = replace(closure, free=None)
+    free = tuple(bind(c, state, cell_value(c, state, name)) for name in closure.cells)
+    return replace(value, closure=replace(unbound, free=free))
 
 
 @functools.cache
@@ -235,7 +251,7 @@ def call_closure(
     code = closure.fn.__code__
     if code.co_flags & GENERATOR:
         if code.co_name == "<genexpr>" and len(args) == 1:  # made and called at once
-            return GeneratorValue(closure, args[0])
+            return GeneratorValue(closure, args[0], c.fn)
         raise GraphBreak(
             f"calling the generator function {display_name(closure.fn)} is not compiled"
         )

@@ -18,30 +18,35 @@ consumer returns. Its parameters are the iterator, the accumulator (and `min`'s
 `default=` and `key=`), then the free variables. `sum` follows CPython's loop
 exactly: an int accumulator while items are ints, its float loop (compensated from
 3.12, see `intrinsics`) after the first float, plain `+` otherwise. A consumer given
-an iterator runs as given `(x for x in it)` (`items_of`). A generator that escapes
-(stored, returned, passed to another call, iterated by a `for`) is a graph break.
+an iterator runs as given `(x for x in it)` (`items_of`, whose breaks are reported at
+the user's call). A `for` loop over a generator expression (stored or not) steps it
+with its code captured as `Consumer("next")`: the loop to the next yield, returning
+the item and the advanced iterator (or None at the end). A generator that escapes
+(returned, passed to a builtin that does not consume it) is a graph break.
 """
 
 from __future__ import annotations
 
 import dis
 import types
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from xdsl.ir import SSAValue
 
 from graphlet.dialects import graphlet as g
+from graphlet.frontend.bytecode import closures, intrinsics, lists, operators
 from graphlet.frontend.bytecode import inference as inf
-from graphlet.frontend.bytecode import intrinsics, lists, operators
 from graphlet.frontend.bytecode.breaks import GraphBreak
-from graphlet.frontend.bytecode.inference import BOOL, BOTTOM, FLOAT, INT, Known
-from graphlet.frontend.bytecode.iteration import ITERATE_RULES
-from graphlet.frontend.bytecode.opcodes import CLEARED, Flow, handles
+from graphlet.frontend.bytecode.inference import BOOL, BOTTOM, FLOAT, INT, Known, Poison
+from graphlet.frontend.bytecode.iteration import ITERATE_RULES, NEXT_RULES
+from graphlet.frontend.bytecode.opcodes import CLEARED, Flow, Returned, Switch, handles
 from graphlet.frontend.bytecode.values import (
     ESCAPING_GENERATOR,
+    USED_ITERATOR,
     Closure,
     ComplexValue,
+    EnumerateIter,
     GeneratorValue,
     ListValue,
     SharedIter,
@@ -49,7 +54,12 @@ from graphlet.frontend.bytecode.values import (
     TupleIter,
     TupleValue,
     Value,
+    ZipIter,
+    exhausted,
+    iterators_in,
     kind_of,
+    release,
+    replace_holders,
 )
 
 if TYPE_CHECKING:
@@ -113,14 +123,67 @@ def list_append(c: FunctionCapture, ins: Instr, state: State) -> Flow:
 
 def _iterate(c: FunctionCapture, value: Value) -> Any:
     if isinstance(value, GeneratorValue):
-        raise GraphBreak(
-            "a for loop over a generator expression is not compiled (only sum, min, max,"
-            " any, all, list, tuple and sorted of one are)"
-        )
+        return value  # a generator is its own iterator
     return NotImplemented
 
 
 ITERATE_RULES.append(_iterate)
+
+
+def _next(c: FunctionCapture, ins: Instr, state: State, generator: Value) -> Any:
+    """A `for` loop's step of a generator expression: its code captured as a function
+    (`Consumer("next")`) that runs its loop to the next yield and returns the item and
+    the advanced iterator, or returns None at the end (a union the path splits on)."""
+    from graphlet.frontend.bytecode.calls import SplitResult, call_python
+
+    if not isinstance(generator, GeneratorValue):
+        return NotImplemented
+    code = generator.closure.fn.__code__
+    if sum(i.opname == "FOR_ITER" for i in dis.get_instructions(code)) != 1:
+        raise GraphBreak(
+            "a for loop over a generator expression with more than one for clause is not compiled"
+        )
+    generator = closures.bind(c, state, generator)  # its cells as they are now
+    inner, token = generator.iterator, None
+    if isinstance(inner, SharedIter):
+        inner, token = inner.inner, inner.token
+    exit_ = ins.target
+    assert exit_ is not None
+    done = state.copy()
+    done.pop()
+    if token is not None:  # holders of the iterator it looped over see it exhausted
+        release(done, token, exhausted())
+    closure = generator.closure
+    assert closure.free is not None
+    args = [inner, Known(None), *closure.free]
+    if any(a is BOTTOM for a in args):
+        return [(ins.index + 1, _body(state, generator, BOTTOM), None), (exit_, done, None)]
+    fn = consumer_function(c, code, Consumer("next"))
+    result = call_python(c, fn, args, guard=False)
+
+    def successor(outcome: Value) -> tuple[int, State]:
+        if outcome is BOTTOM:
+            return ins.index + 1, _body(state, generator, BOTTOM)
+        if not isinstance(outcome, TupleValue):
+            return exit_, done
+        item, advanced = outcome.items
+        following = SharedIter(advanced, token) if token is not None else advanced
+        return ins.index + 1, _body(state, replace(generator, iterator=following), item)
+
+    if isinstance(result, SplitResult):
+        return Switch(result.tag, [successor(outcome) for outcome in result.alternatives])
+    target, path = successor(result)
+    return [(target, path, None)]
+
+
+NEXT_RULES.append(_next)
+
+
+def _body(state: State, generator: GeneratorValue, item: Value) -> State:
+    body = state.copy()
+    body.stack[-1] = generator
+    body.stack.append(item)
+    return body
 
 
 @handles("RETURN_GENERATOR")
@@ -206,6 +269,10 @@ class Consumer:
         name = self.name
         if name in ("any", "all"):
             return self._any_all(c, ins, state, item)
+        if name == "next":  # the item and the loop's iterator, where it resumes
+            if len(state.stack) != 2:
+                raise GraphBreak("a generator expression that yields inside an expression")
+            return Returned(TupleValue((item, state.stack[0])))
         if name in ("min", "max"):
             return self._min_max(c, ins, state, item)
         acc = state.locals[ACC]
@@ -292,8 +359,8 @@ class Consumer:
             return self._min_max_by_key(c, ins, state, item)
         if not _is_number(item):
             raise GraphBreak(
-                f"{self.name}() of a generator expression of {inf.describe(kind_of(item))}"
-                " items is not compiled"
+                f"{self.name}() of {_source(c)} of {inf.describe(kind_of(item))} items is not"
+                " compiled (of bool, int and float items it is)"
             )
         if acc == EMPTY:
             state.locals[ACC] = item
@@ -309,10 +376,16 @@ class Consumer:
     def _min_max_by_key(self, c: FunctionCapture, ins: Instr, state: State, item: Value) -> Flow:
         """With `key=`: CPython calls the key on each item as it comes and keeps the
         item whose key is strictly less (min) or greater (max) than the best so far."""
-        from graphlet.frontend.bytecode.calls import call
+        from graphlet.frontend.bytecode.calls import SplitResult, call
 
         following = ins.index + 1
         key = call(c, state.locals[KEY], [item])
+        if isinstance(key, SplitResult):
+            kinds = " or ".join(dict.fromkeys(inf.kind_name(kind_of(k)) for k in key.alternatives))
+            raise GraphBreak(
+                f"{self.name}() with a key= that returns {kinds} depending on the path is not"
+                " compiled"
+            )
         if key is BOTTOM:
             state.locals[ACC] = BOTTOM
             return [(following, state, None)]
@@ -345,7 +418,7 @@ class Consumer:
         if acc == EMPTY:
             if self.has_default:
                 return state.locals[DEFAULT]
-            raise GraphBreak(f"{self.name}() of an empty generator expression raises ValueError")
+            raise GraphBreak(f"{self.name}() of an empty {_source(c)[2:]} raises ValueError")
         return acc
 
 
@@ -361,6 +434,62 @@ _ITEMS = types.FunctionType(
 )
 """The generator expression `(item for item in it)`: `list(it)` of an iterator runs
 as `list` of it, so an iterator has one consumer loop however it is passed."""
+
+
+def _static_length(iterator: Value) -> bool:
+    """Whether a loop over `iterator` ends at a step known at compile time (tuples,
+    and enumerate, zip and reversed of them)."""
+    if isinstance(iterator, SharedIter):
+        return _static_length(iterator.inner)
+    if isinstance(iterator, TupleIter):
+        return True
+    if isinstance(iterator, EnumerateIter):
+        return _static_length(iterator.inner)
+    if isinstance(iterator, ZipIter):
+        return all(_static_length(inner) for inner in iterator.inners)
+    return False
+
+
+def _contains_of(iterable: Any, x: Any) -> Any:
+    return (item == x for item in iterable)
+
+
+_CONTAINS = types.FunctionType(
+    next(k for k in _contains_of.__code__.co_consts if isinstance(k, types.CodeType)),
+    {},
+    None,
+    None,
+    (types.CellType(),),
+)
+"""`x in it` of an iterator runs as `any(item == x for item in it)`: CPython's loop,
+which stops at the first equal item (its identity test adds nothing for numbers
+once `x` is not a NaN, which hands back)."""
+
+
+def contains_in(c: FunctionCapture, state: State, item: Value, iterator: Value) -> Value:
+    """`item in iterator`: the iterator is advanced to the match (or to its end), so
+    its holders cannot use it again here."""
+    if isinstance(item, SSAValue) and item.type == FLOAT:
+        c.guard(c.boolean(c.negated(c.is_nan(item))))
+    elif not (isinstance(item, SSAValue) and item.type in (INT, BOOL)):
+        raise GraphBreak(f"{inf.kind_name(kind_of(item))} in an iterator is not compiled")
+    inner = iterator.inner if isinstance(iterator, SharedIter) else iterator
+    generator = GeneratorValue(Closure(_CONTAINS, ("x",), (), (item,)), inner)
+    found = run(c, generator, Consumer("any"), [Known(None)])
+    for held in iterators_in(iterator):
+        if isinstance(held, SharedIter):
+            release(state, held.token, Poison(USED_ITERATOR))
+        else:
+            replace_holders(state, held, Poison(USED_ITERATOR), Poison(USED_ITERATOR))
+    return found
+
+
+def _source(c: FunctionCapture) -> str:
+    """What the user passed the consumer, for reasons: graphlet's `(x for x in it)`
+    stands for the iterable itself."""
+    if c.code in (_ITEMS.__code__, _CONTAINS.__code__):
+        return "an iterable"
+    return "a generator expression"
 
 
 def items_of(iterator: Value) -> GeneratorValue:
@@ -409,11 +538,13 @@ def consume(
     iterator = generator.iterator
     if isinstance(iterator, SharedIter):
         iterator = iterator.inner
-    if target is tuple and not isinstance(iterator, TupleIter):
+    if target is tuple and not _static_length(iterator):
+        of = inf.kind_name(kind_of(iterator))
+        if generator.closure.fn is not _ITEMS:
+            of = f"a generator expression over {of}"
         raise GraphBreak(
-            "tuple() of a generator expression over"
-            f" {inf.kind_name(kind_of(iterator))} is not compiled (a tuple's"
-            " length is fixed at compile time: only one over a tuple is)"
+            f"tuple() of {of} is not compiled (a tuple's length is fixed at compile time:"
+            " only tuple() of a tuple, or of an iterator over tuples, is)"
         )
     initial = TupleValue(()) if target is tuple else Known(None)
     return run(c, generator, Consumer(name), [initial])
@@ -440,12 +571,26 @@ def consumer_function(
     c: FunctionCapture, code: types.CodeType, consumer: Consumer
 ) -> types.FunctionType:
     """One function per generator expression's code, globals and consumer."""
-    key = (code, id(c.fn.__globals__), consumer)
+    site = None
+    if code in (
+        _ITEMS.__code__,
+        _CONTAINS.__code__,
+    ):  # its breaks are the user's call's (one per call site)
+        assert c.current is not None
+        site = c.unit.call_sites.get(c.fn, (c.fn.__qualname__, c.filename, c.current.line))
+    key = (code, id(c.fn.__globals__), consumer, site)
     fn = c.unit.nested_functions.get(key)
     if fn is None:
-        cells = tuple(types.CellType() for _ in code.co_freevars)
-        fn = types.FunctionType(code, c.fn.__globals__, code.co_name, None, cells)
-        fn.__qualname__ = code.co_qualname
+        fn = _new_function(c, code)
+        if site is not None:
+            c.unit.call_sites[fn] = site
         c.unit.nested_functions[key] = fn
         c.unit.consumers[fn] = consumer
+    return fn
+
+
+def _new_function(c: FunctionCapture, code: types.CodeType) -> types.FunctionType:
+    cells = tuple(types.CellType() for _ in code.co_freevars)
+    fn = types.FunctionType(code, c.fn.__globals__, code.co_name, None, cells)
+    fn.__qualname__ = code.co_qualname
     return fn

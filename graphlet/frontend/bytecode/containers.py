@@ -81,7 +81,13 @@ def build_tuple(c: FunctionCapture, ins: Instr, state: State) -> Flow:
 
 @handles("UNPACK_SEQUENCE")
 def unpack_sequence(c: FunctionCapture, ins: Instr, state: State) -> Flow:
-    state.stack.extend(reversed(unpack(c, state.pop(), ins.arg)))
+    from graphlet.frontend.bytecode import iterators
+
+    value = state.pop()
+    items = iterators.unpack(c, ins, state, value)
+    if items is None:
+        items = unpack(c, value, ins.arg)
+    state.stack.extend(reversed(items))
     return None
 
 

@@ -145,6 +145,16 @@ class ZipIterKind:
 
 
 @dataclass(frozen=True)
+class GeneratorKind:
+    """A generator expression not yet run to its end (`values.GeneratorValue`): its
+    bound closure, the iterator it loops over, and the function that made it."""
+
+    closure: Any
+    iterator: Any
+    owner: Any
+
+
+@dataclass(frozen=True)
 class ClosureKind:
     """A nested function or lambda made in compiled code (`values.Closure`): its code
     as a function, the enclosing cells it reads, and the kinds of its defaults and (once
@@ -205,6 +215,8 @@ def describe(kind: Kind) -> str:
         return "enumerate object"
     if isinstance(kind, ZipIterKind):
         return "zip object"
+    if isinstance(kind, GeneratorKind):
+        return "generator expression"
     if isinstance(kind, SelfRef):
         kind = ClosureKind(kind.fn, (), (), None)
     if isinstance(kind, ClosureKind):

@@ -18,7 +18,7 @@ from graphlet.frontend.bytecode import inference as inf
 from graphlet.frontend.bytecode.breaks import GraphBreak
 from graphlet.frontend.bytecode.decode import Instr
 from graphlet.frontend.bytecode.inference import BOTTOM, FLOAT, INT, Poison
-from graphlet.frontend.bytecode.opcodes import Flow, handles
+from graphlet.frontend.bytecode.opcodes import Flow, Switch, handles
 from graphlet.frontend.bytecode.values import (
     ITERATOR_IN_USE,
     USED_ITERATOR,
@@ -144,9 +144,13 @@ def _for_shared(c: FunctionCapture, ins: Instr, state: State, iterator: SharedIt
     scratch = state.copy()
     scratch.stack[-1] = iterator.inner
     flow = for_iter(c, ins, scratch)
-    if not isinstance(flow, list):
+    if isinstance(flow, Switch):
+        paths = flow.successors
+    elif isinstance(flow, list):
+        paths = [(target, successor) for target, successor, _ in flow]
+    else:
         raise GraphBreak(f"a for loop over {inf.kind_name(kind_of(iterator.inner))}")
-    for target, successor, _ in flow:
+    for target, successor in paths:
         if target == ins.index + 1:
             successor.stack[-2] = SharedIter(successor.stack[-2], iterator.token)
         else:

@@ -17,7 +17,7 @@ from xdsl.ir import SSAValue
 
 from graphlet.dialects import graphlet as g
 from graphlet.dialects import pylist
-from graphlet.frontend.bytecode import builtins
+from graphlet.frontend.bytecode import builtins, operators
 from graphlet.frontend.bytecode import inference as inf
 from graphlet.frontend.bytecode.breaks import GraphBreak
 from graphlet.frontend.bytecode.decode import Instr
@@ -73,6 +73,36 @@ def _zip(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
     return ZipIter(tuple(iterate(c, a) for a in args))
 
 
+@builtins.value_builtin(tuple)
+def _tuple(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
+    """`tuple(x)` of a tuple is itself, of a range with constant bounds its items;
+    iterators run as `tuple(v for v in it)` (`comprehensions`)."""
+    if len(args) != 1:
+        return None if args else TupleValue(())
+    (value,) = args
+    if isinstance(value, TupleValue) or value is BOTTOM:
+        return value
+    if isinstance(value, RangeValue):
+        start, stop, step = (_constant(v) for v in (value.start, value.stop, value.step))
+        if start is not None and stop is not None and step:
+            items = range(start, stop, step)
+            if len(items) <= 64:
+                return TupleValue(tuple(c.const(i) for i in items))
+    raise GraphBreak(
+        f"tuple() of {inf.kind_name(kind_of(value))} is not compiled (a tuple's length is"
+        " fixed at compile time: only tuple() of a tuple, of a constant range or of an"
+        " iterator over tuples is)"
+    )
+
+
+def _constant(value: SSAValue) -> int | None:
+    owner = value.owner
+    if isinstance(owner, g.ConstantOp) and value.type == INT:
+        number = g.from_attr(owner.value)
+        return number if isinstance(number, int) else None
+    return None
+
+
 @builtins.value_builtin(reversed)
 def _reversed(c: FunctionCapture, target: Any, args: list[Value]) -> Value | None:
     if len(args) != 1:
@@ -109,7 +139,8 @@ def advance(
     statically or not), the item, and the advanced iterator."""
     scratch = State(dict(state.locals), [iterator])
     flow = for_iter(c, ins, scratch)
-    assert isinstance(flow, list)
+    if not isinstance(flow, list):  # a generator expression's step splits the path
+        raise GraphBreak(f"stepping {inf.kind_name(kind_of(iterator))} here is not compiled")
     body = [s for target, s, _ in flow if target == ins.index + 1]
     if not body:
         return False, None, None
@@ -225,3 +256,42 @@ def next_call(c: FunctionCapture, ins: Instr, state: State, args: list[Value]) -
     replace_holders(done, iterator, exhausted(), inf.Poison(USED_ITERATOR))
     done.stack.append(args[1])
     return [(following, state, None), (following, done, has_next)]
+
+
+@operators.truth_rule
+def _truth(c: FunctionCapture, value: Value) -> Any:
+    """An iterator object is true (exhausted or not): it has no `__len__`/`__bool__`."""
+    if isinstance(value, TupleIter) or is_iterator(value):
+        return True
+    return NotImplemented
+
+
+def unpack(c: FunctionCapture, ins: Instr, state: State, iterator: Value) -> list[Value] | None:
+    """`a, b = it` of an iterator (None for other values): CPython takes `count` items
+    and then checks that one more is not there (ValueError with its message where the
+    count differs: the call is handed back there). Its holders see it exhausted."""
+    if not (isinstance(iterator, TupleIter) or is_iterator(iterator)):
+        return None
+    if isinstance(iterator, GeneratorValue | SharedIter):
+        raise GraphBreak(f"unpacking {inf.kind_name(kind_of(iterator))} is not compiled")
+    count = ins.arg
+    step = replace(ins, op="FOR_ITER", target=-1)
+    items, current = [], iterator
+    for got in range(count + 1):
+        has_next, item, advanced = advance(c, step, state, current)
+        if got == count:
+            if has_next is True:
+                raise GraphBreak(f"too many values to unpack (expected {count}) (ValueError)")
+            if has_next is not False:
+                c.guard(c.boolean(c.negated(has_next)), "ValueError")
+            break
+        if has_next is False:
+            raise GraphBreak(
+                f"not enough values to unpack (expected {count}, got {got}) (ValueError)"
+            )
+        if has_next is not True:
+            c.guard(has_next, "ValueError")
+        items.append(item)
+        current = advanced
+    replace_holders(state, iterator, exhausted(), inf.Poison(USED_ITERATOR))
+    return items

@@ -33,8 +33,10 @@ from graphlet.frontend.bytecode.values import (
     SharedIter,
     SharedIterKind,
     State,
+    TupleIter,
     TupleValue,
     Value,
+    is_iterator,
     kind_of,
     release,
 )
@@ -122,11 +124,6 @@ def store_fast(c: FunctionCapture, ins: Instr, state: State) -> Flow:
     if isinstance(value, Known) and value.obj is CLEARED.obj:
         state.locals.pop(ins.arg, None)
         return None
-    if isinstance(value, GeneratorValue):
-        raise GraphBreak(
-            "storing a generator expression in a variable is not compiled (a generator"
-            " that escapes runs in Python)"
-        )
     state.locals[ins.arg] = value
     return None
 
@@ -156,6 +153,8 @@ def pop_top(c: FunctionCapture, ins: Instr, state: State) -> Flow:
     value = state.pop()
     if isinstance(value, SharedIter):  # a loop left by `break`: its holders see where
         release(state, value.token, value.inner)
+    elif isinstance(value, GeneratorValue) and isinstance(value.iterator, SharedIter):
+        release(state, value.iterator.token, value.iterator.inner)  # (its own loop's)
     return None
 
 
@@ -213,7 +212,16 @@ def contains_op(c: FunctionCapture, ins: Instr, state: State) -> Flow:
     if container is BOTTOM or item is BOTTOM:
         state.stack.append(BOTTOM)
         return None
-    found = operators.contains(c, item, container)
+    if isinstance(container, TupleIter) or is_iterator(container):
+        from graphlet.frontend.bytecode import comprehensions
+
+        found = comprehensions.contains_in(c, state, item, container)
+        if found is BOTTOM:
+            state.stack.append(BOTTOM)
+            return None
+        assert isinstance(found, SSAValue)
+    else:
+        found = operators.contains(c, item, container)
     state.stack.append(c.boolean(c.negated(found) if ins.arg else found))
     return None
 
@@ -332,6 +340,11 @@ def check_returnable(kind: inf.Kind) -> None:
     """A graph break unless a value of `kind` can leave compiled code."""
     if isinstance(kind, Poison):
         raise GraphBreak(kind.reason)
+    if isinstance(kind, inf.GeneratorKind):
+        raise GraphBreak(
+            "returning a generator expression is not compiled (a generator that escapes"
+            " runs in Python)"
+        )
     if isinstance(kind, inf.ClosureKind | inf.SelfRef):
         raise GraphBreak(
             f"returning {inf.kind_name(kind)} is not compiled (a nested function or lambda"

@@ -33,6 +33,7 @@ from graphlet.frontend.bytecode.inference import (
     ArrayKind,
     ClosureKind,
     EnumerateIterKind,
+    GeneratorKind,
     ListIterKind,
     ListKind,
     NpScalarKind,
@@ -190,13 +191,16 @@ class Closure:
 
 @dataclass(frozen=True)
 class GeneratorValue:
-    """A generator expression made and called in compiled code, not yet consumed: its
-    bound `Closure` and the iterator it was called with. It exists only between its
-    call and the consumer (`sum`, `min`, `list`...) that runs it as a loop
-    (`comprehensions`); anywhere else it is a graph break."""
+    """A generator expression made and called in compiled code, not yet run to its
+    end: its bound `Closure`, the iterator it loops over (advanced as it is stepped)
+    and `owner`, the function that made it, whose variables its cells are. A consumer
+    (`sum`, `min`, `list`...) runs it as one loop, a `for` loop steps it (see
+    `comprehensions`); escaping the function (returned, passed to a call) is a graph
+    break."""
 
     closure: Closure
     iterator: Any
+    owner: Any = None
 
 
 ESCAPING_GENERATOR = (
@@ -293,7 +297,7 @@ def kind_of(value: Value) -> inf.Kind:
     if isinstance(value, SliceValue):
         return Poison("a slice object kept across a branch")
     if isinstance(value, GeneratorValue):
-        return Poison(ESCAPING_GENERATOR)
+        return GeneratorKind(kind_of(value.closure), kind_of(value.iterator), value.owner)
     return Poison("a value of this kind kept across a branch")
 
 
@@ -339,6 +343,8 @@ def flat_types(kind: inf.Kind) -> list[Attribute]:
         return flat_types(kind.inner)
     if isinstance(kind, ClosureKind):
         return [t for item in (*kind.defaults, *(kind.free or ())) for t in flat_types(item)]
+    if isinstance(kind, GeneratorKind):
+        return [*flat_types(kind.closure), *flat_types(kind.iterator)]
     return []
 
 
@@ -400,6 +406,8 @@ def flatten(kind: inf.Kind, value: Value) -> list[SSAValue]:
         kinds = (*kind.defaults, *(kind.free or ()))
         items = (*value.defaults, *(value.free or ()))
         return [v for k, item in zip(kinds, items, strict=True) for v in flatten(k, item)]
+    if isinstance(kind, GeneratorKind):
+        return [*flatten(kind.closure, value.closure), *flatten(kind.iterator, value.iterator)]
     return []
 
 
@@ -445,6 +453,9 @@ def unflatten(kind: inf.Kind, values: Iterator[SSAValue]) -> Value:
         defaults = tuple(unflatten(item, values) for item in kind.defaults)
         free = None if kind.free is None else tuple(unflatten(item, values) for item in kind.free)
         return Closure(kind.fn, kind.cells, defaults, free)
+    if isinstance(kind, GeneratorKind):
+        closure = unflatten(kind.closure, values)
+        return GeneratorValue(closure, unflatten(kind.iterator, values), kind.owner)
     return kind
 
 
