@@ -18,7 +18,8 @@ may be taken later, as long as nothing between can be observed or trap:
 
 A guard passes over ops without effects that cannot trap (arith but division by a
 value that may be 0 or -1, the checked ops, casts, address arithmetic); not over loads,
-stores, calls, such divisions or guards of other kinds. A guard whose condition is a
+stores, calls, such divisions or other guards (other kinds, or marked `float_flags`,
+which `defer-float-flag-guards` defers, or `graphlet.bail`). A guard whose condition is a
 comparison of constants that holds goes. Guards are joined with `select %a, %b, false`, which LLVM
 does not let the poison of a wrapped `nsw` result in `%b` through when `%a` is false.
 A block's last guard moves on along a forward `cf.br` to a block with other
@@ -65,8 +66,11 @@ PASSABLE_LLVM = (
 """llvm ops without effects that cannot trap (address arithmetic: no access)."""
 
 
-def _hand_back(op: Operation) -> bool:
-    return isinstance(op, pyrt.GuardOp) and op.kind.data == pyrt.HAND_BACK
+def hand_back(op: Operation) -> bool:
+    """Whether `op` is a plain hand-back guard (an overflow check's). A marked one
+    (`float_flags`, which `defer-float-flag-guards` finds by its block's shape, or a
+    `graphlet.bail`) is another pass's: it is neither merged, moved nor passed."""
+    return isinstance(op, pyrt.GuardOp) and op.kind.data == pyrt.HAND_BACK and not op.attributes
 
 
 def constant_int(value: SSAValue) -> int | None:
@@ -118,7 +122,7 @@ def merge_in(block: Block) -> int:
             block.erase_op(op)
             merged += 1
             continue
-        if _hand_back(op):
+        if hand_back(op):
             assert isinstance(op, pyrt.GuardOp)
             if pending is not None:
                 op.operands[0] = _both(pending.ok, op.ok, op)
@@ -137,7 +141,7 @@ def _last_guard(block: Block) -> pyrt.GuardOp | None:
     assert op is not None
     op = op.prev_op
     while op is not None:
-        if _hand_back(op):
+        if hand_back(op):
             assert isinstance(op, pyrt.GuardOp)
             return op
         if not passable(op):

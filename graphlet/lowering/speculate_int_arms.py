@@ -13,10 +13,19 @@ cannot trap, so both can run:
   ^b(%y): %t, %o = pyrt.checked_muli %y, %c3       %k = arith.select %even, %true, %ok
           cf.br ^join(%t, %ok)                     cf.br ^join(%r, %k)
 
+Arms that both return qualify too: CPython 3.12+ copies a short shared tail
+(`return r + 1`) into each arm, so the arms never meet. Each may keep one plain
+hand-back guard (`merge-overflow-guards` leaves one per arm); the selected flag is
+guarded once, before one return of the selected values:
+
+    ^a: ...; guard %oka; return %ra                 ...both arms...
+    ^b: ...; guard %okb; return %rb          ~>     %ok = arith.select %c, %oka, %okb
+                                                    guard %ok; return <select %c, %ra, %rb>
+
 Arms qualify when each has the branch as its one predecessor, branches on to the same
-block, and holds at most `MAX_ARM_OPS` ops that `merge-overflow-guards` lets a guard
-pass over, on integers only (a speculated float op could raise a flag NumPy's warnings
-read). It runs after `merge-overflow-guards`.
+block (or both return), and holds at most `MAX_ARM_OPS` ops that `merge-overflow-guards`
+lets a guard pass over, on integers only (a speculated float op could raise a flag
+NumPy's warnings read). It runs after `merge-overflow-guards`.
 """
 
 from __future__ import annotations
@@ -25,12 +34,13 @@ from dataclasses import dataclass
 
 from xdsl.context import Context
 from xdsl.dialects import arith, cf, func
-from xdsl.dialects.builtin import IndexType, IntegerType, ModuleOp
+from xdsl.dialects.builtin import IndexType, IntegerAttr, IntegerType, ModuleOp, i1
 from xdsl.ir import Block, Operation, SSAValue
 from xdsl.passes import ModulePass
 
+from graphlet.dialects import pyrt
 from graphlet.lowering.int_ranges import reverse_post_order
-from graphlet.lowering.merge_overflow_guards import passable
+from graphlet.lowering.merge_overflow_guards import hand_back, passable
 
 MAX_ARM_OPS = 16
 """Ops per arm at most (constants aside): both arms run, so a long one costs more than a mispredicted
@@ -41,17 +51,31 @@ def _integers(op: Operation) -> bool:
     return all(isinstance(v.type, IntegerType | IndexType) for v in (*op.operands, *op.results))
 
 
-def _arm(block: Block, branch: Block, counts: dict[Block, int]) -> cf.BranchOp | None:
-    """The arm's branch on, if the arm can be speculated."""
+Exit = cf.BranchOp | func.ReturnOp
+
+
+def _arm(block: Block, branch: Block, counts: dict[Block, int]) -> Exit | None:
+    """The arm's branch on (or return), if the arm can be speculated."""
     term = block.last_op
-    if block is branch or counts.get(block) != 1 or not isinstance(term, cf.BranchOp):
+    if block is branch or counts.get(block) != 1 or not isinstance(term, Exit):
         return None
     ops = list(block.ops)[:-1]
     if sum(not isinstance(op, arith.ConstantOp) for op in ops) > MAX_ARM_OPS:
         return None
-    if not all(passable(op) and _integers(op) for op in ops):
+    guards = [op for op in ops if isinstance(op, pyrt.GuardOp)]
+    if guards and (isinstance(term, cf.BranchOp) or len(guards) > 1 or not hand_back(guards[0])):
+        return None
+    if not all(passable(op) and _integers(op) for op in ops if op not in guards):
         return None
     return term
+
+
+def _guard_flag(arm: Block, values: dict[SSAValue, SSAValue]) -> SSAValue | None:
+    """The copied condition of a returning arm's guard (None: it has none)."""
+    for op in arm.ops:
+        if isinstance(op, pyrt.GuardOp):
+            return values.get(op.ok, op.ok)
+    return None
 
 
 def _hoist(arm: Block, passed: tuple[SSAValue, ...], before: Operation) -> dict[SSAValue, SSAValue]:
@@ -61,7 +85,8 @@ def _hoist(arm: Block, passed: tuple[SSAValue, ...], before: Operation) -> dict[
     block = before.parent_block()
     assert block is not None
     for op in list(arm.ops)[:-1]:
-        block.insert_op_before(op.clone(values), before)
+        if not isinstance(op, pyrt.GuardOp):
+            block.insert_op_before(op.clone(values), before)
     return values
 
 
@@ -89,13 +114,16 @@ def speculate_in(function: func.FuncOp) -> int:
         else_term = _arm(term.else_block, block, counts)
         if then_term is None or else_term is None:
             continue
-        join = then_term.successor
-        if else_term.successor is not join or join in (block, term.then_block, term.else_block):
+        if isinstance(then_term, cf.BranchOp) and isinstance(else_term, cf.BranchOp):
+            join = then_term.successor
+            if else_term.successor is not join or join in (block, *term.successors):
+                continue
+        elif not (isinstance(then_term, func.ReturnOp) and isinstance(else_term, func.ReturnOp)):
             continue
         then_values = _hoist(term.then_block, tuple(term.then_arguments), term)
         else_values = _hoist(term.else_block, tuple(term.else_arguments), term)
         results: list[SSAValue] = []
-        for a, b in zip(then_term.arguments, else_term.arguments, strict=True):
+        for a, b in zip(then_term.operands, else_term.operands, strict=True):
             a, b = then_values.get(a, a), else_values.get(b, b)
             if a is b:
                 results.append(a)
@@ -103,14 +131,41 @@ def speculate_in(function: func.FuncOp) -> int:
             select = arith.SelectOp(term.cond, a, b)
             block.insert_op_before(select, term)
             results.append(select.result)
+        exit: Operation
+        if isinstance(then_term, cf.BranchOp):
+            exit = cf.BranchOp(then_term.successor, *results)
+            counts[then_term.successor] -= 1
+        else:
+            exit = func.ReturnOp(*results)
+            _guard_returning(term, then_values, else_values)
         arms = (term.then_block, term.else_block)
-        block.insert_op_before(cf.BranchOp(join, *results), term)
+        block.insert_op_before(exit, term)
         block.erase_op(term)
         for arm in arms:
             _erase(arm)
-        counts[join] -= 1
         done += 1
     return done
+
+
+def _guard_returning(
+    term: cf.ConditionalBranchOp,
+    then_values: dict[SSAValue, SSAValue],
+    else_values: dict[SSAValue, SSAValue],
+) -> None:
+    """One hand-back guard before `term` of the chosen returning arm's flag."""
+    then_ok = _guard_flag(term.then_block, then_values)
+    else_ok = _guard_flag(term.else_block, else_values)
+    if then_ok is None and else_ok is None:
+        return
+    block = term.parent_block()
+    assert block is not None
+    if then_ok is None or else_ok is None:
+        true = arith.ConstantOp(IntegerAttr(1, i1))
+        block.insert_op_before(true, term)
+        then_ok = true.result if then_ok is None else then_ok
+        else_ok = true.result if else_ok is None else else_ok
+    ok = arith.SelectOp(term.cond, then_ok, else_ok)
+    block.insert_ops_before([ok, pyrt.GuardOp(ok, pyrt.HAND_BACK)], term)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,9 @@
 // ODD: 22
 // RUN: not graphlet-run %s --entry step --args 3074457345618258603 2>&1 | filecheck %s --check-prefix=BIG
 // BIG: GuardFailure: HandBack
+// defer-float-flag-guards still finds its site (by its ^warn block's shape) after this pass:
+// RUN: graphlet-opt %s -p merge-overflow-guards,defer-float-flag-guards | filecheck %s --check-prefix=DEFER
+// DEFER: func.func private @flags__exact
 
 // An arm's two hand-backs become one, handed on to the join (the other arm passes true).
 func.func @step(%m: i64) -> i64 {
@@ -85,3 +88,54 @@ func.func @kept(%p: !llvm.ptr, %a: i64, %b: i64) -> i64 {
 // CHECK-NEXT:    cf.br ^loop(%f : i64)
 // CHECK:       ^loop(%i: i64):
 // CHECK:         pyrt.guard %ok5, "HandBack"
+
+// A float-flags guard belongs to defer-float-flag-guards: it stays in its ^warn block,
+// and no overflow guard joins it or moves past it.
+func.func @flags(%x: f64, %a: i64, %b: i64) -> f64 {
+  %true = arith.constant true
+  %s, %o1 = pyrt.checked_addi %a, %b : i64
+  %ok1 = arith.xori %o1, %true : i1
+  pyrt.guard %ok1, "HandBack"
+  %y = arith.mulf %x, %x : f64
+  %abs = math.absf %y : f64
+  %inf = arith.constant 0x7FF0000000000000 : f64
+  %fin = arith.cmpf olt, %abs, %inf : f64
+  %nf = arith.xori %fin, %true : i1
+  cf.cond_br %nf, ^warn, ^join
+^warn:
+  %ax = math.absf %x : f64
+  %finx = arith.cmpf olt, %ax, %inf : f64
+  %fok = arith.xori %finx, %true : i1
+  pyrt.guard %fok, "HandBack" {float_flags}
+  cf.br ^join
+^join:
+  %t, %o2 = pyrt.checked_muli %s, %s : i64
+  %ok2 = arith.xori %o2, %true : i1
+  pyrt.guard %ok2, "HandBack"
+  func.return %y : f64
+}
+// CHECK-LABEL: func.func @flags
+// CHECK:         pyrt.guard %ok1, "HandBack"
+// CHECK:       ^warn:
+// CHECK:         pyrt.guard %fok, "HandBack" {float_flags}
+// CHECK-NEXT:    cf.br ^join
+// CHECK-NEXT:  ^join:
+// CHECK:         pyrt.guard %ok2, "HandBack"
+// CHECK-NEXT:    func.return %y : f64
+
+func.func @absorb(%a: i64, %b: i64, %c: i1) -> i64 {
+  %true = arith.constant true
+  %s, %o1 = pyrt.checked_addi %a, %b : i64
+  %ok1 = arith.xori %o1, %true : i1
+  pyrt.guard %ok1, "HandBack"
+  pyrt.guard %c, "HandBack" {float_flags}
+  %t, %o2 = pyrt.checked_muli %s, %s : i64
+  %ok2 = arith.xori %o2, %true : i1
+  pyrt.guard %ok2, "HandBack"
+  func.return %t : i64
+}
+// CHECK-LABEL: func.func @absorb
+// CHECK:         pyrt.guard %ok1, "HandBack"
+// CHECK-NEXT:    pyrt.guard %c, "HandBack" {float_flags}
+// CHECK:         pyrt.guard %ok2, "HandBack"
+// CHECK-NEXT:    func.return %t : i64
