@@ -60,6 +60,8 @@ _PASS_CLASSES = {
     "version-int-loops": "graphlet.lowering.version_int_loops:VersionIntLoopsPass",
     "version-bounds-checks": "graphlet.lowering.version_bounds_checks:VersionBoundsChecksPass",
     "version-contiguous-loops": "graphlet.lowering.version_contiguous_loops:VersionContiguousLoopsPass",
+    "merge-overflow-guards": "graphlet.lowering.merge_overflow_guards:MergeOverflowGuardsPass",
+    "speculate-int-arms": "graphlet.lowering.speculate_int_arms:SpeculateIntArmsPass",
     "guard-native-traps": "graphlet.lowering.guard_native_traps:GuardNativeTrapsPass",
     "defer-float-flag-guards": "graphlet.lowering.defer_float_flag_guards:DeferFloatFlagGuardsPass",
     "convert-guards-to-status": "graphlet.lowering.convert_guards_to_status:ConvertGuardsToStatusPass",

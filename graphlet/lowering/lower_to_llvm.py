@@ -5,7 +5,9 @@ scf becomes cf (its loops introduce `index` arithmetic); checked int ops that
 provably fit become plain ones (`eliminate-overflow-checks`), and loops whose checks
 hold for small inputs get an unchecked copy (`version-int-loops`), loops over arrays
 a copy without the bounds checks of `counter + constant` (`version-bounds-checks`)
-and a unit-stride copy (`version-contiguous-loops`); what native code would
+and a unit-stride copy (`version-contiguous-loops`); a block's hand-back guards
+become one, handed on to the join it branches to (`merge-overflow-guards`), and
+two-armed branches of int arithmetic become selects (`speculate-int-arms`); what native code would
 trap on gets a guard (`guard-native-traps`); NumPy's float warnings are tested once per
 call where a rerun is safe (`defer-float-flag-guards`); guards then become
 status results, which changes every function's signature (a leading i32 status,
@@ -42,6 +44,8 @@ from graphlet.lowering.convert_scf_while_to_cf import ConvertScfWhileToCfPass
 from graphlet.lowering.defer_float_flag_guards import DeferFloatFlagGuardsPass
 from graphlet.lowering.eliminate_overflow_checks import EliminateOverflowChecksPass
 from graphlet.lowering.guard_native_traps import GuardNativeTrapsPass
+from graphlet.lowering.merge_overflow_guards import MergeOverflowGuardsPass
+from graphlet.lowering.speculate_int_arms import SpeculateIntArmsPass
 from graphlet.lowering.version_bounds_checks import VersionBoundsChecksPass
 from graphlet.lowering.version_contiguous_loops import VersionContiguousLoopsPass
 from graphlet.lowering.version_int_loops import VersionIntLoopsPass
@@ -80,6 +84,8 @@ def lower_to_llvm_passes() -> tuple[ModulePass, ...]:
         VersionIntLoopsPass(),
         VersionBoundsChecksPass(),
         VersionContiguousLoopsPass(),
+        MergeOverflowGuardsPass(),
+        SpeculateIntArmsPass(),
         GuardNativeTrapsPass(),
         DeferFloatFlagGuardsPass(),
         ConvertGuardsToStatusPass(),
