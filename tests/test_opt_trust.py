@@ -1205,13 +1205,16 @@ def test_ops_a_rewrite_creates_keep_the_replaced_ops_location(tmp_path, monkeypa
     assert "input.mlir:2:8: error: 'llvm.add'" in err
 
 
-def test_nested_pass_pipeline_anchors_run_their_passes_on_the_module(tmp_path):
+def test_nested_pass_pipeline_anchors_stay_in_the_spec(tmp_path):
+    """`--pass-pipeline` becomes a `-p` spec keeping its nested anchors, which
+    `graphlet.tools.pass_pipeline` runs per op (tests/filecheck/graphlet-opt/
+    nested-pass-pipeline.mlir)."""
     from graphlet.tools.graphlet_opt import normalize_arguments
 
     nested = "builtin.module(func.func(canonicalize, cse), any(dce), lower-to-llvm{a=1})"
     assert normalize_arguments([f"--pass-pipeline={nested}"]) == [
         "-p",
-        "canonicalize,cse,dce,lower-to-llvm{a=1}",
+        "func.func(canonicalize,cse),any(dce),lower-to-llvm{a=1}",
     ]
     assert normalize_arguments(["--pass-pipeline=builtin.module(func.func())"]) == []
     for bad in ("builtin.module(func.func(cse)", "builtin.module(cse))", "builtin.module(a b)"):
@@ -1224,6 +1227,8 @@ def test_nested_pass_pipeline_anchors_run_their_passes_on_the_module(tmp_path):
         tmp_path, text, "--pass-pipeline=builtin.module(func.func(canonicalize))"
     )
     assert status == 0 and "arith.addi" not in out and "func.return %a" in out, err
+    status, _, err = opt(tmp_path, text, "-p", "func.func(nope)")
+    assert status == 1 and "Unrecognized passes: ['nope']" in err, err
 
 
 def test_custom_split_markers_in_and_out(tmp_path):
