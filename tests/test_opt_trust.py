@@ -424,13 +424,14 @@ def test_empty_input_is_an_empty_module(tmp_path):
 ANNOTATED = """
 func.func @f(%a: i64) -> i64 {
   // expected-error@+1 {{uses the op's own result}}
-  %0 = arith.addi %0, %a : i64
+  %0 = arith.addi %0, %a : i64 // expected-note {{operand defined here}}
   func.return %0 : i64
 }
 // -----
 func.func @g(%a: i64) -> i64 {
   %0 = arith.addi %0, %a : i64
   // expected-error@above {{uses the op's own result}}
+  // expected-note@above {{operand defined here (op in the same block)}}
   func.return %0 : i64
 }
 // -----
@@ -446,10 +447,16 @@ def test_verify_diagnostics_checks_expectations(tmp_path):
     status, _, err = opt(tmp_path, wrong, "--split-input-file", "--verify-diagnostics")
     assert status == 1
     assert 'expected error "some other message" was not produced' in err
-    assert "unexpected error" in err and "input.mlir:15:1: error: unexpected error" in err
+    assert "unexpected error" in err and "input.mlir:16:1: error: unexpected error" in err
     missing = ANNOTATED + "// -----\n// expected-error@+1 {{never}}\n" + OK
     status, _, err = opt(tmp_path, missing, "--split-input-file", "--verify-diagnostics")
     assert status == 1 and 'expected error "never" was not produced' in err
+    unexpected_note = ANNOTATED.replace(" // expected-note {{operand defined here}}", "")
+    status, _, err = opt(tmp_path, unexpected_note, "--split-input-file", "--verify-diagnostics")
+    assert status == 1 and "input.mlir:4:8: error: unexpected note: operand defined here" in err
+    wrong_note = ANNOTATED.replace("(op in the same block)", "(op in a child region)")
+    status, _, err = opt(tmp_path, wrong_note, "--split-input-file", "--verify-diagnostics")
+    assert status == 1 and 'expected note "operand defined here (op in a child' in err, err
 
 
 def test_targets_for_other_dialects_and_jit_call_refuse_cleanly(tmp_path):
@@ -1350,10 +1357,12 @@ def test_verify_diagnostics_re_unknown_and_several_errors_per_chunk(tmp_path):
     two = (
         "func.func @f(%a: i64) -> i64 {\n"
         "  // expected-error-re @+1 {{operand #{{[0-9]}} uses the op's own result}}\n"
-        "  %0 = arith.addi %0, %a : i64\n  func.return %0 : i64\n}\n"
+        "  %0 = arith.addi %0, %a : i64 // expected-note {{defined here}}\n"
+        "  func.return %0 : i64\n}\n"
         "func.func @g(%a: i64) -> i64 {\n"
         "  // expected-error @+1 {{uses the op's own result}}\n"
-        "  %0 = arith.addi %0, %a : i64\n  func.return %0 : i64\n}\n"
+        "  %0 = arith.addi %0, %a : i64 // expected-note {{defined here}}\n"
+        "  func.return %0 : i64\n}\n"
     )
     status, _, err = opt(tmp_path, two, "--verify-diagnostics")
     assert status == 0, err
