@@ -1000,6 +1000,12 @@ def test_fuzzer_flags_an_internal_error():
     bad = fuzz.classify(("-p", "x"), 2, "", "f.mlir: internal error: KeyError: 'x'")
     wrong_ir = fuzz.classify(("-t", "llvm"), 0, "define i64 @f() {\n  ret i64 false\n}\n", "")
     assert (bad.kind, wrong_ir.kind) == ("internal", "bad-llvm")
+    during = "f.mlir: internal error (while running pass cse): KeyError: 'x'"
+    assert fuzz.classify((), 1, "", during).kind == "internal"
+    assert fuzz.classify((), 1, "", "internal error: RecursionError: x").kind == "internal"
+    # Fuzz seed 5173 mutant 260: a parse error quoting a `// CHECK-NOT: internal error` line.
+    quoted = "m.mlir:4:1\n/ CHECK-NOT: internal error\n^\nCould not parse entire input!"
+    assert fuzz.classify((), 1, "", quoted).kind == "located"
 
 
 # The reference interpreter covers what graphlet-run --interpret may meet
