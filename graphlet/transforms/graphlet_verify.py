@@ -315,7 +315,8 @@ def _symbols(op: Operation) -> str | None:
 
 def _return_parent(op: Operation) -> str | None:
     """xDSL 0.74's `llvm.return` may sit in a `func.func`, whose lowering then leaves it
-    returning the wrong type (MLIR: an `llvm.func` or a global's initializer region)."""
+    returning the wrong type (MLIR: an `llvm.func` or a global's initializer region), or
+    return another type than its `llvm.func`'s, which llvmlite then rejects."""
     if not isinstance(op, llvm.ReturnOp):
         return None
     parent = op.parent_op()
@@ -324,6 +325,14 @@ def _return_parent(op: Operation) -> str | None:
             return f"must return one value of the global's type {parent.global_type}"
     elif not isinstance(parent, llvm.FuncOp):
         return "expects parent op 'llvm.func' or 'llvm.mlir.global'"
+    else:  # upstream's messages; xDSL 0.74 checks neither count nor type
+        output = parent.function_type.output
+        if isinstance(output, llvm.LLVMVoidType):
+            return None if op.arg is None else "expected no operands"
+        if op.arg is None:
+            return "expected 1 operand"
+        if op.arg.type != output:
+            return "mismatching result types"
     return None
 
 

@@ -133,3 +133,28 @@ func.func @tensor_of_tensors(%a: tensor<2xtensor<2xf64>>) {
 func.func @memref_of_tensors(%a: memref<2xtensor<2xf64>>) {
   func.return
 }
+
+// -----
+
+// Fuzz seed 5179 mutant 81: an llvm.return of another type than its function's
+// (upstream's messages) reached llvmlite, which rejected the LLVM IR.
+llvm.func @return_type() -> f32 {
+  %0 = llvm.mlir.constant(-42 : i32) : i32
+  // expected-error@+1 {{'llvm.return' op mismatching result types}}
+  llvm.return %0 : i32
+}
+
+// -----
+
+llvm.func @return_in_void() {
+  %0 = llvm.mlir.constant(-42 : i32) : i32
+  // expected-error@+1 {{'llvm.return' op expected no operands}}
+  llvm.return %0 : i32
+}
+
+// -----
+
+llvm.func @return_nothing() -> i32 {
+  // expected-error@+1 {{'llvm.return' op expected 1 operand}}
+  llvm.return
+}
