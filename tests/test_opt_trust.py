@@ -1423,3 +1423,15 @@ def test_execute_region_prints_its_terminators(tmp_path):
     assert out.count("scf.yield") == 4 and "cf.cond_br %c, ^bb1, ^bb2" in out
     if _iree_opt() is not None:
         assert _iree_rejects({"execute_region": out}) == []
+
+
+def test_an_op_graphlet_bufferize_cannot_handle_is_located(tmp_path):
+    """Fuzz seed 5178 mutant 201: a tensor `arith.constant` failed bufferization
+    without a location."""
+    text = (
+        "func.func @f(%a: tensor<4xf64>) -> tensor<4xf64> {\n"
+        "  %c = arith.constant dense<1.0> : tensor<4xf64>\n"
+        "  func.return %c : tensor<4xf64>\n}\n"
+    )
+    status, _, err = opt(tmp_path, text, "-p", "lower-tensors-to-llvm", "-t", "llvm")
+    assert_located(status, err, 2, "graphlet-bufferize cannot bufferize this op")
