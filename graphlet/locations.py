@@ -180,23 +180,39 @@ def _second_definition(table: Operation, name: str) -> Operation | None:
 
 
 def _fails(op: Operation) -> bool:
-    """Whether `op`'s own regions break what xDSL's `Region.verify`/`Block.verify`
-    check beyond their ops (each op has passed `verify(verify_nested_ops=False)`):
-    parent pointers, and an empty block in a single-block region that needs a
-    terminator. Checked one level deep so that the search stays linear in depth."""
+    return structure_error(op) is not None
+
+
+def structure_error(op: Operation) -> str | None:
+    """How `op`'s own regions break what xDSL's `Region.verify`/`Block.verify` check
+    beyond their ops (each op has passed `verify(verify_nested_ops=False)`): parent
+    pointers, and an empty block in a single-block region that needs a terminator.
+    Checked one level deep so that the search stays linear in depth."""
     for region in op.regions:
         for block in region.blocks:
             if block.parent is not region:
-                return True
+                return "Parent pointer of block does not refer to containing region"
             if any(child.parent is not block for child in block.ops):
-                return True
+                return "Parent pointer of operation does not refer to containing region"
             if (
                 block.first_op is None
                 and len(region.blocks) == 1
                 and not op.has_trait(NoTerminator)
             ):
-                return True
-    return False
+                return (
+                    f"Operation {op.name} contains empty block in single-block region "
+                    "that expects at least a terminator"
+                )
+    return None
+
+
+def redefinition_site(failing: Operation, message: str) -> Operation:
+    """The op a "Redefinition of symbol" error is about: the second definition in the
+    symbol table `failing`."""
+    redefined = _REDEFINITION.fullmatch(message)
+    if redefined is None:
+        return failing
+    return _second_definition(failing, redefined.group(1)) or failing
 
 
 def lowering_error(op: Operation, message: str) -> DiagnosticException:

@@ -1,5 +1,7 @@
 """A seeded mutation fuzzer for graphlet-opt: `python scripts/fuzz_opt.py --runs 10000`.
 
+A failing mutant is re-run alone with the same `--runs` and `--seed` and `--only N`.
+
 Each run mutates one of the project's FileCheck inputs (deletes, duplicates or swaps
 lines, renames values, changes types, literals, op names and block labels,
 truncates) and runs graphlet-opt on it in-process with one of a few pipelines.
@@ -77,8 +79,8 @@ INTS += ("18446744073709551616", str(2**100), "0x7FF0000000000001", "0xFFFFFFFFF
 FLOATS = ("0.0", "-0.0", "1e308", "-1e308", "1.0e-320", "0x7FF8000000000000", "3.5")
 
 
-def corpus() -> list[str]:
-    return [p.read_text() for p in sorted(CORPUS.rglob("*.mlir")) if "Output" not in p.parts]
+def corpus(root: Path = CORPUS) -> list[str]:
+    return [p.read_text() for p in sorted(root.rglob("*.mlir")) if "Output" not in p.parts]
 
 
 def _swap_tokens(pattern: re.Pattern[str], choices: Callable[[list[str]], str]) -> Mutation:
@@ -189,9 +191,14 @@ def run_tool(path: str, args: tuple[str, ...]) -> tuple[int, str, str]:
     return status, out.getvalue(), err.getvalue()
 
 
+_INTERNAL = re.compile(r"^(?:[^\s:]*: )?internal error(?: \(while running [^)]*\))?: ", re.M)
+"""graphlet's internal-error line, not a source line a parse error quotes (a mutant of a
+test with `// CHECK-NOT: internal error` is not one)."""
+
+
 def classify(args: tuple[str, ...], status: int, out: str, err: str) -> Outcome:
     traceback = "Traceback (most recent call last)"  # not the word quoted from the input
-    if status not in (0, 1) or "internal error" in err or traceback in err + out:
+    if status not in (0, 1) or _INTERNAL.search(err) or traceback in err + out:
         return Outcome("internal", args, err.strip()[-2000:])
     if status == 1:
         located = re.search(r":\d+:\d+", err) is not None
@@ -248,10 +255,12 @@ def run_forked(path: str, args: tuple[str, ...], timeout: float) -> Outcome:
     return outcome
 
 
-def mutants(runs: int, seed: int) -> Iterator[tuple[int, str, tuple[str, ...]]]:
+def mutants(
+    runs: int, seed: int, inputs_dir: Path | None = None
+) -> Iterator[tuple[int, str, tuple[str, ...]]]:
     """The campaign's (index, mutant text, graphlet-opt options), the same for the same seed."""
     rng = random.Random(seed)
-    inputs = corpus()
+    inputs = corpus(CORPUS if inputs_dir is None else inputs_dir)
     all_mutations = mutations(rng)
     for i in range(runs):
         text = rng.choice(inputs)
@@ -278,11 +287,22 @@ def warm_up(scratch: str) -> None:
         run_tool(path, args)
 
 
-def campaign(runs: int, seed: int, keep: Path | None = None, timeout: float = 60.0) -> Campaign:
+def campaign(
+    runs: int,
+    seed: int,
+    keep: Path | None = None,
+    timeout: float = 60.0,
+    only: frozenset[int] | None = None,
+    inputs_dir: Path | None = None,
+) -> Campaign:
+    """Run the campaign's mutants (only those numbered in `only`, when given: a
+    failing mutant is re-run as `--seed S --runs N --only I`)."""
     result = Campaign()
     with tempfile.TemporaryDirectory() as scratch:
         warm_up(scratch)
-        for i, text, args in mutants(runs, seed):
+        for i, text, args in mutants(runs, seed, inputs_dir):
+            if only is not None and i not in only:
+                continue
             path = os.path.join(scratch, f"mutant{i}.mlir")
             Path(path).write_text(text)
             outcome = run_forked(path, args, timeout)
@@ -310,10 +330,23 @@ def main() -> int:
     parser.add_argument(
         "--timeout", type=float, default=60.0, help="seconds a run may take (default 60)"
     )
+    parser.add_argument(
+        "--only",
+        type=lambda text: frozenset(int(i) for i in text.split(",")),
+        help="re-run only these mutants of the campaign (comma-separated numbers)",
+    )
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        help="the FileCheck inputs to mutate (default tests/filecheck; another tree's, to "
+        "re-run a campaign made there)",
+    )
     parser.add_argument("--verbose", action="store_true")
     options = parser.parse_args()
     os.environ.setdefault("GRAPHLET_CACHE", "0")
-    result = campaign(options.runs, options.seed, options.keep, options.timeout)
+    result = campaign(
+        options.runs, options.seed, options.keep, options.timeout, options.only, options.corpus
+    )
     print(result.summary())
     for outcome in result.failures:
         print(f"{outcome.kind}: graphlet-opt MUTANT {' '.join(outcome.args)}\n  {outcome.detail}")

@@ -424,13 +424,14 @@ def test_empty_input_is_an_empty_module(tmp_path):
 ANNOTATED = """
 func.func @f(%a: i64) -> i64 {
   // expected-error@+1 {{uses the op's own result}}
-  %0 = arith.addi %0, %a : i64
+  %0 = arith.addi %0, %a : i64 // expected-note {{operand defined here}}
   func.return %0 : i64
 }
 // -----
 func.func @g(%a: i64) -> i64 {
   %0 = arith.addi %0, %a : i64
   // expected-error@above {{uses the op's own result}}
+  // expected-note@above {{operand defined here (op in the same block)}}
   func.return %0 : i64
 }
 // -----
@@ -446,10 +447,16 @@ def test_verify_diagnostics_checks_expectations(tmp_path):
     status, _, err = opt(tmp_path, wrong, "--split-input-file", "--verify-diagnostics")
     assert status == 1
     assert 'expected error "some other message" was not produced' in err
-    assert "unexpected error" in err and "input.mlir:15:1: error: unexpected error" in err
+    assert "unexpected error" in err and "input.mlir:16:1: error: unexpected error" in err
     missing = ANNOTATED + "// -----\n// expected-error@+1 {{never}}\n" + OK
     status, _, err = opt(tmp_path, missing, "--split-input-file", "--verify-diagnostics")
     assert status == 1 and 'expected error "never" was not produced' in err
+    unexpected_note = ANNOTATED.replace(" // expected-note {{operand defined here}}", "")
+    status, _, err = opt(tmp_path, unexpected_note, "--split-input-file", "--verify-diagnostics")
+    assert status == 1 and "input.mlir:4:8: error: unexpected note: operand defined here" in err
+    wrong_note = ANNOTATED.replace("(op in the same block)", "(op in a child region)")
+    status, _, err = opt(tmp_path, wrong_note, "--split-input-file", "--verify-diagnostics")
+    assert status == 1 and 'expected note "operand defined here (op in a child' in err, err
 
 
 def test_targets_for_other_dialects_and_jit_call_refuse_cleanly(tmp_path):
@@ -993,6 +1000,12 @@ def test_fuzzer_flags_an_internal_error():
     bad = fuzz.classify(("-p", "x"), 2, "", "f.mlir: internal error: KeyError: 'x'")
     wrong_ir = fuzz.classify(("-t", "llvm"), 0, "define i64 @f() {\n  ret i64 false\n}\n", "")
     assert (bad.kind, wrong_ir.kind) == ("internal", "bad-llvm")
+    during = "f.mlir: internal error (while running pass cse): KeyError: 'x'"
+    assert fuzz.classify((), 1, "", during).kind == "internal"
+    assert fuzz.classify((), 1, "", "internal error: RecursionError: x").kind == "internal"
+    # Fuzz seed 5173 mutant 260: a parse error quoting a `// CHECK-NOT: internal error` line.
+    quoted = "m.mlir:4:1\n/ CHECK-NOT: internal error\n^\nCould not parse entire input!"
+    assert fuzz.classify((), 1, "", quoted).kind == "located"
 
 
 # The reference interpreter covers what graphlet-run --interpret may meet
@@ -1205,13 +1218,16 @@ def test_ops_a_rewrite_creates_keep_the_replaced_ops_location(tmp_path, monkeypa
     assert "input.mlir:2:8: error: 'llvm.add'" in err
 
 
-def test_nested_pass_pipeline_anchors_run_their_passes_on_the_module(tmp_path):
+def test_nested_pass_pipeline_anchors_stay_in_the_spec(tmp_path):
+    """`--pass-pipeline` becomes a `-p` spec keeping its nested anchors, which
+    `graphlet.tools.pass_pipeline` runs per op (tests/filecheck/graphlet-opt/
+    nested-pass-pipeline.mlir)."""
     from graphlet.tools.graphlet_opt import normalize_arguments
 
     nested = "builtin.module(func.func(canonicalize, cse), any(dce), lower-to-llvm{a=1})"
     assert normalize_arguments([f"--pass-pipeline={nested}"]) == [
         "-p",
-        "canonicalize,cse,dce,lower-to-llvm{a=1}",
+        "func.func(canonicalize,cse),any(dce),lower-to-llvm{a=1}",
     ]
     assert normalize_arguments(["--pass-pipeline=builtin.module(func.func())"]) == []
     for bad in ("builtin.module(func.func(cse)", "builtin.module(cse))", "builtin.module(a b)"):
@@ -1224,6 +1240,8 @@ def test_nested_pass_pipeline_anchors_run_their_passes_on_the_module(tmp_path):
         tmp_path, text, "--pass-pipeline=builtin.module(func.func(canonicalize))"
     )
     assert status == 0 and "arith.addi" not in out and "func.return %a" in out, err
+    status, _, err = opt(tmp_path, text, "-p", "func.func(nope)")
+    assert status == 1 and "Unrecognized passes: ['nope']" in err, err
 
 
 def test_custom_split_markers_in_and_out(tmp_path):
@@ -1345,10 +1363,12 @@ def test_verify_diagnostics_re_unknown_and_several_errors_per_chunk(tmp_path):
     two = (
         "func.func @f(%a: i64) -> i64 {\n"
         "  // expected-error-re @+1 {{operand #{{[0-9]}} uses the op's own result}}\n"
-        "  %0 = arith.addi %0, %a : i64\n  func.return %0 : i64\n}\n"
+        "  %0 = arith.addi %0, %a : i64 // expected-note {{defined here}}\n"
+        "  func.return %0 : i64\n}\n"
         "func.func @g(%a: i64) -> i64 {\n"
         "  // expected-error @+1 {{uses the op's own result}}\n"
-        "  %0 = arith.addi %0, %a : i64\n  func.return %0 : i64\n}\n"
+        "  %0 = arith.addi %0, %a : i64 // expected-note {{defined here}}\n"
+        "  func.return %0 : i64\n}\n"
     )
     status, _, err = opt(tmp_path, two, "--verify-diagnostics")
     assert status == 0, err
@@ -1403,3 +1423,15 @@ def test_execute_region_prints_its_terminators(tmp_path):
     assert out.count("scf.yield") == 4 and "cf.cond_br %c, ^bb1, ^bb2" in out
     if _iree_opt() is not None:
         assert _iree_rejects({"execute_region": out}) == []
+
+
+def test_an_op_graphlet_bufferize_cannot_handle_is_located(tmp_path):
+    """Fuzz seed 5178 mutant 201: a tensor `arith.constant` failed bufferization
+    without a location."""
+    text = (
+        "func.func @f(%a: tensor<4xf64>) -> tensor<4xf64> {\n"
+        "  %c = arith.constant dense<1.0> : tensor<4xf64>\n"
+        "  func.return %c : tensor<4xf64>\n}\n"
+    )
+    status, _, err = opt(tmp_path, text, "-p", "lower-tensors-to-llvm", "-t", "llvm")
+    assert_located(status, err, 2, "graphlet-bufferize cannot bufferize this op")

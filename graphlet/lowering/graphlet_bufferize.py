@@ -60,6 +60,7 @@ from xdsl.utils.exceptions import PassFailedException
 
 from graphlet.dialects import graphlet as g
 from graphlet.dialects import memref_ext
+from graphlet.locations import lowering_error
 
 _Op = TypeVar("_Op", bound=Operation)
 
@@ -215,7 +216,7 @@ class _FunctionBufferizer:
         elif isinstance(op, func.ReturnOp):
             self._return(op)
         elif _has_tensors(op):
-            raise PassFailedException(f"graphlet-bufferize: cannot bufferize '{op.name}'")
+            raise lowering_error(op, "graphlet-bufferize cannot bufferize this op")
         else:
             clone = self._add(op.clone(value_mapper=self.values))
             self.values.update(zip(op.results, clone.results))

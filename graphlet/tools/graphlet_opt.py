@@ -21,7 +21,8 @@ from collections.abc import Sequence
 from io import BytesIO, StringIO
 from typing import IO
 
-from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects.builtin import ModuleOp, StringAttr
+from xdsl.ir import Operation
 from xdsl.parser import Parser
 from xdsl.passes import ModulePass, PassPipeline
 from xdsl.printer import Printer
@@ -32,6 +33,7 @@ from graphlet import registry
 from graphlet.locations import LocatingParser
 from graphlet.tools import version_text
 from graphlet.tools.diagnostics import STAGE, report_errors, run_with_deep_stack
+from graphlet.tools.pass_pipeline import AnchoredPass, parse_spec, split_top_level
 from graphlet.tools.verify_diagnostics import has_expectations, run_verify_diagnostics
 from graphlet.transforms.graphlet_verify import verify_module
 
@@ -231,10 +233,10 @@ class GraphletOptMain(xDSLOptMain):
         ) -> None:
             nonlocal timer
             if self.args.time_passes and previous is not None:
-                print(f"Pass {previous.name} took {time.perf_counter() - timer} seconds")
+                print(f"Pass {_pass_name(previous)} took {time.perf_counter() - timer} seconds")
             if not self.args.disable_verify and (previous is None or self.args.verify_each):
                 try:
-                    verify_module(module, after=previous.name if previous else None)
+                    verify_module(module, after=_pass_name(previous) if previous else None)
                 except Exception:
                     if previous is not None and (after_all or after_failure):
                         self._dump(module, "After", previous, failed=True)
@@ -251,14 +253,15 @@ class GraphletOptMain(xDSLOptMain):
                 self._before = self._fingerprint(module)
             self._running = following
             if previous and following and self.args.print_between_passes:
-                print(f"IR after {previous.name}:")
+                print(f"IR after {_pass_name(previous)}:")
                 Printer(stream=sys.stdout).print_op(module)
                 print("\n\n\n")
             if self.args.time_passes and following is not None:
                 timer = time.perf_counter()
-            STAGE.running = f"pass {following.name}" if following is not None else None
+            STAGE.running = f"pass {_pass_name(following)}" if following is not None else None
 
-        self.pipeline = PassPipeline.parse_spec(self.available_passes, self.args.passes, callback)
+        passes = parse_spec(self.available_passes, self.args.passes or "")
+        self.pipeline = PassPipeline(passes, callback)
 
     def apply_passes(self, prog: ModuleOp) -> None:
         try:
@@ -279,16 +282,31 @@ class GraphletOptMain(xDSLOptMain):
         )
 
     def _dump(self, module: ModuleOp, when: str, pass_: ModulePass, failed: bool = False) -> None:
-        """mlir-opt's `--mlir-print-ir-*` dump on stderr."""
+        """mlir-opt's `--mlir-print-ir-*` dump on stderr: the module, or for a pass
+        nested under an anchor each op it runs on, named as mlir-opt names it."""
         status = " Failed" if failed else ""
-        name = type(pass_).__name__
-        text = StringIO()
-        self._printer(text).print_op(module)
-        sys.stderr.write(
-            f"// -----// IR Dump {when} {name}{status} ({pass_.name}) //----- //\n"
-            f"{text.getvalue()}\n\n"
-        )
+        inner = pass_.innermost if isinstance(pass_, AnchoredPass) else pass_
+        head = f"// -----// IR Dump {when} {type(inner).__name__}{status} ({inner.name})"
+        for op, scope in self._dump_scopes(module, pass_):
+            text = StringIO()
+            self._printer(text).print_op(op)
+            sys.stderr.write(f"{head}{scope} //----- //\n{text.getvalue()}\n\n")
         sys.stderr.flush()
+
+    def _dump_scopes(self, module: ModuleOp, pass_: ModulePass) -> list[tuple[Operation, str]]:
+        if not isinstance(pass_, AnchoredPass):
+            return [(module, "")]
+        scopes: list[tuple[Operation, str]] = [(module, "")]
+        anchored: AnchoredPass | ModulePass = pass_
+        while isinstance(anchored, AnchoredPass):
+            scopes = [(op, "") for parent, _ in scopes for op in anchored.targets(parent)]
+            anchored = anchored.inner
+        named = []
+        for op, _ in scopes:
+            symbol = op.properties.get("sym_name") or op.attributes.get("sym_name")
+            label = f": @{symbol.data}" if isinstance(symbol, StringAttr) else ""
+            named.append((op, f" ('{op.name}' operation{label})"))
+        return named
 
     def _fingerprint(self, module: ModuleOp) -> str:
         text = StringIO()
@@ -392,54 +410,35 @@ def normalize_arguments(args: Sequence[str]) -> list[str]:
 
 
 def _strip_anchor(spec: str) -> str:
-    """`builtin.module(a,func.func(b{x=1}))` -> `a,b{x=1}`. graphlet's and xDSL's passes
-    all run on the module, so a nested anchor (`func.func(...)`, `any(...)`) runs its
-    passes on the whole module: for canonicalize, cse, dce and the like, the same as on
-    each function."""
+    """`builtin.module(a,func.func(b{x=1}))` -> `a,func.func(b{x=1})`: the module's
+    pipeline as a `-p` spec; nested anchors stay (see `graphlet.tools.pass_pipeline`),
+    empty ones are dropped."""
     spec = spec.strip()
     match = re.fullmatch(r"(?:builtin\.)?module\((.*)\)", spec, re.DOTALL)
     if match is None:
         raise ValueError(f"--pass-pipeline expects 'builtin.module(pass1,pass2,...)', got {spec!r}")
-    return ",".join(_flatten_pipeline(match.group(1), spec))
+    return ",".join(_pipeline_elements(match.group(1), spec))
 
 
-def _flatten_pipeline(text: str, whole: str) -> list[str]:
-    """The passes of a comma-separated pipeline, nested `anchor(...)` lists flattened;
-    a pass's `{options}` are kept as written."""
-    passes: list[str] = []
-    for element in _split_top_level(text, whole):
+def _pipeline_elements(text: str, whole: str) -> list[str]:
+    """The elements of a comma-separated pipeline, each a pass with its `{options}` as
+    written or an `anchor(...)` of such elements."""
+    elements: list[str] = []
+    for element in split_top_level(text, whole):
         anchor = re.fullmatch(r"([\w.$-]+)\s*\((.*)\)", element, re.DOTALL)
         if anchor is not None:
-            passes.extend(_flatten_pipeline(anchor.group(2), whole))
+            inner = _pipeline_elements(anchor.group(2), whole)
+            if inner:
+                elements.append(f"{anchor.group(1)}({','.join(inner)})")
         elif re.fullmatch(r"[\w.$-]+\s*(\{.*\})?", element, re.DOTALL):
-            passes.append(re.sub(r"^([\w.$-]+)\s*", r"\1", element))
+            elements.append(re.sub(r"^([\w.$-]+)\s*", r"\1", element))
         else:
             raise ValueError(f"--pass-pipeline: cannot read {element!r} in {whole!r}")
-    return passes
+    return elements
 
 
-def _split_top_level(text: str, whole: str) -> list[str]:
-    """`text` split at the commas outside parentheses and braces (and quotes)."""
-    elements: list[str] = []
-    depth, start, quote = 0, 0, False
-    for i, char in enumerate(text):
-        if char == '"':
-            quote = not quote
-        elif quote:
-            continue
-        elif char in "({":
-            depth += 1
-        elif char in ")}":
-            depth -= 1
-            if depth < 0:
-                raise ValueError(f"--pass-pipeline: unbalanced {char!r} in {whole!r}")
-        elif char == "," and depth == 0:
-            elements.append(text[start:i].strip())
-            start = i + 1
-    if depth != 0 or quote:
-        raise ValueError(f"--pass-pipeline: unbalanced brackets in {whole!r}")
-    elements.append(text[start:].strip())
-    return [e for e in elements if e] if len(elements) > 1 or elements[0] else []
+def _pass_name(pass_: ModulePass) -> str:
+    return pass_.innermost.name if isinstance(pass_, AnchoredPass) else pass_.name
 
 
 def list_passes() -> str:

@@ -5,8 +5,11 @@ Each annotation expects a diagnostic whose text contains `...` (`expected-error-
 matches it, with `{{regex}}` parts) on its own line, `@+N`/`@-N` lines away, `@above`
 (the last line without an annotation), `@below` (the next such line) or `@unknown`
 (a diagnostic without a location). The run fails (exit 1) when an expected diagnostic
-is missing or an error nobody expected occurs. A chunk may expect several errors: the
-verifier reports the first error of each top-level op, a parse error ends the chunk.
+is missing or a diagnostic nobody expected occurs (a note too: a dominance error's
+"operand defined here", a redefined symbol's "see existing symbol definition here").
+A chunk may expect several errors: the verifier reports the first error of each op
+MLIR verifies on its own (each top-level op, each isolated-from-above op at any depth);
+a parse error ends the chunk.
 A file without annotations keeps xdsl-opt's behavior: the error is printed on stdout
 and the exit status is 0.
 """

@@ -22,10 +22,17 @@ class Dominance:
 
     def operand_error(self, user: Operation) -> str | None:
         """Why an operand of `user` does not dominate it, or None."""
+        found = self.operand_diagnostic(user)
+        return None if found is None else found[0]
+
+    def operand_diagnostic(self, user: Operation) -> tuple[str, list[str]] | None:
+        """Why an operand of `user` does not dominate it, with MLIR's note on where the
+        operand is defined (`file:line:col: note: operand defined here ...`)."""
         for i, value in enumerate(user.operands):
             message = self._dominates(value, user)
             if message is not None:
-                return f"operand #{i} {message}"
+                note = _definition_note(value, user)
+                return f"operand #{i} {message}", [] if note is None else [note]
         return None
 
     def _dominates(self, value: SSAValue, user: Operation) -> str | None:
@@ -117,6 +124,62 @@ class Dominance:
                     dominators[block], changed = new, True
         self._dominators[region] = dominators
         return dominators
+
+
+def _definition_note(value: SSAValue, user: Operation) -> str | None:
+    """mlir-opt's note on a dominance error: where the operand is defined, and how that
+    place relates to the use's (none for a use of the op's own result)."""
+    from graphlet.locations import location_of
+
+    use_block = user.parent_block()
+    use_region = use_block.parent if use_block is not None else None
+    if isinstance(value, BlockArgument):
+        block = value.block
+        region = block.parent
+        owner = region.parent if region is not None else None
+        where = location_of(owner) if isinstance(owner, Operation) else None
+        if where is None or region is None:
+            return None
+        index = list(region.blocks).index(block)
+        relation = _relation(use_region, region) or "neither in a parent nor in a child region"
+        return f"{where}: note: operand defined as a block argument (block #{index} {relation})"
+    definer = value.owner
+    if not isinstance(definer, Operation):
+        return None
+    where = location_of(definer)
+    def_block = definer.parent_block()
+    if where is None or def_block is None:
+        return None
+    if def_block is use_block:
+        relation = "op in the same block"
+    else:
+        relation = "op " + (
+            _relation(use_region, def_block.parent)
+            or "is neither in a parent nor in a child region"
+        )
+    return f"{where}: note: operand defined here ({relation})"
+
+
+def _relation(use: Region | None, definition: Region | None) -> str | None:
+    if use is definition:
+        return "in the same region"
+    if _properly_encloses(definition, use):
+        return "in a parent region"
+    if _properly_encloses(use, definition):
+        return "in a child region"
+    return None
+
+
+def _properly_encloses(outer: Region | None, inner: Region | None) -> bool:
+    if outer is None or inner is None:
+        return False
+    op = inner.parent
+    while op is not None:
+        region = op.parent_region()
+        if region is outer:
+            return True
+        op = op.parent_op()
+    return False
 
 
 def _block_successors(block: Block) -> Sequence[Block]:

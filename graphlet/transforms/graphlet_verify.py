@@ -9,6 +9,7 @@ parsing and after every pass, so each of these is a located diagnostic instead.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -36,10 +37,15 @@ from xdsl.ir import (
     SSAValue,
 )
 from xdsl.passes import ModulePass
-from xdsl.traits import SymbolTable
+from xdsl.traits import IsolatedFromAbove, SymbolTable
 from xdsl.utils.exceptions import VerifyException
 
-from graphlet.locations import locate_verify_error, location_of
+from graphlet.locations import (
+    locate_verify_error,
+    location_of,
+    redefinition_site,
+    structure_error,
+)
 from graphlet.transforms.dominance import Dominance
 
 _INDEX_MIN, _INDEX_MAX = -(2**63), 2**64 - 1
@@ -48,59 +54,170 @@ _INDEX_MIN, _INDEX_MAX = -(2**63), 2**64 - 1
 
 def verify_module(module: ModuleOp, after: str | None = None) -> None:
     """xDSL's verifier, then `verify_strict`; any failure (xDSL's verifiers also raise
-    bare exceptions) is a located `VerifyException`, naming the pass `after` which
-    the IR broke."""
+    bare exceptions) is a located `VerifyException` holding the first error of each
+    op verified independently (see `independent_errors`), naming the pass `after`
+    which the IR broke."""
     try:
         module.verify()
         verify_strict(module)
     except Exception as e:
-        errors = _errors_of_each_op(module) or [locate_verify_error(module, e)]
+        errors = independent_errors(module) or [str(locate_verify_error(module, e))]
         suffix = "" if after is None else f" (the IR is invalid after pass {after})"
-        raise VerifyException("\n".join(f"{error}{suffix}" for error in errors)) from None
+        raise VerifyException("\n".join(_with_suffix(error, suffix) for error in errors)) from None
 
 
-def _errors_of_each_op(module: ModuleOp) -> list[VerifyException]:
-    """The first error of each top-level op (as MLIR, which verifies functions
-    independently, reports one error per function)."""
-    errors: list[VerifyException] = []
-    for op in module.body.ops:
-        try:
-            op.verify()
-            verify_strict(op)
-        except Exception as e:
-            errors.append(locate_verify_error(op, e))
+def _with_suffix(error: str, suffix: str) -> str:
+    first, newline, notes = error.partition("\n")
+    return f"{first}{suffix}{newline}{notes}"
+
+
+_ISOLATED = frozenset({"llvm.func", "llvm.mlir.global"})
+"""Ops upstream marks `IsolatedFromAbove` whose xDSL 0.74 definitions do not."""
+
+
+def _is_unit(op: Operation) -> bool:
+    return op.has_trait(IsolatedFromAbove) or op.name in _ISOLATED
+
+
+def independent_errors(module: ModuleOp) -> list[str]:
+    """The first error of each op that MLIR verifies independently, in program order:
+    the module itself, each op at the top level of a module, and each
+    isolated-from-above op at any depth (MLIR verifies those on their own, so two
+    broken functions are two errors, but only the first error inside one). Each error
+    is `file:line:col: error: ...`, with its notes on the lines after it."""
+    errors: list[str] = []
+    units: list[tuple[Operation, bool]] = [(module, True)]
+    while units:
+        root, alone = units.pop()
+        ops, nested = _unit_ops(root, alone)
+        error = _first_error(ops)
+        if error is not None:
+            errors.append(error)
+        units.extend(reversed(nested))
     return errors
+
+
+def _unit_ops(root: Operation, alone: bool) -> tuple[list[Operation], list[tuple[Operation, bool]]]:
+    """The ops verified with `root` (in pre-order), and the independent units inside it.
+    A module is verified alone; its top-level ops are units of their own."""
+    if alone:
+        return [root], [(op, False) for op in _children(root)]
+    ops: list[Operation] = []
+    nested: list[tuple[Operation, bool]] = []
+    stack = [root]
+    while stack:
+        op = stack.pop()
+        if op is not root and (_is_unit(op) or isinstance(op, ModuleOp)):
+            nested.append((op, isinstance(op, ModuleOp)))
+            continue
+        ops.append(op)
+        stack.extend(reversed(_children(op)))
+    return ops, nested
+
+
+def _children(op: Operation) -> list[Operation]:
+    return [child for region in op.regions for block in region.blocks for child in block.ops]
+
+
+def _first_error(ops: list[Operation]) -> str | None:
+    """The error MLIR's order finds first among `ops` (pre-order): xDSL's verifiers
+    (nested ops before their parent), block structure, then graphlet's checks."""
+    for op in _post_order(ops):
+        try:
+            op.verify(verify_nested_ops=False)
+        except Exception as e:
+            return _xdsl_error(op, str(e) or type(e).__name__)
+    for op in _post_order(ops):
+        if op.regions and (message := structure_error(op)) is not None:
+            return _located(op, message)
+    return strict_error(ops)
+
+
+def strict_error(ops: Sequence[Operation]) -> str | None:
+    """The first of graphlet's checks that `ops` fail, in MLIR's order: each op's own
+    checks (MLIR's op verifiers) over all ops, then dominance, then symbol uses."""
+    dominance = Dominance()
+    for check in (_local, dominance.operand_diagnostic, _symbol_uses):
+        for op in ops:
+            found = check(op)
+            if found is not None:
+                message, notes = found
+                return "\n".join([_located(op, f"'{op.name}' op {message}"), *notes])
+    return None
+
+
+def _post_order(ops: list[Operation]) -> Iterator[Operation]:
+    """`ops` (a pre-order list) with each op after the ops nested in it."""
+    members = set(ops)
+    done: list[Operation] = []
+    stack: list[tuple[Operation, bool]] = [
+        (op, False) for op in reversed(ops) if op.parent_op() not in members
+    ]
+    while stack:
+        op, expanded = stack.pop()
+        if expanded:
+            done.append(op)
+            continue
+        stack.append((op, True))
+        children = [c for c in _children(op) if c in members]
+        stack.extend((c, False) for c in reversed(children))
+    return iter(done)
+
+
+def _xdsl_error(op: Operation, message: str) -> str:
+    if _LOCATED.match(message):
+        return message
+    site = redefinition_site(op, message)
+    error = _located(site, message)
+    if site is not op:
+        symbol = site.properties.get("sym_name") or site.attributes.get("sym_name")
+        first = next(
+            (
+                other
+                for other in _children(op)
+                if other is not site
+                and symbol in (other.properties.get("sym_name"), other.attributes.get("sym_name"))
+            ),
+            None,
+        )
+        where = location_of(first)
+        if where is not None:
+            error += f"\n{where}: note: see existing symbol definition here"
+    return error
+
+
+_LOCATED = re.compile(r"[^\n]*:\d+:\d+: error: ")
+
+
+def _located(op: Operation, message: str) -> str:
+    where = location_of(op)
+    return f"{where}: error: {message}" if where else message
 
 
 def verify_strict(module: Operation) -> None:
     """Raise a located `VerifyException` at the first op MLIR's verifier would reject."""
-    checker = _Checker()
-    for op in module.walk():
-        message = checker.check(op)
+    error = strict_error(list(module.walk()))
+    if error is not None:
+        raise VerifyException(error)
+
+
+def _local(op: Operation) -> tuple[str, list[str]] | None:
+    for message in (
+        _successors(op),
+        _yields(op),
+        _declaration(op),
+        _return_parent(op),
+        _attributes(op),
+        _types(op),
+    ):
         if message is not None:
-            where = location_of(op)
-            text = f"'{op.name}' op {message}"
-            raise VerifyException(f"{where}: error: {text}" if where else text)
+            return message, []
+    return None
 
 
-class _Checker:
-    def __init__(self) -> None:
-        self._dominance = Dominance()
-
-    def check(self, op: Operation) -> str | None:
-        for message in (
-            self._dominance.operand_error(op),
-            _successors(op),
-            _yields(op),
-            _symbols(op),
-            _declaration(op),
-            _return_parent(op),
-            _attributes(op),
-            _types(op),
-        ):
-            if message is not None:
-                return message
-        return None
+def _symbol_uses(op: Operation) -> tuple[str, list[str]] | None:
+    message = _symbols(op)
+    return None if message is None else (message, [])
 
 
 @dataclass(frozen=True)
@@ -198,7 +315,8 @@ def _symbols(op: Operation) -> str | None:
 
 def _return_parent(op: Operation) -> str | None:
     """xDSL 0.74's `llvm.return` may sit in a `func.func`, whose lowering then leaves it
-    returning the wrong type (MLIR: an `llvm.func` or a global's initializer region)."""
+    returning the wrong type (MLIR: an `llvm.func` or a global's initializer region), or
+    return another type than its `llvm.func`'s, which llvmlite then rejects."""
     if not isinstance(op, llvm.ReturnOp):
         return None
     parent = op.parent_op()
@@ -207,6 +325,14 @@ def _return_parent(op: Operation) -> str | None:
             return f"must return one value of the global's type {parent.global_type}"
     elif not isinstance(parent, llvm.FuncOp):
         return "expects parent op 'llvm.func' or 'llvm.mlir.global'"
+    else:  # upstream's messages; xDSL 0.74 checks neither count nor type
+        output = parent.function_type.output
+        if isinstance(output, llvm.LLVMVoidType):
+            return None if op.arg is None else "expected no operands"
+        if op.arg is None:
+            return "expected 1 operand"
+        if op.arg.type != output:
+            return "mismatching result types"
     return None
 
 

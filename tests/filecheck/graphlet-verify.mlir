@@ -1,10 +1,12 @@
 // RUN: graphlet-opt %s --split-input-file --verify-diagnostics
 // RUN: graphlet-opt %s --split-input-file -p graphlet-verify --verify-diagnostics --disable-verify
 // What MLIR's verifier rejects and xDSL 0.74's accepts: each a located error,
-// after parsing (and with the pass alone).
+// after parsing (and with the pass alone); a dominance error has upstream's note on
+// where the operand is defined.
 
 func.func @self_use(%a: i64) -> i64 {
-  // expected-error@+1 {{'arith.addi' op operand #0 uses the op's own result}}
+  // expected-error@+2 {{'arith.addi' op operand #0 uses the op's own result}}
+  // expected-note@+1 {{operand defined here (op in the same block)}}
   %0 = arith.addi %0, %a : i64
   func.return %0 : i64
 }
@@ -14,6 +16,7 @@ func.func @self_use(%a: i64) -> i64 {
 func.func @use_before_def(%a: i64) -> i64 {
   // expected-error@+1 {{operand #0 is used before its definition}}
   %1 = arith.addi %0, %a : i64
+  // expected-note@+1 {{operand defined here (op in the same block)}}
   %0 = arith.addi %a, %a : i64
   func.return %1 : i64
 }
@@ -23,6 +26,7 @@ func.func @use_before_def(%a: i64) -> i64 {
 func.func @not_dominating(%c: i1, %a: i64) -> i64 {
   cf.cond_br %c, ^bb1, ^bb2
 ^bb1:
+  // expected-note@+1 {{operand defined here (op in the same region)}}
   %x = arith.addi %a, %a : i64
   cf.br ^bb3
 ^bb2:
@@ -30,6 +34,18 @@ func.func @not_dominating(%c: i1, %a: i64) -> i64 {
 ^bb3:
   // expected-error@+1 {{operand #0 is used in a block its definition does not dominate}}
   func.return %x : i64
+}
+
+// -----
+
+// expected-note@+1 {{operand defined as a block argument (block #1 in the same region)}}
+func.func @block_argument(%c: i1, %a: i64) -> i64 {
+  cf.cond_br %c, ^bb1(%a : i64), ^bb2
+^bb1(%y: i64):
+  cf.br ^bb2
+^bb2:
+  // expected-error@+1 {{operand #0 is used in a block its definition does not dominate}}
+  func.return %y : i64
 }
 
 // -----
@@ -116,4 +132,29 @@ func.func @tensor_of_tensors(%a: tensor<2xtensor<2xf64>>) {
 // expected-error@+1 {{a memref's elements cannot be tensor<2xf64>}}
 func.func @memref_of_tensors(%a: memref<2xtensor<2xf64>>) {
   func.return
+}
+
+// -----
+
+// Fuzz seed 5179 mutant 81: an llvm.return of another type than its function's
+// (upstream's messages) reached llvmlite, which rejected the LLVM IR.
+llvm.func @return_type() -> f32 {
+  %0 = llvm.mlir.constant(-42 : i32) : i32
+  // expected-error@+1 {{'llvm.return' op mismatching result types}}
+  llvm.return %0 : i32
+}
+
+// -----
+
+llvm.func @return_in_void() {
+  %0 = llvm.mlir.constant(-42 : i32) : i32
+  // expected-error@+1 {{'llvm.return' op expected no operands}}
+  llvm.return %0 : i32
+}
+
+// -----
+
+llvm.func @return_nothing() -> i32 {
+  // expected-error@+1 {{'llvm.return' op expected 1 operand}}
+  llvm.return
 }

@@ -9,17 +9,16 @@ func.func @f(%a: i64) -> i64 {
   func.return %0 : i64
 }
 
-// DUMP:      // -----// IR Dump Before CanonicalizePass (canonicalize) //----- //
-// DUMP-NEXT: builtin.module {
+// DUMP:      // -----// IR Dump Before CanonicalizePass (canonicalize) ('func.func' operation: @f) //----- //
+// DUMP-NEXT: func.func @f(%a: i64) -> i64 {
 // DUMP:        %0 = arith.addi %a, %c : i64
-// DUMP:      // -----// IR Dump After CanonicalizePass (canonicalize) //----- //
-// DUMP-NEXT: builtin.module {
-// DUMP-NEXT:   func.func @f(%a: i64) -> i64 {
-// DUMP-NEXT:     func.return %a : i64
-// DUMP:      // -----// IR Dump Before CommonSubexpressionElimination (cse) //----- //
+// DUMP:      // -----// IR Dump After CanonicalizePass (canonicalize) ('func.func' operation: @f) //----- //
+// DUMP-NEXT: func.func @f(%a: i64) -> i64 {
+// DUMP-NEXT:   func.return %a : i64
+// DUMP:      // -----// IR Dump Before CommonSubexpressionElimination (cse) ('func.func' operation: @f) //----- //
 // DUMP-NOT:  IR Dump After CommonSubexpressionElimination
-// DUMP:      // -----// IR Dump Before CanonicalizePass (canonicalize) //----- //
-// DUMP:      func.func @g
+// DUMP:      // -----// IR Dump Before CanonicalizePass (canonicalize) ('func.func' operation: @g) //----- //
+// DUMP-NEXT: func.func @g
 // DUMP-NOT:  IR Dump After
 
 // CHECK:      builtin.module {
