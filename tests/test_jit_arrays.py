@@ -14,6 +14,7 @@ so NumPy raises or warns itself) or the case names another reason (`hands_back_i
 from __future__ import annotations
 
 import math
+import os
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -186,8 +187,15 @@ def _build(raw: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(a.build() if isinstance(a, ArrayArg) else a for a in raw)
 
 
+EXAMPLES = 100 if os.environ.get("GRAPHLET_CORPUS", "").lower() in ("all", "full") else 20
+"""Drawn argument sets per case: CI's budget by default, more with GRAPHLET_CORPUS=all
+(each new dtype, rank or layout drawn compiles a version)."""
+
+
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
-@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@settings(
+    max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None
+)
 @given(data=st.data())
 def test_arrays_match_numpy(case: Case, data: st.DataObject) -> None:
     raw = tuple(data.draw(s) for s in case.strategies)

@@ -15,8 +15,10 @@ xfail: when it starts passing, the xfail fails. To promote a model, add it to
 `NATIVE[entry point]`, and drop it from `NOT_NATIVE_YET` once it is native through
 both. `python scripts/survey_models.py --xfail-reasons` prints a refreshed
 `NOT_NATIVE_YET`. By default only the native models run (CI's budget), and of them not
-the `SLOW_NATIVE` ones, native but slow to compile; `GRAPHLET_CORPUS=all` runs those too
-and the others as strict xfails, `=full` adds the bigger models.
+the `SLOW_NATIVE` ones, native but slow to compile, and each through one entry point
+(`default_entry_point`: they alternate, so each entry point meets transformers,
+recurrent and convolutional models); `GRAPHLET_CORPUS=all` runs every model through
+both, and the ones not native as strict xfails; `=full` adds the bigger models.
 """
 
 from __future__ import annotations
@@ -90,6 +92,12 @@ route, the first node graphlet refuses when it claims every op, and what stops D
 (from `scripts/survey_models.py --xfail-reasons`)."""
 
 
+def default_entry_point(case: corpus.ModelCase) -> str:
+    """The one entry point a model runs through by default (CI's budget): the corpus's
+    models alternate, in its order, which groups them by kind."""
+    return (COMPILE_FX, TORCH_COMPILE)[corpus.ALL_CASES.index(case) % 2]
+
+
 def _params(entry_point: str) -> list[Any]:
     params = []
     for case in corpus.cases():
@@ -107,6 +115,13 @@ def _params(entry_point: str) -> list[Any]:
             marks.append(
                 pytest.mark.skip(
                     reason="native, but slow to compile for CI's budget (GRAPHLET_CORPUS=all runs it)"
+                )
+            )
+        elif default_entry_point(case) != entry_point and not corpus.NOT_NATIVE_TOO:
+            marks.append(
+                pytest.mark.skip(
+                    reason=f"runs through {default_entry_point(case)} by default, CI's budget "
+                    "(GRAPHLET_CORPUS=all runs it through both)"
                 )
             )
         params.append(pytest.param(case, id=case.name, marks=marks))
@@ -131,6 +146,12 @@ def test_every_model_is_native_or_says_what_it_lacks() -> None:
     assert not gated_twice, f"GRAPHLET_CORPUS=full already gates these: {sorted(gated_twice)}"
     by_default = {case.name for case in corpus.ALL_CASES if not case.full_only} - SLOW_NATIVE
     assert by_default & _CONV_SURVEYED, "the default run must keep some convolutional model"
+    for entry_point in (COMPILE_FX, TORCH_COMPILE):
+        mine = {c.name for c in corpus.ALL_CASES if default_entry_point(c) == entry_point}
+        for kind in (_TRANSFORMERS_AND_NN, _RECURRENT, _CONV | _CONV_SURVEYED):
+            assert by_default & mine & kind, (
+                f"{entry_point} meets no default model of {sorted(kind)}"
+            )
 
 
 def assert_all_native(report: Report) -> None:
