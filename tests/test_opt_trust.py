@@ -497,11 +497,12 @@ def test_stdin_dash_and_a_closed_pipe():
 
 
 def _iree_opt() -> str | None:
-    found = shutil.which("iree-opt")
-    if found is None and importlib.util.find_spec("iree") is not None:
-        candidate = Path(sys.executable).parent / "iree-opt"
-        found = str(candidate) if candidate.exists() else None
-    return found
+    """This interpreter's iree-opt: the tests also use the package's Python bindings,
+    so an iree-opt of another environment on PATH does not count."""
+    if importlib.util.find_spec("iree") is None:
+        return None
+    candidate = Path(sys.executable).parent / "iree-opt"
+    return str(candidate) if candidate.exists() else shutil.which("iree-opt")
 
 
 needs_iree = pytest.mark.skipif(
